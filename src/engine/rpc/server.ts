@@ -1,0 +1,133 @@
+/**
+ * The engine side of the JSON-RPC connection: registers the handler table's methods, turns exceptions into typed
+ * error responses (the engine keeps running after one), answers MethodNotFound with a clear message for protocol
+ * methods this build does not implement yet, and forwards log lines to the extension.
+ */
+import {
+  CancellationToken,
+  Disposable,
+  MessageConnection,
+  NotificationType,
+  ResponseError,
+} from 'vscode-jsonrpc';
+import { XlmError } from '../errors.js';
+import {
+  EngineErrorCodes,
+  EngineErrorData,
+  EngineInfo,
+  EngineLogParams,
+  PROTOCOL_VERSION,
+  ParamsOf,
+  RequestName,
+  ResultOf,
+  engineLog,
+  requests,
+} from './protocol.js';
+
+export interface HandlerContext {
+  /** Cancelled when the extension cancels the request (or the connection closes). */
+  token: CancellationToken;
+  /** Sends a notification (progress, metrics) to the extension. */
+  notify<P>(type: NotificationType<P>, params: P): void;
+  log(level: EngineLogParams['level'], message: string): void;
+}
+
+export type Handler<K extends RequestName> = (params: ParamsOf<K>, ctx: HandlerContext) => Promise<ResultOf<K>> | ResultOf<K>;
+
+/** Maps protocol requests to engine functions; a missing entry means "not implemented in this build". */
+export type HandlerTable = { [K in RequestName]?: Handler<K> };
+
+export interface ServerOptions {
+  engineVersion: string;
+  /** Devices for engine/info; asked lazily because probing loads the native runtime. */
+  devices: () => Promise<EngineInfo['devices']> | EngineInfo['devices'];
+}
+
+const methodToName = new Map<string, RequestName>(
+  (Object.keys(requests) as RequestName[]).map((name) => [requests[name].method, name]),
+);
+
+/** Registers `table` on `connection` (engine/info is built in) and starts listening. */
+export function serveEngine(connection: MessageConnection, table: HandlerTable, options: ServerOptions): Disposable {
+  const log = (level: EngineLogParams['level'], message: string): void => {
+    void connection.sendNotification(engineLog, { level, message }).catch(() => undefined);
+  };
+  const implemented = (Object.keys(table) as RequestName[]).filter((k) => table[k]).map((k) => requests[k].method);
+  const fullTable: HandlerTable = {
+    ...table,
+    engineInfo: async () => ({
+      protocolVersion: PROTOCOL_VERSION,
+      engineVersion: options.engineVersion,
+      node: process.version,
+      pid: process.pid,
+      devices: await options.devices(),
+      methods: [requests.engineInfo.method, ...implemented].sort(),
+    }),
+  };
+
+  const disposables: Disposable[] = [];
+  for (const name of Object.keys(fullTable) as RequestName[]) {
+    const handler = fullTable[name] as Handler<RequestName> | undefined;
+    if (!handler) continue;
+    const method = requests[name].method;
+    disposables.push(
+      connection.onRequest(method, async (...args: unknown[]) => {
+        // vscode-jsonrpc passes (params, token) for a request with params and (token) for one without.
+        const token = args[args.length - 1] as CancellationToken;
+        const params = (args.length > 1 ? args[0] : undefined) as ParamsOf<RequestName>;
+        const ctx: HandlerContext = {
+          token,
+          notify: (type, p) => void connection.sendNotification(type, p).catch(() => undefined),
+          log,
+        };
+        try {
+          return await handler(params, ctx);
+        } catch (e) {
+          return toResponseError(method, e, token, log);
+        }
+      }),
+    );
+  }
+
+  // Requests with no handler: a protocol method this build lacks, or a name that is not in the protocol at all.
+  disposables.push(
+    connection.onRequest((method) => {
+      const known = methodToName.has(method);
+      const message = known
+        ? `The engine does not implement '${method}' yet. This build answers: ${[requests.engineInfo.method, ...implemented].sort().join(', ')}.`
+        : `'${method}' is not an XLM Lab engine method.`;
+      return new ResponseError<EngineErrorData>(EngineErrorCodes.methodNotFound, message, { code: 'method-not-found', message });
+    }),
+  );
+
+  connection.listen();
+  return Disposable.create(() => disposables.forEach((d) => d.dispose()));
+}
+
+/** The one place an exception becomes an error response; bugs leave their stack in the engine log. */
+export function toResponseError(
+  method: string,
+  e: unknown,
+  token: CancellationToken,
+  log: (level: EngineLogParams['level'], message: string) => void,
+): ResponseError<EngineErrorData> {
+  if (e instanceof ResponseError) return e as ResponseError<EngineErrorData>;
+  if (e instanceof XlmError) {
+    const located = e.toString();
+    return new ResponseError<EngineErrorData>(EngineErrorCodes.userError, located, {
+      code: e.code,
+      message: e.message,
+      ...e.place,
+    });
+  }
+  if (token.isCancellationRequested) {
+    return new ResponseError<EngineErrorData>(EngineErrorCodes.requestCancelled, `'${method}' was cancelled.`, {
+      code: 'cancelled',
+      message: `'${method}' was cancelled.`,
+    });
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  log('error', `'${method}' failed with an engine bug: ${err.stack ?? err.message}`);
+  const message = `${err.message} (engine bug in '${method}'; the stack trace is in the XLM Lab output channel)`;
+  return new ResponseError<EngineErrorData>(EngineErrorCodes.internalError, message, { code: 'internal', message: err.message });
+}

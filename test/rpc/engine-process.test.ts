@@ -1,0 +1,97 @@
+// The extension's handle on the engine process, against the real bundled engine forked with IPC: started lazily,
+// a death fails the request in flight with an error (not a hang), the next request starts a new engine, and a stop
+// on purpose stays stopped.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { EngineExit, EngineProcess, EngineUnavailableError } from '../../src/client/engineProcess.js';
+import * as p from '../../src/engine/rpc/protocol.js';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+let dir: string;
+let enginePath: string;
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xlm-engine-'));
+  enginePath = path.join(dir, 'engine.js');
+  await esbuild.build({
+    entryPoints: [path.join(repo, 'src/engine/main.ts')],
+    outfile: enginePath,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['onnxruntime-node'],
+    logLevel: 'silent',
+  });
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function engine(exits: EngineExit[] = []): EngineProcess {
+  return new EngineProcess({ enginePath, env: { NODE_PATH: path.join(repo, 'node_modules') }, onExit: (e) => exits.push(e) });
+}
+
+test('the engine starts on the first request, not when the handle is created', async () => {
+  const e = engine();
+  assert.equal(e.state, 'stopped');
+  assert.equal(e.pid, undefined);
+  const info = await e.request(p.engineInfo);
+  assert.equal(e.state, 'running');
+  assert.equal(info.pid, e.pid);
+  assert.notEqual(info.pid, process.pid);
+  assert.ok(info.devices.some((d) => d.name === 'cpu'));
+  await e.stop();
+});
+
+test('a request in flight when the engine dies fails, and the next request starts a new engine', async () => {
+  const exits: EngineExit[] = [];
+  const e = engine(exits);
+  const first = await e.info();
+  const inFlight = e.request(p.modelInfo);
+  process.kill(first.pid, 'SIGKILL');
+  await assert.rejects(inFlight, (err: unknown) => err instanceof EngineUnavailableError && /killed by SIGKILL/.test(err.message));
+  assert.equal(exits.length, 1);
+  assert.equal(exits[0]!.onPurpose, false);
+  assert.equal(e.state, 'stopped');
+  const second = await e.request(p.engineInfo);
+  assert.notEqual(second.pid, first.pid);
+  await e.stop();
+});
+
+test('a stop on purpose is not restarted until start()', async () => {
+  const exits: EngineExit[] = [];
+  const e = engine(exits);
+  const first = await e.info();
+  await e.stop();
+  assert.deepEqual(exits.map((x) => x.onPurpose), [true]);
+  assert.throws(() => process.kill(first.pid, 0), 'the engine process is gone');
+  await assert.rejects(e.request(p.engineInfo), (err: unknown) => err instanceof EngineUnavailableError && err.reason === 'stopped');
+  const again = await e.start();
+  assert.notEqual(again.pid, first.pid);
+  await e.stop();
+});
+
+test('an unimplemented method fails with the engine\'s message and the engine stays up', async () => {
+  const e = engine();
+  const info = await e.info();
+  await assert.rejects(e.request(p.hubList), /The engine does not implement 'hub\/list' yet/);
+  const again = await e.request(p.engineInfo);
+  assert.equal(again.pid, info.pid);
+  await e.stop();
+});
+
+test('repeated crashes stop automatic restarts with a message saying what to do', async () => {
+  const e = new EngineProcess({ enginePath, env: { NODE_PATH: path.join(repo, 'node_modules') }, maxCrashes: 2, crashWindowMs: 60_000 });
+  for (let i = 0; i < 2; i++) {
+    const info = await e.info();
+    process.kill(info.pid, 'SIGKILL');
+    while (e.state !== 'stopped') await new Promise((r) => setTimeout(r, 10));
+  }
+  await assert.rejects(e.request(p.engineInfo), (err: unknown) => err instanceof EngineUnavailableError && err.reason === 'crash-loop' && /Restart engine/.test(err.message));
+  await e.start();
+  assert.equal(e.state, 'running');
+  await e.stop();
+});
