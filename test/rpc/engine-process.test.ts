@@ -10,7 +10,7 @@ import * as esbuild from 'esbuild';
 import { EngineExit, EngineProcess, EngineUnavailableError } from '../../src/client/engineProcess.js';
 import * as p from '../../src/engine/rpc/protocol.js';
 
-const repo = path.resolve(import.meta.dirname, '../..');
+const repo = path.resolve(__dirname, '../..');
 let dir: string;
 let enginePath: string;
 
