@@ -1,0 +1,251 @@
+/**
+ * The graph builder: symbolic values, nodes, and op definitions.
+ *
+ * An op is defined once (`defineOp`) with its ONNX name, its attribute types, its shape rule and its
+ * gradient rule side by side, in src/engine/graph/ops/. Builders such as `matmul(a, b)` live beside the
+ * definition. A graph is encoded to ONNX by encode.ts; autodiff.ts walks it backwards.
+ *
+ * Dimensions are numbers or symbolic names ('batch', 'seq'). Two equal names mean the same size at run
+ * time; that is what lets broadcasting be undone statically (see broadcast.ts).
+ */
+
+export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint32' | 'bool' | 'float16' | 'uint8';
+export type Dim = number | string;
+export type Shape = Dim[];
+
+export type AttrType = 'int' | 'float' | 'string' | 'ints' | 'floats' | 'tensor';
+export type AttrValue = number | string | number[] | ConstTensor | boolean | undefined;
+export type Attrs = Record<string, AttrValue>;
+
+/** A constant tensor held by the graph (initializer or Constant attribute). */
+export interface ConstTensor {
+  dtype: DType;
+  shape: number[];
+  data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint32Array | Uint8Array | Uint16Array;
+}
+
+export interface TypeInfo {
+  dtype: DType;
+  shape: Shape;
+}
+
+/** The context a gradient rule builds its backward ops with. */
+export interface GradContext {
+  graph: Graph;
+  node: Node;
+  /** The node's inputs and outputs, for rules that reuse them (softmax reuses its output). */
+  inputs: Value[];
+  outputs: Value[];
+  attrs: Attrs;
+}
+
+/**
+ * Returns one gradient per input: a Value, or undefined where the input gets none (integer inputs,
+ * masks, or an input that does not lie between the loss and a trainable tensor).
+ * `needs[i]` says whether input i needs a gradient, so rules can skip work.
+ */
+export type GradRule = (ctx: GradContext, dOutputs: (Value | undefined)[], needs: boolean[]) => (Value | undefined)[];
+
+export interface OpDef {
+  /** Our name for the op (unique); usually the ONNX op type. */
+  name: string;
+  /** ONNX op type emitted. */
+  onnx: string;
+  domain?: string;
+  /** Attributes written to ONNX with their types; any other attrs are ours only (e.g. paddingIdx). */
+  attrTypes?: Record<string, AttrType>;
+  /** Number of outputs (default 1). A function when it depends on attrs. */
+  outputs?: number | ((attrs: Attrs, inputs: Value[]) => number);
+  /** The shape rule: output types from input types and attributes; throws on mismatch. */
+  infer: (inputs: Value[], attrs: Attrs) => TypeInfo[];
+  /** The gradient rule; absent means the op is not differentiable (autodiff fails loudly if it is needed). */
+  grad?: GradRule;
+  /** Input positions that never carry a gradient (indices, shapes, masks). */
+  nonDifferentiable?: number[];
+}
+
+const registry = new Map<string, OpDef>();
+
+/** Declares an op. Names must be unique: two definitions of one op would be two sources of truth. */
+export function defineOp(def: OpDef): OpDef {
+  if (registry.has(def.name)) throw new Error(`op ${def.name} is defined twice`);
+  registry.set(def.name, def);
+  return def;
+}
+
+export function definedOps(): OpDef[] {
+  return [...registry.values()];
+}
+
+export class Value {
+  constructor(
+    readonly graph: Graph,
+    readonly id: number,
+    public name: string,
+    readonly dtype: DType,
+    readonly shape: Shape,
+    readonly producer: Node | undefined,
+    readonly outputIndex: number,
+  ) {}
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  toString(): string {
+    return `${this.name}:${this.dtype}[${this.shape.join(',')}]`;
+  }
+}
+
+export class Node {
+  constructor(
+    readonly id: number,
+    readonly op: OpDef,
+    readonly inputs: Value[],
+    readonly attrs: Attrs,
+    public outputs: Value[] = [],
+    public name = `${op.name}_${id}`,
+  ) {}
+}
+
+export interface GraphInput {
+  value: Value;
+}
+
+export interface Initializer {
+  value: Value;
+  tensor: ConstTensor;
+  /** Large frozen weights go to external data (kept out of the 2 GB protobuf). */
+  external: boolean;
+}
+
+export class Graph {
+  readonly nodes: Node[] = [];
+  readonly inputs: Value[] = [];
+  readonly initializers: Initializer[] = [];
+  readonly outputs: { name: string; value: Value }[] = [];
+  private nextId = 0;
+  private readonly names = new Set<string>();
+  /** Name scope prefix for generated value names (e.g. 'layer.3.attention'). */
+  private scopes: string[] = [];
+
+  constructor(readonly name = 'xlm_lab') {}
+
+  private uniqueName(base: string): string {
+    let name = base;
+    let k = 1;
+    while (this.names.has(name)) name = `${base}_${k++}`;
+    this.names.add(name);
+    return name;
+  }
+
+  private newValue(base: string, type: TypeInfo, producer?: Node, index = 0): Value {
+    const name = this.uniqueName(base);
+    return new Value(this, this.nextId++, name, type.dtype, [...type.shape], producer, index);
+  }
+
+  /** Runs `build` with names of the values it creates prefixed by `scope`. */
+  scope<T>(scope: string, build: () => T): T {
+    this.scopes.push(scope);
+    try {
+      return build();
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  /** A run-time input (ids, masks, trainable parameters, optimizer state). */
+  input(name: string, dtype: DType, shape: Shape): Value {
+    if (this.names.has(name)) throw new Error(`graph input name ${name} is already used`);
+    const value = this.newValue(name, { dtype, shape });
+    this.inputs.push(value);
+    return value;
+  }
+
+  /** A constant tensor stored in the model (frozen weights, small constants). */
+  initializer(name: string, tensor: ConstTensor, opts: { external?: boolean } = {}): Value {
+    if (this.names.has(name)) throw new Error(`initializer name ${name} is already used`);
+    const size = tensor.shape.reduce((a, b) => a * b, 1);
+    if (size !== tensor.data.length) throw new Error(`initializer ${name}: shape [${tensor.shape}] holds ${size} values, data has ${tensor.data.length}`);
+    const value = this.newValue(name, { dtype: tensor.dtype, shape: tensor.shape });
+    this.initializers.push({ value, tensor, external: opts.external ?? size >= 1024 });
+    return value;
+  }
+
+  /** Small constant; scalars are rank-0. */
+  constant(data: number | number[], dtype: DType = 'float32', shape?: number[]): Value {
+    const values = typeof data === 'number' ? [data] : data;
+    const dims = shape ?? (typeof data === 'number' ? [] : [values.length]);
+    const base = this.scoped(`const_${dtype}`);
+    let name = base;
+    for (let k = 1; this.names.has(name); k++) name = `${base}_${k}`;
+    return this.initializer(name, makeTensor(dtype, dims, values), { external: false });
+  }
+
+  /** Marks a value as a graph output under `name`. */
+  output(value: Value, name?: string): void {
+    const outName = name ?? value.name;
+    if (this.outputs.some((o) => o.name === outName)) throw new Error(`graph output ${outName} is declared twice`);
+    this.outputs.push({ name: outName, value });
+  }
+
+  private scoped(base: string): string {
+    return this.scopes.length ? `${this.scopes.join('/')}/${base}` : base;
+  }
+
+  /** Applies an op and returns all its outputs. */
+  apply(op: OpDef, inputs: Value[], attrs: Attrs = {}): Value[] {
+    for (const v of inputs) {
+      if (v.graph !== this) throw new Error(`${op.name}: input ${v.name} belongs to another graph`);
+    }
+    let types: TypeInfo[];
+    try {
+      types = op.infer(inputs, attrs);
+    } catch (e) {
+      throw new Error(`${op.name}(${inputs.map(String).join(', ')}): ${(e as Error).message}`);
+    }
+    const node = new Node(this.nextId++, op, inputs, attrs);
+    node.name = this.uniqueName(this.scoped(`${op.name}_${node.id}`));
+    node.outputs = types.map((t, i) => this.newValue(this.scoped(`${op.name.toLowerCase()}_${node.id}${types.length > 1 ? `_${i}` : ''}`), t, node, i));
+    this.nodes.push(node);
+    return node.outputs;
+  }
+
+  /** Applies a single-output op. */
+  apply1(op: OpDef, inputs: Value[], attrs: Attrs = {}): Value {
+    return this.apply(op, inputs, attrs)[0];
+  }
+}
+
+export function makeTensor(dtype: DType, shape: number[], values: ArrayLike<number> | ArrayLike<bigint>): ConstTensor {
+  const n = values.length;
+  switch (dtype) {
+    case 'float32':
+      return { dtype, shape, data: Float32Array.from(values as ArrayLike<number>) };
+    case 'float64':
+      return { dtype, shape, data: Float64Array.from(values as ArrayLike<number>) };
+    case 'int64': {
+      const data = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) data[i] = BigInt((values as ArrayLike<number | bigint>)[i]);
+      return { dtype, shape, data };
+    }
+    case 'int32':
+      return { dtype, shape, data: Int32Array.from(values as ArrayLike<number>) };
+    case 'uint32':
+      return { dtype, shape, data: Uint32Array.from(values as ArrayLike<number>) };
+    case 'bool':
+    case 'uint8':
+      return { dtype, shape, data: Uint8Array.from(values as ArrayLike<number>) };
+    case 'float16':
+      throw new Error('float16 constants are not built from numbers; pass raw Uint16Array data');
+  }
+}
+
+/** Equality of two dims as far as the builder can know (symbolic names compare by name). */
+export function sameDim(a: Dim, b: Dim): boolean {
+  return a === b;
+}
+
+export function shapeToString(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}

@@ -1,0 +1,7 @@
+/** Every op of the graph builder. Importing this module registers them all. */
+export * from './elementwise.js';
+export * from './reduce.js';
+export * from './shape.js';
+export * from './matmul.js';
+export * from './nn.js';
+export * from './loss.js';

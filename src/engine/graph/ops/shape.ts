@@ -1,0 +1,284 @@
+/** Shape ops: reshape, transpose, (un)squeeze, concat, slice, expand, gather. Gradients move data back. */
+import { defineOp, makeTensor, type ConstTensor, type Dim, type Shape, type Value } from '../graph.js';
+import { broadcastShapes, unbroadcast } from '../broadcast.js';
+import { cast, equal, where, scalarLike, isFloat } from './elementwise.js';
+
+/** The size of a -1 in a reshape, symbolically: a product of the input's names and numbers, less the known dims. */
+function inferMinusOne(input: Shape, known: Dim[]): Dim {
+  let numeric = 1;
+  const symbols: string[] = [];
+  const addFactor = (d: Dim) => {
+    if (typeof d === 'number') numeric *= d;
+    else symbols.push(...d.split('*'));
+  };
+  input.forEach(addFactor);
+  for (const d of known) {
+    if (typeof d === 'number') {
+      if (numeric % d !== 0) throw new Error(`cannot infer -1: ${numeric} is not divisible by ${d}`);
+      numeric /= d;
+    } else {
+      for (const s of d.split('*')) {
+        const i = symbols.indexOf(s);
+        if (i < 0) throw new Error(`cannot infer -1: ${s} is not a factor of the input`);
+        symbols.splice(i, 1);
+      }
+    }
+  }
+  symbols.sort();
+  if (!symbols.length) return numeric;
+  return numeric === 1 ? symbols.join('*') : [String(numeric), ...symbols].join('*');
+}
+
+export const Reshape = defineOp({
+  name: 'Reshape', onnx: 'Reshape',
+  infer: ([x], attrs) => {
+    const target = attrs.shape as number[];
+    const dims: Dim[] = target.map((t, i) => (t === 0 ? x.shape[i] : t));
+    const minus = dims.indexOf(-1);
+    if (minus >= 0) dims[minus] = inferMinusOne(x.shape, dims.filter((_, i) => i !== minus));
+    return [{ dtype: x.dtype, shape: dims }];
+  },
+  grad: ({ inputs: [x] }, [d]) => [reshapeTo(d!, shapeOf(x), x.shape)],
+  nonDifferentiable: [1],
+});
+
+/** Reshape with a target using ONNX's 0 (copy that dim) and -1 (infer). */
+export function reshape(x: Value, target: number[]): Value {
+  return x.graph.apply1(Reshape, [x, x.graph.constant(target, 'int64')], { shape: target });
+}
+
+const ReshapeDynamic = defineOp({
+  name: 'ReshapeDynamic', onnx: 'Reshape',
+  infer: ([x], attrs) => [{ dtype: x.dtype, shape: attrs.resultShape as Dim[] }],
+  grad: ({ inputs: [x] }, [d]) => [reshapeTo(d!, shapeOf(x), x.shape)],
+  nonDifferentiable: [1],
+});
+
+/** Reshape to a run-time shape (a Shape op's output), with the symbolic shape it is known to have. */
+export function reshapeTo(x: Value, shape: Value, symbolic: Shape): Value {
+  return x.graph.apply1(ReshapeDynamic, [x, shape], { resultShape: symbolic as number[] });
+}
+
+export const Transpose = defineOp({
+  name: 'Transpose', onnx: 'Transpose', attrTypes: { perm: 'ints' },
+  infer: ([x], attrs) => {
+    const perm = attrs.perm as number[];
+    if (perm.length !== x.rank) throw new Error(`perm [${perm}] does not match rank ${x.rank}`);
+    return [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]) }];
+  },
+  grad: ({ attrs }, [d]) => {
+    const perm = attrs.perm as number[];
+    const inverse = perm.map((_, i) => perm.indexOf(i));
+    return [transpose(d!, inverse)];
+  },
+});
+
+export const transpose = (x: Value, perm: number[]) => x.graph.apply1(Transpose, [x], { perm });
+
+/** Swaps the last two axes. */
+export function transposeLast(x: Value): Value {
+  const perm = [...x.shape.keys()];
+  [perm[x.rank - 1], perm[x.rank - 2]] = [perm[x.rank - 2], perm[x.rank - 1]];
+  return transpose(x, perm);
+}
+
+export const Unsqueeze = defineOp({
+  name: 'Unsqueeze', onnx: 'Unsqueeze',
+  infer: ([x, axesValue], attrs) => {
+    const axes = (attrs.axes as number[] | undefined) ?? constantInts(axesValue);
+    const rank = x.rank + axes.length;
+    const norm = axes.map((a) => (a < 0 ? a + rank : a));
+    const out: Dim[] = [];
+    let k = 0;
+    for (let i = 0; i < rank; i++) out.push(norm.includes(i) ? 1 : x.shape[k++]);
+    return [{ dtype: x.dtype, shape: out }];
+  },
+  grad: ({ inputs: [, axes] }, [d]) => [d!.graph.apply1(Squeeze, [d!, axes], { axes: constantInts(axes) })],
+  nonDifferentiable: [1],
+});
+
+export const Squeeze = defineOp({
+  name: 'Squeeze', onnx: 'Squeeze',
+  infer: ([x], attrs) => {
+    const axes = (attrs.axes as number[]).map((a) => (a < 0 ? a + x.rank : a));
+    for (const a of axes) if (x.shape[a] !== 1) throw new Error(`cannot squeeze axis ${a} of size ${x.shape[a]}`);
+    return [{ dtype: x.dtype, shape: x.shape.filter((_, i) => !axes.includes(i)) }];
+  },
+  grad: ({ inputs: [, axes] }, [d]) => [d!.graph.apply1(Unsqueeze, [d!, axes], { axes: constantInts(axes) })],
+  nonDifferentiable: [1],
+});
+
+export const unsqueeze = (x: Value, axes: number[]) => x.graph.apply1(Unsqueeze, [x, x.graph.constant(axes, 'int64')], { axes });
+export const squeeze = (x: Value, axes: number[]) => x.graph.apply1(Squeeze, [x, x.graph.constant(axes, 'int64')], { axes });
+
+/** The integer data of a constant value (axes, shapes): the rules need them at build time. */
+export function constantInts(v: Value): number[] {
+  const init = v.graph.initializers.find((i) => i.value === v);
+  if (!init) throw new Error(`${v.name} is not a constant`);
+  return Array.from(init.tensor.data as ArrayLike<number | bigint>, Number);
+}
+
+export const Concat = defineOp({
+  name: 'Concat', onnx: 'Concat', attrTypes: { axis: 'int' },
+  infer: (inputs, attrs) => {
+    const rank = inputs[0].rank;
+    const axis = ((attrs.axis as number) + rank) % rank;
+    let total: Dim = 0;
+    for (const v of inputs) {
+      const d = v.shape[axis];
+      total = typeof total === 'number' && typeof d === 'number' ? total + d : `${total}+${d}`;
+    }
+    const shape = [...inputs[0].shape];
+    shape[axis] = total;
+    return [{ dtype: inputs[0].dtype, shape }];
+  },
+  grad: ({ inputs, attrs }, [d], needs) => {
+    const rank = inputs[0].rank;
+    const axis = ((attrs.axis as number) + rank) % rank;
+    let start = 0;
+    return inputs.map((v, i) => {
+      const size = v.shape[axis];
+      if (typeof size !== 'number') throw new Error(`Concat gradient needs a static size on axis ${axis}, input ${i} has ${size}`);
+      const piece = needs[i] ? slice(d!, [start], [start + size], [axis]) : undefined;
+      start += size;
+      return piece;
+    });
+  },
+});
+
+export const concat = (inputs: Value[], axis: number) => inputs[0].graph.apply1(Concat, inputs, { axis });
+
+export const Slice = defineOp({
+  name: 'Slice', onnx: 'Slice',
+  infer: ([x], attrs) => {
+    const { starts, ends, axes } = attrs as { starts: number[]; ends: number[]; axes: number[] };
+    const shape = [...x.shape];
+    axes.forEach((a, i) => {
+      const dim = shape[a];
+      const clamp = (v: number) => (typeof dim === 'number' ? Math.max(0, Math.min(dim, v < 0 ? v + dim : v)) : v);
+      const s = clamp(starts[i]);
+      const e = clamp(ends[i]);
+      shape[a] = typeof dim === 'number' || (s >= 0 && e >= 0 && e < 2 ** 30) ? e - s : `${dim}[${starts[i]}:${ends[i]}]`;
+    });
+    return [{ dtype: x.dtype, shape }];
+  },
+  grad: ({ inputs: [x], attrs }, [d]) => {
+    const { starts, ends, axes } = attrs as { starts: number[]; ends: number[]; axes: number[] };
+    const pads = new Array(2 * x.rank).fill(0);
+    axes.forEach((a, i) => {
+      const dim = x.shape[a];
+      if (typeof dim !== 'number') throw new Error(`Slice gradient needs a static size on axis ${a}`);
+      const s = starts[i] < 0 ? starts[i] + dim : Math.min(starts[i], dim);
+      const e = ends[i] < 0 ? ends[i] + dim : Math.min(ends[i], dim);
+      pads[a] = s;
+      pads[x.rank + a] = dim - e;
+    });
+    return [d!.graph.apply1(Pad, [d!, d!.graph.constant(pads, 'int64')], { pads })];
+  },
+  nonDifferentiable: [1, 2, 3],
+});
+
+export function slice(x: Value, starts: number[], ends: number[], axes: number[]): Value {
+  const g = x.graph;
+  return g.apply1(Slice, [x, g.constant(starts, 'int64'), g.constant(ends, 'int64'), g.constant(axes, 'int64')], { starts, ends, axes });
+}
+
+export const Pad = defineOp({
+  name: 'Pad', onnx: 'Pad',
+  infer: ([x], attrs) => {
+    const pads = attrs.pads as number[];
+    const shape = x.shape.map((d, i) => (pads[i] === 0 && pads[x.rank + i] === 0 ? d : typeof d === 'number' ? d + pads[i] + pads[x.rank + i] : `${d}+${pads[i] + pads[x.rank + i]}`));
+    return [{ dtype: x.dtype, shape }];
+  },
+  grad: ({ inputs: [x], attrs }, [d]) => {
+    const pads = attrs.pads as number[];
+    const axes = [...x.shape.keys()].filter((i) => pads[i] || pads[x.rank + i]);
+    const starts = axes.map((a) => pads[a]);
+    const ends = axes.map((a) => -pads[x.rank + a] || 2 ** 62);
+    return [slice(d!, starts, ends, axes)];
+  },
+  nonDifferentiable: [1],
+});
+
+export const ShapeOf = defineOp({
+  name: 'Shape', onnx: 'Shape',
+  infer: ([x]) => [{ dtype: 'int64', shape: [x.rank] }],
+  nonDifferentiable: [0],
+});
+
+export const shapeOf = (x: Value) => x.graph.apply1(ShapeOf, [x]);
+
+export const Expand = defineOp({
+  name: 'Expand', onnx: 'Expand',
+  infer: ([x], attrs) => [{ dtype: x.dtype, shape: broadcastShapes(x.shape, attrs.likeShape as Dim[]) }],
+  grad: ({ inputs: [x] }, [d]) => [unbroadcast(d!, x.shape)],
+  nonDifferentiable: [1],
+});
+
+/** Broadcasts x to the shape of `like` (at run time), e.g. to spread a reduced gradient back. */
+export function expandLike(x: Value, like: Value): Value {
+  return x.graph.apply1(Expand, [x, shapeOf(like)], { likeShape: like.shape as number[] });
+}
+
+export const ConstantOfShape = defineOp({
+  name: 'ConstantOfShape', onnx: 'ConstantOfShape', attrTypes: { value: 'tensor' },
+  infer: (_inputs, attrs) => [{ dtype: (attrs.value as ConstTensor).dtype, shape: attrs.likeShape as Dim[] }],
+  nonDifferentiable: [0],
+});
+
+/** Zeros of `like`'s dtype and run-time shape. */
+export function zerosLike(like: Value): Value {
+  return like.graph.apply1(ConstantOfShape, [shapeOf(like)], { value: makeTensor(like.dtype, [1], [0]), likeShape: like.shape as number[] });
+}
+
+export const ReduceProd = defineOp({
+  name: 'ReduceProd', onnx: 'ReduceProd', attrTypes: { keepdims: 'int' },
+  infer: ([x]) => [{ dtype: x.dtype, shape: [] }],
+  nonDifferentiable: [0, 1],
+});
+
+/** The number of elements of x over `axes`, as a float scalar (static when the dims are numbers). */
+export function countOver(x: Value, axes: number[]): Value {
+  const dims = axes.map((a) => x.shape[a]);
+  if (dims.every((d) => typeof d === 'number')) return x.graph.constant((dims as number[]).reduce((a, b) => a * b, 1), x.dtype);
+  const g = x.graph;
+  const picked = g.apply1(Gather, [shapeOf(x), g.constant(axes, 'int64')], { axis: 0 });
+  const prod = g.apply1(ReduceProd, [picked], { keepdims: 0 });
+  return cast(prod, x.dtype);
+}
+
+export const Gather = defineOp({
+  name: 'Gather', onnx: 'Gather', attrTypes: { axis: 'int' },
+  infer: ([data, indices], attrs) => {
+    const axis = ((attrs.axis as number) ?? 0) < 0 ? (attrs.axis as number) + data.rank : ((attrs.axis as number) ?? 0);
+    return [{ dtype: data.dtype, shape: [...data.shape.slice(0, axis), ...indices.shape, ...data.shape.slice(axis + 1)] }];
+  },
+  /**
+   * Rows gathered along axis 0 (embedding lookups) get their gradient scattered back and summed where
+   * an index repeats. `paddingIdx` (ours, not ONNX's) keeps that row's gradient at zero, as PyTorch's
+   * nn.Embedding(padding_idx) does.
+   */
+  grad: ({ inputs: [data, indices], attrs }, [d]) => {
+    if (((attrs.axis as number) ?? 0) !== 0) throw new Error('Gather gradient is implemented for axis 0 only');
+    if (!isFloat(data.dtype)) return [undefined, undefined];
+    let updates = d!;
+    if (attrs.paddingIdx !== undefined) {
+      const isPad = unsqueeze(equal(indices, attrs.paddingIdx as number), [-1]);
+      updates = where(isPad, scalarLike(updates, 0), updates);
+    }
+    const g = data.graph;
+    const scattered = g.apply1(ScatterND, [zerosLike(data), unsqueeze(indices, [-1]), updates], { reduction: 'add' });
+    return [scattered, undefined];
+  },
+  nonDifferentiable: [1],
+});
+
+export function gather(data: Value, indices: Value, axis = 0, opts: { paddingIdx?: number } = {}): Value {
+  return data.graph.apply1(Gather, [data, indices], { axis, paddingIdx: opts.paddingIdx });
+}
+
+export const ScatterND = defineOp({
+  name: 'ScatterND', onnx: 'ScatterND', attrTypes: { reduction: 'string' },
+  infer: ([data]) => [{ dtype: data.dtype, shape: data.shape }],
+  nonDifferentiable: [1],
+});
