@@ -1,0 +1,158 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { XlmError } from '../errors.js';
+import { loadXlmrConfig, type XlmrConfig } from './config.js';
+import { isPlainObject, readJsonFile } from './json.js';
+import { headTensorSpecs, type HeadKind } from './names.js';
+import { openSafetensors, type TensorSource } from './safetensors.js';
+import { openShardedSafetensors } from './sharded.js';
+import { modelWeights, requiredTensorSpecs, type ModelWeights } from './weights.js';
+
+/**
+ * A Hugging Face model folder of the XLM-R family: config.json, tokenizer.json (with the optional
+ * tokenizer_config.json and special_tokens_map.json) and safetensors weights, single or sharded.
+ * Only headers are read here; tensors come from disk when the model builder asks for them.
+ */
+
+export const CONFIG_FILE = 'config.json';
+export const TOKENIZER_FILE = 'tokenizer.json';
+export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
+export const SPECIAL_TOKENS_FILE = 'special_tokens_map.json';
+export const WEIGHTS_FILE = 'model.safetensors';
+export const WEIGHTS_INDEX_FILE = 'model.safetensors.index.json';
+
+/** Special tokens by role, as strings. XLM-R's own when the folder does not say. */
+export interface SpecialTokens {
+  bos: string;
+  eos: string;
+  unk: string;
+  sep: string;
+  pad: string;
+  cls: string;
+  mask: string;
+}
+
+const XLMR_SPECIAL_TOKENS: SpecialTokens = { bos: '<s>', eos: '</s>', unk: '<unk>', sep: '</s>', pad: '<pad>', cls: '<s>', mask: '<mask>' };
+
+export interface ModelFolder {
+  /** Absolute path of the folder. */
+  dir: string;
+  config: XlmrConfig;
+  /** tokenizer.json, parsed. */
+  tokenizerJson: Record<string, unknown>;
+  /** tokenizer_config.json when present. */
+  tokenizerConfig: Record<string, unknown> | undefined;
+  /** special_tokens_map.json when present, as written. */
+  specialTokensMap: Record<string, unknown> | undefined;
+  specialTokens: SpecialTokens;
+  weights: ModelWeights;
+  listTensorNames(): string[];
+  /** Closes the weight files; call when the model has been built. */
+  close(): void;
+}
+
+export interface LoadModelFolderOptions {
+  /**
+   * The head the caller will use. The encoder's tensors are then checked (presence and shape) at
+   * load, and so is the head when the checkpoint has any of it: a half-present head is an error.
+   */
+  task?: HeadKind | 'encoder';
+  /** Refuse a folder that lacks the task's head (inference needs it; fine-tuning starts one fresh). */
+  requireHead?: boolean;
+}
+
+export function loadModelFolder(dirArg: string, options: LoadModelFolderOptions = {}): ModelFolder {
+  const dir = resolve(dirArg);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new XlmError('folder-missing', `${dir} is not a folder; expected a Hugging Face model folder (config.json, tokenizer.json, model.safetensors)`, { file: dir });
+  }
+  const entries = new Set(readdirSync(dir));
+  const need = (file: string, what: string, hint = '') => {
+    if (!entries.has(file)) throw new XlmError('file-missing', `${dir} has no ${file} (${what})${hint}`, { file: join(dir, file) });
+    return join(dir, file);
+  };
+
+  const config = loadXlmrConfig(need(CONFIG_FILE, 'the model configuration'));
+  const tokenizerHint = entries.has('sentencepiece.bpe.model')
+    ? `; it has sentencepiece.bpe.model, the slow tokenizer's file: convert it once in Python with transformers: AutoTokenizer.from_pretrained(DIR).save_pretrained(DIR), which writes tokenizer.json`
+    : '';
+  const tokenizerJson = readObject(need(TOKENIZER_FILE, 'the fast tokenizer', tokenizerHint));
+  const tokenizerConfig = entries.has(TOKENIZER_CONFIG_FILE) ? readObject(join(dir, TOKENIZER_CONFIG_FILE)) : undefined;
+  const specialTokensMap = entries.has(SPECIAL_TOKENS_FILE) ? readObject(join(dir, SPECIAL_TOKENS_FILE)) : undefined;
+
+  const weights = modelWeights(openWeights(dir, entries));
+  try {
+    if (options.task) {
+      const head = options.task === 'encoder' ? undefined : options.task;
+      weights.check(requiredTensorSpecs(config));
+      if (head && (options.requireHead || weights.hasHead(head))) {
+        weights.check(headTensorSpecs(config, head, config.id2label.length));
+      }
+    }
+  } catch (e) {
+    weights.close();
+    throw e;
+  }
+  return {
+    dir,
+    config,
+    tokenizerJson,
+    tokenizerConfig,
+    specialTokensMap,
+    specialTokens: specialTokensOf(specialTokensMap, tokenizerConfig),
+    weights,
+    listTensorNames: () => weights.names(),
+    close: () => weights.close(),
+  };
+}
+
+/** Pickle formats: loading them runs whatever code the file contains. */
+const PICKLE_FILE = /(\.bin|\.pt|\.pth|\.ckpt|\.pkl)$/;
+
+function openWeights(dir: string, entries: Set<string>): TensorSource {
+  // transformers prefers the single file over the index when both exist; so do we.
+  if (entries.has(WEIGHTS_FILE)) return openSafetensors(join(dir, WEIGHTS_FILE));
+  if (entries.has(WEIGHTS_INDEX_FILE)) return openShardedSafetensors(join(dir, WEIGHTS_INDEX_FILE));
+  const pickled = [...entries].filter((name) => PICKLE_FILE.test(name) || name === 'pytorch_model.bin.index.json').sort();
+  if (pickled.length > 0) {
+    throw new XlmError(
+      'weights-pickle',
+      `${dir} holds its weights as ${pickled.join(', ')}, a pickled PyTorch checkpoint, and no ${WEIGHTS_FILE}. ` +
+        `XLM Lab does not open pickle files: unpickling can run any code the file contains. ` +
+        `Convert it to safetensors once, in Python with transformers: ` +
+        `AutoModel.from_pretrained(DIR).save_pretrained(DIR, safe_serialization=True) ` +
+        `(use the AutoModelFor… class of the model's task, e.g. AutoModelForMaskedLM, so its head is kept), then open the folder again`,
+      { file: join(dir, pickled[0]) },
+    );
+  }
+  const other = [...entries].filter((name) => /\.(h5|msgpack|onnx)$/.test(name));
+  const found = other.length ? `; it has ${other.join(', ')}, which XLM Lab does not read` : '';
+  throw new XlmError('file-missing', `${dir} has no ${WEIGHTS_FILE} or ${WEIGHTS_INDEX_FILE} (the model weights)${found}`, { file: join(dir, WEIGHTS_FILE) });
+}
+
+function readObject(path: string): Record<string, unknown> {
+  const value = readJsonFile(path);
+  if (!isPlainObject(value)) throw new XlmError('json-shape', `${path} should hold a JSON object`, { file: path });
+  return value;
+}
+
+/** Entries are strings or AddedToken objects ({"content": "<s>", ...}); special_tokens_map.json wins. */
+function specialTokensOf(map: Record<string, unknown> | undefined, tokenizerConfig: Record<string, unknown> | undefined): SpecialTokens {
+  const pick = (role: keyof SpecialTokens): string => {
+    for (const source of [map, tokenizerConfig]) {
+      const entry = source?.[`${role}_token`];
+      if (typeof entry === 'string') return entry;
+      if (isPlainObject(entry) && typeof entry.content === 'string') return entry.content;
+    }
+    return XLMR_SPECIAL_TOKENS[role];
+  };
+  return {
+    bos: pick('bos'),
+    eos: pick('eos'),
+    unk: pick('unk'),
+    sep: pick('sep'),
+    pad: pick('pad'),
+    cls: pick('cls'),
+    mask: pick('mask'),
+  };
+}

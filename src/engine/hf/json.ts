@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { XlmError } from '../errors.js';
+
+/**
+ * Reads a JSON file of a model folder. A syntax error becomes an XlmError at the file's line and
+ * column (V8 reports only a character position), so editors can jump to it.
+ */
+export function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new XlmError('file-missing', `${path} does not exist`, { file: path });
+    throw new XlmError('file-unreadable', `cannot read ${path}: ${(e as Error).message}`, { file: path });
+  }
+  return parseJsonText(text, path);
+}
+
+export function parseJsonText(text: string, file: string): unknown {
+  // A UTF-8 byte-order mark is legal in files written on Windows; JSON.parse rejects it.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  try {
+    return JSON.parse(body);
+  } catch (e) {
+    const message = (e as Error).message;
+    const position = /position (\d+)/.exec(message);
+    const place = position ? lineAndColumn(body, Number(position[1])) : {};
+    throw new XlmError('json-syntax', `${file} is not valid JSON: ${message}`, { file, ...place });
+  }
+}
+
+function lineAndColumn(text: string, position: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < position && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: position - lineStart + 1 };
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Names a JSON value's type the way a user thinks of it, for "expected X, got Y" messages. */
+export function describeJsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  return `${typeof value} ${String(value)}`;
+}

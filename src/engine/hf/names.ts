@@ -1,0 +1,182 @@
+import type { XlmrConfig } from './config.js';
+
+/**
+ * Hugging Face's tensor names for XLM-R and its heads, and the shape each must have: the one place
+ * the model builder, the folder loader, the checkpoint writer and the test models agree on.
+ * Linear weights are [out, in], as PyTorch stores them.
+ */
+
+export type HeadKind = 'mlm' | 'seq-cls' | 'token-cls';
+export const HEAD_KINDS: readonly HeadKind[] = ['mlm', 'seq-cls', 'token-cls'];
+
+/** Prefix of the encoder's tensors in task models; XLMRobertaModel (no head) saves them without it. */
+export const ENCODER_PREFIX = 'roberta.';
+
+/** transformers' class for each head (config.json "architectures"); 'none' is the bare encoder. */
+export const ARCHITECTURE_OF_HEAD: Record<HeadKind | 'none', string> = {
+  none: 'XLMRobertaModel',
+  mlm: 'XLMRobertaForMaskedLM',
+  'seq-cls': 'XLMRobertaForSequenceClassification',
+  'token-cls': 'XLMRobertaForTokenClassification',
+};
+
+export const EMBEDDINGS = {
+  word: 'roberta.embeddings.word_embeddings.weight',
+  position: 'roberta.embeddings.position_embeddings.weight',
+  tokenType: 'roberta.embeddings.token_type_embeddings.weight',
+  layerNormWeight: 'roberta.embeddings.LayerNorm.weight',
+  layerNormBias: 'roberta.embeddings.LayerNorm.bias',
+} as const;
+
+export interface LayerNames {
+  queryWeight: string;
+  queryBias: string;
+  keyWeight: string;
+  keyBias: string;
+  valueWeight: string;
+  valueBias: string;
+  attentionOutputWeight: string;
+  attentionOutputBias: string;
+  attentionLayerNormWeight: string;
+  attentionLayerNormBias: string;
+  intermediateWeight: string;
+  intermediateBias: string;
+  outputWeight: string;
+  outputBias: string;
+  outputLayerNormWeight: string;
+  outputLayerNormBias: string;
+}
+
+export function layerNames(layer: number): LayerNames {
+  const p = `roberta.encoder.layer.${layer}.`;
+  return {
+    queryWeight: `${p}attention.self.query.weight`,
+    queryBias: `${p}attention.self.query.bias`,
+    keyWeight: `${p}attention.self.key.weight`,
+    keyBias: `${p}attention.self.key.bias`,
+    valueWeight: `${p}attention.self.value.weight`,
+    valueBias: `${p}attention.self.value.bias`,
+    attentionOutputWeight: `${p}attention.output.dense.weight`,
+    attentionOutputBias: `${p}attention.output.dense.bias`,
+    attentionLayerNormWeight: `${p}attention.output.LayerNorm.weight`,
+    attentionLayerNormBias: `${p}attention.output.LayerNorm.bias`,
+    intermediateWeight: `${p}intermediate.dense.weight`,
+    intermediateBias: `${p}intermediate.dense.bias`,
+    outputWeight: `${p}output.dense.weight`,
+    outputBias: `${p}output.dense.bias`,
+    outputLayerNormWeight: `${p}output.LayerNorm.weight`,
+    outputLayerNormBias: `${p}output.LayerNorm.bias`,
+  };
+}
+
+/**
+ * The masked-LM head. The decoder's weight is tied to the word embeddings and not stored; its bias
+ * is `lm_head.bias` (older saves also carry the same values as `lm_head.decoder.bias`).
+ */
+export const MLM_HEAD = {
+  denseWeight: 'lm_head.dense.weight',
+  denseBias: 'lm_head.dense.bias',
+  layerNormWeight: 'lm_head.layer_norm.weight',
+  layerNormBias: 'lm_head.layer_norm.bias',
+  bias: 'lm_head.bias',
+  /** Present in some checkpoints, ignored on load: transformers re-ties it to the word embeddings. */
+  tiedDecoderWeight: 'lm_head.decoder.weight',
+  tiedDecoderBias: 'lm_head.decoder.bias',
+} as const;
+
+/** Sequence classification: dense + tanh on the <s> vector, then the projection to labels. */
+export const SEQ_CLS_HEAD = {
+  denseWeight: 'classifier.dense.weight',
+  denseBias: 'classifier.dense.bias',
+  outProjWeight: 'classifier.out_proj.weight',
+  outProjBias: 'classifier.out_proj.bias',
+} as const;
+
+/** Token classification: one linear layer on every token's vector. */
+export const TOKEN_CLS_HEAD = {
+  weight: 'classifier.weight',
+  bias: 'classifier.bias',
+} as const;
+
+/** Keys found in checkpoints that no XLM Lab model uses. */
+export const UNUSED_PREFIXES = ['roberta.pooler.', 'roberta.embeddings.position_ids'] as const;
+
+export interface TensorSpec {
+  name: string;
+  shape: number[];
+}
+
+export type ModelSizes = Pick<
+  XlmrConfig,
+  'vocab_size' | 'hidden_size' | 'num_hidden_layers' | 'intermediate_size' | 'max_position_embeddings' | 'type_vocab_size'
+>;
+
+/** Every encoder tensor (embeddings and layers) with its shape, in checkpoint order. */
+export function encoderTensorSpecs(config: ModelSizes): TensorSpec[] {
+  const h = config.hidden_size;
+  const specs: TensorSpec[] = [
+    { name: EMBEDDINGS.word, shape: [config.vocab_size, h] },
+    { name: EMBEDDINGS.position, shape: [config.max_position_embeddings, h] },
+    { name: EMBEDDINGS.tokenType, shape: [config.type_vocab_size, h] },
+    { name: EMBEDDINGS.layerNormWeight, shape: [h] },
+    { name: EMBEDDINGS.layerNormBias, shape: [h] },
+  ];
+  for (let layer = 0; layer < config.num_hidden_layers; layer++) {
+    const n = layerNames(layer);
+    const i = config.intermediate_size;
+    specs.push(
+      { name: n.queryWeight, shape: [h, h] },
+      { name: n.queryBias, shape: [h] },
+      { name: n.keyWeight, shape: [h, h] },
+      { name: n.keyBias, shape: [h] },
+      { name: n.valueWeight, shape: [h, h] },
+      { name: n.valueBias, shape: [h] },
+      { name: n.attentionOutputWeight, shape: [h, h] },
+      { name: n.attentionOutputBias, shape: [h] },
+      { name: n.attentionLayerNormWeight, shape: [h] },
+      { name: n.attentionLayerNormBias, shape: [h] },
+      { name: n.intermediateWeight, shape: [i, h] },
+      { name: n.intermediateBias, shape: [i] },
+      { name: n.outputWeight, shape: [h, i] },
+      { name: n.outputBias, shape: [h] },
+      { name: n.outputLayerNormWeight, shape: [h] },
+      { name: n.outputLayerNormBias, shape: [h] },
+    );
+  }
+  return specs;
+}
+
+/** The stored tensors of one head with their shapes; `numLabels` matters for the classifiers only. */
+export function headTensorSpecs(config: ModelSizes, head: HeadKind, numLabels: number): TensorSpec[] {
+  const h = config.hidden_size;
+  switch (head) {
+    case 'mlm':
+      return [
+        { name: MLM_HEAD.denseWeight, shape: [h, h] },
+        { name: MLM_HEAD.denseBias, shape: [h] },
+        { name: MLM_HEAD.layerNormWeight, shape: [h] },
+        { name: MLM_HEAD.layerNormBias, shape: [h] },
+        { name: MLM_HEAD.bias, shape: [config.vocab_size] },
+      ];
+    case 'seq-cls':
+      return [
+        { name: SEQ_CLS_HEAD.denseWeight, shape: [h, h] },
+        { name: SEQ_CLS_HEAD.denseBias, shape: [h] },
+        { name: SEQ_CLS_HEAD.outProjWeight, shape: [numLabels, h] },
+        { name: SEQ_CLS_HEAD.outProjBias, shape: [numLabels] },
+      ];
+    case 'token-cls':
+      return [
+        { name: TOKEN_CLS_HEAD.weight, shape: [numLabels, h] },
+        { name: TOKEN_CLS_HEAD.bias, shape: [numLabels] },
+      ];
+  }
+}
+
+/** Which head a transformers class name carries, if it is one of ours. */
+export function headOfArchitecture(architecture: string): HeadKind | 'none' | undefined {
+  for (const [head, name] of Object.entries(ARCHITECTURE_OF_HEAD)) if (name === architecture) return head as HeadKind | 'none';
+  const roberta = architecture.replace(/^Roberta/, 'XLMRoberta');
+  for (const [head, name] of Object.entries(ARCHITECTURE_OF_HEAD)) if (name === roberta) return head as HeadKind | 'none';
+  return undefined;
+}

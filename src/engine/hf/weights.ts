@@ -1,0 +1,106 @@
+import { XlmError } from '../errors.js';
+import { ENCODER_PREFIX, MLM_HEAD, encoderTensorSpecs, headTensorSpecs, type HeadKind, type ModelSizes, type TensorSpec } from './names.js';
+import type { TensorInfo, TensorSource } from './safetensors.js';
+
+/**
+ * A checkpoint's tensors under the canonical names of names.ts, whatever spelling the checkpoint
+ * used: the bare encoder (XLMRobertaModel) saves "embeddings.…" where task models save
+ * "roberta.embeddings.…"; old conversions call LayerNorm parameters gamma/beta; older MLM saves keep
+ * the output bias as lm_head.decoder.bias. Tensors are read from disk only when asked for.
+ */
+export interface ModelWeights {
+  /** The safetensors file (or sharded index) the tensors come from: the file errors name. */
+  readonly path: string;
+  /** Canonical names of every stored tensor, unused ones (pooler) included. */
+  names(): string[];
+  has(name: string): boolean;
+  /** Dtype, stored shape, file and stored name of a tensor; XlmError naming file and tensor if absent. */
+  info(name: string): TensorInfo & { storedName: string };
+  /**
+   * The tensor as float32. With `expectedShape`, an XlmError naming the file, the tensor, the
+   * expected and the actual shape when they differ. `into` receives the data when given.
+   */
+  get(name: string, expectedShape?: readonly number[], into?: Float32Array): Float32Array;
+  /** Whether the checkpoint holds any tensor of this head (a base model has none of the classifiers). */
+  hasHead(head: HeadKind): boolean;
+  /** Checks presence and shape of every listed tensor without reading data; the first problem throws. */
+  check(specs: readonly TensorSpec[]): void;
+  close(): void;
+}
+
+const ENCODER_PARTS = ['embeddings.', 'encoder.', 'pooler.'];
+
+export function modelWeights(source: TensorSource): ModelWeights {
+  const stored = source.names();
+  const unprefixed = !stored.some((n) => n.startsWith(ENCODER_PREFIX)) && stored.some((n) => ENCODER_PARTS.some((p) => n.startsWith(p)));
+  const canonicalToStored = new Map<string, string>();
+  for (const name of stored) {
+    let canonical = unprefixed && ENCODER_PARTS.some((p) => name.startsWith(p)) ? ENCODER_PREFIX + name : name;
+    canonical = canonical.replace(/LayerNorm\.gamma$/, 'LayerNorm.weight').replace(/LayerNorm\.beta$/, 'LayerNorm.bias');
+    // An exact spelling wins over an alias of it when a checkpoint has both.
+    if (!canonicalToStored.has(canonical) || canonical === name) canonicalToStored.set(canonical, name);
+  }
+  if (!canonicalToStored.has(MLM_HEAD.bias) && canonicalToStored.has(MLM_HEAD.tiedDecoderBias)) {
+    canonicalToStored.set(MLM_HEAD.bias, MLM_HEAD.tiedDecoderBias);
+  }
+
+  const storedName = (name: string): string => {
+    const found = canonicalToStored.get(name);
+    if (found === undefined) {
+      const spelled = unprefixed && name.startsWith(ENCODER_PREFIX) ? ` (looked for '${name.slice(ENCODER_PREFIX.length)}', this checkpoint has no '${ENCODER_PREFIX}' prefix)` : '';
+      throw new XlmError('tensor-missing', `${source.path} has no tensor '${name}'${spelled}`, { file: source.path, what: name });
+    }
+    return found;
+  };
+  const info = (name: string) => {
+    const stored = storedName(name);
+    return { ...source.info(stored), storedName: stored };
+  };
+  const checkShape = (name: string, expected: readonly number[]) => {
+    const found = info(name);
+    if (!sameShape(found.shape, expected)) {
+      throw new XlmError(
+        'tensor-shape',
+        `${found.file}: tensor '${found.storedName}' has shape [${found.shape.join(', ')}], expected [${expected.join(', ')}]`,
+        { file: found.file, what: found.storedName },
+      );
+    }
+    return found;
+  };
+
+  return {
+    path: source.path,
+    names: () => [...canonicalToStored.keys()],
+    has: (name) => canonicalToStored.has(name),
+    info,
+    get: (name, expectedShape, into) => {
+      const found = expectedShape ? checkShape(name, expectedShape) : info(name);
+      return source.readFloat32(found.storedName, into);
+    },
+    hasHead: (head) => headTensorSpecs(PROBE_SIZES, head, 1).some((spec) => canonicalToStored.has(spec.name)),
+    check: (specs) => {
+      for (const spec of specs) checkShape(spec.name, spec.shape);
+    },
+    close: () => source.close(),
+  };
+}
+
+/** Sizes are irrelevant when only names are needed. */
+const PROBE_SIZES: ModelSizes = {
+  vocab_size: 1,
+  hidden_size: 1,
+  num_hidden_layers: 0,
+  intermediate_size: 1,
+  max_position_embeddings: 1,
+  type_vocab_size: 1,
+};
+
+/** The tensors a model with `head` needs: the encoder's, plus the head's. */
+export function requiredTensorSpecs(config: ModelSizes & { id2label: string[] }, head?: HeadKind): TensorSpec[] {
+  const specs = encoderTensorSpecs(config);
+  return head ? specs.concat(headTensorSpecs(config, head, config.id2label.length)) : specs;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
