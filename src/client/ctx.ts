@@ -1,0 +1,225 @@
+/**
+ * Owns the engine's lifecycle for the extension: the lazily forked process, the health model behind the one status
+ * item, the "XLM Lab" output channel, the enabled/disabled command pairs and the active model. Two disposal scopes:
+ * the extension's (everything here) and the engine session's (what lives only as long as one engine process).
+ */
+import * as vscode from 'vscode';
+import { CancellationToken, NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import { EngineProcess, EngineUnavailableError } from './engineProcess.js';
+import { Health, viewHealth } from './health.js';
+import { activeModel, device } from './config.js';
+import { showEngineError } from './errors.js';
+import * as p from '../engine/rpc/protocol.js';
+
+export type CommandHandler = (...args: never[]) => unknown;
+
+interface CommandSpec {
+  run: CommandHandler;
+  /** A command that needs the engine gets a stand-in while the engine cannot start, saying why and offering the fix. */
+  needsEngine: boolean;
+  title: string;
+}
+
+export class NoModelError extends Error {
+  constructor() {
+    super('No active model. Pick a model folder with "XLM: Select active model" (setting xlm.model).');
+    this.name = 'NoModelError';
+  }
+}
+
+export class Ctx implements vscode.Disposable {
+  readonly output: vscode.LogOutputChannel;
+  readonly engine: EngineProcess;
+  /** Methods sent to the engine, newest last (the extension-host tests read it through the API). */
+  readonly requestLog: string[] = [];
+  engineInfo: p.EngineInfo | undefined;
+
+  private readonly status: vscode.StatusBarItem;
+  private readonly extensionScope: vscode.Disposable[] = [];
+  private sessionScope: vscode.Disposable[] = [];
+  private readonly commands = new Map<string, CommandSpec>();
+  private readonly registered = new Map<string, vscode.Disposable>();
+  private inFlight: string[] = [];
+  private loadingModel: string | undefined;
+  private loadedModel: p.ModelInfo | undefined;
+  private readonly training = new Map<string, p.TrainProgressParams>();
+  private lastError: string | undefined;
+  private crashLoop = false;
+  private readonly healthEmitter = new vscode.EventEmitter<Health>();
+  readonly onHealthChange = this.healthEmitter.event;
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.output = vscode.window.createOutputChannel('XLM Lab', { log: true });
+    this.status = vscode.window.createStatusBarItem('xlm.engine', vscode.StatusBarAlignment.Left, 10);
+    this.status.name = 'XLM Lab engine';
+    this.status.command = 'xlm.showStatusMenu';
+    this.engine = new EngineProcess({
+      enginePath: vscode.Uri.joinPath(extension.extensionUri, 'dist', 'engine.js').fsPath,
+      onOutput: (text) => this.output.append(text),
+      onStateChange: (state) => {
+        if (state === 'running') this.lastError = undefined;
+        this.render();
+      },
+      onExit: (exit) => this.onEngineExit(exit.onPurpose, exit.code, exit.signal),
+    });
+    this.engine.onNotification(p.engineLog, ({ level, message }) => this.output[level === 'warn' ? 'warn' : level](message));
+    this.engine.onNotification(p.trainProgress, (progress) => {
+      this.training.set(progress.runId, progress);
+      this.render();
+    });
+    this.engine.onNotification(p.trainEnd, (end) => {
+      this.training.delete(end.runId);
+      this.render();
+    });
+    this.engine.onNotification(p.trainLog, ({ runId, level, message }) => this.output[level](`[run ${runId}] ${message}`));
+    this.extensionScope.push(this.output, this.status, this.healthEmitter, { dispose: () => this.engine.dispose() });
+    this.extensionScope.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('xlm.device') && this.render()));
+    this.render();
+    this.status.show();
+  }
+
+  get health(): Health {
+    if (this.lastError && this.engine.state === 'stopped') return { kind: 'error', message: this.lastError };
+    if (this.engine.state === 'stopped') return { kind: 'stopped', onPurpose: this.engine.isStoppedOnPurpose };
+    if (this.engine.state === 'starting') return { kind: 'starting' };
+    if (this.loadingModel) return { kind: 'loadingModel', model: this.loadingModel };
+    const run = [...this.training.values()].at(-1);
+    if (run) return { kind: 'training', runId: run.runId, percent: run.totalSteps ? (100 * run.step) / run.totalSteps : 0, etaSeconds: run.etaSeconds };
+    if (this.inFlight.length) return { kind: 'busy', what: this.inFlight.at(-1)! };
+    return { kind: 'ready', model: this.loadedModel?.dir };
+  }
+
+  /** Registers a command; `needsEngine` commands are swapped for a stand-in while the engine cannot start. */
+  command(name: string, title: string, run: CommandHandler, needsEngine = true): void {
+    this.commands.set(name, { run, needsEngine, title });
+    this.registerCommand(name);
+  }
+
+  /** Something that must be released when the current engine process goes away. */
+  inSession(d: vscode.Disposable): void {
+    this.sessionScope.push(d);
+  }
+
+  request<R>(type: RequestType0<R, p.EngineErrorData>, token?: CancellationToken): Promise<R>;
+  request<P, R>(type: RequestType<P, R, p.EngineErrorData>, params: P, token?: CancellationToken): Promise<R>;
+  async request(type: RequestType<unknown, unknown, p.EngineErrorData> | RequestType0<unknown, p.EngineErrorData>, ...rest: unknown[]): Promise<unknown> {
+    this.requestLog.push(type.method);
+    if (this.requestLog.length > 200) this.requestLog.shift();
+    this.inFlight.push(type.method);
+    this.render();
+    try {
+      const result = await (this.engine.request as (t: unknown, ...r: unknown[]) => Promise<unknown>)(type, ...rest);
+      if (!this.engineInfo) this.engineInfo = await this.engine.info();
+      return result;
+    } catch (e) {
+      if (e instanceof EngineUnavailableError && e.reason === 'crash-loop' && !this.crashLoop) {
+        this.crashLoop = true;
+        this.refreshCommands();
+      }
+      throw e;
+    } finally {
+      this.inFlight.splice(this.inFlight.indexOf(type.method), 1);
+      this.render();
+    }
+  }
+
+  notify<P>(type: NotificationType<P>, handler: (params: P) => void): vscode.Disposable {
+    const d = this.engine.onNotification(type, handler);
+    return new vscode.Disposable(() => d.dispose());
+  }
+
+  /** Loads the configured model into the engine unless this engine session already has it. */
+  async ensureModel(token?: CancellationToken): Promise<p.ModelInfo> {
+    const dir = activeModel();
+    if (!dir) throw new NoModelError();
+    if (this.loadedModel?.dir === dir) return this.loadedModel;
+    this.loadingModel = dir;
+    this.render();
+    try {
+      this.loadedModel = await this.request(p.modelLoad, { dir, device: device() }, token);
+      this.output.info(`Loaded model ${dir} (${this.loadedModel.modelType}, ${this.loadedModel.layers} layers) on ${this.loadedModel.device}`);
+      return this.loadedModel;
+    } finally {
+      this.loadingModel = undefined;
+      this.render();
+    }
+  }
+
+  async start(): Promise<p.EngineInfo> {
+    this.crashLoop = false;
+    this.engineInfo = await this.engine.start();
+    this.refreshCommands();
+    this.output.info(`Engine ${this.engineInfo.engineVersion} started (pid ${this.engineInfo.pid}, node ${this.engineInfo.node}); methods: ${this.engineInfo.methods.join(', ')}`);
+    return this.engineInfo;
+  }
+
+  async restart(): Promise<p.EngineInfo> {
+    this.output.info('Restarting the engine on request.');
+    await this.engine.stop();
+    return this.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.engine.stop();
+    this.refreshCommands();
+  }
+
+  /** Shows an engine or request failure with the action that fixes it; cancellations stay silent. */
+  showError(what: string, e: unknown): Promise<void> {
+    return showEngineError(this, what, e);
+  }
+
+  dispose(): void {
+    this.sessionScope.forEach((d) => d.dispose());
+    this.registered.forEach((d) => d.dispose());
+    this.extensionScope.forEach((d) => d.dispose());
+  }
+
+  private onEngineExit(onPurpose: boolean, code: number | null, signal: NodeJS.Signals | null): void {
+    this.sessionScope.forEach((d) => d.dispose());
+    this.sessionScope = [];
+    this.loadedModel = undefined;
+    this.loadingModel = undefined;
+    this.engineInfo = undefined;
+    this.training.clear();
+    if (onPurpose) {
+      this.output.info('Engine stopped.');
+    } else {
+      this.lastError = `The engine ${signal ? `was killed by ${signal}` : `exited with code ${code}`}. The next request starts a new one.`;
+      this.output.error(this.lastError);
+    }
+    this.render();
+  }
+
+  private refreshCommands(): void {
+    for (const [name, spec] of this.commands) if (spec.needsEngine) this.registerCommand(name);
+  }
+
+  private registerCommand(name: string): void {
+    const spec = this.commands.get(name)!;
+    this.registered.get(name)?.dispose();
+    const available = !spec.needsEngine || (!this.engine.isStoppedOnPurpose && !this.crashLoop);
+    const handler = available ? spec.run : () => this.engineDown(spec.title);
+    this.registered.set(name, vscode.commands.registerCommand(name, handler as (...args: unknown[]) => unknown));
+  }
+
+  private async engineDown(title: string): Promise<void> {
+    const why = this.crashLoop ? 'kept crashing, so automatic restarts are off' : 'is stopped';
+    const pick = await vscode.window.showWarningMessage(`XLM Lab: the engine ${why}, so "${title}" cannot run.`, 'Restart engine', 'Show log');
+    if (pick === 'Restart engine') await vscode.commands.executeCommand('xlm.restartEngine');
+    if (pick === 'Show log') this.output.show();
+  }
+
+  private render(): void {
+    const health = this.health;
+    const view = viewHealth(health, this.loadedModel?.device ?? device());
+    this.status.text = view.text;
+    const tooltip = new vscode.MarkdownString(`**XLM Lab** — ${view.summary}\n\n`, true);
+    tooltip.isTrusted = { enabledCommands: ['xlm.openDashboard', 'xlm.showLog', 'xlm.restartEngine'] };
+    tooltip.appendMarkdown('[$(graph) Open dashboard](command:xlm.openDashboard) · [$(output) Show log](command:xlm.showLog) · [$(debug-restart) Restart engine](command:xlm.restartEngine)');
+    this.status.tooltip = tooltip;
+    this.status.backgroundColor =
+      view.severity === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : view.severity === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.healthEmitter.fire(health);
+  }
+}

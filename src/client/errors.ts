@@ -1,0 +1,48 @@
+/**
+ * How a failed request reaches the user: one message that says what went wrong and a button for the fix
+ * (open the file at the line, select a model, restart the engine, show the log). Cancellations stay silent.
+ */
+import * as vscode from 'vscode';
+import { ResponseError } from 'vscode-jsonrpc';
+import { EngineUnavailableError } from './engineProcess.js';
+import { EngineErrorCodes, EngineErrorData } from '../engine/rpc/protocol.js';
+import type { Ctx } from './ctx.js';
+
+export async function showEngineError(ctx: Ctx, what: string, e: unknown): Promise<void> {
+  if (e instanceof vscode.CancellationError) return;
+  if (e instanceof ResponseError && e.code === EngineErrorCodes.requestCancelled) return;
+  if (e instanceof Error && e.name === 'NoModelError') {
+    const pick = await vscode.window.showWarningMessage(`XLM Lab: ${what}: ${e.message}`, 'Select active model');
+    if (pick) await vscode.commands.executeCommand('xlm.selectModel');
+    return;
+  }
+  if (e instanceof EngineUnavailableError) {
+    ctx.output.error(`${what}: ${e.message}`);
+    const pick = await vscode.window.showErrorMessage(`XLM Lab: ${what}: ${e.message}`, 'Restart engine', 'Show log');
+    if (pick === 'Restart engine') await vscode.commands.executeCommand('xlm.restartEngine');
+    if (pick === 'Show log') ctx.output.show();
+    return;
+  }
+  if (e instanceof ResponseError) {
+    const data = e.data as EngineErrorData | undefined;
+    ctx.output.warn(`${what}: ${e.message}`);
+    if (e.code === EngineErrorCodes.methodNotFound) {
+      await vscode.window.showInformationMessage(`XLM Lab: ${what} is not available yet. ${e.message}`);
+      return;
+    }
+    const actions = data?.file ? ['Open file', 'Show log'] : ['Show log'];
+    const pick = await (e.code === EngineErrorCodes.userError ? vscode.window.showWarningMessage : vscode.window.showErrorMessage)(`XLM Lab: ${what}: ${e.message}`, ...actions);
+    if (pick === 'Open file' && data?.file) await openAt(data.file, data.line, data.column);
+    if (pick === 'Show log') ctx.output.show();
+    return;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  ctx.output.error(`${what}: ${e instanceof Error ? (e.stack ?? message) : message}`);
+  const pick = await vscode.window.showErrorMessage(`XLM Lab: ${what}: ${message}`, 'Show log');
+  if (pick) ctx.output.show();
+}
+
+async function openAt(file: string, line?: number, column?: number): Promise<void> {
+  const position = new vscode.Position(Math.max(0, (line ?? 1) - 1), Math.max(0, (column ?? 1) - 1));
+  await vscode.window.showTextDocument(vscode.Uri.file(file), { selection: new vscode.Range(position, position) });
+}

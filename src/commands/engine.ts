@@ -1,0 +1,58 @@
+/** Commands about the engine itself: its log, its status, restarting and stopping it. */
+import * as vscode from 'vscode';
+import type { Ctx } from '../client/ctx.js';
+import type { EngineInfo } from '../engine/rpc/protocol.js';
+
+export function registerEngineCommands(ctx: Ctx): void {
+  ctx.command('xlm.showLog', 'Show engine log', () => ctx.output.show(), false);
+
+  ctx.command(
+    'xlm.restartEngine',
+    'Restart engine',
+    async (): Promise<EngineInfo | undefined> => {
+      try {
+        const info = await ctx.restart();
+        vscode.window.setStatusBarMessage(`XLM Lab engine restarted (pid ${info.pid})`, 3000);
+        return info;
+      } catch (e) {
+        await ctx.showError('Restart engine', e);
+        return undefined;
+      }
+    },
+    false,
+  );
+
+  ctx.command('xlm.stopEngine', 'Stop engine', () => ctx.stop(), false);
+
+  // Starts the engine if needed and shows what it is; also what the tests use to see the engine start.
+  ctx.command('xlm.engineStatus', 'Show engine status', async (): Promise<EngineInfo | undefined> => {
+    try {
+      const info = await ctx.engine.info();
+      ctx.engineInfo = info;
+      const devices = info.devices.map((d) => `${d.name.toUpperCase()}${d.available ? '' : ' (unavailable)'}`).join(', ');
+      ctx.output.info(`Engine ${info.engineVersion}, pid ${info.pid}, node ${info.node}; devices: ${devices}; methods: ${info.methods.join(', ')}`);
+      void vscode.window.showInformationMessage(`XLM Lab engine ${info.engineVersion} is running (pid ${info.pid}). Devices: ${devices}.`, 'Show log').then((pick) => pick && ctx.output.show());
+      return info;
+    } catch (e) {
+      await ctx.showError('Show engine status', e);
+      return undefined;
+    }
+  });
+
+  ctx.command(
+    'xlm.showStatusMenu',
+    'Engine actions',
+    async () => {
+      const items = [
+        { label: '$(graph) Open training dashboard', command: 'xlm.openDashboard' },
+        { label: '$(output) Show engine log', command: 'xlm.showLog' },
+        { label: '$(debug-restart) Restart engine', command: 'xlm.restartEngine' },
+        { label: '$(info) Show engine status', command: 'xlm.engineStatus' },
+        { label: '$(debug-stop) Stop engine', command: 'xlm.stopEngine' },
+      ];
+      const pick = await vscode.window.showQuickPick(items, { title: 'XLM Lab' });
+      if (pick) await vscode.commands.executeCommand(pick.command);
+    },
+    false,
+  );
+}

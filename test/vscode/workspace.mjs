@@ -1,0 +1,30 @@
+// The workspace the VS Code tests open: a text file with sentences (hover, fill-in), a small labelled
+// multilingual data file (fine-tune, evaluate) and a run folder with a metrics.jsonl (dashboard).
+import fs from 'node:fs';
+import path from 'node:path';
+
+export function writeTestWorkspace(dir) {
+  fs.mkdirSync(path.join(dir, 'runs', 'demo-run'), { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, 'notes.txt'),
+    'The weather is lovely today. I am very happy with it.\nDas Wetter ist heute schrecklich.\nParis is the <mask> of France.\n',
+  );
+  const rows = [
+    ['I love this film', 'positive', 'en'], ['This is terrible', 'negative', 'en'], ['What a great day', 'positive', 'en'],
+    ['Ich liebe diesen Film', 'positive', 'de'], ['Das ist schrecklich', 'negative', 'de'], ['Was für ein toller Tag', 'positive', 'de'],
+    ["J'adore ce film", 'positive', 'fr'], ["C'est terrible", 'negative', 'fr'], ['Quelle belle journée', 'positive', 'fr'],
+    ['I hate waiting', 'negative', 'en'], ['Ich hasse das Warten', 'negative', 'de'], ["Je déteste attendre", 'negative', 'fr'],
+  ];
+  fs.writeFileSync(path.join(dir, 'sentiment.jsonl'), rows.map(([text, label, lang]) => JSON.stringify({ text, label, lang })).join('\n') + '\n');
+  const lines = [];
+  for (let step = 1; step <= 30; step++) {
+    lines.push({ step, epoch: step / 10, loss: 1.2 * Math.exp(-step / 12) + 0.1, lr: 5e-5 * Math.min(1, step / 5) * (1 - step / 31), grad_norm: 2 / Math.sqrt(step), examples_per_s: 40 + (step % 3), tokens_per_s: 1200 + 10 * (step % 5) });
+    if (step % 10 === 0) {
+      const acc = 0.5 + step / 80;
+      lines.push({ step, epoch: step / 10, eval: { accuracy: acc, f1: acc - 0.03, 'accuracy/en': acc + 0.05, 'accuracy/de': acc - 0.02, 'accuracy/fr': acc - 0.04 }, labels: ['negative', 'positive'], confusion: [[4, 2], [1, 5]] });
+    }
+  }
+  fs.writeFileSync(path.join(dir, 'runs', 'demo-run', 'metrics.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'runs', 'demo-run', 'config.json'), JSON.stringify({ model: 'tiny-xlmr', task: 'sequence-classification', method: 'lora', epochs: 3, batchSize: 4, learningRate: 5e-5, loraRank: 8 }, null, 2));
+  return dir;
+}
