@@ -1,0 +1,255 @@
+/**
+ * One repo file into the cache, the way huggingface_hub does it: a HEAD on the resolve URL gives the etag
+ * (X-Linked-Etag for LFS files, else ETag), the commit (X-Repo-Commit), the size and, for LFS files, the CDN
+ * link; the GET streams into `blobs/<etag>.incomplete`, resumed with a Range request after a cut or a cancel;
+ * an LFS file is checked against its sha256 etag before it is renamed into place and linked from the snapshot.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readlinkSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { XlmError } from '../errors.js';
+import type { RepoCache } from './cache-layout.js';
+import { normalizeEtag } from './cache-layout.js';
+import { hubStatusError } from './hub-errors.js';
+import {
+  classifyNetworkError,
+  header,
+  isRetryableStatus,
+  retryAfterMs,
+  sendFollowing,
+  TransientError,
+  withRetries,
+  type RetryPolicy,
+} from './http.js';
+import type { ProgressTracker } from './progress.js';
+import type { RepoFile } from './repo-info.js';
+import type { HubSettings } from './settings.js';
+
+export interface FetchContext {
+  repoId: string;
+  /** The revision the user asked for (for messages); files are fetched at `commit`. */
+  revision: string;
+  commit: string;
+  settings: HubSettings;
+  cache: RepoCache;
+  progress: ProgressTracker;
+  retry: RetryPolicy;
+  signal?: AbortSignal;
+  idleTimeoutMs?: number;
+  /** Downloads in flight by blob path, so two files with the same content fetch it once. */
+  inflight: Map<string, Promise<void>>;
+}
+
+export interface FetchedFile {
+  path: string;
+  etag: string;
+  size: number;
+  /** False when the file was already in the cache. */
+  downloaded: boolean;
+}
+
+interface FileMetadata {
+  etag: string;
+  size: number | null;
+  /** Where the bytes are: the CDN link of an LFS file, else the (redirected) resolve URL. */
+  downloadUrl: string;
+}
+
+const SHA256_ETAG = /^[0-9a-f]{64}$/;
+
+export function resolveUrl(settings: HubSettings, repoId: string, revision: string, file: string): string {
+  const path = file.split('/').map(encodeURIComponent).join('/');
+  return `${settings.endpoint}/${repoId}/resolve/${encodeURIComponent(revision)}/${path}`;
+}
+
+export async function fetchRepoFile(ctx: FetchContext, file: RepoFile): Promise<FetchedFile> {
+  const { cache, commit, progress } = ctx;
+  if (cache.hasSnapshotFile(commit, file.path)) {
+    const size = statSync(cache.snapshotFile(commit, file.path)).size;
+    progress.finished(file.path, size);
+    return { path: file.path, etag: etagOfSnapshotFile(cache.snapshotFile(commit, file.path)), size, downloaded: false };
+  }
+  const meta = await fetchMetadata(ctx, file);
+  progress.setTotal(file.path, meta.size);
+  const blob = cache.blobPath(meta.etag);
+  let downloaded = false;
+  if (!blobIsComplete(blob, meta.size)) {
+    let pending = ctx.inflight.get(blob);
+    if (!pending) {
+      pending = downloadBlob(ctx, file.path, meta).finally(() => ctx.inflight.delete(blob));
+      ctx.inflight.set(blob, pending);
+      downloaded = true;
+    }
+    await pending;
+  }
+  cache.linkSnapshotFile(commit, file.path, meta.etag);
+  const size = statSync(blob).size;
+  progress.finished(file.path, size);
+  return { path: file.path, etag: meta.etag, size, downloaded };
+}
+
+function etagOfSnapshotFile(path: string): string {
+  try {
+    return basename(readlinkSync(path));
+  } catch {
+    return '';
+  }
+}
+
+function blobIsComplete(blob: string, size: number | null): boolean {
+  if (!existsSync(blob)) return false;
+  if (size === null || statSync(blob).size === size) return true;
+  rmSync(blob, { force: true });
+  return false;
+}
+
+async function fetchMetadata(ctx: FetchContext, file: RepoFile): Promise<FileMetadata> {
+  const { settings, repoId } = ctx;
+  const url = resolveUrl(settings, repoId, ctx.commit, file.path);
+  return withRetries(
+    async () => {
+      const hop = await sendFollowing(url, { method: 'HEAD', settings, signal: ctx.signal, idleTimeoutMs: ctx.idleTimeoutMs, sameOriginOnly: true });
+      const { response } = hop;
+      response.resume();
+      const status = response.statusCode ?? 0;
+      if (isRetryableStatus(status)) throw new TransientError(`HTTP ${status}`, status, retryAfterMs(response.headers));
+      if (status >= 400) throw hubStatusError(status, response.headers, { repoId, revision: ctx.revision, file: file.path, url: hop.url, settings, tokenSent: hop.tokenSent });
+      const last = response.headers;
+      const rawEtag = header(last, 'x-linked-etag') ?? header(last, 'etag');
+      if (!rawEtag) {
+        throw new XlmError('hub/no-etag', `The Hub sent no ETag for ${repoId}/${file.path}, so its blob cannot be named or checked.`, { file: hop.url });
+      }
+      const sizeHeader = header(last, 'x-linked-size') ?? (status < 300 ? header(last, 'content-length') : undefined);
+      const location = status >= 300 ? header(last, 'location') : undefined;
+      return {
+        etag: normalizeEtag(rawEtag),
+        size: sizeHeader !== undefined && /^\d+$/.test(sizeHeader) ? Number(sizeHeader) : (file.size ?? null),
+        downloadUrl: location ? new URL(location, hop.url).toString() : hop.url,
+      };
+    },
+    ctx.retry,
+    (last, tries) => serverError(ctx, file.path, last, tries),
+    ctx.signal,
+  );
+}
+
+function serverError(ctx: FetchContext, file: string, last: TransientError, tries: number): XlmError {
+  return new XlmError(
+    'hub/server',
+    `Downloading ${ctx.repoId}/${file} failed ${tries} times (last: ${last.message}). The partial file is kept and resumed by the next download; ` +
+      'try again later.',
+  );
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Streams the blob into its .incomplete file (resuming what is there), checks it, renames it into place. */
+async function downloadBlob(ctx: FetchContext, file: string, meta: FileMetadata): Promise<void> {
+  const incomplete = ctx.cache.incompletePath(meta.etag);
+  mkdirSync(dirname(incomplete), { recursive: true });
+  await withRetries(() => transferOnce(ctx, file, meta, incomplete), ctx.retry, (last, tries) => serverError(ctx, file, last, tries), ctx.signal);
+  await verifyBlob(ctx, file, meta, incomplete);
+  renameSync(incomplete, ctx.cache.blobPath(meta.etag));
+}
+
+async function transferOnce(ctx: FetchContext, file: string, meta: FileMetadata, incomplete: string): Promise<void> {
+  let have = sizeOf(incomplete);
+  if (meta.size !== null && have > meta.size) {
+    truncateSync(incomplete, 0);
+    have = 0;
+  }
+  ctx.progress.resumedAt(file, have);
+  if (meta.size !== null && have === meta.size && have > 0) return;
+
+  const { settings } = ctx;
+  const hop = await sendFollowing(meta.downloadUrl, {
+    method: 'GET',
+    headers: have > 0 ? { range: `bytes=${have}-` } : {},
+    settings,
+    signal: ctx.signal,
+    idleTimeoutMs: ctx.idleTimeoutMs,
+  });
+  const { response } = hop;
+  const status = response.statusCode ?? 0;
+  let append = have > 0;
+  if (status === 200 && have > 0) {
+    // The server ignored the Range header: start over rather than append the whole file again.
+    append = false;
+    have = 0;
+    ctx.progress.resumedAt(file, 0);
+  } else if (status === 206) {
+    const start = /^bytes (\d+)-/.exec(header(response.headers, 'content-range') ?? '')?.[1];
+    if (start === undefined || Number(start) !== have) {
+      response.destroy();
+      truncateSync(incomplete, 0);
+      throw new TransientError(`the server resumed at byte ${start ?? '?'} instead of ${have}`);
+    }
+  } else if (status === 416) {
+    response.resume();
+    truncateSync(incomplete, 0);
+    throw new TransientError('the server refused to resume the partial file (416)');
+  } else if (status < 200 || status >= 300) {
+    response.resume();
+    if (isRetryableStatus(status)) throw new TransientError(`HTTP ${status}`, status, retryAfterMs(response.headers));
+    throw hubStatusError(status, response.headers, { repoId: ctx.repoId, revision: ctx.revision, file, url: hop.url, settings, tokenSent: hop.tokenSent });
+  }
+
+  const lengthHeader = header(response.headers, 'content-length');
+  const expected = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : null;
+  let received = 0;
+  const handle = await open(incomplete, append ? 'a' : 'w');
+  try {
+    for await (const chunk of response) {
+      await handle.write(chunk as Buffer);
+      received += (chunk as Buffer).length;
+      ctx.progress.received(file, (chunk as Buffer).length);
+    }
+  } catch (e) {
+    throw classifyNetworkError(e, hop.url, settings, ctx.signal);
+  } finally {
+    await handle.close();
+  }
+  if (!response.complete || (expected !== null && received < expected)) {
+    throw new TransientError(`the body of ${file} was cut short after ${received} of ${expected ?? '?'} bytes`);
+  }
+}
+
+async function verifyBlob(ctx: FetchContext, file: string, meta: FileMetadata, incomplete: string): Promise<void> {
+  const size = sizeOf(incomplete);
+  if (meta.size !== null && size !== meta.size) {
+    rmSync(incomplete, { force: true });
+    throw new XlmError(
+      'hub/size-mismatch',
+      `${ctx.repoId}/${file}: downloaded ${size} bytes but the Hub announced ${meta.size}. The bad download was deleted; download again.`,
+      { file: incomplete },
+    );
+  }
+  if (!SHA256_ETAG.test(meta.etag)) return;
+  const actual = await sha256OfFile(incomplete);
+  if (actual !== meta.etag) {
+    rmSync(incomplete, { force: true });
+    throw new XlmError(
+      'hub/checksum-mismatch',
+      `${ctx.repoId}/${file}: the sha256 of the downloaded bytes is ${actual}, but the Hub's etag says ${meta.etag}. ` +
+        'The bad download was deleted; download again (a proxy or disk may be corrupting data if this repeats).',
+      { file: incomplete, what: file },
+    );
+  }
+}
+
+export function sha256OfFile(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
