@@ -13,7 +13,7 @@ export interface GradInput {
   shape: number[];
   data: number[];
   /** Integer inputs (indices, labels) are fed but not differentiated. */
-  dtype?: 'float64' | 'float32' | 'int64' | 'bool';
+  dtype?: 'float64' | 'float32' | 'int64' | 'bool' | 'uint32';
 }
 
 export interface GradCheckResult {
@@ -29,6 +29,7 @@ function feeds(inputs: GradInput[], override?: { name: string; data: Float64Arra
     const dtype = i.dtype ?? 'float64';
     if (dtype === 'int64') out[i.name] = new ort.Tensor('int64', BigInt64Array.from(i.data.map(BigInt)), i.shape);
     else if (dtype === 'bool') out[i.name] = new ort.Tensor('bool', Uint8Array.from(i.data), i.shape);
+    else if (dtype === 'uint32') out[i.name] = new ort.Tensor('uint32', Uint32Array.from(i.data), i.shape);
     else {
       const data = override?.name === i.name ? override.data : Float64Array.from(i.data);
       out[i.name] = dtype === 'float32' ? new ort.Tensor('float32', Float32Array.from(data), i.shape) : new ort.Tensor('float64', data, i.shape);
@@ -42,27 +43,12 @@ function feeds(inputs: GradInput[], override?: { name: string; data: Float64Arra
  * are checked with float32 inputs, a larger eps (1e-2 suits) and a looser tolerance.
  */
 export async function gradCheck(inputs: GradInput[], build: (values: Record<string, Value>) => Value, eps = 1e-6): Promise<GradCheckResult> {
-  const graph = new Graph('gradcheck');
-  const values: Record<string, Value> = {};
-  for (const i of inputs) values[i.name] = graph.input(i.name, i.dtype ?? 'float64', i.shape);
-  const loss = build(values);
-  const diffable = inputs.filter((i) => (i.dtype ?? 'float64').startsWith('float'));
-  const grads = gradients(graph, loss, diffable.map((i) => values[i.name]));
-  graph.output(loss, 'loss');
-  for (const i of diffable) {
-    const g = grads.get(values[i.name]);
-    if (!g) throw new Error(`no gradient reached ${i.name}`);
-    graph.output(g, `grad_${i.name}`);
-  }
-  const { session } = await createSession(graph);
-  const base = await session.run(feeds(inputs));
-  const analytic = new Map<string, Float64Array>();
+  const { session, diffable, analytic } = await gradientSession(inputs, build);
   const numeric = new Map<string, Float64Array>();
   let maxAbsError = 0;
   let maxRelError = 0;
   for (const i of diffable) {
-    const a = Float64Array.from(base[`grad_${i.name}`].data as Float64Array);
-    analytic.set(i.name, a);
+    const a = analytic.get(i.name)!;
     const n = new Float64Array(i.data.length);
     for (let k = 0; k < i.data.length; k++) {
       const plus = Float64Array.from(i.data);
@@ -80,4 +66,31 @@ export async function gradCheck(inputs: GradInput[], build: (values: Record<stri
   }
   await session.release();
   return { analytic, numeric, maxAbsError, maxRelError };
+}
+
+/** The loss and autodiff's gradient of every float input, from one onnxruntime run. */
+export async function analyticGradients(inputs: GradInput[], build: (values: Record<string, Value>) => Value): Promise<{ loss: number; grads: Map<string, Float64Array> }> {
+  const { session, analytic, loss } = await gradientSession(inputs, build);
+  await session.release();
+  return { loss, grads: analytic };
+}
+
+async function gradientSession(inputs: GradInput[], build: (values: Record<string, Value>) => Value) {
+  const graph = new Graph('gradcheck');
+  const values: Record<string, Value> = {};
+  for (const i of inputs) values[i.name] = graph.input(i.name, i.dtype ?? 'float64', i.shape);
+  const loss = build(values);
+  const diffable = inputs.filter((i) => (i.dtype ?? 'float64').startsWith('float'));
+  const grads = gradients(graph, loss, diffable.map((i) => values[i.name]));
+  graph.output(loss, 'loss');
+  for (const i of diffable) {
+    const g = grads.get(values[i.name]);
+    if (!g) throw new Error(`no gradient reached ${i.name}`);
+    graph.output(g, `grad_${i.name}`);
+  }
+  const { session } = await createSession(graph);
+  const base = await session.run(feeds(inputs));
+  const analytic = new Map<string, Float64Array>();
+  for (const i of diffable) analytic.set(i.name, Float64Array.from(base[`grad_${i.name}`].data as Float64Array));
+  return { session, diffable, analytic, loss: Number(base.loss.data[0]) };
 }

@@ -60,6 +60,13 @@ export const Tanh = defineOp({
   grad: ({ outputs: [out] }, [d]) => [mul(d!, sub(scalarLike(out, 1), mul(out, out)))],
 });
 
+export const Pow = defineOp({
+  name: 'Pow', onnx: 'Pow', infer: binary,
+  // d(a^b)/da = b * a^(b-1); exponents here are constants (schedules, bias correction), so b gets no gradient.
+  grad: ({ inputs: [a, b] }, [d]) => [unbroadcast(mul(d!, mul(b, pow(a, sub(b, scalarLike(b, 1))))), a.shape), undefined],
+  nonDifferentiable: [1],
+});
+
 export const Relu = defineOp({
   name: 'Relu', onnx: 'Relu', infer: unary,
   grad: ({ outputs: [out] }, [d]) => [where(greater(out, scalarLike(out, 0)), d!, scalarLike(d!, 0))],
@@ -119,6 +126,7 @@ export const exp = (x: Value) => x.graph.apply1(Exp, [x]);
 export const log = (x: Value) => x.graph.apply1(Log, [x]);
 export const erf = (x: Value) => x.graph.apply1(Erf, [x]);
 export const tanh = (x: Value) => x.graph.apply1(Tanh, [x]);
+export const pow = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Pow, [x, y]); };
 export const relu = (x: Value) => x.graph.apply1(Relu, [x]);
 export const where = (c: Value, a: Value, b: Value) => c.graph.apply1(Where, [c, a, b]);
 export const equal = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Equal, [x, y]); };

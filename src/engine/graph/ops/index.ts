@@ -5,3 +5,7 @@ export * from './shape.js';
 export * from './matmul.js';
 export * from './nn.js';
 export * from './loss.js';
+export * from './cumsum.js';
+export * from './gemm.js';
+export * from './topk.js';
+export * from './random.js';
