@@ -1,0 +1,95 @@
+/**
+ * The context a model builder asks for its weights, its linear layers and its dropout. The builder
+ * (xlmr.ts, heads.ts) only describes the computation; the caller decides what a weight is:
+ * - inference (here): every weight is a frozen initializer, Linear weights pre-transposed at load;
+ * - training (src/engine/train/): trainable weights are graph inputs, `linear` may add LoRA, `dropout`
+ *   draws masks.
+ *
+ * Weight names are Hugging Face's canonical tensor names as src/engine/hf/names.ts spells them, with
+ * the 'roberta.' prefix of task models ('roberta.embeddings.word_embeddings.weight', 'lm_head.bias',
+ * 'classifier.out_proj.weight'). src/engine/hf/weights.ts maps a bare-encoder checkpoint's unprefixed
+ * names onto these, so a context never has to.
+ */
+import type { Graph, Value } from '../graph/graph.js';
+import type { XlmrConfig } from '../hf/config.js';
+import type { ModelWeights } from '../hf/weights.js';
+import { add, matmul, transposeLast } from '../graph/ops/index.js';
+
+export interface ModelContext {
+  graph: Graph;
+  config: XlmrConfig;
+  /** A weight by its canonical HF tensor name (see above) and PyTorch shape ([out, in] for Linear). */
+  param(name: string, shape: number[]): Value;
+  /**
+   * Every nn.Linear goes through here, so training can inject LoRA. `name` is the HF module prefix
+   * ('roberta.encoder.layer.0.attention.self.query'); its tensors are `${name}.weight` [out, in] and
+   * `${name}.bias` [out]. Computes x @ W^T + b over x's last axis.
+   */
+  linear(name: string, x: Value, inFeatures: number, outFeatures: number): Value;
+  /** Dropout at a named site ('roberta.encoder.layer.3.attention.output.dropout'); identity for inference. */
+  dropout(x: Value, p: number, site: string): Value;
+}
+
+/** x @ W^T + b with W taken through `param` as stored ([out, in]): the plain nn.Linear for any context. */
+export function plainLinear(param: ModelContext['param'], name: string, x: Value, inFeatures: number, outFeatures: number): Value {
+  const weight = param(`${name}.weight`, [outFeatures, inFeatures]);
+  const bias = param(`${name}.bias`, [outFeatures]);
+  return add(matmul(x, transposeLast(weight)), bias);
+}
+
+/**
+ * A context whose weights are initializers read from a checkpoint. Each tensor is read once, even when
+ * asked for twice (the word embeddings feed both the embedding lookup and the tied MLM decoder).
+ *
+ * Linear weights are transposed to [in, out] here, once, while the model is built: the graph then does
+ * a plain MatMul with a constant, which onnxruntime pre-packs, instead of a Transpose on every run.
+ * Those initializers are named `${module}.weight.T` to say they are not the stored layout.
+ *
+ * Initializers of 1024 values or more are flagged external, so encodeGraph keeps them out of the
+ * protobuf and hands them to onnxruntime from memory (no 2 GB limit, no copy into the model bytes).
+ */
+export function inferenceContext(graph: Graph, config: XlmrConfig, weights: Pick<ModelWeights, 'get'>): ModelContext {
+  const made = new Map<string, Value>();
+  const param = (name: string, shape: number[]): Value => {
+    let value = made.get(name);
+    if (!value) {
+      value = graph.initializer(name, { dtype: 'float32', shape, data: weights.get(name, shape) });
+      made.set(name, value);
+    }
+    return value;
+  };
+  const transposedWeight = (name: string, inFeatures: number, outFeatures: number): Value => {
+    const key = `${name}.weight.T`;
+    let value = made.get(key);
+    if (!value) {
+      const stored = weights.get(`${name}.weight`, [outFeatures, inFeatures]);
+      value = graph.initializer(key, { dtype: 'float32', shape: [inFeatures, outFeatures], data: transpose2d(stored, outFeatures, inFeatures) });
+      made.set(key, value);
+    }
+    return value;
+  };
+  return {
+    graph,
+    config,
+    param,
+    linear: (name, x, inFeatures, outFeatures) => add(matmul(x, transposedWeight(name, inFeatures, outFeatures)), param(`${name}.bias`, [outFeatures])),
+    dropout: (x) => x,
+  };
+}
+
+/** [rows, cols] row-major → [cols, rows] row-major, blocked so both sides stay in cache. */
+export function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  const B = 64;
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    const r1 = Math.min(rows, r0 + B);
+    for (let c0 = 0; c0 < cols; c0 += B) {
+      const c1 = Math.min(cols, c0 + B);
+      for (let r = r0; r < r1; r++) {
+        const src = r * cols;
+        for (let c = c0; c < c1; c++) out[c * rows + r] = data[src + c];
+      }
+    }
+  }
+  return out;
+}

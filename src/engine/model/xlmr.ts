@@ -1,0 +1,44 @@
+/**
+ * The XLM-R encoder as Hugging Face's XLMRobertaModel computes it (without the pooler, which no task
+ * head uses): embeddings, then post-LayerNorm transformer layers. Builders are named after the HF
+ * modules and take their weights by the checkpoint's tensor names, so weights load with no mapping table.
+ *
+ * Every builder takes a ModelContext (context.ts): the same code builds inference and training graphs.
+ * Heads are in heads.ts.
+ */
+import type { Value } from '../graph/graph.js';
+import { add, gelu, layerNorm } from '../graph/ops/index.js';
+import { additiveAttentionMask, buildAttention } from './attention.js';
+import type { ModelContext } from './context.js';
+import { buildEmbeddings } from './embeddings.js';
+
+export type { ModelContext } from './context.js';
+export { inferenceContext, plainLinear } from './context.js';
+export { positionIds, buildEmbeddings } from './embeddings.js';
+export { additiveAttentionMask, buildAttention, FLOAT32_MIN } from './attention.js';
+export { buildMlmHead, buildSequenceClassificationHead, buildTokenClassificationHead, selectRows, firstToken } from './heads.js';
+
+/** One XLMRobertaLayer: attention, then intermediate (dense + GELU) and output (dense, dropout, residual, LayerNorm). */
+export function buildLayer(ctx: ModelContext, layer: number, x: Value, additiveMask: Value): Value {
+  const { config } = ctx;
+  const h = config.hidden_size;
+  const prefix = `roberta.encoder.layer.${layer}`;
+  const attended = buildAttention(ctx, `${prefix}.attention`, x, additiveMask);
+  const intermediate = gelu(ctx.linear(`${prefix}.intermediate.dense`, attended, h, config.intermediate_size));
+  const out = ctx.dropout(ctx.linear(`${prefix}.output.dense`, intermediate, config.intermediate_size, h), config.hidden_dropout_prob, `${prefix}.output.dropout`);
+  return layerNorm(add(out, attended), ctx.param(`${prefix}.output.LayerNorm.weight`, [h]), ctx.param(`${prefix}.output.LayerNorm.bias`, [h]), config.layer_norm_eps);
+}
+
+/**
+ * input_ids [batch, seq] (int64), attention_mask [batch, seq] (int64, 1 = real token) → the last hidden
+ * state [batch, seq, hidden]. Position ids are computed in the graph from input_ids (embeddings.ts);
+ * token types default to 0.
+ */
+export function buildEncoder(ctx: ModelContext, inputIds: Value, attentionMask: Value, tokenTypeIds?: Value): Value {
+  const mask = additiveAttentionMask(attentionMask);
+  let hidden = buildEmbeddings(ctx, inputIds, tokenTypeIds);
+  for (let layer = 0; layer < ctx.config.num_hidden_layers; layer++) {
+    hidden = ctx.graph.scope(`layer.${layer}`, () => buildLayer(ctx, layer, hidden, mask));
+  }
+  return hidden;
+}
