@@ -9,6 +9,3 @@ export * from './cumsum.js';
 export * from './gemm.js';
 export * from './topk.js';
 export * from './random.js';
-export * from './cumsum.js';
-export * from './gemm.js';
-export * from './topk.js';
