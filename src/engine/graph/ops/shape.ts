@@ -259,19 +259,38 @@ export const Gather = defineOp({
    * nn.Embedding(padding_idx) does.
    */
   grad: ({ inputs: [data, indices], attrs }, [d]) => {
-    if (((attrs.axis as number) ?? 0) !== 0) throw new Error('Gather gradient is implemented for axis 0 only');
     if (!isFloat(data.dtype)) return [undefined, undefined];
+    const axis = normalizeAxis((attrs.axis as number) ?? 0, data.rank);
     let updates = d!;
     if (attrs.paddingIdx !== undefined) {
-      const isPad = unsqueeze(equal(indices, attrs.paddingIdx as number), [-1]);
-      updates = where(isPad, scalarLike(updates, 0), updates);
+      const isPad = equal(indices, attrs.paddingIdx as number);
+      updates = where(unsqueezeAt(isPad, axis, data.rank - 1 - axis), scalarLike(updates, 0), updates);
     }
-    const g = data.graph;
-    const scattered = g.apply1(ScatterND, [zerosLike(data), unsqueeze(indices, [-1]), updates], { reduction: 'add' });
-    return [scattered, undefined];
+    if (axis === 0) return [scatterRowsAdd(data, indices, updates), undefined];
+    // Another axis (the classifier's hidden[:, 0, :]): move it to the front, scatter, move it back.
+    const dataPerm = [axis, ...[...Array(data.rank).keys()].filter((i) => i !== axis)];
+    const q = indices.rank;
+    const updatesPerm = [...Array(q).keys()].map((i) => axis + i);
+    for (let i = 0; i < updates.rank; i++) if (i < axis || i >= axis + q) updatesPerm.push(i);
+    const scattered = scatterRowsAdd(transpose(data, dataPerm), indices, transpose(updates, updatesPerm));
+    return [transpose(scattered, dataPerm.map((_, i) => dataPerm.indexOf(i))), undefined];
   },
   nonDifferentiable: [1],
 });
+
+function normalizeAxis(axis: number, rank: number): number {
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** Unsqueezes `count` trailing axes so a [indices...] mask lines up with the gathered [..., indices, rest...]. */
+function unsqueezeAt(mask: Value, _axis: number, count: number): Value {
+  return count > 0 ? unsqueeze(mask, [...Array(count).keys()].map((i) => -1 - i)) : mask;
+}
+
+/** zeros shaped like `data` with `updates` [indices..., rest...] summed into rows `indices` of axis 0. */
+function scatterRowsAdd(data: Value, indices: Value, updates: Value): Value {
+  return data.graph.apply1(ScatterND, [zerosLike(data), unsqueeze(indices, [-1]), updates], { reduction: 'add' });
+}
 
 export function gather(data: Value, indices: Value, axis = 0, opts: { paddingIdx?: number } = {}): Value {
   return data.graph.apply1(Gather, [data, indices], { axis, paddingIdx: opts.paddingIdx });
