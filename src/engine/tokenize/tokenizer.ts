@@ -1,0 +1,242 @@
+/**
+ * XLM-R tokenization: @huggingface/tokenizers segments the text (it gives SentencePiece's ids), and this
+ * class adds what the library lacks: character offsets, word ids, sequence ids, truncation, padding.
+ */
+import { Tokenizer } from '@huggingface/tokenizers';
+import { XlmError } from '../errors.js';
+import { alignTokens, byteLevelBytes, codeUnits, normalizedSource, type SymbolMode } from './alignment.js';
+import {
+  assemble, batchInputs, padBatch,
+  type Batch, type BatchOptions, type EncodeOptions, type Encoding, type TextTokens,
+} from './encoding.js';
+import { readSpecialTemplate, type SpecialTemplate } from './template.js';
+import { isObject, mergedConfig, readTokenizerFolder, type TokenizerFiles } from './tokenizer-files.js';
+import { wordIdsForSpans } from './words.js';
+
+export interface SpecialToken {
+  token: string;
+  id: number;
+}
+
+/** The tokens with a special role; null where the tokenizer has none. */
+export interface SpecialTokens {
+  cls: SpecialToken | null;
+  sep: SpecialToken | null;
+  bos: SpecialToken | null;
+  eos: SpecialToken | null;
+  pad: SpecialToken | null;
+  unk: SpecialToken | null;
+  mask: SpecialToken | null;
+}
+
+export interface DecodeOptions {
+  /** Leave out `<s>`, `</s>`, `<pad>`, `<mask>` and other special tokens. Default false. */
+  skipSpecial?: boolean;
+  /** Remove spaces before punctuation (" ." to "."), as transformers does; default from tokenizer_config.json. */
+  cleanUpSpaces?: boolean;
+}
+
+type Input = string | readonly [string, string];
+
+/** Beyond this many distinct characters the per-character normalization cache starts over. */
+const NORMALIZE_CACHE_LIMIT = 50_000;
+
+export class XlmTokenizer {
+  readonly special: SpecialTokens;
+  /** Number of ids: the size of the model's embedding table that this tokenizer needs. */
+  readonly vocabSize: number;
+  /** tokenizer_config.json's model_max_length when it is a real limit (XLM-R: 512). */
+  readonly modelMaxLength: number | undefined;
+
+  private readonly lib: Tokenizer;
+  private readonly template: SpecialTemplate;
+  private readonly addedTokens: Map<string, { id: number; special: boolean }>;
+  private readonly symbolMode: SymbolMode;
+  private readonly spaceMarks: ReadonlySet<number>;
+  private readonly continuingPrefix: string | null;
+  private readonly normalizeCache = new Map<string, string>();
+  private readonly file: string;
+
+  constructor(files: TokenizerFiles) {
+    this.file = files.file ?? 'tokenizer.json';
+    const json = files.tokenizerJson as Record<string, unknown>;
+    if (!isObject(json) || !isObject(json.model)) {
+      throw new XlmError('bad-tokenizer', 'tokenizer.json has no "model" object; is this a Hugging Face fast-tokenizer file?', { file: this.file, what: 'model' });
+    }
+    const tokenizerJson = Array.isArray(json.added_tokens) ? json : { ...json, added_tokens: [] };
+    const config = mergedConfig(files);
+    try {
+      this.lib = new Tokenizer(tokenizerJson, config);
+    } catch (e) {
+      throw new XlmError('bad-tokenizer', `@huggingface/tokenizers cannot load it: ${(e as Error).message}`, { file: this.file });
+    }
+
+    this.addedTokens = new Map();
+    for (const [id, t] of this.lib.get_added_tokens_decoder()) this.addedTokens.set(t.content, { id, special: t.special });
+    const vocab = this.lib.get_vocab(true);
+    let maxId = -1;
+    for (const id of vocab.values()) maxId = Math.max(maxId, id);
+    this.vocabSize = maxId + 1;
+
+    this.template = readSpecialTemplate(json.post_processor, (t) => this.lib.token_to_id(t), this.file);
+    this.special = this.resolveSpecials(config, json.model);
+    const maxLength = Number(config.model_max_length);
+    this.modelMaxLength = Number.isInteger(maxLength) && maxLength > 0 && maxLength < 1e9 ? maxLength : undefined;
+
+    const model = json.model;
+    const byteLevel = usesComponent(json.pre_tokenizer, 'ByteLevel') || usesComponent(json.decoder, 'ByteLevel');
+    this.symbolMode = byteLevel ? 'bytes' : 'utf16';
+    const replacement = metaspaceReplacement(json.pre_tokenizer) ?? '\u2581';
+    this.spaceMarks = byteLevel ? new Set([0x20]) : new Set([0x20, replacement.charCodeAt(0)]);
+    this.continuingPrefix = model.type === 'WordPiece' && typeof model.continuing_subword_prefix === 'string' ? model.continuing_subword_prefix : null;
+  }
+
+  /** Loads tokenizer.json, tokenizer_config.json and special_tokens_map.json from a model folder. */
+  static fromFolder(dir: string): XlmTokenizer {
+    return new XlmTokenizer(readTokenizerFolder(dir));
+  }
+
+  get clsId(): number { return this.required('cls').id; }
+  get sepId(): number { return this.required('sep').id; }
+  get padId(): number { return this.required('pad').id; }
+  get unkId(): number { return this.required('unk').id; }
+  get maskId(): number { return this.required('mask').id; }
+  /** The text that becomes the mask id when it appears in an input (`<mask>` for XLM-R). */
+  get maskToken(): string { return this.required('mask').token; }
+
+  idToToken(id: number): string | undefined {
+    return this.lib.id_to_token(id);
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.lib.token_to_id(token);
+  }
+
+  /** The text as the tokenizer's normalizer rewrites it (unchanged when it has none). */
+  normalize(text: string): string {
+    return this.lib.normalizer ? this.lib.normalizer(text) : text;
+  }
+
+  /** Tokenizes one text or a pair with the special-token template, offsets, word ids and truncation. */
+  encode(text: string, pair?: string | null, opts: EncodeOptions = {}): Encoding {
+    const first = this.tokenizeText(text);
+    const second = pair === undefined || pair === null ? null : this.tokenizeText(pair);
+    const template = opts.addSpecialTokens === false ? null : second ? this.template.pair : this.template.single;
+    return assemble(first, second, template, opts);
+  }
+
+  /** Encodes every input (a text or a [text, pair] tuple) and pads them to the longest. */
+  encodeBatch(inputs: readonly Input[], opts: BatchOptions = {}): Batch {
+    const encodings = inputs.map((input) => (typeof input === 'string' ? this.encode(input, null, opts) : this.encode(input[0], input[1], opts)));
+    const pad = this.required('pad');
+    return padBatch(encodings, pad, opts);
+  }
+
+  /** input_ids and attention_mask of a padded batch as int64 data, for onnxruntime. */
+  static batchInputs(batch: Batch): ReturnType<typeof batchInputs> {
+    return batchInputs(batch);
+  }
+
+  /** Positions of the mask token in an encoding (fill-mask predicts there). */
+  maskPositions(encoding: Encoding): number[] {
+    const mask = this.maskId;
+    const out: number[] = [];
+    encoding.ids.forEach((id, i) => {
+      if (id === mask) out.push(i);
+    });
+    return out;
+  }
+
+  decode(ids: readonly number[], opts: DecodeOptions = {}): string {
+    if (ids.length === 0) return '';
+    ids.forEach((id, i) => {
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
+        throw new XlmError('bad-token-id', `token id ${id} at position ${i} is outside the vocabulary (0..${this.vocabSize - 1})`, { what: `ids[${i}]` });
+      }
+    });
+    const options: { skip_special_tokens: boolean; clean_up_tokenization_spaces?: boolean } = { skip_special_tokens: opts.skipSpecial ?? false };
+    if (opts.cleanUpSpaces !== undefined) options.clean_up_tokenization_spaces = opts.cleanUpSpaces;
+    return this.lib.decode([...ids], options);
+  }
+
+  /** Tokens of one text without specials, with offsets and word ids in that text. */
+  private tokenizeText(text: string): TextTokens {
+    if (text.length === 0) return { ids: [], tokens: [], offsets: [], wordIds: [] };
+    const raw: { ids: number[]; tokens: string[] } = this.lib.encode(text, { add_special_tokens: false });
+    // The library already fuses a run of unknown characters into one piece, as SentencePiece does.
+    const symbols = raw.tokens.map((surface) => this.symbolsOf(surface));
+    if (this.normalizeCache.size > NORMALIZE_CACHE_LIMIT) this.normalizeCache.clear();
+    const normalizer = this.lib.normalizer;
+    const source = normalizedSource(text, normalizer ? (s) => normalizer(s) : null, this.symbolMode, this.normalizeCache);
+    const offsets = alignTokens(source, symbols, this.spaceMarks);
+    return {
+      ids: raw.ids,
+      tokens: raw.ids.map((id, i) => this.lib.id_to_token(id) ?? raw.tokens[i]),
+      offsets,
+      wordIds: wordIdsForSpans(text, offsets),
+    };
+  }
+
+  private symbolsOf(surface: string): number[] {
+    if (this.symbolMode === 'bytes') {
+      return this.addedTokens.has(surface) ? [...new TextEncoder().encode(surface)] : byteLevelBytes(surface);
+    }
+    if (this.continuingPrefix && surface.length > this.continuingPrefix.length && surface.startsWith(this.continuingPrefix) && !this.addedTokens.has(surface)) {
+      return codeUnits(surface.slice(this.continuingPrefix.length));
+    }
+    return codeUnits(surface);
+  }
+
+  private resolveSpecials(config: Record<string, unknown>, model: Record<string, unknown>): SpecialTokens {
+    const find = (...candidates: unknown[]): SpecialToken | null => {
+      for (const c of candidates) {
+        if (typeof c !== 'string') continue;
+        const id = this.lib.token_to_id(c);
+        if (id !== undefined) return { token: c, id };
+      }
+      return null;
+    };
+    const firstSpecial = this.template.single.find((p) => p.kind === 'special');
+    const lastSpecial = [...this.template.single].reverse().find((p) => p.kind === 'special');
+    const templateCls = firstSpecial?.kind === 'special' ? firstSpecial.tokens[0] : undefined;
+    const templateSep = lastSpecial?.kind === 'special' ? lastSpecial.tokens[lastSpecial.tokens.length - 1] : undefined;
+    const unkId = typeof model.unk_id === 'number' ? model.unk_id : undefined;
+    const modelUnk = unkId !== undefined ? this.lib.id_to_token(unkId) : typeof model.unk_token === 'string' ? model.unk_token : undefined;
+    return {
+      cls: find(config.cls_token, templateCls, config.bos_token),
+      sep: find(config.sep_token, templateSep, config.eos_token),
+      bos: find(config.bos_token, config.cls_token, templateCls),
+      eos: find(config.eos_token, config.sep_token, templateSep),
+      pad: find(config.pad_token, '<pad>'),
+      unk: find(modelUnk, config.unk_token, '<unk>'),
+      mask: find(config.mask_token, '<mask>'),
+    };
+  }
+
+  private required(role: keyof SpecialTokens): SpecialToken {
+    const t = this.special[role];
+    if (!t) {
+      throw new XlmError('missing-special-token', `the tokenizer has no ${role} token; set ${role}_token in tokenizer_config.json to a token of the vocabulary`, { file: this.file, what: `${role}_token` });
+    }
+    return t;
+  }
+}
+
+/** Whether a tokenizer.json component (or a Sequence of them) has the given type. */
+function usesComponent(component: unknown, type: string): boolean {
+  if (!isObject(component)) return false;
+  if (component.type === type) return true;
+  const children = component.pretokenizers ?? component.decoders ?? component.normalizers;
+  return Array.isArray(children) && children.some((c) => usesComponent(c, type));
+}
+
+function metaspaceReplacement(component: unknown): string | undefined {
+  if (!isObject(component)) return undefined;
+  if (component.type === 'Metaspace') return typeof component.replacement === 'string' ? component.replacement : '\u2581';
+  const children = component.pretokenizers;
+  if (Array.isArray(children)) for (const c of children) {
+    const r = metaspaceReplacement(c);
+    if (r) return r;
+  }
+  return undefined;
+}

@@ -1,0 +1,77 @@
+/**
+ * What must hold for offsets and word ids of any encoding, written once and used by several tests.
+ * Returns a list of problems (empty when everything holds) so a failing assertion shows all of them.
+ */
+import type { Encoding } from '../../src/engine/tokenize/encoding.js';
+import type { XlmTokenizer } from '../../src/engine/tokenize/tokenizer.js';
+import { whitespaceWords } from '../../src/engine/tokenize/words.js';
+
+const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
+
+export function offsetProblems(tok: XlmTokenizer, texts: readonly [string, string?], enc: Encoding): string[] {
+  const problems: string[] = [];
+  const unk = tok.unkId;
+  for (const sequence of [0, 1] as const) {
+    const text = texts[sequence];
+    if (text === undefined) continue;
+    const idx = enc.sequenceIds.flatMap((s, i) => (s === sequence ? [i] : []));
+    const words = whitespaceWords(text);
+    const covered = new Array<boolean>(text.length).fill(false);
+    let prev: [number, number] | null = null;
+    // Tokens that share one span (NFKC turned one character into several pieces) are checked together.
+    let group: number[] = [];
+    const flushGroup = () => {
+      if (group.length === 0) return;
+      const [s, e] = enc.offsets[group[0]];
+      const slice = text.slice(s, e);
+      const surfaces = group.map((i) => enc.tokens[i].replace(/\u2581/g, ''));
+      const hasUnknown = group.some((i) => enc.ids[i] === unk);
+      const joined = surfaces.join('');
+      const where = `seq ${sequence} tokens ${group.join(',')} ${JSON.stringify(group.map((i) => enc.tokens[i]))} at [${s},${e}] = ${JSON.stringify(slice)}`;
+      if (hasUnknown) {
+        if (slice.trim() === '') problems.push(`${where}: an unknown token must cover the characters it replaces`);
+      } else if (joined === '') {
+        if (slice.trim() !== '') problems.push(`${where}: a space-only token must cover only whitespace`);
+      } else if (tok.normalize(slice).replace(/\s/g, '') !== joined.replace(/\s/g, '')) {
+        problems.push(`${where}: normalized slice differs from the token surface ${JSON.stringify(joined)}`);
+      }
+      group = [];
+    };
+    for (const i of idx) {
+      const [s, e] = enc.offsets[i];
+      if (!(s >= 0 && s <= e && e <= text.length)) {
+        problems.push(`seq ${sequence} token ${i} ${enc.tokens[i]}: span [${s},${e}] outside the text of length ${text.length}`);
+        continue;
+      }
+      if ((s < text.length && isLowSurrogate(text.charCodeAt(s))) || (e < text.length && isLowSurrogate(text.charCodeAt(e)))) {
+        problems.push(`seq ${sequence} token ${i}: span [${s},${e}] cuts a surrogate pair`);
+      }
+      const same = prev !== null && prev[0] === s && prev[1] === e && s < e;
+      if (prev !== null && !same && s < prev[1] && s < e) problems.push(`seq ${sequence} token ${i}: span [${s},${e}] overlaps the previous [${prev[0]},${prev[1]}]`);
+      if (!same) flushGroup();
+      group.push(i);
+      for (let k = s; k < e; k++) covered[k] = true;
+      if (s < e && text.slice(s, e).trim() !== '') {
+        const w = enc.wordIds[i];
+        const word = w === null ? undefined : words[w];
+        if (!word || s < word[0] || e > word[1]) {
+          problems.push(`seq ${sequence} token ${i} ${enc.tokens[i]} at [${s},${e}] has word id ${w}, whose word is ${word ? JSON.stringify(text.slice(...word)) : 'missing'}`);
+        }
+      }
+      prev = [s, e];
+    }
+    flushGroup();
+    for (let k = 0; k < text.length; k++) {
+      if (!covered[k] && /\S/.test(text[k]) && enc.truncatedTokens === 0) {
+        problems.push(`seq ${sequence}: character ${k} ${JSON.stringify(text[k])} is covered by no token`);
+        break;
+      }
+    }
+  }
+  enc.specialTokensMask.forEach((special, i) => {
+    if (special && (enc.offsets[i][0] !== 0 || enc.offsets[i][1] !== 0 || enc.wordIds[i] !== null || enc.sequenceIds[i] !== null)) {
+      problems.push(`special token ${i} ${enc.tokens[i]} must have offsets [0,0], word id null, sequence id null`);
+    }
+  });
+  return problems;
+}
