@@ -2,11 +2,9 @@
  * Runs test/helpers/reference_xlmr.py (plain PyTorch XLM-R) with Debian's Python and returns its output.
  */
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const REFERENCE_SCRIPT = join(here, 'reference_xlmr.py');
+export const REFERENCE_SCRIPT = join(__dirname, 'reference_xlmr.py');
 
 export interface ReferenceRequest {
   model: string;
