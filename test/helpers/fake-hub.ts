@@ -103,6 +103,8 @@ export class FakeHub {
   readonly requests: LoggedRequest[] = [];
   connections = 0;
   private readonly faults: Fault[] = [];
+  /** The log entry of each response, so its status is recorded when the head is written (before the client can see it). */
+  private readonly logged = new WeakMap<ServerResponse, LoggedRequest>();
   private readonly hubServer: Server;
   private readonly cdnServer: Server;
   private hubPort = 0;
@@ -166,8 +168,7 @@ export class FakeHub {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const entry: LoggedRequest = { server, method: req.method ?? 'GET', path, range: req.headers.range, authorization: req.headers.authorization, status: 0 };
     this.requests.push(entry);
-    res.on('finish', () => (entry.status = res.statusCode));
-    res.on('close', () => (entry.status ||= res.statusCode));
+    this.logged.set(res, entry);
     const failure = this.takeFault(path, ['status']);
     if (failure) return this.answer(res, failure.status!, failure.headers ?? {}, `{"error":"injected ${failure.status}"}`);
     if (server === 'cdn' || path.startsWith('/lfs/')) return this.serveLfs(req, res, path);
@@ -177,8 +178,14 @@ export class FakeHub {
     this.answer(res, 404, {}, 'not found');
   }
 
+  private writeHead(res: ServerResponse, status: number, headers: Record<string, string>): void {
+    const entry = this.logged.get(res);
+    if (entry) entry.status = status;
+    res.writeHead(status, headers);
+  }
+
   private answer(res: ServerResponse, status: number, headers: Record<string, string>, body = ''): void {
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers });
+    this.writeHead(res, status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers });
     res.end(body);
   }
 
@@ -295,7 +302,7 @@ export class FakeHub {
     }
     const body = content.subarray(start);
     const status = range ? 206 : 200;
-    res.writeHead(status, {
+    this.writeHead(res, status, {
       'content-type': 'application/octet-stream',
       'content-length': String(body.length),
       'accept-ranges': 'bytes',

@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { XlmError } from '../errors.js';
-import { tokenHelp, type HubSettings } from './settings.js';
+import { describeTokenSource, tokenHelp, type HubSettings } from './settings.js';
 
 export interface RequestContext {
   repoId: string;
@@ -32,7 +32,7 @@ export function hubStatusError(status: number, headers: IncomingHttpHeaders, ctx
   const place = { file: ctx.url };
 
   if (code === 'GatedRepo') {
-    const who = ctx.tokenSent ? `your token (from ${settings.tokenSource}) has no access to it yet` : 'no token was sent';
+    const who = ctx.tokenSent ? `your token (from ${describeTokenSource(settings)}) has no access to it yet` : 'no token was sent';
     return new XlmError(
       'hub/gated',
       `${repoId} is a gated model and ${who}. Accept its conditions at ${where} while logged in, then use a token of that account. ` +
@@ -57,12 +57,12 @@ export function hubStatusError(status: number, headers: IncomingHttpHeaders, ctx
   }
   if (status === 401 || status === 403) {
     const refused = ctx.tokenSent
-      ? `the token (from ${settings.tokenSource}) was refused${serverMessage ? ` ("${serverMessage}")` : ''}: it may be expired or lack read access.`
+      ? `the token (from ${describeTokenSource(settings)}) was refused${serverMessage ? ` ("${serverMessage}")` : ''}: it may be expired or lack read access.`
       : 'no token was sent: the repo is private or gated (or does not exist), and the Hub needs an access token to show it.';
     return new XlmError('hub/auth-required', `The Hub answered ${status} for ${repoId}: ${refused} ${tokenHelp(settings)}`, place);
   }
   if (status === 404) {
-    const hint = ctx.tokenSent ? '' : ' If it is private, a token is needed: ' + tokenHelp(settings);
+    const hint = ctx.tokenSent ? '' : ' If it is private, it needs a token. ' + tokenHelp(settings);
     return new XlmError(
       'hub/repo-not-found',
       `No model repository "${repoId}" on ${settings.endpoint}. Check the id (ORG/NAME, as in the model page's URL).${hint}`,

@@ -95,7 +95,21 @@ export function hubSettings(overrides: HubSettingOverrides = {}, env: NodeJS.Pro
 /** Where a user can put a token, for the messages of 401/403 answers. */
 export function tokenHelp(settings: HubSettings): string {
   return (
-    'Set the setting xlm.hub.token, or the environment variable HF_TOKEN, ' +
-    `or write the token to ${join(settings.hfHome, 'token')} (what \`huggingface-cli login\` does).`
+    'Put a token (https://huggingface.co/settings/tokens) in the setting xlm.hub.token or the environment variable HF_TOKEN, ' +
+    `or in the file ${join(settings.hfHome, 'token')} (what \`huggingface-cli login\` writes).`
   );
+}
+
+/** Where the token in use came from, in words. */
+export function describeTokenSource(settings: HubSettings): string {
+  switch (settings.tokenSource) {
+    case 'setting':
+      return 'the setting xlm.hub.token';
+    case 'token file':
+      return `the file ${join(settings.hfHome, 'token')}`;
+    case undefined:
+      return 'nowhere';
+    default:
+      return `the environment variable ${settings.tokenSource}`;
+  }
 }
