@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { XlmError } from '../errors.js';
+import { hfError } from './hf-error.js';
 import { fsyncFolder, writeFileAtomic } from './atomic.js';
 import type { XlmrConfig } from './config.js';
 import { CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE } from './folder.js';
@@ -83,7 +83,7 @@ export function writeHfCheckpoint(outDirArg: string, contents: HfCheckpointConte
     return;
   }
   if (!statSync(outDir).isDirectory()) {
-    throw new XlmError('output-not-folder', `${outDir} exists and is not a folder; choose another output path`, { file: outDir });
+    throw hfError('output-not-folder', outDir, 'this output path exists and is not a folder; choose another one');
   }
   const staging = join(outDir, `${STAGING_PREFIX}${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
@@ -121,7 +121,7 @@ export function configForHead(
 
 function readTokenizerFiles(sourceDir: string): Map<string, Uint8Array> {
   if (!existsSync(join(sourceDir, TOKENIZER_FILE))) {
-    throw new XlmError('file-missing', `${sourceDir} has no ${TOKENIZER_FILE} to copy into the checkpoint`, { file: join(sourceDir, TOKENIZER_FILE) });
+    throw hfError('file-missing', sourceDir, `no ${TOKENIZER_FILE} in this folder to copy into the checkpoint`, TOKENIZER_FILE);
   }
   const files = new Map<string, Uint8Array>();
   for (const name of TOKENIZER_FILES) {

@@ -1,4 +1,4 @@
-import { XlmError } from '../errors.js';
+import { hfError } from './hf-error.js';
 import { describeJsonType, isPlainObject, readJsonFile } from './json.js';
 
 /**
@@ -46,17 +46,18 @@ export function loadXlmrConfig(path: string): XlmrConfig {
 
 export function parseXlmrConfig(json: unknown, file: string): XlmrConfig {
   if (!isPlainObject(json)) {
-    throw new XlmError('config-invalid', `${file} holds ${describeJsonType(json)}; expected a JSON object`, { file });
+    throw hfError('config-invalid', file, `the file holds ${describeJsonType(json)}; expected a JSON object`);
   }
-  const fail = (key: string, message: string) => new XlmError('config-invalid', `${file}: ${message}`, { file, what: key });
+  const fail = (key: string, message: string) => hfError('config-invalid', file, message, key);
 
   const modelType = json.model_type;
   if (modelType === undefined) throw fail('model_type', `the required key "model_type" is missing; expected one of ${quoteList(SUPPORTED_MODEL_TYPES)}`);
   if (!(SUPPORTED_MODEL_TYPES as readonly unknown[]).includes(modelType)) {
-    throw new XlmError(
+    throw hfError(
       'config-model-type',
-      `${file}: "model_type" is ${describeJsonType(modelType)}; XLM Lab supports the XLM-R family only: ${quoteList(SUPPORTED_MODEL_TYPES)}`,
-      { file, what: 'model_type' },
+      file,
+      `"model_type" is ${describeJsonType(modelType)}; XLM Lab supports the XLM-R family only: ${quoteList(SUPPORTED_MODEL_TYPES)}`,
+      'model_type',
     );
   }
 
@@ -150,23 +151,24 @@ export function parseXlmrConfig(json: unknown, file: string): XlmrConfig {
 function parseId2Label(value: unknown, file: string): string[] {
   if (value === undefined || value === null) return ['LABEL_0', 'LABEL_1'];
   if (!isPlainObject(value)) {
-    throw new XlmError('config-invalid', `${file}: "id2label" is ${describeJsonType(value)}; expected an object such as {"0": "negative", "1": "positive"}`, { file, what: 'id2label' });
+    throw hfError('config-invalid', file, `"id2label" is ${describeJsonType(value)}; expected an object such as {"0": "negative", "1": "positive"}`, 'id2label');
   }
   const labels: string[] = [];
   for (const [key, label] of Object.entries(value)) {
     const id = /^(0|[1-9][0-9]*)$/.test(key) ? Number(key) : NaN;
     if (!Number.isSafeInteger(id) || typeof label !== 'string') {
-      throw new XlmError(
+      throw hfError(
         'config-invalid',
-        `${file}: "id2label" maps ${JSON.stringify(key)} to ${describeJsonType(label)}; keys must be label ids ("0", "1", ...) and values label names`,
-        { file, what: 'id2label' },
+        file,
+        `"id2label" maps ${JSON.stringify(key)} to ${describeJsonType(label)}; keys must be label ids ("0", "1", ...) and values label names`,
+        'id2label',
       );
     }
     labels[id] = label;
   }
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] === undefined) {
-      throw new XlmError('config-invalid', `${file}: "id2label" has ids up to ${labels.length - 1} but no id ${i}; ids must be 0..n-1`, { file, what: 'id2label' });
+      throw hfError('config-invalid', file, `"id2label" has ids up to ${labels.length - 1} but no id ${i}; ids must be 0..n-1`, 'id2label');
     }
   }
   return labels;
@@ -176,7 +178,7 @@ function parseId2Label(value: unknown, file: string): string[] {
 function parseLabel2Id(value: unknown, file: string): Record<string, number> {
   if (value === undefined || value === null) return {};
   if (!isPlainObject(value) || !Object.values(value).every((id) => Number.isSafeInteger(id))) {
-    throw new XlmError('config-invalid', `${file}: "label2id" is ${describeJsonType(value)}; expected an object of label name → integer id`, { file, what: 'label2id' });
+    throw hfError('config-invalid', file, `"label2id" is ${describeJsonType(value)}; expected an object of label name → integer id`, 'label2id');
   }
   return value as Record<string, number>;
 }

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { XlmError } from '../errors.js';
+import { hfError } from './hf-error.js';
 import { loadXlmrConfig, type XlmrConfig } from './config.js';
-import { isPlainObject, readJsonFile } from './json.js';
+import { describeJsonType, isPlainObject, readJsonFile } from './json.js';
 import { headTensorSpecs, type HeadKind } from './names.js';
 import { openSafetensors, type TensorSource } from './safetensors.js';
 import { openShardedSafetensors } from './sharded.js';
@@ -64,23 +64,23 @@ export interface LoadModelFolderOptions {
 export function loadModelFolder(dirArg: string, options: LoadModelFolderOptions = {}): ModelFolder {
   const dir = resolve(dirArg);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new XlmError('folder-missing', `${dir} is not a folder; expected a Hugging Face model folder (config.json, tokenizer.json, model.safetensors)`, { file: dir });
+    throw hfError('folder-missing', dir, 'not a folder; expected a Hugging Face model folder (config.json, tokenizer.json, model.safetensors)');
   }
   const entries = new Set(readdirSync(dir));
   const need = (file: string, what: string, hint = '') => {
-    if (!entries.has(file)) throw new XlmError('file-missing', `${dir} has no ${file} (${what})${hint}`, { file: join(dir, file) });
+    if (!entries.has(file)) throw hfError('file-missing', dir, `the model folder has no ${file} (${what})${hint}`, file);
     return join(dir, file);
   };
 
   const config = loadXlmrConfig(need(CONFIG_FILE, 'the model configuration'));
   const tokenizerHint = entries.has('sentencepiece.bpe.model')
-    ? `; it has sentencepiece.bpe.model, the slow tokenizer's file: convert it once in Python with transformers: AutoTokenizer.from_pretrained(DIR).save_pretrained(DIR), which writes tokenizer.json`
+    ? `; it has sentencepiece.bpe.model, the slow tokenizer's file: convert it once in Python with transformers: from transformers import AutoTokenizer; AutoTokenizer.from_pretrained(${JSON.stringify(dir)}).save_pretrained(${JSON.stringify(dir)}), which writes tokenizer.json`
     : '';
   const tokenizerJson = readObject(need(TOKENIZER_FILE, 'the fast tokenizer', tokenizerHint));
   const tokenizerConfig = entries.has(TOKENIZER_CONFIG_FILE) ? readObject(join(dir, TOKENIZER_CONFIG_FILE)) : undefined;
   const specialTokensMap = entries.has(SPECIAL_TOKENS_FILE) ? readObject(join(dir, SPECIAL_TOKENS_FILE)) : undefined;
 
-  const weights = modelWeights(openWeights(dir, entries));
+  const weights = modelWeights(openWeights(dir, entries, config.architectures[0]));
   try {
     if (options.task) {
       const head = options.task === 'encoder' ? undefined : options.task;
@@ -109,30 +109,34 @@ export function loadModelFolder(dirArg: string, options: LoadModelFolderOptions 
 /** Pickle formats: loading them runs whatever code the file contains. */
 const PICKLE_FILE = /(\.bin|\.pt|\.pth|\.ckpt|\.pkl)$/;
 
-function openWeights(dir: string, entries: Set<string>): TensorSource {
+function openWeights(dir: string, entries: Set<string>, architecture: string | undefined): TensorSource {
   // transformers prefers the single file over the index when both exist; so do we.
   if (entries.has(WEIGHTS_FILE)) return openSafetensors(join(dir, WEIGHTS_FILE));
   if (entries.has(WEIGHTS_INDEX_FILE)) return openShardedSafetensors(join(dir, WEIGHTS_INDEX_FILE));
   const pickled = [...entries].filter((name) => PICKLE_FILE.test(name) || name === 'pytorch_model.bin.index.json').sort();
   if (pickled.length > 0) {
-    throw new XlmError(
+    // The class the model was saved with keeps its head; Python string syntax matches JSON's for a path.
+    const modelClass = architecture && /^[A-Za-z][A-Za-z0-9_]*$/.test(architecture) ? architecture : 'AutoModel';
+    const folderText = JSON.stringify(dir);
+    throw hfError(
       'weights-pickle',
-      `${dir} holds its weights as ${pickled.join(', ')}, a pickled PyTorch checkpoint, and no ${WEIGHTS_FILE}. ` +
+      dir,
+      `the model folder holds its weights as ${pickled.join(', ')}, a pickled PyTorch checkpoint, and no ${WEIGHTS_FILE}. ` +
         `XLM Lab does not open pickle files: unpickling can run any code the file contains. ` +
         `Convert it to safetensors once, in Python with transformers: ` +
-        `AutoModel.from_pretrained(DIR).save_pretrained(DIR, safe_serialization=True) ` +
-        `(use the AutoModelFor… class of the model's task, e.g. AutoModelForMaskedLM, so its head is kept), then open the folder again`,
-      { file: join(dir, pickled[0]) },
+        `from transformers import ${modelClass}; ${modelClass}.from_pretrained(${folderText}).save_pretrained(${folderText}, safe_serialization=True)` +
+        `${modelClass === 'AutoModel' ? " (use the AutoModelFor… class of the model's task, e.g. AutoModelForMaskedLM, so its head is kept)" : ''}; then open the folder again`,
+      pickled[0],
     );
   }
   const other = [...entries].filter((name) => /\.(h5|msgpack|onnx)$/.test(name));
   const found = other.length ? `; it has ${other.join(', ')}, which XLM Lab does not read` : '';
-  throw new XlmError('file-missing', `${dir} has no ${WEIGHTS_FILE} or ${WEIGHTS_INDEX_FILE} (the model weights)${found}`, { file: join(dir, WEIGHTS_FILE) });
+  throw hfError('file-missing', dir, `the model folder has no ${WEIGHTS_FILE} or ${WEIGHTS_INDEX_FILE} (the model weights)${found}`, WEIGHTS_FILE);
 }
 
 function readObject(path: string): Record<string, unknown> {
   const value = readJsonFile(path);
-  if (!isPlainObject(value)) throw new XlmError('json-shape', `${path} should hold a JSON object`, { file: path });
+  if (!isPlainObject(value)) throw hfError('json-shape', path, `the file holds ${describeJsonType(value)}; expected a JSON object`);
   return value;
 }
 

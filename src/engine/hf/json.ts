@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { XlmError } from '../errors.js';
+import { hfError } from './hf-error.js';
 
 /**
  * Reads a JSON file of a model folder. A syntax error becomes an XlmError at the file's line and
@@ -11,8 +12,8 @@ export function readJsonFile(path: string): unknown {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new XlmError('file-missing', `${path} does not exist`, { file: path });
-    throw new XlmError('file-unreadable', `cannot read ${path}: ${(e as Error).message}`, { file: path });
+    if (code === 'ENOENT') throw hfError('file-missing', path, 'the file does not exist');
+    throw hfError('file-unreadable', path, `cannot read the file: ${(e as Error).message}`);
   }
   return parseJsonText(text, path);
 }
@@ -25,8 +26,9 @@ export function parseJsonText(text: string, file: string): unknown {
   } catch (e) {
     const message = (e as Error).message;
     const position = /position (\d+)/.exec(message);
-    const place = position ? lineAndColumn(body, Number(position[1])) : {};
-    throw new XlmError('json-syntax', `${file} is not valid JSON: ${message}`, { file, ...place });
+    const at = position ? Number(position[1]) : /end of JSON input/.test(message) ? body.length : undefined;
+    const place = at === undefined ? {} : lineAndColumn(body, at);
+    throw new XlmError('hf/json-syntax', `not valid JSON: ${message}`, { file, ...place });
   }
 }
 

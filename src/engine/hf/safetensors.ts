@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { XlmError } from '../errors.js';
+import type { XlmError } from '../errors.js';
+import { hfError } from './hf-error.js';
 import {
   DTYPE_BYTES,
   FLOAT_DTYPES,
@@ -77,26 +78,26 @@ class SafetensorsFile implements TensorSource {
       fd = openSync(path, 'r');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new XlmError('file-missing', `${path} does not exist`, { file: path });
-      throw new XlmError('file-unreadable', `cannot open ${path}: ${(e as Error).message}`, { file: path });
+      if (code === 'ENOENT') throw hfError('file-missing', path, 'the file does not exist');
+      throw hfError('file-unreadable', path, `cannot open the file: ${(e as Error).message}`);
     }
     try {
       const fileSize = fstatSync(fd).size;
       if (fileSize < 8) {
-        throw new XlmError(
+        throw hfError(
           'safetensors-header',
-          `${path} is ${fileSize} bytes long, too short for a safetensors file (it starts with an 8-byte header length): the file is truncated or not safetensors`,
-          { file: path },
+          path,
+          `the file is ${fileSize} bytes long, too short for safetensors (which starts with an 8-byte header length): it is truncated or not safetensors`,
         );
       }
       const lengthBytes = Buffer.alloc(8);
       readFully(fd, lengthBytes, 0, path, 'the header length');
       const headerLength = lengthBytes.readBigUInt64LE(0);
       if (headerLength > BigInt(fileSize - 8) || headerLength > BigInt(MAX_HEADER_BYTES)) {
-        throw new XlmError(
+        throw hfError(
           'safetensors-header',
-          `${path}: its first 8 bytes give a header length of ${headerLength} bytes, but the file holds only ${fileSize - 8} bytes after them: the file is truncated or not safetensors`,
-          { file: path },
+          path,
+          `the first 8 bytes give a header length of ${headerLength} bytes, but the file holds only ${fileSize - 8} bytes after them: it is truncated or not safetensors`,
         );
       }
       const headerBytes = Buffer.alloc(Number(headerLength));
@@ -134,11 +135,7 @@ class SafetensorsFile implements TensorSource {
   readFloat32(name: string, into?: Float32Array): Float32Array {
     const info = this.info(name);
     if (!FLOAT_DTYPES.includes(info.dtype)) {
-      throw new XlmError(
-        'tensor-dtype',
-        `${this.path}: tensor '${name}' is ${info.dtype}; expected a floating-point tensor (${FLOAT_DTYPES.join(', ')})`,
-        { file: this.path, what: name },
-      );
+      throw hfError('tensor-dtype', this.path, `tensor '${name}' is ${info.dtype}; expected a floating-point tensor (${FLOAT_DTYPES.join(', ')})`, name);
     }
     const count = elementCount(info.shape);
     const out = into ?? new Float32Array(count);
@@ -172,11 +169,7 @@ class SafetensorsFile implements TensorSource {
   readInt64(name: string): BigInt64Array {
     const info = this.info(name);
     if (!INT_DTYPES.includes(info.dtype)) {
-      throw new XlmError(
-        'tensor-dtype',
-        `${this.path}: tensor '${name}' is ${info.dtype}; expected an integer tensor (${INT_DTYPES.join(', ')})`,
-        { file: this.path, what: name },
-      );
+      throw hfError('tensor-dtype', this.path, `tensor '${name}' is ${info.dtype}; expected an integer tensor (${INT_DTYPES.join(', ')})`, name);
     }
     const bytes = this.readBytes(name);
     const count = elementCount(info.shape);
@@ -223,17 +216,13 @@ export function parseSafetensorsHeader(
   try {
     header = parseJsonText(text, path);
   } catch (e) {
-    throw new XlmError(
-      'safetensors-header',
-      `${path}: the JSON header is not valid JSON (${(e as Error).message.replace(`${path} is not valid JSON: `, '')}): the file is corrupt or not safetensors`,
-      { file: path },
-    );
+    throw hfError('safetensors-header', path, `the JSON header is ${(e as Error).message}: the file is corrupt or not safetensors`);
   }
   if (!isPlainObject(header)) {
-    throw new XlmError('safetensors-header', `${path}: the JSON header is ${describeJsonType(header)}; expected an object of tensors`, { file: path });
+    throw hfError('safetensors-header', path, `the JSON header is ${describeJsonType(header)}; expected an object of tensors`);
   }
   const bad = (name: string, message: string) =>
-    new XlmError('safetensors-header', `${path}: tensor '${name}' ${message}`, { file: path, what: name });
+    hfError('safetensors-header', path, `tensor '${name}' ${message}`, name);
 
   const metadata: Record<string, string> = {};
   const tensors = new Map<string, TensorInfo>();
@@ -241,11 +230,11 @@ export function parseSafetensorsHeader(
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
       if (!isPlainObject(entry)) {
-        throw new XlmError('safetensors-header', `${path}: "__metadata__" is ${describeJsonType(entry)}; expected an object of strings`, { file: path, what: name });
+        throw hfError('safetensors-header', path, `"__metadata__" is ${describeJsonType(entry)}; expected an object of strings`, name);
       }
       for (const [key, value] of Object.entries(entry)) {
         if (typeof value !== 'string') {
-          throw new XlmError('safetensors-header', `${path}: "__metadata__.${key}" is ${describeJsonType(value)}; metadata values must be strings`, { file: path, what: key });
+          throw hfError('safetensors-header', path, `"__metadata__.${key}" is ${describeJsonType(value)}; metadata values must be strings`, key);
         }
         metadata[key] = value;
       }
@@ -278,20 +267,21 @@ export function parseSafetensorsHeader(
     if (begin < covered) throw bad(name, `has data_offsets [${begin}, ${end}] that overlap tensor '${previous}' (which ends at ${covered})`);
     if (begin > covered) throw bad(name, `starts at byte ${begin} of the data, but the tensors before it end at ${covered}: bytes ${covered}..${begin} belong to no tensor`);
     if (end > dataSize) {
-      throw new XlmError(
+      throw hfError(
         'safetensors-truncated',
-        `${path} is truncated: tensor '${name}' needs data bytes ${begin}..${end}, but the file holds only ${dataSize} bytes of data (${dataStart + dataSize} bytes in all). Copy or download the file again`,
-        { file: path, what: name },
+        path,
+        `the file is truncated: tensor '${name}' needs data bytes ${begin}..${end}, but the file holds only ${dataSize} bytes of data (${dataStart + dataSize} bytes in all). Copy or download it again`,
+        name,
       );
     }
     covered = end;
     previous = name;
   }
   if (covered !== dataSize) {
-    throw new XlmError(
+    throw hfError(
       'safetensors-header',
-      `${path}: the tensors end at data byte ${covered}, but the file has ${dataSize - covered} more bytes after them: the header does not describe this file`,
-      { file: path },
+      path,
+      `the tensors end at data byte ${covered}, but the file has ${dataSize - covered} more bytes after them: the header does not describe this file`,
     );
   }
   return { metadata, tensors };
@@ -304,7 +294,7 @@ export function elementCount(shape: readonly number[]): number {
 }
 
 export function missingTensor(path: string, name: string): XlmError {
-  return new XlmError('tensor-missing', `${path} has no tensor '${name}'`, { file: path, what: name });
+  return hfError('tensor-missing', path, `no tensor '${name}' in this file`, name);
 }
 
 /** readSync may return fewer bytes than asked: loop, and call a short read what it is (a truncated file). */
@@ -313,11 +303,7 @@ function readFully(fd: number, target: Uint8Array, position: number, path: strin
   while (done < target.length) {
     const n = readSync(fd, target, done, Math.min(target.length - done, 1 << 30), position + done);
     if (n === 0) {
-      throw new XlmError(
-        'safetensors-truncated',
-        `${path} is truncated: the file ended while reading ${what} (at byte ${position + done})`,
-        { file: path },
-      );
+      throw hfError('safetensors-truncated', path, `the file is truncated: it ended while reading ${what} (at byte ${position + done})`);
     }
     done += n;
   }

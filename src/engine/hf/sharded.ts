@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { XlmError } from '../errors.js';
+import { hfError } from './hf-error.js';
 import { describeJsonType, isPlainObject, readJsonFile } from './json.js';
 import { missingTensor, openSafetensors, type TensorInfo, type TensorSource } from './safetensors.js';
 
@@ -13,11 +13,7 @@ export function openShardedSafetensors(indexPath: string): TensorSource {
   const index = readJsonFile(indexPath);
   if (!isPlainObject(index) || !isPlainObject(index.weight_map)) {
     const got = isPlainObject(index) ? `its "weight_map" is ${describeJsonType(index.weight_map)}` : `it holds ${describeJsonType(index)}`;
-    throw new XlmError(
-      'safetensors-index',
-      `${indexPath}: expected an object with "weight_map" mapping tensor names to shard files; ${got}`,
-      { file: indexPath, what: 'weight_map' },
-    );
+    throw hfError('safetensors-index', indexPath, `expected an object with "weight_map" mapping tensor names to shard files; ${got}`, 'weight_map');
   }
   const weightMap = index.weight_map;
   const folder = dirname(indexPath);
@@ -26,31 +22,24 @@ export function openShardedSafetensors(indexPath: string): TensorSource {
   try {
     for (const [name, shardName] of Object.entries(weightMap)) {
       if (typeof shardName !== 'string' || shardName === '' || isAbsolute(shardName) || shardName.split(/[\\/]/).includes('..')) {
-        throw new XlmError(
+        throw hfError(
           'safetensors-index',
-          `${indexPath}: "weight_map" gives tensor '${name}' the shard ${describeJsonType(shardName)}; expected a file name in the same folder`,
-          { file: indexPath, what: name },
+          indexPath,
+          `"weight_map" gives tensor '${name}' the shard ${describeJsonType(shardName)}; expected a file name in the same folder`,
+          name,
         );
       }
       let shard = shards.get(shardName);
       if (!shard) {
         const shardPath = join(folder, shardName);
         if (!existsSync(shardPath)) {
-          throw new XlmError(
-            'file-missing',
-            `${indexPath} puts tensor '${name}' in ${shardName}, but ${shardPath} does not exist`,
-            { file: indexPath, what: name },
-          );
+          throw hfError('file-missing', indexPath, `"weight_map" puts tensor '${name}' in ${shardName}, but ${shardPath} does not exist`, name);
         }
         shard = openSafetensors(shardPath);
         shards.set(shardName, shard);
       }
       if (!shard.has(name)) {
-        throw new XlmError(
-          'tensor-missing',
-          `${indexPath} puts tensor '${name}' in ${shardName}, but ${shard.path} has no such tensor`,
-          { file: shard.path, what: name },
-        );
+        throw hfError('tensor-missing', indexPath, `"weight_map" puts tensor '${name}' in ${shardName}, but ${shard.path} has no such tensor`, name);
       }
       byName.set(name, shard);
     }

@@ -1,4 +1,4 @@
-import { XlmError } from '../errors.js';
+import { hfError } from './hf-error.js';
 import { ENCODER_PREFIX, MLM_HEAD, encoderTensorSpecs, headTensorSpecs, type HeadKind, type ModelSizes, type TensorSpec } from './names.js';
 import type { TensorInfo, TensorSource } from './safetensors.js';
 
@@ -48,7 +48,7 @@ export function modelWeights(source: TensorSource): ModelWeights {
     const found = canonicalToStored.get(name);
     if (found === undefined) {
       const spelled = unprefixed && name.startsWith(ENCODER_PREFIX) ? ` (looked for '${name.slice(ENCODER_PREFIX.length)}', this checkpoint has no '${ENCODER_PREFIX}' prefix)` : '';
-      throw new XlmError('tensor-missing', `${source.path} has no tensor '${name}'${spelled}`, { file: source.path, what: name });
+      throw hfError('tensor-missing', source.path, `no tensor '${name}' in this checkpoint${spelled}`, name);
     }
     return found;
   };
@@ -59,11 +59,7 @@ export function modelWeights(source: TensorSource): ModelWeights {
   const checkShape = (name: string, expected: readonly number[]) => {
     const found = info(name);
     if (!sameShape(found.shape, expected)) {
-      throw new XlmError(
-        'tensor-shape',
-        `${found.file}: tensor '${found.storedName}' has shape [${found.shape.join(', ')}], expected [${expected.join(', ')}]`,
-        { file: found.file, what: found.storedName },
-      );
+      throw hfError('tensor-shape', found.file, `tensor '${found.storedName}' has shape [${found.shape.join(', ')}], expected [${expected.join(', ')}]`, found.storedName);
     }
     return found;
   };
