@@ -1,0 +1,49 @@
+/**
+ * Sequence classification of texts or text pairs: every label of config.json's id2label with its
+ * probability, best first. Probabilities as transformers' text-classification pipeline computes them:
+ * softmax over the labels; sigmoid per label for multi-label models and single-output models.
+ */
+import type { ClassifyInput, ClassifyResult, LabelScore } from '../rpc/protocol.js';
+import type { LoadedModel } from '../runtime/model-cache.js';
+import { chunks, modelInputs } from '../runtime/inputs.js';
+
+export interface ClassifyOptions {
+  /** Inputs per session run (default 16). */
+  batchSize?: number;
+}
+
+export async function classify(model: LoadedModel, inputs: readonly ClassifyInput[], opts: ClassifyOptions = {}): Promise<ClassifyResult> {
+  const results: ClassifyResult = [];
+  for (const chunk of chunks(inputs, opts.batchSize ?? 16)) {
+    const logits = await classifyLogits(model, chunk);
+    results.push(...logits.map((row) => labelScores(model, row)));
+  }
+  return results;
+}
+
+/** Raw logits per input, [inputs][labels]. */
+export async function classifyLogits(model: LoadedModel, inputs: readonly ClassifyInput[]): Promise<Float32Array[]> {
+  const batch = model.tokenizer.encodeBatch(
+    inputs.map((input) => (input.textPair === undefined ? input.text : ([input.text, input.textPair] as const))),
+    { maxLength: model.maxLength },
+  );
+  const { session } = await model.session('seq-cls');
+  const out = await session.run({ ...modelInputs(batch) });
+  const data = out.logits.data as Float32Array;
+  const labels = out.logits.dims[1];
+  return inputs.map((_, i) => data.slice(i * labels, (i + 1) * labels));
+}
+
+function labelScores(model: LoadedModel, logits: Float32Array): LabelScore[] {
+  const sigmoid = model.config.problem_type === 'multi_label_classification' || logits.length === 1;
+  const scores = sigmoid ? Array.from(logits, (x) => 1 / (1 + Math.exp(-x))) : softmax(logits);
+  return scores.map((score, id) => ({ label: model.config.id2label[id] ?? `LABEL_${id}`, score })).sort((a, b) => b.score - a.score);
+}
+
+export function softmax(logits: ArrayLike<number>): number[] {
+  let m = -Infinity;
+  for (let i = 0; i < logits.length; i++) m = Math.max(m, logits[i]);
+  const e = Array.from(logits, (x) => Math.exp(x - m));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / sum);
+}
