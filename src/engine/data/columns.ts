@@ -1,0 +1,143 @@
+/**
+ * Which column is the text, the pair, the label, the language: detected from the names people use
+ * (text/sentence/content, premise/hypothesis, sentence1/sentence2, label/gold_label/labels/category,
+ * lang/language, tokens/words + tags/ner_tags/labels), overridable by option. Problems that concern the whole
+ * file (no text column, an override naming a column that is not there) throw at once; problems of one row are
+ * the mapper's business (rows.ts).
+ */
+import { XlmError } from '../errors.js';
+import type { ColumnMapping, DataFormat, DataKind, ReadOptions } from './types.js';
+
+export const COLUMN_NAMES = {
+  text: ['text', 'sentence', 'content', 'premise', 'sentence1', 'source', 'src'],
+  pair: ['text_pair', 'hypothesis', 'sentence2', 'target', 'tgt'],
+  label: ['label', 'gold_label', 'labels', 'category'],
+  language: ['lang', 'language'],
+  tokens: ['tokens', 'words'],
+  tags: ['tags', 'ner_tags', 'labels', 'label'],
+} as const;
+
+/** Lower-case names that mark the first row of a CSV/TSV as a header. */
+export const KNOWN_COLUMNS: ReadonlySet<string> = new Set(Object.values(COLUMN_NAMES).flat());
+
+/** Columns named by language codes (a parallel TSV with header `en<TAB>fr`). */
+const LANGUAGE_CODE = /^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$/;
+const PARALLEL_PAIR_NAMES = new Set(['target', 'tgt']);
+
+export interface ColumnPlan {
+  kind: DataKind;
+  columns: ColumnMapping;
+  /** Languages named by a parallel TSV's header. */
+  language?: string;
+  pairLanguage?: string;
+}
+
+export function planColumns(fieldNames: readonly string[], format: DataFormat, options: ReadOptions, file: string): ColumnPlan {
+  if (format === 'conll') return finish({ kind: 'token-classification', columns: { tokens: 'tokens', tags: 'tags', language: 'language' } }, options, file, fieldNames, true);
+  if (format === 'text') return finish({ kind: 'masked-lm', columns: { text: 'text' } }, options, file, fieldNames, true);
+  if (format === 'parallel' && fieldNames.includes('textPair')) return finish({ kind: 'parallel', columns: { text: 'text', pair: 'textPair' } }, options, file, fieldNames, true);
+
+  const find = (candidates: readonly string[]): string | undefined => {
+    for (const c of candidates) {
+      const hit = fieldNames.find((n) => n.toLowerCase() === c);
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
+  };
+  const override = (name: string | undefined, option: string, flag: string): string | undefined => {
+    if (name === undefined) return undefined;
+    const hit = fieldNames.find((n) => n === name) ?? fieldNames.find((n) => n.toLowerCase() === name.toLowerCase());
+    if (hit === undefined) {
+      throw new XlmError(
+        'data/no-such-column',
+        `${file}: ${option} '${name}' (${flag}) is not a column of this file; its columns are: ${fieldNames.join(', ') || '(none found)'}`,
+        { file, what: name },
+      );
+    }
+    return hit;
+  };
+
+  const columns: ColumnMapping = {};
+  const plan: ColumnPlan = { kind: 'masked-lm', columns };
+  const positional = fieldNames.length > 0 && fieldNames.every((n, i) => n === `column${i + 1}`);
+  const codeHeader = fieldNames.length === 2 && fieldNames.every((n) => LANGUAGE_CODE.test(n)) && !fieldNames.some((n) => KNOWN_COLUMNS.has(n.toLowerCase()));
+
+  if (positional || codeHeader) {
+    // No header (or one made of language codes): columns by position.
+    const parallel = codeHeader || options.kind === 'parallel' || format === 'parallel';
+    columns.text = fieldNames[0];
+    if (parallel) {
+      columns.pair = fieldNames[1];
+      if (codeHeader) {
+        plan.language = fieldNames[0];
+        plan.pairLanguage = fieldNames[1];
+      }
+    } else if (fieldNames.length === 2) columns.label = fieldNames[1];
+    else if (fieldNames.length >= 3) {
+      columns.pair = fieldNames[1];
+      columns.label = fieldNames[2];
+    }
+  } else {
+    columns.tokens = find(COLUMN_NAMES.tokens);
+    if (columns.tokens !== undefined) columns.tags = find(COLUMN_NAMES.tags);
+    else {
+      columns.text = find(COLUMN_NAMES.text);
+      columns.pair = find(COLUMN_NAMES.pair);
+      columns.label = find(COLUMN_NAMES.label);
+    }
+    columns.language = find(COLUMN_NAMES.language);
+  }
+
+  const overrides: [keyof ColumnMapping, string | undefined, string, string][] = [
+    ['text', options.textColumn, 'textColumn', '--text-column'],
+    ['pair', options.pairColumn, 'pairColumn', '--pair-column'],
+    ['label', options.labelColumn, 'labelColumn', '--label-column'],
+    ['language', options.languageColumn, 'languageColumn', '--language-column'],
+    ['tokens', options.tokensColumn, 'tokensColumn', '--tokens-column'],
+    ['tags', options.tagsColumn, 'tagsColumn', '--tags-column'],
+  ];
+  for (const [key, name, option, flag] of overrides) {
+    const hit = override(name, option, flag);
+    if (hit !== undefined) columns[key] = hit;
+  }
+  for (const key of Object.keys(columns) as (keyof ColumnMapping)[]) if (columns[key] === undefined) delete columns[key];
+
+  plan.kind =
+    options.kind ??
+    (columns.tokens !== undefined
+      ? 'token-classification'
+      : format === 'parallel' || plan.pairLanguage !== undefined || (columns.pair !== undefined && PARALLEL_PAIR_NAMES.has(columns.pair.toLowerCase()))
+        ? 'parallel'
+        : columns.pair !== undefined
+          ? 'pair-classification'
+          : columns.label !== undefined
+            ? 'sequence-classification'
+            : 'masked-lm');
+  return finish(plan, options, file, fieldNames, false);
+}
+
+/** Checks that the kind's required columns exist, with a message that lists what the file has. */
+function finish(plan: ColumnPlan, options: ReadOptions, file: string, fieldNames: readonly string[], fixedLayout: boolean): ColumnPlan {
+  if (fieldNames.length === 0 || fixedLayout) return plan;
+  const { kind, columns } = plan;
+  const have = fieldNames.join(', ');
+  const need = (present: string | undefined, what: string, names: readonly string[], flag: string): void => {
+    if (present !== undefined) return;
+    throw new XlmError(
+      'data/no-column',
+      `${file}: no ${what} column for ${kind}; looked for ${names.join(', ')} among: ${have}. Name it with ${flag}.`,
+      { file, line: 1 },
+    );
+  };
+  if (kind === 'token-classification') {
+    need(columns.tokens, 'tokens', COLUMN_NAMES.tokens, '--tokens-column');
+    need(columns.tags, 'tags', COLUMN_NAMES.tags, '--tags-column');
+    return plan;
+  }
+  need(columns.text, 'text', COLUMN_NAMES.text, '--text-column');
+  if (kind === 'pair-classification' || kind === 'parallel') need(columns.pair, 'pair', COLUMN_NAMES.pair, '--pair-column');
+  if ((kind === 'pair-classification' || kind === 'sequence-classification') && !options.labelsOptional) {
+    need(columns.label, 'label', COLUMN_NAMES.label, '--label-column');
+  }
+  return plan;
+}

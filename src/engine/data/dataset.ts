@@ -1,0 +1,178 @@
+/**
+ * The entry point the trainer, eval and inspect use: open a file (format detected, columns planned), then
+ * stream its Examples as many times as needed (one pass per epoch), each pass reporting its bad rows under
+ * the error policy. Nothing but the current chunk is held in memory; loadDataset (memory.ts) is the
+ * in-memory form for small data.
+ */
+import { stat } from 'node:fs/promises';
+import { XlmError } from '../errors.js';
+import { planColumns, KNOWN_COLUMNS, type ColumnPlan } from './columns.js';
+import { readDelimited } from './csv.js';
+import { readConll } from './conll.js';
+import { detectFormat } from './detect.js';
+import { IssueCollector } from './issues.js';
+import { readJsonl } from './jsonl.js';
+import type { RecordItem } from './record.js';
+import { createRowMapper } from './rows.js';
+import { readParallelFiles, readTextLines } from './text.js';
+import type { ColumnMapping, DataFormat, DataKind, Example, ReadOptions, ReadReport } from './types.js';
+
+export interface Dataset extends AsyncIterable<Example> {
+  readonly path: string;
+  readonly format: DataFormat;
+  /** Why this format was chosen (extension, content, or the caller). */
+  readonly formatReason: string;
+  readonly kind: DataKind;
+  readonly columns: ColumnMapping;
+  /** Column names as the file has them (JSONL: the first row's keys). */
+  readonly fieldNames: readonly string[];
+  /** The pass in progress, or the last one finished. */
+  readonly report: ReadReport;
+  /** Examples a chunk at a time: the cheap way to stream a big file. */
+  batches(): AsyncGenerator<Example[]>;
+}
+
+export async function openDataset(path: string, options: ReadOptions = {}): Promise<Dataset> {
+  let format: DataFormat;
+  let formatReason: string;
+  if (options.format !== undefined) {
+    await assertReadable(path);
+    if (options.pairPath !== undefined) await assertReadable(options.pairPath);
+    format = options.format;
+    formatReason = 'given by the caller';
+  } else {
+    if (options.pairPath !== undefined) await assertReadable(options.pairPath);
+    ({ format, reason: formatReason } = await detectFormat(path, options.pairPath));
+  }
+  const reader = (): AsyncGenerator<RecordItem[]> => recordReader(path, format, options);
+
+  const { fieldNames, sawRows } = await peekFields(reader());
+  if (fieldNames === null && !sawRows) throw new XlmError('data/empty', `${path} has no rows`, { file: path });
+  const plan: ColumnPlan = planColumns(fieldNames ?? [], format, options, path);
+  if (options.onlyLanguages && plan.columns.language === undefined && options.language === undefined && plan.language === undefined && format !== 'conll') {
+    throw new XlmError(
+      'data/no-language',
+      `${path}: keeping only languages ${options.onlyLanguages.join(', ')} needs a language column (lang or language; or --language-column), and this file has none among: ${(fieldNames ?? []).join(', ')}`,
+      { file: path },
+    );
+  }
+  const mapper = createRowMapper(plan, format, options);
+  const only = options.onlyLanguages ? new Set(options.onlyLanguages) : null;
+  let report = emptyReport(path, format, plan);
+
+  async function* batches(): AsyncGenerator<Example[]> {
+    report = emptyReport(path, format, plan);
+    const issues = new IssueCollector(options);
+    // The report's arrays are the collector's own, so a caller watching report sees problems as they come.
+    report.errors = issues.errors;
+    report.warnings = issues.warnings;
+    const sync = (): void => {
+      report.errorCount = issues.errorCount;
+      report.warningCount = issues.warningCount;
+    };
+    try {
+      for await (const items of reader()) {
+        const out: Example[] = [];
+        for (const item of items) {
+          if (item.kind !== 'record') {
+            if (item.kind === 'error') issues.error(item.error);
+            else issues.warning(item.error);
+          } else {
+            const row = mapper(item);
+            if ('kind' in row) {
+              if (row.kind === 'error') issues.error(row.error);
+              else issues.warning(row.error);
+            } else if (only !== null && (row.language === undefined || !only.has(row.language))) report.filtered++;
+            else out.push(row);
+          }
+        }
+        sync();
+        if (out.length > 0) {
+          report.rows += out.length;
+          yield out;
+        }
+      }
+      issues.finish();
+    } finally {
+      sync();
+    }
+  }
+
+  return {
+    path,
+    format,
+    formatReason,
+    kind: plan.kind,
+    columns: plan.columns,
+    fieldNames: fieldNames ?? [],
+    get report() {
+      return report;
+    },
+    batches,
+    async *[Symbol.asyncIterator]() {
+      for await (const batch of batches()) yield* batch;
+    },
+  };
+}
+
+/** One full pass that keeps nothing: the report (throws under 'stop' when there are bad rows). */
+export async function validateDataset(path: string, options: ReadOptions = {}): Promise<ReadReport> {
+  const dataset = await openDataset(path, options);
+  for await (const _batch of dataset.batches()) {
+    // rows are counted by the pass itself
+  }
+  return dataset.report;
+}
+
+function recordReader(path: string, format: DataFormat, options: ReadOptions): AsyncGenerator<RecordItem[]> {
+  const lineOptions = { maxLineBytes: options.maxLineBytes };
+  const delimited = (delimiter: ',' | '\t', quote: boolean, header: boolean | undefined) =>
+    readDelimited(path, { ...lineOptions, delimiter, quote, header, knownColumns: KNOWN_COLUMNS });
+  switch (format) {
+    case 'jsonl':
+      return readJsonl(path, lineOptions);
+    case 'csv':
+      return delimited(',', options.quote ?? true, options.header);
+    case 'tsv':
+      return delimited('\t', options.quote ?? true, options.header);
+    case 'xnli':
+      // XNLI's TSV has quotes inside sentences and no quoting: every line is one record.
+      return delimited('\t', options.quote ?? false, options.header ?? true);
+    case 'conll':
+      return readConll(path, lineOptions);
+    case 'text':
+      return readTextLines(path, lineOptions);
+    case 'parallel':
+      return options.pairPath !== undefined ? readParallelFiles(path, options.pairPath, lineOptions) : delimited('\t', options.quote ?? true, options.header);
+  }
+}
+
+/** The first good record's field names (null if there is none), without reading further than needed. */
+async function peekFields(items: AsyncGenerator<RecordItem[]>): Promise<{ fieldNames: string[] | null; sawRows: boolean }> {
+  let sawRows = false;
+  try {
+    for await (const batch of items) {
+      for (const item of batch) {
+        sawRows = true;
+        if (item.kind === 'record') return { fieldNames: Object.keys(item.fields), sawRows };
+      }
+    }
+    return { fieldNames: null, sawRows };
+  } finally {
+    await items.return(undefined);
+  }
+}
+
+async function assertReadable(path: string): Promise<void> {
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw new XlmError('data/not-a-file', `${path} is a folder; give a data file`, { file: path });
+  } catch (e) {
+    if (e instanceof XlmError) throw e;
+    throw new XlmError('data/not-found', `${path}: no such file`, { file: path });
+  }
+}
+
+function emptyReport(file: string, format: DataFormat, plan: ColumnPlan): ReadReport {
+  return { file, format, kind: plan.kind, columns: plan.columns, rows: 0, filtered: 0, errorCount: 0, warningCount: 0, errors: [], warnings: [] };
+}

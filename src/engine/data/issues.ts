@@ -1,0 +1,73 @@
+/**
+ * Collects the problems of one pass over a file and applies the error policy. Readers never throw for a bad
+ * row: they hand the row's DataError here and go on, so every good row is still read. Under 'stop' the
+ * collector throws once it holds `maxErrors` errors (or at the end of the file if it holds any), listing them;
+ * under 'skip' the pass finishes and the errors stay in the report.
+ */
+import { XlmError } from '../errors.js';
+import { formatDataError, type DataError, type ReadOptions } from './types.js';
+
+export const DEFAULT_MAX_ERRORS = 10;
+export const DEFAULT_MAX_REPORTED = 1000;
+
+/** Thrown under onError 'stop': an XlmError whose message lists the collected rows, which it also carries. */
+export class DataErrorsError extends XlmError {
+  readonly errors: readonly DataError[];
+  readonly errorCount: number;
+
+  constructor(errors: readonly DataError[], errorCount: number, stoppedEarly: boolean) {
+    const first = errors[0];
+    const listed = errors.map((e) => `  ${formatDataError(e)}`).join('\n');
+    const more = errorCount > errors.length ? `\n  ... and ${errorCount - errors.length} more` : '';
+    const when = stoppedEarly ? `stopped after the first ${errors.length} bad rows` : `${errorCount} bad row${errorCount === 1 ? '' : 's'}`;
+    super(
+      'data/bad-rows',
+      `${first.file}: ${when}:\n${listed}${more}\nFix these rows, or pass onError 'skip' (--on-error skip) to leave bad rows out and keep the rest.`,
+      { file: first.file, line: first.line, column: first.column },
+    );
+    this.name = 'DataErrorsError';
+    this.errors = errors;
+    this.errorCount = errorCount;
+  }
+}
+
+export class IssueCollector {
+  readonly errors: DataError[] = [];
+  readonly warnings: DataError[] = [];
+  errorCount = 0;
+  warningCount = 0;
+  private readonly policy: 'stop' | 'skip';
+  private readonly maxErrors: number;
+  private readonly maxReported: number;
+  private readonly onIssue?: ReadOptions['onIssue'];
+
+  constructor(options: ReadOptions) {
+    this.policy = options.onError ?? 'stop';
+    this.maxErrors = Math.max(1, options.maxErrors ?? DEFAULT_MAX_ERRORS);
+    this.maxReported = Math.max(this.maxErrors, options.maxReported ?? DEFAULT_MAX_REPORTED);
+    this.onIssue = options.onIssue;
+  }
+
+  error(issue: DataError): void {
+    this.errorCount++;
+    if (this.errors.length < this.maxReported) this.errors.push(issue);
+    this.onIssue?.(issue, 'error');
+    if (this.policy === 'stop' && this.errorCount >= this.maxErrors) {
+      throw new DataErrorsError(this.errors.slice(0, this.maxErrors), this.errorCount, true);
+    }
+  }
+
+  /** A row dropped on purpose (a '-' gold label): reported, never fatal. */
+  warning(issue: DataError): void {
+    this.warningCount++;
+    if (this.warnings.length < this.maxReported) this.warnings.push(issue);
+    this.onIssue?.(issue, 'warning');
+  }
+
+  /** At the end of a pass: under 'stop', any error refuses the data. */
+  finish(): void {
+    if (this.policy === 'stop' && this.errorCount > 0) {
+      throw new DataErrorsError(this.errors.slice(0, this.maxErrors), this.errorCount, false);
+    }
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * One record → one Example, or the reason it cannot be one: a missing or empty text, a value of the wrong
+ * type, a label outside the label set, tags that are not IOB2. The error points at the field's line and
+ * column when the reader can say where it is.
+ */
+import { checkIob2, iob1ToIob2 } from './bio.js';
+import type { ColumnPlan } from './columns.js';
+import { isBlank } from './jsonl.js';
+import type { RawRecord, RecordProblem } from './record.js';
+import type { DataError, DataErrorCode, DataFormat, Example, ReadOptions } from './types.js';
+
+export type RowMapper = (record: RawRecord) => Example | RecordProblem;
+
+export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: ReadOptions): RowMapper {
+  const { columns, kind } = plan;
+  const id2label = options.id2label;
+  const labelSet = options.labels ? new Set(options.labels) : id2label ? new Set(Object.values(id2label)) : null;
+  const labelList = labelSet ? [...labelSet].slice(0, 12).join(', ') + (labelSet.size > 12 ? ', ...' : '') : '';
+  const needsLabel = (kind === 'sequence-classification' || kind === 'pair-classification') && !options.labelsOptional;
+  const wantsPair = kind === 'pair-classification' || kind === 'parallel';
+  const wantsLabel = kind === 'sequence-classification' || kind === 'pair-classification';
+  const iob1 = options.tagScheme === 'iob1';
+  const language = plan.language ?? options.language;
+  const pairLanguage = plan.pairLanguage ?? options.pairLanguage;
+
+  const problem = (record: RawRecord, code: DataErrorCode, field: string | undefined, reason: string, index?: number, severity: 'error' | 'warning' = 'error'): RecordProblem => {
+    const place = field !== undefined ? record.locate?.(field, index) : undefined;
+    const error: DataError = { file: record.source.file, line: place?.line ?? record.source.line, code, reason };
+    if (place !== undefined) error.column = place.column;
+    return { kind: severity, error };
+  };
+
+  /** A text field: present, a string, not blank. */
+  const textOf = (record: RawRecord, column: string, what: string): string | RecordProblem => {
+    const value = record.fields[column];
+    if (value === undefined || value === null) return problem(record, 'missing-column', column, `no '${column}' (the ${what} column)`);
+    if (typeof value !== 'string') return problem(record, 'wrong-type', column, `'${column}' must be a string, found ${describe(value)}`);
+    if (isBlank(value)) return problem(record, 'empty-text', column, `'${column}' (the ${what}) is empty`);
+    return value;
+  };
+
+  /** A class name from a string or an id; undefined when absent and allowed to be. */
+  const labelOf = (record: RawRecord, column: string, value: unknown, index?: number): string | undefined | RecordProblem => {
+    if (value === undefined || value === null || value === '') {
+      if (!needsLabel && index === undefined) return undefined;
+      return problem(record, 'missing-column', column, `no label: '${column}' is ${value === '' ? 'empty' : 'missing'}`, index);
+    }
+    let label: string;
+    if (typeof value === 'number') {
+      if (!Number.isInteger(value)) return problem(record, 'wrong-type', column, `'${column}' must be a class name or an integer id, found ${value}`, index);
+      if (id2label) {
+        const name = id2label[value];
+        if (name === undefined) return problem(record, 'unknown-label', column, `label id ${value} is not in id2label (ids: ${Object.keys(id2label).join(', ')})`, index);
+        return name;
+      }
+      label = String(value);
+    } else if (typeof value === 'string') {
+      label = value.trim();
+      if (label === '-' && index === undefined) {
+        return problem(record, 'no-gold-label', column, `gold label '-': the annotators reached no consensus; the row is left out`, undefined, 'warning');
+      }
+      if (format === 'xnli' && label === 'contradictory') label = 'contradiction'; // XNLI-MT's name for the class
+      if (id2label && /^\d+$/.test(label) && !labelSet!.has(label)) {
+        const name = id2label[label];
+        if (name === undefined) return problem(record, 'unknown-label', column, `label id ${label} is not in id2label (ids: ${Object.keys(id2label).join(', ')})`, index);
+        return name;
+      }
+    } else if (Array.isArray(value)) {
+      return problem(record, 'wrong-type', column, `'${column}' holds a list: multi-label classification is not supported, give one label per row`, index);
+    } else return problem(record, 'wrong-type', column, `'${column}' must be a class name or an integer id, found ${describe(value)}`, index);
+    if (labelSet && !labelSet.has(label)) return problem(record, 'unknown-label', column, `label '${label}' is not one of: ${labelList}`, index);
+    return label;
+  };
+
+  const languageOf = (record: RawRecord): string | undefined => {
+    if (columns.language !== undefined) {
+      const value = record.fields[columns.language];
+      if (typeof value === 'string' && value.trim() !== '') return value.trim();
+    }
+    return language;
+  };
+
+  const tokenRow = (record: RawRecord): Example | RecordProblem => {
+    const tokensColumn = columns.tokens!;
+    const tagsColumn = columns.tags!;
+    const tokens = record.fields[tokensColumn];
+    const rawTags = record.fields[tagsColumn];
+    if (tokens === undefined || tokens === null) return problem(record, 'missing-column', tokensColumn, `no '${tokensColumn}' (the tokens column)`);
+    if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string')) return problem(record, 'wrong-type', tokensColumn, `'${tokensColumn}' must be a list of strings`);
+    if (tokens.length === 0) return problem(record, 'empty-text', tokensColumn, `'${tokensColumn}' is an empty list`);
+    if (rawTags === undefined || rawTags === null) return problem(record, 'missing-column', tagsColumn, `no '${tagsColumn}' (the tags column)`);
+    if (!Array.isArray(rawTags)) return problem(record, 'wrong-type', tagsColumn, `'${tagsColumn}' must be a list of tags`);
+    if (rawTags.length !== tokens.length) {
+      return problem(record, 'tag-count', tagsColumn, `${tokens.length} tokens but ${rawTags.length} tags: one tag per token`);
+    }
+    let tags: string[] = [];
+    for (let i = 0; i < rawTags.length; i++) {
+      const value = rawTags[i];
+      if (typeof value === 'number' && !id2label) {
+        return problem(record, 'wrong-type', tagsColumn, `tag ${i + 1} is the integer ${value}: integer tags are read through the model's id2label, give it`, i);
+      }
+      const tag = labelOf(record, tagsColumn, value, i);
+      if (tag === undefined) return problem(record, 'missing-column', tagsColumn, `tag ${i + 1} is missing`, i);
+      if (typeof tag !== 'string') return tag;
+      tags.push(tag);
+    }
+    if (iob1) tags = iob1ToIob2(tags);
+    const bad = checkIob2(tags);
+    if (bad) return problem(record, 'invalid-bio', tagsColumn, `token ${bad.index + 1} '${tokens[bad.index]}': ${bad.reason}`, bad.index);
+    const example: Example = { text: tokens.join(' '), tokens, tags, source: record.source };
+    const lang = languageOf(record);
+    if (lang !== undefined) example.language = lang;
+    return example;
+  };
+
+  return (record) => {
+    if (kind === 'token-classification') return tokenRow(record);
+    const text = textOf(record, columns.text!, 'text');
+    if (typeof text !== 'string') return text;
+    const example: Example = { text, source: record.source };
+    if (wantsPair) {
+      const pair = textOf(record, columns.pair!, kind === 'parallel' ? 'translation' : 'pair');
+      if (typeof pair !== 'string') return pair;
+      example.textPair = pair;
+    }
+    if (wantsLabel && columns.label !== undefined) {
+      const label = labelOf(record, columns.label, record.fields[columns.label]);
+      if (typeof label === 'object') return label;
+      if (label !== undefined) example.label = label;
+    }
+    const lang = languageOf(record);
+    if (lang !== undefined) example.language = lang;
+    if (kind === 'parallel' && pairLanguage !== undefined) example.pairLanguage = pairLanguage;
+    return example;
+  };
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
