@@ -1,0 +1,104 @@
+/**
+ * The training side of ModelContext (src/engine/model/context.ts): the model builder asks for weights,
+ * linear layers and dropout; this context decides that
+ * - a trainable weight is a graph input (its value lives in buffers the step runner keeps and the
+ *   optimizer updates), a frozen weight an initializer held by the session;
+ * - `linear` adds a LoRA branch on the targeted modules;
+ * - `dropout` draws in-graph masks from (seed, counter) inputs, at a site id hashed from the site name.
+ */
+import type { Graph, Value } from '../graph/graph.js';
+import { add, dropout as graphDropout, matmul, mul, transposeLast, type RandomKey } from '../graph/ops/index.js';
+import type { XlmrConfig } from '../hf/config.js';
+import type { ModelContext } from '../model/context.js';
+import { isLoraTarget, loraNames, type LoraOptions } from './lora.js';
+
+/** A weight the optimizer updates: a graph input with its initial value. */
+export interface TrainableParam {
+  name: string;
+  shape: number[];
+  value: Value;
+  initial: Float32Array;
+  /** AdamW's decoupled weight decay applies (not to biases or LayerNorm weights, as HF's Trainer does). */
+  decay: boolean;
+}
+
+export interface TrainContextOptions {
+  /** A weight's initial value by canonical name, or undefined when the checkpoint lacks it (new head, LoRA). */
+  weight(name: string, shape: number[]): Float32Array | undefined;
+  /** Initial value of a weight the checkpoint lacks. */
+  initialize(name: string, shape: number[]): Float32Array;
+  /** Whether a weight is trained (full fine-tuning: all; LoRA: the head only, plus the LoRA matrices). */
+  trainable(name: string): boolean;
+  lora?: LoraOptions;
+  /** Replaces every dropout probability of the config (0 turns dropout off); undefined keeps the config's. */
+  dropoutOverride?: number;
+  /** The random stream (graph inputs); required when any dropout is active. */
+  randomKey?: RandomKey;
+}
+
+/** HF's Trainer excludes biases and LayerNorm weights from weight decay. */
+export function decays(name: string): boolean {
+  return !(name.endsWith('.bias') || /layer_?norm\.weight$/i.test(name));
+}
+
+/** FNV-1a of a site name: the dropout site id, stable across runs and builds. */
+export function siteId(site: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < site.length; i++) h = Math.imul(h ^ site.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+export class TrainContext implements ModelContext {
+  readonly trainable: TrainableParam[] = [];
+  readonly frozen: string[] = [];
+  private readonly made = new Map<string, Value>();
+  private readonly sites = new Set<string>();
+
+  constructor(readonly graph: Graph, readonly config: XlmrConfig, private readonly opts: TrainContextOptions) {}
+
+  param(name: string, shape: number[]): Value {
+    const existing = this.made.get(name);
+    if (existing) {
+      if (existing.shape.join() !== shape.join()) throw new Error(`weight ${name} asked for as [${shape}] after [${existing.shape}]`);
+      return existing;
+    }
+    const initial = this.opts.weight(name, shape) ?? this.opts.initialize(name, shape);
+    let value: Value;
+    if (this.opts.trainable(name)) {
+      value = this.graph.input(name, 'float32', shape);
+      this.trainable.push({ name, shape, value, initial, decay: decays(name) });
+    } else {
+      value = this.graph.initializer(name, { dtype: 'float32', shape, data: initial });
+      this.frozen.push(name);
+    }
+    this.made.set(name, value);
+    return value;
+  }
+
+  linear(name: string, x: Value, inFeatures: number, outFeatures: number): Value {
+    const weight = this.param(`${name}.weight`, [outFeatures, inFeatures]);
+    const bias = this.param(`${name}.bias`, [outFeatures]);
+    const base = add(matmul(x, transposeLast(weight)), bias);
+    const lora = this.opts.lora;
+    if (!lora || !isLoraTarget(name, lora.targets)) return base;
+    // PEFT's LoRA: base + dropout(x) @ A^T @ B^T * alpha / r, A [r, in], B [out, r].
+    const names = loraNames(name);
+    const a = this.param(names.a, [lora.r, inFeatures]);
+    const b = this.param(names.b, [outFeatures, lora.r]);
+    const dropped = this.dropout(x, lora.dropout, `${name}.lora_dropout`, true);
+    const update = matmul(matmul(dropped, transposeLast(a)), transposeLast(b));
+    return add(base, mul(update, lora.alpha / lora.r));
+  }
+
+  /** `own` marks LoRA's dropout, which --dropout does not override (it is its own option). */
+  dropout(x: Value, p: number, site: string, own = false): Value {
+    const prob = own ? p : (this.opts.dropoutOverride ?? p);
+    if (prob === 0) return x;
+    if (!this.opts.randomKey) throw new Error(`dropout at ${site} needs a random key`);
+    // A site used twice in one graph (a shared module) would draw the same mask twice: keep them apart.
+    let key = site;
+    for (let k = 1; this.sites.has(key); k++) key = `${site}#${k}`;
+    this.sites.add(key);
+    return graphDropout(x, prob, this.opts.randomKey, siteId(key));
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Runs training steps: owns the sessions of the step graph (and the accumulation graph), and two buffer
+ * sets for every trainable parameter and its optimizer state. Each run reads set `cur` and writes set
+ * 1 - cur through preallocated output tensors (onnxruntime-node fills the tensors passed as fetches), then
+ * the roles swap: no parameter-sized array is allocated per step in JavaScript.
+ *
+ * The random stream is (seed, counter): the counter advances once per forward pass (micro-batch), so
+ * masks never repeat within a run and a resumed run continues the same stream.
+ */
+import { createSession, ort, type Device, type GraphSession } from '../runtime/session.js';
+import type { TrainableParam } from './context.js';
+import { ACC, COUNTER_INPUT, SEED_INPUT, STEP_INPUT, buildAccumulateGraph, buildStepGraph, nextName, stateInput, type LossBuilder, type StepGraphOptions } from './step-graph.js';
+
+export type Feeds = Record<string, ort.Tensor>;
+
+export interface StepResult {
+  /** Mean loss over the step's micro-batches. */
+  loss: number;
+  gradNorm: number;
+  lr: number;
+}
+
+export interface RunnerOptions extends StepGraphOptions {
+  seed: number;
+  device?: Device;
+  /** onnxruntime intra-op threads (0: its default). */
+  threads?: number;
+  onNotice?: (line: string) => void;
+}
+
+/** Everything that defines where a run stands, besides the data order: saved with checkpoints. */
+export interface RunnerState {
+  step: number;
+  rngCounter: number;
+  params: Map<string, Float32Array>;
+  /** Optimizer state by kind ('adam_m', 'adam_v') and parameter name. */
+  optimizer: Map<string, Map<string, Float32Array>>;
+}
+
+class DoubleBuffer {
+  readonly data: [Float32Array, Float32Array];
+  readonly tensors: [ort.Tensor, ort.Tensor];
+  constructor(initial: Float32Array | undefined, size: number, shape: number[]) {
+    this.data = [initial ? Float32Array.from(initial) : new Float32Array(size), new Float32Array(size)];
+    this.tensors = [new ort.Tensor('float32', this.data[0], shape), new ort.Tensor('float32', this.data[1], shape)];
+  }
+}
+
+const scalar = (type: 'float32' | 'uint32', v: number) => new ort.Tensor(type, type === 'float32' ? Float32Array.of(v) : Uint32Array.of(v >>> 0), []);
+
+export class StepRunner {
+  private cur = 0;
+  private accCur = 0;
+  stepCount = 0;
+  rngCounter = 0;
+  private readonly params = new Map<string, DoubleBuffer>();
+  private readonly state = new Map<string, Map<string, DoubleBuffer>>();
+  private readonly acc = new Map<string, DoubleBuffer>();
+  private readonly results = { loss: scalar('float32', 0), grad_norm: scalar('float32', 0), lr: scalar('float32', 0), accLoss: scalar('float32', 0) };
+
+  private constructor(
+    readonly trainable: TrainableParam[],
+    private readonly stepSession: GraphSession,
+    private readonly accumulateSession: GraphSession | undefined,
+    private readonly stateKinds: string[],
+    private readonly opts: RunnerOptions,
+  ) {
+    for (const p of trainable) {
+      const size = p.initial.length;
+      this.params.set(p.name, new DoubleBuffer(p.initial, size, p.shape));
+      for (const kind of stateKinds.filter((k) => k !== ACC)) {
+        if (!this.state.has(kind)) this.state.set(kind, new Map());
+        this.state.get(kind)!.set(p.name, new DoubleBuffer(undefined, size, p.shape));
+      }
+      if (opts.gradAccum > 1) this.acc.set(p.name, new DoubleBuffer(undefined, size, p.shape));
+    }
+  }
+
+  static async create(build: LossBuilder, opts: RunnerOptions): Promise<StepRunner> {
+    if (!Number.isInteger(opts.gradAccum) || opts.gradAccum < 1) throw new Error(`gradient accumulation must be a positive integer, got ${opts.gradAccum}`);
+    const stepGraph = buildStepGraph(build, opts);
+    const sessionOpts = { device: opts.device, threads: opts.threads, onNotice: opts.onNotice };
+    const stepSession = await createSession(stepGraph.graph, sessionOpts);
+    let accumulateSession: GraphSession | undefined;
+    if (opts.gradAccum > 1) {
+      const acc = buildAccumulateGraph(build, opts.gradAccum);
+      accumulateSession = await createSession(acc.graph, { ...sessionOpts, device: stepSession.device });
+    }
+    return new StepRunner(stepGraph.trainable, stepSession, accumulateSession, stepGraph.stateKinds, opts);
+  }
+
+  get device(): string {
+    return this.stepSession.device;
+  }
+
+  private commonFeeds(batch: Feeds): Feeds {
+    const feeds: Feeds = { ...batch, [SEED_INPUT]: scalar('uint32', this.opts.seed), [COUNTER_INPUT]: scalar('uint32', this.rngCounter) };
+    for (const [name, buf] of this.params) feeds[name] = buf.tensors[this.cur];
+    return feeds;
+  }
+
+  /** One optimizer step over `microBatches` (exactly gradAccum of them). */
+  async step(microBatches: Feeds[]): Promise<StepResult> {
+    const k = this.opts.gradAccum;
+    if (microBatches.length !== k) throw new Error(`a step takes ${k} micro-batches, got ${microBatches.length}`);
+    let lossSum = 0;
+    if (k > 1) for (const buf of this.acc.values()) buf.data[this.accCur].fill(0);
+    for (let i = 0; i < k - 1; i++) {
+      const feeds = this.commonFeeds(microBatches[i]);
+      const fetches: Record<string, ort.Tensor> = { loss: this.results.accLoss };
+      for (const [name, buf] of this.acc) {
+        feeds[stateInput(ACC, name)] = buf.tensors[this.accCur];
+        fetches[nextName(ACC, name)] = buf.tensors[1 - this.accCur];
+      }
+      await this.accumulateSession!.session.run(feeds, fetches);
+      lossSum += (this.results.accLoss.data as Float32Array)[0];
+      this.accCur = 1 - this.accCur;
+      this.rngCounter++;
+    }
+    const feeds = this.commonFeeds(microBatches[k - 1]);
+    feeds[STEP_INPUT] = scalar('float32', this.stepCount + 1);
+    const fetches: Record<string, ort.Tensor> = { loss: this.results.loss, grad_norm: this.results.grad_norm, lr: this.results.lr };
+    for (const [name, buf] of this.params) fetches[nextName('param', name)] = buf.tensors[1 - this.cur];
+    for (const [kind, bufs] of this.state) {
+      for (const [name, buf] of bufs) {
+        feeds[stateInput(kind, name)] = buf.tensors[this.cur];
+        fetches[nextName(kind, name)] = buf.tensors[1 - this.cur];
+      }
+    }
+    for (const [name, buf] of this.acc) feeds[stateInput(ACC, name)] = buf.tensors[this.accCur];
+    await this.stepSession.session.run(feeds, fetches);
+    this.cur = 1 - this.cur;
+    this.stepCount++;
+    this.rngCounter++;
+    lossSum += (this.results.loss.data as Float32Array)[0];
+    return { loss: lossSum / k, gradNorm: (this.results.grad_norm.data as Float32Array)[0], lr: (this.results.lr.data as Float32Array)[0] };
+  }
+
+  /** The current value of every trainable parameter (views of the live buffers: copy to keep). */
+  currentParams(): Map<string, Float32Array> {
+    return new Map([...this.params].map(([name, buf]) => [name, buf.data[this.cur]]));
+  }
+
+  snapshot(): RunnerState {
+    const optimizer = new Map<string, Map<string, Float32Array>>();
+    for (const [kind, bufs] of this.state) optimizer.set(kind, new Map([...bufs].map(([name, buf]) => [name, buf.data[this.cur]])));
+    return { step: this.stepCount, rngCounter: this.rngCounter, params: this.currentParams(), optimizer };
+  }
+
+  /** Puts a saved state back (resume): parameters, optimizer moments, step and random counter. */
+  restore(state: RunnerState): void {
+    for (const [name, buf] of this.params) {
+      const saved = state.params.get(name);
+      if (!saved || saved.length !== buf.data[this.cur].length) throw new Error(`the saved state has no parameter ${name} of ${buf.data[this.cur].length} values`);
+      buf.data[this.cur].set(saved);
+    }
+    for (const [kind, bufs] of this.state) {
+      for (const [name, buf] of bufs) {
+        const saved = state.optimizer.get(kind)?.get(name);
+        if (!saved || saved.length !== buf.data[this.cur].length) throw new Error(`the saved optimizer state has no ${kind} for ${name}`);
+        buf.data[this.cur].set(saved);
+      }
+    }
+    this.stepCount = state.step;
+    this.rngCounter = state.rngCounter;
+  }
+
+  async release(): Promise<void> {
+    await this.stepSession.session.release();
+    await this.accumulateSession?.session.release();
+  }
+}
