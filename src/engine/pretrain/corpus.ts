@@ -169,3 +169,39 @@ export function alignedArticlePairs(corpus: readonly UdhrArticle[], split: 'trai
 export function corpusLanguages(corpus: readonly UdhrArticle[]): string[] {
   return [...new Set(corpus.map((a) => a.lang))];
 }
+
+export interface ParallelUnit {
+  article: number;
+  /** Paragraph position inside the article. */
+  index: number;
+  /** The paragraph in each language that has it, in corpus order. */
+  texts: Map<string, string>;
+}
+
+/**
+ * Paragraph-level translation units: paragraph `index` of `article` across languages. Translations split
+ * some articles differently (the preamble has 8 to 13 paragraphs, one Tigrinya article has an extra clause), so a
+ * language joins an article's units only when it has that article's most common paragraph count; everywhere
+ * else the paragraphs line up one to one.
+ */
+export function parallelUnits(corpus: readonly UdhrArticle[], split: 'train' | 'test'): ParallelUnit[] {
+  const byArticle = new Map<number, UdhrArticle[]>();
+  for (const a of corpus) {
+    if (HELD_OUT_ARTICLES.includes(a.article) !== (split === 'test')) continue;
+    let list = byArticle.get(a.article);
+    if (!list) byArticle.set(a.article, (list = []));
+    list.push(a);
+  }
+  const units: ParallelUnit[] = [];
+  for (const [article, list] of [...byArticle].sort((x, y) => x[0] - y[0])) {
+    const votes = new Map<number, number>();
+    for (const a of list) votes.set(a.paragraphs.length, (votes.get(a.paragraphs.length) ?? 0) + 1);
+    // Most common count; a tie goes to the smaller count, so the choice does not depend on language order.
+    const count = [...votes].sort((x, y) => y[1] - x[1] || x[0] - y[0])[0][0];
+    const members = list.filter((a) => a.paragraphs.length === count);
+    for (let index = 0; index < count; index++) {
+      units.push({ article, index, texts: new Map(members.map((a) => [a.lang, a.paragraphs[index]])) });
+    }
+  }
+  return units;
+}

@@ -57,10 +57,10 @@ export interface UnigramModel {
 const EXPECTED_COUNT_THRESHOLD = 0.5;
 const DESIRED_SIZE_MARGIN = 1.1;
 
-/** digamma(x) for x > 0: recurrence up to x >= 6, then the asymptotic series. */
+/** digamma(x) for x > 0: recurrence up to x >= 10, then the asymptotic series. */
 export function digamma(x: number): number {
   let result = 0;
-  while (x < 6) {
+  while (x < 10) {
     result -= 1 / x;
     x += 1;
   }
