@@ -6,7 +6,10 @@ import type { Encoding } from '../../src/engine/tokenize/encoding.js';
 import type { XlmTokenizer } from '../../src/engine/tokenize/tokenizer.js';
 import { whitespaceWords } from '../../src/engine/tokenize/words.js';
 
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
+/** Whether a boundary at k falls between the two halves of a surrogate pair. */
+const cutsPair = (text: string, k: number) => k > 0 && k < text.length && isHighSurrogate(text.charCodeAt(k - 1)) && isLowSurrogate(text.charCodeAt(k));
 
 export function offsetProblems(tok: XlmTokenizer, texts: readonly [string, string?], enc: Encoding): string[] {
   const problems: string[] = [];
@@ -29,7 +32,7 @@ export function offsetProblems(tok: XlmTokenizer, texts: readonly [string, strin
       const joined = surfaces.join('');
       const where = `seq ${sequence} tokens ${group.join(',')} ${JSON.stringify(group.map((i) => enc.tokens[i]))} at [${s},${e}] = ${JSON.stringify(slice)}`;
       if (hasUnknown) {
-        if (slice.trim() === '') problems.push(`${where}: an unknown token must cover the characters it replaces`);
+        if (slice === '') problems.push(`${where}: an unknown token must cover the characters it replaces`);
       } else if (joined === '') {
         if (slice.trim() !== '') problems.push(`${where}: a space-only token must cover only whitespace`);
       } else if (tok.normalize(slice).replace(/\s/g, '') !== joined.replace(/\s/g, '')) {
@@ -43,7 +46,7 @@ export function offsetProblems(tok: XlmTokenizer, texts: readonly [string, strin
         problems.push(`seq ${sequence} token ${i} ${enc.tokens[i]}: span [${s},${e}] outside the text of length ${text.length}`);
         continue;
       }
-      if ((s < text.length && isLowSurrogate(text.charCodeAt(s))) || (e < text.length && isLowSurrogate(text.charCodeAt(e)))) {
+      if (cutsPair(text, s) || cutsPair(text, e)) {
         problems.push(`seq ${sequence} token ${i}: span [${s},${e}] cuts a surrogate pair`);
       }
       const same = prev !== null && prev[0] === s && prev[1] === e && s < e;

@@ -22,10 +22,14 @@ export interface SourceSymbols {
 /** 'utf16': symbols are UTF-16 code units; 'bytes': symbols are UTF-8 bytes (byte-level BPE). */
 export type SymbolMode = 'utf16' | 'bytes';
 
-const COMBINING = /\p{M}/u;
+/**
+ * Code points a normalizer may compose with the one before: combining marks, Hangul vowel and final jamo,
+ * and the half-width voiced sound marks (NFKC turns them into combining marks).
+ */
+const ATTACHES_TO_PREVIOUS = /[\p{M}\u1160-\u11ff\ud7b0-\ud7ff\uff9e\uff9f]/u;
 const utf8 = new TextEncoder();
 
-/** Splits text into units that a normalizer can change independently: a code point and its combining marks. */
+/** Splits text into units that a normalizer can change independently: a code point and what attaches to it. */
 function units(text: string): Array<[start: number, end: number]> {
   const out: Array<[number, number]> = [];
   let i = 0;
@@ -34,7 +38,7 @@ function units(text: string): Array<[start: number, end: number]> {
     i += (text.codePointAt(i) ?? 0) > 0xffff ? 2 : 1;
     while (i < text.length) {
       const cp = text.codePointAt(i) ?? 0;
-      if (!COMBINING.test(String.fromCodePoint(cp))) break;
+      if (!ATTACHES_TO_PREVIOUS.test(String.fromCodePoint(cp))) break;
       i += cp > 0xffff ? 2 : 1;
     }
     out.push([start, i]);
@@ -178,6 +182,23 @@ export function alignTokens(source: SourceSymbols, tokens: readonly number[][], 
     }
   };
 
+  /** How many of the next token symbols from j match the source from p, space marks passing freely. */
+  const agreement = (j: number, p: number): number => {
+    let matched = 0;
+    for (let k = j; k < flat.length && k < j + RESYNC_WINDOW; k++) {
+      if (p < n && same(flat[k], src[p])) {
+        matched++;
+        p++;
+      } else if (spaceMarks.has(flat[k])) {
+        if (p < n && src[p] === 0x20) p++;
+      } else if (p < n && isWhitespaceSymbol(src[p])) {
+        p++;
+        k--;
+      } else break;
+    }
+    return matched;
+  };
+
   for (let j = 0; j < flat.length; j++) {
     const s = flat[j];
     const i = tokenOf[j];
@@ -187,7 +208,8 @@ export function alignTokens(source: SourceSymbols, tokens: readonly number[][], 
       continue;
     }
     if (isSpaceMark) {
-      if (q < n && isWhitespaceSymbol(src[q])) take(i, true);
+      // Metaspace turns only U+0020 into '▁'; any other whitespace is still in the token stream itself.
+      if (q < n && src[q] === 0x20) take(i, true);
       else if (empty[i] < 0) empty[i] = here();
       continue;
     }
@@ -196,24 +218,29 @@ export function alignTokens(source: SourceSymbols, tokens: readonly number[][], 
       take(i, false);
       continue;
     }
-    // Mismatch: either the source has symbols the tokens dropped, or the token has symbols the source lacks.
-    let ahead = -1;
+    // Mismatch: the source has symbols the tokens dropped (skip them), or the token has a symbol the source
+    // lacks (insert it), or they differ (substitute). Pick whichever makes the next symbols agree best.
+    let bestSkip = 0;
+    let bestScore = agreement(j + 1, q + 1);
+    const insertScore = agreement(j + 1, q);
     for (let d = 1; d <= RESYNC_WINDOW && q + d < n; d++) {
-      if (same(s, src[q + d])) {
-        ahead = d;
-        break;
+      if (!same(s, src[q + d])) continue;
+      const score = 1 + agreement(j + 1, q + d + 1);
+      if (score > bestScore) {
+        bestScore = score;
+        bestSkip = d;
       }
     }
-    if (ahead > 0) {
-      lastEnd = ends[q + ahead - 1];
-      q += ahead;
-      take(i, false);
-    } else if (q < n && j + 1 < flat.length && same(flat[j + 1], src[q])) {
+    if (q >= n) {
+      if (empty[i] < 0) empty[i] = lastEnd;
+    } else if (insertScore > bestScore) {
       if (empty[i] < 0) empty[i] = here();
-    } else if (q < n) {
+    } else {
+      if (bestSkip > 0) {
+        lastEnd = ends[q + bestSkip - 1];
+        q += bestSkip;
+      }
       take(i, false);
-    } else if (empty[i] < 0) {
-      empty[i] = lastEnd;
     }
   }
 
