@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeTinyXlmr } from '../helpers/tiny-model.js';
+import { exportOnnx } from '../../src/engine/model/export-onnx.js';
+import { ModelCache } from '../../src/engine/runtime/model-cache.js';
+import { fillMask } from '../../src/engine/tasks/fill-mask.js';
+
+const TEXTS = ['The capital of France is <mask>.', 'Le café est très <mask> à Paris.', '<mask> is the capital of Germany!'];
+
+interface Prediction {
+  score: number;
+  token: number;
+  token_str: string;
+  sequence: string;
+}
+
+async function exportLoadsInTransformersJs(external: boolean) {
+  const root = mkdtempSync(join(tmpdir(), 'xlm-export-'));
+  const modelDir = join(root, 'tiny');
+  const outDir = join(root, 'exported', 'tiny-onnx');
+  const cache = new ModelCache({ threads: 1 });
+  try {
+    writeTinyXlmr(modelDir, { head: 'mlm', seed: 5 });
+    const result = exportOnnx(modelDir, outDir, external ? { maxInlineBytes: 0 } : {});
+    assert.equal(result.head, 'mlm');
+    assert.equal(result.externalData, external);
+    assert.equal(existsSync(join(outDir, 'onnx/model.onnx_data')), external);
+    for (const file of ['onnx/model.onnx', 'config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
+      assert.ok(existsSync(join(outDir, file)), `${file} is written`);
+    }
+
+    const { env, pipeline } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.localModelPath = join(root, 'exported');
+    env.useBrowserCache = false;
+    env.useFSCache = false;
+    const unmasker = await pipeline('fill-mask', 'tiny-onnx', { local_files_only: true, dtype: 'fp32' });
+    try {
+      const ours = await fillMask(await cache.model(modelDir), TEXTS, { topK: 5 });
+      for (let i = 0; i < TEXTS.length; i++) {
+        const theirs = (await unmasker(TEXTS[i], { top_k: 5 })) as unknown as Prediction[];
+        const mine = ours[i].masks[0].candidates;
+        assert.deepEqual(theirs.map((p) => p.token), mine.map((c) => c.id), `text ${i}: same tokens in the same order`);
+        theirs.forEach((p, r) => assert.ok(Math.abs(p.score - mine[r].score) < 1e-5, `text ${i} rank ${r}: ${p.score} vs ${mine[r].score}`));
+        assert.equal(theirs[0].token_str, mine[0].token);
+        assert.equal(theirs[0].sequence, ours[i].filled);
+      }
+    } finally {
+      await unmasker.dispose();
+    }
+  } finally {
+    await cache.closeAll();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+test('the ONNX export (weights inline) loads in transformers.js (local files only) and gives our fill-mask predictions', () => exportLoadsInTransformersJs(false));
+
+test('an export with its weights in onnx/model.onnx_data (models over 2 GB) loads in transformers.js the same way', () => exportLoadsInTransformersJs(true));
