@@ -6,22 +6,48 @@ import * as vscode from 'vscode';
 import { Ctx } from './client/ctx.js';
 import type { Health } from './client/health.js';
 import type { EngineProcessState } from './client/engineProcess.js';
+import { registerClassify } from './commands/classify.js';
 import { registerEngineCommands } from './commands/engine.js';
+import { registerEntailment } from './commands/entailment.js';
+import { registerEvaluate } from './commands/evaluate.js';
+import { registerFillMask } from './commands/fillMask.js';
+import { registerFineTune } from './commands/fineTune.js';
+import { registerSelectModel } from './commands/selectModel.js';
+import { registerTraining } from './commands/training.js';
+import { registerTranslate } from './commands/translate.js';
+import { SentenceHover } from './features/hover.js';
+import { MaskFill } from './features/inlineFill.js';
+import { DashboardPanel, registerDashboardSerializer } from './panels/dashboard.js';
+import { MaskPanel } from './panels/maskPanel.js';
 
-/** What the extension exports: the engine's state for tests and for other extensions. */
+/** What the extension exports: the engine's state and panel internals, for tests and for other extensions. */
 export interface XlmLabApi {
   engineState(): { state: EngineProcessState; pid: number | undefined; health: Health };
   /** Protocol methods sent so far, oldest first. */
   requestLog(): readonly string[];
+  /** Message types the open dashboard was sent, oldest first; undefined when no dashboard is open. */
+  dashboardMessages(): readonly string[] | undefined;
+  maskPanelOpen(): boolean;
 }
 
 export function activate(context: vscode.ExtensionContext): XlmLabApi {
   const ctx = new Ctx(context);
   context.subscriptions.push(ctx);
-  registerEngineCommands(ctx);
+  for (const register of [registerEngineCommands, registerSelectModel, registerFillMask, registerClassify, registerEntailment, registerTranslate, registerFineTune, registerTraining, registerEvaluate]) {
+    register(ctx);
+  }
+  const fill = new MaskFill(ctx);
+  context.subscriptions.push(
+    registerDashboardSerializer(ctx),
+    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new SentenceHover(ctx)),
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, fill),
+    vscode.languages.registerCompletionItemProvider({ pattern: '**' }, fill, '>'),
+  );
   return {
     engineState: () => ({ state: ctx.engine.state, pid: ctx.engine.pid, health: ctx.health }),
     requestLog: () => [...ctx.requestLog],
+    dashboardMessages: () => DashboardPanel.current?.posted.slice(),
+    maskPanelOpen: () => Boolean(MaskPanel.current),
   };
 }
 

@@ -3,6 +3,7 @@
  * means pass, rejecting means fail. Test modules register with the harness on import, in this order.
  */
 import './engine-lifecycle.test.js';
+import './features.test.js';
 import { runAll } from './harness.js';
 
 export function run(): Promise<void> {

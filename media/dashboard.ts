@@ -1,0 +1,189 @@
+/**
+ * The training dashboard's script: draws the selected runs' curves with uPlot (overlaid for comparison), the
+ * progress, the configuration, the per-language evaluation table and the confusion matrix. Everything it shows
+ * comes from messages of the extension; its state (the selected runs) survives hiding and reloads.
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import './dashboard.css';
+import type { MetricsRecord } from '../src/engine/rpc/protocol.js';
+import type { DashboardState, FromDashboard, RunData, RunProgress, RunSummary, ToDashboard } from '../src/panels/messages.js';
+import { el, onThemeChange, themeColor, vscodeApi } from './lib/vscode.js';
+
+const vscode = vscodeApi<FromDashboard, DashboardState>();
+const app = document.getElementById('app')!;
+
+let runs: RunSummary[] = [];
+let selected: string[] = vscode.getState()?.selected ?? [];
+const data = new Map<string, RunData>();
+let progress: RunProgress | null = null;
+const charts: uPlot[] = [];
+
+interface ChartSpec {
+  id: string;
+  title: string;
+  value: (r: MetricsRecord) => number | undefined;
+  log?: boolean;
+}
+
+const CHARTS: ChartSpec[] = [
+  { id: 'loss', title: 'Training loss', value: (r) => r.loss },
+  { id: 'lr', title: 'Learning rate', value: (r) => r.lr },
+  { id: 'grad', title: 'Gradient norm', value: (r) => r.grad_norm },
+  { id: 'speed', title: 'Throughput (examples/s)', value: (r) => r.examples_per_s },
+];
+
+const palette = () => ['charts.blue', 'charts.orange', 'charts.green', 'charts.purple', 'charts.red', 'charts.yellow'].map((c, i) => themeColor(c, ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700'][i]!));
+
+window.addEventListener('message', (event: MessageEvent<ToDashboard>) => {
+  const m = event.data;
+  switch (m.type) {
+    case 'runs':
+      runs = m.runs;
+      selected = m.selected;
+      vscode.setState({ selected });
+      break;
+    case 'runData':
+      data.clear();
+      for (const run of m.runs) data.set(run.id, run);
+      break;
+    case 'append':
+      data.get(m.runId)?.records.push(...m.records);
+      break;
+    case 'progress':
+      progress = m.progress;
+      break;
+  }
+  render();
+});
+onThemeChange(render);
+window.addEventListener('resize', () => charts.forEach((c) => c.setSize(chartSize())));
+vscode.postMessage({ type: 'ready' });
+
+function chartSize(): { width: number; height: number } {
+  const width = Math.max(260, Math.min(560, (app.clientWidth - 32) / 2));
+  return { width, height: 180 };
+}
+
+function render(): void {
+  charts.splice(0).forEach((c) => c.destroy());
+  app.replaceChildren();
+  app.append(runList());
+  if (progress) app.append(progressBar(progress));
+  const shown = selected.map((id) => data.get(id)).filter((r): r is RunData => Boolean(r));
+  if (!shown.length) {
+    app.append(el('p', { className: 'empty' }, runs.length ? 'Select a run above.' : 'No runs yet. Start one with "XLM: Fine-tune XLM on workspace data"; runs appear here from their metrics.jsonl.'));
+    return;
+  }
+  const grid = el('section', { className: 'charts' });
+  app.append(grid);
+  for (const spec of CHARTS) chart(grid, spec.title, spec.id, shown, spec.value);
+  const evalKeys = [...new Set(shown.flatMap((r) => r.records.flatMap((x) => Object.keys(x.eval ?? {}).filter((k) => !k.includes('/')))))];
+  for (const key of evalKeys) chart(grid, `Evaluation: ${key}`, `eval-${key}`, shown, (r) => r.eval?.[key]);
+  const first = shown[0]!;
+  app.append(configTable(first), languageTable(first), confusion(first));
+  const bad = shown.flatMap((r) => r.badLines.map((l) => `${r.id}/metrics.jsonl:${l}`));
+  if (bad.length) app.append(el('p', { className: 'warning' }, `Skipped lines that are not JSON: ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ` and ${bad.length - 5} more` : ''}`));
+}
+
+function runList(): HTMLElement {
+  const list = el('fieldset', { className: 'runs' }, el('legend', {}, 'Runs'));
+  for (const run of runs) {
+    const box = el('input', { type: 'checkbox', checked: selected.includes(run.id), value: run.id });
+    box.addEventListener('change', () => {
+      const ids = [...list.querySelectorAll<HTMLInputElement>('input:checked')].map((b) => b.value);
+      vscode.postMessage({ type: 'selectRuns', runIds: ids });
+    });
+    const loss = run.lastLoss !== undefined ? ` · loss ${run.lastLoss.toFixed(4)}` : '';
+    list.append(el('label', { className: 'run', title: run.dir }, box, `${run.live ? '● ' : ''}${run.id} (${run.steps} steps${loss})`));
+  }
+  const refresh = el('button', { className: 'secondary' }, 'Refresh');
+  refresh.addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
+  list.append(refresh);
+  return list;
+}
+
+function progressBar(p: RunProgress): HTMLElement {
+  const fraction = p.totalSteps ? p.step / p.totalSteps : 0;
+  const eta = p.etaSeconds === null ? 'ETA unknown' : `ETA ${Math.round(p.etaSeconds)} s`;
+  const stop = el('button', {}, 'Stop');
+  stop.addEventListener('click', () => vscode.postMessage({ type: 'stopRun', runId: p.runId }));
+  const bar = el('div', { className: 'bar' }, el('div', { className: 'fill' }));
+  (bar.firstChild as HTMLElement).style.width = `${(100 * fraction).toFixed(1)}%`;
+  return el('section', { className: 'progress' }, el('span', {}, `${p.runId}: step ${p.step} / ${p.totalSteps} (${Math.round(100 * fraction)}%) · ${eta}`), bar, stop);
+}
+
+function chart(parent: HTMLElement, title: string, id: string, shown: RunData[], value: (r: MetricsRecord) => number | undefined): void {
+  const tables: uPlot.AlignedData[] = [];
+  const kept: RunData[] = [];
+  for (const run of shown) {
+    const points = run.records.map((r) => [r.step, value(r)] as const).filter((pt): pt is readonly [number, number] => typeof pt[1] === 'number' && Number.isFinite(pt[1]));
+    if (!points.length) continue;
+    tables.push([points.map((pt) => pt[0]), points.map((pt) => pt[1])]);
+    kept.push(run);
+  }
+  if (!tables.length) return;
+  const aligned = tables.length === 1 ? tables[0]! : uPlot.join(tables);
+  const colors = palette();
+  const fg = themeColor('foreground', '#ccc');
+  const grid = themeColor('editorWidget.border', '#8884');
+  const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+  const box = el('figure', { className: 'chart' });
+  box.dataset.chart = id;
+  box.dataset.points = String(tables.reduce((n, t) => n + t[0].length, 0));
+  parent.append(box);
+  charts.push(
+    new uPlot(
+      {
+        title,
+        ...chartSize(),
+        scales: { x: { time: false } },
+        axes: [{ ...axis, label: 'step' }, { ...axis, size: 60 }],
+        series: [{ label: 'step' }, ...kept.map((run, i) => ({ label: run.id, stroke: colors[i % colors.length], width: 2, spanGaps: true, points: { show: tables[i]![0].length < 40 } }))],
+        legend: { show: kept.length > 1 },
+      },
+      aligned,
+      box,
+    ),
+  );
+}
+
+function configTable(run: RunData): HTMLElement {
+  const rows = Object.entries(run.config).map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))));
+  return el('section', { className: 'config' }, el('h2', {}, `Configuration of ${run.id}`), rows.length ? el('table', {}, ...rows) : el('p', { className: 'empty' }, 'No config.json in this run.'));
+}
+
+function languageTable(run: RunData): HTMLElement {
+  const last = [...run.records].reverse().find((r) => r.eval && Object.keys(r.eval).some((k) => k.includes('/')));
+  const section = el('section', { className: 'languages' }, el('h2', {}, 'Evaluation per language'));
+  if (!last?.eval) return section.appendChild(el('p', { className: 'empty' }, 'No per-language metrics yet (eval lines with keys like accuracy/de).')).parentElement!;
+  const byLang = new Map<string, Map<string, number>>();
+  for (const [key, v] of Object.entries(last.eval)) {
+    const [metric, lang] = key.split('/');
+    if (!lang || !metric) continue;
+    if (!byLang.has(lang)) byLang.set(lang, new Map());
+    byLang.get(lang)!.set(metric, v);
+  }
+  const metrics = [...new Set([...byLang.values()].flatMap((m) => [...m.keys()]))];
+  const head = el('tr', {}, el('th', {}, 'language'), ...metrics.map((m) => el('th', {}, m)));
+  const rows = [...byLang].map(([lang, m]) => el('tr', {}, el('td', {}, lang), ...metrics.map((k) => el('td', { className: 'num' }, m.has(k) ? m.get(k)!.toFixed(3) : '–'))));
+  section.append(el('p', { className: 'note' }, `step ${last.step}`), el('table', {}, head, ...rows));
+  return section;
+}
+
+function confusion(run: RunData): HTMLElement {
+  const last = [...run.records].reverse().find((r) => r.confusion && r.labels);
+  const section = el('section', { className: 'confusion' }, el('h2', {}, 'Confusion matrix'));
+  if (!last?.confusion || !last.labels) return section.appendChild(el('p', { className: 'empty' }, 'No confusion matrix yet.')).parentElement!;
+  const max = Math.max(1, ...last.confusion.flat());
+  const head = el('tr', {}, el('th', {}, 'gold \\ predicted'), ...last.labels.map((l) => el('th', {}, l)));
+  const rows = last.confusion.map((row, i) =>
+    el('tr', {}, el('th', {}, last.labels![i] ?? String(i)), ...row.map((n) => {
+      const cell = el('td', { className: 'heat', title: `${n}` }, String(n));
+      cell.style.setProperty('--heat', `${Math.round((100 * n) / max)}%`);
+      return cell;
+    })),
+  );
+  section.append(el('table', {}, head, ...rows));
+  return section;
+}

@@ -1,0 +1,39 @@
+/** The masked-word panel's script: candidate bars per `<mask>`; a click asks the extension to insert the word. */
+import './mask.css';
+import type { FromMaskPanel, ToMaskPanel } from '../src/panels/messages.js';
+import { el, percent, vscodeApi } from './lib/vscode.js';
+
+const vscode = vscodeApi<FromMaskPanel>();
+const app = document.getElementById('app')!;
+
+window.addEventListener('message', (event: MessageEvent<ToMaskPanel>) => {
+  const m = event.data;
+  app.replaceChildren();
+  if (m.type === 'loading') {
+    app.append(el('p', { className: 'sentence' }, m.sentence), el('p', { className: 'empty' }, 'Predicting…'));
+  } else if (m.type === 'message') {
+    app.append(el('p', { className: 'warning' }, m.text));
+    if (m.action) {
+      const button = el('button', {}, m.action.label);
+      const command = m.action.command;
+      button.addEventListener('click', () => vscode.postMessage({ type: 'runCommand', command }));
+      app.append(button);
+    }
+  } else {
+    app.append(el('p', { className: 'sentence' }, m.sentence), el('p', { className: 'filled' }, m.result.filled));
+    m.result.masks.forEach((mask, maskIndex) => {
+      app.append(el('h2', {}, `<mask> ${maskIndex + 1}`));
+      const bars = el('div', { className: 'bars' });
+      for (const c of mask.candidates) {
+        const word = c.token.replace(/^▁/, '');
+        const pick = el('button', { className: 'candidate', title: `Insert "${word}"` }, word || c.token);
+        pick.addEventListener('click', () => vscode.postMessage({ type: 'insert', maskIndex, token: c.token }));
+        const bar = el('div', { className: 'bar' }, el('div', { className: 'fill' }));
+        (bar.firstChild as HTMLElement).style.width = percent(c.score);
+        bars.append(pick, bar, el('span', { className: 'num' }, percent(c.score)));
+      }
+      app.append(bars);
+    });
+  }
+});
+vscode.postMessage({ type: 'ready' });

@@ -1,0 +1,17 @@
+/** Check entailment: premise and hypothesis from two selections, or asked for; shown in the NLI panel. */
+import * as vscode from 'vscode';
+import type { Ctx } from '../client/ctx.js';
+import type { NliResult } from '../engine/rpc/protocol.js';
+import { NliPanel } from '../panels/nliPanel.js';
+
+export function registerEntailment(ctx: Ctx): void {
+  ctx.command('xlm.checkEntailment', 'Check entailment', async (premiseArg?: string, hypothesisArg?: string): Promise<NliResult | undefined> => {
+    const editor = vscode.window.activeTextEditor;
+    const selections = editor?.selections.filter((s) => !s.isEmpty).map((s) => editor.document.getText(s)) ?? [];
+    const premise = premiseArg ?? selections[0] ?? (await vscode.window.showInputBox({ title: 'Check entailment (1/2)', prompt: 'Premise' }));
+    if (premise === undefined) return undefined;
+    const hypothesis = hypothesisArg ?? selections[1] ?? (await vscode.window.showInputBox({ title: 'Check entailment (2/2)', prompt: 'Hypothesis' }));
+    if (hypothesis === undefined) return undefined;
+    return NliPanel.createOrShow(ctx).check(premise, hypothesis);
+  });
+}

@@ -1,0 +1,139 @@
+/**
+ * Fine-tune XLM on workspace data: quick picks for the data file, the task its columns suggest, the model, LoRA
+ * or full, and key hyperparameters; then a progress notification with Cancel and a link to the dashboard.
+ * Refused in an untrusted workspace (training runs code paths on files the workspace chose).
+ */
+import * as vscode from 'vscode';
+import path from 'node:path';
+import type { Ctx } from '../client/ctx.js';
+import { activeModel, device, runFolder, setting } from '../client/config.js';
+import { formatEta } from '../client/health.js';
+import * as p from '../engine/rpc/protocol.js';
+import { DashboardPanel } from '../panels/dashboard.js';
+import { inspectData, pickDataFile } from './dataFiles.js';
+
+/** Everything the picks ask for; a caller (a test, the walkthrough) may pass some of it to skip those picks. */
+export type FineTuneOptions = Partial<Omit<p.TrainStartParams, 'runFolder'>> & { openDashboard?: boolean };
+
+const TASKS: { task: p.TrainTask; label: string; detail: string }[] = [
+  { task: 'sequence-classification', label: 'Text classification', detail: 'text → label (sentiment, topic, language)' },
+  { task: 'pair-classification', label: 'Pair classification / NLI', detail: 'premise + hypothesis → label' },
+  { task: 'token-classification', label: 'Token classification', detail: 'tokens → tags (NER, POS)' },
+  { task: 'masked-lm', label: 'Masked-language-model adaptation', detail: 'plain text, no labels' },
+];
+
+export function registerFineTune(ctx: Ctx): void {
+  ctx.command('xlm.fineTune', 'Fine-tune XLM on workspace data', async (arg?: vscode.Uri | FineTuneOptions): Promise<p.TrainStartResult | undefined> => {
+    if (!vscode.workspace.isTrusted) {
+      const pick = await vscode.window.showWarningMessage('XLM Lab: training is off in an untrusted workspace.', 'Manage Workspace Trust');
+      if (pick) await vscode.commands.executeCommand('workbench.trust.manage');
+      return undefined;
+    }
+    const given: FineTuneOptions = arg instanceof vscode.Uri ? { data: arg.fsPath } : (arg ?? {});
+    const params = await askParams(ctx, given);
+    if (!params) return undefined;
+    try {
+      const started = await ctx.request(p.trainStart, params);
+      ctx.output.info(`Training run ${started.runId} started in ${started.runDir}`);
+      void followRun(ctx, started);
+      if (given.openDashboard !== false) DashboardPanel.createOrShow(ctx, started.runDir);
+      return started;
+    } catch (e) {
+      await ctx.showError('Fine-tune', e);
+      return undefined;
+    }
+  });
+}
+
+async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStartParams | undefined> {
+  const title = 'Fine-tune XLM';
+  const data = given.data ?? (await pickDataFile(`${title} (1/4): data`));
+  if (!data) return undefined;
+  const inspected = given.task ? undefined : await inspectData(ctx, data);
+  if (inspected?.problems.length) ctx.output.warn(`${data}: ${inspected.problems.slice(0, 10).map((x) => `line ${x.line}: ${x.message}`).join('; ')}`);
+  const suggested = given.task ?? inspected?.suggestedTask ?? 'sequence-classification';
+  const task =
+    given.task ??
+    (
+      await vscode.window.showQuickPick(
+        TASKS.map((t) => ({ ...t, description: t.task === suggested ? 'suggested by the columns' : undefined, picked: t.task === suggested })).sort((a, b) => Number(b.task === suggested) - Number(a.task === suggested)),
+        { title: `${title} (2/4): task`, placeHolder: inspected ? `${inspected.rows} rows; columns ${inspected.columns.join(', ')}` : undefined },
+      )
+    )?.task;
+  if (!task) return undefined;
+  let model = given.model ?? activeModel();
+  if (!model) {
+    await vscode.commands.executeCommand('xlm.selectModel');
+    model = activeModel();
+    if (!model) return undefined;
+  }
+  const method =
+    given.method ??
+    (
+      await vscode.window.showQuickPick(
+        [
+          { label: 'LoRA', method: 'lora' as const, detail: 'trains small adapters on query/value: less memory, faster, a small output' },
+          { label: 'Full fine-tuning', method: 'full' as const, detail: 'trains every weight: best accuracy, most memory' },
+        ],
+        { title: `${title} (3/4): method (model ${path.basename(model)})` },
+      )
+    )?.method;
+  if (!method) return undefined;
+  const defaults = { epochs: 3, batchSize: setting('batchSize', 16), learningRate: method === 'lora' ? 2e-4 : 5e-5 };
+  let hyper = { epochs: given.epochs ?? defaults.epochs, batchSize: given.batchSize ?? defaults.batchSize, learningRate: given.learningRate ?? defaults.learningRate };
+  if (given.epochs === undefined && given.learningRate === undefined) {
+    const choice = await vscode.window.showQuickPick(
+      [{ label: `Start: ${hyper.epochs} epochs, batch ${hyper.batchSize}, learning rate ${hyper.learningRate}`, custom: false }, { label: 'Customize…', custom: true }],
+      { title: `${title} (4/4): hyperparameters` },
+    );
+    if (!choice) return undefined;
+    if (choice.custom) {
+      const ask = async (prompt: string, value: number) => {
+        const v = await vscode.window.showInputBox({ title, prompt, value: String(value), validateInput: (s) => (Number.isFinite(Number(s)) && Number(s) > 0 ? undefined : 'A positive number') });
+        return v === undefined ? undefined : Number(v);
+      };
+      const epochs = await ask('Epochs', hyper.epochs);
+      const batchSize = epochs && (await ask('Batch size', hyper.batchSize));
+      const learningRate = batchSize && (await ask('Learning rate', hyper.learningRate));
+      if (!epochs || !batchSize || !learningRate) return undefined;
+      hyper = { epochs, batchSize, learningRate };
+    }
+  }
+  return { ...given, model, data, task, method, ...hyper, maxLength: given.maxLength ?? setting('maxLength', 128), device: given.device ?? device(), runFolder: runFolder() };
+}
+
+/** A progress notification for the run until it ends; Cancel stops the run. */
+function followRun(ctx: Ctx, run: p.TrainStartResult): Thenable<void> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `XLM training ${run.runId}`, cancellable: true },
+    (progress, token) =>
+      new Promise<void>((resolve) => {
+        let last = 0;
+        const subs: vscode.Disposable[] = [];
+        const done = () => (subs.forEach((d) => d.dispose()), resolve());
+        progress.report({ message: 'starting… [Open dashboard](command:xlm.openDashboard)' });
+        subs.push(
+          ctx.notify(p.trainProgress, (x) => {
+            if (x.runId !== run.runId || !x.totalSteps) return;
+            const pct = (100 * x.step) / x.totalSteps;
+            progress.report({ increment: pct - last, message: `step ${x.step}/${x.totalSteps} · ${formatEta(x.etaSeconds)} · [Open dashboard](command:xlm.openDashboard)` });
+            last = pct;
+          }),
+          ctx.notify(p.trainEnd, (end) => {
+            if (end.runId !== run.runId) return;
+            done();
+            if (end.status === 'completed') void announceModel(end.outputDir);
+            if (end.status === 'failed') void ctx.showError(`Training run ${end.runId}`, new Error(end.error?.message ?? 'failed'));
+          }),
+          token.onCancellationRequested(() => void ctx.request(p.trainStop, { runId: run.runId }).catch((e: unknown) => ctx.showError('Stop training', e))),
+        );
+        ctx.inSession(new vscode.Disposable(done));
+      }),
+  );
+}
+
+async function announceModel(outputDir: string | undefined): Promise<void> {
+  if (!outputDir) return;
+  const pick = await vscode.window.showInformationMessage(`XLM Lab: training finished; the model is in ${vscode.workspace.asRelativePath(outputDir)}.`, 'Use this model');
+  if (pick) await vscode.commands.executeCommand('xlm.selectModel', outputDir);
+}

@@ -1,0 +1,79 @@
+/**
+ * Hover on a sentence: its label and probability from the active model, and its translation (from the
+ * translation model when one is set; otherwise the closest sentences of the workspace's multilingual data by
+ * embedding similarity, labelled as such). Debounced, cached per model and sentence, cancelled with the hover.
+ */
+import * as vscode from 'vscode';
+import type { Ctx } from '../client/ctx.js';
+import { activeModel, setting } from '../client/config.js';
+import * as p from '../engine/rpc/protocol.js';
+import { sentenceAt } from './sentence.js';
+import { nearestSentences } from './parallel.js';
+
+const DEBOUNCE_MS = 250;
+const CACHE_SIZE = 200;
+/** Over this, the hover is slow enough to log which operation was slow (the vscode-eslint time-budget habit). */
+const WARN_MS = 1500;
+
+export class SentenceHover implements vscode.HoverProvider {
+  private readonly cache = new Map<string, vscode.MarkdownString>();
+
+  constructor(private readonly ctx: Ctx) {}
+
+  async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    if (!setting('hover.enabled', true) || !setting<string[]>('hover.languages', ['plaintext', 'markdown']).includes(document.languageId)) return undefined;
+    const model = activeModel();
+    if (!model) return undefined;
+    const sentence = sentenceAt(document, position);
+    if (!sentence || sentence.text.length < 3) return undefined;
+    const key = `${model}\0${setting('translationModel', '')}\0${sentence.text}`;
+    const cached = this.cache.get(key);
+    if (cached) return new vscode.Hover(cached, sentence.range);
+
+    await new Promise((r) => setTimeout(r, DEBOUNCE_MS));
+    if (token.isCancellationRequested) return undefined;
+    const started = Date.now();
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown('**XLM Lab**\n\n');
+    let complete = true;
+    try {
+      await this.ctx.ensureModel(token);
+      const [labels] = await this.ctx.request(p.classify, { inputs: [{ text: sentence.text }] }, token);
+      const best = labels?.[0];
+      if (best) md.appendMarkdown(`$(tag) **${escape(best.label)}** ${(100 * best.score).toFixed(1)}%` + (labels.length > 1 ? ` · ${labels.slice(1, 3).map((l) => `${escape(l.label)} ${(100 * l.score).toFixed(1)}%`).join(' · ')}` : '') + '\n\n');
+    } catch (e) {
+      complete = false;
+      md.appendMarkdown(`$(warning) Classification unavailable: ${escape(e instanceof Error ? e.message : String(e))}\n\n`);
+    }
+    if (token.isCancellationRequested) return undefined;
+    const classifiedMs = Date.now() - started;
+    try {
+      const translationModel = setting('translationModel', '');
+      if (translationModel) {
+        const { translations } = await this.ctx.request(p.translate, { texts: [sentence.text], targetLang: vscode.env.language.split('-')[0] ?? 'en', model: translationModel }, token);
+        md.appendMarkdown(`$(globe) ${escape(translations[0] ?? '')}\n`);
+      } else {
+        const near = await nearestSentences(this.ctx, sentence.text, token);
+        if (near.length) {
+          md.appendMarkdown('$(globe) *Closest sentences in the workspace data (embedding similarity, not a translation):*\n\n');
+          for (const n of near) md.appendMarkdown(`- \`${escape(n.lang)}\` ${escape(n.text)} (${n.similarity.toFixed(2)})\n`);
+        }
+      }
+    } catch (e) {
+      complete = false;
+      md.appendMarkdown(`\n$(warning) Translation unavailable: ${escape(e instanceof Error ? e.message : String(e))}\n`);
+    }
+    const elapsed = Date.now() - started;
+    if (elapsed > WARN_MS) this.ctx.output.warn(`Hover took ${elapsed} ms (classify ${classifiedMs} ms, translation ${elapsed - classifiedMs} ms); budget ${WARN_MS} ms.`);
+    if (token.isCancellationRequested) return undefined;
+    if (complete) {
+      this.cache.set(key, md);
+      if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    }
+    return new vscode.Hover(md, sentence.range);
+  }
+}
+
+function escape(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

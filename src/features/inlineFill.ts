@@ -1,0 +1,85 @@
+/**
+ * Fill-in for `<mask>`: the best word as ghost text over the mask at the cursor, and the top-k with their
+ * probabilities in the completion list. Both ask the engine once per sentence and share the answer.
+ */
+import * as vscode from 'vscode';
+import type { Ctx } from '../client/ctx.js';
+import { activeModel, setting } from '../client/config.js';
+import * as p from '../engine/rpc/protocol.js';
+import { sentenceAt } from './sentence.js';
+
+const MASK = '<mask>';
+
+export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.CompletionItemProvider {
+  private last: { key: string; result: Promise<p.FillMaskResult | undefined> } | undefined;
+
+  constructor(private readonly ctx: Ctx) {}
+
+  /** The `<mask>` that touches the cursor, its index among the sentence's masks, and the sentence. */
+  private maskAt(document: vscode.TextDocument, position: vscode.Position) {
+    const line = document.lineAt(position.line).text;
+    for (let at = line.indexOf(MASK); at >= 0; at = line.indexOf(MASK, at + 1)) {
+      if (position.character >= at && position.character <= at + MASK.length) {
+        const sentence = sentenceAt(document, new vscode.Position(position.line, at));
+        if (!sentence) return undefined;
+        const before = line.slice(sentence.range.start.character, at);
+        const index = before.split(MASK).length - 1;
+        return { range: new vscode.Range(position.line, at, position.line, at + MASK.length), index, sentence };
+      }
+    }
+    return undefined;
+  }
+
+  private predict(text: string, token: vscode.CancellationToken): Promise<p.FillMaskResult | undefined> {
+    const key = `${activeModel()}\0${text}`;
+    if (this.last?.key !== key) {
+      const result = (async () => {
+        await this.ctx.ensureModel(token);
+        const [r] = await this.ctx.request(p.fillMask, { texts: [text], topK: setting('topK', 5) }, token);
+        return r;
+      })();
+      result.catch((e: unknown) => {
+        this.ctx.output.info(`Fill-in: ${e instanceof Error ? e.message : String(e)}`);
+        if (this.last?.result === result) this.last = undefined;
+      });
+      this.last = { key, result };
+    }
+    return this.last.result.catch(() => undefined);
+  }
+
+  private enabled(): boolean {
+    return setting('inlineFill.enabled', true) && Boolean(activeModel());
+  }
+
+  async provideInlineCompletionItems(document: vscode.TextDocument, position: vscode.Position, _context: vscode.InlineCompletionContext, token: vscode.CancellationToken) {
+    if (!this.enabled()) return undefined;
+    const mask = this.maskAt(document, position);
+    if (!mask) return undefined;
+    const result = await this.predict(mask.sentence.text, token);
+    const best = result?.masks[mask.index]?.candidates[0];
+    if (!best || token.isCancellationRequested) return undefined;
+    const item = new vscode.InlineCompletionItem(word(best.token), mask.range);
+    item.filterText = MASK;
+    return [item];
+  }
+
+  async provideCompletionItems(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken) {
+    if (!this.enabled()) return undefined;
+    const mask = this.maskAt(document, position);
+    if (!mask) return undefined;
+    const result = await this.predict(mask.sentence.text, token);
+    const candidates = result?.masks[mask.index]?.candidates ?? [];
+    return candidates.map((c, rank) => {
+      const item = new vscode.CompletionItem({ label: word(c.token), description: `${(100 * c.score).toFixed(1)}%` }, vscode.CompletionItemKind.Text);
+      item.range = mask.range;
+      item.filterText = MASK;
+      item.sortText = String(rank).padStart(3, '0');
+      item.detail = `XLM fill-in · p = ${c.score.toFixed(3)}`;
+      return item;
+    });
+  }
+}
+
+function word(token: string): string {
+  return token.replace(/^▁/, '');
+}

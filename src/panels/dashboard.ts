@@ -1,0 +1,142 @@
+/**
+ * The training dashboard: one panel, rebuilt from the run folders' metrics.jsonl whenever it opens (also after a
+ * window reload, through the serializer), then fed the lines the trainer appends and the engine's progress.
+ */
+import * as vscode from 'vscode';
+import path from 'node:path';
+import type { Ctx } from '../client/ctx.js';
+import { runFolder } from '../client/config.js';
+import * as p from '../engine/rpc/protocol.js';
+import { panelHtml, webviewOptions } from './html.js';
+import { DashboardState, FromDashboard, ToDashboard, parseDashboardState, parseFromDashboard } from './messages.js';
+import { MetricsTail, listRuns, readRun } from './runs.js';
+
+const POLL_MS = 1000;
+
+export class DashboardPanel {
+  static readonly viewType = 'xlm.dashboard';
+  static current: DashboardPanel | undefined;
+
+  private readonly disposables: vscode.Disposable[] = [];
+  private selected: string[];
+  private tails = new Map<string, MetricsTail>();
+  private timer: NodeJS.Timeout | undefined;
+  /** Messages posted so far, newest last (the extension-host tests read them). */
+  readonly posted: ToDashboard['type'][] = [];
+
+  static createOrShow(ctx: Ctx, selectRunDir?: string): DashboardPanel {
+    if (DashboardPanel.current) {
+      DashboardPanel.current.panel.reveal();
+      if (selectRunDir) DashboardPanel.current.select([path.basename(selectRunDir)]);
+      return DashboardPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(DashboardPanel.viewType, 'XLM Training', vscode.ViewColumn.Active, webviewOptions(ctx.extension.extensionUri));
+    return new DashboardPanel(panel, ctx, { selected: selectRunDir ? [path.basename(selectRunDir)] : [] });
+  }
+
+  static revive(panel: vscode.WebviewPanel, ctx: Ctx, state: unknown): DashboardPanel {
+    panel.webview.options = webviewOptions(ctx.extension.extensionUri);
+    return new DashboardPanel(panel, ctx, parseDashboardState(state));
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly ctx: Ctx,
+    state: DashboardState,
+  ) {
+    DashboardPanel.current = this;
+    this.selected = state.selected;
+    panel.webview.html = panelHtml(panel.webview, ctx.extension.extensionUri, {
+      title: 'XLM Training',
+      script: 'dashboard',
+      withCss: ['dashboard.css'],
+      body: '<main id="app" aria-live="polite"><p class="empty">Loading runs…</p></main>',
+    });
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      panel.onDidChangeViewState(() => (panel.visible ? this.startPolling() : this.stopPolling())),
+      ctx.notify(p.trainProgress, (progress) => this.post({ type: 'progress', progress })),
+      ctx.notify(p.trainEnd, () => this.post({ type: 'progress', progress: null })),
+    );
+  }
+
+  get runRoots(): string[] {
+    return [runFolder()];
+  }
+
+  /** Shows these runs (ids: their folder names), overlaid. */
+  select(ids: string[]): void {
+    this.selected = ids;
+    this.sendAll();
+  }
+
+  private receive(raw: unknown): void {
+    const m: FromDashboard | undefined = parseFromDashboard(raw);
+    if (!m) {
+      this.ctx.output.warn(`Dashboard sent a message the extension does not accept: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    switch (m.type) {
+      case 'ready':
+      case 'refresh':
+        this.sendAll();
+        this.startPolling();
+        break;
+      case 'selectRuns':
+        this.select(m.runIds);
+        break;
+      case 'stopRun':
+        void vscode.commands.executeCommand('xlm.stopTraining', m.runId);
+        break;
+    }
+  }
+
+  private sendAll(): void {
+    const runs = listRuns(this.runRoots);
+    const dirs = new Map(runs.map((r) => [r.id, r.dir]));
+    this.selected = this.selected.filter((id) => dirs.has(id));
+    if (!this.selected.length && runs[0]) this.selected = [runs[0].id];
+    this.post({ type: 'runs', runs, selected: this.selected });
+    const selectedDirs = this.selected.map((id) => dirs.get(id)!);
+    const data = selectedDirs.map((d) => readRun(d));
+    this.tails = new Map(selectedDirs.map((d) => [d, new MetricsTail(path.join(d, 'metrics.jsonl'))]));
+    for (const tail of this.tails.values()) tail.poll(); // skip what readRun already sent
+    this.post({ type: 'runData', runs: data });
+  }
+
+  private startPolling(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      for (const [dir, tail] of this.tails) {
+        const records = tail.poll();
+        if (records.length) this.post({ type: 'append', runId: path.basename(dir), records });
+      }
+    }, POLL_MS);
+  }
+
+  private stopPolling(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private post(message: ToDashboard): void {
+    this.posted.push(message.type);
+    void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    if (DashboardPanel.current === this) DashboardPanel.current = undefined;
+    this.stopPolling();
+    this.panel.dispose();
+    while (this.disposables.length) this.disposables.pop()?.dispose();
+  }
+}
+
+export function registerDashboardSerializer(ctx: Ctx): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
+    deserializeWebviewPanel: async (panel, state: unknown) => {
+      DashboardPanel.revive(panel, ctx, state);
+    },
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * The masked-word panel: for the sentence at the cursor, the top-k candidates of every `<mask>` with probability
+ * bars; clicking one writes it into the editor in place of that mask.
+ */
+import * as vscode from 'vscode';
+import type { Ctx } from '../client/ctx.js';
+import { setting } from '../client/config.js';
+import * as p from '../engine/rpc/protocol.js';
+import { sentenceAt } from '../features/sentence.js';
+import { panelHtml, webviewOptions } from './html.js';
+import { ToMaskPanel, parseFromMaskPanel } from './messages.js';
+
+export const MASK = '<mask>';
+
+export class MaskPanel {
+  static readonly viewType = 'xlm.maskPanel';
+  static current: MaskPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private target: { uri: vscode.Uri; range: vscode.Range; text: string } | undefined;
+  private cancel: vscode.CancellationTokenSource | undefined;
+  /** The last result shown (the extension-host tests read it). */
+  lastResult: p.FillMaskResult | undefined;
+
+  static createOrShow(ctx: Ctx): MaskPanel {
+    if (MaskPanel.current) {
+      MaskPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
+    } else {
+      const panel = vscode.window.createWebviewPanel(MaskPanel.viewType, 'Masked words', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(ctx.extension.extensionUri));
+      MaskPanel.current = new MaskPanel(panel, ctx);
+    }
+    return MaskPanel.current;
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly ctx: Ctx,
+  ) {
+    panel.webview.html = panelHtml(panel.webview, ctx.extension.extensionUri, {
+      title: 'Masked words',
+      script: 'mask',
+      withCss: ['mask.css'],
+      body: '<main id="app" aria-live="polite"><p class="empty">Put the cursor in a sentence with &lt;mask&gt;.</p></main>',
+    });
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      vscode.window.onDidChangeTextEditorSelection((e) => e.textEditor.document.uri.scheme !== 'output' && this.update(e.textEditor)),
+    );
+  }
+
+  /** Predicts the masks of the sentence at the editor's cursor (debounced by the caller's events). */
+  async update(editor: vscode.TextEditor | undefined = vscode.window.activeTextEditor): Promise<p.FillMaskResult | undefined> {
+    if (!editor) return undefined;
+    const sentence = sentenceAt(editor.document, editor.selection.active);
+    if (!sentence || !sentence.text.includes(MASK)) return undefined;
+    if (this.target?.text === sentence.text && this.target.uri.toString() === editor.document.uri.toString()) return this.lastResult;
+    this.target = { uri: editor.document.uri, range: sentence.range, text: sentence.text };
+    this.cancel?.cancel();
+    const cancel = (this.cancel = new vscode.CancellationTokenSource());
+    this.post({ type: 'loading', sentence: sentence.text });
+    try {
+      await this.ctx.ensureModel(cancel.token);
+      const [result] = await this.ctx.request(p.fillMask, { texts: [sentence.text], topK: setting('topK', 5) }, cancel.token);
+      if (cancel.token.isCancellationRequested || !result) return undefined;
+      this.lastResult = result;
+      this.post({ type: 'result', sentence: sentence.text, result });
+      return result;
+    } catch (e) {
+      this.target = undefined;
+      this.post(messageFor(e));
+      return undefined;
+    }
+  }
+
+  private receive(raw: unknown): void {
+    const m = parseFromMaskPanel(raw);
+    if (!m) return this.ctx.output.warn(`Masked-word panel sent a message the extension does not accept: ${JSON.stringify(raw)?.slice(0, 200)}`);
+    if (m.type === 'ready') void this.update();
+    if (m.type === 'runCommand') void vscode.commands.executeCommand(m.command);
+    if (m.type === 'insert') void this.insert(m.maskIndex, m.token);
+  }
+
+  private async insert(maskIndex: number, token: string): Promise<void> {
+    const target = this.target;
+    if (!target) return;
+    const doc = await vscode.workspace.openTextDocument(target.uri);
+    const start = doc.offsetAt(target.range.start);
+    const text = doc.getText(target.range);
+    let at = -1;
+    for (let i = 0; i <= maskIndex; i++) at = text.indexOf(MASK, at + 1);
+    if (at < 0) return;
+    const range = new vscode.Range(doc.positionAt(start + at), doc.positionAt(start + at + MASK.length));
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(target.uri, range, token.replace(/^▁/, ''));
+    await vscode.workspace.applyEdit(edit);
+    this.target = undefined;
+  }
+
+  private post(message: ToMaskPanel): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    MaskPanel.current = undefined;
+    this.cancel?.cancel();
+    this.panel.dispose();
+    while (this.disposables.length) this.disposables.pop()?.dispose();
+  }
+}
+
+function messageFor(e: unknown): ToMaskPanel {
+  const text = e instanceof Error ? e.message : String(e);
+  if (e instanceof Error && e.name === 'NoModelError') return { type: 'message', text, action: { label: 'Select active model', command: 'xlm.selectModel' } };
+  if (e instanceof Error && e.name === 'EngineUnavailableError') return { type: 'message', text, action: { label: 'Restart engine', command: 'xlm.restartEngine' } };
+  return { type: 'message', text, action: { label: 'Show log', command: 'xlm.showLog' } };
+}

@@ -1,0 +1,123 @@
+/**
+ * Every message between the extension and its webviews: one discriminated union per direction, shared by the
+ * panel scripts (media/*.ts) and the panel classes. Messages from a webview are untrusted input: they pass through
+ * a parser that checks every field before the extension acts on them.
+ */
+import type { FillMaskResult, LabelScore, MetricsRecord, NliResult } from '../engine/rpc/protocol.js';
+
+export interface RunSummary {
+  id: string;
+  dir: string;
+  /** Steps seen in metrics.jsonl so far. */
+  steps: number;
+  lastLoss?: number;
+  modified: number;
+  live: boolean;
+}
+
+export interface RunData {
+  id: string;
+  dir: string;
+  config: Record<string, unknown>;
+  records: MetricsRecord[];
+  /** Lines of metrics.jsonl that were not valid JSON (reported, not drawn). */
+  badLines: number[];
+}
+
+export interface RunProgress {
+  runId: string;
+  step: number;
+  totalSteps: number;
+  etaSeconds: number | null;
+}
+
+// ------------------------------------------------------------------ dashboard
+
+export type ToDashboard =
+  | { type: 'runs'; runs: RunSummary[]; selected: string[] }
+  | { type: 'runData'; runs: RunData[] }
+  | { type: 'append'; runId: string; records: MetricsRecord[] }
+  | { type: 'progress'; progress: RunProgress | null };
+
+export type FromDashboard = { type: 'ready' } | { type: 'selectRuns'; runIds: string[] } | { type: 'stopRun'; runId: string } | { type: 'refresh' };
+
+/** What the dashboard keeps with vscode.setState, and what the serializer gets back after a reload. */
+export interface DashboardState {
+  selected: string[];
+}
+
+// ------------------------------------------------------------------ masked-word panel
+
+export type ToMaskPanel =
+  | { type: 'loading'; sentence: string }
+  | { type: 'result'; sentence: string; result: FillMaskResult }
+  | { type: 'message'; text: string; action?: { label: string; command: string } };
+
+export type FromMaskPanel = { type: 'ready' } | { type: 'insert'; maskIndex: number; token: string } | { type: 'runCommand'; command: string };
+
+// ------------------------------------------------------------------ NLI panel
+
+export type ToNliPanel =
+  | { type: 'inputs'; premise: string; hypothesis: string }
+  | { type: 'nli'; premise: string; hypothesis: string; scores: NliResult }
+  | { type: 'zeroShot'; text: string; labels: LabelScore[] }
+  | { type: 'message'; text: string };
+
+export type FromNliPanel =
+  | { type: 'ready' }
+  | { type: 'checkEntailment'; premise: string; hypothesis: string }
+  | { type: 'zeroShot'; text: string; labels: string[] };
+
+// ------------------------------------------------------------------ validation of webview → extension messages
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown, max = 100_000): v is string => typeof v === 'string' && v.length <= max;
+const isStrArray = (v: unknown, maxItems = 1000): v is string[] => Array.isArray(v) && v.length <= maxItems && v.every((s) => isStr(s, 1000));
+
+/** Commands a panel may ask the extension to run (its "fix" buttons); anything else is refused. */
+export const PANEL_COMMANDS = ['xlm.selectModel', 'xlm.restartEngine', 'xlm.showLog', 'xlm.fineTune'] as const;
+
+export function parseFromDashboard(m: unknown): FromDashboard | undefined {
+  if (!isObj(m)) return undefined;
+  switch (m.type) {
+    case 'ready':
+    case 'refresh':
+      return { type: m.type };
+    case 'selectRuns':
+      return isStrArray(m.runIds, 50) ? { type: 'selectRuns', runIds: m.runIds } : undefined;
+    case 'stopRun':
+      return isStr(m.runId, 200) ? { type: 'stopRun', runId: m.runId } : undefined;
+  }
+  return undefined;
+}
+
+export function parseFromMaskPanel(m: unknown): FromMaskPanel | undefined {
+  if (!isObj(m)) return undefined;
+  switch (m.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'insert':
+      return Number.isInteger(m.maskIndex) && (m.maskIndex as number) >= 0 && isStr(m.token, 200) ? { type: 'insert', maskIndex: m.maskIndex as number, token: m.token } : undefined;
+    case 'runCommand':
+      return isStr(m.command) && (PANEL_COMMANDS as readonly string[]).includes(m.command) ? { type: 'runCommand', command: m.command } : undefined;
+  }
+  return undefined;
+}
+
+export function parseFromNliPanel(m: unknown): FromNliPanel | undefined {
+  if (!isObj(m)) return undefined;
+  switch (m.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'checkEntailment':
+      return isStr(m.premise, 10_000) && isStr(m.hypothesis, 10_000) ? { type: 'checkEntailment', premise: m.premise, hypothesis: m.hypothesis } : undefined;
+    case 'zeroShot':
+      return isStr(m.text, 10_000) && isStrArray(m.labels, 100) ? { type: 'zeroShot', text: m.text, labels: m.labels } : undefined;
+  }
+  return undefined;
+}
+
+export function parseDashboardState(s: unknown): DashboardState {
+  return isObj(s) && isStrArray(s.selected, 50) ? { selected: s.selected } : { selected: [] };
+}

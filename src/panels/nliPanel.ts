@@ -1,0 +1,85 @@
+/**
+ * The NLI panel: a premise and a hypothesis with entailment / neutral / contradiction bars, and a zero-shot
+ * section that ranks free-form labels for a text with the same NLI model.
+ */
+import * as vscode from 'vscode';
+import type { Ctx } from '../client/ctx.js';
+import * as p from '../engine/rpc/protocol.js';
+import { panelHtml, webviewOptions } from './html.js';
+import { ToNliPanel, parseFromNliPanel } from './messages.js';
+
+export class NliPanel {
+  static readonly viewType = 'xlm.nliPanel';
+  static current: NliPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private pending: { premise: string; hypothesis: string } | undefined;
+  private ready = false;
+
+  static createOrShow(ctx: Ctx): NliPanel {
+    if (NliPanel.current) NliPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
+    else {
+      const panel = vscode.window.createWebviewPanel(NliPanel.viewType, 'Entailment', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(ctx.extension.extensionUri));
+      NliPanel.current = new NliPanel(panel, ctx);
+    }
+    return NliPanel.current;
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly ctx: Ctx,
+  ) {
+    panel.webview.html = panelHtml(panel.webview, ctx.extension.extensionUri, {
+      title: 'Entailment',
+      script: 'nli',
+      withCss: ['nli.css'],
+      body: '<main id="app"></main>',
+    });
+    this.disposables.push(panel.onDidDispose(() => this.dispose()), panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)));
+  }
+
+  /** Fills the inputs and runs the check; resolves with the scores (undefined when it failed and said why). */
+  async check(premise: string, hypothesis: string): Promise<p.NliResult | undefined> {
+    if (this.ready) this.post({ type: 'inputs', premise, hypothesis });
+    else this.pending = { premise, hypothesis };
+    try {
+      await this.ctx.ensureModel();
+      const scores = await this.ctx.request(p.nli, { premise, hypothesis });
+      this.post({ type: 'nli', premise, hypothesis, scores });
+      return scores;
+    } catch (e) {
+      this.post({ type: 'message', text: e instanceof Error ? e.message : String(e) });
+      return undefined;
+    }
+  }
+
+  private async zeroShot(text: string, labels: string[]): Promise<void> {
+    try {
+      await this.ctx.ensureModel();
+      this.post({ type: 'zeroShot', text, labels: await this.ctx.request(p.zeroShot, { text, labels }) });
+    } catch (e) {
+      this.post({ type: 'message', text: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  private receive(raw: unknown): void {
+    const m = parseFromNliPanel(raw);
+    if (!m) return this.ctx.output.warn(`NLI panel sent a message the extension does not accept: ${JSON.stringify(raw)?.slice(0, 200)}`);
+    if (m.type === 'ready') {
+      this.ready = true;
+      if (this.pending) this.post({ type: 'inputs', ...this.pending });
+      this.pending = undefined;
+    }
+    if (m.type === 'checkEntailment') void this.check(m.premise, m.hypothesis);
+    if (m.type === 'zeroShot') void this.zeroShot(m.text, m.labels);
+  }
+
+  private post(message: ToNliPanel): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    NliPanel.current = undefined;
+    this.panel.dispose();
+    while (this.disposables.length) this.disposables.pop()?.dispose();
+  }
+}
