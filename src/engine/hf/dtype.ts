@@ -53,16 +53,26 @@ function halfToFloatTable(): Float32Array {
   return table;
 }
 
+/** 16-bit little-endian words of `bytes`: a direct view when possible, else decoded. */
+function words(bytes: Uint8Array, count: number): Uint16Array {
+  if (LITTLE_ENDIAN_HOST && bytes.byteOffset % 2 === 0) return new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+  const out = new Uint16Array(count);
+  for (let i = 0; i < count; i++) out[i] = bytes[2 * i] | (bytes[2 * i + 1] << 8);
+  return out;
+}
+
 /** Decodes `count` little-endian F16 values from `bytes` into `out` starting at `outOffset`. */
 export function decodeF16(bytes: Uint8Array, out: Float32Array, outOffset: number, count: number): void {
   const table = halfToFloatTable();
-  for (let i = 0; i < count; i++) out[outOffset + i] = table[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
+  const half = words(bytes, count);
+  for (let i = 0; i < count; i++) out[outOffset + i] = table[half[i]];
 }
 
 /** BF16 is the upper half of a float32: shifting the 16 bits up is exact. */
 export function decodeBF16(bytes: Uint8Array, out: Float32Array, outOffset: number, count: number): void {
   const bits = new Uint32Array(out.buffer, out.byteOffset + 4 * outOffset, count);
-  for (let i = 0; i < count; i++) bits[i] = ((bytes[2 * i] | (bytes[2 * i + 1] << 8)) << 16) >>> 0;
+  const half = words(bytes, count);
+  for (let i = 0; i < count; i++) bits[i] = half[i] << 16;
 }
 
 const f32 = new Float32Array(1);
@@ -71,7 +81,11 @@ const u32 = new Uint32Array(f32.buffer);
 /** float32 → F16 bits, rounding to nearest even as numpy and PyTorch do (overflow gives ±inf). */
 export function floatToHalfBits(value: number): number {
   f32[0] = value;
-  const x = u32[0];
+  return floatBitsToHalfBits(u32[0]);
+}
+
+/** The same from the float32's bit pattern (a Uint32Array view of a Float32Array gives it without a copy). */
+export function floatBitsToHalfBits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exponent = (x >>> 23) & 0xff;
   const mantissa = x & 0x7fffff;
@@ -99,7 +113,10 @@ export function floatToHalfBits(value: number): number {
 /** float32 → BF16 bits, rounding to nearest even (PyTorch's rule); NaN stays a quiet NaN. */
 export function floatToBF16Bits(value: number): number {
   f32[0] = value;
-  const x = u32[0];
+  return floatBitsToBF16Bits(u32[0]);
+}
+
+export function floatBitsToBF16Bits(x: number): number {
   if ((x & 0x7f800000) === 0x7f800000 && x & 0x7fffff) return ((x >>> 16) | 0x40) & 0xffff;
   const rounded = x + 0x7fff + ((x >>> 16) & 1);
   return (rounded >>> 16) & 0xffff;

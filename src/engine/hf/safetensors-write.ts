@@ -1,4 +1,4 @@
-import { LITTLE_ENDIAN_HOST, floatToBF16Bits, floatToHalfBits } from './dtype.js';
+import { LITTLE_ENDIAN_HOST, floatBitsToBF16Bits, floatBitsToHalfBits, floatToBF16Bits, floatToHalfBits } from './dtype.js';
 import { withAtomicFile, writeAll } from './atomic.js';
 import { elementCount } from './safetensors.js';
 
@@ -77,6 +77,18 @@ function writeTensorData(fd: number, tensor: TensorToWrite): void {
     return;
   }
   const size = BYTES[dtype];
+  if (LITTLE_ENDIAN_HOST && (dtype === 'F16' || dtype === 'BF16') && data instanceof Float32Array) {
+    // Rounding from the float32 bit patterns straight into 16-bit words: no per-element Buffer calls.
+    const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+    const toHalf = dtype === 'F16' ? floatBitsToHalfBits : floatBitsToBF16Bits;
+    const words = new Uint16Array(Math.min(data.length, CHUNK_ELEMENTS));
+    for (let start = 0; start < data.length; start += CHUNK_ELEMENTS) {
+      const n = Math.min(CHUNK_ELEMENTS, data.length - start);
+      for (let i = 0; i < n; i++) words[i] = toHalf(bits[start + i]);
+      writeAll(fd, new Uint8Array(words.buffer, 0, 2 * n));
+    }
+    return;
+  }
   const scratch = Buffer.alloc(Math.min(data.length, CHUNK_ELEMENTS) * size);
   for (let start = 0; start < data.length; start += CHUNK_ELEMENTS) {
     const n = Math.min(CHUNK_ELEMENTS, data.length - start);
