@@ -20,9 +20,11 @@ export interface DelimitedOptions extends LineReaderOptions {
   quote: boolean;
   /** Whether the first record names the columns; detected with `knownColumns` when absent. */
   header?: boolean;
-  /** Lower-case column names that mark a first record as a header. */
+  /** Lower-case column names that mark a first record as a header (two language codes do too: `en<TAB>de`). */
   knownColumns: ReadonlySet<string>;
 }
+
+const LANGUAGE_CODE = /^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$/;
 
 /** A quoted field may run over at most this many lines before its quote counts as never closed. */
 export const MAX_RECORD_LINES = 10_000;
@@ -63,7 +65,9 @@ export async function* readDelimited(path: string, options: DelimitedOptions): A
         continue;
       }
       if (names === null) {
-        const looksLikeHeader = fields.some((f) => options.knownColumns.has(f.trim().toLowerCase()));
+        const cells = fields.map((f) => f.trim());
+        const looksLikeHeader =
+          cells.some((c) => options.knownColumns.has(c.toLowerCase())) || (cells.length === 2 && cells.every((c) => LANGUAGE_CODE.test(c)));
         if (options.header ?? looksLikeHeader) {
           names = fields.map((f) => f.trim());
           continue;

@@ -126,8 +126,11 @@ export async function validateDataset(path: string, options: ReadOptions = {}): 
 
 function recordReader(path: string, format: DataFormat, options: ReadOptions): AsyncGenerator<RecordItem[]> {
   const lineOptions = { maxLineBytes: options.maxLineBytes };
+  // A first row naming a column the caller asked for is a header too.
+  const named = [options.textColumn, options.pairColumn, options.labelColumn, options.languageColumn, options.tokensColumn, options.tagsColumn];
+  const knownColumns = new Set([...KNOWN_COLUMNS, ...named.filter((n): n is string => n !== undefined).map((n) => n.toLowerCase())]);
   const delimited = (delimiter: ',' | '\t', quote: boolean, header: boolean | undefined) =>
-    readDelimited(path, { ...lineOptions, delimiter, quote, header, knownColumns: KNOWN_COLUMNS });
+    readDelimited(path, { ...lineOptions, delimiter, quote, header, knownColumns });
   switch (format) {
     case 'jsonl':
       return readJsonl(path, lineOptions);

@@ -44,7 +44,9 @@ export class IssueCollector {
   constructor(options: ReadOptions) {
     this.policy = options.onError ?? 'stop';
     this.maxErrors = Math.max(1, options.maxErrors ?? DEFAULT_MAX_ERRORS);
-    this.maxReported = Math.max(this.maxErrors, options.maxReported ?? DEFAULT_MAX_REPORTED);
+    const reported = Math.max(1, options.maxReported ?? DEFAULT_MAX_REPORTED);
+    // Under 'stop' the thrown list needs the first maxErrors, whatever the report keeps.
+    this.maxReported = this.policy === 'stop' ? Math.max(this.maxErrors, reported) : reported;
     this.onIssue = options.onIssue;
   }
 

@@ -1,0 +1,192 @@
+// One file per kind of bad row: the error names file:line:column and the reason, and the good rows around
+// it are still read. Columns are 1-based UTF-16 columns, counted by hand below each row.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { openDataset } from '../../src/engine/data/dataset.js';
+import { formatDataError, type DataErrorCode, type ReadOptions } from '../../src/engine/data/types.js';
+import { collect, lines, tempFolder } from './temp-files.js';
+
+const files = tempFolder('bad-rows');
+
+type Expected = [line: number, column: number | undefined, code: DataErrorCode, reason: RegExp];
+
+async function expectBadRows(name: string, content: string | Uint8Array, expected: Expected[], goodLines: number[], options: ReadOptions = {}): Promise<void> {
+  const path = files.write(name, content);
+  const ds = await openDataset(path, { onError: 'skip', ...options });
+  const rows = await collect(ds);
+  assert.deepEqual(lines(rows), goodLines, 'good rows kept');
+  const errors = ds.report.errors;
+  assert.equal(errors.length, expected.length, `errors: ${errors.map(formatDataError).join(' | ')}`);
+  expected.forEach(([line, column, code, reason], i) => {
+    const e = errors[i];
+    assert.equal(e.file, path);
+    assert.deepEqual([e.line, e.column, e.code], [line, column, code], formatDataError(e));
+    assert.match(e.reason, reason);
+  });
+}
+
+test('invalid JSON: the column where the JSON goes wrong, and why', async () => {
+  await expectBadRows(
+    'invalid.jsonl',
+    [
+      '{"text": "ok", "label": "a"}',
+      '{"text": "ok", "label": pos}', // 'p' at column 25
+      '{"text":"a","label":"x",}', // '}' at column 25
+      '{"text":"abc', // the string opened at column 9
+      "{'text': 'single quotes'}", // column 2
+      '{"text": "z", "label": "b"}',
+    ].join('\n'),
+    [
+      [2, 25, 'invalid-json', /unexpected 'p' where a value should be/],
+      [3, 25, 'invalid-json', /trailing comma before '}'/],
+      [4, 9, 'invalid-json', /never closed/],
+      [5, 2, 'invalid-json', /double-quoted key/],
+    ],
+    [1, 6],
+  );
+});
+
+test('a JSON line that is not an object', async () => {
+  await expectBadRows('array.jsonl', '{"text":"a","label":"x"}\n  [1, 2]\n"just a string"\n', [
+    [2, 3, 'not-an-object', /found an array/],
+    [3, 1, 'not-an-object', /found string/],
+  ], [1]);
+});
+
+test('a missing column and a value of the wrong type', async () => {
+  await expectBadRows(
+    'missing.jsonl',
+    ['{"text":"a","label":"x"}', '{"label":"x"}', '{"text": 42, "label":"x"}', '{"text":"b"}'].join('\n'),
+    [
+      [2, undefined, 'missing-column', /no 'text'/],
+      [3, 10, 'wrong-type', /'text' must be a string, found number 42/],
+      [4, undefined, 'missing-column', /no label: 'label' is missing/],
+    ],
+    [1],
+  );
+});
+
+test('an unknown label, when the label set is given', async () => {
+  await expectBadRows(
+    'labels.jsonl',
+    '{"text":"a","label":"pos"}\n{"text":"b", "label": "positive"}\n{"text":"c","label":7}\n',
+    [
+      [2, 23, 'unknown-label', /label 'positive' is not one of: pos, neg/],
+      [3, 21, 'unknown-label', /label '7' is not one of/],
+    ],
+    [1],
+    { labels: ['pos', 'neg'] },
+  );
+});
+
+test('an id outside id2label', async () => {
+  await expectBadRows('ids.jsonl', '{"text":"a","label":1}\n{"text":"b","label":5}\n', [[2, 21, 'unknown-label', /label id 5 is not in id2label \(ids: 0, 1\)/]], [1], {
+    id2label: { 0: 'neg', 1: 'pos' },
+  });
+});
+
+test('empty text, in JSONL and in a CSV field', async () => {
+  await expectBadRows('empty.jsonl', '{"text":"a","label":"x"}\n{"text":"   ","label":"x"}\n', [[2, 9, 'empty-text', /'text' \(the text\) is empty/]], [1]);
+  await expectBadRows('empty.csv', 'label,text\npos,fine\nneg,\npos,"  "\n', [
+    [3, 5, 'empty-text', /is empty/],
+    [4, 5, 'empty-text', /is empty/],
+  ], [2]);
+});
+
+test('wrong number of columns: the first extra field, or the end of a short row', async () => {
+  await expectBadRows(
+    'columns.csv',
+    'text,label\nfine,pos\na,b,c\nlonely\n"x, y",neg\n',
+    [
+      [3, 5, 'wrong-column-count', /3 fields where the header has 2 \(text, label\); the first extra field starts here/],
+      [4, 7, 'wrong-column-count', /1 fields where the header has 2 .*missing: label/],
+    ],
+    [2, 5],
+  );
+});
+
+test('broken CSV quotes: text after a closing quote, and a quote never closed; reading resumes after them', async () => {
+  await expectBadRows(
+    'quotes.csv',
+    'text,label\nok,pos\n"a"b,neg\nfine,neg\n"never closed,pos\nnext,neg\nlast,pos\n',
+    [
+      [3, 4, 'csv-syntax', /text after the closing quote/],
+      [5, 1, 'csv-syntax', /the quote opened here is not closed before the end of the file/],
+    ],
+    [2, 4, 6, 7],
+  );
+});
+
+test('invalid UTF-8: the line, and the column of the bad byte in characters', async () => {
+  const good = Buffer.from('{"text":"gut","label":"x"}\n');
+  // 'ü' is two bytes but one character: the bad byte 0xff is byte 16 and character 15.
+  const bad = Buffer.concat([Buffer.from('{"text":"über '), Buffer.from([0xff]), Buffer.from('","label":"x"}\n')]);
+  await expectBadRows('utf8.jsonl', Buffer.concat([good, bad, good]), [[2, 15, 'invalid-utf8', /invalid UTF-8 at byte 16 .*\(bytes ff/]], [1, 3]);
+});
+
+test('a line over the length limit', async () => {
+  const long = `{"text":"${'x'.repeat(80)}","label":"a"}`;
+  await expectBadRows('long.jsonl', `{"text":"a","label":"a"}\n${long}\n{"text":"b","label":"a"}\n`, [[2, undefined, 'line-too-long', /line is 103 bytes, over the limit of 50/]], [1, 3], {
+    maxLineBytes: 50,
+  });
+});
+
+test('NER tags that are not IOB2: I- after O, a type change inside an entity, a BIOES tag, a line without a tag', async () => {
+  const conll = [
+    'Anna B-PER', // 1
+    'lebt O',
+    '',
+    'in O', // 4
+    'New I-LOC', // 5: I- after O, tag at column 5
+    'York I-LOC',
+    '',
+    'Die O', // 8
+    'EU B-ORG',
+    '',
+    'Bad B-PER', // 11
+    'tag I-ORG', // 12: type changes, column 5
+    '',
+    'x E-PER', // 14: column 3
+    '',
+    'single', // 16: one column
+    '',
+    'good B-LOC', // 18
+    '',
+  ].join('\n');
+  await expectBadRows(
+    'tags.conll',
+    conll,
+    [
+      [5, 5, 'invalid-bio', /token 2 'New': I-LOC after O starts an entity, but IOB2 starts entities with B-LOC; .*tagScheme 'iob1'/],
+      [12, 5, 'invalid-bio', /I-ORG after B-PER: the tags of one entity must share its type/],
+      [14, 3, 'invalid-bio', /'E-PER' is not a BIO tag.*BIOES/],
+      [16, 1, 'wrong-column-count', /needs the token and its tag/],
+    ],
+    [1, 8, 18],
+  );
+});
+
+test("tagScheme 'iob1' converts the original CoNLL-2003 scheme instead of refusing it", async () => {
+  const path = files.write('iob1.conll', 'in O\nNew I-LOC\nYork I-LOC\nand O\nParis I-LOC\nI-LOC-next B-LOC\n');
+  const rows = await collect(await openDataset(path, { tagScheme: 'iob1' }));
+  assert.deepEqual(rows[0].tags, ['O', 'B-LOC', 'I-LOC', 'O', 'B-LOC', 'B-LOC']);
+});
+
+test('NER JSONL: tokens and tags of different lengths', async () => {
+  await expectBadRows('ner.jsonl', '{"tokens":["a","b"],"tags":["O","O"]}\n{"tokens":["a","b"],"tags":["O"]}\n', [[2, 28, 'tag-count', /2 tokens but 1 tags/]], [1]);
+});
+
+test('parallel files out of step: an empty side, and one file longer than the other', async () => {
+  const en = files.write('p.en', 'one\ntwo\n\nfour\nfive\n');
+  const de = files.write('p.de', 'eins\nzwei\ndrei\nvier\n');
+  const ds = await openDataset(en, { pairPath: de, onError: 'skip' });
+  assert.deepEqual(lines(await collect(ds)), [1, 2, 4]);
+  assert.deepEqual(
+    ds.report.errors.map((e) => [e.file, e.line, e.code]),
+    [
+      [en, 3, 'empty-text'],
+      [en, 5, 'unaligned'],
+    ],
+  );
+  assert.match(ds.report.errors[1].reason, /p\.de has no line 5/);
+});
