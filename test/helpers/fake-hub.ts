@@ -52,7 +52,7 @@ export interface LoggedRequest {
 
 interface Fault {
   match: RegExp;
-  kind: 'status' | 'cut' | 'corrupt';
+  kind: 'status' | 'cut' | 'corrupt' | 'stall';
   status?: number;
   headers?: Record<string, string>;
   afterBytes?: number;
@@ -102,6 +102,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class FakeHub {
   readonly requests: LoggedRequest[] = [];
   connections = 0;
+  /** The most response bodies that were being sent at the same time. */
+  maxBodiesInFlight = 0;
+  private bodiesInFlight = 0;
   private readonly faults: Fault[] = [];
   /** The log entry of each response, so its status is recorded when the head is written (before the client can see it). */
   private readonly logged = new WeakMap<ServerResponse, LoggedRequest>();
@@ -140,6 +143,11 @@ export class FakeHub {
   /** The next `times` bodies whose path matches stop after `afterBytes` bytes, with the full Content-Length promised. */
   cutNext(match: RegExp, afterBytes: number, times = 1): void {
     this.faults.push({ match, kind: 'cut', afterBytes, times });
+  }
+
+  /** The next `times` bodies whose path matches stop after `afterBytes` bytes and keep the connection open, silent. */
+  stallNext(match: RegExp, afterBytes: number, times = 1): void {
+    this.faults.push({ match, kind: 'stall', afterBytes, times });
   }
 
   /** The next `times` bodies whose path matches have one byte flipped (headers still promise the right hash). */
@@ -310,22 +318,27 @@ export class FakeHub {
       ...headers,
     });
     if (req.method === 'HEAD') return void res.end();
-    const fault = this.takeFault(path, ['cut', 'corrupt']);
+    const fault = this.takeFault(path, ['cut', 'corrupt', 'stall']);
     let payload = body;
     if (fault?.kind === 'corrupt') {
       payload = Buffer.from(body);
       payload[payload.length >> 1] ^= 0xff;
     }
-    const limit = fault?.kind === 'cut' ? Math.min(fault.afterBytes!, payload.length) : payload.length;
+    const limit = fault?.kind === 'cut' || fault?.kind === 'stall' ? Math.min(fault.afterBytes!, payload.length) : payload.length;
     const step = this.options.chunkBytes ?? 64 * 1024;
-    for (let offset = 0; offset < limit && !res.destroyed; offset += step) {
-      const chunk = payload.subarray(offset, Math.min(limit, offset + step));
-      const flushed = new Promise<void>((resolve) => res.write(chunk, () => resolve()));
-      await flushed;
-      if (this.options.chunkDelayMs) await sleep(this.options.chunkDelayMs);
+    this.maxBodiesInFlight = Math.max(this.maxBodiesInFlight, ++this.bodiesInFlight);
+    try {
+      for (let offset = 0; offset < limit && !res.destroyed; offset += step) {
+        const chunk = payload.subarray(offset, Math.min(limit, offset + step));
+        const flushed = new Promise<void>((resolve) => res.write(chunk, () => resolve()));
+        await flushed;
+        if (this.options.chunkDelayMs && offset + step < limit) await sleep(this.options.chunkDelayMs);
+      }
+    } finally {
+      this.bodiesInFlight--;
     }
     if (fault?.kind === 'cut') res.socket?.destroy();
-    else res.end();
+    else if (fault?.kind !== 'stall') res.end();
   }
 }
 

@@ -60,6 +60,23 @@ describe('downloads survive server errors, cut bodies and cancellation, and reje
     assert.ok(!existsSync(join(blobs, `${weightsSha}.incomplete`)));
   });
 
+  it('drops a connection that stalls past the idle timeout and resumes with a Range request', async () => {
+    await startHub({ chunkBytes: 10_000, chunkDelayMs: 3 });
+    hub.stallNext(weightsOnCdn, 50_000);
+    const result = await downloadRepo('org/tiny', { settings: home.settings(hub.url), retry: FAST_RETRY, idleTimeoutMs: 300 });
+    const gets = hub.requests.filter((r) => weightsOnCdn.test(r.path));
+    assert.equal(gets.length, 2);
+    const start = Number(/^bytes=(\d+)-$/.exec(gets[1].range ?? '')?.[1]);
+    assert.ok(start >= 25_000 && start <= 50_000, `resumed at ${gets[1].range}`);
+    assert.deepEqual(readFileSync(join(result.folder, 'model.safetensors')), weights);
+  });
+
+  it('fetches several files at once, never more than the concurrency limit', async () => {
+    await startHub({ chunkBytes: 4_000, chunkDelayMs: 2 });
+    await downloadRepo('org/tiny', { settings: home.settings(hub.url), retry: FAST_RETRY, concurrency: 2 });
+    assert.equal(hub.maxBodiesInFlight, 2);
+  });
+
   it('rejects bytes whose sha256 differs from the etag, naming file and hashes, and removes the bad blob', async () => {
     await startHub();
     hub.corruptNext(weightsOnCdn);

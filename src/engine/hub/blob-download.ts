@@ -118,7 +118,7 @@ async function fetchMetadata(ctx: FetchContext, file: RepoFile): Promise<FileMet
       const last = response.headers;
       const rawEtag = header(last, 'x-linked-etag') ?? header(last, 'etag');
       if (!rawEtag) {
-        throw new XlmError('hub/no-etag', `The Hub sent no ETag for ${repoId}/${file.path}, so its blob cannot be named or checked.`, { file: hop.url });
+        throw new XlmError('hub/no-etag', `The Hub sent no ETag for ${repoId}/${file.path}, so its blob cannot be named or checked.`, { what: hop.url });
       }
       const sizeHeader = header(last, 'x-linked-size') ?? (status < 300 ? header(last, 'content-length') : undefined);
       const location = status >= 300 ? header(last, 'location') : undefined;
@@ -228,7 +228,7 @@ async function verifyBlob(ctx: FetchContext, file: string, meta: FileMetadata, i
     throw new XlmError(
       'hub/size-mismatch',
       `${ctx.repoId}/${file}: downloaded ${size} bytes but the Hub announced ${meta.size}. The bad download was deleted; download again.`,
-      { file: incomplete },
+      { what: file },
     );
   }
   if (!SHA256_ETAG.test(meta.etag)) return;
@@ -239,7 +239,7 @@ async function verifyBlob(ctx: FetchContext, file: string, meta: FileMetadata, i
       'hub/checksum-mismatch',
       `${ctx.repoId}/${file}: the sha256 of the downloaded bytes is ${actual}, but the Hub's etag says ${meta.etag}. ` +
         'The bad download was deleted; download again (a proxy or disk may be corrupting data if this repeats).',
-      { file: incomplete, what: file },
+      { what: file },
     );
   }
 }

@@ -100,7 +100,7 @@ export async function sendFollowing(
     response.resume();
     current = next;
   }
-  throw new XlmError('hub/redirect-loop', `More than ${MAX_REDIRECTS} redirects starting at ${url}.`, { file: url });
+  throw new XlmError('hub/redirect-loop', `More than ${MAX_REDIRECTS} redirects starting at ${url}.`, { what: url });
 }
 
 /** `send` with connection failures sorted: unreachable → XlmError now, resets and stalls → TransientError. */

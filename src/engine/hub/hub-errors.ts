@@ -29,7 +29,7 @@ export function hubStatusError(status: number, headers: IncomingHttpHeaders, ctx
   const serverMessage = header(headers, 'x-error-message');
   const { repoId, revision, file, settings } = ctx;
   const where = `${settings.endpoint}/${repoId}`;
-  const place = { file: ctx.url };
+  const place = { what: ctx.url };
 
   if (code === 'GatedRepo') {
     const who = ctx.tokenSent ? `your token (from ${describeTokenSource(settings)}) has no access to it yet` : 'no token was sent';
@@ -89,7 +89,7 @@ export function unreachableError(e: unknown, url: string, settings: HubSettings)
     'hub/unreachable',
     `Cannot reach ${new URL(url).origin} (${code}): the network is down, or HF_ENDPOINT (${settings.endpoint}) is wrong. ` +
       'To use only models already in the cache, turn on offline mode: set HF_HUB_OFFLINE=1 or the setting xlm.hub.offline.',
-    { file: url },
+    { what: url },
   );
 }
 

@@ -58,7 +58,7 @@ export async function fetchRepoInfo(
     },
     options.retry ?? DEFAULT_RETRY,
     (last, tries) =>
-      new XlmError('hub/server', `Listing ${repoId} at ${revision} failed ${tries} times (last: ${last.message}). The Hub may be down; try again later.`, { file: url }),
+      new XlmError('hub/server', `Listing ${repoId} at ${revision} failed ${tries} times (last: ${last.message}). The Hub may be down; try again later.`, { what: url }),
     options.signal,
   );
   return parseRepoInfo(repoId, body, url);
@@ -69,10 +69,10 @@ function parseRepoInfo(repoId: string, body: Buffer, url: string): RepoInfo {
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch {
-    throw new XlmError('hub/bad-listing', `The Hub's listing of ${repoId} is not JSON.`, { file: url });
+    throw new XlmError('hub/bad-listing', `The Hub's listing of ${repoId} is not JSON.`, { what: url });
   }
   if (typeof json.sha !== 'string' || !/^[0-9a-f]{40}$/.test(json.sha) || !Array.isArray(json.siblings)) {
-    throw new XlmError('hub/bad-listing', `The Hub's listing of ${repoId} lacks a 40-character "sha" or a "siblings" list.`, { file: url });
+    throw new XlmError('hub/bad-listing', `The Hub's listing of ${repoId} lacks a 40-character "sha" or a "siblings" list.`, { what: url });
   }
   const files: RepoFile[] = [];
   for (const sibling of json.siblings as SiblingJson[]) {

@@ -38,12 +38,12 @@ export async function resolveModel(idOrPath: string, options: ResolveOptions = {
   const asPath = resolve(expandHome(idOrPath));
   if (existsSync(asPath) && (looksLikePath(idOrPath) || statSync(asPath).isDirectory())) {
     if (!statSync(asPath).isDirectory()) {
-      throw new XlmError('model/not-a-folder', `${asPath} is a file; give the model's folder (the one holding config.json) or a Hub repo id.`, { file: asPath });
+      throw new XlmError('model/not-a-folder', `this is a file; give the model's folder (the one holding config.json) or a Hub repo id.`, { file: asPath });
     }
     return { folder: asPath, source: 'folder' };
   }
   if (looksLikePath(idOrPath)) {
-    throw new XlmError('model/folder-not-found', `No folder ${asPath}. Give an existing model folder, or a Hub repo id such as xlm-roberta-base.`, { file: asPath });
+    throw new XlmError('model/folder-not-found', 'no such folder; give an existing model folder, or a Hub repo id such as xlm-roberta-base.', { file: asPath });
   }
   assertRepoId(idOrPath);
 
