@@ -38,7 +38,7 @@ function units(text: string): Array<[start: number, end: number]> {
     i += (text.codePointAt(i) ?? 0) > 0xffff ? 2 : 1;
     while (i < text.length) {
       const cp = text.codePointAt(i) ?? 0;
-      if (!ATTACHES_TO_PREVIOUS.test(String.fromCodePoint(cp))) break;
+      if (cp < 0x300 || !ATTACHES_TO_PREVIOUS.test(String.fromCodePoint(cp))) break;
       i += cp > 0xffff ? 2 : 1;
     }
     out.push([start, i]);

@@ -73,10 +73,7 @@ export class XlmTokenizer {
 
     this.addedTokens = new Map();
     for (const [id, t] of this.lib.get_added_tokens_decoder()) this.addedTokens.set(t.content, { id, special: t.special });
-    const vocab = this.lib.get_vocab(true);
-    let maxId = -1;
-    for (const id of vocab.values()) maxId = Math.max(maxId, id);
-    this.vocabSize = maxId + 1;
+    this.vocabSize = countIds(json.model, this.addedTokens);
 
     this.template = readSpecialTemplate(json.post_processor, (t) => this.lib.token_to_id(t), this.file);
     this.special = this.resolveSpecials(config, json.model);
@@ -220,6 +217,15 @@ export class XlmTokenizer {
     }
     return t;
   }
+}
+
+/** One more than the largest id of the model's vocabulary and the added tokens. */
+function countIds(model: Record<string, unknown>, added: ReadonlyMap<string, { id: number }>): number {
+  let maxId = -1;
+  if (Array.isArray(model.vocab)) maxId = model.vocab.length - 1;
+  else if (isObject(model.vocab)) for (const id of Object.values(model.vocab)) if (typeof id === 'number' && id > maxId) maxId = id;
+  for (const { id } of added.values()) maxId = Math.max(maxId, id);
+  return maxId + 1;
 }
 
 /** Whether a tokenizer.json component (or a Sequence of them) has the given type. */
