@@ -26,8 +26,8 @@ export interface LengthSummary {
   p90: number;
   p95: number;
   p99: number;
-  /** Rows per length range [from, to). The last range has to = Infinity. */
-  histogram: { from: number; to: number; count: number }[];
+  /** Rows per length range [from, to), up to the longest row; `to` null means "and longer" (JSON has no Infinity). */
+  histogram: { from: number; to: number | null; count: number }[];
   maxLength: number;
   overMaxLength: number;
 }
@@ -155,14 +155,13 @@ function summarizeLengths(
     }
     return lengths[lengths.length - 1];
   };
-  const histogram = HISTOGRAM_EDGES.map((from, i) => ({ from, to: HISTOGRAM_EDGES[i + 1] ?? Infinity, count: 0 }));
+  const histogram = HISTOGRAM_EDGES.map((from, i) => ({ from, to: HISTOGRAM_EDGES[i + 1] ?? null, count: 0 }));
   for (const [length, n] of counts) {
     let bin = histogram.length - 1;
     while (length < histogram[bin].from) bin--;
     histogram[bin].count += n;
   }
   while (histogram.length > 1 && histogram[histogram.length - 1].count === 0) histogram.pop();
-  histogram[histogram.length - 1].to = Infinity;
   return {
     unit,
     min: lengths[0] ?? 0,
