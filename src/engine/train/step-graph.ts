@@ -89,3 +89,13 @@ export function buildAccumulateGraph(build: LossBuilder, gradAccum: number): Bui
   trainable.forEach((p, i) => graph.output(add(graph.input(stateInput(ACC, p.name), 'float32', p.shape), grads[i]), nextName(ACC, p.name)));
   return { graph, trainable, stateKinds: [ACC] };
 }
+
+/** Loss and the gradient of every trainable weight ('grad.NAME'), nothing else: for tests and inspection. */
+export function buildGradientGraph(build: LossBuilder): BuiltStepGraph {
+  const graph = new Graph('train_gradients');
+  const { loss, trainable } = build(graph, randomKey(graph));
+  const grads = lossGradients(graph, loss, trainable, 1);
+  graph.output(loss, 'loss');
+  trainable.forEach((p, i) => graph.output(grads[i], `grad.${p.name}`));
+  return { graph, trainable, stateKinds: [] };
+}

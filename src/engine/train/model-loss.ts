@@ -1,0 +1,94 @@
+/**
+ * The XLM-R model with its task head and loss, as a LossBuilder for the step graphs. Task inputs
+ * (int64): input_ids and attention_mask [batch, seq], and
+ * - seq-cls: labels [batch];
+ * - token-cls: labels [batch, seq], -100 where no label applies (pads, specials, later sub-tokens);
+ * - mlm: mlm_positions [masked] (flat b * seq + s) and mlm_labels [masked]: the head runs on masked rows only,
+ *   which gives HF's loss (mean over masked tokens) without a vocabulary-sized projection of every token.
+ */
+import type { Value } from '../graph/graph.js';
+import { crossEntropy, reshape } from '../graph/ops/index.js';
+import type { XlmrConfig } from '../hf/config.js';
+import type { ModelWeights } from '../hf/weights.js';
+import { buildEncoder, buildMlmHead, buildSequenceClassificationHead, buildTokenClassificationHead, selectRows } from '../model/xlmr.js';
+import { createRng } from '../util/random.js';
+import { TrainContext } from './context.js';
+import { initLora, isLoraName, type LoraOptions } from './lora.js';
+import type { LossBuilder } from './step-graph.js';
+
+export type TrainTask = 'seq-cls' | 'token-cls' | 'mlm';
+export const TRAIN_TASKS: readonly TrainTask[] = ['seq-cls', 'token-cls', 'mlm'];
+export type TrainMethod = 'full' | 'lora';
+
+export interface ModelLossOptions {
+  task: TrainTask;
+  config: XlmrConfig;
+  /** Number of classes for the classification tasks. */
+  numLabels: number;
+  weights: Pick<ModelWeights, 'has' | 'get' | 'info'>;
+  method: TrainMethod;
+  lora?: LoraOptions;
+  /** Overrides every dropout probability of the config; undefined keeps them. */
+  dropout?: number;
+  /** Seed for weights the checkpoint lacks (a new head, LoRA's A). */
+  initSeed: number;
+}
+
+/** The head's module prefix: trained by LoRA runs too, and PEFT's modules_to_save. */
+export function headModule(task: TrainTask): string {
+  return task === 'mlm' ? 'lm_head' : 'classifier';
+}
+
+function isHeadWeight(task: TrainTask, name: string): boolean {
+  return name.startsWith(`${headModule(task)}.`);
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+export function modelLossBuilder(o: ModelLossOptions): LossBuilder {
+  if (o.method === 'lora' && !o.lora) throw new Error('LoRA training needs LoRA options');
+  // Both step graphs (and every rebuild) see the same initial values: read or drawn once, here.
+  const initial = new Map<string, Float32Array>();
+  const rng = createRng(o.initSeed);
+  const range = (o.config.raw.initializer_range as number | undefined) ?? 0.02;
+  const initialize = (name: string, shape: number[]): Float32Array => {
+    if (isLoraName(name)) return initLora(name, shape, rng);
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (/layer_?norm\.weight$/i.test(name)) return new Float32Array(n).fill(1);
+    if (name.endsWith('.bias')) return new Float32Array(n);
+    return Float32Array.from({ length: n }, () => rng.normal(0, range));
+  };
+  const weight = (name: string, shape: number[]): Float32Array => {
+    let data = initial.get(name);
+    if (!data) {
+      // A head saved with another number of labels starts fresh (HF's ignore_mismatched_sizes).
+      data = o.weights.has(name) && sameShape(o.weights.info(name).shape, shape) ? o.weights.get(name, shape) : initialize(name, shape);
+      initial.set(name, data);
+    }
+    return data;
+  };
+  const trainable = (name: string) => o.method === 'full' || isLoraName(name) || isHeadWeight(o.task, name);
+
+  return (graph, randomKey) => {
+    const ctx = new TrainContext(graph, o.config, { weight, initialize, trainable, lora: o.method === 'lora' ? o.lora : undefined, dropoutOverride: o.dropout, randomKey });
+    const inputIds = graph.input('input_ids', 'int64', ['batch', 'seq']);
+    const attentionMask = graph.input('attention_mask', 'int64', ['batch', 'seq']);
+    const hidden = buildEncoder(ctx, inputIds, attentionMask);
+    let loss: Value;
+    if (o.task === 'seq-cls') {
+      const labels = graph.input('labels', 'int64', ['batch']);
+      loss = crossEntropy(buildSequenceClassificationHead(ctx, hidden, o.numLabels), labels);
+    } else if (o.task === 'token-cls') {
+      const labels = graph.input('labels', 'int64', ['batch', 'seq']);
+      const logits = buildTokenClassificationHead(ctx, hidden, o.numLabels);
+      loss = crossEntropy(reshape(logits, [-1, o.numLabels]), reshape(labels, [-1]));
+    } else {
+      const positions = graph.input('mlm_positions', 'int64', ['masked']);
+      const labels = graph.input('mlm_labels', 'int64', ['masked']);
+      loss = crossEntropy(buildMlmHead(ctx, selectRows(hidden, positions)), labels);
+    }
+    return { loss, trainable: ctx.trainable };
+  };
+}
