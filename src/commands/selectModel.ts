@@ -63,7 +63,7 @@ async function pickModel(ctx: Ctx): Promise<string | undefined> {
         progressDone.set(h.file, h.bytes);
         progress.report({ message: `${h.file} ${(h.bytes / 1e6).toFixed(1)}${h.totalBytes ? ` / ${(h.totalBytes / 1e6).toFixed(1)}` : ''} MB`, increment: h.totalBytes ? (100 * (h.bytes - before)) / h.totalBytes / 10 : undefined });
       });
-      return ctx.request(p.hubDownload, { repoId, token: setting('hub.token', '') || undefined }, token).finally(() => sub.dispose());
+      return ctx.request(p.hubDownload, { repoId, token: setting('hub.token', '') || undefined, offline: setting('hub.offline', false) }, token).finally(() => sub.dispose());
     });
     return result.dir;
   } catch (e) {

@@ -77,7 +77,7 @@ test('a stop on purpose is not restarted until start()', async () => {
 test('an unimplemented method fails with the engine\'s message and the engine stays up', async () => {
   const e = engine();
   const info = await e.info();
-  await assert.rejects(e.request(p.hubList), /The engine does not implement 'hub\/list' yet/);
+  await assert.rejects(e.request(p.translate, { texts: ['hi'], targetLang: 'de' }), /The engine does not implement 'translate' yet/);
   const again = await e.request(p.engineInfo);
   assert.equal(again.pid, info.pid);
   await e.stop();

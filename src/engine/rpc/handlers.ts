@@ -2,11 +2,118 @@
  * The handler table: which engine function answers which protocol request. A request whose engine function has
  * not been written yet has no entry here, and the server answers it with MethodNotFound naming the method.
  */
-import type { EngineInfo } from './protocol.js';
-import type { HandlerTable } from './server.js';
+import { XlmError } from '../errors.js';
+import { inspectDataset } from '../data/index.js';
+import { downloadRepo, hubSettings, listCachedModels } from '../hub/index.js';
+import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
+import { classify } from '../tasks/classify.js';
+import { embed } from '../tasks/embed.js';
+import { fillMask } from '../tasks/fill-mask.js';
+import { tokenize } from '../tasks/tokenize.js';
+import { hubProgress, type DataInspectResult, type DeviceName, type EngineInfo, type ModelInfo, type TrainTask } from './protocol.js';
+import type { HandlerContext, HandlerTable } from './server.js';
+
+/** What the engine holds between requests: one model cache per device, and the active model. */
+class EngineState {
+  private readonly caches = new Map<DeviceName, ModelCache>();
+  active: { dir: string; device: DeviceName } | undefined;
+
+  cache(device: DeviceName, ctx?: HandlerContext): ModelCache {
+    let cache = this.caches.get(device);
+    if (!cache) {
+      cache = new ModelCache({ device, onNotice: (line) => ctx?.log('warn', line) });
+      this.caches.set(device, cache);
+    }
+    return cache;
+  }
+
+  /** The model a request names, or the active one. */
+  async model(dir: string | undefined, ctx: HandlerContext): Promise<LoadedModel> {
+    const target = dir ?? this.active?.dir;
+    if (!target) throw new XlmError('no-model', 'no model is loaded; send model/load with a model folder first (XLM: Select active model)');
+    const model = await this.cache(this.active?.device ?? 'cpu', ctx).model(target);
+    throwIfCancelled(ctx);
+    return model;
+  }
+}
+
+function throwIfCancelled(ctx: HandlerContext): void {
+  if (ctx.token.isCancellationRequested) throw new Error('cancelled');
+}
+
+function describeModel(model: LoadedModel, device: DeviceName): ModelInfo {
+  const c = model.config;
+  const heads: ModelInfo['heads'] = [];
+  if (model.hasHead('mlm')) heads.push('masked-lm');
+  if (model.hasHead('seq-cls')) heads.push('sequence-classification');
+  if (model.hasHead('token-cls')) heads.push('token-classification');
+  return {
+    dir: model.dir,
+    modelType: c.model_type,
+    heads,
+    vocabSize: c.vocab_size,
+    hiddenSize: c.hidden_size,
+    layers: c.num_hidden_layers,
+    maxPositions: model.maxLength,
+    labels: c.id2label.length ? c.id2label : undefined,
+    device,
+  };
+}
 
 export function createHandlers(): HandlerTable {
-  return {};
+  const state = new EngineState();
+  return {
+    modelLoad: async ({ dir, device }, ctx) => {
+      const d = device ?? 'cpu';
+      const model = await state.cache(d, ctx).model(dir);
+      state.active = { dir: model.dir, device: d };
+      return describeModel(model, d);
+    },
+    modelInfo: async (_params, ctx) => (state.active ? describeModel(await state.model(undefined, ctx), state.active.device) : null),
+    tokenize: ({ text, textPair, maxLength, model }) => {
+      const dir = model ?? state.active?.dir;
+      if (!dir) throw new XlmError('no-model', 'no model is loaded and none was named; tokenize needs a folder with tokenizer.json');
+      return tokenize(state.cache(state.active?.device ?? 'cpu').tokenizer(dir), text, textPair, maxLength);
+    },
+    fillMask: async ({ texts, topK, model }, ctx) => fillMask(await state.model(model, ctx), texts, { topK }),
+    classify: async ({ inputs, model }, ctx) => classify(await state.model(model, ctx), inputs),
+    embed: async ({ texts, normalize, model }, ctx) => embed(await state.model(model, ctx), texts, { normalize }),
+    dataInspect: async ({ file }) => {
+      const s = await inspectDataset(file);
+      const problems: DataInspectResult['problems'] = [
+        ...s.errors.map((e) => ({ line: e.line, column: e.column, severity: 'error' as const, message: e.reason })),
+        ...s.warnings.map((e) => ({ line: e.line, column: e.column, severity: 'warning' as const, message: e.reason })),
+      ];
+      return {
+        format: s.format,
+        rows: s.rows,
+        columns: [...s.fieldNames],
+        suggestedTask: s.kind === 'parallel' ? undefined : (s.kind as TrainTask),
+        labels: s.labels,
+        languages: s.languages.counts,
+        problems,
+      };
+    },
+    hubList: () =>
+      listCachedModels().flatMap((m) =>
+        m.revisions.map((r) => ({ repoId: m.repoId, revision: r.refs[0] ?? r.commit, dir: r.folder, modelType: r.modelType })),
+      ),
+    hubDownload: async ({ repoId, revision, token, offline }, ctx) => {
+      const abort = new AbortController();
+      const sub = ctx.token.onCancellationRequested(() => abort.abort());
+      try {
+        const result = await downloadRepo(repoId, {
+          revision,
+          settings: hubSettings({ token, offline }),
+          signal: abort.signal,
+          onProgress: (p) => ctx.notify(hubProgress, { repoId, file: p.file, bytes: p.bytes, totalBytes: p.total }),
+        });
+        return { dir: result.folder };
+      } finally {
+        sub.dispose();
+      }
+    },
+  };
 }
 
 /**

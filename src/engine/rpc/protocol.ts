@@ -319,7 +319,9 @@ export interface DataInspectParams {
 }
 export interface DataProblem {
   line: number;
-  column?: string;
+  /** 1-based, in UTF-16 code units (as VS Code counts), where known. */
+  column?: number;
+  severity: 'error' | 'warning';
   message: string;
 }
 export interface DataInspectResult {
@@ -342,6 +344,8 @@ export interface HubDownloadParams {
   revision?: string;
   /** Read from the `xlm.hub.token` setting by the extension; never logged. */
   token?: string;
+  /** `xlm.hub.offline`: serve from the cache only, never contact the Hub. */
+  offline?: boolean;
 }
 export interface HubDownloadResult {
   /** The snapshot folder in the HF cache, loadable with model/load. */

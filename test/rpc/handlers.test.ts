@@ -1,0 +1,85 @@
+// The engine's real handler table over JSON-RPC, on a tiny random model folder: load, describe, tokenize,
+// fill-mask and classify answer through the protocol; a broken model folder is a located error and the engine
+// answers the next request.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { MessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import * as p from '../../src/engine/rpc/protocol.js';
+import { createHandlers } from '../../src/engine/rpc/handlers.js';
+import { serveEngine } from '../../src/engine/rpc/server.js';
+import { writeTinyXlmr } from '../helpers/tiny-model.js';
+
+let tmp: string;
+let modelDir: string;
+let client: MessageConnection;
+let server: MessageConnection;
+
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xlm-handlers-'));
+  modelDir = path.join(tmp, 'tiny');
+  writeTinyXlmr(modelDir, { head: 'all', labels: ['negative', 'positive'] });
+  const a = new PassThrough();
+  const b = new PassThrough();
+  server = createMessageConnection(new StreamMessageReader(a), new StreamMessageWriter(b));
+  client = createMessageConnection(new StreamMessageReader(b), new StreamMessageWriter(a));
+  serveEngine(server, createHandlers(), { engineVersion: 'test', devices: () => [] });
+  client.listen();
+});
+after(() => {
+  client.dispose();
+  server.dispose();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('engine/info lists the methods this build implements', async () => {
+  const info = await client.sendRequest(p.engineInfo);
+  for (const m of ['model/load', 'model/info', 'tokenize', 'fillMask', 'classify', 'embed', 'data/inspect', 'hub/list', 'hub/download']) assert.ok(info.methods.includes(m), `${m} missing from ${info.methods.join(', ')}`);
+});
+
+test('inference before model/load says to load a model first', async () => {
+  await assert.rejects(client.sendRequest(p.fillMask, { texts: ['a <mask>'] }), (e: unknown) => e instanceof ResponseError && /model\/load/.test(e.message) && e.code === p.EngineErrorCodes.userError);
+});
+
+test('model/load describes the folder and makes it the active model', async () => {
+  const info = await client.sendRequest(p.modelLoad, { dir: modelDir });
+  assert.equal(info.dir, modelDir);
+  assert.equal(info.modelType, 'xlm-roberta');
+  assert.deepEqual(info.heads, ['masked-lm', 'sequence-classification', 'token-classification']);
+  assert.deepEqual(info.labels, ['negative', 'positive']);
+  assert.deepEqual(await client.sendRequest(p.modelInfo), info);
+});
+
+test('fillMask, classify, embed and tokenize answer for the active model', async () => {
+  const [filled] = await client.sendRequest(p.fillMask, { texts: ['hello <mask> world'], topK: 3 });
+  assert.equal(filled!.masks.length, 1);
+  assert.equal(filled!.masks[0]!.candidates.length, 3);
+  const scores = filled!.masks[0]!.candidates.map((c) => c.score);
+  assert.deepEqual(scores, [...scores].sort((x, y) => y - x));
+  const [labels] = await client.sendRequest(p.classify, { inputs: [{ text: 'hello world' }] });
+  assert.deepEqual(labels!.map((l) => l.label).sort(), ['negative', 'positive']);
+  assert.ok(Math.abs(labels!.reduce((s, l) => s + l.score, 0) - 1) < 1e-5);
+  const { vectors } = await client.sendRequest(p.embed, { texts: ['a', 'b c'], normalize: true });
+  assert.equal(vectors.length, 2);
+  assert.ok(Math.abs(Math.hypot(...vectors[0]!) - 1) < 1e-5);
+  const tokens = await client.sendRequest(p.tokenize, { text: 'hello world' });
+  assert.equal(tokens.ids.length, tokens.offsets.length);
+});
+
+test('a truncated model.safetensors is a user error naming the file, and the engine answers the next request', async () => {
+  const broken = path.join(tmp, 'broken');
+  writeTinyXlmr(broken);
+  const weights = path.join(broken, 'model.safetensors');
+  fs.truncateSync(weights, Math.floor(fs.statSync(weights).size / 2));
+  const err = await client.sendRequest(p.modelLoad, { dir: broken }).then(
+    () => assert.fail('loading a truncated checkpoint succeeded'),
+    (e: unknown) => e as ResponseError<p.EngineErrorData>,
+  );
+  assert.equal(err.code, p.EngineErrorCodes.userError);
+  assert.match(err.message, /model\.safetensors/);
+  const [filled] = await client.sendRequest(p.fillMask, { texts: ['<mask> world'], model: modelDir });
+  assert.equal(filled!.masks.length, 1);
+});
