@@ -6,7 +6,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { XlmError } from '../errors.js';
 import { alignTokens, byteLevelBytes, codeUnits, normalizedSource, type SymbolMode } from './alignment.js';
 import {
-  assemble, batchInputs, padBatch,
+  assemble, padBatch,
   type Batch, type BatchOptions, type EncodeOptions, type Encoding, type TextTokens,
 } from './encoding.js';
 import { readSpecialTemplate, type SpecialTemplate } from './template.js';
@@ -127,11 +127,6 @@ export class XlmTokenizer {
     const encodings = inputs.map((input) => (typeof input === 'string' ? this.encode(input, null, opts) : this.encode(input[0], input[1], opts)));
     const pad = this.required('pad');
     return padBatch(encodings, pad, opts);
-  }
-
-  /** input_ids and attention_mask of a padded batch as int64 data, for onnxruntime. */
-  static batchInputs(batch: Batch): ReturnType<typeof batchInputs> {
-    return batchInputs(batch);
   }
 
   /** Positions of the mask token in an encoding (fill-mask predicts there). */
