@@ -67,6 +67,7 @@ test(
     assert.deepEqual(config.id2label, { '0': 'negative', '1': 'neutral' });
     assert.deepEqual(config.label2id, { negative: 0, neutral: 1 });
     assert.equal(config.initializer_range, 0.02, 'keys XLM Lab does not model are kept');
+    assert.equal(config.torch_dtype, 'float32', 'torch_dtype names the stored dtype');
 
     const weights = openSafetensors(join(out, 'model.safetensors'));
     assert.deepEqual(weights.metadata, { format: 'pt' });

@@ -10,7 +10,8 @@ import { writeSafetensors, type TensorToWrite } from './safetensors-write.js';
 /**
  * Writing a model folder that transformers' from_pretrained loads: config.json, the tokenizer
  * files, model.safetensors with HF's tensor names and {"format": "pt"} metadata (transformers
- * refuses safetensors files whose format it does not know).
+ * refuses safetensors files whose format it does not know); config.json's torch_dtype is set to
+ * the dtype the floats are stored in, as save_pretrained does.
  *
  * How a kill at any moment leaves the previous checkpoint loadable:
  * - A new folder is written whole under `OUT.tmp-PID` beside it, flushed, and renamed to `OUT` in
@@ -57,7 +58,7 @@ export function writeHfCheckpoint(outDirArg: string, contents: HfCheckpointConte
   const smallFiles = new Map<string, Uint8Array>();
   for (const [name, bytes] of tokenizerFiles) smallFiles.set(name, bytes);
   for (const [name, data] of Object.entries(contents.extraFiles ?? {})) smallFiles.set(name, typeof data === 'string' ? Buffer.from(data) : data);
-  smallFiles.set(CONFIG_FILE, Buffer.from(JSON.stringify(contents.config, null, 2) + '\n'));
+  smallFiles.set(CONFIG_FILE, Buffer.from(JSON.stringify(withStoredDtype(contents.config, contents.tensors), null, 2) + '\n'));
   const metadata = { ...contents.metadata, format: 'pt' };
 
   const stage = (dir: string) => {
@@ -117,6 +118,15 @@ export function configForHead(
     config.label2id = Object.fromEntries(labels.map((label, id) => [label, id]));
   }
   return config;
+}
+
+const TORCH_DTYPE: Partial<Record<string, string>> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
+
+/** config.json's torch_dtype says what the weights are stored in, as save_pretrained writes it. */
+function withStoredDtype(config: Record<string, unknown>, tensors: HfCheckpointContents['tensors']): Record<string, unknown> {
+  const values = tensors instanceof Map ? [...(tensors as ReadonlyMap<string, TensorToWrite>).values()] : Object.values(tensors as Record<string, TensorToWrite>);
+  const floats = new Set(values.map((t) => TORCH_DTYPE[t.dtype]).filter((d) => d !== undefined));
+  return floats.size === 1 ? { ...config, torch_dtype: [...floats][0] } : config;
 }
 
 function readTokenizerFiles(sourceDir: string): Map<string, Uint8Array> {

@@ -98,6 +98,13 @@ export const TOKEN_CLS_HEAD = {
   bias: 'classifier.bias',
 } as const;
 
+/** The stored tensor names of each head (lm_head's tied decoder excluded). */
+export const HEAD_TENSOR_NAMES: Record<HeadKind, readonly string[]> = {
+  mlm: [MLM_HEAD.denseWeight, MLM_HEAD.denseBias, MLM_HEAD.layerNormWeight, MLM_HEAD.layerNormBias, MLM_HEAD.bias],
+  'seq-cls': Object.values(SEQ_CLS_HEAD),
+  'token-cls': Object.values(TOKEN_CLS_HEAD),
+};
+
 /** Keys found in checkpoints that no XLM Lab model uses. */
 export const UNUSED_PREFIXES = ['roberta.pooler.', 'roberta.embeddings.position_ids'] as const;
 

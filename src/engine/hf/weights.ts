@@ -1,5 +1,5 @@
 import { hfError } from './hf-error.js';
-import { ENCODER_PREFIX, MLM_HEAD, encoderTensorSpecs, headTensorSpecs, type HeadKind, type ModelSizes, type TensorSpec } from './names.js';
+import { ENCODER_PREFIX, HEAD_TENSOR_NAMES, MLM_HEAD, encoderTensorSpecs, headTensorSpecs, type HeadKind, type ModelSizes, type TensorSpec } from './names.js';
 import type { TensorInfo, TensorSource } from './safetensors.js';
 
 /**
@@ -73,23 +73,13 @@ export function modelWeights(source: TensorSource): ModelWeights {
       const found = expectedShape ? checkShape(name, expectedShape) : info(name);
       return source.readFloat32(found.storedName, into);
     },
-    hasHead: (head) => headTensorSpecs(PROBE_SIZES, head, 1).some((spec) => canonicalToStored.has(spec.name)),
+    hasHead: (head) => HEAD_TENSOR_NAMES[head].some((name) => canonicalToStored.has(name)),
     check: (specs) => {
       for (const spec of specs) checkShape(spec.name, spec.shape);
     },
     close: () => source.close(),
   };
 }
-
-/** Sizes are irrelevant when only names are needed. */
-const PROBE_SIZES: ModelSizes = {
-  vocab_size: 1,
-  hidden_size: 1,
-  num_hidden_layers: 0,
-  intermediate_size: 1,
-  max_position_embeddings: 1,
-  type_vocab_size: 1,
-};
 
 /** The tensors a model with `head` needs: the encoder's, plus the head's. */
 export function requiredTensorSpecs(config: ModelSizes & { id2label: string[] }, head?: HeadKind): TensorSpec[] {
