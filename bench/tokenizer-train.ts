@@ -28,6 +28,17 @@ const model = trainUdhrTokenizer(corpus, { vocabSize, onRound: (r) => console.lo
 const seconds = (performance.now() - start) / 1000;
 console.log(`trained ${model.pieces.length} pieces (+${SPECIAL_TOKEN_COUNT} specials) from ${model.distinctWords} distinct words, ${model.seedPieces} seeds, alphabet ${model.alphabetSize}, in ${seconds.toFixed(2)} s`);
 
+// Kana before Han, so a Japanese piece mixing kanji and kana counts as Kana.
+const SCRIPTS = ['Kana', ...new Set(UDHR_LANGUAGES.flatMap((l) => l.script.split('+')).filter((s) => s !== 'Kana'))];
+const perScript = new Map<string, number>();
+for (const [piece] of model.pieces) {
+  const body = piece.replace('\u2581', '');
+  if ([...body].length < 2) continue;
+  const key = SCRIPTS.find((s) => new RegExp(s === 'Kana' ? '[\\p{Script=Hiragana}\\p{Script=Katakana}]' : `\\p{Script=${s}}`, 'u').test(body)) ?? 'other';
+  perScript.set(key, (perScript.get(key) ?? 0) + 1);
+}
+console.log(`multi-character pieces per script: ${[...perScript].map(([s, n]) => `${s} ${n}`).join(', ')}`);
+
 const tokenizer = hfTokenizer(model.pieces);
 const unkId = 3;
 
