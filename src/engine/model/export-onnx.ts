@@ -56,7 +56,7 @@ export function exportOnnx(modelDir: string, outDirArg: string, opts: ExportOpti
   try {
     const head = opts.head ?? defaultHead(folder.config.architectures, (h) => folder.weights.hasHead(h));
     if (head !== 'none' && !folder.weights.hasHead(head)) {
-      throw new XlmError('model-no-head', `${folder.weights.path} has no weights for the ${head} head, so it cannot be exported with it`, { file: folder.weights.path });
+      throw new XlmError('model-no-head', `this checkpoint has no weights for the ${head} head, so it cannot be exported with it`, { file: folder.weights.path, what: head });
     }
     const { task, output } = TASK_OF_HEAD[head];
     const graph = buildInferenceGraph(task, folder.config, folder.weights);

@@ -24,10 +24,10 @@ export interface EngineRuntimeOptions {
   onNotice?: (line: string) => void;
 }
 
-const HEAD_DESCRIPTION: Record<HeadKind, { what: string; cls: string }> = {
-  mlm: { what: 'masked-LM head (lm_head.*)', cls: 'XLMRobertaForMaskedLM' },
-  'seq-cls': { what: 'sequence-classification head (classifier.dense.*, classifier.out_proj.*)', cls: 'XLMRobertaForSequenceClassification' },
-  'token-cls': { what: 'token-classification head (classifier.weight, classifier.bias)', cls: 'XLMRobertaForTokenClassification' },
+const HEAD_DESCRIPTION: Record<HeadKind, { what: string; cls: string; use: string }> = {
+  mlm: { what: 'masked-LM head (lm_head.*)', cls: 'XLMRobertaForMaskedLM', use: 'fill-mask' },
+  'seq-cls': { what: 'sequence-classification head (classifier.dense.*, classifier.out_proj.*)', cls: 'XLMRobertaForSequenceClassification', use: 'classify' },
+  'token-cls': { what: 'token-classification head (classifier.weight, classifier.bias)', cls: 'XLMRobertaForTokenClassification', use: 'token classification' },
 };
 
 export class LoadedModel {
@@ -76,9 +76,9 @@ export class LoadedModel {
   private async build(task: InferenceTask): Promise<GraphSession> {
     const head = headOfTask(task);
     if (head) {
-      const { what, cls } = HEAD_DESCRIPTION[head];
+      const { what, cls, use } = HEAD_DESCRIPTION[head];
       if (!this.hasHead(head)) {
-        throw new XlmError('model-no-head', `${this.folder.weights.path} has no ${what}; ${task} needs a model saved as ${cls}`, { file: this.folder.weights.path });
+        throw new XlmError('model-no-head', `this checkpoint has no ${what}; ${use} needs a model saved as ${cls}`, { file: this.folder.weights.path, what: head });
       }
       this.folder.weights.check(headTensorSpecs(this.config, head, this.config.id2label.length));
     }

@@ -1,0 +1,11 @@
+/**
+ * Every `xlm` command. Adding a command is one entry here (its CommandSpec lives in its own file).
+ */
+import { classifyCommand } from './classify.js';
+import type { CommandSpec } from './command.js';
+import { embedCommand } from './embed.js';
+import { exportOnnxCommand } from './export.js';
+import { fillMaskCommand } from './fill-mask.js';
+import { tokenizeCommand } from './tokenize.js';
+
+export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, embedCommand, exportOnnxCommand];

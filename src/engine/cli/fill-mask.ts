@@ -1,0 +1,37 @@
+/** `xlm fill-mask`: the top-k tokens for every <mask> of each text. */
+import { fillMask } from '../tasks/fill-mask.js';
+import type { CommandSpec } from './command.js';
+import { MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
+
+export const fillMaskCommand: CommandSpec = {
+  name: 'fill-mask',
+  summary: 'predict the token at each <mask>, with probabilities',
+  args: '[TEXT...]',
+  options: {
+    ...MODEL_OPTION,
+    ...TEXT_OPTIONS,
+    'top-k': { type: 'string', short: 'k', arg: 'N', help: 'candidates per mask (default 5)' },
+    'batch-size': { type: 'string', arg: 'N', help: 'texts per model run (default 16)' },
+  },
+  details: ['Each text holds one or more <mask> tokens, e.g. xlm fill-mask --model DIR "Paris is the <mask> of France."'],
+  async run(ctx) {
+    const model = await ctx.models().model(modelDir(ctx));
+    const texts = await inputTexts(ctx);
+    const results = await fillMask(model, texts, {
+      topK: positiveInt(ctx.values['top-k'], '--top-k', 5),
+      batchSize: positiveInt(ctx.values['batch-size'], '--batch-size', 16),
+    });
+    if (ctx.values.json) {
+      printJson(ctx.io, results.map((r, i) => ({ text: texts[i], ...r })));
+      return 0;
+    }
+    results.forEach((r, i) => {
+      ctx.io.stdout.write(`${texts[i]}\n  → ${r.filled}\n`);
+      r.masks.forEach((m, j) => {
+        const list = m.candidates.map((c) => `${JSON.stringify(c.token)} ${c.score.toFixed(4)}`).join('  ');
+        ctx.io.stdout.write(`  mask ${j + 1}: ${list}\n`);
+      });
+    });
+    return 0;
+  },
+};

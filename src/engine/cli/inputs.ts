@@ -1,0 +1,76 @@
+/**
+ * What the inference commands share: the --model flag (with the tiny random models), text from
+ * --text, arguments or stdin lines, and the output flags.
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { XlmError } from '../errors.js';
+import { TINY_SIZES, writeRandomXlmr } from '../model/random-model.js';
+import type { CommandContext, OptionSpec } from './command.js';
+import type { CliIo } from './io.js';
+
+export const MODEL_OPTION: Record<string, OptionSpec> = {
+  model: { type: 'string', short: 'm', arg: 'DIR', help: 'Hugging Face model folder (config.json, tokenizer.json, model.safetensors); "tiny" or "tiny-cls" for a tiny random model (see below)' },
+};
+
+export const TEXT_OPTIONS: Record<string, OptionSpec> = {
+  text: { type: 'string', multiple: true, short: 't', arg: 'TEXT', help: 'input text (repeatable); also taken from arguments, or one per line from stdin' },
+};
+
+export const TINY_MODEL_NOTE = [
+  'Until XLM Lab ships its default model, --model tiny builds a tiny random masked-LM model (and --model tiny-cls a',
+  'tiny random 3-label classifier) once into the XLM Lab cache folder ($XLM_LAB_CACHE or ~/.cache/xlm-lab): it',
+  'runs the real graph end to end, but its predictions are meaningless.',
+];
+
+const TINY_MODELS: Record<string, { folder: string; head: 'mlm' | 'seq-cls' }> = {
+  tiny: { folder: 'tiny-random-mlm', head: 'mlm' },
+  'tiny-cls': { folder: 'tiny-random-cls', head: 'seq-cls' },
+};
+
+export function cacheRoot(env: NodeJS.ProcessEnv): string {
+  return env.XLM_LAB_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'xlm-lab');
+}
+
+/** The model folder named by --model (or $XLM_MODEL); the tiny names are built on first use. */
+export function modelDir(ctx: CommandContext): string {
+  const given = (ctx.values.model as string | undefined) ?? ctx.io.env.XLM_MODEL;
+  if (!given) {
+    throw new XlmError('cli-no-model', 'no model: pass --model DIR (a Hugging Face XLM-R folder), or --model tiny to try a tiny random model', { what: '--model' });
+  }
+  const tiny = TINY_MODELS[given];
+  if (!tiny || existsSync(given)) return resolve(given);
+  const dir = join(cacheRoot(ctx.io.env), tiny.folder);
+  if (!existsSync(join(dir, 'config.json'))) {
+    writeRandomXlmr(dir, { sizes: TINY_SIZES, head: tiny.head, labels: ['negative', 'neutral', 'positive'], seed: 42, std: 0.3 });
+  }
+  return dir;
+}
+
+/** Texts from --text, else the arguments, else the non-empty lines of stdin. */
+export async function inputTexts(ctx: CommandContext): Promise<string[]> {
+  const flagged = (ctx.values.text as string[] | undefined) ?? [];
+  if (flagged.length || ctx.positionals.length) return [...flagged, ...ctx.positionals];
+  const lines = await stdinLines(ctx.io);
+  if (!lines.length) throw new XlmError('cli-no-text', 'no text: give --text TEXT, text arguments, or lines on stdin', { what: '--text' });
+  return lines;
+}
+
+async function stdinLines(io: CliIo): Promise<string[]> {
+  if (!io.stdin || io.stdin.isTTY) return [];
+  let data = '';
+  for await (const chunk of io.stdin) data += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+  return data.split(/\r?\n/).filter((line) => line.trim() !== '');
+}
+
+export function positiveInt(value: unknown, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new XlmError('cli-bad-flag', `${flag} is "${String(value)}"; it must be a whole number of at least 1`, { what: flag });
+  return n;
+}
+
+export function printJson(io: CliIo, value: unknown): void {
+  io.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}

@@ -1,0 +1,136 @@
+/**
+ * `xlm`, the engine behind a terminal: `xlm COMMAND [flags] [args]`. Flags are parsed with node:util's
+ * parseArgs from the command's table entry (commands.ts) plus the global ones below.
+ *
+ * A user error (XlmError, a bad flag) prints one line, `xlm: FILE:LINE: message`, and exits 1; the stack
+ * only with --debug.
+ */
+import { parseArgs } from 'node:util';
+import { XlmError, describeError, isXlmError } from '../errors.js';
+import { ModelCache } from '../runtime/model-cache.js';
+import type { CommandSpec, OptionSpec } from './command.js';
+import { COMMANDS } from './commands.js';
+import { TINY_MODEL_NOTE } from './inputs.js';
+import { EXIT_OK, EXIT_USER_ERROR, processIo, type CliIo } from './io.js';
+
+export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  json: { type: 'boolean', help: 'print machine-readable JSON' },
+  threads: { type: 'string', arg: 'N', help: 'onnxruntime intra-op threads (default: one per core)' },
+  debug: { type: 'boolean', help: 'print stack traces of errors' },
+  help: { type: 'boolean', short: 'h', help: 'show help' },
+};
+
+/** The command whose words begin `args` (longest match, so 'export onnx' wins over a one-word 'export'). */
+function findCommand(commands: readonly CommandSpec[], args: string[]): { command: CommandSpec; rest: string[] } | undefined {
+  let best: { command: CommandSpec; rest: string[] } | undefined;
+  for (const command of commands) {
+    const words = command.name.split(' ');
+    if (words.every((w, i) => args[i] === w) && (!best || words.length > best.command.name.split(' ').length)) {
+      best = { command, rest: args.slice(words.length) };
+    }
+  }
+  return best;
+}
+
+function optionLines(options: Record<string, OptionSpec>): string[] {
+  return Object.entries(options).map(([name, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.arg ? ` ${o.arg}` : ''}`;
+    return `  ${flag.padEnd(26)} ${o.help}`;
+  });
+}
+
+export function generalHelp(commands: readonly CommandSpec[] = COMMANDS): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'xlm: XLM Lab on the command line (XLM-R family models from Hugging Face folders)',
+    '',
+    'usage: xlm COMMAND [flags] [args]',
+    '',
+    'commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'global flags:',
+    ...optionLines(GLOBAL_OPTIONS),
+    '',
+    ...TINY_MODEL_NOTE,
+    '',
+    'xlm COMMAND --help shows the flags of a command.',
+  ].join('\n') + '\n';
+}
+
+export function commandHelp(command: CommandSpec): string {
+  return [
+    `xlm ${command.name}: ${command.summary}`,
+    '',
+    `usage: xlm ${command.name} [flags]${command.args ? ` ${command.args}` : ''}`,
+    '',
+    'flags:',
+    ...optionLines({ ...command.options, ...GLOBAL_OPTIONS }),
+    ...(command.details ? ['', ...command.details] : []),
+    ...(command.options?.model ? ['', ...TINY_MODEL_NOTE] : []),
+  ].join('\n') + '\n';
+}
+
+/** Runs one command line; resolves to the exit code. Tests call this with their own io. */
+export async function runCli(argv: string[], io: CliIo = processIo(), commands: readonly CommandSpec[] = COMMANDS): Promise<number> {
+  const debug = argv.includes('--debug');
+  let cache: ModelCache | undefined;
+  try {
+    const found = findCommand(commands, argv);
+    if (!found) {
+      if (!argv.length || argv.includes('--help') || argv.includes('-h')) {
+        io.stdout.write(generalHelp(commands));
+        return argv.length ? EXIT_OK : EXIT_USER_ERROR;
+      }
+      throw new XlmError('cli-unknown-command', `unknown command "${leadingWords(argv).join(' ') || argv[0]}"; commands: ${commands.map((c) => c.name).join(', ')} (xlm --help)`);
+    }
+    const { command, rest } = found;
+    const options = { ...command.options, ...GLOBAL_OPTIONS };
+    let parsed: ReturnType<typeof parseArgs>;
+    try {
+      parsed = parseArgs({
+        args: rest,
+        options: Object.fromEntries(Object.entries(options).map(([name, o]) => [name, { type: o.type, multiple: o.multiple ?? false, ...(o.short ? { short: o.short } : {}) }])),
+        allowPositionals: true,
+        strict: true,
+      });
+    } catch (e) {
+      throw new XlmError('cli-bad-flag', `${(e as Error).message.split('\n')[0]} (xlm ${command.name} --help)`);
+    }
+    if (parsed.values.help) {
+      io.stdout.write(commandHelp(command));
+      return EXIT_OK;
+    }
+    const threads = parsed.values.threads === undefined ? 0 : Number(parsed.values.threads);
+    if (!Number.isInteger(threads) || threads < 0) throw new XlmError('cli-bad-flag', `--threads is "${String(parsed.values.threads)}"; expected a whole number (0 = one per core)`, { what: '--threads' });
+    return await command.run({
+      values: parsed.values,
+      positionals: parsed.positionals,
+      io,
+      models: () => (cache ??= new ModelCache({ threads, onNotice: (line) => io.stderr.write(`xlm: ${line}\n`) })),
+    });
+  } catch (e) {
+    io.stderr.write(`xlm: ${describeError(e)}\n`);
+    if (debug && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
+    else if (!isXlmError(e)) io.stderr.write('xlm: this looks like a bug in XLM Lab; run again with --debug for the stack trace\n');
+    return EXIT_USER_ERROR;
+  } finally {
+    await cache?.closeAll();
+  }
+}
+
+/** The words before the first flag: the command's name and possibly its positional arguments. */
+function leadingWords(argv: string[]): string[] {
+  const words: string[] = [];
+  for (const a of argv) {
+    if (a.startsWith('-')) break;
+    words.push(a);
+  }
+  return words;
+}
+
+if (require.main === module) {
+  void runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

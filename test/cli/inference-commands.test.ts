@@ -1,0 +1,120 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { writeTinyXlmr } from '../helpers/tiny-model.js';
+import { runCli } from '../../src/engine/cli/main.js';
+import { COMMANDS } from '../../src/engine/cli/commands.js';
+import type { CliIo } from '../../src/engine/cli/io.js';
+
+let root: string;
+let mlm: string;
+let cls: string;
+
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'xlm-cli-'));
+  mlm = join(root, 'mlm');
+  cls = join(root, 'cls');
+  writeTinyXlmr(mlm, { head: 'mlm', seed: 2 });
+  writeTinyXlmr(cls, { head: 'seq-cls', seed: 3, labels: ['no', 'yes'] });
+});
+
+after(() => rmSync(root, { recursive: true, force: true }));
+
+async function run(argv: string[], stdinText?: string) {
+  let stdout = '';
+  let stderr = '';
+  const stdin = stdinText === undefined ? undefined : Object.assign(Readable.from([stdinText]), { isTTY: false });
+  const io: CliIo = {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    stdin,
+    env: { XLM_LAB_CACHE: join(root, 'cache') },
+    now: Date.now,
+  };
+  const code = await runCli(argv, io);
+  return { code, stdout, stderr };
+}
+
+test('fill-mask --json prints top-k tokens with probabilities for every mask', async () => {
+  const r = await run(['fill-mask', '--model', mlm, '--text', 'The capital of France is <mask>.', '--text', 'Hello <mask> and <mask>.', '--top-k', '3', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const results = JSON.parse(r.stdout) as { text: string; filled: string; masks: { candidates: { token: string; id: number; score: number }[] }[] }[];
+  assert.deepEqual(results.map((x) => x.masks.length), [1, 2]);
+  for (const m of results.flatMap((x) => x.masks)) {
+    assert.equal(m.candidates.length, 3);
+    assert.ok(m.candidates.every((c) => c.score > 0 && c.score <= 1 && typeof c.token === 'string'));
+  }
+});
+
+test('texts come from stdin lines when none are given, and pairs from TEXT<TAB>PAIR lines', async () => {
+  const fill = await run(['fill-mask', '--model', mlm, '--json'], 'A <mask> city.\n\nThe <mask> of Paris.\n');
+  assert.equal(fill.code, 0, fill.stderr);
+  assert.equal((JSON.parse(fill.stdout) as unknown[]).length, 2);
+
+  const viaStdin = await run(['classify', '--model', cls, '--json'], 'The capital of France is Paris.\tBerlin is the capital of Germany!\n');
+  const viaFlags = await run(['classify', '--model', cls, '--json', '--text', 'The capital of France is Paris.', '--pair', 'Berlin is the capital of Germany!']);
+  assert.equal(viaStdin.code, 0, viaStdin.stderr);
+  assert.deepEqual(JSON.parse(viaStdin.stdout), JSON.parse(viaFlags.stdout));
+  const [first] = JSON.parse(viaFlags.stdout) as { scores: { label: string; score: number }[] }[];
+  assert.deepEqual(first.scores.map((s) => s.label).sort(), ['no', 'yes']);
+});
+
+test('bad input exits 1 with one located line and no stack; --debug adds the stack', async () => {
+  const broken = join(root, 'broken');
+  writeTinyXlmr(broken, { head: 'mlm', seed: 2 });
+  const weights = join(broken, 'model.safetensors');
+  truncateSync(weights, Math.floor(statSync(weights).size / 3));
+
+  const cases: { argv: string[]; says: RegExp }[] = [
+    { argv: ['fill-mask', '--model', broken, '--text', 'a <mask>'], says: new RegExp(`^xlm: ${weights.replace(/[/.]/g, '\\$&')}: .*truncated`) },
+    { argv: ['fill-mask', '--model', mlm, '--text', 'no mask here'], says: /^xlm: text 1 has no <mask>/ },
+    { argv: ['fill-mask', '--model', mlm, '--top-k', '0', 'a <mask>'], says: /^xlm: --top-k is "0"/ },
+    { argv: ['fill-mask', '--model', mlm, '--frobnicate'], says: /^xlm: Unknown option '--frobnicate'/ },
+    { argv: ['classify', '--model', mlm, '--text', 'hello'], says: /this checkpoint has no sequence-classification head/ },
+    { argv: ['embed', '--model', join(root, 'nowhere'), 'x'], says: /not a folder/ },
+    { argv: ['fly'], says: /^xlm: unknown command "fly"/ },
+  ];
+  for (const { argv, says } of cases) {
+    const r = await run(argv);
+    assert.equal(r.code, 1, argv.join(' '));
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1, `one line for ${argv.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, says);
+  }
+  const debug = await run(['fill-mask', '--model', broken, '--text', 'a <mask>', '--debug']);
+  assert.equal(debug.code, 1);
+  assert.match(debug.stderr, /\n\s+at /, 'the stack is printed with --debug');
+});
+
+test('tokenize, embed and export onnx run from the table', async () => {
+  const tok = await run(['tokenize', '--model', mlm, '--json', 'Hello world']);
+  assert.equal(tok.code, 0, tok.stderr);
+  const [t] = JSON.parse(tok.stdout) as { ids: number[]; tokens: string[]; offsets: [number, number][] }[];
+  assert.equal(t.ids[0], 0);
+  assert.equal(t.tokens.length, t.offsets.length);
+
+  const emb = await run(['embed', '--model', mlm, '--normalize', '--json', 'Hello', 'world']);
+  assert.equal(emb.code, 0, emb.stderr);
+  const { dim, vectors } = JSON.parse(emb.stdout) as { dim: number; vectors: { vector: number[] }[] };
+  assert.equal(vectors.length, 2);
+  assert.equal(vectors[0].vector.length, dim);
+  assert.ok(Math.abs(Math.hypot(...vectors[0].vector) - 1) < 1e-5);
+
+  const out = join(root, 'export');
+  const exp = await run(['export', 'onnx', '--model', mlm, '--out', out]);
+  assert.equal(exp.code, 0, exp.stderr);
+  assert.ok(existsSync(join(out, 'onnx', 'model.onnx')) && existsSync(join(out, 'tokenizer.json')));
+});
+
+test('--model tiny builds a tiny random model once into the cache folder and --help says so', async () => {
+  const r = await run(['fill-mask', '--model', 'tiny', '--json', 'a <mask>']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(existsSync(join(root, 'cache', 'tiny-random-mlm', 'model.safetensors')));
+  const help = await run(['--help']);
+  assert.equal(help.code, 0);
+  for (const c of COMMANDS) assert.ok(help.stdout.includes(c.name), `help lists ${c.name}`);
+  assert.match(help.stdout, /--model tiny/);
+});
