@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { isXlmError } from '../../src/engine/errors.js';
+import { XlmTokenizer } from '../../src/engine/tokenize/tokenizer.js';
 import { heldOutParagraphs, loadUdhrCorpus, trainingParagraphs } from '../../src/engine/pretrain/corpus.js';
 import { characterSizes, smoothingWeights } from '../../src/engine/pretrain/sampling.js';
 import { corpusAlphabet, serializeJson, tokenizerFolderFiles, trainUdhrTokenizer, writeTokenizerFolder } from '../../src/engine/pretrain/udhr-tokenizer.js';
@@ -106,6 +107,15 @@ test('same text and options give the same tokenizer.json bytes', () => {
     const config = JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8'));
     assert.equal(config.tokenizer_class, 'XLMRobertaTokenizer');
     assert.equal(JSON.parse(readFileSync(join(dir, 'special_tokens_map.json'), 'utf8')).mask_token.content, '<mask>');
+    // The engine's own tokenizer reads the folder, with the same ids and offsets that cover the text.
+    const engine = XlmTokenizer.fromFolder(dir);
+    assert.equal(engine.vocabSize, VOCAB);
+    assert.equal(engine.maskId, VOCAB - 1);
+    const text = heldOut[0].text;
+    const encoding = engine.encode(text);
+    assert.deepEqual(encoding.ids, tokenizer.encode(text).ids);
+    const covered = encoding.offsets.filter((_, i) => encoding.specialTokensMask[i] === 0);
+    assert.equal(covered.at(-1)![1], text.length);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
