@@ -1,0 +1,79 @@
+/**
+ * Masked-LM evaluation: mean cross-entropy over the masked positions, perplexity = exp(mean loss), and top-k
+ * accuracy (the original token among the k highest scores). Accumulated batch by batch, so evaluation over a
+ * large set never holds more than one batch of logits.
+ */
+
+export const IGNORE_INDEX = -100;
+
+export interface MlmMetrics {
+  /** Mean cross-entropy (nats) per predicted token. */
+  loss: number;
+  perplexity: number;
+  /** Tokens the loss is over. */
+  tokens: number;
+  /** k → share of positions whose gold token is among the k best (over the positions given as logits). */
+  topK: Record<number, number>;
+}
+
+export class MlmMetricAccumulator {
+  private lossSum = 0;
+  private lossTokens = 0;
+  private rankedTokens = 0;
+  private readonly hits: number[];
+
+  constructor(readonly ks: readonly number[] = [1, 5]) {
+    this.hits = ks.map(() => 0);
+  }
+
+  /**
+   * Logits for `labels.length` positions, row-major [position][vocab]; positions whose label is `ignoreIndex`
+   * (unmasked tokens, padding) are skipped. A gold token ties in its favour: it is within the top k when fewer
+   * than k tokens score strictly higher.
+   */
+  addLogits(logits: ArrayLike<number>, vocabSize: number, labels: ArrayLike<number>, ignoreIndex = IGNORE_INDEX): void {
+    if (logits.length !== labels.length * vocabSize) {
+      throw new Error(`MlmMetricAccumulator: ${logits.length} logits for ${labels.length} positions × vocab ${vocabSize}`);
+    }
+    for (let p = 0; p < labels.length; p++) {
+      const label = labels[p];
+      if (label === ignoreIndex) continue;
+      if (label < 0 || label >= vocabSize) throw new Error(`MlmMetricAccumulator: label ${label} at position ${p} is outside the vocabulary (${vocabSize})`);
+      const base = p * vocabSize;
+      const gold = logits[base + label];
+      let max = -Infinity;
+      for (let v = 0; v < vocabSize; v++) if (logits[base + v] > max) max = logits[base + v];
+      let sumExp = 0;
+      let higher = 0;
+      for (let v = 0; v < vocabSize; v++) {
+        const x = logits[base + v];
+        sumExp += Math.exp(x - max);
+        if (x > gold) higher++;
+      }
+      this.lossSum += max + Math.log(sumExp) - gold;
+      this.lossTokens++;
+      this.rankedTokens++;
+      for (let k = 0; k < this.ks.length; k++) if (higher < this.ks[k]) this.hits[k]++;
+    }
+  }
+
+  /** A batch whose mean loss came out of the training graph (top-k needs logits, so it is not updated). */
+  addLoss(meanLoss: number, tokens: number): void {
+    this.lossSum += meanLoss * tokens;
+    this.lossTokens += tokens;
+  }
+
+  result(): MlmMetrics {
+    const loss = this.lossTokens === 0 ? 0 : this.lossSum / this.lossTokens;
+    const topK: Record<number, number> = {};
+    this.ks.forEach((k, i) => (topK[k] = this.rankedTokens === 0 ? 0 : this.hits[i] / this.rankedTokens));
+    return { loss, perplexity: Math.exp(loss), tokens: this.lossTokens, topK };
+  }
+}
+
+/** One-shot form of the accumulator. */
+export function mlmMetrics(logits: ArrayLike<number>, vocabSize: number, labels: ArrayLike<number>, ks: readonly number[] = [1, 5]): MlmMetrics {
+  const acc = new MlmMetricAccumulator(ks);
+  acc.addLogits(logits, vocabSize, labels);
+  return acc.result();
+}

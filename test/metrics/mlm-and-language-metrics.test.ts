@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { classificationByLanguage, classificationSummary, entityMetricsByLanguage, flattenPerLanguage, perLanguage } from '../../src/engine/metrics/by-language.js';
+import { MlmMetricAccumulator, mlmMetrics } from '../../src/engine/metrics/mlm.js';
+import { formatLanguageTable, languageTable } from '../../src/engine/metrics/table.js';
+
+const close = (actual: number, expected: number, what: string, tolerance = 1e-9) => assert.ok(Math.abs(actual - expected) < tolerance, `${what}: ${actual} ≠ ${expected}`);
+
+// Three positions over a 4-token vocabulary; the middle one is not masked (-100).
+// p0 = [1, 2, 3, 0], gold 2: the best token → loss = logsumexp(0..3) - 3 = 0.4401896985611953
+// p2 = [1, 3, 0, 2], gold 0: two tokens score higher → loss = logsumexp(0..3) - 1 = 2.4401896985611953
+// mean loss 1.4401896985611953, perplexity e^1.44019 = 4.2214965528671; top-1 1/2, top-3 2/2
+const logits = [1, 2, 3, 0, 9, 9, 9, 9, 1, 3, 0, 2];
+const labels = [2, -100, 0];
+
+test('masked-LM loss, perplexity and top-k accuracy over masked positions only', () => {
+  const m = mlmMetrics(logits, 4, labels, [1, 3]);
+  assert.equal(m.tokens, 2);
+  close(m.loss, 1.4401896985611953, 'loss', 1e-12);
+  close(m.perplexity, 4.2214965528671, 'perplexity', 1e-9);
+  assert.deepEqual(m.topK, { 1: 0.5, 3: 1 });
+});
+
+test('accumulating batch by batch equals one pass; a loss from the graph adds to the loss only', () => {
+  const acc = new MlmMetricAccumulator([1, 3]);
+  acc.addLogits(logits.slice(0, 8), 4, labels.slice(0, 2));
+  acc.addLogits(logits.slice(8), 4, labels.slice(2));
+  assert.deepEqual(acc.result(), mlmMetrics(logits, 4, labels, [1, 3]));
+  acc.addLoss(3, 2); // two more tokens with mean loss 3
+  const r = acc.result();
+  close(r.loss, (0.4401896985611953 + 2.4401896985611953 + 6) / 4, 'loss with graph batch', 1e-12);
+  assert.deepEqual(r.topK, { 1: 0.5, 3: 1 }, 'top-k over the positions that had logits');
+  assert.throws(() => acc.addLogits([0, 0], 2, [5]), /outside the vocabulary/);
+});
+
+// en: 4 rows, 3 right → 0.75; fr: 2 rows, 2 right → 1.0; de: 2 rows, 1 right → 0.5; pooled 6/8 = 0.75; avg (75 + 100 + 50) / 3 = 75
+const gold = ['e', 'n', 'c', 'e', 'e', 'n', 'c', 'n'];
+const predicted = ['e', 'n', 'c', 'c', 'e', 'n', 'n', 'n'];
+const languages = ['en', 'en', 'en', 'en', 'fr', 'fr', 'de', 'de'];
+
+test('every metric per language, beside the pooled result', () => {
+  const r = classificationByLanguage(gold, predicted, languages);
+  assert.deepEqual(Object.keys(r.languages), ['de', 'en', 'fr']);
+  assert.equal(r.languages.en.accuracy, 0.75);
+  assert.equal(r.languages.fr.accuracy, 1);
+  assert.equal(r.languages.de.accuracy, 0.5);
+  assert.equal(r.all.accuracy, 0.75);
+  assert.deepEqual(r.languages.fr.confusion.labels, ['c', 'e', 'n'], 'every language gets the same label list');
+
+  const flat = flattenPerLanguage({ all: classificationSummary(r.all), languages: Object.fromEntries(Object.entries(r.languages).map(([l, m]) => [l, classificationSummary(m)])) });
+  assert.equal(flat['accuracy/de'], 0.5);
+  assert.equal(flat.accuracy, 0.75);
+
+  const ner = entityMetricsByLanguage([['B-PER'], ['B-LOC']], [['B-PER'], ['O']], ['sw', 'yo']);
+  assert.deepEqual([ner.languages.sw.f1, ner.languages.yo.f1, ner.all.f1], [1, 0, 2 / 3]);
+  assert.equal(perLanguage([undefined, 'en'], (rows) => rows.length).all, 2, 'rows without a language still count in all');
+});
+
+test('the XNLI-style table: a column per language in XNLI order, the average over languages, the pooled value', () => {
+  const r = classificationByLanguage(gold, predicted, languages);
+  const table = languageTable(
+    { all: { accuracy: r.all.accuracy }, languages: Object.fromEntries(Object.entries(r.languages).map(([l, m]) => [l, { accuracy: m.accuracy }])) },
+    ['accuracy'],
+    { pooled: true },
+  );
+  assert.equal(table, ['            en     fr    de   avg   all', 'accuracy  75.0  100.0  50.0  75.0  75.0'].join('\n'));
+});
+
+test('a missing value prints as - and stays out of the average', () => {
+  const table = formatLanguageTable(
+    [
+      { name: 'f1', values: { en: 0.9, sw: 0.5, ar: 0.7 } },
+      { name: 'precision', values: { en: 0.8, ar: 0.6 } },
+    ],
+    { title: 'metric', digits: 2 },
+  );
+  assert.equal(table, ['metric        en     ar     sw    avg', 'f1         90.00  70.00  50.00  70.00', 'precision  80.00  60.00      -  70.00'].join('\n'));
+});
