@@ -80,12 +80,20 @@ export function seededBytes(length: number, seed: number): Buffer {
   return out;
 }
 
+// Hashes are memoized per buffer: the hub names files by them on every request.
+const sha1Memo = new WeakMap<Buffer, string>();
+const sha256Memo = new WeakMap<Buffer, string>();
+
 export function gitBlobSha1(content: Buffer): string {
-  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+  let hash = sha1Memo.get(content);
+  if (!hash) sha1Memo.set(content, (hash = createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex')));
+  return hash;
 }
 
 export function sha256(content: Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
+  let hash = sha256Memo.get(content);
+  if (!hash) sha256Memo.set(content, (hash = createHash('sha256').update(content).digest('hex')));
+  return hash;
 }
 
 /** The etag a file's blob is named by in the cache: sha256 for LFS files, git sha1 otherwise. */
@@ -324,6 +332,7 @@ export class FakeHub {
       payload = Buffer.from(body);
       payload[payload.length >> 1] ^= 0xff;
     }
+    if (!fault && !this.options.chunkDelayMs && !this.options.chunkBytes) return void res.end(payload);
     const limit = fault?.kind === 'cut' || fault?.kind === 'stall' ? Math.min(fault.afterBytes!, payload.length) : payload.length;
     const step = this.options.chunkBytes ?? 64 * 1024;
     this.maxBodiesInFlight = Math.max(this.maxBodiesInFlight, ++this.bodiesInFlight);

@@ -5,8 +5,9 @@
  * an LFS file is checked against its sha256 etag before it is renamed into place and linked from the snapshot.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readlinkSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readlinkSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { basename, dirname } from 'node:path';
 import { XlmError } from '../errors.js';
 import type { RepoCache } from './cache-layout.js';
@@ -204,21 +205,35 @@ async function transferOnce(ctx: FetchContext, file: string, meta: FileMetadata,
   const lengthHeader = header(response.headers, 'content-length');
   const expected = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : null;
   let received = 0;
-  const handle = await open(incomplete, append ? 'a' : 'w');
+  // A write stream batches chunks that arrive while a write is in flight (writev); ending it flushes every
+  // chunk it accepted, so after a cancel or a cut the file holds exactly the bytes reported as received.
+  const out = createWriteStream(incomplete, { flags: append ? 'a' : 'w' });
+  let failure: unknown;
   try {
     for await (const chunk of response) {
-      await handle.write(chunk as Buffer);
+      if (!out.write(chunk as Buffer)) await once(out, 'drain');
       received += (chunk as Buffer).length;
       ctx.progress.received(file, (chunk as Buffer).length);
     }
   } catch (e) {
-    throw classifyNetworkError(e, hop.url, settings, ctx.signal);
-  } finally {
-    await handle.close();
+    failure = e;
   }
+  out.end();
+  await finished(out).catch((e: unknown) => {
+    throw diskError(e, incomplete);
+  });
+  if (failure !== undefined) throw (failure as NodeJS.ErrnoException).syscall === 'write' ? diskError(failure, incomplete) : classifyNetworkError(failure, hop.url, settings, ctx.signal);
   if (!response.complete || (expected !== null && received < expected)) {
     throw new TransientError(`the body of ${file} was cut short after ${received} of ${expected ?? '?'} bytes`);
   }
+}
+
+/** A full or read-only disk is the user's to fix; say which file could not be written. */
+function diskError(e: unknown, path: string): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new XlmError('hub/disk-full', 'no space left on the disk for this download. Free disk space, or point HF_HUB_CACHE at a larger disk; the partial file is resumed next time.', { file: path });
+  if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return new XlmError('hub/cache-not-writable', `cannot write here (${code}). Make the cache writable, or point HF_HUB_CACHE elsewhere.`, { file: path });
+  return e;
 }
 
 async function verifyBlob(ctx: FetchContext, file: string, meta: FileMetadata, incomplete: string): Promise<void> {
