@@ -112,3 +112,10 @@ export function deadline(ms, what) {
     process.exit(2);
   }, ms).unref();
 }
+
+/** Writes the test workspace (a tiny model, data, a run) with test/vscode/workspace.ts through tsx. */
+export function writeTestWorkspace(dir) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/vscode/workspace.ts'), dir], { cwd: repoRoot, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`writing the test workspace failed:\n${r.stderr}`);
+  return dir;
+}

@@ -7,9 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildExtension, checkTools, deadline, launchChromium, repoRoot, startCodeServer } from './code-server.mjs';
+import { buildExtension, checkTools, deadline, launchChromium, repoRoot, startCodeServer, writeTestWorkspace } from './code-server.mjs';
 import { buildTests } from './build-tests.mjs';
-import { writeTestWorkspace } from './workspace.mjs';
 
 const timeoutMs = Number(process.env.XLM_EXT_TEST_TIMEOUT_MS ?? 180_000);
 const verbose = process.env.XLM_EXT_TEST_VERBOSE === '1';

@@ -1,22 +1,25 @@
-// The workspace the VS Code tests open: a text file with sentences (hover, fill-in), a small labelled
-// multilingual data file (fine-tune, evaluate) and a run folder with a metrics.jsonl (dashboard).
+// The workspace the VS Code tests open: a tiny random XLM-R model (masked-LM and classification heads), a text
+// file with sentences (hover, fill-in), a small labelled multilingual data file (fine-tune, evaluate) and a run
+// folder with a metrics.jsonl (dashboard). Run as `node --import tsx test/vscode/workspace.ts DIR`.
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeTinyXlmr } from '../helpers/tiny-model.js';
 
-export function writeTestWorkspace(dir) {
+export function writeTestWorkspace(dir: string): string {
+  writeTinyXlmr(path.join(dir, 'models', 'tiny'), { head: 'all', labels: ['negative', 'positive'] });
   fs.mkdirSync(path.join(dir, 'runs', 'demo-run'), { recursive: true });
   fs.writeFileSync(
     path.join(dir, 'notes.txt'),
     'The weather is lovely today. I am very happy with it.\nDas Wetter ist heute schrecklich.\nParis is the <mask> of France.\n',
   );
-  const rows = [
+  const rows: [string, string, string][] = [
     ['I love this film', 'positive', 'en'], ['This is terrible', 'negative', 'en'], ['What a great day', 'positive', 'en'],
     ['Ich liebe diesen Film', 'positive', 'de'], ['Das ist schrecklich', 'negative', 'de'], ['Was für ein toller Tag', 'positive', 'de'],
     ["J'adore ce film", 'positive', 'fr'], ["C'est terrible", 'negative', 'fr'], ['Quelle belle journée', 'positive', 'fr'],
     ['I hate waiting', 'negative', 'en'], ['Ich hasse das Warten', 'negative', 'de'], ["Je déteste attendre", 'negative', 'fr'],
   ];
   fs.writeFileSync(path.join(dir, 'sentiment.jsonl'), rows.map(([text, label, lang]) => JSON.stringify({ text, label, lang })).join('\n') + '\n');
-  const lines = [];
+  const lines: object[] = [];
   for (let step = 1; step <= 30; step++) {
     lines.push({ step, epoch: step / 10, loss: 1.2 * Math.exp(-step / 12) + 0.1, lr: 5e-5 * Math.min(1, step / 5) * (1 - step / 31), grad_norm: 2 / Math.sqrt(step), examples_per_s: 40 + (step % 3), tokens_per_s: 1200 + 10 * (step % 5) });
     if (step % 10 === 0) {
@@ -27,4 +30,10 @@ export function writeTestWorkspace(dir) {
   fs.writeFileSync(path.join(dir, 'runs', 'demo-run', 'metrics.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'runs', 'demo-run', 'config.json'), JSON.stringify({ model: 'tiny-xlmr', task: 'sequence-classification', method: 'lora', epochs: 3, batchSize: 4, learningRate: 5e-5, loraRank: 8 }, null, 2));
   return dir;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(__filename)) {
+  const dir = process.argv[2];
+  if (!dir) throw new Error('usage: node --import tsx test/vscode/workspace.ts DIR');
+  writeTestWorkspace(dir);
 }

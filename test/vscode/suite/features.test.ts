@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test, waitFor } from './harness.js';
 import type { XlmLabApi } from '../../../src/extension.js';
+import type { FillMaskResult, LabelScore } from '../../../src/engine/rpc/protocol.js';
 
 const api = async () => vscode.extensions.getExtension<XlmLabApi>('xlm-lab.xlm-lab')!.activate();
 const folder = () => vscode.workspace.workspaceFolders![0]!.uri;
@@ -38,26 +39,6 @@ test('Fill mask with no active model says so instead of failing', async () => {
   assert.deepEqual(xlm.requestLog().slice(before), [], 'no engine request without a model');
 });
 
-test('with a model set, Fill mask asks the engine to load it first', async () => {
-  const model = path.join(folder().fsPath, 'models', 'tiny');
-  await vscode.workspace.getConfiguration('xlm').update('model', model, vscode.ConfigurationTarget.Global);
-  const xlm = await api();
-  const before = xlm.requestLog().length;
-  void vscode.commands.executeCommand('xlm.fillMask');
-  const sent = await waitFor('model/load sent', () => (xlm.requestLog().slice(before).includes('model/load') ? xlm.requestLog().slice(before) : undefined));
-  assert.equal(sent[0], 'model/load');
-});
-
-test('the hover on a sentence answers with the XLM Lab section for the active model', async () => {
-  const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder(), 'notes.txt'));
-  await vscode.window.showTextDocument(doc);
-  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(0, 8));
-  const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
-  assert.match(text, /\*\*XLM Lab\*\*/);
-  // Until the engine loads models, the hover says why it has no label (and does not throw).
-  assert.match(text, /Classification unavailable|\$\(tag\)/);
-});
-
 test('the hover stays off in languages that are not listed', async () => {
   const doc = await vscode.workspace.openTextDocument({ language: 'javascript', content: 'const s = "The weather is lovely today.";' });
   const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(0, 15));
@@ -70,6 +51,7 @@ test('Fine-tune with given options sends train/start with the run folder', async
   const before = xlm.requestLog().length;
   void vscode.commands.executeCommand('xlm.fineTune', {
     data: path.join(folder().fsPath, 'sentiment.jsonl'),
+    model: path.join(folder().fsPath, 'models', 'tiny'),
     task: 'sequence-classification',
     method: 'lora',
     epochs: 1,
@@ -79,12 +61,46 @@ test('Fine-tune with given options sends train/start with the run folder', async
   await waitFor('train/start sent', () => xlm.requestLog().slice(before).includes('train/start'));
 });
 
-test('Open masked-word panel opens a panel beside the editor', async () => {
+
+test('with the tiny model active, the masked-word panel shows the top-k for the <mask> at the cursor', async () => {
+  const model = path.join(folder().fsPath, 'models', 'tiny');
+  await vscode.workspace.getConfiguration('xlm').update('model', model, vscode.ConfigurationTarget.Global);
   const xlm = await api();
+  const before = xlm.requestLog().length;
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder(), 'notes.txt'));
   const editor = await vscode.window.showTextDocument(doc);
   editor.selection = new vscode.Selection(2, 14, 2, 14);
-  void vscode.commands.executeCommand('xlm.openMaskPanel');
-  await waitFor('the masked-word panel', () => xlm.maskPanelOpen());
+  const result = await vscode.commands.executeCommand<FillMaskResult | undefined>('xlm.openMaskPanel');
+  assert.ok(result, 'the panel got no prediction');
+  assert.equal(result.masks.length, 1);
+  assert.equal(result.masks[0]!.candidates.length, 5);
+  const scores = result.masks[0]!.candidates.map((c) => c.score);
+  assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
+  assert.ok(!result.filled.includes('<mask>'));
+  const sent = xlm.requestLog().slice(before);
+  assert.ok(sent.indexOf('model/load') >= 0 && sent.indexOf('model/load') < sent.indexOf('fillMask'), `requests: ${sent.join(', ')}`);
+  assert.ok(xlm.maskPanelOpen());
   await waitFor('a "Masked words" tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Masked words'), 5000);
+});
+
+test('Classify selection answers with the model\'s labels and probabilities', async () => {
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder(), 'notes.txt'));
+  const editor = await vscode.window.showTextDocument(doc);
+  editor.selection = new vscode.Selection(0, 0, 0, 28);
+  const labels = await vscode.commands.executeCommand<LabelScore[] | undefined>('xlm.classifySelection');
+  assert.ok(labels);
+  assert.deepEqual(labels.map((l) => l.label).sort(), ['negative', 'positive']);
+  assert.ok(Math.abs(labels[0]!.score + labels[1]!.score - 1) < 1e-4);
+  assert.ok(labels[0]!.score >= labels[1]!.score);
+});
+
+test('the hover on a sentence shows the active model\'s label with its probability', async () => {
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder(), 'notes.txt'));
+  await vscode.window.showTextDocument(doc);
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(0, 8));
+  const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+  assert.match(text, /\*\*XLM Lab\*\*/);
+  assert.match(text, /\$\(tag\) \*\*(negative|positive)\*\* \d+\\?\.\d%/);
+  // No translation model is set: the hover offers the workspace's closest sentences, labelled as not a translation.
+  assert.match(text, /not a translation/);
 });
