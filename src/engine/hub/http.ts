@@ -62,7 +62,8 @@ export function send(url: string, options: SendOptions): Promise<IncomingMessage
   return new Promise((resolve, reject) => {
     const req = requestFn(target, {
       method: options.method,
-      headers: { 'user-agent': USER_AGENT, ...options.headers },
+      // identity: sizes, ranges and hashes are about the stored bytes, never a compressed transfer form.
+      headers: { 'user-agent': USER_AGENT, 'accept-encoding': 'identity', ...options.headers },
       signal: options.signal,
     });
     req.setTimeout(options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => {
