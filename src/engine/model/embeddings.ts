@@ -20,8 +20,10 @@ export function positionIds(inputIds: Value, padTokenId: number): Value {
  * [batch, seq] int64 ids → [batch, seq, hidden]. Without `tokenTypeIds` every token has type 0, as HF's
  * all-zero default buffer gives: row 0 of the token-type table is added everywhere.
  * The word and position tables have padding_idx = pad (their pad row never gets a gradient).
+ * `explicitPositionIds` [batch, seq] int64 replaces the positions computed from input_ids (HF's position_ids
+ * argument): pre-training's TLM restarts positions for the second language of a pair, as XLM does.
  */
-export function buildEmbeddings(ctx: ModelContext, inputIds: Value, tokenTypeIds?: Value): Value {
+export function buildEmbeddings(ctx: ModelContext, inputIds: Value, tokenTypeIds?: Value, explicitPositionIds?: Value): Value {
   const { config, graph } = ctx;
   const h = config.hidden_size;
   const pad = config.pad_token_id;
@@ -30,7 +32,7 @@ export function buildEmbeddings(ctx: ModelContext, inputIds: Value, tokenTypeIds
   const typeTable = ctx.param(EMBEDDINGS.tokenType, [config.type_vocab_size, h]);
 
   const words = gather(wordTable, inputIds, 0, { paddingIdx: pad });
-  const positions = gather(positionTable, positionIds(inputIds, pad), 0, { paddingIdx: pad });
+  const positions = gather(positionTable, explicitPositionIds ?? positionIds(inputIds, pad), 0, { paddingIdx: pad });
   const types = gather(typeTable, tokenTypeIds ?? graph.constant(0, 'int64'), 0);
   const sum = add(add(words, types), positions);
   const normed = layerNorm(sum, ctx.param(EMBEDDINGS.layerNormWeight, [h]), ctx.param(EMBEDDINGS.layerNormBias, [h]), config.layer_norm_eps);

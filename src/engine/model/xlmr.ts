@@ -32,11 +32,11 @@ export function buildLayer(ctx: ModelContext, layer: number, x: Value, additiveM
 /**
  * input_ids [batch, seq] (int64), attention_mask [batch, seq] (int64, 1 = real token) → the last hidden
  * state [batch, seq, hidden]. Position ids are computed in the graph from input_ids (embeddings.ts);
- * token types default to 0.
+ * token types default to 0. `positionIds` [batch, seq] (int64) overrides the computed positions (TLM).
  */
-export function buildEncoder(ctx: ModelContext, inputIds: Value, attentionMask: Value, tokenTypeIds?: Value): Value {
+export function buildEncoder(ctx: ModelContext, inputIds: Value, attentionMask: Value, tokenTypeIds?: Value, positionIds?: Value): Value {
   const mask = additiveAttentionMask(attentionMask);
-  let hidden = buildEmbeddings(ctx, inputIds, tokenTypeIds);
+  let hidden = buildEmbeddings(ctx, inputIds, tokenTypeIds, positionIds);
   for (let layer = 0; layer < ctx.config.num_hidden_layers; layer++) {
     hidden = ctx.graph.scope(`layer.${layer}`, () => buildLayer(ctx, layer, hidden, mask));
   }
