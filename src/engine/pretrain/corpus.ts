@@ -134,9 +134,9 @@ function flatten(corpus: readonly UdhrArticle[], keep: (article: number) => bool
   return out;
 }
 
-/** Every paragraph outside the held-out articles: the only text training may read. */
-export function trainingParagraphs(corpus: readonly UdhrArticle[]): UdhrParagraph[] {
-  return flatten(corpus, (n) => !HELD_OUT_ARTICLES.includes(n));
+/** Every paragraph outside the held-out articles (a recipe may name its own): the only text training may read. */
+export function trainingParagraphs(corpus: readonly UdhrArticle[], heldOut: readonly number[] = HELD_OUT_ARTICLES): UdhrParagraph[] {
+  return flatten(corpus, (n) => !heldOut.includes(n));
 }
 
 /** The paragraphs of the held-out articles (28-30): the test set. */
@@ -190,10 +190,10 @@ export interface ParallelUnit {
  * language joins an article's units only when it has that article's most common paragraph count; everywhere
  * else the paragraphs line up one to one.
  */
-export function parallelUnits(corpus: readonly UdhrArticle[], split: 'train' | 'test'): ParallelUnit[] {
+export function parallelUnits(corpus: readonly UdhrArticle[], split: 'train' | 'test', heldOut: readonly number[] = HELD_OUT_ARTICLES): ParallelUnit[] {
   const byArticle = new Map<number, UdhrArticle[]>();
   for (const a of corpus) {
-    if (HELD_OUT_ARTICLES.includes(a.article) !== (split === 'test')) continue;
+    if (heldOut.includes(a.article) !== (split === 'test')) continue;
     let list = byArticle.get(a.article);
     if (!list) byArticle.set(a.article, (list = []));
     list.push(a);

@@ -13,14 +13,16 @@ import { tokenizerNormalize } from './unigram-words.js';
 export interface UdhrTokenizerOptions extends Omit<UnigramTrainerOptions, 'requiredCharacters'> {
   /** Language smoothing exponent (default 0.3, XLM-R's). */
   alpha?: number;
+  /** Articles the statistics never read (default: languages.ts's HELD_OUT_ARTICLES); a recipe may name its own. */
+  heldOutArticles?: readonly number[];
 }
 
 /**
  * The training paragraphs, each weighted by its language's q_i / p_i (shares in characters): the smoothed
  * sampling distribution taken in expectation, with no sampling noise and no paragraph left out.
  */
-export function tokenizerTrainingTexts(corpus: readonly UdhrArticle[], alpha: number = XLMR_SMOOTHING_ALPHA): WeightedText[] {
-  const paragraphs = trainingParagraphs(corpus);
+export function tokenizerTrainingTexts(corpus: readonly UdhrArticle[], alpha: number = XLMR_SMOOTHING_ALPHA, heldOut?: readonly number[]): WeightedText[] {
+  const paragraphs = trainingParagraphs(corpus, heldOut);
   const weights = smoothingWeights(characterSizes(paragraphs), alpha);
   return paragraphs.map((p) => ({ text: p.text, weight: weights.get(p.lang)! }));
 }
@@ -39,8 +41,8 @@ export function corpusAlphabet(corpus: readonly UdhrArticle[]): string[] {
 }
 
 export function trainUdhrTokenizer(corpus: readonly UdhrArticle[], options: UdhrTokenizerOptions = {}): UnigramModel {
-  const { alpha, ...trainer } = options;
-  return trainUnigram(tokenizerTrainingTexts(corpus, alpha), { ...trainer, requiredCharacters: corpusAlphabet(corpus) });
+  const { alpha, heldOutArticles, ...trainer } = options;
+  return trainUnigram(tokenizerTrainingTexts(corpus, alpha, heldOutArticles), { ...trainer, requiredCharacters: corpusAlphabet(corpus) });
 }
 
 export interface TokenizerFolderFiles {
