@@ -173,9 +173,12 @@ class RecordFramer {
     this.maxChars = options.maxLineBytes ?? 4 * 1024 * 1024;
   }
 
+  private readonly work: TextLine[] = [];
+
   feed(line: TextLine, out: Framed[]): void {
-    const work = [line];
-    while (work.length > 0) this.step(work.shift()!, out, work);
+    // `work` only fills when an unclosed quote hands lines back to be read again.
+    this.step(line, out, this.work);
+    while (this.work.length > 0) this.step(this.work.shift()!, out, this.work);
   }
 
   end(out: Framed[]): void {
