@@ -57,7 +57,7 @@ async function generate(path: string, bytes: number, kind: 'jsonl' | 'csv'): Pro
       written += Buffer.byteLength(line);
       rows++;
     }
-    if (!out.write(parts.join(''))) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(parts.join(''))) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
   return rows;
