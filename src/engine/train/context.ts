@@ -34,6 +34,8 @@ export interface TrainContextOptions {
   dropoutOverride?: number;
   /** The random stream (graph inputs); required when any dropout is active. */
   randomKey?: RandomKey;
+  /** Evaluation: every dropout (LoRA's too) is the identity. */
+  eval?: boolean;
 }
 
 /** HF's Trainer excludes biases and LayerNorm weights from weight decay. */
@@ -92,7 +94,7 @@ export class TrainContext implements ModelContext {
 
   /** `own` marks LoRA's dropout, which --dropout does not override (it is its own option). */
   dropout(x: Value, p: number, site: string, own = false): Value {
-    const prob = own ? p : (this.opts.dropoutOverride ?? p);
+    const prob = this.opts.eval ? 0 : own ? p : (this.opts.dropoutOverride ?? p);
     if (prob === 0) return x;
     if (!this.opts.randomKey) throw new Error(`dropout at ${site} needs a random key`);
     // A site used twice in one graph (a shared module) would draw the same mask twice: keep them apart.

@@ -48,6 +48,16 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 export function modelLossBuilder(o: ModelLossOptions): LossBuilder {
+  return modelLoss(o).build;
+}
+
+export interface ModelLoss {
+  build: LossBuilder;
+  /** Initial value of every weight a build has asked for (checkpoint or fresh), by canonical name. */
+  initial: ReadonlyMap<string, Float32Array>;
+}
+
+export function modelLoss(o: ModelLossOptions): ModelLoss {
   if (o.method === 'lora' && !o.lora) throw new Error('LoRA training needs LoRA options');
   // Both step graphs (and every rebuild) see the same initial values: read or drawn once, here.
   const initial = new Map<string, Float32Array>();
@@ -71,24 +81,28 @@ export function modelLossBuilder(o: ModelLossOptions): LossBuilder {
   };
   const trainable = (name: string) => o.method === 'full' || isLoraName(name) || isHeadWeight(o.task, name);
 
-  return (graph, randomKey) => {
-    const ctx = new TrainContext(graph, o.config, { weight, initialize, trainable, lora: o.method === 'lora' ? o.lora : undefined, dropoutOverride: o.dropout, randomKey });
+  const build: LossBuilder = (graph, randomKey, mode = 'train') => {
+    const ctx = new TrainContext(graph, o.config, { weight, initialize, trainable, lora: o.method === 'lora' ? o.lora : undefined, dropoutOverride: o.dropout, randomKey, eval: mode === 'eval' });
     const inputIds = graph.input('input_ids', 'int64', ['batch', 'seq']);
     const attentionMask = graph.input('attention_mask', 'int64', ['batch', 'seq']);
     const hidden = buildEncoder(ctx, inputIds, attentionMask);
     let loss: Value;
+    let logits: Value;
     if (o.task === 'seq-cls') {
       const labels = graph.input('labels', 'int64', ['batch']);
-      loss = crossEntropy(buildSequenceClassificationHead(ctx, hidden, o.numLabels), labels);
+      logits = buildSequenceClassificationHead(ctx, hidden, o.numLabels);
+      loss = crossEntropy(logits, labels);
     } else if (o.task === 'token-cls') {
       const labels = graph.input('labels', 'int64', ['batch', 'seq']);
-      const logits = buildTokenClassificationHead(ctx, hidden, o.numLabels);
+      logits = buildTokenClassificationHead(ctx, hidden, o.numLabels);
       loss = crossEntropy(reshape(logits, [-1, o.numLabels]), reshape(labels, [-1]));
     } else {
       const positions = graph.input('mlm_positions', 'int64', ['masked']);
       const labels = graph.input('mlm_labels', 'int64', ['masked']);
-      loss = crossEntropy(buildMlmHead(ctx, selectRows(hidden, positions)), labels);
+      logits = buildMlmHead(ctx, selectRows(hidden, positions));
+      loss = crossEntropy(logits, labels);
     }
-    return { loss, trainable: ctx.trainable };
+    return { loss, trainable: ctx.trainable, logits };
   };
+  return { build, initial };
 }

@@ -23,7 +23,7 @@ export const nextName = (kind: 'param' | string, name: string) => (kind === 'par
 export const ACC = 'grad_acc';
 
 /** Builds the model and its task loss into `graph`, asking for trainable weights through a TrainContext. */
-export type LossBuilder = (graph: Graph, randomKey: RandomKey) => { loss: Value; trainable: TrainableParam[] };
+export type LossBuilder = (graph: Graph, randomKey: RandomKey, mode?: 'train' | 'eval') => { loss: Value; trainable: TrainableParam[]; logits?: Value };
 
 export interface StepGraphOptions {
   optimizer: OptimizerOptions;
@@ -88,6 +88,15 @@ export function buildAccumulateGraph(build: LossBuilder, gradAccum: number): Bui
   graph.output(loss, 'loss');
   trainable.forEach((p, i) => graph.output(add(graph.input(stateInput(ACC, p.name), 'float32', p.shape), grads[i]), nextName(ACC, p.name)));
   return { graph, trainable, stateKinds: [ACC] };
+}
+
+/** Forward only, dropout off: loss and logits for evaluation, with the trainable weights as inputs. */
+export function buildEvalGraph(build: LossBuilder): BuiltStepGraph {
+  const graph = new Graph('train_eval');
+  const { loss, trainable, logits } = build(graph, randomKey(graph), 'eval');
+  graph.output(loss, 'loss');
+  if (logits) graph.output(logits, 'logits');
+  return { graph, trainable, stateKinds: [] };
 }
 
 /** Loss and the gradient of every trainable weight ('grad.NAME'), nothing else: for tests and inspection. */

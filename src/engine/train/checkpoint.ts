@@ -1,0 +1,204 @@
+/**
+ * What a training run saves. Every checkpoint is an HF model folder (config.json with architectures,
+ * id2label and label2id; tokenizer files; model.safetensors under HF's names) that transformers'
+ * from_pretrained loads. A LoRA run saves the merged model there and also a PEFT adapter
+ * (adapter_config.json, adapter_model.safetensors). `OUT/checkpoint-STEP/` folders also hold
+ * trainer_state.json and training_state.safetensors (trainable weights and optimizer moments, float32,
+ * exactly), which is what --resume reads.
+ *
+ * A checkpoint folder is assembled under `checkpoint-STEP.partial-PID` and renamed when complete, so a kill
+ * at any moment leaves every `checkpoint-*` folder whole; the final model in OUT/ is replaced file by
+ * file, each file atomically (src/engine/hf/checkpoint.ts).
+ */
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { configForHead, writeHfCheckpoint } from '../hf/checkpoint.js';
+import type { XlmrConfig } from '../hf/config.js';
+import { encoderTensorSpecs, headTensorSpecs } from '../hf/names.js';
+import { writeFileAtomic } from '../hf/atomic.js';
+import { writeSafetensors, type TensorToWrite } from '../hf/safetensors-write.js';
+import { openSafetensors } from '../hf/safetensors.js';
+import { isLoraName, loraNames, peftTargetModules, type LoraOptions } from './lora.js';
+import { headModule, type TrainMethod, type TrainTask } from './model-loss.js';
+import type { RunnerState } from './runner.js';
+
+export const TRAINER_STATE_FILE = 'trainer_state.json';
+export const TRAINING_STATE_FILE = 'training_state.safetensors';
+export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
+export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
+const PEFT_PREFIX = 'base_model.model.';
+
+export interface SaveContents {
+  task: TrainTask;
+  method: TrainMethod;
+  config: XlmrConfig;
+  labels?: readonly string[];
+  /** The folder the run started from: tokenizer files, base_model_name_or_path. */
+  baseModel: string;
+  /** Value of every weight (trainable ones current, frozen ones as loaded). */
+  weight: (name: string) => Float32Array;
+  numLabels: number;
+  lora?: LoraOptions;
+  /** The trainable weights, for LoRA's adapter. */
+  trainableNames: readonly string[];
+  trainerState: Record<string, unknown>;
+}
+
+/** Linear modules with a LoRA branch, from the trainable names. */
+function loraModules(names: readonly string[]): string[] {
+  return [...new Set(names.filter(isLoraName).map((n) => n.replace(/\.lora_[AB]\.weight$/, '')))];
+}
+
+/** W + (alpha / r) * B @ A for a [out, in] weight, A [r, in], B [out, r]. */
+export function mergedWeight(w: Float32Array, a: Float32Array, b: Float32Array, out: number, inF: number, r: number, scale: number): Float32Array {
+  const merged = Float32Array.from(w);
+  for (let o = 0; o < out; o++) {
+    for (let k = 0; k < r; k++) {
+      const bk = b[o * r + k] * scale;
+      if (bk === 0) continue;
+      const row = k * inF;
+      for (let i = 0; i < inF; i++) merged[o * inF + i] += bk * a[row + i];
+    }
+  }
+  return merged;
+}
+
+/** The model's tensors under HF names; LoRA branches merged into their base weights. */
+export function modelTensors(c: SaveContents): Map<string, TensorToWrite> {
+  const specs = [...encoderTensorSpecs(c.config), ...headTensorSpecs(c.config, c.task === 'mlm' ? 'mlm' : c.task, c.numLabels)];
+  const merged = new Map<string, Float32Array>();
+  if (c.lora) {
+    for (const module of loraModules(c.trainableNames)) {
+      const wName = `${module}.weight`;
+      const spec = specs.find((s) => s.name === wName)!;
+      const names = loraNames(module);
+      merged.set(wName, mergedWeight(c.weight(wName), c.weight(names.a), c.weight(names.b), spec.shape[0], spec.shape[1], c.lora.r, c.lora.alpha / c.lora.r));
+    }
+  }
+  return new Map(specs.map((s) => [s.name, { dtype: 'F32' as const, shape: s.shape, data: merged.get(s.name) ?? c.weight(s.name) }]));
+}
+
+const PEFT_TASK_TYPE: Record<TrainTask, string | null> = { 'seq-cls': 'SEQ_CLS', 'token-cls': 'TOKEN_CLS', mlm: null };
+
+export function adapterConfig(c: SaveContents): Record<string, unknown> {
+  const lora = c.lora!;
+  return {
+    peft_type: 'LORA',
+    task_type: PEFT_TASK_TYPE[c.task],
+    base_model_name_or_path: c.baseModel,
+    revision: null,
+    r: lora.r,
+    lora_alpha: lora.alpha,
+    lora_dropout: lora.dropout,
+    target_modules: peftTargetModules(lora.targets),
+    modules_to_save: [headModule(c.task)],
+    bias: 'none',
+    fan_in_fan_out: false,
+    inference_mode: true,
+    init_lora_weights: true,
+    use_rslora: false,
+    use_dora: false,
+    layers_to_transform: null,
+    layers_pattern: null,
+    rank_pattern: {},
+    alpha_pattern: {},
+  };
+}
+
+/** PEFT's adapter_model.safetensors keys: base_model.model.<module>.lora_A.weight, and the head's weights. */
+export function adapterTensors(c: SaveContents): Map<string, TensorToWrite> {
+  const out = new Map<string, TensorToWrite>();
+  const head = headModule(c.task);
+  for (const name of c.trainableNames) {
+    if (!isLoraName(name) && !name.startsWith(`${head}.`)) continue;
+    const data = c.weight(name);
+    out.set(PEFT_PREFIX + name, { dtype: 'F32', shape: shapeOfTrainable(c, name, data.length), data });
+  }
+  return out;
+}
+
+function shapeOfTrainable(c: SaveContents, name: string, size: number): number[] {
+  if (isLoraName(name)) {
+    const r = c.lora!.r;
+    return name.includes('lora_A') ? [r, size / r] : [size / r, r];
+  }
+  const spec = headTensorSpecs(c.config, c.task === 'mlm' ? 'mlm' : c.task, c.numLabels).find((s) => s.name === name);
+  return spec ? spec.shape : [size];
+}
+
+function trainingStateTensors(state: RunnerState): Map<string, TensorToWrite> {
+  const out = new Map<string, TensorToWrite>();
+  for (const [name, data] of state.params) out.set(`param.${name}`, { dtype: 'F32', shape: [data.length], data });
+  for (const [kind, byName] of state.optimizer) for (const [name, data] of byName) out.set(`${kind}.${name}`, { dtype: 'F32', shape: [data.length], data });
+  return out;
+}
+
+/** Writes an HF folder (plus adapter and extra state) at `dir`; an existing `dir` is updated file by file. */
+function writeModelFolder(dir: string, c: SaveContents, extra?: (dir: string) => void): void {
+  const config = configForHead(c.config, c.task, c.labels);
+  writeHfCheckpoint(dir, { config, tokenizerFrom: c.baseModel, tensors: modelTensors(c) });
+  if (c.method === 'lora') {
+    writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), adapterTensors(c), { format: 'pt' });
+    writeFileAtomic(join(dir, ADAPTER_CONFIG_FILE), JSON.stringify(adapterConfig(c), null, 2) + '\n');
+  }
+  extra?.(dir);
+  writeFileAtomic(join(dir, TRAINER_STATE_FILE), JSON.stringify(c.trainerState, null, 2) + '\n');
+}
+
+export function checkpointDir(out: string, step: number): string {
+  return join(out, `checkpoint-${step}`);
+}
+
+/** OUT/checkpoint-STEP/, complete or absent. */
+export function saveCheckpoint(out: string, step: number, c: SaveContents, state: RunnerState): string {
+  const final = checkpointDir(out, step);
+  for (const name of existsSync(out) ? readdirSync(out) : []) if (name.includes('.partial-')) rmSync(join(out, name), { recursive: true, force: true });
+  const partial = `${final}.partial-${process.pid}`;
+  writeModelFolder(partial, c, (dir) => writeSafetensors(join(dir, TRAINING_STATE_FILE), trainingStateTensors(state)));
+  rmSync(final, { recursive: true, force: true });
+  renameSync(partial, final);
+  return final;
+}
+
+/** The final model in OUT/ (which also holds checkpoints and logs). */
+export function saveFinal(out: string, c: SaveContents): void {
+  writeModelFolder(out, c);
+}
+
+/** The newest complete checkpoint in OUT, or undefined. */
+export function latestCheckpoint(out: string): string | undefined {
+  if (!existsSync(out)) return undefined;
+  const steps = readdirSync(out)
+    .map((n) => /^checkpoint-(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => !!m && existsSync(join(out, m[0], TRAINER_STATE_FILE)) && existsSync(join(out, m[0], TRAINING_STATE_FILE)))
+    .map((m) => Number(m[1]))
+    .sort((a, b) => b - a);
+  return steps.length ? checkpointDir(out, steps[0]) : undefined;
+}
+
+export function readTrainerState(dir: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(dir, TRAINER_STATE_FILE), 'utf8')) as Record<string, unknown>;
+}
+
+/** Trainable weights and optimizer moments as saved, for StepRunner.restore. */
+export function readTrainingState(dir: string, step: number, rngCounter: number): RunnerState {
+  const source = openSafetensors(join(dir, TRAINING_STATE_FILE));
+  try {
+    const params = new Map<string, Float32Array>();
+    const optimizer = new Map<string, Map<string, Float32Array>>();
+    for (const key of source.names()) {
+      const dot = key.indexOf('.');
+      const kind = key.slice(0, dot);
+      const name = key.slice(dot + 1);
+      const data = source.readFloat32(key);
+      if (kind === 'param') params.set(name, data);
+      else {
+        if (!optimizer.has(kind)) optimizer.set(kind, new Map());
+        optimizer.get(kind)!.set(name, data);
+      }
+    }
+    return { step, rngCounter, params, optimizer };
+  } finally {
+    source.close();
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Training options with their defaults (the issue's CLI defaults; transformers' Trainer where the issue
+ * names none), and the hooks the engine's RPC layer passes in.
+ */
+import { XlmError } from '../errors.js';
+import type { Device } from '../runtime/session.js';
+import { DEFAULT_LORA_TARGETS } from './lora.js';
+import type { TrainMethod, TrainTask } from './model-loss.js';
+import type { OptimizerKind } from './optimizer.js';
+import type { ScheduleKind } from './schedule.js';
+
+export interface TrainOptions {
+  model: string;
+  task: TrainTask;
+  train: string;
+  eval?: string;
+  out: string;
+  method?: TrainMethod;
+  loraR?: number;
+  loraAlpha?: number;
+  loraDropout?: number;
+  loraTargets?: string[];
+  lr?: number;
+  epochs?: number;
+  /** Overrides epochs when given (the data is cycled as often as needed). */
+  maxSteps?: number;
+  batchSize?: number;
+  gradAccum?: number;
+  maxLength?: number;
+  warmupRatio?: number;
+  schedule?: ScheduleKind;
+  weightDecay?: number;
+  maxGradNorm?: number;
+  optimizer?: OptimizerKind;
+  adamBeta1?: number;
+  adamBeta2?: number;
+  adamEps?: number;
+  /** Replaces every dropout probability of the config (0: off); absent keeps the config's. */
+  dropout?: number;
+  seed?: number;
+  shuffle?: boolean;
+  evalEvery?: number;
+  saveEvery?: number;
+  logEvery?: number;
+  resume?: boolean;
+  device?: Device;
+  /** onnxruntime intra-op threads; results are bit-identical for a given thread count (see README). */
+  threads?: number;
+  mlmProbability?: number;
+  wholeWordMask?: boolean;
+}
+
+export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery'>> &
+  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery'>;
+
+export function resolveOptions(o: TrainOptions): ResolvedTrainOptions {
+  const r: ResolvedTrainOptions = {
+    method: 'full', loraR: 8, loraAlpha: 16, loraDropout: 0.1, loraTargets: [...DEFAULT_LORA_TARGETS],
+    lr: 2e-5, epochs: 3, batchSize: 16, gradAccum: 1, maxLength: 128, warmupRatio: 0, schedule: 'linear',
+    weightDecay: 0.01, maxGradNorm: 1.0, optimizer: 'adamw', adamBeta1: 0.9, adamBeta2: 0.999, adamEps: 1e-8,
+    seed: 42, shuffle: true, logEvery: 1, resume: false, device: 'cpu', threads: 0, mlmProbability: 0.15, wholeWordMask: false,
+    ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
+  } as ResolvedTrainOptions;
+  const positiveInt = (name: string, v: number | undefined) => {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new XlmError('bad-option', `--${name} must be a positive integer, got ${v}`, { what: name });
+  };
+  positiveInt('batch-size', r.batchSize);
+  positiveInt('grad-accum', r.gradAccum);
+  positiveInt('max-length', r.maxLength);
+  positiveInt('epochs', r.epochs);
+  positiveInt('max-steps', r.maxSteps);
+  positiveInt('eval-every', r.evalEvery);
+  positiveInt('save-every', r.saveEvery);
+  positiveInt('log-every', r.logEvery);
+  positiveInt('lora-r', r.loraR);
+  const probability = (name: string, v: number | undefined, max = 1) => {
+    if (v !== undefined && !(v >= 0 && v < max)) throw new XlmError('bad-option', `--${name} must be in [0, ${max}), got ${v}`, { what: name });
+  };
+  probability('dropout', r.dropout);
+  probability('lora-dropout', r.loraDropout);
+  probability('warmup-ratio', r.warmupRatio, 1.0000001);
+  probability('mlm-probability', r.mlmProbability);
+  if (!(r.lr > 0)) throw new XlmError('bad-option', `--lr must be positive, got ${r.lr}`, { what: 'lr' });
+  if (r.maxLength < 3) throw new XlmError('bad-option', `--max-length must leave room for <s> and </s>, got ${r.maxLength}`, { what: 'max-length' });
+  return r;
+}
+
+export interface TrainStepMetrics {
+  step: number;
+  epoch: number;
+  loss: number;
+  lr: number;
+  grad_norm: number;
+  examples_per_s: number;
+  tokens_per_s: number;
+}
+
+export interface TrainEvalMetrics {
+  step: number;
+  epoch: number;
+  eval_loss: number;
+  /** Task metrics: eval_accuracy, eval_f1 (macro), eval_perplexity... */
+  [metric: string]: number;
+}
+
+export interface TrainProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  phase: 'loading' | 'training' | 'evaluating' | 'saving' | 'done';
+}
+
+export interface TrainHooks {
+  /** Aborting stops at the next step boundary and writes a checkpoint. */
+  signal?: AbortSignal;
+  onProgress?(p: TrainProgress): void;
+  onMetrics?(m: TrainStepMetrics | TrainEvalMetrics): void;
+  /** Human-readable notices (device fallback, resume, saves). */
+  onLog?(line: string): void;
+}
+
+export interface TrainResult {
+  out: string;
+  steps: number;
+  cancelled: boolean;
+  lastLoss: number | undefined;
+  checkpoints: string[];
+  device: string;
+  lastEval?: TrainEvalMetrics;
+}
