@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { hubDownload, hubList, hubRemove, type CliIo } from '../../src/engine/cli/hub.js';
+import { hubDownload, hubDownloadCommand, hubList, hubListCommand, hubRemove, hubRemoveCommand } from '../../src/engine/cli/hub.js';
+import type { CliIo } from '../../src/engine/cli/io.js';
+import { runCli } from '../../src/engine/cli/main.js';
 import { FakeHub, tinyModelRepo } from '../helpers/fake-hub.js';
 import { tempHubHome, type HubHome } from '../helpers/hub-home.js';
 
@@ -69,8 +71,24 @@ describe('the xlm hub commands print results on stdout and progress on stderr', 
   it('download errors print one line and exit with 1', async () => {
     const run = capture(env, false);
     assert.equal(await hubDownload({ repo: 'org/missing' }, run.io), 1);
-    assert.match(run.err(), /^error: No model repository "org\/missing"/);
+    assert.match(run.err(), /^xlm: No model repository "org\/missing"/);
     assert.equal(run.out(), '');
+  });
+
+  it('the command table entries parse the flags: xlm hub download REPO --revision R --include P --json', async () => {
+    const run = capture(env, false);
+    const code = await runCli(['hub', 'download', 'org/tiny', '--revision', 'dev', '--include', 'config.json', '--include', 'README.md', '--json'], run.io, [
+      hubDownloadCommand,
+      hubListCommand,
+      hubRemoveCommand,
+    ]);
+    assert.equal(code, 0, run.err());
+    const result = JSON.parse(run.out());
+    assert.equal(result.commit, tiny.first);
+    assert.deepEqual(result.files.map((f: { path: string }) => f.path).sort(), ['README.md', 'config.json']);
+    const bad = capture(env, false);
+    assert.equal(await runCli(['hub', 'rm'], bad.io, [hubRemoveCommand]), 1);
+    assert.match(bad.err(), /^xlm: expected one repo id/);
   });
 
   it('ls lists the cache as a table or JSON, with presets on request', async () => {

@@ -1,35 +1,18 @@
 /**
- * `xlm hub download|ls|rm`: the hub module behind a terminal. Each command takes its already-parsed flags and
- * a `CliIo` (streams, environment, clock), prints, and resolves to the exit code, so main.ts wires each with
- * one line, e.g. `case 'download': return hubDownload({ repo: positional[0], revision: flags.revision, ... })`.
- * Results go to stdout (a path, or one JSON document with --json); progress and notes go to stderr.
+ * `xlm hub download|ls|rm`: the hub module behind a terminal. `hubDownload`, `hubList` and `hubRemove` take
+ * parsed options and a CliIo, print, and resolve to the exit code (user errors printed as one `xlm:` line);
+ * the CommandSpecs at the end wrap them for the command table in commands.ts. Results go to stdout (the
+ * snapshot path, or one JSON document with --json); progress and notes go to stderr.
  */
-import { describeError, isXlmError } from '../errors.js';
+import { XlmError, describeError, isXlmError } from '../errors.js';
 import { listCachedModels, removeCachedModel, type CachedModel } from '../hub/cache-scan.js';
 import { downloadRepo } from '../hub/download.js';
 import { MODEL_PRESETS, findPreset } from '../hub/presets.js';
 import type { DownloadProgress } from '../hub/progress.js';
 import { hubSettings } from '../hub/settings.js';
-
-export interface OutputStream {
-  write(text: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
-}
-
-/** Where a command reads and writes; tests pass their own. */
-export interface CliIo {
-  stdout: OutputStream;
-  stderr: OutputStream;
-  env: NodeJS.ProcessEnv;
-  now: () => number;
-  /** Cancels the command; without one, Ctrl-C (SIGINT) cancels a download and keeps its partial files. */
-  signal?: AbortSignal;
-}
-
-export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, now: Date.now };
-}
+import type { CommandSpec } from './command.js';
+import { positiveInt, printJson } from './inputs.js';
+import { EXIT_CANCELLED, EXIT_OK, EXIT_USER_ERROR, processIo, type CliIo } from './io.js';
 
 /** `xlm hub download REPO [--revision R] [--include P,...] [--exclude P,...] [--token T] [--offline] [--concurrency N] [--json]` */
 export interface HubDownloadArgs {
@@ -57,10 +40,6 @@ export interface HubRemoveArgs {
   revision?: string;
   json?: boolean;
 }
-
-export const EXIT_OK = 0;
-export const EXIT_USER_ERROR = 1;
-export const EXIT_CANCELLED = 130;
 
 function patterns(value: string[] | string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
@@ -94,7 +73,7 @@ async function guarded(io: CliIo, body: () => Promise<number>): Promise<number> 
     return await body();
   } catch (e) {
     if (!isXlmError(e)) throw e;
-    io.stderr.write(`error: ${describeError(e)}\n`);
+    io.stderr.write(`xlm: ${describeError(e)}\n`);
     return e.code === 'cancelled' ? EXIT_CANCELLED : EXIT_USER_ERROR;
   }
 }
@@ -121,7 +100,7 @@ export function hubDownload(args: HubDownloadArgs, io: CliIo = processIo()): Pro
       });
       printer.finish();
       if (args.json) {
-        io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        printJson(io, result);
         return EXIT_OK;
       }
       const seconds = (io.now() - started) / 1000;
@@ -213,7 +192,7 @@ export function hubList(args: HubListArgs, io: CliIo = processIo()): Promise<num
       ? MODEL_PRESETS.map((p) => ({ ...p, cachedBytes: models.find((m) => m.repoId === p.id)?.sizeOnDisk ?? null }))
       : undefined;
     if (args.json) {
-      io.stdout.write(`${JSON.stringify({ cacheDir: settings.cacheDir, models, ...(presets ? { presets } : {}) }, null, 2)}\n`);
+      printJson(io, { cacheDir: settings.cacheDir, models, ...(presets ? { presets } : {}) });
       return EXIT_OK;
     }
     if (models.length === 0) io.stdout.write(`No models in the Hugging Face cache at ${settings.cacheDir}.\n`);
@@ -240,8 +219,71 @@ export function hubList(args: HubListArgs, io: CliIo = processIo()): Promise<num
 export function hubRemove(args: HubRemoveArgs, io: CliIo = processIo()): Promise<number> {
   return guarded(io, async () => {
     const result = removeCachedModel(args.repo, { revision: args.revision, settings: hubSettings({}, io.env) });
-    if (args.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (args.json) printJson(io, result);
     else io.stdout.write(`Removed ${args.repo}${args.revision ? ` revision ${args.revision}` : ''}: ${formatBytes(result.freedBytes)} freed.\n`);
     return EXIT_OK;
   });
 }
+
+// ---------------------------------------------------------------------------------------------- command table entries
+
+function stringList(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+function onlyRepo(positionals: string[], usage: string): string {
+  if (positionals.length !== 1) {
+    throw new XlmError('cli-bad-args', `expected one repo id (ORG/NAME), got ${positionals.length ? positionals.join(' ') : 'none'} (usage: ${usage})`);
+  }
+  return positionals[0];
+}
+
+export const hubDownloadCommand: CommandSpec = {
+  name: 'hub download',
+  summary: 'download a model repo from the Hugging Face Hub into the HF cache (shared with Python)',
+  args: 'REPO',
+  options: {
+    revision: { type: 'string', arg: 'R', help: 'branch, tag or commit (default main)' },
+    include: { type: 'string', multiple: true, arg: 'PATTERNS', help: 'only files matching these fnmatch patterns (comma-separated or repeated); replaces the default choice' },
+    exclude: { type: 'string', multiple: true, arg: 'PATTERNS', help: 'leave out files matching these patterns' },
+    token: { type: 'string', arg: 'TOKEN', help: 'access token for private or gated repos (default: HF_TOKEN, then HF_HOME/token)' },
+    offline: { type: 'boolean', help: 'never touch the network: report what the cache has (also HF_HUB_OFFLINE=1)' },
+    concurrency: { type: 'string', arg: 'N', help: 'files fetched at once (default 4)' },
+  },
+  details: [
+    'Default files: configs, tokenizers and one set of weights (safetensors; else fp32 ONNX with the merged decoder; else PyTorch).',
+    'The cache is HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub; HF_ENDPOINT selects a mirror.',
+    'Ctrl-C stops the download; partial files are kept and resumed next time. Prints the snapshot folder.',
+  ],
+  run: (ctx) =>
+    hubDownload(
+      {
+        repo: onlyRepo(ctx.positionals, 'xlm hub download REPO'),
+        revision: ctx.values.revision as string | undefined,
+        include: stringList(ctx.values.include),
+        exclude: stringList(ctx.values.exclude),
+        token: ctx.values.token as string | undefined,
+        offline: Boolean(ctx.values.offline),
+        concurrency: ctx.values.concurrency === undefined ? undefined : positiveInt(ctx.values.concurrency, '--concurrency', 4),
+        json: Boolean(ctx.values.json),
+      },
+      ctx.io,
+    ),
+};
+
+export const hubListCommand: CommandSpec = {
+  name: 'hub ls',
+  summary: 'list the models in the HF cache with their revisions and size on disk',
+  options: { presets: { type: 'boolean', help: 'also list the preset models and their approximate sizes' } },
+  run: (ctx) => hubList({ presets: Boolean(ctx.values.presets), json: Boolean(ctx.values.json) }, ctx.io),
+};
+
+export const hubRemoveCommand: CommandSpec = {
+  name: 'hub rm',
+  summary: 'remove a model (or one revision of it) from the HF cache',
+  args: 'REPO',
+  options: { revision: { type: 'string', arg: 'R', help: 'remove only this commit, branch or tag; blobs other revisions use stay' } },
+  run: (ctx) =>
+    hubRemove({ repo: onlyRepo(ctx.positionals, 'xlm hub rm REPO'), revision: ctx.values.revision as string | undefined, json: Boolean(ctx.values.json) }, ctx.io),
+};
