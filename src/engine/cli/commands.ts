@@ -6,6 +6,9 @@ import type { CommandSpec } from './command.js';
 import { embedCommand } from './embed.js';
 import { exportOnnxCommand } from './export.js';
 import { fillMaskCommand } from './fill-mask.js';
+import { hubDownloadCommand, hubListCommand, hubRemoveCommand } from './hub.js';
 import { tokenizeCommand } from './tokenize.js';
+import { mergeCommand } from './merge.js';
+import { trainCommand } from './train.js';
 
-export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, embedCommand, exportOnnxCommand];
+export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, embedCommand, exportOnnxCommand, trainCommand, mergeCommand, hubDownloadCommand, hubListCommand, hubRemoveCommand];
