@@ -117,6 +117,15 @@ test('broken CSV quotes: text after a closing quote, and a quote never closed; r
   );
 });
 
+test('a stray quote that closes lines later is blamed on its own line, and the rows it swallowed are read again', async () => {
+  await expectBadRows(
+    'stray.csv',
+    'text,label\n"stray,pos\nb,neg\nc"x,pos\nd,neg\n',
+    [[2, 1, 'csv-syntax', /the quote opened here closes at line 4 column 2 and text follows it there; a stray quote\?/]],
+    [3, 4, 5],
+  );
+});
+
 test('invalid UTF-8: the line, and the column of the bad byte in characters', async () => {
   const good = Buffer.from('{"text":"gut","label":"x"}\n');
   // 'ü' is two bytes but one character: the bad byte 0xff is byte 16 and character 15.

@@ -45,6 +45,18 @@ test('TSV with premise/hypothesis is pair classification', async () => {
   assert.deepEqual(rows[1], { text: 'It rains.', textPair: 'The sun shines.', label: 'contradiction', source: { file: path, line: 3 } });
 });
 
+test('TSV quoting is detected: RFC-quoted fields are unquoted, plain-text quotes stay text', async () => {
+  const quoted = files.write('quoted.tsv', 'text\tlabel\n"a\ttab and\na newline"\tx\n"plain"\ty\n');
+  const q = await openDataset(quoted);
+  assert.match(q.formatReason, /fields are quoted/);
+  assert.deepEqual((await collect(q)).map((r) => [r.text, r.source.line]), [['a\ttab and\na newline', 2], ['plain', 4]]);
+
+  const plain = files.write('plain.tsv', 'text\tlabel\n"Stop!" he said.\tx\nShe said "no\ty\n');
+  const p = await openDataset(plain);
+  assert.match(p.formatReason, /quotes are plain text/);
+  assert.deepEqual((await collect(p)).map((r) => r.text), ['"Stop!" he said.', 'She said "no']);
+});
+
 test("XNLI's original TSV: detected from its header, quotes inside sentences are plain text", async () => {
   const header = 'language\tgold_label\tsentence1_binary_parse\tsentence2_binary_parse\tsentence1_parse\tsentence2_parse\tsentence1\tsentence2\tpromptID\tpairID\tgenre';
   const rowA = 'fr\tneutral\t\t\t\t\t"Eh bien, je n\'y pensais pas.\tJe suis "retourné" lui parler.\t1\t1\tfacetoface';

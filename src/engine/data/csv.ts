@@ -26,8 +26,11 @@ export interface DelimitedOptions extends LineReaderOptions {
 
 const LANGUAGE_CODE = /^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$/;
 
-/** A quoted field may run over at most this many lines before its quote counts as never closed. */
-export const MAX_RECORD_LINES = 10_000;
+/**
+ * A quoted field may run over at most this many lines before its quote counts as never closed. It also bounds
+ * the work a stray quote costs: the lines it swallowed are read again once.
+ */
+export const MAX_RECORD_LINES = 1_000;
 
 const START = 0;
 const UNQUOTED = 1;
@@ -161,6 +164,8 @@ class RecordFramer {
   private state = START;
   private openQuote: FieldPlace | null = null;
   private badQuote: FieldPlace | null = null;
+  /** The quote left open at the end of the record's first line: where a multi-line record began. */
+  private spanOpen: FieldPlace | null = null;
   private chars = 0;
   private readonly delimiter: number;
   private readonly maxChars: number;
@@ -196,10 +201,11 @@ class RecordFramer {
     this.chars += line.text.length;
     if (this.options.quote) this.scan(line);
     if (this.state === QUOTED) {
+      if (this.lines.length === 1) this.spanOpen = this.openQuote;
       if (this.lines.length >= MAX_RECORD_LINES || this.chars > this.maxChars) this.unclosed(out, work);
       return;
     }
-    this.emit(out);
+    this.emit(out, work);
   }
 
   /** Advances the quote state over one line; remembers the first malformed closing quote. */
@@ -227,11 +233,30 @@ class RecordFramer {
     this.state = state === QUOTED ? QUOTED : START;
   }
 
-  private emit(out: Framed[]): void {
+  private emit(out: Framed[], work: TextLine[]): void {
     const lines = this.lines;
     const problem = lines.find((l) => l.problem)?.problem;
     if (problem) out.push({ kind: 'error', error: problem });
-    else if (this.badQuote) {
+    else if (this.badQuote && lines.length > 1) {
+      // A quote opened on the first line closed lines later, wrongly: most likely a stray quote. Blame the
+      // first line and read the lines it swallowed again, so their rows are not lost with it.
+      const open = this.spanOpen ?? { line: lines[0].line, column: 1 };
+      const bad = this.badQuote;
+      out.push({
+        kind: 'error',
+        error: {
+          file: this.file,
+          line: open.line,
+          column: open.column,
+          code: 'csv-syntax',
+          reason: `the quote opened here closes at line ${bad.line} column ${bad.column - 1} and text follows it there; a stray quote?${this.quoteHint()}`,
+        },
+      });
+      const rest = lines.slice(1);
+      this.reset();
+      work.unshift(...rest);
+      return;
+    } else if (this.badQuote) {
       out.push({
         kind: 'error',
         error: {
@@ -239,7 +264,7 @@ class RecordFramer {
           line: this.badQuote.line,
           column: this.badQuote.column,
           code: 'csv-syntax',
-          reason: 'text after the closing quote of a quoted field (write a quote inside a quoted field as "")',
+          reason: `text after the closing quote of a quoted field (write a quote inside a quoted field as "")${this.quoteHint()}`,
         },
       });
     } else {
@@ -254,14 +279,19 @@ class RecordFramer {
     this.reset();
   }
 
+  /** For TSV, where quotes are often plain text: how to read them so. */
+  private quoteHint(): string {
+    return this.options.delimiter === '\t' ? "; if quotes are plain text in this file, read it with quote: false (--no-quote)" : '';
+  }
+
   /** The open quote never closed: report it and read the lines after its own as fresh records. */
   private unclosed(out: Framed[], work: TextLine[]): void {
     const [first, ...rest] = this.lines;
-    const open = this.openQuote ?? { line: first.line, column: 1 };
+    const open = this.spanOpen ?? this.openQuote ?? { line: first.line, column: 1 };
     const why = rest.length + 1 >= MAX_RECORD_LINES ? ` within ${MAX_RECORD_LINES} lines` : this.chars > this.maxChars ? ` within ${this.maxChars} characters` : ' before the end of the file';
     out.push({
       kind: 'error',
-      error: { file: this.file, line: open.line, column: open.column, code: 'csv-syntax', reason: `the quote opened here is not closed${why}` },
+      error: { file: this.file, line: open.line, column: open.column, code: 'csv-syntax', reason: `the quote opened here is not closed${why}${this.quoteHint()}` },
     });
     this.reset();
     work.unshift(...rest);
@@ -272,6 +302,7 @@ class RecordFramer {
     this.state = START;
     this.openQuote = null;
     this.badQuote = null;
+    this.spanOpen = null;
     this.chars = 0;
   }
 }

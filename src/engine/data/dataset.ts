@@ -9,7 +9,7 @@ import { XlmError } from '../errors.js';
 import { planColumns, KNOWN_COLUMNS, type ColumnPlan } from './columns.js';
 import { readDelimited } from './csv.js';
 import { readConll } from './conll.js';
-import { detectFormat } from './detect.js';
+import { detectFormat, sniffTsvQuoting } from './detect.js';
 import { IssueCollector } from './issues.js';
 import { readJsonl } from './jsonl.js';
 import type { RecordItem } from './record.js';
@@ -44,7 +44,10 @@ export async function openDataset(path: string, options: ReadOptions = {}): Prom
     if (options.pairPath !== undefined) await assertReadable(options.pairPath);
     ({ format, reason: formatReason } = await detectFormat(path, options.pairPath));
   }
-  const reader = (): AsyncGenerator<RecordItem[]> => recordReader(path, format, options);
+  const tabSeparated = format === 'tsv' || (format === 'parallel' && options.pairPath === undefined);
+  const quote = options.quote ?? (format === 'csv' ? true : tabSeparated ? await sniffTsvQuoting(path) : false);
+  if (tabSeparated && options.quote === undefined) formatReason += quote ? '; fields are quoted' : '; quotes are plain text';
+  const reader = (): AsyncGenerator<RecordItem[]> => recordReader(path, format, { ...options, quote });
 
   const { fieldNames, sawRows } = await peekFields(reader());
   if (fieldNames === null && !sawRows) throw new XlmError('data/empty', `${path} has no rows`, { file: path });
@@ -137,16 +140,16 @@ function recordReader(path: string, format: DataFormat, options: ReadOptions): A
     case 'csv':
       return delimited(',', options.quote ?? true, options.header);
     case 'tsv':
-      return delimited('\t', options.quote ?? true, options.header);
+      return delimited('\t', options.quote ?? false, options.header);
     case 'xnli':
-      // XNLI's TSV has quotes inside sentences and no quoting: every line is one record.
+      // XNLI's TSV has quotes inside sentences and no quoting: every line is one record (unless the caller says otherwise).
       return delimited('\t', options.quote ?? false, options.header ?? true);
     case 'conll':
       return readConll(path, lineOptions);
     case 'text':
       return readTextLines(path, lineOptions);
     case 'parallel':
-      return options.pairPath !== undefined ? readParallelFiles(path, options.pairPath, lineOptions) : delimited('\t', options.quote ?? true, options.header);
+      return options.pairPath !== undefined ? readParallelFiles(path, options.pairPath, lineOptions) : delimited('\t', options.quote ?? false, options.header);
   }
 }
 

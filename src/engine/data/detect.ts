@@ -61,6 +61,21 @@ function tsvKind(lines: string[], why: string): DetectedFormat {
   return { format: 'tsv', reason: why };
 }
 
+/**
+ * Whether a TSV quotes its fields (RFC 4180 style) or holds quotes as plain text, as most NLP TSVs do
+ * (GLUE, PAWS-X, XNLI are read with quoting off). Quoting is assumed only when some field in the first
+ * 64 KiB is wrapped whole in quotes; reading a plain-text quote as an opening quote would swallow rows.
+ */
+export async function sniffTsvQuoting(path: string): Promise<boolean> {
+  const lines = await headLines(path);
+  for (const line of lines.slice(0, 500)) {
+    for (const field of line.split('\t')) {
+      if (field.length >= 2 && field.startsWith('"') && field.endsWith('"')) return true;
+    }
+  }
+  return false;
+}
+
 /** The first lines of a file, decoded leniently (detection must not fail on a bad byte). */
 async function headLines(path: string): Promise<string[]> {
   let handle;

@@ -101,7 +101,10 @@ export interface ReadOptions {
   maxLineBytes?: number;
   /** CSV/TSV: whether the first row names the columns (detected when absent). */
   header?: boolean;
-  /** CSV/TSV: whether `"` quotes fields (default true; XNLI's TSV is read without quoting). */
+  /**
+   * CSV/TSV: whether `"` quotes fields (RFC 4180). CSV: on. TSV: on only when the file's first 64 KiB has a field
+   * wrapped whole in quotes, since most NLP TSVs hold quotes as plain text. XNLI's TSV: off.
+   */
   quote?: boolean;
   /** CoNLL: 'iob2' (default) refuses I- tags that start an entity; 'iob1' reads the original CoNLL-2003 scheme and converts it to IOB2. */
   tagScheme?: 'iob2' | 'iob1';
