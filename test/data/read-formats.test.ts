@@ -46,10 +46,11 @@ test('TSV with premise/hypothesis is pair classification', async () => {
 });
 
 test('TSV quoting is detected: RFC-quoted fields are unquoted, plain-text quotes stay text', async () => {
-  const quoted = files.write('quoted.tsv', 'text\tlabel\n"a\ttab and\na newline"\tx\n"plain"\ty\n');
+  // As pandas writes a TSV: only fields that need it are quoted, their quotes doubled.
+  const quoted = files.write('quoted.tsv', 'text\tlabel\n"she said ""hi""\tand\nleft"\tx\nplain\ty\n');
   const q = await openDataset(quoted);
   assert.match(q.formatReason, /fields are quoted/);
-  assert.deepEqual((await collect(q)).map((r) => [r.text, r.source.line]), [['a\ttab and\na newline', 2], ['plain', 4]]);
+  assert.deepEqual((await collect(q)).map((r) => [r.text, r.source.line]), [['she said "hi"\tand\nleft', 2], ['plain', 4]]);
 
   const plain = files.write('plain.tsv', 'text\tlabel\n"Stop!" he said.\tx\nShe said "no\ty\n');
   const p = await openDataset(plain);

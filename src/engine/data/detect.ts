@@ -62,18 +62,24 @@ function tsvKind(lines: string[], why: string): DetectedFormat {
 }
 
 /**
- * Whether a TSV quotes its fields (RFC 4180 style) or holds quotes as plain text, as most NLP TSVs do
- * (GLUE, PAWS-X, XNLI are read with quoting off). Quoting is assumed only when some field in the first
- * 64 KiB is wrapped whole in quotes; reading a plain-text quote as an opening quote would swallow rows.
+ * Whether a TSV quotes its fields (RFC 4180, as pandas or Excel write them) or holds quotes as plain text, as
+ * most NLP TSVs do (GLUE, MultiNLI, PAWS-X, XNLI are read with quoting off). Reading a plain-text quote as an
+ * opening quote would swallow rows, so quoting needs evidence in the first 64 KiB: a quoted field with a
+ * doubled quote inside ("she said ""hi"""), which only quoting writes, or most fields wrapped whole in quotes.
  */
 export async function sniffTsvQuoting(path: string): Promise<boolean> {
-  const lines = await headLines(path);
-  for (const line of lines.slice(0, 500)) {
+  const lines = (await headLines(path)).filter((l) => l.trim() !== '').slice(0, 500);
+  let fields = 0;
+  let wrapped = 0;
+  for (const line of lines) {
     for (const field of line.split('\t')) {
-      if (field.length >= 2 && field.startsWith('"') && field.endsWith('"')) return true;
+      if (field === '') continue;
+      fields++;
+      if (field.startsWith('"') && field.indexOf('""', 1) !== -1) return true;
+      if (field.length >= 2 && field.startsWith('"') && field.endsWith('"')) wrapped++;
     }
   }
-  return false;
+  return fields > 0 && wrapped * 2 >= fields;
 }
 
 /** The first lines of a file, decoded leniently (detection must not fail on a bad byte). */
