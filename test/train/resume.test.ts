@@ -1,0 +1,109 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModelFolder } from '../../src/engine/hf/folder.js';
+import { openSafetensors } from '../../src/engine/hf/safetensors.js';
+import { readTrainingState } from '../../src/engine/train/checkpoint.js';
+import { train, type TrainOptions } from '../../src/engine/train/train.js';
+import { writeTinyXlmr } from '../helpers/tiny-model.js';
+
+let root: string;
+let base: string;
+let data: string;
+
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'xlm-resume-'));
+  base = join(root, 'base');
+  writeTinyXlmr(base, { head: 'seq-cls', seed: 8, std: 0.1, labels: ['a', 'b'] });
+  const words = ['Paris', 'Berlin', 'Madrid', 'cats', 'dogs', 'world', 'capital', 'France'];
+  const rows = words.flatMap((w, i) => [0, 1].map((k) => JSON.stringify({ text: `The ${w} is ${k ? 'here' : 'there, and big'}.`, label: (i + k) % 2 ? 'a' : 'b' })));
+  data = join(root, 'train.jsonl');
+  writeFileSync(data, rows.join('\n') + '\n');
+});
+
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function weightsBytes(file: string): Map<string, Buffer> {
+  const s = openSafetensors(file);
+  try {
+    return new Map(s.names().map((n) => [n, Buffer.from(s.readBytes(n))]));
+  } finally {
+    s.close();
+  }
+}
+
+const options = (out: string, over: Partial<TrainOptions> = {}): TrainOptions => ({
+  model: base, task: 'seq-cls', train: data, out, lr: 5e-3, batchSize: 3, gradAccum: 2, maxSteps: 6, warmupRatio: 0.3, dropout: 0.1, threads: 2, saveEvery: 3, seed: 7, ...over,
+});
+
+test('a run cancelled at step 3 and resumed ends at the same bits as an uninterrupted run (dropout, shuffling, accumulation on)', async () => {
+  const whole = join(root, 'whole');
+  const wholeLines: Record<string, number>[] = [];
+  await train(options(whole), { onMetrics: (m) => wholeLines.push(m as unknown as Record<string, number>) });
+
+  const parts = join(root, 'parts');
+  const controller = new AbortController();
+  const first = await train(options(parts), { signal: controller.signal, onProgress: (p) => { if (p.phase === 'training' && p.step === 3) controller.abort(); } });
+  assert.equal(first.cancelled, true);
+  assert.equal(first.steps, 3);
+  assert.ok(existsSync(join(parts, 'checkpoint-3', 'training_state.safetensors')), 'cancel wrote a checkpoint');
+  const resumedLines: Record<string, number>[] = [];
+  const second = await train(options(parts, { resume: true }), { onMetrics: (m) => resumedLines.push(m as unknown as Record<string, number>) });
+  assert.equal(second.steps, 6);
+
+  assert.deepEqual(resumedLines.map((l) => l.step), [4, 5, 6]);
+  assert.deepEqual(resumedLines.map((l) => [l.loss, l.grad_norm, l.lr]), wholeLines.slice(3).map((l) => [l.loss, l.grad_norm, l.lr]));
+  const a = weightsBytes(join(whole, 'model.safetensors'));
+  const b = weightsBytes(join(parts, 'model.safetensors'));
+  for (const [name, bytes] of a) assert.ok(bytes.equals(b.get(name)!), `${name} differs after resume`);
+});
+
+test('the same seed and data give bit-identical weights with 2 threads; another seed gives others', async () => {
+  const a = join(root, 'det-a');
+  const b = join(root, 'det-b');
+  const c = join(root, 'det-c');
+  await train(options(a, { saveEvery: undefined }));
+  await train(options(b, { saveEvery: undefined }));
+  await train(options(c, { saveEvery: undefined, seed: 8 }));
+  const wa = weightsBytes(join(a, 'model.safetensors'));
+  const wb = weightsBytes(join(b, 'model.safetensors'));
+  const wc = weightsBytes(join(c, 'model.safetensors'));
+  for (const [name, bytes] of wa) assert.ok(bytes.equals(wb.get(name)!), `${name} differs between identical runs`);
+  assert.ok([...wa].some(([name, bytes]) => !bytes.equals(wc.get(name)!)));
+});
+
+test('--resume refuses a run whose settings changed, naming the setting', async () => {
+  await assert.rejects(train(options(join(root, 'parts'), { resume: true, batchSize: 4 })), /batchSize was 3 .* now 4/);
+});
+
+test('killing the process at any moment leaves every checkpoint loadable and resumable', async () => {
+  const out = join(root, 'killed');
+  const cli = join(__dirname, '..', '..', 'src', 'engine', 'cli', 'main.ts');
+  const args = ['--import', 'tsx', cli, 'train', '--model', base, '--task', 'seq-cls', '--train', data, '--out', out, '--lr', '1e-3', '--batch-size', '4', '--max-steps', '60', '--save-every', '1', '--threads', '1'];
+  for (const delay of [0, 7, 23, 41]) {
+    const child = spawn(process.execPath, [...args, ...(existsSync(join(out, 'checkpoint-1')) ? ['--resume'] : [])], { stdio: 'ignore' });
+    // Wait for two more saves, then kill at an offset that lands at different points of the save cycle.
+    const count = () => (existsSync(out) ? readdirSync(out).filter((n) => /^checkpoint-\d+$/.test(n)).length : 0);
+    const before = count();
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (count() >= before + 2) { clearInterval(poll); setTimeout(resolve, delay); }
+      }, 2);
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    for (const name of readdirSync(out).filter((n) => /^checkpoint-\d+$/.test(n))) {
+      const dir = join(out, name);
+      const folder = loadModelFolder(dir, { task: 'seq-cls', requireHead: true });
+      folder.close();
+      const step = Number(name.split('-')[1]);
+      assert.equal(JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8')).global_step, step);
+      readTrainingState(dir, step, 0);
+    }
+  }
+  const resumed = await train({ model: base, task: 'seq-cls', train: data, out, lr: 1e-3, batchSize: 4, maxSteps: 60, saveEvery: 1, threads: 1, resume: true }, {});
+  assert.equal(resumed.steps, 60);
+});
