@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classificationByLanguage, classificationSummary, entityMetricsByLanguage, flattenPerLanguage, perLanguage } from '../../src/engine/metrics/by-language.js';
-import { MlmMetricAccumulator, mlmMetrics } from '../../src/engine/metrics/mlm.js';
+import { MlmMetricAccumulator, MlmMetricsByLanguage, mlmMetrics } from '../../src/engine/metrics/mlm.js';
 import { formatLanguageTable, languageTable } from '../../src/engine/metrics/table.js';
 
 const close = (actual: number, expected: number, what: string, tolerance = 1e-9) => assert.ok(Math.abs(actual - expected) < tolerance, `${what}: ${actual} ≠ ${expected}`);
@@ -31,6 +31,17 @@ test('accumulating batch by batch equals one pass; a loss from the graph adds to
   close(r.loss, (0.4401896985611953 + 2.4401896985611953 + 6) / 4, 'loss with graph batch', 1e-12);
   assert.deepEqual(r.topK, { 1: 0.5, 3: 1 }, 'top-k over the positions that had logits');
   assert.throws(() => acc.addLogits([0, 0], 2, [5]), /outside the vocabulary/);
+});
+
+test('masked-LM per language: each language its own loss, the pooled loss over all tokens', () => {
+  const m = new MlmMetricsByLanguage([1, 3]);
+  m.addLogits('sw', logits.slice(0, 4), 4, [2]); // loss 0.44019, top-1 hit
+  m.addLogits('yo', logits.slice(8), 4, [0]); // loss 2.44019, top-1 miss
+  const r = m.result();
+  close(r.languages.sw.loss, 0.4401896985611953, 'sw loss', 1e-12);
+  close(r.languages.yo.loss, 2.4401896985611953, 'yo loss', 1e-12);
+  assert.deepEqual([r.languages.sw.topK[1], r.languages.yo.topK[1]], [1, 0]);
+  assert.deepEqual(r.all, mlmMetrics(logits, 4, labels, [1, 3]));
 });
 
 // en: 4 rows, 3 right → 0.75; fr: 2 rows, 2 right → 1.0; de: 2 rows, 1 right → 0.5; pooled 6/8 = 0.75; avg (75 + 100 + 50) / 3 = 75

@@ -3,6 +3,7 @@
  * accuracy (the original token among the k highest scores). Accumulated batch by batch, so evaluation over a
  * large set never holds more than one batch of logits.
  */
+import type { PerLanguage } from './by-language.js';
 
 export const IGNORE_INDEX = -100;
 
@@ -76,4 +77,36 @@ export function mlmMetrics(logits: ArrayLike<number>, vocabSize: number, labels:
   const acc = new MlmMetricAccumulator(ks);
   acc.addLogits(logits, vocabSize, labels);
   return acc.result();
+}
+
+/** Masked-LM metrics per language beside the pooled ones: one accumulator per language the rows name. */
+export class MlmMetricsByLanguage {
+  private readonly all: MlmMetricAccumulator;
+  private readonly byLanguage = new Map<string, MlmMetricAccumulator>();
+
+  constructor(private readonly ks: readonly number[] = [1, 5]) {
+    this.all = new MlmMetricAccumulator(ks);
+  }
+
+  private of(language: string | undefined): MlmMetricAccumulator[] {
+    if (language === undefined) return [this.all];
+    let acc = this.byLanguage.get(language);
+    if (!acc) this.byLanguage.set(language, (acc = new MlmMetricAccumulator(this.ks)));
+    return [this.all, acc];
+  }
+
+  /** Logits and labels of rows in one language (call once per row or per single-language batch). */
+  addLogits(language: string | undefined, logits: ArrayLike<number>, vocabSize: number, labels: ArrayLike<number>, ignoreIndex = IGNORE_INDEX): void {
+    for (const acc of this.of(language)) acc.addLogits(logits, vocabSize, labels, ignoreIndex);
+  }
+
+  addLoss(language: string | undefined, meanLoss: number, tokens: number): void {
+    for (const acc of this.of(language)) acc.addLoss(meanLoss, tokens);
+  }
+
+  result(): PerLanguage<MlmMetrics> {
+    const languages: Record<string, MlmMetrics> = {};
+    for (const language of [...this.byLanguage.keys()].sort()) languages[language] = this.byLanguage.get(language)!.result();
+    return { all: this.all.result(), languages };
+  }
 }
