@@ -138,7 +138,7 @@ function chart(parent: HTMLElement, title: string, id: string, shown: RunData[],
         title,
         ...chartSize(),
         scales: { x: { time: false } },
-        axes: [{ ...axis, label: 'step' }, { ...axis, size: 60 }],
+        axes: [{ ...axis, label: 'step' }, { ...axis, size: 64, values: (_u: uPlot, splits: number[]) => splits.map(tick) }],
         series: [{ label: 'step' }, ...kept.map((run, i) => ({ label: run.id, stroke: colors[i % colors.length], width: 2, spanGaps: true, points: { show: tables[i]![0].length < 40 } }))],
         legend: { show: kept.length > 1 },
       },
@@ -146,6 +146,14 @@ function chart(parent: HTMLElement, title: string, id: string, shown: RunData[],
       box,
     ),
   );
+}
+
+/** Axis numbers that stay readable from learning rates (1e-5) to token throughput (1e4). */
+function tick(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a < 1e-2 || a >= 1e5) return v.toExponential(1);
+  return String(Number(v.toPrecision(3)));
 }
 
 function configTable(run: RunData): HTMLElement {

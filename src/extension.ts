@@ -16,7 +16,7 @@ import { registerSelectModel } from './commands/selectModel.js';
 import { registerTraining } from './commands/training.js';
 import { registerTranslate } from './commands/translate.js';
 import { SentenceHover } from './features/hover.js';
-import { MaskFill } from './features/inlineFill.js';
+import { MaskFill, registerRemoveMaskCommand } from './features/inlineFill.js';
 import { DashboardPanel, registerDashboardSerializer } from './panels/dashboard.js';
 import { MaskPanel } from './panels/maskPanel.js';
 
@@ -39,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
   const fill = new MaskFill(ctx);
   context.subscriptions.push(
     registerDashboardSerializer(ctx),
+    registerRemoveMaskCommand(),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new SentenceHover(ctx)),
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, fill),
     vscode.languages.registerCompletionItemProvider({ pattern: '**' }, fill, '>'),

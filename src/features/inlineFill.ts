@@ -1,6 +1,10 @@
 /**
- * Fill-in for `<mask>`: the best word as ghost text over the mask at the cursor, and the top-k with their
- * probabilities in the completion list. Both ask the engine once per sentence and share the answer.
+ * Fill-in for `<mask>`: the best word as ghost text right after the mask at the cursor (accepting it writes the
+ * word in place of the mask), and the top-k with their probabilities in the completion list. Both ask the engine
+ * once per sentence and share the answer.
+ *
+ * Ghost text can only show text inserted at the cursor (VS Code hides inline items whose range holds text that is
+ * not a prefix of the item), so the item inserts the word after `<mask>` and its command then removes the mask.
  */
 import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
@@ -9,6 +13,18 @@ import * as p from '../engine/rpc/protocol.js';
 import { sentenceAt } from './sentence.js';
 
 const MASK = '<mask>';
+/** Internal (not in the palette): removes the `<mask>` an accepted ghost-text word was written after. */
+export const REMOVE_MASK_COMMAND = 'xlm.internal.removeMaskAfterFill';
+
+export function registerRemoveMaskCommand(): vscode.Disposable {
+  return vscode.commands.registerCommand(REMOVE_MASK_COMMAND, async (uri: vscode.Uri, range: vscode.Range) => {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    if (doc.getText(range) !== MASK) return;
+    const edit = new vscode.WorkspaceEdit();
+    edit.delete(uri, range);
+    await vscode.workspace.applyEdit(edit);
+  });
+}
 
 export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.CompletionItemProvider {
   private last: { key: string; result: Promise<p.FillMaskResult | undefined> } | undefined;
@@ -54,12 +70,12 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
   async provideInlineCompletionItems(document: vscode.TextDocument, position: vscode.Position, _context: vscode.InlineCompletionContext, token: vscode.CancellationToken) {
     if (!this.enabled()) return undefined;
     const mask = this.maskAt(document, position);
-    if (!mask) return undefined;
+    if (!mask || !position.isEqual(mask.range.end)) return undefined;
     const result = await this.predict(mask.sentence.text, token);
     const best = result?.masks[mask.index]?.candidates[0];
     if (!best || token.isCancellationRequested) return undefined;
-    const item = new vscode.InlineCompletionItem(word(best.token), mask.range);
-    item.filterText = MASK;
+    const item = new vscode.InlineCompletionItem(word(best.token), new vscode.Range(position, position));
+    item.command = { command: REMOVE_MASK_COMMAND, title: 'Remove <mask>', arguments: [document.uri, mask.range] };
     return [item];
   }
 

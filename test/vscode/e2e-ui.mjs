@@ -1,0 +1,97 @@
+// Small drivers for VS Code's workbench DOM (code-server 1.100), used by e2e.mjs: the command palette, webview
+// frames by title, text positions in the editor, and step timings.
+
+/** Runs a command through the palette (F1), by its full "Category: Title". */
+export async function palette(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+}
+
+/**
+ * The frame holding a webview's own document (VS Code nests it: iframe.webview → iframe#active-frame), found by
+ * the <title> our panels set.
+ */
+export async function webviewFrame(page, title, timeoutMs = 30_000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    for (const frame of page.frames()) {
+      try {
+        if ((await frame.title()) === title) return frame;
+      } catch {
+        // a frame that navigated away while we asked
+      }
+    }
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`no webview titled "${title}" within ${timeoutMs} ms`);
+}
+
+/** Opens a workspace file through Quick Open and waits until its text shows; clickText(s, k) clicks k chars into s. */
+export async function editor(page, file, expectText) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(file);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: file }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.monaco-editor .view-lines', { hasText: expectText }).first().waitFor({ timeout: 30_000 });
+  return {
+    clickText: async (text, offset = 0) => {
+      const box = await wordBox(page, text, offset);
+      await page.mouse.click(box.x, box.y);
+    },
+  };
+}
+
+/** Screen position of `text` in the visible editor lines (offset: characters into it; default its middle). */
+export async function wordBox(page, text, offset) {
+  const box = await page.evaluate(
+    ([needle, k]) => {
+      for (const line of document.querySelectorAll('.monaco-editor .view-line')) {
+        const full = line.textContent ?? '';
+        const at = full.replace(/\u00a0/g, ' ').indexOf(needle);
+        if (at < 0) continue;
+        // Walk the line's text nodes to the character.
+        const want = at + (k ?? Math.floor(needle.length / 2));
+        const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+        let seen = 0;
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const len = node.textContent.length;
+          if (seen + len >= want) {
+            const range = document.createRange();
+            const i = want - seen;
+            range.setStart(node, Math.max(0, i === len ? i - 1 : i));
+            range.setEnd(node, Math.max(0, i === len ? i : i + 1));
+            const r = range.getBoundingClientRect();
+            return { x: i === len ? r.right : r.left + 0.5, y: r.top + r.height / 2 };
+          }
+          seen += len;
+        }
+      }
+      return null;
+    },
+    [text, offset],
+  );
+  if (!box) throw new Error(`"${text}" is not visible in the editor`);
+  return box;
+}
+
+export function timings() {
+  const start = Date.now();
+  let last = start;
+  const all = {};
+  return {
+    mark(name) {
+      const now = Date.now();
+      all[name] = now - last;
+      last = now;
+      console.log(`[e2e] ${name}: ${all[name]} ms`);
+    },
+    all: () => ({ ...all, total: Date.now() - start }),
+  };
+}
