@@ -58,7 +58,11 @@ test('xlm train seq-cls: JSON metric lines, falling loss, an HF folder that the 
   const steps = lines.filter((l) => 'loss' in l);
   assert.equal(steps.length, 30);
   for (const key of ['step', 'epoch', 'loss', 'lr', 'grad_norm', 'examples_per_s', 'tokens_per_s']) assert.ok(steps.every((l) => typeof l[key] === 'number'), `every line has ${key}`);
-  assert.ok(lines.some((l) => 'eval_accuracy' in l), 'eval lines');
+  const evals = lines.filter((l) => 'eval' in l) as unknown as { step: number; eval: Record<string, number>; confusion: number[][]; labels: string[] }[];
+  assert.deepEqual(evals.map((l) => l.step), [15, 30]);
+  assert.ok(evals.every((l) => l.eval.accuracy >= 0 && l.eval.accuracy <= 1 && Number.isFinite(l.eval.loss)));
+  assert.deepEqual(evals[0].labels, ['city', 'other']);
+  assert.equal(evals[1].confusion.flat().reduce((a, b) => a + b, 0), 18, 'the confusion matrix counts every eval example');
   assert.equal(readFileSync(join(out, 'metrics.jsonl'), 'utf8'), r.stdout, 'metrics.jsonl holds the same lines');
   const mean = (xs: Record<string, number>[]) => xs.reduce((s, l) => s + l.loss, 0) / xs.length;
   assert.ok(mean(steps.slice(-5)) < 0.5 * mean(steps.slice(0, 5)), `loss falls: ${mean(steps.slice(0, 5))} → ${mean(steps.slice(-5))}`);
@@ -88,7 +92,7 @@ test('pairs (NLI), token classification and masked-LM train from the CLI with ev
     assert.equal(r.code, 0, `${task}: ${r.stderr}`);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
     assert.ok(lines.filter((l) => 'loss' in l).every((l) => Number.isFinite(l.loss)), `${task}: finite losses`);
-    assert.ok(lines.some((l) => 'eval_loss' in l), `${task}: an eval line`);
+    assert.ok(lines.some((l) => 'eval' in l), `${task}: an eval line`);
     assert.deepEqual(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).architectures, [architecture]);
     loadModelFolder(out, { task: task as 'mlm', requireHead: true }).close();
   }

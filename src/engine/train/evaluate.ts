@@ -21,7 +21,7 @@ export class Evaluator {
     return new Evaluator(await createSession(built.graph, sessionOpts), built.trainable, task);
   }
 
-  async evaluate(features: Feature[], params: Map<string, Float32Array>, o: { batchSize: number; padId: number; masking?: MaskingOptions; labels: readonly string[] }): Promise<Record<string, number>> {
+  async evaluate(features: Feature[], params: Map<string, Float32Array>, o: { batchSize: number; padId: number; masking?: MaskingOptions; labels: readonly string[] }): Promise<{ eval: Record<string, number>; confusion?: number[][]; labels?: string[] }> {
     const weights: Record<string, ort.Tensor> = {};
     for (const p of this.trainable) weights[p.name] = new ort.Tensor('float32', params.get(p.name)!, p.shape);
     const rng = { [SEED_INPUT]: new ort.Tensor('uint32', Uint32Array.of(0), []), [COUNTER_INPUT]: new ort.Tensor('uint32', Uint32Array.of(0), []) };
@@ -77,18 +77,20 @@ export class Evaluator {
       }
     }
     const evalLoss = weightSum ? lossSum / weightSum : 0;
-    const metrics: Record<string, number> = { eval_loss: evalLoss };
+    const metrics: Record<string, number> = { loss: evalLoss };
     if (this.task === 'seq-cls') {
       const m = classificationMetrics(gold, predicted, o.labels);
-      metrics.eval_accuracy = m.accuracy;
-      metrics.eval_macro_f1 = m.macroF1;
-    } else if (this.task === 'token-cls') {
-      metrics.eval_accuracy = tokenTotal ? tokenCorrect / tokenTotal : 0;
-      if (o.labels.some((l) => /^[BI]-/.test(l))) metrics.eval_entity_f1 = entityMetrics(goldTags, predictedTags).f1;
-    } else {
-      metrics.eval_perplexity = Math.exp(evalLoss);
+      metrics.accuracy = m.accuracy;
+      metrics.macro_f1 = m.macroF1;
+      return { eval: metrics, confusion: m.confusion.matrix, labels: m.confusion.labels };
     }
-    return metrics;
+    if (this.task === 'token-cls') {
+      metrics.accuracy = tokenTotal ? tokenCorrect / tokenTotal : 0;
+      if (o.labels.some((l) => /^[BI]-/.test(l))) metrics.entity_f1 = entityMetrics(goldTags, predictedTags).f1;
+    } else {
+      metrics.perplexity = Math.exp(evalLoss);
+    }
+    return { eval: metrics };
   }
 
   async release(): Promise<void> {

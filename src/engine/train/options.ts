@@ -95,12 +95,15 @@ export interface TrainStepMetrics {
   tokens_per_s: number;
 }
 
+/** An evaluation line, in the protocol's MetricsRecord layout (src/engine/rpc/protocol.ts) that the dashboard reads. */
 export interface TrainEvalMetrics {
   step: number;
   epoch: number;
-  eval_loss: number;
-  /** Task metrics: eval_accuracy, eval_f1 (macro), eval_perplexity... */
-  [metric: string]: number;
+  /** loss, and the task's metrics: accuracy and macro_f1 (seq-cls), accuracy and entity_f1 (token-cls), perplexity (mlm). */
+  eval: Record<string, number>;
+  /** seq-cls: rows are gold labels, columns predictions, in `labels` order. */
+  confusion?: number[][];
+  labels?: string[];
 }
 
 export interface TrainProgress {

@@ -117,7 +117,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
       if (!evaluator || !evalFeatures) return;
       hooks.onProgress?.({ step: runner.stepCount, totalSteps, epoch: runner.stepCount / stepsPerEpoch, phase: 'evaluating' });
       const metrics = await evaluator.evaluate(evalFeatures, runner.currentParams(), { batchSize: o.batchSize, padId: tokenizer.padId, masking, labels: labels ?? [] });
-      lastEval = { step: runner.stepCount, epoch: round(runner.stepCount / stepsPerEpoch), ...metrics } as TrainEvalMetrics;
+      lastEval = { step: runner.stepCount, epoch: round(runner.stepCount / stepsPerEpoch), ...metrics };
       emit(lastEval);
     };
 
