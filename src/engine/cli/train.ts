@@ -41,7 +41,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'save-every': str('N', 'write OUT/checkpoint-STEP every N steps (and at the end)'),
   'log-every': str('N', 'metrics line every N steps (default 1)'),
   resume: { type: 'boolean', help: 'continue from the newest OUT/checkpoint-N' },
-  device: str('DEV', 'auto | cpu | cuda | webgpu (default cpu; unavailable devices fall back to CPU with a notice)'),
+  device: str('DEV', 'auto (default) | cpu | cuda | webgpu; an unavailable device falls back to CPU with one line saying why'),
   'mlm-probability': str('P', 'masked-LM: fraction of tokens masked (default 0.15)'),
   'whole-word-mask': { type: 'boolean', help: 'masked-LM: mask every sub-token of a chosen word' },
 };

@@ -2,6 +2,8 @@
  * onnxruntime-node sessions for graphs we build. One place decides session options (threads,
  * optimization level, execution provider with fallback to CPU).
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Graph } from '../graph/graph.js';
 import { encodeGraph, type EncodedModel } from '../graph/encode.js';
@@ -24,11 +26,33 @@ export interface GraphSession {
   outputNames: readonly string[];
 }
 
-function providersFor(device: Device): ('cpu' | 'cuda' | 'webgpu')[] {
+/**
+ * Whether onnxruntime-node's CUDA provider library is installed: it is not in the npm package, its postinstall
+ * downloads it (skipped offline or with ONNXRUNTIME_NODE_INSTALL=skip). Checked on disk so that `auto` on a
+ * machine without it neither tries nor prints onnxruntime's native load error.
+ */
+function cudaProviderInstalled(): boolean {
+  try {
+    const root = dirname(require.resolve('onnxruntime-node/package.json'));
+    const file = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    return existsSync(join(root, 'bin', 'napi-v6', process.platform, process.arch, file));
+  } catch {
+    return false;
+  }
+}
+
+let autoNoticeGiven = false;
+
+/** `auto` tries CUDA when its provider is installed; WebGPU only when asked for (it lacks kernels training graphs use). */
+function providersFor(device: Device, onNotice?: (line: string) => void): ('cpu' | 'cuda' | 'webgpu')[] {
   if (device === 'cpu') return ['cpu'];
   if (device === 'auto') {
-    const available = new Set(ort.listSupportedBackends().filter((b) => b.bundled || b.name === 'cpu').map((b) => b.name));
-    return (['cuda', 'cpu'] as const).filter((p) => available.has(p));
+    if (cudaProviderInstalled()) return ['cuda', 'cpu'];
+    if (!autoNoticeGiven) {
+      autoNoticeGiven = true;
+      onNotice?.('device auto: running on cpu, because onnxruntime-node\'s CUDA provider is not installed (its install script downloads it unless ONNXRUNTIME_NODE_INSTALL=skip; it needs CUDA 12 and cuDNN 9); pass --device webgpu to try WebGPU');
+    }
+    return ['cpu'];
   }
   return [device, 'cpu'];
 }
@@ -41,7 +65,7 @@ export async function createSession(model: Graph | EncodedModel, opts: SessionOp
     externalData: encoded.externalData,
   };
   const tried: string[] = [];
-  for (const ep of providersFor(opts.device ?? 'cpu')) {
+  for (const ep of providersFor(opts.device ?? 'cpu', opts.onNotice)) {
     try {
       const session = await ort.InferenceSession.create(encoded.bytes, { ...base, executionProviders: [ep] });
       if (tried.length) opts.onNotice?.(`device ${opts.device}: ${tried.join('; ')}; running on ${ep}`);
