@@ -10,5 +10,6 @@ import { hubDownloadCommand, hubListCommand, hubRemoveCommand } from './hub.js';
 import { tokenizeCommand } from './tokenize.js';
 import { mergeCommand } from './merge.js';
 import { trainCommand } from './train.js';
+import { pretrainCommand } from './pretrain.js';
 
-export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, embedCommand, exportOnnxCommand, trainCommand, mergeCommand, hubDownloadCommand, hubListCommand, hubRemoveCommand];
+export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, embedCommand, exportOnnxCommand, trainCommand, mergeCommand, pretrainCommand, hubDownloadCommand, hubListCommand, hubRemoveCommand];

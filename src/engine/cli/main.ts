@@ -10,6 +10,7 @@ import { XlmError, describeError, isXlmError } from '../errors.js';
 import { ModelCache } from '../runtime/model-cache.js';
 import type { CommandSpec, OptionSpec } from './command.js';
 import { COMMANDS } from './commands.js';
+import { resolveDefaultModel } from './pretrain.js';
 import { TINY_MODEL_NOTE } from './inputs.js';
 import { EXIT_OK, EXIT_USER_ERROR, processIo, type CliIo } from './io.js';
 
@@ -103,6 +104,8 @@ export async function runCli(argv: string[], io: CliIo = processIo(), commands: 
     }
     const threads = parsed.values.threads === undefined ? 0 : Number(parsed.values.threads);
     if (!Number.isInteger(threads) || threads < 0) throw new XlmError('cli-bad-flag', `--threads is "${String(parsed.values.threads)}"; expected a whole number (0 = one per core)`, { what: '--threads' });
+    // --model default, or no --model and no $XLM_MODEL: the embedded default model, built on first need.
+    if (command.options?.model) await resolveDefaultModel(parsed.values, io);
     return await command.run({
       values: parsed.values,
       positionals: parsed.positionals,

@@ -1,0 +1,251 @@
+/**
+ * Pre-training batches for the three objectives, each row a token sequence with its own position ids and
+ * masked-LM labels (-100 where no token is predicted):
+ * - MLM (XLM-R): a window of one language's monolingual stream (its training paragraphs concatenated),
+ *   `<s> window </s>`, positions 2, 3, ... as HF computes them;
+ * - TLM (XLM, Lample & Conneau 2019): the same paragraph in two languages, `<s> A </s>` then `</s> B </s>`
+ *   (XLM-R's pair template), positions restarting at the second side so each side is placed as if alone,
+ *   and masks drawn on both sides: predicting a masked word can look at its translation;
+ * - NSP (BERT): `<s> A </s></s> B </s>` with B the paragraph that follows A (label 1) or a paragraph of
+ *   the same language from elsewhere (label 0); the tokens are masked too, as BERT does; a binary head on `<s>`.
+ * Languages are drawn with XLM-R's exponential smoothing (sampling.ts). Masking is BERT's 80/10/10
+ * (features.ts), per side, so every side of a pair has at least one target.
+ */
+import { maskTokens, type MaskingOptions } from '../train/features.js';
+import { ort } from '../runtime/session.js';
+import type { XlmTokenizer } from '../tokenize/tokenizer.js';
+import { createRng, type Rng } from '../util/random.js';
+import { parallelUnits, trainingParagraphs, type UdhrArticle } from './corpus.js';
+import type { ObjectiveName, PretrainRecipe } from './recipe.js';
+import { characterSizes, createLanguageSampler, type LanguageSampler } from './sampling.js';
+
+export const IGNORE_LABEL = -100;
+
+export interface SpecialIds {
+  cls: number;
+  sep: number;
+  pad: number;
+  mask: number;
+  vocabSize: number;
+}
+
+export interface PretrainRow {
+  objective: ObjectiveName;
+  ids: number[];
+  /** Position ids, one per token (the embedding rows: real tokens from pad + 1). */
+  positions: number[];
+  /** The original id where a token is masked, -100 elsewhere. */
+  labels: number[];
+  /** NSP rows: 1 when the second paragraph follows the first. */
+  nspLabel?: 0 | 1;
+}
+
+/** The training text, tokenized once: streams, paragraphs in order, and the parallel units for TLM. */
+export interface PretrainMaterials {
+  languages: string[];
+  /** Character sizes of the training text per language: what the smoothing is computed from. */
+  sizes: Map<string, number>;
+  streams: Map<string, number[]>;
+  paragraphs: Map<string, { article: number; ids: number[] }[]>;
+  units: Map<string, number[]>[];
+}
+
+/** Token ids of a text without the template's <s> and </s>. */
+function pieceIds(tokenizer: XlmTokenizer, text: string): number[] {
+  const ids = tokenizer.encode(text).ids;
+  return ids.slice(1, -1);
+}
+
+export function pretrainMaterials(corpus: readonly UdhrArticle[], tokenizer: XlmTokenizer, heldOut: readonly number[]): PretrainMaterials {
+  const training = trainingParagraphs(corpus, heldOut);
+  const languages = [...new Set(training.map((p) => p.lang))];
+  const streams = new Map<string, number[]>(languages.map((l) => [l, []]));
+  const paragraphs = new Map<string, { article: number; ids: number[] }[]>(languages.map((l) => [l, []]));
+  for (const p of training) {
+    const ids = pieceIds(tokenizer, p.text);
+    streams.get(p.lang)!.push(...ids);
+    paragraphs.get(p.lang)!.push({ article: p.article, ids });
+  }
+  const units = parallelUnits(corpus, 'train', heldOut).map((u) => new Map([...u.texts].map(([lang, text]) => [lang, pieceIds(tokenizer, text)])));
+  return { languages, sizes: characterSizes(training), streams, paragraphs, units };
+}
+
+function maskingOptions(special: SpecialIds, probability: number): MaskingOptions {
+  return { probability, wholeWord: false, maskId: special.mask, vocabSize: special.vocabSize, specialIds: new Set([special.cls, special.sep, special.pad, special.mask]) };
+}
+
+/** Masks one segment; returns its ids and labels (-100 where not a target). */
+function maskSegment(ids: number[], options: MaskingOptions, seed: number): { ids: number[]; labels: number[] } {
+  const masked = maskTokens({ ids }, options, seed);
+  const labels = new Array<number>(ids.length).fill(IGNORE_LABEL);
+  masked.positions.forEach((p, k) => (labels[p] = masked.labels[k]));
+  return { ids: masked.ids, labels };
+}
+
+/** Positions of a segment placed alone: pad + 1, pad + 2, ... (HF's cumsum rule). */
+function segmentPositions(length: number, pad: number): number[] {
+  return Array.from({ length }, (_, i) => pad + 1 + i);
+}
+
+/** Cuts the longer of two texts first until both fit in `budget` tokens (transformers' longest_first). */
+export function truncatePair(a: number[], b: number[], budget: number): [number[], number[]] {
+  let la = a.length;
+  let lb = b.length;
+  while (la + lb > budget) {
+    if (la >= lb) la--;
+    else lb--;
+  }
+  return [a.slice(0, la), b.slice(0, lb)];
+}
+
+export function mlmRow(window: number[], special: SpecialIds, probability: number, seed: number): PretrainRow {
+  const m = maskSegment([special.cls, ...window, special.sep], maskingOptions(special, probability), seed);
+  return { objective: 'mlm', ids: m.ids, positions: segmentPositions(m.ids.length, special.pad), labels: m.labels };
+}
+
+/** `<s> A </s>` + `</s> B </s>`, positions restarting at the second side, masks drawn on each side. */
+export function tlmRow(first: number[], second: number[], maxLength: number, special: SpecialIds, probability: number, seed: number): PretrainRow {
+  const [a, b] = truncatePair(first, second, maxLength - 4);
+  const options = maskingOptions(special, probability);
+  const rng = createRng(seed);
+  const left = maskSegment([special.cls, ...a, special.sep], options, rng.int(2 ** 31));
+  const right = maskSegment([special.sep, ...b, special.sep], options, rng.int(2 ** 31));
+  return {
+    objective: 'tlm',
+    ids: [...left.ids, ...right.ids],
+    positions: [...segmentPositions(left.ids.length, special.pad), ...segmentPositions(right.ids.length, special.pad)],
+    labels: [...left.labels, ...right.labels],
+  };
+}
+
+/** `<s> A </s></s> B </s>` with continuous positions (one input, as fine-tuning on pairs sees it). */
+export function nspRow(first: number[], second: number[], isNext: boolean, maxLength: number, special: SpecialIds, probability: number, seed: number): PretrainRow {
+  const [a, b] = truncatePair(first, second, maxLength - 4);
+  const m = maskSegment([special.cls, ...a, special.sep, special.sep, ...b, special.sep], maskingOptions(special, probability), seed);
+  return { objective: 'nsp', ids: m.ids, positions: segmentPositions(m.ids.length, special.pad), labels: m.labels, nspLabel: isNext ? 1 : 0 };
+}
+
+/** Rows per objective in a batch of `batchSize`: weights normalised, largest remainder, at least 1 each. */
+export function objectiveRowCounts(objectives: PretrainRecipe['objectives'], batchSize: number): Map<ObjectiveName, number> {
+  const active = objectives.filter((o) => o.weight > 0);
+  const total = active.reduce((s, o) => s + o.weight, 0);
+  const exact = active.map((o) => (o.weight / total) * batchSize);
+  const counts = exact.map((x) => Math.max(1, Math.floor(x)));
+  let left = batchSize - counts.reduce((s, c) => s + c, 0);
+  const order = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((p, q) => q[0] - p[0] || p[1] - q[1]);
+  for (let k = 0; left > 0; k = (k + 1) % order.length, left--) counts[order[k][1]]++;
+  for (let i = counts.length - 1; left < 0; i = (i - 1 + counts.length) % counts.length) {
+    if (counts[i] > 1) {
+      counts[i]--;
+      left++;
+    }
+  }
+  return new Map(active.map((o, i) => [o.name, counts[i]]));
+}
+
+/** Draws batches for a recipe from (seed): the same recipe gives the same batches. */
+export class PretrainBatcher {
+  private readonly rng: Rng;
+  private readonly sampler: LanguageSampler;
+  readonly counts: Map<ObjectiveName, number>;
+
+  constructor(
+    private readonly materials: PretrainMaterials,
+    private readonly recipe: PretrainRecipe,
+    private readonly special: SpecialIds,
+  ) {
+    this.rng = createRng(recipe.seed * 7919 + 17);
+    this.sampler = createLanguageSampler(materials.sizes, { alpha: recipe.alpha, rng: this.rng });
+    this.counts = objectiveRowCounts(recipe.objectives, recipe.batchSize);
+  }
+
+  get hasNsp(): boolean {
+    return this.counts.has('nsp');
+  }
+
+  private seed(): number {
+    return this.rng.int(2 ** 31);
+  }
+
+  private mlm(): PretrainRow {
+    const stream = this.materials.streams.get(this.sampler.next())!;
+    const width = this.recipe.maxLength - 2;
+    const start = stream.length > width ? this.rng.int(stream.length - width + 1) : 0;
+    return mlmRow(stream.slice(start, start + width), this.special, this.recipe.maskProbability, this.seed());
+  }
+
+  private tlm(): PretrainRow {
+    const first = this.sampler.next();
+    let second = this.sampler.next();
+    while (second === first) second = this.sampler.next();
+    const units = this.materials.units.filter((u) => u.has(first) && u.has(second));
+    // A language pair with no shared unit (only possible with odd paragraph splits) falls back to one language.
+    if (!units.length) return this.mlm();
+    const unit = units[this.rng.int(units.length)];
+    return tlmRow(unit.get(first)!, unit.get(second)!, this.recipe.maxLength, this.special, this.recipe.maskProbability, this.seed());
+  }
+
+  private nsp(): PretrainRow {
+    const paragraphs = this.materials.paragraphs.get(this.sampler.next())!;
+    const i = this.rng.int(paragraphs.length - 1);
+    const isNext = this.rng.next() < 0.5;
+    let j = i + 1;
+    if (!isNext) {
+      // Any paragraph but A and its neighbours: a far one is "not next" by construction.
+      do j = this.rng.int(paragraphs.length); while (Math.abs(j - i) <= 1);
+    }
+    return nspRow(paragraphs[i].ids, paragraphs[j].ids, isNext, this.recipe.maxLength, this.special, this.recipe.maskProbability, this.seed());
+  }
+
+  next(): PretrainRow[] {
+    const rows: PretrainRow[] = [];
+    for (const [objective, count] of this.counts) {
+      for (let k = 0; k < count; k++) rows.push(objective === 'mlm' ? this.mlm() : objective === 'tlm' ? this.tlm() : this.nsp());
+    }
+    return rows;
+  }
+}
+
+/**
+ * Rows padded on the right to the longest, as the pre-training graph's inputs: input_ids, attention_mask,
+ * position_ids (pads at the pad position), mlm_positions / mlm_labels (flat b * seq + s of each target), and
+ * with NSP nsp_positions (b * seq, the `<s>` of each NSP row) / nsp_labels.
+ */
+export function pretrainFeeds(rows: readonly PretrainRow[], padId: number, withNsp: boolean): Record<string, ort.Tensor> {
+  const seq = Math.max(...rows.map((r) => r.ids.length));
+  const n = rows.length;
+  const ids = new BigInt64Array(n * seq).fill(BigInt(padId));
+  const mask = new BigInt64Array(n * seq);
+  const positions = new BigInt64Array(n * seq).fill(BigInt(padId));
+  const mlmPositions: bigint[] = [];
+  const mlmLabels: bigint[] = [];
+  const nspPositions: bigint[] = [];
+  const nspLabels: bigint[] = [];
+  rows.forEach((row, r) => {
+    row.ids.forEach((id, s) => {
+      ids[r * seq + s] = BigInt(id);
+      mask[r * seq + s] = 1n;
+      positions[r * seq + s] = BigInt(row.positions[s]);
+      if (row.labels[s] !== IGNORE_LABEL) {
+        mlmPositions.push(BigInt(r * seq + s));
+        mlmLabels.push(BigInt(row.labels[s]));
+      }
+    });
+    if (row.nspLabel !== undefined) {
+      nspPositions.push(BigInt(r * seq));
+      nspLabels.push(BigInt(row.nspLabel));
+    }
+  });
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor('int64', ids, [n, seq]),
+    attention_mask: new ort.Tensor('int64', mask, [n, seq]),
+    position_ids: new ort.Tensor('int64', positions, [n, seq]),
+    mlm_positions: new ort.Tensor('int64', BigInt64Array.from(mlmPositions), [mlmPositions.length]),
+    mlm_labels: new ort.Tensor('int64', BigInt64Array.from(mlmLabels), [mlmLabels.length]),
+  };
+  if (withNsp) {
+    feeds.nsp_positions = new ort.Tensor('int64', BigInt64Array.from(nspPositions), [nspPositions.length]);
+    feeds.nsp_labels = new ort.Tensor('int64', BigInt64Array.from(nspLabels), [nspLabels.length]);
+  }
+  return feeds;
+}

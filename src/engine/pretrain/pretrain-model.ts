@@ -1,0 +1,98 @@
+/**
+ * The model pre-training trains: a fresh XLM-R (config.json as transformers writes it for
+ * XLMRobertaForMaskedLM), initialised as HF's _init_weights does (normal(0, initializer_range) for Linear
+ * and Embedding weights with their padding row zeroed, LayerNorm 1 and 0, biases 0), with the loss of
+ * the objectives as a LossBuilder for the training engine's step graph:
+ *   masked-LM cross-entropy over every masked token of the batch (MLM, TLM and NSP rows alike)
+ *   + NSP cross-entropy of a binary head on `<s>` (dense + tanh + projection, BERT's pooler and
+ *   seq_relationship), when the recipe has NSP.
+ * The NSP head exists only while pre-training: the saved folder is an XLMRobertaForMaskedLM.
+ */
+import { crossEntropy, add, tanh } from '../graph/ops/index.js';
+import { parseXlmrConfig, type XlmrConfig } from '../hf/config.js';
+import { EMBEDDINGS } from '../hf/names.js';
+import { buildEncoder, buildMlmHead, selectRows } from '../model/xlmr.js';
+import { TrainContext } from '../train/context.js';
+import type { LossBuilder } from '../train/step-graph.js';
+import { createRng } from '../util/random.js';
+import type { PretrainRecipe } from './recipe.js';
+
+export const INITIALIZER_RANGE = 0.02;
+/** Names of the pre-training-only NSP head (not saved). */
+export const NSP_HEAD = { dense: 'nsp_head.dense', out: 'nsp_head.out_proj' } as const;
+
+/** config.json of the pre-trained model, as transformers' XLMRobertaConfig writes it. */
+export function pretrainConfigJson(recipe: PretrainRecipe, vocabSize: number): Record<string, unknown> {
+  return {
+    architectures: ['XLMRobertaForMaskedLM'],
+    model_type: 'xlm-roberta',
+    vocab_size: vocabSize,
+    hidden_size: recipe.model.hidden,
+    num_hidden_layers: recipe.model.layers,
+    num_attention_heads: recipe.model.heads,
+    intermediate_size: recipe.model.intermediate,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: recipe.dropout,
+    attention_probs_dropout_prob: recipe.dropout,
+    // Real tokens sit at positions 2 .. maxLength + 1 (pad offset), as in XLM-R's 514 for 512 tokens.
+    max_position_embeddings: recipe.maxLength + 2,
+    type_vocab_size: 1,
+    initializer_range: INITIALIZER_RANGE,
+    layer_norm_eps: 1e-5,
+    pad_token_id: 1,
+    bos_token_id: 0,
+    eos_token_id: 2,
+    position_embedding_type: 'absolute',
+    classifier_dropout: null,
+  };
+}
+
+export function pretrainConfig(recipe: PretrainRecipe, vocabSize: number): XlmrConfig {
+  return parseXlmrConfig(pretrainConfigJson(recipe, vocabSize), 'config.json');
+}
+
+/** HF's _init_weights for one tensor. */
+export function initialWeight(name: string, shape: number[], rng: ReturnType<typeof createRng>, padId: number): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (/layer_?norm\.weight$/i.test(name)) return new Float32Array(n).fill(1);
+  if (name.endsWith('.bias')) return new Float32Array(n);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = rng.normal(0, INITIALIZER_RANGE);
+  if (name === EMBEDDINGS.word || name === EMBEDDINGS.position) data.fill(0, padId * shape[1], (padId + 1) * shape[1]);
+  return data;
+}
+
+export interface PretrainLoss {
+  build: LossBuilder;
+  /** Every weight's initial value, by HF name (drawn once, on the first build). */
+  initial: Map<string, Float32Array>;
+}
+
+export function pretrainLoss(config: XlmrConfig, withNsp: boolean, seed: number): PretrainLoss {
+  const initial = new Map<string, Float32Array>();
+  const rng = createRng(seed);
+  const initialize = (name: string, shape: number[]): Float32Array => {
+    let data = initial.get(name);
+    if (!data) initial.set(name, (data = initialWeight(name, shape, rng, config.pad_token_id)));
+    return data;
+  };
+  const build: LossBuilder = (graph, randomKey, mode = 'train') => {
+    const ctx = new TrainContext(graph, config, { weight: (name) => initial.get(name), initialize, trainable: () => true, randomKey, ...(mode === 'eval' ? { dropoutOverride: 0 } : {}) });
+    const ids = graph.input('input_ids', 'int64', ['batch', 'seq']);
+    const mask = graph.input('attention_mask', 'int64', ['batch', 'seq']);
+    const positions = graph.input('position_ids', 'int64', ['batch', 'seq']);
+    const hidden = buildEncoder(ctx, ids, mask, undefined, positions);
+    const mlmPositions = graph.input('mlm_positions', 'int64', ['masked']);
+    const mlmLabels = graph.input('mlm_labels', 'int64', ['masked']);
+    let loss = crossEntropy(buildMlmHead(ctx, selectRows(hidden, mlmPositions)), mlmLabels);
+    if (withNsp) {
+      const h = config.hidden_size;
+      const cls = selectRows(hidden, graph.input('nsp_positions', 'int64', ['nsp']));
+      const pooled = tanh(ctx.linear(NSP_HEAD.dense, ctx.dropout(cls, config.hidden_dropout_prob, 'nsp_head.dropout'), h, h));
+      const logits = ctx.linear(NSP_HEAD.out, pooled, h, 2);
+      loss = add(loss, crossEntropy(logits, graph.input('nsp_labels', 'int64', ['nsp'])));
+    }
+    return { loss, trainable: ctx.trainable };
+  };
+  return { build, initial };
+}

@@ -1,0 +1,194 @@
+/**
+ * A pre-training recipe: everything that decides the model `xlm pretrain` builds, in one JSON file
+ * (recipes/default.json, recipes/tiny.json). Parsing checks every key and names the file and the key
+ * path of a wrong value, so a typo in a recipe never silently trains something else.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { XlmError } from '../errors.js';
+import { HELD_OUT_ARTICLES, LAST_ARTICLE, PREAMBLE, UDHR_LANGUAGE_CODES } from './languages.js';
+import { XLMR_SMOOTHING_ALPHA } from './sampling.js';
+
+export const OBJECTIVE_NAMES = ['mlm', 'tlm', 'nsp'] as const;
+export type ObjectiveName = (typeof OBJECTIVE_NAMES)[number];
+
+export interface RecipeModel {
+  layers: number;
+  hidden: number;
+  heads: number;
+  intermediate: number;
+}
+
+export interface RecipeObjective {
+  name: ObjectiveName;
+  /** Share of each batch's rows given to this objective (weights are normalised over the objectives). */
+  weight: number;
+}
+
+export interface PretrainRecipe {
+  /** A label for logs and the model card. */
+  name: string;
+  model: RecipeModel;
+  /** Final vocabulary size, XLM-R's five special tokens included. */
+  vocabSize: number;
+  /** ISO 639-3 codes of the corpus languages (languages.ts). */
+  languages: string[];
+  /** Articles (0 = preamble) never read by the tokenizer or pre-training: the test set. */
+  heldOutArticles: number[];
+  objectives: RecipeObjective[];
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  warmupSteps: number;
+  weightDecay: number;
+  seed: number;
+  /** Tokens per row, <s> and </s> included; the position table gets maxLength + 2 rows (XLM-R's pad offset). */
+  maxLength: number;
+  maskProbability: number;
+  /** Language-sampling exponent (XLM-R: 0.3). */
+  alpha: number;
+  dropout: number;
+}
+
+const DEFAULTS = {
+  heldOutArticles: [...HELD_OUT_ARTICLES],
+  warmupSteps: 0,
+  weightDecay: 0.01,
+  seed: 0,
+  maskProbability: 0.15,
+  alpha: XLMR_SMOOTHING_ALPHA,
+  dropout: 0.1,
+};
+
+const KEYS = ['name', 'model', 'vocabSize', 'languages', 'heldOutArticles', 'objectives', 'steps', 'batchSize', 'learningRate', 'warmupSteps', 'weightDecay', 'seed', 'maxLength', 'maskProbability', 'alpha', 'dropout'];
+const MODEL_KEYS = ['layers', 'hidden', 'heads', 'intermediate'];
+
+class RecipeReader {
+  constructor(readonly file: string) {}
+
+  fail(key: string, message: string): never {
+    throw new XlmError('recipe-invalid', `"${key}" ${message}`, { file: this.file, what: key });
+  }
+
+  object(value: unknown, key: string, allowed: readonly string[]): Record<string, unknown> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(key, `must be an object, got ${JSON.stringify(value)}`);
+    const record = value as Record<string, unknown>;
+    for (const k of Object.keys(record)) {
+      if (!allowed.includes(k)) this.fail(key ? `${key}.${k}` : k, `is not a recipe key; expected one of ${allowed.join(', ')}`);
+    }
+    return record;
+  }
+
+  integer(value: unknown, key: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      this.fail(key, `is ${JSON.stringify(value)}; expected a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}`);
+    }
+    return value;
+  }
+
+  number(value: unknown, key: string, min: number, max: number, minOpen = false): number {
+    if (typeof value !== 'number' || !Number.isFinite(value) || (minOpen ? value <= min : value < min) || value > max) {
+      this.fail(key, `is ${JSON.stringify(value)}; expected a number ${minOpen ? 'above' : 'from'} ${min} ${minOpen ? 'and at most' : 'to'} ${max}`);
+    }
+    return value;
+  }
+
+  required(record: Record<string, unknown>, key: string, path = key): unknown {
+    if (record[key] === undefined) this.fail(path, 'is missing');
+    return record[key];
+  }
+}
+
+/** Validates a parsed recipe; `file` is named in every error. */
+export function parseRecipe(json: unknown, file: string): PretrainRecipe {
+  const r = new RecipeReader(file);
+  const top = r.object(json, '', KEYS);
+  const need = (key: string) => r.required(top, key);
+  const opt = <T>(key: keyof typeof DEFAULTS, fallback: T): unknown => (top[key] === undefined ? fallback : top[key]);
+
+  const name = need('name');
+  if (typeof name !== 'string' || !name.trim()) r.fail('name', `is ${JSON.stringify(name)}; expected a non-empty string`);
+  const m = r.object(need('model'), 'model', MODEL_KEYS);
+  const model: RecipeModel = {
+    layers: r.integer(r.required(m, 'layers', 'model.layers'), 'model.layers', 1, 48),
+    hidden: r.integer(r.required(m, 'hidden', 'model.hidden'), 'model.hidden', 8, 4096),
+    heads: r.integer(r.required(m, 'heads', 'model.heads'), 'model.heads', 1, 64),
+    intermediate: r.integer(r.required(m, 'intermediate', 'model.intermediate'), 'model.intermediate', 8, 16384),
+  };
+  if (model.hidden % model.heads !== 0) r.fail('model.heads', `is ${model.heads}, which does not divide model.hidden (${model.hidden})`);
+
+  const languagesRaw = need('languages');
+  if (!Array.isArray(languagesRaw) || languagesRaw.length < 2) r.fail('languages', `must list at least two ISO 639-3 codes, got ${JSON.stringify(languagesRaw)}`);
+  const languages = languagesRaw as unknown[];
+  languages.forEach((code, i) => {
+    if (typeof code !== 'string' || !UDHR_LANGUAGE_CODES.includes(code)) r.fail(`languages[${i}]`, `is ${JSON.stringify(code)}; expected one of ${UDHR_LANGUAGE_CODES.join(', ')}`);
+    if (languages.indexOf(code) !== i) r.fail(`languages[${i}]`, `repeats "${code}"`);
+  });
+
+  const heldOutRaw = opt('heldOutArticles', DEFAULTS.heldOutArticles);
+  if (!Array.isArray(heldOutRaw)) r.fail('heldOutArticles', `must be a list of article numbers, got ${JSON.stringify(heldOutRaw)}`);
+  const heldOut = heldOutRaw as unknown[];
+  heldOut.forEach((n, i) => r.integer(n, `heldOutArticles[${i}]`, PREAMBLE, LAST_ARTICLE));
+  if (heldOut.length > LAST_ARTICLE - 1) r.fail('heldOutArticles', `holds out ${heldOut.length} of ${LAST_ARTICLE + 1} parts; at least two must remain for training`);
+
+  const objectivesRaw = need('objectives');
+  if (!Array.isArray(objectivesRaw) || objectivesRaw.length === 0) r.fail('objectives', `must be a non-empty list of { "name": "mlm" | "tlm" | "nsp", "weight": number }`);
+  const objectives: RecipeObjective[] = (objectivesRaw as unknown[]).map((o, i) => {
+    const key = `objectives[${i}]`;
+    const rec = r.object(o, key, ['name', 'weight']);
+    const oname = r.required(rec, 'name', `${key}.name`);
+    if (!(OBJECTIVE_NAMES as readonly unknown[]).includes(oname)) r.fail(`${key}.name`, `is ${JSON.stringify(oname)}; expected one of ${OBJECTIVE_NAMES.join(', ')}`);
+    return { name: oname as ObjectiveName, weight: r.number(r.required(rec, 'weight', `${key}.weight`), `${key}.weight`, 0, 1000) };
+  });
+  objectives.forEach((o, i) => {
+    if (objectives.findIndex((p) => p.name === o.name) !== i) r.fail(`objectives[${i}].name`, `repeats "${o.name}"`);
+  });
+  if (!objectives.some((o) => (o.name === 'mlm' || o.name === 'tlm') && o.weight > 0)) r.fail('objectives', 'needs "mlm" or "tlm" with a weight above 0 (the saved model is a masked-LM)');
+
+  const steps = r.integer(need('steps'), 'steps', 1);
+  const batchSize = r.integer(need('batchSize'), 'batchSize', 1, 4096);
+  const active = objectives.filter((o) => o.weight > 0).length;
+  if (batchSize < active) r.fail('batchSize', `is ${batchSize}; each batch needs a row for every objective with a weight (${active})`);
+  const recipe: PretrainRecipe = {
+    name: (name as string).trim(),
+    model,
+    vocabSize: r.integer(need('vocabSize'), 'vocabSize', 64, 1_000_000),
+    languages: languages as string[],
+    heldOutArticles: [...(heldOut as number[])].sort((a, b) => a - b),
+    objectives,
+    steps,
+    batchSize,
+    learningRate: r.number(need('learningRate'), 'learningRate', 0, 1, true),
+    warmupSteps: r.integer(opt('warmupSteps', DEFAULTS.warmupSteps), 'warmupSteps', 0, steps),
+    weightDecay: r.number(opt('weightDecay', DEFAULTS.weightDecay), 'weightDecay', 0, 1),
+    seed: r.integer(opt('seed', DEFAULTS.seed), 'seed', 0, 2 ** 31 - 1),
+    maxLength: r.integer(need('maxLength'), 'maxLength', 16, 4096),
+    maskProbability: r.number(opt('maskProbability', DEFAULTS.maskProbability), 'maskProbability', 0, 1, true),
+    alpha: r.number(opt('alpha', DEFAULTS.alpha), 'alpha', 0, 1, true),
+    dropout: r.number(opt('dropout', DEFAULTS.dropout), 'dropout', 0, 0.9),
+  };
+  return recipe;
+}
+
+/** Reads and validates a recipe file; JSON syntax errors name the file too. */
+export function loadRecipe(path: string): PretrainRecipe {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new XlmError('recipe-missing', 'cannot read this recipe file; pass --recipe with a JSON recipe such as recipes/default.json', { file });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new XlmError('recipe-invalid', `is not valid JSON: ${(e as Error).message}`, { file });
+  }
+  return parseRecipe(json, file);
+}
+
+/** The recipe with every default filled in, keys in a fixed order: what the reuse hash is taken over. */
+export function canonicalRecipe(recipe: PretrainRecipe): string {
+  return JSON.stringify(recipe, KEYS.concat(MODEL_KEYS, ['weight']).sort());
+}
