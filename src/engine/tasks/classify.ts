@@ -1,7 +1,8 @@
 /**
  * Sequence classification of texts or text pairs: every label of config.json's id2label with its
  * probability, best first. Probabilities as transformers' text-classification pipeline computes them:
- * softmax over the labels; sigmoid per label for multi-label models and single-output models.
+ * softmax over the labels; sigmoid per label for multi-label models and single-output models; the raw
+ * value for regression models.
  */
 import type { ClassifyInput, ClassifyResult, LabelScore } from '../rpc/protocol.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
@@ -35,8 +36,9 @@ export async function classifyLogits(model: LoadedModel, inputs: readonly Classi
 }
 
 function labelScores(model: LoadedModel, logits: Float32Array): LabelScore[] {
-  const sigmoid = model.config.problem_type === 'multi_label_classification' || logits.length === 1;
-  const scores = sigmoid ? Array.from(logits, (x) => 1 / (1 + Math.exp(-x))) : softmax(logits);
+  const { problem_type: problem } = model.config;
+  const sigmoid = problem === 'multi_label_classification' || (logits.length === 1 && problem !== 'regression');
+  const scores = problem === 'regression' ? Array.from(logits) : sigmoid ? Array.from(logits, (x) => 1 / (1 + Math.exp(-x))) : softmax(logits);
   return scores.map((score, id) => ({ label: model.config.id2label[id] ?? `LABEL_${id}`, score })).sort((a, b) => b.score - a.score);
 }
 
