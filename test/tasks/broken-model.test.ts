@@ -56,3 +56,33 @@ test('asking a model for a head it does not have names the file and the head', a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a model folder rewritten on disk (a new checkpoint) is loaded afresh on the next request', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xlm-reload-'));
+  try {
+    writeTinyXlmr(dir, { seed: 1 });
+    const cache = new ModelCache({ threads: 1 });
+    const first = await fill(cache, dir);
+    assert.equal(await cache.model(dir), await cache.model(dir), 'unchanged files: the same loaded model');
+    writeTinyXlmr(dir, { seed: 2 });
+    const second = await fill(cache, dir);
+    assert.notDeepEqual(second[0].masks[0].candidates.map((c) => c.score), first[0].masks[0].candidates.map((c) => c.score));
+    await cache.closeAll();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a text whose <mask> falls beyond the model length is refused, not answered without it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xlm-long-'));
+  try {
+    writeTinyXlmr(dir, { seed: 1, maxPositionEmbeddings: 20 });
+    const cache = new ModelCache({ threads: 1 });
+    const model = await cache.model(dir);
+    const long = `${'the city '.repeat(20)}is <mask>.`;
+    await assert.rejects(fillMask(model, [long]), (e: Error) => e.name === 'XlmError' && /longer than the model's 18 tokens/.test(e.message));
+    await cache.closeAll();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
