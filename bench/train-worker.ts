@@ -1,0 +1,80 @@
+/**
+ * Our side of bench/train.ts, in its own process (so its peak RSS is its own): one XLM-R training step
+ * graph (seq-cls, AdamW, clipping) on random weights and ids; prints one JSON line.
+ *   node --import tsx bench/train-worker.ts JSON-CONFIG
+ */
+import { readFileSync } from 'node:fs';
+import { Graph } from '../src/engine/graph/graph.js';
+import { matmul } from '../src/engine/graph/ops/index.js';
+import type { XlmrConfig } from '../src/engine/hf/config.js';
+import { createSession, ort } from '../src/engine/runtime/session.js';
+import { modelLoss } from '../src/engine/train/model-loss.js';
+import { StepRunner } from '../src/engine/train/runner.js';
+
+export interface BenchConfig {
+  model: { vocab_size: number; hidden_size: number; num_hidden_layers: number; num_attention_heads: number; intermediate_size: number; max_position_embeddings: number };
+  method: 'full' | 'lora';
+  batch: number;
+  seq: number;
+  steps: number;
+  threads: number;
+}
+
+function peakRssMb(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function matmulGflops(threads: number): Promise<number> {
+  const g = new Graph('peak');
+  const a = g.input('a', 'float32', [1024, 1024]);
+  g.output(matmul(a, a), 'c');
+  const { session } = await createSession(g, { threads });
+  const data = Float32Array.from({ length: 1024 * 1024 }, (_, i) => Math.sin(i));
+  const feeds = { a: new ort.Tensor('float32', data, [1024, 1024]) };
+  await session.run(feeds);
+  const start = performance.now();
+  for (let i = 0; i < 10; i++) await session.run(feeds);
+  const seconds = (performance.now() - start) / 1000;
+  await session.release();
+  return (10 * 2 * 1024 ** 3) / seconds / 1e9;
+}
+
+async function main() {
+  const c = JSON.parse(process.argv[2]) as BenchConfig;
+  const config = {
+    ...c.model, model_type: 'xlm-roberta', hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, type_vocab_size: 1,
+    layer_norm_eps: 1e-5, pad_token_id: 1, bos_token_id: 0, eos_token_id: 2, id2label: ['a', 'b'], label2id: { a: 0, b: 1 }, architectures: [],
+    problem_type: null, classifier_dropout: null, raw: { initializer_range: 0.02 },
+  } as XlmrConfig;
+  // No checkpoint: every weight is drawn fresh (HF's init); speed does not depend on the values.
+  const weights = {
+    has: () => false,
+    info: () => { throw new Error('unused'); },
+    get: () => { throw new Error('unused'); },
+  };
+  const model = modelLoss({ task: 'seq-cls', config, numLabels: 2, weights, method: c.method, lora: c.method === 'lora' ? { r: 8, alpha: 16, dropout: 0.1, targets: ['query', 'value'] } : undefined, initSeed: 1 });
+  const built = performance.now();
+  const runner = await StepRunner.create(model.build, {
+    seed: 1, gradAccum: 1, threads: c.threads,
+    schedule: { kind: 'linear', lr: 1e-5, warmupSteps: 0, totalSteps: 1000 },
+    optimizer: { kind: 'adamw', weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, maxGradNorm: 1.0 },
+  });
+  const setupSeconds = (performance.now() - built) / 1000;
+  const ids = new BigInt64Array(c.batch * c.seq).map((_, i) => BigInt(3 + ((i * 7919) % (c.model.vocab_size - 3))));
+  const feeds = {
+    input_ids: new ort.Tensor('int64', ids, [c.batch, c.seq]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(c.batch * c.seq).fill(1n), [c.batch, c.seq]),
+    labels: new ort.Tensor('int64', BigInt64Array.from({ length: c.batch }, (_, i) => BigInt(i % 2)), [c.batch]),
+  };
+  await runner.step([feeds]);
+  const start = performance.now();
+  for (let i = 0; i < c.steps; i++) await runner.step([feeds]);
+  const seconds = (performance.now() - start) / 1000;
+  const trainable = runner.trainable.reduce((s, p) => s + p.initial.length, 0);
+  await runner.release();
+  const peak = peakRssMb();
+  console.log(JSON.stringify({ examples_per_s: (c.steps * c.batch) / seconds, step_s: seconds / c.steps, peak_rss_mb: peak, setup_s: setupSeconds, matmul_gflops: await matmulGflops(c.threads), trainable }));
+}
+
+void main();

@@ -1,0 +1,69 @@
+/**
+ * Training speed: our one-run training step against PyTorch 1.13 (Debian's, plain-PyTorch XLM-R from
+ * test/helpers) on the same model size, batch and sequence length, 2 threads each, full fine-tuning and
+ * LoRA (r 8 on query/value), seq-cls, AdamW with clipping. Each side runs in its own process; reported:
+ * examples/s, peak RSS, the ratio, and achieved FLOP/s against a 1024³ matmul measured in the same run.
+ *
+ *   npx tsx bench/train.ts [--base] [--steps N] [--threads N]
+ *
+ * PyTorch runs with OpenBLAS (LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp) when that
+ * library is installed, else with the reference BLAS it links by default (much slower; stated in the output).
+ * --base adds XLM-R base size (12 layers, 768 hidden, vocab 250002; needs ~10 GB per side).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { BenchConfig } from './train-worker.js';
+
+const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, threads: { type: 'string' } } });
+const THREADS = Number(values.threads ?? 2);
+const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
+
+const SIZES = {
+  small: { vocab_size: 32000, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024, max_position_embeddings: 514 },
+  base: { vocab_size: 250002, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072, max_position_embeddings: 514 },
+};
+
+/** Multiply-adds ×2 of one training step: forward, plus backward (2× forward for full, ~1× for LoRA's frozen weights). */
+function stepFlops(m: BenchConfig['model'], batch: number, seq: number, method: 'full' | 'lora'): number {
+  const h = m.hidden_size;
+  const tokens = batch * seq;
+  const perLayer = 2 * tokens * (4 * h * h + 2 * h * m.intermediate_size) + 2 * 2 * batch * seq * seq * h;
+  const forward = m.num_hidden_layers * perLayer;
+  return forward * (method === 'full' ? 3 : 2);
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Record<string, number> {
+  const r = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`${command} ${args[0]} failed: ${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+function main() {
+  const torchEnv = existsSync(join(OPENBLAS, 'libblas.so.3')) ? { LD_LIBRARY_PATH: OPENBLAS, OMP_NUM_THREADS: String(THREADS) } : { OMP_NUM_THREADS: String(THREADS) };
+  const blas = 'LD_LIBRARY_PATH' in torchEnv ? `OpenBLAS (openmp, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? 'auto'})` : 'reference BLAS';
+  const sizes: [string, BenchConfig['model'], number, number, number][] = [['small', SIZES.small, 16, 128, Number(values.steps ?? 10)]];
+  if (values.base) sizes.push(['base', SIZES.base, 8, 128, Number(values.steps ?? 3)]);
+  console.log(`threads ${THREADS}; PyTorch ${blas}`);
+  for (const [name, model, batch, seq, steps] of sizes) {
+    for (const method of ['full', 'lora'] as const) {
+      const config: BenchConfig = { model, method, batch, seq, steps, threads: THREADS };
+      const ours = run(process.execPath, ['--import', 'tsx', join(__dirname, 'train-worker.ts'), JSON.stringify(config)], {});
+      const theirs = run('/usr/bin/python3', [join(__dirname, 'train_torch.py'), JSON.stringify(config)], torchEnv);
+      const flops = stepFlops(model, batch, seq, method);
+      const line = {
+        size: name, method, batch, seq, steps,
+        ours_examples_per_s: +ours.examples_per_s.toFixed(2), torch_examples_per_s: +theirs.examples_per_s.toFixed(2),
+        ratio: +(ours.examples_per_s / theirs.examples_per_s).toFixed(2),
+        ours_peak_rss_mb: Math.round(ours.peak_rss_mb), torch_peak_rss_mb: Math.round(theirs.peak_rss_mb),
+        ours_gflops: +(flops / ours.step_s / 1e9).toFixed(1), torch_gflops: +(flops / theirs.step_s / 1e9).toFixed(1),
+        ort_matmul_peak_gflops: +ours.matmul_gflops.toFixed(1), torch_matmul_peak_gflops: +theirs.matmul_gflops.toFixed(1),
+        ours_setup_s: +ours.setup_s.toFixed(1), trainable: ours.trainable,
+      };
+      console.log(JSON.stringify(line));
+    }
+  }
+}
+
+main();
