@@ -57,7 +57,10 @@ export class DashboardPanel {
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       panel.onDidChangeViewState(() => (panel.visible ? this.startPolling() : this.stopPolling())),
       ctx.notify(p.trainProgress, (progress) => this.post({ type: 'progress', progress })),
-      ctx.notify(p.trainEnd, () => this.post({ type: 'progress', progress: null })),
+      ctx.notify(p.trainEnd, () => {
+        this.post({ type: 'progress', progress: null });
+        this.sendAll(); // the run list's live marks and step counts
+      }),
     );
   }
 

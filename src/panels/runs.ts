@@ -10,7 +10,7 @@ import type { RunData, RunSummary } from './messages.js';
 
 const LIVE_MS = 30_000;
 
-/** Runs directly under each root (and the roots themselves when they are runs), newest first. */
+/** Runs (folders with metrics.jsonl or run.json) directly under each root, and the roots themselves, newest first. */
 export function listRuns(roots: string[]): RunSummary[] {
   const runs: RunSummary[] = [];
   const seen = new Set<string>();
@@ -19,11 +19,14 @@ export function listRuns(roots: string[]): RunSummary[] {
     const candidates = [root, ...fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => path.join(root, d.name))];
     for (const dir of candidates) {
       const file = path.join(dir, 'metrics.jsonl');
-      if (seen.has(dir) || !fs.existsSync(file)) continue;
+      const settings = path.join(dir, 'run.json');
+      // A run that has just started has run.json and no metrics yet: list it, so the dashboard can follow it.
+      const hasMetrics = fs.existsSync(file);
+      if (seen.has(dir) || (!hasMetrics && !fs.existsSync(settings))) continue;
       seen.add(dir);
-      const { records } = parseMetrics(fs.readFileSync(file, 'utf8'));
+      const { records } = hasMetrics ? parseMetrics(fs.readFileSync(file, 'utf8')) : { records: [] };
       const steps = records.filter((r) => r.loss !== undefined);
-      const modified = fs.statSync(file).mtimeMs;
+      const modified = fs.statSync(hasMetrics ? file : settings).mtimeMs;
       runs.push({ id: runId(dir), dir, steps: steps.length, lastLoss: steps.at(-1)?.loss, modified, live: Date.now() - modified < LIVE_MS });
     }
   }
@@ -37,12 +40,16 @@ export function runId(dir: string): string {
 export function readRun(dir: string): RunData {
   const text = fs.existsSync(path.join(dir, 'metrics.jsonl')) ? fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8') : '';
   const { records, badLines } = parseMetrics(text);
+  // run.json holds what the run was asked to do; a run started elsewhere (the CLI) may only have config.json.
   let config: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) config = parsed as Record<string, unknown>;
-  } catch {
-    // A run without a readable config.json still has curves worth drawing.
+  for (const name of ['run.json', 'config.json']) {
+    try {
+      const parsed: unknown = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) config = parsed as Record<string, unknown>;
+      break;
+    } catch {
+      // A run without a readable settings file still has curves worth drawing.
+    }
   }
   return { id: runId(dir), dir, config, records, badLines };
 }

@@ -32,7 +32,7 @@ test('MetricsTail returns only what was appended since the last poll, across a p
   }
 });
 
-test('listRuns finds run folders with metrics.jsonl, newest first, and readRun brings their config', () => {
+test('listRuns finds run folders with metrics.jsonl or run.json, newest first, and readRun brings their config', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'xlm-runs-'));
   try {
     for (const [name, age] of [['old', 60_000], ['new', 0]] as const) {
@@ -42,11 +42,18 @@ test('listRuns finds run folders with metrics.jsonl, newest first, and readRun b
       fs.utimesSync(path.join(root, name, 'metrics.jsonl'), t, t);
     }
     fs.mkdirSync(path.join(root, 'not-a-run'));
-    fs.writeFileSync(path.join(root, 'new', 'config.json'), '{"method":"lora"}');
+    fs.mkdirSync(path.join(root, 'just-started'));
+    fs.writeFileSync(path.join(root, 'just-started', 'run.json'), '{"method":"full"}');
+    const past = new Date(Date.now() - 120_000);
+    fs.utimesSync(path.join(root, 'just-started', 'run.json'), past, past);
+    fs.writeFileSync(path.join(root, 'new', 'run.json'), '{"method":"lora"}');
+    fs.writeFileSync(path.join(root, 'new', 'config.json'), '{"model_type":"xlm-roberta"}');
+    fs.writeFileSync(path.join(root, 'old', 'config.json'), '{"model_type":"xlm-roberta"}');
     const runs = listRuns([root]);
-    assert.deepEqual(runs.map((r) => [r.id, r.steps, r.lastLoss]), [['new', 1, 0.5], ['old', 1, 0.5]]);
+    assert.deepEqual(runs.map((r) => [r.id, r.steps, r.lastLoss]), [['new', 1, 0.5], ['old', 1, 0.5], ['just-started', 0, undefined]]);
     const run = readRun(path.join(root, 'new'));
-    assert.deepEqual(run.config, { method: 'lora' });
+    assert.deepEqual(run.config, { method: 'lora' }, 'run.json, not the trained model\'s config.json');
+    assert.deepEqual(readRun(path.join(root, 'old')).config, { model_type: 'xlm-roberta' }, 'config.json when there is no run.json');
     assert.equal(run.records.length, 2);
     assert.deepEqual(run.records[1]!.eval, { accuracy: 0.9 });
   } finally {

@@ -96,19 +96,15 @@ try {
   await pickQuick(page, 'Text classification');
   await pickQuick(page, 'LoRA');
   await pickQuick(page, 'Start:');
-  const outcome = await Promise.race([
-    dash.locator('.runs .run').nth(1).waitFor({ timeout: 60_000 }).then(() => 'started'),
-    page.locator('.notification-toast', { hasText: /Fine-tune/ }).first().waitFor({ timeout: 60_000 }).then(() => 'message'),
-  ]);
-  if (outcome === 'message') {
-    const text = (await page.locator('.notification-toast', { hasText: /Fine-tune/ }).first().innerText()).trim();
-    console.log(`[e2e] fine-tune answered: "${text.split('\n')[0]}"`);
-    if (!/not available yet|does not implement 'train\/start'/.test(text)) throw new Error(`fine-tune failed: ${text}`);
-  } else {
-    const trainDash = await webviewFrame(page, 'XLM Training');
-    await trainDash.locator('figure.chart[data-chart="loss"]').waitFor({ timeout: 120_000 });
-    console.log('[e2e] fine-tune: a live run appeared on the dashboard with a loss curve');
-  }
+  // The dashboard switches to the new run and draws its loss as the trainer appends to metrics.jsonl.
+  const newRun = dash.locator('.runs .run', { hasText: '-lora' });
+  await newRun.first().waitFor({ timeout: 60_000 });
+  const runLabel = (await newRun.first().innerText()).trim();
+  await dash.locator('figure.chart[data-chart="loss"]').waitFor({ timeout: 120_000 });
+  await page.locator('.notification-toast', { hasText: 'training finished' }).first().waitFor({ timeout: 180_000 });
+  const trained = Number(await dash.locator('figure.chart[data-chart="loss"]').getAttribute('data-points'));
+  if (!(trained > 0)) throw new Error('the new run has no loss points');
+  console.log(`[e2e] fine-tune: run "${runLabel}" finished; its loss curve has ${trained} points`);
   await shot('04-fine-tune');
   t.mark('fineTune');
   await page.keyboard.press('Escape');
@@ -163,6 +159,15 @@ try {
 } catch (e) {
   failed = true;
   console.error('[e2e] RESULT: FAIL', e);
+  try {
+    const page = browser?.contexts()[0]?.pages()[0];
+    if (page) {
+      console.error(`[e2e] notifications at failure: ${JSON.stringify(await page.locator('.notification-toast').allInnerTexts())}`);
+      console.error(`[e2e] quick input at failure: ${JSON.stringify(await page.locator('.quick-input-widget:visible').allInnerTexts())}`);
+    }
+  } catch {
+    // diagnostics only
+  }
   try {
     await browser?.contexts()[0]?.pages()[0]?.screenshot({ path: path.join(shots, '99-failure.png') });
   } catch {

@@ -28,7 +28,7 @@ export function writeTestWorkspace(dir: string): string {
     }
   }
   fs.writeFileSync(path.join(dir, 'runs', 'demo-run', 'metrics.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-  fs.writeFileSync(path.join(dir, 'runs', 'demo-run', 'config.json'), JSON.stringify({ model: 'tiny-xlmr', task: 'sequence-classification', method: 'lora', epochs: 3, batchSize: 4, learningRate: 5e-5, loraRank: 8 }, null, 2));
+  fs.writeFileSync(path.join(dir, 'runs', 'demo-run', 'run.json'), JSON.stringify({ model: 'tiny-xlmr', task: 'sequence-classification', method: 'lora', epochs: 3, batchSize: 4, learningRate: 5e-5, loraRank: 8 }, null, 2));
   return dir;
 }
 

@@ -12,6 +12,7 @@ import { fillMask } from '../tasks/fill-mask.js';
 import { tokenize } from '../tasks/tokenize.js';
 import { hubProgress, type DataInspectResult, type DeviceName, type EngineInfo, type ModelInfo, type TrainTask } from './protocol.js';
 import type { HandlerContext, HandlerTable } from './server.js';
+import { TrainingRuns } from './training.js';
 
 /** What the engine holds between requests: one model cache per device, and the active model. */
 class EngineState {
@@ -62,7 +63,10 @@ function describeModel(model: LoadedModel, device: DeviceName): ModelInfo {
 
 export function createHandlers(): HandlerTable {
   const state = new EngineState();
+  const runs = new TrainingRuns();
   return {
+    trainStart: (params, ctx) => runs.start(params, ctx),
+    trainStop: ({ runId }) => ({ stopped: runs.stop(runId) }),
     modelLoad: async ({ dir, device }, ctx) => {
       const d = device ?? 'cpu';
       const model = await state.cache(d, ctx).model(dir);

@@ -232,8 +232,9 @@ export interface TrainStartResult {
   runDir: string;
 }
 /**
- * Extension → engine: start a training run in the background. Answers once the run has started (cancelling the
- * request before that aborts the start); progress, metrics and log lines follow as notifications until train/end.
+ * Extension → engine: start a training run in the background. Answers as soon as the options are checked and the
+ * run folder exists (bad options fail this request); progress, metrics and log lines follow as notifications until
+ * train/end. The run's own settings are written to RUN/run.json (RUN/config.json becomes the trained model's).
  */
 export const trainStart = new RequestType<TrainStartParams, TrainStartResult, EngineErrorData>('train/start');
 

@@ -104,6 +104,12 @@ export function serveEngine(connection: MessageConnection, table: HandlerTable, 
   return Disposable.create(() => disposables.forEach((d) => d.dispose()));
 }
 
+/** The error payload of an exception (for notifications such as train/end; responses use toResponseError). */
+export function errorData(e: unknown): EngineErrorData {
+  if (e instanceof XlmError) return { code: e.code, message: e.toString(), ...e.place };
+  return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+}
+
 /** The one place an exception becomes an error response; bugs leave their stack in the engine log. */
 export function toResponseError(
   method: string,

@@ -46,21 +46,30 @@ test('the hover stays off in languages that are not listed', async () => {
   assert.doesNotMatch(text, /XLM Lab/);
 });
 
-test('Fine-tune with given options sends train/start with the run folder', async () => {
+test('Fine-tune with given options starts a run in the workspace run folder that writes metrics.jsonl', async () => {
   const xlm = await api();
   const before = xlm.requestLog().length;
-  void vscode.commands.executeCommand('xlm.fineTune', {
+  const started = await vscode.commands.executeCommand<{ runId: string; runDir: string } | undefined>('xlm.fineTune', {
     data: path.join(folder().fsPath, 'sentiment.jsonl'),
     model: path.join(folder().fsPath, 'models', 'tiny'),
     task: 'sequence-classification',
     method: 'lora',
     epochs: 1,
+    batchSize: 4,
     learningRate: 1e-3,
     openDashboard: false,
   });
-  await waitFor('train/start sent', () => xlm.requestLog().slice(before).includes('train/start'));
-});
-
+  assert.ok(started, 'xlm.fineTune returned no run');
+  assert.ok(xlm.requestLog().slice(before).includes('train/start'));
+  assert.equal(path.dirname(started.runDir), path.join(folder().fsPath, 'runs'));
+  const metrics = path.join(started.runDir, 'metrics.jsonl');
+  const lines = await waitFor('three step lines in metrics.jsonl', async () => {
+    const text = await vscode.workspace.fs.readFile(vscode.Uri.file(metrics)).then((b) => new TextDecoder().decode(b), () => '');
+    const steps = text.split('\n').filter((l) => l.includes('"loss"'));
+    return steps.length >= 3 ? steps : undefined;
+  }, 60_000);
+  assert.ok(lines.every((l) => Number.isFinite(JSON.parse(l).loss)));
+}, 90_000);
 
 test('with the tiny model active, the masked-word panel shows the top-k for the <mask> at the cursor', async () => {
   const model = path.join(folder().fsPath, 'models', 'tiny');

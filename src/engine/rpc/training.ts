@@ -1,0 +1,78 @@
+/**
+ * Training runs behind train/start and train/stop: each run trains in the background of the engine process (the
+ * event loop keeps answering inference requests between steps) and reports through notifications. A run is a
+ * folder under the requested run folder: run.json (what was asked), metrics.jsonl, checkpoints, the final model.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveOptions, type TrainOptions } from '../train/options.js';
+import { train } from '../train/train.js';
+import type { TrainTask as EngineTrainTask } from '../train/model-loss.js';
+import { TrainStartParams, TrainStartResult, TrainTask, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
+import { HandlerContext, errorData } from './server.js';
+
+const TASKS: Record<TrainTask, EngineTrainTask> = {
+  'sequence-classification': 'seq-cls',
+  'pair-classification': 'seq-cls',
+  'token-classification': 'token-cls',
+  'masked-lm': 'mlm',
+};
+
+export class TrainingRuns {
+  private readonly running = new Map<string, AbortController>();
+
+  start(params: TrainStartParams, ctx: HandlerContext): TrainStartResult {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
+    const runId = `${stamp}-${params.method}`;
+    const runDir = join(params.runFolder, runId);
+    const options: TrainOptions = {
+      model: params.model,
+      task: TASKS[params.task],
+      train: params.data,
+      eval: params.evalData,
+      out: runDir,
+      method: params.method,
+      loraR: params.loraRank,
+      lr: params.learningRate,
+      epochs: params.epochs,
+      batchSize: params.batchSize,
+      maxLength: params.maxLength,
+      seed: params.seed,
+      device: params.device,
+    };
+    resolveOptions(options); // bad options fail train/start itself, before a folder exists
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, 'run.json'), JSON.stringify({ runId, started: new Date().toISOString(), ...params }, null, 2) + '\n');
+
+    const abort = new AbortController();
+    this.running.set(runId, abort);
+    let firstStep: { step: number; at: number } | undefined;
+    const notify = ctx.notify;
+    void train(options, {
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (p.phase !== 'training' && p.phase !== 'evaluating') return;
+        const now = Date.now();
+        if (!firstStep && p.step > 0) firstStep = { step: p.step, at: now };
+        const perStep = firstStep && p.step > firstStep.step ? (now - firstStep.at) / (p.step - firstStep.step) : null;
+        notify(trainProgress, { runId, step: p.step, totalSteps: p.totalSteps, epoch: p.epoch, etaSeconds: perStep === null ? null : ((p.totalSteps - p.step) * perStep) / 1000 });
+      },
+      onMetrics: (record) => notify(trainMetrics, { runId, record }),
+      onLog: (message) => notify(trainLog, { runId, level: 'info', message }),
+    }).then(
+      (result) => notify(trainEnd, { runId, status: result.cancelled ? 'stopped' : 'completed', outputDir: result.cancelled ? undefined : result.out }),
+      (e: unknown) => {
+        const error = errorData(e);
+        if (error.code === 'internal') ctx.log('error', `training run ${runId} failed with an engine bug: ${e instanceof Error ? e.stack : String(e)}`);
+        notify(trainEnd, { runId, status: 'failed', error });
+      },
+    ).finally(() => this.running.delete(runId));
+    return { runId, runDir };
+  }
+
+  stop(runId: string | undefined): string[] {
+    const stopped = [...this.running.keys()].filter((id) => runId === undefined || id === runId);
+    for (const id of stopped) this.running.get(id)!.abort();
+    return stopped;
+  }
+}

@@ -1,0 +1,95 @@
+// train/start and train/stop over JSON-RPC on a tiny model: the run reports metrics and progress as notifications,
+// writes run.json and metrics.jsonl in its folder, ends with train/end; bad options fail train/start itself.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { MessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import * as p from '../../src/engine/rpc/protocol.js';
+import { createHandlers } from '../../src/engine/rpc/handlers.js';
+import { serveEngine } from '../../src/engine/rpc/server.js';
+import { writeTinyXlmr } from '../helpers/tiny-model.js';
+
+let tmp: string;
+let client: MessageConnection;
+let server: MessageConnection;
+const ends: p.TrainEndParams[] = [];
+const metrics: p.TrainMetricsParams[] = [];
+const progress: p.TrainProgressParams[] = [];
+
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xlm-train-rpc-'));
+  writeTinyXlmr(path.join(tmp, 'model'), { head: 'all', labels: ['negative', 'positive'] });
+  const rows = Array.from({ length: 16 }, (_, i) => JSON.stringify({ text: `example number ${i} ${i % 2 ? 'good' : 'bad'}`, label: i % 2 ? 'positive' : 'negative' }));
+  fs.writeFileSync(path.join(tmp, 'train.jsonl'), rows.join('\n') + '\n');
+  const a = new PassThrough();
+  const b = new PassThrough();
+  server = createMessageConnection(new StreamMessageReader(a), new StreamMessageWriter(b));
+  client = createMessageConnection(new StreamMessageReader(b), new StreamMessageWriter(a));
+  serveEngine(server, createHandlers(), { engineVersion: 'test', devices: () => [] });
+  client.onNotification(p.trainEnd, (e) => ends.push(e));
+  client.onNotification(p.trainMetrics, (m) => metrics.push(m));
+  client.onNotification(p.trainProgress, (m) => progress.push(m));
+  client.listen();
+});
+after(() => {
+  client.dispose();
+  server.dispose();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const params = (extra: Partial<p.TrainStartParams> = {}): p.TrainStartParams => ({
+  model: path.join(tmp, 'model'),
+  data: path.join(tmp, 'train.jsonl'),
+  task: 'sequence-classification',
+  runFolder: path.join(tmp, 'runs'),
+  method: 'lora',
+  epochs: 1,
+  batchSize: 4,
+  learningRate: 1e-3,
+  maxLength: 16,
+  ...extra,
+});
+
+async function ended(runId: string): Promise<p.TrainEndParams> {
+  for (let i = 0; i < 1200; i++) {
+    const end = ends.find((e) => e.runId === runId);
+    if (end) return end;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`run ${runId} did not end within 60 s`);
+}
+
+test('a run reports step metrics and progress, writes its folder and ends completed', async () => {
+  const { runId, runDir } = await client.sendRequest(p.trainStart, params());
+  assert.equal(path.dirname(runDir), path.join(tmp, 'runs'));
+  const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
+  assert.equal(run.runId, runId);
+  assert.equal(run.method, 'lora');
+  const end = await ended(runId);
+  assert.equal(end.status, 'completed', JSON.stringify(end.error));
+  assert.equal(end.outputDir, runDir);
+  const steps = metrics.filter((m) => m.runId === runId && m.record.loss !== undefined);
+  assert.equal(steps.length, 4, '16 rows, batch 4, 1 epoch');
+  assert.ok(steps.every((m) => Number.isFinite(m.record.loss) && Number.isFinite(m.record.lr)));
+  const lines = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.filter((l) => l.loss !== undefined).map((l) => l.loss), steps.map((m) => m.record.loss));
+  const last = progress.filter((x) => x.runId === runId).at(-1)!;
+  assert.equal(last.totalSteps, 4);
+});
+
+test('bad options fail train/start itself and create no run folder', async () => {
+  await assert.rejects(client.sendRequest(p.trainStart, params({ batchSize: 0, runFolder: path.join(tmp, 'bad-runs') })), (e: unknown) => e instanceof ResponseError && /batch-size/.test(e.message));
+  assert.equal(fs.existsSync(path.join(tmp, 'bad-runs')), false);
+});
+
+test('train/stop stops a running run, which ends as stopped', async () => {
+  const { runId } = await client.sendRequest(p.trainStart, params({ epochs: 50 }));
+  const { stopped } = await client.sendRequest(p.trainStop, { runId });
+  assert.deepEqual(stopped, [runId]);
+  const end = await ended(runId);
+  assert.equal(end.status, 'stopped');
+  assert.deepEqual((await client.sendRequest(p.trainStop, {})).stopped, []);
+});
