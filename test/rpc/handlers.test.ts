@@ -83,3 +83,18 @@ test('a truncated model.safetensors is a user error naming the file, and the eng
   const [filled] = await client.sendRequest(p.fillMask, { texts: ['<mask> world'], model: modelDir });
   assert.equal(filled!.masks.length, 1);
 });
+
+test('nli answers entailment/neutral/contradiction for an NLI model and names the labels of any other', async () => {
+  const nliDir = path.join(tmp, 'nli');
+  writeTinyXlmr(nliDir, { head: 'seq-cls', labels: ['entailment', 'neutral', 'contradiction'] });
+  const scores = await client.sendRequest(p.nli, { premise: 'a cat sleeps', hypothesis: 'an animal rests', model: nliDir });
+  assert.ok(Math.abs(scores.entailment + scores.neutral + scores.contradiction - 1) < 1e-5);
+  const ranked = await client.sendRequest(p.zeroShot, { text: 'the match ended 2-1', labels: ['sport', 'politics'], model: nliDir });
+  assert.deepEqual(ranked.map((l) => l.label).sort(), ['politics', 'sport']);
+  const err = await client.sendRequest(p.nli, { premise: 'a', hypothesis: 'b', model: modelDir }).then(
+    () => assert.fail('a sentiment model answered NLI'),
+    (e: unknown) => e as ResponseError<p.EngineErrorData>,
+  );
+  assert.equal(err.data?.what, 'id2label');
+  assert.match(err.message, /config\.json: .*labels are negative, positive/);
+});

@@ -10,7 +10,8 @@ import { classify } from '../tasks/classify.js';
 import { embed } from '../tasks/embed.js';
 import { fillMask } from '../tasks/fill-mask.js';
 import { tokenize } from '../tasks/tokenize.js';
-import { hubProgress, type DataInspectResult, type DeviceName, type EngineInfo, type ModelInfo, type TrainTask } from './protocol.js';
+import { zeroShot } from '../tasks/zero-shot.js';
+import { hubProgress, type NliResult, type DataInspectResult, type DeviceName, type EngineInfo, type ModelInfo, type TrainTask } from './protocol.js';
 import type { HandlerContext, HandlerTable } from './server.js';
 import { TrainingRuns } from './training.js';
 
@@ -61,6 +62,18 @@ function describeModel(model: LoadedModel, device: DeviceName): ModelInfo {
   };
 }
 
+/** Entailment / neutral / contradiction of a pair, from a classifier whose id2label names them (MNLI, XNLI heads). */
+async function nliScores(model: LoadedModel, premise: string, hypothesis: string): Promise<NliResult> {
+  const [scores] = await classify(model, [{ text: premise, textPair: hypothesis }]);
+  const find = (prefix: string) => scores!.find((s) => s.label.toLowerCase().startsWith(prefix))?.score;
+  const entailment = find('entail');
+  const contradiction = find('contra');
+  if (entailment === undefined || contradiction === undefined) {
+    throw new XlmError('not-nli-model', `${model.dir} is not an NLI model: its labels are ${model.config.id2label.join(', ') || 'none'}; an NLI model's id2label names entailment, neutral and contradiction`, { file: `${model.dir}/config.json`, what: 'id2label' });
+  }
+  return { entailment, neutral: find('neutral') ?? 0, contradiction };
+}
+
 export function createHandlers(): HandlerTable {
   const state = new EngineState();
   const runs = new TrainingRuns();
@@ -82,6 +95,11 @@ export function createHandlers(): HandlerTable {
     fillMask: async ({ texts, topK, model }, ctx) => fillMask(await state.model(model, ctx), texts, { topK }),
     classify: async ({ inputs, model }, ctx) => classify(await state.model(model, ctx), inputs),
     embed: async ({ texts, normalize, model }, ctx) => embed(await state.model(model, ctx), texts, { normalize }),
+    nli: async ({ premise, hypothesis, model }, ctx) => nliScores(await state.model(model, ctx), premise, hypothesis),
+    zeroShot: async ({ text, labels, hypothesisTemplate, multiLabel, model }, ctx) => {
+      const [result] = await zeroShot(await state.model(model, ctx), [text], { labels, hypothesisTemplate, multiLabel });
+      return result!.scores;
+    },
     dataInspect: async ({ file }) => {
       const s = await inspectDataset(file);
       const problems: DataInspectResult['problems'] = [
