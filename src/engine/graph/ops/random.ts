@@ -6,7 +6,7 @@
  * The hash is Chris Wellons' "lowbias32" (xorshift-multiply, 32-bit), in uint32 arithmetic, which
  * onnxruntime's CPU kernels have (Mul, Add, BitwiseXor, BitShift on uint32 wrap modulo 2^32).
  */
-import { defineOp, type Value } from '../graph.js';
+import { defineOp, type Graph, type Value } from '../graph.js';
 import { add, mul, cast, less, not, scalarLike } from './elementwise.js';
 import { reshapeTo, shapeOf, ReduceProd } from './shape.js';
 
@@ -59,8 +59,23 @@ export function hash32Host(x: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** Element indices already built per graph, by symbolic shape: equal symbolic shapes are equal at run time. */
+const indexCache = new WeakMap<Graph, Map<string, Value>>();
+
 /** 0, 1, ..., n-1 in x's run-time shape, as uint32 (the element index of every entry of x). */
 export function elementIndex(x: Value): Value {
+  const g = x.graph;
+  let cache = indexCache.get(g);
+  if (!cache) indexCache.set(g, (cache = new Map()));
+  const key = x.shape.join(',');
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const index = buildElementIndex(x);
+  cache.set(key, index);
+  return index;
+}
+
+function buildElementIndex(x: Value): Value {
   const g = x.graph;
   const count = g.apply1(ReduceProd, [shapeOf(x)], { keepdims: 0 });
   const flat = g.apply1(Range, [g.constant(0, 'int64'), count, g.constant(1, 'int64')], { length: `numel(${x.name})` });
@@ -73,22 +88,31 @@ export interface RandomKey {
   counter: Value;
 }
 
-/** Uniform draws in [0, 1) shaped like x (float32), one per element, from (key, site). */
+/**
+ * One uint32 draw per element of x: a single lowbias32 round over (element index XOR stream key). The stream
+ * key mixes seed, site and counter with full rounds, once per graph run (scalars), so the per-element cost is
+ * one hash: dropout masks are the largest tensors of a step (attention probabilities), and this cost counts.
+ */
+export function randomBitsLike(x: Value, key: RandomKey, site: number): Value {
+  const siteKey = hash32(xor(key.seed, u32(key.seed, hash32Host(site))));
+  const streamKey = hash32(add(siteKey, mul(key.counter, u32(key.counter, 0x9e3779b9))));
+  return hash32(xor(elementIndex(x), streamKey));
+}
+
+/** Uniform draws in [0, 1] shaped like x (float32), one per element, from (key, site). */
 export function uniformLike(x: Value, key: RandomKey, site: number): Value {
-  const streamKey = hash32(add(hash32(xor(key.seed, u32(key.seed, hash32Host(site)))), mul(key.counter, u32(key.counter, 0x9e3779b9))));
-  const h = hash32(add(hash32(xor(elementIndex(x), streamKey)), u32(x, site)));
-  // The top 24 bits make a float32 in [0, 1) exactly.
-  return mul(cast(shiftRight(h, 8), 'float32'), 2 ** -24);
+  return mul(cast(randomBitsLike(x, key, site), 'float32'), 2 ** -32);
 }
 
 /**
- * Inverted dropout with an in-graph mask: y = x * keep / (1 - p). The mask is a value of the graph that the
- * Mul's gradient reuses (dy/dx = keep / (1 - p)), so backward needs no second draw. p = 0 returns x itself.
+ * Inverted dropout with an in-graph mask: y = x * keep / (1 - p), keep = (bits >= p * 2^32). The mask is a
+ * value of the graph that the Mul's gradient reuses (dy/dx = keep / (1 - p)), so backward needs no second
+ * draw. p = 0 returns x itself.
  */
 export function dropout(x: Value, p: number, key: RandomKey, site: number): Value {
   if (!(p >= 0 && p < 1)) throw new Error(`dropout probability must be in [0, 1), got ${p}`);
   if (p === 0) return x;
-  const keep = not(less(uniformLike(x, key, site), p));
+  const keep = not(less(cast(randomBitsLike(x, key, site), 'float32'), p * 2 ** 32));
   const scale = mul(cast(keep, x.dtype), scalarLike(x, 1 / (1 - p)));
   return mul(x, scale);
 }
