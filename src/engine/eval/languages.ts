@@ -1,0 +1,32 @@
+/**
+ * The language of each evaluation row, for per-language metrics: the data's language column (or WikiANN's
+ * `xx:` prefixes) when it has one, otherwise guessed from the writing system. A script stands for a language
+ * only where one language owns it (Hangul → ko, Thai → th); Latin or Cyrillic text is grouped under the
+ * script's name, since guessing a language from those would be a coin toss.
+ */
+import { detectScript, languageOfScript, type LoadedDataset } from '../data/index.js';
+
+export interface RowLanguages {
+  /** One entry per row. */
+  languages: string[];
+  source: 'column' | 'script';
+}
+
+export function rowLanguages(data: LoadedDataset): RowLanguages {
+  const fromColumn = Array.from({ length: data.size }, (_, i) => data.language(i));
+  if (fromColumn.some((l) => l !== undefined)) {
+    // Rows without a language in a file that has the column are grouped by their script.
+    return { languages: fromColumn.map((l, i) => l ?? scriptLanguage(rowText(data, i))), source: 'column' };
+  }
+  return { languages: Array.from({ length: data.size }, (_, i) => scriptLanguage(rowText(data, i))), source: 'script' };
+}
+
+function rowText(data: LoadedDataset, i: number): string {
+  const pair = data.textPair(i);
+  return pair === undefined ? data.text(i) : `${data.text(i)} ${pair}`;
+}
+
+function scriptLanguage(text: string): string {
+  const script = detectScript(text);
+  return languageOfScript(script) ?? script;
+}

@@ -1,0 +1,109 @@
+/**
+ * What an evaluation leaves behind: eval.json (everything but the per-row predictions, which go to a JSONL
+ * file of their own when asked for) and the text report `xlm eval` prints: the overall metrics, the
+ * XNLI-style per-language table (a column per language, the average over languages, and the pooled value),
+ * and the per-class (or per-entity-type) table with the confusion matrix.
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { formatLanguageTable, orderLanguages } from '../metrics/index.js';
+import type { EvalResult } from './evaluate.js';
+
+export type EvalJson = Omit<EvalResult, 'predictions'> & { languages: string[] };
+
+export function evalJson(result: EvalResult): EvalJson {
+  const { predictions: _predictions, ...rest } = result;
+  return { ...rest, languages: orderLanguages(Object.keys(result.perLanguage)) };
+}
+
+/** Writes through a temporary name, so a reader never sees half a file. */
+export function writeJsonFile(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp-${process.pid}`;
+  writeFileSync(temporary, JSON.stringify(value, null, 2) + '\n');
+  renameSync(temporary, path);
+}
+
+export function writePredictions(path: string, result: EvalResult): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp-${process.pid}`;
+  writeFileSync(temporary, result.predictions.map((p) => JSON.stringify(p)).join('\n') + (result.predictions.length ? '\n' : ''));
+  renameSync(temporary, path);
+}
+
+/** Metrics shown as percentages in tables; the others (loss, perplexity, counts) as plain numbers. */
+const RATIO = /(accuracy|f1|precision|recall)$/;
+
+/** The metric rows of the per-language table, in reading order. */
+function tableMetrics(result: EvalResult): string[] {
+  const present = new Set(Object.keys(result.metrics));
+  const order = ['accuracy', 'macro_f1', 'micro_f1', 'f1', 'precision', 'recall', ...Object.keys(result.metrics).filter((k) => /^top\d+_accuracy$/.test(k))];
+  return order.filter((k) => present.has(k));
+}
+
+export function formatEvalReport(result: EvalResult): string {
+  const lines: string[] = [];
+  const languages = orderLanguages(Object.keys(result.perLanguage));
+  const from = result.languageSource === 'column' ? 'from the language column' : 'guessed from the script';
+  lines.push(`${result.task} on ${result.examples} examples of ${result.data}; ${languages.length} language${languages.length === 1 ? '' : 's'} (${from})`);
+  if (result.skipped.errorCount) lines.push(`${result.skipped.errorCount} bad rows were skipped (first: ${describeFirst(result)})`);
+  if (result.truncatedRows) lines.push(`${result.truncatedRows} rows were cut at ${result.maxLength} tokens${result.task === 'token-cls' ? ' (their cut-off words count as O)' : ''}`);
+  lines.push('');
+  lines.push(`overall: ${Object.entries(result.metrics).map(([k, v]) => `${k} ${show(k, v)}`).join('  ')}`);
+
+  const ratios = tableMetrics(result);
+  if (languages.length > 0) {
+    lines.push('');
+    lines.push('per language (%; avg = mean over languages, all = pooled over rows):');
+    const rows = [...ratios, 'loss'].filter((name) => name in result.metrics).map((name) => ({
+      name,
+      values: Object.fromEntries(languages.map((l) => [l, result.perLanguage[l][name]])),
+      pooled: result.metrics[name],
+    }));
+    // Loss is not a percentage: a table of its own keeps each table's scale honest.
+    const percent = rows.filter((r) => r.name !== 'loss');
+    if (percent.length) lines.push(formatLanguageTable(percent, { languages, pooled: true, title: 'metric' }));
+    const loss = rows.find((r) => r.name === 'loss');
+    if (loss) lines.push('', formatLanguageTable([loss], { languages, pooled: true, scale: 1, digits: 4, title: 'nats' }));
+  }
+
+  if (result.classes) {
+    lines.push('');
+    lines.push('per class:');
+    lines.push(...table(['label', 'precision', 'recall', 'f1', 'support'], result.classes.map((c) => [c.label, pct(c.precision), pct(c.recall), pct(c.f1), String(c.support)])));
+  }
+  if (result.confusion) {
+    lines.push('');
+    lines.push('confusion matrix (rows: gold, columns: predicted):');
+    const { labels, matrix } = result.confusion;
+    lines.push(...table(['', ...labels], matrix.map((row, i) => [labels[i], ...row.map(String)])));
+  }
+  if (result.entityTypes) {
+    lines.push('');
+    lines.push('per entity type:');
+    lines.push(...table(['type', 'precision', 'recall', 'f1', 'support', 'predicted'], result.entityTypes.map((t) => [t.type, pct(t.precision), pct(t.recall), pct(t.f1), String(t.support), String(t.predicted)])));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function describeFirst(result: EvalResult): string {
+  const e = result.skipped.errors[0];
+  return e ? `${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ''}: ${e.reason}` : 'not kept';
+}
+
+function show(key: string, value: number): string {
+  if (RATIO.test(key)) return pct(value);
+  if (Number.isInteger(value)) return String(value);
+  return value.toFixed(4);
+}
+
+function pct(value: number): string {
+  return (value * 100).toFixed(1);
+}
+
+/** Left-aligned first column, right-aligned numbers. */
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].map((l) => `  ${l}`);
+}
