@@ -10,6 +10,8 @@ import { hubDownloadCommand, hubListCommand, hubRemoveCommand } from './hub.js';
 import { tokenizeCommand } from './tokenize.js';
 import { mergeCommand } from './merge.js';
 import { trainCommand } from './train.js';
+import { translateCommand } from './translate.js';
+import { zeroShotCommand } from './zero-shot.js';
 import { pretrainCommand } from './pretrain.js';
 
-export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, embedCommand, exportOnnxCommand, trainCommand, mergeCommand, pretrainCommand, hubDownloadCommand, hubListCommand, hubRemoveCommand];
+export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, zeroShotCommand, translateCommand, embedCommand, exportOnnxCommand, trainCommand, mergeCommand, pretrainCommand, hubDownloadCommand, hubListCommand, hubRemoveCommand];
