@@ -10,8 +10,10 @@ import { hubDownloadCommand, hubListCommand, hubRemoveCommand } from './hub.js';
 import { tokenizeCommand } from './tokenize.js';
 import { mergeCommand } from './merge.js';
 import { trainCommand } from './train.js';
+import { evalCommand } from './eval.js';
+import { dataInspectCommand } from './data-inspect.js';
 import { translateCommand } from './translate.js';
 import { zeroShotCommand } from './zero-shot.js';
 import { pretrainCommand } from './pretrain.js';
 
-export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, zeroShotCommand, translateCommand, embedCommand, exportOnnxCommand, trainCommand, mergeCommand, pretrainCommand, hubDownloadCommand, hubListCommand, hubRemoveCommand];
+export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, zeroShotCommand, translateCommand, embedCommand, exportOnnxCommand, trainCommand, evalCommand, dataInspectCommand, mergeCommand, pretrainCommand, hubDownloadCommand, hubListCommand, hubRemoveCommand];

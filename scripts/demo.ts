@@ -1,0 +1,213 @@
+/**
+ * `npm run demo`: the whole product on a fresh clone, with nothing downloaded.
+ *
+ * 1. Builds (first run, minutes) or reuses the default model: an XLM-R pre-trained by XLM Lab on the UDHR.
+ * 2. Fill-mask in five languages, and fill-mask top-5 accuracy on held-out articles beside a unigram baseline.
+ * 3. Language identification: LoRA fine-tuning on examples/langid, macro-F1 per language on held-out articles.
+ * 4. Translation-pair detection: LoRA fine-tuning on examples/pairs, accuracy on held-out pairs.
+ * 5. Cross-lingual retrieval with the pre-trained model's sentence vectors, top-1 per language pair.
+ * Everything lands in examples/runs/demo-STAMP/ (fine-tuned models, metrics.jsonl, summary.json).
+ *
+ *   npx tsx scripts/demo.ts [--threads N] [--recipe FILE --cache-dir DIR]
+ * (--recipe builds another recipe than recipes/default.json, e.g. recipes/tiny.json to try the script in seconds;
+ * give it its own --cache-dir so the real default model is not replaced.)
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeError } from '../src/engine/errors.js';
+import { cacheRoot } from '../src/engine/cli/inputs.js';
+import { classificationMetrics, classificationSummary, languageTable } from '../src/engine/metrics/index.js';
+import { heldOutParagraphs, loadUdhrCorpus, trainingParagraphs } from '../src/engine/pretrain/corpus.js';
+import { ensureDefaultModel } from '../src/engine/pretrain/default-model.js';
+import { fillMaskQuality, retrievalAccuracy, type RetrievalRow, type TopKScore } from '../src/engine/pretrain/demo-eval.js';
+import { languageByCode } from '../src/engine/pretrain/languages.js';
+import type { PretrainProgress } from '../src/engine/pretrain/pretrain.js';
+import { loadRecipe } from '../src/engine/pretrain/recipe.js';
+import { ModelCache } from '../src/engine/runtime/model-cache.js';
+import { classify } from '../src/engine/tasks/classify.js';
+import { fillMask } from '../src/engine/tasks/fill-mask.js';
+import { train, type TrainOptions } from '../src/engine/train/train.js';
+
+const ROOT = resolve(__dirname, '..');
+const EXAMPLES = join(ROOT, 'examples');
+/** Languages of the fill-mask examples: five scripts' worth of variety among whitespace-separated languages. */
+const EXAMPLE_LANGUAGES = ['eng', 'fra', 'rus', 'ell', 'arb'];
+
+const { values: flags } = parseArgs({ options: { threads: { type: 'string' }, recipe: { type: 'string' }, 'cache-dir': { type: 'string' } } });
+const threads = flags.threads === undefined ? 0 : Number(flags.threads);
+const started = performance.now();
+const seconds = () => (performance.now() - started) / 1000;
+const say = (line = '') => process.stdout.write(`${line}\n`);
+const section = (title: string) => say(`\n== ${title} ${'='.repeat(Math.max(0, 70 - title.length))}  [${seconds().toFixed(0)} s]`);
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+function readJsonl<T>(file: string): T[] {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
+}
+
+function progressPrinter(): (p: PretrainProgress) => void {
+  let phase = '';
+  let lastPrint = 0;
+  return (p) => {
+    const now = performance.now();
+    if (p.phase !== phase || p.phase !== 'train' || now - lastPrint > 15_000 || p.step === p.steps) {
+      say(`  [${(p.fraction * 100).toFixed(0).padStart(3)}%] ${p.message}`);
+      lastPrint = now;
+    }
+    phase = p.phase;
+  };
+}
+
+/** One whitespace word of a held-out paragraph that is a single piece, replaced by <mask>. */
+function maskedSentence(text: string, isPiece: (word: string) => boolean): { masked: string; answer: string } | undefined {
+  const words = text.split(' ');
+  const middle = Math.floor(Math.min(words.length, 24) / 2);
+  const order = words.map((_, i) => i).sort((a, b) => Math.abs(a - middle) - Math.abs(b - middle));
+  for (const i of order) {
+    const word = words[i];
+    if (/^\p{L}{3,}$/u.test(word) && isPiece(word)) {
+      const shown = words.slice(0, Math.max(i + 8, 16));
+      shown[i] = '<mask>';
+      return { masked: shown.join(' ') + (shown.length < words.length ? ' ...' : ''), answer: word };
+    }
+  }
+  return undefined;
+}
+
+function splitTable(render: (langs: string[]) => string, langs: string[]): string {
+  const half = Math.ceil(langs.length / 2);
+  return [render(langs.slice(0, half)), render(langs.slice(half))].join('\n\n');
+}
+
+async function fineTune(name: string, options: Omit<TrainOptions, 'out' | 'threads'>, runDir: string): Promise<string> {
+  const out = join(runDir, name);
+  let lastLine = 0;
+  const result = await train({ ...options, out, threads }, {
+    onMetrics: (m) => {
+      if ('loss' in m && performance.now() - lastLine > 10_000) {
+        say(`  step ${m.step}  epoch ${m.epoch.toFixed(1)}  loss ${m.loss.toFixed(3)}`);
+        lastLine = performance.now();
+      }
+    },
+  });
+  say(`  ${result.steps} steps, last loss ${result.lastLoss?.toFixed(3)}; model in ${relative(ROOT, out)}`);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  const runDir = join(EXAMPLES, 'runs', `demo-${stamp}`);
+  mkdirSync(runDir, { recursive: true });
+  const summary: Record<string, unknown> = { runDir };
+  const cache = new ModelCache({ threads });
+
+  section('1. The default model (XLM-R pre-trained by XLM Lab on the UDHR)');
+  const built = await ensureDefaultModel({
+    cacheDir: flags['cache-dir'] ?? cacheRoot(process.env),
+    recipe: flags.recipe ? loadRecipe(flags.recipe) : undefined,
+    onProgress: progressPrinter(),
+    threads,
+  });
+  say(built.reused ? `  reused ${built.dir} (recipe, corpus and code unchanged)` : `  built ${built.dir} in ${built.seconds.toFixed(0)} s`);
+  const info = JSON.parse(readFileSync(join(built.dir, 'xlm-lab-pretrain.json'), 'utf8')) as { recipe: { languages: string[]; steps: number }; trainSeconds: number; firstLoss: number; lastLoss: number };
+  say(`  ${info.recipe.languages.length} languages, ${info.recipe.steps} steps, loss ${info.firstLoss.toFixed(2)} -> ${info.lastLoss.toFixed(2)}, training took ${info.trainSeconds.toFixed(0)} s`);
+  summary.defaultModel = { dir: built.dir, reused: built.reused, buildSeconds: built.seconds, trainSeconds: info.trainSeconds, firstLoss: info.firstLoss, lastLoss: info.lastLoss };
+  const model = await cache.model(built.dir);
+
+  const corpus = loadUdhrCorpus(info.recipe.languages);
+  const heldOut = heldOutParagraphs(corpus);
+  const training = trainingParagraphs(corpus);
+
+  section('2. Fill-mask on held-out articles');
+  const isPiece = (word: string) => model.tokenizer.encode(word, null, { addSpecialTokens: false }).ids.length === 1;
+  const examples = EXAMPLE_LANGUAGES.flatMap((lang) => {
+    const sentence = heldOut.filter((p) => p.lang === lang).map((p) => maskedSentence(p.text, isPiece)).find((s) => s);
+    return sentence ? [{ lang, ...sentence }] : [];
+  });
+  const filled = await fillMask(model, examples.map((e) => e.masked), { topK: 5 });
+  examples.forEach((e, i) => {
+    say(`  ${languageByCode(e.lang)?.name ?? e.lang}: ${e.masked}`);
+    say(`    answer "${e.answer}"; top 5: ${filled[i].masks[0].candidates.map((c) => `${c.token.trim()} (${c.score.toFixed(2)})`).join(', ')}`);
+  });
+  summary.fillMaskExamples = examples.map((e, i) => ({ ...e, top5: filled[i].masks[0].candidates.map((c) => c.token.trim()) }));
+
+  const quality = await fillMaskQuality(model, heldOut, training, 5);
+  const langs = [...quality.model.keys()];
+  const rate = (m: Map<string, TopKScore>) => Object.fromEntries([...m].map(([l, s]) => [l, s.correct / Math.max(1, s.total)]));
+  const modelRate = rate(quality.model);
+  const baseRate = rate(quality.baseline);
+  const average = (r: Record<string, number>) => langs.reduce((s, l) => s + r[l], 0) / langs.length;
+  const masked = [...quality.model.values()].reduce((s, q) => s + q.total, 0);
+  say(`  top-5 accuracy on ${masked} masked pieces (every 7th piece of each held-out paragraph), per language:`);
+  say(
+    splitTable(
+      (shown) => languageTable({ all: {}, languages: Object.fromEntries(shown.map((l) => [l, { model: modelRate[l], unigram: baseRate[l] }])) }, ['model', 'unigram'], { languages: shown }),
+      langs,
+    ).replace(/^/gm, '  '),
+  );
+  const fmModel = average(modelRate);
+  const fmBase = average(baseRate);
+  say(`  average over ${langs.length} languages: model ${pct(fmModel)}, unigram-frequency baseline ${pct(fmBase)} (ratio ${(fmModel / fmBase).toFixed(2)}x; target >= 2x)`);
+  summary.fillMask = { top5: fmModel, baseline: fmBase, ratio: fmModel / fmBase, perLanguage: modelRate, baselinePerLanguage: baseRate, maskedPieces: masked };
+
+  section('3. Language identification (LoRA fine-tuning on examples/langid)');
+  const langidDir = await fineTune('langid', {
+    model: built.dir, task: 'seq-cls', train: join(EXAMPLES, 'langid', 'train.jsonl'), method: 'lora',
+    loraR: 8, loraAlpha: 16, loraTargets: ['query', 'value'], lr: 3e-3, epochs: 6, batchSize: 16, maxLength: Math.min(128, model.maxLength), warmupRatio: 0.1, seed: 42, logEvery: 5,
+  }, runDir);
+  const langidTest = readJsonl<{ text: string; label: string }>(join(EXAMPLES, 'langid', 'test.jsonl'));
+  const langidModel = await cache.model(langidDir);
+  const langidPred = (await classify(langidModel, langidTest.map((r) => ({ text: r.text })))).map((scores) => scores[0].label);
+  const gold = langidTest.map((r) => r.label);
+  const overall = classificationMetrics(gold, langidPred);
+  // Every test row of language L has gold label L: a language's accuracy is its class's recall.
+  const perLangF1 = Object.fromEntries(overall.perClass.filter((c) => c.support > 0).map((c) => [c.label, { accuracy: c.recall, f1: c.f1 }]));
+  say(`  held-out articles, ${langidTest.length} paragraphs; per language: accuracy (recall) and F1`);
+  say(splitTable((shown) => languageTable({ all: {}, languages: perLangF1 }, ['accuracy', 'f1'], { languages: shown }), Object.keys(perLangF1)).replace(/^/gm, '  '));
+  say(`  macro-F1 ${overall.macroF1.toFixed(3)}, accuracy ${overall.accuracy.toFixed(3)} (target macro-F1 >= 0.95)`);
+  summary.langid = { ...classificationSummary(overall), perLanguage: perLangF1 };
+
+  section('4. Translation-pair detection (LoRA fine-tuning on examples/pairs)');
+  const pairsDir = await fineTune('pairs', {
+    model: built.dir, task: 'seq-cls', train: join(EXAMPLES, 'pairs', 'train.jsonl'), method: 'lora',
+    loraR: 8, loraAlpha: 16, loraTargets: ['query', 'value'], lr: 2e-3, epochs: 10, batchSize: 16, maxLength: Math.min(256, model.maxLength), warmupRatio: 0.1, seed: 42, logEvery: 5,
+  }, runDir);
+  const pairsTest = readJsonl<{ premise: string; hypothesis: string; label: string }>(join(EXAMPLES, 'pairs', 'test.jsonl'));
+  const pairsModel = await cache.model(pairsDir);
+  const pairsPred = (await classify(pairsModel, pairsTest.map((r) => ({ text: r.premise, textPair: r.hypothesis })))).map((s) => s[0].label);
+  const pairsMetrics = classificationMetrics(pairsTest.map((r) => r.label), pairsPred);
+  say(`  held-out pairs: accuracy ${pairsMetrics.accuracy.toFixed(3)} on ${pairsTest.length} (balanced; chance 0.5; target >= 0.80), macro-F1 ${pairsMetrics.macroF1.toFixed(3)}`);
+  summary.pairs = classificationSummary(pairsMetrics);
+
+  section('5. Cross-lingual retrieval (pre-trained sentence vectors, no fine-tuning)');
+  const retrievalRows = readJsonl<RetrievalRow>(join(EXAMPLES, 'retrieval', 'test.jsonl'));
+  const retrieval = await retrievalAccuracy(model, retrievalRows);
+  const rowAverages = retrieval.languages.map((l, i) => {
+    const others = retrieval.top1[i].filter((v) => !Number.isNaN(v));
+    return [l, others.reduce((s, v) => s + v, 0) / others.length] as const;
+  });
+  const allPairs = retrieval.top1.flat().filter((v) => !Number.isNaN(v));
+  const retrievalMean = allPairs.reduce((s, v) => s + v, 0) / allPairs.length;
+  say(`  top-1 accuracy (%) per language pair: row = query language, column = searched language; chance ${pct(retrieval.chance)}`);
+  say(`  ${'    '}${retrieval.languages.map((l) => l.slice(0, 3).padStart(4)).join('')}`);
+  retrieval.languages.forEach((l, i) => say(`  ${l.padEnd(4)}${retrieval.top1[i].map((v) => (Number.isNaN(v) ? '   .' : (100 * v).toFixed(0).padStart(4))).join('')}`));
+  say(`  mean over ${allPairs.length} pairs: ${pct(retrievalMean)} (chance ${pct(retrieval.chance)}); best query languages: ${[...rowAverages].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([l, v]) => `${l} ${pct(v)}`).join(', ')}`);
+  summary.retrieval = { mean: retrievalMean, chance: retrieval.chance, languages: retrieval.languages, top1: retrieval.top1.map((r) => r.map((v) => (Number.isNaN(v) ? null : v))) };
+
+  section('Summary');
+  const total = seconds();
+  summary.totalSeconds = total;
+  writeFileSync(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  say(`  fill-mask top-5 ${pct(fmModel)} vs unigram ${pct(fmBase)} (${(fmModel / fmBase).toFixed(2)}x) | langid macro-F1 ${overall.macroF1.toFixed(3)} | pairs accuracy ${pairsMetrics.accuracy.toFixed(3)} | retrieval top-1 ${pct(retrievalMean)} (chance ${pct(retrieval.chance)})`);
+  say(`  demo took ${total.toFixed(0)} s`);
+  say(`  run folder: ${runDir}`);
+  say(`  open it in VS Code: code ${relative(process.cwd(), EXAMPLES) || '.'}  (then XLM: Open dashboard on runs/${`demo-${stamp}`}/langid/metrics.jsonl)`);
+  await cache.closeAll();
+}
+
+main().catch((e) => {
+  process.stderr.write(`demo: ${describeError(e)}\n`);
+  if (!(e instanceof Error && e.name === 'XlmError') && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  process.exit(1);
+});

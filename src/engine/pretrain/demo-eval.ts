@@ -1,0 +1,178 @@
+/**
+ * The quality figures the demo prints for a pre-trained model, all on held-out articles:
+ * - fill-mask top-5 accuracy per language, beside a unigram-frequency baseline (the language's five most
+ *   frequent pieces in its training articles, whatever the context);
+ * - cross-lingual retrieval top-1 per language pair (mean-pooled sentence vectors, cosine similarity).
+ */
+import type { LoadedModel } from '../runtime/model-cache.js';
+import { ort } from '../runtime/session.js';
+import { embed } from '../tasks/embed.js';
+import type { XlmTokenizer } from '../tokenize/tokenizer.js';
+
+export interface LangText {
+  lang: string;
+  text: string;
+}
+
+export interface MaskedExample {
+  lang: string;
+  /** Token ids with some positions replaced by <mask>. */
+  ids: number[];
+  positions: number[];
+  /** The original id at each masked position. */
+  targets: number[];
+}
+
+export interface TopKScore {
+  correct: number;
+  total: number;
+}
+
+/** Ids of a text with <s> and </s>, truncated to `maxLength`. */
+function encodeIds(tokenizer: XlmTokenizer, text: string, maxLength: number): number[] {
+  return tokenizer.encode(text, null, { maxLength }).ids;
+}
+
+/**
+ * Every `every`-th ordinary piece of each paragraph masked (offset by the paragraph's index so all positions
+ * are covered across paragraphs), all masks of a paragraph at once as in masked-LM training: about 1/every of
+ * the pieces (every = 7: 14%, close to BERT's 15%).
+ */
+export function maskParagraphs(tokenizer: XlmTokenizer, paragraphs: readonly LangText[], maxLength: number, every = 7): MaskedExample[] {
+  const specials = new Set([tokenizer.clsId, tokenizer.sepId, tokenizer.padId, tokenizer.maskId, tokenizer.unkId]);
+  return paragraphs.map((p, index) => {
+    const ids = encodeIds(tokenizer, p.text, maxLength);
+    const positions: number[] = [];
+    const targets: number[] = [];
+    ids.forEach((id, i) => {
+      if (specials.has(id) || (i + index) % every !== 0) return;
+      positions.push(i);
+      targets.push(id);
+    });
+    const masked = [...ids];
+    for (const pos of positions) masked[pos] = tokenizer.maskId;
+    return { lang: p.lang, ids: masked, positions, targets };
+  });
+}
+
+/** Top-k of the model's MLM head at every masked position, through the fill-mask session. */
+export async function topKPredictions(model: LoadedModel, examples: readonly MaskedExample[], k: number, batchSize = 16): Promise<number[][][]> {
+  const { session } = await model.session('fill-mask');
+  const pad = model.tokenizer.padId;
+  const out: number[][][] = [];
+  for (let start = 0; start < examples.length; start += batchSize) {
+    const chunk = examples.slice(start, start + batchSize);
+    const seq = Math.max(...chunk.map((e) => e.ids.length));
+    const ids = new BigInt64Array(chunk.length * seq).fill(BigInt(pad));
+    const mask = new BigInt64Array(chunk.length * seq);
+    const flat: bigint[] = [];
+    chunk.forEach((e, r) => {
+      e.ids.forEach((id, s) => {
+        ids[r * seq + s] = BigInt(id);
+        mask[r * seq + s] = 1n;
+      });
+      for (const p of e.positions) flat.push(BigInt(r * seq + p));
+    });
+    if (!flat.length) {
+      chunk.forEach(() => out.push([]));
+      continue;
+    }
+    const result = await session.run({
+      input_ids: new ort.Tensor('int64', ids, [chunk.length, seq]),
+      attention_mask: new ort.Tensor('int64', mask, [chunk.length, seq]),
+      mask_positions: new ort.Tensor('int64', BigInt64Array.from(flat), [flat.length]),
+      top_k: new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
+    });
+    const best = result.token_ids.data as BigInt64Array;
+    let row = 0;
+    for (const e of chunk) {
+      out.push(e.positions.map(() => Array.from(best.subarray(row * k, ++row * k), Number)));
+    }
+  }
+  return out;
+}
+
+/** Each language's `k` most frequent pieces in its training text (specials excluded). */
+export function unigramTopK(tokenizer: XlmTokenizer, training: readonly LangText[], k: number): Map<string, number[]> {
+  const specials = new Set([tokenizer.clsId, tokenizer.sepId, tokenizer.padId, tokenizer.maskId, tokenizer.unkId]);
+  const counts = new Map<string, Map<number, number>>();
+  for (const p of training) {
+    let c = counts.get(p.lang);
+    if (!c) counts.set(p.lang, (c = new Map()));
+    for (const id of tokenizer.encode(p.text).ids) if (!specials.has(id)) c.set(id, (c.get(id) ?? 0) + 1);
+  }
+  return new Map([...counts].map(([lang, c]) => [lang, [...c].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k).map(([id]) => id)]));
+}
+
+export interface FillMaskQuality {
+  model: Map<string, TopKScore>;
+  baseline: Map<string, TopKScore>;
+}
+
+/** Top-k accuracy of the model and of the unigram baseline on the same masked pieces, per language. */
+export async function fillMaskQuality(model: LoadedModel, heldOut: readonly LangText[], training: readonly LangText[], k = 5): Promise<FillMaskQuality> {
+  const examples = maskParagraphs(model.tokenizer, heldOut, model.maxLength);
+  const predictions = await topKPredictions(model, examples, k);
+  const frequent = unigramTopK(model.tokenizer, training, k);
+  const score = new Map<string, TopKScore>();
+  const base = new Map<string, TopKScore>();
+  examples.forEach((e, i) => {
+    const s = score.get(e.lang) ?? { correct: 0, total: 0 };
+    const b = base.get(e.lang) ?? { correct: 0, total: 0 };
+    e.targets.forEach((target, j) => {
+      s.total++;
+      b.total++;
+      if (predictions[i][j].includes(target)) s.correct++;
+      if ((frequent.get(e.lang) ?? []).includes(target)) b.correct++;
+    });
+    score.set(e.lang, s);
+    base.set(e.lang, b);
+  });
+  return { model: score, baseline: base };
+}
+
+export interface RetrievalRow {
+  id: string;
+  lang: string;
+  text: string;
+}
+
+/**
+ * For each ordered language pair (A, B): the share of A's paragraphs whose most similar paragraph among all
+ * of B's is its translation (same id). Chance is 1 / (paragraphs of B).
+ */
+export async function retrievalAccuracy(model: LoadedModel, rows: readonly RetrievalRow[]): Promise<{ languages: string[]; top1: number[][]; chance: number }> {
+  const { vectors } = await embed(model, rows.map((r) => r.text), { normalize: true });
+  // Centre the vectors: mean pooling of a small model shares one large common direction that swamps cosine.
+  const dim = vectors[0].length;
+  const mean = new Array<number>(dim).fill(0);
+  for (const v of vectors) for (let d = 0; d < dim; d++) mean[d] += v[d] / vectors.length;
+  const centred = vectors.map((v) => {
+    const c = v.map((x, d) => x - mean[d]);
+    const norm = Math.hypot(...c) || 1;
+    return c.map((x) => x / norm);
+  });
+  const languages = [...new Set(rows.map((r) => r.lang))];
+  const byLang = new Map(languages.map((l) => [l, rows.flatMap((r, i) => (r.lang === l ? [i] : []))]));
+  const dot = (a: number[], b: number[]) => a.reduce((s, x, d) => s + x * b[d], 0);
+  const top1 = languages.map((a) =>
+    languages.map((b) => {
+      if (a === b) return NaN;
+      const targets = byLang.get(b)!;
+      const sources = byLang.get(a)!;
+      let right = 0;
+      for (const i of sources) {
+        let best = -1;
+        let bestScore = -Infinity;
+        for (const j of targets) {
+          const s = dot(centred[i], centred[j]);
+          if (s > bestScore) [best, bestScore] = [j, s];
+        }
+        if (rows[best].id === rows[i].id) right++;
+      }
+      return right / sources.length;
+    }),
+  );
+  const sizes = languages.map((l) => byLang.get(l)!.length);
+  return { languages, top1, chance: 1 / (sizes.reduce((s, n) => s + n, 0) / sizes.length) };
+}

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isXlmError } from '../../src/engine/errors.js';
+import { canonicalRecipe, loadRecipe, parseRecipe } from '../../src/engine/pretrain/recipe.js';
+
+const ROOT = resolve(__dirname, '../..');
+const tiny = JSON.parse(readFileSync(join(ROOT, 'recipes/tiny.json'), 'utf8')) as Record<string, unknown>;
+
+function withChange(change: (r: Record<string, unknown>) => void): Record<string, unknown> {
+  const copy = structuredClone(tiny);
+  change(copy);
+  return copy;
+}
+
+const CASES: { name: string; change: (r: Record<string, unknown>) => void; key: string; message: RegExp }[] = [
+  { name: 'missing steps', change: (r) => delete r.steps, key: 'steps', message: /"steps" is missing/ },
+  { name: 'unknown key', change: (r) => (r.stepz = 3), key: 'stepz', message: /"stepz" is not a recipe key/ },
+  { name: 'fractional batch', change: (r) => (r.batchSize = 2.5), key: 'batchSize', message: /"batchSize" is 2.5; expected a whole number/ },
+  { name: 'heads not dividing hidden', change: (r) => ((r.model as Record<string, number>).heads = 3), key: 'model.heads', message: /does not divide model.hidden \(32\)/ },
+  { name: 'missing model key', change: (r) => delete (r.model as Record<string, number>).layers, key: 'model.layers', message: /"model.layers" is missing/ },
+  { name: 'unknown model key', change: (r) => ((r.model as Record<string, number>).depth = 2), key: 'model.depth', message: /not a recipe key/ },
+  { name: 'unknown language', change: (r) => ((r.languages as string[])[1] = 'xx'), key: 'languages[1]', message: /"languages\[1\]" is "xx"; expected one of eng, fra/ },
+  { name: 'repeated language', change: (r) => ((r.languages as string[])[2] = 'eng'), key: 'languages[2]', message: /repeats "eng"/ },
+  { name: 'one language', change: (r) => (r.languages = ['eng']), key: 'languages', message: /at least two/ },
+  { name: 'article out of range', change: (r) => (r.heldOutArticles = [28, 31]), key: 'heldOutArticles[1]', message: /from 0 to 30/ },
+  { name: 'unknown objective', change: (r) => ((r.objectives as { name: string }[])[1].name = 'clm'), key: 'objectives[1].name', message: /"clm"; expected one of mlm, tlm, nsp/ },
+  { name: 'repeated objective', change: (r) => ((r.objectives as { name: string }[])[1].name = 'mlm'), key: 'objectives[1].name', message: /repeats "mlm"/ },
+  { name: 'NSP alone', change: (r) => (r.objectives = [{ name: 'nsp', weight: 1 }]), key: 'objectives', message: /needs "mlm" or "tlm"/ },
+  { name: 'zero learning rate', change: (r) => (r.learningRate = 0), key: 'learningRate', message: /expected a number above 0/ },
+  { name: 'warm-up longer than the run', change: (r) => (r.warmupSteps = 31), key: 'warmupSteps', message: /from 0 to 30/ },
+  { name: 'batch smaller than the objectives', change: (r) => (r.batchSize = 2), key: 'batchSize', message: /needs a row for every objective/ },
+  { name: 'alpha above 1', change: (r) => (r.alpha = 1.5), key: 'alpha', message: /"alpha" is 1.5/ },
+];
+
+for (const c of CASES) {
+  test(`recipe errors name the file and the key: ${c.name}`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xlm-recipe-'));
+    const file = join(dir, 'recipe.json');
+    try {
+      writeFileSync(file, JSON.stringify(withChange(c.change)));
+      assert.throws(() => loadRecipe(file), (e: unknown) => {
+        assert.ok(isXlmError(e), String(e));
+        assert.equal(e.place.file, file);
+        assert.equal(e.place.what, c.key);
+        assert.match(e.message, c.message);
+        assert.ok(e.toString().startsWith(`${file}: `), e.toString());
+        return true;
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('a recipe that is not JSON names its file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xlm-recipe-'));
+  const file = join(dir, 'broken.json');
+  try {
+    writeFileSync(file, '{ "name": "x", ');
+    assert.throws(() => loadRecipe(file), (e: unknown) => isXlmError(e) && e.place.file === file && /not valid JSON/.test(e.message));
+    assert.throws(() => loadRecipe(join(dir, 'absent.json')), (e: unknown) => isXlmError(e) && e.code === 'recipe-missing');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the shipped recipes are valid; defaults fill in, and the canonical form ignores key order', () => {
+  const def = loadRecipe(join(ROOT, 'recipes/default.json'));
+  assert.ok(def.languages.length >= 20);
+  assert.deepEqual(def.heldOutArticles, [28, 29, 30]);
+  const small = parseRecipe({ ...tiny, dropout: undefined, alpha: undefined }, 'x.json');
+  assert.equal(small.alpha, 0.3);
+  assert.equal(small.dropout, 0.1);
+  const reordered = Object.fromEntries(Object.entries(tiny).reverse());
+  assert.equal(canonicalRecipe(parseRecipe(reordered, 'a.json')), canonicalRecipe(parseRecipe(tiny, 'b.json')));
+  assert.notEqual(canonicalRecipe(parseRecipe({ ...tiny, seed: 2 }, 'c.json')), canonicalRecipe(parseRecipe(tiny, 'b.json')));
+});
