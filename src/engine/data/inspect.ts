@@ -12,13 +12,15 @@ export interface InspectOptions extends ReadOptions {
   maxLength?: number;
   /** How many duplicate / conflict examples to list (default 10). */
   samples?: number;
+  /** What `tokenizeLength` counts (default 'tokens'); 'words' for a whitespace count when no tokenizer is at hand. */
+  lengthUnit?: 'tokens' | 'words';
 }
 
 /** Token count of a row, from the model's tokenizer (special tokens included, if the caller counts them). */
 export type TokenizeLength = (text: string, textPair?: string) => number;
 
 export interface LengthSummary {
-  unit: 'tokens' | 'characters';
+  unit: 'tokens' | 'words' | 'characters';
   min: number;
   max: number;
   mean: number;
@@ -115,7 +117,7 @@ export async function inspectDataset(path: string, options: InspectOptions = {},
     warnings: report.warnings,
     languages: columnLanguages.size > 0 ? { source: 'column', counts: sortedRecord(columnLanguages) } : { source: 'script', counts: sortedRecord(scriptLanguages) },
     scripts: sortedRecord(scripts),
-    length: summarizeLengths(lengthCounts, lengthSum, report.rows, tokenizeLength ? 'tokens' : 'characters', maxLength, overMaxLength),
+    length: summarizeLengths(lengthCounts, lengthSum, report.rows, tokenizeLength ? (options.lengthUnit ?? 'tokens') : 'characters', maxLength, overMaxLength),
     duplicates: duplicates.summary(),
   };
   if (labels.size > 0) summary.labels = sortedRecord(labels);
@@ -140,7 +142,7 @@ function summarizeLengths(
   counts: Map<number, number>,
   sum: number,
   rows: number,
-  unit: 'tokens' | 'characters',
+  unit: LengthSummary['unit'],
   maxLength: number,
   overMaxLength: number,
 ): LengthSummary {

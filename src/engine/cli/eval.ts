@@ -1,0 +1,80 @@
+/** `xlm eval`: score a model folder on a data file, print the overall, per-language and per-class tables, write eval.json. */
+import { join, resolve } from 'node:path';
+import { XlmError } from '../errors.js';
+import { EVAL_TASKS, evaluate, type EvalTask } from '../eval/evaluate.js';
+import { evalJson, formatEvalReport, writeJsonFile, writePredictions } from '../eval/report.js';
+import type { CommandSpec, OptionSpec } from './command.js';
+import { DATA_READ_OPTIONS, readOptionsFromFlags } from './data-flags.js';
+import { MODEL_OPTION, modelDir, positiveInt, printJson } from './inputs.js';
+
+const OPTIONS: Record<string, OptionSpec> = {
+  ...MODEL_OPTION,
+  data: { type: 'string', short: 'd', arg: 'FILE', help: 'evaluation data (JSONL, CSV, TSV, XNLI TSV, CoNLL, text)' },
+  task: { type: 'string', arg: 'TASK', help: `${EVAL_TASKS.join(' | ')} (default: from the data's columns)` },
+  out: { type: 'string', short: 'o', arg: 'PATH', help: 'where eval.json goes: a folder, or a file name ending in .json (default: the model folder)' },
+  predictions: { type: 'string', arg: 'FILE', help: 'also write one JSON line per row: line, language, gold and predicted' },
+  'batch-size': { type: 'string', arg: 'N', help: 'rows per session run (default 16)' },
+  'max-length': { type: 'string', arg: 'N', help: "tokens per row, specials included (default: the model's limit)" },
+  'mlm-probability': { type: 'string', arg: 'P', help: 'masked-LM: share of tokens masked (default 0.15)' },
+  seed: { type: 'string', arg: 'N', help: 'masked-LM: seed of the masks (default 42; the same seed masks the same tokens)' },
+  ...DATA_READ_OPTIONS,
+};
+
+export const evalCommand: CommandSpec = {
+  name: 'eval',
+  summary: 'evaluate a model on a data file: metrics overall, per language (XNLI-style table) and per class; writes eval.json',
+  options: OPTIONS,
+  details: [
+    "Labels are matched by name with the model's id2label; a data label the model lacks is an error at file:line.",
+    'Languages come from the language column (lang, language, --language-column), else from the script of the text.',
+    'Metrics: seq-cls/nli: accuracy, macro and micro F1, loss, per-class precision/recall/F1 and the confusion matrix;',
+    'token-cls: entity precision/recall/F1 (seqeval), word accuracy, loss; mlm: loss, perplexity, top-1 and top-5 accuracy',
+    'over seeded masks. --json prints eval.json instead of the tables.',
+  ],
+  async run(ctx) {
+    const data = ctx.values.data as string | undefined;
+    if (!data) throw new XlmError('cli-bad-flag', 'eval needs --data FILE', { what: '--data' });
+    const task = ctx.values.task as string | undefined;
+    if (task !== undefined && !EVAL_TASKS.includes(task as EvalTask)) {
+      throw new XlmError('cli-bad-flag', `--task is "${task}"; expected one of ${EVAL_TASKS.join(', ')}`, { what: '--task' });
+    }
+    const model = modelDir(ctx);
+    const probability = ctx.values['mlm-probability'] === undefined ? undefined : Number(ctx.values['mlm-probability']);
+    if (probability !== undefined && !(probability > 0 && probability < 1)) {
+      throw new XlmError('cli-bad-flag', `--mlm-probability is "${String(ctx.values['mlm-probability'])}"; expected a number between 0 and 1`, { what: '--mlm-probability' });
+    }
+    const showProgress = ctx.io.stderr.isTTY === true && ctx.values.json !== true;
+    const result = await evaluate({
+      model,
+      data,
+      task: task as EvalTask | undefined,
+      readOptions: readOptionsFromFlags(ctx.values),
+      batchSize: positiveInt(ctx.values['batch-size'], '--batch-size', 16),
+      maxLength: ctx.values['max-length'] === undefined ? undefined : positiveInt(ctx.values['max-length'], '--max-length', 0),
+      mlm: { probability, seed: ctx.values.seed === undefined ? undefined : positiveIntOrZero(ctx.values.seed) },
+      models: ctx.models(),
+      signal: ctx.io.signal,
+      onProgress: showProgress ? ({ done, total }) => ctx.io.stderr.write(`\revaluating ${done}/${total}${done === total ? '\n' : ''}`) : undefined,
+    });
+    const out = evalJsonPath(ctx.values.out as string | undefined, model);
+    const json = evalJson(result);
+    writeJsonFile(out, json);
+    const predictions = ctx.values.predictions as string | undefined;
+    if (predictions) writePredictions(resolve(predictions), result);
+    if (ctx.values.json) printJson(ctx.io, json);
+    else ctx.io.stdout.write(`${formatEvalReport(result)}\nwrote ${out}${predictions ? ` and ${resolve(predictions)}` : ''}\n`);
+    return 0;
+  },
+};
+
+/** --out as a folder (eval.json inside) or a .json file; the model folder by default. */
+export function evalJsonPath(out: string | undefined, model: string): string {
+  if (out === undefined) return join(model, 'eval.json');
+  return out.toLowerCase().endsWith('.json') ? resolve(out) : join(resolve(out), 'eval.json');
+}
+
+function positiveIntOrZero(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new XlmError('cli-bad-flag', `--seed is "${String(value)}"; expected a whole number`, { what: '--seed' });
+  return n;
+}

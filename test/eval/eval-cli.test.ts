@@ -1,0 +1,100 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../src/engine/cli/main.js';
+import type { CliIo } from '../../src/engine/cli/io.js';
+import { writeTinyXlmr } from '../helpers/tiny-model.js';
+
+const LABELS = ['entailment', 'neutral', 'contradiction'];
+let root: string;
+
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'xlm-eval-cli-'));
+  writeTinyXlmr(join(root, 'model'), { head: 'seq-cls', labels: LABELS, seed: 5 });
+  // XNLI's own TSV layout: language, gold_label, sentence1, sentence2 among other columns.
+  const header = ['language', 'gold_label', 'sentence1_binary_parse', 'sentence1', 'sentence2', 'promptID'];
+  const rows = [
+    ['en', 'entailment', '-', 'The capital of France is Paris.', 'Paris is in France.', '1'],
+    ['en', 'contradiction', '-', 'Berlin is the capital of Germany!', 'Berlin is in France.', '2'],
+    ['fr', 'neutral', '-', 'Le café est à Paris.', 'Le café est grand.', '1'],
+    ['fr', 'entailment', '-', 'Le café est très naïve à Paris.', 'Le café est à Paris.', '2'],
+    ['de', 'contradiction', '-', 'Die Hauptstadt ist Berlin.', 'Die Hauptstadt ist Madrid.', '1'],
+    ['de', 'neutral', '-', 'Berlin, über alles.', 'Berlin ist groß.', '2'],
+  ];
+  writeFileSync(join(root, 'xnli.test.tsv'), [header, ...rows].map((r) => r.join('\t')).join('\n') + '\n');
+});
+
+after(() => rmSync(root, { recursive: true, force: true }));
+
+async function xlm(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {}, now: Date.now };
+  const code = await runCli(argv, io);
+  return { code, stdout, stderr };
+}
+
+test('xlm eval prints overall, XNLI-style per-language and per-class tables and writes eval.json', async () => {
+  const out = join(root, 'report');
+  const r = await xlm(['eval', '--model', join(root, 'model'), '--data', join(root, 'xnli.test.tsv'), '--task', 'nli', '--out', out, '--threads', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  const written = JSON.parse(readFileSync(join(out, 'eval.json'), 'utf8'));
+  assert.equal(written.task, 'nli');
+  assert.equal(written.examples, 6);
+  assert.deepEqual(written.languages, ['en', 'fr', 'de'], 'XNLI order');
+  assert.deepEqual(Object.keys(written.perLanguage).sort(), ['de', 'en', 'fr']);
+  for (const key of ['accuracy', 'macro_f1', 'micro_f1', 'loss']) assert.equal(typeof written.metrics[key], 'number', key);
+  assert.equal(written.predictions, undefined, 'predictions stay out of eval.json');
+  assert.deepEqual(written.confusion.labels, LABELS);
+  assert.equal(written.confusion.matrix.flat().reduce((a: number, b: number) => a + b, 0), 6);
+
+  const lines = r.stdout.split('\n');
+  const header = lines.find((l) => l.startsWith('metric'))!;
+  assert.deepEqual(header.split(/\s+/), ['metric', 'en', 'fr', 'de', 'avg', 'all']);
+  const accuracyRow = lines[lines.indexOf(header) + 1].split(/\s+/);
+  assert.equal(accuracyRow[0], 'accuracy');
+  const perLanguage = ['en', 'fr', 'de'].map((l) => written.perLanguage[l].accuracy * 100);
+  assert.deepEqual(accuracyRow.slice(1, 4), perLanguage.map((v) => v.toFixed(1)));
+  assert.equal(accuracyRow[4], (perLanguage.reduce((a, b) => a + b, 0) / 3).toFixed(1), 'avg is the mean over languages');
+  assert.equal(accuracyRow[5], (written.metrics.accuracy * 100).toFixed(1), 'all is pooled over rows');
+  assert.ok(lines.some((l) => /^\s+entailment\s+\d/.test(l)), 'per-class rows');
+  assert.match(r.stdout, /confusion matrix/);
+  assert.match(r.stdout, new RegExp(`wrote ${join(out, 'eval.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+
+  const json = await xlm(['eval', '--model', join(root, 'model'), '--data', join(root, 'xnli.test.tsv'), '--json', '--threads', '1']);
+  assert.equal(json.code, 0, json.stderr);
+  const printed = JSON.parse(json.stdout);
+  assert.deepEqual(printed.metrics, written.metrics, 'the task is detected as nli from the pair columns');
+  assert.ok(existsSync(join(root, 'model', 'eval.json')), 'eval.json goes next to the model without --out');
+});
+
+test('xlm eval: bad rows stop with file:line, --on-error skip keeps the good rows, --only-language filters', async () => {
+  const data = join(root, 'mixed.jsonl');
+  writeFileSync(data, [
+    JSON.stringify({ lang: 'en', premise: 'Paris.', hypothesis: 'Paris.', label: 'entailment' }),
+    '{"lang": "en", "premise": "Paris.", ',
+    JSON.stringify({ lang: 'fr', premise: 'Paris.', hypothesis: 'Berlin.', label: 'contradiction' }),
+    JSON.stringify({ lang: 'fr', premise: 'Paris.', hypothesis: 'Berlin.', label: 'unsure' }),
+  ].join('\n') + '\n');
+  const stop = await xlm(['eval', '--model', join(root, 'model'), '--data', data, '--out', join(root, 'o1')]);
+  assert.equal(stop.code, 1);
+  assert.match(stop.stderr, /mixed\.jsonl:2:\d+: /);
+  assert.match(stop.stderr, /mixed\.jsonl:4:\d+: label 'unsure' is not one of: entailment, neutral, contradiction/);
+
+  const skip = await xlm(['eval', '--model', join(root, 'model'), '--data', data, '--on-error', 'skip', '--json', '--out', join(root, 'o2')]);
+  assert.equal(skip.code, 0, skip.stderr);
+  const result = JSON.parse(skip.stdout);
+  assert.equal(result.examples, 2);
+  assert.equal(result.skipped.errorCount, 2);
+  assert.deepEqual(result.skipped.errors.map((e: { line: number }) => e.line), [2, 4]);
+
+  const only = await xlm(['eval', '--model', join(root, 'model'), '--data', data, '--on-error', 'skip', '--only-language', 'fr', '--json', '--out', join(root, 'o3')]);
+  assert.equal(only.code, 0, only.stderr);
+  assert.deepEqual(Object.keys(JSON.parse(only.stdout).perLanguage), ['fr']);
+
+  const badTask = await xlm(['eval', '--model', join(root, 'model'), '--data', data, '--task', 'ner']);
+  assert.equal(badTask.code, 1);
+  assert.match(badTask.stderr, /--task is "ner"; expected one of seq-cls, nli, token-cls, mlm/);
+});
