@@ -11,6 +11,7 @@ import { embed } from '../tasks/embed.js';
 import { fillMask } from '../tasks/fill-mask.js';
 import { tokenize } from '../tasks/tokenize.js';
 import { zeroShot } from '../tasks/zero-shot.js';
+import { TranslatorCache } from '../translate/cache.js';
 import { hubProgress, type NliResult, type DataInspectResult, type DeviceName, type EngineInfo, type ModelInfo, type TrainTask } from './protocol.js';
 import type { HandlerContext, HandlerTable } from './server.js';
 import { TrainingRuns } from './training.js';
@@ -77,6 +78,7 @@ async function nliScores(model: LoadedModel, premise: string, hypothesis: string
 export function createHandlers(): HandlerTable {
   const state = new EngineState();
   const runs = new TrainingRuns();
+  const translators = new TranslatorCache();
   return {
     trainStart: (params, ctx) => runs.start(params, ctx),
     trainStop: ({ runId }) => ({ stopped: runs.stop(runId) }),
@@ -99,6 +101,11 @@ export function createHandlers(): HandlerTable {
     zeroShot: async ({ text, labels, hypothesisTemplate, multiLabel, model }, ctx) => {
       const [result] = await zeroShot(await state.model(model, ctx), [text], { labels, hypothesisTemplate, multiLabel });
       return result!.scores;
+    },
+    translate: async ({ texts, targetLang, sourceLang, model }) => {
+      const translator = await translators.translator(model);
+      const results = await translator.translate(texts, { to: targetLang, from: sourceLang });
+      return { translations: results.map((r) => r.text) };
     },
     dataInspect: async ({ file }) => {
       const s = await inspectDataset(file);

@@ -1,0 +1,64 @@
+// translate and zeroShot through the engine's real handler table over JSON-RPC, on tiny random models.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { MessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import * as p from '../../src/engine/rpc/protocol.js';
+import { createHandlers } from '../../src/engine/rpc/handlers.js';
+import { serveEngine } from '../../src/engine/rpc/server.js';
+import { writeTinyXlmr } from '../helpers/tiny-model.js';
+import { writeTinySeq2Seq } from '../helpers/tiny-seq2seq.js';
+import { Translator } from '../../src/engine/translate/translator.js';
+
+let tmp: string;
+let m2m: string;
+let nli: string;
+let client: MessageConnection;
+let server: MessageConnection;
+
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xlm-translate-rpc-'));
+  m2m = path.join(tmp, 'm2m');
+  nli = path.join(tmp, 'nli');
+  writeTinySeq2Seq(m2m, { style: 'm2m100', layout: 'merged', seed: 11, config: { max_length: 8, num_beams: 2 } });
+  writeTinyXlmr(nli, { head: 'seq-cls', labels: ['contradiction', 'neutral', 'entailment'], seed: 12 });
+  const a = new PassThrough();
+  const b = new PassThrough();
+  server = createMessageConnection(new StreamMessageReader(a), new StreamMessageWriter(b));
+  client = createMessageConnection(new StreamMessageReader(b), new StreamMessageWriter(a));
+  serveEngine(server, createHandlers(), { engineVersion: 'test', devices: () => [] });
+  client.listen();
+});
+
+after(() => {
+  client.dispose();
+  server.dispose();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('translate answers with the translator\'s texts for the named model and target language', async () => {
+  const texts = ['Hello world', 'The capital of France is Paris.'];
+  const { translations } = await client.sendRequest(p.translate, { texts, targetLang: 'fr', sourceLang: 'en', model: m2m });
+  const translator = await Translator.load(m2m, { threads: 1 });
+  try {
+    const expected = await translator.translate(texts, { to: 'fr', from: 'en' });
+    assert.deepEqual(translations, expected.map((e) => e.text));
+  } finally {
+    await translator.close();
+  }
+});
+
+test('translate without a model, or to a language the model lacks, is a user error with the reason', async () => {
+  await assert.rejects(client.sendRequest(p.translate, { texts: ['x'], targetLang: 'fr' }), (e: unknown) => e instanceof ResponseError && e.code === p.EngineErrorCodes.userError && /xlm\.translationModel/.test(e.message));
+  await assert.rejects(client.sendRequest(p.translate, { texts: ['x'], targetLang: 'ja', model: m2m }), (e: unknown) => e instanceof ResponseError && e.code === p.EngineErrorCodes.userError && /it knows: de, en, fr/.test(e.message));
+});
+
+test('zeroShot ranks the labels for a text with the named NLI model', async () => {
+  const scores = await client.sendRequest(p.zeroShot, { text: 'The capital of France is Paris.', labels: ['city', 'dogs', 'love'], model: nli });
+  assert.deepEqual([...scores.map((s) => s.label)].sort(), ['city', 'dogs', 'love']);
+  assert.ok(Math.abs(scores.reduce((a, s) => a + s.score, 0) - 1) < 1e-6);
+  assert.deepEqual(scores, [...scores].sort((a, b) => b.score - a.score));
+});
