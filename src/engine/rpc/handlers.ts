@@ -4,6 +4,7 @@
  */
 import { XlmError } from '../errors.js';
 import { inspectDataset } from '../data/index.js';
+import { evalRequest } from '../eval/request.js';
 import { downloadRepo, hubSettings, listCachedModels } from '../hub/index.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
 import { classify } from '../tasks/classify.js';
@@ -107,6 +108,7 @@ export function createHandlers(): HandlerTable {
       const results = await translator.translate(texts, { to: targetLang, from: sourceLang });
       return { translations: results.map((r) => r.text) };
     },
+    evalRun: (params, ctx) => evalRequest(params, { models: state.cache(state.active?.device ?? 'cpu', ctx), activeModel: state.active?.dir, cancel: ctx.token }),
     dataInspect: async ({ file }) => {
       const s = await inspectDataset(file);
       const problems: DataInspectResult['problems'] = [

@@ -1,0 +1,49 @@
+/**
+ * The engine's eval/run request: the extension's task names mapped onto evaluate()'s, the active model when
+ * none is named, cancellation from the request's token, and the protocol's result shape.
+ */
+import { XlmError } from '../errors.js';
+import type { EvalRunParams, EvalRunResult, TrainTask } from '../rpc/protocol.js';
+import type { ModelCache } from '../runtime/model-cache.js';
+import { evaluate, type EvalTask } from './evaluate.js';
+
+const TASK_OF: Record<TrainTask, EvalTask> = {
+  'sequence-classification': 'seq-cls',
+  'pair-classification': 'nli',
+  'token-classification': 'token-cls',
+  'masked-lm': 'mlm',
+};
+
+export interface EvalRequestContext {
+  models: ModelCache;
+  /** The engine's active model, used when the request names none. */
+  activeModel?: string;
+  /** The request's cancellation token. */
+  cancel?: { isCancellationRequested: boolean; onCancellationRequested(listener: () => void): { dispose(): void } };
+}
+
+export async function evalRequest(params: EvalRunParams, ctx: EvalRequestContext): Promise<EvalRunResult> {
+  const model = params.model ?? ctx.activeModel;
+  if (!model) throw new XlmError('no-model', 'no model is loaded and none was named; eval/run needs a model folder');
+  const abort = new AbortController();
+  if (ctx.cancel?.isCancellationRequested) abort.abort();
+  const subscription = ctx.cancel?.onCancellationRequested(() => abort.abort());
+  try {
+    const result = await evaluate({
+      model,
+      data: params.data,
+      task: params.task ? TASK_OF[params.task] : undefined,
+      batchSize: params.batchSize,
+      models: ctx.models,
+      signal: abort.signal,
+    });
+    const out: EvalRunResult = { metrics: result.metrics, perLanguage: result.perLanguage, examples: result.examples };
+    if (result.confusion) {
+      out.confusion = result.confusion.matrix;
+      out.labels = result.confusion.labels;
+    }
+    return out;
+  } finally {
+    subscription?.dispose();
+  }
+}

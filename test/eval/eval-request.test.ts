@@ -1,0 +1,62 @@
+// eval/run over JSON-RPC through the engine's real handler table: the protocol's task names, the active
+// model when none is named, per-language metrics and the confusion matrix in the protocol's shape.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { MessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import * as p from '../../src/engine/rpc/protocol.js';
+import { createHandlers } from '../../src/engine/rpc/handlers.js';
+import { serveEngine } from '../../src/engine/rpc/server.js';
+import { evaluate } from '../../src/engine/eval/evaluate.js';
+import { writeTinyXlmr } from '../helpers/tiny-model.js';
+
+let tmp: string;
+let modelDir: string;
+let data: string;
+let client: MessageConnection;
+let server: MessageConnection;
+
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xlm-eval-rpc-'));
+  modelDir = path.join(tmp, 'tiny');
+  writeTinyXlmr(modelDir, { head: 'all', labels: ['negative', 'positive'] });
+  data = path.join(tmp, 'sentiment.csv');
+  fs.writeFileSync(data, 'text,label,lang\nI love Paris,positive,en\nThe world is big,negative,en\nLe café est très naïve,positive,fr\nMoscow is big,negative,en\n');
+  const a = new PassThrough();
+  const b = new PassThrough();
+  server = createMessageConnection(new StreamMessageReader(a), new StreamMessageWriter(b));
+  client = createMessageConnection(new StreamMessageReader(b), new StreamMessageWriter(a));
+  serveEngine(server, createHandlers(), { engineVersion: 'test', devices: () => [] });
+  client.listen();
+});
+after(() => {
+  client.dispose();
+  server.dispose();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('eval/run answers with the metrics evaluate() computes, per language, with the confusion matrix', async () => {
+  const info = await client.sendRequest(p.engineInfo);
+  assert.ok(info.methods.includes('eval/run'));
+  const expected = await evaluate({ model: modelDir, data, task: 'seq-cls' });
+  const named = await client.sendRequest(p.evalRun, { model: modelDir, data, task: 'sequence-classification' });
+  assert.deepEqual(named.metrics, expected.metrics);
+  assert.deepEqual(named.perLanguage, expected.perLanguage);
+  assert.deepEqual(Object.keys(named.perLanguage!), ['en', 'fr']);
+  assert.deepEqual(named.labels, ['negative', 'positive']);
+  assert.equal(named.examples, 4);
+  assert.equal(named.confusion!.flat().reduce((a, b) => a + b, 0), 4);
+
+  await client.sendRequest(p.modelLoad, { dir: modelDir });
+  const active = await client.sendRequest(p.evalRun, { data, task: 'masked-lm' });
+  assert.equal(typeof active.metrics.perplexity, 'number', 'the active model, masked-LM task');
+
+  await assert.rejects(client.sendRequest(p.evalRun, { model: modelDir, data, task: 'pair-classification' }), (e: unknown) => {
+    assert.ok(e instanceof ResponseError);
+    assert.match(e.message, /sentiment.csv:1: .*no pair column for pair-classification/);
+    return true;
+  });
+});
