@@ -28,6 +28,8 @@ export interface TinySeq2SeqOptions {
   eosBias?: number;
   /** Written as config.json's _name_or_path (names a Marian pair). */
   nameOrPath?: string;
+  /** Vocabulary pieces such as `>>fr<<` (Marian models with several target languages). */
+  targetTokens?: string[];
 }
 
 export interface TinySeq2Seq {
@@ -41,7 +43,8 @@ const EOS = 2;
 
 export function writeTinySeq2Seq(dir: string, opts: TinySeq2SeqOptions = {}): TinySeq2Seq {
   const style = opts.style ?? 'marian';
-  const tokenizerJson = makeTinyTokenizerJson() as Record<string, unknown> & { added_tokens: object[] };
+  const extraPieces = (opts.targetTokens ?? []).map((t): [string, number] => [t, -20]);
+  const tokenizerJson = makeTinyTokenizerJson({ extraPieces }) as Record<string, unknown> & { added_tokens: object[] };
   let vocabSize = tinyVocabSize(tokenizerJson);
   const eos = { SpecialToken: { id: '</s>', type_id: 0 } };
   const seq = (id: 'A' | 'B') => ({ Sequence: { id, type_id: 0 } });

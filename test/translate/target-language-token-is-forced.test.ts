@@ -79,3 +79,24 @@ test('a one-pair Marian model knows its pair from its name: --to de is accepted,
   await assert.rejects(opusEnDe.translate(['Hello world'], { to: 'fr' }), (e) => isXlmError(e) && /translates en → de only/.test(e.message) && /opus-mt-en-fr/.test(e.message));
   await assert.rejects(opusEnDe.translate(['Hello world'], { to: 'de', from: 'ru' }), (e) => isXlmError(e) && e.place.what === '--from');
 });
+
+test('Marian with several targets (opus-mt-en-ROMANCE): the >>fr<< token opens the source, and the output equals the reference on those ids', async () => {
+  const dir = join(root, 'opus-mt-en-ROMANCE');
+  writeTinySeq2Seq(dir, { seed: 6, nameOrPath: 'Helsinki-NLP/opus-mt-en-ROMANCE', targetTokens: ['>>fr<<', '>>es<<', '>>it<<'] });
+  const romance = await Translator.load(dir, { threads: 1 });
+  try {
+    assert.equal(romance.languages.scheme, 'marian-target-token');
+    const fr = romance.tokenizer.tokenToId('>>fr<<')!;
+    const es = romance.tokenizer.tokenToId('>>es<<')!;
+    const content = romance.tokenizer.encode('Hello world', null, { addSpecialTokens: false }).ids;
+    assert.deepEqual(romance.sourceIds('Hello world', undefined, '>>fr<<'), [fr, ...content, romance.tokenizer.tokenToId('</s>')]);
+    const [toFr, toEs] = await Promise.all(['fr', 'es'].map(async (to) => (await romance.translate(TEXTS, { to, numBeams: 2, maxLength: MAX_LENGTH }))));
+    const reference = referenceGenerate(dir, { input_ids: TEXTS.map((t) => [fr, ...romance.sourceIds(t)]), num_beams: 2, max_length: MAX_LENGTH });
+    assert.deepEqual(toFr.map((r) => r.tokens), reference.map((r) => r.tokens));
+    assert.equal(toFr[0].to, 'fr');
+    assert.notDeepEqual(toFr.map((r) => r.tokens), toEs.map((r) => r.tokens), 'the target token changes the output');
+    await assert.rejects(romance.translate(['x'], { to: 'de' }), (e) => isXlmError(e) && /it knows: es, fr, it/.test(e.message));
+  } finally {
+    await romance.close();
+  }
+});
