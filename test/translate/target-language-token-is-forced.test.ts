@@ -87,7 +87,6 @@ test('Marian with several targets (opus-mt-en-ROMANCE): the >>fr<< token opens t
   try {
     assert.equal(romance.languages.scheme, 'marian-target-token');
     const fr = romance.tokenizer.tokenToId('>>fr<<')!;
-    const es = romance.tokenizer.tokenToId('>>es<<')!;
     const content = romance.tokenizer.encode('Hello world', null, { addSpecialTokens: false }).ids;
     assert.deepEqual(romance.sourceIds('Hello world', undefined, '>>fr<<'), [fr, ...content, romance.tokenizer.tokenToId('</s>')]);
     const [toFr, toEs] = await Promise.all(['fr', 'es'].map(async (to) => (await romance.translate(TEXTS, { to, numBeams: 2, maxLength: MAX_LENGTH }))));
