@@ -17,6 +17,7 @@ export interface TrainableParam {
   name: string;
   shape: number[];
   value: Value;
+  /** The starting value; the step runner trains it in place (it becomes the first of its two buffers). */
   initial: Float32Array;
   /** AdamW's decoupled weight decay applies (not to biases or LayerNorm weights, as HF's Trainer does). */
   decay: boolean;

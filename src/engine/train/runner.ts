@@ -40,8 +40,9 @@ export interface RunnerState {
 class DoubleBuffer {
   readonly data: [Float32Array, Float32Array];
   readonly tensors: [ort.Tensor, ort.Tensor];
+  /** `initial` becomes the first buffer (no copy: at XLM-R base size a copy is another 1.1 GB). */
   constructor(initial: Float32Array | undefined, size: number, shape: number[]) {
-    this.data = [initial ? Float32Array.from(initial) : new Float32Array(size), new Float32Array(size)];
+    this.data = [initial ?? new Float32Array(size), new Float32Array(size)];
     this.tensors = [new ort.Tensor('float32', this.data[0], shape), new ort.Tensor('float32', this.data[1], shape)];
   }
 }
