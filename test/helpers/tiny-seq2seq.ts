@@ -74,6 +74,7 @@ export function writeTinySeq2Seq(dir: string, opts: TinySeq2SeqOptions = {}): Ti
 
   const config: Record<string, unknown> = {
     model_type: style === 'marian' ? 'marian' : 'm2m_100',
+    is_encoder_decoder: true,
     ...(opts.nameOrPath ? { _name_or_path: opts.nameOrPath } : {}),
     vocab_size: vocabSize,
     d_model: 16,
