@@ -10,15 +10,16 @@ import { createSession, ort, type GraphSession } from '../runtime/session.js';
 import { collate, IGNORE, type Feature, type MaskingOptions } from './features.js';
 import type { TrainTask } from './model-loss.js';
 import { buildEvalGraph, COUNTER_INPUT, SEED_INPUT, type LossBuilder } from './step-graph.js';
-import type { TrainableParam } from './context.js';
+import type { TrainableWeight } from './runner.js';
 import { mixSeed } from '../data/index.js';
 
 export class Evaluator {
-  private constructor(private readonly session: GraphSession, private readonly trainable: TrainableParam[], private readonly task: TrainTask) {}
+  private constructor(private readonly session: GraphSession, private readonly trainable: TrainableWeight[], private readonly task: TrainTask) {}
 
   static async create(build: LossBuilder, task: TrainTask, sessionOpts: { threads?: number; device?: 'cpu' | 'cuda' | 'webgpu' }): Promise<Evaluator> {
     const built = buildEvalGraph(build);
-    return new Evaluator(await createSession(built.graph, sessionOpts), built.trainable, task);
+    const trainable = built.trainable.map(({ name, shape, initial, decay }) => ({ name, shape, initial, decay }));
+    return new Evaluator(await createSession(built.graph, sessionOpts), trainable, task);
   }
 
   async evaluate(features: Feature[], params: Map<string, Float32Array>, o: { batchSize: number; padId: number; masking?: MaskingOptions; labels: readonly string[] }): Promise<{ eval: Record<string, number>; confusion?: number[][]; labels?: string[] }> {

@@ -53,13 +53,18 @@ export function modelLossBuilder(o: ModelLossOptions): LossBuilder {
 
 export interface ModelLoss {
   build: LossBuilder;
-  /** Initial value of every weight a build has asked for (checkpoint or fresh), by canonical name. */
-  initial: ReadonlyMap<string, Float32Array>;
+  /**
+   * A weight's value as the run started: trainable and freshly drawn weights from memory (trainable ones are
+   * trained in place, see StepRunner), frozen checkpoint weights read again from the checkpoint: the
+   * sessions hold their own copies, so JavaScript does not keep a second one for the whole run.
+   */
+  weight(name: string, shape: number[]): Float32Array;
 }
 
 export function modelLoss(o: ModelLossOptions): ModelLoss {
   if (o.method === 'lora' && !o.lora) throw new Error('LoRA training needs LoRA options');
-  // Both step graphs (and every rebuild) see the same initial values: read or drawn once, here.
+  // Every build (step, accumulation and eval graphs) sees the same values: trainable and fresh weights are
+  // read or drawn once and kept here; frozen checkpoint weights are read per build and not kept.
   const initial = new Map<string, Float32Array>();
   const rng = createRng(o.initSeed);
   const range = (o.config.raw.initializer_range as number | undefined) ?? 0.02;
@@ -70,16 +75,17 @@ export function modelLoss(o: ModelLossOptions): ModelLoss {
     if (name.endsWith('.bias')) return new Float32Array(n);
     return Float32Array.from({ length: n }, () => rng.normal(0, range));
   };
+  const trainable = (name: string) => o.method === 'full' || isLoraName(name) || isHeadWeight(o.task, name);
   const weight = (name: string, shape: number[]): Float32Array => {
     let data = initial.get(name);
     if (!data) {
       // A head saved with another number of labels starts fresh (HF's ignore_mismatched_sizes).
-      data = o.weights.has(name) && sameShape(o.weights.info(name).shape, shape) ? o.weights.get(name, shape) : initialize(name, shape);
-      initial.set(name, data);
+      const stored = o.weights.has(name) && sameShape(o.weights.info(name).shape, shape);
+      data = stored ? o.weights.get(name, shape) : initialize(name, shape);
+      if (!stored || trainable(name)) initial.set(name, data);
     }
     return data;
   };
-  const trainable = (name: string) => o.method === 'full' || isLoraName(name) || isHeadWeight(o.task, name);
 
   const build: LossBuilder = (graph, randomKey, mode = 'train') => {
     const ctx = new TrainContext(graph, o.config, { weight, initialize, trainable, lora: o.method === 'lora' ? o.lora : undefined, dropoutOverride: o.dropout, randomKey, eval: mode === 'eval' });
@@ -104,5 +110,5 @@ export function modelLoss(o: ModelLossOptions): ModelLoss {
     }
     return { loss, trainable: ctx.trainable, logits };
   };
-  return { build, initial };
+  return { build, weight };
 }

@@ -3,6 +3,7 @@
  * names none), and the hooks the engine's RPC layer passes in.
  */
 import { XlmError } from '../errors.js';
+import type { MetricForBest } from '../eval/best-tracker.js';
 import type { Device } from '../runtime/session.js';
 import { DEFAULT_LORA_TARGETS } from './lora.js';
 import type { TrainMethod, TrainTask } from './model-loss.js';
@@ -48,10 +49,16 @@ export interface TrainOptions {
   threads?: number;
   mlmProbability?: number;
   wholeWordMask?: boolean;
+  /** Train only on rows in these languages (zero-shot cross-lingual transfer); evaluation keeps every language. */
+  trainLanguage?: string[];
+  /** Track the best evaluation by this metric: its checkpoint is kept and becomes the final model in OUT/. */
+  metricForBest?: MetricForBest;
+  /** With metricForBest: stop after this many evaluations without improvement. */
+  patience?: number;
 }
 
-export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery'>> &
-  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery'>;
+export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience'>> &
+  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience'>;
 
 export function resolveOptions(o: TrainOptions): ResolvedTrainOptions {
   const r: ResolvedTrainOptions = {
@@ -73,6 +80,9 @@ export function resolveOptions(o: TrainOptions): ResolvedTrainOptions {
   positiveInt('save-every', r.saveEvery);
   positiveInt('log-every', r.logEvery);
   positiveInt('lora-r', r.loraR);
+  positiveInt('patience', r.patience);
+  if ((r.metricForBest || r.patience) && !r.eval) throw new XlmError('bad-option', `--${r.metricForBest ? 'metric-for-best' : 'patience'} needs evaluation data (--eval FILE)`, { what: r.metricForBest ? 'metric-for-best' : 'patience' });
+  if (r.patience && !r.metricForBest) throw new XlmError('bad-option', '--patience counts evaluations without improvement of --metric-for-best; give that too', { what: 'patience' });
   const probability = (name: string, v: number | undefined, max = 1) => {
     if (v !== undefined && !(v >= 0 && v < max)) throw new XlmError('bad-option', `--${name} must be in [0, ${max}), got ${v}`, { what: name });
   };

@@ -13,6 +13,9 @@ import { ACC, COUNTER_INPUT, SEED_INPUT, STEP_INPUT, buildAccumulateGraph, build
 
 export type Feeds = Record<string, ort.Tensor>;
 
+/** A trainable weight as the runner keeps it. */
+export type TrainableWeight = Omit<TrainableParam, 'value'>;
+
 export interface StepResult {
   /** Mean loss over the step's micro-batches. */
   loss: number;
@@ -60,7 +63,7 @@ export class StepRunner {
   private readonly results = { loss: scalar('float32', 0), grad_norm: scalar('float32', 0), lr: scalar('float32', 0), accLoss: scalar('float32', 0) };
 
   private constructor(
-    readonly trainable: TrainableParam[],
+    readonly trainable: TrainableWeight[],
     private readonly stepSession: GraphSession,
     private readonly accumulateSession: GraphSession | undefined,
     private readonly stateKinds: string[],
@@ -87,7 +90,10 @@ export class StepRunner {
       const acc = buildAccumulateGraph(build, opts.gradAccum);
       accumulateSession = await createSession(acc.graph, { ...sessionOpts, device: stepSession.device });
     }
-    return new StepRunner(stepGraph.trainable, stepSession, accumulateSession, stepGraph.stateKinds, opts);
+    // Keep what the run needs of each weight, not its graph Value: that would keep the graphs (and the frozen
+    // weights they hold as initializers) alive for the whole run.
+    const trainable = stepGraph.trainable.map(({ name, shape, initial, decay }) => ({ name, shape, initial, decay }));
+    return new StepRunner(trainable, stepSession, accumulateSession, stepGraph.stateKinds, opts);
   }
 
   get device(): string {

@@ -12,10 +12,12 @@ import { join, resolve } from 'node:path';
 import { loadDataset, mixSeed, type DataKind, type LoadedDataset } from '../data/index.js';
 import { XlmError } from '../errors.js';
 import { loadModelFolder } from '../hf/folder.js';
+import { encoderTensorSpecs, headTensorSpecs } from '../hf/names.js';
 import { XlmTokenizer } from '../tokenize/tokenizer.js';
 import { epochBatches } from './batching.js';
 import { checkpointDir, latestCheckpoint, readTrainerState, readTrainingState, saveCheckpoint, saveFinal, type SaveContents } from './checkpoint.js';
-import { Evaluator } from './evaluate.js';
+import type { BestTrackerState } from '../eval/best-tracker.js';
+import { TrainingEvaluation } from '../eval/training.js';
 import { collate, encodeDataset, type Feature, type MaskingOptions } from './features.js';
 import { modelLoss } from './model-loss.js';
 import { resolveOptions, type TrainEvalMetrics, type TrainHooks, type TrainOptions, type TrainResult, type TrainStepMetrics } from './options.js';
@@ -41,8 +43,9 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     const config = folder.config;
     const modelLabels = config.id2label.length && !config.id2label.every((l) => GENERIC_LABEL.test(l)) ? config.id2label : undefined;
     const readOpts = o.task === 'mlm' ? {} : modelLabels ? { labels: modelLabels, id2label: Object.fromEntries(modelLabels.map((l, i) => [i, l])) } : {};
-    const trainData = await loadDataset(o.train, { kind: DATA_KIND[o.task], ...readOpts });
+    const trainData = await loadDataset(o.train, { kind: DATA_KIND[o.task], ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
     checkKind(trainData, o.task, o.train);
+    if (o.trainLanguage) log(`training on ${o.trainLanguage.join(', ')}: ${trainData.size} rows (${trainData.info.report.filtered} rows in other languages left out)`);
     const labels = o.task === 'mlm' ? undefined : [...trainData.labels];
     const evalData = o.eval ? await loadDataset(o.eval, { kind: trainData.info.kind, ...(labels ? { labels, id2label: Object.fromEntries(labels.map((l, i) => [i, l])) } : {}) }) : undefined;
     if (trainData.size === 0) throw new XlmError('empty-data', 'the training file has no examples', { file: o.train });
@@ -65,7 +68,12 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
       schedule: { kind: o.schedule, lr: o.lr, warmupSteps, totalSteps },
       optimizer: { kind: o.optimizer, weightDecay: o.weightDecay, beta1: o.adamBeta1, beta2: o.adamBeta2, eps: o.adamEps, maxGradNorm: o.maxGradNorm },
     });
-    const evaluator = evalFeatures ? await Evaluator.create(model.build, o.task, { threads: o.threads, device: runner.device as 'cpu' }) : undefined;
+    const evaluator = evalData && evalFeatures
+      ? await TrainingEvaluation.create(model.build, { threads: o.threads, device: runner.device as 'cpu' }, {
+        task: o.task, data: evalData, features: evalFeatures, labels: labels ?? [], batchSize: o.batchSize, padId: tokenizer.padId, masking,
+        metricForBest: o.metricForBest, patience: o.patience,
+      })
+      : undefined;
 
     const fingerprint = Object.fromEntries(FINGERPRINT_KEYS.map((k) => [k, o[k]]));
     const logHistory: Record<string, unknown>[] = [];
@@ -74,7 +82,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
       const dir = latestCheckpoint(out);
       if (!dir) throw new XlmError('no-checkpoint', `--resume: no complete checkpoint-N folder in ${out}`, { file: out });
       const state = readTrainerState(dir);
-      const saved = (state.xlm_lab ?? {}) as { fingerprint?: Record<string, unknown>; rng_counter?: number };
+      const saved = (state.xlm_lab ?? {}) as { fingerprint?: Record<string, unknown>; rng_counter?: number; best?: BestTrackerState };
       for (const k of FINGERPRINT_KEYS) {
         if (JSON.stringify(saved.fingerprint?.[k]) !== JSON.stringify(fingerprint[k])) {
           throw new XlmError('resume-mismatch', `--resume: ${k} was ${JSON.stringify(saved.fingerprint?.[k])} in ${dir}, now ${JSON.stringify(fingerprint[k])}; use the run's settings or a new --out`, { file: join(dir, 'trainer_state.json'), what: k });
@@ -82,27 +90,30 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
       }
       runner.restore(readTrainingState(dir, state.global_step as number, saved.rng_counter ?? 0));
       logHistory.push(...((state.log_history as Record<string, unknown>[]) ?? []));
+      evaluator?.tracker?.restore(saved.best);
       log(`resuming from ${dir} at step ${runner.stepCount}`);
     }
 
-    const initial = model.initial;
-    const contents = (): SaveContents => {
-      const current = runner.currentParams();
+    const shapes = new Map([...encoderTensorSpecs(config), ...(o.task === 'mlm' ? headTensorSpecs(config, 'mlm', 0) : headTensorSpecs(config, o.task, numLabels))].map((t) => [t.name, t.shape]));
+    const contents = (weights?: ReadonlyMap<string, Float32Array>): SaveContents => {
+      const current = weights ?? runner.currentParams();
+      const best = evaluator?.tracker?.best;
       return {
         task: o.task, method: o.method, config, labels, baseModel: resolve(o.model), numLabels, lora,
-        weight: (name) => current.get(name) ?? initial.get(name) ?? missing(name),
+        weight: (name) => current.get(name) ?? model.weight(name, shapes.get(name) ?? missing(name)),
         trainableNames: runner.trainable.map((p) => p.name),
         trainerState: {
           global_step: runner.stepCount, max_steps: totalSteps, epoch: runner.stepCount / stepsPerEpoch, num_train_epochs: Math.ceil(totalSteps / stepsPerEpoch),
           train_batch_size: o.batchSize, log_history: logHistory,
-          xlm_lab: { fingerprint, rng_counter: runner.rngCounter, seed: o.seed, steps_per_epoch: stepsPerEpoch },
+          ...(best ? { best_metric: best.value, best_global_step: best.step, best_model_checkpoint: checkpointDir(out, best.step) } : {}),
+          xlm_lab: { fingerprint, rng_counter: runner.rngCounter, seed: o.seed, steps_per_epoch: stepsPerEpoch, best: evaluator?.trackerState() },
         },
       };
     };
     const checkpoints: string[] = [];
-    const save = (final: boolean) => {
+    const save = (final: boolean, weights?: ReadonlyMap<string, Float32Array>) => {
       hooks.onProgress?.({ step: runner.stepCount, totalSteps, epoch: runner.stepCount / stepsPerEpoch, phase: 'saving' });
-      const c = contents();
+      const c = contents(weights);
       if (final) saveFinal(out, c);
       else checkpoints.push(saveCheckpoint(out, runner.stepCount, c, runner.snapshot()));
       log(`saved ${final ? out : checkpointDir(out, runner.stepCount)}`);
@@ -113,12 +124,22 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
       hooks.onMetrics?.(m);
     };
     let lastEval: TrainEvalMetrics | undefined;
+    let stopEarly = false;
     const evaluate = async () => {
-      if (!evaluator || !evalFeatures) return;
+      if (!evaluator || lastEval?.step === runner.stepCount) return;
       hooks.onProgress?.({ step: runner.stepCount, totalSteps, epoch: runner.stepCount / stepsPerEpoch, phase: 'evaluating' });
-      const metrics = await evaluator.evaluate(evalFeatures, runner.currentParams(), { batchSize: o.batchSize, padId: tokenizer.padId, masking, labels: labels ?? [] });
+      const { verdict, ...metrics } = await evaluator.run(runner.stepCount, runner.currentParams());
       lastEval = { step: runner.stepCount, epoch: round(runner.stepCount / stepsPerEpoch), ...metrics };
       emit(lastEval);
+      if (!verdict) return;
+      const key = evaluator.tracker!.options.key;
+      // The best evaluation's weights are kept as a checkpoint, which becomes the final model at the end.
+      if (verdict.improved && !checkpoints.includes(checkpointDir(out, runner.stepCount))) save(false);
+      if (verdict.improved) log(`new best ${key} ${verdict.bestValue} at step ${runner.stepCount}`);
+      if (verdict.stop) {
+        stopEarly = true;
+        log(`early stopping at step ${runner.stepCount}: ${key} has not improved for ${o.patience} evaluations (best ${verdict.bestValue} at step ${verdict.bestStep})`);
+      }
     };
 
     let epochCache: { epoch: number; batches: number[][] } | undefined;
@@ -150,15 +171,21 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
       }
       if (!Number.isFinite(r.loss)) throw new XlmError('diverged', `the loss became ${r.loss} at step ${done}; lower --lr or check the data`, {});
       if (o.evalEvery && done % o.evalEvery === 0 && done < totalSteps) await evaluate();
-      if (o.saveEvery && done % o.saveEvery === 0 && done < totalSteps) save(false);
+      if (o.saveEvery && done % o.saveEvery === 0 && done < totalSteps && !checkpoints.includes(checkpointDir(out, done))) save(false);
+      if (stopEarly) break;
     }
     if (cancelled) {
       save(false);
       log(`cancelled at step ${runner.stepCount}; --resume continues from ${checkpointDir(out, runner.stepCount)}`);
     } else {
       await evaluate();
-      save(false);
-      save(true);
+      if (!checkpoints.includes(checkpointDir(out, runner.stepCount))) save(false);
+      const best = evaluator?.tracker?.best;
+      if (best && best.step !== runner.stepCount) {
+        const dir = checkpointDir(out, best.step);
+        log(`the final model in ${out} is the best checkpoint, ${dir} (${evaluator!.tracker!.options.key} ${best.value})`);
+        save(true, readTrainingState(dir, best.step, 0).params);
+      } else save(true);
     }
     hooks.onProgress?.({ step: runner.stepCount, totalSteps, epoch: runner.stepCount / stepsPerEpoch, phase: 'done' });
     const device = runner.device;
