@@ -1,10 +1,12 @@
 /** `xlm train`: fine-tune a model folder (full or LoRA) on a data file; one JSON metrics line per logged step. */
 import { XlmError } from '../errors.js';
+import { METRICS_FOR_BEST } from '../eval/best-tracker.js';
 import type { Device } from '../runtime/session.js';
 import { parseLoraTargets } from '../train/lora.js';
 import { TRAIN_TASKS, type TrainTask } from '../train/model-loss.js';
 import { train, type TrainOptions } from '../train/train.js';
 import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
+import { languageList } from './data-flags.js';
 import { MODEL_OPTION, modelDir } from './inputs.js';
 
 const str = (arg: string, help: string): OptionSpec => ({ type: 'string', arg, help });
@@ -44,6 +46,9 @@ const OPTIONS: Record<string, OptionSpec> = {
   device: str('DEV', 'auto (default) | cpu | cuda | webgpu; an unavailable device falls back to CPU with one line saying why'),
   'mlm-probability': str('P', 'masked-LM: fraction of tokens masked (default 0.15)'),
   'whole-word-mask': { type: 'boolean', help: 'masked-LM: mask every sub-token of a chosen word' },
+  'train-language': str('LIST', 'train only on rows in these languages (comma-separated codes; zero-shot transfer); --eval keeps all'),
+  'metric-for-best': str('accuracy|f1|loss', 'keep the best evaluation\'s checkpoint by this metric; it becomes the final model in OUT/'),
+  patience: str('N', 'with --metric-for-best: stop after N evaluations without improvement'),
 };
 
 function number(values: OptionValues, name: string): number | undefined {
@@ -84,6 +89,8 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
     evalEvery: number(values, 'eval-every'), saveEvery: number(values, 'save-every'), logEvery: number(values, 'log-every'),
     resume: values.resume === true, device: oneOf<Device>(values, 'device', ['auto', 'cpu', 'cuda', 'webgpu']),
     threads: number(values, 'threads'), mlmProbability: number(values, 'mlm-probability'), wholeWordMask: values['whole-word-mask'] === true,
+    trainLanguage: typeof values['train-language'] === 'string' ? languageList(values['train-language'], '--train-language') : undefined,
+    metricForBest: oneOf(values, 'metric-for-best', METRICS_FOR_BEST), patience: number(values, 'patience'),
   };
 }
 
@@ -104,6 +111,8 @@ export const trainCommand: CommandSpec = {
     'Each logged step prints one JSON line {step, epoch, loss, lr, grad_norm, examples_per_s, tokens_per_s}, also appended to OUT/metrics.jsonl.',
     'Ctrl-C stops at the next step and writes OUT/checkpoint-STEP; --resume continues from it.',
     'Same seed, data and --threads give bit-identical weights on CPU.',
+    'Eval lines carry every metric pooled and per language ({"eval": {"accuracy": ..., "accuracy/de": ...}}): train with',
+    '--train-language en and --eval on every language for the zero-shot cross-lingual table.',
   ],
   async run(ctx) {
     const options = trainOptionsFromFlags(ctx.values, modelDir(ctx));
