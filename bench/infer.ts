@@ -61,20 +61,24 @@ function textOfLength(tokenizer: XlmTokenizer, tokens: number, seed: number): st
   }
 }
 
-interface Measure {
-  /** Seconds per call, each run. */
-  seconds: number[];
-}
-
-async function measure(runs: number, fn: () => Promise<unknown>): Promise<Measure> {
-  await fn(); // warm-up: session creation, allocation, caches
-  const seconds: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
+/**
+ * Seconds per call of each contender, after one warm-up call each. Runs alternate between contenders so
+ * that load from other processes on this shared machine falls on both alike.
+ */
+async function interleaved(runs: number, contenders: Record<string, () => Promise<unknown>>): Promise<Record<string, number[]>> {
+  const seconds: Record<string, number[]> = {};
+  for (const [name, fn] of Object.entries(contenders)) {
     await fn();
-    seconds.push((performance.now() - start) / 1000);
+    seconds[name] = [];
   }
-  return { seconds };
+  for (let i = 0; i < runs; i++) {
+    for (const [name, fn] of Object.entries(contenders)) {
+      const start = performance.now();
+      await fn();
+      seconds[name].push((performance.now() - start) / 1000);
+    }
+  }
+  return seconds;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -92,14 +96,10 @@ async function main(): Promise<void> {
   const long = Array.from({ length: 16 }, (_, i) => textOfLength(model.tokenizer, 128, i));
 
   await timed('building our fill-mask session', () => model.session('fill-mask'));
-  const oursLatency = await measure(RUNS, () => fillMask(model, [short], { topK: 5 }));
-  const oursThroughput = await measure(Math.max(2, Math.ceil(RUNS / 3)), () => fillMask(model, long, { topK: 5, batchSize: 16 }));
   // The same work as transformers.js does (vocabulary logits at every position), to tell the graph's speed from the head's saving.
   const full = await timed('building our full-sequence MLM session', () => model.session('mlm-logits'));
   const shortBatch = model.tokenizer.encodeBatch([short]);
-  const oursFullLatency = await measure(RUNS, () => full.session.run({ ...modelInputs(shortBatch) }));
   const [ourAnswer] = await fillMask(model, [short], { topK: 5 });
-  await cache.closeAll();
 
   const { env, pipeline } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
@@ -112,20 +112,32 @@ async function main(): Promise<void> {
   );
   const theirAnswer = (await unmasker(short, { top_k: 5 })) as unknown as Prediction[];
   const same = theirAnswer.every((p, i) => p.token === ourAnswer.masks[0].candidates[i].id && Math.abs(p.score - ourAnswer.masks[0].candidates[i].score) < 1e-4);
-  const theirsLatency = await measure(RUNS, () => unmasker(short, { top_k: 5 }));
-  let theirsThroughput: Measure | string;
+
+  const latency = await timed('latency runs', () =>
+    interleaved(RUNS, {
+      ours: () => fillMask(model, [short], { topK: 5 }),
+      full: () => full.session.run({ ...modelInputs(shortBatch) }),
+      theirs: () => unmasker(short, { top_k: 5 }),
+    }),
+  );
+  let throughput: Record<string, number[]> | string;
   try {
-    theirsThroughput = await measure(Math.max(2, Math.ceil(RUNS / 3)), () => unmasker(long, { top_k: 5 }));
+    throughput = await timed('throughput runs', () =>
+      interleaved(Math.max(2, Math.ceil(RUNS / 3)), {
+        ours: () => fillMask(model, long, { topK: 5, batchSize: 16 }),
+        theirs: () => unmasker(long, { top_k: 5 }),
+      }),
+    );
   } catch (e) {
-    theirsThroughput = `failed: ${(e as Error).message.split('\n')[0]}`;
+    throughput = `transformers.js failed: ${(e as Error).message.split('\n')[0]}`;
   }
   await unmasker.dispose();
+  await cache.closeAll();
 
   const ms = (s: number) => `${(s * 1000).toFixed(1)} ms`;
-  const lat = { ours: median(oursLatency.seconds), full: median(oursFullLatency.seconds), theirs: median(theirsLatency.seconds) };
-  const oursSeq = 16 / median(oursThroughput.seconds);
+  const lat = { ours: median(latency.ours), full: median(latency.full), theirs: median(latency.theirs) };
   const lines = [
-    `fill-mask, XLM-R base size (random weights), onnxruntime-node, threads: ${THREADS || 'default'}, ${RUNS} runs (median)`,
+    `fill-mask, XLM-R base size (random weights), onnxruntime-node, threads: ${THREADS || 'default'}, median of ${RUNS} interleaved runs`,
     `same top-5 tokens and probabilities on both sides: ${same ? 'yes' : 'NO'}`,
     '',
     'latency, batch 1 x 32 tokens (one <mask>):',
@@ -135,14 +147,15 @@ async function main(): Promise<void> {
     `  ratio ours/theirs speed                      ${(lat.theirs / lat.ours).toFixed(2)}x`,
     '',
     'throughput, batch 16 x 128 tokens (one <mask> each):',
-    `  ours             ${oursSeq.toFixed(2)} sequences/s (${ms(median(oursThroughput.seconds))} per batch)`,
   ];
-  if (typeof theirsThroughput === 'string') {
-    lines.push(`  transformers.js  ${theirsThroughput}`);
+  if (typeof throughput === 'string') {
+    lines.push(`  ${throughput}`);
   } else {
-    const theirsSeq = 16 / median(theirsThroughput.seconds);
-    lines.push(`  transformers.js  ${theirsSeq.toFixed(2)} sequences/s (${ms(median(theirsThroughput.seconds))} per batch)`);
-    lines.push(`  ratio ours/theirs speed  ${(oursSeq / theirsSeq).toFixed(2)}x`);
+    const ours = 16 / median(throughput.ours);
+    const theirs = 16 / median(throughput.theirs);
+    lines.push(`  ours             ${ours.toFixed(2)} sequences/s (${ms(median(throughput.ours))} per batch)`);
+    lines.push(`  transformers.js  ${theirs.toFixed(2)} sequences/s (${ms(median(throughput.theirs))} per batch)`);
+    lines.push(`  ratio ours/theirs speed  ${(ours / theirs).toFixed(2)}x`);
   }
   process.stdout.write(lines.join('\n') + '\n');
 }
