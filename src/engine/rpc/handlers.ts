@@ -6,6 +6,7 @@ import { XlmError } from '../errors.js';
 import { inspectDataset } from '../data/index.js';
 import { evalRequest } from '../eval/request.js';
 import { downloadRepo, hubSettings, listCachedModels } from '../hub/index.js';
+import { defaultModelHandlers } from '../pretrain/default-model-rpc.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
 import { classify } from '../tasks/classify.js';
 import { embed } from '../tasks/embed.js';
@@ -81,6 +82,7 @@ export function createHandlers(): HandlerTable {
   const runs = new TrainingRuns();
   const translators = new TranslatorCache();
   return {
+    ...defaultModelHandlers(),
     trainStart: (params, ctx) => runs.start(params, ctx),
     trainStop: ({ runId }) => ({ stopped: runs.stop(runId) }),
     modelLoad: async ({ dir, device }, ctx) => {

@@ -373,16 +373,49 @@ export interface HubCachedModel {
 /** Extension → engine: the models already in the HF cache (Select active model offers them). */
 export const hubList = new RequestType0<HubCachedModel[], EngineErrorData>('hub/list');
 
+// ---------------------------------------------------------------------------------------------- default model
+
+export interface ModelEnsureDefaultParams {
+  /** The folder that holds `default-model/`: the extension's global storage path (context.globalStorageUri.fsPath). */
+  storageDir: string;
+}
+export interface ModelEnsureDefaultResult {
+  /** The default model's folder, loadable with model/load. */
+  dir: string;
+  /** True when an up-to-date build was already there. */
+  reused: boolean;
+  /** Seconds the build took (0 when reused). */
+  seconds: number;
+}
+/**
+ * Extension → engine: the embedded default model (XLM-R pre-trained by XLM Lab on the UDHR), built into
+ * `storageDir` on first need (minutes on a laptop CPU; model/defaultProgress notifications meanwhile) and reused
+ * while its recipe, corpus and code are unchanged. Cancellable: a cancelled build leaves nothing behind.
+ */
+export const modelEnsureDefault = new RequestType<ModelEnsureDefaultParams, ModelEnsureDefaultResult, EngineErrorData>('model/ensureDefault');
+
+export interface ModelDefaultProgressParams {
+  phase: 'corpus' | 'tokenizer' | 'model' | 'train' | 'save' | 'done';
+  /** One line for the progress notification ("step 120/300  loss 5.412  80 s, about 120 s left"). */
+  message: string;
+  /** 0..1 of the whole build. */
+  fraction: number;
+  step?: number;
+  steps?: number;
+}
+/** Engine → extension: where a model/ensureDefault build is, for its progress notification. */
+export const modelDefaultProgress = new NotificationType<ModelDefaultProgressParams>('model/defaultProgress');
+
 // ---------------------------------------------------------------------------------------------- tables
 
 /** Every request of the protocol, keyed by a short name; the server's handler table is typed against it. */
 export const requests = {
   engineInfo, modelLoad, modelInfo, tokenize, fillMask, classify, nli, zeroShot, embed, translate,
-  trainStart, trainStop, evalRun, dataInspect, hubDownload, hubList,
+  trainStart, trainStop, evalRun, dataInspect, hubDownload, hubList, modelEnsureDefault,
 } as const;
 
 /** Every notification of the protocol (engine → extension). */
-export const notifications = { engineLog, trainProgress, trainMetrics, trainLog, trainEnd, hubProgress } as const;
+export const notifications = { engineLog, trainProgress, trainMetrics, trainLog, trainEnd, hubProgress, modelDefaultProgress } as const;
 
 export type RequestName = keyof typeof requests;
 type Phantom<T> = T extends { readonly _: infer U } ? NonNullable<U> : never;
