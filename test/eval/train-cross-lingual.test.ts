@@ -72,6 +72,14 @@ test('--train-language en trains on English rows; eval lines carry every metric 
     assert.ok(Math.abs(evals[0].eval[`loss/${lang}`] - scored.perLanguage[lang].loss) < 1e-4, `loss/${lang}`);
   }
   assert.equal(evals[0].eval.accuracy, scored.metrics.accuracy);
+
+  // The zero-shot table of the last evaluation closes the run: a column per language, their mean, the pooled value.
+  const table = r.stderr.split('\n');
+  const header = table.findIndex((l) => l.startsWith('metric'));
+  assert.deepEqual(table[header].split(/\s+/), ['metric', 'en', 'fr', 'de', 'avg', 'all']);
+  const accuracy = table.slice(header).find((l) => l.startsWith('accuracy'))!.split(/\s+/);
+  const last = evals[1].eval;
+  assert.deepEqual(accuracy.slice(1), [...['en', 'fr', 'de'].map((l) => last[`accuracy/${l}`]), (last['accuracy/en'] + last['accuracy/fr'] + last['accuracy/de']) / 3, last.accuracy].map((v) => (v * 100).toFixed(1)));
 });
 
 test('--metric-for-best accuracy --patience 2: stops after two evaluations without improvement and keeps the best weights as the final model', async () => {

@@ -1,6 +1,7 @@
 /** `xlm train`: fine-tune a model folder (full or LoRA) on a data file; one JSON metrics line per logged step. */
 import { XlmError } from '../errors.js';
 import { METRICS_FOR_BEST } from '../eval/best-tracker.js';
+import { formatEvalLineTable } from '../eval/report.js';
 import type { Device } from '../runtime/session.js';
 import { parseLoraTargets } from '../train/lora.js';
 import { TRAIN_TASKS, type TrainTask } from '../train/model-loss.js';
@@ -126,6 +127,8 @@ export const trainCommand: CommandSpec = {
         onMetrics: (m) => ctx.io.stdout.write(JSON.stringify(m) + '\n'),
         onLog: (line) => ctx.io.stderr.write(`xlm train: ${line}\n`),
       });
+      const table = result.lastEval && formatEvalLineTable(result.lastEval.eval);
+      if (table) ctx.io.stderr.write(`xlm train: evaluation at step ${result.lastEval!.step} (%; avg = mean over languages, all = pooled):\n${table}`);
       return result.cancelled ? 130 : 0;
     } finally {
       process.removeListener('SIGINT', onSigint);

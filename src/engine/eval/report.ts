@@ -86,6 +86,24 @@ export function formatEvalReport(result: EvalResult): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * The XNLI-style table of an eval line's flat metrics (`accuracy`, `accuracy/de`, ...): a column per language,
+ * the mean over languages and the pooled value; undefined when the line has no per-language keys.
+ */
+export function formatEvalLineTable(flat: Readonly<Record<string, number>>): string | undefined {
+  const perLanguage: Record<string, Record<string, number>> = {};
+  for (const [key, value] of Object.entries(flat)) {
+    const slash = key.indexOf('/');
+    if (slash < 0) continue;
+    (perLanguage[key.slice(slash + 1)] ??= {})[key.slice(0, slash)] = value;
+  }
+  const languages = orderLanguages(Object.keys(perLanguage));
+  if (languages.length === 0) return undefined;
+  const names = Object.keys(flat).filter((k) => !k.includes('/') && RATIO.test(k));
+  const rows = names.map((name) => ({ name, values: Object.fromEntries(languages.map((l) => [l, perLanguage[l][name]])), pooled: flat[name] }));
+  return formatLanguageTable(rows, { languages, pooled: true, title: 'metric' }) + '\n';
+}
+
 function describeFirst(result: EvalResult): string {
   const e = result.skipped.errors[0];
   return e ? `${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ''}: ${e.reason}` : 'not kept';
