@@ -7,6 +7,7 @@ import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { exportOnnx } from '../../src/engine/model/export-onnx.js';
 import { ModelCache } from '../../src/engine/runtime/model-cache.js';
 import { fillMask } from '../../src/engine/tasks/fill-mask.js';
+import { classify } from '../../src/engine/tasks/classify.js';
 
 const TEXTS = ['The capital of France is <mask>.', 'Le café est très <mask> à Paris.', '<mask> is the capital of Germany!'];
 
@@ -61,3 +62,32 @@ async function exportLoadsInTransformersJs(external: boolean) {
 test('the ONNX export (weights inline) loads in transformers.js (local files only) and gives our fill-mask predictions', () => exportLoadsInTransformersJs(false));
 
 test('an export with its weights in onnx/model.onnx_data (models over 2 GB) loads in transformers.js the same way', () => exportLoadsInTransformersJs(true));
+
+test('a sequence-classification export gives transformers.js our label probabilities', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'xlm-export-cls-'));
+  const modelDir = join(root, 'tiny');
+  const cache = new ModelCache({ threads: 1 });
+  try {
+    writeTinyXlmr(modelDir, { head: 'seq-cls', seed: 9, labels: ['negative', 'neutral', 'positive'] });
+    const result = exportOnnx(modelDir, join(root, 'exported', 'tiny-cls'));
+    assert.equal(result.head, 'seq-cls');
+    const { env, pipeline } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = join(root, 'exported');
+    const classifier = await pipeline('text-classification', 'tiny-cls', { local_files_only: true, dtype: 'fp32' });
+    try {
+      const texts = ['The capital of France is Paris.', 'Hello world, this is a test: 12 cats and 3 dogs.'];
+      const ours = await classify(await cache.model(modelDir), texts.map((text) => ({ text })));
+      for (let i = 0; i < texts.length; i++) {
+        const theirs = (await classifier(texts[i], { top_k: null })) as unknown as { label: string; score: number }[];
+        assert.deepEqual(theirs.map((t) => t.label), ours[i].map((o) => o.label));
+        theirs.forEach((t, r) => assert.ok(Math.abs(t.score - ours[i][r].score) < 1e-5, `${t.label}: ${t.score} vs ${ours[i][r].score}`));
+      }
+    } finally {
+      await classifier.dispose();
+    }
+  } finally {
+    await cache.closeAll();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
