@@ -117,3 +117,37 @@ test('--metric-for-best accuracy --patience 2: stops after two evaluations witho
   assert.equal(noEval.code, 1);
   assert.match(noEval.stderr, /--metric-for-best needs evaluation data \(--eval FILE\)/);
 });
+
+test('token-cls and masked-LM eval lines per language equal xlm eval on the same checkpoint (same masks by seed)', async () => {
+  const ner = [
+    { lang: 'en', tokens: ['The', 'capital', 'of', 'France', 'is', 'Paris', '.'], tags: ['O', 'O', 'O', 'B-LOC', 'O', 'B-LOC', 'O'] },
+    { lang: 'en', tokens: ['I', 'love', 'Paris'], tags: ['O', 'O', 'B-LOC'] },
+    { lang: 'de', tokens: ['Die', 'Hauptstadt', 'von', 'Deutschland', 'ist', 'Berlin'], tags: ['O', 'O', 'O', 'B-LOC', 'O', 'B-LOC'] },
+    { lang: 'es', tokens: ['El', 'niño', 'está', 'en', 'Madrid', ',', 'España', '.'], tags: ['O', 'O', 'O', 'O', 'B-LOC', 'O', 'B-LOC', 'O'] },
+  ];
+  writeFileSync(join(root, 'ner.jsonl'), ner.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const texts = [
+    { lang: 'en', text: 'The capital of France is Paris.' }, { lang: 'en', text: 'Hello world, this is a test: 12 cats and 3 dogs.' },
+    { lang: 'fr', text: 'Le café est très naïve à Paris.' }, { lang: 'de', text: 'Die Hauptstadt von Deutschland ist Berlin, über alles.' },
+    { lang: 'es', text: 'El niño está en Madrid, España.' },
+  ];
+  writeFileSync(join(root, 'mlm.jsonl'), texts.map((r) => JSON.stringify(r)).join('\n') + '\n');
+
+  for (const [task, file, evalTask, extra] of [['token-cls', 'ner.jsonl', 'token-cls', []], ['mlm', 'mlm.jsonl', 'mlm', ['--seed', '12345']]] as const) {
+    const out = join(root, `out-${task}`);
+    const r = await xlm(['train', '--model', base, '--task', task, '--train', join(root, file), '--eval', join(root, file), '--out', out,
+      '--lr', '1e-3', '--batch-size', '2', '--max-steps', '2', '--max-length', '38', '--dropout', '0', '--threads', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    const line = evalLines(out).at(-1)!;
+    const scored = JSON.parse((await xlm(['eval', '--model', out, '--data', join(root, file), '--task', evalTask, '--json', '--max-length', '38', '--out', join(root, `eval-${task}`), ...extra])).stdout);
+    const keys = task === 'mlm' ? ['loss', 'perplexity', 'accuracy', 'top5_accuracy'] : ['loss', 'accuracy', 'precision', 'recall', 'f1'];
+    for (const lang of Object.keys(scored.perLanguage)) {
+      for (const key of keys) {
+        const a = line.eval[`${key}/${lang}`];
+        const b = scored.perLanguage[lang][key];
+        assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b)), `${task} ${key}/${lang}: training ${a}, xlm eval ${b}`);
+      }
+    }
+    assert.deepEqual(Object.keys(scored.perLanguage).sort(), task === 'mlm' ? ['de', 'en', 'es', 'fr'] : ['de', 'en', 'es']);
+  }
+});
