@@ -223,3 +223,12 @@ test('masked-LM: loss, perplexity and top-k per script-guessed language equal th
   for (const lang of ['zh', 'ko', 'el', 'Latin', 'Cyrillic']) assert.ok(lang in result.perLanguage, `${lang} guessed from the script`);
   assert.deepEqual(again.metrics, result.metrics, 'the same seed masks the same tokens whatever the batch size');
 });
+
+test('a model without the task\'s head says so before looking at labels', async () => {
+  await assert.rejects(evaluate({ model: join(root, 'mlm'), data: join(root, 'nli.jsonl'), models: cache }), (e: unknown) => {
+    assert.ok(isXlmError(e));
+    assert.match(e.message, /no sequence-classification head/);
+    return true;
+  });
+  await assert.rejects(evaluate({ model: join(root, 'nli'), data: join(root, 'text.txt'), task: 'mlm', models: cache }), /no masked-LM head/);
+});

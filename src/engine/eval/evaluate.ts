@@ -82,7 +82,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResult> {
     const model = await models.model(options.model);
     const maxLength = Math.min(options.maxLength ?? model.maxLength, model.maxLength);
     if (maxLength < 3) throw new XlmError('bad-option', `max length ${maxLength} leaves no room for text between <s> and </s>`, { what: 'maxLength' });
-    const labels = options.task === 'mlm' ? undefined : modelLabels(model, options.task);
+    // A missing head is the first thing to say (not a list of labels the model lacks): build the session now.
+    if (options.task === 'token-cls' || options.task === 'seq-cls' || options.task === 'nli') await model.session(options.task === 'token-cls' ? 'token-cls' : 'seq-cls');
+    const classifies = model.hasHead('seq-cls') || model.hasHead('token-cls');
+    const labels = options.task === 'mlm' || (options.task === undefined && !classifies) ? undefined : modelLabels(model, options.task);
     const read: ReadOptions = { ...options.readOptions };
     const kind = options.task ? KIND_OF_TASK[options.task] : undefined;
     if (kind) read.kind = kind;
