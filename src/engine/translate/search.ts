@@ -45,56 +45,62 @@ export interface Hypothesis {
   score: number;
 }
 
-/** The processed log-probabilities of one row, written into `out`. */
-export function processedLogProbs(logits: Float32Array, row: number, vocab: number, curLen: number, opts: SearchOptions, out: Float64Array): void {
-  logSoftmaxInto(logits, row * vocab, vocab, out);
-  for (const id of opts.badTokenIds) if (id < vocab) out[id] = -Infinity;
-  if (opts.forcedBosTokenId !== undefined && curLen === 1) forceToken(out, opts.forcedBosTokenId);
-  if (opts.forcedEosTokenId !== undefined && curLen === opts.maxLength - 1) forceToken(out, opts.forcedEosTokenId);
-  if (opts.renormalizeLogits) logSoftmaxInto(out, 0, vocab, out);
+/**
+ * What the processors leave of one row, without writing a vocabulary-sized array: either one forced token
+ * (every other token -inf, the forced one log p = 0), or log p(v) = logits[v] - shift with the bad tokens
+ * at -inf. The shift is max + log(sum exp) over the whole row (processors act after the log-softmax), or over
+ * the allowed tokens only when renormalize_logits asks for a second log-softmax.
+ */
+interface RowScores {
+  forced: number | undefined;
+  shift: number;
 }
 
-function logSoftmaxInto(src: ArrayLike<number>, offset: number, vocab: number, out: Float64Array): void {
+function rowScores(logits: Float32Array, offset: number, vocab: number, curLen: number, opts: SearchOptions, bad: ReadonlySet<number>): RowScores {
+  if (opts.forcedBosTokenId !== undefined && curLen === 1) return { forced: opts.forcedBosTokenId, shift: 0 };
+  if (opts.forcedEosTokenId !== undefined && curLen === opts.maxLength - 1) return { forced: opts.forcedEosTokenId, shift: 0 };
+  const skipBad = opts.renormalizeLogits === true && bad.size > 0;
   let max = -Infinity;
-  for (let v = 0; v < vocab; v++) max = Math.max(max, src[offset + v]);
+  for (let v = 0; v < vocab; v++) {
+    const x = logits[offset + v];
+    if (x > max && !(skipBad && bad.has(v))) max = x;
+  }
   let sum = 0;
-  for (let v = 0; v < vocab; v++) sum += Math.exp(src[offset + v] - max);
-  const shift = max + Math.log(sum);
-  for (let v = 0; v < vocab; v++) out[v] = src[offset + v] - shift;
+  for (let v = 0; v < vocab; v++) if (!(skipBad && bad.has(v))) sum += Math.exp(logits[offset + v] - max);
+  return { forced: undefined, shift: max + Math.log(sum) };
 }
 
-function forceToken(scores: Float64Array, id: number): void {
-  scores.fill(-Infinity);
-  scores[id] = 0;
+/** The processed log-probabilities of one row, written into `out` (for tests and tools; search avoids the array). */
+export function processedLogProbs(logits: Float32Array, row: number, vocab: number, curLen: number, opts: SearchOptions, out: Float64Array): void {
+  const bad = new Set(opts.badTokenIds);
+  const { forced, shift } = rowScores(logits, row * vocab, vocab, curLen, opts, bad);
+  for (let v = 0; v < vocab; v++) out[v] = forced !== undefined ? (v === forced ? 0 : -Infinity) : bad.has(v) ? -Infinity : logits[row * vocab + v] - shift;
 }
 
 export async function greedySearch(step: DecoderStep, batch: number, opts: SearchOptions): Promise<Hypothesis[]> {
   const eos = new Set(opts.eosTokenIds);
+  const bad = new Set(opts.badTokenIds);
   const generated: number[][] = Array.from({ length: batch }, () => []);
   const sums = new Array<number>(batch).fill(0);
   const done = new Array<boolean>(batch).fill(false);
   let tokens = new Array<number>(batch).fill(opts.decoderStartTokenId);
-  let scratch: Float64Array | undefined;
   for (let curLen = 1; curLen < opts.maxLength && !done.every(Boolean); curLen++) {
     const { logits, vocab } = await step(tokens, null);
-    scratch ??= new Float64Array(vocab);
     tokens = tokens.map((_, b) => {
       if (done[b]) return opts.padTokenId;
-      processedLogProbs(logits, b, vocab, curLen, opts, scratch!);
-      const best = argmax(scratch!);
-      sums[b] += scratch![best];
+      const offset = b * vocab;
+      const { forced, shift } = rowScores(logits, offset, vocab, curLen, opts, bad);
+      let best = forced ?? -1;
+      if (forced === undefined) {
+        for (let v = 0; v < vocab; v++) if (!bad.has(v) && (best < 0 || logits[offset + v] > logits[offset + best])) best = v;
+        sums[b] += logits[offset + best] - shift;
+      }
       generated[b].push(best);
       done[b] = eos.has(best);
       return best;
     });
   }
   return generated.map((t, b) => ({ tokens: t, score: sums[b] / t.length ** opts.lengthPenalty }));
-}
-
-function argmax(values: Float64Array): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
 }
 
 /** The finished hypotheses of one sentence: at most `beams`, the worst dropped first. */
@@ -147,17 +153,16 @@ export async function beamSearch(step: DecoderStep, batch: number, opts: SearchO
   let sourceRows: number[] | null = null;
   const hypotheses = Array.from({ length: batch }, () => new Hypotheses(k, opts.lengthPenalty, opts.earlyStopping));
   const done = new Array<boolean>(batch).fill(false);
-  let scratch: Float64Array | undefined;
+  const bad = new Set(opts.badTokenIds);
 
   for (let curLen = 1; ; curLen++) {
     const { logits, vocab } = await step(tokens, sourceRows);
-    scratch ??= new Float64Array(vocab);
     const nextTokens = new Array<number>(rows).fill(opts.padTokenId);
     const nextRows = Array.from({ length: rows }, (_, r) => r - (r % k));
     const nextScores = new Array<number>(rows).fill(0);
     for (let b = 0; b < batch; b++) {
       if (done[b]) continue;
-      const top = topCandidates(logits, vocab, b, k, keep, beamScores, curLen, opts, scratch);
+      const top = topCandidates(logits, vocab, b, k, keep, beamScores, curLen, opts, bad, eos);
       let chosen = 0;
       for (let rank = 0; rank < top.length && chosen < k; rank++) {
         const { score, beam, token } = top[rank];
@@ -193,24 +198,33 @@ export async function beamSearch(step: DecoderStep, batch: number, opts: SearchO
 /** The best `keep` (beam, token) continuations of sentence b, best first. */
 function topCandidates(
   logits: Float32Array, vocab: number, b: number, k: number, keep: number,
-  beamScores: readonly number[], curLen: number, opts: SearchOptions, scratch: Float64Array,
+  beamScores: readonly number[], curLen: number, opts: SearchOptions, bad: ReadonlySet<number>, eos: ReadonlySet<number>,
 ): Candidate[] {
   const top: Candidate[] = [];
+  const offer = (score: number, beam: number, token: number) => {
+    if (top.length === keep && !(score > top[keep - 1].score)) return;
+    let at = top.length === keep ? keep - 1 : top.length;
+    if (top.length < keep) top.push({ score, beam, token });
+    while (at > 0 && top[at - 1].score < score) {
+      top[at] = top[at - 1];
+      at--;
+    }
+    top[at] = { score, beam, token };
+  };
   for (let beam = 0; beam < k; beam++) {
     const row = b * k + beam;
-    processedLogProbs(logits, row, vocab, curLen, opts, scratch);
+    const offset = row * vocab;
+    const { forced, shift } = rowScores(logits, offset, vocab, curLen, opts, bad);
     const base = beamScores[row];
-    for (let token = 0; token < vocab; token++) {
-      const score = scratch[token] + base;
-      if (top.length === keep && !(score > top[keep - 1].score)) continue;
-      let at = top.length === keep ? keep - 1 : top.length;
-      if (top.length < keep) top.push({ score, beam, token });
-      while (at > 0 && top[at - 1].score < score) {
-        top[at] = top[at - 1];
-        at--;
-      }
-      top[at] = { score, beam, token };
+    if (forced !== undefined) {
+      offer(base, beam, forced);
+      continue;
     }
+    for (let token = 0; token < vocab; token++) if (!bad.has(token)) offer(logits[offset + token] - shift + base, beam, token);
   }
+  // Like torch.topk, the list is filled with -inf entries when too few tokens are possible (a forced step):
+  // they rank after every real candidate and fill beams that can never win. They are not end tokens, so that
+  // every beam is filled (an end token ranked below the first k would be skipped and leave a beam empty).
+  for (let token = 0; top.length < keep && token < vocab; token++) if (!eos.has(token)) top.push({ score: -Infinity, beam: 0, token });
   return top;
 }
