@@ -94,11 +94,16 @@ export class Seq2SeqSessions {
 class DecoderState {
   private past: Record<string, ort.Tensor> | null = null;
 
-  constructor(private readonly sessions: Seq2SeqSessions, private readonly hidden: ort.Tensor, private readonly mask: ort.Tensor) {}
+  constructor(private readonly sessions: Seq2SeqSessions, private hidden: ort.Tensor, private mask: ort.Tensor) {}
 
   async step(tokens: readonly number[], sourceRows: readonly number[] | null): Promise<StepResult> {
     const rows = tokens.length;
     const first = this.past === null;
+    if (sourceRows && sourceRows.length !== this.mask.dims[0]) this.keepRows(sourceRows);
+    else if (this.past && sourceRows) {
+      // Beams move within their sentence, whose encoder rows are all alike: only the decoder cache follows them.
+      for (const [name, t] of Object.entries(this.past)) if (name.includes('.decoder.')) this.past[name] = gatherRows(t, sourceRows);
+    }
     const session = this.sessions.sessionsForStep(first);
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(tokens, (t) => BigInt(t)), [rows, 1]),
@@ -106,9 +111,6 @@ class DecoderState {
     };
     if (session.inputNames.includes('encoder_hidden_states')) feeds.encoder_hidden_states = this.hidden;
     if (session.inputNames.includes('use_cache_branch')) feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([first ? 0 : 1]), [1]);
-    if (this.past && sourceRows) {
-      for (const [name, t] of Object.entries(this.past)) if (name.includes('.decoder.')) this.past[name] = gatherRows(t, sourceRows);
-    }
     for (const name of session.inputNames) {
       if (!name.startsWith('past_key_values.')) continue;
       feeds[name] = this.past?.[name] ?? emptyPast(session, name, rows, this.sessions.settings);
@@ -124,6 +126,13 @@ class DecoderState {
     }
     this.past = next;
     return lastPositionLogits(out.logits, rows);
+  }
+
+  /** Finished sentences left: every per-row tensor keeps the rows still decoding, in the new order. */
+  private keepRows(rows: readonly number[]): void {
+    this.hidden = gatherRows(this.hidden, rows);
+    this.mask = gatherRows(this.mask, rows);
+    if (this.past) for (const [name, t] of Object.entries(this.past)) this.past[name] = gatherRows(t, rows);
   }
 }
 
