@@ -18,6 +18,8 @@ export interface BenchConfig {
   seq: number;
   steps: number;
   threads: number;
+  memArena?: boolean;
+  inPlace?: boolean;
 }
 
 function peakRssMb(): number {
@@ -56,7 +58,7 @@ async function main() {
   const model = modelLoss({ task: 'seq-cls', config, numLabels: 2, weights, method: c.method, lora: c.method === 'lora' ? { r: 8, alpha: 16, dropout: 0.1, targets: ['query', 'value'] } : undefined, initSeed: 1 });
   const built = performance.now();
   const runner = await StepRunner.create(model.build, {
-    seed: 1, gradAccum: 1, threads: c.threads,
+    seed: 1, gradAccum: 1, threads: c.threads, memArena: c.memArena, inPlace: c.inPlace,
     schedule: { kind: 'linear', lr: 1e-5, warmupSteps: 0, totalSteps: 1000 },
     optimizer: { kind: 'adamw', weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, maxGradNorm: 1.0 },
   });

@@ -4,7 +4,7 @@
  * LoRA (r 8 on query/value), seq-cls, AdamW with clipping. Each side runs in its own process; reported:
  * examples/s, peak RSS, the ratio, and achieved FLOP/s against a 1024³ matmul measured in the same run.
  *
- *   npx tsx bench/train.ts [--base] [--steps N] [--threads N]
+ *   npx tsx bench/train.ts [--base] [--steps N] [--threads N] [--in-place]
  *
  * PyTorch runs with OpenBLAS (LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp) when that
  * library is installed, else with the reference BLAS it links by default (much slower; stated in the output).
@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchConfig } from './train-worker.js';
 
-const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, threads: { type: 'string' } } });
+const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, threads: { type: 'string' }, 'in-place': { type: 'boolean' } } });
 const THREADS = Number(values.threads ?? 2);
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
 
@@ -48,12 +48,12 @@ function main() {
   console.log(`threads ${THREADS}; PyTorch ${blas}`);
   for (const [name, model, batch, seq, steps] of sizes) {
     for (const method of ['full', 'lora'] as const) {
-      const config: BenchConfig = { model, method, batch, seq, steps, threads: THREADS };
+      const config: BenchConfig = { model, method, batch, seq, steps, threads: THREADS, inPlace: values['in-place'] === true };
       const ours = run(process.execPath, ['--import', 'tsx', join(__dirname, 'train-worker.ts'), JSON.stringify(config)], {});
       const theirs = run('/usr/bin/python3', [join(__dirname, 'train_torch.py'), JSON.stringify(config)], torchEnv);
       const flops = stepFlops(model, batch, seq, method);
       const line = {
-        size: name, method, batch, seq, steps,
+        size: name, method, batch, seq, steps, in_place: config.inPlace,
         ours_examples_per_s: +ours.examples_per_s.toFixed(2), torch_examples_per_s: +theirs.examples_per_s.toFixed(2),
         ratio: +(ours.examples_per_s / theirs.examples_per_s).toFixed(2),
         ours_peak_rss_mb: Math.round(ours.peak_rss_mb), torch_peak_rss_mb: Math.round(theirs.peak_rss_mb),

@@ -105,3 +105,23 @@ for (const [task, method] of combos.filter(([t]) => t !== 'token-cls')) {
     }
   });
 }
+
+test('XLM-R steps written in place equal ping-pong steps bit for bit (dropout on)', async () => {
+  const results: Map<string, Float32Array>[] = [];
+  for (const inPlace of [false, true]) {
+    const dir = mkdtempSync(join(tmpdir(), 'xlm-inplace-'));
+    try {
+      const tiny = writeTinyXlmr(dir, { head: 'seq-cls', seed: 5 });
+      const folder = loadModelFolder(dir);
+      const build = modelLossBuilder({ task: 'seq-cls', config: folder.config, numLabels: 3, weights: folder.weights, method: 'full', dropout: 0.1, initSeed: 1 });
+      const runner = await StepRunner.create(build, { seed: 3, threads: 1, gradAccum: 1, inPlace, schedule: { kind: 'linear', lr: 1e-3, warmupSteps: 1, totalSteps: 4 }, optimizer: { kind: 'adamw', weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, maxGradNorm: 1.0 } });
+      for (let i = 0; i < 4; i++) await runner.step([feedsOf(makeBatch('seq-cls', tiny.vocabSize, 40 + i))]);
+      results.push(new Map([...runner.currentParams()].map(([n, d]) => [n, Float32Array.from(d)])));
+      await runner.release();
+      folder.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  for (const [name, data] of results[0]) assert.ok(Buffer.from(data.buffer).equals(Buffer.from(results[1].get(name)!.buffer)), `${name} differs`);
+});

@@ -80,3 +80,12 @@ test('the same seed and data give bit-identical weights, with dropout on; anothe
   }
   assert.ok([...a.params].some(([name, data]) => !Buffer.from(data.buffer).equals(Buffer.from(c.params.get(name)!.buffer))), 'another seed changes the dropout masks and so the weights');
 });
+
+test('writing updates over their inputs (inPlace) gives the same bits as ping-pong buffers, with accumulation and dropout', async () => {
+  const batches = toyBatches(8, 6, 9);
+  const steps = [0, 1, 2, 3].map((s) => batches.slice(2 * s, 2 * s + 2));
+  const pingPong = await runToy(base({ gradAccum: 2 }), steps, 0.2);
+  const inPlace = await runToy(base({ gradAccum: 2, inPlace: true }), steps, 0.2);
+  for (const [name, data] of pingPong.params) assert.ok(Buffer.from(data.buffer).equals(Buffer.from(inPlace.params.get(name)!.buffer)), `${name} differs`);
+  assert.deepEqual(inPlace.log, pingPong.log);
+});

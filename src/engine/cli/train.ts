@@ -90,6 +90,7 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
     evalEvery: number(values, 'eval-every'), saveEvery: number(values, 'save-every'), logEvery: number(values, 'log-every'),
     resume: values.resume === true, device: oneOf<Device>(values, 'device', ['auto', 'cpu', 'cuda', 'webgpu']),
     threads: number(values, 'threads'), mlmProbability: number(values, 'mlm-probability'), wholeWordMask: values['whole-word-mask'] === true,
+    inPlace: values['in-place'] === true,
     trainLanguage: typeof values['train-language'] === 'string' ? languageList(values['train-language'], '--train-language') : undefined,
     metricForBest: oneOf(values, 'metric-for-best', METRICS_FOR_BEST), patience: number(values, 'patience'),
   };

@@ -14,6 +14,12 @@ export interface SessionOptions {
   device?: Device;
   /** Intra-op threads; 0 lets onnxruntime decide. */
   threads?: number;
+  /**
+   * onnxruntime's CPU memory arena (default on). Training steps turn it off: their largest temporaries are
+   * parameter-sized (the embedding table's gradient and optimizer terms, 768 MB each at XLM-R base size) and
+   * an arena keeps every such block it ever grew; plain malloc/free returns them.
+   */
+  memArena?: boolean;
   /** Called once with a line explaining a fallback to CPU. */
   onNotice?: (line: string) => void;
 }
@@ -62,6 +68,7 @@ export async function createSession(model: Graph | EncodedModel, opts: SessionOp
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     intraOpNumThreads: opts.threads ?? 0,
+    enableCpuMemArena: opts.memArena ?? true,
     externalData: encoded.externalData,
   };
   const tried: string[] = [];

@@ -64,7 +64,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     const numLabels = labels?.length ?? 0;
     const model = modelLoss({ task: o.task, config, numLabels, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
     const runner = await StepRunner.create(model.build, {
-      seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, onNotice: log,
+      seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, onNotice: log, inPlace: o.inPlace,
       schedule: { kind: o.schedule, lr: o.lr, warmupSteps, totalSteps },
       optimizer: { kind: o.optimizer, weightDecay: o.weightDecay, beta1: o.adamBeta1, beta2: o.adamBeta2, eps: o.adamEps, maxGradNorm: o.maxGradNorm },
     });
