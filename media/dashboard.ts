@@ -58,7 +58,11 @@ window.addEventListener('message', (event: MessageEvent<ToDashboard>) => {
 });
 onThemeChange(render);
 window.addEventListener('resize', () => charts.forEach((c) => c.setSize(chartSize())));
+// Say 'ready' until the run list arrives: a panel revived while the extension is still activating can miss the first.
+let answered = false;
+window.addEventListener('message', (e: MessageEvent<ToDashboard>) => (answered ||= e.data.type === 'runs'));
 vscode.postMessage({ type: 'ready' });
+const hello = setInterval(() => (answered ? clearInterval(hello) : vscode.postMessage({ type: 'ready' })), 1500);
 
 function chartSize(): { width: number; height: number } {
   const width = Math.max(260, Math.min(560, (app.clientWidth - 32) / 2));

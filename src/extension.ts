@@ -18,7 +18,8 @@ import { registerTranslate } from './commands/translate.js';
 import { SentenceHover } from './features/hover.js';
 import { MaskFill, registerRemoveMaskCommand } from './features/inlineFill.js';
 import { DashboardPanel, registerDashboardSerializer } from './panels/dashboard.js';
-import { MaskPanel } from './panels/maskPanel.js';
+import { MaskPanel, registerMaskPanelSerializer } from './panels/maskPanel.js';
+import { registerNliPanelSerializer } from './panels/nliPanel.js';
 
 /** What the extension exports: the engine's state and panel internals, for tests and for other extensions. */
 export interface XlmLabApi {
@@ -39,6 +40,8 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
   const fill = new MaskFill(ctx);
   context.subscriptions.push(
     registerDashboardSerializer(ctx),
+    registerMaskPanelSerializer(ctx),
+    registerNliPanelSerializer(ctx),
     registerRemoveMaskCommand(),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new SentenceHover(ctx)),
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, fill),

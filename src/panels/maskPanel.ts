@@ -31,6 +31,13 @@ export class MaskPanel {
     return MaskPanel.current;
   }
 
+  /** After a window reload: the panel comes back empty and fills itself from the editor (or its inputs). */
+  static revive(panel: vscode.WebviewPanel, ctx: Ctx): MaskPanel {
+    panel.webview.options = webviewOptions(ctx.extension.extensionUri);
+    MaskPanel.current = new MaskPanel(panel, ctx);
+    return MaskPanel.current;
+  }
+
   private constructor(
     readonly panel: vscode.WebviewPanel,
     private readonly ctx: Ctx,
@@ -113,4 +120,12 @@ function messageFor(e: unknown): ToMaskPanel {
   if (e instanceof Error && e.name === 'NoModelError') return { type: 'message', text, action: { label: 'Select active model', command: 'xlm.selectModel' } };
   if (e instanceof Error && e.name === 'EngineUnavailableError') return { type: 'message', text, action: { label: 'Restart engine', command: 'xlm.restartEngine' } };
   return { type: 'message', text, action: { label: 'Show log', command: 'xlm.showLog' } };
+}
+
+export function registerMaskPanelSerializer(ctx: Ctx): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(MaskPanel.viewType, {
+    deserializeWebviewPanel: async (panel) => {
+      MaskPanel.revive(panel, ctx);
+    },
+  });
 }

@@ -24,6 +24,13 @@ export class NliPanel {
     return NliPanel.current;
   }
 
+  /** After a window reload: the panel comes back empty and fills itself from the editor (or its inputs). */
+  static revive(panel: vscode.WebviewPanel, ctx: Ctx): NliPanel {
+    panel.webview.options = webviewOptions(ctx.extension.extensionUri);
+    NliPanel.current = new NliPanel(panel, ctx);
+    return NliPanel.current;
+  }
+
   private constructor(
     readonly panel: vscode.WebviewPanel,
     private readonly ctx: Ctx,
@@ -82,4 +89,12 @@ export class NliPanel {
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
   }
+}
+
+export function registerNliPanelSerializer(ctx: Ctx): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(NliPanel.viewType, {
+    deserializeWebviewPanel: async (panel) => {
+      NliPanel.revive(panel, ctx);
+    },
+  });
 }

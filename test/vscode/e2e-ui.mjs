@@ -7,9 +7,11 @@ export async function palette(page, title) {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ timeout: 30_000 });
-  await page.keyboard.press('Enter');
+  // Click the row whose label is exactly the title: Enter would take the first row, which may be a longer match
+  // ("Browse Color Themes in Marketplace") or a recently used command.
+  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+  await row.click({ timeout: 30_000 });
 }
 
 /**

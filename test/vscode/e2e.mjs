@@ -44,7 +44,7 @@ const ws = writeTestWorkspace(path.join(outDir, 'workspace'));
 fs.mkdirSync(path.join(ws, '.vscode'));
 fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'xlm.model': 'models/tiny', 'xlm.runFolder': 'runs' }, null, 2));
 
-const server = await startCodeServer({ runDir, folder: ws, settings: { ...testSettings, 'workbench.colorTheme': process.env.XLM_E2E_THEME ?? 'Default Dark Modern' } });
+const server = await startCodeServer({ runDir, folder: ws, settings: { ...testSettings, 'workbench.colorTheme': 'Default Dark Modern' } });
 let browser;
 let failed = false;
 try {
@@ -53,6 +53,7 @@ try {
   const consoleLog = fs.createWriteStream(path.join(outDir, 'browser-console.log'));
   page.on('console', (m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
   page.on('pageerror', (e) => consoleLog.write(`[pageerror] ${e.message}\n`));
+  page.on('response', (r) => r.status() >= 400 && consoleLog.write(`[http ${r.status()}] ${r.url()}\n`));
   const shot = async (name) => {
     await page.waitForTimeout(400); // let animations settle
     await page.screenshot({ path: path.join(shots, `${name}.png`) });
@@ -88,6 +89,18 @@ try {
   if ((await dash.locator('.confusion td.heat').count()) !== 4) throw new Error('confusion matrix is not 2×2');
   console.log(`[e2e] dashboard: loss chart with ${points} points, ${await dash.locator('figure.chart').count()} charts, languages: ${(await dash.locator('.languages td:first-child').allInnerTexts()).join(', ')}`);
   await shot('03-dashboard');
+  // The same dashboard in a light and a high-contrast theme (colours come from the theme's CSS variables).
+  // The same dashboard in a light and a high-contrast theme (colours come from the theme's CSS variables).
+  for (const [theme, css, name] of [['Light Modern', 'vs', '03b-dashboard-light'], ['Dark High Contrast', 'hc-black', '03c-dashboard-high-contrast'], ['Dark Modern', 'vs-dark', '']]) {
+    await palette(page, 'Preferences: Color Theme');
+    await page.locator('.quick-input-widget input[placeholder*="Color Theme"], .quick-input-widget input[aria-label*="Color Theme"]').first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+    await page.keyboard.type(theme);
+    const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${theme}$`) }) }).first();
+    await row.click({ timeout: 15_000 });
+    await page.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c), css, { timeout: 15_000 });
+    await page.waitForTimeout(600);
+    if (name) await shot(name);
+  }
   t.mark('dashboard');
 
   // 5. Fine-tune through the palette: data file, suggested task, LoRA, defaults.
@@ -155,12 +168,29 @@ try {
   await page.locator('.monaco-editor .view-line', { hasText: `Paris is the ${ghostWord} of France.` }).first().waitFor({ timeout: 10_000 });
   await shot('09-inline-fill-accepted');
   t.mark('fillIn');
+
+  // 9. After a window reload the serializer brings the dashboard back, rebuilt from metrics.jsonl. The webviews'
+  // service workers are unregistered first: after an in-page reload Chromium otherwise keeps a stale controller
+  // ("Found unexpected service worker controller") and webview scripts never load, a browser quirk, not ours.
+  await page.evaluate(async () => Promise.all((await navigator.serviceWorker.getRegistrations()).map((r) => r.unregister())));
+  await palette(page, 'Developer: Reload Window');
+  const page2 = page;
+  await page2.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.txt' }).waitFor({ timeout: 60_000 });
+  await page2.locator('.tabs-container .tab', { hasText: 'XLM Training' }).first().click({ timeout: 30_000 });
+  const revived = await webviewFrame(page2, 'XLM Training');
+  await revived.locator('figure.chart[data-chart="loss"]').waitFor({ timeout: 30_000 });
+  console.log(`[e2e] after reload the dashboard shows ${await revived.locator('figure.chart').count()} charts; runs: ${(await revived.locator('.runs .run').allInnerTexts()).join(' | ')}`);
+  // The masked-word panel comes back too (its serializer), and fills itself from the editor's cursor.
+  if (!(await page2.locator('.tabs-container .tab', { hasText: 'Masked words' }).count())) throw new Error('the masked-word panel did not come back after the reload');
+  await page2.waitForTimeout(400);
+  await page2.screenshot({ path: path.join(shots, '10-dashboard-after-reload.png') });
+  t.mark('reload');
   console.log('[e2e] RESULT: PASS');
 } catch (e) {
   failed = true;
   console.error('[e2e] RESULT: FAIL', e);
   try {
-    const page = browser?.contexts()[0]?.pages()[0];
+    const page = browser?.contexts().flatMap((c) => c.pages()).at(-1);
     if (page) {
       console.error(`[e2e] notifications at failure: ${JSON.stringify(await page.locator('.notification-toast').allInnerTexts())}`);
       console.error(`[e2e] quick input at failure: ${JSON.stringify(await page.locator('.quick-input-widget:visible').allInnerTexts())}`);
@@ -169,7 +199,7 @@ try {
     // diagnostics only
   }
   try {
-    await browser?.contexts()[0]?.pages()[0]?.screenshot({ path: path.join(shots, '99-failure.png') });
+    await browser?.contexts().flatMap((c) => c.pages()).at(-1)?.screenshot({ path: path.join(shots, '99-failure.png') });
   } catch {
     // the page may be gone
   }

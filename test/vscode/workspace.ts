@@ -7,6 +7,7 @@ import { writeTinyXlmr } from '../helpers/tiny-model.js';
 
 export function writeTestWorkspace(dir: string): string {
   writeTinyXlmr(path.join(dir, 'models', 'tiny'), { head: 'all', labels: ['negative', 'positive'] });
+  writeTinyXlmr(path.join(dir, 'models', 'tiny-nli'), { head: 'seq-cls', labels: ['entailment', 'neutral', 'contradiction'], seed: 7 });
   fs.mkdirSync(path.join(dir, 'runs', 'demo-run'), { recursive: true });
   fs.writeFileSync(
     path.join(dir, 'notes.txt'),

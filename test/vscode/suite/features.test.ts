@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test, waitFor } from './harness.js';
 import type { XlmLabApi } from '../../../src/extension.js';
-import type { FillMaskResult, LabelScore } from '../../../src/engine/rpc/protocol.js';
+import type { FillMaskResult, LabelScore, NliResult } from '../../../src/engine/rpc/protocol.js';
 
 const api = async () => vscode.extensions.getExtension<XlmLabApi>('xlm-lab.xlm-lab')!.activate();
 const folder = () => vscode.workspace.workspaceFolders![0]!.uri;
@@ -112,4 +112,18 @@ test('the hover on a sentence shows the active model\'s label with its probabili
   assert.match(text, /\$\(tag\) \*\*(negative|positive)\*\* \d+\\?\.\d%/);
   // No translation model is set: the hover offers the workspace's closest sentences, labelled as not a translation.
   assert.match(text, /not a translation/);
+});
+
+test('Check entailment with an NLI model fills the NLI panel and answers three probabilities', async () => {
+  const config = vscode.workspace.getConfiguration('xlm');
+  const previous = config.get<string>('model');
+  await config.update('model', path.join(folder().fsPath, 'models', 'tiny-nli'), vscode.ConfigurationTarget.Global);
+  try {
+    const scores = await vscode.commands.executeCommand<NliResult | undefined>('xlm.checkEntailment', 'A man plays guitar.', 'Someone makes music.');
+    assert.ok(scores, 'no NLI scores');
+    assert.ok(Math.abs(scores.entailment + scores.neutral + scores.contradiction - 1) < 1e-4);
+    await waitFor('an "Entailment" tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Entailment'), 5000);
+  } finally {
+    await config.update('model', previous, vscode.ConfigurationTarget.Global);
+  }
 });
