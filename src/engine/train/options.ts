@@ -49,6 +49,8 @@ export interface TrainOptions {
   threads?: number;
   mlmProbability?: number;
   wholeWordMask?: boolean;
+  /** Write updates over their inputs instead of a second buffer set (RunnerOptions.inPlace): less memory. */
+  inPlace?: boolean;
   /** Train only on rows in these languages (zero-shot cross-lingual transfer); evaluation keeps every language. */
   trainLanguage?: string[];
   /** Track the best evaluation by this metric: its checkpoint is kept and becomes the final model in OUT/. */
