@@ -76,6 +76,7 @@ try {
   await page.locator('.statusbar-item', { hasText: /XLM · CPU/ }).first().waitFor({ timeout: 30_000 });
   console.log(`[e2e] engine notification: "${(await note.first().innerText()).trim().split('\n')[0]}"`);
   await shot('02-engine-started');
+  await palette(page, 'Notifications: Clear All Notifications');
   t.mark('engine');
 
   // 4. The dashboard draws the workspace's run from metrics.jsonl.
@@ -89,6 +90,9 @@ try {
   if ((await dash.locator('.confusion td.heat').count()) !== 4) throw new Error('confusion matrix is not 2×2');
   console.log(`[e2e] dashboard: loss chart with ${points} points, ${await dash.locator('figure.chart').count()} charts, languages: ${(await dash.locator('.languages td:first-child').allInnerTexts()).join(', ')}`);
   await shot('03-dashboard');
+  await dash.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await shot('03a-dashboard-tables');
+  await dash.evaluate(() => window.scrollTo(0, 0));
   // The same dashboard in a light and a high-contrast theme (colours come from the theme's CSS variables).
   // The same dashboard in a light and a high-contrast theme (colours come from the theme's CSS variables).
   for (const [theme, css, name] of [['Light Modern', 'vs', '03b-dashboard-light'], ['Dark High Contrast', 'hc-black', '03c-dashboard-high-contrast'], ['Dark Modern', 'vs-dark', '']]) {
