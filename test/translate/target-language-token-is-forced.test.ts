@@ -52,6 +52,8 @@ test('M2M100-style: the source token replaces the template\'s, chosen by --from 
   const content = m2m.tokenizer.encode('Hello world', null, { addSpecialTokens: false }).ids;
   assert.deepEqual(m2m.sourceIds('Hello world'), [id('__en__'), ...content, id('</s>')], 'the tokenizer template as written');
   assert.deepEqual(m2m.sourceIds('Hello world', '__de__'), [id('__de__'), ...content, id('</s>')]);
+  // An output id past the tokenizer's vocabulary does not fail the translation.
+  assert.equal(m2m.detokenize([...content, m2m.tokenizer.vocabSize + 3]), m2m.tokenizer.decode(content, { skipSpecial: true }));
 
   const [given] = await m2m.translate(['Hello world'], { to: 'fr', from: 'de', maxLength: 6 });
   assert.equal(given.from, 'de');

@@ -120,7 +120,7 @@ export class Translator {
       hypotheses.forEach((h, i) => {
         const source = sources[start + i];
         results.push({
-          text: this.tokenizer.decode(h.tokens, { skipSpecial: true }),
+          text: this.detokenize(h.tokens),
           tokens: h.tokens,
           score: h.score,
           from: source.code,
@@ -130,6 +130,16 @@ export class Translator {
       });
     }
     return results;
+  }
+
+  /**
+   * Text of generated ids. An id past the tokenizer's vocabulary (a model whose output table is larger than
+   * its tokenizer.json) shows as the unknown token rather than failing the whole translation.
+   */
+  detokenize(ids: readonly number[]): string {
+    const unk = this.tokenizer.special.unk?.id;
+    const shown = ids.flatMap((id) => (id < this.tokenizer.vocabSize ? [id] : unk === undefined ? [] : [unk]));
+    return this.tokenizer.decode(shown, { skipSpecial: true });
   }
 
   async close(): Promise<void> {
