@@ -6,12 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { Graph } from '../src/engine/graph/graph.js';
 import { matmul } from '../src/engine/graph/ops/index.js';
-import type { XlmrConfig } from '../src/engine/hf/config.js';
+import { loadModelFolder } from '../src/engine/hf/folder.js';
 import { createSession, ort } from '../src/engine/runtime/session.js';
 import { modelLoss } from '../src/engine/train/model-loss.js';
 import { StepRunner } from '../src/engine/train/runner.js';
 
 export interface BenchConfig {
+  /** A model folder with these sizes (random weights), read like any checkpoint. */
+  modelDir: string;
   model: { vocab_size: number; hidden_size: number; num_hidden_layers: number; num_attention_heads: number; intermediate_size: number; max_position_embeddings: number };
   method: 'full' | 'lora';
   batch: number;
@@ -44,18 +46,10 @@ async function matmulGflops(threads: number): Promise<number> {
 
 async function main() {
   const c = JSON.parse(process.argv[2]) as BenchConfig;
-  const config = {
-    ...c.model, model_type: 'xlm-roberta', hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, type_vocab_size: 1,
-    layer_norm_eps: 1e-5, pad_token_id: 1, bos_token_id: 0, eos_token_id: 2, id2label: ['a', 'b'], label2id: { a: 0, b: 1 }, architectures: [],
-    problem_type: null, classifier_dropout: null, raw: { initializer_range: 0.02 },
-  } as XlmrConfig;
-  // No checkpoint: every weight is drawn fresh (HF's init); speed does not depend on the values.
-  const weights = {
-    has: () => false,
-    info: () => { throw new Error('unused'); },
-    get: () => { throw new Error('unused'); },
-  };
-  const model = modelLoss({ task: 'seq-cls', config, numLabels: 2, weights, method: c.method, lora: c.method === 'lora' ? { r: 8, alpha: 16, dropout: 0.1, targets: ['query', 'value'] } : undefined, initSeed: 1 });
+  // A real folder, so frozen weights take the path of a real run (read from disk, held by the session only).
+  const folder = loadModelFolder(c.modelDir);
+  const config = folder.config;
+  const model = modelLoss({ task: 'seq-cls', config, numLabels: 2, weights: folder.weights, method: c.method, lora: c.method === 'lora' ? { r: 8, alpha: 16, dropout: 0.1, targets: ['query', 'value'] } : undefined, initSeed: 1 });
   const built = performance.now();
   const runner = await StepRunner.create(model.build, {
     seed: 1, gradAccum: 1, threads: c.threads, memArena: c.memArena, inPlace: c.inPlace,
@@ -75,6 +69,7 @@ async function main() {
   const seconds = (performance.now() - start) / 1000;
   const trainable = runner.trainable.reduce((s, p) => s + p.initial.length, 0);
   await runner.release();
+  folder.close();
   const peak = peakRssMb();
   console.log(JSON.stringify({ examples_per_s: (c.steps * c.batch) / seconds, step_s: seconds / c.steps, peak_rss_mb: peak, setup_s: setupSeconds, matmul_gflops: await matmulGflops(c.threads), trainable }));
 }

@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { XLMR_BASE_SIZES, writeRandomXlmr } from '../src/engine/model/random-model.js';
 import type { BenchConfig } from './train-worker.js';
 
 const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, threads: { type: 'string' }, 'in-place': { type: 'boolean' } } });
@@ -21,9 +22,17 @@ const THREADS = Number(values.threads ?? 2);
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
 
 const SIZES = {
-  small: { vocab_size: 32000, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024, max_position_embeddings: 514 },
-  base: { vocab_size: 250002, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072, max_position_embeddings: 514 },
+  small: { vocab_size: 32000, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024, max_position_embeddings: 514, type_vocab_size: 1 },
+  base: XLMR_BASE_SIZES,
 };
+const CACHE = join(__dirname, '..', '.cache', 'bench');
+
+/** A random model folder of these sizes, written once (the base one is shared with bench/infer.ts). */
+function modelFolder(name: string, sizes: BenchConfig['model'] & { type_vocab_size: number }): string {
+  const dir = join(CACHE, name === 'base' ? 'xlmr-base-random' : `train-${name}`);
+  if (!existsSync(join(dir, 'model.safetensors'))) writeRandomXlmr(dir, { sizes, seed: 1 });
+  return dir;
+}
 
 /** Multiply-adds ×2 of one training step: forward, plus backward (2× forward for full, ~1× for LoRA's frozen weights). */
 function stepFlops(m: BenchConfig['model'], batch: number, seq: number, method: 'full' | 'lora'): number {
@@ -43,12 +52,12 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Record<st
 function main() {
   const torchEnv = existsSync(join(OPENBLAS, 'libblas.so.3')) ? { LD_LIBRARY_PATH: OPENBLAS, OMP_NUM_THREADS: String(THREADS) } : { OMP_NUM_THREADS: String(THREADS) };
   const blas = 'LD_LIBRARY_PATH' in torchEnv ? `OpenBLAS (openmp, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? 'auto'})` : 'reference BLAS';
-  const sizes: [string, BenchConfig['model'], number, number, number][] = [['small', SIZES.small, 16, 128, Number(values.steps ?? 10)]];
+  const sizes: [string, typeof SIZES.small, number, number, number][] = [['small', SIZES.small, 16, 128, Number(values.steps ?? 10)]];
   if (values.base) sizes.push(['base', SIZES.base, 8, 128, Number(values.steps ?? 3)]);
   console.log(`threads ${THREADS}; PyTorch ${blas}`);
   for (const [name, model, batch, seq, steps] of sizes) {
     for (const method of ['full', 'lora'] as const) {
-      const config: BenchConfig = { model, method, batch, seq, steps, threads: THREADS, inPlace: values['in-place'] === true };
+      const config: BenchConfig = { modelDir: modelFolder(name, model), model, method, batch, seq, steps, threads: THREADS, inPlace: values['in-place'] === true };
       const ours = run(process.execPath, ['--import', 'tsx', join(__dirname, 'train-worker.ts'), JSON.stringify(config)], {});
       const theirs = run('/usr/bin/python3', [join(__dirname, 'train_torch.py'), JSON.stringify(config)], torchEnv);
       const flops = stepFlops(model, batch, seq, method);
