@@ -140,3 +140,16 @@ test('bad flags are one clear error line', async () => {
   const t = await xlm(['train', '--model', base, '--task', 'seq-cls', '--train', join(root, 'cls.jsonl'), '--out', join(root, 'o'), '--lora-targets', 'query,foo', '--method', 'lora']);
   assert.match(t.stderr, /unknown LoRA target 'foo'/);
 });
+
+test('--in-place trains to the same weights; --eval-fraction holds out rows for eval lines', async () => {
+  const args = (out: string) => ['train', '--model', base, '--task', 'seq-cls', '--train', join(root, 'cls.jsonl'), '--out', out, '--lr', '1e-3', '--batch-size', '4', '--max-steps', '3', '--threads', '1', '--eval-fraction', '0.25'];
+  const a = await xlm(args(join(root, 'pp')));
+  const b = await xlm([...args(join(root, 'ip')), '--in-place']);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  assert.match(a.stderr, /holding out [1-9] of 18 rows/);
+  assert.ok(a.stdout.split('\n').some((l) => l.includes('"eval"')), 'an eval line from the held-out rows');
+  const wa = tensors(join(root, 'pp', 'model.safetensors'));
+  const wb = tensors(join(root, 'ip', 'model.safetensors'));
+  for (const [name, data] of wa) assert.deepEqual(wb.get(name), data, name);
+});

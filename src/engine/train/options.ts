@@ -51,6 +51,8 @@ export interface TrainOptions {
   wholeWordMask?: boolean;
   /** Write updates over their inputs instead of a second buffer set (RunnerOptions.inPlace): less memory. */
   inPlace?: boolean;
+  /** Without `eval`: hold out this share of the training rows (stratified by label and language) for evaluation. */
+  evalFraction?: number;
   /** Train only on rows in these languages (zero-shot cross-lingual transfer); evaluation keeps every language. */
   trainLanguage?: string[];
   /** Track the best evaluation by this metric: its checkpoint is kept and becomes the final model in OUT/. */
@@ -59,8 +61,8 @@ export interface TrainOptions {
   patience?: number;
 }
 
-export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience'>> &
-  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience'>;
+export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction'>> &
+  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction'>;
 
 export function resolveOptions(o: TrainOptions): ResolvedTrainOptions {
   const r: ResolvedTrainOptions = {
@@ -92,6 +94,7 @@ export function resolveOptions(o: TrainOptions): ResolvedTrainOptions {
   probability('lora-dropout', r.loraDropout);
   probability('warmup-ratio', r.warmupRatio, 1.0000001);
   probability('mlm-probability', r.mlmProbability);
+  if (r.evalFraction !== undefined && !(r.evalFraction > 0 && r.evalFraction < 1)) throw new XlmError('bad-option', `--eval-fraction must be between 0 and 1, got ${r.evalFraction}`, { what: 'eval-fraction' });
   if (!(r.lr > 0)) throw new XlmError('bad-option', `--lr must be positive, got ${r.lr}`, { what: 'lr' });
   if (r.maxLength < 3) throw new XlmError('bad-option', `--max-length must leave room for <s> and </s>, got ${r.maxLength}`, { what: 'max-length' });
   return r;

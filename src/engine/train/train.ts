@@ -9,7 +9,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadDataset, mixSeed, type DataKind, type LoadedDataset } from '../data/index.js';
+import { loadDataset, mixSeed, stratifiedSplit, type DataKind, type LoadedDataset } from '../data/index.js';
 import { XlmError } from '../errors.js';
 import { loadModelFolder } from '../hf/folder.js';
 import { encoderTensorSpecs, headTensorSpecs } from '../hf/names.js';
@@ -43,11 +43,18 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     const config = folder.config;
     const modelLabels = config.id2label.length && !config.id2label.every((l) => GENERIC_LABEL.test(l)) ? config.id2label : undefined;
     const readOpts = o.task === 'mlm' ? {} : modelLabels ? { labels: modelLabels, id2label: Object.fromEntries(modelLabels.map((l, i) => [i, l])) } : {};
-    const trainData = await loadDataset(o.train, { kind: DATA_KIND[o.task], ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
+    let trainData = await loadDataset(o.train, { kind: DATA_KIND[o.task], ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
     checkKind(trainData, o.task, o.train);
     if (o.trainLanguage) log(`training on ${o.trainLanguage.join(', ')}: ${trainData.size} rows (${trainData.info.report.filtered} rows in other languages left out)`);
     const labels = o.task === 'mlm' ? undefined : [...trainData.labels];
-    const evalData = o.eval ? await loadDataset(o.eval, { kind: trainData.info.kind, ...(labels ? { labels, id2label: Object.fromEntries(labels.map((l, i) => [i, l])) } : {}) }) : undefined;
+    let evalData = o.eval ? await loadDataset(o.eval, { kind: trainData.info.kind, ...(labels ? { labels, id2label: Object.fromEntries(labels.map((l, i) => [i, l])) } : {}) }) : undefined;
+    if (!evalData && o.evalFraction) {
+      // No eval file: hold out a stratified share of the training rows (same seed, same split).
+      const split = stratifiedSplit(trainData, { evalFraction: o.evalFraction, seed: o.seed });
+      trainData = split.train;
+      evalData = split.eval;
+      log(`holding out ${evalData.size} of ${trainData.size + evalData.size} rows for evaluation (--eval-fraction ${o.evalFraction})`);
+    }
     if (trainData.size === 0) throw new XlmError('empty-data', 'the training file has no examples', { file: o.train });
 
     const features = encodeDataset(trainData, tokenizer, o.task, o.maxLength);
