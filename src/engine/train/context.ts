@@ -7,7 +7,7 @@
  * - `dropout` draws in-graph masks from (seed, counter) inputs, at a site id hashed from the site name.
  */
 import type { Graph, Value } from '../graph/graph.js';
-import { add, dropout as graphDropout, matmul, mul, transposeLast, type RandomKey } from '../graph/ops/index.js';
+import { add, concat, dropout as graphDropout, gemmTransB, mul, reshape, reshapeTo, shapeOf, slice, type RandomKey } from '../graph/ops/index.js';
 import type { XlmrConfig } from '../hf/config.js';
 import type { ModelContext } from '../model/context.js';
 import { isLoraTarget, loraNames, type LoraOptions } from './lora.js';
@@ -78,19 +78,27 @@ export class TrainContext implements ModelContext {
     return value;
   }
 
+  /**
+   * x @ W^T + b as one Gemm (transB) over x flattened to [rows, in]: the weight stays in PyTorch's [out, in]
+   * layout with no Transpose either way (Gemm's gradient gives dW = dY^T X directly) and the bias add is fused.
+   */
   linear(name: string, x: Value, inFeatures: number, outFeatures: number): Value {
     const weight = this.param(`${name}.weight`, [outFeatures, inFeatures]);
     const bias = this.param(`${name}.bias`, [outFeatures]);
-    const base = add(matmul(x, transposeLast(weight)), bias);
+    const rows = x.rank === 2 ? x : reshape(x, [-1, inFeatures]);
+    let y = gemmTransB(rows, weight, bias);
     const lora = this.opts.lora;
-    if (!lora || !isLoraTarget(name, lora.targets)) return base;
-    // PEFT's LoRA: base + dropout(x) @ A^T @ B^T * alpha / r, A [r, in], B [out, r].
-    const names = loraNames(name);
-    const a = this.param(names.a, [lora.r, inFeatures]);
-    const b = this.param(names.b, [outFeatures, lora.r]);
-    const dropped = this.dropout(x, lora.dropout, `${name}.lora_dropout`, true);
-    const update = matmul(matmul(dropped, transposeLast(a)), transposeLast(b));
-    return add(base, mul(update, lora.alpha / lora.r));
+    if (lora && isLoraTarget(name, lora.targets)) {
+      // PEFT's LoRA: base + dropout(x) @ A^T @ B^T * alpha / r, A [r, in], B [out, r].
+      const names = loraNames(name);
+      const a = this.param(names.a, [lora.r, inFeatures]);
+      const b = this.param(names.b, [outFeatures, lora.r]);
+      const dropped = this.dropout(rows, lora.dropout, `${name}.lora_dropout`, true);
+      y = add(y, mul(gemmTransB(gemmTransB(dropped, a), b), lora.alpha / lora.r));
+    }
+    if (x.rank === 2) return y;
+    const leading = slice(shapeOf(x), [0], [x.rank - 1], [0]);
+    return reshapeTo(y, concat([leading, this.graph.constant([outFeatures], 'int64')], 0), [...x.shape.slice(0, -1), outFeatures]);
   }
 
   /** `own` marks LoRA's dropout, which --dropout does not override (it is its own option). */
