@@ -58,26 +58,39 @@ export function globalNorm(grads: Value[]): Value {
   return sqrt(total);
 }
 
+/**
+ * The update in as few parameter-sized passes as the algebra allows (each op is a full pass over memory):
+ * the clip factor is folded into the moment updates' scalars, and m / (sqrt(v) / c2 + eps) * lr / c1 is
+ * computed as m / (sqrt(v) + eps * c2) * (lr * c2 / c1), equal up to rounding.
+ */
 export function optimizerStep(params: OptimizedParam[], lr: Value, step: Value, o: OptimizerOptions): OptimizerOutputs {
   const gradNorm = globalNorm(params.map((p) => p.grad));
   const clip = o.maxGradNorm > 0 ? min(div(o.maxGradNorm, add(gradNorm, 1e-6)), 1) : undefined;
   const out: OptimizerOutputs = { params: new Map(), m: new Map(), v: new Map(), gradNorm };
-  const bias1 = o.kind === 'adamw' ? sub(1, pow(o.beta1, step)) : undefined;
-  const bias2Sqrt = o.kind === 'adamw' ? sqrt(sub(1, pow(o.beta2, step))) : undefined;
-  const stepSize = bias1 ? div(lr, bias1) : undefined;
-  for (const p of params) {
-    const g = clip ? mul(p.grad, clip) : p.grad;
-    if (o.kind === 'sgd') {
+  if (o.kind === 'sgd') {
+    for (const p of params) {
+      const g = clip ? mul(p.grad, clip) : p.grad;
       const full = p.decay && o.weightDecay ? add(g, mul(p.value, o.weightDecay)) : g;
       out.params.set(p.name, sub(p.value, mul(full, lr)));
-      continue;
     }
+    return out;
+  }
+  const bias1 = sub(1, pow(o.beta1, step));
+  const bias2Sqrt = sqrt(sub(1, pow(o.beta2, step)));
+  const stepSize = div(mul(lr, bias2Sqrt), bias1);
+  const epsScaled = mul(bias2Sqrt, o.eps);
+  // Scalars: (1 - b1) * clip and (1 - b2) * clip², so the clipped gradient is never materialised.
+  const gScale1 = clip ? mul(clip, 1 - o.beta1) : step.graph.constant(1 - o.beta1, 'float32');
+  const gScale2 = clip ? mul(mul(clip, clip), 1 - o.beta2) : step.graph.constant(1 - o.beta2, 'float32');
+  const decayFactor = o.weightDecay ? sub(1, mul(lr, o.weightDecay)) : undefined;
+  for (const p of params) {
     if (!p.m || !p.v) throw new Error(`AdamW needs the moments of ${p.name}`);
-    const decayed = p.decay && o.weightDecay ? mul(p.value, sub(1, mul(lr, o.weightDecay))) : p.value;
-    const m = add(mul(p.m, o.beta1), mul(g, 1 - o.beta1));
-    const v = add(mul(p.v, o.beta2), mul(mul(g, g), 1 - o.beta2));
-    const denom = add(div(sqrt(v), bias2Sqrt!), o.eps);
-    out.params.set(p.name, sub(decayed, mul(div(m, denom), stepSize!)));
+    const g = p.grad;
+    const decayed = p.decay && decayFactor ? mul(p.value, decayFactor) : p.value;
+    const m = add(mul(p.m, o.beta1), mul(g, gScale1));
+    const v = add(mul(p.v, o.beta2), mul(mul(g, g), gScale2));
+    const update = mul(div(m, add(sqrt(v), epsScaled)), stepSize);
+    out.params.set(p.name, sub(decayed, update));
     out.m.set(p.name, m);
     out.v.set(p.name, v);
   }
