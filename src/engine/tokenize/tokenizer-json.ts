@@ -136,6 +136,9 @@ export function xlmrTokenizerConfig(tokenizerJson: object, modelMaxLength = 512)
   return {
     added_tokens_decoder: addedTokensDecoder,
     ...xlmrSpecialTokensMap(),
+    // transformers writes the plain string here (lstrip lives in added_tokens_decoder); transformers.js
+    // refuses an unmarked object.
+    mask_token: MASK_TOKEN_ENTRY.content,
     clean_up_tokenization_spaces: true,
     model_max_length: modelMaxLength,
     tokenizer_class: 'XLMRobertaTokenizer',
