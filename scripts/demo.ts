@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { describeError } from '../src/engine/errors.js';
 import { cacheRoot } from '../src/engine/cli/inputs.js';
 import { classificationMetrics, classificationSummary, languageTable } from '../src/engine/metrics/index.js';
-import { heldOutParagraphs, loadUdhrCorpus, trainingParagraphs } from '../src/engine/pretrain/corpus.js';
+import { loadUdhrCorpus, trainingParagraphs } from '../src/engine/pretrain/corpus.js';
 import { ensureDefaultModel } from '../src/engine/pretrain/default-model.js';
 import { fillMaskQuality, retrievalAccuracy, type RetrievalRow, type TopKScore } from '../src/engine/pretrain/demo-eval.js';
 import { languageByCode } from '../src/engine/pretrain/languages.js';
@@ -110,14 +110,15 @@ async function main(): Promise<void> {
     threads,
   });
   say(built.reused ? `  reused ${built.dir} (recipe, corpus and code unchanged)` : `  built ${built.dir} in ${built.seconds.toFixed(0)} s`);
-  const info = JSON.parse(readFileSync(join(built.dir, 'xlm-lab-pretrain.json'), 'utf8')) as { recipe: { languages: string[]; steps: number }; trainSeconds: number; firstLoss: number; lastLoss: number };
+  const info = JSON.parse(readFileSync(join(built.dir, 'xlm-lab-pretrain.json'), 'utf8')) as { recipe: { languages: string[]; steps: number; heldOutArticles: number[] }; trainSeconds: number; firstLoss: number; lastLoss: number };
   say(`  ${info.recipe.languages.length} languages, ${info.recipe.steps} steps, loss ${info.firstLoss.toFixed(2)} -> ${info.lastLoss.toFixed(2)}, training took ${info.trainSeconds.toFixed(0)} s`);
   summary.defaultModel = { dir: built.dir, reused: built.reused, buildSeconds: built.seconds, trainSeconds: info.trainSeconds, firstLoss: info.firstLoss, lastLoss: info.lastLoss };
   const model = await cache.model(built.dir);
 
   const corpus = loadUdhrCorpus(info.recipe.languages);
-  const heldOut = heldOutParagraphs(corpus);
-  const training = trainingParagraphs(corpus);
+  // The recipe's own held-out articles (the default's are 28-30, the same as examples/' test files).
+  const heldOut = corpus.flatMap((a) => (info.recipe.heldOutArticles.includes(a.article) ? a.paragraphs.map((text) => ({ lang: a.lang, text })) : []));
+  const training = trainingParagraphs(corpus, info.recipe.heldOutArticles);
 
   section('2. Fill-mask on held-out articles');
   const isPiece = (word: string) => model.tokenizer.encode(word, null, { addSpecialTokens: false }).ids.length === 1;
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
   const filled = await fillMask(model, examples.map((e) => e.masked), { topK: 5 });
   examples.forEach((e, i) => {
     say(`  ${languageByCode(e.lang)?.name ?? e.lang}: ${e.masked}`);
-    say(`    answer "${e.answer}"; top 5: ${filled[i].masks[0].candidates.map((c) => `${c.token.trim()} (${c.score.toFixed(2)})`).join(', ')}`);
+    say(`    answer "${e.answer}"; top 5: ${filled[i].masks[0].candidates.map((c) => `${c.token.trim() || '\u2581'} (${c.score.toFixed(2)})`).join(', ')}`);
   });
   summary.fillMaskExamples = examples.map((e, i) => ({ ...e, top5: filled[i].masks[0].candidates.map((c) => c.token.trim()) }));
 
