@@ -8,7 +8,7 @@ import type { Ctx } from '../client/ctx.js';
 import { runFolder, setActiveModel, setting } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
 
-type ModelPick = vscode.QuickPickItem & { dir?: string; action?: 'browse' | 'hub' };
+type ModelPick = vscode.QuickPickItem & { dir?: string; action?: 'browse' | 'hub' | 'default' };
 
 export function registerSelectModel(ctx: Ctx): void {
   ctx.command('xlm.selectModel', 'Select active model', async (dirArg?: string): Promise<p.ModelInfo | undefined> => {
@@ -28,6 +28,7 @@ export function registerSelectModel(ctx: Ctx): void {
 
 async function pickModel(ctx: Ctx): Promise<string | undefined> {
   const items: ModelPick[] = [
+    { label: '$(star) Embedded default model', action: 'default', detail: 'XLM-R pre-trained by XLM Lab on the UDHR in many languages; built on this machine the first time (minutes), then reused' },
     { label: '$(folder-opened) Browse for a model folder…', action: 'browse' },
     { label: '$(cloud-download) Download from the Hugging Face Hub…', action: 'hub', description: setting('hub.offline', false) ? 'offline mode is on' : undefined },
   ];
@@ -48,6 +49,7 @@ async function pickModel(ctx: Ctx): Promise<string | undefined> {
   const pick = await vscode.window.showQuickPick(items, { title: 'Select active model', placeHolder: 'A Hugging Face model folder of the XLM-R family', matchOnDescription: true });
   if (!pick) return undefined;
   if (pick.dir) return pick.dir;
+  if (pick.action === 'default') return ensureDefaultModel(ctx);
   if (pick.action === 'browse') {
     const uri = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model' });
     return uri?.[0]?.fsPath;
@@ -80,4 +82,24 @@ async function filterModelFolders(dirs: string[]): Promise<string[]> {
     if ((await has('tokenizer.json')) && ((await has('model.safetensors')) || (await has('model.safetensors.index.json')))) out.push(d);
   }
   return out;
+}
+
+/** Builds (first time) or reuses the embedded default model in the extension's global storage. */
+export async function ensureDefaultModel(ctx: Ctx): Promise<string | undefined> {
+  const storageDir = ctx.extension.globalStorageUri.fsPath;
+  try {
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'XLM: default model', cancellable: true }, (progress, token) => {
+      let last = 0;
+      const sub = ctx.notify(p.modelDefaultProgress, (x) => {
+        progress.report({ message: x.message, increment: Math.max(0, 100 * x.fraction - last) });
+        last = Math.max(last, 100 * x.fraction);
+      });
+      return ctx.request(p.modelEnsureDefault, { storageDir }, token).finally(() => sub.dispose());
+    });
+    ctx.output.info(result.reused ? `Default model reused from ${result.dir}` : `Default model built in ${result.seconds.toFixed(0)} s into ${result.dir}`);
+    return result.dir;
+  } catch (e) {
+    await ctx.showError('Default model', e);
+    return undefined;
+  }
 }

@@ -1,13 +1,14 @@
 // The extension's handle on the engine process, against the real bundled engine forked with IPC: started lazily,
 // a death fails the request in flight with an error (not a hang), the next request starts a new engine, and a stop
 // on purpose stays stopped.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { EngineExit, EngineProcess, EngineUnavailableError } from '../../src/client/engineProcess.js';
+import { RequestType0 } from 'vscode-jsonrpc/node';
 import * as p from '../../src/engine/rpc/protocol.js';
 
 const repo = path.resolve(__dirname, '../..');
@@ -30,8 +31,14 @@ before(async () => {
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function engine(exits: EngineExit[] = []): EngineProcess {
-  return new EngineProcess({ enginePath, env: { NODE_PATH: path.join(repo, 'node_modules') }, onExit: (e) => exits.push(e) });
+const created: EngineProcess[] = [];
+// A failed assertion must not leave an engine running: its IPC channel would keep this test process alive.
+afterEach(() => created.splice(0).forEach((e) => e.dispose()));
+
+function engine(exits: EngineExit[] = [], extra: { maxCrashes?: number; crashWindowMs?: number } = {}): EngineProcess {
+  const e = new EngineProcess({ enginePath, env: { NODE_PATH: path.join(repo, 'node_modules') }, onExit: (x) => exits.push(x), ...extra });
+  created.push(e);
+  return e;
 }
 
 test('the engine starts on the first request, not when the handle is created', async () => {
@@ -74,17 +81,17 @@ test('a stop on purpose is not restarted until start()', async () => {
   await e.stop();
 });
 
-test('an unimplemented method fails with the engine\'s message and the engine stays up', async () => {
+test('a method the engine does not know fails with the engine\'s message and the engine stays up', async () => {
   const e = engine();
   const info = await e.info();
-  await assert.rejects(e.request(p.translate, { texts: ['hi'], targetLang: 'de' }), /The engine does not implement 'translate' yet/);
+  await assert.rejects(e.request(new RequestType0<unknown, p.EngineErrorData>('no/such')), /'no\/such' is not an XLM Lab engine method/);
   const again = await e.request(p.engineInfo);
   assert.equal(again.pid, info.pid);
   await e.stop();
 });
 
 test('repeated crashes stop automatic restarts with a message saying what to do', async () => {
-  const e = new EngineProcess({ enginePath, env: { NODE_PATH: path.join(repo, 'node_modules') }, maxCrashes: 2, crashWindowMs: 60_000 });
+  const e = engine([], { maxCrashes: 2, crashWindowMs: 60_000 });
   for (let i = 0; i < 2; i++) {
     const info = await e.info();
     process.kill(info.pid, 'SIGKILL');
