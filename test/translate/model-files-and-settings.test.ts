@@ -91,7 +91,7 @@ test('generation settings: a missing token id, a multi-token bad word and heads 
   }
 });
 
-test('language schemes are read from the tokens: M2M100, NLLB, Marian target tokens, an opus-mt pair by name', () => {
+test('language schemes are read from the tokens: M2M100, NLLB, mBART-50, Marian target tokens, an opus-mt pair by name', () => {
   const m2m = languageSupport({ tokens: ['<s>', '__en__', '__fr__', '__zh__'], names: [] });
   assert.equal(m2m.scheme, 'm2m100');
   assert.equal(languageToken(m2m, 'fr', 'target'), '__fr__');
@@ -101,6 +101,10 @@ test('language schemes are read from the tokens: M2M100, NLLB, Marian target tok
   assert.equal(languageToken(nllb, 'fr', 'target'), 'fra_Latn');
   assert.equal(languageToken(nllb, 'zh', 'source'), 'zho_Hans');
   assert.equal(languageToken(nllb, 'fra_Latn', 'target'), 'fra_Latn');
+  const mbart = languageSupport({ tokens: ['en_XX', 'fr_XX', 'zh_CN'], names: [] });
+  assert.equal(mbart.scheme, 'mbart50');
+  assert.equal(languageToken(mbart, 'fr', 'target'), 'fr_XX');
+  assert.equal(languageToken(mbart, 'zh', 'source'), 'zh_CN');
   const romance = languageSupport({ tokens: ['>>fr<<', '>>es<<', '>>pt_br<<'], names: ['Helsinki-NLP/opus-mt-en-ROMANCE'] });
   assert.equal(romance.scheme, 'marian-target-token');
   assert.equal(languageToken(romance, 'fr', 'target'), '>>fr<<');

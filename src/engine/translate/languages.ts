@@ -2,7 +2,7 @@
  * How a translation model is told its languages, read from its tokenizer:
  * - M2M100: special tokens `__fr__`; the source token opens the input, the target token is forced as the
  *   first generated token (forced_bos_token_id).
- * - NLLB: special tokens `fra_Latn`, used the same way.
+ * - NLLB: special tokens `fra_Latn`, used the same way; mBART-50: `fr_XX`, likewise.
  * - Marian with several target languages (opus-mt-en-ROMANCE): a `>>fr<<` token opens the input.
  * - Marian for one pair (opus-mt-en-de): nothing to choose; the pair is read from the model's name.
  * Users write ISO 639-1 codes (fr) or the model's own codes (fra_Latn, __fr__, >>fr<<).
@@ -10,7 +10,7 @@
 import { XlmError } from '../errors.js';
 import { detectScript, languageOfScript } from '../data/script.js';
 
-export type LanguageScheme = 'm2m100' | 'nllb' | 'marian-target-token' | 'fixed-pair' | 'none';
+export type LanguageScheme = 'm2m100' | 'nllb' | 'mbart50' | 'marian-target-token' | 'fixed-pair' | 'none';
 
 export interface LanguageSupport {
   scheme: LanguageScheme;
@@ -22,6 +22,7 @@ export interface LanguageSupport {
 
 const M2M100_TOKEN = /^__([a-z]{2,3})__$/;
 const NLLB_TOKEN = /^[a-z]{3}_[A-Z][a-z]{3}$/;
+const MBART50_TOKEN = /^[a-z]{2}_[A-Z]{2}$/;
 const MARIAN_TOKEN = /^>>([a-zA-Z_]{2,8})<<$/;
 const OPUS_MT_NAME = /opus-mt-([a-zA-Z]{2,3}(?:_[a-zA-Z]+)?)-([a-zA-Z]{2,3}(?:_[a-zA-Z]+)?)(?:$|[^a-zA-Z])/;
 
@@ -50,11 +51,13 @@ export interface TokenLookup {
 export function languageSupport(lookup: TokenLookup): LanguageSupport {
   const m2m: string[] = [];
   const nllb: string[] = [];
+  const mbart: string[] = [];
   const marian: string[] = [];
   for (const token of lookup.tokens) {
     const m = M2M100_TOKEN.exec(token);
     if (m) m2m.push(m[1]);
     else if (NLLB_TOKEN.test(token)) nllb.push(token);
+    else if (MBART50_TOKEN.test(token)) mbart.push(token);
     else {
       const t = MARIAN_TOKEN.exec(token);
       if (t) marian.push(t[1]);
@@ -62,6 +65,7 @@ export function languageSupport(lookup: TokenLookup): LanguageSupport {
   }
   if (nllb.length >= 2) return { scheme: 'nllb', codes: nllb.sort() };
   if (m2m.length >= 2) return { scheme: 'm2m100', codes: m2m.sort() };
+  if (mbart.length >= 2) return { scheme: 'mbart50', codes: mbart.sort() };
   if (marian.length >= 2) return { scheme: 'marian-target-token', codes: marian.sort() };
   for (const name of lookup.names) {
     const m = name ? OPUS_MT_NAME.exec(name) : null;
@@ -73,7 +77,10 @@ export function languageSupport(lookup: TokenLookup): LanguageSupport {
 /** The token that names a language for this model (`__fr__`, `fra_Latn`, `>>fr<<`), or an error listing the choices. */
 export function languageToken(support: LanguageSupport, code: string, role: 'source' | 'target'): string {
   const bare = code.replace(/^__(.+)__$/, '$1').replace(/^>>(.+)<<$/, '$1');
-  const tryCodes = support.scheme === 'nllb' ? [bare, NLLB_CODES[bare.toLowerCase()]] : [bare, bare.toLowerCase(), bare.split(/[-_]/)[0].toLowerCase()];
+  const tryCodes =
+    support.scheme === 'nllb' ? [bare, NLLB_CODES[bare.toLowerCase()]]
+      : support.scheme === 'mbart50' ? [bare, support.codes.find((c) => c.startsWith(`${bare.toLowerCase()}_`))]
+        : [bare, bare.toLowerCase(), bare.split(/[-_]/)[0].toLowerCase()];
   const found = tryCodes.find((c) => c !== undefined && support.codes.includes(c));
   if (found === undefined) {
     const sample = support.codes.length > 24 ? `${support.codes.slice(0, 24).join(', ')}, … (${support.codes.length} in all)` : support.codes.join(', ');

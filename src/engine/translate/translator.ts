@@ -172,6 +172,7 @@ export class Translator {
     if (!token) return false;
     if (this.languages.scheme === 'm2m100') return /^__[a-z]{2,3}__$/.test(token);
     if (this.languages.scheme === 'nllb') return /^[a-z]{3}_[A-Z][a-z]{3}$/.test(token);
+    if (this.languages.scheme === 'mbart50') return /^[a-z]{2}_[A-Z]{2}$/.test(token);
     return false;
   }
 
@@ -206,7 +207,7 @@ export class Translator {
       }
       return { code: pair.from, guessed: from === undefined };
     }
-    if (scheme !== 'm2m100' && scheme !== 'nllb') return { code: from, guessed: false };
+    if (scheme !== 'm2m100' && scheme !== 'nllb' && scheme !== 'mbart50') return { code: from, guessed: false };
     if (from !== undefined) {
       const token = languageToken(this.languages, from, 'source');
       return { code: token.replace(/^__(.+)__$/, '$1'), token, guessed: false };
