@@ -17,8 +17,7 @@ export function registerEvaluate(ctx: Ctx): void {
       const summary = Object.entries(result.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
       ctx.output.info(`Evaluation on ${file} (${result.examples} examples): ${summary}`);
       for (const [lang, m] of Object.entries(result.perLanguage ?? {})) ctx.output.info(`  ${lang}: ${Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
-      const pick = await vscode.window.showInformationMessage(`XLM evaluation (${result.examples} examples): ${summary}`, 'Show details');
-      if (pick) ctx.output.show();
+      void vscode.window.showInformationMessage(`XLM evaluation (${result.examples} examples): ${summary}`, 'Show details').then((pick) => pick && ctx.output.show());
       return result;
     } catch (e) {
       await ctx.showError('Evaluate model', e);

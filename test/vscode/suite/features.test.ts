@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test, waitFor } from './harness.js';
 import type { XlmLabApi } from '../../../src/extension.js';
-import type { FillMaskResult, LabelScore, NliResult } from '../../../src/engine/rpc/protocol.js';
+import type { EvalRunResult, FillMaskResult, LabelScore, NliResult } from '../../../src/engine/rpc/protocol.js';
 
 const api = async () => vscode.extensions.getExtension<XlmLabApi>('xlm-lab.xlm-lab')!.activate();
 const folder = () => vscode.workspace.workspaceFolders![0]!.uri;
@@ -126,4 +126,13 @@ test('Check entailment with an NLI model fills the NLI panel and answers three p
   } finally {
     await config.update('model', previous, vscode.ConfigurationTarget.Global);
   }
+});
+
+test('Evaluate model on a file answers accuracy overall and per language for the workspace data', async () => {
+  await vscode.workspace.getConfiguration('xlm').update('model', path.join(folder().fsPath, 'models', 'tiny'), vscode.ConfigurationTarget.Global);
+  const result = await vscode.commands.executeCommand<EvalRunResult | undefined>('xlm.evaluate', vscode.Uri.joinPath(folder(), 'sentiment.jsonl'));
+  assert.ok(result, 'no evaluation result');
+  assert.equal(result.examples, 12);
+  assert.ok(result.metrics.accuracy! >= 0 && result.metrics.accuracy! <= 1, JSON.stringify(result.metrics));
+  assert.deepEqual(Object.keys(result.perLanguage ?? {}).sort(), ['de', 'en', 'fr']);
 });
