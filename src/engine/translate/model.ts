@@ -12,6 +12,7 @@
 import * as ort from 'onnxruntime-node';
 import { XlmError } from '../errors.js';
 import { findSeq2SeqFiles, type FileChoice, type Seq2SeqFiles } from './files.js';
+import { LogSumExp } from './log-sum-exp.js';
 import type { GenerationSettings } from './settings.js';
 import type { DecoderStep, StepResult } from './search.js';
 
@@ -39,6 +40,8 @@ export class Seq2SeqSessions {
     private readonly encoder: ort.InferenceSession,
     private readonly decoder: ort.InferenceSession,
     private readonly decoderWithPast: ort.InferenceSession | undefined,
+    /** @internal */
+    readonly logSumExp: LogSumExp,
   ) {}
 
   static async load(dir: string, settings: GenerationSettings, opts: Seq2SeqLoadOptions = {}): Promise<Seq2SeqSessions> {
@@ -54,7 +57,7 @@ export class Seq2SeqSessions {
         throw new XlmError('translate/bad-onnx-inputs', `the graph has no input ${missing.join(', ')} (it has ${session.inputNames.join(', ')}); expected optimum's seq2seq export`, { file });
       }
     }
-    return new Seq2SeqSessions(files, settings, encoder, decoder, withPast);
+    return new Seq2SeqSessions(files, settings, encoder, decoder, withPast, await LogSumExp.create(opts.threads));
   }
 
   /** Runs the encoder on right-padded source ids. */
@@ -88,6 +91,7 @@ export class Seq2SeqSessions {
 
   async release(): Promise<void> {
     for (const s of [this.encoder, this.decoder, this.decoderWithPast]) await s?.release();
+    await this.logSumExp.release();
   }
 }
 
@@ -125,7 +129,8 @@ class DecoderState {
       next[pastName] = keepEncoder ? this.past![pastName] : out[name];
     }
     this.past = next;
-    return lastPositionLogits(out.logits, rows);
+    const result = lastPositionLogits(out.logits, rows);
+    return { ...result, logSumExp: await this.sessions.logSumExp.rows(result.logits, rows, result.vocab) };
   }
 
   /** Finished sentences left: every per-row tensor keeps the rows still decoding, in the new order. */

@@ -17,10 +17,14 @@ export interface RowScores {
  * allowed tokens only when renormalize_logits asks for a second log-softmax. One pass: the running sum is
  * rescaled whenever the maximum grows.
  */
-export function rowScores(logits: Float32Array, offset: number, vocab: number, curLen: number, opts: SearchOptions, bad: ReadonlySet<number>): RowScores {
+export function rowScores(
+  logits: Float32Array, offset: number, vocab: number, curLen: number, opts: SearchOptions, bad: ReadonlySet<number>, logSumExp?: number,
+): RowScores {
   if (opts.forcedBosTokenId !== undefined && curLen === 1) return { forced: opts.forcedBosTokenId, shift: 0 };
   if (opts.forcedEosTokenId !== undefined && curLen === opts.maxLength - 1) return { forced: opts.forcedEosTokenId, shift: 0 };
   const skipBad = opts.renormalizeLogits === true && bad.size > 0;
+  // The decoder's log-sum-exp covers the whole row: right unless renormalization leaves the bad tokens out.
+  if (logSumExp !== undefined && !skipBad) return { forced: undefined, shift: logSumExp };
   let max = -Infinity;
   let sum = 0;
   for (let v = 0; v < vocab; v++) {
@@ -44,8 +48,10 @@ export function processedLogProbs(logits: Float32Array, row: number, vocab: numb
 }
 
 /** The best allowed token of a row (greedy), with its processed log-probability. */
-export function bestToken(logits: Float32Array, offset: number, vocab: number, curLen: number, opts: SearchOptions, bad: ReadonlySet<number>): { token: number; logProb: number } {
-  const { forced, shift } = rowScores(logits, offset, vocab, curLen, opts, bad);
+export function bestToken(
+  logits: Float32Array, offset: number, vocab: number, curLen: number, opts: SearchOptions, bad: ReadonlySet<number>, logSumExp?: number,
+): { token: number; logProb: number } {
+  const { forced, shift } = rowScores(logits, offset, vocab, curLen, opts, bad, logSumExp);
   if (forced !== undefined) return { token: forced, logProb: 0 };
   let best = -1;
   let bestLogit = -Infinity;
@@ -73,7 +79,7 @@ export interface Candidate {
  */
 export function topCandidates(
   logits: Float32Array, vocab: number, firstRow: number, beamScores: readonly number[], keep: number,
-  curLen: number, opts: SearchOptions, bad: ReadonlySet<number>, eos: ReadonlySet<number>,
+  curLen: number, opts: SearchOptions, bad: ReadonlySet<number>, eos: ReadonlySet<number>, logSumExp?: Float32Array,
 ): Candidate[] {
   const top: Candidate[] = [];
   const offer = (score: number, beam: number, token: number) => {
@@ -87,7 +93,7 @@ export function topCandidates(
   };
   beamScores.forEach((base, beam) => {
     const offset = (firstRow + beam) * vocab;
-    const { forced, shift } = rowScores(logits, offset, vocab, curLen, opts, bad);
+    const { forced, shift } = rowScores(logits, offset, vocab, curLen, opts, bad, logSumExp?.[firstRow + beam]);
     if (forced !== undefined) {
       if (top.length < keep || base > top[keep - 1].score) offer(base, beam, forced);
       return;

@@ -31,6 +31,8 @@ export interface SearchOptions {
 export interface StepResult {
   logits: Float32Array;
   vocab: number;
+  /** log(sum(exp(logits))) of every row, when the decoder computed it (else search does). */
+  logSumExp?: Float32Array;
 }
 
 /**
@@ -56,11 +58,11 @@ export async function greedySearch(step: DecoderStep, batch: number, opts: Searc
   let tokens = new Array<number>(batch).fill(opts.decoderStartTokenId);
   let sourceRows: number[] | null = null;
   for (let curLen = 1; curLen < opts.maxLength && active.length > 0; curLen++) {
-    const { logits, vocab } = await step(tokens, sourceRows);
+    const { logits, vocab, logSumExp } = await step(tokens, sourceRows);
     const next: number[] = [];
     const kept: number[] = [];
     active.forEach((b, row) => {
-      const { token, logProb } = bestToken(logits, row * vocab, vocab, curLen, opts, bad);
+      const { token, logProb } = bestToken(logits, row * vocab, vocab, curLen, opts, bad, logSumExp?.[row]);
       generated[b].push(token);
       sums[b] += logProb;
       if (!eos.has(token)) {
@@ -131,12 +133,12 @@ export async function beamSearch(step: DecoderStep, batch: number, opts: SearchO
   let sourceRows: number[] | null = null;
 
   for (let curLen = 1; active.length > 0; curLen++) {
-    const { logits, vocab } = await step(tokens, sourceRows);
+    const { logits, vocab, logSumExp } = await step(tokens, sourceRows);
     const nextTokens: number[] = [];
     const nextRows: number[] = [];
     const stillActive: number[] = [];
     active.forEach((b, block) => {
-      const top = topCandidates(logits, vocab, block * k, beams[b].scores, keep, curLen, opts, bad, eos);
+      const top = topCandidates(logits, vocab, block * k, beams[b].scores, keep, curLen, opts, bad, eos, logSumExp);
       const next: Beams = { histories: [], scores: [] };
       const rows: number[] = [];
       for (let rank = 0; rank < top.length && next.scores.length < k; rank++) {
