@@ -65,7 +65,11 @@ export class EngineProcess {
   private stoppedOnPurpose = false;
   private crashTimes: number[] = [];
   private stateValue: EngineProcessState = 'stopped';
-  private readonly notificationHandlers: { type: NotificationType<unknown>; handler: (p: unknown) => void }[] = [];
+  /**
+   * Listeners by notification method. vscode-jsonrpc keeps one handler per method (a second registration replaces
+   * the first), so each session registers one dispatcher per method that calls every listener.
+   */
+  private readonly listeners = new Map<string, { type: NotificationType<unknown>; handlers: Set<(p: unknown) => void> }>();
 
   constructor(private readonly options: EngineProcessOptions) {}
 
@@ -82,15 +86,23 @@ export class EngineProcess {
     return this.stoppedOnPurpose;
   }
 
-  /** Registers a notification handler on the current and every future engine session. */
+  /** Adds a notification listener for the current and every future engine session; any number per method. */
   onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): Disposable {
-    const entry = { type: type as NotificationType<unknown>, handler: handler as (p: unknown) => void };
-    this.notificationHandlers.push(entry);
-    const live = this.session?.connection.onNotification(type, handler);
-    return Disposable.create(() => {
-      live?.dispose();
-      const i = this.notificationHandlers.indexOf(entry);
-      if (i >= 0) this.notificationHandlers.splice(i, 1);
+    let entry = this.listeners.get(type.method);
+    if (!entry) {
+      entry = { type: type as NotificationType<unknown>, handlers: new Set() };
+      this.listeners.set(type.method, entry);
+      if (this.session) this.session.disposables.push(this.dispatch(this.session.connection, type.method));
+    }
+    const h = handler as (p: unknown) => void;
+    entry.handlers.add(h);
+    return Disposable.create(() => entry.handlers.delete(h));
+  }
+
+  private dispatch(connection: MessageConnection, method: string): Disposable {
+    const entry = this.listeners.get(method)!;
+    return connection.onNotification(entry.type, (params: unknown) => {
+      for (const handler of [...entry.handlers]) handler(params);
     });
   }
 
@@ -171,7 +183,7 @@ export class EngineProcess {
     child.stderr?.on('data', output);
     const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
     const session: Session = { child, connection, pending: new Set(), disposables: [], info: Promise.resolve() as never };
-    for (const { type, handler } of this.notificationHandlers) session.disposables.push(connection.onNotification(type, handler));
+    for (const method of this.listeners.keys()) session.disposables.push(this.dispatch(connection, method));
     connection.listen();
 
     let exitSeen = false;

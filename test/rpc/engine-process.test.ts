@@ -10,6 +10,7 @@ import * as esbuild from 'esbuild';
 import { EngineExit, EngineProcess, EngineUnavailableError } from '../../src/client/engineProcess.js';
 import { RequestType0 } from 'vscode-jsonrpc/node';
 import * as p from '../../src/engine/rpc/protocol.js';
+import { writeTinyXlmr } from '../helpers/tiny-model.js';
 
 const repo = path.resolve(__dirname, '../..');
 let dir: string;
@@ -100,5 +101,22 @@ test('repeated crashes stop automatic restarts with a message saying what to do'
   await assert.rejects(e.request(p.engineInfo), (err: unknown) => err instanceof EngineUnavailableError && err.reason === 'crash-loop' && /Restart engine/.test(err.message));
   await e.start();
   assert.equal(e.state, 'running');
+  await e.stop();
+});
+
+test('every listener of a notification hears it (one dispatcher per method), and a disposed one does not', async () => {
+  const e = engine();
+  writeTinyXlmr(path.join(dir, 'model'), { head: 'seq-cls', labels: ['a', 'b'] });
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), ['x y', 'y z', 'z x', 'x x'].map((text, i) => JSON.stringify({ text, label: i % 2 ? 'a' : 'b' })).join('\n') + '\n');
+  const heard: string[] = [];
+  const ended = new Promise<void>((resolve) => e.onNotification(p.trainEnd, (end) => (heard.push(`status ${end.status}`), resolve())));
+  await e.info();
+  // Added while a session runs: with vscode-jsonrpc's one-handler-per-method this used to replace the first listener.
+  e.onNotification(p.trainEnd, () => heard.push('dashboard'));
+  const gone = e.onNotification(p.trainEnd, () => heard.push('disposed listener'));
+  gone.dispose();
+  await e.request(p.trainStart, { model: path.join(dir, 'model'), data: path.join(dir, 'train.jsonl'), task: 'sequence-classification', runFolder: path.join(dir, 'runs'), method: 'full', epochs: 1, batchSize: 2 });
+  await ended;
+  assert.deepEqual(heard, ['status completed', 'dashboard']);
   await e.stop();
 });

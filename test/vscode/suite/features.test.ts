@@ -136,3 +136,30 @@ test('Evaluate model on a file answers accuracy overall and per language for the
   assert.ok(result.metrics.accuracy! >= 0 && result.metrics.accuracy! <= 1, JSON.stringify(result.metrics));
   assert.deepEqual(Object.keys(result.perLanguage ?? {}).sort(), ['de', 'en', 'fr']);
 });
+
+test('while a run trains the status item shows training with its percentage, and Stop training ends it', async () => {
+  const xlm = await api();
+  const started = await vscode.commands.executeCommand<{ runId: string } | undefined>('xlm.fineTune', {
+    data: path.join(folder().fsPath, 'sentiment.jsonl'),
+    model: path.join(folder().fsPath, 'models', 'tiny'),
+    task: 'sequence-classification',
+    method: 'lora',
+    epochs: 3000, // the tiny model trains ~300 steps/s: long enough to be seen training, then stopped
+    batchSize: 4,
+    learningRate: 1e-3,
+    openDashboard: false,
+  });
+  assert.ok(started);
+  const seen = new Set<string>();
+  const training = await waitFor('the training health', () => {
+    const h = xlm.engineState().health;
+    seen.add(JSON.stringify(h));
+    return h.kind === 'training' && h.percent > 0 ? h : undefined;
+  }, 60_000).catch((e: Error) => {
+    throw new Error(`${e.message}; health seen: ${[...seen].join(' | ')}`);
+  });
+  assert.equal(training.kind === 'training' && training.runId, started.runId);
+  const stopped = await vscode.commands.executeCommand<string[]>('xlm.stopTraining', started.runId);
+  assert.deepEqual(stopped, [started.runId]);
+  await waitFor('the health to leave training', () => xlm.engineState().health.kind !== 'training', 30_000);
+}, 120_000);
