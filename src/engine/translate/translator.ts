@@ -103,6 +103,7 @@ export class Translator {
   /** Greedy (1 beam) or beam search from source ids, one hypothesis per source. */
   async generate(sources: readonly (readonly number[])[], opts: GenerateOptions = {}): Promise<Hypothesis[]> {
     const search = this.searchOptions(opts);
+    if (sources.length === 0) return [];
     const encoded = await this.sessions.encode(sources);
     const step = this.sessions.decoderFor(encoded, search.numBeams);
     return search.numBeams === 1 ? greedySearch(step, sources.length, search) : beamSearch(step, sources.length, search);
