@@ -18,6 +18,7 @@ export class MaskPanel {
   private readonly disposables: vscode.Disposable[] = [];
   private target: { uri: vscode.Uri; range: vscode.Range; text: string } | undefined;
   private cancel: vscode.CancellationTokenSource | undefined;
+  private debounce: NodeJS.Timeout | undefined;
   /** The last result shown (the extension-host tests read it). */
   lastResult: p.FillMaskResult | undefined;
 
@@ -51,7 +52,13 @@ export class MaskPanel {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      vscode.window.onDidChangeTextEditorSelection((e) => e.textEditor.document.uri.scheme !== 'output' && this.update(e.textEditor)),
+      // Debounced: an edit made of several steps (ghost text accepted, then its <mask> removed) settles first.
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (e.textEditor.document.uri.scheme === 'output') return;
+        clearTimeout(this.debounce);
+        this.debounce = setTimeout(() => void this.update(e.textEditor), 300);
+      }),
+      { dispose: () => clearTimeout(this.debounce) },
     );
   }
 
@@ -59,7 +66,12 @@ export class MaskPanel {
   async update(editor: vscode.TextEditor | undefined = vscode.window.activeTextEditor): Promise<p.FillMaskResult | undefined> {
     if (!editor) return undefined;
     const sentence = sentenceAt(editor.document, editor.selection.active);
-    if (!sentence || !sentence.text.includes(MASK)) return undefined;
+    if (!sentence || !sentence.text.includes(MASK)) {
+      if (this.target) this.post({ type: 'message', text: 'Put the cursor in a sentence with <mask> to see the words that fit.' });
+      this.target = undefined;
+      this.lastResult = undefined;
+      return undefined;
+    }
     if (this.target?.text === sentence.text && this.target.uri.toString() === editor.document.uri.toString()) return this.lastResult;
     this.target = { uri: editor.document.uri, range: sentence.range, text: sentence.text };
     this.cancel?.cancel();
