@@ -20,6 +20,12 @@ export interface SessionOptions {
    * an arena keeps every such block it ever grew; plain malloc/free returns them.
    */
   memArena?: boolean;
+  /**
+   * Let onnxruntime pre-pack constant matrix operands (default on). Training sessions with frozen weights turn
+   * it off: a frozen weight feeds a forward Gemm and a backward MatMul, and each pre-packs its own copy beside
+   * the original, three copies of the model where one suffices.
+   */
+  prepack?: boolean;
   /** Called once with a line explaining a fallback to CPU. */
   onNotice?: (line: string) => void;
 }
@@ -69,6 +75,7 @@ export async function createSession(model: Graph | EncodedModel, opts: SessionOp
     graphOptimizationLevel: 'all',
     intraOpNumThreads: opts.threads ?? 0,
     enableCpuMemArena: opts.memArena ?? true,
+    ...(opts.prepack === false ? { extra: { session: { disable_prepacking: '1' } } } : {}),
     externalData: encoded.externalData,
   };
   const tried: string[] = [];
