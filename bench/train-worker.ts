@@ -23,6 +23,9 @@ export interface BenchConfig {
   memArena?: boolean;
   inPlace?: boolean;
   prepack?: boolean;
+  spin?: boolean;
+  /** Replaces the config's dropout probabilities (as --dropout). */
+  dropout?: number;
 }
 
 function peakRssMb(): number {
@@ -50,10 +53,10 @@ async function main() {
   // A real folder, so frozen weights take the path of a real run (read from disk, held by the session only).
   const folder = loadModelFolder(c.modelDir);
   const config = folder.config;
-  const model = modelLoss({ task: 'seq-cls', config, numLabels: 2, weights: folder.weights, method: c.method, lora: c.method === 'lora' ? { r: 8, alpha: 16, dropout: 0.1, targets: ['query', 'value'] } : undefined, initSeed: 1 });
+  const model = modelLoss({ task: 'seq-cls', config, numLabels: 2, weights: folder.weights, method: c.method, lora: c.method === 'lora' ? { r: 8, alpha: 16, dropout: 0.1, targets: ['query', 'value'] } : undefined, dropout: c.dropout, initSeed: 1 });
   const built = performance.now();
   const runner = await StepRunner.create(model.build, {
-    seed: 1, gradAccum: 1, threads: c.threads, memArena: c.memArena, inPlace: c.inPlace, prepack: c.prepack,
+    seed: 1, gradAccum: 1, threads: c.threads, memArena: c.memArena, inPlace: c.inPlace, prepack: c.prepack, spin: c.spin,
     schedule: { kind: 'linear', lr: 1e-5, warmupSteps: 0, totalSteps: 1000 },
     optimizer: { kind: 'adamw', weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, maxGradNorm: 1.0 },
   });

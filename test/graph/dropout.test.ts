@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Graph } from '../../src/engine/graph/graph.js';
 import { createSession, ort } from '../../src/engine/runtime/session.js';
-import { dropout, hash32, hash32Host, reduceSum, mul } from '../../src/engine/graph/ops/index.js';
+import { dropout, hash32, hash32Host, mixHost, randomBitsLike, reduceSum, mul } from '../../src/engine/graph/ops/index.js';
 import { gradCheck } from '../helpers/gradcheck.js';
 
 async function runDropout(n: number, p: number, seed: number, counter: number, site: number): Promise<Float32Array> {
@@ -28,6 +28,22 @@ test('the in-graph hash equals the host hash bit for bit', async () => {
   const inputs = [0, 1, 42, 0x7fffffff, 0xffffffff];
   const out = await session.run({ x: new ort.Tensor('uint32', Uint32Array.from(inputs), [5]) });
   assert.deepEqual(Array.from(out.h.data as Uint32Array), inputs.map(hash32Host));
+});
+
+test('the per-element draws equal the host formula: (seed, counter, site) → stream key → mix of each index', async () => {
+  const g = new Graph('bits');
+  const x = g.input('x', 'float32', [2, 3]);
+  g.output(randomBitsLike(x, { seed: g.input('seed', 'uint32', []), counter: g.input('counter', 'uint32', []) }, 77), 'bits');
+  const { session } = await createSession(g);
+  const out = await session.run({
+    x: new ort.Tensor('float32', new Float32Array(6), [2, 3]),
+    seed: new ort.Tensor('uint32', Uint32Array.of(42), []),
+    counter: new ort.Tensor('uint32', Uint32Array.of(5), []),
+  });
+  await session.release();
+  const siteKey = hash32Host((42 ^ hash32Host(77)) >>> 0);
+  const streamKey = hash32Host((siteKey + Math.imul(5, 0x9e3779b9)) >>> 0);
+  assert.deepEqual(Array.from(out.bits.data as Uint32Array), [0, 1, 2, 3, 4, 5].map((i) => mixHost(i, streamKey)));
 });
 
 test('dropout keeps about 1-p of the elements and scales them by 1/(1-p)', async () => {

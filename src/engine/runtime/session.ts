@@ -26,6 +26,8 @@ export interface SessionOptions {
    * the original, three copies of the model where one suffices.
    */
   prepack?: boolean;
+  /** Intra-op threads spin while waiting for work (onnxruntime's default); off yields the core, which wins when cores are shared. */
+  spin?: boolean;
   /** Called once with a line explaining a fallback to CPU. */
   onNotice?: (line: string) => void;
 }
@@ -75,7 +77,12 @@ export async function createSession(model: Graph | EncodedModel, opts: SessionOp
     graphOptimizationLevel: 'all',
     intraOpNumThreads: opts.threads ?? 0,
     enableCpuMemArena: opts.memArena ?? true,
-    ...(opts.prepack === false ? { extra: { session: { disable_prepacking: '1' } } } : {}),
+    extra: {
+      session: {
+        ...(opts.prepack === false ? { disable_prepacking: '1' } : {}),
+        ...(opts.spin === false ? { 'intra_op.allow_spinning': '0' } : {}),
+      },
+    },
     externalData: encoded.externalData,
   };
   const tried: string[] = [];

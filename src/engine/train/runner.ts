@@ -33,6 +33,8 @@ export interface RunnerOptions extends StepGraphOptions {
   memArena?: boolean;
   /** Pre-packing of constant (frozen) weights (default off, see SessionOptions.prepack). */
   prepack?: boolean;
+  /** onnxruntime's spinning intra-op threads (SessionOptions.spin; default onnxruntime's, on). */
+  spin?: boolean;
   /**
    * Write each step's new weights, moments and accumulated gradients over their inputs instead of into a
    * second buffer set: half the optimizer memory (3.3 GB less for full fine-tuning at base size). Safe because
@@ -101,7 +103,7 @@ export class StepRunner {
   static async create(build: LossBuilder, opts: RunnerOptions): Promise<StepRunner> {
     if (!Number.isInteger(opts.gradAccum) || opts.gradAccum < 1) throw new Error(`gradient accumulation must be a positive integer, got ${opts.gradAccum}`);
     const stepGraph = buildStepGraph(build, opts);
-    const sessionOpts = { device: opts.device, threads: opts.threads, onNotice: opts.onNotice, memArena: opts.memArena ?? false, prepack: opts.prepack ?? false };
+    const sessionOpts = { device: opts.device, threads: opts.threads, onNotice: opts.onNotice, memArena: opts.memArena ?? false, prepack: opts.prepack ?? false, spin: opts.spin };
     const stepSession = await createSession(stepGraph.graph, sessionOpts);
     let accumulateSession: GraphSession | undefined;
     if (opts.gradAccum > 1) {

@@ -93,6 +93,7 @@ export const Cast = defineOp({
 
 export const Equal = defineOp({ name: 'Equal', onnx: 'Equal', infer: comparison, nonDifferentiable: [0, 1] });
 export const Greater = defineOp({ name: 'Greater', onnx: 'Greater', infer: comparison, nonDifferentiable: [0, 1] });
+export const GreaterOrEqual = defineOp({ name: 'GreaterOrEqual', onnx: 'GreaterOrEqual', infer: comparison, nonDifferentiable: [0, 1] });
 export const Less = defineOp({ name: 'Less', onnx: 'Less', infer: comparison, nonDifferentiable: [0, 1] });
 export const Not = defineOp({ name: 'Not', onnx: 'Not', infer: unary, nonDifferentiable: [0] });
 export const And = defineOp({ name: 'And', onnx: 'And', infer: comparison, nonDifferentiable: [0, 1] });
@@ -131,6 +132,7 @@ export const relu = (x: Value) => x.graph.apply1(Relu, [x]);
 export const where = (c: Value, a: Value, b: Value) => c.graph.apply1(Where, [c, a, b]);
 export const equal = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Equal, [x, y]); };
 export const greater = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Greater, [x, y]); };
+export const greaterOrEqual = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(GreaterOrEqual, [x, y]); };
 export const less = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Less, [x, y]); };
 export const not = (x: Value) => x.graph.apply1(Not, [x]);
 export const and = (a: Value, b: Value) => a.graph.apply1(And, [a, b]);

@@ -7,7 +7,7 @@
  * onnxruntime's CPU kernels have (Mul, Add, BitwiseXor, BitShift on uint32 wrap modulo 2^32).
  */
 import { defineOp, type Graph, type Value } from '../graph.js';
-import { add, mul, cast, less, not, scalarLike } from './elementwise.js';
+import { add, mul, cast, greaterOrEqual, scalarLike } from './elementwise.js';
 import { reshapeTo, shapeOf, ReduceProd } from './shape.js';
 
 export const BitShift = defineOp({
@@ -89,14 +89,24 @@ export interface RandomKey {
 }
 
 /**
- * One uint32 draw per element of x: a single lowbias32 round over (element index XOR stream key). The stream
- * key mixes seed, site and counter with full rounds, once per graph run (scalars), so the per-element cost is
- * one hash: dropout masks are the largest tensors of a step (attention probabilities), and this cost counts.
+ * One uint32 draw per element of x. The stream key mixes seed, site and counter with full lowbias32 rounds,
+ * once per graph run (scalars); per element it is a lighter two-multiply mix of (index XOR key), whose top bits
+ * (the ones dropout compares) are well mixed: dropout masks are the largest tensors of a step (attention
+ * probabilities), and each elementwise pass over them costs as much as the kernels around them.
  */
 export function randomBitsLike(x: Value, key: RandomKey, site: number): Value {
   const siteKey = hash32(xor(key.seed, u32(key.seed, hash32Host(site))));
   const streamKey = hash32(add(siteKey, mul(key.counter, u32(key.counter, 0x9e3779b9))));
-  return hash32(xor(elementIndex(x), streamKey));
+  let h = mul(xor(elementIndex(x), streamKey), u32(x, 0x7feb352d));
+  h = xor(h, shiftRight(h, 15));
+  return mul(h, u32(x, 0x846ca68b));
+}
+
+/** The per-element mix of randomBitsLike on the host, for tests. */
+export function mixHost(index: number, streamKey: number): number {
+  let h = Math.imul((index ^ streamKey) >>> 0, 0x7feb352d) >>> 0;
+  h = (h ^ (h >>> 15)) >>> 0;
+  return Math.imul(h, 0x846ca68b) >>> 0;
 }
 
 /** Uniform draws in [0, 1] shaped like x (float32), one per element, from (key, site). */
@@ -112,7 +122,7 @@ export function uniformLike(x: Value, key: RandomKey, site: number): Value {
 export function dropout(x: Value, p: number, key: RandomKey, site: number): Value {
   if (!(p >= 0 && p < 1)) throw new Error(`dropout probability must be in [0, 1), got ${p}`);
   if (p === 0) return x;
-  const keep = not(less(cast(randomBitsLike(x, key, site), 'float32'), p * 2 ** 32));
+  const keep = greaterOrEqual(cast(randomBitsLike(x, key, site), 'float32'), p * 2 ** 32);
   const scale = mul(cast(keep, x.dtype), scalarLike(x, 1 / (1 - p)));
   return mul(x, scale);
 }
