@@ -182,10 +182,19 @@ export class Graph {
     return this.initializer(name, makeTensor(dtype, dims, values), { external: false });
   }
 
-  /** Marks a value as a graph output under `name`. */
+  /**
+   * Marks a value as a graph output under `name`. A computed value that is not yet an output takes the name
+   * itself, so its node writes the output directly: an Identity copy per output would be a whole extra pass
+   * (and buffer) for every parameter and optimizer state a training step returns.
+   */
   output(value: Value, name?: string): void {
     const outName = name ?? value.name;
     if (this.outputs.some((o) => o.name === outName)) throw new Error(`graph output ${outName} is declared twice`);
+    if (outName !== value.name && value.producer && !this.outputs.some((o) => o.value === value) && !this.names.has(outName)) {
+      this.names.delete(value.name);
+      value.name = outName;
+      this.names.add(outName);
+    }
     this.outputs.push({ name: outName, value });
   }
 
