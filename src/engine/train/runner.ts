@@ -33,7 +33,11 @@ export interface RunnerOptions extends StepGraphOptions {
   memArena?: boolean;
   /** Pre-packing of constant (frozen) weights (default off, see SessionOptions.prepack). */
   prepack?: boolean;
-  /** onnxruntime's spinning intra-op threads (SessionOptions.spin; default onnxruntime's, on). */
+  /**
+   * onnxruntime's spinning intra-op threads (SessionOptions.spin). Default off: a training step runs for
+   * seconds beside an editor and other processes, and spinning threads on shared cores measured up to 2x
+   * slower under load; on an idle machine both are within noise.
+   */
   spin?: boolean;
   /**
    * Write each step's new weights, moments and accumulated gradients over their inputs instead of into a
@@ -103,7 +107,7 @@ export class StepRunner {
   static async create(build: LossBuilder, opts: RunnerOptions): Promise<StepRunner> {
     if (!Number.isInteger(opts.gradAccum) || opts.gradAccum < 1) throw new Error(`gradient accumulation must be a positive integer, got ${opts.gradAccum}`);
     const stepGraph = buildStepGraph(build, opts);
-    const sessionOpts = { device: opts.device, threads: opts.threads, onNotice: opts.onNotice, memArena: opts.memArena ?? false, prepack: opts.prepack ?? false, spin: opts.spin };
+    const sessionOpts = { device: opts.device, threads: opts.threads, onNotice: opts.onNotice, memArena: opts.memArena ?? false, prepack: opts.prepack ?? false, spin: opts.spin ?? false };
     const stepSession = await createSession(stepGraph.graph, sessionOpts);
     let accumulateSession: GraphSession | undefined;
     if (opts.gradAccum > 1) {
