@@ -19,9 +19,10 @@ export const TEXT_OPTIONS: Record<string, OptionSpec> = {
 };
 
 export const TINY_MODEL_NOTE = [
-  'Until XLM Lab ships its default model, --model tiny builds a tiny random masked-LM model (and --model tiny-cls a',
-  'tiny random 3-label classifier) once into the XLM Lab cache folder ($XLM_LAB_CACHE or ~/.cache/xlm-lab): it',
-  'runs the real graph end to end, but its predictions are meaningless.',
+  'Without --model (or with --model default) the embedded default model is used: XLM Lab pre-trains it from the',
+  'UDHR corpus on first use into $XLM_LAB_CACHE (else $XDG_CACHE_HOME/xlm-lab, else ~/.cache/xlm-lab) and reuses it.',
+  '--model tiny builds a tiny random masked-LM model (--model tiny-cls a tiny random 3-label classifier) in the same',
+  'cache folder: it runs the real graph end to end in seconds, but its predictions are meaningless.',
 ];
 
 const TINY_MODELS: Record<string, { folder: string; head: 'mlm' | 'seq-cls' }> = {
