@@ -5,11 +5,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { MessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { MessageConnection, ResponseError } from 'vscode-jsonrpc/node';
 import * as p from '../../src/engine/rpc/protocol.js';
-import { createHandlers } from '../../src/engine/rpc/handlers.js';
-import { serveEngine } from '../../src/engine/rpc/server.js';
+import { connectEngineInProcess, type EnginePair } from '../helpers/engine-pair.js';
 import { evaluate } from '../../src/engine/eval/evaluate.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 
@@ -17,7 +15,7 @@ let tmp: string;
 let modelDir: string;
 let data: string;
 let client: MessageConnection;
-let server: MessageConnection;
+let engine: EnginePair;
 
 before(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xlm-eval-rpc-'));
@@ -25,16 +23,11 @@ before(() => {
   writeTinyXlmr(modelDir, { head: 'all', labels: ['negative', 'positive'] });
   data = path.join(tmp, 'sentiment.csv');
   fs.writeFileSync(data, 'text,label,lang\nI love Paris,positive,en\nThe world is big,negative,en\nLe café est très naïve,positive,fr\nMoscow is big,negative,en\n');
-  const a = new PassThrough();
-  const b = new PassThrough();
-  server = createMessageConnection(new StreamMessageReader(a), new StreamMessageWriter(b));
-  client = createMessageConnection(new StreamMessageReader(b), new StreamMessageWriter(a));
-  serveEngine(server, createHandlers(), { engineVersion: 'test', devices: () => [] });
-  client.listen();
+  engine = connectEngineInProcess();
+  client = engine.client;
 });
 after(() => {
-  client.dispose();
-  server.dispose();
+  engine.dispose();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 

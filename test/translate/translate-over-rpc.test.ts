@@ -4,11 +4,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { MessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { MessageConnection, ResponseError } from 'vscode-jsonrpc/node';
 import * as p from '../../src/engine/rpc/protocol.js';
-import { createHandlers } from '../../src/engine/rpc/handlers.js';
-import { serveEngine } from '../../src/engine/rpc/server.js';
+import { connectEngineInProcess, type EnginePair } from '../helpers/engine-pair.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { writeTinySeq2Seq } from '../helpers/tiny-seq2seq.js';
 import { Translator } from '../../src/engine/translate/translator.js';
@@ -17,7 +15,7 @@ let tmp: string;
 let m2m: string;
 let nli: string;
 let client: MessageConnection;
-let server: MessageConnection;
+let engine: EnginePair;
 
 before(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xlm-translate-rpc-'));
@@ -25,17 +23,12 @@ before(() => {
   nli = path.join(tmp, 'nli');
   writeTinySeq2Seq(m2m, { style: 'm2m100', layout: 'merged', seed: 11, config: { max_length: 8, num_beams: 2 } });
   writeTinyXlmr(nli, { head: 'seq-cls', labels: ['contradiction', 'neutral', 'entailment'], seed: 12 });
-  const a = new PassThrough();
-  const b = new PassThrough();
-  server = createMessageConnection(new StreamMessageReader(a), new StreamMessageWriter(b));
-  client = createMessageConnection(new StreamMessageReader(b), new StreamMessageWriter(a));
-  serveEngine(server, createHandlers(), { engineVersion: 'test', devices: () => [] });
-  client.listen();
+  engine = connectEngineInProcess();
+  client = engine.client;
 });
 
 after(() => {
-  client.dispose();
-  server.dispose();
+  engine.dispose();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
