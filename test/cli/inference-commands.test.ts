@@ -3,11 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
-import { runCli } from '../../src/engine/cli/main.js';
 import { COMMANDS } from '../../src/engine/cli/commands.js';
-import type { CliIo } from '../../src/engine/cli/io.js';
+import { runXlm } from '../helpers/cli.js';
 
 let root: string;
 let mlm: string;
@@ -23,20 +21,7 @@ before(() => {
 
 after(() => rmSync(root, { recursive: true, force: true }));
 
-async function run(argv: string[], stdinText?: string) {
-  let stdout = '';
-  let stderr = '';
-  const stdin = stdinText === undefined ? undefined : Object.assign(Readable.from([stdinText]), { isTTY: false });
-  const io: CliIo = {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    stdin,
-    env: { XLM_LAB_CACHE: join(root, 'cache') },
-    now: Date.now,
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], stdinText?: string) => runXlm(argv, { stdin: stdinText, env: { XLM_LAB_CACHE: join(root, 'cache') } });
 
 test('fill-mask --json prints top-k tokens with probabilities for every mask', async () => {
   const r = await run(['fill-mask', '--model', mlm, '--text', 'The capital of France is <mask>.', '--text', 'Hello <mask> and <mask>.', '--top-k', '3', '--json']);

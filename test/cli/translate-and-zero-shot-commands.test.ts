@@ -3,14 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { writeTinySeq2Seq } from '../helpers/tiny-seq2seq.js';
-import { runCli } from '../../src/engine/cli/main.js';
-import type { CliIo } from '../../src/engine/cli/io.js';
 import { ModelCache } from '../../src/engine/runtime/model-cache.js';
 import { zeroShot } from '../../src/engine/tasks/zero-shot.js';
 import { Translator } from '../../src/engine/translate/translator.js';
+import { runXlm } from '../helpers/cli.js';
 
 let root: string;
 let nli: string;
@@ -29,20 +27,8 @@ before(() => {
 
 after(() => rmSync(root, { recursive: true, force: true }));
 
-async function run(argv: string[], stdinText?: string) {
-  let stdout = '';
-  let stderr = '';
-  const stdin = stdinText === undefined ? undefined : Object.assign(Readable.from([stdinText]), { isTTY: false });
-  const io: CliIo = {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    stdin,
-    env: { XLM_LAB_CACHE: join(root, 'cache'), HF_HOME: join(root, 'hf'), HF_HUB_OFFLINE: '1' },
-    now: Date.now,
-  };
-  const code = await runCli([...argv, '--threads', '1'], io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], stdinText?: string) =>
+  runXlm([...argv, '--threads', '1'], { stdin: stdinText, env: { XLM_LAB_CACHE: join(root, 'cache'), HF_HOME: join(root, 'hf'), HF_HUB_OFFLINE: '1' } });
 
 test('zero-shot --json prints every label with the scores of the zero-shot task, best first', async () => {
   const texts = ['The capital of France is Paris.', 'I love Paris 😀👍🌍 🎉'];

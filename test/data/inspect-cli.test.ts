@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/engine/cli/main.js';
-import type { CliIo } from '../../src/engine/cli/io.js';
 import { XlmTokenizer } from '../../src/engine/tokenize/tokenizer.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
+import { runXlm } from '../helpers/cli.js';
 
 let root: string;
 let file: string;
@@ -31,13 +30,7 @@ before(() => {
 
 after(() => rmSync(root, { recursive: true, force: true }));
 
-async function xlm(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {}, now: Date.now };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
+const xlm = (argv: string[]) => runXlm(argv);
 
 test('xlm data inspect --json: counts, labels, languages, word lengths, duplicates and the bad rows at file:line:column', async () => {
   const r = await xlm(['data', 'inspect', file, '--json', '--max-length', '5']);

@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/engine/cli/main.js';
-import type { CliIo } from '../../src/engine/cli/io.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
+import { runXlm } from '../helpers/cli.js';
 
 const LABELS = ['entailment', 'neutral', 'contradiction'];
 let root: string;
@@ -28,13 +27,7 @@ before(() => {
 
 after(() => rmSync(root, { recursive: true, force: true }));
 
-async function xlm(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {}, now: Date.now };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
+const xlm = (argv: string[]) => runXlm(argv);
 
 test('xlm eval prints overall, XNLI-style per-language and per-class tables and writes eval.json', async () => {
   const out = join(root, 'report');

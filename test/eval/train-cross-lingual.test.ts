@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/engine/cli/main.js';
-import type { CliIo } from '../../src/engine/cli/io.js';
 import { evaluate } from '../../src/engine/eval/evaluate.js';
 import { openSafetensors } from '../../src/engine/hf/safetensors.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
+import { runXlm } from '../helpers/cli.js';
 
 let root: string;
 let base: string;
@@ -36,13 +35,7 @@ before(() => {
 
 after(() => rmSync(root, { recursive: true, force: true }));
 
-async function xlm(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {}, now: Date.now };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
+const xlm = (argv: string[]) => runXlm(argv);
 
 function evalLines(out: string): { step: number; eval: Record<string, number> }[] {
   return readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.eval);

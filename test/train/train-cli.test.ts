@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/engine/cli/main.js';
-import type { CliIo } from '../../src/engine/cli/io.js';
 import { loadModelFolder } from '../../src/engine/hf/folder.js';
 import { openSafetensors } from '../../src/engine/hf/safetensors.js';
 import { buildInferenceGraph } from '../../src/engine/model/inference.js';
 import { createSession, ort } from '../../src/engine/runtime/session.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { runReference } from '../helpers/reference.js';
+import { runXlm } from '../helpers/cli.js';
 
 let root: string;
 let base: string;
@@ -33,13 +32,7 @@ before(() => {
 
 after(() => rmSync(root, { recursive: true, force: true }));
 
-async function xlm(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {}, now: Date.now };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
+const xlm = (argv: string[]) => runXlm(argv);
 
 function tensors(file: string): Map<string, Float32Array> {
   const s = openSafetensors(file);

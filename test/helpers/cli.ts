@@ -1,0 +1,25 @@
+/** Runs the `xlm` CLI in-process with captured output, as a terminal user would see it. */
+import { Readable } from 'node:stream';
+import { runCli } from '../../src/engine/cli/main.js';
+import type { CliIo } from '../../src/engine/cli/io.js';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runXlm(argv: string[], opts: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const stdin = opts.stdin === undefined ? undefined : Object.assign(Readable.from([opts.stdin]), { isTTY: false });
+  const io: CliIo = {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    stdin,
+    env: opts.env ?? {},
+    now: Date.now,
+  };
+  const code = await runCli(argv, io);
+  return { code, stdout, stderr };
+}
