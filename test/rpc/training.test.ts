@@ -86,10 +86,15 @@ test('bad options fail train/start itself and create no run folder', async () =>
 });
 
 test('train/stop stops a running run, which ends as stopped', async () => {
-  const { runId } = await client.sendRequest(p.trainStart, params({ epochs: 50 }));
+  // Long enough that it cannot finish on its own while the test runs; stop once a training step has been reported,
+  // so the stop meets a run that is really training (a tiny model trains hundreds of steps a second).
+  const { runId } = await client.sendRequest(p.trainStart, params({ epochs: 5000 }));
+  for (let i = 0; i < 600 && !progress.some((x) => x.runId === runId && x.step > 0); i++) await new Promise((r) => setTimeout(r, 50));
   const { stopped } = await client.sendRequest(p.trainStop, { runId });
   assert.deepEqual(stopped, [runId]);
   const end = await ended(runId);
   assert.equal(end.status, 'stopped');
+  const last = progress.filter((x) => x.runId === runId).at(-1)!;
+  assert.ok(last.step < last.totalSteps, `stopped at step ${last.step} of ${last.totalSteps}`);
   assert.deepEqual((await client.sendRequest(p.trainStop, {})).stopped, []);
 });

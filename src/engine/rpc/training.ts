@@ -3,7 +3,7 @@
  * event loop keeps answering inference requests between steps) and reports through notifications. A run is a
  * folder under the requested run folder: run.json (what was asked), metrics.jsonl, checkpoints, the final model.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveOptions, type TrainOptions } from '../train/options.js';
 import { train } from '../train/train.js';
@@ -23,7 +23,9 @@ export class TrainingRuns {
 
   start(params: TrainStartParams, ctx: HandlerContext): TrainStartResult {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
-    const runId = `${stamp}-${params.method}`;
+    // Two runs started in the same second must not share an id (their notifications) or a folder.
+    let runId = `${stamp}-${params.method}`;
+    for (let k = 2; this.running.has(runId) || existsSync(join(params.runFolder, runId)); k++) runId = `${stamp}-${params.method}-${k}`;
     const runDir = join(params.runFolder, runId);
     const options: TrainOptions = {
       model: params.model,
