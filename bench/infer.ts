@@ -17,6 +17,7 @@ import { modelInputs } from '../src/engine/runtime/inputs.js';
 import { ModelCache, type LoadedModel } from '../src/engine/runtime/model-cache.js';
 import { fillMask } from '../src/engine/tasks/fill-mask.js';
 import type { XlmTokenizer } from '../src/engine/tokenize/tokenizer.js';
+import { interleaved, median } from './timing.js';
 
 const CACHE = resolve('.cache/bench');
 const MODEL_DIR = join(CACHE, 'xlmr-base-random');
@@ -60,28 +61,6 @@ function textOfLength(tokenizer: XlmTokenizer, tokens: number, seed: number): st
     parts.push(words[(i * 7 + seed) % words.length]);
   }
 }
-
-/**
- * Seconds per call of each contender, after one warm-up call each. Runs alternate between contenders so
- * that load from other processes on this shared machine falls on both alike.
- */
-async function interleaved(runs: number, contenders: Record<string, () => Promise<unknown>>): Promise<Record<string, number[]>> {
-  const seconds: Record<string, number[]> = {};
-  for (const [name, fn] of Object.entries(contenders)) {
-    await fn();
-    seconds[name] = [];
-  }
-  for (let i = 0; i < runs; i++) {
-    for (const [name, fn] of Object.entries(contenders)) {
-      const start = performance.now();
-      await fn();
-      seconds[name].push((performance.now() - start) / 1000);
-    }
-  }
-  return seconds;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 interface Prediction {
   token: number;

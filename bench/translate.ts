@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { Translator } from '../src/engine/translate/translator.js';
 import { mergeDecoders } from '../test/helpers/merge-decoders.js';
 import { makeTinyTokenizerJson } from '../test/helpers/tiny-tokenizer.js';
+import { interleavedMedians } from './timing.js';
 
 const CACHE = resolve('.cache/bench');
 const NAME = 'marian-base-random';
@@ -57,23 +58,6 @@ function source(length: number, seed: number): number[] {
   return Array.from({ length }, (_, i) => (i === length - 1 ? 0 : 4 + ((seed * 7919 + i * 104729) % 500)));
 }
 
-async function interleaved(runs: number, contenders: Record<string, () => Promise<unknown>>): Promise<Record<string, number>> {
-  const seconds: Record<string, number[]> = {};
-  for (const [name, fn] of Object.entries(contenders)) {
-    await fn();
-    seconds[name] = [];
-  }
-  for (let i = 0; i < runs; i++) {
-    for (const [name, fn] of Object.entries(contenders)) {
-      const start = performance.now();
-      await fn();
-      seconds[name].push((performance.now() - start) / 1000);
-    }
-  }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  return Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, median(v)]));
-}
-
 async function main(): Promise<void> {
   prepare();
   const ours = await Translator.load(DIR, { threads: THREADS, layout: 'merged' });
@@ -104,15 +88,15 @@ async function main(): Promise<void> {
   const theirOne = Array.from((await theirGenerate(one)).data, Number).slice(1);
   const same = JSON.stringify(ourOne.tokens) === JSON.stringify(theirOne);
 
-  const latency = await interleaved(RUNS, {
+  const latency = await interleavedMedians(RUNS, {
     ours: () => ours.generate(one, { numBeams: 1, maxLength }),
     theirs: () => theirGenerate(one),
   });
-  const batch = await interleaved(Math.max(2, Math.ceil(RUNS / 2)), {
+  const batch = await interleavedMedians(Math.max(2, Math.ceil(RUNS / 2)), {
     ours: () => ours.generate(eight, { numBeams: 1, maxLength }),
     theirs: () => theirGenerate(eight),
   });
-  const beams = await interleaved(Math.max(2, Math.ceil(RUNS / 2)), {
+  const beams = await interleavedMedians(Math.max(2, Math.ceil(RUNS / 2)), {
     beam4x1: () => ours.generate(one, { numBeams: 4, maxLength }),
     beam4x8: () => ours.generate(eight, { numBeams: 4, maxLength }),
   });
