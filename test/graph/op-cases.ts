@@ -50,6 +50,7 @@ export const gradCases: GradCase[] = [
   { name: 'Relu (away from the kink)', inputs: [f64('a', [6], [0.5, -0.5, 1.5, -2, 0.01, -0.01]), W([6])], build: ({ a, w }) => weighted(op.relu(a), w), torch: '(torch.relu(a) * w).sum()' },
   { name: 'Pow with a constant exponent', inputs: [f64('a', [5], positive(5, 14)), W([5])], build: ({ a, w }) => weighted(op.pow(a, 2.5), w), torch: '(a ** 2.5 * w).sum()' },
   { name: 'Erf (float32)', inputs: [f32('a', [6], points(6, 15)), W([6], 99, 'f32')], build: ({ a, w }) => weighted(op.erf(a), w), torch: '(torch.erf(a) * w).sum()', eps: 1e-2, tolerance: 2e-2 },
+  { name: 'GELU exact at larger |x| and near 0 (float32)', inputs: [f32('a', [6], [0, -4.5, -2.25, 1e-3, 2.5, -3.5]), W([6], 98, 'f32')], build: ({ a, w }) => weighted(op.gelu(a), w), torch: '(F.gelu(a) * w).sum()', eps: 1e-2, tolerance: 2e-2 },
   { name: 'GELU exact (float32)', inputs: [f32('a', [6], points(6, 16)), W([6], 99, 'f32')], build: ({ a, w }) => weighted(op.gelu(a), w), torch: '(F.gelu(a) * w).sum()', eps: 1e-2, tolerance: 2e-2 },
   { name: 'Where with a broadcast condition', inputs: [f64('a', [2, 3], points(6, 17)), f64('b', [3], points(3, 18)), W([2, 3])], build: ({ a, b, w }) => weighted(op.where(op.greater(a, 0), a, op.mul(b, b)), w), torch: '(torch.where(a > 0, a, b * b) * w).sum()' },
   { name: 'Cast float64 to float32 and back', inputs: [f64('a', [4], [0, -1, 0.5, 2]), W([4])], build: ({ a, w }) => weighted(op.cast(op.mul(op.cast(a, 'float32'), 3), 'float64'), w), torch: '((a.float() * 3).double() * w).sum()', eps: 1e-3, tolerance: 1e-3 },

@@ -51,7 +51,10 @@ export function gradients(graph: Graph, loss: Value, wrt: Value[], seed?: Value)
   accumulate(loss, seed ?? graph.constant(1, loss.dtype));
 
   for (let i = nodes.length - 1; i >= 0; i--) {
-    const node = nodes[i];
+    // The last piece of a composite stands for the whole: its rule routes the gradient to the composite's
+    // inputs, so the pieces inside get none and are skipped.
+    const piece = nodes[i];
+    const node = (piece.outputs.length === 1 && graph.compositeOf(piece.outputs[0])) || piece;
     const dOutputs = node.outputs.map((o) => grad.get(o));
     if (dOutputs.every((d) => d === undefined)) continue;
     const needs = node.inputs.map((v, k) => onPath.has(v) && !node.op.nonDifferentiable?.includes(k));

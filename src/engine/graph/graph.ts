@@ -49,7 +49,7 @@ export type GradRule = (ctx: GradContext, dOutputs: (Value | undefined)[], needs
 export interface OpDef {
   /** Our name for the op (unique); usually the ONNX op type. */
   name: string;
-  /** ONNX op type emitted. */
+  /** ONNX op type emitted (a composite emits its expansion instead). */
   onnx: string;
   domain?: string;
   /** Attributes written to ONNX with their types; any other attrs are ours only (e.g. paddingIdx). */
@@ -62,6 +62,13 @@ export interface OpDef {
   grad?: GradRule;
   /** Input positions that never carry a gradient (indices, shapes, masks). */
   nonDifferentiable?: number[];
+  /**
+   * A composite op: its forward is built from other ops (so exports stay plain ONNX, and onnxruntime can fuse
+   * the pattern into one kernel), while autodiff applies `grad` to the whole instead of differentiating each
+   * piece, whose backward would read every intermediate and so keep the forward from being fused.
+   * Single output; the intermediates it builds must not be used outside it.
+   */
+  expand?: (inputs: Value[], attrs: Attrs) => Value;
 }
 
 const registry = new Map<string, OpDef>();
@@ -126,6 +133,8 @@ export class Graph {
   readonly outputs: { name: string; value: Value }[] = [];
   private nextId = 0;
   private readonly names = new Set<string>();
+  /** Composite nodes (OpDef.expand) by the value they output; they are not in `nodes`, their pieces are. */
+  private readonly composites = new Map<Value, Node>();
   /** Name scope prefix for generated value names (e.g. 'layer.3.attention'). */
   private scopes: string[] = [];
 
@@ -215,9 +224,28 @@ export class Graph {
     }
     const node = new Node(this.nextId++, op, inputs, attrs);
     node.name = this.uniqueName(this.scoped(`${op.name}_${node.id}`));
+    if (op.expand) return [this.expandComposite(node, types)];
     node.outputs = types.map((t, i) => this.newValue(this.scoped(`${op.name.toLowerCase()}_${node.id}${types.length > 1 ? `_${i}` : ''}`), t, node, i));
     this.nodes.push(node);
     return node.outputs;
+  }
+
+  private expandComposite(node: Node, types: TypeInfo[]): Value {
+    const { op } = node;
+    if (types.length !== 1) throw new Error(`composite op ${op.name} must have one output`);
+    const out = op.expand!(node.inputs, node.attrs);
+    if (!out.producer || node.inputs.includes(out) || this.composites.has(out)) throw new Error(`composite op ${op.name} must build a new value`);
+    if (out.dtype !== types[0].dtype || out.shape.join() !== types[0].shape.join()) {
+      throw new Error(`composite op ${op.name} built ${out}, its shape rule says ${types[0].dtype}[${types[0].shape.join(',')}]`);
+    }
+    node.outputs = [out];
+    this.composites.set(out, node);
+    return out;
+  }
+
+  /** The composite node whose output `value` is, if any: autodiff uses its rule in place of its pieces'. */
+  compositeOf(value: Value): Node | undefined {
+    return this.composites.get(value);
   }
 
   /** Applies a single-output op. */

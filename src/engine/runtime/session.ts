@@ -84,6 +84,8 @@ export async function createSession(model: Graph | EncodedModel, opts: SessionOp
       },
     },
     externalData: encoded.externalData,
+    // XLM_ORT_PROFILE=PREFIX writes onnxruntime's per-node timing (chrome-trace JSON) for every session: a developer's tool.
+    ...(process.env.XLM_ORT_PROFILE ? { enableProfiling: true, profileFilePrefix: process.env.XLM_ORT_PROFILE } : {}),
   };
   const tried: string[] = [];
   for (const ep of providersFor(opts.device ?? 'cpu', opts.onNotice)) {

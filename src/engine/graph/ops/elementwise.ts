@@ -72,6 +72,12 @@ export const Relu = defineOp({
   grad: ({ outputs: [out] }, [d]) => [where(greater(out, scalarLike(out, 0)), d!, scalarLike(d!, 0))],
 });
 
+/**
+ * max(0, min(1, alpha x + beta)): one pass for an affine map whose result is known to stay in [0, 1] (GELU's
+ * backward turns erf into the normal CDF with it). No gradient rule: only backward passes use it.
+ */
+export const HardSigmoid = defineOp({ name: 'HardSigmoid', onnx: 'HardSigmoid', attrTypes: { alpha: 'float', beta: 'float' }, infer: unary });
+
 export const Where = defineOp({
   name: 'Where', onnx: 'Where',
   infer: ([c, a, b]) => {
@@ -129,6 +135,7 @@ export const erf = (x: Value) => x.graph.apply1(Erf, [x]);
 export const tanh = (x: Value) => x.graph.apply1(Tanh, [x]);
 export const pow = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Pow, [x, y]); };
 export const relu = (x: Value) => x.graph.apply1(Relu, [x]);
+export const hardSigmoid = (x: Value, alpha: number, beta: number) => x.graph.apply1(HardSigmoid, [x], { alpha, beta });
 export const where = (c: Value, a: Value, b: Value) => c.graph.apply1(Where, [c, a, b]);
 export const equal = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Equal, [x, y]); };
 export const greater = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Greater, [x, y]); };
