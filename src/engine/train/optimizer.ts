@@ -9,9 +9,13 @@
  *   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  * Clipping follows torch.nn.utils.clip_grad_norm_: g *= min(1, max_norm / (||g|| + 1e-6)).
  * SGD is plain: p -= lr * (g + wd p) (weight decay as torch.optim.SGD's L2 term).
+ *
+ * An embedding's gradient is zeros with the looked-up rows scattered in. AdamW then takes it as those rows,
+ * summed per distinct id (`rowSparse`), and scatters their terms into the decayed moments: the same numbers
+ * as the dense update, without the parameter-sized zero tensor, scatter and three passes over it.
  */
-import type { Value } from '../graph/graph.js';
-import { add, div, min, mul, pow, reduceSum, sqrt, sub } from '../graph/ops/index.js';
+import { makeTensor, type Value } from '../graph/graph.js';
+import { add, concat, ConstantOfShape, div, min, mul, pow, reduceSum, reshape, ScatterND, shapeOf, sqrt, sub, unique, unsqueeze } from '../graph/ops/index.js';
 
 export type OptimizerKind = 'adamw' | 'sgd';
 
@@ -48,14 +52,48 @@ export function stateNames(kind: OptimizerKind): ('m' | 'v')[] {
   return kind === 'adamw' ? ['m', 'v'] : [];
 }
 
+/** A gradient that is zeros except some rows of axis 0: the rows [n, ...rest] (distinct) and their indices [n, 1]. */
+interface RowSparse {
+  rows: Value;
+  at: Value;
+}
+
+/**
+ * The rows of a gradient built as ScatterND(add) into zeros (an embedding lookup's), summed per distinct row in
+ * the order the dense scatter sums them, so each row is bit-identical to the dense gradient's; undefined for
+ * any other gradient (accumulated, or with a dense term such as a tied decoder's).
+ */
+function rowSparse(grad: Value): RowSparse | undefined {
+  const node = grad.producer;
+  if (!node || node.op !== ScatterND || node.attrs.reduction !== 'add') return undefined;
+  const [base, indices, updates] = node.inputs;
+  const fill = base.producer?.op === ConstantOfShape ? (base.producer.attrs.value as { data: ArrayLike<number> }) : undefined;
+  const rest = grad.shape.slice(1);
+  if (!fill || fill.data[0] !== 0 || indices.shape[indices.rank - 1] !== 1 || !rest.every((d): d is number => typeof d === 'number')) return undefined;
+  const g = grad.graph;
+  const { distinct, inverse } = unique(reshape(indices, [-1]));
+  const zeros = g.apply1(ConstantOfShape, [concat([shapeOf(distinct), g.constant(rest, 'int64')], 0)], {
+    value: makeTensor(grad.dtype, [1], [0]), likeShape: [distinct.shape[0], ...rest] as number[],
+  });
+  const rows = g.apply1(ScatterND, [zeros, unsqueeze(inverse, [-1]), reshape(updates, [-1, ...rest])], { reduction: 'add' });
+  return { rows, at: unsqueeze(distinct, [-1]) };
+}
+
+/** x[at] += updates (x dense, `at` distinct rows). */
+const scatterAdd = (x: Value, at: Value, updates: Value) => x.graph.apply1(ScatterND, [x, at, updates], { reduction: 'add' });
+
 export function globalNorm(grads: Value[]): Value {
+  return sqrt(sumOfSquares(grads.map((g) => mul(g, g))));
+}
+
+function sumOfSquares(squares: Value[]): Value {
   let total: Value | undefined;
-  for (const g of grads) {
-    const sq = reduceSum(mul(g, g), [...g.shape.keys()]);
-    total = total ? add(total, sq) : sq;
+  for (const sq of squares) {
+    const sum = reduceSum(sq, [...sq.shape.keys()]);
+    total = total ? add(total, sum) : sum;
   }
   if (!total) throw new Error('no gradients to take the norm of');
-  return sqrt(total);
+  return total;
 }
 
 /**
@@ -64,10 +102,14 @@ export function globalNorm(grads: Value[]): Value {
  * computed as m / (sqrt(v) + eps * c2) * (lr * c2 / c1), equal up to rounding.
  */
 export function optimizerStep(params: OptimizedParam[], lr: Value, step: Value, o: OptimizerOptions): OptimizerOutputs {
-  const gradNorm = globalNorm(params.map((p) => p.grad));
+  const adam = o.kind === 'adamw';
+  const sparse = params.map((p) => (adam ? rowSparse(p.grad) : undefined));
+  // g², once per parameter: the norm and AdamW's second moment share it.
+  const squares = params.map((p, i) => { const g = sparse[i]?.rows ?? p.grad; return mul(g, g); });
+  const gradNorm = sqrt(sumOfSquares(squares));
   const clip = o.maxGradNorm > 0 ? min(div(o.maxGradNorm, add(gradNorm, 1e-6)), 1) : undefined;
   const out: OptimizerOutputs = { params: new Map(), m: new Map(), v: new Map(), gradNorm };
-  if (o.kind === 'sgd') {
+  if (!adam) {
     for (const p of params) {
       const g = clip ? mul(p.grad, clip) : p.grad;
       const full = p.decay && o.weightDecay ? add(g, mul(p.value, o.weightDecay)) : g;
@@ -83,16 +125,16 @@ export function optimizerStep(params: OptimizedParam[], lr: Value, step: Value, 
   const gScale1 = clip ? mul(clip, 1 - o.beta1) : step.graph.constant(1 - o.beta1, 'float32');
   const gScale2 = clip ? mul(mul(clip, clip), 1 - o.beta2) : step.graph.constant(1 - o.beta2, 'float32');
   const decayFactor = o.weightDecay ? sub(1, mul(lr, o.weightDecay)) : undefined;
-  for (const p of params) {
+  params.forEach((p, i) => {
     if (!p.m || !p.v) throw new Error(`AdamW needs the moments of ${p.name}`);
-    const g = p.grad;
     const decayed = p.decay && decayFactor ? mul(p.value, decayFactor) : p.value;
-    const m = add(mul(p.m, o.beta1), mul(g, gScale1));
-    const v = add(mul(p.v, o.beta2), mul(mul(g, g), gScale2));
+    const rows = sparse[i];
+    const m = rows ? scatterAdd(mul(p.m, o.beta1), rows.at, mul(rows.rows, gScale1)) : add(mul(p.m, o.beta1), mul(p.grad, gScale1));
+    const v = rows ? scatterAdd(mul(p.v, o.beta2), rows.at, mul(squares[i], gScale2)) : add(mul(p.v, o.beta2), mul(squares[i], gScale2));
     const update = mul(div(m, add(sqrt(v), epsScaled)), stepSize);
     out.params.set(p.name, sub(decayed, update));
     out.m.set(p.name, m);
     out.v.set(p.name, v);
-  }
+  });
   return out;
 }

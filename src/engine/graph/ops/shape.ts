@@ -296,6 +296,27 @@ export function gather(data: Value, indices: Value, axis = 0, opts: { paddingIdx
   return data.graph.apply1(Gather, [data, indices], { axis, paddingIdx: opts.paddingIdx });
 }
 
+/**
+ * The distinct values of a 1-D tensor (sorted), each value's first position, each element's position in the
+ * distinct values (inverse), and the counts: ONNX Unique without an axis. Lets a row-sparse gradient be
+ * summed per distinct row before it is squared (the optimizer's second moment, the gradient norm).
+ */
+export const Unique = defineOp({
+  name: 'Unique', onnx: 'Unique', attrTypes: { sorted: 'int' }, outputs: 4,
+  infer: ([x]) => {
+    if (x.rank !== 1) throw new Error(`Unique is used on 1-D tensors here, got rank ${x.rank}`);
+    const distinct = `unique(${x.name})`;
+    return [{ dtype: x.dtype, shape: [distinct] }, { dtype: 'int64', shape: [distinct] }, { dtype: 'int64', shape: x.shape }, { dtype: 'int64', shape: [distinct] }];
+  },
+  nonDifferentiable: [0],
+});
+
+/** `values` (1-D) → its distinct values and, for each element, the position of its value among them. */
+export function unique(values: Value): { distinct: Value; inverse: Value } {
+  const [distinct, , inverse] = values.graph.apply(Unique, [values], { sorted: 1 });
+  return { distinct, inverse };
+}
+
 export const ScatterND = defineOp({
   name: 'ScatterND', onnx: 'ScatterND', attrTypes: { reduction: 'string' },
   infer: ([data]) => [{ dtype: data.dtype, shape: data.shape }],

@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Graph, type Value } from '../../src/engine/graph/graph.js';
+import { gradients } from '../../src/engine/graph/autodiff.js';
+import { add, gather, mul, reduceSum } from '../../src/engine/graph/ops/index.js';
+import { createSession, ort } from '../../src/engine/runtime/session.js';
+import { optimizerStep } from '../../src/engine/train/optimizer.js';
+
+const ROWS = 6;
+const DIM = 3;
+const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 1.3);
+
+/**
+ * One AdamW step on an embedding table looked up with repeated ids (and one padding id). `dense` hides the
+ * gradient's scatter-into-zeros form behind an Add, so the optimizer takes its dense path.
+ */
+async function adamStep(dense: boolean, maxGradNorm: number): Promise<Record<string, Float32Array>> {
+  const g = new Graph('embedding_step');
+  const table = g.input('emb', 'float32', [ROWS, DIM]);
+  const ids = g.input('ids', 'int64', [2, 4]);
+  const w = g.input('w', 'float32', [2, 4, DIM]);
+  const looked = gather(table, ids, 0, { paddingIdx: 1 });
+  const loss = reduceSum(mul(mul(looked, looked), w), [0, 1, 2]);
+  let grad: Value = gradients(g, loss, [table]).get(table)!;
+  if (dense) grad = add(grad, g.constant(0, 'float32'));
+  const m = g.input('m', 'float32', [ROWS, DIM]);
+  const v = g.input('v', 'float32', [ROWS, DIM]);
+  const out = optimizerStep([{ name: 'emb', value: table, grad, decay: true, m, v }], g.constant(0.01, 'float32'), g.constant(3, 'float32'), {
+    kind: 'adamw', weightDecay: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, maxGradNorm,
+  });
+  g.output(out.params.get('emb')!, 'p');
+  g.output(out.m.get('emb')!, 'm_next');
+  g.output(out.v.get('emb')!, 'v_next');
+  g.output(out.gradNorm, 'norm');
+  const { session } = await createSession(g);
+  const t = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
+  const result = await session.run({
+    emb: t(values(ROWS * DIM, 1), [ROWS, DIM]),
+    ids: new ort.Tensor('int64', BigInt64Array.from([2, 0, 2, 5, 1, 2, 0, 4].map(BigInt)), [2, 4]),
+    w: t(values(8 * DIM, 2), [2, 4, DIM]),
+    m: t(values(ROWS * DIM, 3).map((x) => x * 0.1), [ROWS, DIM]),
+    v: t(values(ROWS * DIM, 4).map((x) => x * x * 0.01), [ROWS, DIM]),
+  });
+  await session.release();
+  return Object.fromEntries(Object.entries(result).map(([k, r]) => [k, r.data as Float32Array]));
+}
+
+test('AdamW on an embedding\'s row-sparse gradient gives bit for bit the dense update (rows never looked up decay too)', async () => {
+  const sparse = await adamStep(false, 0);
+  const dense = await adamStep(true, 0);
+  for (const k of ['p', 'm_next', 'v_next']) assert.deepEqual(Array.from(sparse[k]), Array.from(dense[k]), k);
+  // Row 3 is never looked up and row 1 is padding: their moments still decay.
+  const mIn = values(ROWS * DIM, 3).map((x) => x * 0.1);
+  assert.equal(sparse.m_next[3 * DIM], Math.fround(Math.fround(mIn[3 * DIM]) * Math.fround(0.9)));
+  assert.equal(sparse.m_next[DIM], Math.fround(Math.fround(mIn[DIM]) * Math.fround(0.9)));
+});
+
+test('with clipping, the row-sparse path\'s norm and update match the dense path\'s to float rounding', async () => {
+  const sparse = await adamStep(false, 0.5);
+  const dense = await adamStep(true, 0.5);
+  assert.ok(Math.abs(sparse.norm[0] - dense.norm[0]) <= 1e-6 * dense.norm[0], `norm ${sparse.norm[0]} vs ${dense.norm[0]}`);
+  assert.ok(dense.norm[0] > 0.5, 'the case clips');
+  for (let i = 0; i < ROWS * DIM; i++) assert.ok(Math.abs(sparse.p[i] - dense.p[i]) <= 1e-6, `p[${i}] ${sparse.p[i]} vs ${dense.p[i]}`);
+});
