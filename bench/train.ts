@@ -9,6 +9,12 @@
  * PyTorch runs with OpenBLAS (LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp) when that
  * library is installed, else with the reference BLAS it links by default (much slower; stated in the output).
  * --base adds XLM-R base size (12 layers, 768 hidden, vocab 250002; needs ~10 GB per side).
+ *
+ * Where our step's time goes: XLM_ORT_PROFILE=PREFIX on the worker (bench/train-worker.ts JSON-CONFIG) makes every
+ * onnxruntime session write its per-node chrome-trace JSON (PREFIX_<date>.json); sum its "*_kernel_time" events by
+ * args.op_name (and args.output_type_shape) per "model_run". The ratio moves with the load on shared cores
+ * (PyTorch's spinning OpenMP threads suffer most): compare our step times before and after a change with
+ * alternating worker runs, and repeat a bench before believing a ratio.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
