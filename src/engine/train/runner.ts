@@ -29,7 +29,7 @@ export interface RunnerOptions extends StepGraphOptions {
   /** onnxruntime intra-op threads (0: its default). */
   threads?: number;
   onNotice?: (line: string) => void;
-  /** onnxruntime's CPU arena for the step sessions (default off, see SessionOptions.memArena). */
+  /** onnxruntime's CPU arena for the step sessions (default: on unless a trainable tensor exceeds ARENA_LIMIT_BYTES, see SessionOptions.memArena). */
   memArena?: boolean;
   /** Pre-packing of constant (frozen) weights (default off, see SessionOptions.prepack). */
   prepack?: boolean;
@@ -74,6 +74,9 @@ class DoubleBuffer {
   }
 }
 
+/** Largest trainable tensor for which the step sessions use onnxruntime's arena by default. */
+export const ARENA_LIMIT_BYTES = 64 * 2 ** 20;
+
 const scalar = (type: 'float32' | 'uint32', v: number) => new ort.Tensor(type, type === 'float32' ? Float32Array.of(v) : Uint32Array.of(v >>> 0), []);
 
 export class StepRunner {
@@ -107,7 +110,12 @@ export class StepRunner {
   static async create(build: LossBuilder, opts: RunnerOptions): Promise<StepRunner> {
     if (!Number.isInteger(opts.gradAccum) || opts.gradAccum < 1) throw new Error(`gradient accumulation must be a positive integer, got ${opts.gradAccum}`);
     const stepGraph = buildStepGraph(build, opts);
-    const sessionOpts = { device: opts.device, threads: opts.threads, onNotice: opts.onNotice, memArena: opts.memArena ?? false, prepack: opts.prepack ?? false, spin: opts.spin ?? false };
+    // The arena keeps temporaries' pages between steps instead of faulting them in afresh every step (half the time
+    // of a small step's elementwise kernels); it stays off when a trainable tensor is large (XLM-R base's 768 MB
+    // embedding), whose parameter-sized temporaries it would keep for the whole run.
+    const largestTrainable = Math.max(0, ...stepGraph.trainable.map((p) => p.initial.length * 4));
+    const memArena = opts.memArena ?? largestTrainable <= ARENA_LIMIT_BYTES;
+    const sessionOpts = { device: opts.device, threads: opts.threads, onNotice: opts.onNotice, memArena, prepack: opts.prepack ?? false, spin: opts.spin ?? false };
     const stepSession = await createSession(stepGraph.graph, sessionOpts);
     let accumulateSession: GraphSession | undefined;
     if (opts.gradAccum > 1) {
