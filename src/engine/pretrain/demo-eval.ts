@@ -137,21 +137,60 @@ export interface RetrievalRow {
   text: string;
 }
 
+/** The mean of some vectors. */
+function meanVector(vectors: readonly number[][]): number[] {
+  const mean = new Array<number>(vectors[0].length).fill(0);
+  for (const v of vectors) for (let d = 0; d < mean.length; d++) mean[d] += v[d] / vectors.length;
+  return mean;
+}
+
+/** `v - mean`, scaled to unit length. */
+function centre(v: readonly number[], mean: readonly number[]): number[] {
+  const c = v.map((x, d) => x - mean[d]);
+  const norm = Math.hypot(...c) || 1;
+  return c.map((x) => x / norm);
+}
+
+export interface RetrievalOptions {
+  /**
+   * Paragraphs of each language, other than the ones searched (the demo passes the training articles): each
+   * vector is centred on its language's mean over these, which removes what says "this is language X" and
+   * keeps what the paragraph says (Libovický et al. 2020, language-neutral representations). Without them,
+   * all vectors are centred on one common mean.
+   */
+  reference?: readonly LangText[];
+}
+
 /**
  * For each ordered language pair (A, B): the share of A's paragraphs whose most similar paragraph among all
  * of B's is its translation (same id). Chance is 1 / (paragraphs of B).
  */
-export async function retrievalAccuracy(model: LoadedModel, rows: readonly RetrievalRow[]): Promise<{ languages: string[]; top1: number[][]; chance: number }> {
+export async function retrievalAccuracy(model: LoadedModel, rows: readonly RetrievalRow[], options: RetrievalOptions = {}): Promise<RetrievalScores> {
   const { vectors } = await embed(model, rows.map((r) => r.text), { normalize: true });
-  // Centre the vectors: mean pooling of a small model shares one large common direction that swamps cosine.
-  const dim = vectors[0].length;
-  const mean = new Array<number>(dim).fill(0);
-  for (const v of vectors) for (let d = 0; d < dim; d++) mean[d] += v[d] / vectors.length;
-  const centred = vectors.map((v) => {
-    const c = v.map((x, d) => x - mean[d]);
-    const norm = Math.hypot(...c) || 1;
-    return c.map((x) => x / norm);
-  });
+  const means = new Map<string, number[]>();
+  const reference = options.reference ?? [];
+  if (reference.length) {
+    const { vectors: refs } = await embed(model, reference.map((r) => r.text), { normalize: true });
+    for (const lang of new Set(reference.map((r) => r.lang))) means.set(lang, meanVector(refs.filter((_, i) => reference[i].lang === lang)));
+  }
+  return retrievalTop1(rows, vectors, means);
+}
+
+export interface RetrievalScores {
+  languages: string[];
+  /** top1[a][b]: share of language a's paragraphs whose nearest paragraph of language b is their translation (NaN on the diagonal). */
+  top1: number[][];
+  chance: number;
+}
+
+/**
+ * Retrieval scores from sentence vectors: each vector centred on its language's mean from `means` (or, for a
+ * language without one, on the mean of all vectors) before cosine similarity. Mean pooling of a small model
+ * shares large common directions, one overall and one per language, that would otherwise swamp cosine.
+ */
+export function retrievalTop1(rows: readonly RetrievalRow[], vectors: readonly number[][], means: ReadonlyMap<string, number[]> = new Map()): RetrievalScores {
+  const overall = meanVector(vectors);
+  const centred = vectors.map((v, i) => centre(v, means.get(rows[i].lang) ?? overall));
   const languages = [...new Set(rows.map((r) => r.lang))];
   const byLang = new Map(languages.map((l) => [l, rows.flatMap((r, i) => (r.lang === l ? [i] : []))]));
   const dot = (a: number[], b: number[]) => a.reduce((s, x, d) => s + x * b[d], 0);
