@@ -79,6 +79,18 @@ test('--resume refuses a run whose settings changed, naming the setting', async 
   await assert.rejects(train(options(join(root, 'parts'), { resume: true, batchSize: 4 })), /batchSize was 3 .* now 4/);
 });
 
+test('a --max-length beyond the model\'s position table is capped there, with a line naming config.json', async () => {
+  const positions = loadModelFolder(base).config.max_position_embeddings - 2;
+  const long = join(root, 'long-text.jsonl');
+  // Rows far longer than the position table: uncapped they would index past it and onnxruntime would fail.
+  writeFileSync(long, ['a', 'b', 'a', 'b'].map((label, i) => JSON.stringify({ text: Array.from({ length: 80 }, (_, k) => ['Paris', 'dogs', 'world'][(i + k) % 3]).join(' '), label })).join('\n') + '\n');
+  const lines: string[] = [];
+  const result = await train(options(join(root, 'too-long'), { train: long, maxLength: positions + 50, saveEvery: undefined, maxSteps: 2 }), { onLog: (l) => lines.push(l) });
+  assert.equal(result.steps, 2);
+  assert.ok(Number.isFinite(result.lastLoss));
+  assert.ok(lines.some((l) => l.includes(`--max-length ${positions + 50} is longer than this model's ${positions} positions`) && l.includes('config.json') && l.endsWith(`using ${positions}`)), lines.join('\n'));
+});
+
 test('killing the process at any moment leaves every checkpoint loadable and resumable', async () => {
   const out = join(root, 'killed');
   const cli = join(__dirname, '..', '..', 'src', 'engine', 'cli', 'main.ts');

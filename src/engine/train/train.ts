@@ -41,6 +41,11 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
   try {
     const tokenizer = XlmTokenizer.fromFolder(folder.dir);
     const config = folder.config;
+    // Real tokens sit at positions pad + 1 onwards: longer inputs would index past the position table, so the
+    // length is capped there (as transformers caps at the tokenizer's model_max_length), with a line saying so.
+    const positions = config.max_position_embeddings - config.pad_token_id - 1;
+    const maxLength = Math.min(o.maxLength, positions);
+    if (maxLength < o.maxLength) log(`--max-length ${o.maxLength} is longer than this model's ${positions} positions (max_position_embeddings ${config.max_position_embeddings} in config.json): using ${maxLength}`);
     const modelLabels = config.id2label.length && !config.id2label.every((l) => GENERIC_LABEL.test(l)) ? config.id2label : undefined;
     const readOpts = o.task === 'mlm' ? {} : modelLabels ? { labels: modelLabels, id2label: Object.fromEntries(modelLabels.map((l, i) => [i, l])) } : {};
     let trainData = await loadDataset(o.train, { kind: DATA_KIND[o.task], ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
@@ -57,8 +62,8 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     }
     if (trainData.size === 0) throw new XlmError('empty-data', 'the training file has no examples', { file: o.train });
 
-    const features = encodeDataset(trainData, tokenizer, o.task, o.maxLength);
-    const evalFeatures = evalData ? encodeDataset(evalData, tokenizer, o.task, o.maxLength) : undefined;
+    const features = encodeDataset(trainData, tokenizer, o.task, maxLength);
+    const evalFeatures = evalData ? encodeDataset(evalData, tokenizer, o.task, maxLength) : undefined;
     const lengths = features.map((f) => f.ids.length);
     const batchesPerEpoch = Math.ceil(features.length / o.batchSize);
     const stepsPerEpoch = Math.max(1, Math.floor(batchesPerEpoch / o.gradAccum));
