@@ -4,13 +4,14 @@
  * 1. Builds (first run, minutes) or reuses the default model: an XLM-R pre-trained by XLM Lab on the UDHR.
  * 2. Fill-mask in five languages, and fill-mask top-5 accuracy on held-out articles beside a unigram baseline.
  * 3. Language identification: LoRA fine-tuning on examples/langid, macro-F1 per language on held-out articles.
- * 4. Translation-pair detection: LoRA fine-tuning on examples/pairs, accuracy on held-out pairs.
- * 5. Cross-lingual retrieval with the pre-trained model's sentence vectors, top-1 per language pair.
+ * 4. Translation-pair detection: full fine-tuning on examples/pairs, accuracy on held-out pairs.
+ * 5. Cross-lingual retrieval with the pre-trained model's sentence vectors (centred per language), top-1 per language pair.
  * Everything lands in examples/runs/demo-STAMP/ (fine-tuned models, metrics.jsonl, summary.json).
  *
- *   npx tsx scripts/demo.ts [--threads N] [--recipe FILE --cache-dir DIR]
+ *   npx tsx scripts/demo.ts [--threads N] [--recipe FILE --cache-dir DIR] [--runs-dir DIR]
  * (--recipe builds another recipe than recipes/default.json, e.g. recipes/tiny.json to try the script in seconds;
- * give it its own --cache-dir so the real default model is not replaced.)
+ * give it its own --cache-dir so the real default model is not replaced; --runs-dir puts the run folder elsewhere
+ * than examples/runs.)
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -34,7 +35,7 @@ const EXAMPLES = join(ROOT, 'examples');
 /** Languages of the fill-mask examples: five scripts' worth of variety among whitespace-separated languages. */
 const EXAMPLE_LANGUAGES = ['eng', 'fra', 'rus', 'ell', 'arb'];
 
-const { values: flags } = parseArgs({ options: { threads: { type: 'string' }, recipe: { type: 'string' }, 'cache-dir': { type: 'string' } } });
+const { values: flags } = parseArgs({ options: { threads: { type: 'string' }, recipe: { type: 'string' }, 'cache-dir': { type: 'string' }, 'runs-dir': { type: 'string' } } });
 const threads = flags.threads === undefined ? 0 : Number(flags.threads);
 const started = performance.now();
 const seconds = () => (performance.now() - started) / 1000;
@@ -97,7 +98,7 @@ async function fineTune(name: string, options: Omit<TrainOptions, 'out' | 'threa
 
 async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  const runDir = join(EXAMPLES, 'runs', `demo-${stamp}`);
+  const runDir = join(flags['runs-dir'] ? resolve(flags['runs-dir']) : join(EXAMPLES, 'runs'), `demo-${stamp}`);
   mkdirSync(runDir, { recursive: true });
   const summary: Record<string, unknown> = { runDir };
   const cache = new ModelCache({ threads });
@@ -155,10 +156,10 @@ async function main(): Promise<void> {
   section('3. Language identification (LoRA fine-tuning on examples/langid)');
   const langidDir = await fineTune('langid', {
     model: built.dir, task: 'seq-cls', train: join(EXAMPLES, 'langid', 'train.jsonl'), method: 'lora',
-    // LoRA on every linear layer: on this small model it reached the same macro-F1 as query/value at 128 tokens,
-    // in two thirds of the time (64 tokens tell a language apart).
+    // LoRA on every linear layer (64 tokens tell a language apart): on the default model, 30 paragraphs per
+    // language and 8 epochs reach macro-F1 1.0 on the held-out articles where query/value alone learn more slowly.
     loraR: 8, loraAlpha: 16, loraTargets: ['query', 'key', 'value', 'attention.output.dense', 'intermediate.dense', 'output.dense'],
-    lr: 3e-3, epochs: 24, batchSize: 16, maxLength: Math.min(64, model.maxLength), warmupRatio: 0.1, seed: 42, logEvery: 5,
+    lr: 3e-3, epochs: 8, batchSize: 16, maxLength: Math.min(64, model.maxLength), warmupRatio: 0.1, seed: 42, logEvery: 5,
   }, runDir);
   const langidTest = readJsonl<{ text: string; label: string }>(join(EXAMPLES, 'langid', 'test.jsonl'));
   const langidModel = await cache.model(langidDir);
@@ -172,10 +173,12 @@ async function main(): Promise<void> {
   say(`  macro-F1 ${overall.macroF1.toFixed(3)}, accuracy ${overall.accuracy.toFixed(3)} (target macro-F1 >= 0.95)`);
   summary.langid = { ...classificationSummary(overall), perLanguage: perLangF1 };
 
-  section('4. Translation-pair detection (LoRA fine-tuning on examples/pairs)');
+  section('4. Translation-pair detection (full fine-tuning on examples/pairs)');
   const pairsDir = await fineTune('pairs', {
-    model: built.dir, task: 'seq-cls', train: join(EXAMPLES, 'pairs', 'train.jsonl'), method: 'lora',
-    loraR: 8, loraAlpha: 16, loraTargets: ['query', 'value'], lr: 3e-3, epochs: 10, batchSize: 16, maxLength: Math.min(128, model.maxLength), warmupRatio: 0.1, seed: 42, logEvery: 5,
+    // Full fine-tuning: comparing two paragraphs needs the position table and attention to change, which LoRA on
+    // this small model did not manage (held-out accuracy at chance; full: 0.63).
+    model: built.dir, task: 'seq-cls', train: join(EXAMPLES, 'pairs', 'train.jsonl'), method: 'full',
+    lr: 5e-4, epochs: 4, batchSize: 16, maxLength: Math.min(128, model.maxLength), warmupRatio: 0.1, seed: 42, logEvery: 5,
   }, runDir);
   const pairsTest = readJsonl<{ premise: string; hypothesis: string; label: string }>(join(EXAMPLES, 'pairs', 'test.jsonl'));
   const pairsModel = await cache.model(pairsDir);
