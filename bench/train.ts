@@ -4,7 +4,7 @@
  * LoRA (r 8 on query/value), seq-cls, AdamW with clipping. Each side runs in its own process; reported:
  * examples/s, peak RSS, the ratio, and achieved FLOP/s against a 1024³ matmul measured in the same run.
  *
- *   npx tsx bench/train.ts [--base] [--steps N] [--threads N] [--in-place]
+ *   npx tsx bench/train.ts [--base] [--steps N] [--threads N] [--ping-pong]
  *
  * PyTorch runs with OpenBLAS (LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp) when that
  * library is installed, else with the reference BLAS it links by default (much slower; stated in the output).
@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { XLMR_BASE_SIZES, writeRandomXlmr } from '../src/engine/model/random-model.js';
 import type { BenchConfig } from './train-worker.js';
 
-const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, threads: { type: 'string' }, 'in-place': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, threads: { type: 'string' }, 'ping-pong': { type: 'boolean' } } });
 const THREADS = Number(values.threads ?? 2);
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
 
@@ -65,7 +65,7 @@ function main() {
   console.log(`threads ${THREADS}; PyTorch ${blas}`);
   for (const [name, model, batch, seq, steps] of sizes) {
     for (const method of ['full', 'lora'] as const) {
-      const config: BenchConfig = { modelDir: modelFolder(name, model), model, method, batch, seq, steps, threads: THREADS, inPlace: values['in-place'] === true };
+      const config: BenchConfig = { modelDir: modelFolder(name, model), model, method, batch, seq, steps, threads: THREADS, inPlace: values['ping-pong'] !== true };
       const ours = run(process.execPath, ['--import', 'tsx', join(__dirname, 'train-worker.ts'), JSON.stringify(config)], {});
       // PyTorch's OpenMP threads spin by default; on a loaded machine that costs it up to 3x, so it runs both
       // ways and its better figure counts.

@@ -134,10 +134,10 @@ test('bad flags are one clear error line', async () => {
   assert.match(t.stderr, /unknown LoRA target 'foo'/);
 });
 
-test('--in-place trains to the same weights; --eval-fraction holds out rows for eval lines', async () => {
+test('--ping-pong trains to the same weights as the in-place default; --eval-fraction holds out rows for eval lines', async () => {
   const args = (out: string) => ['train', '--model', base, '--task', 'seq-cls', '--train', join(root, 'cls.jsonl'), '--out', out, '--lr', '1e-3', '--batch-size', '4', '--max-steps', '3', '--threads', '1', '--eval-fraction', '0.25'];
   const a = await xlm(args(join(root, 'pp')));
-  const b = await xlm([...args(join(root, 'ip')), '--in-place']);
+  const b = await xlm([...args(join(root, 'ip')), '--ping-pong']);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 0, b.stderr);
   assert.match(a.stderr, /holding out [1-9] of 18 rows/);

@@ -47,7 +47,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   device: str('DEV', 'auto (default) | cpu | cuda | webgpu; an unavailable device falls back to CPU with one line saying why'),
   'mlm-probability': str('P', 'masked-LM: fraction of tokens masked (default 0.15)'),
   'whole-word-mask': { type: 'boolean', help: 'masked-LM: mask every sub-token of a chosen word' },
-  'in-place': { type: 'boolean', help: 'write weight and optimizer updates over the old values: half the optimizer memory, same results' },
+  'ping-pong': { type: 'boolean', help: 'keep new weights and optimizer state in a second buffer set instead of writing them over the old (the default): same results, twice the optimizer memory, slower' },
   'eval-fraction': str('F', 'without --eval: hold out this share of the training rows (stratified) for evaluation'),
   'train-language': str('LIST', 'train only on rows in these languages (comma-separated codes; zero-shot transfer); --eval keeps all'),
   'metric-for-best': str('accuracy|f1|loss', 'keep the best evaluation\'s checkpoint by this metric; it becomes the final model in OUT/'),
@@ -92,7 +92,7 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
     evalEvery: number(values, 'eval-every'), saveEvery: number(values, 'save-every'), logEvery: number(values, 'log-every'),
     resume: values.resume === true, device: oneOf<Device>(values, 'device', ['auto', 'cpu', 'cuda', 'webgpu']),
     threads: number(values, 'threads'), mlmProbability: number(values, 'mlm-probability'), wholeWordMask: values['whole-word-mask'] === true,
-    inPlace: values['in-place'] === true, evalFraction: number(values, 'eval-fraction'),
+    inPlace: values['ping-pong'] !== true, evalFraction: number(values, 'eval-fraction'),
     trainLanguage: typeof values['train-language'] === 'string' ? languageList(values['train-language'], '--train-language') : undefined,
     metricForBest: oneOf(values, 'metric-for-best', METRICS_FOR_BEST), patience: number(values, 'patience'),
   };
