@@ -98,3 +98,21 @@ test('train/stop stops a running run, which ends as stopped', async () => {
   assert.ok(last.step < last.totalSteps, `stopped at step ${last.step} of ${last.totalSteps}`);
   assert.deepEqual((await client.sendRequest(p.trainStop, {})).stopped, []);
 });
+
+test('without an eval file, a run holds out a tenth of a large enough training file and reports eval metrics; a small file trains on every row', async () => {
+  const logs: p.TrainLogParams[] = [];
+  client.onNotification(p.trainLog, (l) => logs.push(l));
+  const many = path.join(tmp, 'many.jsonl');
+  fs.writeFileSync(many, Array.from({ length: 60 }, (_, i) => JSON.stringify({ text: `row ${i} is ${i % 2 ? 'good' : 'bad'}`, label: i % 2 ? 'positive' : 'negative' })).join('\n') + '\n');
+  const large = await client.sendRequest(p.trainStart, params({ data: many, batchSize: 6, method: 'full' }));
+  assert.equal((await ended(large.runId)).status, 'completed');
+  const records = metrics.filter((m) => m.runId === large.runId).map((m) => m.record as Record<string, unknown>);
+  assert.equal(records.filter((r) => r.loss !== undefined).length, 9, '54 training rows, batch 6');
+  assert.ok(records.some((r) => r.eval_loss !== undefined || r.eval !== undefined), `an eval record among ${JSON.stringify(records.slice(-2))}`);
+  assert.ok(logs.some((l) => l.runId === large.runId && /holding out 6 of 60 rows/.test(l.message)), JSON.stringify(logs));
+
+  const small = await client.sendRequest(p.trainStart, params());
+  assert.equal((await ended(small.runId)).status, 'completed');
+  assert.equal(metrics.filter((m) => m.runId === small.runId && m.record.loss !== undefined).length, 4, 'all 16 rows trained');
+  assert.ok(logs.some((l) => l.runId === small.runId && /no evaluation: 16 rows are too few/.test(l.message)), JSON.stringify(logs.filter((l) => l.runId === small.runId)));
+});

@@ -11,6 +11,10 @@ import type { TrainTask as EngineTrainTask } from '../train/model-loss.js';
 import { TrainStartParams, TrainStartResult, TrainTask, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
 import { HandlerContext, errorData } from './server.js';
 
+/** The share of the training rows a run started without an eval file holds out, and the fewest rows for which it does. */
+export const AUTO_EVAL_FRACTION = 0.1;
+export const AUTO_EVAL_MIN_ROWS = 50;
+
 const TASKS: Record<TrainTask, EngineTrainTask> = {
   'sequence-classification': 'seq-cls',
   'pair-classification': 'seq-cls',
@@ -32,6 +36,8 @@ export class TrainingRuns {
       task: TASKS[params.task],
       train: params.data,
       eval: params.evalData,
+      // Without an eval file, a tenth of a large enough training file is held out, so the dashboard shows eval curves.
+      ...(params.evalData ? {} : { evalFraction: AUTO_EVAL_FRACTION, evalFractionMinRows: AUTO_EVAL_MIN_ROWS }),
       out: runDir,
       method: params.method,
       loraR: params.loraRank,

@@ -53,6 +53,11 @@ export interface TrainOptions {
   inPlace?: boolean;
   /** Without `eval`: hold out this share of the training rows (stratified by label and language) for evaluation. */
   evalFraction?: number;
+  /**
+   * With evalFraction: hold rows out only when the training file has at least this many (the editor's automatic
+   * split); below it, train on every row and say so. Without it, --eval-fraction always splits.
+   */
+  evalFractionMinRows?: number;
   /** Train only on rows in these languages (zero-shot cross-lingual transfer); evaluation keeps every language. */
   trainLanguage?: string[];
   /** Track the best evaluation by this metric: its checkpoint is kept and becomes the final model in OUT/. */
@@ -61,8 +66,8 @@ export interface TrainOptions {
   patience?: number;
 }
 
-export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction'>> &
-  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction'>;
+export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows'>> &
+  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows'>;
 
 export function resolveOptions(o: TrainOptions): ResolvedTrainOptions {
   const r: ResolvedTrainOptions = {

@@ -53,12 +53,14 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     if (o.trainLanguage) log(`training on ${o.trainLanguage.join(', ')}: ${trainData.size} rows (${trainData.info.report.filtered} rows in other languages left out)`);
     const labels = o.task === 'mlm' ? undefined : [...trainData.labels];
     let evalData = o.eval ? await loadDataset(o.eval, { kind: trainData.info.kind, ...(labels ? { labels, id2label: Object.fromEntries(labels.map((l, i) => [i, l])) } : {}) }) : undefined;
-    if (!evalData && o.evalFraction) {
+    if (!evalData && o.evalFraction && trainData.size < (o.evalFractionMinRows ?? 0)) {
+      log(`no evaluation: ${trainData.size} rows are too few to hold ${Math.round(o.evalFraction * 100)}% out (it takes ${o.evalFractionMinRows}); give an eval file for eval metrics`);
+    } else if (!evalData && o.evalFraction) {
       // No eval file: hold out a stratified share of the training rows (same seed, same split).
       const split = stratifiedSplit(trainData, { evalFraction: o.evalFraction, seed: o.seed });
       trainData = split.train;
       evalData = split.eval;
-      log(`holding out ${evalData.size} of ${trainData.size + evalData.size} rows for evaluation (--eval-fraction ${o.evalFraction})`);
+      log(`holding out ${evalData.size} of ${trainData.size + evalData.size} rows for evaluation (${Math.round(o.evalFraction * 100)}%, stratified)`);
     }
     if (trainData.size === 0) throw new XlmError('empty-data', 'the training file has no examples', { file: o.train });
 
