@@ -40,6 +40,11 @@ export interface XlmrConfig {
   raw: Record<string, unknown>;
 }
 
+/** Tokens an input may hold: real tokens sit at positions pad + 1 onwards (HF's cumsum rule), so the position table less that offset. */
+export function positionLimit(config: Pick<XlmrConfig, 'max_position_embeddings' | 'pad_token_id'>): number {
+  return config.max_position_embeddings - config.pad_token_id - 1;
+}
+
 export function loadXlmrConfig(path: string): XlmrConfig {
   return parseXlmrConfig(readJsonFile(path), path);
 }

@@ -9,7 +9,7 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { XlmError } from '../errors.js';
-import type { XlmrConfig } from '../hf/config.js';
+import { positionLimit, type XlmrConfig } from '../hf/config.js';
 import { CONFIG_FILE, WEIGHTS_FILE, WEIGHTS_INDEX_FILE, loadModelFolder, type ModelFolder } from '../hf/folder.js';
 import { headTensorSpecs, type HeadKind } from '../hf/names.js';
 import { buildInferenceGraph, headOfTask, type InferenceTask } from '../model/inference.js';
@@ -52,7 +52,7 @@ export class LoadedModel {
 
   /** Tokens a model input may hold: the tokenizer's limit, and the position table less XLM-R's pad offset. */
   get maxLength(): number {
-    const positions = this.config.max_position_embeddings - this.config.pad_token_id - 1;
+    const positions = positionLimit(this.config);
     return Math.min(positions, this.tokenizer.modelMaxLength ?? positions);
   }
 

@@ -11,6 +11,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset, mixSeed, stratifiedSplit, type DataKind, type LoadedDataset } from '../data/index.js';
 import { XlmError } from '../errors.js';
+import { positionLimit } from '../hf/config.js';
 import { loadModelFolder } from '../hf/folder.js';
 import { encoderTensorSpecs, headTensorSpecs } from '../hf/names.js';
 import { XlmTokenizer } from '../tokenize/tokenizer.js';
@@ -41,9 +42,9 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
   try {
     const tokenizer = XlmTokenizer.fromFolder(folder.dir);
     const config = folder.config;
-    // Real tokens sit at positions pad + 1 onwards: longer inputs would index past the position table, so the
-    // length is capped there (as transformers caps at the tokenizer's model_max_length), with a line saying so.
-    const positions = config.max_position_embeddings - config.pad_token_id - 1;
+    // Longer inputs would index past the position table, so the length is capped there (as transformers caps at
+    // the tokenizer's model_max_length), with a line saying so.
+    const positions = positionLimit(config);
     const maxLength = Math.min(o.maxLength, positions);
     if (maxLength < o.maxLength) log(`--max-length ${o.maxLength} is longer than this model's ${positions} positions (max_position_embeddings ${config.max_position_embeddings} in config.json): using ${maxLength}`);
     const modelLabels = config.id2label.length && !config.id2label.every((l) => GENERIC_LABEL.test(l)) ? config.id2label : undefined;
