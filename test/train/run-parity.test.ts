@@ -4,25 +4,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModelFolder } from '../../src/engine/hf/folder.js';
-import { openSafetensors } from '../../src/engine/hf/safetensors.js';
 import { XlmTokenizer } from '../../src/engine/tokenize/tokenizer.js';
 import { modelLoss } from '../../src/engine/train/model-loss.js';
 import { Graph } from '../../src/engine/graph/graph.js';
 import { train } from '../../src/engine/train/train.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { runTrainReference, type ReferenceBatch } from '../helpers/train-reference.js';
+import { readAllFloat32 } from '../helpers/safetensors.js';
 
 const TEXTS = ['The capital of France is Paris.', 'Berlin is the capital of Germany!', 'Le café est très naïve à Paris.', 'El niño está en Madrid, España.', 'Hello world, this is a test: 12 cats and 3 dogs.', 'Москва — столица России.', 'The cats.', 'Die Hauptstadt von Deutschland ist Berlin, über alles.', 'Paris.', 'The dogs and the cats of Madrid.'];
 const LABELS = ['b', 'a', 'c', 'a', 'b', 'c', 'a', 'a', 'b', 'c'];
 
-function tensors(file: string): Map<string, Float32Array> {
-  const s = openSafetensors(file);
-  try {
-    return new Map(s.names().map((n) => [n, s.readFloat32(n)]));
-  } finally {
-    s.close();
-  }
-}
 
 for (const method of ['full', 'lora'] as const) {
   test(`train() with --dropout 0 --no-shuffle (${method}): weights after 5 AdamW steps match PyTorch on the same batches`, async () => {
@@ -61,7 +53,7 @@ for (const method of ['full', 'lora'] as const) {
       const hp = { optimizer: 'adamw', lr: 2e-3, weight_decay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, max_grad_norm: 1.0, schedule: 'linear', warmup_steps: 1, total_steps: 5 };
       const ref = runTrainReference<{ weights: Record<string, number[]> }>({ model, task: 'seq-cls', mode: 'train', init, lora: method === 'lora' ? lora : null, batches: steps, hp });
 
-      const saved = method === 'full' ? tensors(join(root, 'out', 'model.safetensors')) : new Map([...tensors(join(root, 'out', 'adapter_model.safetensors'))].map(([k, v]) => [k.replace(/^base_model\.model\./, ''), v]));
+      const saved = method === 'full' ? readAllFloat32(join(root, 'out', 'model.safetensors')) : new Map([...readAllFloat32(join(root, 'out', 'adapter_model.safetensors'))].map(([k, v]) => [k.replace(/^base_model\.model\./, ''), v]));
       for (const [name, expected] of Object.entries(ref.weights)) {
         const ours = saved.get(name);
         assert.ok(ours, `${name} saved`);

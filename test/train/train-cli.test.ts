@@ -4,12 +4,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModelFolder } from '../../src/engine/hf/folder.js';
-import { openSafetensors } from '../../src/engine/hf/safetensors.js';
 import { buildInferenceGraph } from '../../src/engine/model/inference.js';
 import { createSession, ort } from '../../src/engine/runtime/session.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { runReference } from '../helpers/reference.js';
 import { runXlm } from '../helpers/cli.js';
+import { readAllFloat32 } from '../helpers/safetensors.js';
 
 let root: string;
 let base: string;
@@ -34,14 +34,6 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 const xlm = (argv: string[]) => runXlm(argv);
 
-function tensors(file: string): Map<string, Float32Array> {
-  const s = openSafetensors(file);
-  try {
-    return new Map(s.names().map((n) => [n, s.readFloat32(n)]));
-  } finally {
-    s.close();
-  }
-}
 
 test('xlm train seq-cls: JSON metric lines, falling loss, an HF folder that the PyTorch reference loads and agrees with', async () => {
   const out = join(root, 'out-cls');
@@ -102,7 +94,7 @@ test('LoRA writes a PEFT adapter with PEFT key names, and xlm merge folds it int
   assert.equal(adapterConfig.lora_alpha, 8);
   assert.deepEqual(adapterConfig.modules_to_save, ['classifier']);
   assert.equal(typeof adapterConfig.target_modules, 'string', "output.dense alone is written as a regex PEFT full-matches (its suffix match would take attention.output.dense too)");
-  const adapter = tensors(join(out, 'adapter_model.safetensors'));
+  const adapter = readAllFloat32(join(out, 'adapter_model.safetensors'));
   assert.ok(adapter.has('base_model.model.roberta.encoder.layer.0.attention.self.query.lora_A.weight'));
   assert.ok(adapter.has('base_model.model.roberta.encoder.layer.1.output.dense.lora_B.weight'));
   assert.ok(!adapter.has('base_model.model.roberta.encoder.layer.0.attention.output.dense.lora_A.weight'));
@@ -113,9 +105,9 @@ test('LoRA writes a PEFT adapter with PEFT key names, and xlm merge folds it int
   const merged = join(root, 'merged');
   const m = await xlm(['merge', '--model', base, '--adapter', out, '--out', merged]);
   assert.equal(m.code, 0, m.stderr);
-  const saved = tensors(join(out, 'model.safetensors'));
-  const folded = tensors(join(merged, 'model.safetensors'));
-  const baseWeights = tensors(join(base, 'model.safetensors'));
+  const saved = readAllFloat32(join(out, 'model.safetensors'));
+  const folded = readAllFloat32(join(merged, 'model.safetensors'));
+  const baseWeights = readAllFloat32(join(base, 'model.safetensors'));
   assert.deepEqual([...folded.keys()].sort(), [...saved.keys()].sort());
   for (const [name, data] of saved) {
     const other = folded.get(name)!;
@@ -142,7 +134,7 @@ test('--ping-pong trains to the same weights as the in-place default; --eval-fra
   assert.equal(b.code, 0, b.stderr);
   assert.match(a.stderr, /holding out [1-9] of 18 rows/);
   assert.ok(a.stdout.split('\n').some((l) => l.includes('"eval"')), 'an eval line from the held-out rows');
-  const wa = tensors(join(root, 'pp', 'model.safetensors'));
-  const wb = tensors(join(root, 'ip', 'model.safetensors'));
+  const wa = readAllFloat32(join(root, 'pp', 'model.safetensors'));
+  const wb = readAllFloat32(join(root, 'ip', 'model.safetensors'));
   for (const [name, data] of wa) assert.deepEqual(wb.get(name), data, name);
 });
