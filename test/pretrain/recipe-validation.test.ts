@@ -32,6 +32,11 @@ const CASES: { name: string; change: (r: Record<string, unknown>) => void; key: 
   { name: 'zero learning rate', change: (r) => (r.learningRate = 0), key: 'learningRate', message: /expected a number above 0/ },
   { name: 'warm-up longer than the run', change: (r) => (r.warmupSteps = 31), key: 'warmupSteps', message: /from 0 to 30/ },
   { name: 'batch smaller than the objectives', change: (r) => (r.batchSize = 2), key: 'batchSize', message: /needs a row for every objective/ },
+  { name: 'unknown initialisation', change: (r) => (r.init = 'xavier'), key: 'init', message: /"init" is "xavier"; expected one of hf, structured/ },
+  { name: 'structured start with heads too small', change: (r) => {
+    r.init = 'structured';
+    (r.model as Record<string, number>).heads = 16;
+  }, key: 'init', message: /needs heads of at least 4 dimensions; model.hidden \/ model.heads is 2/ },
   { name: 'alpha above 1', change: (r) => (r.alpha = 1.5), key: 'alpha', message: /"alpha" is 1.5/ },
 ];
 

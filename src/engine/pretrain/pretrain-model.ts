@@ -1,7 +1,9 @@
 /**
  * The model pre-training trains: a fresh XLM-R (config.json as transformers writes it for
  * XLMRobertaForMaskedLM), initialised as HF's _init_weights does (normal(0, initializer_range) for Linear
- * and Embedding weights with their padding row zeroed, LayerNorm 1 and 0, biases 0), with the loss of
+ * and Embedding weights with their padding row zeroed, LayerNorm 1 and 0, biases 0) or, with the recipe's
+ * "init": "structured", from structured-init.ts's start (neighbour heads in layer 0, the masked-LM bias at
+ * the pieces' log-frequencies) with HF's values everywhere else; with the loss of
  * the objectives as a LossBuilder for the training engine's step graph:
  *   masked-LM cross-entropy over every masked token of the batch (MLM, TLM and NSP rows alike)
  *   + NSP cross-entropy of a binary head on `<s>` (dense + tanh + projection, BERT's pooler and
@@ -10,12 +12,13 @@
  */
 import { crossEntropy, add, tanh } from '../graph/ops/index.js';
 import { parseXlmrConfig, type XlmrConfig } from '../hf/config.js';
-import { EMBEDDINGS } from '../hf/names.js';
+import { EMBEDDINGS, MLM_HEAD } from '../hf/names.js';
 import { buildEncoder, buildMlmHead, selectRows } from '../model/xlmr.js';
 import { TrainContext } from '../train/context.js';
 import type { LossBuilder } from '../train/step-graph.js';
 import { createRng } from '../util/random.js';
-import type { PretrainRecipe } from './recipe.js';
+import { structuredInit, logFrequencyBias } from './structured-init.js';
+import type { PretrainInit, PretrainRecipe } from './recipe.js';
 
 export const INITIALIZER_RANGE = 0.02;
 /** Names of the pre-training-only NSP head (not saved). */
@@ -68,9 +71,10 @@ export interface PretrainLoss {
   initial: Map<string, Float32Array>;
 }
 
-export function pretrainLoss(config: XlmrConfig, withNsp: boolean, seed: number): PretrainLoss {
-  const initial = new Map<string, Float32Array>();
+export function pretrainLoss(config: XlmrConfig, withNsp: boolean, seed: number, init: PretrainInit = 'hf', tokenCounts?: ArrayLike<number>): PretrainLoss {
   const rng = createRng(seed);
+  const initial = init === 'structured' ? structuredInit(config, rng, INITIALIZER_RANGE) : new Map<string, Float32Array>();
+  if (init === 'structured' && tokenCounts) initial.set(MLM_HEAD.bias, logFrequencyBias(tokenCounts));
   const initialize = (name: string, shape: number[]): Float32Array => {
     let data = initial.get(name);
     if (!data) initial.set(name, (data = initialWeight(name, shape, rng, config.pad_token_id)));

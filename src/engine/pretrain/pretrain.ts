@@ -29,7 +29,7 @@ import { trainUdhrTokenizer, writeTokenizerFolder } from './udhr-tokenizer.js';
  * Bump when the objectives, the initialisation or the saved layout change in a way that changes the model
  * a recipe produces: cached default models built by older code are then rebuilt.
  */
-export const PRETRAIN_CODE_VERSION = 1;
+export const PRETRAIN_CODE_VERSION = 2;
 export const PRETRAIN_INFO_FILE = 'xlm-lab-pretrain.json';
 
 export type PretrainPhase = 'corpus' | 'tokenizer' | 'model' | 'train' | 'save' | 'done';
@@ -109,8 +109,9 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
     report({ phase: 'model', message: `building a ${recipe.model.layers}-layer, hidden-${recipe.model.hidden} XLM-R and its training graph`, fraction: 0.03 });
     const config = pretrainConfig(recipe, tokenizer.vocabSize);
     const special = { cls: tokenizer.clsId, sep: tokenizer.sepId, pad: tokenizer.padId, mask: tokenizer.maskId, vocabSize: tokenizer.vocabSize };
-    const batcher = new PretrainBatcher(pretrainMaterials(corpus, tokenizer, recipe.heldOutArticles), recipe, special);
-    const loss = pretrainLoss(config, batcher.hasNsp, recipe.seed);
+    const materials = pretrainMaterials(corpus, tokenizer, recipe.heldOutArticles);
+    const batcher = new PretrainBatcher(materials, recipe, special);
+    const loss = pretrainLoss(config, batcher.hasNsp, recipe.seed, recipe.init, tokenCounts(materials.streams, tokenizer.vocabSize));
     const runner = await StepRunner.create(loss.build, {
       optimizer: { kind: 'adamw', weightDecay: recipe.weightDecay, beta1: 0.9, beta2: 0.98, eps: 1e-6, maxGradNorm: 1 },
       schedule: { kind: 'linear', lr: recipe.learningRate, warmupSteps: recipe.warmupSteps, totalSteps: recipe.steps },
@@ -180,4 +181,11 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** How often each piece occurs in the training streams. */
+function tokenCounts(streams: Map<string, number[]>, vocabSize: number): Uint32Array {
+  const counts = new Uint32Array(vocabSize);
+  for (const ids of streams.values()) for (const id of ids) counts[id]++;
+  return counts;
 }

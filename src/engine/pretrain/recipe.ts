@@ -12,6 +12,13 @@ import { XLMR_SMOOTHING_ALPHA } from './sampling.js';
 export const OBJECTIVE_NAMES = ['mlm', 'tlm', 'nsp'] as const;
 export type ObjectiveName = (typeof OBJECTIVE_NAMES)[number];
 
+/**
+ * How the weights start: 'hf' is transformers' _init_weights; 'structured' starts layer 0 with heads on the
+ * previous and next token and the masked-LM bias at the pieces' log-frequencies (structured-init.ts).
+ */
+export const PRETRAIN_INITS = ['hf', 'structured'] as const;
+export type PretrainInit = (typeof PRETRAIN_INITS)[number];
+
 export interface RecipeModel {
   layers: number;
   hidden: number;
@@ -48,6 +55,7 @@ export interface PretrainRecipe {
   /** Language-sampling exponent (XLM-R: 0.3). */
   alpha: number;
   dropout: number;
+  init: PretrainInit;
 }
 
 const DEFAULTS = {
@@ -58,9 +66,10 @@ const DEFAULTS = {
   maskProbability: 0.15,
   alpha: XLMR_SMOOTHING_ALPHA,
   dropout: 0.1,
+  init: 'hf' as PretrainInit,
 };
 
-const KEYS = ['name', 'model', 'vocabSize', 'languages', 'heldOutArticles', 'objectives', 'steps', 'batchSize', 'learningRate', 'warmupSteps', 'weightDecay', 'seed', 'maxLength', 'maskProbability', 'alpha', 'dropout'];
+const KEYS = ['name', 'model', 'vocabSize', 'languages', 'heldOutArticles', 'objectives', 'steps', 'batchSize', 'learningRate', 'warmupSteps', 'weightDecay', 'seed', 'maxLength', 'maskProbability', 'alpha', 'dropout', 'init'];
 const MODEL_KEYS = ['layers', 'hidden', 'heads', 'intermediate'];
 
 class RecipeReader {
@@ -166,7 +175,12 @@ export function parseRecipe(json: unknown, file: string): PretrainRecipe {
     maskProbability: r.number(opt('maskProbability', DEFAULTS.maskProbability), 'maskProbability', 0, 1, true),
     alpha: r.number(opt('alpha', DEFAULTS.alpha), 'alpha', 0, 1, true),
     dropout: r.number(opt('dropout', DEFAULTS.dropout), 'dropout', 0, 0.9),
+    init: DEFAULTS.init,
   };
+  const init = opt('init', DEFAULTS.init);
+  if (!(PRETRAIN_INITS as readonly unknown[]).includes(init)) r.fail('init', `is ${JSON.stringify(init)}; expected one of ${PRETRAIN_INITS.join(', ')}`);
+  recipe.init = init as PretrainInit;
+  if (recipe.init === 'structured' && model.hidden / model.heads < 4) r.fail('init', `"structured" needs heads of at least 4 dimensions; model.hidden / model.heads is ${model.hidden / model.heads}`);
   return recipe;
 }
 
