@@ -4,7 +4,7 @@
  * LoRA (r 8 on query/value), seq-cls, AdamW with clipping. Each side runs in its own process; reported:
  * examples/s, peak RSS, the ratio, and achieved FLOP/s against a 1024³ matmul measured in the same run.
  *
- *   npx tsx bench/train.ts [--base] [--steps N] [--threads N] [--ping-pong]
+ *   npx tsx bench/train.ts [--base] [--steps N] [--repeats N] [--threads N] [--ping-pong]
  *
  * PyTorch runs with OpenBLAS (LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp) when that
  * library is installed, else with the reference BLAS it links by default (much slower; stated in the output).
@@ -15,6 +15,10 @@
  * args.op_name (and args.output_type_shape) per "model_run". The ratio moves with the load on shared cores
  * (PyTorch's spinning OpenMP threads suffer most): compare our step times before and after a change with
  * alternating worker runs, and repeat a bench before believing a ratio.
+ *
+ * --repeats N (default 3 at the small size, 1 at base) runs the two sides N times, alternating (ours, PyTorch
+ * passive, PyTorch spinning, ours, ...), so a slow spell of the shared machine falls on both; each side's figure
+ * is its median run (PyTorch: the better policy's median), and every run's examples/s is printed beside it.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { XLMR_BASE_SIZES, writeRandomXlmr } from '../src/engine/model/random-model.js';
 import type { BenchConfig } from './train-worker.js';
 
-const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, threads: { type: 'string' }, 'ping-pong': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, repeats: { type: 'string' }, threads: { type: 'string' }, 'ping-pong': { type: 'boolean' } } });
 const THREADS = Number(values.threads ?? 2);
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
 
@@ -57,6 +61,12 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Measured 
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
+/** The run with the median examples/s (the lower middle one for an even count). */
+function median(runs: Measured[]): Measured {
+  const sorted = [...runs].sort((a, b) => a.examples_per_s - b.examples_per_s);
+  return sorted[(sorted.length - 1) >> 1];
+}
+
 function main() {
   const torchEnv = existsSync(join(OPENBLAS, 'libblas.so.3')) ? { LD_LIBRARY_PATH: OPENBLAS, OMP_NUM_THREADS: String(THREADS) } : { OMP_NUM_THREADS: String(THREADS) };
   const blas = 'LD_LIBRARY_PATH' in torchEnv ? `OpenBLAS (openmp, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? 'auto'})` : 'reference BLAS';
@@ -66,16 +76,26 @@ function main() {
   for (const [name, model, batch, seq, steps] of sizes) {
     for (const method of ['full', 'lora'] as const) {
       const config: BenchConfig = { modelDir: modelFolder(name, model), model, method, batch, seq, steps, threads: THREADS, inPlace: values['ping-pong'] !== true };
-      const ours = run(process.execPath, ['--import', 'tsx', join(__dirname, 'train-worker.ts'), JSON.stringify(config)], {});
-      // PyTorch's OpenMP threads spin by default; on a loaded machine that costs it up to 3x, so it runs both
-      // ways and its better figure counts.
-      // At base size a run takes minutes; passive waits won every comparison there, so only they run.
-      const passive = run('/usr/bin/python3', [join(__dirname, 'train_torch.py'), JSON.stringify(config)], { ...torchEnv, OMP_WAIT_POLICY: 'PASSIVE' });
-      const spinning = name === 'base' ? { ...passive, examples_per_s: 0 } : run('/usr/bin/python3', [join(__dirname, 'train_torch.py'), JSON.stringify(config)], torchEnv);
+      const repeats = Number(values.repeats ?? (name === 'base' ? 1 : 3));
+      const oursRuns: Measured[] = [];
+      const passiveRuns: Measured[] = [];
+      const spinningRuns: Measured[] = [];
+      for (let r = 0; r < repeats; r++) {
+        oursRuns.push(run(process.execPath, ['--import', 'tsx', join(__dirname, 'train-worker.ts'), JSON.stringify(config)], {}));
+        // PyTorch's OpenMP threads spin by default; on a loaded machine that costs it up to 3x, so it runs both
+        // ways and its better figure counts.
+        // At base size a run takes minutes; passive waits won every comparison there, so only they run.
+        passiveRuns.push(run('/usr/bin/python3', [join(__dirname, 'train_torch.py'), JSON.stringify(config)], { ...torchEnv, OMP_WAIT_POLICY: 'PASSIVE' }));
+        if (name !== 'base') spinningRuns.push(run('/usr/bin/python3', [join(__dirname, 'train_torch.py'), JSON.stringify(config)], torchEnv));
+      }
+      const ours = median(oursRuns);
+      const passive = median(passiveRuns);
+      const spinning = spinningRuns.length ? median(spinningRuns) : { ...passive, examples_per_s: 0 };
       const theirs: Measured & { policy: string } = passive.examples_per_s > spinning.examples_per_s ? { ...passive, policy: 'PASSIVE' } : { ...spinning, policy: 'default' };
+      const runsOf = (ms: Measured[]) => ms.map((m) => +m.examples_per_s.toFixed(2));
       const flops = stepFlops(model, batch, seq, method);
       const line = {
-        size: name, method, batch, seq, steps, in_place: config.inPlace,
+        size: name, method, batch, seq, steps, repeats, in_place: config.inPlace,
         ours_examples_per_s: +ours.examples_per_s.toFixed(2), torch_examples_per_s: +theirs.examples_per_s.toFixed(2),
         torch_omp_wait_policy: theirs.policy, torch_examples_per_s_other_policy: +(theirs.policy === 'PASSIVE' ? spinning : passive).examples_per_s.toFixed(2),
         ratio: +(ours.examples_per_s / theirs.examples_per_s).toFixed(2),
@@ -83,6 +103,7 @@ function main() {
         ours_gflops: +(flops / ours.step_s / 1e9).toFixed(1), torch_gflops: +(flops / theirs.step_s / 1e9).toFixed(1),
         ort_matmul_peak_gflops: +ours.matmul_gflops.toFixed(1), torch_matmul_peak_gflops: +theirs.matmul_gflops.toFixed(1),
         ours_setup_s: +ours.setup_s.toFixed(1), trainable: ours.trainable,
+        ours_runs: runsOf(oursRuns), torch_runs: runsOf(theirs.policy === 'PASSIVE' ? passiveRuns : spinningRuns),
       };
       console.log(JSON.stringify(line));
     }
