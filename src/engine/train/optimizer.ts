@@ -11,11 +11,11 @@
  * SGD is plain: p -= lr * (g + wd p) (weight decay as torch.optim.SGD's L2 term).
  *
  * An embedding's gradient is zeros with the looked-up rows scattered in. AdamW then takes it as those rows,
- * summed per distinct id (`rowSparse`), and scatters their terms into the decayed moments: the same numbers
+ * summed per distinct id (`rowSparse`, in a fixed order), and scatters their terms into the decayed moments: the same numbers
  * as the dense update, without the parameter-sized zero tensor, scatter and three passes over it.
  */
 import { makeTensor, type Value } from '../graph/graph.js';
-import { add, concat, ConstantOfShape, div, min, mul, pow, reduceSum, reshape, ScatterND, shapeOf, sqrt, sub, unique, unsqueeze } from '../graph/ops/index.js';
+import { add, concat, ConstantOfShape, div, Expand, min, mul, pow, reduceSum, reshape, ScatterElements, scatterAddRows, ScatterND, shapeOf, sqrt, sub, unique, unsqueeze } from '../graph/ops/index.js';
 
 export type OptimizerKind = 'adamw' | 'sgd';
 
@@ -59,27 +59,27 @@ interface RowSparse {
 }
 
 /**
- * The rows of a gradient built as ScatterND(add) into zeros (an embedding lookup's), summed per distinct row in
- * the order the dense scatter sums them, so each row is bit-identical to the dense gradient's; undefined for
- * any other gradient (accumulated, or with a dense term such as a tied decoder's).
+ * The rows of a gradient built by scatterAddRows into zeros (an embedding lookup's), summed per distinct row
+ * the same way (ScatterElements, in index order), so each row is bit-identical to the dense gradient's;
+ * undefined for any other gradient (accumulated, or with a dense term such as a tied decoder's).
  */
 function rowSparse(grad: Value): RowSparse | undefined {
   const node = grad.producer;
-  if (!node || node.op !== ScatterND || node.attrs.reduction !== 'add') return undefined;
-  const [base, indices, updates] = node.inputs;
+  if (!node || node.op !== ScatterElements || node.attrs.reduction !== 'add' || node.attrs.axis !== 0) return undefined;
+  const [base, spread, updates] = node.inputs;
   const fill = base.producer?.op === ConstantOfShape ? (base.producer.attrs.value as { data: ArrayLike<number> }) : undefined;
+  const column = spread.producer?.op === Expand ? spread.producer.inputs[0] : undefined;
   const rest = grad.shape.slice(1);
-  if (!fill || fill.data[0] !== 0 || indices.shape[indices.rank - 1] !== 1 || !rest.every((d): d is number => typeof d === 'number')) return undefined;
+  if (!fill || fill.data[0] !== 0 || !column || !rest.every((d): d is number => typeof d === 'number')) return undefined;
   const g = grad.graph;
-  const { distinct, inverse } = unique(reshape(indices, [-1]));
+  const { distinct, inverse } = unique(reshape(column, [-1]));
   const zeros = g.apply1(ConstantOfShape, [concat([shapeOf(distinct), g.constant(rest, 'int64')], 0)], {
     value: makeTensor(grad.dtype, [1], [0]), likeShape: [distinct.shape[0], ...rest] as number[],
   });
-  const rows = g.apply1(ScatterND, [zeros, unsqueeze(inverse, [-1]), reshape(updates, [-1, ...rest])], { reduction: 'add' });
-  return { rows, at: unsqueeze(distinct, [-1]) };
+  return { rows: scatterAddRows(zeros, inverse, updates), at: unsqueeze(distinct, [-1]) };
 }
 
-/** x[at] += updates (x dense, `at` distinct rows). */
+/** x[at] += updates (x dense, `at` distinct rows: ScatterND is deterministic without repeats). */
 const scatterAdd = (x: Value, at: Value, updates: Value) => x.graph.apply1(ScatterND, [x, at, updates], { reduction: 'add' });
 
 export function globalNorm(grads: Value[]): Value {

@@ -2,7 +2,7 @@
 import { defineOp, type Value } from '../graph.js';
 import { mul, div, neg, exp, cast, not, equal, where, max, scalarLike } from './elementwise.js';
 import { reduceSum } from './reduce.js';
-import { unsqueeze } from './shape.js';
+import { ScatterElements, unsqueeze } from './shape.js';
 
 export const IGNORE_INDEX = -100;
 
@@ -31,12 +31,6 @@ export const SoftmaxCrossEntropyLoss = defineOp({
     return [mul(delta, unsqueeze(scale, [1])), undefined];
   },
   nonDifferentiable: [1],
-});
-
-export const ScatterElements = defineOp({
-  name: 'ScatterElements', onnx: 'ScatterElements', attrTypes: { axis: 'int', reduction: 'string' },
-  infer: ([data]) => [{ dtype: data.dtype, shape: data.shape }],
-  nonDifferentiable: [0, 1, 2],
 });
 
 /** Mean cross-entropy of `scores` [N, C] against `labels` [N] (int64, -100 = ignore). */

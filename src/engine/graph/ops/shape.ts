@@ -287,10 +287,39 @@ function unsqueezeAt(mask: Value, _axis: number, count: number): Value {
   return count > 0 ? unsqueeze(mask, [...Array(count).keys()].map((i) => -1 - i)) : mask;
 }
 
-/** zeros shaped like `data` with `updates` [indices..., rest...] summed into rows `indices` of axis 0. */
+/**
+ * zeros shaped like `data` with `updates` [indices..., rest...] summed into rows `indices` of axis 0.
+ * Repeated indices (every embedding lookup has them) go through ScatterElements, which onnxruntime runs in
+ * one fixed order: its ScatterND(add) splits the updates over threads, so two runs summed a repeated row
+ * in different orders and training stopped being bit-reproducible with more than one thread. A scalar
+ * index (one row) keeps ScatterND.
+ */
 function scatterRowsAdd(data: Value, indices: Value, updates: Value): Value {
-  return data.graph.apply1(ScatterND, [zerosLike(data), unsqueeze(indices, [-1]), updates], { reduction: 'add' });
+  const rest = data.shape.slice(1);
+  if (indices.rank === 0 || !rest.every((d): d is number => typeof d === 'number')) {
+    return data.graph.apply1(ScatterND, [zerosLike(data), unsqueeze(indices, [-1]), updates], { reduction: 'add' });
+  }
+  return scatterAddRows(zerosLike(data), reshape(indices, [-1]), reshape(updates, [-1, ...rest]));
 }
+
+/**
+ * into[at[i]] += rows[i] for every i, repeated `at` summed in index order (deterministic at any thread
+ * count): ScatterElements(add) on axis 0 with each row's index spread over the row. `at` [n] int64,
+ * rows [n, ...rest] with rest static.
+ */
+export function scatterAddRows(into: Value, at: Value, rows: Value): Value {
+  const g = into.graph;
+  const spread = rows.rank - 1;
+  const column = spread > 0 ? unsqueeze(at, [...Array(spread).keys()].map((i) => i + 1)) : at;
+  return g.apply1(ScatterElements, [into, expandLike(column, rows), rows], { axis: 0, reduction: 'add' });
+}
+
+/** ONNX ScatterElements: scatterAddRows here, and cross-entropy's gradient (loss.ts). Used only where no gradient flows through it. */
+export const ScatterElements = defineOp({
+  name: 'ScatterElements', onnx: 'ScatterElements', attrTypes: { axis: 'int', reduction: 'string' },
+  infer: ([data]) => [{ dtype: data.dtype, shape: data.shape }],
+  nonDifferentiable: [0, 1, 2],
+});
 
 export function gather(data: Value, indices: Value, axis = 0, opts: { paddingIdx?: number } = {}): Value {
   return data.graph.apply1(Gather, [data, indices], { axis, paddingIdx: opts.paddingIdx });
