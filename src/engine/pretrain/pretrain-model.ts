@@ -74,6 +74,7 @@ export interface PretrainLoss {
 export function pretrainLoss(config: XlmrConfig, withNsp: boolean, seed: number, init: PretrainInit = 'hf', tokenCounts?: ArrayLike<number>): PretrainLoss {
   const rng = createRng(seed);
   const initial = init === 'structured' ? structuredInit(config, rng, INITIALIZER_RANGE) : new Map<string, Float32Array>();
+  // The structured start's MLM bias needs the pieces' counts; without them (a caller with no corpus) it keeps HF's zeros.
   if (init === 'structured' && tokenCounts) initial.set(MLM_HEAD.bias, logFrequencyBias(tokenCounts));
   const initialize = (name: string, shape: number[]): Float32Array => {
     let data = initial.get(name);

@@ -111,7 +111,8 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
     const special = { cls: tokenizer.clsId, sep: tokenizer.sepId, pad: tokenizer.padId, mask: tokenizer.maskId, vocabSize: tokenizer.vocabSize };
     const materials = pretrainMaterials(corpus, tokenizer, recipe.heldOutArticles);
     const batcher = new PretrainBatcher(materials, recipe, special);
-    const loss = pretrainLoss(config, batcher.hasNsp, recipe.seed, recipe.init, tokenCounts(materials.streams, tokenizer.vocabSize));
+    const counts = recipe.init === 'structured' ? tokenCounts(materials.streams, tokenizer.vocabSize) : undefined;
+    const loss = pretrainLoss(config, batcher.hasNsp, recipe.seed, recipe.init, counts);
     const runner = await StepRunner.create(loss.build, {
       optimizer: { kind: 'adamw', weightDecay: recipe.weightDecay, beta1: 0.9, beta2: 0.98, eps: 1e-6, maxGradNorm: 1 },
       schedule: { kind: 'linear', lr: recipe.learningRate, warmupSteps: recipe.warmupSteps, totalSteps: recipe.steps },
