@@ -11,8 +11,8 @@
  * SGD is plain: p -= lr * (g + wd p) (weight decay as torch.optim.SGD's L2 term).
  *
  * An embedding's gradient is zeros with the looked-up rows scattered in. AdamW then takes it as those rows,
- * summed per distinct id (`rowSparse`, in a fixed order), and scatters their terms into the decayed moments: the same numbers
- * as the dense update, without the parameter-sized zero tensor, scatter and three passes over it.
+ * summed per distinct id in a fixed order (`rowSparse`), and scatters their terms into the decayed moments:
+ * the same numbers as the dense update, without the parameter-sized zero tensor, scatter and three passes.
  */
 import { makeTensor, type Value } from '../graph/graph.js';
 import { add, concat, ConstantOfShape, div, Expand, min, mul, pow, reduceSum, reshape, ScatterElements, scatterAddRows, ScatterND, shapeOf, sqrt, sub, unique, unsqueeze } from '../graph/ops/index.js';
