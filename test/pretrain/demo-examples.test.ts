@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { heldOutParagraphs, loadUdhrCorpus, parallelUnits, trainingParagraphs } from '../../src/engine/pretrain/corpus.js';
 import { generateExamples, type PairExample } from '../../src/engine/pretrain/demo-examples.js';
-import { UDHR_LANGUAGE_CODES } from '../../src/engine/pretrain/languages.js';
+import { HELD_OUT_ARTICLES, UDHR_LANGUAGE_CODES, VALIDATION_ARTICLES } from '../../src/engine/pretrain/languages.js';
 
 const examplesDir = join(__dirname, '..', '..', 'examples');
 const corpus = loadUdhrCorpus();
@@ -12,7 +12,8 @@ const files = generateExamples(corpus);
 const content = (path: string): string => files.find((f) => f.path === path)!.content;
 const rows = <T>(path: string): T[] => content(path).trimEnd().split('\n').map((line) => JSON.parse(line) as T);
 const heldOut = new Set(heldOutParagraphs(corpus).map((p) => p.text));
-const training = new Set(trainingParagraphs(corpus).map((p) => p.text));
+const validation = new Set(corpus.filter((a) => VALIDATION_ARTICLES.includes(a.article)).flatMap((a) => a.paragraphs));
+const training = new Set(trainingParagraphs(corpus, [...VALIDATION_ARTICLES, ...HELD_OUT_ARTICLES]).map((p) => p.text));
 
 test('the committed examples/ files are exactly what scripts/make-examples.ts generates', () => {
   for (const f of files) {
@@ -23,12 +24,13 @@ test('the committed examples/ files are exactly what scripts/make-examples.ts ge
   assert.notDeepEqual(generateExamples(corpus, 7).find((f) => f.path === 'pairs/train.jsonl'), files.find((f) => f.path === 'pairs/train.jsonl'));
 });
 
-test('no held-out paragraph appears in any train file, and test files hold only held-out paragraphs', () => {
-  const heldOutList = [...heldOut];
+test('no held-out or validation paragraph appears in any train file; test files hold only held-out paragraphs, dev files only validation ones', () => {
+  const unseenList = [...heldOut, ...validation];
   for (const path of ['langid/train.jsonl', 'pairs/train.jsonl', 'mlm/train.txt']) {
     const text = content(path);
-    for (const p of heldOutList) assert.ok(!text.includes(p) && !text.includes(JSON.stringify(p).slice(1, -1)), `${path} holds held-out text: ${p.slice(0, 60)}`);
+    for (const p of unseenList) assert.ok(!text.includes(p) && !text.includes(JSON.stringify(p).slice(1, -1)), `${path} holds unseen text: ${p.slice(0, 60)}`);
   }
+  for (const r of rows<PairExample>('pairs/dev.jsonl')) assert.ok(validation.has(r.premise) && validation.has(r.hypothesis));
   for (const r of rows<{ text: string }>('langid/train.jsonl')) assert.ok(training.has(r.text));
   for (const line of content('mlm/train.txt').trimEnd().split('\n')) assert.ok(training.has(line));
   for (const r of rows<{ text: string }>('langid/test.jsonl')) assert.ok(heldOut.has(r.text));
@@ -44,10 +46,10 @@ test('language identification covers every language in train and test with valid
   }
 });
 
-test('pair labels are right and balanced: translations are one unit in two languages, others come from different articles', () => {
-  for (const [path, split] of [['pairs/train.jsonl', 'train'], ['pairs/test.jsonl', 'test']] as const) {
+test('pair labels and languages are right and the pairs balanced: translations are one unit in two languages, others come from different articles', () => {
+  for (const [path, split, articles] of [['pairs/train.jsonl', 'train', [...VALIDATION_ARTICLES, ...HELD_OUT_ARTICLES]], ['pairs/dev.jsonl', 'test', VALIDATION_ARTICLES], ['pairs/test.jsonl', 'test', HELD_OUT_ARTICLES]] as const) {
     const where = new Map<string, { article: number; index: number; lang: string }>();
-    for (const u of parallelUnits(corpus, split)) for (const [lang, text] of u.texts) where.set(text, { article: u.article, index: u.index, lang });
+    for (const u of parallelUnits(corpus, split, articles)) for (const [lang, text] of u.texts) where.set(text, { article: u.article, index: u.index, lang });
     const examples = rows<PairExample>(path);
     const positives = examples.filter((e) => e.label === 'translation').length;
     assert.equal(positives, examples.length - positives, `${path} is balanced`);
@@ -56,6 +58,7 @@ test('pair labels are right and balanced: translations are one unit in two langu
       const a = where.get(e.premise)!;
       const b = where.get(e.hypothesis)!;
       assert.notEqual(a.lang, b.lang);
+      assert.deepEqual([e.premise_lang, e.hypothesis_lang], [a.lang, b.lang], 'each side names its language');
       if (e.label === 'translation') assert.deepEqual([a.article, a.index], [b.article, b.index]);
       else assert.notEqual(a.article, b.article);
     }

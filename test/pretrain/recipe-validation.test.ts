@@ -26,7 +26,11 @@ const CASES: { name: string; change: (r: Record<string, unknown>) => void; key: 
   { name: 'repeated language', change: (r) => ((r.languages as string[])[2] = 'eng'), key: 'languages[2]', message: /repeats "eng"/ },
   { name: 'one language', change: (r) => (r.languages = ['eng']), key: 'languages', message: /at least two/ },
   { name: 'article out of range', change: (r) => (r.heldOutArticles = [28, 31]), key: 'heldOutArticles[1]', message: /from 0 to 30/ },
-  { name: 'unknown objective', change: (r) => ((r.objectives as { name: string }[])[1].name = 'clm'), key: 'objectives[1].name', message: /"clm"; expected one of mlm, tlm, nsp/ },
+  { name: 'validation article also held out', change: (r) => (r.validationArticles = [27, 28]), key: 'validationArticles[1]', message: /is 28, which heldOutArticles already holds out/ },
+  { name: 'validation article repeated', change: (r) => (r.validationArticles = [26, 26]), key: 'validationArticles[1]', message: /repeats 26/ },
+  { name: 'validation not a list', change: (r) => (r.validationArticles = 25), key: 'validationArticles', message: /must be a list of article numbers/ },
+  { name: 'nothing left to train on', change: (r) => (r.validationArticles = Array.from({ length: 27 }, (_, i) => i)), key: 'heldOutArticles', message: /with validationArticles holds out 30 of 31 parts/ },
+  { name: 'unknown objective', change: (r) => ((r.objectives as { name: string }[])[1].name = 'clm'), key: 'objectives[1].name', message: /"clm"; expected one of mlm, tlm, nsp, rank/ },
   { name: 'repeated objective', change: (r) => ((r.objectives as { name: string }[])[1].name = 'mlm'), key: 'objectives[1].name', message: /repeats "mlm"/ },
   { name: 'NSP alone', change: (r) => (r.objectives = [{ name: 'nsp', weight: 1 }]), key: 'objectives', message: /needs "mlm" or "tlm"/ },
   { name: 'zero learning rate', change: (r) => (r.learningRate = 0), key: 'learningRate', message: /expected a number above 0/ },
@@ -76,7 +80,9 @@ test('the shipped recipes are valid; defaults fill in, and the canonical form ig
   const def = loadRecipe(join(ROOT, 'recipes/default.json'));
   assert.ok(def.languages.length >= 20);
   assert.deepEqual(def.heldOutArticles, [28, 29, 30]);
-  const small = parseRecipe({ ...tiny, dropout: undefined, alpha: undefined }, 'x.json');
+  assert.deepEqual(def.validationArticles, [25, 26, 27]);
+  const small = parseRecipe({ ...tiny, dropout: undefined, alpha: undefined, validationArticles: undefined }, 'x.json');
+  assert.deepEqual(small.validationArticles, []);
   assert.equal(small.alpha, 0.3);
   assert.equal(small.dropout, 0.1);
   const reordered = Object.fromEntries(Object.entries(tiny).reverse());

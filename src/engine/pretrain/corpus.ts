@@ -188,7 +188,8 @@ export interface ParallelUnit {
  * Paragraph-level translation units: paragraph `index` of `article` across languages. Translations split
  * some articles differently (the preamble has 8 to 13 paragraphs, one Tigrinya article has an extra clause), so a
  * language joins an article's units only when it has that article's most common paragraph count; everywhere
- * else the paragraphs line up one to one.
+ * else the paragraphs line up one to one. `split` 'test' gives the units of the articles in `heldOut`, 'train'
+ * those of every other article.
  */
 export function parallelUnits(corpus: readonly UdhrArticle[], split: 'train' | 'test', heldOut: readonly number[] = HELD_OUT_ARTICLES): ParallelUnit[] {
   const byArticle = new Map<number, UdhrArticle[]>();

@@ -2,7 +2,9 @@
  * The quality figures the demo prints for a pre-trained model, all on held-out articles:
  * - fill-mask top-5 accuracy per language, beside a unigram-frequency baseline (the language's five most
  *   frequent pieces in its training articles, whatever the context);
- * - cross-lingual retrieval top-1 per language pair (mean-pooled sentence vectors, cosine similarity).
+ * - cross-lingual retrieval top-1 per language pair (mean-pooled sentence vectors, cosine similarity);
+ * - translation-pair detection from the same vectors: a pair is a translation when the cosine of its two
+ *   sides passes a threshold chosen on training pairs.
  */
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { ort } from '../runtime/session.js';
@@ -167,13 +169,65 @@ export interface RetrievalOptions {
  */
 export async function retrievalAccuracy(model: LoadedModel, rows: readonly RetrievalRow[], options: RetrievalOptions = {}): Promise<RetrievalScores> {
   const { vectors } = await embed(model, rows.map((r) => r.text), { normalize: true });
+  return retrievalTop1(rows, vectors, await languageMeans(model, options.reference ?? []));
+}
+
+/** Each language's mean unit-length sentence vector over `reference`. */
+export async function languageMeans(model: LoadedModel, reference: readonly LangText[]): Promise<Map<string, number[]>> {
   const means = new Map<string, number[]>();
-  const reference = options.reference ?? [];
-  if (reference.length) {
-    const { vectors: refs } = await embed(model, reference.map((r) => r.text), { normalize: true });
-    for (const lang of new Set(reference.map((r) => r.lang))) means.set(lang, meanVector(refs.filter((_, i) => reference[i].lang === lang)));
+  if (!reference.length) return means;
+  const { vectors } = await embed(model, reference.map((r) => r.text), { normalize: true });
+  for (const lang of new Set(reference.map((r) => r.lang))) means.set(lang, meanVector(vectors.filter((_, i) => reference[i].lang === lang)));
+  return means;
+}
+
+/** A translation-pair row of examples/pairs: two paragraphs, their languages, and the label. */
+export interface PairRow {
+  premise: string;
+  hypothesis: string;
+  premise_lang: string;
+  hypothesis_lang: string;
+  label: string;
+}
+
+/**
+ * The cosine similarity of each pair's two sentence vectors, each centred on its own language's mean (from
+ * `means`, e.g. languageMeans over the training articles; the mean of all the pairs' vectors for a language
+ * without one) as retrieval does.
+ */
+export async function pairSimilarities(model: LoadedModel, rows: readonly PairRow[], means: ReadonlyMap<string, number[]>): Promise<number[]> {
+  const { vectors } = await embed(model, rows.flatMap((r) => [r.premise, r.hypothesis]), { normalize: true });
+  return pairCosines(rows, vectors, means);
+}
+
+/** pairSimilarities from the vectors: `vectors[2i]` is row i's premise, `vectors[2i + 1]` its hypothesis. */
+export function pairCosines(rows: readonly Pick<PairRow, 'premise_lang' | 'hypothesis_lang'>[], vectors: readonly number[][], means: ReadonlyMap<string, number[]>): number[] {
+  // A language without a reference mean (a recipe that did not train it) is centred on the mean of all vectors, as retrieval does.
+  const overall = meanVector(vectors);
+  const meanOf = (lang: string) => means.get(lang) ?? overall;
+  return rows.map((r, i) => {
+    const a = centre(vectors[2 * i], meanOf(r.premise_lang));
+    const b = centre(vectors[2 * i + 1], meanOf(r.hypothesis_lang));
+    return a.reduce((t, x, d) => t + x * b[d], 0);
+  });
+}
+
+/**
+ * The threshold on `scores` that classifies the most rows right (score > threshold means positive), halfway
+ * between the two scores it falls between; ties go to the smallest such threshold.
+ */
+export function bestThreshold(scores: readonly number[], positive: readonly boolean[]): { threshold: number; accuracy: number } {
+  const order = scores.map((s, i) => [s, positive[i]] as const).sort((a, b) => a[0] - b[0]);
+  // Threshold below everything: all positive.
+  let right = positive.filter(Boolean).length;
+  let best = { threshold: order.length ? order[0][0] - 1 : 0, right };
+  for (let k = 0; k < order.length; k++) {
+    // Moving the threshold past order[k] turns it negative.
+    right += order[k][1] ? -1 : 1;
+    if (k + 1 < order.length && order[k + 1][0] === order[k][0]) continue;
+    if (right > best.right) best = { threshold: k + 1 < order.length ? (order[k][0] + order[k + 1][0]) / 2 : order[k][0] + 1, right };
   }
-  return retrievalTop1(rows, vectors, means);
+  return { threshold: best.threshold, accuracy: order.length ? best.right / order.length : 0 };
 }
 
 export interface RetrievalScores {

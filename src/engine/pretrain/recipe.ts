@@ -9,7 +9,7 @@ import { XlmError } from '../errors.js';
 import { HELD_OUT_ARTICLES, LAST_ARTICLE, PREAMBLE, UDHR_LANGUAGE_CODES } from './languages.js';
 import { XLMR_SMOOTHING_ALPHA } from './sampling.js';
 
-export const OBJECTIVE_NAMES = ['mlm', 'tlm', 'nsp'] as const;
+export const OBJECTIVE_NAMES = ['mlm', 'tlm', 'nsp', 'rank'] as const;
 export type ObjectiveName = (typeof OBJECTIVE_NAMES)[number];
 
 /**
@@ -42,6 +42,11 @@ export interface PretrainRecipe {
   languages: string[];
   /** Articles (0 = preamble) never read by the tokenizer or pre-training: the test set. */
   heldOutArticles: number[];
+  /**
+   * Articles also never trained on, kept for choices that must not look at the test set (the demo picks its
+   * pair-detection threshold on them). Default none.
+   */
+  validationArticles: number[];
   objectives: RecipeObjective[];
   steps: number;
   batchSize: number;
@@ -58,8 +63,14 @@ export interface PretrainRecipe {
   init: PretrainInit;
 }
 
+/** Every article pre-training must not read: the test set and the validation set. */
+export function unseenArticles(recipe: Pick<PretrainRecipe, 'heldOutArticles' | 'validationArticles'>): number[] {
+  return [...recipe.heldOutArticles, ...recipe.validationArticles].sort((a, b) => a - b);
+}
+
 const DEFAULTS = {
   heldOutArticles: [...HELD_OUT_ARTICLES],
+  validationArticles: [] as number[],
   warmupSteps: 0,
   weightDecay: 0.01,
   seed: 0,
@@ -69,7 +80,7 @@ const DEFAULTS = {
   init: 'hf' as PretrainInit,
 };
 
-const KEYS = ['name', 'model', 'vocabSize', 'languages', 'heldOutArticles', 'objectives', 'steps', 'batchSize', 'learningRate', 'warmupSteps', 'weightDecay', 'seed', 'maxLength', 'maskProbability', 'alpha', 'dropout', 'init'];
+const KEYS = ['name', 'model', 'vocabSize', 'languages', 'heldOutArticles', 'validationArticles', 'objectives', 'steps', 'batchSize', 'learningRate', 'warmupSteps', 'weightDecay', 'seed', 'maxLength', 'maskProbability', 'alpha', 'dropout', 'init'];
 const MODEL_KEYS = ['layers', 'hidden', 'heads', 'intermediate'];
 
 class RecipeReader {
@@ -138,10 +149,20 @@ export function parseRecipe(json: unknown, file: string): PretrainRecipe {
   if (!Array.isArray(heldOutRaw)) r.fail('heldOutArticles', `must be a list of article numbers, got ${JSON.stringify(heldOutRaw)}`);
   const heldOut = heldOutRaw as unknown[];
   heldOut.forEach((n, i) => r.integer(n, `heldOutArticles[${i}]`, PREAMBLE, LAST_ARTICLE));
-  if (heldOut.length > LAST_ARTICLE - 1) r.fail('heldOutArticles', `holds out ${heldOut.length} of ${LAST_ARTICLE + 1} parts; at least two must remain for training`);
+  heldOut.forEach((n, i) => heldOut.indexOf(n) !== i && r.fail(`heldOutArticles[${i}]`, `repeats ${String(n)}`));
+  const validationRaw = opt('validationArticles', DEFAULTS.validationArticles);
+  if (!Array.isArray(validationRaw)) r.fail('validationArticles', `must be a list of article numbers, got ${JSON.stringify(validationRaw)}`);
+  const validation = validationRaw as unknown[];
+  validation.forEach((n, i) => {
+    r.integer(n, `validationArticles[${i}]`, PREAMBLE, LAST_ARTICLE);
+    if (validation.indexOf(n) !== i) r.fail(`validationArticles[${i}]`, `repeats ${String(n)}`);
+    if (heldOut.includes(n)) r.fail(`validationArticles[${i}]`, `is ${String(n)}, which heldOutArticles already holds out; the validation and test articles must differ`);
+  });
+  const unseen = heldOut.length + validation.length;
+  if (unseen > LAST_ARTICLE - 1) r.fail('heldOutArticles', `with validationArticles holds out ${unseen} of ${LAST_ARTICLE + 1} parts; at least two must remain for training`);
 
   const objectivesRaw = need('objectives');
-  if (!Array.isArray(objectivesRaw) || objectivesRaw.length === 0) r.fail('objectives', `must be a non-empty list of { "name": "mlm" | "tlm" | "nsp", "weight": number }`);
+  if (!Array.isArray(objectivesRaw) || objectivesRaw.length === 0) r.fail('objectives', `must be a non-empty list of { "name": "mlm" | "tlm" | "nsp" | "rank", "weight": number }`);
   const objectives: RecipeObjective[] = (objectivesRaw as unknown[]).map((o, i) => {
     const key = `objectives[${i}]`;
     const rec = r.object(o, key, ['name', 'weight']);
@@ -164,6 +185,7 @@ export function parseRecipe(json: unknown, file: string): PretrainRecipe {
     vocabSize: r.integer(need('vocabSize'), 'vocabSize', 64, 1_000_000),
     languages: languages as string[],
     heldOutArticles: [...(heldOut as number[])].sort((a, b) => a - b),
+    validationArticles: [...(validation as number[])].sort((a, b) => a - b),
     objectives,
     steps,
     batchSize,
