@@ -14,7 +14,7 @@ const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_,
  * One AdamW step on an embedding table looked up with repeated ids (and one padding id). `dense` hides the
  * gradient's scatter-into-zeros form behind an Add, so the optimizer takes its dense path.
  */
-async function adamStep(dense: boolean, maxGradNorm: number): Promise<Record<string, Float32Array>> {
+async function adamStep(dense: boolean, maxGradNorm: number): Promise<{ out: Record<string, Float32Array>; ops: string[] }> {
   const g = new Graph('embedding_step');
   const table = g.input('emb', 'float32', [ROWS, DIM]);
   const ids = g.input('ids', 'int64', [2, 4]);
@@ -42,12 +42,17 @@ async function adamStep(dense: boolean, maxGradNorm: number): Promise<Record<str
     v: t(values(ROWS * DIM, 4).map((x) => x * x * 0.01), [ROWS, DIM]),
   });
   await session.release();
-  return Object.fromEntries(Object.entries(result).map(([k, r]) => [k, r.data as Float32Array]));
+  const ops = g.nodes.map((n) => n.op.name);
+  return { out: Object.fromEntries(Object.entries(result).map(([k, r]) => [k, r.data as Float32Array])), ops };
 }
 
 test('AdamW on an embedding\'s row-sparse gradient gives bit for bit the dense update (rows never looked up decay too)', async () => {
-  const sparse = await adamStep(false, 0);
-  const dense = await adamStep(true, 0);
+  const sparseStep = await adamStep(false, 0);
+  const denseStep = await adamStep(true, 0);
+  // The two paths really differ: the row-sparse one sums the rows per distinct id (Unique), the dense one never does.
+  assert.ok(sparseStep.ops.includes('Unique'), `the row-sparse path was not taken: ${sparseStep.ops.join(' ')}`);
+  assert.ok(!denseStep.ops.includes('Unique'), 'the dense path has no Unique');
+  const [sparse, dense] = [sparseStep.out, denseStep.out];
   for (const k of ['p', 'm_next', 'v_next']) assert.deepEqual(Array.from(sparse[k]), Array.from(dense[k]), k);
   // Row 3 is never looked up and row 1 is padding: their moments still decay.
   const mIn = values(ROWS * DIM, 3).map((x) => x * 0.1);
@@ -56,8 +61,8 @@ test('AdamW on an embedding\'s row-sparse gradient gives bit for bit the dense u
 });
 
 test('with clipping, the row-sparse path\'s norm and update match the dense path\'s to float rounding', async () => {
-  const sparse = await adamStep(false, 0.5);
-  const dense = await adamStep(true, 0.5);
+  const sparse = (await adamStep(false, 0.5)).out;
+  const dense = (await adamStep(true, 0.5)).out;
   assert.ok(Math.abs(sparse.norm[0] - dense.norm[0]) <= 1e-6 * dense.norm[0], `norm ${sparse.norm[0]} vs ${dense.norm[0]}`);
   assert.ok(dense.norm[0] > 0.5, 'the case clips');
   for (let i = 0; i < ROWS * DIM; i++) assert.ok(Math.abs(sparse.p[i] - dense.p[i]) <= 1e-6, `p[${i}] ${sparse.p[i]} vs ${dense.p[i]}`);
