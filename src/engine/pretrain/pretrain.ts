@@ -29,7 +29,7 @@ import { trainUdhrTokenizer, writeTokenizerFolder } from './udhr-tokenizer.js';
  * Bump when the objectives, the initialisation or the saved layout change in a way that changes the model
  * a recipe produces: cached default models built by older code are then rebuilt.
  */
-export const PRETRAIN_CODE_VERSION = 3;
+export const PRETRAIN_CODE_VERSION = 4;
 export const PRETRAIN_INFO_FILE = 'xlm-lab-pretrain.json';
 
 export type PretrainPhase = 'corpus' | 'tokenizer' | 'model' | 'train' | 'save' | 'done';
