@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadUdhrCorpus } from '../../src/engine/pretrain/corpus.js';
-import { IGNORE_LABEL, mlmRow, pairRow, objectiveRowCounts, PretrainBatcher, pretrainFeeds, pretrainMaterials, tlmRow, truncatePair, type SpecialIds } from '../../src/engine/pretrain/objectives.js';
+import { IGNORE_LABEL, mlmRow, nspRow, objectiveRowCounts, PretrainBatcher, pretrainFeeds, pretrainMaterials, tlmRow, truncatePair, type SpecialIds } from '../../src/engine/pretrain/objectives.js';
 import { parseRecipe } from '../../src/engine/pretrain/recipe.js';
 import { trainUdhrTokenizer, writeTokenizerFolder } from '../../src/engine/pretrain/udhr-tokenizer.js';
 import { XlmTokenizer } from '../../src/engine/tokenize/tokenizer.js';
@@ -63,18 +63,18 @@ test('MLM rows: one segment, positions from 2, at least one target', () => {
 });
 
 test('NSP rows carry their objective, their label and continuous positions', () => {
-  const next = pairRow('nsp', first, second, true, 128, SPECIAL, 0.15, 5);
-  const notNext = pairRow('nsp', first, second, false, 128, SPECIAL, 0.15, 5);
-  assert.equal(next.pairLabel, 1);
-  assert.equal(notNext.pairLabel, 0);
+  const next = nspRow(first, second, true, 128, SPECIAL, 0.15, 5);
+  const notNext = nspRow(first, second, false, 128, SPECIAL, 0.15, 5);
+  assert.equal(next.nspLabel, 1);
+  assert.equal(notNext.nspLabel, 0);
   assert.equal(next.objective, 'nsp');
   assert.deepEqual(restored(next), [0, ...first, 2, 2, ...second, 2]);
   assert.deepEqual(next.positions, Array.from({ length: next.ids.length }, (_, i) => 2 + i));
 });
 
 test('feeds: pads at the pad position, flat mlm positions, NSP rows read at their <s>', () => {
-  const rows = [mlmRow([5, 6, 7], SPECIAL, 0.5, 1), pairRow('nsp', [8, 9], [10, 11, 12], true, 64, SPECIAL, 0.5, 2), pairRow('nsp', [8], [9], false, 64, SPECIAL, 0.5, 3)];
-  const feeds = pretrainFeeds(rows, SPECIAL.pad, ['nsp']);
+  const rows = [mlmRow([5, 6, 7], SPECIAL, 0.5, 1), nspRow([8, 9], [10, 11, 12], true, 64, SPECIAL, 0.5, 2), nspRow([8], [9], false, 64, SPECIAL, 0.5, 3)];
+  const feeds = pretrainFeeds(rows, SPECIAL.pad, true);
   const seq = rows[1].ids.length;
   assert.deepEqual(feeds.input_ids.dims, [3, seq]);
   const ids = Array.from(feeds.input_ids.data as BigInt64Array, Number);
@@ -89,7 +89,7 @@ test('feeds: pads at the pad position, flat mlm positions, NSP rows read at thei
   assert.deepEqual(flat.map((p, i) => [p, labels[i]]), expected);
   assert.deepEqual(Array.from(feeds.nsp_positions.data as BigInt64Array, Number), [seq, 2 * seq]);
   assert.deepEqual(Array.from(feeds.nsp_labels.data as BigInt64Array, Number), [1, 0]);
-  assert.ok(!('nsp_positions' in pretrainFeeds(rows.slice(0, 1), SPECIAL.pad, [])), 'no NSP feeds for a recipe without NSP');
+  assert.ok(!('nsp_positions' in pretrainFeeds(rows.slice(0, 1), SPECIAL.pad, false)), 'no NSP feeds for a recipe without NSP');
 });
 
 test('rows per objective follow the weights and give every active objective a row', () => {
@@ -133,8 +133,8 @@ test('batches from the corpus: NSP "next" pairs are consecutive paragraphs, TLM 
         const b = ids.slice(sep + 2, -1);
         if (row.objective === 'nsp') {
           const lang = langs.find((l) => materials.paragraphs.get(l)!.some((p) => p.ids.join() === a.join()))!;
-          assert.equal(consecutive(lang, a, b), row.pairLabel === 1, 'the label says whether B follows A');
-          if (row.pairLabel === 1) seenNext++;
+          assert.equal(consecutive(lang, a, b), row.nspLabel === 1, 'the label says whether B follows A');
+          if (row.nspLabel === 1) seenNext++;
           else seenNot++;
         } else if (row.objective === 'tlm') {
           const unit = materials.units.find((u) => [...u.values()].some((ids2) => ids2.join() === a.join()));
@@ -159,7 +159,7 @@ test('translation-ranking rows: masked paragraphs of distinct units, side 1 the 
       const rows = batcher.next();
       const ranked = rows.filter((r) => r.objective === 'rank');
       assert.equal(ranked.length, 6, 'five rows of ten give three pairs, six rows');
-      const feeds = pretrainFeeds(rows, special.pad, []);
+      const feeds = pretrainFeeds(rows, special.pad, false);
       const firstRows = Array.from(feeds.rank_first.data as BigInt64Array, Number);
       const secondRows = Array.from(feeds.rank_second.data as BigInt64Array, Number);
       assert.deepEqual(Array.from(feeds.rank_labels.data as BigInt64Array, Number), [0, 1, 2]);

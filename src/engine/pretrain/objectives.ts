@@ -27,9 +27,6 @@ import { characterSizes, createLanguageSampler, type LanguageSampler } from './s
 
 export const IGNORE_LABEL = -100;
 
-/** Objectives with a binary head on `<s>`: each gets `<name>_positions` / `<name>_labels` feeds and its own head. */
-export const PAIR_OBJECTIVES = ['nsp'] as const;
-export type PairObjective = (typeof PAIR_OBJECTIVES)[number];
 
 export interface SpecialIds {
   cls: number;
@@ -47,7 +44,7 @@ export interface PretrainRow {
   /** The original id where a token is masked, -100 elsewhere. */
   labels: number[];
   /** NSP rows: 1 when the second paragraph follows the first. */
-  pairLabel?: 0 | 1;
+  nspLabel?: 0 | 1;
   /** RANK rows: which of the batch's translation pairs this row is, and its side. */
   rank?: { pair: number; side: 0 | 1 };
 }
@@ -130,14 +127,11 @@ export function tlmRow(first: number[], second: number[], maxLength: number, spe
   };
 }
 
-/**
- * `<s> A </s></s> B </s>` with continuous positions (one input, as fine-tuning on pairs sees it) and the
- * pair's label (NSP: B follows A).
- */
-export function pairRow(objective: PairObjective, first: number[], second: number[], label: boolean, maxLength: number, special: SpecialIds, probability: number, seed: number): PretrainRow {
+/** `<s> A </s></s> B </s>` with continuous positions (one input, as fine-tuning on pairs sees it). */
+export function nspRow(first: number[], second: number[], isNext: boolean, maxLength: number, special: SpecialIds, probability: number, seed: number): PretrainRow {
   const [a, b] = truncatePair(first, second, maxLength - 4);
   const m = maskSegment([special.cls, ...a, special.sep, special.sep, ...b, special.sep], maskingOptions(special, probability), seed);
-  return { objective, ids: m.ids, positions: segmentPositions(m.ids.length, special.pad), labels: m.labels, pairLabel: label ? 1 : 0 };
+  return { objective: 'nsp', ids: m.ids, positions: segmentPositions(m.ids.length, special.pad), labels: m.labels, nspLabel: isNext ? 1 : 0 };
 }
 
 /** Rows per objective in a batch of `batchSize`: weights normalised, largest remainder, at least 1 each. */
@@ -174,9 +168,12 @@ export class PretrainBatcher {
     this.counts = objectiveRowCounts(recipe.objectives, recipe.batchSize);
   }
 
-  /** The pair objectives (NSP) this recipe trains, each with its own head. */
-  get pairObjectives(): PairObjective[] {
-    return PAIR_OBJECTIVES.filter((o) => this.counts.has(o));
+  get hasNsp(): boolean {
+    return this.counts.has('nsp');
+  }
+
+  get hasRank(): boolean {
+    return this.counts.has('rank');
   }
 
   private seed(): number {
@@ -215,7 +212,7 @@ export class PretrainBatcher {
       // Any paragraph but A and its neighbours: a far one is "not next" by construction.
       do j = this.rng.int(paragraphs.length); while (Math.abs(j - i) <= 1);
     }
-    return pairRow('nsp', paragraphs[i].ids, paragraphs[j].ids, isNext, this.recipe.maxLength, this.special, this.recipe.maskProbability, this.seed());
+    return nspRow(paragraphs[i].ids, paragraphs[j].ids, isNext, this.recipe.maxLength, this.special, this.recipe.maskProbability, this.seed());
   }
 
   /**
@@ -256,10 +253,10 @@ export class PretrainBatcher {
 /**
  * Rows padded on the right to the longest, as the pre-training graph's inputs: input_ids, attention_mask,
  * position_ids (pads at the pad position), mlm_positions / mlm_labels (flat b * seq + s of each target), and
- * for each pair objective (NSP) the recipe trains, `<name>_positions` (b * seq, the `<s>` of each of its
- * rows) / `<name>_labels`, and with RANK rows rank_first / rank_second / rank_labels (below).
+ * with NSP nsp_positions (b * seq, the `<s>` of each NSP row) / nsp_labels, and with RANK rows
+ * rank_first / rank_second / rank_labels (below).
  */
-export function pretrainFeeds(rows: readonly PretrainRow[], padId: number, pairObjectives: readonly PairObjective[]): Record<string, ort.Tensor> {
+export function pretrainFeeds(rows: readonly PretrainRow[], padId: number, withNsp: boolean): Record<string, ort.Tensor> {
   const seq = Math.max(...rows.map((r) => r.ids.length));
   const n = rows.length;
   const ids = new BigInt64Array(n * seq).fill(BigInt(padId));
@@ -267,8 +264,8 @@ export function pretrainFeeds(rows: readonly PretrainRow[], padId: number, pairO
   const positions = new BigInt64Array(n * seq).fill(BigInt(padId));
   const mlmPositions: bigint[] = [];
   const mlmLabels: bigint[] = [];
-  const pairPositions = new Map<PairObjective, bigint[]>(pairObjectives.map((o) => [o, []]));
-  const pairLabels = new Map<PairObjective, bigint[]>(pairObjectives.map((o) => [o, []]));
+  const nspPositions: bigint[] = [];
+  const nspLabels: bigint[] = [];
   rows.forEach((row, r) => {
     row.ids.forEach((id, s) => {
       ids[r * seq + s] = BigInt(id);
@@ -279,9 +276,9 @@ export function pretrainFeeds(rows: readonly PretrainRow[], padId: number, pairO
         mlmLabels.push(BigInt(row.labels[s]));
       }
     });
-    if (row.pairLabel !== undefined) {
-      pairPositions.get(row.objective as PairObjective)!.push(BigInt(r * seq));
-      pairLabels.get(row.objective as PairObjective)!.push(BigInt(row.pairLabel));
+    if (row.nspLabel !== undefined) {
+      nspPositions.push(BigInt(r * seq));
+      nspLabels.push(BigInt(row.nspLabel));
     }
   });
   const feeds: Record<string, ort.Tensor> = {
@@ -300,10 +297,9 @@ export function pretrainFeeds(rows: readonly PretrainRow[], padId: number, pairO
     feeds.rank_second = new ort.Tensor('int64', BigInt64Array.from(order, (p) => BigInt(sides[1].get(p)!)), [order.length]);
     feeds.rank_labels = new ort.Tensor('int64', BigInt64Array.from(order, (_, i) => BigInt(i)), [order.length]);
   }
-  for (const o of pairObjectives) {
-    const at = pairPositions.get(o)!;
-    feeds[`${o}_positions`] = new ort.Tensor('int64', BigInt64Array.from(at), [at.length]);
-    feeds[`${o}_labels`] = new ort.Tensor('int64', BigInt64Array.from(pairLabels.get(o)!), [at.length]);
+  if (withNsp) {
+    feeds.nsp_positions = new ort.Tensor('int64', BigInt64Array.from(nspPositions), [nspPositions.length]);
+    feeds.nsp_labels = new ort.Tensor('int64', BigInt64Array.from(nspLabels), [nspLabels.length]);
   }
   return feeds;
 }

@@ -20,12 +20,11 @@ import { TrainContext } from '../train/context.js';
 import type { LossBuilder } from '../train/step-graph.js';
 import { createRng } from '../util/random.js';
 import { structuredInit, logFrequencyBias } from './structured-init.js';
-import type { PairObjective } from './objectives.js';
 import type { PretrainInit, PretrainRecipe } from './recipe.js';
 
 export const INITIALIZER_RANGE = 0.02;
-/** Names of a pre-training-only pair head (not saved): `nsp_head.dense`, `nsp_head.out_proj`. */
-export const pairHead = (objective: PairObjective) => ({ dense: `${objective}_head.dense`, out: `${objective}_head.out_proj`, dropout: `${objective}_head.dropout` }) as const;
+/** Names of the pre-training-only NSP head (not saved). */
+export const NSP_HEAD = { dense: 'nsp_head.dense', out: 'nsp_head.out_proj' } as const;
 
 /** config.json of the pre-trained model, as transformers' XLMRobertaConfig writes it. */
 export function pretrainConfigJson(recipe: PretrainRecipe, vocabSize: number): Record<string, unknown> {
@@ -98,7 +97,7 @@ export function translationRankingLoss(hidden: Value, mask: Value, first: Value,
   return mul(add(crossEntropy(scores, labels), crossEntropy(transposeLast(scores), labels)), 0.5);
 }
 
-export function pretrainLoss(config: XlmrConfig, pairObjectives: readonly PairObjective[], withRank: boolean, seed: number, init: PretrainInit = 'hf', tokenCounts?: ArrayLike<number>): PretrainLoss {
+export function pretrainLoss(config: XlmrConfig, withNsp: boolean, withRank: boolean, seed: number, init: PretrainInit = 'hf', tokenCounts?: ArrayLike<number>): PretrainLoss {
   const rng = createRng(seed);
   const initial = init === 'structured' ? structuredInit(config, rng, INITIALIZER_RANGE) : new Map<string, Float32Array>();
   // The structured start's MLM bias needs the pieces' counts; without them (a caller with no corpus) it keeps HF's zeros.
@@ -121,13 +120,12 @@ export function pretrainLoss(config: XlmrConfig, pairObjectives: readonly PairOb
       const ranking = translationRankingLoss(hidden, mask, graph.input('rank_first', 'int64', ['pairs']), graph.input('rank_second', 'int64', ['pairs']), graph.input('rank_labels', 'int64', ['pairs']));
       loss = add(loss, mul(ranking, RANK_WEIGHT));
     }
-    for (const objective of pairObjectives) {
+    if (withNsp) {
       const h = config.hidden_size;
-      const head = pairHead(objective);
-      const cls = selectRows(hidden, graph.input(`${objective}_positions`, 'int64', [objective]));
-      const pooled = tanh(ctx.linear(head.dense, ctx.dropout(cls, config.hidden_dropout_prob, head.dropout), h, h));
-      const logits = ctx.linear(head.out, pooled, h, 2);
-      loss = add(loss, crossEntropy(logits, graph.input(`${objective}_labels`, 'int64', [objective])));
+      const cls = selectRows(hidden, graph.input('nsp_positions', 'int64', ['nsp']));
+      const pooled = tanh(ctx.linear(NSP_HEAD.dense, ctx.dropout(cls, config.hidden_dropout_prob, 'nsp_head.dropout'), h, h));
+      const logits = ctx.linear(NSP_HEAD.out, pooled, h, 2);
+      loss = add(loss, crossEntropy(logits, graph.input('nsp_labels', 'int64', ['nsp'])));
     }
     return { loss, trainable: ctx.trainable };
   };

@@ -112,7 +112,7 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
     const materials = pretrainMaterials(corpus, tokenizer, unseenArticles(recipe));
     const batcher = new PretrainBatcher(materials, recipe, special);
     const counts = recipe.init === 'structured' ? tokenCounts(materials.streams, tokenizer.vocabSize) : undefined;
-    const loss = pretrainLoss(config, batcher.pairObjectives, batcher.counts.has('rank'), recipe.seed, recipe.init, counts);
+    const loss = pretrainLoss(config, batcher.hasNsp, batcher.hasRank, recipe.seed, recipe.init, counts);
     const runner = await StepRunner.create(loss.build, {
       optimizer: { kind: 'adamw', weightDecay: recipe.weightDecay, beta1: 0.9, beta2: 0.98, eps: 1e-6, maxGradNorm: 1 },
       schedule: { kind: 'linear', lr: recipe.learningRate, warmupSteps: recipe.warmupSteps, totalSteps: recipe.steps },
@@ -125,7 +125,7 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
     try {
       for (let step = 1; step <= recipe.steps; step++) {
         checkAborted(signal);
-        const result = await runner.step([pretrainFeeds(batcher.next(), special.pad, batcher.pairObjectives)]);
+        const result = await runner.step([pretrainFeeds(batcher.next(), special.pad, batcher.hasNsp)]);
         if (!Number.isFinite(result.loss)) {
           throw new XlmError('pretrain-diverged', `the loss became ${result.loss} at step ${step}; lower "learningRate" in the recipe`, { what: 'learningRate' });
         }
