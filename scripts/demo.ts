@@ -25,7 +25,7 @@ import { ensureDefaultModel } from '../src/engine/pretrain/default-model.js';
 import { bestThreshold, fillMaskQuality, languageMeans, pairSimilarities, retrievalAccuracy, type PairRow, type RetrievalRow, type TopKScore } from '../src/engine/pretrain/demo-eval.js';
 import { languageByCode } from '../src/engine/pretrain/languages.js';
 import type { PretrainProgress } from '../src/engine/pretrain/pretrain.js';
-import { loadRecipe } from '../src/engine/pretrain/recipe.js';
+import { loadRecipe, unseenArticles } from '../src/engine/pretrain/recipe.js';
 import { ModelCache } from '../src/engine/runtime/model-cache.js';
 import { classify } from '../src/engine/tasks/classify.js';
 import { fillMask } from '../src/engine/tasks/fill-mask.js';
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   // The recipe's own held-out articles (the default's are 28-30, the same as examples/' test files).
   const heldOut = corpus.flatMap((a) => (info.recipe.heldOutArticles.includes(a.article) ? a.paragraphs.map((text) => ({ lang: a.lang, text })) : []));
   // What pre-training read: neither the test nor the validation articles.
-  const training = trainingParagraphs(corpus, [...info.recipe.heldOutArticles, ...(info.recipe.validationArticles ?? [])]);
+  const training = trainingParagraphs(corpus, unseenArticles({ validationArticles: [], ...info.recipe }));
 
   section('2. Fill-mask on held-out articles');
   const isPiece = (word: string) => model.tokenizer.encode(word, null, { addSpecialTokens: false }).ids.length === 1;
@@ -193,7 +193,7 @@ async function main(): Promise<void> {
   section('5. Cross-lingual retrieval (pre-trained sentence vectors, no fine-tuning)');
   const retrievalRows = readJsonl<RetrievalRow>(join(EXAMPLES, 'retrieval', 'test.jsonl'));
   // Each vector is centred on its language's mean over the training articles (never the searched ones).
-  const retrieval = await retrievalAccuracy(model, retrievalRows, { reference: training });
+  const retrieval = await retrievalAccuracy(model, retrievalRows, means);
   const rowAverages = retrieval.languages.map((l, i) => {
     const others = retrieval.top1[i].filter((v) => !Number.isNaN(v));
     return [l, others.reduce((s, v) => s + v, 0) / others.length] as const;

@@ -4,7 +4,7 @@
  *   frequent pieces in its training articles, whatever the context);
  * - cross-lingual retrieval top-1 per language pair (mean-pooled sentence vectors, cosine similarity);
  * - translation-pair detection from the same vectors: a pair is a translation when the cosine of its two
- *   sides passes a threshold chosen on training pairs.
+ *   sides passes a threshold chosen on validation pairs.
  */
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { ort } from '../runtime/session.js';
@@ -153,23 +153,16 @@ function centre(v: readonly number[], mean: readonly number[]): number[] {
   return c.map((x) => x / norm);
 }
 
-export interface RetrievalOptions {
-  /**
-   * Paragraphs of each language, other than the ones searched (the demo passes the training articles): each
-   * vector is centred on its language's mean over these, which removes what says "this is language X" and
-   * keeps what the paragraph says (Libovický et al. 2020, language-neutral representations). Without them,
-   * all vectors are centred on one common mean.
-   */
-  reference?: readonly LangText[];
-}
-
 /**
  * For each ordered language pair (A, B): the share of A's paragraphs whose most similar paragraph among all
- * of B's is its translation (same id). Chance is 1 / (paragraphs of B).
+ * of B's is its translation (same id). Chance is 1 / (paragraphs of B). Each vector is centred on its language's
+ * mean from `means` (the demo passes languageMeans over the training articles, never the searched ones), which
+ * removes what says "this is language X" and keeps what the paragraph says (Libovický et al. 2020,
+ * language-neutral representations); without means, all vectors are centred on one common mean.
  */
-export async function retrievalAccuracy(model: LoadedModel, rows: readonly RetrievalRow[], options: RetrievalOptions = {}): Promise<RetrievalScores> {
+export async function retrievalAccuracy(model: LoadedModel, rows: readonly RetrievalRow[], means: ReadonlyMap<string, number[]> = new Map()): Promise<RetrievalScores> {
   const { vectors } = await embed(model, rows.map((r) => r.text), { normalize: true });
-  return retrievalTop1(rows, vectors, await languageMeans(model, options.reference ?? []));
+  return retrievalTop1(rows, vectors, means);
 }
 
 /** Each language's mean unit-length sentence vector over `reference`. */
