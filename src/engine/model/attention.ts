@@ -23,14 +23,18 @@ function splitHeads(x: Value, heads: number, headDim: number, keys = false): Val
   return transpose(reshape(x, [0, 0, heads, headDim]), keys ? [0, 2, 3, 1] : [0, 2, 1, 3]);
 }
 
-/** One attention block (`prefix` = 'roberta.encoder.layer.N.attention'), input and output [batch, seq, hidden]. */
-export function buildAttention(ctx: ModelContext, prefix: string, x: Value, additiveMask: Value): Value {
+/**
+ * One attention block (`prefix` = 'roberta.encoder.layer.N.attention'), input [batch, seq, hidden]. `queries`
+ * [batch, q, hidden] are the rows that attend (and take the residual); keys and values come from all of `x`.
+ * Output [batch, q, hidden]; by default every row attends (q = seq).
+ */
+export function buildAttention(ctx: ModelContext, prefix: string, x: Value, additiveMask: Value, queries: Value = x): Value {
   const { config } = ctx;
   const h = config.hidden_size;
   const heads = config.num_attention_heads;
   const headDim = h / heads;
 
-  const query = splitHeads(ctx.linear(`${prefix}.self.query`, x, h, h), heads, headDim);
+  const query = splitHeads(ctx.linear(`${prefix}.self.query`, queries, h, h), heads, headDim);
   const keyT = splitHeads(ctx.linear(`${prefix}.self.key`, x, h, h), heads, headDim, true);
   const value = splitHeads(ctx.linear(`${prefix}.self.value`, x, h, h), heads, headDim);
 
@@ -40,7 +44,7 @@ export function buildAttention(ctx: ModelContext, prefix: string, x: Value, addi
 
   const projected = ctx.dropout(ctx.linear(`${prefix}.output.dense`, context, h, h), config.hidden_dropout_prob, `${prefix}.output.dropout`);
   return layerNorm(
-    add(projected, x),
+    add(projected, queries),
     ctx.param(`${prefix}.output.LayerNorm.weight`, [h]),
     ctx.param(`${prefix}.output.LayerNorm.bias`, [h]),
     config.layer_norm_eps,

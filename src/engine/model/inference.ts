@@ -28,7 +28,8 @@ export function buildInferenceGraph(task: InferenceTask, config: XlmrConfig, wei
   const ctx = inferenceContext(graph, config, weights);
   const inputIds = graph.input('input_ids', 'int64', ['batch', 'seq']);
   const attentionMask = graph.input('attention_mask', 'int64', ['batch', 'seq']);
-  const hidden = buildEncoder(ctx, inputIds, attentionMask);
+  // seq-cls reads only the <s> row: the last layer computes only that row.
+  const hidden = buildEncoder(ctx, inputIds, attentionMask, undefined, undefined, task === 'seq-cls' ? 'first' : 'all');
 
   switch (task) {
     case 'mlm-logits':

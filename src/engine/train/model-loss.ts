@@ -91,7 +91,8 @@ export function modelLoss(o: ModelLossOptions): ModelLoss {
     const ctx = new TrainContext(graph, o.config, { weight, initialize, trainable, lora: o.method === 'lora' ? o.lora : undefined, dropoutOverride: o.dropout, randomKey, eval: mode === 'eval' });
     const inputIds = graph.input('input_ids', 'int64', ['batch', 'seq']);
     const attentionMask = graph.input('attention_mask', 'int64', ['batch', 'seq']);
-    const hidden = buildEncoder(ctx, inputIds, attentionMask);
+    // A sequence-classification head reads only the <s> row, so the last layer computes only that row.
+    const hidden = buildEncoder(ctx, inputIds, attentionMask, undefined, undefined, o.task === 'seq-cls' ? 'first' : 'all');
     let loss: Value;
     let logits: Value;
     if (o.task === 'seq-cls') {
