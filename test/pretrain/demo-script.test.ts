@@ -12,7 +12,7 @@ interface DemoSummary {
   defaultModel: { reused: boolean; lastLoss: number };
   fillMask: { top5: number; baseline: number; perLanguage: Record<string, number>; maskedPieces: number };
   langid: { macro_f1: number; perLanguage: Record<string, { accuracy: number; f1: number }> };
-  pairs: { accuracy: number; threshold: number; devAccuracy: number };
+  pairs: { accuracy: number; threshold: number; devAccuracy: number; cosineOnly: { accuracy: number }; lengthOnly: { accuracy: number; devAccuracy: number }; weights: { cosine: number; lengthDisagreement: number } };
   retrieval: { mean: number; chance: number; languages: string[]; top1: (number | null)[][] };
 }
 
@@ -44,9 +44,15 @@ test('npm run demo, on the tiny recipe: builds the model, then every section run
     // The fine-tuned language identifier is an ordinary HF folder with its metrics for the dashboard.
     assert.ok(existsSync(join(runDir, 'langid', 'model.safetensors')), 'langid has no model.safetensors');
     assert.ok(readFileSync(join(runDir, 'langid', 'metrics.jsonl'), 'utf8').trim().split('\n').length > 1);
-    // Pair detection: a threshold chosen on the validation pairs, which it splits at least as well as chance.
+    // Pair detection: each signal alone and both, fitted on the validation pairs, which they split at least as
+    // well as chance. Lengths do not depend on the model, so even the tiny one's length prior beats chance (its
+    // three languages give offsets; the other 23 count as 0), and a longer disagreement lowers the odds.
     assert.ok(Number.isFinite(summary.pairs.threshold) && summary.pairs.devAccuracy >= 0.5, JSON.stringify(summary.pairs));
-    assert.match(run.stdout, /threshold -?\d\.\d{3} on the cosine \(400 validation pairs/);
+    assert.ok(summary.pairs.lengthOnly.devAccuracy > 0.6 && summary.pairs.lengthOnly.accuracy > 0.6, JSON.stringify(summary.pairs));
+    assert.ok(summary.pairs.weights.lengthDisagreement < 0, JSON.stringify(summary.pairs));
+    for (const x of [summary.pairs.cosineOnly.accuracy, summary.pairs.lengthOnly.accuracy]) assert.ok(x >= 0 && x <= 1);
+    assert.match(run.stdout, /cosine of the sentence vectors alone +\d\.\d{3} +\(\d\.\d{3}\)/);
+    assert.match(run.stdout, /pair detection accuracy \d\.\d{3}, macro-F1/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

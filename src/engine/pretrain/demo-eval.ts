@@ -3,13 +3,14 @@
  * - fill-mask top-5 accuracy per language, beside a unigram-frequency baseline (the language's five most
  *   frequent pieces in its training articles, whatever the context);
  * - cross-lingual retrieval top-1 per language pair (mean-pooled sentence vectors, cosine similarity);
- * - translation-pair detection from the same vectors: a pair is a translation when the cosine of its two
- *   sides passes a threshold chosen on validation pairs.
+ * - translation-pair detection from the same vectors: the cosine of a pair's two sides and how well their
+ *   lengths agree (Gale & Church), combined by a logistic regression fitted on validation pairs.
  */
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { ort } from '../runtime/session.js';
 import { embed } from '../tasks/embed.js';
 import type { XlmTokenizer } from '../tokenize/tokenizer.js';
+import type { ParallelUnit } from './corpus.js';
 
 export interface LangText {
   lang: string;
@@ -221,6 +222,66 @@ export function bestThreshold(scores: readonly number[], positive: readonly bool
     if (right > best.right) best = { threshold: k + 1 < order.length ? (order[k][0] + order[k + 1][0]) / 2 : order[k][0] + 1, right };
   }
   return { threshold: best.threshold, accuracy: order.length ? best.right / order.length : 0 };
+}
+
+/**
+ * Each language's length offset (Gale & Church 1993: a text and its translation have lengths in a steady ratio
+ * per language pair): over the parallel units, the mean of log(length of the language's text) minus the unit's
+ * mean of that over its languages. `count` gives a text's length (the demo: its characters).
+ */
+export function lengthOffsets(units: readonly ParallelUnit[], count: (text: string) => number): Map<string, number> {
+  const sums = new Map<string, { total: number; n: number }>();
+  for (const unit of units) {
+    const logs = [...unit.texts].map(([lang, text]) => [lang, Math.log(count(text))] as const);
+    const mean = logs.reduce((s, [, v]) => s + v, 0) / logs.length;
+    for (const [lang, v] of logs) {
+      const entry = sums.get(lang) ?? { total: 0, n: 0 };
+      entry.total += v - mean;
+      entry.n++;
+      sums.set(lang, entry);
+    }
+  }
+  return new Map([...sums].map(([lang, { total, n }]) => [lang, total / n]));
+}
+
+/**
+ * How far a pair's lengths are from what translations' would be: |log n(a) - offset(a) - (log n(b) - offset(b))|,
+ * near 0 for a translation (a language without an offset counts as 0).
+ */
+export function lengthDisagreement(premise: string, premiseLang: string, hypothesis: string, hypothesisLang: string, offsets: ReadonlyMap<string, number>, count: (text: string) => number): number {
+  const adjusted = (text: string, lang: string) => Math.log(count(text)) - (offsets.get(lang) ?? 0);
+  return Math.abs(adjusted(premise, premiseLang) - adjusted(hypothesis, hypothesisLang));
+}
+
+/**
+ * Logistic regression by full-batch gradient descent on standardised features (deterministic: no sampling).
+ * Returns the decision function (the log-odds of a positive) over raw features, and the weights found.
+ */
+export function fitLogistic(features: readonly number[][], positive: readonly boolean[], iterations = 3000, learningRate = 0.5): { score: (x: readonly number[]) => number; weights: number[]; bias: number } {
+  const n = features.length;
+  if (!n || n !== positive.length) throw new Error(`fitLogistic: ${n} feature rows for ${positive.length} labels`);
+  const d = features[0].length;
+  const mean = Array.from({ length: d }, (_, j) => features.reduce((s, x) => s + x[j], 0) / n);
+  const std = Array.from({ length: d }, (_, j) => Math.sqrt(features.reduce((s, x) => s + (x[j] - mean[j]) ** 2, 0) / n) || 1);
+  const z = features.map((x) => x.map((v, j) => (v - mean[j]) / std[j]));
+  const w = new Array<number>(d).fill(0);
+  let b = 0;
+  for (let it = 0; it < iterations; it++) {
+    const gw = new Array<number>(d).fill(0);
+    let gb = 0;
+    z.forEach((x, i) => {
+      const p = 1 / (1 + Math.exp(-(x.reduce((s, v, j) => s + v * w[j], b))));
+      const e = p - (positive[i] ? 1 : 0);
+      x.forEach((v, j) => (gw[j] += e * v));
+      gb += e;
+    });
+    for (let j = 0; j < d; j++) w[j] -= (learningRate * gw[j]) / n;
+    b -= (learningRate * gb) / n;
+  }
+  // Back to raw features: w_j / std_j, and the bias takes the means.
+  const weights = w.map((v, j) => v / std[j]);
+  const bias = b - weights.reduce((s, v, j) => s + v * mean[j], 0);
+  return { score: (x) => x.reduce((s, v, j) => s + v * weights[j], bias), weights, bias };
 }
 
 export interface RetrievalScores {
