@@ -2,7 +2,8 @@
  * Training speed: our one-run training step against PyTorch 1.13 (Debian's, plain-PyTorch XLM-R from
  * test/helpers) on the same model size, batch and sequence length, 2 threads each, full fine-tuning and
  * LoRA (r 8 on query/value), seq-cls, AdamW with clipping. Each side runs in its own process; reported:
- * examples/s, peak RSS, the ratio, and achieved FLOP/s against a 1024³ matmul measured in the same run.
+ * examples/s, peak RSS, the ratio, and achieved FLOP/s against a 1024³ matmul measured in the same run (each
+ * side's FLOPs are the work its step does: ours computes only the <s> row past the last layer's keys and values).
  *
  *   npx tsx bench/train.ts [--base] [--steps N] [--repeats N] [--threads N] [--ping-pong]
  *
@@ -44,12 +45,17 @@ function modelFolder(name: string, sizes: BenchConfig['model'] & { type_vocab_si
   return dir;
 }
 
-/** Multiply-adds ×2 of one training step: forward, plus backward (2× forward for full, ~1× for LoRA's frozen weights). */
-function stepFlops(m: BenchConfig['model'], batch: number, seq: number, method: 'full' | 'lora'): number {
+/**
+ * Multiply-adds ×2 of one training step: forward, plus backward (2× forward for full, ~1× for LoRA's frozen
+ * weights). `firstRowOnly`: the last layer computes keys and values for every token but the rest for the `<s>`
+ * row alone, as our sequence-classification graph does; PyTorch (HF's model) computes every row.
+ */
+function stepFlops(m: BenchConfig['model'], batch: number, seq: number, method: 'full' | 'lora', firstRowOnly: boolean): number {
   const h = m.hidden_size;
   const tokens = batch * seq;
   const perLayer = 2 * tokens * (4 * h * h + 2 * h * m.intermediate_size) + 2 * 2 * batch * seq * seq * h;
-  const forward = m.num_hidden_layers * perLayer;
+  const lastLayer = firstRowOnly ? 2 * tokens * 2 * h * h + 2 * batch * (2 * h * h + 2 * h * m.intermediate_size) + 2 * 2 * batch * seq * h : perLayer;
+  const forward = (m.num_hidden_layers - 1) * perLayer + lastLayer;
   return forward * (method === 'full' ? 3 : 2);
 }
 
@@ -93,14 +99,15 @@ function main() {
       const spinning = spinningRuns.length ? median(spinningRuns) : { ...passive, examples_per_s: 0 };
       const theirs: Measured & { policy: string } = passive.examples_per_s > spinning.examples_per_s ? { ...passive, policy: 'PASSIVE' } : { ...spinning, policy: 'default' };
       const runsOf = (ms: Measured[]) => ms.map((m) => +m.examples_per_s.toFixed(2));
-      const flops = stepFlops(model, batch, seq, method);
+      const flops = stepFlops(model, batch, seq, method, true);
+      const torchFlops = stepFlops(model, batch, seq, method, false);
       const line = {
         size: name, method, batch, seq, steps, repeats, in_place: config.inPlace,
         ours_examples_per_s: +ours.examples_per_s.toFixed(2), torch_examples_per_s: +theirs.examples_per_s.toFixed(2),
         torch_omp_wait_policy: theirs.policy, torch_examples_per_s_other_policy: +(theirs.policy === 'PASSIVE' ? spinning : passive).examples_per_s.toFixed(2),
         ratio: +(ours.examples_per_s / theirs.examples_per_s).toFixed(2),
         ours_peak_rss_mb: Math.round(ours.peak_rss_mb), torch_peak_rss_mb: Math.round(theirs.peak_rss_mb),
-        ours_gflops: +(flops / ours.step_s / 1e9).toFixed(1), torch_gflops: +(flops / theirs.step_s / 1e9).toFixed(1),
+        ours_gflops: +(flops / ours.step_s / 1e9).toFixed(1), torch_gflops: +(torchFlops / theirs.step_s / 1e9).toFixed(1),
         ort_matmul_peak_gflops: +ours.matmul_gflops.toFixed(1), torch_matmul_peak_gflops: +theirs.matmul_gflops.toFixed(1),
         ours_setup_s: +ours.setup_s.toFixed(1), trainable: ours.trainable,
         ours_runs: runsOf(oursRuns), torch_runs: runsOf(theirs.policy === 'PASSIVE' ? passiveRuns : spinningRuns),
