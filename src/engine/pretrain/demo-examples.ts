@@ -109,7 +109,7 @@ unseen text never maps to \`<unk>\`).
 | langid | train.jsonl | ${counts['langid/train.jsonl']} | language identification: \`{"text", "label"}\`, label = ISO 639-3 code; ${EXAMPLE_SIZES.langidTrainPerLanguage} paragraphs per language |
 | langid | test.jsonl | ${counts['langid/test.jsonl']} | every held-out paragraph of every language |
 | pairs | train.jsonl | ${counts['pairs/train.jsonl']} | translation-pair detection: \`{"premise", "hypothesis", "premise_lang", "hypothesis_lang", "label"}\`, label \`translation\` (the same paragraph in two languages) or \`not_translation\` (paragraphs of different articles, two languages); balanced |
-| pairs | dev.jsonl | ${counts['pairs/dev.jsonl']} | the same, from validation paragraphs (the demo picks its pair-detection threshold here); balanced |
+| pairs | dev.jsonl | ${counts['pairs/dev.jsonl']} | the same, from validation paragraphs (the demo fits its pair detector here); balanced |
 | pairs | test.jsonl | ${counts['pairs/test.jsonl']} | the same, from held-out paragraphs; balanced |
 | retrieval | test.jsonl | ${counts['retrieval/test.jsonl']} | cross-lingual retrieval: \`{"id", "lang", "text"}\`; rows with the same \`id\` (article.paragraph) are translations. For each paragraph in language A, rank all paragraphs of language B; top-1 is right when its id matches |
 | mlm | train.txt | ${counts['mlm/train.txt']} | masked-language-model text: one paragraph per line, ${EXAMPLE_SIZES.mlmPerLanguage} per language |
