@@ -27,7 +27,6 @@ import { characterSizes, createLanguageSampler, type LanguageSampler } from './s
 
 export const IGNORE_LABEL = -100;
 
-
 export interface SpecialIds {
   cls: number;
   sep: number;

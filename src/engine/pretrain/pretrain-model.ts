@@ -11,10 +11,11 @@
  *   + with RANK, RANK_WEIGHT times the translation-ranking loss of the mean-pooled last hidden states.
  * The NSP head exists only while pre-training: the saved folder is an XLMRobertaForMaskedLM.
  */
-import { add, cast, crossEntropy, div, gather, gemmTransB, mul, reduceSum, sqrt, tanh, transposeLast, unsqueeze } from '../graph/ops/index.js';
+import { add, crossEntropy, div, gather, gemmTransB, mul, reduceSum, sqrt, tanh, transposeLast } from '../graph/ops/index.js';
 import type { Value } from '../graph/graph.js';
 import { parseXlmrConfig, type XlmrConfig } from '../hf/config.js';
 import { EMBEDDINGS, MLM_HEAD } from '../hf/names.js';
+import { meanPool } from '../model/inference.js';
 import { buildEncoder, buildMlmHead, selectRows } from '../model/xlmr.js';
 import { TrainContext } from '../train/context.js';
 import type { LossBuilder } from '../train/step-graph.js';
@@ -85,13 +86,12 @@ export const RANK_WEIGHT = 0.4;
 
 /**
  * Translation ranking over rows of one batch: each row's mean over its real tokens (`mask` 1) of the last
- * hidden state [batch, seq, hidden], which is what `embed` returns, scaled to unit length; pair i is rows
+ * hidden state [batch, seq, hidden] (meanPool, the pooling `embed` runs), scaled to unit length; pair i is rows
  * first[i] and second[i]; scores[i][j] = RANK_SCALE * cos(first i, second j); the loss is the mean of the
  * cross-entropies of each row (class labels[i] = i) and each column, so both directions rank.
  */
 export function translationRankingLoss(hidden: Value, mask: Value, first: Value, second: Value, labels: Value): Value {
-  const weights = unsqueeze(cast(mask, hidden.dtype), [2]);
-  const pooled = div(reduceSum(mul(hidden, weights), [1]), reduceSum(weights, [1]));
+  const pooled = meanPool(hidden, mask);
   const unit = (v: Value) => div(v, sqrt(add(reduceSum(mul(v, v), [1], true), 1e-12)));
   const scores = mul(gemmTransB(unit(gather(pooled, first, 0)), unit(gather(pooled, second, 0))), RANK_SCALE);
   return mul(add(crossEntropy(scores, labels), crossEntropy(transposeLast(scores), labels)), 0.5);
