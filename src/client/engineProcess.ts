@@ -18,6 +18,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import { IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
 import { EngineErrorData, EngineInfo, PROTOCOL_VERSION, engineInfo } from '../engine/rpc/protocol.js';
+import { withHugePageMalloc } from '../engine/runtime/malloc.js';
 
 export type EngineProcessState = 'stopped' | 'starting' | 'running';
 
@@ -175,7 +176,8 @@ export class EngineProcess {
     this.setState('starting');
     const child = fork(this.options.enginePath, [], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: '1' },
+      // Huge-page malloc: training steps page-fault their large temporaries afresh otherwise (runtime/malloc.ts).
+      env: withHugePageMalloc({ ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: '1' }),
       execArgv: [],
     });
     const output = (d: Buffer) => this.options.onOutput?.(d.toString());
