@@ -28,5 +28,5 @@ export function withHugePageMalloc(env: NodeJS.ProcessEnv, platform: NodeJS.Plat
 
 /** Whether this process was started with huge-page malloc asked for (read once by glibc, at start). */
 export function hugePageMallocOn(env: NodeJS.ProcessEnv = process.env): boolean {
-  return (env.GLIBC_TUNABLES ?? '').split(':').some((t) => t === HUGE_PAGE_MALLOC || /^glibc\.malloc\.hugetlb=[12]$/.test(t));
+  return (env.GLIBC_TUNABLES ?? '').split(':').some((t) => /^glibc\.malloc\.hugetlb=[12]$/.test(t));
 }
