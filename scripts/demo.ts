@@ -122,7 +122,8 @@ async function main(): Promise<void> {
   // The recipe's own held-out articles (the default's are 28-30, the same as examples/' test files).
   const heldOut = corpus.flatMap((a) => (info.recipe.heldOutArticles.includes(a.article) ? a.paragraphs.map((text) => ({ lang: a.lang, text })) : []));
   // What pre-training read: neither the test nor the validation articles.
-  const training = trainingParagraphs(corpus, unseenArticles({ validationArticles: [], ...info.recipe }));
+  const unseen = unseenArticles({ validationArticles: [], ...info.recipe });
+  const training = trainingParagraphs(corpus, unseen);
 
   section('2. Fill-mask on held-out articles');
   const isPiece = (word: string) => model.tokenizer.encode(word, null, { addSpecialTokens: false }).ids.length === 1;
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
   // (A cross-encoder fine-tuned on examples/pairs stayed at 0.5-0.6 on the held-out pairs with this model; README.)
   const means = await languageMeans(model, training);
   const characters = (text: string) => [...text].length;
-  const offsets = lengthOffsets(parallelUnits(corpus, 'train', unseenArticles({ validationArticles: [], ...info.recipe })), characters);
+  const offsets = lengthOffsets(parallelUnits(corpus, 'train', unseen), characters);
   const pairFeatures = async (rows: readonly PairRow[]) => {
     const cosines = await pairSimilarities(model, rows, means);
     return rows.map((r, i) => [cosines[i], lengthDisagreement(r.premise, r.premise_lang, r.hypothesis, r.hypothesis_lang, offsets, characters)]);

@@ -35,7 +35,7 @@ test('the bundled xlm launcher starts Node with huge-page malloc', { skip: proce
     // A preload that records what the started Node sees, then the launcher's own --help.
     const seen = join(dir, 'seen.json');
     const preload = join(dir, 'record-env.cjs');
-    writeFileSync(preload, `require('fs').writeFileSync(${JSON.stringify(seen)}, JSON.stringify({ tunables: process.env.GLIBC_TUNABLES ?? null, exec: process.execPath }));\n`);
+    writeFileSync(preload, `require('fs').writeFileSync(${JSON.stringify(seen)}, JSON.stringify({ tunables: process.env.GLIBC_TUNABLES ?? null }));\n`);
     // The bundle's externals (onnxruntime-node) resolve from the repository's node_modules, as from an install.
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: `--require ${preload}`, NODE_PATH: join(repo, 'node_modules') };
     delete env.GLIBC_TUNABLES;

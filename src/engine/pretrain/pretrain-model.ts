@@ -80,9 +80,9 @@ export const RANK_SCALE = 20;
  * The ranking loss's weight beside masked-LM, measured on the default recipe (2,500 steps; fill-mask as a multiple
  * of the unigram baseline, pairs = the demo's held-out pair accuracy): 0.2: 3.02x, pairs 0.738, retrieval 57%;
  * 0.3: 2.93x, 0.743, 60%; 0.4: 2.94x, 0.782, 62%; 0.6: masked-LM never leaves its start (0.54x), the ranking
- * gradients swamping it under the global clip. 0.4 sits below that edge (those figures at learning rate 3e-3, where
- * seed 1 stalled masked-LM at 1.67x and seed 2 gave 2.96x; at the default's 2e-3, seeds 0, 1 and 2 gave 2.97x, 2.94x and 3.03x,
- * pairs 0.818, 0.810 and 0.823: recipes/default.json).
+ * gradients swamping it under the global clip. 0.4 sits below that edge. (Those figures at learning rate 3e-3,
+ * where seed 1 stalled masked-LM at 1.67x and seed 2 gave 2.96x; at the default's 2e-3, seeds 0, 1 and 2 gave
+ * 2.97x, 2.94x and 3.03x, pairs 0.818, 0.810 and 0.823: recipes/default.json.)
  */
 export const RANK_WEIGHT = 0.4;
 
