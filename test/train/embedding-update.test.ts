@@ -10,11 +10,18 @@ const ROWS = 6;
 const DIM = 3;
 const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 1.3);
 
+const zeroRows = (data: Float32Array, rows: number[]) => {
+  for (const r of rows) data.fill(0, r * DIM, (r + 1) * DIM);
+  return data;
+};
+
 /**
  * One AdamW step on an embedding table looked up with repeated ids (and one padding id). `dense` hides the
- * gradient's scatter-into-zeros form behind an Add, so the optimizer takes its dense path.
+ * gradient's scatter-into-zeros form behind an Add, so the optimizer takes its dense path. `zeroMomentRows` start
+ * with both moments zero (never looked up), except row 1 (the padding id) whose second moment is kept (its first
+ * decayed to zero).
  */
-async function adamStep(dense: boolean, maxGradNorm: number): Promise<{ out: Record<string, Float32Array>; ops: string[] }> {
+async function adamStep(dense: boolean, maxGradNorm: number, zeroMomentRows: number[] = []): Promise<{ out: Record<string, Float32Array>; ops: string[] }> {
   const g = new Graph('embedding_step');
   const table = g.input('emb', 'float32', [ROWS, DIM]);
   const ids = g.input('ids', 'int64', [2, 4]);
@@ -38,8 +45,8 @@ async function adamStep(dense: boolean, maxGradNorm: number): Promise<{ out: Rec
     emb: t(values(ROWS * DIM, 1), [ROWS, DIM]),
     ids: new ort.Tensor('int64', BigInt64Array.from([2, 0, 2, 5, 1, 2, 0, 4].map(BigInt)), [2, 4]),
     w: t(values(8 * DIM, 2), [2, 4, DIM]),
-    m: t(values(ROWS * DIM, 3).map((x) => x * 0.1), [ROWS, DIM]),
-    v: t(values(ROWS * DIM, 4).map((x) => x * x * 0.01), [ROWS, DIM]),
+    m: t(zeroRows(values(ROWS * DIM, 3).map((x) => x * 0.1), zeroMomentRows), [ROWS, DIM]),
+    v: t(zeroRows(values(ROWS * DIM, 4).map((x) => x * x * 0.01), zeroMomentRows.filter((r) => r !== 1)), [ROWS, DIM]),
   });
   await session.release();
   const ops = g.nodes.map((n) => n.op.name);
@@ -66,4 +73,25 @@ test('with clipping, the row-sparse path\'s norm and update match the dense path
   assert.ok(Math.abs(sparse.norm[0] - dense.norm[0]) <= 1e-6 * dense.norm[0], `norm ${sparse.norm[0]} vs ${dense.norm[0]}`);
   assert.ok(dense.norm[0] > 0.5, 'the case clips');
   for (let i = 0; i < ROWS * DIM; i++) assert.ok(Math.abs(sparse.p[i] - dense.p[i]) <= 1e-6, `p[${i}] ${sparse.p[i]} vs ${dense.p[i]}`);
+});
+
+test('rows whose first moment is zero move by weight decay alone, bit for bit as the dense update moves them', async () => {
+  // Rows 3 and 1 get no gradient this step (3 is not looked up, 1 is padding) and have m = 0 (row 3 never seen,
+  // row 1's m decayed to zero with v left): the row-sparse path computes the update on the other rows only.
+  const sparseStep = await adamStep(false, 0, [1, 3]);
+  const denseStep = await adamStep(true, 0, [1, 3]);
+  assert.ok(sparseStep.ops.includes('GatherND') && sparseStep.ops.includes('NonZero'), `the live-row update was not taken: ${sparseStep.ops.join(' ')}`);
+  assert.ok(!denseStep.ops.includes('GatherND'), 'the dense path updates every row');
+  for (const k of ['p', 'm_next', 'v_next']) assert.deepEqual(Array.from(sparseStep.out[k]), Array.from(denseStep.out[k]), k);
+  const pIn = values(ROWS * DIM, 1);
+  for (const row of [1, 3]) {
+    for (let d = 0; d < DIM; d++) {
+      const i = row * DIM + d;
+      // p * (1 - lr * wd), lr 0.01, wd 0.1, in float32.
+      assert.equal(sparseStep.out.p[i], Math.fround(pIn[i] * Math.fround(1 - Math.fround(0.01 * 0.1))), `p[${i}]`);
+      assert.equal(sparseStep.out.m_next[i], 0);
+    }
+  }
+  // A looked-up row moves by more than decay.
+  assert.notEqual(sparseStep.out.p[2 * DIM], Math.fround(pIn[2 * DIM] * Math.fround(1 - Math.fround(0.01 * 0.1))));
 });

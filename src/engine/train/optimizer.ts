@@ -13,9 +13,12 @@
  * An embedding's gradient is zeros with the looked-up rows scattered in. AdamW then takes it as those rows,
  * summed per distinct id in a fixed order (`rowSparse`), and scatters their terms into the decayed moments:
  * the same numbers as the dense update, without the parameter-sized zero tensor, scatter and three passes.
+ * Its update m / (sqrt(v) + eps) is then computed on the rows whose first moment is not all zeros (`liveRows`)
+ * and scattered into the decayed table: every other row's update is exactly 0 (a fine-tuning run's batches
+ * touch a small share of a 250k-piece vocabulary), so five table-sized passes shrink to those rows.
  */
 import { makeTensor, type Value } from '../graph/graph.js';
-import { add, concat, ConstantOfShape, div, Expand, min, mul, pow, reduceSum, reshape, ScatterElements, scatterAddRows, ScatterND, shapeOf, sqrt, sub, unique, unsqueeze } from '../graph/ops/index.js';
+import { add, concat, ConstantOfShape, div, equal, Expand, gatherND, min, mul, nonZero, not, pow, reduceL1, reduceSum, reshape, ScatterElements, scatterAddRows, ScatterND, shapeOf, sqrt, sub, transpose, unique, unsqueeze } from '../graph/ops/index.js';
 
 export type OptimizerKind = 'adamw' | 'sgd';
 
@@ -81,6 +84,14 @@ function rowSparse(grad: Value): RowSparse | undefined {
 
 /** x[at] += updates (x dense, `at` distinct rows: ScatterND is deterministic without repeats). */
 const scatterAdd = (x: Value, at: Value, updates: Value) => x.graph.apply1(ScatterND, [x, at, updates], { reduction: 'add' });
+/** x[at] = updates (`at` distinct rows). */
+const scatterRows = (x: Value, at: Value, updates: Value) => x.graph.apply1(ScatterND, [x, at, updates]);
+
+/** The rows of `x` with any non-zero element (NaN counts), as ScatterND / GatherND indices [rows, 1]. */
+function liveRows(x: Value): Value {
+  const l1 = reduceL1(x, [...x.shape.keys()].slice(1));
+  return transpose(nonZero(not(equal(l1, 0))), [1, 0]);
+}
 
 export function globalNorm(grads: Value[]): Value {
   return sqrt(sumOfSquares(grads.map((g) => mul(g, g))));
@@ -131,8 +142,15 @@ export function optimizerStep(params: OptimizedParam[], lr: Value, step: Value, 
     const rows = sparse[i];
     const m = rows ? scatterAdd(mul(p.m, o.beta1), rows.at, mul(rows.rows, gScale1)) : add(mul(p.m, o.beta1), mul(p.grad, gScale1));
     const v = rows ? scatterAdd(mul(p.v, o.beta2), rows.at, mul(squares[i], gScale2)) : add(mul(p.v, o.beta2), mul(squares[i], gScale2));
-    const update = mul(div(m, add(sqrt(v), epsScaled)), stepSize);
-    out.params.set(p.name, sub(decayed, update));
+    const update = (mm: Value, vv: Value) => mul(div(mm, add(sqrt(vv), epsScaled)), stepSize);
+    if (rows) {
+      // A row whose first moment is all zeros (never looked up yet, or decayed to zero) has update exactly 0, so
+      // it only decays: the update is computed on the other rows alone and scattered into the decayed table.
+      const live = liveRows(m);
+      out.params.set(p.name, scatterRows(decayed, live, sub(gatherND(decayed, live), update(gatherND(m, live), gatherND(v, live)))));
+    } else {
+      out.params.set(p.name, sub(decayed, update(m, v)));
+    }
     out.m.set(p.name, m);
     out.v.set(p.name, v);
   });

@@ -63,3 +63,16 @@ export const ReduceMax = defineOp({
   infer: ([x], attrs) => reducedShape(x, attrs),
   nonDifferentiable: [1],
 });
+
+/** ONNX ReduceL1 (the sum of absolute values): the optimizer's test for all-zero rows, past autodiff, so no gradient rule. */
+export const ReduceL1 = defineOp({
+  name: 'ReduceL1',
+  onnx: 'ReduceL1',
+  attrTypes: { keepdims: 'int' },
+  infer: ([x], attrs) => reducedShape(x, attrs),
+  nonDifferentiable: [1],
+});
+
+export function reduceL1(x: Value, axes: number[], keepdims = false): Value {
+  return reduce(ReduceL1, x, axes, keepdims);
+}

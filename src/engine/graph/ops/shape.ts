@@ -351,3 +351,28 @@ export const ScatterND = defineOp({
   infer: ([data]) => [{ dtype: data.dtype, shape: data.shape }],
   nonDifferentiable: [1],
 });
+
+/** ONNX NonZero: the indices [rank, count] of the non-zero elements, in row-major order. No gradient (integer output). */
+export const NonZero = defineOp({
+  name: 'NonZero', onnx: 'NonZero',
+  infer: ([x]) => [{ dtype: 'int64', shape: [x.rank, `nonzero(${x.name})`] }],
+  nonDifferentiable: [0],
+});
+
+export const nonZero = (x: Value) => x.graph.apply1(NonZero, [x]);
+
+/**
+ * ONNX GatherND (batch_dims 0): indices [..., q] pick data's slices at their first q coordinates; the result is
+ * [..., data.shape[q:]]. Used past autodiff (the optimizer's live embedding rows), so no gradient rule.
+ */
+export const GatherND = defineOp({
+  name: 'GatherND', onnx: 'GatherND',
+  infer: ([data, indices]) => {
+    const q = indices.shape[indices.rank - 1];
+    if (typeof q !== 'number') throw new Error('GatherND needs a static last dimension of its indices');
+    return [{ dtype: data.dtype, shape: [...indices.shape.slice(0, -1), ...data.shape.slice(q)] }];
+  },
+  nonDifferentiable: [1],
+});
+
+export const gatherND = (data: Value, indices: Value) => data.graph.apply1(GatherND, [data, indices]);
