@@ -76,11 +76,12 @@ test('with clipping, the row-sparse path\'s norm and update match the dense path
 });
 
 test('rows whose first moment is zero move by weight decay alone, bit for bit as the dense update moves them', async () => {
-  // Rows 3 and 1 get no gradient this step (3 is not looked up, 1 is padding) and have m = 0 (row 3 never seen,
-  // row 1's m decayed to zero with v left): the row-sparse path computes the update on the other rows only.
+  // Rows 3 and 1 get no gradient this step (3 is not looked up, 1 is padding) and have m = 0: row 3 was never seen
+  // (m = v = 0, so the row-sparse path leaves it out of the rows it gathers), row 1's m decayed to zero with v left
+  // (gathered: its v still decays).
   const sparseStep = await adamStep(false, 0, [1, 3]);
   const denseStep = await adamStep(true, 0, [1, 3]);
-  assert.ok(sparseStep.ops.includes('GatherND') && sparseStep.ops.includes('NonZero'), `the live-row update was not taken: ${sparseStep.ops.join(' ')}`);
+  assert.ok(sparseStep.ops.includes('GatherND') && sparseStep.ops.includes('NonZero'), `the active-row update was not taken: ${sparseStep.ops.join(' ')}`);
   assert.ok(!denseStep.ops.includes('GatherND'), 'the dense path updates every row');
   for (const k of ['p', 'm_next', 'v_next']) assert.deepEqual(Array.from(sparseStep.out[k]), Array.from(denseStep.out[k]), k);
   const pIn = values(ROWS * DIM, 1);

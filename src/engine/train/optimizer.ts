@@ -13,12 +13,13 @@
  * An embedding's gradient is zeros with the looked-up rows scattered in. AdamW then takes it as those rows,
  * summed per distinct id in a fixed order (`rowSparse`), and scatters their terms into the decayed moments:
  * the same numbers as the dense update, without the parameter-sized zero tensor, scatter and three passes.
- * Its update m / (sqrt(v) + eps) is then computed on the rows whose first moment is not all zeros (`liveRows`)
- * and scattered into the decayed table: every other row's update is exactly 0 (a fine-tuning run's batches
- * touch a small share of a 250k-piece vocabulary), so five table-sized passes shrink to those rows.
+ * The moments and the update m / (sqrt(v) + eps) are computed only on the active rows (looked up now, or with
+ * non-zero moments: `rowsWithState`) and scattered back: every other row has m = v = 0 and update exactly 0, and
+ * a fine-tuning run's batches touch a small share of a 250k-piece vocabulary. What stays table-sized: the decay,
+ * two ReduceL1 passes that find the rows with state, and the scatter into the decayed table.
  */
 import { makeTensor, type Value } from '../graph/graph.js';
-import { add, concat, ConstantOfShape, div, equal, Expand, gatherND, min, mul, nonZero, not, pow, reduceL1, reduceSum, reshape, ScatterElements, scatterAddRows, ScatterND, shapeOf, sqrt, sub, transpose, unique, unsqueeze } from '../graph/ops/index.js';
+import { add, concat, ConstantOfShape, div, equal, Expand, gather, gatherND, min, mul, nonZero, not, pow, Range, reduceL1, reduceSum, reshape, ScatterElements, scatterAddRows, ScatterND, shapeOf, sqrt, sub, unique, unsqueeze } from '../graph/ops/index.js';
 
 export type OptimizerKind = 'adamw' | 'sgd';
 
@@ -87,10 +88,17 @@ const scatterAdd = (x: Value, at: Value, updates: Value) => x.graph.apply1(Scatt
 /** x[at] = updates (`at` distinct rows). */
 const scatterRows = (x: Value, at: Value, updates: Value) => x.graph.apply1(ScatterND, [x, at, updates]);
 
-/** The rows of `x` with any non-zero element (NaN counts), as ScatterND / GatherND indices [rows, 1]. */
-function liveRows(x: Value): Value {
-  const l1 = reduceL1(x, [...x.shape.keys()].slice(1));
-  return transpose(nonZero(not(equal(l1, 0))), [1, 0]);
+/** The rows (1-D int64) where `m` or `v` has a non-zero element (NaN counts). */
+function rowsWithState(m: Value, v: Value): Value {
+  const axes = [...m.shape.keys()].slice(1);
+  return reshape(nonZero(not(equal(add(reduceL1(m, axes), reduceL1(v, axes)), 0))), [-1]);
+}
+
+/** 0, 1, ..., n - 1 for a 1-element shape tensor [n]. */
+function range(shape: Value): Value {
+  const g = shape.graph;
+  const n = gather(shape, g.constant(0, 'int64'));
+  return g.apply1(Range, [g.constant(0, 'int64'), n, g.constant(1, 'int64')], { length: `range(${shape.name})` });
 }
 
 export function globalNorm(grads: Value[]): Value {
@@ -139,20 +147,30 @@ export function optimizerStep(params: OptimizedParam[], lr: Value, step: Value, 
   params.forEach((p, i) => {
     if (!p.m || !p.v) throw new Error(`AdamW needs the moments of ${p.name}`);
     const decayed = p.decay && decayFactor ? mul(p.value, decayFactor) : p.value;
+    const update = (m: Value, v: Value) => mul(div(m, add(sqrt(v), epsScaled)), stepSize);
     const rows = sparse[i];
-    const m = rows ? scatterAdd(mul(p.m, o.beta1), rows.at, mul(rows.rows, gScale1)) : add(mul(p.m, o.beta1), mul(p.grad, gScale1));
-    const v = rows ? scatterAdd(mul(p.v, o.beta2), rows.at, mul(squares[i], gScale2)) : add(mul(p.v, o.beta2), mul(squares[i], gScale2));
-    const update = (mm: Value, vv: Value) => mul(div(mm, add(sqrt(vv), epsScaled)), stepSize);
-    if (rows) {
-      // A row whose first moment is all zeros (never looked up yet, or decayed to zero) has update exactly 0, so
-      // it only decays: the update is computed on the other rows alone and scattered into the decayed table.
-      const live = liveRows(m);
-      out.params.set(p.name, scatterRows(decayed, live, sub(gatherND(decayed, live), update(gatherND(m, live), gatherND(v, live)))));
-    } else {
+    if (!rows) {
+      const m = add(mul(p.m, o.beta1), mul(p.grad, gScale1));
+      const v = add(mul(p.v, o.beta2), mul(squares[i], gScale2));
       out.params.set(p.name, sub(decayed, update(m, v)));
+      out.m.set(p.name, m);
+      out.v.set(p.name, v);
+      return;
     }
-    out.m.set(p.name, m);
-    out.v.set(p.name, v);
+    // Row-sparse: a row with both moments zero and no gradient this step keeps m = v = 0 and has update exactly
+    // 0, so it moves by decay alone. The moments and the update are computed on the other rows only (the
+    // looked-up ones and those with state), gathered, and scattered back: written over their inputs (the
+    // runner's in-place buffers), the moments' scatters copy nothing.
+    const at = reshape(rows.at, [-1]);
+    const { distinct, inverse } = unique(concat([at, rowsWithState(p.m, p.v)], 0));
+    const active = unsqueeze(distinct, [-1]);
+    // Where this step's rows sit among the active ones: the first len(at) entries of the inverse.
+    const looked = unsqueeze(gather(inverse, range(shapeOf(at))), [-1]);
+    const m = scatterAdd(mul(gatherND(p.m, active), o.beta1), looked, mul(rows.rows, gScale1));
+    const v = scatterAdd(mul(gatherND(p.v, active), o.beta2), looked, mul(squares[i], gScale2));
+    out.params.set(p.name, scatterRows(decayed, active, sub(gatherND(decayed, active), update(m, v))));
+    out.m.set(p.name, scatterRows(p.m, active, m));
+    out.v.set(p.name, scatterRows(p.v, active, v));
   });
   return out;
 }
