@@ -19,7 +19,7 @@
  * two ReduceL1 passes that find the rows with state, and the scatter into the decayed table.
  */
 import { makeTensor, type Value } from '../graph/graph.js';
-import { add, concat, ConstantOfShape, div, equal, Expand, gather, gatherND, min, mul, nonZero, not, pow, Range, reduceL1, reduceSum, reshape, ScatterElements, scatterAddRows, ScatterND, shapeOf, sqrt, sub, unique, unsqueeze } from '../graph/ops/index.js';
+import { add, concat, ConstantOfShape, div, elementPositions, equal, Expand, gather, gatherND, min, mul, nonZero, not, pow, reduceL1, reduceSum, reshape, ScatterElements, scatterAddRows, ScatterND, shapeOf, sqrt, sub, unique, unsqueeze } from '../graph/ops/index.js';
 
 export type OptimizerKind = 'adamw' | 'sgd';
 
@@ -56,10 +56,10 @@ export function stateNames(kind: OptimizerKind): ('m' | 'v')[] {
   return kind === 'adamw' ? ['m', 'v'] : [];
 }
 
-/** A gradient that is zeros except some rows of axis 0: the rows [n, ...rest] (distinct) and their indices [n, 1]. */
+/** A gradient that is zeros except some rows of axis 0: the rows [n, ...rest] and their distinct indices `ids` [n]. */
 interface RowSparse {
   rows: Value;
-  at: Value;
+  ids: Value;
 }
 
 /**
@@ -80,7 +80,7 @@ function rowSparse(grad: Value): RowSparse | undefined {
   const zeros = g.apply1(ConstantOfShape, [concat([shapeOf(distinct), g.constant(rest, 'int64')], 0)], {
     value: makeTensor(grad.dtype, [1], [0]), likeShape: [distinct.shape[0], ...rest] as number[],
   });
-  return { rows: scatterAddRows(zeros, inverse, updates), at: unsqueeze(distinct, [-1]) };
+  return { rows: scatterAddRows(zeros, inverse, updates), ids: distinct };
 }
 
 /** x[at] += updates (x dense, `at` distinct rows: ScatterND is deterministic without repeats). */
@@ -92,13 +92,6 @@ const scatterRows = (x: Value, at: Value, updates: Value) => x.graph.apply1(Scat
 function rowsWithState(m: Value, v: Value): Value {
   const axes = [...m.shape.keys()].slice(1);
   return reshape(nonZero(not(equal(add(reduceL1(m, axes), reduceL1(v, axes)), 0))), [-1]);
-}
-
-/** 0, 1, ..., n - 1 for a 1-element shape tensor [n]. */
-function range(shape: Value): Value {
-  const g = shape.graph;
-  const n = gather(shape, g.constant(0, 'int64'));
-  return g.apply1(Range, [g.constant(0, 'int64'), n, g.constant(1, 'int64')], { length: `range(${shape.name})` });
 }
 
 export function globalNorm(grads: Value[]): Value {
@@ -161,11 +154,10 @@ export function optimizerStep(params: OptimizedParam[], lr: Value, step: Value, 
     // 0, so it moves by decay alone. The moments and the update are computed on the other rows only (the
     // looked-up ones and those with state), gathered, and scattered back: written over their inputs (the
     // runner's in-place buffers), the moments' scatters copy nothing.
-    const at = reshape(rows.at, [-1]);
-    const { distinct, inverse } = unique(concat([at, rowsWithState(p.m, p.v)], 0));
+    const { distinct, inverse } = unique(concat([rows.ids, rowsWithState(p.m, p.v)], 0));
     const active = unsqueeze(distinct, [-1]);
-    // Where this step's rows sit among the active ones: the first len(at) entries of the inverse.
-    const looked = unsqueeze(gather(inverse, range(shapeOf(at))), [-1]);
+    // Where this step's rows sit among the active ones: the first len(ids) entries of the inverse.
+    const looked = unsqueeze(gather(inverse, elementPositions(rows.ids)), [-1]);
     const m = scatterAdd(mul(gatherND(p.m, active), o.beta1), looked, mul(rows.rows, gScale1));
     const v = scatterAdd(mul(gatherND(p.v, active), o.beta2), looked, mul(squares[i], gScale2));
     out.params.set(p.name, scatterRows(decayed, active, sub(gatherND(decayed, active), update(m, v))));

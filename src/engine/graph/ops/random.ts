@@ -75,11 +75,15 @@ export function elementIndex(x: Value): Value {
   return index;
 }
 
-function buildElementIndex(x: Value): Value {
+/** 0, 1, ..., n - 1 (int64, 1-D) for the n elements of `x`, in row-major order. */
+export function elementPositions(x: Value): Value {
   const g = x.graph;
   const count = g.apply1(ReduceProd, [shapeOf(x)], { keepdims: 0 });
-  const flat = g.apply1(Range, [g.constant(0, 'int64'), count, g.constant(1, 'int64')], { length: `numel(${x.name})` });
-  return reshapeTo(cast(flat, 'uint32'), shapeOf(x), x.shape);
+  return g.apply1(Range, [g.constant(0, 'int64'), count, g.constant(1, 'int64')], { length: `numel(${x.name})` });
+}
+
+function buildElementIndex(x: Value): Value {
+  return reshapeTo(cast(elementPositions(x), 'uint32'), shapeOf(x), x.shape);
 }
 
 /** The random stream's position: a seed and a counter (one per forward pass), both uint32 scalars. */
