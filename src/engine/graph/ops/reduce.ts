@@ -56,22 +56,15 @@ export function reduceMax(x: Value, axes: number[], keepdims = false): Value {
   return reduce(ReduceMax, x, axes, keepdims);
 }
 
-export const ReduceMax = defineOp({
-  name: 'ReduceMax',
-  onnx: 'ReduceMax',
-  attrTypes: { keepdims: 'int' },
-  infer: ([x], attrs) => reducedShape(x, attrs),
-  nonDifferentiable: [1],
-});
+/** A reduction without a gradient rule (autodiff fails loudly if one is needed on the path to the loss). */
+function reductionWithoutGradient(name: string) {
+  return defineOp({ name, onnx: name, attrTypes: { keepdims: 'int' }, infer: ([x], attrs) => reducedShape(x, attrs), nonDifferentiable: [1] });
+}
 
-/** ONNX ReduceL1 (the sum of absolute values): the optimizer's test for all-zero rows, past autodiff, so no gradient rule. */
-export const ReduceL1 = defineOp({
-  name: 'ReduceL1',
-  onnx: 'ReduceL1',
-  attrTypes: { keepdims: 'int' },
-  infer: ([x], attrs) => reducedShape(x, attrs),
-  nonDifferentiable: [1],
-});
+export const ReduceMax = reductionWithoutGradient('ReduceMax');
+
+/** ONNX ReduceL1 (the sum of absolute values): the optimizer's test for all-zero rows, past autodiff. */
+export const ReduceL1 = reductionWithoutGradient('ReduceL1');
 
 export function reduceL1(x: Value, axes: number[], keepdims = false): Value {
   return reduce(ReduceL1, x, axes, keepdims);

@@ -363,7 +363,7 @@ export const nonZero = (x: Value) => x.graph.apply1(NonZero, [x]);
 
 /**
  * ONNX GatherND (batch_dims 0): indices [..., q] pick data's slices at their first q coordinates; the result is
- * [..., data.shape[q:]]. Used past autodiff (the optimizer's live embedding rows), so no gradient rule.
+ * [..., data.shape[q:]]. Used past autodiff (the optimizer's active embedding rows), so no gradient rule.
  */
 export const GatherND = defineOp({
   name: 'GatherND', onnx: 'GatherND',
