@@ -4,8 +4,9 @@
  *
  * Why: a training step at XLM-R base size allocates parameter-sized temporaries (AdamW's terms for the 250k x 768
  * embedding, 768 MB each) that glibc maps afresh and returns every step, so every step page-faults them in again,
- * 4 KB at a time (4.56 GB, 1.17 million faults a step, counted from /proc/self/stat). `glibc.malloc.hugetlb=1` (glibc 2.35+) asks for transparent huge
- * pages on those maps: 2 MB per fault, and the memory is still returned after each step. Alternating worker runs
+ * 4 KB at a time (4.56 GB, 1.17 million faults a step, counted from /proc/self/stat). `glibc.malloc.hugetlb=1`
+ * (glibc 2.35+) asks for transparent huge pages on those maps: 2 MB per fault, and the memory is still returned
+ * after each step. Alternating worker runs
  * of bench/train.ts at base size (full fine-tuning): about 8.5 -> 7 s a step after the first two, which pay for the
  * kernel compacting memory into huge pages; at the small size no change. PyTorch, which allocates fewer such
  * temporaries, gained nothing reliable from it.
