@@ -72,7 +72,8 @@ export function formatSummary(s: DatasetSummary, tokenizer?: string): string {
   const columns = Object.entries(s.columns).map(([k, v]) => `${k}=${v}`).join(' ');
   lines.push(`${s.file}: ${s.format} (${s.formatReason}), ${s.kind}${columns ? `; columns ${columns}` : ''}`);
   lines.push(`rows: ${s.rows} good, ${s.errorCount} bad${s.warningCount ? `, ${s.warningCount} left out with a warning` : ''}`);
-  if (s.labels) lines.push(`labels${s.kind === 'token-classification' ? ' (tags)' : ''}: ${counts(s.labels)}`);
+  if (s.tagScheme) lines.push(`tag scheme: ${s.tagScheme.scheme.toUpperCase()} (${s.tagScheme.reason})${s.tagScheme.scheme === 'iob2' ? '' : ', converted to IOB2'}`);
+  if (s.labels) lines.push(`labels${s.kind === 'token-classification' ? ' (tags, IOB2)' : ''}: ${counts(s.labels)}`);
   lines.push(`languages (${s.languages.source === 'column' ? 'from the language column' : 'guessed from the script'}): ${counts(s.languages.counts) || '(none)'}`);
   lines.push(`scripts: ${counts(s.scripts) || '(none)'}`);
   const L = s.length;

@@ -3,7 +3,7 @@
  * type, a label outside the label set, tags that are not IOB2. The error points at the field's line and
  * column when the reader can say where it is.
  */
-import { checkIob2, iob1ToIob2 } from './bio.js';
+import { toIob2 } from './bio.js';
 import type { ColumnPlan } from './columns.js';
 import { isBlank } from './jsonl.js';
 import type { RawRecord, RecordProblem } from './record.js';
@@ -19,7 +19,7 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
   const needsLabel = (kind === 'sequence-classification' || kind === 'pair-classification') && !options.labelsOptional;
   const wantsPair = kind === 'pair-classification' || kind === 'parallel';
   const wantsLabel = kind === 'sequence-classification' || kind === 'pair-classification';
-  const iob1 = options.tagScheme === 'iob1';
+  const tagScheme = options.tagScheme ?? 'iob2';
   const language = plan.language ?? options.language;
   const pairLanguage = plan.pairLanguage ?? options.pairLanguage;
 
@@ -40,7 +40,7 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
   };
 
   /** A class name from a string or an id; undefined when absent and allowed to be. */
-  const labelOf = (record: RawRecord, column: string, value: unknown, index?: number): string | undefined | RecordProblem => {
+  const labelOf = (record: RawRecord, column: string, value: unknown, index?: number, checkSet = true): string | undefined | RecordProblem => {
     if (value === undefined || value === null || value === '') {
       if (!needsLabel && index === undefined) return undefined;
       return problem(record, 'missing-column', column, `no label: '${column}' is ${value === '' ? 'empty' : 'missing'}`, index);
@@ -68,7 +68,7 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
     } else if (Array.isArray(value)) {
       return problem(record, 'wrong-type', column, `'${column}' holds a list: multi-label classification is not supported, give one label per row`, index);
     } else return problem(record, 'wrong-type', column, `'${column}' must be a class name or an integer id, found ${describe(value)}`, index);
-    if (labelSet && !labelSet.has(label)) return problem(record, 'unknown-label', column, `label '${label}' is not one of: ${labelList}`, index);
+    if (checkSet && labelSet && !labelSet.has(label)) return problem(record, 'unknown-label', column, `label '${label}' is not one of: ${labelList}`, index);
     return label;
   };
 
@@ -93,20 +93,27 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
     if (rawTags.length !== tokens.length) {
       return problem(record, 'tag-count', tagsColumn, `${tokens.length} tokens but ${rawTags.length} tags: one tag per token`);
     }
-    let tags: string[] = [];
+    const fileTags: string[] = [];
     for (let i = 0; i < rawTags.length; i++) {
       const value = rawTags[i];
       if (typeof value === 'number' && !id2label) {
         return problem(record, 'wrong-type', tagsColumn, `tag ${i + 1} is the integer ${value}: integer tags are read through the model's id2label, give it`, i);
       }
-      const tag = labelOf(record, tagsColumn, value, i);
+      // Names only here: the label set holds IOB2 tags, so it is checked after the scheme's conversion.
+      const tag = labelOf(record, tagsColumn, value, i, false);
       if (tag === undefined) return problem(record, 'missing-column', tagsColumn, `tag ${i + 1} is missing`, i);
       if (typeof tag !== 'string') return tag;
-      tags.push(tag);
+      fileTags.push(tag);
     }
-    if (iob1) tags = iob1ToIob2(tags);
-    const bad = checkIob2(tags);
-    if (bad) return problem(record, 'invalid-bio', tagsColumn, `token ${bad.index + 1} '${tokens[bad.index]}': ${bad.reason}`, bad.index);
+    const tags = toIob2(fileTags, tagScheme);
+    if (!Array.isArray(tags)) return problem(record, 'invalid-bio', tagsColumn, `token ${tags.index + 1} '${tokens[tags.index]}': ${tags.reason}`, tags.index);
+    if (labelSet) {
+      const unknown = tags.findIndex((t) => !labelSet.has(t));
+      if (unknown !== -1) {
+        const asRead = fileTags[unknown] === tags[unknown] ? `'${tags[unknown]}'` : `'${fileTags[unknown]}' (${tags[unknown]} in IOB2)`;
+        return problem(record, 'unknown-label', tagsColumn, `tag ${asRead} is not one of: ${labelList}`, unknown);
+      }
+    }
     const example: Example = { text: tokens.join(' '), tokens, tags, source: record.source };
     const lang = languageOf(record);
     if (lang !== undefined) example.language = lang;
