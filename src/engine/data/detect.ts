@@ -148,7 +148,7 @@ function looksTabSeparated(lines: readonly string[]): boolean {
   return withTabs / counts.length >= 0.9;
 }
 
-const CSV_HEADER_NAMES = new Set(['text', 'sentence', 'content', 'label', 'premise', 'hypothesis', 'sentence1', 'sentence2', 'gold_label', 'category', 'lang', 'language']);
+const CSV_HEADER_NAMES = new Set(['text', 'sentence', 'content', 'label', 'premise', 'hypothesis', 'sentence1', 'sentence2', 'text_a', 'text_b', 'gold_label', 'category', 'lang', 'language']);
 
 function looksLikeCsvHeader(line: string): boolean {
   return line.includes(',') && line.split(',').some((c) => CSV_HEADER_NAMES.has(c.trim().replace(/^"|"$/g, '').toLowerCase()));

@@ -9,6 +9,9 @@ import { isBlank } from './jsonl.js';
 import type { RawRecord, RecordProblem } from './record.js';
 import type { DataError, DataErrorCode, DataFormat, Example, ReadOptions } from './types.js';
 
+/** The classes of the XNLI format (XNLI-MT's 'contradictory' is read as contradiction). */
+const XNLI_LABELS: readonly string[] = ['entailment', 'neutral', 'contradiction'];
+
 export type RowMapper = (record: RawRecord) => Example | RecordProblem;
 
 export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: ReadOptions): RowMapper {
@@ -60,6 +63,9 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
         return problem(record, 'no-gold-label', column, `gold label '-': the annotators reached no consensus; the row is left out`, undefined, 'warning');
       }
       if (format === 'xnli' && label === 'contradictory') label = 'contradiction'; // XNLI-MT's name for the class
+      if (format === 'xnli' && index === undefined && !XNLI_LABELS.includes(label)) {
+        return problem(record, 'unknown-label', column, `label '${label}' is not an XNLI class: expected ${XNLI_LABELS.join(', ')} (or - for no consensus)`);
+      }
       if (id2label && /^\d+$/.test(label) && !labelSet!.has(label)) {
         const name = id2label[label];
         if (name === undefined) return problem(record, 'unknown-label', column, `label id ${label} is not in id2label (ids: ${Object.keys(id2label).join(', ')})`, index);
