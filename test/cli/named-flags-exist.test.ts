@@ -89,3 +89,13 @@ test('the flags that data error messages suggest do what the message says', asyn
   assert.equal(both.code, 1);
   assert.match(both.stderr, /--quote and --no-quote contradict/);
 });
+
+test('xlm data inspect FILE --pair FILE reads two line-aligned files as the README shows', async () => {
+  const files = tempFolder('flags-pair');
+  const en = files.write('train.en', 'Thank you.\nGood night.\n');
+  const fr = files.write('train.fr', 'Merci.\nBonne nuit.\n');
+  const r = await runXlm(['data', 'inspect', en, '--pair', fr, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.deepEqual([s.format, s.kind, s.rows], ['parallel', 'parallel', 2]);
+});

@@ -16,6 +16,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   tokenizer: { type: 'string', arg: 'DIR', help: 'model folder whose tokenizer counts the tokens (default: whitespace-separated words)' },
   'max-length': { type: 'string', arg: 'N', help: 'count rows longer than N (tokens with specials, or words; default 128, the trainer default)' },
   samples: { type: 'string', arg: 'N', help: 'duplicates, conflicts and errors to list (default 10)' },
+  pair: { type: 'string', arg: 'FILE', help: 'parallel text: the file line-aligned with FILE (line n is the translation of line n)' },
   ...DATA_READ_OPTIONS,
 };
 
@@ -54,6 +55,7 @@ export const dataInspectCommand: CommandSpec = {
       file,
       {
         ...readOptionsFromFlags(ctx.values),
+        ...(typeof ctx.values.pair === 'string' ? { pairPath: ctx.values.pair } : {}),
         maxLength: positiveInt(ctx.values['max-length'], '--max-length', 128),
         samples,
         maxReported: samples,
