@@ -199,3 +199,11 @@ test('parallel files out of step: an empty side, and one file longer than the ot
   );
   assert.match(ds.report.errors[1].reason, /p\.de has no line 5/);
 });
+
+test('JSONL whose first object is empty: the columns come from the first row that has some, and a row with none says which it lacks', async () => {
+  await expectBadRows('empty-first.jsonl', '{}\n{"text":"a","label":"x"}\n', [[1, undefined, 'missing-column', /no 'text' \(the text column\)/]], [2]);
+  await expectBadRows('only-empty.jsonl', '{}\n{}\n', [
+    [1, undefined, 'missing-column', /^no text column: this row has no fields; looked for text, sentence, .* \(or name it with --text-column\)$/],
+    [2, undefined, 'missing-column', /^no text column/],
+  ], []);
+});

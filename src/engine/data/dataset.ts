@@ -184,14 +184,15 @@ async function detectTagScheme(items: AsyncGenerator<RecordItem[]>, tagsColumn: 
   }
 }
 
-/** The first good record's field names (null if there is none), without reading further than needed. */
+/** The first good record's field names (null if there is none with fields), without reading further than needed. */
 async function peekFields(items: AsyncGenerator<RecordItem[]>): Promise<{ fieldNames: string[] | null; sawRows: boolean }> {
   let sawRows = false;
   try {
     for await (const batch of items) {
       for (const item of batch) {
         sawRows = true;
-        if (item.kind === 'record') return { fieldNames: Object.keys(item.fields), sawRows };
+        // An empty object says nothing about the columns: the plan comes from the first record that has some.
+        if (item.kind === 'record' && Object.keys(item.fields).length > 0) return { fieldNames: Object.keys(item.fields), sawRows };
       }
     }
     return { fieldNames: null, sawRows };

@@ -4,7 +4,7 @@
  * column when the reader can say where it is.
  */
 import { toIob2 } from './bio.js';
-import type { ColumnPlan } from './columns.js';
+import { COLUMN_NAMES, type ColumnPlan } from './columns.js';
 import { isBlank } from './jsonl.js';
 import type { RawRecord, RecordProblem } from './record.js';
 import type { DataError, DataErrorCode, DataFormat, Example, ReadOptions } from './types.js';
@@ -31,6 +31,12 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
     const error: DataError = { file: record.source.file, line: place?.line ?? record.source.line, code, reason };
     if (place !== undefined) error.column = place.column;
     return { kind: severity, error };
+  };
+
+  /** A row that has none of the columns the plan looks for (the plan came from a first row without them). */
+  const noColumn = (record: RawRecord, what: keyof typeof COLUMN_NAMES, flag: string): RecordProblem => {
+    const has = Object.keys(record.fields);
+    return problem(record, 'missing-column', undefined, `no ${what} column: this row has ${has.length ? has.join(', ') : 'no fields'}; looked for ${COLUMN_NAMES[what].join(', ')} (or name it with ${flag})`);
   };
 
   /** A text field: present, a string, not blank. */
@@ -87,8 +93,10 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
   };
 
   const tokenRow = (record: RawRecord): Example | RecordProblem => {
-    const tokensColumn = columns.tokens!;
-    const tagsColumn = columns.tags!;
+    if (columns.tokens === undefined) return noColumn(record, 'tokens', '--tokens-column');
+    if (columns.tags === undefined) return noColumn(record, 'tags', '--tags-column');
+    const tokensColumn = columns.tokens;
+    const tagsColumn = columns.tags;
     const tokens = record.fields[tokensColumn];
     const rawTags = record.fields[tagsColumn];
     if (tokens === undefined || tokens === null) return problem(record, 'missing-column', tokensColumn, `no '${tokensColumn}' (the tokens column)`);
@@ -128,11 +136,13 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
 
   return (record) => {
     if (kind === 'token-classification') return tokenRow(record);
-    const text = textOf(record, columns.text!, 'text');
+    if (columns.text === undefined) return noColumn(record, 'text', '--text-column');
+    const text = textOf(record, columns.text, 'text');
     if (typeof text !== 'string') return text;
     const example: Example = { text, source: record.source };
     if (wantsPair) {
-      const pair = textOf(record, columns.pair!, kind === 'parallel' ? 'translation' : 'pair');
+      if (columns.pair === undefined) return noColumn(record, 'pair', '--pair-column');
+      const pair = textOf(record, columns.pair, kind === 'parallel' ? 'translation' : 'pair');
       if (typeof pair !== 'string') return pair;
       example.textPair = pair;
     }
