@@ -39,10 +39,9 @@ const REDRAW = /^\r(?:\x1b\[K)?/;
 export function printable(text: string): string {
   const redraw = REDRAW.exec(text)?.[0] ?? '';
   const rest = text.slice(redraw.length);
-  const escaped = rest.replace(UNSAFE, (c) => {
-    const code = c.charCodeAt(0);
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
+  // \uXXXX, the one escape that reads the same in text and in JSON: inside a --json string it decodes back to the
+  // very character (JSON.stringify writes C0 so already, but leaves DEL, C1 and bidi controls raw).
+  const escaped = rest.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return redraw + escaped;
 }
 
