@@ -83,14 +83,24 @@ test('a tag that breaks its own scheme is named with the rule it breaks', () => 
   assert.equal(iob1.index, 1);
 });
 
-test('mixed or absent evidence reads as IOB2; a sample with only O tags is IOB2', () => {
-  const mixed = new TagSchemeEvidence();
-  mixed.add(['B-PER', 'O', 'I-LOC']);
-  assert.deepEqual(mixed.decide().scheme, 'iob2');
-  assert.match(mixed.decide().reason, /mix/);
-  const none = new TagSchemeEvidence();
-  none.add(['O', 'O']);
-  assert.equal(none.decide().scheme, 'iob2');
+test('detection: IOB1 when nearly every entity starts with I-; IOB2 when B- starts are more than a few; mixed end tags and no evidence read as IOB2', () => {
+  const decide = (...sentences: string[]) => {
+    const evidence = new TagSchemeEvidence();
+    for (const s of sentences) evidence.add(s.split(' '));
+    return evidence.decide();
+  };
+  const iob1Sentence = 'I-PER I-PER O I-LOC B-LOC';
+  // An IOB1 file with one stray B- after O (a B- starts an entity in both schemes, so it reads right).
+  assert.equal(decide(...Array(40).fill(iob1Sentence), 'O B-ORG').scheme, 'iob1');
+  // An IOB2 file with a few wrong I- starts stays IOB2; those rows are reported, not silently re-read.
+  const iob2 = decide(...Array(20).fill('B-PER I-PER O B-LOC'), 'O I-ORG');
+  assert.equal(iob2.scheme, 'iob2');
+  assert.match(iob2.reason, /40 of 41 entities start with B-, 1 with I-/);
+  assert.equal(decide('B-PER E-PER O U-LOC').scheme, 'iob2');
+  assert.match(decide('B-PER E-PER O U-LOC').reason, /mix BIOES/);
+  assert.equal(decide('B-PER E-PER O I-LOC').scheme, 'iob2', 'an I- start is neither BIOES nor BILOU');
+  assert.equal(decide('O O').scheme, 'iob2');
+  assert.equal(decide('B-PER O I-LOC').scheme, 'iob2');
 });
 
 test('a BIOES CoNLL file is detected and converted; a broken entity is an error at its file:line:column, the other sentences read', async () => {

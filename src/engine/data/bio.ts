@@ -146,14 +146,25 @@ export class TagSchemeEvidence {
     }
   }
 
-  /** The one scheme the evidence allows, with why in words, or IOB2 (the strict default) when it is mixed or absent. */
+  /**
+   * The scheme the evidence points to, with why in words; IOB2 (the strict default) when it is mixed or absent.
+   * End tags decide BIOES or BILOU (no other scheme has them) unless an entity also starts with I-, which neither
+   * allows: such a file is broken, read strictly as IOB2 so every odd tag is reported. IOB1 needs entities to start with I- in at least
+   * 95 of 100 cases: an IOB1 file with a stray B- after O still reads right (B- starts an entity in both), while an
+   * IOB2 file with a few wrong I- starts stays IOB2 and those rows are reported.
+   */
   decide(): { scheme: TagScheme; reason: string } {
     const { iob1, beginAfterOutside, bioes, bilou } = this;
-    if (bioes > 0 && bilou === 0 && iob1 === 0) return { scheme: 'bioes', reason: `detected: ${bioes} E-/S- tags` };
-    if (bilou > 0 && bioes === 0 && iob1 === 0) return { scheme: 'bilou', reason: `detected: ${bilou} L-/U- tags` };
-    if (iob1 > 0 && beginAfterOutside === 0 && bioes === 0 && bilou === 0) return { scheme: 'iob1', reason: `detected: ${iob1} entities start with I-, none with B-` };
-    if (iob1 + bioes + bilou === 0) return { scheme: 'iob2', reason: beginAfterOutside > 0 ? 'detected: entities start with B-' : 'no entity tags to tell the scheme by; read as IOB2' };
-    return { scheme: 'iob2', reason: 'the tags mix schemes; read as IOB2 (--tag-scheme names the file\'s scheme)' };
+    if (bioes > 0 && bilou > 0) return { scheme: 'iob2', reason: `the tags mix BIOES (E-/S-) and BILOU (L-/U-); read as IOB2 (--tag-scheme names the file's scheme)` };
+    if (bioes > 0 && iob1 === 0) return { scheme: 'bioes', reason: `detected: ${bioes} E-/S- tags` };
+    if (bilou > 0 && iob1 === 0) return { scheme: 'bilou', reason: `detected: ${bilou} L-/U- tags` };
+    if (bioes + bilou > 0) return { scheme: 'iob2', reason: `the tags mix ${bioes ? 'E-/S-' : 'L-/U-'} end tags with entities that start with I-; read as IOB2 (--tag-scheme names the file's scheme)` };
+    const starts = iob1 + beginAfterOutside;
+    if (iob1 > 0 && iob1 >= 0.95 * starts) {
+      return { scheme: 'iob1', reason: `detected: ${iob1} of ${starts} entities start with I-` };
+    }
+    if (iob1 === 0) return { scheme: 'iob2', reason: beginAfterOutside > 0 ? 'detected: entities start with B-' : 'no entity tags to tell the scheme by; read as IOB2' };
+    return { scheme: 'iob2', reason: `${beginAfterOutside} of ${starts} entities start with B-, ${iob1} with I-; read as IOB2 (--tag-scheme iob1 if the file is IOB1)` };
   }
 }
 
