@@ -207,3 +207,8 @@ test('JSONL whose first object is empty: the columns come from the first row tha
     [2, undefined, 'missing-column', /^no text column/],
   ], []);
 });
+
+test('a CoNLL file with no blank lines cannot grow one sentence without bound: over maxLineBytes it is a bad row at its first line', async () => {
+  const runOn = Array.from({ length: 500 }, (_, i) => `w${i} O`).join('\n');
+  await expectBadRows('run-on.conll', `a B-PER\n\n${runOn}\n\nb B-LOC\n`, [[3, undefined, 'line-too-long', /this sentence runs over 1000 characters \(to line \d+ and on\): is a blank line missing between sentences\? \(raise --max-line-bytes/]], [1, 504], { maxLineBytes: 1000 });
+});
