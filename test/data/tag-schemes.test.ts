@@ -2,6 +2,7 @@
 // read in the scheme given or detected, converted to the engine's IOB2, and a tag that breaks the file's own
 // scheme is an error at file:line:column.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { toIob2, TagSchemeEvidence, type TagScheme } from '../../src/engine/data/bio.js';
@@ -11,6 +12,7 @@ import { formatDataError } from '../../src/engine/data/types.js';
 import { COMMANDS } from '../../src/engine/cli/commands.js';
 import { trainOptionsFromFlags } from '../../src/engine/cli/train.js';
 import { runXlm } from '../helpers/cli.js';
+import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { collect, lines, tempFolder } from './temp-files.js';
 
 const files = tempFolder('tag-schemes');
@@ -151,4 +153,26 @@ test('every command that reads data takes --tag-scheme, and the flag reaches the
   const bad = await runXlm(['data', 'inspect', CONLL_IOB1, '--tag-scheme', 'bio']);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--tag-scheme is "bio"; expected one of iob1, iob2, bioes, bilou/);
+});
+
+test('xlm train and xlm eval read the CoNLL-2003 IOB1 file as IOB2 tags, and --tag-scheme iob2 makes them refuse it at file:line', async () => {
+  const model = join(files.dir, 'tiny');
+  writeTinyXlmr(model, { head: 'mlm' });
+  const out = join(files.dir, 'ner-run');
+  const trained = await runXlm(['train', '--model', model, '--task', 'token-cls', '--train', CONLL_IOB1, '--out', out, '--max-steps', '1', '--batch-size', '5', '--threads', '1']);
+  assert.equal(trained.code, 0, trained.stderr);
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.deepEqual(Object.values(config.id2label), ['O', 'B-LOC', 'B-MISC', 'B-ORG', 'I-ORG', 'B-PER', 'I-PER']);
+
+  const evaluated = await runXlm(['eval', '--model', out, '--data', CONLL_IOB1, '--task', 'token-cls', '--json', '--out', join(files.dir, 'eval.json')]);
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  const report = JSON.parse(evaluated.stdout);
+  assert.deepEqual([report.examples, report.skipped.errorCount], [5, 0]);
+
+  const strictTrain = await runXlm(['train', '--model', model, '--task', 'token-cls', '--train', CONLL_IOB1, '--out', join(files.dir, 'strict'), '--max-steps', '1', '--tag-scheme', 'iob2']);
+  assert.equal(strictTrain.code, 1);
+  assert.match(strictTrain.stderr, /eng\.iob1-sample:3:13: token 1 'EU': I-ORG at the start of the sentence starts an entity/);
+  const strictEval = await runXlm(['eval', '--model', out, '--data', CONLL_IOB1, '--task', 'token-cls', '--tag-scheme', 'iob2', '--out', join(files.dir, 'eval2.json')]);
+  assert.equal(strictEval.code, 1);
+  assert.match(strictEval.stderr, /eng\.iob1-sample:3:13: .*--tag-scheme iob1/);
 });
