@@ -199,3 +199,16 @@ test('parallel files out of step: an empty side, and one file longer than the ot
   );
   assert.match(ds.report.errors[1].reason, /p\.de has no line 5/);
 });
+
+test('JSONL whose first object is empty: the columns come from the first row that has some, and a row with none says which it lacks', async () => {
+  await expectBadRows('empty-first.jsonl', '{}\n{"text":"a","label":"x"}\n', [[1, undefined, 'missing-column', /no 'text' \(the text column\)/]], [2]);
+  await expectBadRows('only-empty.jsonl', '{}\n{}\n', [
+    [1, undefined, 'missing-column', /^no text column: this row has no fields; looked for text, sentence, .* \(or name it with --text-column\)$/],
+    [2, undefined, 'missing-column', /^no text column/],
+  ], []);
+});
+
+test('a CoNLL file with no blank lines cannot grow one sentence without bound: over maxLineBytes it is a bad row at its first line', async () => {
+  const runOn = Array.from({ length: 500 }, (_, i) => `w${i} O`).join('\n');
+  await expectBadRows('run-on.conll', `a B-PER\n\n${runOn}\n\nb B-LOC\n`, [[3, undefined, 'line-too-long', /this sentence runs over 1000 characters \(to line \d+ and on\): is a blank line missing between sentences\? \(raise --max-line-bytes/]], [1, 504], { maxLineBytes: 1000 });
+});

@@ -77,6 +77,29 @@ test("XNLI's original TSV: detected from its header, quotes inside sentences are
   );
 });
 
+test("XNLI's TSV: a label outside entailment/neutral/contradiction is an error at file:line:column, not a fourth class", async () => {
+  const header = 'language\tgold_label\tsentence1\tsentence2';
+  const path = files.write('xnli.typo.tsv', [header, 'en\tentailment\tA man sleeps.\tA person rests.', 'de\tneutrl\tEr schläft.\tEr ruht.', 'fr\t-\tIl dort.\tIl rêve.', 'es\tcontradiction\tDuerme.\tCorre.', ''].join('\n'));
+  const ds = await openDataset(path, { onError: 'skip' });
+  assert.equal(ds.format, 'xnli');
+  assert.deepEqual((await collect(ds)).map((r) => r.label), ['entailment', 'contradiction']);
+  assert.deepEqual(ds.report.errors.map((e) => [e.file, e.line, e.column, e.code]), [[path, 3, 4, 'unknown-label']]);
+  assert.match(ds.report.errors[0].reason, /label 'neutrl' is not an XNLI class: expected entailment, neutral, contradiction/);
+  assert.equal(ds.report.warningCount, 1, "'-' stays a warning");
+  await assert.rejects(async () => collect(await openDataset(path)), /xnli\.typo\.tsv:3:4: label 'neutrl'/);
+});
+
+test('text_a / text_b (GLUE and SuperGLUE exports) are the text and pair columns', async () => {
+  const csv = files.write('pairs.csv', 'idx,text_a,text_b,label\n0,A man sleeps.,A person rests.,entailment\n');
+  const ds = await openDataset(csv);
+  assert.equal(ds.kind, 'pair-classification');
+  assert.deepEqual(ds.columns, { text: 'text_a', pair: 'text_b', label: 'label' });
+  assert.deepEqual((await collect(ds)).map((r) => [r.text, r.textPair, r.label]), [['A man sleeps.', 'A person rests.', 'entailment']]);
+  // A CSV without the .csv extension is told by its header, text_a included.
+  const noExtension = files.write('pairs', 'text_a,text_b,label\nx,y,z\n');
+  assert.equal((await openDataset(noExtension)).format, 'csv');
+});
+
 test("MultiNLI JSONL: a '-' gold label is reported as a warning and left out, not an error", async () => {
   const path = files.write(
     'mnli.jsonl',

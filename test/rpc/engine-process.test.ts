@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as esbuild from 'esbuild';
 import { EngineExit, EngineProcess, EngineUnavailableError } from '../../src/client/engineProcess.js';
 import { RequestType0 } from 'vscode-jsonrpc/node';
 import * as p from '../../src/engine/rpc/protocol.js';
+import { bundleEngine } from '../helpers/engine-bundle.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 
 const repo = path.resolve(__dirname, '../..');
@@ -18,17 +18,7 @@ let enginePath: string;
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xlm-engine-'));
-  enginePath = path.join(dir, 'engine.js');
-  await esbuild.build({
-    entryPoints: [path.join(repo, 'src/engine/main.ts')],
-    outfile: enginePath,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['onnxruntime-node'],
-    logLevel: 'silent',
-  });
+  ({ enginePath } = await bundleEngine(dir));
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

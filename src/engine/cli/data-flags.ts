@@ -1,9 +1,9 @@
 /**
- * The flags that say how to read a data file, shared by every command that reads one (eval, data inspect):
+ * The flags that say how to read a data file, shared by every command that reads one (train, eval, data inspect):
  * the format, column overrides, the language filter and the error policy, turned into the data layer's
  * ReadOptions.
  */
-import type { DataFormat, ReadOptions } from '../data/index.js';
+import { DEFAULT_MAX_LINE_BYTES, TAG_SCHEMES, type DataFormat, type ReadOptions, type TagScheme } from '../data/index.js';
 import { XlmError } from '../errors.js';
 import type { OptionSpec, OptionValues } from './command.js';
 import { positiveInt } from './inputs.js';
@@ -22,6 +22,10 @@ export const DATA_READ_OPTIONS: Record<string, OptionSpec> = {
   'only-language': { type: 'string', arg: 'LIST', help: 'keep only rows in these languages (comma-separated codes)' },
   'on-error': { type: 'string', arg: 'stop|skip', help: 'stop: refuse the file when it has bad rows (default); skip: leave them out and report them' },
   'max-errors': { type: 'string', arg: 'N', help: 'with --on-error stop, list up to N bad rows before stopping (default 10)' },
+  'tag-scheme': { type: 'string', arg: 'SCHEME', help: `NER tags: ${TAG_SCHEMES.join(' | ')}, converted to IOB2 (default: detected from the tags; iob1 is the original CoNLL-2003 release)` },
+  'max-line-bytes': { type: 'string', arg: 'N', help: `a line longer than N bytes is a bad row, refused without being held in memory (default ${DEFAULT_MAX_LINE_BYTES})` },
+  quote: { type: 'boolean', help: 'CSV/TSV: read "..." as RFC 4180 quoting (default: CSV yes; TSV when its first 64 KiB shows quoted fields)' },
+  'no-quote': { type: 'boolean', help: 'CSV/TSV: quotes are plain text' },
 };
 
 export function readOptionsFromFlags(values: OptionValues): ReadOptions {
@@ -53,6 +57,15 @@ export function readOptionsFromFlags(values: OptionValues): ReadOptions {
     options.onError = onError;
   }
   if (values['max-errors'] !== undefined) options.maxErrors = positiveInt(values['max-errors'], '--max-errors', 10);
+  const scheme = text('tag-scheme');
+  if (scheme !== undefined) {
+    if (!TAG_SCHEMES.includes(scheme as TagScheme)) throw new XlmError('cli-bad-flag', `--tag-scheme is "${scheme}"; expected one of ${TAG_SCHEMES.join(', ')}`, { what: '--tag-scheme' });
+    options.tagScheme = scheme as TagScheme;
+  }
+  if (values['max-line-bytes'] !== undefined) options.maxLineBytes = positiveInt(values['max-line-bytes'], '--max-line-bytes', DEFAULT_MAX_LINE_BYTES);
+  if (values.quote === true && values['no-quote'] === true) throw new XlmError('cli-bad-flag', '--quote and --no-quote contradict each other; give one', { what: '--quote' });
+  if (values.quote === true) options.quote = true;
+  if (values['no-quote'] === true) options.quote = false;
   return options;
 }
 

@@ -16,6 +16,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   tokenizer: { type: 'string', arg: 'DIR', help: 'model folder whose tokenizer counts the tokens (default: whitespace-separated words)' },
   'max-length': { type: 'string', arg: 'N', help: 'count rows longer than N (tokens with specials, or words; default 128, the trainer default)' },
   samples: { type: 'string', arg: 'N', help: 'duplicates, conflicts and errors to list (default 10)' },
+  pair: { type: 'string', arg: 'FILE', help: 'parallel text: the file line-aligned with FILE (line n is the translation of line n)' },
   ...DATA_READ_OPTIONS,
 };
 
@@ -54,6 +55,7 @@ export const dataInspectCommand: CommandSpec = {
       file,
       {
         ...readOptionsFromFlags(ctx.values),
+        ...(typeof ctx.values.pair === 'string' ? { pairPath: ctx.values.pair } : {}),
         maxLength: positiveInt(ctx.values['max-length'], '--max-length', 128),
         samples,
         maxReported: samples,
@@ -72,7 +74,8 @@ export function formatSummary(s: DatasetSummary, tokenizer?: string): string {
   const columns = Object.entries(s.columns).map(([k, v]) => `${k}=${v}`).join(' ');
   lines.push(`${s.file}: ${s.format} (${s.formatReason}), ${s.kind}${columns ? `; columns ${columns}` : ''}`);
   lines.push(`rows: ${s.rows} good, ${s.errorCount} bad${s.warningCount ? `, ${s.warningCount} left out with a warning` : ''}`);
-  if (s.labels) lines.push(`labels${s.kind === 'token-classification' ? ' (tags)' : ''}: ${counts(s.labels)}`);
+  if (s.tagScheme) lines.push(`tag scheme: ${s.tagScheme.scheme.toUpperCase()} (${s.tagScheme.reason})${s.tagScheme.scheme === 'iob2' ? '' : ', converted to IOB2'}`);
+  if (s.labels) lines.push(`labels${s.kind === 'token-classification' ? ' (tags, IOB2)' : ''}: ${counts(s.labels)}`);
   lines.push(`languages (${s.languages.source === 'column' ? 'from the language column' : 'guessed from the script'}): ${counts(s.languages.counts) || '(none)'}`);
   lines.push(`scripts: ${counts(s.scripts) || '(none)'}`);
   const L = s.length;

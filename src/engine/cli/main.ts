@@ -12,7 +12,7 @@ import type { CommandSpec, OptionSpec } from './command.js';
 import { COMMANDS } from './commands.js';
 import { resolveDefaultModel } from './pretrain.js';
 import { TINY_MODEL_NOTE } from './inputs.js';
-import { EXIT_OK, EXIT_USER_ERROR, processIo, type CliIo } from './io.js';
+import { EXIT_OK, EXIT_USER_ERROR, printableIo, processIo, type CliIo } from './io.js';
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', help: 'print machine-readable JSON' },
@@ -73,7 +73,9 @@ export function commandHelp(command: CommandSpec): string {
 }
 
 /** Runs one command line; resolves to the exit code. Tests call this with their own io. */
-export async function runCli(argv: string[], io: CliIo = processIo(), commands: readonly CommandSpec[] = COMMANDS): Promise<number> {
+export async function runCli(argv: string[], rawIo: CliIo = processIo(), commands: readonly CommandSpec[] = COMMANDS): Promise<number> {
+  // Whatever a command prints may carry text from data files, the Hub or a model folder: no control characters.
+  const io = printableIo(rawIo);
   const debug = argv.includes('--debug');
   let cache: ModelCache | undefined;
   try {

@@ -7,7 +7,7 @@ import { parseLoraTargets } from '../train/lora.js';
 import { TRAIN_TASKS, type TrainTask } from '../train/model-loss.js';
 import { train, type TrainOptions } from '../train/train.js';
 import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
-import { languageList } from './data-flags.js';
+import { DATA_READ_OPTIONS, languageList, readOptionsFromFlags } from './data-flags.js';
 import { MODEL_OPTION, modelDir } from './inputs.js';
 
 const str = (arg: string, help: string): OptionSpec => ({ type: 'string', arg, help });
@@ -52,6 +52,8 @@ const OPTIONS: Record<string, OptionSpec> = {
   'train-language': str('LIST', 'train only on rows in these languages (comma-separated codes; zero-shot transfer); --eval keeps all'),
   'metric-for-best': str('accuracy|f1|loss', 'keep the best evaluation\'s checkpoint by this metric; it becomes the final model in OUT/'),
   patience: str('N', 'with --metric-for-best: stop after N evaluations without improvement'),
+  // How to read --train and --eval; --train-language is the language filter here (--eval keeps every language).
+  ...Object.fromEntries(Object.entries(DATA_READ_OPTIONS).filter(([name]) => name !== 'only-language')),
 };
 
 function number(values: OptionValues, name: string): number | undefined {
@@ -95,6 +97,7 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
     inPlace: values['ping-pong'] !== true, evalFraction: number(values, 'eval-fraction'),
     trainLanguage: typeof values['train-language'] === 'string' ? languageList(values['train-language'], '--train-language') : undefined,
     metricForBest: oneOf(values, 'metric-for-best', METRICS_FOR_BEST), patience: number(values, 'patience'),
+    readOptions: readOptionsFromFlags(values),
   };
 }
 

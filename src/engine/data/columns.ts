@@ -1,6 +1,6 @@
 /**
  * Which column is the text, the pair, the label, the language: detected from the names people use
- * (text/sentence/content, premise/hypothesis, sentence1/sentence2, label/gold_label/labels/category,
+ * (text/sentence/content, premise/hypothesis, sentence1/sentence2, text_a/text_b, label/gold_label/labels/category,
  * lang/language, tokens/words + tags/ner_tags/labels), overridable by option. Problems that concern the whole
  * file (no text column, an override naming a column that is not there) throw at once; problems of one row are
  * the mapper's business (rows.ts).
@@ -9,8 +9,8 @@ import { XlmError } from '../errors.js';
 import type { ColumnMapping, DataFormat, DataKind, ReadOptions } from './types.js';
 
 export const COLUMN_NAMES = {
-  text: ['text', 'sentence', 'content', 'premise', 'sentence1', 'source', 'src'],
-  pair: ['text_pair', 'hypothesis', 'sentence2', 'target', 'tgt'],
+  text: ['text', 'sentence', 'content', 'premise', 'sentence1', 'text_a', 'source', 'src'],
+  pair: ['text_pair', 'hypothesis', 'sentence2', 'text_b', 'target', 'tgt'],
   label: ['label', 'gold_label', 'labels', 'category'],
   language: ['lang', 'language'],
   tokens: ['tokens', 'words'],

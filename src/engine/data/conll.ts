@@ -4,13 +4,15 @@
  * documents. WikiANN prefixes each token with its language (`en:Paris`); when every token of a sentence has
  * the same such prefix it becomes the sentence's language. One record per sentence, at its first token's line.
  */
-import { readLineBatches, type LineReaderOptions } from './lines.js';
+import { DEFAULT_MAX_LINE_BYTES, readLineBatches, type LineReaderOptions } from './lines.js';
 import type { RecordItem } from './record.js';
 import type { DataError } from './types.js';
 
 const LANGUAGE_PREFIX = /^([a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?):(.+)$/;
 
 interface Sentence {
+  /** Characters held for the sentence so far: capped by maxLineBytes like a line, so a file with no blank lines cannot fill memory. */
+  chars: number;
   tokens: string[];
   tags: string[];
   lines: number[];
@@ -20,6 +22,7 @@ interface Sentence {
 
 export async function* readConll(path: string, options: LineReaderOptions = {}): AsyncGenerator<RecordItem[]> {
   const file = options.displayName ?? path;
+  const maxChars = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let sentence: Sentence | null = null;
 
   const close = (out: RecordItem[]): void => {
@@ -56,7 +59,7 @@ export async function* readConll(path: string, options: LineReaderOptions = {}):
         close(out);
         continue;
       }
-      sentence ??= { tokens: [], tags: [], lines: [], tagColumns: [], problem: null };
+      sentence ??= { chars: 0, tokens: [], tags: [], lines: [], tagColumns: [], problem: null };
       if (problem) {
         // The sentence is refused at its bad line; its other lines are still consumed up to the blank line.
         sentence.problem ??= problem;
@@ -73,6 +76,22 @@ export async function* readConll(path: string, options: LineReaderOptions = {}):
         };
         continue;
       }
+      sentence.chars += text.length;
+      if (sentence.chars > maxChars) {
+        // Refused at its first line; its tokens are let go and the lines up to the next blank line only counted.
+        sentence.problem ??= {
+          file,
+          line: sentence.lines[0] ?? line,
+          code: 'line-too-long',
+          reason: `this sentence runs over ${maxChars} characters (to line ${line} and on): is a blank line missing between sentences? (raise --max-line-bytes if such sentences are meant to be there)`,
+        };
+        sentence.tokens = [];
+        sentence.tags = [];
+        sentence.lines = [];
+        sentence.tagColumns = [];
+        continue;
+      }
+      if (sentence.problem) continue;
       const tag = columns[columns.length - 1];
       sentence.tokens.push(columns[0]);
       sentence.tags.push(tag);

@@ -6,6 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { XlmError } from '../errors.js';
+import { TagSchemeEvidence, type TagScheme } from './bio.js';
 import { planColumns, KNOWN_COLUMNS, type ColumnPlan } from './columns.js';
 import { readDelimited } from './csv.js';
 import { readConll } from './conll.js';
@@ -26,6 +27,8 @@ export interface Dataset extends AsyncIterable<Example> {
   readonly columns: ColumnMapping;
   /** Column names as the file has them (JSONL: the first row's keys). */
   readonly fieldNames: readonly string[];
+  /** NER: the tag scheme the file is read in (converted to IOB2) and why. */
+  readonly tagScheme?: { scheme: TagScheme; reason: string };
   /** The pass in progress, or the last one finished. */
   readonly report: ReadReport;
   /** Examples a chunk at a time: the cheap way to stream a big file. */
@@ -59,7 +62,11 @@ export async function openDataset(path: string, options: ReadOptions = {}): Prom
       { file: path },
     );
   }
-  const mapper = createRowMapper(plan, format, options);
+  let tagScheme: Dataset['tagScheme'];
+  if (plan.kind === 'token-classification') {
+    tagScheme = options.tagScheme !== undefined ? { scheme: options.tagScheme, reason: 'given by the caller' } : await detectTagScheme(reader(), plan.columns.tags, options);
+  }
+  const mapper = createRowMapper(plan, format, tagScheme ? { ...options, tagScheme: tagScheme.scheme } : options);
   const only = options.onlyLanguages ? new Set(options.onlyLanguages) : null;
   let report = emptyReport(path, format, plan);
 
@@ -108,6 +115,7 @@ export async function openDataset(path: string, options: ReadOptions = {}): Prom
     kind: plan.kind,
     columns: plan.columns,
     fieldNames: fieldNames ?? [],
+    tagScheme,
     get report() {
       return report;
     },
@@ -153,14 +161,38 @@ function recordReader(path: string, format: DataFormat, options: ReadOptions): A
   }
 }
 
-/** The first good record's field names (null if there is none), without reading further than needed. */
+/** How many sentences the tag scheme is told from: enough to be sure, few enough to cost nothing next to a pass. */
+const SCHEME_SENTENCES = 2000;
+
+/** The tag scheme from the first sentences' tags (integer tags read through id2label). */
+async function detectTagScheme(items: AsyncGenerator<RecordItem[]>, tagsColumn: string | undefined, options: ReadOptions): Promise<{ scheme: TagScheme; reason: string }> {
+  const evidence = new TagSchemeEvidence();
+  let sentences = 0;
+  try {
+    for await (const batch of items) {
+      for (const item of batch) {
+        if (item.kind !== 'record' || tagsColumn === undefined) continue;
+        const tags = item.fields[tagsColumn];
+        if (!Array.isArray(tags)) continue;
+        evidence.add(tags.map((t: unknown) => (typeof t === 'number' ? options.id2label?.[t] : typeof t === 'string' ? t : undefined)));
+        if (++sentences >= SCHEME_SENTENCES) return evidence.decide();
+      }
+    }
+    return evidence.decide();
+  } finally {
+    await items.return(undefined);
+  }
+}
+
+/** The first good record's field names (null if there is none with fields), without reading further than needed. */
 async function peekFields(items: AsyncGenerator<RecordItem[]>): Promise<{ fieldNames: string[] | null; sawRows: boolean }> {
   let sawRows = false;
   try {
     for await (const batch of items) {
       for (const item of batch) {
         sawRows = true;
-        if (item.kind === 'record') return { fieldNames: Object.keys(item.fields), sawRows };
+        // An empty object says nothing about the columns: the plan comes from the first record that has some.
+        if (item.kind === 'record' && Object.keys(item.fields).length > 0) return { fieldNames: Object.keys(item.fields), sawRows };
       }
     }
     return { fieldNames: null, sawRows };

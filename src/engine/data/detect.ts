@@ -7,6 +7,7 @@ import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { XlmError } from '../errors.js';
 import { looksLikeTag } from './bio.js';
+import { sniffEncoding } from './encoding.js';
 import type { DataFormat } from './types.js';
 
 const HEAD_BYTES = 64 * 1024;
@@ -96,7 +97,9 @@ async function headLines(path: string): Promise<string[]> {
   try {
     const buffer = Buffer.alloc(HEAD_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
-    const text = new TextDecoder('utf-8', { fatal: false }).decode(buffer.subarray(0, bytesRead));
+    const head = buffer.subarray(0, bytesRead);
+    const { encoding, bomBytes } = sniffEncoding(head, path);
+    const text = new TextDecoder(encoding, { fatal: false, ignoreBOM: true }).decode(head.subarray(bomBytes));
     const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
     if (bytesRead === HEAD_BYTES) lines.pop(); // the last line may be cut
     return lines;
@@ -145,7 +148,7 @@ function looksTabSeparated(lines: readonly string[]): boolean {
   return withTabs / counts.length >= 0.9;
 }
 
-const CSV_HEADER_NAMES = new Set(['text', 'sentence', 'content', 'label', 'premise', 'hypothesis', 'sentence1', 'sentence2', 'gold_label', 'category', 'lang', 'language']);
+const CSV_HEADER_NAMES = new Set(['text', 'sentence', 'content', 'label', 'premise', 'hypothesis', 'sentence1', 'sentence2', 'text_a', 'text_b', 'gold_label', 'category', 'lang', 'language']);
 
 function looksLikeCsvHeader(line: string): boolean {
   return line.includes(',') && line.split(',').some((c) => CSV_HEADER_NAMES.has(c.trim().replace(/^"|"$/g, '').toLowerCase()));

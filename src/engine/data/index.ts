@@ -10,5 +10,5 @@ export { shuffleBuffer, shuffleBatches, shuffledIndices, epochOrder, mixSeed, ty
 export { stratifiedSplit, loadSplits, type Split, type SplitOptions, type SplitFilesOptions } from './split.js';
 export { inspectDataset, type DatasetSummary, type InspectOptions, type TokenizeLength, type LengthSummary, type DuplicateSummary } from './inspect.js';
 export { detectScript, scriptCounts, languageOfScript, type ScriptName } from './script.js';
-export { checkIob2, iob1ToIob2, orderTags } from './bio.js';
+export { checkIob2, iob1ToIob2, orderTags, toIob2, TAG_SCHEMES, TagSchemeEvidence, type TagScheme } from './bio.js';
 export { readLines, readLineBatches, DEFAULT_MAX_LINE_BYTES, type TextLine } from './lines.js';

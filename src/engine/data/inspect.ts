@@ -54,6 +54,8 @@ export interface DatasetSummary {
   kind: DataKind;
   columns: ColumnMapping;
   fieldNames: readonly string[];
+  /** NER: the scheme the tags were read in (converted to IOB2) and why. */
+  tagScheme?: { scheme: string; reason: string };
   rows: number;
   errorCount: number;
   warningCount: number;
@@ -121,6 +123,7 @@ export async function inspectDataset(path: string, options: InspectOptions = {},
     duplicates: duplicates.summary(),
   };
   if (labels.size > 0) summary.labels = sortedRecord(labels);
+  if (dataset.tagScheme) summary.tagScheme = dataset.tagScheme;
   return summary;
 }
 

@@ -1,13 +1,17 @@
 /**
  * Streams a file as decoded lines with exact 1-based line numbers, holding at most one read chunk (1 MiB) and
  * one line (capped by maxLineBytes) in memory, so a file of any size can be read. Lines split at LF bytes; a CR
- * before the LF is dropped (CRLF files), a UTF-8 byte order mark at the start of the file is dropped.
+ * before the LF is dropped (CRLF files), a UTF-8 byte order mark at the start of the file is dropped. A UTF-16
+ * file (encoding.ts) is decoded to UTF-8 a chunk at a time first; a UTF-32 one is refused before any row.
  *
  * Each chunk is decoded in one call with a fatal decoder (fast); only when that fails is it decoded line by
  * line, to name the line and column of the bad bytes. A bad line still comes out (lossily decoded, with its
  * problem attached) so format readers keep their place, e.g. inside a multi-line CSV record.
  */
 import { createReadStream } from 'node:fs';
+import { TextDecoder } from 'node:util';
+import { XlmError } from '../errors.js';
+import { sniffEncoding } from './encoding.js';
 import type { DataError } from './types.js';
 
 export const DEFAULT_MAX_LINE_BYTES = 4 * 1024 * 1024;
@@ -38,6 +42,7 @@ export async function* readLineBatches(path: string, options: LineReaderOptions 
   let carry: Buffer[] = [];
   let carryBytes = 0;
   let firstChunk = true;
+  let utf16: TextDecoder | null = null;
 
   const finishLine = (bytes: Buffer | null, totalBytes: number, out: TextLine[]): void => {
     lineNumber++;
@@ -61,8 +66,11 @@ export async function* readLineBatches(path: string, options: LineReaderOptions 
     let chunk = raw as Buffer;
     if (firstChunk) {
       firstChunk = false;
-      if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+      const sniffed = sniffEncoding(chunk, file);
+      chunk = chunk.subarray(sniffed.bomBytes);
+      if (sniffed.encoding !== 'utf-8') utf16 = new TextDecoder(sniffed.encoding, { fatal: true, ignoreBOM: true });
     }
+    if (utf16 !== null) chunk = transcode(utf16, chunk, false, file, lineNumber + 1);
     const out: TextLine[] = [];
     let start = 0;
     const firstNewline = chunk.indexOf(LF);
@@ -90,11 +98,44 @@ export async function* readLineBatches(path: string, options: LineReaderOptions 
     }
     if (out.length > 0) yield out;
   }
+  if (utf16 !== null) {
+    const tail = transcode(utf16, Buffer.alloc(0), true, file, lineNumber + 1);
+    if (tail.length > 0) {
+      carryBytes += tail.length;
+      if (carryBytes <= maxLineBytes) carry.push(tail);
+      else carry = [];
+    }
+  }
   if (carryBytes > 0) {
     const out: TextLine[] = [];
     finishLine(carryBytes <= maxLineBytes ? Buffer.concat(carry) : null, carryBytes, out);
     yield out;
   }
+}
+
+/** A UTF-16 chunk as UTF-8 bytes; bytes that are not UTF-16 (an unpaired surrogate) refuse the whole file. */
+function transcode(decoder: TextDecoder, chunk: Buffer, last: boolean, file: string, firstLine: number): Buffer {
+  try {
+    return Buffer.from(decoder.decode(chunk, { stream: !last }), 'utf8');
+  } catch {
+    const line = firstLine + utf16LinesBeforeBadUnit(chunk, decoder.encoding === 'utf-16be');
+    throw new XlmError('data/encoding', `${file}:${line}: this UTF-16 file has an unpaired surrogate (bytes that are no character) on this line; the file is not read. Save it as UTF-8.`, { file, line });
+  }
+}
+
+/** How many LFs come before the first unpaired surrogate of a UTF-16 chunk (0 when none is found in it). */
+function utf16LinesBeforeBadUnit(chunk: Buffer, bigEndian: boolean): number {
+  let lines = 0;
+  for (let i = 0; i + 1 < chunk.length; i += 2) {
+    const unit = bigEndian ? chunk.readUInt16BE(i) : chunk.readUInt16LE(i);
+    if (unit === 0x0a) lines++;
+    else if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = i + 3 < chunk.length ? (bigEndian ? chunk.readUInt16BE(i + 2) : chunk.readUInt16LE(i + 2)) : -1;
+      if (next >= 0xdc00 && next <= 0xdfff) i += 2;
+      else if (next !== -1) return lines;
+    } else if (unit >= 0xdc00 && unit <= 0xdfff) return lines;
+  }
+  return 0;
 }
 
 /** One line at a time, for readers that hold state between lines. */

@@ -3,11 +3,14 @@
  * type, a label outside the label set, tags that are not IOB2. The error points at the field's line and
  * column when the reader can say where it is.
  */
-import { checkIob2, iob1ToIob2 } from './bio.js';
-import type { ColumnPlan } from './columns.js';
+import { toIob2 } from './bio.js';
+import { COLUMN_NAMES, type ColumnPlan } from './columns.js';
 import { isBlank } from './jsonl.js';
 import type { RawRecord, RecordProblem } from './record.js';
 import type { DataError, DataErrorCode, DataFormat, Example, ReadOptions } from './types.js';
+
+/** The classes of the XNLI format (XNLI-MT's 'contradictory' is read as contradiction). */
+const XNLI_LABELS: readonly string[] = ['entailment', 'neutral', 'contradiction'];
 
 export type RowMapper = (record: RawRecord) => Example | RecordProblem;
 
@@ -19,7 +22,7 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
   const needsLabel = (kind === 'sequence-classification' || kind === 'pair-classification') && !options.labelsOptional;
   const wantsPair = kind === 'pair-classification' || kind === 'parallel';
   const wantsLabel = kind === 'sequence-classification' || kind === 'pair-classification';
-  const iob1 = options.tagScheme === 'iob1';
+  const tagScheme = options.tagScheme ?? 'iob2';
   const language = plan.language ?? options.language;
   const pairLanguage = plan.pairLanguage ?? options.pairLanguage;
 
@@ -28,6 +31,12 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
     const error: DataError = { file: record.source.file, line: place?.line ?? record.source.line, code, reason };
     if (place !== undefined) error.column = place.column;
     return { kind: severity, error };
+  };
+
+  /** A row that has none of the columns the plan looks for (the plan came from a first row without them). */
+  const noColumn = (record: RawRecord, what: keyof typeof COLUMN_NAMES, flag: string): RecordProblem => {
+    const has = Object.keys(record.fields);
+    return problem(record, 'missing-column', undefined, `no ${what} column: this row has ${has.length ? has.join(', ') : 'no fields'}; looked for ${COLUMN_NAMES[what].join(', ')} (or name it with ${flag})`);
   };
 
   /** A text field: present, a string, not blank. */
@@ -40,7 +49,7 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
   };
 
   /** A class name from a string or an id; undefined when absent and allowed to be. */
-  const labelOf = (record: RawRecord, column: string, value: unknown, index?: number): string | undefined | RecordProblem => {
+  const labelOf = (record: RawRecord, column: string, value: unknown, index?: number, checkSet = true): string | undefined | RecordProblem => {
     if (value === undefined || value === null || value === '') {
       if (!needsLabel && index === undefined) return undefined;
       return problem(record, 'missing-column', column, `no label: '${column}' is ${value === '' ? 'empty' : 'missing'}`, index);
@@ -60,6 +69,9 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
         return problem(record, 'no-gold-label', column, `gold label '-': the annotators reached no consensus; the row is left out`, undefined, 'warning');
       }
       if (format === 'xnli' && label === 'contradictory') label = 'contradiction'; // XNLI-MT's name for the class
+      if (format === 'xnli' && index === undefined && !XNLI_LABELS.includes(label)) {
+        return problem(record, 'unknown-label', column, `label '${label}' is not an XNLI class: expected ${XNLI_LABELS.join(', ')} (or - for no consensus)`);
+      }
       if (id2label && /^\d+$/.test(label) && !labelSet!.has(label)) {
         const name = id2label[label];
         if (name === undefined) return problem(record, 'unknown-label', column, `label id ${label} is not in id2label (ids: ${Object.keys(id2label).join(', ')})`, index);
@@ -68,7 +80,7 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
     } else if (Array.isArray(value)) {
       return problem(record, 'wrong-type', column, `'${column}' holds a list: multi-label classification is not supported, give one label per row`, index);
     } else return problem(record, 'wrong-type', column, `'${column}' must be a class name or an integer id, found ${describe(value)}`, index);
-    if (labelSet && !labelSet.has(label)) return problem(record, 'unknown-label', column, `label '${label}' is not one of: ${labelList}`, index);
+    if (checkSet && labelSet && !labelSet.has(label)) return problem(record, 'unknown-label', column, `label '${label}' is not one of: ${labelList}`, index);
     return label;
   };
 
@@ -81,8 +93,10 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
   };
 
   const tokenRow = (record: RawRecord): Example | RecordProblem => {
-    const tokensColumn = columns.tokens!;
-    const tagsColumn = columns.tags!;
+    if (columns.tokens === undefined) return noColumn(record, 'tokens', '--tokens-column');
+    if (columns.tags === undefined) return noColumn(record, 'tags', '--tags-column');
+    const tokensColumn = columns.tokens;
+    const tagsColumn = columns.tags;
     const tokens = record.fields[tokensColumn];
     const rawTags = record.fields[tagsColumn];
     if (tokens === undefined || tokens === null) return problem(record, 'missing-column', tokensColumn, `no '${tokensColumn}' (the tokens column)`);
@@ -93,20 +107,27 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
     if (rawTags.length !== tokens.length) {
       return problem(record, 'tag-count', tagsColumn, `${tokens.length} tokens but ${rawTags.length} tags: one tag per token`);
     }
-    let tags: string[] = [];
+    const fileTags: string[] = [];
     for (let i = 0; i < rawTags.length; i++) {
       const value = rawTags[i];
       if (typeof value === 'number' && !id2label) {
         return problem(record, 'wrong-type', tagsColumn, `tag ${i + 1} is the integer ${value}: integer tags are read through the model's id2label, give it`, i);
       }
-      const tag = labelOf(record, tagsColumn, value, i);
+      // Names only here: the label set holds IOB2 tags, so it is checked after the scheme's conversion.
+      const tag = labelOf(record, tagsColumn, value, i, false);
       if (tag === undefined) return problem(record, 'missing-column', tagsColumn, `tag ${i + 1} is missing`, i);
       if (typeof tag !== 'string') return tag;
-      tags.push(tag);
+      fileTags.push(tag);
     }
-    if (iob1) tags = iob1ToIob2(tags);
-    const bad = checkIob2(tags);
-    if (bad) return problem(record, 'invalid-bio', tagsColumn, `token ${bad.index + 1} '${tokens[bad.index]}': ${bad.reason}`, bad.index);
+    const tags = toIob2(fileTags, tagScheme);
+    if (!Array.isArray(tags)) return problem(record, 'invalid-bio', tagsColumn, `token ${tags.index + 1} '${tokens[tags.index]}': ${tags.reason}`, tags.index);
+    if (labelSet) {
+      const unknown = tags.findIndex((t) => !labelSet.has(t));
+      if (unknown !== -1) {
+        const asRead = fileTags[unknown] === tags[unknown] ? `'${tags[unknown]}'` : `'${fileTags[unknown]}' (${tags[unknown]} in IOB2)`;
+        return problem(record, 'unknown-label', tagsColumn, `tag ${asRead} is not one of: ${labelList}`, unknown);
+      }
+    }
     const example: Example = { text: tokens.join(' '), tokens, tags, source: record.source };
     const lang = languageOf(record);
     if (lang !== undefined) example.language = lang;
@@ -115,11 +136,13 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
 
   return (record) => {
     if (kind === 'token-classification') return tokenRow(record);
-    const text = textOf(record, columns.text!, 'text');
+    if (columns.text === undefined) return noColumn(record, 'text', '--text-column');
+    const text = textOf(record, columns.text, 'text');
     if (typeof text !== 'string') return text;
     const example: Example = { text, source: record.source };
     if (wantsPair) {
-      const pair = textOf(record, columns.pair!, kind === 'parallel' ? 'translation' : 'pair');
+      if (columns.pair === undefined) return noColumn(record, 'pair', '--pair-column');
+      const pair = textOf(record, columns.pair, kind === 'parallel' ? 'translation' : 'pair');
       if (typeof pair !== 'string') return pair;
       example.textPair = pair;
     }

@@ -2,6 +2,7 @@
  * The shapes every dataset reader produces and every consumer (trainer, eval, inspect, extension) reads.
  * One Example type for every task, so a trainer switches on which fields are present, not on the file format.
  */
+import type { TagScheme } from './bio.js';
 
 /** Where a record starts: the file and its 1-based line (a multi-line CSV record or a NER sentence: its first line). */
 export interface SourcePosition {
@@ -106,8 +107,11 @@ export interface ReadOptions {
    * wrapped whole in quotes, since most NLP TSVs hold quotes as plain text. XNLI's TSV: off.
    */
   quote?: boolean;
-  /** CoNLL: 'iob2' (default) refuses I- tags that start an entity; 'iob1' reads the original CoNLL-2003 scheme and converts it to IOB2. */
-  tagScheme?: 'iob2' | 'iob1';
+  /**
+   * NER: the scheme of the file's tags, converted to IOB2 as they are read: 'iob1' (the original CoNLL-2003
+   * release), 'iob2', 'bioes', 'bilou'. Detected from the first sentences when absent (IOB2 when they do not tell).
+   */
+  tagScheme?: TagScheme;
   /** Called for every error and warning as it is found (a log, a progress view). */
   onIssue?: (issue: DataError, severity: 'error' | 'warning') => void;
 }

@@ -2,6 +2,7 @@
  * Training options with their defaults (the issue's CLI defaults; transformers' Trainer where the issue
  * names none), and the hooks the engine's RPC layer passes in.
  */
+import type { ReadOptions } from '../data/index.js';
 import { XlmError } from '../errors.js';
 import type { MetricForBest } from '../eval/best-tracker.js';
 import type { Device } from '../runtime/session.js';
@@ -64,10 +65,12 @@ export interface TrainOptions {
   metricForBest?: MetricForBest;
   /** With metricForBest: stop after this many evaluations without improvement. */
   patience?: number;
+  /** How to read the training and eval files (format, columns, tag scheme, error policy); the task's kind and labels are set by the trainer. */
+  readOptions?: ReadOptions;
 }
 
-export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows'>> &
-  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows'>;
+export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions'>> &
+  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions'>;
 
 export function resolveOptions(o: TrainOptions): ResolvedTrainOptions {
   const r: ResolvedTrainOptions = {

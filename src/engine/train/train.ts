@@ -49,11 +49,11 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     if (maxLength < o.maxLength) log(`--max-length ${o.maxLength} is longer than this model's ${positions} positions (max_position_embeddings ${config.max_position_embeddings} in config.json): using ${maxLength}`);
     const modelLabels = config.id2label.length && !config.id2label.every((l) => GENERIC_LABEL.test(l)) ? config.id2label : undefined;
     const readOpts = o.task === 'mlm' ? {} : modelLabels ? { labels: modelLabels, id2label: Object.fromEntries(modelLabels.map((l, i) => [i, l])) } : {};
-    let trainData = await loadDataset(o.train, { kind: DATA_KIND[o.task], ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
+    let trainData = await loadDataset(o.train, { ...o.readOptions, kind: DATA_KIND[o.task], ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
     checkKind(trainData, o.task, o.train);
     if (o.trainLanguage) log(`training on ${o.trainLanguage.join(', ')}: ${trainData.size} rows (${trainData.info.report.filtered} rows in other languages left out)`);
     const labels = o.task === 'mlm' ? undefined : [...trainData.labels];
-    let evalData = o.eval ? await loadDataset(o.eval, { kind: trainData.info.kind, ...(labels ? { labels, id2label: Object.fromEntries(labels.map((l, i) => [i, l])) } : {}) }) : undefined;
+    let evalData = o.eval ? await loadDataset(o.eval, { ...o.readOptions, kind: trainData.info.kind, ...(labels ? { labels, id2label: Object.fromEntries(labels.map((l, i) => [i, l])) } : {}) }) : undefined;
     if (!evalData && o.evalFraction && trainData.size < (o.evalFractionMinRows ?? 0)) {
       log(`no evaluation: ${trainData.size} rows are too few to hold ${Math.round(o.evalFraction * 100)}% out (it takes ${o.evalFractionMinRows}); give an eval file for eval metrics`);
     } else if (!evalData && o.evalFraction) {

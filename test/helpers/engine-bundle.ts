@@ -1,0 +1,21 @@
+/** dist/engine.js as the extension forks it, bundled into a temp folder so tests need no prior `npm run build`. */
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+
+const repo = path.resolve(__dirname, '../..');
+
+/** Bundles src/engine/main.ts to DIR/engine.js; returns its path and the env that lets it find onnxruntime-node. */
+export async function bundleEngine(dir: string): Promise<{ enginePath: string; env: NodeJS.ProcessEnv }> {
+  const enginePath = path.join(dir, 'engine.js');
+  await esbuild.build({
+    entryPoints: [path.join(repo, 'src/engine/main.ts')],
+    outfile: enginePath,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['onnxruntime-node'],
+    logLevel: 'silent',
+  });
+  return { enginePath, env: { NODE_PATH: path.join(repo, 'node_modules') } };
+}
