@@ -138,3 +138,23 @@ test('--ping-pong trains to the same weights as the in-place default; --eval-fra
   const wb = readAllFloat32(join(root, 'ip', 'model.safetensors'));
   for (const [name, data] of wa) assert.deepEqual(wb.get(name), data, name);
 });
+
+test('a masked-LM LoRA adapter carries the whole lm_head as PEFT loads modules_to_save (tied decoder included), merges back, and names its base by folder name', async () => {
+  const out = join(root, 'out-mlm-lora');
+  const r = await xlm(['train', '--model', base, '--task', 'mlm', '--train', join(root, 'text.txt'), '--out', out, '--method', 'lora', '--lora-r', '2', '--lr', '1e-2', '--batch-size', '6', '--max-steps', '2', '--threads', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  const adapterConfig = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
+  assert.deepEqual(adapterConfig.modules_to_save, ['lm_head']);
+  assert.equal(adapterConfig.base_model_name_or_path, 'base', 'the folder name, not an absolute path');
+  const adapter = readAllFloat32(join(out, 'adapter_model.safetensors'));
+  // PEFT's rule: every state_dict key of the wrapped module (transformers' XLMRobertaLMHead) is read.
+  const lmHeadKeys = ['dense.weight', 'dense.bias', 'layer_norm.weight', 'layer_norm.bias', 'decoder.weight', 'decoder.bias', 'bias'].map((k) => `base_model.model.lm_head.${k}`);
+  assert.deepEqual([...adapter.keys()].filter((k) => k.includes('lm_head.')).sort(), lmHeadKeys.sort());
+  assert.deepEqual(adapter.get('base_model.model.lm_head.decoder.weight'), readAllFloat32(join(base, 'model.safetensors')).get('roberta.embeddings.word_embeddings.weight'));
+  assert.deepEqual(adapter.get('base_model.model.lm_head.decoder.bias'), adapter.get('base_model.model.lm_head.bias'));
+  const merged = join(root, 'merged-mlm');
+  const m = await xlm(['merge', '--model', base, '--adapter', out, '--out', merged]);
+  assert.equal(m.code, 0, m.stderr);
+  const saved = readAllFloat32(join(out, 'model.safetensors'));
+  for (const [name, data] of readAllFloat32(join(merged, 'model.safetensors'))) data.forEach((v, i) => assert.ok(Math.abs(v - saved.get(name)![i]) < 1e-6, `${name}[${i}]`));
+});

@@ -11,10 +11,11 @@
  * file, each file atomically (src/engine/hf/checkpoint.ts).
  */
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import { configForHead, writeHfCheckpoint } from '../hf/checkpoint.js';
 import type { XlmrConfig } from '../hf/config.js';
-import { encoderTensorSpecs, headTensorSpecs } from '../hf/names.js';
+import { EMBEDDINGS, MLM_HEAD, encoderTensorSpecs, headTensorSpecs } from '../hf/names.js';
+import { repoIdFromFolderName } from '../hub/cache-layout.js';
 import { writeFileAtomic } from '../hf/atomic.js';
 import { writeSafetensors, type TensorToWrite } from '../hf/safetensors-write.js';
 import { openSafetensors } from '../hf/safetensors.js';
@@ -85,7 +86,7 @@ export function adapterConfig(c: SaveContents): Record<string, unknown> {
   return {
     peft_type: 'LORA',
     task_type: PEFT_TASK_TYPE[c.task],
-    base_model_name_or_path: c.baseModel,
+    base_model_name_or_path: baseModelNameOrPath(c.baseModel),
     revision: null,
     r: lora.r,
     lora_alpha: lora.alpha,
@@ -105,6 +106,33 @@ export function adapterConfig(c: SaveContents): Record<string, unknown> {
   };
 }
 
+/**
+ * What AutoPeftModel loads the base from elsewhere: the Hub id of a model from the Hub cache
+ * (`…/models--ORG--NAME/snapshots/COMMIT`), else the folder's name, never an absolute local path.
+ */
+export function baseModelNameOrPath(dir: string): string {
+  const parts = resolve(dir).split(sep);
+  const snapshots = parts.lastIndexOf('snapshots');
+  const repoId = snapshots > 0 && snapshots === parts.length - 2 ? repoIdFromFolderName(parts[snapshots - 1]) : undefined;
+  return repoId ?? basename(resolve(dir));
+}
+
+/**
+ * PEFT's ModulesToSaveWrapper keeps a whole copy of lm_head, and its loader reads every key of that copy's
+ * state_dict (huggingface/peft utils/save_and_load.py, other.py ModulesToSaveWrapper): transformers'
+ * XLMRobertaLMHead has dense, layer_norm, decoder (weight tied to the word embeddings, bias tied to lm_head.bias)
+ * and bias. PEFT's save_pretrained clones tied tensors, so its adapters carry decoder.weight / decoder.bias too.
+ */
+export const PEFT_LM_HEAD_KEYS = [
+  MLM_HEAD.denseWeight,
+  MLM_HEAD.denseBias,
+  MLM_HEAD.layerNormWeight,
+  MLM_HEAD.layerNormBias,
+  MLM_HEAD.tiedDecoderWeight,
+  MLM_HEAD.tiedDecoderBias,
+  MLM_HEAD.bias,
+] as const;
+
 /** PEFT's adapter_model.safetensors keys: base_model.model.<module>.lora_A.weight, and the head's weights. */
 export function adapterTensors(c: SaveContents): Map<string, TensorToWrite> {
   const out = new Map<string, TensorToWrite>();
@@ -113,6 +141,11 @@ export function adapterTensors(c: SaveContents): Map<string, TensorToWrite> {
     if (!isLoraName(name) && !name.startsWith(`${head}.`)) continue;
     const data = c.weight(name);
     out.set(PEFT_PREFIX + name, { dtype: 'F32', shape: shapeOfTrainable(c, name, data.length), data });
+  }
+  if (c.task === 'mlm' && out.has(PEFT_PREFIX + MLM_HEAD.bias)) {
+    const h = c.config.hidden_size;
+    out.set(PEFT_PREFIX + MLM_HEAD.tiedDecoderWeight, { dtype: 'F32', shape: [c.config.vocab_size, h], data: c.weight(EMBEDDINGS.word) });
+    out.set(PEFT_PREFIX + MLM_HEAD.tiedDecoderBias, { dtype: 'F32', shape: [c.config.vocab_size], data: c.weight(MLM_HEAD.bias) });
   }
   return out;
 }
