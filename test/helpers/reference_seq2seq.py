@@ -13,7 +13,10 @@ Run with Debian's /usr/bin/python3 (torch 1.13). As a script it reads one JSON r
   {"command": "generate", "dir": DIR, "input_ids": [[...]], "attention_mask": [[...]], "num_beams": K,
    "length_penalty": LP, "max_length": N, "early_stopping": bool, "forced_bos_token_id": id or null}
       prints {"results": [{"tokens": [...], "score": s}, ...]}: transformers' greedy search (K = 1) or beam
-      search (BeamSearchScorer's rules), recomputing the whole decoder at every step (no cache), so the
+      search with the rules of transformers 4.50 and later (v5): generation/utils.py `_beam_search`,
+      `_check_early_stop_heuristic`, `_update_finished_beams`. "early_stopping" is true, false or "never";
+      "num_return_sequences" N > 1 adds "n_best". The rules of 4.49 and earlier (BeamSearchScorer) are not
+      kept: no user of xlm can ask for them. The whole decoder is recomputed at every step (no cache), so the
       cache handling of the code under test is checked too.
 """
 import json
@@ -305,7 +308,8 @@ def processed_log_probs(logits, cur_len, c, request):
     """log_softmax, then transformers' logits processors as generation_config would set them up."""
     scores = torch.log_softmax(logits.float(), dim=-1)
     for bad in c.get("bad_words_ids") or []:
-        if len(bad) == 1:
+        # NoBadWordsLogitsProcessor leaves end tokens out of the list.
+        if len(bad) == 1 and bad[0] not in eos_ids(c):
             scores[:, bad[0]] = -math.inf
     forced_bos = request.get("forced_bos_token_id")
     if forced_bos is not None and cur_len == 1:
@@ -335,95 +339,94 @@ def greedy(model, ids, mask, c, request):
             token = c["pad_token_id"] if done[b] else int(torch.argmax(scores[b]))
             if not done[b]:
                 sums[b] += float(scores[b, token])
-                done[b] = token == c["eos_token_id"]
+                done[b] = token in eos_ids(c)
             seqs[b].append(token)
     results = []
     for b in range(batch):
         tokens = seqs[b][1:]
-        if c["eos_token_id"] in tokens:
-            tokens = tokens[: tokens.index(c["eos_token_id"]) + 1]
+        ends = [i for i, t in enumerate(tokens) if t in eos_ids(c)]
+        if ends:
+            tokens = tokens[: ends[0] + 1]
         results.append({"tokens": tokens, "score": sums[b] / (len(tokens) ** lp)})
     return results
 
 
-class Hypotheses:
-    """BeamHypotheses: the num_beams best finished sequences with their length-penalised scores."""
-
-    def __init__(self, k, lp, early_stopping):
-        self.k, self.lp, self.early_stopping = k, lp, early_stopping
-        self.beams, self.worst = [], 1e9
-
-    def add(self, tokens, sum_logprobs, generated_len):
-        score = sum_logprobs / (generated_len ** self.lp)
-        if len(self.beams) < self.k or score > self.worst:
-            self.beams.append((score, tokens))
-            if len(self.beams) > self.k:
-                ranked = sorted((s, i) for i, (s, _) in enumerate(self.beams))
-                del self.beams[ranked[0][1]]
-                self.worst = ranked[1][0]
-            else:
-                self.worst = min(score, self.worst)
-
-    def is_done(self, best_sum_logprobs, generated_len):
-        if len(self.beams) < self.k:
-            return False
-        if self.early_stopping:
-            return True
-        return self.worst >= best_sum_logprobs / (generated_len ** self.lp)
+def eos_ids(c):
+    eos = c["eos_token_id"]
+    return eos if isinstance(eos, list) else [eos]
 
 
 def beam_search(model, ids, mask, c, request):
+    """transformers' _beam_search as of 4.50 (and v5), generation/utils.py: running and finished beams as
+    fixed-size tensors, the finished ones merged with the new candidates by top-k at every step, and the
+    early-stop heuristic on the best running beam after end candidates are removed."""
     k, lp = request["num_beams"], request.get("length_penalty", 1.0)
-    eos, pad = c["eos_token_id"], c["pad_token_id"]
+    early_stopping = request.get("early_stopping", False)
+    max_length = request["max_length"]
+    eos = eos_ids(c)
     batch = ids.shape[0]
     enc = model.encode(ids, mask).repeat_interleave(k, dim=0)
     mask_k = mask.repeat_interleave(k, dim=0)
     cross = model.cross_kv(enc)
-    seqs = [[c["decoder_start_token_id"]] for _ in range(batch * k)]
-    beam_scores = torch.zeros(batch, k)
-    beam_scores[:, 1:] = -1e9
-    beam_scores = beam_scores.view(-1)
-    hyps = [Hypotheses(k, lp, request.get("early_stopping", False)) for _ in range(batch)]
-    done = [False] * batch
+    keep = max(2, 1 + len(eos)) * k
+    prompt = 1
+    running = [[[c["decoder_start_token_id"]] for _ in range(k)] for _ in range(batch)]
+    running_scores = torch.zeros(batch, k, dtype=torch.float64)
+    running_scores[:, 1:] = -1e9
+    finished = [[[] for _ in range(k)] for _ in range(batch)]
+    finished_scores = torch.full((batch, k), -1e9, dtype=torch.float64)
+    is_finished = torch.zeros(batch, k, dtype=torch.bool)
+    heuristic_unsatisfied = torch.ones(batch, dtype=torch.bool)
+    cur_len = 1
     while True:
-        cur = len(seqs[0])
-        scores = step_log_probs(model, seqs, mask_k, cross, c, request) + beam_scores[:, None]
-        vocab = scores.shape[-1]
-        top_scores, top_ids = torch.topk(scores.view(batch, k * vocab), 2 * k, dim=1, largest=True, sorted=True)
-        next_scores, next_tokens, next_rows = torch.zeros(batch, k), torch.full((batch, k), pad), torch.zeros(batch, k, dtype=torch.long)
-        for b in range(batch):
-            if done[b]:
-                continue
-            chosen = 0
-            for rank in range(2 * k):
-                score, flat = float(top_scores[b, rank]), int(top_ids[b, rank])
-                beam, token = flat // vocab, flat % vocab
-                row = b * k + beam
-                if token == eos:
-                    if rank >= k:
-                        continue
-                    hyps[b].add(seqs[row][1:], score, cur)
-                else:
-                    next_scores[b, chosen], next_tokens[b, chosen], next_rows[b, chosen] = score, token, row
-                    chosen += 1
-                if chosen == k:
-                    break
-            done[b] = done[b] or hyps[b].is_done(float(top_scores[b].max()), cur)
-        seqs = [seqs[int(r)] + [int(t)] for r, t in zip(next_rows.view(-1), next_tokens.view(-1))]
-        beam_scores = next_scores.view(-1)
-        if all(done) or len(seqs[0]) >= request["max_length"]:
+        flat = [seq for b in range(batch) for seq in running[b]]
+        log_probs = step_log_probs(model, flat, mask_k, cross, c, request).double()
+        vocab = log_probs.shape[-1]
+        log_probs = (log_probs.view(batch, k, vocab) + running_scores[:, :, None]).view(batch, k * vocab)
+        top_scores, top_ids = torch.topk(log_probs, keep, dim=1)
+        beam_of, token_of = top_ids // vocab, top_ids % vocab
+        candidates = [[running[b][int(beam_of[b, j])] + [int(token_of[b, j])] for j in range(keep)] for b in range(batch)]
+        # Stopping criteria: an end token, or max_length reached.
+        hits = torch.tensor([[int(token_of[b, j]) in eos or cur_len + 1 >= max_length for j in range(keep)] for b in range(batch)])
+        # Running beams for the next step: the best non-finished candidates.
+        running_candidates = top_scores + hits.double() * -1e9
+        next_scores, next_idx = torch.topk(running_candidates, k, dim=1)
+        running = [[candidates[b][int(next_idx[b, j])] for j in range(k)] for b in range(batch)]
+        running_scores = next_scores
+        # Finished beams: only candidates among the first k can finish, scored with the length penalty.
+        in_top_k = torch.arange(keep)[None, :] < k
+        just_finished = hits & in_top_k
+        new_scores = top_scores / ((cur_len + 1 - prompt) ** lp)
+        full = is_finished.all(dim=1) & (early_stopping is True)
+        new_scores = new_scores + full[:, None].double() * -1e9
+        new_scores = new_scores + (~heuristic_unsatisfied)[:, None].double() * -1e9
+        new_scores = new_scores + (~just_finished).double() * -1e9
+        merged_scores = torch.cat([finished_scores, new_scores], dim=1)
+        merged_finished = torch.cat([is_finished, just_finished], dim=1)
+        best_scores, best_idx = torch.topk(merged_scores, k, dim=1)
+        finished = [[(finished[b] + candidates[b])[int(best_idx[b, j])] for j in range(k)] for b in range(batch)]
+        finished_scores = best_scores
+        is_finished = torch.gather(merged_finished, 1, best_idx)
+        cur_len += 1
+        # Early-stop heuristic.
+        if early_stopping == "never" and lp > 0:
+            hypothetical = max_length - prompt
+        else:
+            hypothetical = cur_len - prompt
+        best_running = running_scores[:, 0] / (hypothetical ** lp)
+        worst_finished = torch.where(is_finished, finished_scores, torch.full_like(finished_scores, -1e9)).min(dim=1).values
+        worst_finished = torch.where(is_finished.all(dim=1), worst_finished, torch.full_like(worst_finished, -1e9))
+        heuristic_unsatisfied = heuristic_unsatisfied & (best_running > worst_finished)
+        improvement_possible = bool(heuristic_unsatisfied.any())
+        open_beam = not (bool(is_finished.all()) and early_stopping is True)
+        if not (improvement_possible and open_beam) or cur_len >= max_length:
             break
+    n = request.get("num_return_sequences", 1)
     results = []
     for b in range(batch):
-        if not done[b]:
-            for j in range(k):
-                row = b * k + j
-                hyps[b].add(seqs[row][1:], float(beam_scores[row]), len(seqs[row]) - 1)
-        score, tokens = max(hyps[b].beams, key=lambda x: x[0])
-        tokens = list(tokens)
-        if len(tokens) + 1 < request["max_length"]:
-            tokens.append(eos)
-        results.append({"tokens": tokens, "score": score})
+        order = sorted(range(k), key=lambda j: -float(finished_scores[b, j]))[:n]
+        hyps = [{"tokens": finished[b][j][1:], "score": float(finished_scores[b, j])} for j in order]
+        results.append(dict(hyps[0], n_best=hyps) if n > 1 else hyps[0])
     return results
 
 

@@ -2,10 +2,9 @@
  * Greedy and beam search over a decoder that gives next-token logits one step at a time, with
  * transformers' rules so that the same model gives the same tokens and scores:
  * - log-softmax, then the processors generation_config asks for (scoring.ts);
- * - beam search as BeamSearchScorer: beams start as one (the others at -1e9), the best 2·beams candidates
- *   of each sentence are taken in order, an `</s>` among the first `beams` ends a hypothesis scored
- *   sum(log p) / length^length_penalty (length = generated tokens, `</s>` included), a sentence is done
- *   when it holds `beams` hypotheses and no open beam can beat the worst (or at once with early_stopping);
+ * - beam search as transformers 4.50 and later (v5) do it (beamSearch below); an `</s>` among the first
+ *   `beams` candidates ends a hypothesis scored sum(log p) / length^length_penalty (length = generated
+ *   tokens, `</s>` included);
  * - max_length counts the decoder start token, as transformers' max_length does.
  * A finished sentence leaves the batch: the decoder is asked for fewer rows from then on (transformers keeps
  * feeding it pad tokens; the other sentences' results are the same).
@@ -17,7 +16,10 @@ export interface SearchOptions {
   /** Longest decoder sequence, start token included. */
   maxLength: number;
   lengthPenalty: number;
-  earlyStopping: boolean;
+  /** transformers' early_stopping: true, false or "never". */
+  earlyStopping: boolean | 'never';
+  /** Hypotheses kept per sentence (beam search only; at most numBeams), as Hypothesis.nBest. */
+  numReturnSequences?: number;
   decoderStartTokenId: number;
   eosTokenIds: readonly number[];
   padTokenId: number;
@@ -47,6 +49,8 @@ export interface Hypothesis {
   tokens: number[];
   /** sum(log p) / length^length_penalty. */
   score: number;
+  /** With numReturnSequences > 1: the best hypotheses, best first (this one first). */
+  nBest?: Hypothesis[];
 }
 
 export async function greedySearch(step: DecoderStep, batch: number, opts: SearchOptions): Promise<Hypothesis[]> {
@@ -82,8 +86,9 @@ class Hypotheses {
   readonly items: Hypothesis[] = [];
   private worst = 1e9;
 
-  constructor(private readonly beams: number, private readonly lengthPenalty: number, private readonly earlyStopping: boolean) {}
+  constructor(private readonly beams: number, private readonly lengthPenalty: number) {}
 
+  /** `tokens` as generated (the end token included when one ended it). */
   add(tokens: number[], sumLogProbs: number, generatedLength: number): void {
     const score = sumLogProbs / generatedLength ** this.lengthPenalty;
     if (this.items.length < this.beams || score > this.worst) {
@@ -98,14 +103,21 @@ class Hypotheses {
     }
   }
 
-  isDone(bestSumLogProbs: number, generatedLength: number): boolean {
-    if (this.items.length < this.beams) return false;
-    if (this.earlyStopping) return true;
-    return this.worst >= bestSumLogProbs / generatedLength ** this.lengthPenalty;
+  get full(): boolean {
+    return this.items.length >= this.beams;
   }
 
-  best(): Hypothesis {
-    return this.items.reduce((a, b) => (b.score > a.score ? b : a));
+  /**
+   * transformers' _check_early_stop_heuristic (generation/utils.py, 4.50 and later): no open beam can still
+   * win when the best one still running (end candidates removed), scored at `length` tokens, is not above the
+   * worst finished hypothesis.
+   */
+  cannotImprove(bestRunningSumLogProbs: number, length: number): boolean {
+    return this.full && !(bestRunningSumLogProbs / length ** this.lengthPenalty > this.worst);
+  }
+
+  ranked(): Hypothesis[] {
+    return this.items.map((h, i) => [h, i] as const).sort((a, b) => b[0].score - a[0].score || a[1] - b[1]).map(([h]) => h);
   }
 }
 
@@ -115,18 +127,27 @@ interface Beams {
   scores: number[];
 }
 
+/**
+ * Beam search as transformers' _beam_search (generation/utils.py, 4.50 and later, v5):
+ * - the best max(2, 1 + #eos)·k candidates of each sentence are taken in order; an end token among the first
+ *   k finishes a hypothesis (its end token kept), the first k others go on;
+ * - at the last step (max_length reached) every one of the first k candidates is finished, ended or not;
+ * - a sentence stops taking hypotheses when it holds k of them and either early_stopping is true, or the best
+ *   running beam (after the end candidates are removed) scored at the current length (at max_length with
+ *   early_stopping "never" and a positive length penalty) is not above the worst finished one.
+ */
 export async function beamSearch(step: DecoderStep, batch: number, opts: SearchOptions): Promise<Hypothesis[]> {
   const k = opts.numBeams;
   const eos = new Set(opts.eosTokenIds);
   const bad = new Set(opts.badTokenIds);
   const keep = Math.max(2, 1 + eos.size) * k;
+  const returned = opts.numReturnSequences ?? 1;
   // Only beam 0 is live at first, so the k beams do not start equal.
   const beams: Beams[] = Array.from({ length: batch }, () => ({
     histories: Array.from({ length: k }, () => []),
     scores: Array.from({ length: k }, (_, j) => (j === 0 ? 0 : -1e9)),
   }));
-  const hypotheses = Array.from({ length: batch }, () => new Hypotheses(k, opts.lengthPenalty, opts.earlyStopping));
-  const done = new Array<boolean>(batch).fill(false);
+  const hypotheses = Array.from({ length: batch }, () => new Hypotheses(k, opts.lengthPenalty));
   // Sentence of each block of k rows in the decoder's batch.
   let active = Array.from({ length: batch }, (_, b) => b);
   let tokens = new Array<number>(batch * k).fill(opts.decoderStartTokenId);
@@ -134,6 +155,7 @@ export async function beamSearch(step: DecoderStep, batch: number, opts: SearchO
 
   for (let curLen = 1; active.length > 0; curLen++) {
     const { logits, vocab, logSumExp } = await step(tokens, sourceRows);
+    const last = curLen + 1 >= opts.maxLength;
     const nextTokens: number[] = [];
     const nextRows: number[] = [];
     const stillActive: number[] = [];
@@ -141,20 +163,24 @@ export async function beamSearch(step: DecoderStep, batch: number, opts: SearchO
       const top = topCandidates(logits, vocab, block * k, beams[b].scores, keep, curLen, opts, bad, eos, logSumExp);
       const next: Beams = { histories: [], scores: [] };
       const rows: number[] = [];
-      for (let rank = 0; rank < top.length && next.scores.length < k; rank++) {
+      for (let rank = 0; rank < top.length && (next.scores.length < k || (last && rank < k)); rank++) {
         const { score, beam, token } = top[rank];
-        if (eos.has(token)) {
-          // An end among the first k candidates finishes a hypothesis; one ranked below them is dropped.
-          if (rank < k) hypotheses[b].add(beams[b].histories[beam], score, curLen);
+        const history = [...beams[b].histories[beam], token];
+        // An end among the first k candidates finishes a hypothesis; one ranked below them is dropped.
+        // At max_length each of the first k candidates is finished as it stands.
+        if (eos.has(token) || last) {
+          if (rank < k) hypotheses[b].add(history, score, curLen);
           continue;
         }
-        next.histories.push([...beams[b].histories[beam], token]);
+        next.histories.push(history);
         next.scores.push(score);
         rows.push(block * k + beam);
       }
       beams[b] = next;
-      done[b] = hypotheses[b].isDone(top[0].score, curLen);
-      if (!done[b] && curLen + 1 < opts.maxLength) {
+      if (last) return;
+      const length = opts.earlyStopping === 'never' && opts.lengthPenalty > 0 ? opts.maxLength - 1 : curLen;
+      const done = hypotheses[b].full && (opts.earlyStopping === true || hypotheses[b].cannotImprove(next.scores[0], length));
+      if (!done) {
         stillActive.push(b);
         nextRows.push(...rows);
         nextTokens.push(...next.histories.map((h) => h[h.length - 1]));
@@ -165,11 +191,8 @@ export async function beamSearch(step: DecoderStep, batch: number, opts: SearchO
     sourceRows = nextRows;
   }
 
-  return hypotheses.map((h, b) => {
-    if (!done[b]) beams[b].histories.forEach((history, j) => h.add(history, beams[b].scores[j], history.length));
-    const best = h.best();
-    // A hypothesis ended by </s> is stored without it; one cut by max_length has no end token.
-    const ended = best.tokens.length + 1 < opts.maxLength;
-    return { tokens: ended ? [...best.tokens, opts.eosTokenIds[0]] : [...best.tokens], score: best.score };
+  return hypotheses.map((h) => {
+    const [best, ...others] = h.ranked();
+    return returned > 1 ? { ...best, nBest: [best, ...others.slice(0, returned - 1)] } : best;
   });
 }

@@ -1,7 +1,8 @@
 /**
  * What a sequence-to-sequence folder says about generation: config.json for the architecture (decoder
- * layers, heads, vocabulary) and the token ids, generation_config.json on top (transformers reads both and
- * lets the second win). Marian's opus-mt files start decoding with the pad token, stop at `</s>`, forbid
+ * layers, heads, vocabulary); the generation settings from generation_config.json alone when the folder has
+ * one (transformers' GenerationConfig.from_pretrained; config.json's generation keys only without it). Token
+ * ids missing from generation_config.json fall back to config.json's. Marian's opus-mt files start decoding with the pad token, stop at `</s>`, forbid
  * the pad token (bad_words_ids) and force `</s>` at the last step; M2M100/NLLB force a language token first.
  */
 import { existsSync } from 'node:fs';
@@ -23,12 +24,18 @@ export interface GenerationSettings {
   decoderStartTokenId: number;
   eosTokenIds: number[];
   padTokenId: number;
-  /** Longest decoder sequence to produce, start token included (transformers' max_length; its default is 20). */
+  /**
+   * Longest decoder sequence to produce, start token included. max_length absent or 20 (transformers' default)
+   * means 20 new tokens, 21 with the start token, as transformers' _prepare_generated_length does since 4.50.
+   */
   maxLength: number;
   numBeams: number;
+  /** Hypotheses returned per source (num_return_sequences; beam search only). */
+  numReturnSequences: number;
   lengthPenalty: number;
-  earlyStopping: boolean;
-  /** Single tokens never generated (Marian: the pad token). Longer bad-word sequences are not supported. */
+  /** true, false or "never" (transformers' early_stopping). */
+  earlyStopping: boolean | 'never';
+  /** Single tokens never generated (Marian: the pad token), end tokens left out as transformers does. Longer bad-word sequences are not supported. */
   badTokenIds: number[];
   forcedBosTokenId: number | undefined;
   forcedEosTokenId: number | undefined;
@@ -37,15 +44,55 @@ export interface GenerationSettings {
 }
 
 const TRANSFORMERS_DEFAULT_MAX_LENGTH = 20;
+const ARCHITECTURE_KEYS = new Set(['d_model', 'hidden_size', 'decoder_attention_heads', 'num_attention_heads', 'decoder_layers', 'num_hidden_layers', 'vocab_size', 'max_position_embeddings', 'model_type']);
+const TOKEN_ID_KEYS = new Set(['eos_token_id', 'pad_token_id', 'decoder_start_token_id', 'bos_token_id']);
+
+/**
+ * Generation settings transformers applies that this decoder does not, with the value that leaves them off
+ * (GenerationConfig's defaults). A file that sets one otherwise is refused by name rather than decoded
+ * differently from transformers.
+ */
+const UNSUPPORTED_GENERATION: Record<string, (v: unknown) => boolean> = {
+  repetition_penalty: (v) => v === 1,
+  encoder_repetition_penalty: (v) => v === 1,
+  no_repeat_ngram_size: (v) => v === 0,
+  encoder_no_repeat_ngram_size: (v) => v === 0,
+  min_length: (v) => v === 0,
+  min_new_tokens: (v) => v === 0,
+  sequence_bias: () => false,
+  suppress_tokens: (v) => Array.isArray(v) && v.length === 0,
+  begin_suppress_tokens: (v) => Array.isArray(v) && v.length === 0,
+  exponential_decay_length_penalty: () => false,
+  remove_invalid_values: (v) => v === false,
+  do_sample: (v) => v === false,
+  num_beam_groups: (v) => v === 1,
+  diversity_penalty: (v) => v === 0,
+  constraints: () => false,
+  force_words_ids: () => false,
+  forced_decoder_ids: () => false,
+};
+
+function refuseUnsupported(generation: Record<string, unknown>, file: string): void {
+  for (const [key, isOff] of Object.entries(UNSUPPORTED_GENERATION)) {
+    const value = generation[key];
+    if (value === undefined || value === null || isOff(value)) continue;
+    throw hfError('config-unsupported', file, `"${key}" is ${JSON.stringify(value)}; xlm's decoder does not apply ${key} (transformers would), so it refuses this model rather than translate differently`, key);
+  }
+}
 
 export function readGenerationSettings(dir: string): GenerationSettings {
   const configFile = join(dir, 'config.json');
   const config = readObject(configFile);
   const generationFile = join(dir, 'generation_config.json');
-  const generation = existsSync(generationFile) ? readObject(generationFile) : {};
-  // generation_config.json wins over config.json, as in transformers.
-  const pick = (key: string): unknown => (generation[key] !== undefined && generation[key] !== null ? generation[key] : config[key]);
-  const fileOf = (key: string) => (generation[key] !== undefined && generation[key] !== null ? generationFile : configFile);
+  const hasGeneration = existsSync(generationFile);
+  const generation = hasGeneration ? readObject(generationFile) : config;
+  const present = (o: Record<string, unknown>, key: string) => o[key] !== undefined && o[key] !== null;
+  // Architecture keys come from config.json; generation keys from generation_config.json alone when it exists;
+  // token ids from generation_config.json, else config.json.
+  const fromGeneration = (key: string) => !ARCHITECTURE_KEYS.has(key) && (present(generation, key) || !TOKEN_ID_KEYS.has(key));
+  const pick = (key: string): unknown => (fromGeneration(key) ? generation[key] : config[key]);
+  const fileOf = (key: string) => (hasGeneration && fromGeneration(key) ? generationFile : configFile);
+  refuseUnsupported(generation, hasGeneration ? generationFile : configFile);
 
   const int = (key: string, fallback?: number): number => {
     const value = pick(key) ?? fallback;
@@ -72,7 +119,13 @@ export function readGenerationSettings(dir: string): GenerationSettings {
     throw hfError('config-invalid', fileOf('eos_token_id'), `"eos_token_id" is ${describeJsonType(eos)}; expected a token id or a list of them`, 'eos_token_id');
   }
   const padTokenId = int('pad_token_id');
-  const earlyStopping = pick('early_stopping');
+  const earlyStopping = pick('early_stopping') ?? false;
+  if (earlyStopping !== true && earlyStopping !== false && earlyStopping !== 'never') {
+    throw hfError('config-invalid', fileOf('early_stopping'), `"early_stopping" is ${describeJsonType(earlyStopping)}; expected true, false or "never"`, 'early_stopping');
+  }
+  const maxNewTokens = optionalInt('max_new_tokens');
+  const maxLength = maxNewTokens !== undefined ? maxNewTokens + 1 : int('max_length', TRANSFORMERS_DEFAULT_MAX_LENGTH);
+  const numReturnSequences = int('num_return_sequences', 1) || 1;
   return {
     modelType: typeof config.model_type === 'string' ? config.model_type : 'unknown',
     nameOrPath: typeof config._name_or_path === 'string' ? config._name_or_path : undefined,
@@ -84,12 +137,14 @@ export function readGenerationSettings(dir: string): GenerationSettings {
     decoderStartTokenId: int('decoder_start_token_id', padTokenId),
     eosTokenIds: eosTokenIds as number[],
     padTokenId,
-    maxLength: int('max_length', TRANSFORMERS_DEFAULT_MAX_LENGTH),
+    // 20 new tokens after the decoder start token (max_position_embeddings caps it in the translator).
+    maxLength: maxNewTokens === undefined && maxLength === TRANSFORMERS_DEFAULT_MAX_LENGTH ? TRANSFORMERS_DEFAULT_MAX_LENGTH + 1 : maxLength,
     numBeams: int('num_beams', 1) || 1,
+    numReturnSequences,
     lengthPenalty: number('length_penalty', 1),
-    // transformers also allows "never"; treated here as false (stop by the usual bound).
-    earlyStopping: earlyStopping === true,
-    badTokenIds: badTokens(pick('bad_words_ids'), fileOf('bad_words_ids')),
+    earlyStopping,
+    // NoBadWordsLogitsProcessor drops any bad word that is an end token (generation/logits_process.py).
+    badTokenIds: badTokens(pick('bad_words_ids'), fileOf('bad_words_ids')).filter((id) => !eosTokenIds.includes(id)),
     forcedBosTokenId: optionalInt('forced_bos_token_id'),
     forcedEosTokenId: optionalInt('forced_eos_token_id'),
     renormalizeLogits: pick('renormalize_logits') === true,

@@ -41,6 +41,8 @@ export interface Translation {
 
 export interface GenerateOptions {
   numBeams?: number;
+  /** Hypotheses per source, best first, in Hypothesis.nBest (num_return_sequences; at most numBeams). */
+  numReturnSequences?: number;
   maxLength?: number;
   lengthPenalty?: number;
   forcedBosTokenId?: number;
@@ -151,11 +153,16 @@ export class Translator {
     const s = this.settings;
     const numBeams = opts.numBeams ?? s.numBeams;
     if (!Number.isInteger(numBeams) || numBeams < 1) throw new XlmError('translate/bad-beams', `beams is ${numBeams}; it must be a whole number of at least 1`, { what: '--beams' });
+    const numReturnSequences = opts.numReturnSequences ?? s.numReturnSequences;
+    if (!Number.isInteger(numReturnSequences) || numReturnSequences < 1 || numReturnSequences > numBeams) {
+      throw new XlmError('translate/bad-n-best', `${numReturnSequences} translations per sentence asked for with ${numBeams} beam${numBeams === 1 ? '' : 's'}; it must be a whole number from 1 to the number of beams`, { what: '--n-best' });
+    }
     const positions = s.maxPositions ?? Infinity;
     const maxLength = Math.min(opts.maxLength ?? s.maxLength, positions);
     if (!Number.isInteger(maxLength) || maxLength < 2) throw new XlmError('translate/bad-max-length', `max length is ${opts.maxLength}; it must be a whole number of at least 2 (the start token and one more)`, { what: '--max-length' });
     return {
       numBeams,
+      numReturnSequences,
       maxLength,
       lengthPenalty: opts.lengthPenalty ?? s.lengthPenalty,
       earlyStopping: s.earlyStopping,
