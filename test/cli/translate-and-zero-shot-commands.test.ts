@@ -82,6 +82,24 @@ test('translate prints one line per input (arguments or stdin) and --json the to
   assert.deepEqual(plain.stdout.split('\n').slice(0, -1), printed.map((p) => p.translation));
 });
 
+test('translate --n-best N prints the N best translations of each text, best first, as the translator ranks them', async () => {
+  const texts = ['The capital of France is Paris.', 'Hello world'];
+  const json = await run(['translate', '--model', marian, '--beams', '3', '--n-best', '2', '--max-length', '10', '--json', ...texts]);
+  assert.equal(json.code, 0, json.stderr);
+  const printed = JSON.parse(json.stdout) as { translation: string; score: number; nBest: { translation: string; score: number; tokens: number[] }[] }[];
+  for (const p of printed) {
+    assert.equal(p.nBest.length, 2);
+    assert.equal(p.nBest[0].translation, p.translation);
+    assert.ok(p.nBest[0].score >= p.nBest[1].score);
+    assert.notDeepEqual(p.nBest[0].tokens, p.nBest[1].tokens);
+  }
+  const plain = await run(['translate', '--model', marian, '--beams', '3', '--n-best', '2', '--max-length', '10', ...texts]);
+  assert.equal(plain.stdout, printed.map((p) => p.nBest.map((n) => n.translation).join('\n') + '\n\n').join(''));
+  const tooMany = await run(['translate', '--model', marian, '--beams', '2', '--n-best', '3', 'Hello']);
+  assert.equal(tooMany.code, 1);
+  assert.match(tooMany.stderr, /3 translations per sentence asked for with 2 beams/);
+});
+
 test('translate --to forces the target language of a many-to-many model, and names what it knows when the language is wrong', async () => {
   const ok = await run(['translate', '--model', m2m, '--to', 'de', '--from', 'en', '--max-length', '6', '--json', 'Hello world']);
   assert.equal(ok.code, 0, ok.stderr);

@@ -123,16 +123,17 @@ export interface ReferenceGeneration {
   num_beams: number;
   max_length: number;
   length_penalty?: number;
-  early_stopping?: boolean;
+  early_stopping?: boolean | 'never';
   forced_bos_token_id?: number | null;
+  num_return_sequences?: number;
 }
 
 /** The reference decoder's tokens and scores for right-padded source ids. */
-export function referenceGenerate(dir: string, request: ReferenceGeneration, padId = PAD): { tokens: number[]; score: number }[] {
+export function referenceGenerate(dir: string, request: ReferenceGeneration, padId = PAD): { tokens: number[]; score: number; n_best?: { tokens: number[]; score: number }[] }[] {
   const width = Math.max(...request.input_ids.map((r) => r.length));
   const inputIds = request.input_ids.map((r) => [...r, ...new Array<number>(width - r.length).fill(padId)]);
   const mask = request.input_ids.map((r) => [...r.map(() => 1), ...new Array<number>(width - r.length).fill(0)]);
-  const out = runScript({ command: 'generate', dir, ...request, input_ids: inputIds, attention_mask: mask }) as { results: { tokens: number[]; score: number }[] };
+  const out = runScript({ command: 'generate', dir, ...request, input_ids: inputIds, attention_mask: mask }) as { results: { tokens: number[]; score: number; n_best?: { tokens: number[]; score: number }[] }[] };
   return out.results;
 }
 

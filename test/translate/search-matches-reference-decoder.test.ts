@@ -99,3 +99,24 @@ test('translate() decodes the tokens without specials, and the forbidden pad tok
     assert.ok(!r.tokens.includes(translator.settings.padTokenId), 'bad_words_ids forbids the pad token');
   });
 });
+
+test('beam search keeps to the reference (transformers 4.50+ rules) with early_stopping true / false / "never", length penalty 2 and n-best lists', async () => {
+  const translator = await tinyTranslator('marian-split', { layout: 'split', seed: 1 });
+  const ids = TEXTS.map((t) => translator.sourceIds(t));
+  const settings = translator.settings as { earlyStopping: boolean | 'never' };
+  const saved = settings.earlyStopping;
+  try {
+    for (const earlyStopping of [false, true, 'never'] as const) {
+      settings.earlyStopping = earlyStopping;
+      for (const [numBeams, lengthPenalty] of [[3, 2], [4, 1]] as const) {
+        const ours = await translator.generate(ids, { numBeams, lengthPenalty, maxLength: MAX_LENGTH, numReturnSequences: 2 });
+        const reference = referenceGenerate(translator.dir, { input_ids: ids, num_beams: numBeams, length_penalty: lengthPenalty, max_length: MAX_LENGTH, early_stopping: earlyStopping, num_return_sequences: 2 });
+        const what = `early_stopping ${earlyStopping}, ${numBeams} beams, length penalty ${lengthPenalty}`;
+        assertSameHypotheses(ours, reference, what);
+        ours.forEach((h, i) => assertSameHypotheses(h.nBest!, reference[i].n_best!, `${what}, n-best of sentence ${i}`));
+      }
+    }
+  } finally {
+    settings.earlyStopping = saved;
+  }
+});

@@ -16,12 +16,14 @@ export const translateCommand: CommandSpec = {
     from: { type: 'string', arg: 'LANG', help: 'source language (default: guessed from the script, else the tokenizer\'s default)' },
     beams: { type: 'string', arg: 'N', help: 'beam search with N beams; 1 = greedy (default: generation_config.json)' },
     'max-length': { type: 'string', arg: 'N', help: 'longest output in tokens, start token included (default: generation_config.json)' },
+    'n-best': { type: 'string', arg: 'N', help: 'the N best translations of each text (beam search, N up to --beams; transformers\' num_return_sequences)' },
     'length-penalty': { type: 'string', arg: 'X', help: 'beam scores are log p / length^X (default: generation_config.json, else 1)' },
     'batch-size': { type: 'string', arg: 'N', help: 'sentences per model run (default 8)' },
     offline: { type: 'boolean', help: 'never contact the Hugging Face Hub (as HF_HUB_OFFLINE=1)' },
   },
   details: [
-    'Prints one translation per input line; --json adds languages, token ids and scores.',
+    'Prints one translation per input line (with --n-best N: N lines, best first, and a blank line after each text);',
+    '--json adds languages, token ids and scores (and "nBest").',
     'Models: a folder with onnx/encoder_model.onnx and onnx/decoder_model_merged.onnx (or decoder_model.onnx +',
     'decoder_with_past_model.onnx), tokenizer.json and config.json; or a Hub id, found in the HF cache first.',
   ],
@@ -44,12 +46,16 @@ export const translateCommand: CommandSpec = {
         numBeams: optionalInt('beams'),
         maxLength: optionalInt('max-length'),
         lengthPenalty,
+        numReturnSequences: optionalInt('n-best'),
         batchSize: positiveInt(ctx.values['batch-size'], '--batch-size', 8),
       });
       if (ctx.values.json) {
-        printJson(ctx.io, results.map((r, i) => ({ source: texts[i], translation: r.text, from: r.from, fromGuessed: r.fromGuessed, to: r.to, score: r.score, tokens: r.tokens })));
+        printJson(ctx.io, results.map((r, i) => ({
+          source: texts[i], translation: r.text, from: r.from, fromGuessed: r.fromGuessed, to: r.to, score: r.score, tokens: r.tokens,
+          ...(r.nBest ? { nBest: r.nBest.map((n) => ({ translation: n.text, score: n.score, tokens: n.tokens })) } : {}),
+        })));
       } else {
-        for (const r of results) ctx.io.stdout.write(`${r.text}\n`);
+        for (const r of results) ctx.io.stdout.write(r.nBest ? `${r.nBest.map((n) => n.text).join('\n')}\n\n` : `${r.text}\n`);
       }
       return 0;
     } finally {

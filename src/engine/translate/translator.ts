@@ -22,6 +22,8 @@ export interface TranslateOptions {
   /** Longest output in tokens, start token included (transformers' max_length); default generation_config's. */
   maxLength?: number;
   lengthPenalty?: number;
+  /** Translations per text (beam search; at most numBeams), in Translation.nBest. */
+  numReturnSequences?: number;
   /** Sentences per encoder/decoder batch (default 8). */
   batchSize?: number;
 }
@@ -37,6 +39,8 @@ export interface Translation {
   /** True when `from` was guessed (script, or the tokenizer's default) rather than given. */
   fromGuessed: boolean;
   to?: string;
+  /** With numReturnSequences > 1: the best translations, best first (this one first). */
+  nBest?: { text: string; tokens: number[]; score: number }[];
 }
 
 export interface GenerateOptions {
@@ -129,6 +133,7 @@ export class Translator {
           from: source.code,
           fromGuessed: source.guessed,
           to: target.code,
+          ...(h.nBest ? { nBest: h.nBest.map((n) => ({ text: this.detokenize(n.tokens), tokens: n.tokens, score: n.score })) } : {}),
         });
       });
     }
