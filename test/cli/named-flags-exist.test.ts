@@ -17,6 +17,7 @@ const FLAG = /(?<![\w-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)/g;
 const FOREIGN: Record<string, RegExp> = {
   'install-extension': /\bcode --install-extension\b/,
   repeats: /bench\/train\.ts/,
+  strict: /npm run check:hf/,
 };
 
 function cliFlags(): Set<string> {

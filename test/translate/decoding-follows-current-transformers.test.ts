@@ -136,9 +136,29 @@ test('8: generation_config.json is used alone when it exists; an end token in ba
 });
 
 test('7: a generation setting the decoder does not apply is refused by name; its off value is accepted', () => {
-  for (const [key, value] of Object.entries({ repetition_penalty: 1.2, no_repeat_ngram_size: 3, min_length: 5, min_new_tokens: 2, suppress_tokens: [5], begin_suppress_tokens: [5], sequence_bias: [[[5], -1]], encoder_repetition_penalty: 1.1, encoder_no_repeat_ngram_size: 2, exponential_decay_length_penalty: [5, 1.1], remove_invalid_values: true, do_sample: true })) {
+  for (const [key, value] of Object.entries({ repetition_penalty: 1.2, sequence_bias: [[[5], -1]], encoder_repetition_penalty: 1.1, encoder_no_repeat_ngram_size: 2, exponential_decay_length_penalty: [5, 1.1], remove_invalid_values: true, do_sample: true })) {
     assert.throws(() => readGenerationSettings(modelFolder({}, { [key]: value })), new RegExp(`generation_config\\.json.*"${key}" is .*does not apply ${key}`), key);
   }
-  assert.equal(readGenerationSettings(modelFolder({}, { repetition_penalty: 1, no_repeat_ngram_size: 0, do_sample: false, min_length: 0, suppress_tokens: [] })).numBeams, 1);
-  assert.throws(() => readGenerationSettings(modelFolder({ no_repeat_ngram_size: 3 })), /config\.json.*"no_repeat_ngram_size" is 3/);
+  assert.equal(readGenerationSettings(modelFolder({}, { repetition_penalty: 1, encoder_no_repeat_ngram_size: 0, do_sample: false, remove_invalid_values: false })).numBeams, 1);
+  assert.throws(() => readGenerationSettings(modelFolder({ repetition_penalty: 1.5 })), /config\.json.*"repetition_penalty" is 1\.5/);
+});
+
+test('7: min_length, min_new_tokens, no_repeat_ngram_size, suppress_tokens and begin_suppress_tokens are read and forbid tokens as transformers does', async () => {
+  const settings = readGenerationSettings(modelFolder({}, { min_length: 4, min_new_tokens: 2, no_repeat_ngram_size: 2, suppress_tokens: [7], begin_suppress_tokens: [5] }));
+  assert.deepEqual(settings.bans, { minLength: 4, minNewTokens: 2, noRepeatNgramSize: 2, suppressTokens: [7], beginSuppressTokens: [5] });
+  // The decoder prefers </s> at once, then a, a, a, ...; f (7) and d (5) are the next best.
+  const table: Record<string, Record<number, number>> = { '': { [EOS]: -0.3, [D]: -2.6, [F]: -2.7, [A]: -3 } };
+  for (const h of [`${A}`, `${A},${A}`]) table[h] = { [A]: -0.3, [EOS]: -2, [F]: -2.5 };
+  const run = (bans: SearchOptions['bans'], numBeams = 1) => (numBeams === 1 ? greedySearch : beamSearch)(decoder(table, 1, numBeams), 1, options({ numBeams, bans }));
+  assert.deepEqual((await run({})).map((h) => h.tokens), [[EOS]]);
+  // min_length 4 counts the start token: no end before 3 generated tokens. begin_suppress_tokens forbids d first.
+  // suppress_tokens forbids f always; no_repeat_ngram_size 2 forbids a third a once "a a" was generated.
+  const [greedy] = await run({ minLength: 4, suppressTokens: [F], beginSuppressTokens: [D], noRepeatNgramSize: 2 });
+  assert.deepEqual(greedy.tokens, [A, A, B, EOS]);
+  const [repeats] = await run({ minLength: 4, suppressTokens: [F], beginSuppressTokens: [D] });
+  assert.deepEqual(repeats.tokens.slice(0, 3), [A, A, A]);
+  const [newTokens] = await run({ minNewTokens: 2 });
+  assert.deepEqual(newTokens.tokens, [D, A, EOS], 'min_new_tokens 2: no end among the first two tokens');
+  const [beam] = await run({ minLength: 4, suppressTokens: [F], beginSuppressTokens: [D], noRepeatNgramSize: 2 }, 2);
+  assert.ok(!beam.tokens.slice(0, 3).includes(EOS) && !beam.tokens.includes(F) && beam.tokens[0] !== D, `beam ${beam.tokens}`);
 });

@@ -80,6 +80,7 @@ export interface Candidate {
 export function topCandidates(
   logits: Float32Array, vocab: number, firstRow: number, beamScores: readonly number[], keep: number,
   curLen: number, opts: SearchOptions, bad: ReadonlySet<number>, eos: ReadonlySet<number>, logSumExp?: Float32Array,
+  badOf?: (beam: number) => ReadonlySet<number>,
 ): Candidate[] {
   const top: Candidate[] = [];
   const offer = (score: number, beam: number, token: number) => {
@@ -93,7 +94,9 @@ export function topCandidates(
   };
   beamScores.forEach((base, beam) => {
     const offset = (firstRow + beam) * vocab;
-    const { forced, shift } = rowScores(logits, offset, vocab, curLen, opts, bad, logSumExp?.[firstRow + beam]);
+    // Per-beam bans (min_length, no_repeat_ngram_size, ...) on top of bad_words_ids, when any are set.
+    const rowBad = badOf ? badOf(beam) : bad;
+    const { forced, shift } = rowScores(logits, offset, vocab, curLen, opts, rowBad, logSumExp?.[firstRow + beam]);
     if (forced !== undefined) {
       if (top.length < keep || base > top[keep - 1].score) offer(base, beam, forced);
       return;
@@ -103,7 +106,7 @@ export function topCandidates(
       const score = logits[offset + token] + add;
       // Most tokens fall below the current k-th best: test that before any call or set lookup.
       if (top.length === keep && !(score > top[keep - 1].score)) continue;
-      if (!bad.has(token)) offer(score, beam, token);
+      if (!rowBad.has(token)) offer(score, beam, token);
     }
   });
   // Like torch.topk, the list is filled with -inf entries when too few tokens are possible (a forced step):

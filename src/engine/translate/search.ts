@@ -9,6 +9,7 @@
  * A finished sentence leaves the batch: the decoder is asked for fewer rows from then on (transformers keeps
  * feeding it pad tokens; the other sentences' results are the same).
  */
+import { bannedAfter, hasBans, type BanSettings } from './bans.js';
 import { bestToken, topCandidates } from './scoring.js';
 
 export interface SearchOptions {
@@ -27,6 +28,8 @@ export interface SearchOptions {
   forcedBosTokenId?: number;
   forcedEosTokenId?: number;
   renormalizeLogits?: boolean;
+  /** min_length, min_new_tokens, no_repeat_ngram_size, suppress_tokens, begin_suppress_tokens (bans.ts). */
+  bans?: BanSettings;
 }
 
 /** Next-token logits of every row ([rows][vocab], row-major) after feeding `tokens` (one per row). */
@@ -57,6 +60,8 @@ export async function greedySearch(step: DecoderStep, batch: number, opts: Searc
   const eos = new Set(opts.eosTokenIds);
   const bad = new Set(opts.badTokenIds);
   const generated: number[][] = Array.from({ length: batch }, () => []);
+  const bansOn = opts.bans !== undefined && hasBans(opts.bans);
+  const forcedBos = opts.forcedBosTokenId !== undefined;
   const sums = new Array<number>(batch).fill(0);
   let active = Array.from({ length: batch }, (_, b) => b);
   let tokens = new Array<number>(batch).fill(opts.decoderStartTokenId);
@@ -66,7 +71,8 @@ export async function greedySearch(step: DecoderStep, batch: number, opts: Searc
     const next: number[] = [];
     const kept: number[] = [];
     active.forEach((b, row) => {
-      const { token, logProb } = bestToken(logits, row * vocab, vocab, curLen, opts, bad, logSumExp?.[row]);
+      const rowBad = bansOn ? bannedAfter([opts.decoderStartTokenId, ...generated[b]], opts.bans!, opts.eosTokenIds, forcedBos, bad) : bad;
+      const { token, logProb } = bestToken(logits, row * vocab, vocab, curLen, opts, rowBad, logSumExp?.[row]);
       generated[b].push(token);
       sums[b] += logProb;
       if (!eos.has(token)) {
@@ -142,6 +148,8 @@ export async function beamSearch(step: DecoderStep, batch: number, opts: SearchO
   const bad = new Set(opts.badTokenIds);
   const keep = Math.max(2, 1 + eos.size) * k;
   const returned = opts.numReturnSequences ?? 1;
+  const bansOn = opts.bans !== undefined && hasBans(opts.bans);
+  const forcedBos = opts.forcedBosTokenId !== undefined;
   // Only beam 0 is live at first, so the k beams do not start equal.
   const beams: Beams[] = Array.from({ length: batch }, () => ({
     histories: Array.from({ length: k }, () => []),
@@ -160,7 +168,9 @@ export async function beamSearch(step: DecoderStep, batch: number, opts: SearchO
     const nextRows: number[] = [];
     const stillActive: number[] = [];
     active.forEach((b, block) => {
-      const top = topCandidates(logits, vocab, block * k, beams[b].scores, keep, curLen, opts, bad, eos, logSumExp);
+      const histories = beams[b].histories;
+      const badOf = bansOn ? (beam: number) => bannedAfter([opts.decoderStartTokenId, ...histories[beam]], opts.bans!, opts.eosTokenIds, forcedBos, bad) : undefined;
+      const top = topCandidates(logits, vocab, block * k, beams[b].scores, keep, curLen, opts, bad, eos, logSumExp, badOf);
       const next: Beams = { histories: [], scores: [] };
       const rows: number[] = [];
       for (let rank = 0; rank < top.length && (next.scores.length < k || (last && rank < k)); rank++) {

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { hfError } from '../hf/hf-error.js';
 import { describeJsonType, isPlainObject, readJsonFile } from '../hf/json.js';
+import type { BanSettings } from './bans.js';
 
 export interface GenerationSettings {
   /** config.json's model_type: marian, m2m_100, nllb-moe, mbart, ... */
@@ -39,6 +40,8 @@ export interface GenerationSettings {
   badTokenIds: number[];
   forcedBosTokenId: number | undefined;
   forcedEosTokenId: number | undefined;
+  /** min_length, min_new_tokens, no_repeat_ngram_size, suppress_tokens, begin_suppress_tokens. */
+  bans: BanSettings;
   /** Apply log-softmax again after the processors (generation_config's renormalize_logits). */
   renormalizeLogits: boolean;
 }
@@ -55,13 +58,8 @@ const TOKEN_ID_KEYS = new Set(['eos_token_id', 'pad_token_id', 'decoder_start_to
 const UNSUPPORTED_GENERATION: Record<string, (v: unknown) => boolean> = {
   repetition_penalty: (v) => v === 1,
   encoder_repetition_penalty: (v) => v === 1,
-  no_repeat_ngram_size: (v) => v === 0,
   encoder_no_repeat_ngram_size: (v) => v === 0,
-  min_length: (v) => v === 0,
-  min_new_tokens: (v) => v === 0,
   sequence_bias: () => false,
-  suppress_tokens: (v) => Array.isArray(v) && v.length === 0,
-  begin_suppress_tokens: (v) => Array.isArray(v) && v.length === 0,
   exponential_decay_length_penalty: () => false,
   remove_invalid_values: (v) => v === false,
   do_sample: (v) => v === false,
@@ -108,6 +106,14 @@ export function readGenerationSettings(dir: string): GenerationSettings {
     return value;
   };
 
+  const tokenList = (key: string): number[] => {
+    const value = pick(key) ?? [];
+    if (!Array.isArray(value) || !value.every((id) => Number.isInteger(id) && id >= 0)) {
+      throw hfError('config-invalid', fileOf(key), `"${key}" is ${describeJsonType(value)}; expected a list of token ids`, key);
+    }
+    return value as number[];
+  };
+
   const dModel = int('d_model', intOrUndefined(config.hidden_size));
   const decoderHeads = int('decoder_attention_heads', intOrUndefined(config.num_attention_heads));
   if (dModel % decoderHeads !== 0) {
@@ -148,6 +154,13 @@ export function readGenerationSettings(dir: string): GenerationSettings {
     forcedBosTokenId: optionalInt('forced_bos_token_id'),
     forcedEosTokenId: optionalInt('forced_eos_token_id'),
     renormalizeLogits: pick('renormalize_logits') === true,
+    bans: {
+      minLength: int('min_length', 0),
+      minNewTokens: int('min_new_tokens', 0),
+      noRepeatNgramSize: int('no_repeat_ngram_size', 0),
+      suppressTokens: tokenList('suppress_tokens'),
+      beginSuppressTokens: tokenList('begin_suppress_tokens'),
+    },
   };
 }
 

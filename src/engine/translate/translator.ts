@@ -178,6 +178,7 @@ export class Translator {
       forcedBosTokenId: opts.forcedBosTokenId ?? s.forcedBosTokenId,
       forcedEosTokenId: s.forcedEosTokenId,
       renormalizeLogits: s.renormalizeLogits,
+      bans: s.bans,
     };
   }
 
