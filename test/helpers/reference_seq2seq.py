@@ -304,9 +304,32 @@ def build(request):
 # ------------------------------------------------------------------------------------------- generation
 
 
-def processed_log_probs(logits, cur_len, c, request):
+def banned_tokens(seq, c, request):
+    """MinLength, MinNewTokensLength, NoRepeatNGram, SuppressTokens and SuppressTokensAtBegin processors
+    (generation/logits_process.py) for one sequence, decoder start token included."""
+    banned = set()
+    n_len = len(seq)
+    if n_len < request.get("min_length", 0) or n_len - 1 < request.get("min_new_tokens", 0):
+        banned.update(eos_ids(c))
+    banned.update(request.get("suppress_tokens") or [])
+    begin = 2 if request.get("forced_bos_token_id") is not None else 1
+    if n_len == begin:
+        banned.update(request.get("begin_suppress_tokens") or [])
+    n = request.get("no_repeat_ngram_size", 0)
+    if n > 0 and n_len + 1 >= n:
+        ngrams = {}
+        for i in range(n_len - n + 1):
+            ngrams.setdefault(tuple(seq[i:i + n - 1]), []).append(seq[i + n - 1])
+        banned.update(ngrams.get(tuple(seq[n_len - n + 1:]), []))
+    return banned
+
+
+def processed_log_probs(logits, cur_len, c, request, seqs=None):
     """log_softmax, then transformers' logits processors as generation_config would set them up."""
     scores = torch.log_softmax(logits.float(), dim=-1)
+    for row, seq in enumerate(seqs or []):
+        for token in banned_tokens(seq, c, request):
+            scores[row, token] = -math.inf
     for bad in c.get("bad_words_ids") or []:
         # NoBadWordsLogitsProcessor leaves end tokens out of the list.
         if len(bad) == 1 and bad[0] not in eos_ids(c):
@@ -324,7 +347,7 @@ def processed_log_probs(logits, cur_len, c, request):
 
 def step_log_probs(model, seqs, mask, cross, c, request):
     logits, _ = model.decode(torch.tensor(seqs), mask, cross)
-    return processed_log_probs(logits[:, -1, :], len(seqs[0]), c, request)
+    return processed_log_probs(logits[:, -1, :], len(seqs[0]), c, request, seqs)
 
 
 def greedy(model, ids, mask, c, request):

@@ -126,6 +126,11 @@ export interface ReferenceGeneration {
   early_stopping?: boolean | 'never';
   forced_bos_token_id?: number | null;
   num_return_sequences?: number;
+  min_length?: number;
+  min_new_tokens?: number;
+  no_repeat_ngram_size?: number;
+  suppress_tokens?: number[];
+  begin_suppress_tokens?: number[];
 }
 
 /** The reference decoder's tokens and scores for right-padded source ids. */

@@ -120,3 +120,26 @@ test('beam search keeps to the reference (transformers 4.50+ rules) with early_s
     settings.earlyStopping = saved;
   }
 });
+
+test('min_length, min_new_tokens, no_repeat_ngram_size and suppressed tokens give the reference decoder\'s tokens and scores', async () => {
+  const translator = await tinyTranslator('marian-split', { layout: 'split', seed: 1 });
+  const ids = TEXTS.map((t) => translator.sourceIds(t));
+  const settings = translator.settings as { bans: object };
+  const saved = settings.bans;
+  const plain = await translator.generate(ids, { numBeams: 3, maxLength: MAX_LENGTH });
+  const plainGreedy = await translator.generate(ids, { numBeams: 1, maxLength: MAX_LENGTH });
+  const common = plain.flatMap((h) => h.tokens).sort((a, b) => plain.flatMap((h) => h.tokens).filter((t) => t === b).length - plain.flatMap((h) => h.tokens).filter((t) => t === a).length)[0];
+  const bans = { min_length: 8, min_new_tokens: 3, no_repeat_ngram_size: 2, suppress_tokens: [common], begin_suppress_tokens: [plain[0].tokens[0]] };
+  try {
+    settings.bans = { minLength: 8, minNewTokens: 3, noRepeatNgramSize: 2, suppressTokens: [common], beginSuppressTokens: [plain[0].tokens[0]] };
+    for (const numBeams of [1, 3]) {
+      const ours = await translator.generate(ids, { numBeams, maxLength: MAX_LENGTH });
+      const reference = referenceGenerate(translator.dir, { input_ids: ids, num_beams: numBeams, max_length: MAX_LENGTH, ...bans });
+      assertSameHypotheses(ours, reference, `${numBeams} beams with bans`);
+      assert.notDeepEqual(ours.map((h) => h.tokens), (numBeams === 3 ? plain : plainGreedy).map((h) => h.tokens), 'the bans change the output');
+      assert.ok(ours.every((h) => h.tokens.length >= 7 && !h.tokens.includes(common)));
+    }
+  } finally {
+    settings.bans = saved;
+  }
+});
