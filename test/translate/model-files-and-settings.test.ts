@@ -66,14 +66,15 @@ const OPUS_MT_CONFIG = {
   max_position_embeddings: 512, pad_token_id: 58100, eos_token_id: 0, decoder_start_token_id: 58100, bad_words_ids: [[58100]], num_beams: 4, max_length: 512,
 };
 
-test('generation settings: generation_config.json wins over config.json; Marian starts with pad and forbids it', () => {
-  const marian = readGenerationSettings(writeConfig(OPUS_MT_CONFIG, { num_beams: 6, max_length: 256, forced_eos_token_id: 0, renormalize_logits: true }));
+test('generation settings: generation_config.json is used alone when it exists (token ids fall back to config.json); Marian starts with pad and forbids it', () => {
+  const marian = readGenerationSettings(writeConfig(OPUS_MT_CONFIG, { num_beams: 6, max_length: 256, forced_eos_token_id: 0, renormalize_logits: true, bad_words_ids: [[58100]] }));
   assert.deepEqual(
     { start: marian.decoderStartTokenId, eos: marian.eosTokenIds, pad: marian.padTokenId, bad: marian.badTokenIds, beams: marian.numBeams, max: marian.maxLength, forcedEos: marian.forcedEosTokenId, heads: marian.decoderHeads, headDim: marian.headDim, renorm: marian.renormalizeLogits },
     { start: 58100, eos: [0], pad: 58100, bad: [58100], beams: 6, max: 256, forcedEos: 0, heads: 8, headDim: 64, renorm: true },
   );
+  assert.deepEqual(readGenerationSettings(writeConfig(OPUS_MT_CONFIG, { num_beams: 6 })).badTokenIds, [], "config.json's bad_words_ids is not read beside a generation_config.json");
   const m2m = readGenerationSettings(writeConfig({ model_type: 'm2m_100', vocab_size: 128112, d_model: 1024, decoder_layers: 12, decoder_attention_heads: 16, pad_token_id: 1, eos_token_id: 2, decoder_start_token_id: 2, early_stopping: true }));
-  assert.equal(m2m.maxLength, 20, "transformers' default max_length");
+  assert.equal(m2m.maxLength, 21, "transformers' default: 20 new tokens after the start token");
   assert.equal(m2m.numBeams, 1);
   assert.equal(m2m.earlyStopping, true);
   assert.equal(m2m.forcedBosTokenId, undefined);
