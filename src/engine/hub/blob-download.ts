@@ -11,7 +11,7 @@ import { finished } from 'node:stream/promises';
 import { basename, dirname } from 'node:path';
 import { XlmError } from '../errors.js';
 import type { RepoCache } from './cache-layout.js';
-import { normalizeEtag } from './cache-layout.js';
+import { assertHubEtag, etagKind, normalizeEtag } from './cache-layout.js';
 import { hubStatusError } from './hub-errors.js';
 import {
   classifyNetworkError,
@@ -56,8 +56,6 @@ interface FileMetadata {
   /** Where the bytes are: the CDN link of an LFS file, else the (redirected) resolve URL. */
   downloadUrl: string;
 }
-
-const SHA256_ETAG = /^[0-9a-f]{64}$/;
 
 export function resolveUrl(settings: HubSettings, repoId: string, revision: string, file: string): string {
   const path = file.split('/').map(encodeURIComponent).join('/');
@@ -121,10 +119,12 @@ async function fetchMetadata(ctx: FetchContext, file: RepoFile): Promise<FileMet
       if (!rawEtag) {
         throw new XlmError('hub/no-etag', `The Hub sent no ETag for ${repoId}/${file.path}, so its blob cannot be named or checked.`, { what: hop.url });
       }
+      const etag = normalizeEtag(rawEtag);
+      assertHubEtag(etag, { repoId, file: file.path, server: new URL(hop.url).origin });
       const sizeHeader = header(last, 'x-linked-size') ?? (status < 300 ? header(last, 'content-length') : undefined);
       const location = status >= 300 ? header(last, 'location') : undefined;
       return {
-        etag: normalizeEtag(rawEtag),
+        etag,
         size: sizeHeader !== undefined && /^\d+$/.test(sizeHeader) ? Number(sizeHeader) : (file.size ?? null),
         downloadUrl: location ? new URL(location, hop.url).toString() : hop.url,
       };
@@ -246,13 +246,15 @@ async function verifyBlob(ctx: FetchContext, file: string, meta: FileMetadata, i
       { what: file },
     );
   }
-  if (!SHA256_ETAG.test(meta.etag)) return;
-  const actual = await sha256OfFile(incomplete);
+  // Every blob is checked against its name: LFS and Xet files by sha256, regular files by their git blob id.
+  const kind = etagKind(meta.etag);
+  const actual = kind === 'sha256' ? await sha256OfFile(incomplete) : await gitBlobIdOfFile(incomplete, size);
   if (actual !== meta.etag) {
     rmSync(incomplete, { force: true });
+    const what = kind === 'sha256' ? 'sha256' : 'git blob id (sha1 of "blob <size>\\0" and the bytes)';
     throw new XlmError(
       'hub/checksum-mismatch',
-      `${ctx.repoId}/${file}: the sha256 of the downloaded bytes is ${actual}, but the Hub's etag says ${meta.etag}. ` +
+      `${ctx.repoId}/${file}: the ${what} of the downloaded bytes is ${actual}, but the Hub's etag says ${meta.etag}. ` +
         'The bad download was deleted; download again (a proxy or disk may be corrupting data if this repeats).',
       { what: file },
     );
@@ -260,8 +262,17 @@ async function verifyBlob(ctx: FetchContext, file: string, meta: FileMetadata, i
 }
 
 export function sha256OfFile(path: string): Promise<string> {
+  return hashFile(path, 'sha256');
+}
+
+/** Git's blob id: sha1 over the header `blob <size>\0` and then the content. */
+export function gitBlobIdOfFile(path: string, size: number): Promise<string> {
+  return hashFile(path, 'sha1', `blob ${size}\0`);
+}
+
+function hashFile(path: string, algorithm: 'sha1' | 'sha256', prefix = ''): Promise<string> {
   return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
+    const hash = createHash(algorithm).update(prefix);
     createReadStream(path)
       .on('data', (chunk) => hash.update(chunk))
       .on('error', reject)
