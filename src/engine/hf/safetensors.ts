@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { XlmError } from '../errors.js';
+import { XlmError } from '../errors.js';
+import { assertRegularFile, ioError } from '../io-errors.js';
 import { hfError } from './hf-error.js';
 import {
   DTYPE_BYTES,
@@ -75,11 +76,12 @@ class SafetensorsFile implements TensorSource {
   static open(path: string): SafetensorsFile {
     let fd: number;
     try {
+      // Before opening: a FIFO named model.safetensors would block the open forever.
+      assertRegularFile(path, 'a safetensors weights file');
       fd = openSync(path, 'r');
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw hfError('file-missing', path, 'the file does not exist');
-      throw hfError('file-unreadable', path, `cannot open the file: ${(e as Error).message}`);
+      if (e instanceof XlmError && e.code === 'io/missing') throw hfError('file-missing', path, 'the file does not exist');
+      throw ioError(e, path);
     }
     try {
       const fileSize = fstatSync(fd).size;

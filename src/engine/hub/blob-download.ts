@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { basename, dirname } from 'node:path';
 import { XlmError } from '../errors.js';
+import { ioError } from '../io-errors.js';
 import type { RepoCache } from './cache-layout.js';
 import { assertHubEtag, etagKind, normalizeEtag } from './cache-layout.js';
 import { hubStatusError } from './hub-errors.js';
@@ -228,12 +229,9 @@ async function transferOnce(ctx: FetchContext, file: string, meta: FileMetadata,
   }
 }
 
-/** A full or read-only disk is the user's to fix; say which file could not be written. */
+/** A full or read-only cache disk: the shared helper names the file; the hint says how to move the cache. */
 function diskError(e: unknown, path: string): unknown {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new XlmError('hub/disk-full', 'no space left on the disk for this download. Free disk space, or point HF_HUB_CACHE at a larger disk; the partial file is resumed next time.', { file: path });
-  if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return new XlmError('hub/cache-not-writable', `cannot write here (${code}). Make the cache writable, or point HF_HUB_CACHE elsewhere.`, { file: path });
-  return e;
+  return ioError(e, path, 'The cache folder is HF_HUB_CACHE (or HF_HOME/hub); point it at another disk if needed. The partial file is resumed next time.');
 }
 
 async function verifyBlob(ctx: FetchContext, file: string, meta: FileMetadata, incomplete: string): Promise<void> {
