@@ -95,7 +95,15 @@ class SafetensorsFile implements TensorSource {
       const lengthBytes = Buffer.alloc(8);
       readFully(fd, lengthBytes, 0, path, 'the header length');
       const headerLength = lengthBytes.readBigUInt64LE(0);
-      if (headerLength > BigInt(fileSize - 8) || headerLength > BigInt(MAX_HEADER_BYTES)) {
+      if (headerLength > BigInt(MAX_HEADER_BYTES)) {
+        throw hfError(
+          'safetensors-header',
+          path,
+          `the first 8 bytes give a header length of ${headerLength} bytes, over the limit of ${MAX_HEADER_BYTES} bytes (100 MB) that safetensors readers, ` +
+            "Hugging Face's included, accept: the file is damaged or not safetensors",
+        );
+      }
+      if (headerLength > BigInt(fileSize - 8)) {
         throw hfError(
           'safetensors-header',
           path,
