@@ -1,7 +1,7 @@
 /** `xlm zero-shot`: rank free-form labels for texts with an NLI model (hypothesis per label, one batch). */
 import { XlmError } from '../errors.js';
 import { zeroShot } from '../tasks/zero-shot.js';
-import type { CommandContext, CommandSpec } from './command.js';
+import type { CommandSpec } from './command.js';
 import { MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
 
 export const zeroShotCommand: CommandSpec = {
