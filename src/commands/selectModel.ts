@@ -3,6 +3,7 @@
  * Face cache, a folder anywhere, or a Hub id to download. The choice goes to the user's `xlm.model` setting.
  */
 import * as vscode from 'vscode';
+import { hubToken } from '../client/hubToken.js';
 import path from 'node:path';
 import type { Ctx } from '../client/ctx.js';
 import { runFolder, setActiveModel, setting } from '../client/config.js';
@@ -65,7 +66,9 @@ async function pickModel(ctx: Ctx): Promise<string | undefined> {
         progressDone.set(h.file, h.bytes);
         progress.report({ message: `${h.file} ${(h.bytes / 1e6).toFixed(1)}${h.totalBytes ? ` / ${(h.totalBytes / 1e6).toFixed(1)}` : ''} MB`, increment: h.totalBytes ? (100 * (h.bytes - before)) / h.totalBytes / 10 : undefined });
       });
-      return ctx.request(p.hubDownload, { repoId, token: setting('hub.token', '') || undefined, offline: setting('hub.offline', false) }, token).finally(() => sub.dispose());
+      return hubToken(ctx.extension.secrets)
+        .then((hfToken) => ctx.request(p.hubDownload, { repoId, token: hfToken, offline: setting('hub.offline', false) }, token))
+        .finally(() => sub.dispose());
     });
     return result.dir;
   } catch (e) {

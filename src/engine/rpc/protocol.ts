@@ -343,7 +343,7 @@ export const dataInspect = new RequestType<DataInspectParams, DataInspectResult,
 export interface HubDownloadParams {
   repoId: string;
   revision?: string;
-  /** Read from the `xlm.hub.token` setting by the extension; never logged. */
+  /** From VS Code's SecretStorage (command "XLM: Set Hugging Face Token"); never logged. */
   token?: string;
   /** `xlm.hub.offline`: serve from the cache only, never contact the Hub. */
   offline?: boolean;
