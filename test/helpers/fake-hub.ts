@@ -40,6 +40,8 @@ export interface FakeHubOptions {
   /** Throttle: bytes per write and the pause between writes (makes cancel and cut tests reliable). */
   chunkBytes?: number;
   chunkDelayMs?: number;
+  /** Sizes the listing claims for these files instead of the true ones (a download's size is planned from the listing). */
+  listedSizes?: Record<string, number>;
 }
 
 export interface LoggedRequest {
@@ -256,9 +258,9 @@ export class FakeHub {
     if (!commit) return this.answer(res, 404, { 'x-error-code': 'RevisionNotFound' }, '{"error":"Invalid rev id"}');
     const siblings = Object.entries(repo.commits[commit]).map(([name, file]) => ({
       rfilename: name,
-      size: file.lfs ? lfsPointer(file).length : file.content.length,
+      size: this.options.listedSizes?.[name] ?? (file.lfs ? lfsPointer(file).length : file.content.length),
       blobId: gitBlobSha1(file.lfs ? lfsPointer(file) : file.content),
-      ...(file.lfs ? { lfs: { sha256: sha256(file.content), size: file.content.length, pointerSize: lfsPointer(file).length } } : {}),
+      ...(file.lfs ? { lfs: { sha256: sha256(file.content), size: this.options.listedSizes?.[name] ?? file.content.length, pointerSize: lfsPointer(file).length } } : {}),
     }));
     this.answer(res, 200, {}, JSON.stringify({ id: repo.id, modelId: repo.id, sha: commit, private: Boolean(repo.private), siblings }));
   }

@@ -10,6 +10,7 @@ import { resolveModel } from '../hub/resolve.js';
 import { hubSettings } from '../hub/settings.js';
 import { TINY_SIZES, writeRandomXlmr } from '../model/random-model.js';
 import type { CommandContext, OptionSpec } from './command.js';
+import { downloadQuestions } from './confirm-download.js';
 import type { CliIo } from './io.js';
 
 export const MODEL_OPTION: Record<string, OptionSpec> = {
@@ -20,6 +21,7 @@ export const MODEL_OPTION: Record<string, OptionSpec> = {
     help: 'Hugging Face model folder (config.json, tokenizer.json, model.safetensors), or a Hub id (found in the HF cache first, else downloaded); "tiny" or "tiny-cls" for a tiny random model (see below)',
   },
   offline: { type: 'boolean', help: 'never contact the Hugging Face Hub (as HF_HUB_OFFLINE=1)' },
+  yes: { type: 'boolean', help: 'download a Hub model of 1 GB or more without asking' },
 };
 
 export const TEXT_OPTIONS: Record<string, OptionSpec> = {
@@ -53,7 +55,11 @@ export async function modelDir(ctx: CommandContext): Promise<string> {
   }
   const tiny = TINY_MODELS[given];
   if (!tiny || existsSync(given)) {
-    const resolved = await resolveModel(given, { settings: hubSettings({ offline: ctx.values.offline === true }, ctx.io.env), signal: ctx.io.signal });
+    const resolved = await resolveModel(given, {
+      settings: hubSettings({ offline: ctx.values.offline === true }, ctx.io.env),
+      signal: ctx.io.signal,
+      ...downloadQuestions(ctx.io, ctx.values.yes === true),
+    });
     return resolved.folder;
   }
   const dir = join(cacheRoot(ctx.io.env), tiny.folder);

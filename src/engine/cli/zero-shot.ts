@@ -17,6 +17,7 @@ export const zeroShotCommand: CommandSpec = {
     lang: { type: 'string', arg: 'LANG', help: 'language of the default template (default: guessed from the script, else en)' },
     'batch-size': { type: 'string', arg: 'N', help: 'text/label pairs per model run (default 64)' },
     offline: MODEL_OPTION.offline,
+    yes: MODEL_OPTION.yes,
   },
   details: ['Scores of one text sum to 1 unless --multi-label. --json prints every label with its score and the template used.'],
   async run(ctx) {

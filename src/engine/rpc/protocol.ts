@@ -347,6 +347,11 @@ export interface HubDownloadParams {
   token?: string;
   /** `xlm.hub.offline`: serve from the cache only, never contact the Hub. */
   offline?: boolean;
+  /**
+   * The user agreed to the size. Without it, a download of 1 GB or more fails with code `hub/needs-confirmation`
+   * and a message stating the size, before any byte is fetched; the extension asks and sends the request again.
+   */
+  confirmed?: boolean;
 }
 export interface HubDownloadResult {
   /** The snapshot folder in the HF cache, loadable with model/load. */
