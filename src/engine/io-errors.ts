@@ -7,7 +7,11 @@
 import { statSync, type Stats } from 'node:fs';
 import { XlmError } from './errors.js';
 
-const WRITING_CALLS = new Set(['write', 'writev', 'open', 'mkdir', 'rename', 'copyfile', 'symlink', 'link', 'unlink', 'rmdir', 'rm', 'fsync', 'ftruncate', 'truncate', 'utime', 'chmod']);
+/** What the failed call was doing, in words (Node records the system call, not whether a file was opened to write). */
+const DOING: Record<string, string> = {
+  write: 'writing', writev: 'writing', fsync: 'writing', ftruncate: 'writing', truncate: 'writing', copyfile: 'writing',
+  open: 'opening', read: 'reading', mkdir: 'creating', rename: 'renaming', symlink: 'creating', link: 'creating', unlink: 'removing', rmdir: 'removing', rm: 'removing',
+};
 
 /** Whether `e` is an error Node's fs raised (it carries an errno code). */
 export function isErrnoError(e: unknown): e is NodeJS.ErrnoException {
@@ -24,7 +28,7 @@ export function ioError(e: unknown, path?: string, hint?: string): unknown {
   const extra = hint ? ` ${hint}` : '';
   const advice = ADVICE[e.code ?? ''];
   if (!advice) return e;
-  const doing = e.syscall && WRITING_CALLS.has(e.syscall) ? 'writing' : 'reading';
+  const doing = DOING[e.syscall ?? ''] ?? 'using';
   return new XlmError(`io/${advice.code}`, `${advice.what(doing)} (${e.code}). ${advice.fix}${extra}`, file ? { file } : {});
 }
 
@@ -32,7 +36,7 @@ const ADVICE: Record<string, { code: string; what: (doing: string) => string; fi
   ENOSPC: { code: 'disk-full', what: (d) => `no space left on the disk while ${d} this file`, fix: 'Free disk space, or choose a folder on a disk with room.' },
   EDQUOT: { code: 'disk-full', what: (d) => `the disk quota is used up while ${d} this file`, fix: 'Free space in your quota, or choose a folder on another disk.' },
   EROFS: { code: 'read-only', what: () => 'this file is on a read-only file system', fix: 'Choose a folder on a writable disk.' },
-  EACCES: { code: 'permission', what: (d) => `permission denied while ${d} this file`, fix: 'Change its permissions, or choose a folder you can write to.' },
+  EACCES: { code: 'permission', what: (d) => `permission denied while ${d} this file`, fix: 'Change its permissions, or choose another path.' },
   EPERM: { code: 'permission', what: (d) => `the operating system refused ${d} this file`, fix: 'Change its permissions, or choose another folder.' },
   ENOTDIR: { code: 'not-a-folder', what: () => 'a part of this path is a file, not a folder', fix: 'Remove or rename that file, or choose another path.' },
   EISDIR: { code: 'is-a-folder', what: () => 'this is a folder where a file was expected', fix: 'Remove or rename the folder, or choose another path.' },
