@@ -2,7 +2,12 @@
  * One repo file into the cache, the way huggingface_hub does it: a HEAD on the resolve URL gives the etag
  * (X-Linked-Etag for LFS files, else ETag), the commit (X-Repo-Commit), the size and, for LFS files, the CDN
  * link; the GET streams into `blobs/<etag>.incomplete`, resumed with a Range request after a cut or a cancel;
- * an LFS file is checked against its sha256 etag before it is renamed into place and linked from the snapshot.
+ * every file is checked against its etag (sha256 for LFS files, the git blob id for the others) before it is
+ * renamed into place and linked from the snapshot. The etag names a file, so only the Hub's two shapes are taken.
+ *
+ * Hugging Face's own JS client (@huggingface/hub 2.17) was weighed against this one: its downloadFileToCacheDir
+ * writes the same layout but has no resume, progress, cancel or offline mode, checks no hash, and names the blob
+ * by whatever etag the server lists; so this client stays, and the hostile-server tests run against it.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readlinkSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
