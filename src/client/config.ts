@@ -1,23 +1,20 @@
 /**
  * Reading XLM Lab settings with workspace trust applied: in an untrusted workspace, settings that name a model
- * folder or start training are taken from the user's own settings only, never from the workspace's .vscode folder
- * (a repository could otherwise point the engine at a file it chose).
+ * folder, start training or let the engine go online are taken from the user's own settings only, never from the
+ * workspace's .vscode folder (a repository could otherwise point the engine at a file it chose, or switch
+ * offline mode off), and relative paths resolve against the home folder, not inside the untrusted folder.
  */
+import { homedir } from 'node:os';
 import * as vscode from 'vscode';
+import { resolveSettingPath, trustedValue } from './trust.js';
 import type { DeviceName } from '../engine/rpc/protocol.js';
 
 const SECTION = 'xlm';
 
-/** Settings a workspace may not set while it is untrusted. */
-const TRUST_SENSITIVE = new Set(['model', 'runFolder', 'translationModel', 'hub.token']);
-
 export function setting<T>(key: string, fallback: T): T {
   const config = vscode.workspace.getConfiguration(SECTION);
-  if (TRUST_SENSITIVE.has(key) && !vscode.workspace.isTrusted) {
-    const inspected = config.inspect<T>(key);
-    return inspected?.globalValue ?? inspected?.defaultValue ?? fallback;
-  }
-  return config.get<T>(key, fallback);
+  const restricted = vscode.workspace.isTrusted ? undefined : trustedValue(key, config.inspect<T>(key), false, fallback);
+  return restricted !== undefined ? restricted : config.get<T>(key, fallback);
 }
 
 export function device(): DeviceName {
@@ -33,9 +30,7 @@ export function activeModel(): string {
 }
 
 export function resolveInWorkspace(p: string): string {
-  if (p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p)) return p;
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  return folder ? vscode.Uri.joinPath(folder.uri, p).fsPath : p;
+  return resolveSettingPath(p, vscode.workspace.isTrusted, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, homedir());
 }
 
 /** Where training runs go: `xlm.runFolder`, relative to the workspace; `runs` by default. */

@@ -18,7 +18,7 @@ export const mergeCommand: CommandSpec = {
     const out = ctx.values.out as string | undefined;
     if (!adapter) throw new XlmError('cli-bad-flag', 'merge needs --adapter DIR', { what: '--adapter' });
     if (!out) throw new XlmError('cli-bad-flag', 'merge needs --out DIR', { what: '--out' });
-    const result = mergeAdapter(modelDir(ctx), adapter, out);
+    const result = mergeAdapter((await modelDir(ctx)), adapter, out);
     ctx.io.stdout.write(`${result.out} (${result.merged} LoRA modules merged)\n`);
     return 0;
   },

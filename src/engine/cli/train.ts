@@ -122,7 +122,7 @@ export const trainCommand: CommandSpec = {
     '--train-language en and --eval on every language for the zero-shot cross-lingual table.',
   ],
   async run(ctx) {
-    const options = trainOptionsFromFlags(ctx.values, modelDir(ctx));
+    const options = trainOptionsFromFlags(ctx.values, (await modelDir(ctx)));
     const controller = new AbortController();
     const signal = ctx.io.signal ?? controller.signal;
     const onSigint = () => controller.abort();

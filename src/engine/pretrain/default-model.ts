@@ -8,8 +8,8 @@
  * leaves a half-written default; a lock folder keeps two processes (the CLI and the extension) from
  * building at once: the second waits and then reuses the first one's result.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { XlmError } from '../errors.js';
 import { corpusVersion, pretrain, pretrainHash, PRETRAIN_INFO_FILE, type PretrainProgress } from './pretrain.js';
 import { loadRecipe, type PretrainRecipe } from './recipe.js';
@@ -110,10 +110,35 @@ async function acquireLock(lock: string, signal: AbortSignal | undefined, onWait
   }
 }
 
+/**
+ * Builds of the default model that a killed process left (`default-model.building-PID`, each the size of a model)
+ * are removed once their process is gone; a live build is left alone. An outdated default model itself is
+ * replaced in place by the next build, so earlier versions never pile up.
+ */
+export function removeDeadBuilds(dir: string): string[] {
+  const prefix = `${basename(dir)}.building-`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dirname(dir));
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
+    rmSync(join(dirname(dir), name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
 /** The default model's folder: reused when its hash matches, pre-trained (minutes) otherwise. */
 export async function ensureDefaultModel(options: EnsureDefaultModelOptions): Promise<DefaultModel> {
   const recipe = options.recipe ?? loadDefaultRecipe();
   const status = defaultModelStatus({ ...options, recipe });
+  removeDeadBuilds(status.dir);
   if (status.ready) return { dir: status.dir, hash: status.hash, reused: true, seconds: 0 };
 
   mkdirSync(dirname(status.dir), { recursive: true });

@@ -5,7 +5,7 @@
 import { XlmError } from '../errors.js';
 import { inspectDataset } from '../data/index.js';
 import { evalRequest } from '../eval/request.js';
-import { downloadRepo, hubSettings, listCachedModels } from '../hub/index.js';
+import { downloadRepo, formatBytes, hubSettings, listCachedModels } from '../hub/index.js';
 import { defaultModelHandlers } from '../pretrain/default-model-rpc.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
 import { classify } from '../tasks/classify.js';
@@ -131,7 +131,7 @@ export function createHandlers(): HandlerTable {
       listCachedModels().flatMap((m) =>
         m.revisions.map((r) => ({ repoId: m.repoId, revision: r.refs[0] ?? r.commit, dir: r.folder, modelType: r.modelType })),
       ),
-    hubDownload: async ({ repoId, revision, token, offline }, ctx) => {
+    hubDownload: async ({ repoId, revision, token, offline, confirmed }, ctx) => {
       const abort = new AbortController();
       const sub = ctx.token.onCancellationRequested(() => abort.abort());
       try {
@@ -140,6 +140,10 @@ export function createHandlers(): HandlerTable {
           settings: hubSettings({ token, offline }),
           signal: abort.signal,
           onProgress: (p) => ctx.notify(hubProgress, { repoId, file: p.file, bytes: p.bytes, totalBytes: p.total }),
+          confirm: (plan) => {
+            if (confirmed) return true;
+            throw new XlmError('hub/needs-confirmation', `${repoId} is ${formatBytes(plan.bytesToFetch)} to download (${plan.files} files${plan.freeBytes === undefined ? '' : `; ${formatBytes(plan.freeBytes)} free on the disk`}).`, { what: repoId });
+          },
         });
         return { dir: result.folder };
       } finally {

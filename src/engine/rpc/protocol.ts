@@ -343,10 +343,15 @@ export const dataInspect = new RequestType<DataInspectParams, DataInspectResult,
 export interface HubDownloadParams {
   repoId: string;
   revision?: string;
-  /** Read from the `xlm.hub.token` setting by the extension; never logged. */
+  /** From VS Code's SecretStorage (command "XLM: Set Hugging Face Token"); never logged. */
   token?: string;
   /** `xlm.hub.offline`: serve from the cache only, never contact the Hub. */
   offline?: boolean;
+  /**
+   * The user agreed to the size. Without it, a download of 1 GB or more fails with code `hub/needs-confirmation`
+   * and a message stating the size, before any byte is fetched; the extension asks and sends the request again.
+   */
+  confirmed?: boolean;
 }
 export interface HubDownloadResult {
   /** The snapshot folder in the HF cache, loadable with model/load. */

@@ -11,6 +11,7 @@ import {
   ResponseError,
 } from 'vscode-jsonrpc';
 import { XlmError } from '../errors.js';
+import { ioError } from '../io-errors.js';
 import {
   EngineErrorCodes,
   EngineErrorData,
@@ -105,7 +106,8 @@ export function serveEngine(connection: MessageConnection, table: HandlerTable, 
 }
 
 /** The error payload of an exception (for notifications such as train/end; responses use toResponseError). */
-export function errorData(e: unknown): EngineErrorData {
+export function errorData(thrown: unknown): EngineErrorData {
+  const e = ioError(thrown);
   if (e instanceof XlmError) return { code: e.code, message: e.toString(), ...e.place };
   return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
 }
@@ -118,6 +120,7 @@ export function toResponseError(
   log: (level: EngineLogParams['level'], message: string) => void,
 ): ResponseError<EngineErrorData> {
   if (e instanceof ResponseError) return e as ResponseError<EngineErrorData>;
+  e = ioError(e);
   if (e instanceof XlmError) {
     const located = e.toString();
     return new ResponseError<EngineErrorData>(EngineErrorCodes.userError, located, {
