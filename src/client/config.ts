@@ -4,7 +4,7 @@
  * (a repository could otherwise point the engine at a file it chose).
  */
 import * as vscode from 'vscode';
-import type { DeviceName } from '../engine/rpc/protocol.js';
+import type { DeviceChoice } from '../engine/rpc/protocol.js';
 
 const SECTION = 'xlm';
 
@@ -20,9 +20,12 @@ export function setting<T>(key: string, fallback: T): T {
   return config.get<T>(key, fallback);
 }
 
-export function device(): DeviceName {
-  const d = setting<string>('device', 'cpu');
-  return d === 'cuda' || d === 'webgpu' ? d : 'cpu';
+const DEVICE_CHOICES: readonly DeviceChoice[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
+
+/** `xlm.device` as the engine takes it; a value outside the enum (hand-edited settings.json) counts as auto. */
+export function device(): DeviceChoice {
+  const d = setting<string>('device', 'auto');
+  return DEVICE_CHOICES.includes(d as DeviceChoice) ? (d as DeviceChoice) : 'auto';
 }
 
 /** The active model folder, an absolute path; '' when none is set. Relative paths resolve against the first folder. */
