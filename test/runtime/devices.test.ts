@@ -26,7 +26,7 @@ interface Case {
 const NO_ADAPTER = 'Failed to get a WebGPU adapter: No supported adapters';
 
 const CASES: Case[] = [
-  { name: 'Linux without a GPU: auto falls back to cpu, naming the missing CUDA provider and the absent adapter', backends: LINUX, broken: { webgpu: NO_ADAPTER }, choice: 'auto', purpose: 'inference', device: 'cpu', notice: [/^device auto: running inference on cpu, because /, /cuda: CUDA provider not installed: run `npx onnxruntime-node-install cuda`/, /webgpu cannot start \(Failed to get a WebGPU adapter: No supported adapters\)/], probed: ['webgpu'] },
+  { name: 'Linux without a GPU: auto falls back to cpu, naming the missing CUDA provider and the absent adapter', backends: LINUX, broken: { webgpu: NO_ADAPTER }, choice: 'auto', purpose: 'inference', device: 'cpu', notice: [/^device auto: running inference on cpu, because /, /cuda: CUDA provider not installed: in a source checkout run `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`/, /webgpu cannot start \(Failed to get a WebGPU adapter: No supported adapters\)/], probed: ['webgpu'] },
   { name: 'Linux with a Vulkan GPU: auto runs inference on webgpu, silently', backends: LINUX, choice: 'auto', purpose: 'inference', device: 'webgpu', probed: ['webgpu'] },
   { name: 'Linux with a Vulkan GPU: auto trains on cpu, because WebGPU leaves training ops on the CPU', backends: LINUX, choice: 'auto', purpose: 'training', device: 'cpu', notice: [/^device auto: running training on cpu, because /, /WebGPU leaves a training step's dropout, loss and sparse-update ops on the CPU/], probed: [] },
   { name: 'Linux with the CUDA provider: auto trains on cuda', backends: LINUX, cudaInstalled: true, choice: 'auto', purpose: 'training', device: 'cuda', probed: ['cuda'] },

@@ -9,14 +9,14 @@ import { join } from 'node:path';
 
 const CHROMIUM = '/usr/lib/chromium';
 const SWIFTSHADER = { VK_ICD_FILENAMES: `${CHROMIUM}/vk_swiftshader_icd.json`, LD_LIBRARY_PATH: CHROMIUM, XDG_RUNTIME_DIR: '/tmp' };
-const fixture = join(__dirname, 'fixtures', 'webgpu-auto.ts');
+const fixture = join(__dirname, 'fixtures', 'device-check.ts');
 
 interface Run {
   device: string;
   notices: string[];
   training: { device: string; notice?: string };
-  auto: number[];
-  cpu: number[];
+  maxDiff: number;
+  values: number;
 }
 
 function run(env: Record<string, string>): Run {
@@ -30,9 +30,7 @@ test('auto runs inference on WebGPU when an adapter is there (SwiftShader), matc
   const r = run(SWIFTSHADER);
   assert.equal(r.device, 'webgpu');
   assert.deepEqual(r.notices, []);
-  let max = 0;
-  r.auto.forEach((v, i) => (max = Math.max(max, Math.abs(v - r.cpu[i]!))));
-  assert.ok(r.auto.length > 100 && max < 1e-4, `WebGPU and CPU logits differ by ${max}`);
+  assert.ok(r.values > 100 && r.maxDiff < 1e-4, `WebGPU and CPU logits differ by ${r.maxDiff}`);
   assert.equal(r.training.device, 'cpu');
   assert.match(r.training.notice ?? '', /^device auto: running training on cpu, because .*WebGPU leaves a training step's dropout, loss and sparse-update ops on the CPU/);
 });
@@ -42,5 +40,5 @@ test('without a Vulkan driver, auto falls back to the CPU with one line naming t
   assert.equal(r.device, 'cpu');
   assert.equal(r.notices.length, 1, JSON.stringify(r.notices));
   assert.match(r.notices[0]!, /^device auto: running inference on cpu, because .*webgpu cannot start \(.*adapter/);
-  assert.deepEqual(r.auto, r.cpu);
+  assert.equal(r.maxDiff, 0);
 });

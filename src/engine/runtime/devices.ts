@@ -84,7 +84,7 @@ export function deviceAvailability(env: DeviceEnvironment): DeviceAvailability[]
         if (!has('cuda')) return { name, available: false, note: 'not in this onnxruntime-node build' };
         return env.cudaInstalled
           ? { name, available: true, note: 'CUDA provider installed (needs CUDA 12 and cuDNN 9)' }
-          : { name, available: false, note: 'CUDA provider not installed: run `npx onnxruntime-node-install cuda` (needs CUDA 12 and cuDNN 9)' };
+          : { name, available: false, note: 'CUDA provider not installed: in a source checkout run `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (needs CUDA 12 and cuDNN 9)' };
       case 'webgpu':
         return has('webgpu')
           ? { name, available: true, note: 'bundled; runs on Direct3D 12, Metal or Vulkan (Linux needs a Vulkan driver)' }
