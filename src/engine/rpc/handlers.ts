@@ -24,6 +24,8 @@ import { TrainingRuns } from './training.js';
 class EngineState {
   private readonly caches = new Map<DeviceName, ModelCache>();
   active: { dir: string; device: DeviceName } | undefined;
+  /** Device lines already given to the extension (one line saying why, not one per model load). */
+  readonly said = new Set<string>();
 
   cache(device: DeviceName, ctx?: HandlerContext): ModelCache {
     let cache = this.caches.get(device);
@@ -87,11 +89,19 @@ export function createHandlers(): HandlerTable {
     ...defaultModelHandlers(),
     trainStart: (params, ctx) => runs.start(params, ctx),
     trainStop: ({ runId }) => ({ stopped: runs.stop(runId) }),
-    deviceResolve: ({ device, purpose }) => resolveDevice(device, purpose),
+    deviceResolve: async ({ device, purpose }) => {
+      const decision = await resolveDevice(device, purpose);
+      // The caller shows this line; model/load need not say it again.
+      if (decision.notice) state.said.add(decision.notice);
+      return decision;
+    },
     modelLoad: async ({ dir, device }, ctx) => {
       // The cache is the resolved device's, so `auto` is decided (and its line logged) once, not per graph.
       const { device: d, notice } = await resolveDevice(device ?? 'cpu');
-      if (notice) ctx.log('warn', notice);
+      if (notice && !state.said.has(notice)) {
+        state.said.add(notice);
+        ctx.log('warn', notice);
+      }
       const model = await state.cache(d, ctx).model(dir);
       state.active = { dir: model.dir, device: d };
       return describeModel(model, d);

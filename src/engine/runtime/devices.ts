@@ -92,7 +92,7 @@ export function deviceAvailability(env: DeviceEnvironment): DeviceAvailability[]
       case 'dml':
         return has('dml') ? { name, available: true, note: 'DirectML, bundled on Windows' } : { name, available: false, note: 'DirectML is in the Windows packages only' };
       case 'coreml':
-        return has('coreml') ? { name, available: true, note: 'CoreML, bundled on macOS' } : { name, available: false, note: 'CoreML is in the macOS packages only' };
+        return has('coreml') ? { name, available: true, note: 'CoreML, bundled on macOS' } : { name, available: false, note: 'CoreML is in the macOS package only' };
     }
   });
 }
