@@ -4,7 +4,7 @@
  * (a repository could otherwise point the engine at a file it chose).
  */
 import * as vscode from 'vscode';
-import type { DeviceChoice } from '../engine/rpc/protocol.js';
+import { DEVICE_CHOICES, type DeviceChoice } from '../engine/rpc/protocol.js';
 
 const SECTION = 'xlm';
 
@@ -19,8 +19,6 @@ export function setting<T>(key: string, fallback: T): T {
   }
   return config.get<T>(key, fallback);
 }
-
-const DEVICE_CHOICES: readonly DeviceChoice[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
 
 /** `xlm.device` as the engine takes it; a value outside the enum (hand-edited settings.json) counts as auto. */
 export function device(): DeviceChoice {

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseDevice, deviceAvailability, DEVICE_NAMES, type Backend, type DeviceChoice, type DeviceName, type GraphPurpose } from '../../src/engine/runtime/devices.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { commandHelp } from '../../src/engine/cli/main.js';
+import { trainCommand } from '../../src/engine/cli/train.js';
+import { chooseDevice, deviceAvailability, DEVICE_CHOICES, DEVICE_NAMES, type Backend, type DeviceChoice, type DeviceName, type GraphPurpose } from '../../src/engine/runtime/devices.js';
 
 // listSupportedBackends() as onnxruntime-node 1.30 answers on each platform (Linux seen here; the others are its
 // per-platform builds: DirectML ships in the Windows binaries, CoreML in the macOS one).
@@ -67,4 +71,15 @@ test('every device has an availability line, and the unavailable ones say how to
   assert.deepEqual(linux.filter((d) => d.available).map((d) => d.name), ['cpu', 'webgpu']);
   for (const d of linux) assert.ok(d.note.length > 10, `${d.name} has a note`);
   assert.deepEqual(deviceAvailability({ backends: WINDOWS, cudaInstalled: true }).filter((d) => d.available).map((d) => d.name), ['cpu', 'webgpu', 'cuda', 'dml']);
+});
+
+test('one spelling for each device: the setting\'s enum, xlm train --help and the README list the same words', () => {
+  const repo = join(__dirname, '..', '..');
+  const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { enum?: string[]; enumDescriptions?: string[]; default?: string }> } } };
+  const setting = manifest.contributes.configuration.properties['xlm.device']!;
+  assert.deepEqual(setting.enum, [...DEVICE_CHOICES]);
+  assert.equal(setting.enumDescriptions?.length, DEVICE_CHOICES.length);
+  assert.equal(setting.default, 'auto');
+  assert.match(commandHelp(trainCommand), new RegExp(DEVICE_CHOICES.join(' \\| ')));
+  assert.ok(readFileSync(join(repo, 'README.md'), 'utf8').includes(`--device ${DEVICE_CHOICES.join('|')}`));
 });

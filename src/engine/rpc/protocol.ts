@@ -43,6 +43,8 @@ export const EngineErrorCodes = {
 export type DeviceName = 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
 /** A device as a user asks for it: `auto` picks the best present one for the graphs (engine/runtime/devices.ts). */
 export type DeviceChoice = 'auto' | DeviceName;
+/** Every device setting, in the order the setting's enum, the CLI's help and the README list them. */
+export const DEVICE_CHOICES: readonly DeviceChoice[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
 
 export interface DeviceInfo {
   name: DeviceName;

@@ -5,12 +5,11 @@
  * the CPU with one line saying why. The choice is pure (backends, platform and a probe are passed in) so it can be
  * tested for machines this one is not.
  */
-import type { DeviceChoice, DeviceName } from '../rpc/protocol.js';
+import { DEVICE_CHOICES, type DeviceChoice, type DeviceName } from '../rpc/protocol.js';
 
-export type { DeviceChoice, DeviceName };
+export { DEVICE_CHOICES, type DeviceChoice, type DeviceName };
 
-export const DEVICE_NAMES: readonly DeviceName[] = ['cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
-export const DEVICE_CHOICES: readonly DeviceChoice[] = ['auto', ...DEVICE_NAMES];
+export const DEVICE_NAMES: readonly DeviceName[] = DEVICE_CHOICES.filter((d): d is DeviceName => d !== 'auto');
 
 /** Inference graphs (fill-mask, classify, embed) or a training step (forward, backward, optimizer update). */
 export type GraphPurpose = 'inference' | 'training';
