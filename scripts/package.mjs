@@ -24,6 +24,23 @@ export function shippedTargets(binDir = join(root, BIN)) {
   return targets;
 }
 
+/**
+ * The files of one platform's native folder that ship. A byte-identical copy of a library the binding loads by
+ * another name goes: macOS's folder holds libonnxruntime.1.30.0.dylib beside libonnxruntime.1.dylib (a symbolic
+ * link in onnxruntime's build, a second 45 MB file in the npm package), and both the binding and the library's own
+ * install name say libonnxruntime.1.dylib.
+ */
+export function nativeFiles(dir) {
+  const files = readdirSync(dir).sort();
+  const binding = readFileSync(join(dir, 'onnxruntime_binding.node'));
+  const loaded = files.filter((f) => f !== 'onnxruntime_binding.node' && binding.includes(f));
+  return files.filter((f) => {
+    if (f === 'onnxruntime_binding.node' || loaded.includes(f)) return true;
+    const bytes = readFileSync(join(dir, f));
+    return !loaded.some((l) => readFileSync(join(dir, l)).equals(bytes));
+  });
+}
+
 export function packageName(target, version) {
   return `xlm-lab-${target}-${version}.vsix`;
 }
@@ -66,7 +83,8 @@ async function main() {
     for (const target of targets) {
       const [os, arch] = target.split('-');
       const ignoreFile = join(scratch, `${target}.vscodeignore`);
-      writeFileSync(ignoreFile, `${common}\n# ${target}'s native runtime\n!${BIN}/${os}/${arch}/**\n`);
+      const native = nativeFiles(join(root, BIN, os, arch)).map((f) => `!${BIN}/${os}/${arch}/${f}`);
+      writeFileSync(ignoreFile, `${common}\n# ${target}'s native runtime\n${native.join('\n')}\n`);
       const file = join(out, packageName(target, version));
       run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--allow-missing-repository', '--target', target, '--ignoreFile', ignoreFile, '--out', file]);
       console.log(`${file}`);
