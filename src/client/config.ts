@@ -7,7 +7,7 @@
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { resolveSettingPath, trustedValue } from './trust.js';
-import type { DeviceName } from '../engine/rpc/protocol.js';
+import { DEVICE_CHOICES, type DeviceChoice } from '../engine/rpc/protocol.js';
 
 const SECTION = 'xlm';
 
@@ -17,9 +17,10 @@ export function setting<T>(key: string, fallback: T): T {
   return restricted !== undefined ? restricted : config.get<T>(key, fallback);
 }
 
-export function device(): DeviceName {
-  const d = setting<string>('device', 'cpu');
-  return d === 'cuda' || d === 'webgpu' ? d : 'cpu';
+/** `xlm.device` as the engine takes it; a value outside the enum (hand-edited settings.json) counts as auto. */
+export function device(): DeviceChoice {
+  const d = setting<string>('device', 'auto');
+  return DEVICE_CHOICES.includes(d as DeviceChoice) ? (d as DeviceChoice) : 'auto';
 }
 
 /** The active model folder, an absolute path; '' when none is set. Relative paths resolve against the first folder. */

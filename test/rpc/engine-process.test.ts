@@ -115,3 +115,16 @@ test('every listener of a notification hears it (one dispatcher per method), and
   assert.deepEqual(heard, ['status completed', 'dashboard']);
   await e.stop();
 });
+
+test('on a platform onnxruntime-node has no build for (an Intel Mac), the engine starts and every request says so', async () => {
+  const e = new EngineProcess({ enginePath, env: { NODE_PATH: path.join(repo, 'node_modules'), XLM_ENGINE_PLATFORM: 'darwin-x64' } });
+  created.push(e);
+  const info = await e.request(p.engineInfo);
+  assert.equal(info.devices.length, 1);
+  assert.equal(info.devices[0]!.available, false);
+  assert.match(info.devices[0]!.note ?? '', /cannot run on macOS on Intel \(darwin-x64\).*no native build.*macOS on Apple silicon/);
+  await assert.rejects(e.request(p.modelLoad, { dir: '/nowhere' }), (err: { data?: p.EngineErrorData }) => err.data?.code === 'unsupported-platform' && /macOS on Intel/.test(err.data.message));
+  await assert.rejects(e.request(p.deviceResolve, { device: 'auto' }), (err: { data?: p.EngineErrorData }) => err.data?.code === 'unsupported-platform');
+  assert.equal(e.state, 'running', 'the engine keeps running to answer');
+  await e.stop();
+});

@@ -74,7 +74,7 @@ test('a model.safetensors that is a folder, a FIFO or a device is refused by nam
     rmSync(weights);
     make(weights);
     // A child process with a time limit: before the check, opening the FIFO blocked forever.
-    const child = spawnSync(process.execPath, ['--import', 'tsx', 'src/engine/cli/main.ts', 'classify', '--model', dir, 'hello'], { encoding: 'utf8', timeout: 60_000 });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', 'src/engine/cli/bin.ts', 'classify', '--model', dir, 'hello'], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(child.signal, null, `${name}: the command hung`);
     assert.equal(child.status, 1, `${name}: ${child.stderr}`);
     assert.match(child.stderr, message);
@@ -88,7 +88,7 @@ test('config.json or tokenizer.json as a FIFO is refused too', async () => {
     writeTinyXlmr(dir, { head: 'seq-cls', labels: ['a', 'b'] });
     rmSync(join(dir, file));
     assert.equal(spawnSync('mkfifo', [join(dir, file)]).status, 0);
-    const child = spawnSync(process.execPath, ['--import', 'tsx', 'src/engine/cli/main.ts', 'classify', '--model', dir, 'hello'], { encoding: 'utf8', timeout: 60_000 });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', 'src/engine/cli/bin.ts', 'classify', '--model', dir, 'hello'], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(child.signal, null, `${file}: the command hung`);
     assert.match(child.stderr, /named pipe \(FIFO\), not a regular file/);
   }

@@ -93,7 +93,7 @@ test('a --max-length beyond the model\'s position table is capped there, with a 
 
 test('killing the process at any moment leaves every checkpoint loadable and resumable', async () => {
   const out = join(root, 'killed');
-  const cli = join(__dirname, '..', '..', 'src', 'engine', 'cli', 'main.ts');
+  const cli = join(__dirname, '..', '..', 'src', 'engine', 'cli', 'bin.ts');
   const args = ['--import', 'tsx', cli, 'train', '--model', base, '--task', 'seq-cls', '--train', data, '--out', out, '--lr', '1e-3', '--batch-size', '4', '--max-steps', '60', '--save-every', '1', '--threads', '1'];
   for (const delay of [0, 7, 23, 41]) {
     const child = spawn(process.execPath, [...args, ...(existsSync(join(out, 'checkpoint-1')) ? ['--resume'] : [])], { stdio: 'ignore' });

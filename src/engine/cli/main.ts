@@ -136,9 +136,3 @@ function leadingWords(argv: string[]): string[] {
   }
   return words;
 }
-
-if (require.main === module) {
-  void runCli(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}

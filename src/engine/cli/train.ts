@@ -2,6 +2,7 @@
 import { XlmError } from '../errors.js';
 import { METRICS_FOR_BEST } from '../eval/best-tracker.js';
 import { formatEvalLineTable } from '../eval/report.js';
+import { DEVICE_CHOICES } from '../runtime/devices.js';
 import type { Device } from '../runtime/session.js';
 import { parseLoraTargets } from '../train/lora.js';
 import { TRAIN_TASKS, type TrainTask } from '../train/model-loss.js';
@@ -44,7 +45,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'save-every': str('N', 'write OUT/checkpoint-STEP every N steps (and at the end)'),
   'log-every': str('N', 'metrics line every N steps (default 1)'),
   resume: { type: 'boolean', help: 'continue from the newest OUT/checkpoint-N' },
-  device: str('DEV', 'auto (default) | cpu | cuda | webgpu; an unavailable device falls back to CPU with one line saying why'),
+  device: str('DEV', `${DEVICE_CHOICES.join(' | ')}; auto (default) picks the best GPU provider present whose kernels cover training, else the CPU with one line saying why`),
   'mlm-probability': str('P', 'masked-LM: fraction of tokens masked (default 0.15)'),
   'whole-word-mask': { type: 'boolean', help: 'masked-LM: mask every sub-token of a chosen word' },
   'ping-pong': { type: 'boolean', help: 'keep new weights and optimizer state in a second buffer set instead of writing them over the old (the default): same results, twice the optimizer memory, slower' },
@@ -92,7 +93,7 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
     adamBeta1: number(values, 'adam-beta1'), adamBeta2: number(values, 'adam-beta2'), adamEps: number(values, 'adam-eps'),
     dropout: number(values, 'dropout'), seed: number(values, 'seed'), shuffle: values['no-shuffle'] ? false : undefined,
     evalEvery: number(values, 'eval-every'), saveEvery: number(values, 'save-every'), logEvery: number(values, 'log-every'),
-    resume: values.resume === true, device: oneOf<Device>(values, 'device', ['auto', 'cpu', 'cuda', 'webgpu']),
+    resume: values.resume === true, device: oneOf<Device>(values, 'device', DEVICE_CHOICES),
     threads: number(values, 'threads'), mlmProbability: number(values, 'mlm-probability'), wholeWordMask: values['whole-word-mask'] === true,
     inPlace: values['ping-pong'] !== true, evalFraction: number(values, 'eval-fraction'),
     trainLanguage: typeof values['train-language'] === 'string' ? languageList(values['train-language'], '--train-language') : undefined,

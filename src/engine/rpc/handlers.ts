@@ -7,7 +7,9 @@ import { inspectDataset } from '../data/index.js';
 import { evalRequest } from '../eval/request.js';
 import { downloadRepo, formatBytes, hubSettings, listCachedModels } from '../hub/index.js';
 import { defaultModelHandlers } from '../pretrain/default-model-rpc.js';
+import { deviceAvailability } from '../runtime/devices.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
+import { deviceEnvironment, resolveDevice } from '../runtime/session.js';
 import { classify } from '../tasks/classify.js';
 import { embed } from '../tasks/embed.js';
 import { fillMask } from '../tasks/fill-mask.js';
@@ -22,6 +24,8 @@ import { TrainingRuns } from './training.js';
 class EngineState {
   private readonly caches = new Map<DeviceName, ModelCache>();
   active: { dir: string; device: DeviceName } | undefined;
+  /** Device lines already given to the extension (one line saying why, not one per model load). */
+  readonly said = new Set<string>();
 
   cache(device: DeviceName, ctx?: HandlerContext): ModelCache {
     let cache = this.caches.get(device);
@@ -85,8 +89,19 @@ export function createHandlers(): HandlerTable {
     ...defaultModelHandlers(),
     trainStart: (params, ctx) => runs.start(params, ctx),
     trainStop: ({ runId }) => ({ stopped: runs.stop(runId) }),
+    deviceResolve: async ({ device, purpose }) => {
+      const decision = await resolveDevice(device, purpose);
+      // The caller shows this line; model/load need not say it again.
+      if (decision.notice) state.said.add(decision.notice);
+      return decision;
+    },
     modelLoad: async ({ dir, device }, ctx) => {
-      const d = device ?? 'cpu';
+      // The cache is the resolved device's, so `auto` is decided (and its line logged) once, not per graph.
+      const { device: d, notice } = await resolveDevice(device ?? 'cpu');
+      if (notice && !state.said.has(notice)) {
+        state.said.add(notice);
+        ctx.log('warn', notice);
+      }
       const model = await state.cache(d, ctx).model(dir);
       state.active = { dir: model.dir, device: d };
       return describeModel(model, d);
@@ -153,26 +168,10 @@ export function createHandlers(): HandlerTable {
   };
 }
 
-/**
- * Execution providers onnxruntime-node can reach. CPU is always bundled; CUDA needs the provider the
- * postinstall would download (skipped offline); WebGPU is bundled but needs a Vulkan driver on Linux.
- */
+/** Execution providers onnxruntime-node can reach here, with the fix for each missing one (engine/info). */
 export async function probeDevices(): Promise<EngineInfo['devices']> {
   try {
-    const ort = await import('onnxruntime-node');
-    const backends = ort.listSupportedBackends();
-    const has = (name: string) => backends.find((b) => b.name === name);
-    const cuda = has('cuda');
-    const webgpu = has('webgpu');
-    return [
-      { name: 'cpu', available: true, note: 'onnxruntime-node CPU provider' },
-      {
-        name: 'cuda',
-        available: Boolean(cuda?.bundled),
-        note: cuda?.bundled ? 'CUDA provider installed' : 'CUDA provider not installed: run `npx onnxruntime-node-install cuda` (needs CUDA 12 and cuDNN 9)',
-      },
-      { name: 'webgpu', available: Boolean(webgpu), note: webgpu ? 'bundled; needs a Vulkan driver on Linux' : 'not in this onnxruntime build' },
-    ];
+    return deviceAvailability(deviceEnvironment());
   } catch (e) {
     return [{ name: 'cpu', available: false, note: `onnxruntime-node failed to load: ${e instanceof Error ? e.message : String(e)}` }];
   }

@@ -36,7 +36,15 @@ export const EngineErrorCodes = {
 
 // ---------------------------------------------------------------------------------------------- shared shapes
 
-export type DeviceName = 'cpu' | 'cuda' | 'webgpu';
+/**
+ * An onnxruntime execution provider the engine can run on: cpu, webgpu (Direct3D 12, Metal or Vulkan), cuda (NVIDIA),
+ * dml (DirectML, Windows) and coreml (macOS). The same words are the CLI's --device and the xlm.device setting.
+ */
+export type DeviceName = 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
+/** A device as a user asks for it: `auto` picks the best present one for the graphs (engine/runtime/devices.ts). */
+export type DeviceChoice = 'auto' | DeviceName;
+/** Every device setting, in the order the setting's enum, the CLI's help and the README list them. */
+export const DEVICE_CHOICES: readonly DeviceChoice[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
 
 export interface DeviceInfo {
   name: DeviceName;
@@ -66,6 +74,7 @@ export interface ModelInfo {
   maxPositions: number;
   /** config.json's id2label, in id order, when the model has a classification head. */
   labels?: string[];
+  /** The device the model's graphs run on (what `auto` chose, or CPU after a fallback). */
   device: DeviceName;
 }
 
@@ -86,12 +95,26 @@ export interface EngineLogParams {
 /** Engine → extension: one line for the "XLM Lab" output channel (stack traces of engine bugs go here too). */
 export const engineLog = new NotificationType<EngineLogParams>('engine/log');
 
+export interface DeviceResolveParams {
+  device: DeviceChoice;
+  /** Inference graphs by default; providers differ in what they cover of a training step. */
+  purpose?: 'inference' | 'training';
+}
+export interface DeviceResolveResult {
+  /** The device that would run such graphs now. */
+  device: DeviceName;
+  /** One line when it is not the one asked for (auto ending on the CPU, a missing provider), saying why. */
+  notice?: string;
+}
+/** Extension → engine: which device a setting comes to on this machine, for the status item before a model loads. */
+export const deviceResolve = new RequestType<DeviceResolveParams, DeviceResolveResult, EngineErrorData>('device/resolve');
+
 // ---------------------------------------------------------------------------------------------- model
 
 export interface ModelLoadParams {
   /** A Hugging Face model folder (config.json, tokenizer.json, model.safetensors). */
   dir: string;
-  device?: DeviceName;
+  device?: DeviceChoice;
 }
 /** Extension → engine: make this folder the active model; later inference requests without `model` use it. */
 export const modelLoad = new RequestType<ModelLoadParams, ModelInfo, EngineErrorData>('model/load');
@@ -224,7 +247,7 @@ export interface TrainStartParams {
   maxLength?: number;
   loraRank?: number;
   seed?: number;
-  device?: DeviceName;
+  device?: DeviceChoice;
 }
 export interface TrainStartResult {
   runId: string;
@@ -415,7 +438,7 @@ export const modelDefaultProgress = new NotificationType<ModelDefaultProgressPar
 
 /** Every request of the protocol, keyed by a short name; the server's handler table is typed against it. */
 export const requests = {
-  engineInfo, modelLoad, modelInfo, tokenize, fillMask, classify, nli, zeroShot, embed, translate,
+  engineInfo, deviceResolve, modelLoad, modelInfo, tokenize, fillMask, classify, nli, zeroShot, embed, translate,
   trainStart, trainStop, evalRun, dataInspect, hubDownload, hubList, modelEnsureDefault,
 } as const;
 
