@@ -81,7 +81,7 @@ test('a run reports step metrics and progress, writes its folder and ends comple
 });
 
 test('bad options fail train/start itself and create no run folder', async () => {
-  await assert.rejects(client.sendRequest(p.trainStart, params({ batchSize: 0, runFolder: path.join(tmp, 'bad-runs') })), (e: unknown) => e instanceof ResponseError && /batch-size/.test(e.message));
+  await assert.rejects(client.sendRequest(p.trainStart, params({ batchSize: 0, runFolder: path.join(tmp, 'bad-runs') })), (e: unknown) => e instanceof ResponseError && e.code === p.EngineErrorCodes.invalidParams && /batchSize: expected at least 1/.test(e.message));
   assert.equal(fs.existsSync(path.join(tmp, 'bad-runs')), false);
 });
 
