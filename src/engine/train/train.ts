@@ -20,6 +20,7 @@ import { checkpointDir, latestCheckpoint, readTrainerState, readTrainingState, s
 import type { BestTrackerState } from '../eval/best-tracker.js';
 import { TrainingEvaluation } from '../eval/training.js';
 import { collate, encodeDataset, type Feature, type MaskingOptions } from './features.js';
+import { truncateMetricsToStep } from './metrics-file.js';
 import { modelLoss } from './model-loss.js';
 import { resolveOptions, type TrainEvalMetrics, type TrainHooks, type TrainOptions, type TrainResult, type TrainStepMetrics } from './options.js';
 import { StepRunner } from './runner.js';
@@ -107,6 +108,8 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
       logHistory.push(...((state.log_history as Record<string, unknown>[]) ?? []));
       evaluator?.tracker?.restore(saved.best);
       log(`resuming from ${dir} at step ${runner.stepCount}`);
+      const dropped = truncateMetricsToStep(join(out, 'metrics.jsonl'), runner.stepCount);
+      if (dropped) log(`metrics.jsonl: dropped ${dropped} line${dropped === 1 ? '' : 's'} logged after step ${runner.stepCount}, which this run trains again`);
     }
 
     const shapes = new Map([...encoderTensorSpecs(config), ...(o.task === 'mlm' ? headTensorSpecs(config, 'mlm', 0) : headTensorSpecs(config, o.task, numLabels))].map((t) => [t.name, t.shape]));
