@@ -99,7 +99,7 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
       hyper = { epochs, batchSize, learningRate };
     }
   }
-  return { ...given, model, data, task, method, ...hyper, maxLength: given.maxLength ?? setting('maxLength', 128), device: given.device ?? device(), runFolder: runFolder() };
+  return { ...given, model, data, task, method, ...hyper, maxLength: given.maxLength ?? setting('maxLength', 128), device: given.device ?? device(), runFolder: runFolder(), memoryLimitMB: given.memoryLimitMB ?? (setting('memoryLimitMB', 0) || undefined) };
 }
 
 /** A progress notification for the run until it ends; Cancel stops the run. */

@@ -52,6 +52,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'train-language': str('LIST', 'train only on rows in these languages (comma-separated codes; zero-shot transfer); --eval keeps all'),
   'metric-for-best': str('accuracy|f1|loss', 'keep the best evaluation\'s checkpoint by this metric; it becomes the final model in OUT/'),
   patience: str('N', 'with --metric-for-best: stop after N evaluations without improvement'),
+  'memory-limit-mb': str('MB', "refuse to start when the run's estimated peak memory is above this (default: the machine's memory)"),
 };
 
 function number(values: OptionValues, name: string): number | undefined {
@@ -95,6 +96,7 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
     inPlace: values['ping-pong'] !== true, evalFraction: number(values, 'eval-fraction'),
     trainLanguage: typeof values['train-language'] === 'string' ? languageList(values['train-language'], '--train-language') : undefined,
     metricForBest: oneOf(values, 'metric-for-best', METRICS_FOR_BEST), patience: number(values, 'patience'),
+    memoryLimitMB: number(values, 'memory-limit-mb'),
   };
 }
 
