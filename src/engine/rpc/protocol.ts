@@ -507,9 +507,6 @@ export const paramSchemas = {
   modelEnsureDefault: ModelEnsureDefaultParams,
 } as const satisfies { [K in RequestName]?: v.GenericSchema<ParamsOf<K>> };
 
-/** Requests that take no params (RequestType0): anything sent with them is ignored. */
-export type ParamlessRequest = Exclude<RequestName, keyof typeof paramSchemas>;
-
 /**
  * Checks a request's params against its method's schema: the parsed params, or the first problem as
  * `field.path: expected …, got …` and the field's path.
