@@ -106,9 +106,9 @@ export function createHandlers(): HandlerTable {
       const [result] = await zeroShot(await state.model(model, ctx), [text], { labels, hypothesisTemplate, multiLabel, cancel: ctx.token });
       return result!.scores;
     },
-    translate: async ({ texts, targetLang, sourceLang, model }) => {
+    translate: async ({ texts, targetLang, sourceLang, model }, ctx) => {
       const translator = await translators.translator(model);
-      const results = await translator.translate(texts, { to: targetLang, from: sourceLang });
+      const results = await translator.translate(texts, { to: targetLang, from: sourceLang, cancel: ctx.token });
       return { translations: results.map((r) => r.text) };
     },
     evalRun: (params, ctx) => evalRequest(params, { models: state.cache(state.active?.device ?? 'cpu', ctx), activeModel: state.active?.dir, cancel: ctx.token }),
