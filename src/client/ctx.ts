@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { CancellationToken, NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import { EngineProcess, EngineUnavailableError } from './engineProcess.js';
+import { EngineProcess, EngineUnavailableError, describeEngineExit } from './engineProcess.js';
 import { Health, viewHealth } from './health.js';
 import { activeModel, device } from './config.js';
 import { showEngineError } from './errors.js';
@@ -224,7 +224,7 @@ export class Ctx implements vscode.Disposable {
     if (onPurpose) {
       this.output.info('Engine stopped.');
     } else {
-      this.lastError = `The engine ${signal ? `was killed by ${signal}` : `exited with code ${code}`}. The next request starts a new one.`;
+      this.lastError = `The engine ${describeEngineExit(code, signal)}. The next request starts a new one.`;
       this.output.error(this.lastError);
     }
     this.render();

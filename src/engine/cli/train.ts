@@ -55,6 +55,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   patience: str('N', 'with --metric-for-best: stop after N evaluations without improvement'),
   // How to read --train and --eval; --train-language is the language filter here (--eval keeps every language).
   ...Object.fromEntries(Object.entries(DATA_READ_OPTIONS).filter(([name]) => name !== 'only-language')),
+  'memory-limit-mb': str('MB', "refuse to start when the run's estimated peak memory is above this (default: the machine's memory)"),
 };
 
 function number(values: OptionValues, name: string): number | undefined {
@@ -99,6 +100,7 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
     trainLanguage: typeof values['train-language'] === 'string' ? languageList(values['train-language'], '--train-language') : undefined,
     metricForBest: oneOf(values, 'metric-for-best', METRICS_FOR_BEST), patience: number(values, 'patience'),
     readOptions: readOptionsFromFlags(values),
+    memoryLimitMB: number(values, 'memory-limit-mb'),
   };
 }
 

@@ -8,6 +8,7 @@ import { evalRequest } from '../eval/request.js';
 import { downloadRepo, formatBytes, hubSettings, listCachedModels } from '../hub/index.js';
 import { defaultModelHandlers } from '../pretrain/default-model-rpc.js';
 import { deviceAvailability } from '../runtime/devices.js';
+import { CancelledError } from '../runtime/inputs.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
 import { deviceEnvironment, resolveDevice } from '../runtime/session.js';
 import { classify } from '../tasks/classify.js';
@@ -47,7 +48,7 @@ class EngineState {
 }
 
 function throwIfCancelled(ctx: HandlerContext): void {
-  if (ctx.token.isCancellationRequested) throw new Error('cancelled');
+  if (ctx.token.isCancellationRequested) throw new CancelledError();
 }
 
 function describeModel(model: LoadedModel, device: DeviceName): ModelInfo {
@@ -112,17 +113,17 @@ export function createHandlers(): HandlerTable {
       if (!dir) throw new XlmError('no-model', 'no model is loaded and none was named; tokenize needs a folder with tokenizer.json');
       return tokenize(state.cache(state.active?.device ?? 'cpu').tokenizer(dir), text, textPair, maxLength);
     },
-    fillMask: async ({ texts, topK, model }, ctx) => fillMask(await state.model(model, ctx), texts, { topK }),
-    classify: async ({ inputs, model }, ctx) => classify(await state.model(model, ctx), inputs),
-    embed: async ({ texts, normalize, model }, ctx) => embed(await state.model(model, ctx), texts, { normalize }),
+    fillMask: async ({ texts, topK, model }, ctx) => fillMask(await state.model(model, ctx), texts, { topK, cancel: ctx.token }),
+    classify: async ({ inputs, model }, ctx) => classify(await state.model(model, ctx), inputs, { cancel: ctx.token }),
+    embed: async ({ texts, normalize, model }, ctx) => embed(await state.model(model, ctx), texts, { normalize, cancel: ctx.token }),
     nli: async ({ premise, hypothesis, model }, ctx) => nliScores(await state.model(model, ctx), premise, hypothesis),
     zeroShot: async ({ text, labels, hypothesisTemplate, multiLabel, model }, ctx) => {
-      const [result] = await zeroShot(await state.model(model, ctx), [text], { labels, hypothesisTemplate, multiLabel });
+      const [result] = await zeroShot(await state.model(model, ctx), [text], { labels, hypothesisTemplate, multiLabel, cancel: ctx.token });
       return result!.scores;
     },
-    translate: async ({ texts, targetLang, sourceLang, model }) => {
+    translate: async ({ texts, targetLang, sourceLang, model }, ctx) => {
       const translator = await translators.translator(model);
-      const results = await translator.translate(texts, { to: targetLang, from: sourceLang });
+      const results = await translator.translate(texts, { to: targetLang, from: sourceLang, cancel: ctx.token });
       return { translations: results.map((r) => r.text) };
     },
     evalRun: (params, ctx) => evalRequest(params, { models: state.cache(state.active?.device ?? 'cpu', ctx), activeModel: state.active?.dir, cancel: ctx.token }),

@@ -4,6 +4,7 @@
  */
 import { basename } from 'node:path';
 import { XlmError } from '../errors.js';
+import { cancellableChunks, type Cancellation } from '../runtime/inputs.js';
 import { readSpecialTemplate, type TemplatePart } from '../tokenize/template.js';
 import { readTokenizerFolder } from '../tokenize/tokenizer-files.js';
 import { XlmTokenizer } from '../tokenize/tokenizer.js';
@@ -22,8 +23,10 @@ export interface TranslateOptions {
   /** Longest output in tokens, start token included (transformers' max_length); default generation_config's. */
   maxLength?: number;
   lengthPenalty?: number;
-  /** Sentences per encoder/decoder batch (default 8). */
+  /** Sentences per encoder/decoder batch (default 8): the most work a cancel waits for. */
   batchSize?: number;
+  /** Checked between batches: a cancelled request stops before its next batch. */
+  cancel?: Cancellation;
 }
 
 export interface Translation {
@@ -114,8 +117,8 @@ export class Translator {
     const sources = texts.map((text) => this.sourceOf(text, opts.from));
     const results: Translation[] = [];
     const batchSize = opts.batchSize ?? 8;
-    for (let start = 0; start < texts.length; start += batchSize) {
-      const chunk = texts.slice(start, start + batchSize);
+    let start = 0;
+    for await (const chunk of cancellableChunks(texts, batchSize, opts.cancel)) {
       const ids = chunk.map((text, i) => this.sourceIds(text, sources[start + i].token, target.prefixToken));
       const hypotheses = await this.generate(ids, { ...opts, forcedBosTokenId: target.forcedBosTokenId });
       hypotheses.forEach((h, i) => {
@@ -129,6 +132,7 @@ export class Translator {
           to: target.code,
         });
       });
+      start += chunk.length;
     }
     return results;
   }
