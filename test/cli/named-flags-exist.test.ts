@@ -17,6 +17,9 @@ const FLAG = /(?<![\w-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)/g;
 const FOREIGN: Record<string, RegExp> = {
   'install-extension': /\bcode --install-extension\b/,
   repeats: /bench\/train\.ts/,
+  import: /\bnode --import\b/,
+  placements: /device-check\.ts/,
+  target: /npm run package|scripts\/package\.mjs/,
 };
 
 function cliFlags(): Set<string> {
