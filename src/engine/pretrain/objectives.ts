@@ -191,6 +191,8 @@ export class PretrainBatcher {
   private readonly rng: Rng;
   private readonly sampler: LanguageSampler;
   readonly counts: Map<ObjectiveName, number>;
+  /** Translation pairs drawn so far (TLM rows and RANK batches), by "source:first-second" (multi-source corpora). */
+  readonly pairsDrawn = new Map<string, number>();
 
   constructor(
     private readonly materials: PretrainMaterials,
@@ -239,6 +241,8 @@ export class PretrainBatcher {
       const first = draw();
       let second = draw();
       while (second === first) second = draw();
+      const key = `${source.source}:${first}-${second}`;
+      this.pairsDrawn.set(key, (this.pairsDrawn.get(key) ?? 0) + 1);
       return { first, second, units: source.units.filter((x) => x.has(first) && x.has(second)) };
     }
     const first = this.sampler.next();

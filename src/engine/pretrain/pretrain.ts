@@ -292,6 +292,8 @@ export interface ValidationRecord {
   trainSeconds: number;
   /** Mean training loss over the last 100 steps. */
   trainLoss: number;
+  /** CPU seconds this process has used so far (user + system, all threads): on a busy machine, a truer clock than wall time. */
+  cpuSeconds: number;
   checkpoint?: string;
   report?: ValidationReport;
 }
@@ -311,7 +313,8 @@ async function validateAt(
   rmSync(dir, { recursive: true, force: true });
   writeHfCheckpoint(dir, { config: pretrainConfigJson(ctx.recipe, ctx.vocabSize), tokenizerFrom: ctx.tokenizerDir, tensors });
   const recent = losses.slice(-100);
-  const record: ValidationRecord = { mark, step, trainSeconds: round(trainSeconds), trainLoss: round(recent.reduce((s, x) => s + x, 0) / recent.length) };
+  const cpu = process.cpuUsage();
+  const record: ValidationRecord = { mark, step, trainSeconds: round(trainSeconds), trainLoss: round(recent.reduce((s, x) => s + x, 0) / recent.length), cpuSeconds: round((cpu.user + cpu.system) / 1e6) };
   if (ctx.sets) {
     const cache = new ModelCache({ threads: ctx.threads });
     try {
