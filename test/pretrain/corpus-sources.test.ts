@@ -111,14 +111,14 @@ test('a multi-source recipe validates at its marks: validation.jsonl holds fill-
       name: 'tiny-multi', model: { layers: 1, hidden: 32, heads: 2, intermediate: 64 }, vocabSize: 1500, languages: ['eng', 'fra', 'arb'],
       validationArticles: [25, 26, 27], objectives: [{ name: 'mlm', weight: 1 }, { name: 'rank', weight: 1 }], steps: 4, batchSize: 8, learningRate: 0.001, maxLength: 64,
       corpus: { quran: QURAN, cldrLocalenames: { validationShare: 0.1, testShare: 0.1 }, heldOutSource: 'cldr-annotations', parallelMix: { udhr: 1, quran: 1, 'cldr-localenames': 1 } },
-      evaluation: { steps: [2], keepCheckpoints: false },
+      evaluation: { steps: [2] },
     }, 'tiny-multi.json');
     const out = join(root, 'model');
     const result = await pretrain(recipe, out, { threads: 1, runDir: join(root, 'run') });
     assert.equal(result.steps, 4);
     const records = readFileSync(join(root, 'run', 'validation.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(records.map((r) => [r.mark, r.step]), [['step 2', 2], ['end', 4]]);
-    assert.ok(!existsSync(join(root, 'run', 'marks', 'step-000002')), 'keepCheckpoints false removes the mark folders');
+    assert.ok(existsSync(join(root, 'run', 'marks', 'step-000002', 'model.safetensors')), 'the marks keep their model folders');
     const report = records[1].report;
     assert.ok(report.fillMaskTop5 >= 0 && report.fillMaskTop5 <= 1 && report.unigramTop5 > 0 && report.mlmLoss > 0);
     assert.equal(report.fillMaskLanguages, 3);
@@ -137,6 +137,14 @@ test('a multi-source recipe validates at its marks: validation.jsonl holds fill-
     assert.equal(info.validation.length, 2);
     assert.equal(info.firstLosses.length, 4);
     assert.match(info.corpus, /^udhr@6\.\d+\.\d+ quran-json@3\.1\.2 cldr-localenames-full@48\.2\.0 cldr-annotations-full@48\.2\.0$/);
+    // A run that died after a mark can still ship it: the run folder holds the record of how it was made.
+    const partial = JSON.parse(readFileSync(join(root, 'run', 'xlm-lab-pretrain.json'), 'utf8'));
+    assert.equal(partial.partial, true);
+    const { exportShippedModel } = await import('../../src/engine/pretrain/shipped-model.js');
+    const manifest = exportShippedModel({ run: join(root, 'run'), checkpoint: join(root, 'run', 'marks', 'step-000002'), dest: join(root, 'shipped') });
+    assert.equal(manifest.step, 2);
+    assert.deepEqual(manifest.corpus.map((c) => `${c.name} ${c.license}`), ['udhr MIT', 'quran-json CC-BY-4.0', 'cldr-localenames-full Unicode-3.0', 'cldr-annotations-full Unicode-3.0']);
+    assert.match(readFileSync(join(root, 'shipped', 'README.md'), 'utf8'), /\| quran-json \| 3\.1\.2 \| CC-BY-4\.0 \|/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

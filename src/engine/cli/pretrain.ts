@@ -11,7 +11,7 @@ import { cacheRoot, positiveInt } from './inputs.js';
 export function pretrainProgressPrinter(io: CliIo, every = 10): (p: PretrainProgress) => void {
   let phase = '';
   return (p) => {
-    const stepLine = p.phase === 'train' && (p.step === 1 || p.step === p.steps || (p.step ?? 0) % every === 0);
+    const stepLine = p.phase === 'train' && (p.validation || p.step === 1 || p.step === p.steps || (p.step ?? 0) % every === 0);
     if (p.phase !== phase || stepLine) io.stderr.write(`pretrain [${(p.fraction * 100).toFixed(0).padStart(3)}%] ${p.message}\n`);
     phase = p.phase;
   };

@@ -10,7 +10,7 @@
  * 4. The trained weights written as an HF checkpoint.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ModelCache } from '../runtime/model-cache.js';
@@ -48,6 +48,8 @@ export interface PretrainProgress {
   step?: number;
   steps?: number;
   loss?: number;
+  /** True on the line that reports a validation mark. */
+  validation?: boolean;
   elapsedSeconds: number;
 }
 
@@ -177,6 +179,25 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
     const runDir = options.runDir ?? `${resolve(outDir)}.run`;
     const curve: ValidationRecord[] = [];
     let evalMs = 0;
+    // How the model was made, as xlm-lab-pretrain.json holds it; also written to the run folder at every mark,
+    // so a run that dies later can still ship one of its marks (scripts/ship-default-model.ts --run RUN).
+    const describeRun = (trainSeconds: number) => ({
+      recipe,
+      hash,
+      corpus: corpusVersion(options.corpusDir, recipe),
+      cpu: cpuDescription(),
+      threads: options.threads ?? 0,
+      // Exact float32 values (a double prints them exactly): what a replay compares bit for bit.
+      firstLosses: losses.slice(0, REPLAY_STEPS),
+      validation: curve.map(({ report: r, ...rest }) => ({ ...rest, ...(r ? { report: r } : {}) })),
+      codeVersion: PRETRAIN_CODE_VERSION,
+      rowsPerBatch: Object.fromEntries(batcher.counts),
+      firstLoss: losses[0],
+      lastLoss: losses[losses.length - 1],
+      tokenizerSeconds: round(tokenizerSeconds),
+      trainSeconds: round(trainSeconds),
+      losses: losses.map(round),
+    });
     const trainStart = performance.now();
     const trainedSeconds = () => (performance.now() - trainStart - evalMs) / 1000;
     try {
@@ -197,7 +218,8 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
             keep: recipe.evaluation?.keepCheckpoints ?? true,
           });
           curve.push(record);
-          report({ phase: 'train', message: `validation at ${due} (step ${step}, ${(record.trainSeconds / 60).toFixed(1)} min): ${record.report ? validationLine(record.report) : 'checkpoint only'}`, fraction: SETUP_SHARE + (1 - SETUP_SHARE - SAVE_SHARE) * (step / recipe.steps), step, steps: recipe.steps });
+          writeFileSync(join(runDir, PRETRAIN_INFO_FILE), JSON.stringify({ ...describeRun(record.trainSeconds), partial: true }, null, 2) + '\n');
+          report({ phase: 'train', message: `validation at ${due} (step ${step}, ${(record.trainSeconds / 60).toFixed(1)} min): ${record.report ? validationLine(record.report) : 'checkpoint only'}`, fraction: SETUP_SHARE + (1 - SETUP_SHARE - SAVE_SHARE) * (step / recipe.steps), step, steps: recipe.steps, validation: true });
           evalMs += performance.now() - evalStart;
         }
         if (!Number.isFinite(result.loss)) {
@@ -227,23 +249,7 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
         if (!data) throw new Error(`pre-training has no weight ${spec.name}`);
         tensors.set(spec.name, { dtype: 'F32', shape: spec.shape, data });
       }
-      const info = {
-        recipe,
-        hash,
-        corpus: corpusVersion(options.corpusDir, recipe),
-        cpu: cpuDescription(),
-        threads: options.threads ?? 0,
-        // Exact float32 values (a double prints them exactly): what a replay compares bit for bit.
-        firstLosses: losses.slice(0, REPLAY_STEPS),
-        validation: curve.map(({ report: r, ...rest }) => ({ ...rest, ...(r ? { report: r } : {}) })),
-        codeVersion: PRETRAIN_CODE_VERSION,
-        rowsPerBatch: Object.fromEntries(batcher.counts),
-        firstLoss: losses[0],
-        lastLoss: losses[losses.length - 1],
-        tokenizerSeconds: round(tokenizerSeconds),
-        trainSeconds: round(trainSeconds),
-        losses: losses.map(round),
-      };
+      const info = describeRun(trainSeconds);
       writeHfCheckpoint(outDir, {
         config: pretrainConfigJson(recipe, tokenizer.vocabSize),
         tokenizerFrom: tokenizerDir,
