@@ -175,7 +175,7 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
     });
     const losses: number[] = [];
     const marks = new MarkSchedule(recipe);
-    const validation = marks.any && segments ? buildValidationSets(segments, materials.streams, tokenizer, recipe.corpus?.heldOutSource) : undefined;
+    const validation = marks.any && segments && options.stopAfter === undefined ? buildValidationSets(segments, materials.streams, tokenizer, recipe.corpus?.heldOutSource) : undefined;
     const runDir = options.runDir ?? `${resolve(outDir)}.run`;
     const curve: ValidationRecord[] = [];
     let evalMs = 0;
