@@ -227,7 +227,7 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
         }
         losses.push(result.loss);
         if (options.stopAfter !== undefined && step >= options.stopAfter) break;
-        const seconds = (performance.now() - trainStart) / 1000;
+        const seconds = trainedSeconds();
         const eta = (seconds / step) * (recipe.steps - step);
         report({
           phase: 'train',
