@@ -4,7 +4,9 @@
  * workspace's .vscode folder (a repository could otherwise point the engine at a file it chose, or switch
  * offline mode off), and relative paths resolve against the home folder, not inside the untrusted folder.
  */
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { resolveSettingPath, trustedValue } from './trust.js';
 import { DEVICE_CHOICES, type DeviceChoice } from '../engine/rpc/protocol.js';
@@ -23,10 +25,34 @@ export function device(): DeviceChoice {
   return DEVICE_CHOICES.includes(d as DeviceChoice) ? (d as DeviceChoice) : 'auto';
 }
 
-/** The active model folder, an absolute path; '' when none is set. Relative paths resolve against the first folder. */
+let shipped: string | undefined;
+
+/**
+ * The model that ships inside the extension (models/default with its manifest.json, see LONG_RUN.md), or '' when
+ * this build has none. Looked up from the bundle's folder up to the extension's root (its package.json).
+ */
+export function shippedModel(): string {
+  if (shipped !== undefined) return shipped;
+  shipped = '';
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'models', 'default');
+    if (existsSync(path.join(candidate, 'manifest.json'))) {
+      shipped = candidate;
+      break;
+    }
+    if (existsSync(path.join(dir, 'package.json')) || path.dirname(dir) === dir) break;
+  }
+  return shipped;
+}
+
+/**
+ * The active model folder, an absolute path: `xlm.model` (relative paths resolve against the first folder), else
+ * the model that ships with the extension, so fill-in, hover and the masked-word panel work with no picker; ''
+ * when neither exists.
+ */
 export function activeModel(): string {
   const value = setting<string>('model', '').trim();
-  if (!value) return '';
+  if (!value) return shippedModel();
   return resolveInWorkspace(value);
 }
 
