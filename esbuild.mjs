@@ -32,7 +32,7 @@ const webviewEntries = existsSync('media') ? readdirSync('media').filter((f) => 
 const builds = [
   { ...node, entryPoints: { extension: 'src/extension.ts' }, outdir },
   { ...node, entryPoints: { engine: 'src/engine/main.ts' }, outdir },
-  { ...node, entryPoints: { cli: 'src/engine/cli/main.ts' }, outdir, banner: { js: CLI_SHEBANG } },
+  { ...node, entryPoints: { cli: 'src/engine/cli/bin.ts' }, outdir, banner: { js: CLI_SHEBANG } },
 ];
 if (webviewEntries.length) {
   builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: webviewEntries, outdir: `${outdir}/media` });

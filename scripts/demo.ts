@@ -11,7 +11,8 @@
  * Everything lands in examples/runs/demo-STAMP/ (fine-tuned models, metrics.jsonl, summary.json).
  *
  *   npx tsx scripts/demo.ts [--threads N] [--recipe FILE --cache-dir DIR] [--runs-dir DIR]
- * (--recipe builds another recipe than recipes/default.json, e.g. recipes/tiny.json to try the script in seconds;
+ * (--recipe builds another recipe than the default model (models/default when it ships, else recipes/quick.json),
+ * e.g. recipes/tiny.json to try the script in seconds;
  * give it its own --cache-dir so the real default model is not replaced; --runs-dir puts the run folder elsewhere
  * than examples/runs.)
  */

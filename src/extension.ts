@@ -13,6 +13,7 @@ import { registerEvaluate } from './commands/evaluate.js';
 import { registerFillMask } from './commands/fillMask.js';
 import { registerFineTune } from './commands/fineTune.js';
 import { registerSelectModel } from './commands/selectModel.js';
+import { hubToken, registerHubTokenCommands } from './client/hubToken.js';
 import { registerTraining } from './commands/training.js';
 import { registerTranslate } from './commands/translate.js';
 import { SentenceHover } from './features/hover.js';
@@ -29,6 +30,8 @@ export interface XlmLabApi {
   /** Message types the open dashboard was sent, oldest first; undefined when no dashboard is open. */
   dashboardMessages(): readonly string[] | undefined;
   maskPanelOpen(): boolean;
+  /** Whether a Hugging Face token is in SecretStorage (never the token itself: other extensions see this API). */
+  hubTokenSaved(): Promise<boolean>;
 }
 
 export function activate(context: vscode.ExtensionContext): XlmLabApi {
@@ -37,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
   for (const register of [registerEngineCommands, registerSelectModel, registerFillMask, registerClassify, registerEntailment, registerTranslate, registerFineTune, registerTraining, registerEvaluate]) {
     register(ctx);
   }
+  registerHubTokenCommands(context);
   const fill = new MaskFill(ctx);
   context.subscriptions.push(
     registerDashboardSerializer(ctx),
@@ -52,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
     requestLog: () => [...ctx.requestLog],
     dashboardMessages: () => DashboardPanel.current?.posted.slice(),
     maskPanelOpen: () => Boolean(MaskPanel.current),
+    hubTokenSaved: async () => (await hubToken(context.secrets)) !== undefined,
   };
 }
 

@@ -11,9 +11,11 @@ function missingPrerequisites() {
   const missing = [];
   const py = spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy, sentencepiece'], { encoding: 'utf8' });
   if (py.status !== 0) missing.push('python3-torch python3-numpy python3-sentencepiece (reference implementations the numerics tests compare with)');
-  if (!unitOnly) {
-    const chromium = spawnSync('sh', ['-c', 'command -v chromium']);
-    if (chromium.status !== 0) missing.push('chromium libkrb5-dev ripgrep (the VS Code tests run code-server in headless Chromium)');
+  const chromium = spawnSync('sh', ['-c', 'command -v chromium']);
+  if (chromium.status !== 0) {
+    missing.push(unitOnly
+      ? 'chromium (its SwiftShader Vulkan driver runs the WebGPU device test)'
+      : 'chromium libkrb5-dev ripgrep (the VS Code tests run code-server in headless Chromium; its SwiftShader driver runs the WebGPU test)');
   }
   return missing;
 }

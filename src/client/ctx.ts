@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { CancellationToken, NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import { EngineProcess, EngineUnavailableError } from './engineProcess.js';
+import { EngineProcess, EngineUnavailableError, describeEngineExit } from './engineProcess.js';
 import { Health, viewHealth } from './health.js';
 import { activeModel, device } from './config.js';
 import { showEngineError } from './errors.js';
@@ -42,6 +42,10 @@ export class Ctx implements vscode.Disposable {
   private inFlight: string[] = [];
   private loadingModel: string | undefined;
   private loadedModel: p.ModelInfo | undefined;
+  /** What xlm.device comes to on this machine (auto resolved, fallbacks applied), asked when the engine starts. */
+  private deviceInUse: p.DeviceName | undefined;
+  /** Set when the engine reports that onnxruntime-node has no native runtime for this platform. */
+  private platformProblem: string | undefined;
   private readonly training = new Map<string, p.TrainProgressParams>();
   private lastError: string | undefined;
   private crashLoop = false;
@@ -57,7 +61,10 @@ export class Ctx implements vscode.Disposable {
       enginePath: vscode.Uri.joinPath(extension.extensionUri, 'dist', 'engine.js').fsPath,
       onOutput: (text) => this.output.append(text),
       onStateChange: (state) => {
-        if (state === 'running') this.lastError = undefined;
+        if (state === 'running') {
+          this.lastError = undefined;
+          void this.resolveDevice();
+        }
         this.render();
       },
       onExit: (exit) => this.onEngineExit(exit.onPurpose, exit.code, exit.signal),
@@ -73,12 +80,22 @@ export class Ctx implements vscode.Disposable {
     });
     this.engine.onNotification(p.trainLog, ({ runId, level, message }) => this.output[level](`[run ${runId}] ${message}`));
     this.extensionScope.push(this.output, this.status, this.healthEmitter, { dispose: () => this.engine.dispose() });
-    this.extensionScope.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('xlm.device') && this.render()));
+    this.extensionScope.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('xlm.device')) return;
+        // The loaded model's sessions are on the old device: the next request loads it again on the new one.
+        this.loadedModel = undefined;
+        this.deviceInUse = undefined;
+        if (this.engine.state === 'running') void this.resolveDevice();
+        this.render();
+      }),
+    );
     this.render();
     this.status.show();
   }
 
   get health(): Health {
+    if (this.platformProblem) return { kind: 'error', message: this.platformProblem };
     if (this.lastError && this.engine.state === 'stopped') return { kind: 'error', message: this.lastError };
     if (this.engine.state === 'stopped') return { kind: 'stopped', onPurpose: this.engine.isStoppedOnPurpose };
     if (this.engine.state === 'starting') return { kind: 'starting' };
@@ -145,6 +162,27 @@ export class Ctx implements vscode.Disposable {
     }
   }
 
+  /** Asks the engine which device xlm.device comes to, for the status item; its line (why not a GPU) goes to the log. */
+  private async resolveDevice(): Promise<void> {
+    const asked = device();
+    try {
+      const r = await this.engine.request(p.deviceResolve, { device: asked });
+      if (asked !== device()) return; // the setting changed meanwhile; that change asks again
+      this.deviceInUse = r.device;
+      if (r.notice) this.output.warn(r.notice);
+      this.render();
+    } catch (e) {
+      const data = (e as { data?: p.EngineErrorData }).data;
+      if (data?.code === 'unsupported-platform') {
+        // Nothing will run on this machine: say so on the status item, not only when a command fails.
+        this.platformProblem = data.message;
+        this.render();
+        return;
+      }
+      this.output.warn(`Could not ask the engine which device xlm.device "${asked}" comes to: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
   async start(): Promise<p.EngineInfo> {
     this.crashLoop = false;
     this.engineInfo = await this.engine.start();
@@ -181,11 +219,12 @@ export class Ctx implements vscode.Disposable {
     this.loadedModel = undefined;
     this.loadingModel = undefined;
     this.engineInfo = undefined;
+    this.deviceInUse = undefined;
     this.training.clear();
     if (onPurpose) {
       this.output.info('Engine stopped.');
     } else {
-      this.lastError = `The engine ${signal ? `was killed by ${signal}` : `exited with code ${code}`}. The next request starts a new one.`;
+      this.lastError = `The engine ${describeEngineExit(code, signal)}. The next request starts a new one.`;
       this.output.error(this.lastError);
     }
     this.render();
@@ -212,7 +251,7 @@ export class Ctx implements vscode.Disposable {
 
   private render(): void {
     const health = this.health;
-    const view = viewHealth(health, this.loadedModel?.device ?? device());
+    const view = viewHealth(health, this.loadedModel?.device ?? this.deviceInUse ?? device());
     this.status.text = view.text;
     const tooltip = new vscode.MarkdownString(`**XLM Lab** — ${view.summary}\n\n`, true);
     tooltip.isTrusted = { enabledCommands: ['xlm.openDashboard', 'xlm.showLog', 'xlm.restartEngine'] };

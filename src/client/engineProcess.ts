@@ -194,7 +194,7 @@ export class EngineProcess {
       exitSeen = true;
       const onPurpose = this.stoppedOnPurpose || this.session !== session;
       if (!onPurpose) this.crashTimes.push(Date.now());
-      const how = spawnError ? `could not start: ${spawnError.message}` : signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const how = spawnError ? `could not start: ${spawnError.message}` : describeEngineExit(code, signal);
       const error = new EngineUnavailableError(
         onPurpose ? 'The XLM Lab engine was stopped while answering this request.' : `The XLM Lab engine ${how} while answering this request. The next request starts a new engine.`,
         spawnError ? 'start-failed' : 'crashed',
@@ -254,4 +254,17 @@ export class EngineProcess {
     this.stateValue = state;
     this.options.onStateChange?.(state);
   }
+}
+
+/**
+ * How the engine ended, in words. A SIGKILL nobody here sent is, on Linux and macOS, almost always the OS
+ * reclaiming memory (the OOM killer, macOS's jetsam): the engine gets no chance to say anything, so this says it.
+ */
+export function describeEngineExit(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal === 'SIGKILL') {
+    return 'was killed by the operating system (SIGKILL), most likely because the machine ran out of memory. ' +
+      'For training, a smaller batch size or maximum length, or LoRA instead of full fine-tuning, needs less; ' +
+      'xlm.memoryLimitMB makes a run that will not fit refuse to start instead';
+  }
+  return signal ? `was killed by ${signal}` : `exited with code ${code}`;
 }

@@ -12,7 +12,8 @@ export function registerEvaluate(ctx: Ctx): void {
     try {
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `XLM: evaluating on ${vscode.workspace.asRelativePath(file)}`, cancellable: true }, async (_p, token) => {
         await ctx.ensureModel(token);
-        return ctx.request(p.evalRun, { data: file, model: activeModel() }, token);
+        // No setting (the embedded default model): the engine's active model, which ensureModel just loaded.
+        return ctx.request(p.evalRun, { data: file, model: activeModel() || undefined }, token);
       });
       const summary = Object.entries(result.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
       ctx.output.info(`Evaluation on ${file} (${result.examples} examples): ${summary}`);

@@ -99,7 +99,9 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
       hyper = { epochs, batchSize, learningRate };
     }
   }
-  return { ...given, model, data, task, method, ...hyper, maxLength: given.maxLength ?? setting('maxLength', 128), device: given.device ?? device(), runFolder: runFolder() };
+  // Only protocol params travel: the engine refuses keys train/start does not have (openDashboard is ours).
+  const { openDashboard: _openDashboard, ...trainParams } = given;
+  return { ...trainParams, model, data, task, method, ...hyper, maxLength: given.maxLength ?? setting('maxLength', 128), device: given.device ?? device(), runFolder: runFolder(), memoryLimitMB: given.memoryLimitMB ?? (setting('memoryLimitMB', 0) || undefined) };
 }
 
 /** A progress notification for the run until it ends; Cancel stops the run. */

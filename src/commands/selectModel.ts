@@ -3,10 +3,12 @@
  * Face cache, a folder anywhere, or a Hub id to download. The choice goes to the user's `xlm.model` setting.
  */
 import * as vscode from 'vscode';
+import { hubToken } from '../client/hubToken.js';
 import path from 'node:path';
 import type { Ctx } from '../client/ctx.js';
 import { runFolder, setActiveModel, setting } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
+import { ResponseError } from 'vscode-jsonrpc';
 
 type ModelPick = vscode.QuickPickItem & { dir?: string; action?: 'browse' | 'hub' | 'default' };
 
@@ -56,18 +58,30 @@ async function pickModel(ctx: Ctx): Promise<string | undefined> {
   }
   const repoId = await vscode.window.showInputBox({ title: 'Download from the Hugging Face Hub', prompt: 'Model id', placeHolder: 'FacebookAI/xlm-roberta-base' });
   if (!repoId) return undefined;
-  try {
+  const download = (confirmed: boolean) => {
     const progressDone = new Map<string, number>();
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `XLM: downloading ${repoId}`, cancellable: true }, (progress, token) => {
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `XLM: downloading ${repoId}`, cancellable: true }, (progress, token) => {
       const sub = ctx.notify(p.hubProgress, (h) => {
         if (h.repoId !== repoId) return;
         const before = progressDone.get(h.file) ?? 0;
         progressDone.set(h.file, h.bytes);
         progress.report({ message: `${h.file} ${(h.bytes / 1e6).toFixed(1)}${h.totalBytes ? ` / ${(h.totalBytes / 1e6).toFixed(1)}` : ''} MB`, increment: h.totalBytes ? (100 * (h.bytes - before)) / h.totalBytes / 10 : undefined });
       });
-      return ctx.request(p.hubDownload, { repoId, token: setting('hub.token', '') || undefined, offline: setting('hub.offline', false) }, token).finally(() => sub.dispose());
+      return hubToken(ctx.extension.secrets)
+        .then((hfToken) => ctx.request(p.hubDownload, { repoId, token: hfToken, offline: setting('hub.offline', false), confirmed }, token))
+        .finally(() => sub.dispose());
     });
-    return result.dir;
+  };
+  try {
+    try {
+      return (await download(false)).dir;
+    } catch (e) {
+      // 1 GB or more: the engine states the size and waits for a yes before fetching anything.
+      if (!(e instanceof ResponseError) || (e.data as p.EngineErrorData | undefined)?.code !== 'hub/needs-confirmation') throw e;
+      const answer = await vscode.window.showWarningMessage(`${(e.data as p.EngineErrorData).message} Download it?`, { modal: true }, 'Download');
+      if (answer !== 'Download') return undefined;
+      return (await download(true)).dir;
+    }
   } catch (e) {
     await ctx.showError(`Download ${repoId}`, e);
     return undefined;

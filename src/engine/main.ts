@@ -3,7 +3,8 @@
  * over that channel; stdout and stderr go to the extension's output channel. The engine never imports `vscode`.
  */
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
-import { createHandlers, probeDevices } from './rpc/handlers.js';
+import { nativeRuntimeProblem } from './runtime/platform.js';
+import { unsupportedPlatformHandlers } from './rpc/unsupported.js';
 import { serveEngine } from './rpc/server.js';
 import { version } from '../../package.json';
 
@@ -13,7 +14,16 @@ if (!process.send) {
 }
 
 const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
-serveEngine(connection, createHandlers(), { engineVersion: version, devices: probeDevices });
+// XLM_ENGINE_PLATFORM=os-arch makes the engine act as if it ran there (the tests' way to see an unsupported platform).
+const [platform, arch] = (process.env.XLM_ENGINE_PLATFORM ?? `${process.platform}-${process.arch}`).split('-');
+const problem = nativeRuntimeProblem(platform, arch);
+if (problem) {
+  process.stderr.write(`[engine] ${problem}\n`);
+  serveEngine(connection, unsupportedPlatformHandlers(problem), { engineVersion: version, devices: () => [{ name: 'cpu', available: false, note: problem }] });
+} else {
+  // Imported only here: the handlers load onnxruntime-node's native runtime, which the check above found.
+  void import('./rpc/handlers.js').then(({ createHandlers, probeDevices }) => serveEngine(connection, createHandlers(), { engineVersion: version, devices: probeDevices }));
+}
 
 // The extension going away (window closed, extension host crashed) must not leave an orphan engine behind.
 process.on('disconnect', () => process.exit(0));

@@ -59,7 +59,7 @@ test('bad input exits 1 with one located line and no stack; --debug adds the sta
     { argv: ['fill-mask', '--model', mlm, '--top-k', '0', 'a <mask>'], says: /^xlm: --top-k is "0"/ },
     { argv: ['fill-mask', '--model', mlm, '--frobnicate'], says: /^xlm: Unknown option '--frobnicate'/ },
     { argv: ['classify', '--model', mlm, '--text', 'hello'], says: /this checkpoint has no sequence-classification head/ },
-    { argv: ['embed', '--model', join(root, 'nowhere'), 'x'], says: /not a folder/ },
+    { argv: ['embed', '--model', join(root, 'nowhere'), 'x'], says: /nowhere: no such folder/ },
     { argv: ['fly'], says: /^xlm: unknown command "fly"/ },
   ];
   for (const { argv, says } of cases) {

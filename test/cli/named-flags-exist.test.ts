@@ -18,6 +18,9 @@ const FOREIGN: Record<string, RegExp> = {
   'install-extension': /\bcode --install-extension\b/,
   repeats: /bench\/train\.ts/,
   strict: /npm run check:hf/,
+  import: /\bnode --import\b/,
+  placements: /device-check\.ts/,
+  target: /npm run package|scripts\/package\.mjs/,
 };
 
 function cliFlags(): Set<string> {

@@ -5,7 +5,8 @@
  * ETag and LFS files as a redirect to a CDN on another origin, carrying X-Linked-Etag (the sha256),
  * X-Linked-Size and X-Repo-Commit; Range requests; 401 for private or gated repos without the token; 404 with
  * X-Error-Code RepoNotFound / RevisionNotFound / EntryNotFound. Faults can be injected (5xx, bodies cut short,
- * corrupted bytes) and bodies throttled, and every request and connection is counted.
+ * corrupted bytes), a hostile server imitated (headers rewritten: an ETag that is a path, a size that lies;
+ * file names such as `../x` are plain repo entries), bodies throttled, and every request and connection is counted.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -39,6 +40,8 @@ export interface FakeHubOptions {
   /** Throttle: bytes per write and the pause between writes (makes cancel and cut tests reliable). */
   chunkBytes?: number;
   chunkDelayMs?: number;
+  /** Sizes the listing claims for these files instead of the true ones (a download's size is planned from the listing). */
+  listedSizes?: Record<string, number>;
 }
 
 export interface LoggedRequest {
@@ -52,7 +55,7 @@ export interface LoggedRequest {
 
 interface Fault {
   match: RegExp;
-  kind: 'status' | 'cut' | 'corrupt' | 'stall';
+  kind: 'status' | 'cut' | 'corrupt' | 'stall' | 'headers';
   status?: number;
   headers?: Record<string, string>;
   afterBytes?: number;
@@ -163,6 +166,14 @@ export class FakeHub {
     this.faults.push({ match, kind: 'corrupt', times });
   }
 
+  /**
+   * Hostile mode: the next `times` resolve answers whose path matches carry these headers instead of the
+   * true ones (e.g. `etag: '"../../../.bashrc"'`, or an `x-linked-size` that lies).
+   */
+  tamperNext(match: RegExp, headers: Record<string, string>, times = 1): void {
+    this.faults.push({ match, kind: 'headers', headers, times });
+  }
+
   requestsTo(server: 'hub' | 'cdn'): LoggedRequest[] {
     return this.requests.filter((r) => r.server === server);
   }
@@ -247,9 +258,9 @@ export class FakeHub {
     if (!commit) return this.answer(res, 404, { 'x-error-code': 'RevisionNotFound' }, '{"error":"Invalid rev id"}');
     const siblings = Object.entries(repo.commits[commit]).map(([name, file]) => ({
       rfilename: name,
-      size: file.lfs ? lfsPointer(file).length : file.content.length,
+      size: this.options.listedSizes?.[name] ?? (file.lfs ? lfsPointer(file).length : file.content.length),
       blobId: gitBlobSha1(file.lfs ? lfsPointer(file) : file.content),
-      ...(file.lfs ? { lfs: { sha256: sha256(file.content), size: file.content.length, pointerSize: lfsPointer(file).length } } : {}),
+      ...(file.lfs ? { lfs: { sha256: sha256(file.content), size: this.options.listedSizes?.[name] ?? file.content.length, pointerSize: lfsPointer(file).length } } : {}),
     }));
     this.answer(res, 200, {}, JSON.stringify({ id: repo.id, modelId: repo.id, sha: commit, private: Boolean(repo.private), siblings }));
   }
@@ -265,6 +276,7 @@ export class FakeHub {
     const name = fileParts.map(decodeURIComponent).join('/');
     const file = repo.commits[commit][name];
     if (!file) return this.answer(res, 404, { 'x-error-code': 'EntryNotFound', 'x-repo-commit': commit }, '{"error":"Entry not found"}');
+    const tamper = this.takeFault(path, ['headers'])?.headers ?? {};
     if (file.lfs) {
       const sha = sha256(file.content);
       const location = this.options.lfsRedirect === 'relative' ? `/lfs/${sha}?repo=${encodeURIComponent(id)}` : `${this.cdnUrl}/lfs/${sha}?X-Amz-Signature=fake`;
@@ -274,12 +286,13 @@ export class FakeHub {
         'x-linked-etag': `"${sha}"`,
         'x-linked-size': String(file.content.length),
         'x-repo-commit': commit,
+        ...tamper,
       });
     }
     if (this.options.regularViaResolveCache) {
-      return this.answer(res, 307, { location: `/api/resolve-cache/models/${id}/${commit}/${fileParts.join('/')}`, 'x-repo-commit': commit });
+      return this.answer(res, 307, { location: `/api/resolve-cache/models/${id}/${commit}/${fileParts.join('/')}`, 'x-repo-commit': commit, ...tamper });
     }
-    void this.sendBytes(req, res, path, file.content, { etag: `"${gitBlobSha1(file.content)}"`, 'x-repo-commit': commit });
+    void this.sendBytes(req, res, path, file.content, { etag: `"${gitBlobSha1(file.content)}"`, 'x-repo-commit': commit, ...tamper });
   }
 
   private serveResolveCache(req: IncomingMessage, res: ServerResponse, path: string): void {

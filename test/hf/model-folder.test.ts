@@ -171,14 +171,25 @@ test('a missing encoder tensor is refused at load, naming the file and the tenso
 });
 
 test('a tensor of the wrong shape is refused, naming the tensor, the expected and the actual shape', () => {
+  withTiny({ head: 'mlm' }, (dir) => {
+    const name = layerNames(1).keyWeight;
+    rewriteWeights(dir, (tensors) => tensors.set(name, { dtype: 'F32', shape: [32, 31], data: new Float32Array(32 * 31) }));
+    expectError(() => loadModelFolder(dir, { task: 'mlm' }), 'hf/tensor-shape', {
+      file: join(dir, 'model.safetensors'),
+      what: name,
+      message: new RegExp(`tensor '${escape(name)}' has shape \\[32, 31\\], expected \\[32, 32\\]`),
+    });
+  });
+});
+
+test('a config.json whose vocab_size disagrees with the word embeddings is refused, naming config.json and the key', () => {
   withTiny({ head: 'mlm' }, (dir, tiny) => {
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, vocab_size: tiny.vocabSize + 6 }));
-    const file = join(dir, 'model.safetensors');
-    expectError(() => loadModelFolder(dir, { task: 'mlm' }), 'hf/tensor-shape', {
-      file,
-      what: EMBEDDINGS.word,
-      message: new RegExp(`tensor 'roberta\\.embeddings\\.word_embeddings\\.weight' has shape \\[${tiny.vocabSize}, 32\\], expected \\[${tiny.vocabSize + 6}, 32\\]`),
+    expectError(() => loadModelFolder(dir, { task: 'mlm' }), 'hf/config-mismatch', {
+      file: join(dir, 'config.json'),
+      what: 'vocab_size',
+      message: new RegExp(`"vocab_size" is ${tiny.vocabSize + 6}, but the weights .* have ${tiny.vocabSize} \\(rows of roberta\\.embeddings\\.word_embeddings\\.weight\\)`),
     });
   });
 });

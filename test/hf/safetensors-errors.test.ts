@@ -33,6 +33,7 @@ const cases: Case[] = [
   { name: 'a file shorter than the length field', bytes: Buffer.from([1, 2, 3]), code: 'hf/safetensors-header', message: /3 bytes long, too short/ },
   { name: 'a header length beyond the file size', bytes: craft(good, 24, { declaredLength: 10_000n }), code: 'hf/safetensors-header', message: /header length of 10000 bytes.*holds only/ },
   { name: 'an absurd header length (not safetensors at all)', bytes: craft(good, 24, { declaredLength: 2n ** 63n }), code: 'hf/safetensors-header', message: /header length of 9223372036854775808/ },
+  { name: 'a header over the 100 MB limit', bytes: craft(good, 24, { declaredLength: 150_000_000n }), code: 'hf/safetensors-header', message: /header length of 150000000 bytes, over the limit of 100000000 bytes \(100 MB\)/ },
   { name: 'a header that is not JSON', bytes: craft('{"w": {"dtype": "F32",', 0), code: 'hf/safetensors-header', message: /not valid JSON/ },
   { name: 'a header that is a JSON array', bytes: craft([1, 2], 0), code: 'hf/safetensors-header', message: /an array; expected an object of tensors/ },
   { name: 'an unknown dtype', bytes: craft({ w: { dtype: 'F128', shape: [1], data_offsets: [0, 16] } }, 16), code: 'hf/safetensors-header', tensor: 'w', message: /dtype the string "F128"; expected one of .*BF16/ },

@@ -52,17 +52,17 @@ describe('Hub failures become messages that say what to do', () => {
 
   it('401 without a token says a token is needed and where to set it', async () => {
     const settings = home.settings(hub.url);
-    await rejectsWith(downloadRepo('org/private', { settings, retry: FAST_RETRY }), 'hub/auth-required', ['401', 'org/private', 'no token was sent', 'xlm.hub.token', 'HF_TOKEN']);
+    await rejectsWith(downloadRepo('org/private', { settings, retry: FAST_RETRY }), 'hub/auth-required', ['401', 'org/private', 'no token was sent', 'XLM: Set Hugging Face Token', 'HF_TOKEN']);
   });
 
   it('401 with a wrong token says the token was refused', async () => {
     const settings = home.settings(hub.url, { token: 'hf_wrong' });
-    await rejectsWith(downloadRepo('org/private', { settings, retry: FAST_RETRY }), 'hub/auth-required', ['was refused', 'from the setting xlm.hub.token', 'HF_TOKEN']);
+    await rejectsWith(downloadRepo('org/private', { settings, retry: FAST_RETRY }), 'hub/auth-required', ['was refused', 'from the token given to XLM Lab (--token', 'HF_TOKEN']);
   });
 
   it('a gated repo without a token points to its page and the token settings', async () => {
     const settings = home.settings(hub.url);
-    await rejectsWith(downloadRepo('org/gated', { settings, retry: FAST_RETRY }), 'hub/gated', ['gated', `${hub.url}/org/gated`, 'xlm.hub.token']);
+    await rejectsWith(downloadRepo('org/gated', { settings, retry: FAST_RETRY }), 'hub/gated', ['gated', `${hub.url}/org/gated`, 'XLM: Set Hugging Face Token']);
   });
 
   it('succeeds with the token from the setting, from HF_TOKEN and from the token file', async () => {

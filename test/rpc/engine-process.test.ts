@@ -55,7 +55,7 @@ test('a request in flight when the engine dies fails, and the next request start
   const first = await e.info();
   const inFlight = e.request(p.modelInfo);
   process.kill(first.pid, 'SIGKILL');
-  await assert.rejects(inFlight, (err: unknown) => err instanceof EngineUnavailableError && /killed by SIGKILL/.test(err.message));
+  await assert.rejects(inFlight, (err: unknown) => err instanceof EngineUnavailableError && /killed by the operating system \(SIGKILL\), most likely because the machine ran out of memory/.test(err.message));
   assert.equal(exits.length, 1);
   assert.equal(exits[0]!.onPurpose, false);
   assert.equal(e.state, 'stopped');
@@ -113,5 +113,18 @@ test('every listener of a notification hears it (one dispatcher per method), and
   await e.request(p.trainStart, { model: path.join(dir, 'model'), data: path.join(dir, 'train.jsonl'), task: 'sequence-classification', runFolder: path.join(dir, 'runs'), method: 'full', epochs: 1, batchSize: 2 });
   await ended;
   assert.deepEqual(heard, ['status completed', 'dashboard']);
+  await e.stop();
+});
+
+test('on a platform onnxruntime-node has no build for (an Intel Mac), the engine starts and every request says so', async () => {
+  const e = new EngineProcess({ enginePath, env: { NODE_PATH: path.join(repo, 'node_modules'), XLM_ENGINE_PLATFORM: 'darwin-x64' } });
+  created.push(e);
+  const info = await e.request(p.engineInfo);
+  assert.equal(info.devices.length, 1);
+  assert.equal(info.devices[0]!.available, false);
+  assert.match(info.devices[0]!.note ?? '', /cannot run on macOS on Intel \(darwin-x64\).*no native build.*macOS on Apple silicon/);
+  await assert.rejects(e.request(p.modelLoad, { dir: '/nowhere' }), (err: { data?: p.EngineErrorData }) => err.data?.code === 'unsupported-platform' && /macOS on Intel/.test(err.data.message));
+  await assert.rejects(e.request(p.deviceResolve, { device: 'auto' }), (err: { data?: p.EngineErrorData }) => err.data?.code === 'unsupported-platform');
+  assert.equal(e.state, 'running', 'the engine keeps running to answer');
   await e.stop();
 });

@@ -91,3 +91,37 @@ test('nli answers entailment/neutral/contradiction for an NLI model and names th
   assert.equal(err.data?.what, 'id2label');
   assert.match(err.message, /config\.json: .*labels are negative, positive/);
 });
+
+test('device/resolve says what a device setting comes to, and model/load runs there without saying the same line again', async () => {
+  const pair = connectEngineInProcess();
+  const lines: string[] = [];
+  pair.client.onNotification(p.engineLog, ({ message }) => lines.push(message));
+  try {
+    // The dml provider is in the Windows packages only: a fallback with its reason on any other platform.
+    const resolved = await pair.client.sendRequest(p.deviceResolve, { device: 'dml' });
+    if (process.platform === 'win32') return;
+    assert.deepEqual(resolved, { device: 'cpu', notice: 'device dml: dml is not available (DirectML is in the Windows packages only); running on cpu' });
+    const info = await pair.client.sendRequest(p.modelLoad, { dir: modelDir, device: 'dml' });
+    assert.equal(info.device, 'cpu');
+    await pair.client.sendRequest(p.fillMask, { texts: ['hello <mask> world'], topK: 1 });
+    assert.deepEqual(lines.filter((l) => l.startsWith('device ')), []);
+  } finally {
+    pair.dispose();
+  }
+});
+
+test('model/load on a device that is not here runs on the CPU and logs one line saying why', async () => {
+  const pair = connectEngineInProcess();
+  const lines: string[] = [];
+  pair.client.onNotification(p.engineLog, ({ message }) => lines.push(message));
+  try {
+    if (process.platform === 'darwin') return;
+    const info = await pair.client.sendRequest(p.modelLoad, { dir: modelDir, device: 'coreml' });
+    assert.equal(info.device, 'cpu');
+    await pair.client.sendRequest(p.classify, { inputs: [{ text: 'hello world' }] });
+    await pair.client.sendRequest(p.modelLoad, { dir: modelDir, device: 'coreml' });
+    assert.deepEqual(lines.filter((l) => l.startsWith('device ')), ['device coreml: coreml is not available (CoreML is in the macOS package only); running on cpu']);
+  } finally {
+    pair.dispose();
+  }
+});

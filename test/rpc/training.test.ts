@@ -81,7 +81,7 @@ test('a run reports step metrics and progress, writes its folder and ends comple
 });
 
 test('bad options fail train/start itself and create no run folder', async () => {
-  await assert.rejects(client.sendRequest(p.trainStart, params({ batchSize: 0, runFolder: path.join(tmp, 'bad-runs') })), (e: unknown) => e instanceof ResponseError && /batch-size/.test(e.message));
+  await assert.rejects(client.sendRequest(p.trainStart, params({ batchSize: 0, runFolder: path.join(tmp, 'bad-runs') })), (e: unknown) => e instanceof ResponseError && e.code === p.EngineErrorCodes.invalidParams && /batchSize: expected at least 1/.test(e.message));
   assert.equal(fs.existsSync(path.join(tmp, 'bad-runs')), false);
 });
 
@@ -117,4 +117,12 @@ test('without an eval file, a run holds out a tenth of a large enough training f
   assert.equal((await ended(small.runId)).status, 'completed');
   assert.equal(metrics.filter((m) => m.runId === small.runId && m.record.loss !== undefined).length, 4, 'all 16 rows trained');
   assert.ok(logs.some((l) => l.runId === small.runId && /no evaluation: 16 rows are too few/.test(l.message)), JSON.stringify(logs.filter((l) => l.runId === small.runId)));
+});
+
+test('train/start with a memory limit below the estimate ends failed, with the estimate and what would fit', async () => {
+  const { runId } = await client.sendRequest(p.trainStart, params({ memoryLimitMB: 60 }));
+  const end = await ended(runId);
+  assert.equal(end.status, 'failed');
+  assert.equal(end.error?.code, 'train/memory');
+  assert.match(end.error!.message, /needs about \d+ MB at its peak .* more than the memory limit of 60 MB/);
 });

@@ -93,7 +93,7 @@ test('a --max-length beyond the model\'s position table is capped there, with a 
 
 test('killing the process at any moment leaves every checkpoint loadable and resumable', async () => {
   const out = join(root, 'killed');
-  const cli = join(__dirname, '..', '..', 'src', 'engine', 'cli', 'main.ts');
+  const cli = join(__dirname, '..', '..', 'src', 'engine', 'cli', 'bin.ts');
   const args = ['--import', 'tsx', cli, 'train', '--model', base, '--task', 'seq-cls', '--train', data, '--out', out, '--lr', '1e-3', '--batch-size', '4', '--max-steps', '60', '--save-every', '1', '--threads', '1'];
   for (const delay of [0, 7, 23, 41]) {
     const child = spawn(process.execPath, [...args, ...(existsSync(join(out, 'checkpoint-1')) ? ['--resume'] : [])], { stdio: 'ignore' });
@@ -118,4 +118,24 @@ test('killing the process at any moment leaves every checkpoint loadable and res
   }
   const resumed = await train({ model: base, task: 'seq-cls', train: data, out, lr: 1e-3, batchSize: 4, maxSteps: 60, saveEvery: 1, threads: 1, resume: true }, {});
   assert.equal(resumed.steps, 60);
+  // Steps logged between the last checkpoint and each kill were dropped on resume: every step appears once, in order.
+  const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
+  assert.deepEqual(steps, Array.from({ length: 60 }, (_, i) => i + 1));
+});
+
+test('--resume drops the metrics lines logged after the checkpoint, and a line cut short by a kill', async () => {
+  const out = join(root, 'leftover');
+  const controller = new AbortController();
+  await train(options(out), { signal: controller.signal, onProgress: (p) => { if (p.phase === 'training' && p.step === 3) controller.abort(); } });
+  const metrics = join(out, 'metrics.jsonl');
+  const atCheckpoint = readFileSync(metrics, 'utf8');
+  // What a kill -9 after checkpoint-3 leaves: steps 4 and 5 logged, step 6's line half written.
+  writeFileSync(metrics, atCheckpoint + '{"step":4,"epoch":0.7,"loss":9}\n{"step":5,"epoch":0.8,"loss":9}\n{"step":6,"ep');
+  const lines: string[] = [];
+  await train(options(out, { resume: true }), { onLog: (l) => lines.push(l) });
+  const records = readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number });
+  assert.deepEqual(records.map((r) => r.step), [1, 2, 3, 4, 5, 6]);
+  assert.ok(records.every((r) => r.loss !== 9), 'a stale line survived the resume');
+  assert.ok(readFileSync(metrics, 'utf8').startsWith(atCheckpoint));
+  assert.ok(lines.some((l) => l.includes('metrics.jsonl: dropped 3 lines logged after step 3')), lines.join('\n'));
 });

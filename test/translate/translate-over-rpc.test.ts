@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MessageConnection, ResponseError } from 'vscode-jsonrpc/node';
+import { CancellationTokenSource, MessageConnection, ResponseError } from 'vscode-jsonrpc/node';
+import { onInferenceBatch } from '../../src/engine/runtime/inputs.js';
 import * as p from '../../src/engine/rpc/protocol.js';
 import { connectEngineInProcess, type EnginePair } from '../helpers/engine-pair.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
@@ -54,4 +55,29 @@ test('zeroShot ranks the labels for a text with the named NLI model', async () =
   assert.deepEqual([...scores.map((s) => s.label)].sort(), ['city', 'dogs', 'love']);
   assert.ok(Math.abs(scores.reduce((a, s) => a + s.score, 0) - 1) < 1e-6);
   assert.deepEqual(scores, [...scores].sort((a, b) => b.score - a.score));
+});
+
+test('a cancelled translate answers RequestCancelled after at most one more batch', async () => {
+  const texts = Array.from({ length: 400 }, (_, i) => `Hello world number ${i}`);
+  const source = new CancellationTokenSource();
+  let batches = 0;
+  let atCancel = -1;
+  const stop = onInferenceBatch((e) => {
+    if (e.total !== texts.length) return;
+    batches++;
+    if (batches === 1) {
+      atCancel = batches;
+      source.cancel();
+    }
+  });
+  try {
+    const err = await client.sendRequest(p.translate, { texts, targetLang: 'fr', sourceLang: 'en', model: m2m }, source.token).then(
+      () => assert.fail('the cancelled translate ran to the end'),
+      (e: unknown) => e as ResponseError<p.EngineErrorData>,
+    );
+    assert.equal(err.code, p.EngineErrorCodes.requestCancelled);
+    assert.ok(batches - atCancel <= 1, `${batches - atCancel} batches ran after the cancel`);
+  } finally {
+    stop();
+  }
 });

@@ -16,7 +16,7 @@ export const classifyCommand: CommandSpec = {
   },
   details: ['Lines on stdin may hold a pair as TEXT<TAB>PAIR.'],
   async run(ctx) {
-    const model = await ctx.models().model(modelDir(ctx));
+    const model = await ctx.models().model((await modelDir(ctx)));
     const texts = await inputTexts(ctx);
     const pairs = (ctx.values.pair as string[] | undefined) ?? [];
     if (pairs.length && pairs.length !== texts.length) {

@@ -38,7 +38,7 @@ export const evalCommand: CommandSpec = {
     if (task !== undefined && !EVAL_TASKS.includes(task as EvalTask)) {
       throw new XlmError('cli-bad-flag', `--task is "${task}"; expected one of ${EVAL_TASKS.join(', ')}`, { what: '--task' });
     }
-    const model = modelDir(ctx);
+    const model = (await modelDir(ctx));
     const probability = ctx.values['mlm-probability'] === undefined ? undefined : Number(ctx.values['mlm-probability']);
     if (probability !== undefined && !(probability > 0 && probability < 1)) {
       throw new XlmError('cli-bad-flag', `--mlm-probability is "${String(ctx.values['mlm-probability'])}"; expected a number between 0 and 1`, { what: '--mlm-probability' });

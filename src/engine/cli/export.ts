@@ -26,7 +26,7 @@ export const exportOnnxCommand: CommandSpec = {
     if (head !== undefined && !HEADS.includes(head)) {
       throw new XlmError('cli-bad-flag', `--head is "${head}"; expected one of ${HEADS.join(', ')}`, { what: '--head' });
     }
-    const result = exportOnnx(modelDir(ctx), out, { head });
+    const result = exportOnnx((await modelDir(ctx)), out, { head });
     if (ctx.values.json) printJson(ctx.io, result);
     else ctx.io.stdout.write(`${result.modelFile}\n`);
     return 0;

@@ -15,7 +15,7 @@ export const fillMaskCommand: CommandSpec = {
   },
   details: ['Each text holds one or more <mask> tokens, e.g. xlm fill-mask --model DIR "Paris is the <mask> of France."'],
   async run(ctx) {
-    const model = await ctx.models().model(modelDir(ctx));
+    const model = await ctx.models().model((await modelDir(ctx)));
     const texts = await inputTexts(ctx);
     const results = await fillMask(model, texts, {
       topK: positiveInt(ctx.values['top-k'], '--top-k', 5),

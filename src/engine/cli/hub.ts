@@ -8,9 +8,10 @@ import { XlmError, describeError, isXlmError } from '../errors.js';
 import { listCachedModels, removeCachedModel, type CachedModel } from '../hub/cache-scan.js';
 import { downloadRepo } from '../hub/download.js';
 import { MODEL_PRESETS, findPreset } from '../hub/presets.js';
-import type { DownloadProgress } from '../hub/progress.js';
+import { formatBytes, type DownloadProgress } from '../hub/progress.js';
 import { hubSettings } from '../hub/settings.js';
 import type { CommandSpec } from './command.js';
+import { downloadQuestions } from './confirm-download.js';
 import { positiveInt, printJson } from './inputs.js';
 import { EXIT_CANCELLED, EXIT_OK, EXIT_USER_ERROR, processIo, type CliIo } from './io.js';
 
@@ -25,6 +26,8 @@ export interface HubDownloadArgs {
   offline?: boolean;
   concurrency?: number;
   json?: boolean;
+  /** Download 1 GB or more without asking. */
+  yes?: boolean;
 }
 
 /** `xlm hub ls [--presets] [--json]` */
@@ -45,18 +48,6 @@ function patterns(value: string[] | string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const list = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((p) => p.trim()).filter(Boolean);
   return list.length ? list : undefined;
-}
-
-/** Decimal units, as the Hub shows sizes. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 export function formatDuration(seconds: number): string {
@@ -97,6 +88,7 @@ export function hubDownload(args: HubDownloadArgs, io: CliIo = processIo()): Pro
         concurrency: args.concurrency,
         signal: io.signal ?? interrupt.signal,
         onProgress: (p) => printer.update(p),
+        ...downloadQuestions(io, args.yes === true),
       });
       printer.finish();
       if (args.json) {
@@ -250,11 +242,13 @@ export const hubDownloadCommand: CommandSpec = {
     token: { type: 'string', arg: 'TOKEN', help: 'access token for private or gated repos (default: HF_TOKEN, then HF_HOME/token)' },
     offline: { type: 'boolean', help: 'never touch the network: report what the cache has (also HF_HUB_OFFLINE=1)' },
     concurrency: { type: 'string', arg: 'N', help: 'files fetched at once (default 4)' },
+    yes: { type: 'boolean', help: 'download 1 GB or more without asking (needed where there is no terminal to ask on)' },
   },
   details: [
     'Default files: configs, tokenizers and one set of weights (safetensors; else fp32 ONNX with the merged decoder; else PyTorch).',
     'The cache is HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub; HF_ENDPOINT selects a mirror.',
     'Ctrl-C stops the download; partial files are kept and resumed next time. Prints the snapshot folder.',
+    'The size is stated first; 1 GB or more is asked before (--yes skips the question), and a download the free disk space cannot hold is refused.',
   ],
   run: (ctx) =>
     hubDownload(
@@ -267,6 +261,7 @@ export const hubDownloadCommand: CommandSpec = {
         offline: Boolean(ctx.values.offline),
         concurrency: ctx.values.concurrency === undefined ? undefined : positiveInt(ctx.values.concurrency, '--concurrency', 4),
         json: Boolean(ctx.values.json),
+        yes: ctx.values.yes === true,
       },
       ctx.io,
     ),

@@ -4,14 +4,24 @@
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { XlmError } from '../errors.js';
+import { resolveModel } from '../hub/resolve.js';
+import { hubSettings } from '../hub/settings.js';
 import { TINY_SIZES, writeRandomXlmr } from '../model/random-model.js';
 import type { CommandContext, OptionSpec } from './command.js';
+import { downloadQuestions } from './confirm-download.js';
 import type { CliIo } from './io.js';
 
 export const MODEL_OPTION: Record<string, OptionSpec> = {
-  model: { type: 'string', short: 'm', arg: 'DIR', help: 'Hugging Face model folder (config.json, tokenizer.json, model.safetensors); "tiny" or "tiny-cls" for a tiny random model (see below)' },
+  model: {
+    type: 'string',
+    short: 'm',
+    arg: 'MODEL',
+    help: 'Hugging Face model folder (config.json, tokenizer.json, model.safetensors), or a Hub id (found in the HF cache first, else downloaded); "tiny" or "tiny-cls" for a tiny random model (see below)',
+  },
+  offline: { type: 'boolean', help: 'never contact the Hugging Face Hub (as HF_HUB_OFFLINE=1)' },
+  yes: { type: 'boolean', help: 'download a Hub model of 1 GB or more without asking' },
 };
 
 export const TEXT_OPTIONS: Record<string, OptionSpec> = {
@@ -34,14 +44,24 @@ export function cacheRoot(env: NodeJS.ProcessEnv): string {
   return env.XLM_LAB_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'xlm-lab');
 }
 
-/** The model folder named by --model (or $XLM_MODEL); the tiny names are built on first use. */
-export function modelDir(ctx: CommandContext): string {
+/**
+ * The model folder named by --model (or $XLM_MODEL), the one resolver of every command: the tiny names are
+ * built on first use; a folder is taken as it is; a Hub id is found in the HF cache, else downloaded (unless offline).
+ */
+export async function modelDir(ctx: CommandContext): Promise<string> {
   const given = (ctx.values.model as string | undefined) ?? ctx.io.env.XLM_MODEL;
   if (!given) {
-    throw new XlmError('cli-no-model', 'no model: pass --model DIR (a Hugging Face XLM-R folder), or --model tiny to try a tiny random model', { what: '--model' });
+    throw new XlmError('cli-no-model', 'no model: pass --model DIR (a Hugging Face XLM-R folder) or a Hub id, or --model tiny to try a tiny random model', { what: '--model' });
   }
   const tiny = TINY_MODELS[given];
-  if (!tiny || existsSync(given)) return resolve(given);
+  if (!tiny || existsSync(given)) {
+    const resolved = await resolveModel(given, {
+      settings: hubSettings({ offline: ctx.values.offline === true }, ctx.io.env),
+      signal: ctx.io.signal,
+      ...downloadQuestions(ctx.io, ctx.values.yes === true),
+    });
+    return resolved.folder;
+  }
   const dir = join(cacheRoot(ctx.io.env), tiny.folder);
   if (!existsSync(join(dir, 'config.json'))) {
     writeRandomXlmr(dir, { sizes: TINY_SIZES, head: tiny.head, labels: ['negative', 'neutral', 'positive'], seed: 42, std: 0.3 });

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { XlmError, describeError, isXlmError } from '../errors.js';
+import { ioError } from '../io-errors.js';
 import { ModelCache } from '../runtime/model-cache.js';
 import type { CommandSpec, OptionSpec } from './command.js';
 import { COMMANDS } from './commands.js';
@@ -114,7 +115,9 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo(), command
       io,
       models: () => (cache ??= new ModelCache({ threads, onNotice: (line) => io.stderr.write(`xlm: ${line}\n`) })),
     });
-  } catch (e) {
+  } catch (thrown) {
+    // A full disk or a read-only --out is the user's to fix: it gets a message naming the file, not "a bug".
+    const e = ioError(thrown);
     io.stderr.write(`xlm: ${describeError(e)}\n`);
     if (debug && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
     else if (!isXlmError(e)) io.stderr.write('xlm: this looks like a bug in XLM Lab; run again with --debug for the stack trace\n');
@@ -132,10 +135,4 @@ function leadingWords(argv: string[]): string[] {
     words.push(a);
   }
   return words;
-}
-
-if (require.main === module) {
-  void runCli(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
 }

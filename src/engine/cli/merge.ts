@@ -26,7 +26,7 @@ export const mergeCommand: CommandSpec = {
     if (labels && (labels.some((l) => l === '') || new Set(labels).size !== labels.length)) {
       throw new XlmError('cli-bad-flag', `--labels is ${JSON.stringify(labelsFlag)}; expected distinct, non-empty names separated by commas`, { what: '--labels' });
     }
-    const result = mergeAdapter(modelDir(ctx), adapter, out, { labels });
+    const result = mergeAdapter(await modelDir(ctx), adapter, out, { labels });
     const labelNote = result.labelsFrom === 'generic' ? '; labels LABEL_0.. (the adapter folder names none: pass --labels to name them)' : '';
     ctx.io.stdout.write(`${result.out} (${result.merged} LoRA modules merged${labelNote})\n`);
     return 0;

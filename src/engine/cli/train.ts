@@ -2,6 +2,7 @@
 import { XlmError } from '../errors.js';
 import { METRICS_FOR_BEST } from '../eval/best-tracker.js';
 import { formatEvalLineTable } from '../eval/report.js';
+import { DEVICE_CHOICES } from '../runtime/devices.js';
 import type { Device } from '../runtime/session.js';
 import { parseLoraTargets } from '../train/lora.js';
 import { TRAIN_TASKS, type TrainTask } from '../train/model-loss.js';
@@ -44,7 +45,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'save-every': str('N', 'write OUT/checkpoint-STEP every N steps (and at the end)'),
   'log-every': str('N', 'metrics line every N steps (default 1)'),
   resume: { type: 'boolean', help: 'continue from the newest OUT/checkpoint-N' },
-  device: str('DEV', 'auto (default) | cpu | cuda | webgpu; an unavailable device falls back to CPU with one line saying why'),
+  device: str('DEV', `${DEVICE_CHOICES.join(' | ')}; auto (default) picks the best GPU provider present whose kernels cover training, else the CPU with one line saying why`),
   'mlm-probability': str('P', 'masked-LM: fraction of tokens masked (default 0.15)'),
   'whole-word-mask': { type: 'boolean', help: 'masked-LM: mask every sub-token of a chosen word' },
   'ping-pong': { type: 'boolean', help: 'keep new weights and optimizer state in a second buffer set instead of writing them over the old (the default): same results, twice the optimizer memory, slower' },
@@ -54,6 +55,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   patience: str('N', 'with --metric-for-best: stop after N evaluations without improvement'),
   // How to read --train and --eval; --train-language is the language filter here (--eval keeps every language).
   ...Object.fromEntries(Object.entries(DATA_READ_OPTIONS).filter(([name]) => name !== 'only-language')),
+  'memory-limit-mb': str('MB', "refuse to start when the run's estimated peak memory is above this (default: the machine's memory)"),
 };
 
 function number(values: OptionValues, name: string): number | undefined {
@@ -92,12 +94,13 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
     adamBeta1: number(values, 'adam-beta1'), adamBeta2: number(values, 'adam-beta2'), adamEps: number(values, 'adam-eps'),
     dropout: number(values, 'dropout'), seed: number(values, 'seed'), shuffle: values['no-shuffle'] ? false : undefined,
     evalEvery: number(values, 'eval-every'), saveEvery: number(values, 'save-every'), logEvery: number(values, 'log-every'),
-    resume: values.resume === true, device: oneOf<Device>(values, 'device', ['auto', 'cpu', 'cuda', 'webgpu']),
+    resume: values.resume === true, device: oneOf<Device>(values, 'device', DEVICE_CHOICES),
     threads: number(values, 'threads'), mlmProbability: number(values, 'mlm-probability'), wholeWordMask: values['whole-word-mask'] === true,
     inPlace: values['ping-pong'] !== true, evalFraction: number(values, 'eval-fraction'),
     trainLanguage: typeof values['train-language'] === 'string' ? languageList(values['train-language'], '--train-language') : undefined,
     metricForBest: oneOf(values, 'metric-for-best', METRICS_FOR_BEST), patience: number(values, 'patience'),
     readOptions: readOptionsFromFlags(values),
+    memoryLimitMB: number(values, 'memory-limit-mb'),
   };
 }
 
@@ -122,7 +125,7 @@ export const trainCommand: CommandSpec = {
     '--train-language en and --eval on every language for the zero-shot cross-lingual table.',
   ],
   async run(ctx) {
-    const options = trainOptionsFromFlags(ctx.values, modelDir(ctx));
+    const options = trainOptionsFromFlags(ctx.values, (await modelDir(ctx)));
     const controller = new AbortController();
     const signal = ctx.io.signal ?? controller.signal;
     const onSigint = () => controller.abort();

@@ -3,7 +3,8 @@ import { XlmError } from '../errors.js';
 import { hubSettings } from '../hub/settings.js';
 import { loadTranslator } from '../translate/cache.js';
 import type { CommandContext, CommandSpec } from './command.js';
-import { TEXT_OPTIONS, inputTexts, positiveInt, printJson } from './inputs.js';
+import { MODEL_OPTION, TEXT_OPTIONS, inputTexts, positiveInt, printJson } from './inputs.js';
+import { downloadQuestions } from './confirm-download.js';
 
 export const translateCommand: CommandSpec = {
   name: 'translate',
@@ -19,7 +20,8 @@ export const translateCommand: CommandSpec = {
     'n-best': { type: 'string', arg: 'N', help: 'the N best translations of each text (beam search, N up to --beams; transformers\' num_return_sequences)' },
     'length-penalty': { type: 'string', arg: 'X', help: 'beam scores are log p / length^X (default: generation_config.json, else 1)' },
     'batch-size': { type: 'string', arg: 'N', help: 'sentences per model run (default 8)' },
-    offline: { type: 'boolean', help: 'never contact the Hugging Face Hub (as HF_HUB_OFFLINE=1)' },
+    offline: MODEL_OPTION.offline,
+    yes: MODEL_OPTION.yes,
   },
   details: [
     'Prints one translation per input line (with --n-best N: N lines, best first, and a blank line after each text);',
@@ -30,7 +32,7 @@ export const translateCommand: CommandSpec = {
   async run(ctx) {
     const translator = await loadTranslator(requiredModel(ctx), {
       threads: threadsOf(ctx),
-      resolve: { settings: hubSettings({ offline: ctx.values.offline === true }, ctx.io.env) },
+      resolve: { settings: hubSettings({ offline: ctx.values.offline === true }, ctx.io.env), signal: ctx.io.signal, ...downloadQuestions(ctx.io, ctx.values.yes === true) },
       onNotice: (line) => ctx.io.stderr.write(`xlm: ${line}\n`),
     });
     try {

@@ -1,11 +1,8 @@
 /** `xlm zero-shot`: rank free-form labels for texts with an NLI model (hypothesis per label, one batch). */
-import { existsSync } from 'node:fs';
 import { XlmError } from '../errors.js';
-import { resolveModel } from '../hub/index.js';
-import { hubSettings } from '../hub/settings.js';
 import { zeroShot } from '../tasks/zero-shot.js';
-import type { CommandContext, CommandSpec } from './command.js';
-import { TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
+import type { CommandSpec } from './command.js';
+import { MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
 
 export const zeroShotCommand: CommandSpec = {
   name: 'zero-shot',
@@ -19,13 +16,14 @@ export const zeroShotCommand: CommandSpec = {
     template: { type: 'string', arg: 'TEXT', help: 'hypothesis with {} for the label (default per language, e.g. "This example is {}.")' },
     lang: { type: 'string', arg: 'LANG', help: 'language of the default template (default: guessed from the script, else en)' },
     'batch-size': { type: 'string', arg: 'N', help: 'text/label pairs per model run (default 64)' },
-    offline: { type: 'boolean', help: 'never contact the Hugging Face Hub (as HF_HUB_OFFLINE=1)' },
+    offline: MODEL_OPTION.offline,
+    yes: MODEL_OPTION.yes,
   },
   details: ['Scores of one text sum to 1 unless --multi-label. --json prints every label with its score and the template used.'],
   async run(ctx) {
     const labels = ((ctx.values.labels as string[] | undefined) ?? []).flatMap((l) => l.split(',')).map((l) => l.trim()).filter(Boolean);
     if (!labels.length) throw new XlmError('cli-bad-flag', 'no labels: give --labels a,b,c (the candidate classes, in any language the model knows)', { what: '--labels' });
-    const model = await ctx.models().model(await nliFolder(ctx));
+    const model = await ctx.models().model(await modelDir(ctx));
     const texts = await inputTexts(ctx);
     const results = await zeroShot(model, texts, {
       labels,
@@ -46,10 +44,3 @@ export const zeroShotCommand: CommandSpec = {
   },
 };
 
-/** A folder or tiny name as every inference command takes it; anything else is a Hub id, looked up in the cache first. */
-async function nliFolder(ctx: CommandContext): Promise<string> {
-  const given = (ctx.values.model as string | undefined) ?? ctx.io.env.XLM_MODEL;
-  if (!given || existsSync(given) || given === 'tiny' || given === 'tiny-cls') return modelDir(ctx);
-  const resolved = await resolveModel(given, { settings: hubSettings({ offline: ctx.values.offline === true }, ctx.io.env) });
-  return resolved.folder;
-}

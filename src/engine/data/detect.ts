@@ -85,18 +85,22 @@ export async function sniffTsvQuoting(path: string): Promise<boolean> {
 
 /** The first lines of a file, decoded leniently (detection must not fail on a bad byte). */
 async function headLines(path: string): Promise<string[]> {
+  const unreadable = (e: unknown): XlmError => {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return new XlmError('data/not-found', `${path}: no such file`, { file: path });
+    if (code === 'EISDIR') return new XlmError('data/not-a-file', `${path} is a folder; give a data file`, { file: path });
+    return new XlmError('data/unreadable', `${path}: cannot read (${(e as Error).message})`, { file: path });
+  };
   let handle;
   try {
     handle = await open(path, 'r');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new XlmError('data/not-found', `${path}: no such file`, { file: path });
-    if (code === 'EISDIR') throw new XlmError('data/not-a-file', `${path} is a folder; give a data file`, { file: path });
-    throw new XlmError('data/unreadable', `${path}: cannot read (${(e as Error).message})`, { file: path });
+    throw unreadable(e);
   }
   try {
     const buffer = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
+    // Linux opens a folder for reading; only the read fails (EISDIR).
+    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0).catch((e: unknown) => Promise.reject(unreadable(e)));
     const head = buffer.subarray(0, bytesRead);
     const { encoding, bomBytes } = sniffEncoding(head, path);
     const text = new TextDecoder(encoding, { fatal: false, ignoreBOM: true }).decode(head.subarray(bomBytes));

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ioError } from '../io-errors.js';
 
 /**
  * Files that appear whole or not at all. A file is written under a temporary name beside its final
@@ -16,7 +17,12 @@ export function temporaryName(path: string): string {
 /** Writes through `write(fd)` into a temporary file, then renames it to `path`. */
 export function withAtomicFile(path: string, write: (fd: number) => void): void {
   const temporary = temporaryName(path);
-  let fd: number | null = openSync(temporary, 'w');
+  let fd: number | null;
+  try {
+    fd = openSync(temporary, 'w');
+  } catch (e) {
+    throw ioError(e, path);
+  }
   try {
     write(fd);
     fsyncSync(fd);
@@ -26,7 +32,8 @@ export function withAtomicFile(path: string, write: (fd: number) => void): void 
   } catch (e) {
     if (fd !== null) closeSync(fd);
     rmSync(temporary, { force: true });
-    throw e;
+    // A write that fails for lack of space names the file being written, not the fd's temporary.
+    throw ioError(e, path);
   }
   fsyncFolder(dirname(path));
 }

@@ -45,6 +45,21 @@ export function positionLimit(config: Pick<XlmrConfig, 'max_position_embeddings'
   return config.max_position_embeddings - config.pad_token_id - 1;
 }
 
+/**
+ * Upper bounds on the sizes that decide how much is allocated, checked before anything is: far above every
+ * XLM-R family model (XLM-R XXL: 48 layers, hidden 4096, intermediate 16384; XLM-V: 901,629 tokens), so
+ * only a damaged or hostile config meets them.
+ */
+export const SIZE_LIMITS: Readonly<Record<string, number>> = {
+  vocab_size: 4_000_000,
+  hidden_size: 16_384,
+  num_hidden_layers: 256,
+  num_attention_heads: 256,
+  intermediate_size: 131_072,
+  max_position_embeddings: 131_072,
+  type_vocab_size: 1024,
+};
+
 export function loadXlmrConfig(path: string): XlmrConfig {
   return parseXlmrConfig(readJsonFile(path), path);
 }
@@ -72,8 +87,11 @@ export function parseXlmrConfig(json: unknown, file: string): XlmrConfig {
       if (options.required || options.fallback === undefined) throw fail(key, `the required key "${key}" is missing`);
       return options.fallback;
     }
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < options.min) {
-      throw fail(key, `"${key}" is ${describeJsonType(value)}; expected an integer ≥ ${options.min}`);
+    const max = SIZE_LIMITS[key] ?? Number.MAX_SAFE_INTEGER;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < options.min || value > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${options.min}` : `from ${options.min} to ${max.toLocaleString('en-US')}`;
+      const why = typeof value === 'number' && value > max ? ' (far beyond any XLM-R family model; the file is damaged or not for this kind of model)' : '';
+      throw fail(key, `"${key}" is ${describeJsonType(value)}; expected an integer ${range}${why}`);
     }
     return value;
   };
@@ -159,8 +177,13 @@ function parseId2Label(value: unknown, file: string): string[] {
     throw hfError('config-invalid', file, `"id2label" is ${describeJsonType(value)}; expected an object such as {"0": "negative", "1": "positive"}`, 'id2label');
   }
   const labels: string[] = [];
+  const count = Object.keys(value).length;
   for (const [key, label] of Object.entries(value)) {
     const id = /^(0|[1-9][0-9]*)$/.test(key) ? Number(key) : NaN;
+    if (Number.isSafeInteger(id) && id >= count) {
+      // Checked before the label is stored, so an id like 1e9 cannot make a billion-slot array.
+      throw hfError('config-invalid', file, `"id2label" has ${count} labels but an id ${key}; ids must be 0..${count - 1}`, 'id2label');
+    }
     if (!Number.isSafeInteger(id) || typeof label !== 'string') {
       throw hfError(
         'config-invalid',
@@ -171,11 +194,7 @@ function parseId2Label(value: unknown, file: string): string[] {
     }
     labels[id] = label;
   }
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i] === undefined) {
-      throw hfError('config-invalid', file, `"id2label" has ids up to ${labels.length - 1} but no id ${i}; ids must be 0..n-1`, 'id2label');
-    }
-  }
+  // n distinct ids, each below n: they are exactly 0..n-1, with no gap.
   return labels;
 }
 

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { hfError } from './hf-error.js';
 import { loadXlmrConfig, type XlmrConfig } from './config.js';
 import { describeJsonType, isPlainObject, readJsonFile } from './json.js';
-import { headTensorSpecs, type HeadKind } from './names.js';
+import { EMBEDDINGS, headTensorSpecs, layerNames, type HeadKind } from './names.js';
 import { openSafetensors, type TensorSource } from './safetensors.js';
 import { openShardedSafetensors } from './sharded.js';
 import { modelWeights, requiredTensorSpecs, type ModelWeights } from './weights.js';
@@ -72,7 +72,8 @@ export function loadModelFolder(dirArg: string, options: LoadModelFolderOptions 
     return join(dir, file);
   };
 
-  const config = loadXlmrConfig(need(CONFIG_FILE, 'the model configuration'));
+  const configPath = need(CONFIG_FILE, 'the model configuration');
+  const config = loadXlmrConfig(configPath);
   const tokenizerHint = entries.has('sentencepiece.bpe.model')
     ? `; it has sentencepiece.bpe.model, the slow tokenizer's file: convert it once in Python with transformers: from transformers import AutoTokenizer; AutoTokenizer.from_pretrained(${JSON.stringify(dir)}).save_pretrained(${JSON.stringify(dir)}), which writes tokenizer.json`
     : '';
@@ -82,6 +83,7 @@ export function loadModelFolder(dirArg: string, options: LoadModelFolderOptions 
 
   const weights = modelWeights(openWeights(dir, entries, config.architectures[0]));
   try {
+    checkConfigAgainstWeights(config, weights, configPath);
     if (options.task) {
       const head = options.task === 'encoder' ? undefined : options.task;
       weights.check(requiredTensorSpecs(config));
@@ -104,6 +106,44 @@ export function loadModelFolder(dirArg: string, options: LoadModelFolderOptions 
     listTensorNames: () => weights.names(),
     close: () => weights.close(),
   };
+}
+
+/**
+ * The sizes in config.json decide what the model builder allocates and how many tensor names it makes, so
+ * each is compared with the weights actually stored (headers only) before anything is built: a config that
+ * claims more layers or a larger table than the checkpoint holds is an error naming config.json and the key.
+ */
+export function checkConfigAgainstWeights(config: XlmrConfig, weights: ModelWeights, configPath: string): void {
+  const mismatch = (key: keyof XlmrConfig, found: number, where: string) =>
+    hfError(
+      'config-mismatch',
+      configPath,
+      `"${key}" is ${config[key] as number}, but the weights (${weights.path}) have ${found} (${where}); config.json and the weights belong to different models`,
+      key,
+    );
+  const layerIndex = /^roberta\.encoder\.layer\.(\d{1,6})\./;
+  let layers = 0;
+  for (const name of weights.names()) {
+    const match = layerIndex.exec(name);
+    if (match) layers = Math.max(layers, Number(match[1]) + 1);
+  }
+  if (layers > 0 && config.num_hidden_layers > layers) throw mismatch('num_hidden_layers', layers, 'encoder layers');
+  const shapeOf = (name: string): readonly number[] | undefined => (weights.has(name) ? weights.info(name).shape : undefined);
+  const word = shapeOf(EMBEDDINGS.word);
+  if (word?.length === 2) {
+    if (word[0] !== config.vocab_size) throw mismatch('vocab_size', word[0], `rows of ${EMBEDDINGS.word}`);
+    if (word[1] !== config.hidden_size) throw mismatch('hidden_size', word[1], `columns of ${EMBEDDINGS.word}`);
+  }
+  const position = shapeOf(EMBEDDINGS.position);
+  if (position?.length === 2 && position[0] !== config.max_position_embeddings) {
+    throw mismatch('max_position_embeddings', position[0], `rows of ${EMBEDDINGS.position}`);
+  }
+  const tokenType = shapeOf(EMBEDDINGS.tokenType);
+  if (tokenType?.length === 2 && tokenType[0] !== config.type_vocab_size) throw mismatch('type_vocab_size', tokenType[0], `rows of ${EMBEDDINGS.tokenType}`);
+  const intermediate = shapeOf(layerNames(0).intermediateWeight);
+  if (intermediate?.length === 2 && intermediate[0] !== config.intermediate_size) {
+    throw mismatch('intermediate_size', intermediate[0], `rows of ${layerNames(0).intermediateWeight}`);
+  }
 }
 
 /** Pickle formats: loading them runs whatever code the file contains. */

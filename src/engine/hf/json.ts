@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { XlmError } from '../errors.js';
+import { assertRegularFile, ioError } from '../io-errors.js';
 import { hfError } from './hf-error.js';
 
 /**
@@ -9,11 +10,11 @@ import { hfError } from './hf-error.js';
 export function readJsonFile(path: string): unknown {
   let text: string;
   try {
+    assertRegularFile(path, 'a JSON file');
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw hfError('file-missing', path, 'the file does not exist');
-    throw hfError('file-unreadable', path, `cannot read the file: ${(e as Error).message}`);
+    if (e instanceof XlmError && e.code === 'io/missing') throw hfError('file-missing', path, 'the file does not exist');
+    throw ioError(e, path);
   }
   return parseJsonText(text, path);
 }

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { XlmError } from '../errors.js';
+import { XlmError } from '../errors.js';
+import { assertRegularFile, ioError } from '../io-errors.js';
 import { hfError } from './hf-error.js';
 import {
   DTYPE_BYTES,
@@ -75,11 +76,12 @@ class SafetensorsFile implements TensorSource {
   static open(path: string): SafetensorsFile {
     let fd: number;
     try {
+      // Before opening: a FIFO named model.safetensors would block the open forever.
+      assertRegularFile(path, 'a safetensors weights file');
       fd = openSync(path, 'r');
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw hfError('file-missing', path, 'the file does not exist');
-      throw hfError('file-unreadable', path, `cannot open the file: ${(e as Error).message}`);
+      if (e instanceof XlmError && e.code === 'io/missing') throw hfError('file-missing', path, 'the file does not exist');
+      throw ioError(e, path);
     }
     try {
       const fileSize = fstatSync(fd).size;
@@ -93,7 +95,15 @@ class SafetensorsFile implements TensorSource {
       const lengthBytes = Buffer.alloc(8);
       readFully(fd, lengthBytes, 0, path, 'the header length');
       const headerLength = lengthBytes.readBigUInt64LE(0);
-      if (headerLength > BigInt(fileSize - 8) || headerLength > BigInt(MAX_HEADER_BYTES)) {
+      if (headerLength > BigInt(MAX_HEADER_BYTES)) {
+        throw hfError(
+          'safetensors-header',
+          path,
+          `the first 8 bytes give a header length of ${headerLength} bytes, over the limit of ${MAX_HEADER_BYTES} bytes (100 MB) that safetensors readers, ` +
+            "Hugging Face's included, accept: the file is damaged or not safetensors",
+        );
+      }
+      if (headerLength > BigInt(fileSize - 8)) {
         throw hfError(
           'safetensors-header',
           path,

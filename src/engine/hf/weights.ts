@@ -71,7 +71,7 @@ export function modelWeights(source: TensorSource): ModelWeights {
     info,
     get: (name, expectedShape, into) => {
       const found = expectedShape ? checkShape(name, expectedShape) : info(name);
-      return source.readFloat32(found.storedName, into);
+      return assertFinite(source.readFloat32(found.storedName, into), found);
     },
     hasHead: (head) => HEAD_TENSOR_NAMES[head].some((name) => canonicalToStored.has(name)),
     check: (specs) => {
@@ -85,6 +85,31 @@ export function modelWeights(source: TensorSource): ModelWeights {
 export function requiredTensorSpecs(config: ModelSizes & { id2label: string[] }, head?: HeadKind): TensorSpec[] {
   const specs = encoderTensorSpecs(config);
   return head ? specs.concat(headTensorSpecs(config, head, config.id2label.length)) : specs;
+}
+
+/**
+ * NaN or infinite weights (a diverged run, a broken conversion) would print NaN probabilities with no error;
+ * they are refused at load, naming the tensor, the first bad element and how many there are.
+ */
+function assertFinite(data: Float32Array, found: TensorInfo & { storedName: string }): Float32Array {
+  let first = -1;
+  for (let i = 0; i < data.length; i++) {
+    // x - x is 0 for every finite x and NaN for NaN and ±Infinity: one test per element.
+    if (data[i] - data[i] !== 0) {
+      first = i;
+      break;
+    }
+  }
+  if (first < 0) return data;
+  let count = 0;
+  for (let i = first; i < data.length; i++) if (!Number.isFinite(data[i])) count++;
+  throw hfError(
+    'tensor-not-finite',
+    found.file,
+    `tensor '${found.storedName}' holds ${count} value${count === 1 ? '' : 's'} that are NaN or infinite (the first, ${data[first]}, at element ${first} of ${data.length}); ` +
+      'the weights are damaged (a training run that diverged, or a broken conversion). Use another checkpoint, or train again with a lower learning rate',
+    found.storedName,
+  );
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

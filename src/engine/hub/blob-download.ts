@@ -2,7 +2,12 @@
  * One repo file into the cache, the way huggingface_hub does it: a HEAD on the resolve URL gives the etag
  * (X-Linked-Etag for LFS files, else ETag), the commit (X-Repo-Commit), the size and, for LFS files, the CDN
  * link; the GET streams into `blobs/<etag>.incomplete`, resumed with a Range request after a cut or a cancel;
- * an LFS file is checked against its sha256 etag before it is renamed into place and linked from the snapshot.
+ * every file is checked against its etag (sha256 for LFS files, the git blob id for the others) before it is
+ * renamed into place and linked from the snapshot. The etag names a file, so only the Hub's two shapes are taken.
+ *
+ * Hugging Face's own JS client (@huggingface/hub 2.17) was weighed against this one: its downloadFileToCacheDir
+ * writes the same layout but has no resume, progress, cancel or offline mode, checks no hash, and names the blob
+ * by whatever etag the server lists; so this client stays, and the hostile-server tests run against it.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readlinkSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
@@ -10,8 +15,9 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { basename, dirname } from 'node:path';
 import { XlmError } from '../errors.js';
+import { ioError } from '../io-errors.js';
 import type { RepoCache } from './cache-layout.js';
-import { normalizeEtag } from './cache-layout.js';
+import { assertHubEtag, etagKind, normalizeEtag } from './cache-layout.js';
 import { hubStatusError } from './hub-errors.js';
 import {
   classifyNetworkError,
@@ -56,8 +62,6 @@ interface FileMetadata {
   /** Where the bytes are: the CDN link of an LFS file, else the (redirected) resolve URL. */
   downloadUrl: string;
 }
-
-const SHA256_ETAG = /^[0-9a-f]{64}$/;
 
 export function resolveUrl(settings: HubSettings, repoId: string, revision: string, file: string): string {
   const path = file.split('/').map(encodeURIComponent).join('/');
@@ -121,10 +125,12 @@ async function fetchMetadata(ctx: FetchContext, file: RepoFile): Promise<FileMet
       if (!rawEtag) {
         throw new XlmError('hub/no-etag', `The Hub sent no ETag for ${repoId}/${file.path}, so its blob cannot be named or checked.`, { what: hop.url });
       }
+      const etag = normalizeEtag(rawEtag);
+      assertHubEtag(etag, { repoId, file: file.path, server: new URL(hop.url).origin });
       const sizeHeader = header(last, 'x-linked-size') ?? (status < 300 ? header(last, 'content-length') : undefined);
       const location = status >= 300 ? header(last, 'location') : undefined;
       return {
-        etag: normalizeEtag(rawEtag),
+        etag,
         size: sizeHeader !== undefined && /^\d+$/.test(sizeHeader) ? Number(sizeHeader) : (file.size ?? null),
         downloadUrl: location ? new URL(location, hop.url).toString() : hop.url,
       };
@@ -228,12 +234,9 @@ async function transferOnce(ctx: FetchContext, file: string, meta: FileMetadata,
   }
 }
 
-/** A full or read-only disk is the user's to fix; say which file could not be written. */
+/** A full or read-only cache disk: the shared helper names the file; the hint says how to move the cache. */
 function diskError(e: unknown, path: string): unknown {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new XlmError('hub/disk-full', 'no space left on the disk for this download. Free disk space, or point HF_HUB_CACHE at a larger disk; the partial file is resumed next time.', { file: path });
-  if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return new XlmError('hub/cache-not-writable', `cannot write here (${code}). Make the cache writable, or point HF_HUB_CACHE elsewhere.`, { file: path });
-  return e;
+  return ioError(e, path, 'The cache folder is HF_HUB_CACHE (or HF_HOME/hub); point it at another disk if needed. The partial file is resumed next time.');
 }
 
 async function verifyBlob(ctx: FetchContext, file: string, meta: FileMetadata, incomplete: string): Promise<void> {
@@ -246,13 +249,15 @@ async function verifyBlob(ctx: FetchContext, file: string, meta: FileMetadata, i
       { what: file },
     );
   }
-  if (!SHA256_ETAG.test(meta.etag)) return;
-  const actual = await sha256OfFile(incomplete);
+  // Every blob is checked against its name: LFS and Xet files by sha256, regular files by their git blob id.
+  const kind = etagKind(meta.etag);
+  const actual = kind === 'sha256' ? await sha256OfFile(incomplete) : await gitBlobIdOfFile(incomplete, size);
   if (actual !== meta.etag) {
     rmSync(incomplete, { force: true });
+    const what = kind === 'sha256' ? 'sha256' : 'git blob id (sha1 of "blob <size>\\0" and the bytes)';
     throw new XlmError(
       'hub/checksum-mismatch',
-      `${ctx.repoId}/${file}: the sha256 of the downloaded bytes is ${actual}, but the Hub's etag says ${meta.etag}. ` +
+      `${ctx.repoId}/${file}: the ${what} of the downloaded bytes is ${actual}, but the Hub's etag says ${meta.etag}. ` +
         'The bad download was deleted; download again (a proxy or disk may be corrupting data if this repeats).',
       { what: file },
     );
@@ -260,8 +265,17 @@ async function verifyBlob(ctx: FetchContext, file: string, meta: FileMetadata, i
 }
 
 export function sha256OfFile(path: string): Promise<string> {
+  return hashFile(path, 'sha256');
+}
+
+/** Git's blob id: sha1 over the header `blob <size>\0` and then the content. */
+export function gitBlobIdOfFile(path: string, size: number): Promise<string> {
+  return hashFile(path, 'sha1', `blob ${size}\0`);
+}
+
+function hashFile(path: string, algorithm: 'sha1' | 'sha256', prefix = ''): Promise<string> {
   return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
+    const hash = createHash(algorithm).update(prefix);
     createReadStream(path)
       .on('data', (chunk) => hash.update(chunk))
       .on('error', reject)

@@ -3,16 +3,16 @@
  * revision, pin the commit, choose the files, fetch a few at once, record `refs/<revision>` once every file is
  * in, and hand back the snapshot folder. Cancelling keeps partial files for the next run to resume.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync, readdirSync, statfsSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { XlmError } from '../errors.js';
 import { fetchRepoFile, type FetchContext, type FetchedFile } from './blob-download.js';
-import { assertRepoId, RepoCache } from './cache-layout.js';
+import { assertRepoId, etagKind, RepoCache } from './cache-layout.js';
 import { selectFiles, type FileSelection } from './file-selection.js';
 import { cancelledError, offlineMissError } from './hub-errors.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './http.js';
-import { ProgressTracker, type DownloadProgress } from './progress.js';
-import { fetchRepoInfo } from './repo-info.js';
+import { formatBytes, ProgressTracker, type DownloadProgress } from './progress.js';
+import { fetchRepoInfo, type RepoFile } from './repo-info.js';
 import { DEFAULT_REVISION, hubSettings, type HubSettings } from './settings.js';
 
 export interface DownloadOptions extends FileSelection {
@@ -27,7 +27,34 @@ export interface DownloadOptions extends FileSelection {
   retry?: Partial<RetryPolicy>;
   /** Milliseconds without bytes after which a connection is dropped and retried (default 30 s). */
   idleTimeoutMs?: number;
+  /** Told the size of the download before any byte of it is fetched. */
+  onPlan?: (plan: DownloadPlan) => void;
+  /**
+   * Asked before a download of `CONFIRM_BYTES` or more; false (or a throw) stops it before any byte is fetched.
+   * Without it a large download goes ahead (library use); the CLI and the extension always pass one.
+   */
+  confirm?: (plan: DownloadPlan) => boolean | Promise<boolean>;
 }
+
+/** What a download will fetch, known once the repo is listed: stated first, checked against the free disk space. */
+export interface DownloadPlan {
+  repoId: string;
+  revision: string;
+  commit: string;
+  files: number;
+  /** Bytes of the chosen files. */
+  totalBytes: number;
+  /** Bytes not in the cache yet (what will come over the network). */
+  bytesToFetch: number;
+  /** Free bytes on the cache's disk, when the platform says. */
+  freeBytes?: number;
+  cacheDir: string;
+}
+
+/** Downloads from this size on are confirmed first (the CLI's --yes, the extension's dialog). */
+export const CONFIRM_BYTES = 1e9;
+/** Left free on the disk after a download, so the cache never fills it to the last byte. */
+const DISK_MARGIN_BYTES = 100e6;
 
 export interface DownloadResult {
   repoId: string;
@@ -71,6 +98,12 @@ export async function downloadRepo(repoId: string, options: DownloadOptions = {}
     );
   }
   const files = info.files.filter((f) => chosen.includes(f.path));
+  const plan = planDownload(repoId, revision, info.commit, files, cache, settings.cacheDir);
+  checkDiskSpace(plan);
+  options.onPlan?.(plan);
+  if (plan.bytesToFetch >= CONFIRM_BYTES && options.confirm && !(await options.confirm(plan))) {
+    throw new XlmError('cancelled', `Download of ${repoId} (${formatBytes(plan.bytesToFetch)}) not confirmed; nothing was downloaded.`);
+  }
   const progress = new ProgressTracker(repoId, files, options.onProgress);
 
   // One failure stops the other transfers (their partial files stay for a resume), and is the error reported.
@@ -93,6 +126,40 @@ export async function downloadRepo(repoId: string, options: DownloadOptions = {}
   } finally {
     signal?.removeEventListener('abort', onUserAbort);
   }
+}
+
+function planDownload(repoId: string, revision: string, commit: string, files: RepoFile[], cache: RepoCache, cacheDir: string): DownloadPlan {
+  let totalBytes = 0;
+  let bytesToFetch = 0;
+  for (const file of files) {
+    const size = file.size ?? 0;
+    totalBytes += size;
+    const cached = cache.hasSnapshotFile(commit, file.path) || (file.lfsSha256 !== undefined && etagKind(file.lfsSha256) === 'sha256' && existsSync(cache.blobPath(file.lfsSha256)));
+    if (!cached) bytesToFetch += size;
+  }
+  return { repoId, revision, commit, files: files.length, totalBytes, bytesToFetch, freeBytes: freeDiskBytes(cacheDir), cacheDir };
+}
+
+/** Free bytes on the disk that holds (or will hold) `folder`: statfs of its nearest existing ancestor. */
+export function freeDiskBytes(folder: string): number | undefined {
+  let at = resolve(folder);
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  try {
+    const stats = statfsSync(at);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+function checkDiskSpace(plan: DownloadPlan): void {
+  if (plan.freeBytes === undefined || plan.bytesToFetch + DISK_MARGIN_BYTES <= plan.freeBytes) return;
+  throw new XlmError(
+    'hub/disk-space',
+    `${plan.repoId} needs ${formatBytes(plan.bytesToFetch)} more in the cache, but only ${formatBytes(plan.freeBytes)} is free on its disk. ` +
+      'Free disk space (xlm hub ls shows what the cache holds, xlm hub rm removes a model), or point HF_HUB_CACHE at a larger disk. Nothing was downloaded.',
+    { file: plan.cacheDir },
+  );
 }
 
 async function cancellable<T>(repoId: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {

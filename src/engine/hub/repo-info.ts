@@ -4,6 +4,7 @@
  * commits) and whose `siblings` give each file's name, size and, for LFS files, the sha256.
  */
 import { XlmError } from '../errors.js';
+import { assertSafeRepoFileName } from './cache-layout.js';
 import { hubStatusError } from './hub-errors.js';
 import { DEFAULT_RETRY, readBody, retryAfterMs, sendFollowing, TransientError, withRetries, isRetryableStatus, classifyNetworkError, type RetryPolicy } from './http.js';
 import type { HubSettings } from './settings.js';
@@ -77,6 +78,7 @@ function parseRepoInfo(repoId: string, body: Buffer, url: string): RepoInfo {
   const files: RepoFile[] = [];
   for (const sibling of json.siblings as SiblingJson[]) {
     if (typeof sibling?.rfilename !== 'string') continue;
+    assertSafeRepoFileName(sibling.rfilename, { repoId, server: new URL(url).origin });
     const lfs = sibling.lfs && typeof sibling.lfs.sha256 === 'string' ? sibling.lfs : undefined;
     const size = typeof lfs?.size === 'number' ? lfs.size : typeof sibling.size === 'number' ? sibling.size : undefined;
     files.push({ path: sibling.rfilename, size, lfsSha256: lfs?.sha256 as string | undefined });

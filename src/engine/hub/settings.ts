@@ -95,7 +95,7 @@ export function hubSettings(overrides: HubSettingOverrides = {}, env: NodeJS.Pro
 /** Where a user can put a token, for the messages of 401/403 answers. */
 export function tokenHelp(settings: HubSettings): string {
   return (
-    'Put a token (https://huggingface.co/settings/tokens) in the setting xlm.hub.token or the environment variable HF_TOKEN, ' +
+    'Give a token (https://huggingface.co/settings/tokens) with the VS Code command "XLM: Set Hugging Face Token", --token, or the environment variable HF_TOKEN, ' +
     `or in the file ${join(settings.hfHome, 'token')} (what \`huggingface-cli login\` writes).`
   );
 }
@@ -104,7 +104,7 @@ export function tokenHelp(settings: HubSettings): string {
 export function describeTokenSource(settings: HubSettings): string {
   switch (settings.tokenSource) {
     case 'setting':
-      return 'the setting xlm.hub.token';
+      return 'the token given to XLM Lab (--token, or the VS Code command "XLM: Set Hugging Face Token")';
     case 'token file':
       return `the file ${join(settings.hfHome, 'token')}`;
     case undefined:

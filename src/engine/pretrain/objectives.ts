@@ -21,7 +21,9 @@ import { maskTokens, type MaskingOptions } from '../train/features.js';
 import { ort } from '../runtime/session.js';
 import type { XlmTokenizer } from '../tokenize/tokenizer.js';
 import { createRng, type Rng } from '../util/random.js';
+import { XlmError } from '../errors.js';
 import { parallelUnits, trainingParagraphs, type UdhrArticle } from './corpus.js';
+import { SOURCE_NAMES, type CorpusSegment, type SourceName } from './sources.js';
 import type { ObjectiveName, PretrainRecipe } from './recipe.js';
 import { characterSizes, createLanguageSampler, type LanguageSampler } from './sampling.js';
 
@@ -56,6 +58,39 @@ export interface PretrainMaterials {
   streams: Map<string, number[]>;
   paragraphs: Map<string, { article: number; ids: number[] }[]>;
   units: Map<string, number[]>[];
+  /**
+   * Multi-source corpora (sources.ts): each source's parallel units and its share of the TLM and RANK rows
+   * (the recipe's corpus.parallelMix). Absent: pairs come from `units`, languages drawn first.
+   */
+  parallel?: { source: SourceName; weight: number; units: Map<string, number[]>[]; languages: Set<string> }[];
+}
+
+/**
+ * The training materials of a multi-source corpus: each language's stream is its training segments in corpus
+ * order (UDHR paragraphs, verses, names), the units are the training segments grouped by alignment key.
+ */
+export function segmentMaterials(segments: readonly CorpusSegment[], tokenizer: XlmTokenizer, mix: Partial<Record<SourceName, number>>): PretrainMaterials {
+  const training = segments.filter((s) => s.split === 'train');
+  const languages = [...new Set(training.map((p) => p.lang))];
+  const streams = new Map<string, number[]>(languages.map((l) => [l, []]));
+  const paragraphs = new Map<string, { article: number; ids: number[] }[]>(languages.map((l) => [l, []]));
+  const byUnit = new Map<string, { source: SourceName; texts: Map<string, number[]> }>();
+  for (const p of training) {
+    const ids = pieceIds(tokenizer, p.text);
+    const stream = streams.get(p.lang)!;
+    for (const id of ids) stream.push(id);
+    paragraphs.get(p.lang)!.push({ article: 0, ids });
+    let unit = byUnit.get(p.unit);
+    if (!unit) byUnit.set(p.unit, (unit = { source: p.source, texts: new Map() }));
+    unit.texts.set(p.lang, ids);
+  }
+  const aligned = [...byUnit.values()].filter((u) => u.texts.size >= 2);
+  const parallel = SOURCE_NAMES.filter((source) => (mix[source] ?? 0) > 0).map((source) => {
+    const units = aligned.filter((u) => u.source === source).map((u) => u.texts);
+    return { source, weight: mix[source]!, units, languages: new Set(units.flatMap((u) => [...u.keys()])) };
+  });
+  for (const p of parallel) if (!p.units.length) throw new XlmError('corpus-empty', `the corpus source "${p.source}" has no translation pairs in the recipe's languages, but corpus.parallelMix gives it a share`, { what: p.source });
+  return { languages, sizes: characterSizes(training), streams, paragraphs, units: aligned.map((u) => u.texts), parallel };
 }
 
 /** Token ids of a text without the template's <s> and </s>. */
@@ -156,6 +191,8 @@ export class PretrainBatcher {
   private readonly rng: Rng;
   private readonly sampler: LanguageSampler;
   readonly counts: Map<ObjectiveName, number>;
+  /** Translation pairs drawn so far (TLM rows and RANK batches), by "source:first-second" (multi-source corpora). */
+  readonly pairsDrawn = new Map<string, number>();
 
   constructor(
     private readonly materials: PretrainMaterials,
@@ -188,6 +225,26 @@ export class PretrainBatcher {
 
   /** Two different languages and the units both have; none (only with odd paragraph splits) gives []. */
   private languagePair(): { first: string; second: string; units: Map<string, number[]>[] } {
+    const parallel = this.materials.parallel;
+    if (parallel) {
+      // The source by its share, then two of its languages by the smoothed distribution (rejection sampling).
+      const total = parallel.reduce((t, p) => t + p.weight, 0);
+      let u = this.rng.next() * total;
+      const source = parallel.find((p) => (u -= p.weight) < 0) ?? parallel[parallel.length - 1];
+      const draw = () => {
+        for (let tries = 0; tries < 10_000; tries++) {
+          const lang = this.sampler.next();
+          if (source.languages.has(lang)) return lang;
+        }
+        throw new Error(`translation pairs: the language sampler never drew a language of "${source.source}"`);
+      };
+      const first = draw();
+      let second = draw();
+      while (second === first) second = draw();
+      const key = `${source.source}:${first}-${second}`;
+      this.pairsDrawn.set(key, (this.pairsDrawn.get(key) ?? 0) + 1);
+      return { first, second, units: source.units.filter((x) => x.has(first) && x.has(second)) };
+    }
     const first = this.sampler.next();
     let second = this.sampler.next();
     while (second === first) second = this.sampler.next();

@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import { XlmError } from '../errors.js';
 import { HELD_OUT_ARTICLES, LAST_ARTICLE, PREAMBLE, UDHR_LANGUAGE_CODES } from './languages.js';
 import { XLMR_SMOOTHING_ALPHA } from './sampling.js';
+import { isUdhrLanguageCode } from './corpus.js';
+import { SOURCE_NAMES, type SourceName } from './sources.js';
 
 export const OBJECTIVE_NAMES = ['mlm', 'tlm', 'nsp', 'rank'] as const;
 export type ObjectiveName = (typeof OBJECTIVE_NAMES)[number];
@@ -61,6 +63,33 @@ export interface PretrainRecipe {
   alpha: number;
   dropout: number;
   init: PretrainInit;
+  /** More text than the UDHR (sources.ts); absent: the UDHR alone, as recipes before it. */
+  corpus?: RecipeCorpus;
+  /** When to measure the model on validation data while it trains (evaluate.ts); absent: never. */
+  evaluation?: RecipeEvaluation;
+}
+
+export interface RecipeCorpus {
+  /** quran-json: chapters held out as validation and as test; absent: no Quran text. */
+  quran?: { validationChapters: number[]; testChapters: number[] };
+  /** cldr-localenames-full: shares of the name keys (by hash) held out as validation and as test; absent: not used. */
+  cldrLocalenames?: { validationShare: number; testShare: number };
+  /** A source never trained on (not even its characters): the "another kind of text" of validation. */
+  heldOutSource?: SourceName;
+  /**
+   * Which source a TLM or RANK row's translation pair comes from, as shares (normalised); a source left out
+   * gives none. Languages within a source are drawn with the recipe's smoothing.
+   */
+  parallelMix: Partial<Record<SourceName, number>>;
+}
+
+export interface RecipeEvaluation {
+  /** Marks in minutes of training time (evaluation time not counted). */
+  minutes: number[];
+  /** Marks in optimizer steps. */
+  steps: number[];
+  /** Keep a model folder at every mark (the run folder's marks/), to ship the best one. Default true. */
+  keepCheckpoints: boolean;
 }
 
 /** Every article pre-training must not read: the test set and the validation set. */
@@ -80,7 +109,9 @@ const DEFAULTS = {
   init: 'hf' as PretrainInit,
 };
 
-const KEYS = ['name', 'model', 'vocabSize', 'languages', 'heldOutArticles', 'validationArticles', 'objectives', 'steps', 'batchSize', 'learningRate', 'warmupSteps', 'weightDecay', 'seed', 'maxLength', 'maskProbability', 'alpha', 'dropout', 'init'];
+const KEYS = ['name', 'model', 'vocabSize', 'languages', 'heldOutArticles', 'validationArticles', 'objectives', 'steps', 'batchSize', 'learningRate', 'warmupSteps', 'weightDecay', 'seed', 'maxLength', 'maskProbability', 'alpha', 'dropout', 'init', 'corpus', 'evaluation'];
+const CORPUS_KEYS = ['quran', 'cldrLocalenames', 'heldOutSource', 'parallelMix'];
+const EVALUATION_KEYS = ['minutes', 'steps', 'keepCheckpoints'];
 const MODEL_KEYS = ['layers', 'hidden', 'heads', 'intermediate'];
 
 class RecipeReader {
@@ -141,7 +172,7 @@ export function parseRecipe(json: unknown, file: string): PretrainRecipe {
   if (!Array.isArray(languagesRaw) || languagesRaw.length < 2) r.fail('languages', `must list at least two ISO 639-3 codes, got ${JSON.stringify(languagesRaw)}`);
   const languages = languagesRaw as unknown[];
   languages.forEach((code, i) => {
-    if (typeof code !== 'string' || !UDHR_LANGUAGE_CODES.includes(code)) r.fail(`languages[${i}]`, `is ${JSON.stringify(code)}; expected one of ${UDHR_LANGUAGE_CODES.join(', ')}`);
+    if (typeof code !== 'string' || !isUdhrLanguageCode(code)) r.fail(`languages[${i}]`, `is ${JSON.stringify(code)}; expected an ISO 639-3 code the udhr package has a declaration for, such as ${UDHR_LANGUAGE_CODES.slice(0, 8).join(', ')}`);
     if (languages.indexOf(code) !== i) r.fail(`languages[${i}]`, `repeats "${code}"`);
   });
 
@@ -202,8 +233,60 @@ export function parseRecipe(json: unknown, file: string): PretrainRecipe {
   const init = opt('init', DEFAULTS.init);
   if (!(PRETRAIN_INITS as readonly unknown[]).includes(init)) r.fail('init', `is ${JSON.stringify(init)}; expected one of ${PRETRAIN_INITS.join(', ')}`);
   recipe.init = init as PretrainInit;
+  if (top.corpus !== undefined) recipe.corpus = parseCorpus(r, top.corpus);
+  if (top.evaluation !== undefined) recipe.evaluation = parseEvaluation(r, top.evaluation);
   if (recipe.init === 'structured' && model.hidden / model.heads < 4) r.fail('init', `"structured" needs heads of at least 4 dimensions; model.hidden / model.heads is ${model.hidden / model.heads}`);
   return recipe;
+}
+
+function numberList(r: RecipeReader, value: unknown, key: string, read: (v: unknown, k: string) => number): number[] {
+  if (!Array.isArray(value)) r.fail(key, `must be a list of numbers, got ${JSON.stringify(value)}`);
+  const list = (value as unknown[]).map((v, i) => read(v, `${key}[${i}]`));
+  list.forEach((v, i) => list.indexOf(v) !== i && r.fail(`${key}[${i}]`, `repeats ${v}`));
+  return [...list].sort((a, b) => a - b);
+}
+
+function parseCorpus(r: RecipeReader, value: unknown): RecipeCorpus {
+  const c = r.object(value, 'corpus', CORPUS_KEYS);
+  const corpus: RecipeCorpus = { parallelMix: {} };
+  if (c.quran !== undefined) {
+    const q = r.object(c.quran, 'corpus.quran', ['validationChapters', 'testChapters']);
+    const chapter = (v: unknown, k: string) => r.integer(v, k, 1, 114);
+    const validationChapters = numberList(r, r.required(q, 'validationChapters', 'corpus.quran.validationChapters'), 'corpus.quran.validationChapters', chapter);
+    const testChapters = numberList(r, r.required(q, 'testChapters', 'corpus.quran.testChapters'), 'corpus.quran.testChapters', chapter);
+    testChapters.forEach((n, i) => validationChapters.includes(n) && r.fail(`corpus.quran.testChapters[${i}]`, `is ${n}, which validationChapters holds too; the splits must differ`));
+    corpus.quran = { validationChapters, testChapters };
+  }
+  if (c.cldrLocalenames !== undefined) {
+    const l = r.object(c.cldrLocalenames, 'corpus.cldrLocalenames', ['validationShare', 'testShare']);
+    const share = (k: string) => r.number(r.required(l, k, `corpus.cldrLocalenames.${k}`), `corpus.cldrLocalenames.${k}`, 0, 0.5);
+    corpus.cldrLocalenames = { validationShare: share('validationShare'), testShare: share('testShare') };
+  }
+  if (c.heldOutSource !== undefined) {
+    if (!(SOURCE_NAMES as readonly unknown[]).includes(c.heldOutSource)) r.fail('corpus.heldOutSource', `is ${JSON.stringify(c.heldOutSource)}; expected one of ${SOURCE_NAMES.join(', ')}`);
+    corpus.heldOutSource = c.heldOutSource as SourceName;
+  }
+  const mix = r.object(r.required(c, 'parallelMix', 'corpus.parallelMix'), 'corpus.parallelMix', SOURCE_NAMES);
+  for (const [name, w] of Object.entries(mix)) {
+    const source = name as SourceName;
+    corpus.parallelMix[source] = r.number(w, `corpus.parallelMix.${name}`, 0, 1000);
+    if (source === corpus.heldOutSource && corpus.parallelMix[source]! > 0) r.fail(`corpus.parallelMix.${name}`, 'is above 0, but this source is the heldOutSource, which training never reads');
+    const present = source === 'udhr' || (source === 'quran' && corpus.quran) || (source === 'cldr-localenames' && corpus.cldrLocalenames);
+    if (!present && corpus.parallelMix[source]! > 0) r.fail(`corpus.parallelMix.${name}`, `is above 0, but the corpus has no "${name === 'cldr-localenames' ? 'cldrLocalenames' : name}" entry`);
+  }
+  if (!Object.values(corpus.parallelMix).some((w) => w! > 0)) r.fail('corpus.parallelMix', 'needs a source with a weight above 0');
+  return corpus;
+}
+
+function parseEvaluation(r: RecipeReader, value: unknown): RecipeEvaluation {
+  const e = r.object(value, 'evaluation', EVALUATION_KEYS);
+  const keep = e.keepCheckpoints ?? true;
+  if (typeof keep !== 'boolean') r.fail('evaluation.keepCheckpoints', `is ${JSON.stringify(keep)}; expected true or false`);
+  return {
+    minutes: numberList(r, e.minutes ?? [], 'evaluation.minutes', (v, k) => r.number(v, k, 0, 100_000, true)),
+    steps: numberList(r, e.steps ?? [], 'evaluation.steps', (v, k) => r.integer(v, k, 1)),
+    keepCheckpoints: keep as boolean,
+  };
 }
 
 /** Reads and validates a recipe file; JSON syntax errors name the file too. */
@@ -226,5 +309,5 @@ export function loadRecipe(path: string): PretrainRecipe {
 
 /** The recipe with every default filled in, keys in a fixed order: what the reuse hash is taken over. */
 export function canonicalRecipe(recipe: PretrainRecipe): string {
-  return JSON.stringify(recipe, KEYS.concat(MODEL_KEYS, ['weight']).sort());
+  return JSON.stringify(recipe, KEYS.concat(MODEL_KEYS, ['weight'], CORPUS_KEYS, EVALUATION_KEYS, ['validationChapters', 'testChapters', 'validationShare', 'testShare'], SOURCE_NAMES).sort());
 }

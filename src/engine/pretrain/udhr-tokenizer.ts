@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unigramTokenizerJson, xlmrSpecialTokensMap, xlmrTokenizerConfig } from '../tokenize/tokenizer-json.js';
 import { trainingParagraphs, type UdhrArticle } from './corpus.js';
+import type { CorpusSegment } from './sources.js';
 import { characterSizes, smoothingWeights, XLMR_SMOOTHING_ALPHA } from './sampling.js';
 import { trainUnigram, type UnigramModel, type UnigramTrainerOptions, type WeightedText } from './unigram-trainer.js';
 import { tokenizerNormalize } from './unigram-words.js';
@@ -38,6 +39,19 @@ export function corpusAlphabet(corpus: readonly UdhrArticle[]): string[] {
   const chars = new Set<string>();
   for (const a of corpus) for (const p of a.paragraphs) for (const ch of tokenizerNormalize(p)) if (ch !== ' ') chars.add(ch);
   return [...chars].sort();
+}
+
+/**
+ * The tokenizer of a multi-source corpus: training segments weighted by their language's smoothing factor;
+ * every character of the segments passed (the caller leaves out a held-out source) kept as a piece.
+ */
+export function trainSegmentTokenizer(segments: readonly CorpusSegment[], options: UdhrTokenizerOptions = {}): UnigramModel {
+  const { alpha, heldOutArticles: _unused, ...trainer } = options;
+  const training = segments.filter((s) => s.split === 'train');
+  const weights = smoothingWeights(characterSizes(training), alpha ?? XLMR_SMOOTHING_ALPHA);
+  const chars = new Set<string>();
+  for (const s of segments) for (const ch of tokenizerNormalize(s.text)) if (ch !== ' ') chars.add(ch);
+  return trainUnigram(training.map((p) => ({ text: p.text, weight: weights.get(p.lang)! })), { ...trainer, requiredCharacters: [...chars].sort() });
 }
 
 export function trainUdhrTokenizer(corpus: readonly UdhrArticle[], options: UdhrTokenizerOptions = {}): UnigramModel {

@@ -5,9 +5,12 @@
 import { XlmError } from '../errors.js';
 import { inspectDataset } from '../data/index.js';
 import { evalRequest } from '../eval/request.js';
-import { downloadRepo, hubSettings, listCachedModels } from '../hub/index.js';
+import { downloadRepo, formatBytes, hubSettings, listCachedModels } from '../hub/index.js';
 import { defaultModelHandlers } from '../pretrain/default-model-rpc.js';
+import { deviceAvailability } from '../runtime/devices.js';
+import { CancelledError } from '../runtime/inputs.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
+import { deviceEnvironment, resolveDevice } from '../runtime/session.js';
 import { classify } from '../tasks/classify.js';
 import { embed } from '../tasks/embed.js';
 import { fillMask } from '../tasks/fill-mask.js';
@@ -22,6 +25,8 @@ import { TrainingRuns } from './training.js';
 class EngineState {
   private readonly caches = new Map<DeviceName, ModelCache>();
   active: { dir: string; device: DeviceName } | undefined;
+  /** Device lines already given to the extension (one line saying why, not one per model load). */
+  readonly said = new Set<string>();
 
   cache(device: DeviceName, ctx?: HandlerContext): ModelCache {
     let cache = this.caches.get(device);
@@ -43,7 +48,7 @@ class EngineState {
 }
 
 function throwIfCancelled(ctx: HandlerContext): void {
-  if (ctx.token.isCancellationRequested) throw new Error('cancelled');
+  if (ctx.token.isCancellationRequested) throw new CancelledError();
 }
 
 function describeModel(model: LoadedModel, device: DeviceName): ModelInfo {
@@ -85,8 +90,19 @@ export function createHandlers(): HandlerTable {
     ...defaultModelHandlers(),
     trainStart: (params, ctx) => runs.start(params, ctx),
     trainStop: ({ runId }) => ({ stopped: runs.stop(runId) }),
+    deviceResolve: async ({ device, purpose }) => {
+      const decision = await resolveDevice(device, purpose);
+      // The caller shows this line; model/load need not say it again.
+      if (decision.notice) state.said.add(decision.notice);
+      return decision;
+    },
     modelLoad: async ({ dir, device }, ctx) => {
-      const d = device ?? 'cpu';
+      // The cache is the resolved device's, so `auto` is decided (and its line logged) once, not per graph.
+      const { device: d, notice } = await resolveDevice(device ?? 'cpu');
+      if (notice && !state.said.has(notice)) {
+        state.said.add(notice);
+        ctx.log('warn', notice);
+      }
       const model = await state.cache(d, ctx).model(dir);
       state.active = { dir: model.dir, device: d };
       return describeModel(model, d);
@@ -97,17 +113,17 @@ export function createHandlers(): HandlerTable {
       if (!dir) throw new XlmError('no-model', 'no model is loaded and none was named; tokenize needs a folder with tokenizer.json');
       return tokenize(state.cache(state.active?.device ?? 'cpu').tokenizer(dir), text, textPair, maxLength);
     },
-    fillMask: async ({ texts, topK, model }, ctx) => fillMask(await state.model(model, ctx), texts, { topK }),
-    classify: async ({ inputs, model }, ctx) => classify(await state.model(model, ctx), inputs),
-    embed: async ({ texts, normalize, model }, ctx) => embed(await state.model(model, ctx), texts, { normalize }),
+    fillMask: async ({ texts, topK, model }, ctx) => fillMask(await state.model(model, ctx), texts, { topK, cancel: ctx.token }),
+    classify: async ({ inputs, model }, ctx) => classify(await state.model(model, ctx), inputs, { cancel: ctx.token }),
+    embed: async ({ texts, normalize, model }, ctx) => embed(await state.model(model, ctx), texts, { normalize, cancel: ctx.token }),
     nli: async ({ premise, hypothesis, model }, ctx) => nliScores(await state.model(model, ctx), premise, hypothesis),
     zeroShot: async ({ text, labels, hypothesisTemplate, multiLabel, model }, ctx) => {
-      const [result] = await zeroShot(await state.model(model, ctx), [text], { labels, hypothesisTemplate, multiLabel });
+      const [result] = await zeroShot(await state.model(model, ctx), [text], { labels, hypothesisTemplate, multiLabel, cancel: ctx.token });
       return result!.scores;
     },
-    translate: async ({ texts, targetLang, sourceLang, model }) => {
+    translate: async ({ texts, targetLang, sourceLang, model }, ctx) => {
       const translator = await translators.translator(model);
-      const results = await translator.translate(texts, { to: targetLang, from: sourceLang });
+      const results = await translator.translate(texts, { to: targetLang, from: sourceLang, cancel: ctx.token });
       return { translations: results.map((r) => r.text) };
     },
     evalRun: (params, ctx) => evalRequest(params, { models: state.cache(state.active?.device ?? 'cpu', ctx), activeModel: state.active?.dir, cancel: ctx.token }),
@@ -131,7 +147,7 @@ export function createHandlers(): HandlerTable {
       listCachedModels().flatMap((m) =>
         m.revisions.map((r) => ({ repoId: m.repoId, revision: r.refs[0] ?? r.commit, dir: r.folder, modelType: r.modelType })),
       ),
-    hubDownload: async ({ repoId, revision, token, offline }, ctx) => {
+    hubDownload: async ({ repoId, revision, token, offline, confirmed }, ctx) => {
       const abort = new AbortController();
       const sub = ctx.token.onCancellationRequested(() => abort.abort());
       try {
@@ -140,6 +156,10 @@ export function createHandlers(): HandlerTable {
           settings: hubSettings({ token, offline }),
           signal: abort.signal,
           onProgress: (p) => ctx.notify(hubProgress, { repoId, file: p.file, bytes: p.bytes, totalBytes: p.total }),
+          confirm: (plan) => {
+            if (confirmed) return true;
+            throw new XlmError('hub/needs-confirmation', `${repoId} is ${formatBytes(plan.bytesToFetch)} to download (${plan.files} files${plan.freeBytes === undefined ? '' : `; ${formatBytes(plan.freeBytes)} free on the disk`}).`, { what: repoId });
+          },
         });
         return { dir: result.folder };
       } finally {
@@ -149,26 +169,10 @@ export function createHandlers(): HandlerTable {
   };
 }
 
-/**
- * Execution providers onnxruntime-node can reach. CPU is always bundled; CUDA needs the provider the
- * postinstall would download (skipped offline); WebGPU is bundled but needs a Vulkan driver on Linux.
- */
+/** Execution providers onnxruntime-node can reach here, with the fix for each missing one (engine/info). */
 export async function probeDevices(): Promise<EngineInfo['devices']> {
   try {
-    const ort = await import('onnxruntime-node');
-    const backends = ort.listSupportedBackends();
-    const has = (name: string) => backends.find((b) => b.name === name);
-    const cuda = has('cuda');
-    const webgpu = has('webgpu');
-    return [
-      { name: 'cpu', available: true, note: 'onnxruntime-node CPU provider' },
-      {
-        name: 'cuda',
-        available: Boolean(cuda?.bundled),
-        note: cuda?.bundled ? 'CUDA provider installed' : 'CUDA provider not installed: run `npx onnxruntime-node-install cuda` (needs CUDA 12 and cuDNN 9)',
-      },
-      { name: 'webgpu', available: Boolean(webgpu), note: webgpu ? 'bundled; needs a Vulkan driver on Linux' : 'not in this onnxruntime build' },
-    ];
+    return deviceAvailability(deviceEnvironment());
   } catch (e) {
     return [{ name: 'cpu', available: false, note: `onnxruntime-node failed to load: ${e instanceof Error ? e.message : String(e)}` }];
   }

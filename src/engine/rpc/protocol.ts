@@ -1,8 +1,15 @@
 /**
  * The JSON-RPC protocol between the extension and the engine process: the one file both sides import, so a
  * method name, its params or its result cannot drift between them. Every message says who sends it and why.
- * The engine never imports `vscode`; this file imports only vscode-jsonrpc's message types.
+ * The engine never imports `vscode`; this file imports only vscode-jsonrpc's message types and valibot.
+ *
+ * Every request's params are a valibot schema, and the params type is inferred from it, so what the extension
+ * may send and what the engine accepts are one definition. The engine checks each request against its schema
+ * before any handler runs and answers InvalidParams naming the field (`texts: expected an array of strings`).
+ * Valibot because it is small (each check is its own function, so esbuild keeps only those used, a few KB in
+ * each bundle), runs the same in Node and in the extension host, and needs no code generation or `eval`.
  */
+import * as v from 'valibot';
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 
 /** Bumped when a message changes shape; the extension refuses an engine bundle that answers another version. */
@@ -32,11 +39,65 @@ export const EngineErrorCodes = {
   methodNotFound: -32601,
   /** The request was cancelled by its sender. */
   requestCancelled: -32800,
+  /** The params do not match the method's schema: the message names the field and what it must be. */
+  invalidParams: -32602,
 } as const;
+
+// ---------------------------------------------------------------------------------------------- params checks
+
+/** Bounds of the params checks: generous for real use, small enough that no request can exhaust the engine. */
+export const PARAM_LIMITS = {
+  /** Texts (or inputs) in one request. */
+  texts: 100_000,
+  /** UTF-16 code units in one text: a 1 MB paragraph fits, a runaway paste of a whole corpus does not. */
+  textLength: 8_000_000,
+  /** Code units in a path, a model id or a label. */
+  name: 4_096,
+  /** Candidate labels of a zero-shot request. */
+  labels: 1_000,
+  topK: 1_000,
+  /** Tokens per input. */
+  maxLength: 1_000_000,
+  batchSize: 4_096,
+  epochs: 10_000,
+  loraRank: 4_096,
+  /** MB of memory a run may use (a terabyte). */
+  memoryLimitMB: 1_048_576,
+} as const;
+
+const text = v.pipe(v.string('expected a string'), v.maxLength(PARAM_LIMITS.textLength, `expected a text of at most ${PARAM_LIMITS.textLength} characters`));
+const texts = v.pipe(
+  v.array(text, 'expected an array of strings'),
+  v.maxLength(PARAM_LIMITS.texts, `expected at most ${PARAM_LIMITS.texts} texts in one request`),
+);
+const name = (what: string) =>
+  v.pipe(v.string(`expected ${what} (a string)`), v.nonEmpty(`expected ${what}, not an empty string`), v.maxLength(PARAM_LIMITS.name, `expected ${what} of at most ${PARAM_LIMITS.name} characters`));
+const path = name('a path');
+const integer = (min: number, max: number) =>
+  v.pipe(v.number('expected a number'), v.integer('expected a whole number'), v.minValue(min, `expected at least ${min}`), v.maxValue(max, `expected at most ${max}`));
+const positive = (max: number) =>
+  v.pipe(v.number('expected a number'), v.finite('expected a finite number'), v.gtValue(0, 'expected a number above 0'), v.maxValue(max, `expected at most ${max}`));
+const flag = v.boolean('expected true or false');
+const oneOf = <const T extends readonly [string, ...string[]]>(options: T) => v.picklist(options, `expected one of ${options.map((o) => `"${o}"`).join(', ')}`);
+/** An object of exactly these keys (an unknown key is a typo or a drifted protocol, refused by name). */
+const params = <const E extends v.ObjectEntries>(entries: E) => v.strictObject(entries, 'expected an object of named params');
+const optional = v.optional;
+
+/** Every device setting, in the order the setting's enum, the CLI's help and the README list them. */
+export const DEVICE_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
+const device = oneOf(DEVICE_CHOICES);
+export const TRAIN_TASKS = ['sequence-classification', 'pair-classification', 'token-classification', 'masked-lm'] as const;
 
 // ---------------------------------------------------------------------------------------------- shared shapes
 
-export type DeviceName = 'cpu' | 'cuda' | 'webgpu';
+/**
+ * A device as a user asks for it: `auto` picks the best present one for the graphs (engine/runtime/devices.ts); the
+ * others are onnxruntime execution providers: cpu, webgpu (Direct3D 12, Metal or Vulkan), cuda (NVIDIA), dml
+ * (DirectML, Windows) and coreml (macOS). The same words are the CLI's --device and the xlm.device setting.
+ */
+export type DeviceChoice = (typeof DEVICE_CHOICES)[number];
+/** A device the engine can run on. */
+export type DeviceName = Exclude<DeviceChoice, 'auto'>;
 
 export interface DeviceInfo {
   name: DeviceName;
@@ -66,6 +127,7 @@ export interface ModelInfo {
   maxPositions: number;
   /** config.json's id2label, in id order, when the model has a classification head. */
   labels?: string[];
+  /** The device the model's graphs run on (what `auto` chose, or CPU after a fallback). */
   device: DeviceName;
 }
 
@@ -86,13 +148,29 @@ export interface EngineLogParams {
 /** Engine → extension: one line for the "XLM Lab" output channel (stack traces of engine bugs go here too). */
 export const engineLog = new NotificationType<EngineLogParams>('engine/log');
 
+export const DeviceResolveParams = params({
+  device,
+  /** Inference graphs by default; providers differ in what they cover of a training step. */
+  purpose: optional(oneOf(['inference', 'training'])),
+});
+export type DeviceResolveParams = v.InferOutput<typeof DeviceResolveParams>;
+export interface DeviceResolveResult {
+  /** The device that would run such graphs now. */
+  device: DeviceName;
+  /** One line when it is not the one asked for (auto ending on the CPU, a missing provider), saying why. */
+  notice?: string;
+}
+/** Extension → engine: which device a setting comes to on this machine, for the status item before a model loads. */
+export const deviceResolve = new RequestType<DeviceResolveParams, DeviceResolveResult, EngineErrorData>('device/resolve');
+
 // ---------------------------------------------------------------------------------------------- model
 
-export interface ModelLoadParams {
+export const ModelLoadParams = params({
   /** A Hugging Face model folder (config.json, tokenizer.json, model.safetensors). */
-  dir: string;
-  device?: DeviceName;
-}
+  dir: path,
+  device: optional(device),
+});
+export type ModelLoadParams = v.InferOutput<typeof ModelLoadParams>;
 /** Extension → engine: make this folder the active model; later inference requests without `model` use it. */
 export const modelLoad = new RequestType<ModelLoadParams, ModelInfo, EngineErrorData>('model/load');
 
@@ -101,13 +179,14 @@ export const modelInfo = new RequestType0<ModelInfo | null, EngineErrorData>('mo
 
 // ---------------------------------------------------------------------------------------------- inference
 
-export interface TokenizeParams {
-  text: string;
-  textPair?: string;
-  maxLength?: number;
+export const TokenizeParams = params({
+  text,
+  textPair: optional(text),
+  maxLength: optional(integer(1, PARAM_LIMITS.maxLength)),
   /** Tokenize with this folder's tokenizer instead of the active model's. */
-  model?: string;
-}
+  model: optional(path),
+});
+export type TokenizeParams = v.InferOutput<typeof TokenizeParams>;
 export interface TokenizeResult {
   ids: number[];
   tokens: string[];
@@ -121,12 +200,13 @@ export interface TokenizeResult {
 /** Extension → engine: tokens and offsets of a text, for the token view and for mapping masks to editor ranges. */
 export const tokenize = new RequestType<TokenizeParams, TokenizeResult, EngineErrorData>('tokenize');
 
-export interface FillMaskParams {
+export const FillMaskParams = params({
   /** Each text holds one or more `<mask>` tokens. */
-  texts: string[];
-  topK?: number;
-  model?: string;
-}
+  texts,
+  topK: optional(integer(1, PARAM_LIMITS.topK)),
+  model: optional(path),
+});
+export type FillMaskParams = v.InferOutput<typeof FillMaskParams>;
 export interface MaskCandidate {
   token: string;
   id: number;
@@ -141,25 +221,31 @@ export interface FillMaskResult {
 /** Extension → engine: top-k words for each `<mask>` (masked-word panel, inline fill-in, Fill mask command). */
 export const fillMask = new RequestType<FillMaskParams, FillMaskResult[], EngineErrorData>('fillMask');
 
-export interface ClassifyInput {
-  text: string;
-  /** The second text of a pair (XLM-R's `<s> A </s></s> B </s>` template). */
-  textPair?: string;
-}
-export interface ClassifyParams {
-  inputs: ClassifyInput[];
-  model?: string;
-}
+const ClassifyInput = v.strictObject(
+  {
+    text,
+    /** The second text of a pair (XLM-R's `<s> A </s></s> B </s>` template). */
+    textPair: optional(text),
+  },
+  'expected an object {text, textPair?}',
+);
+export type ClassifyInput = v.InferOutput<typeof ClassifyInput>;
+export const ClassifyParams = params({
+  inputs: v.pipe(v.array(ClassifyInput, 'expected an array of {text, textPair?} objects'), v.maxLength(PARAM_LIMITS.texts, `expected at most ${PARAM_LIMITS.texts} inputs in one request`)),
+  model: optional(path),
+});
+export type ClassifyParams = v.InferOutput<typeof ClassifyParams>;
 /** Per input, every label of config.json's id2label with its probability, best first. */
 export type ClassifyResult = LabelScore[][];
 /** Extension → engine: label probabilities of texts or pairs (Classify selection, hover). */
 export const classify = new RequestType<ClassifyParams, ClassifyResult, EngineErrorData>('classify');
 
-export interface NliParams {
-  premise: string;
-  hypothesis: string;
-  model?: string;
-}
+export const NliParams = params({
+  premise: text,
+  hypothesis: text,
+  model: optional(path),
+});
+export type NliParams = v.InferOutput<typeof NliParams>;
 export interface NliResult {
   entailment: number;
   neutral: number;
@@ -168,22 +254,28 @@ export interface NliResult {
 /** Extension → engine: entailment/neutral/contradiction for a premise and hypothesis (NLI panel, Check entailment). */
 export const nli = new RequestType<NliParams, NliResult, EngineErrorData>('nli');
 
-export interface ZeroShotParams {
-  text: string;
-  labels: string[];
+export const ZeroShotParams = params({
+  text,
+  labels: v.pipe(
+    v.array(name('a label'), 'expected an array of label strings'),
+    v.minLength(1, 'expected at least one label'),
+    v.maxLength(PARAM_LIMITS.labels, `expected at most ${PARAM_LIMITS.labels} labels`),
+  ),
   /** `{}` is replaced by each label; default "This example is {}.". */
-  hypothesisTemplate?: string;
-  multiLabel?: boolean;
-  model?: string;
-}
+  hypothesisTemplate: optional(name('a template')),
+  multiLabel: optional(flag),
+  model: optional(path),
+});
+export type ZeroShotParams = v.InferOutput<typeof ZeroShotParams>;
 /** Extension → engine: rank free-form labels for a text with an NLI model (NLI panel's zero-shot section). */
 export const zeroShot = new RequestType<ZeroShotParams, LabelScore[], EngineErrorData>('zeroShot');
 
-export interface EmbedParams {
-  texts: string[];
-  normalize?: boolean;
-  model?: string;
-}
+export const EmbedParams = params({
+  texts,
+  normalize: optional(flag),
+  model: optional(path),
+});
+export type EmbedParams = v.InferOutput<typeof EmbedParams>;
 export interface EmbedResult {
   dim: number;
   vectors: number[][];
@@ -191,12 +283,13 @@ export interface EmbedResult {
 /** Extension → engine: mean-pooled sentence vectors (hover's nearest sentences in other languages). */
 export const embed = new RequestType<EmbedParams, EmbedResult, EngineErrorData>('embed');
 
-export interface TranslateParams {
-  texts: string[];
-  targetLang: string;
-  sourceLang?: string;
-  model?: string;
-}
+export const TranslateParams = params({
+  texts,
+  targetLang: name('a language code'),
+  sourceLang: optional(name('a language code')),
+  model: optional(path),
+});
+export type TranslateParams = v.InferOutput<typeof TranslateParams>;
 export interface TranslateResult {
   translations: string[];
 }
@@ -205,27 +298,30 @@ export const translate = new RequestType<TranslateParams, TranslateResult, Engin
 
 // ---------------------------------------------------------------------------------------------- training
 
-export type TrainTask = 'sequence-classification' | 'pair-classification' | 'token-classification' | 'masked-lm';
+export type TrainTask = (typeof TRAIN_TASKS)[number];
 
-export interface TrainStartParams {
+export const TrainStartParams = params({
   /** Model folder to start from. */
-  model: string;
+  model: path,
   /** Training data file (jsonl, csv, tsv). */
-  data: string;
+  data: path,
   /** Held-out data; when absent the engine splits `data`. */
-  evalData?: string;
-  task: TrainTask;
+  evalData: optional(path),
+  task: oneOf(TRAIN_TASKS),
   /** Folder under which the run's own folder (config.json, metrics.jsonl, checkpoints) is created. */
-  runFolder: string;
-  method: 'lora' | 'full';
-  epochs?: number;
-  batchSize?: number;
-  learningRate?: number;
-  maxLength?: number;
-  loraRank?: number;
-  seed?: number;
-  device?: DeviceName;
-}
+  runFolder: path,
+  method: oneOf(['lora', 'full']),
+  epochs: optional(positive(PARAM_LIMITS.epochs)),
+  batchSize: optional(integer(1, PARAM_LIMITS.batchSize)),
+  learningRate: optional(positive(1)),
+  maxLength: optional(integer(1, PARAM_LIMITS.maxLength)),
+  loraRank: optional(integer(1, PARAM_LIMITS.loraRank)),
+  seed: optional(integer(0, Number.MAX_SAFE_INTEGER)),
+  device: optional(device),
+  /** `xlm.memoryLimitMB`: refuse a run whose estimated peak memory exceeds it (0 or absent: the machine's memory). */
+  memoryLimitMB: optional(integer(0, PARAM_LIMITS.memoryLimitMB)),
+});
+export type TrainStartParams = v.InferOutput<typeof TrainStartParams>;
 export interface TrainStartResult {
   runId: string;
   /** The run's folder; its metrics.jsonl is what the dashboard reads. */
@@ -238,10 +334,11 @@ export interface TrainStartResult {
  */
 export const trainStart = new RequestType<TrainStartParams, TrainStartResult, EngineErrorData>('train/start');
 
-export interface TrainStopParams {
+export const TrainStopParams = params({
   /** The run to stop; all runs when absent. */
-  runId?: string;
-}
+  runId: optional(name('a run id')),
+});
+export type TrainStopParams = v.InferOutput<typeof TrainStopParams>;
 /** Extension → engine: stop a run (Stop training, Cancel on the progress notification); it writes a last checkpoint. */
 export const trainStop = new RequestType<TrainStopParams, { stopped: string[] }, EngineErrorData>('train/stop');
 
@@ -298,12 +395,13 @@ export const trainEnd = new NotificationType<TrainEndParams>('train/end');
 
 // ---------------------------------------------------------------------------------------------- evaluation and data
 
-export interface EvalRunParams {
-  model?: string;
-  data: string;
-  task?: TrainTask;
-  batchSize?: number;
-}
+export const EvalRunParams = params({
+  model: optional(path),
+  data: path,
+  task: optional(oneOf(TRAIN_TASKS)),
+  batchSize: optional(integer(1, PARAM_LIMITS.batchSize)),
+});
+export type EvalRunParams = v.InferOutput<typeof EvalRunParams>;
 export interface EvalRunResult {
   metrics: Record<string, number>;
   /** Metrics per language code when the data has a language column. */
@@ -315,9 +413,8 @@ export interface EvalRunResult {
 /** Extension → engine: evaluate a model on a data file (Evaluate model on a file). */
 export const evalRun = new RequestType<EvalRunParams, EvalRunResult, EngineErrorData>('eval/run');
 
-export interface DataInspectParams {
-  file: string;
-}
+export const DataInspectParams = params({ file: path });
+export type DataInspectParams = v.InferOutput<typeof DataInspectParams>;
 export interface DataProblem {
   line: number;
   /** 1-based, in UTF-16 code units (as VS Code counts), where known. */
@@ -340,14 +437,20 @@ export const dataInspect = new RequestType<DataInspectParams, DataInspectResult,
 
 // ---------------------------------------------------------------------------------------------- hub
 
-export interface HubDownloadParams {
-  repoId: string;
-  revision?: string;
-  /** Read from the `xlm.hub.token` setting by the extension; never logged. */
-  token?: string;
+export const HubDownloadParams = params({
+  repoId: name('a Hub model id'),
+  revision: optional(name('a revision')),
+  /** From VS Code's SecretStorage (command "XLM: Set Hugging Face Token"); never logged. */
+  token: optional(name('a token')),
   /** `xlm.hub.offline`: serve from the cache only, never contact the Hub. */
-  offline?: boolean;
-}
+  offline: optional(flag),
+  /**
+   * The user agreed to the size. Without it, a download of 1 GB or more fails with code `hub/needs-confirmation`
+   * and a message stating the size, before any byte is fetched; the extension asks and sends the request again.
+   */
+  confirmed: optional(flag),
+});
+export type HubDownloadParams = v.InferOutput<typeof HubDownloadParams>;
 export interface HubDownloadResult {
   /** The snapshot folder in the HF cache, loadable with model/load. */
   dir: string;
@@ -375,10 +478,11 @@ export const hubList = new RequestType0<HubCachedModel[], EngineErrorData>('hub/
 
 // ---------------------------------------------------------------------------------------------- default model
 
-export interface ModelEnsureDefaultParams {
+export const ModelEnsureDefaultParams = params({
   /** The folder that holds `default-model/`: the extension's global storage path (context.globalStorageUri.fsPath). */
-  storageDir: string;
-}
+  storageDir: path,
+});
+export type ModelEnsureDefaultParams = v.InferOutput<typeof ModelEnsureDefaultParams>;
 export interface ModelEnsureDefaultResult {
   /** The default model's folder, loadable with model/load. */
   dir: string;
@@ -410,9 +514,57 @@ export const modelDefaultProgress = new NotificationType<ModelDefaultProgressPar
 
 /** Every request of the protocol, keyed by a short name; the server's handler table is typed against it. */
 export const requests = {
-  engineInfo, modelLoad, modelInfo, tokenize, fillMask, classify, nli, zeroShot, embed, translate,
+  engineInfo, deviceResolve, modelLoad, modelInfo, tokenize, fillMask, classify, nli, zeroShot, embed, translate,
   trainStart, trainStop, evalRun, dataInspect, hubDownload, hubList, modelEnsureDefault,
 } as const;
+
+/** The params schema of every request that takes params; the engine checks each request against its entry. */
+export const paramSchemas = {
+  deviceResolve: DeviceResolveParams,
+  modelLoad: ModelLoadParams,
+  tokenize: TokenizeParams,
+  fillMask: FillMaskParams,
+  classify: ClassifyParams,
+  nli: NliParams,
+  zeroShot: ZeroShotParams,
+  embed: EmbedParams,
+  translate: TranslateParams,
+  trainStart: TrainStartParams,
+  trainStop: TrainStopParams,
+  evalRun: EvalRunParams,
+  dataInspect: DataInspectParams,
+  hubDownload: HubDownloadParams,
+  modelEnsureDefault: ModelEnsureDefaultParams,
+} as const satisfies { [K in RequestName]?: v.GenericSchema<ParamsOf<K>> };
+
+/**
+ * Checks a request's params against its method's schema: the parsed params, or the first problem as
+ * `field.path: expected …, got …` and the field's path.
+ */
+export function checkParams<K extends keyof typeof paramSchemas>(request: K, input: unknown): { ok: true; params: ParamsOf<K> } | { ok: false; message: string; field: string } {
+  if (Array.isArray(input)) return { ok: false, message: `params: expected an object of named params, got ${describeValue(input)}`, field: 'params' };
+  const result = v.safeParse(paramSchemas[request] as v.GenericSchema, input, { abortEarly: true });
+  if (result.success) return { ok: true, params: result.output as ParamsOf<K> };
+  const issue = result.issues[0];
+  const path = issue.path ?? [];
+  const field = path.map((item) => (typeof item.key === 'number' ? `[${item.key}]` : `.${String(item.key)}`)).join('').replace(/^\./, '') || 'params';
+  const last = path[path.length - 1];
+  let message: string;
+  // valibot reports an unknown key as expecting `never`, and a missing one as expecting the key itself.
+  if (issue.type === 'strict_object' && last && issue.expected === 'never') message = `${field}: not a param of '${requests[request].method}'`;
+  else if (issue.type === 'strict_object' && last) message = `${field}: missing; it is required`;
+  else message = `${field}: ${issue.message}, got ${describeValue(issue.input)}`;
+  return { ok: false, message, field };
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length} item${value.length === 1 ? '' : 's'}`;
+  if (typeof value === 'string') return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
 
 /** Every notification of the protocol (engine → extension). */
 export const notifications = { engineLog, trainProgress, trainMetrics, trainLog, trainEnd, hubProgress, modelDefaultProgress } as const;

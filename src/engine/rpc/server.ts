@@ -1,5 +1,6 @@
 /**
- * The engine side of the JSON-RPC connection: registers the handler table's methods, turns exceptions into typed
+ * The engine side of the JSON-RPC connection: registers the handler table's methods, checks every request's params
+ * against its protocol schema before a handler sees them (InvalidParams naming the field), turns exceptions into typed
  * error responses (the engine keeps running after one), answers MethodNotFound with a clear message for protocol
  * methods this build does not implement yet, and forwards log lines to the extension.
  */
@@ -11,6 +12,7 @@ import {
   ResponseError,
 } from 'vscode-jsonrpc';
 import { XlmError } from '../errors.js';
+import { ioError } from '../io-errors.js';
 import {
   EngineErrorCodes,
   EngineErrorData,
@@ -20,7 +22,9 @@ import {
   ParamsOf,
   RequestName,
   ResultOf,
+  checkParams,
   engineLog,
+  paramSchemas,
   requests,
 } from './protocol.js';
 
@@ -72,9 +76,18 @@ export function serveEngine(connection: MessageConnection, table: HandlerTable, 
     const method = requests[name].method;
     disposables.push(
       connection.onRequest(method, async (...args: unknown[]) => {
-        // vscode-jsonrpc passes (params, token) for a request with params and (token) for one without.
+        // vscode-jsonrpc passes (params, token) for a request with named params, (token) for one without, and
+        // each item of positional (array) params as its own argument.
         const token = args[args.length - 1] as CancellationToken;
-        const params = (args.length > 1 ? args[0] : undefined) as ParamsOf<RequestName>;
+        const sent = args.length === 1 ? undefined : args.length === 2 ? args[0] : args.slice(0, -1);
+        let params: ParamsOf<RequestName>;
+        if (name in paramSchemas) {
+          const checked = checkParams(name as keyof typeof paramSchemas, sent);
+          if (!checked.ok) return new ResponseError<EngineErrorData>(EngineErrorCodes.invalidParams, `'${method}': ${checked.message}`, { code: 'invalid-params', message: checked.message, what: checked.field });
+          params = checked.params as unknown as ParamsOf<RequestName>;
+        } else {
+          params = undefined as ParamsOf<RequestName>;
+        }
         const ctx: HandlerContext = {
           token,
           notify: (type, p) => void connection.sendNotification(type, p).catch(() => undefined),
@@ -105,7 +118,8 @@ export function serveEngine(connection: MessageConnection, table: HandlerTable, 
 }
 
 /** The error payload of an exception (for notifications such as train/end; responses use toResponseError). */
-export function errorData(e: unknown): EngineErrorData {
+export function errorData(thrown: unknown): EngineErrorData {
+  const e = ioError(thrown);
   if (e instanceof XlmError) return { code: e.code, message: e.toString(), ...e.place };
   return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
 }
@@ -118,6 +132,7 @@ export function toResponseError(
   log: (level: EngineLogParams['level'], message: string) => void,
 ): ResponseError<EngineErrorData> {
   if (e instanceof ResponseError) return e as ResponseError<EngineErrorData>;
+  e = ioError(e);
   if (e instanceof XlmError) {
     const located = e.toString();
     return new ResponseError<EngineErrorData>(EngineErrorCodes.userError, located, {

@@ -47,6 +47,7 @@ export class TrainingRuns {
       maxLength: params.maxLength,
       seed: params.seed,
       device: params.device,
+      memoryLimitMB: params.memoryLimitMB,
     };
     resolveOptions(options); // bad options fail train/start itself, before a folder exists
     mkdirSync(runDir, { recursive: true });

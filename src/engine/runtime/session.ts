@@ -5,13 +5,18 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { Graph } from '../graph/graph.js';
+import { Graph } from '../graph/graph.js';
 import { encodeGraph, type EncodedModel } from '../graph/encode.js';
+import { add } from '../graph/ops/elementwise.js';
+import { chooseDevice, type DeviceChoice, type DeviceDecision, type DeviceEnvironment, type DeviceName, type GraphPurpose } from './devices.js';
 
-export type Device = 'auto' | 'cpu' | 'cuda' | 'webgpu';
+/** A device as asked for (`auto` included); see devices.ts. */
+export type Device = DeviceChoice;
 
 export interface SessionOptions {
   device?: Device;
+  /** What the graph is, for `auto`'s choice (providers differ in what they cover); inference by default. */
+  purpose?: GraphPurpose;
   /** Intra-op threads; 0 lets onnxruntime decide. */
   threads?: number;
   /**
@@ -28,14 +33,14 @@ export interface SessionOptions {
   prepack?: boolean;
   /** Intra-op threads spin while waiting for work (onnxruntime's default); off yields the core, which wins when cores are shared. */
   spin?: boolean;
-  /** Called once with a line explaining a fallback to CPU. */
+  /** Called with one line when the graph runs elsewhere than asked (a fallback to CPU). */
   onNotice?: (line: string) => void;
 }
 
 export interface GraphSession {
   session: ort.InferenceSession;
   /** The execution provider actually used. */
-  device: 'cpu' | 'cuda' | 'webgpu';
+  device: DeviceName;
   inputNames: readonly string[];
   outputNames: readonly string[];
 }
@@ -55,20 +60,50 @@ function cudaProviderInstalled(): boolean {
   }
 }
 
-let autoNoticeGiven = false;
+/** This machine's providers, as onnxruntime-node reports them. */
+export function deviceEnvironment(): DeviceEnvironment {
+  return { backends: ort.listSupportedBackends(), cudaInstalled: cudaProviderInstalled() };
+}
 
-/** `auto` tries CUDA when its provider is installed; WebGPU only when asked for (it lacks kernels training graphs use). */
-function providersFor(device: Device, onNotice?: (line: string) => void): ('cpu' | 'cuda' | 'webgpu')[] {
-  if (device === 'cpu') return ['cpu'];
-  if (device === 'auto') {
-    if (cudaProviderInstalled()) return ['cuda', 'cpu'];
-    if (!autoNoticeGiven) {
-      autoNoticeGiven = true;
-      onNotice?.('device auto: running on cpu, because onnxruntime-node\'s CUDA provider is not installed (its install script downloads it unless ONNXRUNTIME_NODE_INSTALL=skip; it needs CUDA 12 and cuDNN 9); pass --device webgpu to try WebGPU');
-    }
-    return ['cpu'];
+const probes = new Map<DeviceName, Promise<string | undefined>>();
+
+/** Opens a one-node session on a provider: answers why it cannot run here (no adapter, no driver), once per process. */
+function probeProvider(device: DeviceName): Promise<string | undefined> {
+  let pending = probes.get(device);
+  if (!pending) {
+    pending = (async () => {
+      const g = new Graph('device_probe');
+      g.output(add(g.input('x', 'float32', [1]), 1), 'y');
+      try {
+        const session = await ort.InferenceSession.create(encodeGraph(g).bytes, { executionProviders: [device] });
+        await session.release();
+        return undefined;
+      } catch (e) {
+        return firstLine(e);
+      }
+    })();
+    probes.set(device, pending);
   }
-  return [device, 'cpu'];
+  return pending;
+}
+
+const decisions = new Map<string, Promise<DeviceDecision>>();
+
+/** The provider that runs `purpose`'s graphs for a setting, decided once per process (the probes open sessions). */
+export function resolveDevice(choice: Device, purpose: GraphPurpose = 'inference'): Promise<DeviceDecision> {
+  const key = `${choice}/${purpose}`;
+  let pending = decisions.get(key);
+  if (!pending) {
+    pending = chooseDevice(choice, purpose, deviceEnvironment(), probeProvider);
+    decisions.set(key, pending);
+  }
+  return pending;
+}
+
+function firstLine(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  // onnxruntime prefixes its messages with the C++ source location; the reason is after the last "] " or " was false. ".
+  return message.split('\n')[0]!.replace(/^.*(?:\] | was false\. )/, '').trim();
 }
 
 export async function createSession(model: Graph | EncodedModel, opts: SessionOptions = {}): Promise<GraphSession> {
@@ -87,18 +122,19 @@ export async function createSession(model: Graph | EncodedModel, opts: SessionOp
     // XLM_ORT_PROFILE=PREFIX writes onnxruntime's per-node timing (chrome-trace JSON) for every session: a developer's tool.
     ...(process.env.XLM_ORT_PROFILE ? { enableProfiling: true, profileFilePrefix: process.env.XLM_ORT_PROFILE } : {}),
   };
-  const tried: string[] = [];
-  for (const ep of providersFor(opts.device ?? 'cpu', opts.onNotice)) {
-    try {
-      const session = await ort.InferenceSession.create(encoded.bytes, { ...base, executionProviders: [ep] });
-      if (tried.length) opts.onNotice?.(`device ${opts.device}: ${tried.join('; ')}; running on ${ep}`);
-      return { session, device: ep, inputNames: session.inputNames, outputNames: session.outputNames };
-    } catch (e) {
-      if (ep === 'cpu') throw e;
-      tried.push(`${ep} is not available (${(e as Error).message.split('\n')[0]})`);
-    }
+  const asked = opts.device ?? 'cpu';
+  const decision = await resolveDevice(asked, opts.purpose);
+  if (decision.notice) opts.onNotice?.(decision.notice);
+  try {
+    const session = await ort.InferenceSession.create(encoded.bytes, { ...base, executionProviders: [decision.device] });
+    return { session, device: decision.device, inputNames: session.inputNames, outputNames: session.outputNames };
+  } catch (e) {
+    if (decision.device === 'cpu') throw e;
+    // The provider started (its probe passed) but refused this graph.
+    opts.onNotice?.(`device ${asked}: ${decision.device} cannot run this graph (${firstLine(e)}); running on cpu`);
+    const session = await ort.InferenceSession.create(encoded.bytes, { ...base, executionProviders: ['cpu'] });
+    return { session, device: 'cpu', inputNames: session.inputNames, outputNames: session.outputNames };
   }
-  throw new Error('no execution provider could be used');
 }
 
 export { ort };

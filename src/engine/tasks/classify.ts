@@ -6,16 +6,18 @@
  */
 import type { ClassifyInput, ClassifyResult, LabelScore } from '../rpc/protocol.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
-import { chunks, modelInputs } from '../runtime/inputs.js';
+import { cancellableChunks, modelInputs, type Cancellation } from '../runtime/inputs.js';
 
 export interface ClassifyOptions {
-  /** Inputs per session run (default 16). */
+  /** Inputs per session run (default 16): the most work a cancel waits for. */
   batchSize?: number;
+  /** Checked between batches: a cancelled request stops before its next batch. */
+  cancel?: Cancellation;
 }
 
 export async function classify(model: LoadedModel, inputs: readonly ClassifyInput[], opts: ClassifyOptions = {}): Promise<ClassifyResult> {
   const results: ClassifyResult = [];
-  for (const chunk of chunks(inputs, opts.batchSize ?? 16)) {
+  for await (const chunk of cancellableChunks(inputs, opts.batchSize ?? 16, opts.cancel)) {
     const logits = await classifyLogits(model, chunk);
     results.push(...logits.map((row) => labelScores(model, row)));
   }

@@ -4,19 +4,21 @@
  */
 import type { EmbedResult } from '../rpc/protocol.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
-import { chunks, modelInputs } from '../runtime/inputs.js';
+import { cancellableChunks, modelInputs, type Cancellation } from '../runtime/inputs.js';
 
 export interface EmbedOptions {
   /** Scale every vector to unit L2 norm. Default false. */
   normalize?: boolean;
-  /** Texts per session run (default 16). */
+  /** Texts per session run (default 16): the most work a cancel waits for. */
   batchSize?: number;
+  /** Checked between batches: a cancelled request stops before its next batch. */
+  cancel?: Cancellation;
 }
 
 export async function embed(model: LoadedModel, texts: readonly string[], opts: EmbedOptions = {}): Promise<EmbedResult> {
   const dim = model.config.hidden_size;
   const vectors: number[][] = [];
-  for (const chunk of chunks(texts, opts.batchSize ?? 16)) {
+  for await (const chunk of cancellableChunks(texts, opts.batchSize ?? 16, opts.cancel)) {
     const batch = model.tokenizer.encodeBatch(chunk, { maxLength: model.maxLength });
     const { session } = await model.session('embed');
     const data = (await session.run({ ...modelInputs(batch) })).embeddings.data as Float32Array;

@@ -7,13 +7,15 @@
 import { XlmError } from '../errors.js';
 import type { FillMaskResult } from '../rpc/protocol.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
-import { chunks, int64Tensor, modelInputs } from '../runtime/inputs.js';
+import { cancellableChunks, int64Tensor, modelInputs, type Cancellation } from '../runtime/inputs.js';
 
 export interface FillMaskOptions {
   /** Candidates per mask (default 5). */
   topK?: number;
-  /** Texts per session run (default 16). */
+  /** Texts per session run (default 16): the most work a cancel waits for. */
   batchSize?: number;
+  /** Checked between batches: a cancelled request stops before its next batch. */
+  cancel?: Cancellation;
 }
 
 export async function fillMask(model: LoadedModel, texts: readonly string[], opts: FillMaskOptions = {}): Promise<FillMaskResult[]> {
@@ -21,7 +23,7 @@ export async function fillMask(model: LoadedModel, texts: readonly string[], opt
   if (!Number.isInteger(topK) || topK < 1) throw new XlmError('bad-top-k', `top-k is ${topK}; it must be a whole number of at least 1`, { what: 'topK' });
   const k = Math.min(topK, model.config.vocab_size);
   const results: FillMaskResult[] = [];
-  for (const chunk of chunks(texts, opts.batchSize ?? 16)) results.push(...(await fillChunk(model, chunk, k, results.length)));
+  for await (const chunk of cancellableChunks(texts, opts.batchSize ?? 16, opts.cancel)) results.push(...(await fillChunk(model, chunk, k, results.length)));
   return results;
 }
 

@@ -11,7 +11,7 @@ import { XlmError } from '../errors.js';
 import { detectScript, languageOfScript } from '../data/script.js';
 import type { LabelScore } from '../rpc/protocol.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
-import { chunks, modelInputs } from '../runtime/inputs.js';
+import { cancellableChunks, modelInputs, type Cancellation } from '../runtime/inputs.js';
 
 /** Hypothesis templates per language (ISO 639-1); `{}` is replaced by the candidate label. */
 export const HYPOTHESIS_TEMPLATES: Readonly<Record<string, string>> = {
@@ -50,6 +50,8 @@ export interface ZeroShotOptions {
   language?: string;
   /** Most premise/hypothesis pairs per session run (default 64). */
   batchSize?: number;
+  /** Checked between batches: a cancelled request stops before its next batch. */
+  cancel?: Cancellation;
 }
 
 export interface ZeroShotResult {
@@ -109,7 +111,7 @@ export async function zeroShot(model: LoadedModel, texts: readonly string[], opt
   });
 
   const logits: Float32Array[] = [];
-  for (const chunk of chunks(pairs, opts.batchSize ?? 64)) logits.push(...(await pairLogits(model, chunk)));
+  for await (const chunk of cancellableChunks(pairs, opts.batchSize ?? 64, opts.cancel)) logits.push(...(await pairLogits(model, chunk)));
 
   return texts.map((_, t) => {
     const rows = logits.slice(t * labels.length, (t + 1) * labels.length);

@@ -22,7 +22,8 @@ export interface Encoding {
   attentionMask: number[];
   /** 1 where the template or padding added the token. */
   specialTokensMask: number[];
-  /** How many content tokens truncation removed (0 when nothing was cut). */
+  /** How many content tokens truncation removed (0 when nothing was cut; a text over 2,000 characters is tokenized
+   * only as far as truncation keeps, so for one the count is at least 1 but not the whole rest). */
   truncatedTokens: number;
 }
 

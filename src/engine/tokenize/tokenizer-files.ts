@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XlmError } from '../errors.js';
+import { assertRegularFile, ioError } from '../io-errors.js';
 
 export interface TokenizerFiles {
   tokenizerJson: object;
@@ -18,9 +19,10 @@ export interface TokenizerFiles {
 export function readJsonFile(file: string): unknown {
   let text: string;
   try {
+    assertRegularFile(file, 'a JSON file');
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new XlmError('missing-file', `cannot read ${file}: ${(e as Error).message}`, { file });
+    throw ioError(e, file);
   }
   try {
     return JSON.parse(text);

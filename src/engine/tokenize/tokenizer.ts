@@ -9,7 +9,8 @@ import {
   assemble, padBatch,
   type Batch, type BatchOptions, type EncodeOptions, type Encoding, type TextTokens,
 } from './encoding.js';
-import { readSpecialTemplate, type SpecialTemplate } from './template.js';
+import { LONG_TEXT_PIECE, longTextPieces } from './long-text.js';
+import { readSpecialTemplate, specialTokenCount, type SpecialTemplate } from './template.js';
 import { isObject, mergedConfig, readTokenizerFolder, type TokenizerFiles } from './tokenizer-files.js';
 import { wordIdsForSpans } from './words.js';
 
@@ -116,9 +117,13 @@ export class XlmTokenizer {
 
   /** Tokenizes one text or a pair with the special-token template, offsets, word ids and truncation. */
   encode(text: string, pair?: string | null, opts: EncodeOptions = {}): Encoding {
-    const first = this.tokenizeText(text);
-    const second = pair === undefined || pair === null ? null : this.tokenizeText(pair);
-    const template = opts.addSpecialTokens === false ? null : second ? this.template.pair : this.template.single;
+    const hasPair = pair !== undefined && pair !== null;
+    const template = opts.addSpecialTokens === false ? null : hasPair ? this.template.pair : this.template.single;
+    // Truncation keeps at most this many tokens of either text, and cuts the same whether a text has one token
+    // more than that or a million: a long text is tokenized only that far.
+    const limit = opts.maxLength === undefined ? undefined : Math.max(0, opts.maxLength - (template ? specialTokenCount(template) : 0)) + 1;
+    const first = this.tokenizeText(text, limit);
+    const second = hasPair ? this.tokenizeText(pair, limit) : null;
     return assemble(first, second, template, opts);
   }
 
@@ -151,8 +156,30 @@ export class XlmTokenizer {
     return this.lib.decode([...ids], options);
   }
 
-  /** Tokens of one text without specials, with offsets and word ids in that text. */
-  private tokenizeText(text: string): TextTokens {
+  /**
+   * Tokens of one text without specials, with offsets and word ids in that text; a long text piece by piece,
+   * and only until `limit` tokens are known when a limit is given (the rest would be truncated away).
+   */
+  private tokenizeText(text: string, limit = Infinity): TextTokens {
+    if (text.length <= LONG_TEXT_PIECE) return this.tokenizePiece(text);
+    const out: TextTokens = { ids: [], tokens: [], offsets: [], wordIds: [] };
+    let covered = 0;
+    for (const [start, end] of longTextPieces(text, [...this.addedTokens.keys()])) {
+      if (out.ids.length >= limit) break;
+      const piece = this.tokenizePiece(text.slice(start, end));
+      for (let i = 0; i < piece.ids.length; i++) {
+        out.ids.push(piece.ids[i]);
+        out.tokens.push(piece.tokens[i]);
+        out.offsets.push([piece.offsets[i][0] + start, piece.offsets[i][1] + start]);
+      }
+      covered = end;
+    }
+    // Word ids count whitespace-separated words from the start, so the text tokenized so far is enough.
+    out.wordIds = wordIdsForSpans(covered === text.length ? text : text.slice(0, covered), out.offsets);
+    return out;
+  }
+
+  private tokenizePiece(text: string): TextTokens {
     if (text.length === 0) return { ids: [], tokens: [], offsets: [], wordIds: [] };
     const raw: { ids: number[]; tokens: string[] } = this.lib.encode(text, { add_special_tokens: false });
     // The library already fuses a run of unknown characters into one piece, as SentencePiece does.

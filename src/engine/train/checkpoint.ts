@@ -17,6 +17,7 @@ import type { XlmrConfig } from '../hf/config.js';
 import { EMBEDDINGS, MLM_HEAD, encoderTensorSpecs, headTensorSpecs } from '../hf/names.js';
 import { repoIdFromFolderName } from '../hub/cache-layout.js';
 import { writeFileAtomic } from '../hf/atomic.js';
+import { ioError } from '../io-errors.js';
 import { writeSafetensors, type TensorToWrite } from '../hf/safetensors-write.js';
 import { openSafetensors } from '../hf/safetensors.js';
 import { isLoraName, loraNames, peftTargetModules, type LoraOptions } from './lora.js';
@@ -187,9 +188,15 @@ export function saveCheckpoint(out: string, step: number, c: SaveContents, state
   const final = checkpointDir(out, step);
   for (const name of existsSync(out) ? readdirSync(out) : []) if (name.includes('.partial-')) rmSync(join(out, name), { recursive: true, force: true });
   const partial = `${final}.partial-${process.pid}`;
-  writeModelFolder(partial, c, (dir) => writeSafetensors(join(dir, TRAINING_STATE_FILE), trainingStateTensors(state)));
-  rmSync(final, { recursive: true, force: true });
-  renameSync(partial, final);
+  try {
+    writeModelFolder(partial, c, (dir) => writeSafetensors(join(dir, TRAINING_STATE_FILE), trainingStateTensors(state)));
+    rmSync(final, { recursive: true, force: true });
+    renameSync(partial, final);
+  } catch (e) {
+    // A full disk mid-checkpoint leaves no half folder behind (it would only take more of the space that ran out).
+    rmSync(partial, { recursive: true, force: true });
+    throw ioError(e);
+  }
   return final;
 }
 

@@ -67,10 +67,12 @@ export interface TrainOptions {
   patience?: number;
   /** How to read the training and eval files (format, columns, tag scheme, error policy); the task's kind and labels are set by the trainer. */
   readOptions?: ReadOptions;
+  /** Refuse to start when the estimated peak memory is above this many MB (0 or absent: the machine's memory). */
+  memoryLimitMB?: number;
 }
 
-export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions'>> &
-  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions'>;
+export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions' | 'memoryLimitMB'>> &
+  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions' | 'memoryLimitMB'>;
 
 export function resolveOptions(o: TrainOptions): ResolvedTrainOptions {
   const r: ResolvedTrainOptions = {
@@ -93,6 +95,9 @@ export function resolveOptions(o: TrainOptions): ResolvedTrainOptions {
   positiveInt('log-every', r.logEvery);
   positiveInt('lora-r', r.loraR);
   positiveInt('patience', r.patience);
+  if (r.memoryLimitMB !== undefined && !(Number.isInteger(r.memoryLimitMB) && r.memoryLimitMB >= 0)) {
+    throw new XlmError('bad-option', `--memory-limit-mb must be a whole number of MB (0: no limit but the machine's memory), got ${r.memoryLimitMB}`, { what: 'memory-limit-mb' });
+  }
   if ((r.metricForBest || r.patience) && !r.eval) throw new XlmError('bad-option', `--${r.metricForBest ? 'metric-for-best' : 'patience'} needs evaluation data (--eval FILE)`, { what: r.metricForBest ? 'metric-for-best' : 'patience' });
   if (r.patience && !r.metricForBest) throw new XlmError('bad-option', '--patience counts evaluations without improvement of --metric-for-best; give that too', { what: 'patience' });
   const probability = (name: string, v: number | undefined, max = 1) => {

@@ -7,6 +7,7 @@
  * The random stream is (seed, counter): the counter advances once per forward pass (micro-batch), so
  * masks never repeat within a run and a resumed run continues the same stream.
  */
+import type { DeviceName } from '../runtime/devices.js';
 import { createSession, ort, type Device, type GraphSession } from '../runtime/session.js';
 import type { TrainableParam } from './context.js';
 import { ACC, COUNTER_INPUT, SEED_INPUT, STEP_INPUT, buildAccumulateGraph, buildStepGraph, nextName, stateInput, type LossBuilder, type StepGraphOptions } from './step-graph.js';
@@ -115,7 +116,7 @@ export class StepRunner {
     // embedding), whose parameter-sized temporaries it would keep for the whole run.
     const largestTrainable = Math.max(0, ...stepGraph.trainable.map((p) => p.initial.length * 4));
     const memArena = opts.memArena ?? largestTrainable <= ARENA_LIMIT_BYTES;
-    const sessionOpts = { device: opts.device, threads: opts.threads, onNotice: opts.onNotice, memArena, prepack: opts.prepack ?? false, spin: opts.spin ?? false };
+    const sessionOpts = { device: opts.device, purpose: 'training' as const, threads: opts.threads, onNotice: opts.onNotice, memArena, prepack: opts.prepack ?? false, spin: opts.spin ?? false };
     const stepSession = await createSession(stepGraph.graph, sessionOpts);
     let accumulateSession: GraphSession | undefined;
     if (opts.gradAccum > 1) {
@@ -128,7 +129,7 @@ export class StepRunner {
     return new StepRunner(trainable, stepSession, accumulateSession, stepGraph.stateKinds, opts);
   }
 
-  get device(): string {
+  get device(): DeviceName {
     return this.stepSession.device;
   }
 

@@ -20,6 +20,9 @@ import { checkpointDir, latestCheckpoint, readTrainerState, readTrainingState, s
 import type { BestTrackerState } from '../eval/best-tracker.js';
 import { TrainingEvaluation } from '../eval/training.js';
 import { collate, encodeDataset, type Feature, type MaskingOptions } from './features.js';
+import type { LoraTarget } from './lora.js';
+import { checkTrainingMemory } from './memory.js';
+import { truncateMetricsToStep } from './metrics-file.js';
 import { modelLoss } from './model-loss.js';
 import { resolveOptions, type TrainEvalMetrics, type TrainHooks, type TrainOptions, type TrainResult, type TrainStepMetrics } from './options.js';
 import { StepRunner } from './runner.js';
@@ -47,6 +50,9 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     const positions = positionLimit(config);
     const maxLength = Math.min(o.maxLength, positions);
     if (maxLength < o.maxLength) log(`--max-length ${o.maxLength} is longer than this model's ${positions} positions (max_position_embeddings ${config.max_position_embeddings} in config.json): using ${maxLength}`);
+    // Before anything large is read or built: a run that cannot fit is refused with the figure and what would fit.
+    const memory = checkTrainingMemory({ config, task: o.task, method: o.method, loraR: o.loraR, loraTargets: o.loraTargets as LoraTarget[], batchSize: o.batchSize, maxLength, optimizer: o.optimizer, inPlace: o.inPlace }, o.memoryLimitMB);
+    log(`estimated peak memory ${Math.round(memory.estimate.totalMB)} MB of ${memory.limitSource}`);
     const modelLabels = config.id2label.length && !config.id2label.every((l) => GENERIC_LABEL.test(l)) ? config.id2label : undefined;
     const readOpts = o.task === 'mlm' ? {} : modelLabels ? { labels: modelLabels, id2label: Object.fromEntries(modelLabels.map((l, i) => [i, l])) } : {};
     let trainData = await loadDataset(o.train, { ...o.readOptions, kind: DATA_KIND[o.task], ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
@@ -107,6 +113,8 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
       logHistory.push(...((state.log_history as Record<string, unknown>[]) ?? []));
       evaluator?.tracker?.restore(saved.best);
       log(`resuming from ${dir} at step ${runner.stepCount}`);
+      const dropped = truncateMetricsToStep(join(out, 'metrics.jsonl'), runner.stepCount);
+      if (dropped) log(`metrics.jsonl: dropped ${dropped} line${dropped === 1 ? '' : 's'} logged after step ${runner.stepCount}, which this run trains again`);
     }
 
     const shapes = new Map([...encoderTensorSpecs(config), ...(o.task === 'mlm' ? headTensorSpecs(config, 'mlm', 0) : headTensorSpecs(config, o.task, numLabels))].map((t) => [t.name, t.shape]));
@@ -203,6 +211,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
       } else save(true);
     }
     hooks.onProgress?.({ step: runner.stepCount, totalSteps, epoch: runner.stepCount / stepsPerEpoch, phase: 'done' });
+    log(`peak memory of this process ${Math.round(process.resourceUsage().maxRSS / 1024)} MB (estimated ${Math.round(memory.estimate.totalMB)} MB)`);
     const device = runner.device;
     await runner.release();
     await evaluator?.release();

@@ -11,12 +11,13 @@
  */
 import * as ort from 'onnxruntime-node';
 import { XlmError } from '../errors.js';
+import type { DeviceName } from '../rpc/protocol.js';
 import { findSeq2SeqFiles, type FileChoice, type Seq2SeqFiles } from './files.js';
 import { LogSumExp } from './log-sum-exp.js';
 import type { GenerationSettings } from './settings.js';
 import type { DecoderStep, StepResult } from './search.js';
 
-export type Seq2SeqDevice = 'cpu' | 'cuda' | 'webgpu';
+export type Seq2SeqDevice = DeviceName;
 
 export interface Seq2SeqLoadOptions extends FileChoice {
   threads?: number;

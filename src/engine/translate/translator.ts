@@ -4,6 +4,7 @@
  */
 import { basename } from 'node:path';
 import { XlmError } from '../errors.js';
+import { cancellableChunks, type Cancellation } from '../runtime/inputs.js';
 import { readSpecialTemplate, type TemplatePart } from '../tokenize/template.js';
 import { readTokenizerFolder } from '../tokenize/tokenizer-files.js';
 import { XlmTokenizer } from '../tokenize/tokenizer.js';
@@ -24,8 +25,10 @@ export interface TranslateOptions {
   lengthPenalty?: number;
   /** Translations per text (beam search; at most numBeams), in Translation.nBest. */
   numReturnSequences?: number;
-  /** Sentences per encoder/decoder batch (default 8). */
+  /** Sentences per encoder/decoder batch (default 8): the most work a cancel waits for. */
   batchSize?: number;
+  /** Checked between batches: a cancelled request stops before its next batch. */
+  cancel?: Cancellation;
 }
 
 export interface Translation {
@@ -120,8 +123,8 @@ export class Translator {
     const sources = texts.map((text) => this.sourceOf(text, opts.from));
     const results: Translation[] = [];
     const batchSize = opts.batchSize ?? 8;
-    for (let start = 0; start < texts.length; start += batchSize) {
-      const chunk = texts.slice(start, start + batchSize);
+    let start = 0;
+    for await (const chunk of cancellableChunks(texts, batchSize, opts.cancel)) {
       const ids = chunk.map((text, i) => this.sourceIds(text, sources[start + i].token, target.prefixToken));
       const hypotheses = await this.generate(ids, { ...opts, forcedBosTokenId: target.forcedBosTokenId });
       hypotheses.forEach((h, i) => {
@@ -136,6 +139,7 @@ export class Translator {
           ...(h.nBest ? { nBest: h.nBest.map((n) => ({ text: this.detokenize(n.tokens), tokens: n.tokens, score: n.score })) } : {}),
         });
       });
+      start += chunk.length;
     }
     return results;
   }

@@ -163,3 +163,18 @@ test('while a run trains the status item shows training with its percentage, and
   assert.deepEqual(stopped, [started.runId]);
   await waitFor('the health to leave training', () => xlm.engineState().health.kind !== 'training', 30_000);
 }, 120_000);
+
+test('a token in the old xlm.hub.token setting moves to SecretStorage and leaves settings; set and clear commands work', async () => {
+  const xlm = await api();
+  const config = () => vscode.workspace.getConfiguration('xlm');
+  await vscode.commands.executeCommand('xlm.clearHubToken');
+  assert.equal(await xlm.hubTokenSaved(), false);
+  await config().update('hub.token', 'hf_from_settings', vscode.ConfigurationTarget.Global);
+  await waitFor('the token setting removed', () => config().inspect<string>('hub.token')?.globalValue === undefined);
+  assert.equal(await xlm.hubTokenSaved(), true, 'the token is in SecretStorage');
+  await vscode.commands.executeCommand('xlm.clearHubToken');
+  assert.equal(await xlm.hubTokenSaved(), false);
+  assert.equal(await vscode.commands.executeCommand('xlm.setHubToken', 'hf_typed'), true);
+  assert.equal(await xlm.hubTokenSaved(), true);
+  await vscode.commands.executeCommand('xlm.clearHubToken');
+});

@@ -1,0 +1,41 @@
+/**
+ * Turns a finished `xlm pretrain` run into the shipped default model folder (models/default/): weights in
+ * float16, config, tokenizer, model card (README.md) and manifest.json (sha256 of every file, the recipe,
+ * the corpus packages, steps, wall time, CPU and the exact losses of the first steps). See LONG_RUN.md.
+ *
+ *   npx tsx scripts/ship-default-model.ts --run OUT [--best | --checkpoint OUT.run/marks/step-N] [--dest models/default] [--dtype f16|f32]
+ *
+ * --best ships the validation mark with the highest cross-lingual retrieval top-1 on the validation verses
+ * (the last such mark on a tie); without it, the weights of the last step.
+ */
+import { readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeError } from '../src/engine/errors.js';
+import { PRETRAIN_INFO_FILE, type ValidationRecord } from '../src/engine/pretrain/pretrain.js';
+import { exportShippedModel, SHIPPED_FOLDER } from '../src/engine/pretrain/shipped-model.js';
+
+const { values: flags } = parseArgs({ options: { run: { type: 'string' }, checkpoint: { type: 'string' }, best: { type: 'boolean' }, dest: { type: 'string' }, dtype: { type: 'string' } } });
+try {
+  if (!flags.run) throw new Error('--run OUT is required: the --out folder of a finished xlm pretrain');
+  if (flags.best && flags.checkpoint) throw new Error('give --best or --checkpoint, not both');
+  const dtype = (flags.dtype ?? 'f16').toUpperCase();
+  if (dtype !== 'F16' && dtype !== 'F32') throw new Error(`--dtype is ${flags.dtype}; expected f16 or f32`);
+  let checkpoint = flags.checkpoint;
+  if (flags.best) {
+    const info = JSON.parse(readFileSync(join(flags.run, PRETRAIN_INFO_FILE), 'utf8')) as { validation?: ValidationRecord[] };
+    const scored = (info.validation ?? []).filter((v) => v.checkpoint && v.report);
+    const score = (v: ValidationRecord) => v.report!.retrieval.find((r) => !r.name.endsWith('held-out'))?.top1 ?? -1;
+    if (!scored.length) throw new Error(`${flags.run}: the run kept no validation marks with a report; ship the last step (no --best)`);
+    const best = scored.reduce((a, b) => (score(b) >= score(a) ? b : a));
+    checkpoint = best.checkpoint;
+    console.log(`best validation mark: ${best.mark}, step ${best.step}, retrieval top-1 ${(score(best) * 100).toFixed(1)}%`);
+  }
+  const dest = resolve(flags.dest ?? join(__dirname, '..', SHIPPED_FOLDER));
+  const manifest = exportShippedModel({ run: flags.run, checkpoint, dest, dtype });
+  const bytes = Object.values(manifest.files).reduce((s, f) => s + f.bytes, 0);
+  console.log(`wrote ${relative(process.cwd(), dest) || dest}: step ${manifest.step} of ${manifest.steps}, ${(manifest.parameters / 1e6).toFixed(2)}M parameters, ${(bytes / 1e6).toFixed(1)} MB in ${Object.keys(manifest.files).length} files + manifest.json`);
+} catch (e) {
+  console.error(`ship-default-model: ${describeError(e)}`);
+  process.exit(1);
+}

