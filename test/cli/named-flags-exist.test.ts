@@ -18,6 +18,8 @@ const FOREIGN: Record<string, RegExp> = {
   'install-extension': /\bcode --install-extension\b/,
   repeats: /bench\/train\.ts/,
   strict: /npm run check:hf/,
+  run: /ship-default-model\.ts/,
+  best: /ship-default-model\.ts/,
   import: /\bnode --import\b/,
   placements: /device-check\.ts/,
   target: /npm run package|scripts\/package\.mjs/,
