@@ -103,3 +103,17 @@ test('--model tiny builds a tiny random model once into the cache folder and --h
   for (const c of COMMANDS) assert.ok(help.stdout.includes(c.name), `help lists ${c.name}`);
   assert.match(help.stdout, /--model tiny/);
 });
+
+test('--device on an inference command: a missing provider falls back to the CPU with one line saying why; an unknown word is refused', async () => {
+  const cuda = await run(['fill-mask', '--model', mlm, '--device', 'cuda', '--json', 'a <mask> b']);
+  assert.equal(cuda.code, 0, cuda.stderr);
+  assert.match(cuda.stderr, /device cuda: cuda is not available .*running on cpu/);
+  const cpu = await run(['fill-mask', '--model', mlm, '--device', 'cpu', '--json', 'a <mask> b']);
+  assert.equal(cpu.stdout, cuda.stdout, 'the fallback computes what the CPU computes');
+  const bad = await run(['classify', '--model', cls, '--device', 'quantum', 'hello']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--device is "quantum"; expected one of auto, cpu, webgpu, cuda, dml, coreml/);
+  for (const name of ['fill-mask', 'classify', 'embed', 'eval', 'zero-shot']) {
+    assert.ok(COMMANDS.find((c) => c.name === name)?.options?.device, `xlm ${name} takes --device`);
+  }
+});

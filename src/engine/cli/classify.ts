@@ -2,7 +2,7 @@
 import { XlmError } from '../errors.js';
 import { classify } from '../tasks/classify.js';
 import type { CommandSpec } from './command.js';
-import { MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
+import { DEVICE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
 
 export const classifyCommand: CommandSpec = {
   name: 'classify',
@@ -10,6 +10,7 @@ export const classifyCommand: CommandSpec = {
   args: '[TEXT...]',
   options: {
     ...MODEL_OPTION,
+    ...DEVICE_OPTION,
     ...TEXT_OPTIONS,
     pair: { type: 'string', multiple: true, arg: 'TEXT', help: 'second text of a pair, one per --text (NLI: premise --text, hypothesis --pair)' },
     'batch-size': { type: 'string', arg: 'N', help: 'inputs per model run (default 16)' },

@@ -5,10 +5,11 @@ import { EVAL_TASKS, evaluate, type EvalTask } from '../eval/evaluate.js';
 import { evalJson, formatEvalReport, writeJsonFile, writePredictions } from '../eval/report.js';
 import type { CommandSpec, OptionSpec } from './command.js';
 import { DATA_READ_OPTIONS, readOptionsFromFlags } from './data-flags.js';
-import { MODEL_OPTION, modelDir, positiveInt, printJson } from './inputs.js';
+import { DEVICE_OPTION, MODEL_OPTION, modelDir, positiveInt, printJson } from './inputs.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
   ...MODEL_OPTION,
+  ...DEVICE_OPTION,
   data: { type: 'string', short: 'd', arg: 'FILE', help: 'evaluation data (JSONL, CSV, TSV, XNLI TSV, CoNLL, text)' },
   task: { type: 'string', arg: 'TASK', help: `${EVAL_TASKS.join(' | ')} (default: from the data's columns)` },
   out: { type: 'string', short: 'o', arg: 'PATH', help: 'where eval.json goes: a folder, or a file name ending in .json (default: the model folder)' },

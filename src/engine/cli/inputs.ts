@@ -12,6 +12,7 @@ import { TINY_SIZES, writeRandomXlmr } from '../model/random-model.js';
 import type { CommandContext, OptionSpec } from './command.js';
 import { downloadQuestions } from './confirm-download.js';
 import type { CliIo } from './io.js';
+import { DEVICE_CHOICES } from '../runtime/devices.js';
 
 export const MODEL_OPTION: Record<string, OptionSpec> = {
   model: {
@@ -22,6 +23,11 @@ export const MODEL_OPTION: Record<string, OptionSpec> = {
   },
   offline: { type: 'boolean', help: 'never contact the Hugging Face Hub (as HF_HUB_OFFLINE=1)' },
   yes: { type: 'boolean', help: 'download a Hub model of 1 GB or more without asking' },
+};
+
+/** The device inference sessions run on; main.ts hands it to the model cache (`xlm train` has its own, for training graphs). */
+export const DEVICE_OPTION: Record<string, OptionSpec> = {
+  device: { type: 'string', arg: 'DEV', help: `${DEVICE_CHOICES.join(' | ')}; auto (default) picks the best GPU provider present whose kernels cover inference, else the CPU with one line saying why` },
 };
 
 export const TEXT_OPTIONS: Record<string, OptionSpec> = {

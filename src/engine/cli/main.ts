@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { XlmError, describeError, isXlmError } from '../errors.js';
 import { ioError } from '../io-errors.js';
+import { DEVICE_CHOICES, type DeviceChoice } from '../runtime/devices.js';
 import { ModelCache } from '../runtime/model-cache.js';
 import type { CommandSpec, OptionSpec } from './command.js';
 import { COMMANDS } from './commands.js';
@@ -107,13 +108,19 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo(), command
     }
     const threads = parsed.values.threads === undefined ? 0 : Number(parsed.values.threads);
     if (!Number.isInteger(threads) || threads < 0) throw new XlmError('cli-bad-flag', `--threads is "${String(parsed.values.threads)}"; expected a whole number (0 = one per core)`, { what: '--threads' });
+    // --device on the inference commands (DEVICE_OPTION); `xlm train` reads its own for the training graphs.
+    const deviceFlag = command.name === 'train' ? undefined : parsed.values.device;
+    if (deviceFlag !== undefined && !DEVICE_CHOICES.includes(deviceFlag as DeviceChoice)) {
+      throw new XlmError('cli-bad-flag', `--device is "${String(deviceFlag)}"; expected one of ${DEVICE_CHOICES.join(', ')}`, { what: '--device' });
+    }
+    const device = deviceFlag as DeviceChoice | undefined;
     // --model default, or no --model and no $XLM_MODEL: the embedded default model, built on first need.
     if (command.options?.model) await resolveDefaultModel(parsed.values, io);
     return await command.run({
       values: parsed.values,
       positionals: parsed.positionals,
       io,
-      models: () => (cache ??= new ModelCache({ threads, onNotice: (line) => io.stderr.write(`xlm: ${line}\n`) })),
+      models: () => (cache ??= new ModelCache({ threads, device, onNotice: (line) => io.stderr.write(`xlm: ${line}\n`) })),
     });
   } catch (thrown) {
     // A full disk or a read-only --out is the user's to fix: it gets a message naming the file, not "a bug".
