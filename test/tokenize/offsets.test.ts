@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { makeTinyTokenizerConfig, makeTinyTokenizerJson, TINY_MULTILINGUAL_SENTENCES } from '../helpers/tiny-tokenizer.js';
 import { XlmTokenizer } from '../../src/engine/tokenize/tokenizer.js';
 import { offsetProblems } from './offset-invariants.js';
+import { inputWordIds } from '../../src/engine/tokenize/words.js';
 
 function tiny(normalizer?: null): XlmTokenizer {
   const tokenizerJson = makeTinyTokenizerJson(normalizer === null ? { normalizer: null } : {});
@@ -125,4 +126,14 @@ test('alignment stays inside the text and keeps the invariants on hostile input'
     assert.deepEqual(pieces.slice(0, 2), ['▁=▁', '▁=▁']);
     for (const [s, end] of e.offsets) assert.ok(s >= 0 && s <= end && end <= literalMetaspace.length);
   }
+});
+
+test('pre-split words (NER) keep one word id per input word, however the tokenizer splits inside them', () => {
+  const tok = tiny();
+  const words = ['Paris<mask>ing', 'ﷺ', 'New York', 'a\u00a0b', 'x'];
+  const enc = tok.encode(words.join(' '));
+  const ids = inputWordIds(words, enc);
+  assert.deepEqual([...new Set(ids.filter((w) => w !== null))], [0, 1, 2, 3, 4]);
+  assert.ok(Math.max(...enc.wordIds.filter((w): w is number => w !== null)) > 4, 'the tokenizer itself cuts these into more words');
+  assert.deepEqual(ids.map((w, i) => (w === null ? null : enc.specialTokensMask[i])), ids.map((w) => (w === null ? null : 0)));
 });

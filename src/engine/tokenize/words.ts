@@ -44,3 +44,34 @@ export function wordIdsForSpans(text: string, spans: ReadonlyArray<readonly [num
     return Math.min(lo, words.length - 1);
   });
 }
+
+/**
+ * Word ids for pre-split words (transformers' `is_split_into_words`): the words were joined by single
+ * spaces and tokenized as one text; each token's word id becomes the index of the input word it lies in,
+ * however the tokenizer splits a word inside (a `<mask>`, NFKC's ﷺ, an NBSP). A token that stands only for
+ * whitespace belongs to the word after it. Tokens without a word (specials, padding) stay null.
+ */
+export function inputWordIds(words: readonly string[], encoding: { offsets: ReadonlyArray<readonly [number, number]>; wordIds: ReadonlyArray<number | null> }): Array<number | null> {
+  const starts: number[] = [];
+  let at = 0;
+  for (const word of words) {
+    starts.push(at);
+    at += word.length + 1;
+  }
+  const text = words.join(' ');
+  const wordAt = (k: number) => {
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid] <= k) lo = mid + 1;
+      else hi = mid;
+    }
+    return Math.max(0, lo - 1);
+  };
+  return encoding.wordIds.map((w, i) => {
+    if (w === null) return null;
+    const [s, e] = encoding.offsets[i];
+    return wordAt(text.slice(s, e).trim() === '' ? e : s);
+  });
+}
