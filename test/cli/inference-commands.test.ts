@@ -122,11 +122,12 @@ test('xlm tokenize reads TEXT<TAB>PAIR lines as pairs, keeps blank lines, and ta
   assert.deepEqual(utf16[0].offsets.at(-2), [3, 4]);
   assert.deepEqual(points[0].offsets.at(-2), [2, 3], 'x is the third code point');
 
-  for (const [argv, says] of [
+  const cases: Array<[string[], RegExp]> = [
     [['--truncation', 'shortest'], /--truncation is "shortest"; it must be one of longest_first, only_first, only_second/],
     [['--offsets', 'bytes'], /--offsets is "bytes"/],
     [['--max-length', '6', '--truncation', 'only_first', '--text', 'a', '--pair', 'Paris is big'], /only_first truncation cannot fit/],
-  ] as const) {
+  ];
+  for (const [argv, says] of cases) {
     const bad = await run(['tokenize', '--model', mlm, ...argv, ...(argv.includes('--text') ? [] : ['x'])]);
     assert.equal(bad.code, 1, argv.join(' '));
     assert.match(bad.stderr, says);
