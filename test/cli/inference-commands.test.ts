@@ -117,3 +117,33 @@ test('--device on an inference command: a missing provider falls back to the CPU
     assert.ok(COMMANDS.find((c) => c.name === name)?.options?.device, `xlm ${name} takes --device`);
   }
 });
+
+test('xlm tokenize reads TEXT<TAB>PAIR lines as pairs, keeps blank lines, and takes --truncation and --offsets', async () => {
+  type Row = { text: string; textPair?: string; tokens: string[]; offsets: [number, number][]; sequenceIds: (number | null)[] };
+  const r = await run(['tokenize', '--model', mlm, '--json', '--max-length', '10', '--truncation', 'only_second'], 'a b c\tParis is big\n\n😀 x\n');
+  assert.equal(r.code, 0, r.stderr);
+  const rows = JSON.parse(r.stdout) as Row[];
+  assert.deepEqual(rows.map((x) => [x.text, x.textPair]), [['a b c', 'Paris is big'], ['', undefined], ['😀 x', undefined]]);
+  // only_second: the first text stays whole, the second loses what does not fit.
+  const [pair] = rows;
+  assert.equal(pair.tokens.length, 10);
+  assert.equal(pair.sequenceIds.filter((s) => s === 0).length, 5, "a b c keeps its five tokens ('▁a ▁ b ▁ c')");
+  assert.equal(pair.sequenceIds.filter((s) => s === 1).length, 1);
+  assert.deepEqual(rows[1].tokens, ['<s>', '</s>']);
+
+  const utf16 = JSON.parse((await run(['tokenize', '--model', mlm, '--json', '😀 x'])).stdout) as Row[];
+  const points = JSON.parse((await run(['tokenize', '--model', mlm, '--json', '--offsets', 'code-points', '😀 x'])).stdout) as Row[];
+  assert.deepEqual(utf16[0].offsets.at(-2), [3, 4]);
+  assert.deepEqual(points[0].offsets.at(-2), [2, 3], 'x is the third code point');
+
+  const cases: Array<[string[], RegExp]> = [
+    [['--truncation', 'shortest'], /--truncation is "shortest"; it must be one of longest_first, only_first, only_second/],
+    [['--offsets', 'bytes'], /--offsets is "bytes"/],
+    [['--max-length', '6', '--truncation', 'only_first', '--text', 'a', '--pair', 'Paris is big'], /only_first truncation cannot fit/],
+  ];
+  for (const [argv, says] of cases) {
+    const bad = await run(['tokenize', '--model', mlm, ...argv, ...(argv.includes('--text') ? [] : ['x'])]);
+    assert.equal(bad.code, 1, argv.join(' '));
+    assert.match(bad.stderr, says);
+  }
+});

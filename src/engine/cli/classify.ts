@@ -1,8 +1,7 @@
 /** `xlm classify`: label probabilities of texts or text pairs (config.json's id2label). */
-import { XlmError } from '../errors.js';
 import { classify } from '../tasks/classify.js';
 import type { CommandSpec } from './command.js';
-import { DEVICE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
+import { DEVICE_OPTION, MODEL_OPTION, PAIR_OPTIONS, TEXT_OPTIONS, inputPairs, modelDir, positiveInt, printJson, truncationStrategy } from './inputs.js';
 
 export const classifyCommand: CommandSpec = {
   name: 'classify',
@@ -12,23 +11,14 @@ export const classifyCommand: CommandSpec = {
     ...MODEL_OPTION,
     ...DEVICE_OPTION,
     ...TEXT_OPTIONS,
-    pair: { type: 'string', multiple: true, arg: 'TEXT', help: 'second text of a pair, one per --text (NLI: premise --text, hypothesis --pair)' },
+    ...PAIR_OPTIONS,
     'batch-size': { type: 'string', arg: 'N', help: 'inputs per model run (default 16)' },
   },
-  details: ['Lines on stdin may hold a pair as TEXT<TAB>PAIR.'],
+  details: ['Lines on stdin are texts, one result per line (a blank line is an empty text); TEXT<TAB>PAIR is a pair.'],
   async run(ctx) {
-    const model = await ctx.models().model((await modelDir(ctx)));
-    const texts = await inputTexts(ctx);
-    const pairs = (ctx.values.pair as string[] | undefined) ?? [];
-    if (pairs.length && pairs.length !== texts.length) {
-      throw new XlmError('cli-bad-flag', `${pairs.length} --pair for ${texts.length} texts; give one --pair per --text`, { what: '--pair' });
-    }
-    const inputs = texts.map((text, i) => {
-      if (pairs.length) return { text, textPair: pairs[i] };
-      const tab = text.indexOf('\t');
-      return tab >= 0 ? { text: text.slice(0, tab), textPair: text.slice(tab + 1) } : { text };
-    });
-    const results = await classify(model, inputs, { batchSize: positiveInt(ctx.values['batch-size'], '--batch-size', 16) });
+    const model = await ctx.models().model(await modelDir(ctx));
+    const inputs = await inputPairs(ctx);
+    const results = await classify(model, inputs, { batchSize: positiveInt(ctx.values['batch-size'], '--batch-size', 16), truncation: truncationStrategy(ctx) });
     if (ctx.values.json) {
       printJson(ctx.io, results.map((scores, i) => ({ ...inputs[i], scores })));
       return 0;

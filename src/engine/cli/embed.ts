@@ -16,8 +16,8 @@ export const embedCommand: CommandSpec = {
   },
   details: ['Without --json, prints one vector per line, values separated by spaces.'],
   async run(ctx) {
-    const model = await ctx.models().model((await modelDir(ctx)));
-    const texts = await inputTexts(ctx);
+    const model = await ctx.models().model(await modelDir(ctx));
+    const texts = await inputTexts(ctx, { keepBlankLines: true });
     const result = await embed(model, texts, { normalize: Boolean(ctx.values.normalize), batchSize: positiveInt(ctx.values['batch-size'], '--batch-size', 16) });
     if (ctx.values.json) {
       printJson(ctx.io, { dim: result.dim, vectors: result.vectors.map((vector, i) => ({ text: texts[i], vector })) });

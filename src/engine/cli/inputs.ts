@@ -9,6 +9,7 @@ import { XlmError } from '../errors.js';
 import { resolveModel } from '../hub/resolve.js';
 import { hubSettings } from '../hub/settings.js';
 import { TINY_SIZES, writeRandomXlmr } from '../model/random-model.js';
+import type { TruncationStrategy } from '../tokenize/encoding.js';
 import type { CommandContext, OptionSpec } from './command.js';
 import { downloadQuestions } from './confirm-download.js';
 import type { CliIo } from './io.js';
@@ -75,20 +76,68 @@ export async function modelDir(ctx: CommandContext): Promise<string> {
   return dir;
 }
 
-/** Texts from --text, else the arguments, else the non-empty lines of stdin. */
-export async function inputTexts(ctx: CommandContext): Promise<string[]> {
+export interface InputTextOptions {
+  /** Keep blank stdin lines as empty texts (one result per line). Default false: they are skipped. */
+  keepBlankLines?: boolean;
+}
+
+/** Texts from --text, else the arguments, else the lines of stdin (blank ones skipped unless kept). */
+export async function inputTexts(ctx: CommandContext, opts: InputTextOptions = {}): Promise<string[]> {
   const flagged = (ctx.values.text as string[] | undefined) ?? [];
   if (flagged.length || ctx.positionals.length) return [...flagged, ...ctx.positionals];
-  const lines = await stdinLines(ctx.io);
+  const lines = await stdinLines(ctx.io, opts.keepBlankLines ?? false);
   if (!lines.length) throw new XlmError('cli-no-text', 'no text: give --text TEXT, text arguments, or lines on stdin', { what: '--text' });
   return lines;
 }
 
-async function stdinLines(io: CliIo): Promise<string[]> {
+export const PAIR_OPTIONS: Record<string, OptionSpec> = {
+  pair: { type: 'string', multiple: true, arg: 'TEXT', help: 'second text of a pair, one per --text (NLI: premise --text, hypothesis --pair); without it a text holding a tab is read as TEXT<TAB>PAIR' },
+  truncation: { type: 'string', arg: 'STRATEGY', help: 'how a pair is cut to the maximum length: longest_first (default), only_first or only_second, as Hugging Face tokenizers cut them' },
+};
+
+export interface TextInput {
+  text: string;
+  textPair?: string;
+}
+
+/**
+ * Texts and pairs of the commands that take pairs: --pair (one per text), else TEXT<TAB>PAIR (on stdin or
+ * in --text), split at the first tab. Blank stdin lines are kept, so every line gives one result.
+ */
+export async function inputPairs(ctx: CommandContext): Promise<TextInput[]> {
+  const texts = await inputTexts(ctx, { keepBlankLines: true });
+  const pairs = (ctx.values.pair as string[] | undefined) ?? [];
+  if (pairs.length && pairs.length !== texts.length) {
+    throw new XlmError('cli-bad-flag', `${pairs.length} --pair for ${texts.length} texts; give one --pair per --text`, { what: '--pair' });
+  }
+  return texts.map((text, i) => {
+    if (pairs.length) return { text, textPair: pairs[i] };
+    const tab = text.indexOf('\t');
+    return tab >= 0 ? { text: text.slice(0, tab), textPair: text.slice(tab + 1) } : { text };
+  });
+}
+
+const STRATEGIES: readonly TruncationStrategy[] = ['longest_first', 'only_first', 'only_second'];
+
+/** --truncation, checked. */
+export function truncationStrategy(ctx: CommandContext): TruncationStrategy | undefined {
+  const value = ctx.values.truncation as string | undefined;
+  if (value === undefined) return undefined;
+  if (!(STRATEGIES as readonly string[]).includes(value)) {
+    throw new XlmError('cli-bad-flag', `--truncation is "${value}"; it must be one of ${STRATEGIES.join(', ')}`, { what: '--truncation' });
+  }
+  return value as TruncationStrategy;
+}
+
+async function stdinLines(io: CliIo, keepBlank: boolean): Promise<string[]> {
   if (!io.stdin || io.stdin.isTTY) return [];
   let data = '';
   for await (const chunk of io.stdin) data += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-  return data.split(/\r?\n/).filter((line) => line.trim() !== '');
+  if (data === '') return [];
+  const lines = data.split(/\r?\n/);
+  // The newline that ends the last line does not start another.
+  if (lines[lines.length - 1] === '') lines.pop();
+  return keepBlank ? lines : lines.filter((line) => line.trim() !== '');
 }
 
 export function positiveInt(value: unknown, flag: string, fallback: number): number {

@@ -7,28 +7,31 @@
 import type { ClassifyInput, ClassifyResult, LabelScore } from '../rpc/protocol.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { cancellableChunks, modelInputs, type Cancellation } from '../runtime/inputs.js';
+import type { TruncationStrategy } from '../tokenize/encoding.js';
 
 export interface ClassifyOptions {
   /** Inputs per session run (default 16): the most work a cancel waits for. */
   batchSize?: number;
   /** Checked between batches: a cancelled request stops before its next batch. */
   cancel?: Cancellation;
+  /** How pairs are cut to the model's maximum length (default longest_first). */
+  truncation?: TruncationStrategy;
 }
 
 export async function classify(model: LoadedModel, inputs: readonly ClassifyInput[], opts: ClassifyOptions = {}): Promise<ClassifyResult> {
   const results: ClassifyResult = [];
   for await (const chunk of cancellableChunks(inputs, opts.batchSize ?? 16, opts.cancel)) {
-    const logits = await classifyLogits(model, chunk);
+    const logits = await classifyLogits(model, chunk, opts.truncation);
     results.push(...logits.map((row) => labelScores(model, row)));
   }
   return results;
 }
 
 /** Raw logits per input, [inputs][labels]. */
-export async function classifyLogits(model: LoadedModel, inputs: readonly ClassifyInput[]): Promise<Float32Array[]> {
+export async function classifyLogits(model: LoadedModel, inputs: readonly ClassifyInput[], truncation?: TruncationStrategy): Promise<Float32Array[]> {
   const batch = model.tokenizer.encodeBatch(
     inputs.map((input) => (input.textPair === undefined ? input.text : ([input.text, input.textPair] as const))),
-    { maxLength: model.maxLength },
+    { maxLength: model.maxLength, truncation },
   );
   const { session } = await model.session('seq-cls');
   const out = await session.run({ ...modelInputs(batch) });

@@ -7,6 +7,7 @@
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { chunks, modelInputs } from '../runtime/inputs.js';
 import { softmax } from './classify.js';
+import { inputWordIds } from '../tokenize/words.js';
 
 export interface TokenClassifyOptions {
   /** Sentences per session run (default 16). */
@@ -23,8 +24,7 @@ export async function wordLogits(model: LoadedModel, sentences: readonly (readon
   const { session } = await model.session('token-cls');
   const out: WordLogits[] = [];
   for (const chunk of chunks(sentences, opts.batchSize ?? 16)) {
-    const pieces = chunk.map(splitWords);
-    const batch = model.tokenizer.encodeBatch(pieces.map((p) => p.text), { maxLength });
+    const batch = model.tokenizer.encodeBatch(chunk.map((words) => words.join(' ')), { maxLength });
     const result = await session.run({ ...modelInputs(batch) });
     const logits = result.logits.data as Float32Array;
     const labels = result.logits.dims[2];
@@ -32,12 +32,10 @@ export async function wordLogits(model: LoadedModel, sentences: readonly (readon
     chunk.forEach((words, r) => {
       const perWord: WordLogits = new Array<Float32Array | null>(words.length).fill(null);
       let previous: number | null = null;
-      batch.encodings[r].wordIds.forEach((piece, position) => {
-        const first = piece !== null && piece !== previous;
-        previous = piece;
-        if (!first) return;
-        const word = pieces[r].wordOfPiece[piece];
-        if (word === undefined || perWord[word] !== null) return;
+      inputWordIds(words, batch.encodings[r]).forEach((word, position) => {
+        const first = word !== null && word !== previous;
+        previous = word;
+        if (!first || perWord[word] !== null) return;
         const at = (r * seq + position) * labels;
         perWord[word] = logits.slice(at, at + labels);
       });
@@ -71,18 +69,4 @@ export function argmax(row: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
   return best;
-}
-
-/**
- * The text the tokenizer sees, and which input word each of its whitespace-separated pieces belongs to: a
- * word holding a space ("New York" as one CoNLL token) spans several pieces and is read at its first; a word
- * that is only whitespace has no piece and gets no prediction.
- */
-function splitWords(words: readonly string[]): { text: string; wordOfPiece: number[] } {
-  const wordOfPiece: number[] = [];
-  words.forEach((word, w) => {
-    const n = word.split(/\s+/u).filter(Boolean).length;
-    for (let k = 0; k < n; k++) wordOfPiece.push(w);
-  });
-  return { text: words.join(' '), wordOfPiece };
 }

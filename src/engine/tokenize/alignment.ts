@@ -62,15 +62,7 @@ export function normalizedSource(
   const ends: number[] = [];
   for (const [start, end] of units(text)) {
     const unit = text.slice(start, end);
-    let normalized = unit;
-    if (normalize) {
-      const cached = cache.get(unit);
-      if (cached !== undefined) normalized = cached;
-      else {
-        normalized = safeNormalize(normalize, unit);
-        cache.set(unit, normalized);
-      }
-    }
+    const normalized = normalize ? cachedNormalize(unit) : unit;
     if (normalized === unit) {
       // Unchanged: each code point keeps its own place, so a mark tokenized apart from its base is not
       // given the base's span too.
@@ -79,11 +71,51 @@ export function normalizedSource(
         pushSymbols(text.slice(k, k + width), k, k + width);
         k += width;
       }
-    } else {
+    } else if (end - start === 1 || (end - start === 2 && text.codePointAt(start)! > 0xffff)) {
       pushSymbols(normalized, start, end);
+    } else {
+      pushComposed(unit, normalized, start);
     }
   }
   return { symbols, starts, ends, textLength: text.length };
+
+  /**
+   * The normalizer read a cluster as a whole (NFKC composing e + U+0301 into é): symbol by symbol, the
+   * shortest prefix of the cluster whose normalization already yields it, so é takes [e, U+0301] and a
+   * second U+0301 keeps its own place, and a space the normalizer drops before a mark goes to no symbol.
+   */
+  function pushComposed(unit: string, normalized: string, offset: number) {
+    const cuts = [0];
+    for (const ch of unit) cuts.push(cuts[cuts.length - 1] + ch.length);
+    // settled[j]: how many leading symbols of `normalized` the prefix of j code points yields for good
+    // (its normalization is exactly those symbols), -1 when the prefix still changes with what follows.
+    const settled = cuts.map((cut) => {
+      const n = cut === 0 ? '' : cachedNormalize(unit.slice(0, cut));
+      return normalized.startsWith(n) ? n.length : -1;
+    });
+    let from = 0;
+    let p = 0;
+    for (let j = 1; j < cuts.length; j++) {
+      if (settled[j] < 0) continue;
+      if (settled[j] === p) {
+        from = j;
+        continue;
+      }
+      pushSymbols(normalized.slice(p, settled[j]), offset + cuts[from], offset + cuts[j]);
+      p = settled[j];
+      from = j;
+    }
+    if (p < normalized.length) pushSymbols(normalized.slice(p), offset + cuts[from], offset + unit.length);
+  }
+
+  function cachedNormalize(unit: string): string {
+    let normalized = cache.get(unit);
+    if (normalized === undefined) {
+      normalized = normalizeInPlace(normalize!, unit);
+      cache.set(unit, normalized);
+    }
+    return normalized;
+  }
 
   function pushSymbols(s: string, start: number, end: number) {
     if (mode === 'bytes') {
@@ -102,9 +134,16 @@ export function normalizedSource(
   }
 }
 
-function safeNormalize(normalize: (s: string) => string, unit: string): string {
+/**
+ * A unit normalized as it reads inside the text: whitespace alone would be stripped by a normalizer that
+ * strips the ends of the text, so a unit that starts with whitespace is normalized between two letters,
+ * which are then taken off again.
+ */
+function normalizeInPlace(normalize: (s: string) => string, unit: string): string {
   try {
-    return normalize(unit);
+    if (!/^\s/u.test(unit)) return normalize(unit);
+    const framed = normalize(`x${unit}x`);
+    return framed.length >= 2 && framed.startsWith('x') && framed.endsWith('x') ? framed.slice(1, -1) : normalize(unit);
   } catch {
     return unit;
   }
@@ -208,8 +247,9 @@ export function alignTokens(source: SourceSymbols, tokens: readonly number[][], 
       continue;
     }
     if (isSpaceMark) {
-      // Metaspace turns only U+0020 into '▁'; any other whitespace is still in the token stream itself.
-      if (q < n && src[q] === 0x20) take(i, true);
+      // A space mark stands for the whitespace before its word: U+0020 that Metaspace replaced, or any
+      // whitespace a pre-tokenizer (WhitespaceSplit) dropped, unless the tokens themselves carry it next.
+      if (q < n && (src[q] === 0x20 || (isWhitespaceSymbol(src[q]) && flat[j + 1] !== src[q]))) take(i, true);
       else if (empty[i] < 0) empty[i] = here();
       continue;
     }
@@ -285,4 +325,20 @@ export function byteLevelBytes(token: string): number[] {
     else out.push(...utf8.encode(ch));
   }
   return out;
+}
+
+/**
+ * Spans in UTF-16 code units (what JavaScript and VS Code count) as spans in code points (what Python and
+ * Hugging Face tokenizers count): a character outside the Basic Multilingual Plane is one code point.
+ */
+export function codePointOffsets(text: string, spans: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  const before = new Array<number>(text.length + 1);
+  let count = 0;
+  for (let k = 0; k <= text.length; k++) {
+    before[k] = count;
+    const c = text.charCodeAt(k);
+    // A low surrogate after a high one is the second half of the same code point.
+    if (k < text.length && !(c >= 0xdc00 && c <= 0xdfff && k > 0 && text.charCodeAt(k - 1) >= 0xd800 && text.charCodeAt(k - 1) <= 0xdbff)) count++;
+  }
+  return spans.map(([s, e]) => [before[Math.min(s, text.length)], before[Math.min(e, text.length)]]);
 }

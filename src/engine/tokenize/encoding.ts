@@ -40,7 +40,7 @@ export type TruncationStrategy = 'longest_first' | 'only_first' | 'only_second';
 export interface EncodeOptions {
   /** Maximum length counting special tokens; longer inputs are cut at the end. Default: no limit. */
   maxLength?: number;
-  /** How pairs are cut (single texts are always cut at the end). Default 'longest_first', as Hugging Face does. */
+  /** How pairs are cut (see {@link truncatedLengths}). Default 'longest_first', as Hugging Face does. */
   truncation?: TruncationStrategy;
   /** Add the template's special tokens (`<s>`, `</s>`). Default true. */
   addSpecialTokens?: boolean;
@@ -67,31 +67,41 @@ export function sliceTokens(t: TextTokens, keep: number): TextTokens {
   return { ids: t.ids.slice(0, keep), tokens: t.tokens.slice(0, keep), offsets: t.offsets.slice(0, keep), wordIds: t.wordIds.slice(0, keep) };
 }
 
-/** How many tokens of each text to keep so that both fit in `budget` content tokens. */
+/**
+ * How many tokens of each text to keep so that both fit in `budget` content tokens, by the rules of
+ * Hugging Face tokenizers' `truncate_encodings` (tokenizers 0.23):
+ * - a budget of 0 empties both texts, whatever the strategy (`<s></s></s></s>` for XLM-R);
+ * - longest_first keeps the shorter text whole when it fits in half the budget, else gives each text half,
+ *   the odd token going to the longer text (to the second when they are equally long);
+ * - only_first / only_second cut only that text, and refuse when it would have to lose every token (its
+ *   length not above the tokens to remove), or when only_second is asked of a single text that is too long.
+ */
 export function truncatedLengths(first: number, second: number | null, budget: number, strategy: TruncationStrategy): [number, number] {
   const b = second ?? 0;
+  if (budget === 0) return [0, 0];
   if (first + b <= budget) return [first, b];
+  const remove = first + b - budget;
+  if (strategy === 'only_first' || strategy === 'only_second') {
+    const cutFirst = strategy === 'only_first';
+    if (!cutFirst && second === null) {
+      throw new XlmError('truncation', `only_second truncation needs a text pair, but this single text has ${first} tokens and the limit leaves ${budget}; use longest_first or only_first`);
+    }
+    const target = cutFirst ? first : b;
+    const other = cutFirst ? 'second' : 'first';
+    if (target <= remove) {
+      throw new XlmError('truncation', `${strategy} truncation cannot fit: the ${other} text has ${cutFirst ? b : first} tokens and the limit leaves ${budget} for both, so the ${cutFirst ? 'first' : 'second'} text (${target} tokens) would lose every token; use longest_first or a larger max length`);
+    }
+    return cutFirst ? [first - remove, b] : [first, b - remove];
+  }
   if (second === null) return [budget, 0];
-  if (strategy === 'only_first') {
-    if (b > budget) throw new XlmError('truncation', `only_first truncation cannot fit: the second text alone has ${b} tokens and the limit leaves ${budget}; use longest_first or a larger max length`);
-    return [budget - b, b];
+  const swap = first > b;
+  let short = swap ? b : first;
+  let long = short > budget ? short : Math.max(short, budget - short);
+  if (short + long > budget) {
+    short = Math.floor(budget / 2);
+    long = short + (budget % 2);
   }
-  if (strategy === 'only_second') {
-    if (first > budget) throw new XlmError('truncation', `only_second truncation cannot fit: the first text alone has ${first} tokens and the limit leaves ${budget}; use longest_first or a larger max length`);
-    return [first, budget - first];
-  }
-  // Longest first, one token at a time, ties from the second text: what Hugging Face tokenizers do.
-  let a = first;
-  let c = b;
-  let remove = a + c - budget;
-  const diff = Math.min(remove, Math.abs(a - c));
-  if (a > c) a -= diff;
-  else c -= diff;
-  remove -= diff;
-  // Now equal (or nothing left to remove): alternate, second first.
-  c -= Math.ceil(remove / 2);
-  a -= Math.floor(remove / 2);
-  return [a, c];
+  return swap ? [long, short] : [short, long];
 }
 
 /** Truncates and puts the texts into the template. */

@@ -12,7 +12,7 @@ import {
 import { LONG_TEXT_PIECE, longTextPieces } from './long-text.js';
 import { readSpecialTemplate, specialTokenCount, type SpecialTemplate } from './template.js';
 import { isObject, mergedConfig, readTokenizerFolder, type TokenizerFiles } from './tokenizer-files.js';
-import { wordIdsForSpans } from './words.js';
+import { wordIdsForSpans, wordIdsFromTokens } from './words.js';
 
 export interface SpecialToken {
   token: string;
@@ -55,6 +55,8 @@ export class XlmTokenizer {
   private readonly symbolMode: SymbolMode;
   private readonly spaceMarks: ReadonlySet<number>;
   private readonly continuingPrefix: string | null;
+  /** How a token shows that it starts a word; null: words are whitespace-separated units of the text. */
+  private readonly startsWord: ((surface: string) => boolean) | null;
   private readonly normalizeCache = new Map<string, string>();
   private readonly file: string;
 
@@ -87,6 +89,11 @@ export class XlmTokenizer {
     const replacement = metaspaceReplacement(json.pre_tokenizer) ?? '\u2581';
     this.spaceMarks = byteLevel ? new Set([0x20]) : new Set([0x20, replacement.charCodeAt(0)]);
     this.continuingPrefix = model.type === 'WordPiece' && typeof model.continuing_subword_prefix === 'string' ? model.continuing_subword_prefix : null;
+    const prefix = this.continuingPrefix;
+    this.startsWord = byteLevel ? null
+      : metaspaceSplits(json.pre_tokenizer) ? (surface) => surface.startsWith(replacement)
+      : prefix ? (surface) => !surface.startsWith(prefix)
+      : null;
   }
 
   /** Loads tokenizer.json, tokenizer_config.json and special_tokens_map.json from a model folder. */
@@ -188,11 +195,12 @@ export class XlmTokenizer {
     const normalizer = this.lib.normalizer;
     const source = normalizedSource(text, normalizer ? (s) => normalizer(s) : null, this.symbolMode, this.normalizeCache);
     const offsets = alignTokens(source, symbols, this.spaceMarks);
+    const added = raw.tokens.map((surface, i) => this.addedTokens.get(surface)?.id === raw.ids[i]);
     return {
       ids: raw.ids,
       tokens: raw.ids.map((id, i) => this.lib.id_to_token(id) ?? raw.tokens[i]),
       offsets,
-      wordIds: wordIdsForSpans(text, offsets),
+      wordIds: this.startsWord ? wordIdsFromTokens(raw.tokens, added, this.startsWord) : wordIdsForSpans(text, offsets),
     };
   }
 
@@ -256,6 +264,14 @@ function usesComponent(component: unknown, type: string): boolean {
   if (component.type === type) return true;
   const children = component.pretokenizers ?? component.decoders ?? component.normalizers;
   return Array.isArray(children) && children.some((c) => usesComponent(c, type));
+}
+
+/** Whether a Metaspace pre-tokenizer splits the text at its '▁' (always in the old format, `split` in the new). */
+function metaspaceSplits(component: unknown): boolean {
+  if (!isObject(component)) return false;
+  if (component.type === 'Metaspace') return component.split !== false;
+  const children = component.pretokenizers;
+  return Array.isArray(children) && children.some((c) => metaspaceSplits(c));
 }
 
 function metaspaceReplacement(component: unknown): string | undefined {

@@ -10,6 +10,7 @@
 import type { LoadedDataset } from '../data/index.js';
 import { ort } from '../runtime/session.js';
 import type { XlmTokenizer } from '../tokenize/tokenizer.js';
+import { inputWordIds } from '../tokenize/words.js';
 import { createRng } from '../util/random.js';
 import type { TrainTask } from './model-loss.js';
 
@@ -32,7 +33,7 @@ export function encodeDataset(data: LoadedDataset, tokenizer: XlmTokenizer, task
       const tags = data.tagIds(i)!;
       const enc = tokenizer.encode(words.join(' '), null, { maxLength });
       let previous: number | null = null;
-      const tokenLabels = enc.wordIds.map((w) => {
+      const tokenLabels = inputWordIds(words, enc).map((w) => {
         const first = w !== null && w !== previous;
         previous = w;
         return first ? tags[w!] : IGNORE;
