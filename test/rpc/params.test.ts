@@ -46,7 +46,7 @@ const cases: { method: string; params: unknown; field: string; message: RegExp }
   { method: 'fillMask', params: { texts: ['a <mask>'], topk: 3 }, field: 'topk', message: /^topk: not a param of 'fillMask'$/ },
   { method: 'fillMask', params: null, field: 'params', message: /^params: expected an object of named params, got null$/ },
   { method: 'fillMask', params: [1, 2], field: 'params', message: /got an array of 2 items/ },
-  { method: 'model/load', params: { dir: 'x', device: 'quantum' }, field: 'device', message: /^device: expected one of "cpu", "cuda", "webgpu", got "quantum"$/ },
+  { method: 'model/load', params: { dir: 'x', device: 'quantum' }, field: 'device', message: /^device: expected one of "auto", "cpu", "webgpu", "cuda", "dml", "coreml", got "quantum"$/ },
   { method: 'model/load', params: { dir: '' }, field: 'dir', message: /^dir: expected a path, not an empty string/ },
   { method: 'classify', params: { inputs: [{ txt: 'a' }] }, field: 'inputs[0].text', message: /^inputs\[0\]\.text: missing; it is required$/ },
   { method: 'classify', params: { inputs: [{ text: 'a', textPair: 3 }] }, field: 'inputs[0].textPair', message: /expected a string, got 3/ },
