@@ -129,8 +129,14 @@ export class XlmTokenizer {
     // Truncation keeps at most this many tokens of either text, and cuts the same whether a text has one token
     // more than that or a million: a long text is tokenized only that far.
     const limit = opts.maxLength === undefined ? undefined : Math.max(0, opts.maxLength - (template ? specialTokenCount(template) : 0)) + 1;
-    const first = this.tokenizeText(text, limit);
-    const second = hasPair ? this.tokenizeText(pair, limit) : null;
+    let first = this.tokenizeText(text, limit);
+    let second = hasPair ? this.tokenizeText(pair, limit) : null;
+    // Both texts past the limit under longest_first: each keeps half, and an odd budget's last token goes to the
+    // longer text, which only their whole lengths tell.
+    if (second && limit !== undefined && first.ids.length >= limit && second.ids.length >= limit && (limit - 1) % 2 === 1 && (opts.truncation ?? 'longest_first') === 'longest_first') {
+      first = this.tokenizeText(text);
+      second = this.tokenizeText(pair as string);
+    }
     return assemble(first, second, template, opts);
   }
 
