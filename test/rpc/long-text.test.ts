@@ -4,14 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import * as p from '../../src/engine/rpc/protocol.js';
-import { connectEngineInProcess, type EnginePair } from '../helpers/engine-pair.js';
+import { connectEngineWithTinyModel, type EnginePair, type EngineWithTinyModel } from '../helpers/engine-pair.js';
 import { runXlm } from '../helpers/cli.js';
-import { writeTinyXlmr } from '../helpers/tiny-model.js';
 
+let setup: EngineWithTinyModel;
 let tmp: string;
 let modelDir: string;
 let engine: EnginePair;
@@ -27,16 +26,10 @@ const megabyte = (() => {
 })();
 
 before(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xlm-long-'));
-  modelDir = path.join(tmp, 'tiny');
-  writeTinyXlmr(modelDir, { head: 'all', labels: ['negative', 'positive'] });
-  engine = connectEngineInProcess();
-  await engine.client.sendRequest(p.modelLoad, { dir: modelDir });
+  setup = await connectEngineWithTinyModel('xlm-long-');
+  ({ engine, modelDir, folder: tmp } = setup);
 });
-after(() => {
-  engine.dispose();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+after(() => setup.dispose());
 
 test('tokenize answers for a 1 MB text, with offsets into it', async () => {
   const r = await engine.client.sendRequest(p.tokenize, { text: megabyte, maxLength: 32 });

@@ -3,29 +3,18 @@
 // values are refused with their bounds, and the engine answers the next request.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import * as p from '../../src/engine/rpc/protocol.js';
-import { connectEngineInProcess, type EnginePair } from '../helpers/engine-pair.js';
-import { writeTinyXlmr } from '../helpers/tiny-model.js';
+import { connectEngineWithTinyModel, type EnginePair, type EngineWithTinyModel } from '../helpers/engine-pair.js';
 
-let tmp: string;
-let modelDir: string;
+let setup: EngineWithTinyModel;
 let engine: EnginePair;
 
 before(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xlm-params-'));
-  modelDir = path.join(tmp, 'tiny');
-  writeTinyXlmr(modelDir, { head: 'all', labels: ['negative', 'positive'] });
-  engine = connectEngineInProcess();
-  await engine.client.sendRequest(p.modelLoad, { dir: modelDir });
+  setup = await connectEngineWithTinyModel('xlm-params-');
+  ({ engine } = setup);
 });
-after(() => {
-  engine.dispose();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+after(() => setup.dispose());
 
 async function refusal(method: string, params: unknown): Promise<ResponseError<p.EngineErrorData>> {
   try {
@@ -77,7 +66,7 @@ test('after refusals the engine answers, and valid params still reach the handle
 
 // Found by test/rpc/fuzz.test.ts: Linux opens a folder for reading and only the read fails.
 test('data/inspect of a folder is a user error naming it, not an engine bug', async () => {
-  const err = await refusal('data/inspect', { file: tmp });
+  const err = await refusal('data/inspect', { file: setup.folder });
   assert.equal(err.code, p.EngineErrorCodes.userError, err.message);
   assert.match(err.message, /is a folder; give a data file/);
 });
