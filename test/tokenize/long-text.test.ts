@@ -89,3 +89,13 @@ test('a 1 MB text truncated to max length keeps the first tokens of the whole, p
     }
   }
 });
+
+test('a long text gets the word ids a short one does: each added token is a word of its own', () => {
+  const unit = 'café<mask>bon ';
+  assert.deepEqual(new Set(tok.encode(unit, null, { addSpecialTokens: false }).wordIds).size, 3, "'café<mask>bon' is three words, as HF cuts it");
+  const count = 400;
+  const long = unit.repeat(count);
+  assert.ok(long.length > LONG_TEXT_PIECE);
+  const ids = tok.encode(long, null, { addSpecialTokens: false }).wordIds;
+  assert.equal(new Set(ids).size, 3 * count, 'three words a unit, however the text is cut into pieces');
+});

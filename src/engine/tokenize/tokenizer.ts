@@ -176,6 +176,8 @@ export class XlmTokenizer {
   private tokenizeText(text: string, limit = Infinity): TextTokens {
     if (text.length <= LONG_TEXT_PIECE) return this.tokenizePiece(text);
     const out: TextTokens = { ids: [], tokens: [], offsets: [], wordIds: [] };
+    const surfaces: string[] = [];
+    const added: boolean[] = [];
     let covered = 0;
     for (const [start, end] of longTextPieces(text, [...this.addedTokens.keys()])) {
       if (out.ids.length >= limit) break;
@@ -185,15 +187,19 @@ export class XlmTokenizer {
         out.tokens.push(piece.tokens[i]);
         out.offsets.push([piece.offsets[i][0] + start, piece.offsets[i][1] + start]);
       }
+      surfaces.push(...piece.surfaces);
+      added.push(...piece.added);
       covered = end;
     }
-    // Word ids count whitespace-separated words from the start, so the text tokenized so far is enough.
-    out.wordIds = wordIdsForSpans(covered === text.length ? text : text.slice(0, covered), out.offsets);
+    // Word ids by the same rule as a short text's, over the whole run of tokens (pieces are cut where whitespace
+    // begins, where a word starts anyway); the text tokenized so far is enough for either rule.
+    out.wordIds = this.wordIds(covered === text.length ? text : text.slice(0, covered), surfaces, added, out.offsets);
     return out;
   }
 
-  private tokenizePiece(text: string): TextTokens {
-    if (text.length === 0) return { ids: [], tokens: [], offsets: [], wordIds: [] };
+  /** A text's tokens, with the library's own surfaces and which are added tokens (what word ids are cut by). */
+  private tokenizePiece(text: string): TextTokens & { surfaces: string[]; added: boolean[] } {
+    if (text.length === 0) return { ids: [], tokens: [], offsets: [], wordIds: [], surfaces: [], added: [] };
     const raw: { ids: number[]; tokens: string[] } = this.lib.encode(text, { add_special_tokens: false });
     // The library already fuses a run of unknown characters into one piece, as SentencePiece does.
     const symbols = raw.tokens.map((surface) => this.symbolsOf(surface));
@@ -206,8 +212,15 @@ export class XlmTokenizer {
       ids: raw.ids,
       tokens: raw.ids.map((id, i) => this.lib.id_to_token(id) ?? raw.tokens[i]),
       offsets,
-      wordIds: this.startsWord ? wordIdsFromTokens(raw.tokens, added, this.startsWord) : wordIdsForSpans(text, offsets),
+      wordIds: this.wordIds(text, raw.tokens, added, offsets),
+      surfaces: raw.tokens,
+      added,
     };
+  }
+
+  /** Hugging Face's words (a token that starts one, and each added token) where the model marks them; else whitespace words. */
+  private wordIds(text: string, surfaces: readonly string[], added: readonly boolean[], offsets: ReadonlyArray<readonly [number, number]>): number[] {
+    return this.startsWord ? wordIdsFromTokens(surfaces, added, this.startsWord) : wordIdsForSpans(text, offsets);
   }
 
   private symbolsOf(surface: string): number[] {
