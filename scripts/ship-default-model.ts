@@ -6,17 +6,20 @@
  *   npx tsx scripts/ship-default-model.ts --run OUT [--best | --checkpoint OUT.run/marks/step-N] [--dest models/default] [--dtype f16|f32]
  *
  * --best ships the validation mark with the highest cross-lingual retrieval top-1 on the validation verses
- * (the last such mark on a tie); without it, the weights of the last step.
+ * (the last such mark on a tie); without it, the weights of the last step. Then the language-identification
+ * head is fitted on the shipped weights (tasks/language-id.ts; a few minutes) and the manifest covers it too.
  */
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError } from '../src/engine/errors.js';
 import { PRETRAIN_INFO_FILE, type ValidationRecord } from '../src/engine/pretrain/pretrain.js';
-import { exportShippedModel, SHIPPED_FOLDER } from '../src/engine/pretrain/shipped-model.js';
+import { fitLanguageIdHead } from '../src/engine/pretrain/language-id-fit.js';
+import { sealShippedModel, SHIPPED_FOLDER, writeShippedModel } from '../src/engine/pretrain/shipped-model.js';
+import { ModelCache } from '../src/engine/runtime/model-cache.js';
 
-const { values: flags } = parseArgs({ options: { run: { type: 'string' }, checkpoint: { type: 'string' }, best: { type: 'boolean' }, dest: { type: 'string' }, dtype: { type: 'string' } } });
-try {
+const { values: flags } = parseArgs({ options: { run: { type: 'string' }, checkpoint: { type: 'string' }, best: { type: 'boolean' }, dest: { type: 'string' }, dtype: { type: 'string' }, threads: { type: 'string' } } });
+(async () => {
   if (!flags.run) throw new Error('--run OUT is required: the --out folder of a finished xlm pretrain');
   if (flags.best && flags.checkpoint) throw new Error('give --best or --checkpoint, not both');
   const dtype = (flags.dtype ?? 'f16').toUpperCase();
@@ -32,10 +35,17 @@ try {
     console.log(`best validation mark: ${best.mark}, step ${best.step}, retrieval top-1 ${(score(best) * 100).toFixed(1)}%`);
   }
   const dest = resolve(flags.dest ?? join(__dirname, '..', SHIPPED_FOLDER));
-  const manifest = exportShippedModel({ run: flags.run, checkpoint, dest, dtype });
+  const base = writeShippedModel({ run: flags.run, checkpoint, dest, dtype });
+  const cache = new ModelCache({ threads: flags.threads === undefined ? 0 : Number(flags.threads) });
+  try {
+    base.languageId = await fitLanguageIdHead(await cache.model(dest), base.recipe, { onProgress: (line) => console.log(line) });
+  } finally {
+    await cache.closeAll();
+  }
+  const manifest = sealShippedModel(dest, base);
   const bytes = Object.values(manifest.files).reduce((s, f) => s + f.bytes, 0);
   console.log(`wrote ${relative(process.cwd(), dest) || dest}: step ${manifest.step} of ${manifest.steps}, ${(manifest.parameters / 1e6).toFixed(2)}M parameters, ${(bytes / 1e6).toFixed(1)} MB in ${Object.keys(manifest.files).length} files + manifest.json`);
-} catch (e) {
+})().catch((e: unknown) => {
   console.error(`ship-default-model: ${describeError(e)}`);
   process.exit(1);
-}
+});

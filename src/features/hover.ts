@@ -36,11 +36,19 @@ export class SentenceHover implements vscode.HoverProvider {
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown('**XLM Lab**\n\n');
     let complete = true;
+    let info: p.ModelInfo | undefined;
     try {
-      await this.ctx.ensureModel(token);
-      const [labels] = await this.ctx.request(p.classify, { inputs: [{ text: sentence.text }] }, token);
-      const best = labels?.[0];
-      if (best) md.appendMarkdown(`$(tag) **${escape(best.label)}** ${(100 * best.score).toFixed(1)}%` + (labels.length > 1 ? ` · ${labels.slice(1, 3).map((l) => `${escape(l.label)} ${(100 * l.score).toFixed(1)}%`).join(' · ')}` : '') + '\n\n');
+      info = await this.ctx.ensureModel(token);
+      if (info.heads.includes('sequence-classification') || !info.heads.includes('language-identification')) {
+        const [labels] = await this.ctx.request(p.classify, { inputs: [{ text: sentence.text }] }, token);
+        const best = labels?.[0];
+        if (best) md.appendMarkdown(`$(tag) **${escape(best.label)}** ${(100 * best.score).toFixed(1)}%` + (labels.length > 1 ? ` · ${labels.slice(1, 3).map((l) => `${escape(l.label)} ${(100 * l.score).toFixed(1)}%`).join(' · ')}` : '') + '\n\n');
+      } else {
+        // A model without a classifier of its own (the default model): the language, from its language-id head.
+        const { languages } = await this.ctx.request(p.languageId, { texts: [sentence.text], topK: 3 }, token);
+        const [best, ...rest] = languages[0] ?? [];
+        if (best) md.appendMarkdown(`$(symbol-text) **${escape(best.name)}** ${(100 * best.score).toFixed(1)}%` + (rest.length ? ` · ${rest.map((l) => `${escape(l.name)} ${(100 * l.score).toFixed(1)}%`).join(' · ')}` : '') + '\n\n');
+      }
     } catch (e) {
       complete = false;
       md.appendMarkdown(`$(warning) Classification unavailable: ${escape(e instanceof Error ? e.message : String(e))}\n\n`);
@@ -53,9 +61,14 @@ export class SentenceHover implements vscode.HoverProvider {
         const { translations } = await this.ctx.request(p.translate, { texts: [sentence.text], targetLang: vscode.env.language.split('-')[0] ?? 'en', model: translationModel }, token);
         md.appendMarkdown(`$(globe) ${escape(translations[0] ?? '')}\n`);
       } else {
-        const near = await nearestSentences(this.ctx, sentence.text, token);
+        const threshold = info?.translationThreshold;
+        const near = (await nearestSentences(this.ctx, sentence.text, token)).filter((n) => !threshold || n.similarity >= threshold.cosine);
         if (near.length) {
-          md.appendMarkdown('$(globe) *Closest sentences in the workspace data (embedding similarity, not a translation):*\n\n');
+          md.appendMarkdown(
+            threshold
+              ? `$(globe) *Likely translations in the workspace data (similarity above ${threshold.cosine.toFixed(2)}, the model's translation threshold):*\n\n`
+              : '$(globe) *Closest sentences in the workspace data (embedding similarity, not a translation):*\n\n',
+          );
           for (const n of near) md.appendMarkdown(`- \`${escape(n.lang)}\` ${escape(n.text)} (${n.similarity.toFixed(2)})\n`);
         }
       }

@@ -4,6 +4,7 @@
 import { classifyCommand } from './classify.js';
 import type { CommandSpec } from './command.js';
 import { embedCommand } from './embed.js';
+import { languageIdCommand } from './language-id.js';
 import { exportOnnxCommand } from './export.js';
 import { fillMaskCommand } from './fill-mask.js';
 import { hubDownloadCommand, hubListCommand, hubRemoveCommand } from './hub.js';
@@ -16,4 +17,4 @@ import { translateCommand } from './translate.js';
 import { zeroShotCommand } from './zero-shot.js';
 import { pretrainCommand } from './pretrain.js';
 
-export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, zeroShotCommand, translateCommand, embedCommand, exportOnnxCommand, trainCommand, evalCommand, dataInspectCommand, mergeCommand, pretrainCommand, hubDownloadCommand, hubListCommand, hubRemoveCommand];
+export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, zeroShotCommand, translateCommand, embedCommand, languageIdCommand, exportOnnxCommand, trainCommand, evalCommand, dataInspectCommand, mergeCommand, pretrainCommand, hubDownloadCommand, hubListCommand, hubRemoveCommand];

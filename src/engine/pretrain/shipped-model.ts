@@ -50,6 +50,20 @@ export interface ShippedManifest {
   /** Loss of every step, rounded to 3 decimals. */
   losses: number[];
   validation: Omit<ValidationRecord, 'checkpoint'>[];
+  /** The language-identification head (language-id.json), when the folder ships one: how it was fitted and validated. */
+  languageId?: LanguageIdSummary;
+}
+
+export interface LanguageIdSummary {
+  languages: number;
+  features: string[];
+  trainRows: number;
+  validationRows: number;
+  epochs: number;
+  validationMacroF1: number;
+  validationAccuracy: number;
+  /** The hover's threshold for showing a workspace sentence as a likely translation (language-id.json). */
+  translationThreshold?: { cosine: number; accuracy: number };
 }
 
 interface PretrainInfo {
@@ -126,6 +140,16 @@ export interface ExportOptions {
 
 /** Writes the shipped folder: weights (fp16 by default), config, tokenizer, model card, manifest. */
 export function exportShippedModel(options: ExportOptions): ShippedManifest {
+  return sealShippedModel(options.dest, writeShippedModel(options));
+}
+
+export type ManifestBase = Omit<ShippedManifest, 'files'>;
+
+/**
+ * The folder without its model card and manifest: weights, config, tokenizer and how the run was made. Files
+ * added after this (the language-identification head) are covered by the manifest that sealShippedModel writes.
+ */
+export function writeShippedModel(options: ExportOptions): ManifestBase {
   const infoFile = join(options.run, PRETRAIN_INFO_FILE);
   if (!existsSync(infoFile)) throw new XlmError('shipped-model', `has no ${PRETRAIN_INFO_FILE}; pass the --out folder of a finished xlm pretrain`, { file: resolve(options.run) });
   const info = JSON.parse(readFileSync(infoFile, 'utf8')) as PretrainInfo;
@@ -172,15 +196,20 @@ export function exportShippedModel(options: ExportOptions): ShippedManifest {
     losses: info.losses.slice(0, step),
     validation: (info.validation ?? []).map(({ checkpoint: _drop, ...rest }) => rest),
   };
-  writeFileSync(join(options.dest, MODEL_CARD_FILE), modelCard({ ...manifestBase, files: {} }));
+  return manifestBase;
+}
+
+/** Writes the model card and the manifest (size and sha256 of every other file of the folder). */
+export function sealShippedModel(dest: string, manifestBase: ManifestBase): ShippedManifest {
+  writeFileSync(join(dest, MODEL_CARD_FILE), modelCard({ ...manifestBase, files: {} }));
   const files: ShippedManifest['files'] = {};
-  for (const name of readdirSync(options.dest).sort()) {
+  for (const name of readdirSync(dest).sort()) {
     if (name === MANIFEST_FILE) continue;
-    const path = join(options.dest, name);
+    const path = join(dest, name);
     files[name] = { bytes: statSync(path).size, sha256: sha256(path) };
   }
   const manifest: ShippedManifest = { ...manifestBase, files };
-  writeFileSync(join(options.dest, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+  writeFileSync(join(dest, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
 }
 
@@ -237,6 +266,15 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
       return `| ${v.mark} | ${v.step} | ${(v.trainSeconds / 3600).toFixed(2)} | ${pct(rep.fillMaskTop5)} (${pct(rep.unigramTop5)}) | ${rep.mlmLoss.toFixed(3)} | ${pct(q?.top1)} (${pct(q?.trigram)}) | ${pct(q?.top1CrossScript)} (${pct(q?.trigramCrossScript)}) | ${q?.pairAccuracy?.toFixed(3) ?? '-'} | ${pct(h?.top1)} (${pct(h?.trigram)}) |`;
     }),
     '',
+    ...(m.languageId
+      ? [
+          '## Language identification',
+          '',
+          `\`language-id.json\` and \`language-id.safetensors\`: a linear head over the encoder's own features (${m.languageId.features.join(', ')}) for ${m.languageId.languages} languages, fitted after pre-training on ${m.languageId.trainRows} training paragraphs and verses (the encoder frozen); ${m.languageId.epochs} epochs, chosen on ${m.languageId.validationRows} validation paragraphs: macro-F1 ${m.languageId.validationMacroF1.toFixed(3)}, accuracy ${m.languageId.validationAccuracy.toFixed(3)}. The test articles are scored by \`npm run demo\`.` +
+            (m.languageId.translationThreshold ? ` The file also holds the cosine (${m.languageId.translationThreshold.cosine.toFixed(3)}, of vectors as \`xlm embed --normalize\` returns them) above which two texts count as translations, the hover's cut-off: chosen on validation verses, where it tells a translation from another verse with accuracy ${m.languageId.translationThreshold.accuracy.toFixed(3)}.` : ''),
+          '',
+        ]
+      : []),
     '## Reproduce',
     '',
     '    npm ci',

@@ -105,9 +105,13 @@ export function top1<T>(sources: readonly T[], targets: readonly T[], sim: (a: T
 
 const HELD_OUT_LANGUAGES = ['eng', 'fra', 'spa', 'deu', 'rus', 'arb', 'cmn', 'hin', 'tha', 'kor', 'jpn', 'heb', 'ell', 'tur', 'ben', 'kat'];
 
-export function buildValidationSets(segments: readonly CorpusSegment[], streams: ReadonlyMap<string, number[]>, tokenizer: XlmTokenizer, heldOutSource?: string): ValidationSets {
+/**
+ * The sets of one split: `validation` while pre-training (what the recipe is tuned on), `test` for the demo's
+ * figures (UDHR test articles, Quran test chapters; never looked at while tuning).
+ */
+export function buildValidationSets(segments: readonly CorpusSegment[], streams: ReadonlyMap<string, number[]>, tokenizer: XlmTokenizer, heldOutSource?: string, split: 'validation' | 'test' = 'validation'): ValidationSets {
   const trained = segments.filter((s) => s.source !== heldOutSource);
-  const validation = trained.filter((s) => s.split === 'validation');
+  const validation = trained.filter((s) => s.split === split);
   const specials = new Set([tokenizer.clsId, tokenizer.sepId, tokenizer.padId, tokenizer.maskId, tokenizer.unkId]);
   const unigramTop5 = new Map<string, Set<number>>();
   for (const [lang, ids] of streams) {
@@ -115,7 +119,7 @@ export function buildValidationSets(segments: readonly CorpusSegment[], streams:
     for (const id of ids) if (!specials.has(id)) counts.set(id, (counts.get(id) ?? 0) + 1);
     unigramTop5.set(lang, new Set([...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 5).map(([id]) => id)));
   }
-  // Fill-mask text: every UDHR validation paragraph; up to 40 validation verses or names a language of the other sources.
+  // Fill-mask text: every UDHR paragraph of the split; up to 40 verses of the split a language of the Quran.
   const fillMask: LangText[] = [];
   const perLangOther = new Map<string, number>();
   for (const s of validation) {
@@ -127,7 +131,7 @@ export function buildValidationSets(segments: readonly CorpusSegment[], streams:
   }
   const retrieval: RetrievalSet[] = [];
   const quranLangs = [...new Set(validation.filter((s) => s.source === 'quran').map((s) => s.lang))];
-  const quran = alignedSet('quran-validation', validation.filter((s) => s.source === 'quran'), quranLangs, 400);
+  const quran = alignedSet(`quran-${split}`, validation.filter((s) => s.source === 'quran'), quranLangs, 400);
   if (quran) retrieval.push(quran);
   if (heldOutSource) {
     const held = segments.filter((s) => s.source === heldOutSource);
@@ -188,6 +192,17 @@ export interface RetrievalReport {
   /** Translation-pair detection by the cosine alone, at the best single threshold (validation sets only). */
   pairAccuracy?: number;
   pairThreshold?: number;
+  /** With `pairThreshold` given to evaluateValidation: the accuracy at that threshold (chosen on another split). */
+  pairAccuracyAtGiven?: number;
+  /** Pairs compared: each translation once, and once a non-translation of the same two languages. */
+  pairCount?: number;
+  /** Per ordered pair "a>b": top-1, its 3-gram baseline, and whether the two write different scripts. */
+  perPair: Record<string, { top1: number; trigram: number; crossScript: boolean }>;
+}
+
+export interface EvaluateOptions {
+  /** Score translation-pair detection at this cosine threshold too (one chosen on the validation split). */
+  pairThreshold?: number;
 }
 
 export interface ValidationReport {
@@ -197,6 +212,8 @@ export interface ValidationReport {
   mlmLoss: number;
   maskedPieces: number;
   fillMaskLanguages: number;
+  /** Per language: top-5 accuracy, the unigram baseline's, and the masked pieces counted. */
+  fillMaskPerLanguage: Record<string, { top5: number; unigram: number; pieces: number }>;
   retrieval: RetrievalReport[];
   seconds: number;
 }
@@ -204,7 +221,7 @@ export interface ValidationReport {
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : NaN);
 const orNull = (xs: readonly number[]) => (xs.length ? mean(xs) : null);
 
-export async function evaluateValidation(model: LoadedModel, sets: ValidationSets): Promise<ValidationReport> {
+export async function evaluateValidation(model: LoadedModel, sets: ValidationSets, options: EvaluateOptions = {}): Promise<ValidationReport> {
   const started = performance.now();
   // Fill-mask and masked-LM loss, per language, then the mean over languages.
   const examples = maskParagraphs(model.tokenizer, sets.fillMask, model.maxLength).filter((e) => e.positions.length);
@@ -243,6 +260,7 @@ export async function evaluateValidation(model: LoadedModel, sets: ValidationSet
     const triCross: number[] = [];
     const cosines: number[] = [];
     const positive: boolean[] = [];
+    const perPair: RetrievalReport['perPair'] = {};
     const n = set.units.length;
     for (const a of set.languages) {
       for (const b of set.languages) {
@@ -253,6 +271,7 @@ export async function evaluateValidation(model: LoadedModel, sets: ValidationSet
         const crossScript = sets.scripts.get(a) !== sets.scripts.get(b);
         (crossScript ? cross : same).push(score);
         (crossScript ? triCross : triSame).push(set.trigram.get(`${a}>${b}`)!);
+        perPair[`${a}>${b}`] = { top1: score, trigram: set.trigram.get(`${a}>${b}`)!, crossScript };
         if (a < b) {
           // Pairs: verse i with its translation, and with verse i + k (k from the pair's position, never 0).
           const shift = 1 + ((a.charCodeAt(0) * 31 + b.charCodeAt(1)) % (n - 1));
@@ -277,11 +296,15 @@ export async function evaluateValidation(model: LoadedModel, sets: ValidationSet
       trigramCrossScript: orNull(triCross),
       pairs: same.length + cross.length,
       crossScriptPairs: cross.length,
+      perPair,
     };
     if (!set.name.endsWith('held-out')) {
       const best = bestThreshold(cosines, positive);
       report.pairAccuracy = best.accuracy;
       report.pairThreshold = best.threshold;
+      report.pairCount = cosines.length;
+      const given = options.pairThreshold;
+      if (given !== undefined) report.pairAccuracyAtGiven = cosines.filter((c, i) => c > given === positive[i]).length / cosines.length;
     }
     retrieval.push(report);
   }
@@ -292,6 +315,7 @@ export async function evaluateValidation(model: LoadedModel, sets: ValidationSet
     mlmLoss: langs.reduce((s, p) => s + p.loss, 0) / langs.reduce((s, p) => s + p.n, 0),
     maskedPieces: langs.reduce((s, p) => s + p.n, 0),
     fillMaskLanguages: langs.length,
+    fillMaskPerLanguage: Object.fromEntries([...perLang].map(([lang, p]) => [lang, { top5: p.hit / p.n, unigram: p.base / p.n, pieces: p.n }])),
     retrieval,
     seconds: (performance.now() - started) / 1000,
   };

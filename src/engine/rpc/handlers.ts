@@ -13,6 +13,7 @@ import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
 import { deviceEnvironment, resolveDevice } from '../runtime/session.js';
 import { classify } from '../tasks/classify.js';
 import { embed } from '../tasks/embed.js';
+import { hasLanguageId, identifyLanguage, languageIdHead, languageName } from '../tasks/language-id.js';
 import { fillMask } from '../tasks/fill-mask.js';
 import { tokenize } from '../tasks/tokenize.js';
 import { zeroShot } from '../tasks/zero-shot.js';
@@ -57,6 +58,7 @@ function describeModel(model: LoadedModel, device: DeviceName): ModelInfo {
   if (model.hasHead('mlm')) heads.push('masked-lm');
   if (model.hasHead('seq-cls')) heads.push('sequence-classification');
   if (model.hasHead('token-cls')) heads.push('token-classification');
+  if (hasLanguageId(model.dir)) heads.push('language-identification');
   return {
     dir: model.dir,
     modelType: c.model_type,
@@ -66,6 +68,7 @@ function describeModel(model: LoadedModel, device: DeviceName): ModelInfo {
     layers: c.num_hidden_layers,
     maxPositions: model.maxLength,
     labels: c.id2label.length ? c.id2label : undefined,
+    translationThreshold: hasLanguageId(model.dir) ? languageIdHead(model).translationThreshold : undefined,
     device,
   };
 }
@@ -116,6 +119,12 @@ export function createHandlers(): HandlerTable {
     fillMask: async ({ texts, topK, model }, ctx) => fillMask(await state.model(model, ctx), texts, { topK, cancel: ctx.token }),
     classify: async ({ inputs, model }, ctx) => classify(await state.model(model, ctx), inputs, { cancel: ctx.token }),
     embed: async ({ texts, normalize, model }, ctx) => embed(await state.model(model, ctx), texts, { normalize, cancel: ctx.token }),
+    languageId: async ({ texts, topK, model }, ctx) => {
+      const loaded = await state.model(model, ctx);
+      const head = languageIdHead(loaded);
+      const results = await identifyLanguage(loaded, texts, { topK, cancel: ctx.token });
+      return { languages: results.map((scores) => scores.map((s) => ({ ...s, name: languageName(head, s.label) }))) };
+    },
     nli: async ({ premise, hypothesis, model }, ctx) => nliScores(await state.model(model, ctx), premise, hypothesis),
     zeroShot: async ({ text, labels, hypothesisTemplate, multiLabel, model }, ctx) => {
       const [result] = await zeroShot(await state.model(model, ctx), [text], { labels, hypothesisTemplate, multiLabel, cancel: ctx.token });

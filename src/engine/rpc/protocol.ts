@@ -119,14 +119,20 @@ export interface EngineInfo {
 export interface ModelInfo {
   dir: string;
   modelType: string;
-  /** Heads this checkpoint carries weights for. */
-  heads: ('masked-lm' | 'sequence-classification' | 'token-classification')[];
+  /** Heads this checkpoint carries weights for (language-identification: language-id.json beside the weights). */
+  heads: ('masked-lm' | 'sequence-classification' | 'token-classification' | 'language-identification')[];
   vocabSize: number;
   hiddenSize: number;
   layers: number;
   maxPositions: number;
   /** config.json's id2label, in id order, when the model has a classification head. */
   labels?: string[];
+  /**
+   * The cosine of two `embed --normalize` vectors above which the model's own validation counts them as a
+   * translation pair (from language-id.json; the default model has one): hover shows workspace sentences only
+   * above it. `accuracy` is that threshold's pair-detection accuracy on the validation verses.
+   */
+  translationThreshold?: { cosine: number; accuracy: number };
   /** The device the model's graphs run on (what `auto` chose, or CPU after a fallback). */
   device: DeviceName;
 }
@@ -282,6 +288,22 @@ export interface EmbedResult {
 }
 /** Extension → engine: mean-pooled sentence vectors (hover's nearest sentences in other languages). */
 export const embed = new RequestType<EmbedParams, EmbedResult, EngineErrorData>('embed');
+
+export const LanguageIdParams = params({
+  texts,
+  topK: optional(integer(1, PARAM_LIMITS.topK)),
+  model: optional(path),
+});
+export type LanguageIdParams = v.InferOutput<typeof LanguageIdParams>;
+export interface LanguageIdResult {
+  /** Per text, the most likely languages best first: ISO 639-3 code, the language's name and the probability. */
+  languages: (LabelScore & { name: string })[][];
+}
+/**
+ * Extension → engine: which language each text is in, from the language-identification head of the model
+ * (the default model ships one); hover shows it when the model has no classifier of its own.
+ */
+export const languageId = new RequestType<LanguageIdParams, LanguageIdResult, EngineErrorData>('languageId');
 
 export const TranslateParams = params({
   texts,
@@ -514,7 +536,7 @@ export const modelDefaultProgress = new NotificationType<ModelDefaultProgressPar
 
 /** Every request of the protocol, keyed by a short name; the server's handler table is typed against it. */
 export const requests = {
-  engineInfo, deviceResolve, modelLoad, modelInfo, tokenize, fillMask, classify, nli, zeroShot, embed, translate,
+  engineInfo, deviceResolve, modelLoad, modelInfo, tokenize, fillMask, classify, nli, zeroShot, embed, languageId, translate,
   trainStart, trainStop, evalRun, dataInspect, hubDownload, hubList, modelEnsureDefault,
 } as const;
 
@@ -528,6 +550,7 @@ export const paramSchemas = {
   nli: NliParams,
   zeroShot: ZeroShotParams,
   embed: EmbedParams,
+  languageId: LanguageIdParams,
   translate: TranslateParams,
   trainStart: TrainStartParams,
   trainStop: TrainStopParams,
