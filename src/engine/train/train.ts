@@ -46,7 +46,7 @@ interface Resource {
 }
 
 /** The model folder as the run reads it (phase loadModel). */
-export interface RunModel {
+interface RunModel {
   folder: ModelFolder;
   tokenizer: XlmTokenizer;
   config: XlmrConfig;
@@ -56,7 +56,7 @@ export interface RunModel {
 }
 
 /** The run's data (phases loadData and split). */
-export interface RunData {
+interface RunData {
   train: LoadedDataset;
   eval?: LoadedDataset;
   /** Class names or tags by label id; undefined for mlm. */
@@ -64,7 +64,7 @@ export interface RunData {
 }
 
 /** The data as features and the step plan (phase encode). */
-export interface RunPlan {
+interface RunPlan {
   features: Feature[];
   evalFeatures?: Feature[];
   lengths: number[];
@@ -75,7 +75,7 @@ export interface RunPlan {
 }
 
 /** The loss graph and the sessions that run it (phase buildSessions). */
-export interface RunGraphs {
+interface RunGraphs {
   model: ModelLoss;
   numLabels: number;
   lora?: { r: number; alpha: number; dropout: number; targets: string[] };
