@@ -120,8 +120,14 @@ export class StepRunner {
     const stepSession = await createSession(stepGraph.graph, sessionOpts);
     let accumulateSession: GraphSession | undefined;
     if (opts.gradAccum > 1) {
-      const acc = buildAccumulateGraph(build, opts.gradAccum);
-      accumulateSession = await createSession(acc.graph, { ...sessionOpts, device: stepSession.device });
+      try {
+        const acc = buildAccumulateGraph(build, opts.gradAccum);
+        accumulateSession = await createSession(acc.graph, { ...sessionOpts, device: stepSession.device });
+      } catch (e) {
+        // No runner exists yet to release it: the step session would outlive the failed create.
+        await stepSession.session.release();
+        throw e;
+      }
     }
     // Keep what the run needs of each weight, not its graph Value: that would keep the graphs (and the frozen
     // weights they hold as initializers) alive for the whole run.

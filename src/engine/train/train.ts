@@ -1,7 +1,8 @@
 /**
  * `train(options, hooks)`: a whole fine-tuning run, used by `xlm train` and by the engine's train/start
- * request. Loads the model folder and data, builds the step graphs, runs the steps, logs one metrics line
- * per logged step (hooks.onMetrics and OUT/metrics.jsonl), evaluates, saves checkpoints, resumes.
+ * request. A `TrainingRun` does the work in named phases: loads the model folder and data, builds the step
+ * graphs, resumes, runs the steps, logs one metrics line per logged step (hooks.onMetrics and
+ * OUT/metrics.jsonl), evaluates, saves checkpoints and the final model, and releases its sessions.
  *
  * Where a run stands is (step, rng counter, weights, optimizer moments): the data order of every epoch
  * is a function of (seed, epoch) and the step fixes the position in it, so a resumed run continues
@@ -11,20 +12,20 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset, mixSeed, stratifiedSplit, type DataKind, type LoadedDataset } from '../data/index.js';
 import { XlmError } from '../errors.js';
-import { positionLimit } from '../hf/config.js';
-import { loadModelFolder } from '../hf/folder.js';
+import type { BestTrackerState } from '../eval/best-tracker.js';
+import { TrainingEvaluation } from '../eval/training.js';
+import { positionLimit, type XlmrConfig } from '../hf/config.js';
+import { loadModelFolder, type ModelFolder } from '../hf/folder.js';
 import { encoderTensorSpecs, headTensorSpecs } from '../hf/names.js';
 import { XlmTokenizer } from '../tokenize/tokenizer.js';
 import { epochBatches } from './batching.js';
 import { checkpointDir, latestCheckpoint, readTrainerState, readTrainingState, saveCheckpoint, saveFinal, type SaveContents } from './checkpoint.js';
-import type { BestTrackerState } from '../eval/best-tracker.js';
-import { TrainingEvaluation } from '../eval/training.js';
-import { collate, encodeDataset, type Feature, type MaskingOptions } from './features.js';
+import { collate, encodeDataset, type CollatedBatch, type Feature, type MaskingOptions } from './features.js';
 import type { LoraTarget } from './lora.js';
-import { checkTrainingMemory } from './memory.js';
+import { checkTrainingMemory, type MemoryCheck } from './memory.js';
 import { truncateMetricsToStep } from './metrics-file.js';
-import { modelLoss } from './model-loss.js';
-import { resolveOptions, type TrainEvalMetrics, type TrainHooks, type TrainOptions, type TrainResult, type TrainStepMetrics } from './options.js';
+import { modelLoss, type ModelLoss } from './model-loss.js';
+import { resolveOptions, type ResolvedTrainOptions, type TrainEvalMetrics, type TrainHooks, type TrainOptions, type TrainProgress, type TrainResult, type TrainStepMetrics } from './options.js';
 import { StepRunner } from './runner.js';
 
 export * from './options.js';
@@ -36,188 +37,394 @@ const GENERIC_LABEL = /^LABEL_\d+$/;
 const FINGERPRINT_KEYS = ['task', 'method', 'loraR', 'loraAlpha', 'loraTargets', 'batchSize', 'gradAccum', 'maxLength', 'seed', 'shuffle', 'optimizer', 'lr', 'schedule'] as const;
 
 export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
-  const o = resolveOptions(options);
-  const out = resolve(o.out);
-  const log = (line: string) => hooks.onLog?.(line);
-  hooks.onProgress?.({ step: 0, totalSteps: 0, epoch: 0, phase: 'loading' });
+  return new TrainingRun(options, hooks).run();
+}
 
-  const folder = loadModelFolder(o.model, { task: o.task === 'mlm' ? 'mlm' : o.task });
-  try {
+/** What a run opens and must close however it ends: onnxruntime sessions (step runner, evaluator), the model folder's weight file. */
+interface Resource {
+  release(): void | Promise<void>;
+}
+
+/** The model folder as the run reads it (phase loadModel). */
+interface RunModel {
+  folder: ModelFolder;
+  tokenizer: XlmTokenizer;
+  config: XlmrConfig;
+  /** The requested --max-length, capped at the model's positions. */
+  maxLength: number;
+  memory: MemoryCheck;
+}
+
+/** The run's data (phases loadData and split). */
+interface RunData {
+  train: LoadedDataset;
+  eval?: LoadedDataset;
+  /** Class names or tags by label id; undefined for mlm. */
+  labels?: string[];
+}
+
+/** The data as features and the step plan (phase encode). */
+interface RunPlan {
+  features: Feature[];
+  evalFeatures?: Feature[];
+  lengths: number[];
+  stepsPerEpoch: number;
+  totalSteps: number;
+  warmupSteps: number;
+  masking?: MaskingOptions;
+}
+
+/** The loss graph and the sessions that run it (phase buildSessions). */
+interface RunGraphs {
+  model: ModelLoss;
+  numLabels: number;
+  lora?: { r: number; alpha: number; dropout: number; targets: string[] };
+  runner: StepRunner;
+  evaluator?: TrainingEvaluation;
+}
+
+/**
+ * One fine-tuning run, phase by phase: loadModel, loadData, split, encode, buildSessions, resume, the step loop
+ * (step, evaluate, checkpoint), finish (final evaluation and the model in OUT/). `run()` calls them in that order
+ * and, in a `finally`, releases every onnxruntime session and file the run opened, whether it ends, is cancelled
+ * or throws (a diverged run inside the long-lived engine leaks nothing).
+ *
+ * A task or a kind of run that needs something else subclasses it and overrides the phase that differs (its data
+ * reading, its loss graph, its evaluation); anything it opens goes through `own()` so that `run()` releases it.
+ */
+export class TrainingRun {
+  readonly o: ResolvedTrainOptions;
+  /** The output folder, absolute. */
+  readonly out: string;
+  /** Set by the phases, in order; a phase reads only what the phases before it set. */
+  protected model!: RunModel;
+  protected data!: RunData;
+  protected plan!: RunPlan;
+  protected graphs!: RunGraphs;
+  protected readonly fingerprint: Record<string, unknown>;
+  /** trainer_state.json's log_history: every metrics line of the run, resumed ones included. */
+  protected readonly logHistory: Record<string, unknown>[] = [];
+  protected readonly checkpoints: string[] = [];
+  protected lastEval: TrainEvalMetrics | undefined;
+  protected lastLoss: number | undefined;
+  protected stopEarly = false;
+  protected cancelled = false;
+  private readonly resources: Resource[] = [];
+  private started = false;
+  private epochCache: { epoch: number; batches: number[][] } | undefined;
+
+  constructor(options: TrainOptions, protected readonly hooks: TrainHooks = {}) {
+    this.o = resolveOptions(options);
+    this.out = resolve(this.o.out);
+    this.fingerprint = Object.fromEntries(FINGERPRINT_KEYS.map((k) => [k, this.o[k]]));
+  }
+
+  /** Runs the phases once; resolves with the result or rejects with the phase's error, every owned resource released either way. */
+  async run(): Promise<TrainResult> {
+    if (this.started) throw new Error('a TrainingRun runs once; create another for the next run');
+    this.started = true;
+    let failed = true;
+    try {
+      const result = await this.phases();
+      failed = false;
+      return result;
+    } finally {
+      await this.releaseAll(failed);
+    }
+  }
+
+  /** The phases in order; a subclass that adds one overrides this or the phase it follows. */
+  protected async phases(): Promise<TrainResult> {
+    this.hooks.onProgress?.({ step: 0, totalSteps: 0, epoch: 0, phase: 'loading' });
+    this.model = this.loadModel();
+    this.data = await this.loadData();
+    this.split();
+    if (this.data.train.size === 0) throw new XlmError('empty-data', 'the training file has no examples', { file: this.o.train });
+    this.plan = this.encode();
+    this.graphs = await this.buildSessions();
+    mkdirSync(this.out, { recursive: true });
+    if (this.o.resume) this.resume();
+    await this.loop();
+    await this.finish();
+    const { runner } = this.graphs;
+    this.progress('done');
+    this.log(`peak memory of this process ${Math.round(process.resourceUsage().maxRSS / 1024)} MB (estimated ${Math.round(this.model.memory.estimate.totalMB)} MB)`);
+    return { out: this.out, steps: runner.stepCount, cancelled: this.cancelled, lastLoss: this.lastLoss, checkpoints: this.checkpoints, device: runner.device, lastEval: this.lastEval };
+  }
+
+  /** Registers something `run()` releases at its end, last opened first. */
+  protected own<T extends Resource>(resource: T): T {
+    this.resources.push(resource);
+    return resource;
+  }
+
+  /** Releases every owned resource; a release failure is thrown only when the run itself did not fail (its error wins). */
+  private async releaseAll(runFailed: boolean): Promise<void> {
+    let firstError: unknown;
+    for (const r of this.resources.splice(0).reverse()) {
+      try {
+        await r.release();
+      } catch (e) {
+        firstError ??= e;
+      }
+    }
+    if (!runFailed && firstError !== undefined) throw firstError;
+  }
+
+  protected log(line: string): void {
+    this.hooks.onLog?.(line);
+  }
+
+  /** Where the run stands, for the onProgress hook (from the step loop on). */
+  protected progress(phase: TrainProgress['phase']): void {
+    const step = this.graphs.runner.stepCount;
+    this.hooks.onProgress?.({ step, totalSteps: this.plan.totalSteps, epoch: step / this.plan.stepsPerEpoch, phase });
+  }
+
+  /** Phase: the model folder and tokenizer; the length cap and the memory check, before anything large is read or built. */
+  protected loadModel(): RunModel {
+    const o = this.o;
+    const folder = loadModelFolder(o.model, { task: o.task === 'mlm' ? 'mlm' : o.task });
+    this.own({ release: () => folder.close() });
     const tokenizer = XlmTokenizer.fromFolder(folder.dir);
     const config = folder.config;
     // Longer inputs would index past the position table, so the length is capped there (as transformers caps at
     // the tokenizer's model_max_length), with a line saying so.
     const positions = positionLimit(config);
     const maxLength = Math.min(o.maxLength, positions);
-    if (maxLength < o.maxLength) log(`--max-length ${o.maxLength} is longer than this model's ${positions} positions (max_position_embeddings ${config.max_position_embeddings} in config.json): using ${maxLength}`);
-    // Before anything large is read or built: a run that cannot fit is refused with the figure and what would fit.
+    if (maxLength < o.maxLength) this.log(`--max-length ${o.maxLength} is longer than this model's ${positions} positions (max_position_embeddings ${config.max_position_embeddings} in config.json): using ${maxLength}`);
+    // A run that cannot fit is refused with the figure and what would fit.
     const memory = checkTrainingMemory({ config, task: o.task, method: o.method, loraR: o.loraR, loraTargets: o.loraTargets as LoraTarget[], batchSize: o.batchSize, maxLength, optimizer: o.optimizer, inPlace: o.inPlace }, o.memoryLimitMB);
-    log(`estimated peak memory ${Math.round(memory.estimate.totalMB)} MB of ${memory.limitSource}`);
+    this.log(`estimated peak memory ${Math.round(memory.estimate.totalMB)} MB of ${memory.limitSource}`);
+    return { folder, tokenizer, config, maxLength, memory };
+  }
+
+  /** Phase: the training and eval files, read as the task's kind with the model's labels (or the training file's). */
+  protected async loadData(): Promise<RunData> {
+    const o = this.o;
+    const config = this.model.config;
     const modelLabels = config.id2label.length && !config.id2label.every((l) => GENERIC_LABEL.test(l)) ? config.id2label : undefined;
     const readOpts = o.task === 'mlm' ? {} : modelLabels ? { labels: modelLabels, id2label: Object.fromEntries(modelLabels.map((l, i) => [i, l])) } : {};
-    let trainData = await loadDataset(o.train, { ...o.readOptions, kind: DATA_KIND[o.task], ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
-    checkKind(trainData, o.task, o.train);
-    if (o.trainLanguage) log(`training on ${o.trainLanguage.join(', ')}: ${trainData.size} rows (${trainData.info.report.filtered} rows in other languages left out)`);
-    const labels = o.task === 'mlm' ? undefined : [...trainData.labels];
-    let evalData = o.eval ? await loadDataset(o.eval, { ...o.readOptions, kind: trainData.info.kind, ...(labels ? { labels, id2label: Object.fromEntries(labels.map((l, i) => [i, l])) } : {}) }) : undefined;
-    if (!evalData && o.evalFraction && trainData.size < (o.evalFractionMinRows ?? 0)) {
-      log(`no evaluation: ${trainData.size} rows are too few to hold ${Math.round(o.evalFraction * 100)}% out (it takes ${o.evalFractionMinRows}); give an eval file for eval metrics`);
-    } else if (!evalData && o.evalFraction) {
-      // No eval file: hold out a stratified share of the training rows (same seed, same split).
-      const split = stratifiedSplit(trainData, { evalFraction: o.evalFraction, seed: o.seed });
-      trainData = split.train;
-      evalData = split.eval;
-      log(`holding out ${evalData.size} of ${trainData.size + evalData.size} rows for evaluation (${Math.round(o.evalFraction * 100)}%, stratified)`);
-    }
-    if (trainData.size === 0) throw new XlmError('empty-data', 'the training file has no examples', { file: o.train });
+    const train = await loadDataset(o.train, { ...o.readOptions, kind: DATA_KIND[o.task], ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
+    checkKind(train, o.task, o.train);
+    if (o.trainLanguage) this.log(`training on ${o.trainLanguage.join(', ')}: ${train.size} rows (${train.info.report.filtered} rows in other languages left out)`);
+    const labels = o.task === 'mlm' ? undefined : [...train.labels];
+    const evalData = o.eval ? await loadDataset(o.eval, { ...o.readOptions, kind: train.info.kind, ...(labels ? { labels, id2label: Object.fromEntries(labels.map((l, i) => [i, l])) } : {}) }) : undefined;
+    return { train, eval: evalData, labels };
+  }
 
-    const features = encodeDataset(trainData, tokenizer, o.task, maxLength);
-    const evalFeatures = evalData ? encodeDataset(evalData, tokenizer, o.task, maxLength) : undefined;
-    const lengths = features.map((f) => f.ids.length);
+  /** Phase: without an eval file, hold out a stratified share of the training rows (same seed, same split). */
+  protected split(): void {
+    const o = this.o;
+    const data = this.data;
+    if (data.eval || !o.evalFraction) return;
+    if (data.train.size < (o.evalFractionMinRows ?? 0)) {
+      this.log(`no evaluation: ${data.train.size} rows are too few to hold ${Math.round(o.evalFraction * 100)}% out (it takes ${o.evalFractionMinRows}); give an eval file for eval metrics`);
+      return;
+    }
+    const split = stratifiedSplit(data.train, { evalFraction: o.evalFraction, seed: o.seed });
+    data.train = split.train;
+    data.eval = split.eval;
+    this.log(`holding out ${split.eval.size} of ${split.train.size + split.eval.size} rows for evaluation (${Math.round(o.evalFraction * 100)}%, stratified)`);
+  }
+
+  /** Phase: rows to token ids, and how many steps the run takes. */
+  protected encode(): RunPlan {
+    const o = this.o;
+    const { tokenizer, config, maxLength } = this.model;
+    const features = encodeDataset(this.data.train, tokenizer, o.task, maxLength);
+    const evalFeatures = this.data.eval ? encodeDataset(this.data.eval, tokenizer, o.task, maxLength) : undefined;
     const batchesPerEpoch = Math.ceil(features.length / o.batchSize);
     const stepsPerEpoch = Math.max(1, Math.floor(batchesPerEpoch / o.gradAccum));
     const totalSteps = o.maxSteps ?? o.epochs * stepsPerEpoch;
-    const warmupSteps = Math.ceil(o.warmupRatio * totalSteps);
     const specialIds = new Set([tokenizer.clsId, tokenizer.sepId, tokenizer.padId, tokenizer.unkId, tokenizer.maskId]);
-    const masking: MaskingOptions | undefined = o.task === 'mlm' ? { probability: o.mlmProbability, wholeWord: o.wholeWordMask, maskId: tokenizer.maskId, vocabSize: config.vocab_size, specialIds } : undefined;
+    return {
+      features,
+      evalFeatures,
+      lengths: features.map((f) => f.ids.length),
+      stepsPerEpoch,
+      totalSteps,
+      warmupSteps: Math.ceil(o.warmupRatio * totalSteps),
+      masking: o.task === 'mlm' ? { probability: o.mlmProbability, wholeWord: o.wholeWordMask, maskId: tokenizer.maskId, vocabSize: config.vocab_size, specialIds } : undefined,
+    };
+  }
 
+  /** Phase: the task's loss graph, the step sessions (StepRunner) and the evaluation session; `run()` releases both. */
+  protected async buildSessions(): Promise<RunGraphs> {
+    const o = this.o;
+    const { config, folder, tokenizer } = this.model;
+    const { labels } = this.data;
     const lora = o.method === 'lora' ? { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets } : undefined;
     const numLabels = labels?.length ?? 0;
     const model = modelLoss({ task: o.task, config, numLabels, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
-    const runner = await StepRunner.create(model.build, {
-      seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, onNotice: log, inPlace: o.inPlace,
-      schedule: { kind: o.schedule, lr: o.lr, warmupSteps, totalSteps },
+    const runner = this.own(await StepRunner.create(model.build, {
+      seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, onNotice: (line) => this.log(line), inPlace: o.inPlace,
+      schedule: { kind: o.schedule, lr: o.lr, warmupSteps: this.plan.warmupSteps, totalSteps: this.plan.totalSteps },
       optimizer: { kind: o.optimizer, weightDecay: o.weightDecay, beta1: o.adamBeta1, beta2: o.adamBeta2, eps: o.adamEps, maxGradNorm: o.maxGradNorm },
-    });
+    }));
+    const { eval: evalData } = this.data;
+    const { evalFeatures } = this.plan;
     const evaluator = evalData && evalFeatures
-      ? await TrainingEvaluation.create(model.build, { threads: o.threads, device: runner.device as 'cpu' }, {
-        task: o.task, data: evalData, features: evalFeatures, labels: labels ?? [], batchSize: o.batchSize, padId: tokenizer.padId, masking,
+      ? this.own(await TrainingEvaluation.create(model.build, { threads: o.threads, device: runner.device as 'cpu' }, {
+        task: o.task, data: evalData, features: evalFeatures, labels: labels ?? [], batchSize: o.batchSize, padId: tokenizer.padId, masking: this.plan.masking,
         metricForBest: o.metricForBest, patience: o.patience,
-      })
+      }))
       : undefined;
+    return { model, numLabels, lora, runner, evaluator };
+  }
 
-    const fingerprint = Object.fromEntries(FINGERPRINT_KEYS.map((k) => [k, o[k]]));
-    const logHistory: Record<string, unknown>[] = [];
-    mkdirSync(out, { recursive: true });
-    if (o.resume) {
-      const dir = latestCheckpoint(out);
-      if (!dir) throw new XlmError('no-checkpoint', `--resume: no complete checkpoint-N folder in ${out}`, { file: out });
-      const state = readTrainerState(dir);
-      const saved = (state.xlm_lab ?? {}) as { fingerprint?: Record<string, unknown>; rng_counter?: number; best?: BestTrackerState };
-      for (const k of FINGERPRINT_KEYS) {
-        if (JSON.stringify(saved.fingerprint?.[k]) !== JSON.stringify(fingerprint[k])) {
-          throw new XlmError('resume-mismatch', `--resume: ${k} was ${JSON.stringify(saved.fingerprint?.[k])} in ${dir}, now ${JSON.stringify(fingerprint[k])}; use the run's settings or a new --out`, { file: join(dir, 'trainer_state.json'), what: k });
-        }
+  /** Phase (--resume): the latest complete checkpoint's weights, optimizer state, step, random counter and best evaluation. */
+  protected resume(): void {
+    const out = this.out;
+    const { runner, evaluator } = this.graphs;
+    const dir = latestCheckpoint(out);
+    if (!dir) throw new XlmError('no-checkpoint', `--resume: no complete checkpoint-N folder in ${out}`, { file: out });
+    const state = readTrainerState(dir);
+    const saved = (state.xlm_lab ?? {}) as { fingerprint?: Record<string, unknown>; rng_counter?: number; best?: BestTrackerState };
+    for (const k of FINGERPRINT_KEYS) {
+      if (JSON.stringify(saved.fingerprint?.[k]) !== JSON.stringify(this.fingerprint[k])) {
+        throw new XlmError('resume-mismatch', `--resume: ${k} was ${JSON.stringify(saved.fingerprint?.[k])} in ${dir}, now ${JSON.stringify(this.fingerprint[k])}; use the run's settings or a new --out`, { file: join(dir, 'trainer_state.json'), what: k });
       }
-      runner.restore(readTrainingState(dir, state.global_step as number, saved.rng_counter ?? 0));
-      logHistory.push(...((state.log_history as Record<string, unknown>[]) ?? []));
-      evaluator?.tracker?.restore(saved.best);
-      log(`resuming from ${dir} at step ${runner.stepCount}`);
-      const dropped = truncateMetricsToStep(join(out, 'metrics.jsonl'), runner.stepCount);
-      if (dropped) log(`metrics.jsonl: dropped ${dropped} line${dropped === 1 ? '' : 's'} logged after step ${runner.stepCount}, which this run trains again`);
     }
+    runner.restore(readTrainingState(dir, state.global_step as number, saved.rng_counter ?? 0));
+    this.logHistory.push(...((state.log_history as Record<string, unknown>[]) ?? []));
+    evaluator?.tracker?.restore(saved.best);
+    this.log(`resuming from ${dir} at step ${runner.stepCount}`);
+    const dropped = truncateMetricsToStep(join(out, 'metrics.jsonl'), runner.stepCount);
+    if (dropped) this.log(`metrics.jsonl: dropped ${dropped} line${dropped === 1 ? '' : 's'} logged after step ${runner.stepCount}, which this run trains again`);
+  }
 
-    const shapes = new Map([...encoderTensorSpecs(config), ...(o.task === 'mlm' ? headTensorSpecs(config, 'mlm', 0) : headTensorSpecs(config, o.task, numLabels))].map((t) => [t.name, t.shape]));
-    const contents = (weights?: ReadonlyMap<string, Float32Array>): SaveContents => {
-      const current = weights ?? runner.currentParams();
-      const best = evaluator?.tracker?.best;
-      return {
-        task: o.task, method: o.method, config, labels, baseModel: resolve(o.model), numLabels, lora,
-        weight: (name) => current.get(name) ?? model.weight(name, shapes.get(name) ?? missing(name)),
-        trainableNames: runner.trainable.map((p) => p.name),
-        trainerState: {
-          global_step: runner.stepCount, max_steps: totalSteps, epoch: runner.stepCount / stepsPerEpoch, num_train_epochs: Math.ceil(totalSteps / stepsPerEpoch),
-          train_batch_size: o.batchSize, log_history: logHistory,
-          ...(best ? { best_metric: best.value, best_global_step: best.step, best_model_checkpoint: checkpointDir(out, best.step) } : {}),
-          xlm_lab: { fingerprint, rng_counter: runner.rngCounter, seed: o.seed, steps_per_epoch: stepsPerEpoch, best: evaluator?.trackerState() },
-        },
-      };
-    };
-    const checkpoints: string[] = [];
-    const save = (final: boolean, weights?: ReadonlyMap<string, Float32Array>) => {
-      hooks.onProgress?.({ step: runner.stepCount, totalSteps, epoch: runner.stepCount / stepsPerEpoch, phase: 'saving' });
-      const c = contents(weights);
-      if (final) saveFinal(out, c);
-      else checkpoints.push(saveCheckpoint(out, runner.stepCount, c, runner.snapshot()));
-      log(`saved ${final ? out : checkpointDir(out, runner.stepCount)}`);
-    };
-    const emit = (m: TrainStepMetrics | TrainEvalMetrics) => {
-      logHistory.push({ ...m });
-      appendFileSync(join(out, 'metrics.jsonl'), JSON.stringify(m) + '\n');
-      hooks.onMetrics?.(m);
-    };
-    let lastEval: TrainEvalMetrics | undefined;
-    let stopEarly = false;
-    const evaluate = async () => {
-      if (!evaluator || lastEval?.step === runner.stepCount) return;
-      hooks.onProgress?.({ step: runner.stepCount, totalSteps, epoch: runner.stepCount / stepsPerEpoch, phase: 'evaluating' });
-      const { verdict, ...metrics } = await evaluator.run(runner.stepCount, runner.currentParams());
-      lastEval = { step: runner.stepCount, epoch: round(runner.stepCount / stepsPerEpoch), ...metrics };
-      emit(lastEval);
-      if (!verdict) return;
-      const key = evaluator.tracker!.options.key;
-      // The best evaluation's weights are kept as a checkpoint, which becomes the final model at the end.
-      if (verdict.improved && !checkpoints.includes(checkpointDir(out, runner.stepCount))) save(false);
-      if (verdict.improved) log(`new best ${key} ${verdict.bestValue} at step ${runner.stepCount}`);
-      if (verdict.stop) {
-        stopEarly = true;
-        log(`early stopping at step ${runner.stepCount}: ${key} has not improved for ${o.patience} evaluations (best ${verdict.bestValue} at step ${verdict.bestStep})`);
-      }
-    };
-
-    let epochCache: { epoch: number; batches: number[][] } | undefined;
-    const microBatch = (step: number, k: number) => {
-      const epoch = Math.floor(step / stepsPerEpoch);
-      if (epochCache?.epoch !== epoch) epochCache = { epoch, batches: epochBatches(lengths, o.batchSize, o.shuffle, o.seed, epoch) };
-      const indices = epochCache.batches[(step % stepsPerEpoch) * o.gradAccum + k];
-      const rows: Feature[] = indices.map((i) => features[i]);
-      const seeds = indices.map((i) => mixSeed(mixSeed(o.seed, epoch), i));
-      return collate(rows, o.task, tokenizer.padId, masking ? { options: masking, seeds } : undefined);
-    };
-
-    let lastLoss: number | undefined;
-    let cancelled = false;
+  /** Phase: optimizer steps until the last one, a cancel (which checkpoints) or early stopping. */
+  protected async loop(): Promise<void> {
+    const o = this.o;
+    const { runner } = this.graphs;
+    const { totalSteps } = this.plan;
     while (runner.stepCount < totalSteps) {
-      if (hooks.signal?.aborted) { cancelled = true; break; }
-      const step = runner.stepCount;
-      const micro = Array.from({ length: o.gradAccum }, (_, k) => microBatch(step, k));
-      const started = performance.now();
-      const r = await runner.step(micro.map((b) => b.feeds));
-      const seconds = (performance.now() - started) / 1000;
-      lastLoss = r.loss;
-      const done = runner.stepCount;
-      hooks.onProgress?.({ step: done, totalSteps, epoch: done / stepsPerEpoch, phase: 'training' });
-      if (done % o.logEvery === 0 || done === totalSteps) {
-        const examples = micro.reduce((s, b) => s + b.examples, 0);
-        const tokens = micro.reduce((s, b) => s + b.tokens, 0);
-        emit({ step: done, epoch: round(done / stepsPerEpoch), loss: r.loss, lr: r.lr, grad_norm: r.gradNorm, examples_per_s: round(examples / seconds), tokens_per_s: round(tokens / seconds) });
+      if (this.hooks.signal?.aborted) {
+        this.cancelled = true;
+        break;
       }
-      if (!Number.isFinite(r.loss)) throw new XlmError('diverged', `the loss became ${r.loss} at step ${done}; lower --lr or check the data`, {});
-      if (o.evalEvery && done % o.evalEvery === 0 && done < totalSteps) await evaluate();
-      if (o.saveEvery && done % o.saveEvery === 0 && done < totalSteps && !checkpoints.includes(checkpointDir(out, done))) save(false);
-      if (stopEarly) break;
+      await this.step();
+      const done = runner.stepCount;
+      if (o.evalEvery && done % o.evalEvery === 0 && done < totalSteps) await this.evaluate();
+      if (o.saveEvery && done % o.saveEvery === 0 && done < totalSteps && !this.checkpoints.includes(checkpointDir(this.out, done))) this.checkpoint();
+      if (this.stopEarly) break;
     }
-    if (cancelled) {
-      save(false);
-      log(`cancelled at step ${runner.stepCount}; --resume continues from ${checkpointDir(out, runner.stepCount)}`);
-    } else {
-      await evaluate();
-      if (!checkpoints.includes(checkpointDir(out, runner.stepCount))) save(false);
-      const best = evaluator?.tracker?.best;
-      if (best && best.step !== runner.stepCount) {
-        const dir = checkpointDir(out, best.step);
-        log(`the final model in ${out} is the best checkpoint, ${dir} (${evaluator!.tracker!.options.key} ${best.value})`);
-        save(true, readTrainingState(dir, best.step, 0).params);
-      } else save(true);
+    if (this.cancelled) {
+      this.checkpoint();
+      this.log(`cancelled at step ${runner.stepCount}; --resume continues from ${checkpointDir(this.out, runner.stepCount)}`);
     }
-    hooks.onProgress?.({ step: runner.stepCount, totalSteps, epoch: runner.stepCount / stepsPerEpoch, phase: 'done' });
-    log(`peak memory of this process ${Math.round(process.resourceUsage().maxRSS / 1024)} MB (estimated ${Math.round(memory.estimate.totalMB)} MB)`);
-    const device = runner.device;
-    await runner.release();
-    await evaluator?.release();
-    return { out, steps: runner.stepCount, cancelled, lastLoss, checkpoints, device, lastEval };
-  } finally {
-    folder.close();
+  }
+
+  /** One optimizer step over gradAccum micro-batches, its metrics line, and the divergence check. */
+  protected async step(): Promise<void> {
+    const o = this.o;
+    const { runner } = this.graphs;
+    const { totalSteps, stepsPerEpoch } = this.plan;
+    const step = runner.stepCount;
+    const micro = Array.from({ length: o.gradAccum }, (_, k) => this.microBatch(step, k));
+    const started = performance.now();
+    const r = await runner.step(micro.map((b) => b.feeds));
+    const seconds = (performance.now() - started) / 1000;
+    this.lastLoss = r.loss;
+    const done = runner.stepCount;
+    this.progress('training');
+    if (done % o.logEvery === 0 || done === totalSteps) {
+      const examples = micro.reduce((s, b) => s + b.examples, 0);
+      const tokens = micro.reduce((s, b) => s + b.tokens, 0);
+      this.emit({ step: done, epoch: round(done / stepsPerEpoch), loss: r.loss, lr: r.lr, grad_norm: r.gradNorm, examples_per_s: round(examples / seconds), tokens_per_s: round(tokens / seconds) });
+    }
+    if (!Number.isFinite(r.loss)) throw new XlmError('diverged', `the loss became ${r.loss} at step ${done}; lower --lr or check the data`, {});
+  }
+
+  /** Micro-batch k of a step: the epoch's batch order is a function of (seed, epoch), so a resumed run draws the same. */
+  protected microBatch(step: number, k: number): CollatedBatch {
+    const o = this.o;
+    const { stepsPerEpoch, lengths, features, masking } = this.plan;
+    const epoch = Math.floor(step / stepsPerEpoch);
+    if (this.epochCache?.epoch !== epoch) this.epochCache = { epoch, batches: epochBatches(lengths, o.batchSize, o.shuffle, o.seed, epoch) };
+    const indices = this.epochCache.batches[(step % stepsPerEpoch) * o.gradAccum + k];
+    const rows: Feature[] = indices.map((i) => features[i]);
+    const seeds = indices.map((i) => mixSeed(mixSeed(o.seed, epoch), i));
+    return collate(rows, o.task, this.model.tokenizer.padId, masking ? { options: masking, seeds } : undefined);
+  }
+
+  /** Evaluates the current weights (once per step); with --metric-for-best keeps the best as a checkpoint and decides early stopping. */
+  protected async evaluate(): Promise<void> {
+    const { runner, evaluator } = this.graphs;
+    if (!evaluator || this.lastEval?.step === runner.stepCount) return;
+    const step = runner.stepCount;
+    this.progress('evaluating');
+    const { verdict, ...metrics } = await evaluator.run(step, runner.currentParams());
+    this.lastEval = { step, epoch: round(step / this.plan.stepsPerEpoch), ...metrics };
+    this.emit(this.lastEval);
+    if (!verdict) return;
+    const key = evaluator.tracker!.options.key;
+    // The best evaluation's weights are kept as a checkpoint, which becomes the final model at the end.
+    if (verdict.improved && !this.checkpoints.includes(checkpointDir(this.out, step))) this.checkpoint();
+    if (verdict.improved) this.log(`new best ${key} ${verdict.bestValue} at step ${step}`);
+    if (verdict.stop) {
+      this.stopEarly = true;
+      this.log(`early stopping at step ${step}: ${key} has not improved for ${this.o.patience} evaluations (best ${verdict.bestValue} at step ${verdict.bestStep})`);
+    }
+  }
+
+  /** Phase (unless cancelled): the last evaluation and checkpoint, then the final model in OUT/: the best checkpoint's weights if one was tracked. */
+  protected async finish(): Promise<void> {
+    if (this.cancelled) return;
+    const { runner, evaluator } = this.graphs;
+    await this.evaluate();
+    if (!this.checkpoints.includes(checkpointDir(this.out, runner.stepCount))) this.checkpoint();
+    const best = evaluator?.tracker?.best;
+    if (best && best.step !== runner.stepCount) {
+      const dir = checkpointDir(this.out, best.step);
+      this.log(`the final model in ${this.out} is the best checkpoint, ${dir} (${evaluator!.tracker!.options.key} ${best.value})`);
+      this.saveModel(readTrainingState(dir, best.step, 0).params);
+    } else this.saveModel();
+  }
+
+  /** OUT/checkpoint-STEP: the weights, optimizer state and trainer state of the current step. */
+  protected checkpoint(): void {
+    const { runner } = this.graphs;
+    this.progress('saving');
+    this.checkpoints.push(saveCheckpoint(this.out, runner.stepCount, this.contents(), runner.snapshot()));
+    this.log(`saved ${checkpointDir(this.out, runner.stepCount)}`);
+  }
+
+  /** The final model in OUT/ (the current weights, or `weights`). */
+  protected saveModel(weights?: ReadonlyMap<string, Float32Array>): void {
+    this.progress('saving');
+    saveFinal(this.out, this.contents(weights));
+    this.log(`saved ${this.out}`);
+  }
+
+  /** One metrics line: trainer_state's log_history, OUT/metrics.jsonl and the onMetrics hook. */
+  protected emit(m: TrainStepMetrics | TrainEvalMetrics): void {
+    this.logHistory.push({ ...m });
+    appendFileSync(join(this.out, 'metrics.jsonl'), JSON.stringify(m) + '\n');
+    this.hooks.onMetrics?.(m);
+  }
+
+  /** What a checkpoint or the final folder holds: every weight (trained ones from `weights` or the runner) and the trainer state. */
+  protected contents(weights?: ReadonlyMap<string, Float32Array>): SaveContents {
+    const o = this.o;
+    const { config } = this.model;
+    const { runner, evaluator, model, numLabels, lora } = this.graphs;
+    const { totalSteps, stepsPerEpoch } = this.plan;
+    const shapes = new Map([...encoderTensorSpecs(config), ...(o.task === 'mlm' ? headTensorSpecs(config, 'mlm', 0) : headTensorSpecs(config, o.task, numLabels))].map((t) => [t.name, t.shape]));
+    const current = weights ?? runner.currentParams();
+    const best = evaluator?.tracker?.best;
+    return {
+      task: o.task, method: o.method, config, labels: this.data.labels, baseModel: resolve(o.model), numLabels, lora,
+      weight: (name) => current.get(name) ?? model.weight(name, shapes.get(name) ?? missing(name)),
+      trainableNames: runner.trainable.map((p) => p.name),
+      trainerState: {
+        global_step: runner.stepCount, max_steps: totalSteps, epoch: runner.stepCount / stepsPerEpoch, num_train_epochs: Math.ceil(totalSteps / stepsPerEpoch),
+        train_batch_size: o.batchSize, log_history: this.logHistory,
+        ...(best ? { best_metric: best.value, best_global_step: best.step, best_model_checkpoint: checkpointDir(this.out, best.step) } : {}),
+        xlm_lab: { fingerprint: this.fingerprint, rng_counter: runner.rngCounter, seed: o.seed, steps_per_epoch: stepsPerEpoch, best: evaluator?.trackerState() },
+      },
+    };
   }
 }
 
