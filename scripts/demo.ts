@@ -97,12 +97,12 @@ async function main(): Promise<void> {
   const loadSeconds = (performance.now() - t) / 1000;
   const params = recipe.model;
   say(`  ${relative(process.cwd(), dir) || dir}: ${params.layers} layers, hidden ${params.hidden}, ${model.config.vocab_size} pieces; weights ${(weightBytes / 1e6).toFixed(1)} MB, folder ${(bytes / 1e6).toFixed(1)} MB`);
-  say(`  pre-trained by recipes/${recipe.name === 'xlm-lab-default' ? 'default' : recipe.name}.json: ${recipe.languages.length} languages, ${(info.trainSeconds / 3600).toFixed(2)} h of training`);
+  say(`  recipe "${recipe.name}": ${recipe.languages.length} languages, ${(info.trainSeconds / 3600).toFixed(2)} h of training`);
   t = performance.now();
   await fillMask(model, ['All human beings are born <mask> and equal in dignity and rights.'], { topK: 5 });
   const firstFill = (performance.now() - t) / 1000;
   // 32 tokens: a sentence of that length with one mask, 100 runs after the first.
-  let text32 = 'Everyone has the right to life, liberty and security of person, and the right to <mask> in every country of the world today';
+  let text32 = 'Everyone has the right to <mask>, liberty and security of person, and the right to take part in the government of his country, directly or through freely chosen representatives';
   while (model.tokenizer.encode(text32).ids.length > 32) text32 = text32.split(' ').slice(0, -1).join(' ');
   const tokens32 = model.tokenizer.encode(text32).ids.length;
   const latencies: number[] = [];

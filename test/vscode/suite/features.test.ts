@@ -26,17 +26,26 @@ test('Open training dashboard creates the panel and sends it the runs found in m
   await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
 });
 
-test('Fill mask with no active model says so instead of failing', async () => {
+test('with xlm.model empty the shipped default model is active: the hover names the language, fill-mask answers', async () => {
   await vscode.workspace.getConfiguration('xlm').update('model', '', vscode.ConfigurationTarget.Global);
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder(), 'notes.txt'));
   const editor = await vscode.window.showTextDocument(doc);
-  editor.selection = new vscode.Selection(2, 12, 2, 12);
   const xlm = await api();
   const before = xlm.requestLog().length;
-  // The warning with its "Select active model" button stays open; the command resolves once it is dismissed, so do not await it.
-  void vscode.commands.executeCommand('xlm.fillMask');
-  await new Promise((r) => setTimeout(r, 500));
-  assert.deepEqual(xlm.requestLog().slice(before), [], 'no engine request without a model');
+  // Line 2 is German: the default model has no classifier, so the hover shows its language-identification head's answer.
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(1, 6));
+  const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+  assert.match(text, /\$\(symbol-text\) \*\*German\*\* \d+\\?\.\d%/);
+  assert.doesNotMatch(text, /unavailable/);
+  const sent = xlm.requestLog().slice(before);
+  assert.ok(sent.includes('model/load') && sent.includes('languageId'), `requests: ${sent.join(', ')}`);
+  assert.ok(!sent.includes('classify'), 'no classify request to a model without a classifier');
+  // The masked-word panel on "Paris is the <mask> of France." asks the same model, with no picker.
+  editor.selection = new vscode.Selection(2, 14, 2, 14);
+  const result = await vscode.commands.executeCommand<FillMaskResult | undefined>('xlm.openMaskPanel');
+  assert.equal(result?.masks[0]?.candidates.length, 5, 'the panel got five candidates');
+  assert.ok(xlm.maskPanelOpen());
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 });
 
 test('the hover stays off in languages that are not listed', async () => {
