@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classificationByLanguage, classificationSummary, entityMetricsByLanguage, flattenPerLanguage, perLanguage } from '../../src/engine/metrics/by-language.js';
-import { MlmMetricAccumulator, MlmMetricsByLanguage, mlmMetrics } from '../../src/engine/metrics/mlm.js';
+import { MlmMetricAccumulator, MlmMetricsByLanguage, mlmMetrics, rankOf } from '../../src/engine/metrics/mlm.js';
 import { formatLanguageTable, languageTable } from '../../src/engine/metrics/table.js';
 
 const close = (actual: number, expected: number, what: string, tolerance = 1e-9) => assert.ok(Math.abs(actual - expected) < tolerance, `${what}: ${actual} ≠ ${expected}`);
@@ -31,6 +31,18 @@ test('accumulating batch by batch equals one pass; a loss from the graph adds to
   close(r.loss, (0.4401896985611953 + 2.4401896985611953 + 6) / 4, 'loss with graph batch', 1e-12);
   assert.deepEqual(r.topK, { 1: 0.5, 3: 1 }, 'top-k over the positions that had logits');
   assert.throws(() => acc.addLogits([0, 0], 2, [5]), /outside the vocabulary/);
+});
+
+test('a tie with the original token is a miss: a collapsed model with constant logits scores 0 top-1, not 100%', () => {
+  // Two positions, every logit equal: each gold token ties with the 3 others, so its rank is 3.
+  const m = mlmMetrics([0, 0, 0, 0, 5, 5, 5, 5], 4, [1, 3], [1, 3, 4]);
+  assert.deepEqual(m.topK, { 1: 0, 3: 0, 4: 1 });
+  close(m.loss, Math.log(4), 'uniform loss', 1e-12);
+  // A partial tie: the gold token (3) ties with one other and beats two → rank 1, a top-2 hit but not top-1.
+  assert.equal(rankOf([1, 3, 3, 0], 1), 1);
+  assert.equal(rankOf([1, 3, 2, 0], 1), 0, 'alone at the top it is rank 0');
+  assert.equal(rankOf([9, 9, 1, 3, 3, 0], 1, 2, 4), 1, 'a row of a flat logits array');
+  assert.deepEqual(mlmMetrics([1, 3, 3, 0], 4, [1], [1, 2]).topK, { 1: 0, 2: 1 });
 });
 
 test('masked-LM per language: each language its own loss, the pooled loss over all tokens', () => {
@@ -65,6 +77,32 @@ test('every metric per language, beside the pooled result', () => {
   const ner = entityMetricsByLanguage([['B-PER'], ['B-LOC']], [['B-PER'], ['O']], ['sw', 'yo']);
   assert.deepEqual([ner.languages.sw.f1, ner.languages.yo.f1, ner.all.f1], [1, 0, 2 / 3]);
   assert.equal(perLanguage([undefined, 'en'], (rows) => rows.length).all, 2, 'rows without a language still count in all');
+});
+
+// Each language's macro average is over its own gold ∪ predicted labels (scikit-learn's f1_score(average='macro')
+// without labels=); the pooled one over the model's whole label list (with labels=), here x, y, z and w.
+// sw: gold x x x, predicted x x x → labels {x}: F1(x) = 1 → macro 1 (over all four labels it would read 0.25)
+// yo: gold x x y, predicted x y y → labels {x, y}: F1(x) = 2·1·½/(1+½) = ⅔, F1(y) = 2·½·1/(½+1) = ⅔ → macro ⅔
+// ha: gold x x, predicted z x → labels {x, z}: F1(x) = ⅔, F1(z) = 0 (one false positive) → macro ⅓
+// pooled over x, y, z, w: F1(x): tp 5, predicted 5, gold 7 → P 1, R 5/7, F1 5/6; F1(y) ⅔; z and w 0 → (5/6 + ⅔)/4 = 0.375
+test("each language's macro average is over its own gold and predicted labels; the pooled one over the model's labels", () => {
+  const gold = ['x', 'x', 'x', 'x', 'x', 'y', 'x', 'x'];
+  const predicted = ['x', 'x', 'x', 'x', 'y', 'y', 'z', 'x'];
+  const languages = ['sw', 'sw', 'sw', 'yo', 'yo', 'yo', 'ha', 'ha'];
+  const r = classificationByLanguage(gold, predicted, languages, ['x', 'y', 'z', 'w']);
+  close(r.languages.sw.macroF1, 1, 'sw macro-F1 (one gold label, all right)');
+  assert.equal(r.languages.sw.accuracy, 1);
+  close(r.languages.sw.macroPrecision, 1, 'sw macro precision');
+  close(r.languages.yo.macroF1, 2 / 3, 'yo macro-F1');
+  close(r.languages.ha.macroF1, 1 / 3, 'ha macro-F1');
+  close(r.languages.ha.macroRecall, 1 / 4, 'ha macro recall: R(x) ½, R(z) 0');
+  assert.deepEqual(r.languages.ha.perClass.map((c) => c.label), ['x', 'z'], 'per-class rows are the labels the language has');
+  close(r.all.macroF1, 0.375, 'pooled macro-F1 over x, y, z, w');
+  assert.equal(r.all.perClass.length, 4);
+  // The confusion matrix keeps the shared list, so every language's has the same rows and columns.
+  assert.deepEqual(r.languages.sw.confusion, { labels: ['x', 'y', 'z', 'w'], matrix: [[3, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]] });
+  assert.deepEqual(r.languages.ha.confusion.matrix[0], [1, 0, 1, 0]);
+  assert.throws(() => classificationByLanguage(['x'], ['v'], ['sw'], ['x', 'y']), /'v' is not in the label list/);
 });
 
 test('the XNLI-style table: a column per language in XNLI order, the average over languages, the pooled value', () => {

@@ -65,6 +65,7 @@ export function formatEvalReport(result: EvalResult): string {
     if (percent.length) lines.push(formatLanguageTable(percent, { languages, pooled: true, title: 'metric' }));
     const loss = rows.find((r) => r.name === 'loss');
     if (loss) lines.push('', formatLanguageTable([loss], { languages, pooled: true, scale: 1, digits: 4, title: 'nats' }));
+    if (result.classes && 'macro_f1' in result.metrics) lines.push(macroNote(result.classes.length));
   }
 
   if (result.classes) {
@@ -102,6 +103,11 @@ export function formatEvalLineTable(flat: Readonly<Record<string, number>>): str
   const names = Object.keys(flat).filter((k) => !k.includes('/') && RATIO.test(k));
   const rows = names.map((name) => ({ name, values: Object.fromEntries(languages.map((l) => [l, perLanguage[l][name]])), pooled: flat[name] }));
   return formatLanguageTable(rows, { languages, pooled: true, title: 'metric' }) + '\n';
+}
+
+/** Which labels each macro average is over: they differ, and a reader comparing the columns needs to know. */
+function macroNote(modelLabels: number): string {
+  return `macro_f1: "all" averages over the model's ${modelLabels} labels (one neither in the data nor predicted counts as 0); each language over its own gold and predicted labels`;
 }
 
 function describeFirst(result: EvalResult): string {

@@ -5,7 +5,8 @@
  * - classification / NLI: loss (mean cross-entropy per row), accuracy, macro_f1, micro_f1;
  * - token classification: loss (per labelled word), accuracy (per word), and for BIO label sets the
  *   entity-level precision, recall, f1 (seqeval's default);
- * - masked-LM: loss (per masked token), perplexity, accuracy (top-1) and top{k}_accuracy.
+ * - masked-LM: loss (per masked token), perplexity, accuracy (top-1) and top{k}_accuracy, a tie with the
+ *   original token counting as a miss.
  */
 import {
   classificationByLanguage,
@@ -89,7 +90,7 @@ export interface MaskedRowScore {
   /** Summed cross-entropy over the row's masked tokens. */
   lossSum: number;
   masked: number;
-  /** Rank of the original token at each masked position (entries scoring strictly higher). */
+  /** Rank of the original token at each masked position (other entries scoring at least as high: a tie is a miss). */
   ranks: ArrayLike<number>;
   language: string;
 }

@@ -17,6 +17,7 @@ import { argmax } from '../tasks/token-classify.js';
 import { BestTracker, metricForBestKey, type BestTrackerState, type BestVerdict, type MetricForBest } from './best-tracker.js';
 import { rowLanguages } from './languages.js';
 import { classificationScores, crossEntropyOf, maskedScores, taggingScores, type ClassifiedRow, type MaskedRowScore, type TaggedRow, type TaskScores } from './scores.js';
+import { rankOf } from '../metrics/index.js';
 
 /** Masks of evaluation rows come from this fixed seed, so every evaluation scores the same masked tokens. */
 const EVAL_MASK_SEED = 12345;
@@ -94,9 +95,7 @@ export class LanguageEvaluator {
           const label = Number(gold[p]);
           row.lossSum += crossEntropyOf(scores, label);
           row.masked++;
-          let higher = 0;
-          for (let v = 0; v < scores.length; v++) if (scores[v] > scores[label]) higher++;
-          row.ranks.push(higher);
+          row.ranks.push(rankOf(scores, label));
         });
         masked.push(...perRow);
       }

@@ -40,9 +40,21 @@ export function classificationByLanguage(
   languages: readonly (string | undefined)[],
   labels?: readonly string[],
 ): PerLanguage<ClassificationMetrics> {
-  // One label list for every language, so each language's confusion matrix has the same rows and columns.
+  // The pooled result averages over the whole label list (the model's labels when given, absent classes
+  // scoring 0, as scikit-learn does with `labels=`). Each language averages over its own gold ∪ predicted
+  // labels, as scikit-learn does without `labels=`: a language whose rows all carry one label is not
+  // divided by every class the model knows. Its confusion matrix still uses the shared list, so every
+  // language's matrix has the same rows and columns.
   const classes = labels ?? [...new Set([...gold, ...predicted])].sort();
-  return perLanguage(languages, (rows) => classificationMetrics(pick(gold, rows), pick(predicted, rows), classes));
+  const all = classificationMetrics(gold, predicted, classes);
+  const out: Record<string, ClassificationMetrics> = {};
+  for (const [language, rows] of groupByLanguage(languages)) {
+    const g = pick(gold, rows);
+    const p = pick(predicted, rows);
+    const own = classificationMetrics(g, p);
+    out[language] = { ...own, confusion: classificationMetrics(g, p, classes).confusion };
+  }
+  return { all, languages: out };
 }
 
 export function entityMetricsByLanguage(

@@ -2,10 +2,25 @@
  * Masked-LM evaluation: mean cross-entropy over the masked positions, perplexity = exp(mean loss), and top-k
  * accuracy (the original token among the k highest scores). Accumulated batch by batch, so evaluation over a
  * large set never holds more than one batch of logits.
+ *
+ * A tie counts against the original token (see `rankOf`): a collapsed model whose logits are all equal scores
+ * 0 top-1, not 100%. With distinct logits this is the same as ranking by argmax, as Hugging Face's run_mlm does.
  */
 import type { PerLanguage } from './by-language.js';
 
 export const IGNORE_INDEX = -100;
+
+/**
+ * The original token's rank among the scores at one position: the entries scoring strictly higher plus the
+ * other entries scoring the same, so the token is in the top k only when `rank < k` and it beats every
+ * entry it ties with nowhere (a tie is a miss). 0 means it alone scores best.
+ */
+export function rankOf(scores: ArrayLike<number>, label: number, offset = 0, size = scores.length - offset): number {
+  const gold = scores[offset + label];
+  let rank = 0;
+  for (let v = 0; v < size; v++) if (v !== label && scores[offset + v] >= gold) rank++;
+  return rank;
+}
 
 export interface MlmMetrics {
   /** Mean cross-entropy (nats) per predicted token. */
@@ -29,8 +44,8 @@ export class MlmMetricAccumulator {
 
   /**
    * Logits for `labels.length` positions, row-major [position][vocab]; positions whose label is `ignoreIndex`
-   * (unmasked tokens, padding) are skipped. A gold token ties in its favour: it is within the top k when fewer
-   * than k tokens score strictly higher.
+   * (unmasked tokens, padding) are skipped. A tie is a miss: the gold token is within the top k when fewer
+   * than k other tokens score at least as high (`rankOf`).
    */
   addLogits(logits: ArrayLike<number>, vocabSize: number, labels: ArrayLike<number>, ignoreIndex = IGNORE_INDEX): void {
     if (logits.length !== labels.length * vocabSize) {
@@ -45,16 +60,12 @@ export class MlmMetricAccumulator {
       let max = -Infinity;
       for (let v = 0; v < vocabSize; v++) if (logits[base + v] > max) max = logits[base + v];
       let sumExp = 0;
-      let higher = 0;
-      for (let v = 0; v < vocabSize; v++) {
-        const x = logits[base + v];
-        sumExp += Math.exp(x - max);
-        if (x > gold) higher++;
-      }
+      for (let v = 0; v < vocabSize; v++) sumExp += Math.exp(logits[base + v] - max);
+      const rank = rankOf(logits, label, base, vocabSize);
       this.lossSum += max + Math.log(sumExp) - gold;
       this.lossTokens++;
       this.rankedTokens++;
-      for (let k = 0; k < this.ks.length; k++) if (higher < this.ks[k]) this.hits[k]++;
+      for (let k = 0; k < this.ks.length; k++) if (rank < this.ks[k]) this.hits[k]++;
     }
   }
 

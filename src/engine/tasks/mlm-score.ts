@@ -1,6 +1,7 @@
 /**
  * Masked-LM scoring, for evaluation: given inputs whose masks are already applied, the cross-entropy of the
- * original token at each masked position and its rank (how many vocabulary entries score strictly higher),
+ * original token at each masked position and its rank (how many other vocabulary entries score at least as
+ * high, so a tie is a miss, as `rankOf` in metrics/mlm.ts counts),
  * so top-k accuracy for any k is `rank < k`. Both are reduced inside the session: two numbers per masked
  * position come back instead of a vocabulary's worth of logits (250k floats per position for XLM-R).
  *
@@ -8,7 +9,7 @@
  * cache builds a new LoadedModel when the folder changes on disk, so a stale session is never reused).
  */
 import { Graph } from '../graph/graph.js';
-import { cast, gather, greater, logSoftmax, neg, reduceSum, reshape, unsqueeze } from '../graph/ops/index.js';
+import { cast, gather, greaterOrEqual, logSoftmax, neg, reduceSum, reshape, sub, unsqueeze } from '../graph/ops/index.js';
 import type { XlmrConfig } from '../hf/config.js';
 import type { ModelWeights } from '../hf/weights.js';
 import { buildEncoder, buildMlmHead, inferenceContext, selectRows } from '../model/xlmr.js';
@@ -28,7 +29,7 @@ export interface MaskedInput {
 export interface MaskedScores {
   /** -log p(original token), nats. */
   loss: Float32Array;
-  /** Vocabulary entries with a strictly higher logit than the original token (0: it is the best). */
+  /** Other vocabulary entries with a logit at least as high as the original token's (0: it alone is the best). */
   rank: Int32Array;
 }
 
@@ -110,7 +111,8 @@ export async function releaseScoring(model: LoadedModel): Promise<void> {
 
 /**
  * Encoder, the MLM head on the masked rows only, log-softmax; the original token's log-probability and logit
- * are gathered by flat index (row * vocab + id, `gold_index`), and its rank counts larger logits in its row.
+ * are gathered by flat index (row * vocab + id, `gold_index`), and its rank counts the logits in its row at
+ * least as large, less the token itself.
  */
 export function buildScoringGraph(config: XlmrConfig, weights: Pick<ModelWeights, 'get'>): Graph {
   const graph = new Graph('xlmr_mlm_score');
@@ -123,7 +125,7 @@ export function buildScoringGraph(config: XlmrConfig, weights: Pick<ModelWeights
   const logits = buildMlmHead(ctx, selectRows(hidden, positions));
   const goldLogProb = gather(reshape(logSoftmax(logits), [-1]), goldIndex, 0);
   const goldLogit = gather(reshape(logits, [-1]), goldIndex, 0);
-  const rank = reduceSum(cast(greater(logits, unsqueeze(goldLogit, [1])), 'float32'), [1]);
+  const rank = sub(reduceSum(cast(greaterOrEqual(logits, unsqueeze(goldLogit, [1])), 'float32'), [1]), 1);
   graph.output(neg(goldLogProb), 'loss');
   graph.output(rank, 'rank');
   return graph;
