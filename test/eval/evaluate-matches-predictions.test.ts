@@ -227,6 +227,18 @@ test('masked-LM: loss, perplexity and top-k per script-guessed language equal th
   assert.deepEqual(again.metrics, result.metrics, 'the same seed masks the same tokens whatever the batch size');
 });
 
+test('masked-LM: a collapsed model (every logit equal) scores 0 top-1 and top-5 in the scoring graph, not 100%', async () => {
+  // All weights 0 (layer norms 1): every position's logits are the same constant, so the original token ties with
+  // the whole vocabulary. A tie is a miss.
+  writeTinyXlmr(join(root, 'collapsed'), { head: 'mlm', std: 0 });
+  const result = await evaluate({ model: join(root, 'collapsed'), data: join(root, 'text.txt'), task: 'mlm', batchSize: 5, models: cache, mlm: { seed: 3 } });
+  assert.ok(result.metrics.masked_tokens > 0);
+  assert.equal(result.metrics.accuracy, 0);
+  assert.equal(result.metrics.top5_accuracy, 0);
+  const model = await cache.model(join(root, 'collapsed'));
+  assert.ok(Math.abs(result.metrics.loss - Math.log(model.config.vocab_size)) < 1e-4, `uniform loss ${result.metrics.loss}`);
+});
+
 test('a model without the task\'s head says so before looking at labels', async () => {
   await assert.rejects(evaluate({ model: join(root, 'mlm'), data: join(root, 'nli.jsonl'), models: cache }), (e: unknown) => {
     assert.ok(isXlmError(e));
