@@ -1,9 +1,11 @@
 /** The NLI panel's script: premise/hypothesis inputs with three probability bars, and zero-shot labels. */
 import './nli.css';
-import type { FromNliPanel, ToNliPanel } from '../src/panels/messages.js';
+import type { FromNliPanel, NliPanelState, ToNliPanel } from '../src/panels/messages.js';
 import { el, percent, vscodeApi } from './lib/vscode.js';
 
-const vscode = vscodeApi<FromNliPanel>();
+// The panel's inputs, results and message live in the webview state: a hidden tab's page is unloaded and a
+// reload starts it again, and both come back to what the user left (VS Code keeps the state for the panel).
+const vscode = vscodeApi<FromNliPanel, NliPanelState>();
 const app = document.getElementById('app')!;
 
 const premise = el('textarea', { id: 'premise', rows: 3, placeholder: 'Premise' });
@@ -20,6 +22,21 @@ app.append(
   el('h2', {}, 'Premise and hypothesis'), el('label', { htmlFor: 'premise' }, 'Premise'), premise, el('label', { htmlFor: 'hypothesis' }, 'Hypothesis'), hypothesis, check, nliResult, message,
   el('h2', {}, 'Zero-shot labels'), zsText, zsLabels, zsRun, zsResult,
 );
+let state: NliPanelState = vscode.getState() ?? { premise: '', hypothesis: '', zsText: '', zsLabels: '' };
+premise.value = state.premise;
+hypothesis.value = state.hypothesis;
+zsText.value = state.zsText;
+zsLabels.value = state.zsLabels;
+if (state.nli) showNli(state.nli);
+if (state.zeroShot) bars(zsResult, state.zeroShot.map((l) => [l.label, l.score]));
+if (state.message) message.textContent = state.message;
+
+function save(change: Partial<NliPanelState>): void {
+  state = { ...state, premise: premise.value, hypothesis: hypothesis.value, zsText: zsText.value, zsLabels: zsLabels.value, ...change };
+  vscode.setState(state);
+}
+for (const input of [premise, hypothesis, zsText, zsLabels]) input.addEventListener('input', () => save({}));
+
 check.addEventListener('click', () => vscode.postMessage({ type: 'checkEntailment', premise: premise.value, hypothesis: hypothesis.value }));
 zsRun.addEventListener('click', () => vscode.postMessage({ type: 'zeroShot', text: zsText.value, labels: zsLabels.value.split(',').map((s) => s.trim()).filter(Boolean) }));
 
@@ -32,18 +49,26 @@ function bars(target: HTMLElement, rows: [string, number][]): void {
   }
 }
 
+function showNli(scores: NonNullable<NliPanelState['nli']>): void {
+  bars(nliResult, [['entailment', scores.entailment], ['neutral', scores.neutral], ['contradiction', scores.contradiction]]);
+}
+
 window.addEventListener('message', (event: MessageEvent<ToNliPanel>) => {
   const m = event.data;
   message.textContent = '';
   if (m.type === 'inputs') {
     premise.value = m.premise;
     hypothesis.value = m.hypothesis;
+    save({ message: undefined });
   } else if (m.type === 'nli') {
-    bars(nliResult, [['entailment', m.scores.entailment], ['neutral', m.scores.neutral], ['contradiction', m.scores.contradiction]]);
+    showNli(m.scores);
+    save({ nli: m.scores, message: undefined });
   } else if (m.type === 'zeroShot') {
     bars(zsResult, m.labels.map((l) => [l.label, l.score]));
+    save({ zeroShot: m.labels, message: undefined });
   } else {
     message.textContent = m.text;
+    save({ message: m.text });
   }
 });
 vscode.postMessage({ type: 'ready' });

@@ -20,7 +20,8 @@ import { SentenceHover } from './features/hover.js';
 import { MaskFill, registerRemoveMaskCommand } from './features/inlineFill.js';
 import { DashboardPanel, registerDashboardSerializer } from './panels/dashboard.js';
 import { MaskPanel, registerMaskPanelSerializer } from './panels/maskPanel.js';
-import { registerNliPanelSerializer } from './panels/nliPanel.js';
+import { NliPanel, registerNliPanelSerializer } from './panels/nliPanel.js';
+import type { ToNliPanel } from './panels/messages.js';
 
 /** What the extension exports: the engine's state and panel internals, for tests and for other extensions. */
 export interface XlmLabApi {
@@ -30,6 +31,10 @@ export interface XlmLabApi {
   /** Message types the open dashboard was sent, oldest first; undefined when no dashboard is open. */
   dashboardMessages(): readonly string[] | undefined;
   maskPanelOpen(): boolean;
+  /** Messages the open NLI panel's page received, oldest first; undefined when no NLI panel is open. */
+  nliPanelMessages(): readonly ToNliPanel[] | undefined;
+  /** The context keys the extension set for `when` clauses (xlm.training, xlm.engineRunning), as last set. */
+  contextKeys(): Record<string, boolean>;
   /** Whether a Hugging Face token is in SecretStorage (never the token itself: other extensions see this API). */
   hubTokenSaved(): Promise<boolean>;
 }
@@ -56,6 +61,8 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
     requestLog: () => [...ctx.requestLog],
     dashboardMessages: () => DashboardPanel.current?.posted.slice(),
     maskPanelOpen: () => Boolean(MaskPanel.current),
+    nliPanelMessages: () => NliPanel.current?.delivered.slice(),
+    contextKeys: () => Object.fromEntries(ctx.contextKeys),
     hubTokenSaved: async () => (await hubToken(context.secrets)) !== undefined,
   };
 }

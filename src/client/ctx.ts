@@ -47,6 +47,8 @@ export class Ctx implements vscode.Disposable {
   /** Set when the engine reports that onnxruntime-node has no native runtime for this platform. */
   private platformProblem: string | undefined;
   private readonly training = new Map<string, p.TrainProgressParams>();
+  /** Runs whose train/end came, so a start answered after its own end does not mark the run training again. */
+  private readonly ended = new Set<string>();
   private lastError: string | undefined;
   private crashLoop = false;
   private readonly healthEmitter = new vscode.EventEmitter<Health>();
@@ -76,6 +78,7 @@ export class Ctx implements vscode.Disposable {
     });
     this.engine.onNotification(p.trainEnd, (end) => {
       this.training.delete(end.runId);
+      this.ended.add(end.runId);
       this.render();
     });
     this.engine.onNotification(p.trainLog, ({ runId, level, message }) => this.output[level](`[run ${runId}] ${message}`));
@@ -110,6 +113,13 @@ export class Ctx implements vscode.Disposable {
   command(name: string, title: string, run: CommandHandler, needsEngine = true): void {
     this.commands.set(name, { run, needsEngine, title });
     this.registerCommand(name);
+  }
+
+  /** A run the engine accepted: it counts as training (Stop training shows) before its first progress. */
+  runStarted(runId: string): void {
+    if (this.ended.has(runId) || this.training.has(runId)) return;
+    this.training.set(runId, { runId, step: 0, totalSteps: 0, epoch: 0, etaSeconds: null });
+    this.render();
   }
 
   /** Something that must be released when the current engine process goes away. */
@@ -260,5 +270,25 @@ export class Ctx implements vscode.Disposable {
     this.status.backgroundColor =
       view.severity === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : view.severity === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.healthEmitter.fire(health);
+    this.setContextKeys();
+  }
+
+  /** The `when` clause keys as last set (the extension's API shows them to tests). */
+  readonly contextKeys = new Map<string, boolean>();
+
+  /**
+   * `when` clause keys (package.json's menus.commandPalette): the palette hides Stop training while no run is
+   * training and Stop engine while no engine runs. Set only on change: setContext is a round trip.
+   */
+  private setContextKeys(): void {
+    const keys: [string, boolean][] = [
+      ['xlm.training', this.training.size > 0],
+      ['xlm.engineRunning', this.engine.state !== 'stopped'],
+    ];
+    for (const [key, value] of keys) {
+      if (this.contextKeys.get(key) === value) continue;
+      this.contextKeys.set(key, value);
+      void vscode.commands.executeCommand('setContext', key, value);
+    }
   }
 }

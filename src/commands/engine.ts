@@ -44,7 +44,9 @@ export function registerEngineCommands(ctx: Ctx): void {
     'Engine actions',
     async () => {
       const items = [
+        { label: '$(database) Select active model', command: 'xlm.selectModel' },
         { label: '$(graph) Open training dashboard', command: 'xlm.openDashboard' },
+        ...(ctx.health.kind === 'training' ? [{ label: '$(debug-stop) Stop training', command: 'xlm.stopTraining' }] : []),
         { label: '$(output) Show engine log', command: 'xlm.showLog' },
         { label: '$(debug-restart) Restart engine', command: 'xlm.restartEngine' },
         { label: '$(info) Show engine status', command: 'xlm.engineStatus' },

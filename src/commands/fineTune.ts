@@ -34,6 +34,7 @@ export function registerFineTune(ctx: Ctx): void {
     if (!params) return undefined;
     try {
       const started = await ctx.request(p.trainStart, params);
+      ctx.runStarted(started.runId);
       ctx.output.info(`Training run ${started.runId} started in ${started.runDir}`);
       void followRun(ctx, started);
       if (given.openDashboard !== false) DashboardPanel.createOrShow(ctx, started.runDir);

@@ -63,6 +63,18 @@ export type ToNliPanel =
   | { type: 'zeroShot'; text: string; labels: LabelScore[] }
   | { type: 'message'; text: string };
 
+/** What the NLI panel's page keeps in its webview state, so a hidden tab or a reload shows it again. */
+export interface NliPanelState {
+  premise: string;
+  hypothesis: string;
+  zsText: string;
+  zsLabels: string;
+  nli?: NliResult;
+  zeroShot?: LabelScore[];
+  /** The last error or notice shown, until the next result replaces it. */
+  message?: string;
+}
+
 export type FromNliPanel =
   | { type: 'ready' }
   | { type: 'checkEntailment'; premise: string; hypothesis: string }

@@ -12,8 +12,14 @@ export class NliPanel {
   static readonly viewType = 'xlm.nliPanel';
   static current: NliPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private pending: { premise: string; hypothesis: string } | undefined;
+  /**
+   * Messages wait here until the page says it is ready: a page that is loading, or unloaded while its tab is
+   * hidden, would drop them (an error from opening the panel with no usable model was lost that way).
+   */
+  private queue: ToNliPanel[] = [];
   private ready = false;
+  /** Messages that reached a loaded page, oldest first (for tests, through the extension's API). */
+  readonly delivered: ToNliPanel[] = [];
 
   static createOrShow(ctx: Ctx): NliPanel {
     if (NliPanel.current) NliPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
@@ -24,7 +30,7 @@ export class NliPanel {
     return NliPanel.current;
   }
 
-  /** After a window reload: the panel comes back empty and fills itself from the editor (or its inputs). */
+  /** After a window reload: the page restores its inputs and results from its webview state. */
   static revive(panel: vscode.WebviewPanel, ctx: Ctx): NliPanel {
     panel.webview.options = webviewOptions(ctx.extension.extensionUri);
     NliPanel.current = new NliPanel(panel, ctx);
@@ -41,13 +47,19 @@ export class NliPanel {
       withCss: ['nli.css'],
       body: '<main id="app"></main>',
     });
-    this.disposables.push(panel.onDidDispose(() => this.dispose()), panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)));
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      // A hidden tab's page is unloaded; it says 'ready' again when shown, restoring its inputs from its state.
+      panel.onDidChangeViewState(({ webviewPanel }) => {
+        if (!webviewPanel.visible) this.ready = false;
+      }),
+    );
   }
 
   /** Fills the inputs and runs the check; resolves with the scores (undefined when it failed and said why). */
   async check(premise: string, hypothesis: string): Promise<p.NliResult | undefined> {
-    if (this.ready) this.post({ type: 'inputs', premise, hypothesis });
-    else this.pending = { premise, hypothesis };
+    this.post({ type: 'inputs', premise, hypothesis });
     try {
       await this.ctx.ensureModel();
       const scores = await this.ctx.request(p.nli, { premise, hypothesis });
@@ -73,15 +85,23 @@ export class NliPanel {
     if (!m) return this.ctx.output.warn(`NLI panel sent a message the extension does not accept: ${JSON.stringify(raw)?.slice(0, 200)}`);
     if (m.type === 'ready') {
       this.ready = true;
-      if (this.pending) this.post({ type: 'inputs', ...this.pending });
-      this.pending = undefined;
+      const waiting = this.queue;
+      this.queue = [];
+      for (const message of waiting) this.post(message);
     }
     if (m.type === 'checkEntailment') void this.check(m.premise, m.hypothesis);
     if (m.type === 'zeroShot') void this.zeroShot(m.text, m.labels);
   }
 
   private post(message: ToNliPanel): void {
-    void this.panel.webview.postMessage(message);
+    if (!this.ready) {
+      this.queue.push(message);
+      return;
+    }
+    void this.panel.webview.postMessage(message).then((sent) => {
+      if (sent) this.delivered.push(message);
+      else this.queue.push(message);
+    });
   }
 
   dispose(): void {

@@ -4,6 +4,7 @@
  */
 import './engine-lifecycle.test.js';
 import './features.test.js';
+import './panels-and-palette.test.js';
 import { runAll } from './harness.js';
 
 export function run(): Promise<void> {

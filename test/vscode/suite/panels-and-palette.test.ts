@@ -1,0 +1,60 @@
+// The NLI panel shows why it cannot answer instead of dropping the error, and the command palette hides commands
+// that cannot apply: Stop training shows only while a run is training (the xlm.training context key).
+import * as vscode from 'vscode';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test, waitFor } from './harness.js';
+import type { XlmLabApi } from '../../../src/extension.js';
+import type { NliResult } from '../../../src/engine/rpc/protocol.js';
+
+const api = async () => vscode.extensions.getExtension<XlmLabApi>('xlm-lab.xlm-lab')!.activate();
+const folder = () => vscode.workspace.workspaceFolders![0]!.uri;
+
+test('the NLI panel opened with a model that cannot answer shows the error in the panel, after the inputs', async () => {
+  const config = vscode.workspace.getConfiguration('xlm');
+  const previous = config.get<string>('model');
+  // A sentiment classifier (negative / positive): no entailment verdicts.
+  await config.update('model', path.join(folder().fsPath, 'models', 'tiny'), vscode.ConfigurationTarget.Global);
+  try {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const xlm = await api();
+    const scores = await vscode.commands.executeCommand<NliResult | undefined>('xlm.checkEntailment', 'A man plays guitar.', 'Someone makes music.');
+    assert.equal(scores, undefined, 'a sentiment model gives no entailment scores');
+    // The error comes back before the page has loaded; it waits for the page instead of being dropped.
+    const shown = await waitFor('the error delivered to the NLI page', () => {
+      const m = xlm.nliPanelMessages();
+      return m?.some((x) => x.type === 'message') ? m : undefined;
+    });
+    const error = shown.find((x) => x.type === 'message');
+    assert.ok(error && error.type === 'message' && error.text.length > 0, JSON.stringify(shown));
+    assert.deepEqual(shown[0], { type: 'inputs', premise: 'A man plays guitar.', hypothesis: 'Someone makes music.' }, 'the inputs reach the page first');
+  } finally {
+    await config.update('model', previous, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  }
+});
+
+test('Stop training is in the palette only while a run is training (xlm.training follows the run)', async () => {
+  const palette = vscode.extensions.getExtension('xlm-lab.xlm-lab')!.packageJSON.contributes.menus.commandPalette as { command: string; when: string }[];
+  assert.equal(palette.find((m) => m.command === 'xlm.stopTraining')?.when, 'xlm.training');
+  assert.equal(palette.find((m) => m.command === 'xlm.stopEngine')?.when, 'xlm.engineRunning');
+  const xlm = await api();
+  // An earlier test's run may still be finishing: wait until nothing trains.
+  await waitFor('no run training', () => xlm.contextKeys()['xlm.training'] === false, 60_000);
+  const started = await vscode.commands.executeCommand<{ runId: string } | undefined>('xlm.fineTune', {
+    data: path.join(folder().fsPath, 'sentiment.jsonl'),
+    model: path.join(folder().fsPath, 'models', 'tiny'),
+    task: 'sequence-classification',
+    method: 'lora',
+    epochs: 50,
+    batchSize: 4,
+    learningRate: 1e-3,
+    openDashboard: false,
+  });
+  assert.ok(started, 'xlm.fineTune returned no run');
+  assert.equal(xlm.contextKeys()['xlm.training'], true, 'training as soon as the engine accepted the run');
+  assert.equal(xlm.contextKeys()['xlm.engineRunning'], true);
+  const stopped = await vscode.commands.executeCommand<string[] | undefined>('xlm.stopTraining', started.runId);
+  assert.deepEqual(stopped, [started.runId]);
+  await waitFor('xlm.training false after the run ended', () => xlm.contextKeys()['xlm.training'] === false, 60_000);
+}, 150_000);
