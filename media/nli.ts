@@ -22,7 +22,8 @@ app.append(
   el('h2', {}, 'Premise and hypothesis'), el('label', { htmlFor: 'premise' }, 'Premise'), premise, el('label', { htmlFor: 'hypothesis' }, 'Hypothesis'), hypothesis, check, nliResult, message,
   el('h2', {}, 'Zero-shot labels'), zsText, zsLabels, zsRun, zsResult,
 );
-let state: NliPanelState = vscode.getState() ?? { premise: '', hypothesis: '', zsText: '', zsLabels: '' };
+// Defaults first: a state saved by an older version of the panel may lack a field.
+let state: NliPanelState = { premise: '', hypothesis: '', zsText: '', zsLabels: '', ...vscode.getState() };
 premise.value = state.premise;
 hypothesis.value = state.hypothesis;
 zsText.value = state.zsText;
