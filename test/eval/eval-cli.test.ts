@@ -54,6 +54,7 @@ test('xlm eval prints overall, XNLI-style per-language and per-class tables and 
   assert.equal(accuracyRow[5], (written.metrics.accuracy * 100).toFixed(1), 'all is pooled over rows');
   assert.ok(lines.some((l) => /^\s+entailment\s+\d/.test(l)), 'per-class rows');
   assert.match(r.stdout, /confusion matrix/);
+  assert.match(r.stdout, /macro_f1: "all" averages over the model's 3 labels .*; each language over its own gold and predicted labels/, 'the report says which labels each macro F1 is over');
   assert.match(r.stdout, new RegExp(`wrote ${join(out, 'eval.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 
   const json = await xlm(['eval', '--model', join(root, 'model'), '--data', join(root, 'xnli.test.tsv'), '--json', '--threads', '1']);
