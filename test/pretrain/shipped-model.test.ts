@@ -101,6 +101,10 @@ test('the repository\'s shipped model, when there is one, matches its manifest, 
   const manifest = verifyShippedModel(shipped);
   assert.ok(sameRecipe(manifest, loadRecipe(join(ROOT, 'recipes/default.json'))), 'recipes/default.json changed since the shipped weights were made');
   assert.ok(Object.values(manifest.files).reduce((s, f) => s + f.bytes, 0) < 32 * 1024 * 1024);
+  // It ships with its language-identification head, fitted and validated on the recipe's languages.
+  assert.ok(manifest.files['language-id.json'] && manifest.files['language-id.safetensors'], 'no language-identification head');
+  assert.equal(manifest.languageId?.languages, manifest.recipe.languages.length);
+  assert.ok(manifest.languageId!.validationMacroF1 > 0.5, JSON.stringify(manifest.languageId));
   const result = await pretrain(manifest.recipe, join(scratch, 'never-written'), { stopAfter: manifest.lossTrajectory.length, threads: manifest.threads });
   const check = replayMatches(manifest, result.losses, { isa: cpuDescription().isa, threads: manifest.threads });
   assert.ok(check.ok, `${check.mode}: ${JSON.stringify(check.firstMismatch)} (max relative difference ${check.maxRelativeDifference})`);
