@@ -6,7 +6,7 @@
  * definition. A graph is encoded to ONNX by encode.ts; autodiff.ts walks it backwards.
  *
  * Dimensions are numbers or symbolic names ('batch', 'seq'). Two equal names mean the same size at run
- * time; that is what lets broadcasting be undone statically (see broadcast.ts).
+ * time; that is what lets broadcasting be undone statically (see ops/broadcast.ts).
  */
 
 export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint32' | 'bool' | 'float16' | 'uint8';

@@ -2,7 +2,7 @@
  * Elementwise ops with numpy broadcasting. Each gradient is undone over broadcast axes by `unbroadcast`.
  */
 import { defineOp, type DType, type Value } from '../graph.js';
-import { broadcastShapes, unbroadcast } from '../broadcast.js';
+import { broadcastShapes, unbroadcast } from './broadcast.js';
 
 function sameDtype(inputs: Value[]): DType {
   const dtype = inputs[0].dtype;

@@ -8,7 +8,8 @@
  */
 import { defineOp, type Graph, type Value } from '../graph.js';
 import { add, mul, cast, greaterOrEqual, scalarLike } from './elementwise.js';
-import { reshapeTo, shapeOf, ReduceProd } from './shape.js';
+import { shapeOf } from './broadcast.js';
+import { reshapeTo, ReduceProd } from './shape.js';
 
 export const BitShift = defineOp({
   name: 'BitShift', onnx: 'BitShift', attrTypes: { direction: 'string' },
