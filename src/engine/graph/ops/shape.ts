@@ -140,7 +140,7 @@ export const Slice = defineOp({
       pads[a] = s;
       pads[x.rank + a] = dim - e;
     });
-    return [d!.graph.apply1(Pad, [d!, d!.graph.constant(pads, 'int64')], { pads })];
+    return [pad(d!, pads)];
   },
   nonDifferentiable: [1, 2, 3],
 });
@@ -166,6 +166,11 @@ export const Pad = defineOp({
   },
   nonDifferentiable: [1],
 });
+
+/** Zero padding, with ONNX's pads: every axis's count before, then every axis's count after. */
+export function pad(x: Value, pads: number[]): Value {
+  return x.graph.apply1(Pad, [x, x.graph.constant(pads, 'int64')], { pads });
+}
 
 export const ConstantOfShape = defineOp({
   name: 'ConstantOfShape', onnx: 'ConstantOfShape', attrTypes: { value: 'tensor' },
