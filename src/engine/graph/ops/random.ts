@@ -114,11 +114,6 @@ export function mixHost(index: number, streamKey: number): number {
   return Math.imul(h, 0x846ca68b) >>> 0;
 }
 
-/** Uniform draws in [0, 1] shaped like x (float32), one per element, from (key, site). */
-export function uniformLike(x: Value, key: RandomKey, site: number): Value {
-  return mul(cast(randomBitsLike(x, key, site), 'float32'), 2 ** -32);
-}
-
 /**
  * Inverted dropout with an in-graph mask: y = x * keep / (1 - p), keep = (bits >= p * 2^32). The mask is a
  * value of the graph that the Mul's gradient reuses (dy/dx = keep / (1 - p)), so backward needs no second
