@@ -50,7 +50,7 @@ export interface TrainOptions {
   threads?: number;
   mlmProbability?: number;
   wholeWordMask?: boolean;
-  /** Write updates over their inputs instead of a second buffer set (RunnerOptions.inPlace): half the optimizer memory, faster; the default. */
+  /** Write updates over their inputs instead of a second buffer set (RunnerOptions.inPlace): half the optimizer memory, faster; always, unless a caller of train() asks otherwise. */
   inPlace?: boolean;
   /** Without `eval`: hold out this share of the training rows (stratified by label and language) for evaluation. */
   evalFraction?: number;
