@@ -1,6 +1,7 @@
 /**
  * The training dashboard: one panel, rebuilt from the run folders' metrics.jsonl whenever it opens (also after a
- * window reload, through the serializer), then fed the lines the trainer appends and the engine's progress.
+ * window reload, through the serializer) or the user refreshes it, then fed each record the engine's train/metrics
+ * notification brings for a shown run (no polling), and the engine's progress.
  */
 import * as vscode from 'vscode';
 import path from 'node:path';
@@ -9,9 +10,7 @@ import { runFolder } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
 import { panelHtml, webviewOptions } from './html.js';
 import { DashboardState, FromDashboard, ToDashboard, parseDashboardState, parseFromDashboard } from './messages.js';
-import { MetricsTail, listRuns, readRun } from './runs.js';
-
-const POLL_MS = 1000;
+import { ShownRecords, listRuns, readRun } from './runs.js';
 
 export class DashboardPanel {
   static readonly viewType = 'xlm.dashboard';
@@ -19,8 +18,8 @@ export class DashboardPanel {
 
   private readonly disposables: vscode.Disposable[] = [];
   private selected: string[];
-  private tails = new Map<string, MetricsTail>();
-  private timer: NodeJS.Timeout | undefined;
+  /** What the webview has of each shown run, so a record already read from metrics.jsonl is not sent twice. */
+  private shown = new ShownRecords([]);
   /** Messages posted so far, newest last (the extension-host tests read them). */
   readonly posted: ToDashboard['type'][] = [];
 
@@ -55,7 +54,9 @@ export class DashboardPanel {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      panel.onDidChangeViewState(() => (panel.visible ? this.startPolling() : this.stopPolling())),
+      ctx.notify(p.trainMetrics, ({ runId, record }) => {
+        if (this.shown.take(runId, record)) this.post({ type: 'append', runId, records: [record] });
+      }),
       ctx.notify(p.trainProgress, (progress) => this.post({ type: 'progress', progress })),
       ctx.notify(p.trainEnd, () => {
         this.post({ type: 'progress', progress: null });
@@ -84,7 +85,6 @@ export class DashboardPanel {
       case 'ready':
       case 'refresh':
         this.sendAll();
-        this.startPolling();
         break;
       case 'selectRuns':
         this.select(m.runIds);
@@ -101,26 +101,9 @@ export class DashboardPanel {
     this.selected = this.selected.filter((id) => dirs.has(id));
     if (!this.selected.length && runs[0]) this.selected = [runs[0].id];
     this.post({ type: 'runs', runs, selected: this.selected });
-    const selectedDirs = this.selected.map((id) => dirs.get(id)!);
-    const data = selectedDirs.map((d) => readRun(d));
-    this.tails = new Map(selectedDirs.map((d) => [d, new MetricsTail(path.join(d, 'metrics.jsonl'))]));
-    for (const tail of this.tails.values()) tail.poll(); // skip what readRun already sent
+    const data = this.selected.map((id) => readRun(dirs.get(id)!));
+    this.shown = new ShownRecords(data);
     this.post({ type: 'runData', runs: data });
-  }
-
-  private startPolling(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      for (const [dir, tail] of this.tails) {
-        const records = tail.poll();
-        if (records.length) this.post({ type: 'append', runId: path.basename(dir), records });
-      }
-    }, POLL_MS);
-  }
-
-  private stopPolling(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
   }
 
   private post(message: ToDashboard): void {
@@ -130,7 +113,6 @@ export class DashboardPanel {
 
   dispose(): void {
     if (DashboardPanel.current === this) DashboardPanel.current = undefined;
-    this.stopPolling();
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
   }

@@ -23,6 +23,20 @@ test('Open training dashboard creates the panel and sends it the runs found in m
     return m && m.includes('runs') && m.includes('runData') ? m : undefined;
   });
   assert.ok(posted.indexOf('runs') < posted.indexOf('runData'));
+  // A line the engine did not announce (this run is not training) is not polled for: the dashboard sends nothing
+  // (the old poll read the file every second); reopening the run reads the file again.
+  const run = vscode.Uri.joinPath(folder(), 'runs', 'demo-run');
+  const metrics = vscode.Uri.joinPath(run, 'metrics.jsonl');
+  const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(metrics));
+  await vscode.workspace.fs.writeFile(metrics, new TextEncoder().encode(text + JSON.stringify({ step: 99, epoch: 3, loss: 0.1 }) + '\n'));
+  try {
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.deepEqual(xlm.dashboardMessages()!.slice(posted.length), [], 'nothing sent for a line no notification announced');
+    await vscode.commands.executeCommand('xlm.openDashboard', run.fsPath);
+    await waitFor('the run read again', () => xlm.dashboardMessages()!.slice(posted.length).includes('runData'));
+  } finally {
+    await vscode.workspace.fs.writeFile(metrics, new TextEncoder().encode(text));
+  }
   await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
 });
 
@@ -135,6 +149,54 @@ test('Evaluate model on a file answers accuracy overall and per language for the
   assert.equal(result.examples, 12);
   assert.ok(result.metrics.accuracy! >= 0 && result.metrics.accuracy! <= 1, JSON.stringify(result.metrics));
   assert.deepEqual(Object.keys(result.perLanguage ?? {}).sort(), ['de', 'en', 'fr']);
+});
+
+test('with the dashboard open, a run started from VS Code is drawn as it trains, from its train/metrics notifications', async () => {
+  const xlm = await api();
+  const started = await vscode.commands.executeCommand<{ runId: string } | undefined>('xlm.fineTune', {
+    data: path.join(folder().fsPath, 'sentiment.jsonl'),
+    model: path.join(folder().fsPath, 'models', 'tiny'),
+    task: 'sequence-classification',
+    method: 'lora',
+    epochs: 3000, // long enough to still be training once the dashboard has loaded; stopped below
+    batchSize: 4,
+    learningRate: 1e-3,
+  });
+  assert.ok(started);
+  try {
+    // The panel reads the run's file when its script is ready; the records after that arrive as notifications.
+    await waitFor('records appended after the run was read', () => {
+      const m = xlm.dashboardMessages() ?? [];
+      return m.includes('runData') && m.lastIndexOf('append') > m.indexOf('runData');
+    }, 60_000);
+  } finally {
+    await vscode.commands.executeCommand('xlm.stopTraining', started.runId);
+    await waitFor('the run to stop', () => xlm.engineState().health.kind !== 'training', 30_000);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  }
+}, 120_000);
+
+test('the xlm.memoryLimitMB setting is sent with train/start (whose refusal of a run above it test/rpc/training.test.ts checks)', async () => {
+  const config = vscode.workspace.getConfiguration('xlm');
+  await config.update('memoryLimitMB', 1, vscode.ConfigurationTarget.Global);
+  try {
+    const started = await vscode.commands.executeCommand<{ runId: string; runDir: string } | undefined>('xlm.fineTune', {
+      data: path.join(folder().fsPath, 'sentiment.jsonl'),
+      model: path.join(folder().fsPath, 'models', 'tiny'),
+      task: 'sequence-classification',
+      method: 'lora',
+      epochs: 1,
+      batchSize: 4,
+      learningRate: 1e-3,
+      openDashboard: false,
+    });
+    assert.ok(started);
+    // run.json records the request as the engine received it.
+    const asked = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(path.join(started.runDir, 'run.json')))));
+    assert.equal(asked.memoryLimitMB, 1);
+  } finally {
+    await config.update('memoryLimitMB', undefined, vscode.ConfigurationTarget.Global);
+  }
 });
 
 test('while a run trains the status item shows training with its percentage, and Stop training ends it', async () => {
