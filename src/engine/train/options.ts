@@ -1,6 +1,6 @@
 /**
- * Training options with their defaults (the issue's CLI defaults; transformers' Trainer where the issue
- * names none), and the hooks the engine's RPC layer passes in.
+ * Training options with their defaults (resolveOptions: what `xlm train --help` states; where it states none,
+ * transformers' Trainer's), and the hooks the engine's RPC layer passes in.
  */
 import type { ReadOptions } from '../data/index.js';
 import { XlmError } from '../errors.js';
