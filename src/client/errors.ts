@@ -26,10 +26,6 @@ export async function showEngineError(output: vscode.LogOutputChannel, what: str
   if (e instanceof ResponseError) {
     const data = e.data as EngineErrorData | undefined;
     output.warn(`${what}: ${e.message}`);
-    if (e.code === EngineErrorCodes.methodNotFound) {
-      await vscode.window.showInformationMessage(`XLM Lab: ${what} is not available yet. ${e.message}`);
-      return;
-    }
     const actions = data?.file ? ['Open file', 'Show log'] : ['Show log'];
     const pick = await (e.code === EngineErrorCodes.userError ? vscode.window.showWarningMessage : vscode.window.showErrorMessage)(`XLM Lab: ${what}: ${e.message}`, ...actions);
     if (pick === 'Open file' && data?.file) await openAt(data.file, data.line, data.column);

@@ -12,6 +12,12 @@ import { panelHtml, webviewOptions } from './html.js';
 import { DashboardState, FromDashboard, ToDashboard, parseDashboardState, parseFromDashboard } from './messages.js';
 import { ShownRecords, listRuns, readRun } from './runs.js';
 
+/**
+ * Notifications come once a step (hundreds a second for a small model) and the panel redraws on each message: what
+ * arrives within this many milliseconds of the first goes in one message.
+ */
+const BATCH_MS = 200;
+
 export class DashboardPanel {
   static readonly viewType = 'xlm.dashboard';
   static current: DashboardPanel | undefined;
@@ -20,6 +26,10 @@ export class DashboardPanel {
   private selected: string[];
   /** What the webview has of each shown run, so a record already read from metrics.jsonl is not sent twice. */
   private shown = new ShownRecords([]);
+  /** Notified records and the latest progress, not posted yet (see BATCH_MS). */
+  private pending = new Map<string, p.MetricsRecord[]>();
+  private pendingProgress: p.TrainProgressParams | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
   /** Messages posted so far, newest last (the extension-host tests read them). */
   readonly posted: ToDashboard['type'][] = [];
 
@@ -55,10 +65,16 @@ export class DashboardPanel {
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       ctx.notify(p.trainMetrics, ({ runId, record }) => {
-        if (this.shown.take(runId, record)) this.post({ type: 'append', runId, records: [record] });
+        if (!this.shown.take(runId, record)) return;
+        this.pending.set(runId, [...(this.pending.get(runId) ?? []), record]);
+        this.flushSoon();
       }),
-      ctx.notify(p.trainProgress, (progress) => this.post({ type: 'progress', progress })),
+      ctx.notify(p.trainProgress, (progress) => {
+        this.pendingProgress = progress;
+        this.flushSoon();
+      }),
       ctx.notify(p.trainEnd, () => {
+        this.flush();
         this.post({ type: 'progress', progress: null });
         this.sendAll(); // the run list's live marks and step counts
       }),
@@ -103,7 +119,21 @@ export class DashboardPanel {
     this.post({ type: 'runs', runs, selected: this.selected });
     const data = this.selected.map((id) => readRun(dirs.get(id)!));
     this.shown = new ShownRecords(data);
+    this.pending.clear(); // the trainer wrote them to metrics.jsonl before notifying: the read above has them
     this.post({ type: 'runData', runs: data });
+  }
+
+  private flushSoon(): void {
+    this.flushTimer ??= setTimeout(() => this.flush(), BATCH_MS);
+  }
+
+  private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    for (const [runId, records] of this.pending) this.post({ type: 'append', runId, records });
+    this.pending.clear();
+    if (this.pendingProgress) this.post({ type: 'progress', progress: this.pendingProgress });
+    this.pendingProgress = undefined;
   }
 
   private post(message: ToDashboard): void {
@@ -113,6 +143,7 @@ export class DashboardPanel {
 
   dispose(): void {
     if (DashboardPanel.current === this) DashboardPanel.current = undefined;
+    clearTimeout(this.flushTimer);
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
   }

@@ -1,6 +1,5 @@
-// The user-facing features through the vscode API: the dashboard rebuilt from a run folder's metrics.jsonl, the
-// panels, the hover, and the requests the commands send. Where an engine method is not built yet, the feature must
-// still answer with a clear message; these tests assert that message, and the request that was sent.
+// The user-facing features through the vscode API: the dashboard rebuilt from a run folder's metrics.jsonl and fed
+// live runs, the panels, the hover, and the requests the commands send.
 import * as vscode from 'vscode';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -10,6 +9,21 @@ import type { EvalRunResult, FillMaskResult, LabelScore, NliResult } from '../..
 
 const api = async () => vscode.extensions.getExtension<XlmLabApi>('xlm-lab.xlm-lab')!.activate();
 const folder = () => vscode.workspace.workspaceFolders![0]!.uri;
+
+/** Starts a LoRA run of the tiny model on the workspace's sentiment data (one epoch, no dashboard unless asked). */
+function fineTuneTiny(over: { epochs?: number; openDashboard?: boolean } = {}) {
+  return vscode.commands.executeCommand<{ runId: string; runDir: string } | undefined>('xlm.fineTune', {
+    data: path.join(folder().fsPath, 'sentiment.jsonl'),
+    model: path.join(folder().fsPath, 'models', 'tiny'),
+    task: 'sequence-classification',
+    method: 'lora',
+    epochs: 1,
+    batchSize: 4,
+    learningRate: 1e-3,
+    openDashboard: false,
+    ...over,
+  });
+}
 
 test('Open training dashboard creates the panel and sends it the runs found in metrics.jsonl', async () => {
   const xlm = await api();
@@ -63,16 +77,7 @@ test('the hover stays off in languages that are not listed', async () => {
 test('Fine-tune with given options starts a run in the workspace run folder that writes metrics.jsonl', async () => {
   const xlm = await api();
   const before = xlm.requestLog().length;
-  const started = await vscode.commands.executeCommand<{ runId: string; runDir: string } | undefined>('xlm.fineTune', {
-    data: path.join(folder().fsPath, 'sentiment.jsonl'),
-    model: path.join(folder().fsPath, 'models', 'tiny'),
-    task: 'sequence-classification',
-    method: 'lora',
-    epochs: 1,
-    batchSize: 4,
-    learningRate: 1e-3,
-    openDashboard: false,
-  });
+  const started = await fineTuneTiny();
   assert.ok(started, 'xlm.fineTune returned no run');
   assert.ok(xlm.requestLog().slice(before).includes('train/start'));
   assert.equal(path.dirname(started.runDir), path.join(folder().fsPath, 'runs'));
@@ -153,15 +158,8 @@ test('Evaluate model on a file answers accuracy overall and per language for the
 
 test('with the dashboard open, a run started from VS Code is drawn as it trains, from its train/metrics notifications', async () => {
   const xlm = await api();
-  const started = await vscode.commands.executeCommand<{ runId: string } | undefined>('xlm.fineTune', {
-    data: path.join(folder().fsPath, 'sentiment.jsonl'),
-    model: path.join(folder().fsPath, 'models', 'tiny'),
-    task: 'sequence-classification',
-    method: 'lora',
-    epochs: 3000, // long enough to still be training once the dashboard has loaded; stopped below
-    batchSize: 4,
-    learningRate: 1e-3,
-  });
+  // Long enough to still be training once the dashboard has loaded; stopped below.
+  const started = await fineTuneTiny({ epochs: 3000, openDashboard: true });
   assert.ok(started);
   try {
     // The panel reads the run's file when its script is ready; the records after that arrive as notifications.
@@ -180,16 +178,7 @@ test('the xlm.memoryLimitMB setting is sent with train/start (whose refusal of a
   const config = vscode.workspace.getConfiguration('xlm');
   await config.update('memoryLimitMB', 1, vscode.ConfigurationTarget.Global);
   try {
-    const started = await vscode.commands.executeCommand<{ runId: string; runDir: string } | undefined>('xlm.fineTune', {
-      data: path.join(folder().fsPath, 'sentiment.jsonl'),
-      model: path.join(folder().fsPath, 'models', 'tiny'),
-      task: 'sequence-classification',
-      method: 'lora',
-      epochs: 1,
-      batchSize: 4,
-      learningRate: 1e-3,
-      openDashboard: false,
-    });
+    const started = await fineTuneTiny();
     assert.ok(started);
     // run.json records the request as the engine received it.
     const asked = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(path.join(started.runDir, 'run.json')))));
@@ -201,16 +190,8 @@ test('the xlm.memoryLimitMB setting is sent with train/start (whose refusal of a
 
 test('while a run trains the status item shows training with its percentage, and Stop training ends it', async () => {
   const xlm = await api();
-  const started = await vscode.commands.executeCommand<{ runId: string } | undefined>('xlm.fineTune', {
-    data: path.join(folder().fsPath, 'sentiment.jsonl'),
-    model: path.join(folder().fsPath, 'models', 'tiny'),
-    task: 'sequence-classification',
-    method: 'lora',
-    epochs: 3000, // the tiny model trains ~300 steps/s: long enough to be seen training, then stopped
-    batchSize: 4,
-    learningRate: 1e-3,
-    openDashboard: false,
-  });
+  // The tiny model trains ~300 steps/s: long enough to be seen training, then stopped.
+  const started = await fineTuneTiny({ epochs: 3000 });
   assert.ok(started);
   const seen = new Set<string>();
   const training = await waitFor('the training health', () => {
