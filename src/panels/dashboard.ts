@@ -66,7 +66,9 @@ export class DashboardPanel {
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       ctx.notify(p.trainMetrics, ({ runId, record }) => {
         if (!this.shown.take(runId, record)) return;
-        this.pending.set(runId, [...(this.pending.get(runId) ?? []), record]);
+        const records = this.pending.get(runId) ?? [];
+        records.push(record);
+        this.pending.set(runId, records);
         this.flushSoon();
       }),
       ctx.notify(p.trainProgress, (progress) => {
