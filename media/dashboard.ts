@@ -6,8 +6,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
-import type { MetricsRecord } from '../src/engine/rpc/protocol.js';
-import type { DashboardState, FromDashboard, RunData, RunProgress, RunSummary, ToDashboard } from '../src/panels/messages.js';
+import type { DashboardState, FromDashboard, MetricsRecord, RunData, RunProgress, RunSummary, ToDashboard } from '../src/panels/messages.js';
 import { el, onThemeChange, themeColor, vscodeApi } from './lib/vscode.js';
 
 const vscode = vscodeApi<FromDashboard, DashboardState>();

@@ -214,7 +214,7 @@ export class Ctx implements vscode.Disposable {
 
   /** Shows an engine or request failure with the action that fixes it; cancellations stay silent. */
   showError(what: string, e: unknown): Promise<void> {
-    return showEngineError(this, what, e);
+    return showEngineError(this.output, what, e);
   }
 
   dispose(): void {

@@ -18,7 +18,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import { IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
 import { EngineErrorData, EngineInfo, PROTOCOL_VERSION, engineInfo } from '../engine/rpc/protocol.js';
-import { withHugePageMalloc } from '../engine/runtime/malloc.js';
+import { withHugePageMalloc } from './malloc.js';
 
 export type EngineProcessState = 'stopped' | 'starting' | 'running';
 
@@ -176,7 +176,7 @@ export class EngineProcess {
     this.setState('starting');
     const child = fork(this.options.enginePath, [], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      // Huge-page malloc: training steps page-fault their large temporaries afresh otherwise (runtime/malloc.ts).
+      // Huge-page malloc: training steps page-fault their large temporaries afresh otherwise (malloc.ts).
       env: withHugePageMalloc({ ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: '1' }),
       execArgv: [],
     });

@@ -6,9 +6,9 @@ import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-jsonrpc';
 import { EngineUnavailableError } from './engineProcess.js';
 import { EngineErrorCodes, EngineErrorData } from '../engine/rpc/protocol.js';
-import type { Ctx } from './ctx.js';
 
-export async function showEngineError(ctx: Ctx, what: string, e: unknown): Promise<void> {
+/** Shows `e` as the failure of `what`; `output` is the XLM Lab log it is written to. */
+export async function showEngineError(output: vscode.LogOutputChannel, what: string, e: unknown): Promise<void> {
   if (e instanceof vscode.CancellationError) return;
   if (e instanceof ResponseError && e.code === EngineErrorCodes.requestCancelled) return;
   if (e instanceof Error && e.name === 'NoModelError') {
@@ -17,29 +17,25 @@ export async function showEngineError(ctx: Ctx, what: string, e: unknown): Promi
     return;
   }
   if (e instanceof EngineUnavailableError) {
-    ctx.output.error(`${what}: ${e.message}`);
+    output.error(`${what}: ${e.message}`);
     const pick = await vscode.window.showErrorMessage(`XLM Lab: ${what}: ${e.message}`, 'Restart engine', 'Show log');
     if (pick === 'Restart engine') await vscode.commands.executeCommand('xlm.restartEngine');
-    if (pick === 'Show log') ctx.output.show();
+    if (pick === 'Show log') output.show();
     return;
   }
   if (e instanceof ResponseError) {
     const data = e.data as EngineErrorData | undefined;
-    ctx.output.warn(`${what}: ${e.message}`);
-    if (e.code === EngineErrorCodes.methodNotFound) {
-      await vscode.window.showInformationMessage(`XLM Lab: ${what} is not available yet. ${e.message}`);
-      return;
-    }
+    output.warn(`${what}: ${e.message}`);
     const actions = data?.file ? ['Open file', 'Show log'] : ['Show log'];
     const pick = await (e.code === EngineErrorCodes.userError ? vscode.window.showWarningMessage : vscode.window.showErrorMessage)(`XLM Lab: ${what}: ${e.message}`, ...actions);
     if (pick === 'Open file' && data?.file) await openAt(data.file, data.line, data.column);
-    if (pick === 'Show log') ctx.output.show();
+    if (pick === 'Show log') output.show();
     return;
   }
   const message = e instanceof Error ? e.message : String(e);
-  ctx.output.error(`${what}: ${e instanceof Error ? (e.stack ?? message) : message}`);
+  output.error(`${what}: ${e instanceof Error ? (e.stack ?? message) : message}`);
   const pick = await vscode.window.showErrorMessage(`XLM Lab: ${what}: ${message}`, 'Show log');
-  if (pick) ctx.output.show();
+  if (pick) output.show();
 }
 
 async function openAt(file: string, line?: number, column?: number): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * The training dashboard: one panel, rebuilt from the run folders' metrics.jsonl whenever it opens (also after a
- * window reload, through the serializer), then fed the lines the trainer appends and the engine's progress.
+ * window reload, through the serializer) or the user refreshes it, then fed each record the engine's train/metrics
+ * notification brings for a shown run (no polling), and the engine's progress.
  */
 import * as vscode from 'vscode';
 import path from 'node:path';
@@ -9,9 +10,13 @@ import { runFolder } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
 import { panelHtml, webviewOptions } from './html.js';
 import { DashboardState, FromDashboard, ToDashboard, parseDashboardState, parseFromDashboard } from './messages.js';
-import { MetricsTail, listRuns, readRun } from './runs.js';
+import { ShownRecords, listRuns, readRun } from './runs.js';
 
-const POLL_MS = 1000;
+/**
+ * Notifications come once a step (hundreds a second for a small model) and the panel redraws on each message: what
+ * arrives within this many milliseconds of the first goes in one message.
+ */
+const BATCH_MS = 200;
 
 export class DashboardPanel {
   static readonly viewType = 'xlm.dashboard';
@@ -19,8 +24,12 @@ export class DashboardPanel {
 
   private readonly disposables: vscode.Disposable[] = [];
   private selected: string[];
-  private tails = new Map<string, MetricsTail>();
-  private timer: NodeJS.Timeout | undefined;
+  /** What the webview has of each shown run, so a record already read from metrics.jsonl is not sent twice. */
+  private shown = new ShownRecords([]);
+  /** Notified records and the latest progress, not posted yet (see BATCH_MS). */
+  private pending = new Map<string, p.MetricsRecord[]>();
+  private pendingProgress: p.TrainProgressParams | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
   /** Messages posted so far, newest last (the extension-host tests read them). */
   readonly posted: ToDashboard['type'][] = [];
 
@@ -55,9 +64,19 @@ export class DashboardPanel {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      panel.onDidChangeViewState(() => (panel.visible ? this.startPolling() : this.stopPolling())),
-      ctx.notify(p.trainProgress, (progress) => this.post({ type: 'progress', progress })),
+      ctx.notify(p.trainMetrics, ({ runId, record }) => {
+        if (!this.shown.take(runId, record)) return;
+        const records = this.pending.get(runId) ?? [];
+        records.push(record);
+        this.pending.set(runId, records);
+        this.flushSoon();
+      }),
+      ctx.notify(p.trainProgress, (progress) => {
+        this.pendingProgress = progress;
+        this.flushSoon();
+      }),
       ctx.notify(p.trainEnd, () => {
+        this.flush();
         this.post({ type: 'progress', progress: null });
         this.sendAll(); // the run list's live marks and step counts
       }),
@@ -84,7 +103,6 @@ export class DashboardPanel {
       case 'ready':
       case 'refresh':
         this.sendAll();
-        this.startPolling();
         break;
       case 'selectRuns':
         this.select(m.runIds);
@@ -101,26 +119,23 @@ export class DashboardPanel {
     this.selected = this.selected.filter((id) => dirs.has(id));
     if (!this.selected.length && runs[0]) this.selected = [runs[0].id];
     this.post({ type: 'runs', runs, selected: this.selected });
-    const selectedDirs = this.selected.map((id) => dirs.get(id)!);
-    const data = selectedDirs.map((d) => readRun(d));
-    this.tails = new Map(selectedDirs.map((d) => [d, new MetricsTail(path.join(d, 'metrics.jsonl'))]));
-    for (const tail of this.tails.values()) tail.poll(); // skip what readRun already sent
+    const data = this.selected.map((id) => readRun(dirs.get(id)!));
+    this.shown = new ShownRecords(data);
+    this.pending.clear(); // the trainer wrote them to metrics.jsonl before notifying: the read above has them
     this.post({ type: 'runData', runs: data });
   }
 
-  private startPolling(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      for (const [dir, tail] of this.tails) {
-        const records = tail.poll();
-        if (records.length) this.post({ type: 'append', runId: path.basename(dir), records });
-      }
-    }, POLL_MS);
+  private flushSoon(): void {
+    this.flushTimer ??= setTimeout(() => this.flush(), BATCH_MS);
   }
 
-  private stopPolling(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    for (const [runId, records] of this.pending) this.post({ type: 'append', runId, records });
+    this.pending.clear();
+    if (this.pendingProgress) this.post({ type: 'progress', progress: this.pendingProgress });
+    this.pendingProgress = undefined;
   }
 
   private post(message: ToDashboard): void {
@@ -130,7 +145,7 @@ export class DashboardPanel {
 
   dispose(): void {
     if (DashboardPanel.current === this) DashboardPanel.current = undefined;
-    this.stopPolling();
+    clearTimeout(this.flushTimer);
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
   }

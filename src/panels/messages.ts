@@ -3,7 +3,44 @@
  * panel scripts (media/*.ts) and the panel classes. Messages from a webview are untrusted input: they pass through
  * a parser that checks every field before the extension acts on them.
  */
-import type { FillMaskResult, LabelScore, MetricsRecord, NliResult } from '../engine/rpc/protocol.js';
+
+// ------------------------------------------------------------------ what the panels show
+
+// The webview scripts compile this file too and import nothing of the engine, so the engine results the panels draw
+// are spelled out here. messages-protocol.ts checks at compile time that each is the protocol's type, field for field.
+
+/** A label and its probability (protocol.ts's LabelScore). */
+export interface LabelScore {
+  label: string;
+  score: number;
+}
+
+/** The candidates for each `<mask>` of a text, and the text filled with the best ones (protocol.ts's FillMaskResult). */
+export interface FillMaskResult {
+  masks: { candidates: { token: string; id: number; score: number }[] }[];
+  filled: string;
+}
+
+/** Entailment, neutral and contradiction probabilities (protocol.ts's NliResult). */
+export interface NliResult {
+  entailment: number;
+  neutral: number;
+  contradiction: number;
+}
+
+/** One line of a run's metrics.jsonl: a training step, or an evaluation (protocol.ts's MetricsRecord). */
+export interface MetricsRecord {
+  step: number;
+  epoch: number;
+  loss?: number;
+  lr?: number;
+  grad_norm?: number;
+  examples_per_s?: number;
+  tokens_per_s?: number;
+  eval?: Record<string, number>;
+  confusion?: number[][];
+  labels?: string[];
+}
 
 export interface RunSummary {
   id: string;

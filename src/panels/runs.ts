@@ -1,7 +1,8 @@
 /**
  * Training runs on disk: a run is a folder holding metrics.jsonl (one JSON line per step, eval lines carry
  * `eval`) and usually config.json. The dashboard is rebuilt from these files alone, so it shows the same thing after
- * a reload, for runs started from the CLI, and for runs of an engine that has since stopped.
+ * a reload, for runs started from the CLI, and for runs of an engine that has since stopped; while a run of the
+ * engine trains, its train/metrics notifications bring the same records as they are written.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -55,10 +56,10 @@ export function readRun(dir: string): RunData {
 }
 
 /**
- * Parses metrics.jsonl text. A half-written last line (the trainer is appending) is left for the next read:
- * `consumed` is the length of the complete lines.
+ * Parses metrics.jsonl text. A half-written last line (the trainer is appending) is neither a record nor a bad line:
+ * the next read has it whole.
  */
-export function parseMetrics(text: string, firstLine = 1): { records: MetricsRecord[]; badLines: number[]; consumed: number } {
+export function parseMetrics(text: string): { records: MetricsRecord[]; badLines: number[] } {
   const records: MetricsRecord[] = [];
   const badLines: number[] = [];
   const end = text.lastIndexOf('\n') + 1;
@@ -69,44 +70,36 @@ export function parseMetrics(text: string, firstLine = 1): { records: MetricsRec
     try {
       const r: unknown = JSON.parse(line);
       if (r && typeof r === 'object' && typeof (r as MetricsRecord).step === 'number') records.push(r as MetricsRecord);
-      else badLines.push(firstLine + i);
+      else badLines.push(i + 1);
     } catch {
-      badLines.push(firstLine + i);
+      badLines.push(i + 1);
     }
   });
-  return { records, badLines, consumed: Buffer.byteLength(text.slice(0, end)) };
+  return { records, badLines };
 }
 
-/** Follows a growing metrics.jsonl: each poll returns the records appended since the last one. */
-export class MetricsTail {
-  private offset = 0;
-  private line = 1;
+/**
+ * The newest record the dashboard has of each shown run. The trainer appends a record to metrics.jsonl and then
+ * notifies it, so a notification that arrives after the file was read may bring a record the read already had.
+ * A run's records come in order: steps grow, and a step's eval line follows its training line.
+ */
+export class ShownRecords {
+  private readonly newest = new Map<string, number>();
 
-  constructor(readonly file: string) {}
-
-  poll(): MetricsRecord[] {
-    let size: number;
-    try {
-      size = fs.statSync(this.file).size;
-    } catch {
-      return [];
-    }
-    if (size < this.offset) {
-      this.offset = 0; // truncated or replaced: read again from the start
-      this.line = 1;
-    }
-    if (size === this.offset) return [];
-    const fd = fs.openSync(this.file, 'r');
-    try {
-      const buf = Buffer.alloc(size - this.offset);
-      fs.readSync(fd, buf, 0, buf.length, this.offset);
-      const text = buf.toString('utf8');
-      const { records, consumed } = parseMetrics(text, this.line);
-      this.offset += consumed;
-      this.line += text.slice(0, consumed).split('\n').length - 1;
-      return records;
-    } finally {
-      fs.closeSync(fd);
-    }
+  constructor(runs: readonly RunData[]) {
+    for (const run of runs) this.newest.set(run.id, Math.max(-1, ...run.records.map(order)));
   }
+
+  /** Whether `record` of run `runId` is new to the dashboard (and now counted as shown); false for a run not shown. */
+  take(runId: string, record: MetricsRecord): boolean {
+    const newest = this.newest.get(runId);
+    if (newest === undefined || order(record) <= newest) return false;
+    this.newest.set(runId, order(record));
+    return true;
+  }
+}
+
+/** A record's place in its run: its step, the eval line just after the training line. */
+function order(record: MetricsRecord): number {
+  return record.step * 2 + (record.eval ? 1 : 0);
 }

@@ -5,7 +5,7 @@
  *
  * Weights are seeded normal draws with std 0.3 by default: with HF's initialisation std (0.02) a
  * model is almost linear, and parity tests cannot tell a missing 1/sqrt(d) or a tanh GELU from the
- * real thing (ENVIRONMENT.md). LayerNorm weights are 1 + noise so they too are tested.
+ * real thing (either moves the logits by about 1e-10). LayerNorm weights are 1 + noise so they too are tested.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,36 +1,36 @@
 // The dashboard's view of a run folder: metrics.jsonl parsed line by line, half-written lines left for later,
-// bad lines reported by number, and the runs of a run folder listed newest first.
+// bad lines reported by number, the runs of a run folder listed newest first, and a live record taken only once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MetricsTail, listRuns, parseMetrics, readRun } from '../../src/panels/runs.js';
+import { ShownRecords, listRuns, parseMetrics, readRun } from '../../src/panels/runs.js';
 
 test('parseMetrics keeps complete lines, reports bad ones by line number and leaves a partial last line', () => {
   const text = '{"step":1,"epoch":0,"loss":2}\nnot json\n{"step":2,"epoch":0,"loss":1.5}\n{"step":3,"ep';
-  const { records, badLines, consumed } = parseMetrics(text);
+  const { records, badLines } = parseMetrics(text);
   assert.deepEqual(records.map((r) => r.loss), [2, 1.5]);
-  assert.deepEqual(badLines, [2]);
-  assert.equal(text.slice(consumed), '{"step":3,"ep');
+  assert.deepEqual(badLines, [2], 'the half-written last line is not a bad line');
 });
 
-test('MetricsTail returns only what was appended since the last poll, across a partial write', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xlm-runs-'));
-  try {
-    const file = path.join(dir, 'metrics.jsonl');
-    fs.writeFileSync(file, '{"step":1,"epoch":0,"loss":3}\n');
-    const tail = new MetricsTail(file);
-    assert.deepEqual(tail.poll().map((r) => r.step), [1]);
-    assert.deepEqual(tail.poll(), []);
-    fs.appendFileSync(file, '{"step":2,"epoch":0,"loss":2}\n{"step":3,');
-    assert.deepEqual(tail.poll().map((r) => r.step), [2]);
-    fs.appendFileSync(file, '"epoch":0,"loss":1}\n');
-    assert.deepEqual(tail.poll().map((r) => r.loss), [1]);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+test('a notified record is shown once: records the file read already had are skipped, later ones taken in order', () => {
+  const read = readRunOf('run-a', [{ step: 1, epoch: 0, loss: 3 }, { step: 2, epoch: 0, loss: 2 }, { step: 2, epoch: 0, eval: { accuracy: 0.5 } }]);
+  const shown = new ShownRecords([read, readRunOf('run-b', [])]);
+  // Notifications in flight while the file was read bring records it already had.
+  assert.equal(shown.take('run-a', { step: 2, epoch: 0, loss: 2 }), false);
+  assert.equal(shown.take('run-a', { step: 2, epoch: 0, eval: { accuracy: 0.5 } }), false);
+  assert.equal(shown.take('run-a', { step: 3, epoch: 0, loss: 1 }), true);
+  assert.equal(shown.take('run-a', { step: 3, epoch: 0, eval: { accuracy: 0.75 } }), true, "a step's eval line after its training line");
+  assert.equal(shown.take('run-a', { step: 3, epoch: 0, loss: 1 }), false, 'taken once');
+  // A run that has no lines yet takes its first; a run the dashboard does not show takes none.
+  assert.equal(shown.take('run-b', { step: 1, epoch: 0, loss: 4 }), true);
+  assert.equal(shown.take('run-c', { step: 1, epoch: 0, loss: 4 }), false);
 });
+
+function readRunOf(id: string, records: { step: number; epoch: number; loss?: number; eval?: Record<string, number> }[]) {
+  return { id, dir: `/runs/${id}`, config: {}, records, badLines: [] };
+}
 
 test('listRuns finds run folders with metrics.jsonl or run.json, newest first, and readRun brings their config', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'xlm-runs-'));

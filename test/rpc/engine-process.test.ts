@@ -42,7 +42,7 @@ test('the engine starts on the first request, not when the handle is created', a
   assert.notEqual(info.pid, process.pid);
   assert.ok(info.devices.some((d) => d.name === 'cpu'));
   if (process.platform === 'linux') {
-    // Forked with glibc's huge-page malloc (src/engine/runtime/malloc.ts), read from the process's own environment.
+    // Forked with glibc's huge-page malloc (src/client/malloc.ts), read from the process's own environment.
     const environ = fs.readFileSync(`/proc/${e.pid}/environ`, 'utf8').split('\0');
     assert.ok(environ.some((v) => v.startsWith('GLIBC_TUNABLES=') && v.split('=').slice(1).join('=').split(':').includes('glibc.malloc.hugetlb=1')), environ.filter((v) => v.startsWith('GLIBC')).join(' '));
   }

@@ -1,4 +1,4 @@
-// Huge-page malloc for the processes that train (src/engine/runtime/malloc.ts): the environment helper keeps what
+// Huge-page malloc for the processes that train (src/client/malloc.ts): the environment helper keeps what
 // the user set, and the bundled `xlm` launcher, executed as the OS executes it, starts Node with the tunable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { HUGE_PAGE_MALLOC, hugePageMallocOn, withHugePageMalloc } from '../../src/engine/runtime/malloc.js';
+import { HUGE_PAGE_MALLOC, hugePageMallocOn, withHugePageMalloc } from '../../src/client/malloc.js';
 
 const repo = resolve(__dirname, '../..');
 

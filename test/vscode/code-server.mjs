@@ -1,6 +1,7 @@
 // Shared by the extension-host test launcher and the end-to-end test: builds the extension, starts code-server
 // (VS Code 1.100.3 served to a browser) on a free port with a throwaway profile, and launches Debian's Chromium
-// through playwright-core. See ../../../shared/ENVIRONMENT.md for why code-server and not @vscode/test-electron.
+// through playwright-core. code-server and not @vscode/test-electron: test-electron downloads a VS Code build when
+// it runs, which a machine without that download cannot do; code-server installs from npm (install-code-server.sh).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

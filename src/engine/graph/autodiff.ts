@@ -7,11 +7,6 @@
 import type { Graph, Node, Value } from './graph.js';
 import { add } from './ops/elementwise.js';
 
-export interface GradientResult {
-  /** Gradient of the loss for each requested tensor; a tensor the loss does not depend on gets undefined. */
-  grads: Map<Value, Value | undefined>;
-}
-
 /** The nodes on some path from one of `wrt` to `loss`, in topological (build) order. */
 function pathNodes(graph: Graph, loss: Value, wrt: Value[]): Node[] {
   const fromWrt = new Set<Value>(wrt);

@@ -6,7 +6,7 @@
  * definition. A graph is encoded to ONNX by encode.ts; autodiff.ts walks it backwards.
  *
  * Dimensions are numbers or symbolic names ('batch', 'seq'). Two equal names mean the same size at run
- * time; that is what lets broadcasting be undone statically (see broadcast.ts).
+ * time; that is what lets broadcasting be undone statically (see ops/broadcast.ts).
  */
 
 export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint32' | 'bool' | 'float16' | 'uint8';
@@ -115,9 +115,6 @@ export class Node {
   ) {}
 }
 
-export interface GraphInput {
-  value: Value;
-}
 
 export interface Initializer {
   value: Value;
@@ -276,11 +273,6 @@ export function makeTensor(dtype: DType, shape: number[], values: ArrayLike<numb
     case 'float16':
       throw new Error('float16 constants are not built from numbers; pass raw Uint16Array data');
   }
-}
-
-/** Equality of two dims as far as the builder can know (symbolic names compare by name). */
-export function sameDim(a: Dim, b: Dim): boolean {
-  return a === b;
 }
 
 export function shapeToString(shape: Shape): string {

@@ -105,9 +105,6 @@ export const HEAD_TENSOR_NAMES: Record<HeadKind, readonly string[]> = {
   'token-cls': Object.values(TOKEN_CLS_HEAD),
 };
 
-/** Keys found in checkpoints that no XLM Lab model uses. */
-export const UNUSED_PREFIXES = ['roberta.pooler.', 'roberta.embeddings.position_ids'] as const;
-
 export interface TensorSpec {
   name: string;
   shape: number[];

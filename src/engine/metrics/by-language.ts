@@ -81,8 +81,3 @@ export function flattenPerLanguage(result: PerLanguage<Readonly<Record<string, n
 export function classificationSummary(m: ClassificationMetrics): Record<string, number> {
   return { accuracy: m.accuracy, macro_f1: m.macroF1, micro_f1: m.microF1 };
 }
-
-/** The headline numbers of an NER result (seqeval's overall_* keys, by our names). */
-export function entitySummary(m: EntityMetrics): Record<string, number> {
-  return { precision: m.precision, recall: m.recall, f1: m.f1, token_accuracy: m.tokenAccuracy };
-}

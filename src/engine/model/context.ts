@@ -13,7 +13,7 @@
 import type { Graph, Value } from '../graph/graph.js';
 import type { XlmrConfig } from '../hf/config.js';
 import type { ModelWeights } from '../hf/weights.js';
-import { add, matmul, transposeLast } from '../graph/ops/index.js';
+import { add, matmul } from '../graph/ops/index.js';
 
 export interface ModelContext {
   graph: Graph;
@@ -28,13 +28,6 @@ export interface ModelContext {
   linear(name: string, x: Value, inFeatures: number, outFeatures: number): Value;
   /** Dropout at a named site ('roberta.encoder.layer.3.attention.output.dropout'); identity for inference. */
   dropout(x: Value, p: number, site: string): Value;
-}
-
-/** x @ W^T + b with W taken through `param` as stored ([out, in]): the plain nn.Linear for any context. */
-export function plainLinear(param: ModelContext['param'], name: string, x: Value, inFeatures: number, outFeatures: number): Value {
-  const weight = param(`${name}.weight`, [outFeatures, inFeatures]);
-  const bias = param(`${name}.bias`, [outFeatures]);
-  return add(matmul(x, transposeLast(weight)), bias);
 }
 
 /**

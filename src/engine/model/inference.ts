@@ -21,8 +21,6 @@ import { buildEncoder } from './xlmr.js';
  */
 export type InferenceTask = 'mlm-logits' | 'fill-mask' | 'seq-cls' | 'token-cls' | 'embed' | 'hidden';
 
-export const INFERENCE_TASKS: readonly InferenceTask[] = ['mlm-logits', 'fill-mask', 'seq-cls', 'token-cls', 'embed', 'hidden'];
-
 export function buildInferenceGraph(task: InferenceTask, config: XlmrConfig, weights: Pick<ModelWeights, 'get'>): Graph {
   const graph = new Graph(`xlmr_${task.replace('-', '_')}`);
   const ctx = inferenceContext(graph, config, weights);

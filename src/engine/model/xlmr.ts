@@ -13,9 +13,7 @@ import type { ModelContext } from './context.js';
 import { buildEmbeddings } from './embeddings.js';
 
 export type { ModelContext } from './context.js';
-export { inferenceContext, plainLinear } from './context.js';
-export { positionIds, buildEmbeddings } from './embeddings.js';
-export { additiveAttentionMask, buildAttention, FLOAT32_MIN } from './attention.js';
+export { inferenceContext } from './context.js';
 export { buildMlmHead, buildSequenceClassificationHead, buildTokenClassificationHead, selectRows, firstToken } from './heads.js';
 
 /**

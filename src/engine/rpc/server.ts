@@ -1,8 +1,8 @@
 /**
  * The engine side of the JSON-RPC connection: registers the handler table's methods, checks every request's params
  * against its protocol schema before a handler sees them (InvalidParams naming the field), turns exceptions into typed
- * error responses (the engine keeps running after one), answers MethodNotFound with a clear message for protocol
- * methods this build does not implement yet, and forwards log lines to the extension.
+ * error responses (the engine keeps running after one), answers MethodNotFound for a name the protocol does not have,
+ * and forwards log lines to the extension.
  */
 import {
   CancellationToken,
@@ -38,8 +38,11 @@ export interface HandlerContext {
 
 export type Handler<K extends RequestName> = (params: ParamsOf<K>, ctx: HandlerContext) => Promise<ResultOf<K>> | ResultOf<K>;
 
-/** Maps protocol requests to engine functions; a missing entry means "not implemented in this build". */
-export type HandlerTable = { [K in RequestName]?: Handler<K> };
+/** Requests the handler table serves: every protocol request but engine/info, which the server answers itself. */
+export type ServedRequest = Exclude<RequestName, 'engineInfo'>;
+
+/** Maps every protocol request to its engine function: a request added to the protocol without one does not compile. */
+export type HandlerTable = { [K in ServedRequest]: Handler<K> };
 
 export interface ServerOptions {
   engineVersion: string;
@@ -47,17 +50,12 @@ export interface ServerOptions {
   devices: () => Promise<EngineInfo['devices']> | EngineInfo['devices'];
 }
 
-const methodToName = new Map<string, RequestName>(
-  (Object.keys(requests) as RequestName[]).map((name) => [requests[name].method, name]),
-);
-
 /** Registers `table` on `connection` (engine/info is built in) and starts listening. */
 export function serveEngine(connection: MessageConnection, table: HandlerTable, options: ServerOptions): Disposable {
   const log = (level: EngineLogParams['level'], message: string): void => {
     void connection.sendNotification(engineLog, { level, message }).catch(() => undefined);
   };
-  const implemented = (Object.keys(table) as RequestName[]).filter((k) => table[k]).map((k) => requests[k].method);
-  const fullTable: HandlerTable = {
+  const fullTable: { [K in RequestName]: Handler<K> } = {
     ...table,
     engineInfo: async () => ({
       protocolVersion: PROTOCOL_VERSION,
@@ -65,14 +63,13 @@ export function serveEngine(connection: MessageConnection, table: HandlerTable, 
       node: process.version,
       pid: process.pid,
       devices: await options.devices(),
-      methods: [requests.engineInfo.method, ...implemented].sort(),
+      methods: Object.values(requests).map((r) => r.method).sort(),
     }),
   };
 
   const disposables: Disposable[] = [];
   for (const name of Object.keys(fullTable) as RequestName[]) {
-    const handler = fullTable[name] as Handler<RequestName> | undefined;
-    if (!handler) continue;
+    const handler = fullTable[name] as Handler<RequestName>;
     const method = requests[name].method;
     disposables.push(
       connection.onRequest(method, async (...args: unknown[]) => {
@@ -102,13 +99,10 @@ export function serveEngine(connection: MessageConnection, table: HandlerTable, 
     );
   }
 
-  // Requests with no handler: a protocol method this build lacks, or a name that is not in the protocol at all.
+  // Every protocol method has its handler above: what reaches this one is a name the protocol does not have.
   disposables.push(
     connection.onRequest((method) => {
-      const known = methodToName.has(method);
-      const message = known
-        ? `The engine does not implement '${method}' yet. This build answers: ${[requests.engineInfo.method, ...implemented].sort().join(', ')}.`
-        : `'${method}' is not an XLM Lab engine method.`;
+      const message = `'${method}' is not an XLM Lab engine method.`;
       return new ResponseError<EngineErrorData>(EngineErrorCodes.methodNotFound, message, { code: 'method-not-found', message });
     }),
   );

@@ -6,7 +6,6 @@
  */
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { chunks, modelInputs } from '../runtime/inputs.js';
-import { softmax } from './classify.js';
 import { inputWordIds } from '../tokenize/words.js';
 
 export interface TokenClassifyOptions {
@@ -43,26 +42,6 @@ export async function wordLogits(model: LoadedModel, sentences: readonly (readon
     });
   }
   return out;
-}
-
-export interface WordPrediction {
-  word: string;
-  label: string;
-  score: number;
-}
-
-/** The best label of every word with its probability; truncated words get the label 'O' and score 0. */
-export async function tokenClassify(model: LoadedModel, sentences: readonly (readonly string[])[], opts: TokenClassifyOptions = {}): Promise<WordPrediction[][]> {
-  const logits = await wordLogits(model, sentences, opts);
-  const id2label = model.config.id2label;
-  return logits.map((perWord, s) =>
-    perWord.map((row, w) => {
-      if (row === null) return { word: sentences[s][w], label: 'O', score: 0 };
-      const probs = softmax(row);
-      const best = argmax(row);
-      return { word: sentences[s][w], label: id2label[best] ?? `LABEL_${best}`, score: probs[best] };
-    }),
-  );
 }
 
 export function argmax(row: ArrayLike<number>): number {

@@ -118,22 +118,6 @@ export function baseModelNameOrPath(dir: string): string {
   return repoId ?? basename(resolve(dir));
 }
 
-/**
- * PEFT's ModulesToSaveWrapper keeps a whole copy of lm_head, and its loader reads every key of that copy's
- * state_dict (huggingface/peft utils/save_and_load.py, other.py ModulesToSaveWrapper): transformers'
- * XLMRobertaLMHead has dense, layer_norm, decoder (weight tied to the word embeddings, bias tied to lm_head.bias)
- * and bias. PEFT's save_pretrained clones tied tensors, so its adapters carry decoder.weight / decoder.bias too.
- */
-export const PEFT_LM_HEAD_KEYS = [
-  MLM_HEAD.denseWeight,
-  MLM_HEAD.denseBias,
-  MLM_HEAD.layerNormWeight,
-  MLM_HEAD.layerNormBias,
-  MLM_HEAD.tiedDecoderWeight,
-  MLM_HEAD.tiedDecoderBias,
-  MLM_HEAD.bias,
-] as const;
-
 /** PEFT's adapter_model.safetensors keys: base_model.model.<module>.lora_A.weight, and the head's weights. */
 export function adapterTensors(c: SaveContents): Map<string, TensorToWrite> {
   const out = new Map<string, TensorToWrite>();
@@ -143,6 +127,10 @@ export function adapterTensors(c: SaveContents): Map<string, TensorToWrite> {
     const data = c.weight(name);
     out.set(PEFT_PREFIX + name, { dtype: 'F32', shape: shapeOfTrainable(c, name, data.length), data });
   }
+  // PEFT's ModulesToSaveWrapper keeps a whole copy of lm_head, and its loader reads every key of that copy's
+  // state_dict (huggingface/peft utils/save_and_load.py, other.py ModulesToSaveWrapper): transformers'
+  // XLMRobertaLMHead has dense, layer_norm, decoder (weight tied to the word embeddings, bias tied to lm_head.bias)
+  // and bias. PEFT's save_pretrained clones tied tensors, so its adapters carry decoder.weight / decoder.bias too.
   if (c.task === 'mlm' && out.has(PEFT_PREFIX + MLM_HEAD.bias)) {
     const h = c.config.hidden_size;
     out.set(PEFT_PREFIX + MLM_HEAD.tiedDecoderWeight, { dtype: 'F32', shape: [c.config.vocab_size, h], data: c.weight(EMBEDDINGS.word) });

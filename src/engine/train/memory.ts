@@ -24,7 +24,7 @@ export interface MemoryEstimateInput {
   batchSize: number;
   maxLength: number;
   optimizer: 'adamw' | 'sgd';
-  /** false: --ping-pong, a second set of weights and optimizer state. */
+  /** false: a second set of weights and optimizer state (RunnerOptions.inPlace; no command asks for it). */
   inPlace: boolean;
 }
 
@@ -143,7 +143,6 @@ function suggestions(input: MemoryEstimateInput, limit: number): string {
     }
   }
   if (input.method === 'full' && fits({ method: 'lora' })) ideas.push('LoRA (--method lora) instead of full fine-tuning');
-  if (!input.inPlace && fits({ inPlace: true })) ideas.push('leaving out --ping-pong');
   if (ideas.length === 0) {
     const smallest = estimateTrainingMemory({ ...input, method: 'lora', batchSize: 1, maxLength: Math.min(input.maxLength, 32), inPlace: true });
     return `Even LoRA with batch size 1 and length 32 needs about ${Math.round(smallest.totalMB)} MB: use a smaller model or a machine with more memory.`;

@@ -94,10 +94,6 @@ function rowsWithState(m: Value, v: Value): Value {
   return reshape(nonZero(not(equal(add(reduceL1(m, axes), reduceL1(v, axes)), 0))), [-1]);
 }
 
-export function globalNorm(grads: Value[]): Value {
-  return sqrt(sumOfSquares(grads.map((g) => mul(g, g))));
-}
-
 function sumOfSquares(squares: Value[]): Value {
   let total: Value | undefined;
   for (const sq of squares) {

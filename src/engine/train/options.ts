@@ -1,6 +1,6 @@
 /**
- * Training options with their defaults (the issue's CLI defaults; transformers' Trainer where the issue
- * names none), and the hooks the engine's RPC layer passes in.
+ * Training options with their defaults (resolveOptions: what `xlm train --help` states; where it states none,
+ * transformers' Trainer's), and the hooks the engine's RPC layer passes in.
  */
 import type { ReadOptions } from '../data/index.js';
 import { XlmError } from '../errors.js';
@@ -50,7 +50,7 @@ export interface TrainOptions {
   threads?: number;
   mlmProbability?: number;
   wholeWordMask?: boolean;
-  /** Write updates over their inputs instead of a second buffer set (RunnerOptions.inPlace): half the optimizer memory, faster; the default. */
+  /** Write updates over their inputs instead of a second buffer set (RunnerOptions.inPlace): half the optimizer memory, faster; always, unless a caller of train() asks otherwise. */
   inPlace?: boolean;
   /** Without `eval`: hold out this share of the training rows (stratified by label and language) for evaluation. */
   evalFraction?: number;

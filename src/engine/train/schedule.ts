@@ -17,13 +17,6 @@ export interface Schedule {
   totalSteps: number;
 }
 
-/** The factor for a run that has taken `done` steps, on the host (logging, tests). */
-export function scheduleFactor(s: Schedule, done: number): number {
-  if (done < s.warmupSteps) return done / Math.max(1, s.warmupSteps);
-  if (s.kind === 'constant') return 1;
-  return Math.max(0, (s.totalSteps - done) / Math.max(1, s.totalSteps - s.warmupSteps));
-}
-
 /** The learning rate of step `step` (float32 scalar input, 1-based) as a graph value. */
 export function learningRate(s: Schedule, step: Value): Value {
   const done = sub(step, 1);

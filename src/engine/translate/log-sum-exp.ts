@@ -5,7 +5,8 @@
  */
 import { Graph } from '../graph/graph.js';
 import { add, exp, log, sub } from '../graph/ops/elementwise.js';
-import { reduceMax, reduceSum } from '../graph/ops/reduce.js';
+import { reduceSum } from '../graph/ops/broadcast.js';
+import { reduceMax } from '../graph/ops/reduce.js';
 import { createSession, ort, type GraphSession } from '../runtime/session.js';
 
 export class LogSumExp {

@@ -4,7 +4,16 @@
  * language first, `</s>` last) with log p = 0 and every other token at -inf, and an optional second
  * log-softmax (renormalize_logits).
  */
-import type { SearchOptions } from './search.js';
+
+/** The search options the processors read (search.ts's SearchOptions has them all). */
+export interface ScoringOptions {
+  /** Longest decoder sequence, start token included. */
+  maxLength: number;
+  badTokenIds: readonly number[];
+  forcedBosTokenId?: number;
+  forcedEosTokenId?: number;
+  renormalizeLogits?: boolean;
+}
 
 /** Either one forced token, or log p(v) = logits[v] - shift (bad tokens excepted). */
 export interface RowScores {
@@ -18,7 +27,7 @@ export interface RowScores {
  * rescaled whenever the maximum grows.
  */
 export function rowScores(
-  logits: Float32Array, offset: number, vocab: number, curLen: number, opts: SearchOptions, bad: ReadonlySet<number>, logSumExp?: number,
+  logits: Float32Array, offset: number, vocab: number, curLen: number, opts: ScoringOptions, bad: ReadonlySet<number>, logSumExp?: number,
 ): RowScores {
   if (opts.forcedBosTokenId !== undefined && curLen === 1) return { forced: opts.forcedBosTokenId, shift: 0 };
   if (opts.forcedEosTokenId !== undefined && curLen === opts.maxLength - 1) return { forced: opts.forcedEosTokenId, shift: 0 };
@@ -41,7 +50,7 @@ export function rowScores(
 }
 
 /** The processed log-probabilities of one row as an array (for tests and tools; the search does without). */
-export function processedLogProbs(logits: Float32Array, row: number, vocab: number, curLen: number, opts: SearchOptions, out: Float64Array): void {
+export function processedLogProbs(logits: Float32Array, row: number, vocab: number, curLen: number, opts: ScoringOptions, out: Float64Array): void {
   const bad = new Set(opts.badTokenIds);
   const { forced, shift } = rowScores(logits, row * vocab, vocab, curLen, opts, bad);
   for (let v = 0; v < vocab; v++) out[v] = forced !== undefined ? (v === forced ? 0 : -Infinity) : bad.has(v) ? -Infinity : logits[row * vocab + v] - shift;
@@ -49,7 +58,7 @@ export function processedLogProbs(logits: Float32Array, row: number, vocab: numb
 
 /** The best allowed token of a row (greedy), with its processed log-probability. */
 export function bestToken(
-  logits: Float32Array, offset: number, vocab: number, curLen: number, opts: SearchOptions, bad: ReadonlySet<number>, logSumExp?: number,
+  logits: Float32Array, offset: number, vocab: number, curLen: number, opts: ScoringOptions, bad: ReadonlySet<number>, logSumExp?: number,
 ): { token: number; logProb: number } {
   const { forced, shift } = rowScores(logits, offset, vocab, curLen, opts, bad, logSumExp);
   if (forced !== undefined) return { token: forced, logProb: 0 };
@@ -79,7 +88,7 @@ export interface Candidate {
  */
 export function topCandidates(
   logits: Float32Array, vocab: number, firstRow: number, beamScores: readonly number[], keep: number,
-  curLen: number, opts: SearchOptions, bad: ReadonlySet<number>, eos: ReadonlySet<number>, logSumExp?: Float32Array,
+  curLen: number, opts: ScoringOptions, bad: ReadonlySet<number>, eos: ReadonlySet<number>, logSumExp?: Float32Array,
   badOf?: (beam: number) => ReadonlySet<number>,
 ): Candidate[] {
   const top: Candidate[] = [];

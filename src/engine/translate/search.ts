@@ -10,12 +10,10 @@
  * feeding it pad tokens; the other sentences' results are the same).
  */
 import { bannedAfter, hasBans, type BanSettings } from './bans.js';
-import { bestToken, topCandidates } from './scoring.js';
+import { bestToken, topCandidates, type ScoringOptions } from './scoring.js';
 
-export interface SearchOptions {
+export interface SearchOptions extends ScoringOptions {
   numBeams: number;
-  /** Longest decoder sequence, start token included. */
-  maxLength: number;
   lengthPenalty: number;
   /** transformers' early_stopping: true, false or "never". */
   earlyStopping: boolean | 'never';
@@ -24,10 +22,6 @@ export interface SearchOptions {
   decoderStartTokenId: number;
   eosTokenIds: readonly number[];
   padTokenId: number;
-  badTokenIds: readonly number[];
-  forcedBosTokenId?: number;
-  forcedEosTokenId?: number;
-  renormalizeLogits?: boolean;
   /** min_length, min_new_tokens, no_repeat_ngram_size, suppress_tokens, begin_suppress_tokens (bans.ts). */
   bans?: BanSettings;
 }

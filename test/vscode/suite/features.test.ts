@@ -1,6 +1,5 @@
-// The user-facing features through the vscode API: the dashboard rebuilt from a run folder's metrics.jsonl, the
-// panels, the hover, and the requests the commands send. Where an engine method is not built yet, the feature must
-// still answer with a clear message; these tests assert that message, and the request that was sent.
+// The user-facing features through the vscode API: the dashboard rebuilt from a run folder's metrics.jsonl and fed
+// live runs, the panels, the hover, and the requests the commands send.
 import * as vscode from 'vscode';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -10,6 +9,21 @@ import type { EvalRunResult, FillMaskResult, LabelScore, NliResult } from '../..
 
 const api = async () => vscode.extensions.getExtension<XlmLabApi>('xlm-lab.xlm-lab')!.activate();
 const folder = () => vscode.workspace.workspaceFolders![0]!.uri;
+
+/** Starts a LoRA run of the tiny model on the workspace's sentiment data (one epoch, no dashboard unless asked). */
+function fineTuneTiny(over: { epochs?: number; openDashboard?: boolean } = {}) {
+  return vscode.commands.executeCommand<{ runId: string; runDir: string } | undefined>('xlm.fineTune', {
+    data: path.join(folder().fsPath, 'sentiment.jsonl'),
+    model: path.join(folder().fsPath, 'models', 'tiny'),
+    task: 'sequence-classification',
+    method: 'lora',
+    epochs: 1,
+    batchSize: 4,
+    learningRate: 1e-3,
+    openDashboard: false,
+    ...over,
+  });
+}
 
 test('Open training dashboard creates the panel and sends it the runs found in metrics.jsonl', async () => {
   const xlm = await api();
@@ -23,6 +37,20 @@ test('Open training dashboard creates the panel and sends it the runs found in m
     return m && m.includes('runs') && m.includes('runData') ? m : undefined;
   });
   assert.ok(posted.indexOf('runs') < posted.indexOf('runData'));
+  // A line the engine did not announce (this run is not training) is not polled for: the dashboard sends nothing
+  // (the old poll read the file every second); reopening the run reads the file again.
+  const run = vscode.Uri.joinPath(folder(), 'runs', 'demo-run');
+  const metrics = vscode.Uri.joinPath(run, 'metrics.jsonl');
+  const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(metrics));
+  await vscode.workspace.fs.writeFile(metrics, new TextEncoder().encode(text + JSON.stringify({ step: 99, epoch: 3, loss: 0.1 }) + '\n'));
+  try {
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.deepEqual(xlm.dashboardMessages()!.slice(posted.length), [], 'nothing sent for a line no notification announced');
+    await vscode.commands.executeCommand('xlm.openDashboard', run.fsPath);
+    await waitFor('the run read again', () => xlm.dashboardMessages()!.slice(posted.length).includes('runData'));
+  } finally {
+    await vscode.workspace.fs.writeFile(metrics, new TextEncoder().encode(text));
+  }
   await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
 });
 
@@ -58,16 +86,7 @@ test('the hover stays off in languages that are not listed', async () => {
 test('Fine-tune with given options starts a run in the workspace run folder that writes metrics.jsonl', async () => {
   const xlm = await api();
   const before = xlm.requestLog().length;
-  const started = await vscode.commands.executeCommand<{ runId: string; runDir: string } | undefined>('xlm.fineTune', {
-    data: path.join(folder().fsPath, 'sentiment.jsonl'),
-    model: path.join(folder().fsPath, 'models', 'tiny'),
-    task: 'sequence-classification',
-    method: 'lora',
-    epochs: 1,
-    batchSize: 4,
-    learningRate: 1e-3,
-    openDashboard: false,
-  });
+  const started = await fineTuneTiny();
   assert.ok(started, 'xlm.fineTune returned no run');
   assert.ok(xlm.requestLog().slice(before).includes('train/start'));
   assert.equal(path.dirname(started.runDir), path.join(folder().fsPath, 'runs'));
@@ -146,18 +165,42 @@ test('Evaluate model on a file answers accuracy overall and per language for the
   assert.deepEqual(Object.keys(result.perLanguage ?? {}).sort(), ['de', 'en', 'fr']);
 });
 
+test('with the dashboard open, a run started from VS Code is drawn as it trains, from its train/metrics notifications', async () => {
+  const xlm = await api();
+  // Long enough to still be training once the dashboard has loaded; stopped below.
+  const started = await fineTuneTiny({ epochs: 3000, openDashboard: true });
+  assert.ok(started);
+  try {
+    // The panel reads the run's file when its script is ready; the records after that arrive as notifications.
+    await waitFor('records appended after the run was read', () => {
+      const m = xlm.dashboardMessages() ?? [];
+      return m.includes('runData') && m.lastIndexOf('append') > m.indexOf('runData');
+    }, 60_000);
+  } finally {
+    await vscode.commands.executeCommand('xlm.stopTraining', started.runId);
+    await waitFor('the run to stop', () => xlm.engineState().health.kind !== 'training', 30_000);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  }
+}, 120_000);
+
+test('the xlm.memoryLimitMB setting is sent with train/start (whose refusal of a run above it test/rpc/training.test.ts checks)', async () => {
+  const config = vscode.workspace.getConfiguration('xlm');
+  await config.update('memoryLimitMB', 1, vscode.ConfigurationTarget.Global);
+  try {
+    const started = await fineTuneTiny();
+    assert.ok(started);
+    // run.json records the request as the engine received it.
+    const asked = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(path.join(started.runDir, 'run.json')))));
+    assert.equal(asked.memoryLimitMB, 1);
+  } finally {
+    await config.update('memoryLimitMB', undefined, vscode.ConfigurationTarget.Global);
+  }
+});
+
 test('while a run trains the status item shows training with its percentage, and Stop training ends it', async () => {
   const xlm = await api();
-  const started = await vscode.commands.executeCommand<{ runId: string } | undefined>('xlm.fineTune', {
-    data: path.join(folder().fsPath, 'sentiment.jsonl'),
-    model: path.join(folder().fsPath, 'models', 'tiny'),
-    task: 'sequence-classification',
-    method: 'lora',
-    epochs: 3000, // the tiny model trains ~300 steps/s: long enough to be seen training, then stopped
-    batchSize: 4,
-    learningRate: 1e-3,
-    openDashboard: false,
-  });
+  // The tiny model trains ~300 steps/s: long enough to be seen training, then stopped.
+  const started = await fineTuneTiny({ epochs: 3000 });
   assert.ok(started);
   const seen = new Set<string>();
   const training = await waitFor('the training health', () => {

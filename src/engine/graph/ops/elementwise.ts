@@ -2,7 +2,7 @@
  * Elementwise ops with numpy broadcasting. Each gradient is undone over broadcast axes by `unbroadcast`.
  */
 import { defineOp, type DType, type Value } from '../graph.js';
-import { broadcastShapes, unbroadcast } from '../broadcast.js';
+import { broadcastShapes, unbroadcast } from './broadcast.js';
 
 function sameDtype(inputs: Value[]): DType {
   const dtype = inputs[0].dtype;
@@ -102,7 +102,6 @@ export const Greater = defineOp({ name: 'Greater', onnx: 'Greater', infer: compa
 export const GreaterOrEqual = defineOp({ name: 'GreaterOrEqual', onnx: 'GreaterOrEqual', infer: comparison, nonDifferentiable: [0, 1] });
 export const Less = defineOp({ name: 'Less', onnx: 'Less', infer: comparison, nonDifferentiable: [0, 1] });
 export const Not = defineOp({ name: 'Not', onnx: 'Not', infer: unary, nonDifferentiable: [0] });
-export const And = defineOp({ name: 'And', onnx: 'And', infer: comparison, nonDifferentiable: [0, 1] });
 export const Min = defineOp({ name: 'Min', onnx: 'Min', infer: binary, nonDifferentiable: [0, 1] });
 export const Max = defineOp({ name: 'Max', onnx: 'Max', infer: binary, nonDifferentiable: [0, 1] });
 
@@ -142,7 +141,6 @@ export const greater = (a: Value | number, b: Value | number) => { const [x, y] 
 export const greaterOrEqual = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(GreaterOrEqual, [x, y]); };
 export const less = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Less, [x, y]); };
 export const not = (x: Value) => x.graph.apply1(Not, [x]);
-export const and = (a: Value, b: Value) => a.graph.apply1(And, [a, b]);
 export const min = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Min, [x, y]); };
 export const max = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Max, [x, y]); };
 

@@ -7,7 +7,7 @@
  */
 import { defineOp, type Value } from '../graph.js';
 import { matmul } from './matmul.js';
-import { reduceSum } from './reduce.js';
+import { reduceSum } from './broadcast.js';
 import { transposeLast } from './shape.js';
 
 export const GemmTransB = defineOp({

@@ -1,4 +1,5 @@
 /** Every op of the graph builder. Importing this module registers them all. */
+export * from './broadcast.js';
 export * from './elementwise.js';
 export * from './reduce.js';
 export * from './shape.js';

@@ -1,8 +1,8 @@
 /** Cross-entropy over class scores with ignored positions (label -100), mean over the kept ones. */
 import { defineOp, type Value } from '../graph.js';
 import { mul, div, neg, exp, cast, not, equal, where, max, scalarLike } from './elementwise.js';
-import { reduceSum } from './reduce.js';
-import { ScatterElements, unsqueeze } from './shape.js';
+import { reduceSum, unsqueeze } from './broadcast.js';
+import { ScatterElements } from './shape.js';
 
 export const IGNORE_INDEX = -100;
 

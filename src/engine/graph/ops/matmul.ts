@@ -1,6 +1,6 @@
 /** Matrix product with batch broadcasting (numpy matmul semantics for rank >= 2). */
 import { defineOp, type Value } from '../graph.js';
-import { broadcastShapes, unbroadcast } from '../broadcast.js';
+import { broadcastShapes, unbroadcast } from './broadcast.js';
 import { reshape, transposeLast } from './shape.js';
 
 export const MatMul = defineOp({

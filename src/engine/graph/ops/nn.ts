@@ -1,7 +1,8 @@
 /** Neural-network ops: softmax, log-softmax, layer normalization. */
 import { defineOp, type Value } from '../graph.js';
 import { add, cast, div, erf, mul, sub, exp, hardSigmoid } from './elementwise.js';
-import { reduceSum, reduceMean } from './reduce.js';
+import { reduceSum } from './broadcast.js';
+import { reduceMean } from './reduce.js';
 
 function lastAxisOnly(x: Value, axis: number): void {
   if (axis !== -1 && axis !== x.rank - 1) throw new Error(`only the last axis is supported, got ${axis}`);

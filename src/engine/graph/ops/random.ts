@@ -8,7 +8,8 @@
  */
 import { defineOp, type Graph, type Value } from '../graph.js';
 import { add, mul, cast, greaterOrEqual, scalarLike } from './elementwise.js';
-import { reshapeTo, shapeOf, ReduceProd } from './shape.js';
+import { shapeOf } from './broadcast.js';
+import { reshapeTo, ReduceProd } from './shape.js';
 
 export const BitShift = defineOp({
   name: 'BitShift', onnx: 'BitShift', attrTypes: { direction: 'string' },
@@ -111,11 +112,6 @@ export function mixHost(index: number, streamKey: number): number {
   let h = Math.imul((index ^ streamKey) >>> 0, 0x7feb352d) >>> 0;
   h = (h ^ (h >>> 15)) >>> 0;
   return Math.imul(h, 0x846ca68b) >>> 0;
-}
-
-/** Uniform draws in [0, 1] shaped like x (float32), one per element, from (key, site). */
-export function uniformLike(x: Value, key: RandomKey, site: number): Value {
-  return mul(cast(randomBitsLike(x, key, site), 'float32'), 2 ** -32);
 }
 
 /**

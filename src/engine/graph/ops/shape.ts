@@ -1,6 +1,9 @@
-/** Shape ops: reshape, transpose, (un)squeeze, concat, slice, expand, gather. Gradients move data back. */
+/**
+ * Shape ops: reshape, transpose, concat, slice, pad, gather and the scatters. Gradients move data back.
+ * Expand, Shape and (un)squeeze live in broadcast.ts, with ReduceSum: each is in the others' gradient rules.
+ */
 import { defineOp, makeTensor, type ConstTensor, type Dim, type Shape, type Value } from '../graph.js';
-import { broadcastShapes, unbroadcast } from '../broadcast.js';
+import { expandLike, shapeOf, unsqueeze } from './broadcast.js';
 import { cast, equal, where, scalarLike, isFloat } from './elementwise.js';
 
 /** The size of a -1 in a reshape, symbolically: a product of the input's names and numbers, less the known dims. */
@@ -82,42 +85,6 @@ export function transposeLast(x: Value): Value {
   return transpose(x, perm);
 }
 
-export const Unsqueeze = defineOp({
-  name: 'Unsqueeze', onnx: 'Unsqueeze',
-  infer: ([x, axesValue], attrs) => {
-    const axes = (attrs.axes as number[] | undefined) ?? constantInts(axesValue);
-    const rank = x.rank + axes.length;
-    const norm = axes.map((a) => (a < 0 ? a + rank : a));
-    const out: Dim[] = [];
-    let k = 0;
-    for (let i = 0; i < rank; i++) out.push(norm.includes(i) ? 1 : x.shape[k++]);
-    return [{ dtype: x.dtype, shape: out }];
-  },
-  grad: ({ inputs: [, axes] }, [d]) => [d!.graph.apply1(Squeeze, [d!, axes], { axes: constantInts(axes) })],
-  nonDifferentiable: [1],
-});
-
-export const Squeeze = defineOp({
-  name: 'Squeeze', onnx: 'Squeeze',
-  infer: ([x], attrs) => {
-    const axes = (attrs.axes as number[]).map((a) => (a < 0 ? a + x.rank : a));
-    for (const a of axes) if (x.shape[a] !== 1) throw new Error(`cannot squeeze axis ${a} of size ${x.shape[a]}`);
-    return [{ dtype: x.dtype, shape: x.shape.filter((_, i) => !axes.includes(i)) }];
-  },
-  grad: ({ inputs: [, axes] }, [d]) => [d!.graph.apply1(Unsqueeze, [d!, axes], { axes: constantInts(axes) })],
-  nonDifferentiable: [1],
-});
-
-export const unsqueeze = (x: Value, axes: number[]) => x.graph.apply1(Unsqueeze, [x, x.graph.constant(axes, 'int64')], { axes });
-export const squeeze = (x: Value, axes: number[]) => x.graph.apply1(Squeeze, [x, x.graph.constant(axes, 'int64')], { axes });
-
-/** The integer data of a constant value (axes, shapes): the rules need them at build time. */
-export function constantInts(v: Value): number[] {
-  const init = v.graph.initializers.find((i) => i.value === v);
-  if (!init) throw new Error(`${v.name} is not a constant`);
-  return Array.from(init.tensor.data as ArrayLike<number | bigint>, Number);
-}
-
 export const Concat = defineOp({
   name: 'Concat', onnx: 'Concat', attrTypes: { axis: 'int' },
   infer: (inputs, attrs) => {
@@ -173,7 +140,7 @@ export const Slice = defineOp({
       pads[a] = s;
       pads[x.rank + a] = dim - e;
     });
-    return [d!.graph.apply1(Pad, [d!, d!.graph.constant(pads, 'int64')], { pads })];
+    return [pad(d!, pads)];
   },
   nonDifferentiable: [1, 2, 3],
 });
@@ -200,24 +167,9 @@ export const Pad = defineOp({
   nonDifferentiable: [1],
 });
 
-export const ShapeOf = defineOp({
-  name: 'Shape', onnx: 'Shape',
-  infer: ([x]) => [{ dtype: 'int64', shape: [x.rank] }],
-  nonDifferentiable: [0],
-});
-
-export const shapeOf = (x: Value) => x.graph.apply1(ShapeOf, [x]);
-
-export const Expand = defineOp({
-  name: 'Expand', onnx: 'Expand',
-  infer: ([x], attrs) => [{ dtype: x.dtype, shape: broadcastShapes(x.shape, attrs.likeShape as Dim[]) }],
-  grad: ({ inputs: [x] }, [d]) => [unbroadcast(d!, x.shape)],
-  nonDifferentiable: [1],
-});
-
-/** Broadcasts x to the shape of `like` (at run time), e.g. to spread a reduced gradient back. */
-export function expandLike(x: Value, like: Value): Value {
-  return x.graph.apply1(Expand, [x, shapeOf(like)], { likeShape: like.shape as number[] });
+/** Zero padding, with ONNX's pads: every axis's count before, then every axis's count after. */
+export function pad(x: Value, pads: number[]): Value {
+  return x.graph.apply1(Pad, [x, x.graph.constant(pads, 'int64')], { pads });
 }
 
 export const ConstantOfShape = defineOp({

@@ -1,6 +1,6 @@
 /**
- * glibc's malloc with transparent huge pages for the processes that train (the engine the extension forks, and the
- * `xlm` launcher's shebang in esbuild.mjs).
+ * glibc's malloc with transparent huge pages for the processes that train: the engine the extension forks (here,
+ * where the extension starts it; the engine itself never sets it) and the `xlm` launcher's shebang in esbuild.mjs.
  *
  * Why: a training step at XLM-R base size allocates parameter-sized temporaries (AdamW's terms for the 250k x 768
  * embedding, 768 MB each) that glibc maps afresh and returns every step, so every step page-faults them in again,
