@@ -12,15 +12,15 @@ const { version } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'))
 
 /** Each target's native files, as onnxruntime-node 1.30 ships them, and the most its .vsix may weigh (bytes). */
 const TARGETS: Record<string, { native: string[]; budget: number }> = {
-  'linux-x64': { native: ['libonnxruntime.so.1', 'onnxruntime_binding.node'], budget: 23e6 },
-  'linux-arm64': { native: ['libonnxruntime.so.1', 'onnxruntime_binding.node'], budget: 15e6 },
+  'linux-x64': { native: ['libonnxruntime.so.1', 'onnxruntime_binding.node'], budget: 38e6 },
+  'linux-arm64': { native: ['libonnxruntime.so.1', 'onnxruntime_binding.node'], budget: 30e6 },
   // libonnxruntime.1.30.0.dylib, a byte-identical copy of the library under a name nothing loads, stays out.
-  'darwin-arm64': { native: ['libonnxruntime.1.dylib', 'onnxruntime_binding.node'], budget: 18e6 },
-  'win32-x64': { native: ['DirectML.dll', 'dxcompiler.dll', 'dxil.dll', 'onnxruntime.dll', 'onnxruntime_binding.node'], budget: 34e6 },
-  'win32-arm64': { native: ['DirectML.dll', 'dxcompiler.dll', 'dxil.dll', 'onnxruntime.dll', 'onnxruntime_binding.node'], budget: 35e6 },
+  'darwin-arm64': { native: ['libonnxruntime.1.dylib', 'onnxruntime_binding.node'], budget: 33e6 },
+  'win32-x64': { native: ['DirectML.dll', 'dxcompiler.dll', 'dxil.dll', 'onnxruntime.dll', 'onnxruntime_binding.node'], budget: 49e6 },
+  'win32-arm64': { native: ['DirectML.dll', 'dxcompiler.dll', 'dxil.dll', 'onnxruntime.dll', 'onnxruntime_binding.node'], budget: 50e6 },
 };
-/** What every package holds besides the native runtime, compressed: bundles, onnxruntime's JS, the UDHR corpus. */
-const COMMON_BUDGET = 4e6;
+/** What every package holds besides the native runtime, compressed: bundles, onnxruntime's JS, the default model (about 17.5 MB). */
+const COMMON_BUDGET = 21e6;
 
 let out = '';
 before(() => {

@@ -2,5 +2,5 @@
 export { classificationMetrics, type ClassMetrics } from './classification.js';
 export { entityMetrics, type EntityMetrics, type EntityTypeMetrics } from './ner.js';
 export { MlmMetricsByLanguage, rankOf } from './mlm.js';
-export { classificationByLanguage, entityMetricsByLanguage, classificationSummary } from './by-language.js';
-export { formatLanguageTable, languageTable, orderLanguages } from './table.js';
+export { classificationByLanguage, entityMetricsByLanguage } from './by-language.js';
+export { formatLanguageTable, orderLanguages } from './table.js';

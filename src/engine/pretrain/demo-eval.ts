@@ -6,9 +6,6 @@
  * - translation-pair detection from the same vectors: the cosine of a pair's two sides and how well their
  *   lengths agree (Gale & Church), combined by a logistic regression fitted on validation pairs.
  */
-import type { LoadedModel } from '../runtime/model-cache.js';
-import { ort } from '../runtime/session.js';
-import { embed } from '../tasks/embed.js';
 import type { XlmTokenizer } from '../tokenize/tokenizer.js';
 import type { ParallelUnit } from './corpus.js';
 
@@ -26,10 +23,6 @@ export interface MaskedExample {
   targets: number[];
 }
 
-export interface TopKScore {
-  correct: number;
-  total: number;
-}
 
 /** Ids of a text with <s> and </s>, truncated to `maxLength`. */
 function encodeIds(tokenizer: XlmTokenizer, text: string, maxLength: number): number[] {
@@ -58,82 +51,6 @@ export function maskParagraphs(tokenizer: XlmTokenizer, paragraphs: readonly Lan
   });
 }
 
-/** Top-k of the model's MLM head at every masked position, through the fill-mask session. */
-export async function topKPredictions(model: LoadedModel, examples: readonly MaskedExample[], k: number, batchSize = 16): Promise<number[][][]> {
-  const { session } = await model.session('fill-mask');
-  const pad = model.tokenizer.padId;
-  const out: number[][][] = [];
-  for (let start = 0; start < examples.length; start += batchSize) {
-    const chunk = examples.slice(start, start + batchSize);
-    const seq = Math.max(...chunk.map((e) => e.ids.length));
-    const ids = new BigInt64Array(chunk.length * seq).fill(BigInt(pad));
-    const mask = new BigInt64Array(chunk.length * seq);
-    const flat: bigint[] = [];
-    chunk.forEach((e, r) => {
-      e.ids.forEach((id, s) => {
-        ids[r * seq + s] = BigInt(id);
-        mask[r * seq + s] = 1n;
-      });
-      for (const p of e.positions) flat.push(BigInt(r * seq + p));
-    });
-    if (!flat.length) {
-      chunk.forEach(() => out.push([]));
-      continue;
-    }
-    const result = await session.run({
-      input_ids: new ort.Tensor('int64', ids, [chunk.length, seq]),
-      attention_mask: new ort.Tensor('int64', mask, [chunk.length, seq]),
-      mask_positions: new ort.Tensor('int64', BigInt64Array.from(flat), [flat.length]),
-      top_k: new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
-    });
-    const best = result.token_ids.data as BigInt64Array;
-    let row = 0;
-    for (const e of chunk) {
-      out.push(e.positions.map(() => Array.from(best.subarray(row * k, ++row * k), Number)));
-    }
-  }
-  return out;
-}
-
-/** Each language's `k` most frequent pieces in its training text (specials excluded). */
-export function unigramTopK(tokenizer: XlmTokenizer, training: readonly LangText[], k: number): Map<string, number[]> {
-  const specials = new Set([tokenizer.clsId, tokenizer.sepId, tokenizer.padId, tokenizer.maskId, tokenizer.unkId]);
-  const counts = new Map<string, Map<number, number>>();
-  for (const p of training) {
-    let c = counts.get(p.lang);
-    if (!c) counts.set(p.lang, (c = new Map()));
-    for (const id of tokenizer.encode(p.text).ids) if (!specials.has(id)) c.set(id, (c.get(id) ?? 0) + 1);
-  }
-  return new Map([...counts].map(([lang, c]) => [lang, [...c].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k).map(([id]) => id)]));
-}
-
-export interface FillMaskQuality {
-  model: Map<string, TopKScore>;
-  baseline: Map<string, TopKScore>;
-}
-
-/** Top-k accuracy of the model and of the unigram baseline on the same masked pieces, per language. */
-export async function fillMaskQuality(model: LoadedModel, heldOut: readonly LangText[], training: readonly LangText[], k = 5): Promise<FillMaskQuality> {
-  const examples = maskParagraphs(model.tokenizer, heldOut, model.maxLength);
-  const predictions = await topKPredictions(model, examples, k);
-  const frequent = unigramTopK(model.tokenizer, training, k);
-  const score = new Map<string, TopKScore>();
-  const base = new Map<string, TopKScore>();
-  examples.forEach((e, i) => {
-    const s = score.get(e.lang) ?? { correct: 0, total: 0 };
-    const b = base.get(e.lang) ?? { correct: 0, total: 0 };
-    e.targets.forEach((target, j) => {
-      s.total++;
-      b.total++;
-      if (predictions[i][j].includes(target)) s.correct++;
-      if ((frequent.get(e.lang) ?? []).includes(target)) b.correct++;
-    });
-    score.set(e.lang, s);
-    base.set(e.lang, b);
-  });
-  return { model: score, baseline: base };
-}
-
 export interface RetrievalRow {
   id: string;
   lang: string;
@@ -154,27 +71,6 @@ function centre(v: readonly number[], mean: readonly number[]): number[] {
   return c.map((x) => x / norm);
 }
 
-/**
- * For each ordered language pair (A, B): the share of A's paragraphs whose most similar paragraph among all
- * of B's is its translation (same id). Chance is 1 / (paragraphs of B). Each vector is centred on its language's
- * mean from `means` (the demo passes languageMeans over the training articles, never the searched ones), which
- * removes what says "this is language X" and keeps what the paragraph says (Libovický et al. 2020,
- * language-neutral representations); without means, all vectors are centred on one common mean.
- */
-export async function retrievalAccuracy(model: LoadedModel, rows: readonly RetrievalRow[], means: ReadonlyMap<string, number[]> = new Map()): Promise<RetrievalScores> {
-  const { vectors } = await embed(model, rows.map((r) => r.text), { normalize: true });
-  return retrievalTop1(rows, vectors, means);
-}
-
-/** Each language's mean unit-length sentence vector over `reference`. */
-export async function languageMeans(model: LoadedModel, reference: readonly LangText[]): Promise<Map<string, number[]>> {
-  const means = new Map<string, number[]>();
-  if (!reference.length) return means;
-  const { vectors } = await embed(model, reference.map((r) => r.text), { normalize: true });
-  for (const lang of new Set(reference.map((r) => r.lang))) means.set(lang, meanVector(vectors.filter((_, i) => reference[i].lang === lang)));
-  return means;
-}
-
 /** A translation-pair row of examples/pairs: two paragraphs, their languages, and the label. */
 export interface PairRow {
   premise: string;
@@ -184,17 +80,7 @@ export interface PairRow {
   label: string;
 }
 
-/**
- * The cosine similarity of each pair's two sentence vectors, each centred on its own language's mean (from
- * `means`, e.g. languageMeans over the training articles; the mean of all the pairs' vectors for a language
- * without one) as retrieval does.
- */
-export async function pairSimilarities(model: LoadedModel, rows: readonly PairRow[], means: ReadonlyMap<string, number[]>): Promise<number[]> {
-  const { vectors } = await embed(model, rows.flatMap((r) => [r.premise, r.hypothesis]), { normalize: true });
-  return pairCosines(rows, vectors, means);
-}
-
-/** pairSimilarities from the vectors: `vectors[2i]` is row i's premise, `vectors[2i + 1]` its hypothesis. */
+/** The cosine of each pair's two sentence vectors, each centred on its language's mean: `vectors[2i]` is row i's premise, `vectors[2i + 1]` its hypothesis. */
 export function pairCosines(rows: readonly Pick<PairRow, 'premise_lang' | 'hypothesis_lang'>[], vectors: readonly number[][], means: ReadonlyMap<string, number[]>): number[] {
   // A language without a reference mean (a recipe that did not train it) is centred on the mean of all vectors, as retrieval does.
   const overall = meanVector(vectors);
