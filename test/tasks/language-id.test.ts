@@ -135,3 +135,13 @@ test('xlm language-id prints code, name and probability; --json gives them per t
   assert.notEqual(none.code, 0);
   assert.match(none.stderr, /language-id\.json/);
 });
+
+test('the head names languages for people: curated names, then ICU\'s English names, never a bare code for a UDHR language', async () => {
+  const { languageDisplayName } = await import('../../src/engine/pretrain/languages.js');
+  assert.equal(languageDisplayName('eng'), 'English');
+  assert.equal(languageDisplayName('ltz'), 'Luxembourgish');
+  assert.equal(languageDisplayName('prs'), 'Dari');
+  assert.equal(languageDisplayName('lld'), 'Ladin', 'a code ICU does not name falls back to the udhr index\'s name');
+  const head = JSON.parse(readFileSync(join(__dirname, '../../models/default', LANGUAGE_ID_FILE), 'utf8')) as { labels: string[]; names: string[] };
+  assert.deepEqual(head.names.filter((n, i) => n === head.labels[i]), [], 'a shipped name is only a code');
+});

