@@ -152,6 +152,22 @@ try {
   await shot('06-hover');
   t.mark('hover');
 
+  // 7b. With xlm.model empty the model that ships in the .vsix is active: the hover names the sentence's language.
+  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'xlm.model': '', 'xlm.runFolder': 'runs' }, null, 2));
+  await page.mouse.move(5, 400);
+  await page.waitForTimeout(1500); // the settings file is watched; let the change arrive
+  const wetter = await wordBox(page, 'Wetter');
+  await page.mouse.move(wetter.x - 30, wetter.y);
+  await page.mouse.move(wetter.x, wetter.y, { steps: 4 });
+  const hover2 = page.locator('.monaco-hover:not(.hidden)', { hasText: 'German' });
+  await hover2.first().waitFor({ timeout: 60_000 });
+  console.log(`[e2e] hover with the shipped default model: ${JSON.stringify((await hover2.first().innerText()).trim().slice(0, 200))}`);
+  await shot('06b-hover-default-model');
+  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'xlm.model': 'models/tiny', 'xlm.runFolder': 'runs' }, null, 2));
+  await page.mouse.move(5, 400);
+  await page.waitForTimeout(1500);
+  t.mark('defaultHover');
+
   // 8. Fill-in at <mask>: the completion list with probabilities, then the best word as ghost text; Tab writes it.
   await page.mouse.move(5, 400);
   await ed.clickText('<mask>', '<mask>'.length);
