@@ -37,6 +37,7 @@ export class SentenceHover implements vscode.HoverProvider {
     md.appendMarkdown('**XLM Lab**\n\n');
     let complete = true;
     let info: p.ModelInfo | undefined;
+    let language: { label: string; name: string } | undefined;
     try {
       info = await this.ctx.ensureModel(token);
       if (info.heads.includes('sequence-classification') || !info.heads.includes('language-identification')) {
@@ -47,6 +48,7 @@ export class SentenceHover implements vscode.HoverProvider {
         // A model without a classifier of its own (the default model): the language, from its language-id head.
         const { languages } = await this.ctx.request(p.languageId, { texts: [sentence.text], topK: 3 }, token);
         const [best, ...rest] = languages[0] ?? [];
+        language = best;
         if (best) md.appendMarkdown(`$(symbol-text) **${escape(best.name)}** ${(100 * best.score).toFixed(1)}%` + (rest.length ? ` · ${rest.map((l) => `${escape(l.name)} ${(100 * l.score).toFixed(1)}%`).join(' · ')}` : '') + '\n\n');
       }
     } catch (e) {
@@ -62,7 +64,11 @@ export class SentenceHover implements vscode.HoverProvider {
         md.appendMarkdown(`$(globe) ${escape(translations[0] ?? '')}\n`);
       } else {
         const threshold = info?.translationThreshold;
-        const near = (await nearestSentences(this.ctx, sentence.text, token)).filter((n) => !threshold || n.similarity >= threshold.cosine);
+        // The threshold was calibrated on pairs of different languages: a sentence in the hovered sentence's own
+        // language is not its translation, however similar, so only other languages count against it.
+        const near = (await nearestSentences(this.ctx, sentence.text, token, threshold ? 10 : 3))
+          .filter((n) => !threshold || (n.similarity >= threshold.cosine && !sameLanguage(n.lang, language)))
+          .slice(0, 3);
         if (near.length) {
           md.appendMarkdown(
             threshold
@@ -84,6 +90,18 @@ export class SentenceHover implements vscode.HoverProvider {
       if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
     }
     return new vscode.Hover(md, sentence.range);
+  }
+}
+
+/** Whether a workspace row's language code ("de", "deu", "de-CH") names the language the model identified. */
+function sameLanguage(code: string, language: { label: string; name: string } | undefined): boolean {
+  if (!language) return false;
+  const base = code.toLowerCase().split(/[-_]/)[0] ?? '';
+  if (base === language.label) return true;
+  try {
+    return new Intl.DisplayNames(['en'], { type: 'language' }).of(base) === language.name;
+  } catch {
+    return false;
   }
 }
 
