@@ -1,6 +1,7 @@
 /** `xlm export onnx`: our inference graph in the layout transformers.js and optimum read. */
 import { XlmError } from '../errors.js';
 import { exportOnnx, type ExportHead } from '../model/export-onnx.js';
+import type { InferenceDtype } from '../rpc/protocol.js';
 import type { CommandSpec } from './command.js';
 import { MODEL_OPTION, modelDir, printJson } from './inputs.js';
 
@@ -12,6 +13,7 @@ export const exportOnnxCommand: CommandSpec = {
   options: {
     ...MODEL_OPTION,
     out: { type: 'string', short: 'o', arg: 'DIR', help: 'output folder (created)' },
+    dtype: { type: 'string', arg: 'T', help: 'fp32 (default): onnx/model.onnx; int8: the --dtype int8 graph as onnx/model_quantized.onnx, what transformers.js loads for dtype "q8"' },
     head: { type: 'string', arg: 'HEAD', help: `head to export: ${HEADS.join(', ')} (default: the one config.json's architectures names)` },
   },
   details: [
@@ -26,7 +28,9 @@ export const exportOnnxCommand: CommandSpec = {
     if (head !== undefined && !HEADS.includes(head)) {
       throw new XlmError('cli-bad-flag', `--head is "${head}"; expected one of ${HEADS.join(', ')}`, { what: '--head' });
     }
-    const result = exportOnnx((await modelDir(ctx)), out, { head });
+    // main.ts has checked --dtype against INFERENCE_DTYPES.
+    const dtype = ctx.values.dtype as InferenceDtype | undefined;
+    const result = exportOnnx((await modelDir(ctx)), out, { head, dtype });
     if (ctx.values.json) printJson(ctx.io, result);
     else ctx.io.stdout.write(`${result.modelFile}\n`);
     return 0;

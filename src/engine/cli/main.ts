@@ -115,7 +115,7 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo(), command
       throw new XlmError('cli-bad-flag', `--device is "${String(deviceFlag)}"; expected one of ${DEVICE_CHOICES.join(', ')}`, { what: '--device' });
     }
     const device = deviceFlag as DeviceChoice | undefined;
-    // --dtype on the inference commands that take it (DTYPE_OPTION).
+    // --dtype on the commands that take it (the inference commands' DTYPE_OPTION, export onnx).
     const dtypeFlag = command.options?.dtype ? parsed.values.dtype : undefined;
     if (dtypeFlag !== undefined && !INFERENCE_DTYPES.includes(dtypeFlag as InferenceDtype)) {
       throw new XlmError('cli-bad-flag', `--dtype is "${String(dtypeFlag)}"; expected one of ${INFERENCE_DTYPES.join(', ')}`, { what: '--dtype' });
