@@ -7,7 +7,7 @@
  * Layer order by family (config.ts): post-LayerNorm (Marian: sublayer, residual, LayerNorm) or pre-LayerNorm
  * (M2M100, MBart: LayerNorm, sublayer, residual; a final LayerNorm after the stack).
  */
-import type { Dim, Value } from '../graph/graph.js';
+import type { Value } from '../graph/graph.js';
 import { add, concat, gather, gelu, gemmTransB, layerNorm, matmul, mul, relu, reshape, reshapeTo, shapeOf, sigmoid, slice, softmax, transpose } from '../graph/ops/index.js';
 import { FLOAT32_MIN, additiveAttentionMask, splitHeads } from '../model/attention.js';
 import type { ModelContext } from '../model/context.js';
@@ -99,9 +99,8 @@ export function buildSeq2SeqEncoder(ctx: Seq2SeqContext, inputIds: Value, attent
 export interface DecoderCache {
   /** Per layer: the self-attention keys/values of earlier steps ([batch, heads, past, headDim]). */
   past: KeysValues[];
-  /** The past length (an int64 scalar) and the name of the key axis after concatenation. */
+  /** The past length, an int64 scalar. */
   pastLength: Value;
-  keyDim: Dim;
 }
 
 export interface DecoderOutput {
@@ -119,7 +118,8 @@ export interface DecoderOutput {
 export function buildSeq2SeqDecoder(ctx: Seq2SeqContext, decoderIds: Value, encoderHidden: Value, encoderMask: Value, cache?: DecoderCache): DecoderOutput {
   const c = ctx.config;
   const heads = c.decoderHeads;
-  const selfMask = causalMask(decoderIds, cache?.pastLength, cache?.keyDim ?? decoderIds.shape[1], FLOAT32_MIN);
+  // Built at the first layer, once the key axis (past + new tokens) has its name.
+  let selfMask: Value | undefined;
   const crossMask = additiveAttentionMask(encoderMask);
   let h = embed(ctx, 'decoder', decoderIds, cache?.pastLength);
   const present: DecoderOutput['present'] = [];
@@ -131,6 +131,7 @@ export function buildSeq2SeqDecoder(ctx: Seq2SeqContext, decoderIds: Value, enco
         const fresh = projectKeysValues(ctx, `${layer}.self_attn`, x, heads);
         const past = cache?.past[i];
         selfKv = past ? { key: concat([past.key, fresh.key], 2), value: concat([past.value, fresh.value], 2) } : fresh;
+        selfMask ??= causalMask(decoderIds, cache?.pastLength, selfKv.key.shape[2], FLOAT32_MIN);
         return attend(ctx, `${layer}.self_attn`, x, selfKv, selfMask, heads);
       });
       const crossKv = projectKeysValues(ctx, `${layer}.encoder_attn`, encoderHidden, heads);
