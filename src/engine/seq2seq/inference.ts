@@ -48,7 +48,7 @@ export function buildSeq2SeqGraph(kind: Seq2SeqGraphKind, config: Seq2SeqConfig,
     cacheInput('encoder.value', 'encoder_sequence_length_out');
   }
   graph.input('use_cache_branch', 'bool', [1]);
-  const decoded = buildSeq2SeqDecoder(ctx, ids, encoderHidden, encoderMask, { past, pastLength: pastLengthOf(past[0].key), keyDim: 'past_decoder_sequence_length+decoder_sequence_length' });
+  const decoded = buildSeq2SeqDecoder(ctx, ids, encoderHidden, encoderMask, { past, pastLength: pastLengthOf(past[0].key) });
   graph.output(buildLmLogits(ctx, decoded.hidden), 'logits');
   decoded.present.forEach((layer, i) => {
     graph.output(layer.self.key, `present.${i}.decoder.key`);
