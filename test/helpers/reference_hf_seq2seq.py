@@ -25,6 +25,8 @@ Reads one JSON request on stdin:
   {"command": "logits", "dir", "input_ids", "attention_mask", "decoder_input_ids"}: {"logits": [...]}.
   {"command": "grads" | "train", "dir", "init", "lora", "batches", "label_smoothing", "hp"}: as reference_train.py.
   {"command": "greedy", "dir", "input_ids", "attention_mask", "max_length", "forced_bos_token_id"}: greedy tokens.
+  {"command": "bench", "dir", "batch", "threads", "steps", "warmup"}: full fine-tuning steps (AdamW, label smoothing
+      0.1, clipping) on the batch, timed; prints {"examples_per_s", "peak_rss_mb"} (bench/train-translation.ts).
 """
 import json
 import math
@@ -318,6 +320,30 @@ def greedy(model, req):
     return [row[1:].tolist() for row in out]
 
 
+def bench(model, req):
+    import resource
+    import time
+    torch.set_num_threads(req["threads"])
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.01)
+    b = req["batch"]
+    loss_of_batch = loss_function(model, 0.1)
+    times = []
+    for step in range(req["warmup"] + req["steps"]):
+        started = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss = loss_of_batch(b)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        if step >= req["warmup"]:
+            times.append(time.perf_counter() - started)
+    times.sort()
+    median = times[len(times) // 2]
+    return {"examples_per_s": len(b["input_ids"]) / median, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
 def main():
     torch.set_num_threads(1)
     req = json.load(sys.stdin)
@@ -333,6 +359,9 @@ def main():
         return
     if cmd == "greedy":
         json.dump({"tokens": greedy(model, req)}, sys.stdout)
+        return
+    if cmd == "bench":
+        json.dump(bench(model, req), sys.stdout)
         return
     if req.get("lora"):
         add_lora(model, req["lora"])

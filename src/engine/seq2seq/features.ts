@@ -104,7 +104,7 @@ function languageTokens(json: { added_tokens?: { content: string }[]; model?: { 
 }
 
 /** Right-padded tensors of a batch: input_ids, attention_mask, decoder_input_ids (shifted labels) and labels (-100 on padding). */
-export function collatePairs(features: readonly PairFeature[], config: Seq2SeqConfig): PairBatch {
+export function collatePairs(features: readonly PairFeature[], config: Pick<Seq2SeqConfig, 'padTokenId' | 'decoderStartTokenId'>): PairBatch {
   const rows = features.length;
   const src = Math.max(...features.map((f) => f.source.length));
   const tgt = Math.max(...features.map((f) => f.labels.length));
