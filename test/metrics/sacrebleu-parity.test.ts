@@ -3,6 +3,7 @@
 // and signatures exactly.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { corpusBleu, type BleuOptions } from '../../src/engine/metrics/bleu.js';
 import { corpusChrf, type ChrfOptions } from '../../src/engine/metrics/chrf.js';
@@ -21,9 +22,9 @@ interface Result {
   expected: Record<string, unknown> & { score: number; signature: string };
 }
 
-const dir = new URL('../fixtures/sacrebleu/', import.meta.url);
-const cases: Case[] = JSON.parse(readFileSync(new URL('cases.json', dir), 'utf8')).cases;
-const frozen: { results: Result[] } = JSON.parse(readFileSync(new URL('expected.json', dir), 'utf8'));
+const dir = join(__dirname, '..', 'fixtures', 'sacrebleu');
+const cases: Case[] = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')).cases;
+const frozen: { results: Result[] } = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
 
 const close = (actual: number, expected: number, what: string): void => assert.ok(Math.abs(actual - expected) <= 1e-9, `${what}: ${actual} ≠ sacreBLEU's ${expected}`);
 
