@@ -116,10 +116,18 @@ function bleuFromStatistics(counts: number[], totals: number[], hypLength: numbe
 
 /** Every n-gram of orders 1..4, keyed by its tokens joined with spaces (tokens hold none, so keys never collide). */
 function ngramCounts(tokens: readonly string[]): Map<string, number> {
+  const joined = tokens.join(' ');
+  const starts: number[] = [];
+  let at = 0;
+  for (const t of tokens) {
+    starts.push(at);
+    at += t.length + 1;
+  }
+  starts.push(at);
   const counts = new Map<string, number>();
   for (let n = 1; n <= MAX_ORDER; n++) {
     for (let i = 0; i + n <= tokens.length; i++) {
-      const key = tokens.slice(i, i + n).join(' ');
+      const key = joined.slice(starts[i], starts[i + n] - 1);
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
   }

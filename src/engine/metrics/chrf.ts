@@ -83,20 +83,46 @@ interface Settings {
 
 /** Counters of character n-grams 1..charOrder, then word n-grams 1..wordOrder. */
 function ngramsOf(text: string, s: Settings): Map<string, number>[] {
-  const chars = Array.from(s.whitespace ? text : pySplit(text).join(''));
+  const chars = s.whitespace ? text : pySplit(text).join('');
   const out: Map<string, number>[] = [];
-  for (let n = 1; n <= s.charOrder; n++) out.push(count(chars, n, ''));
+  for (let n = 1; n <= s.charOrder; n++) out.push(countSpans(chars, codePointStarts(chars), n));
   if (s.wordOrder > 0) {
     const words = splitPunctuation(text);
-    for (let n = 1; n <= s.wordOrder; n++) out.push(count(words, n, ' '));
+    const joined = words.join(' ');
+    const starts: number[] = [];
+    let at = 0;
+    for (const w of words) {
+      starts.push(at);
+      at += w.length + 1;
+    }
+    starts.push(at);
+    // An n-gram of words is the joined text from its first word's start to the space before the next word.
+    for (let n = 1; n <= s.wordOrder; n++) out.push(countSpans(joined, starts, n, 1));
   }
   return out;
 }
 
-function count(items: readonly string[], n: number, joiner: string): Map<string, number> {
+/** UTF-16 index of every code point of `text`, and its length at the end: n-grams count code points, as Python does. */
+function codePointStarts(text: string): number[] {
+  const starts: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    starts.push(i);
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+  }
+  starts.push(text.length);
+  return starts;
+}
+
+/** Counts of the spans of n consecutive units (units start at `starts`, the last entry being the end), each key cut `trim` short at its end. */
+function countSpans(text: string, starts: readonly number[], n: number, trim = 0): Map<string, number> {
   const counts = new Map<string, number>();
-  for (let i = 0; i + n <= items.length; i++) {
-    const key = items.slice(i, i + n).join(joiner);
+  const units = starts.length - 1;
+  for (let i = 0; i + n <= units; i++) {
+    const key = text.slice(starts[i], starts[i + n] - trim);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return counts;
