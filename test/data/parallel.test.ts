@@ -176,3 +176,11 @@ test('looksParallel: HF translation and source/target JSONL, and a TSV headed by
   assert.equal(await looksParallel(files.write('d.tsv', 'text\tlabel\na\tpos\n')), false);
   assert.equal(await looksParallel(files.write('e.jsonl', '{"text": "a", "label": "pos"}\n')), false);
 });
+
+test('requireLanguages: a file without a pair is refused once; a JSONL line naming no language is a bad row', async () => {
+  const tsv = files.write('nolang.tsv', 'Hello\tHallo\n');
+  await assert.rejects(readParallel({ file: tsv }, { requireLanguages: true }), /nolang\.tsv: the language pair is not known \(\?-\?\); give sourceLang and targetLang/);
+  assert.equal((await readParallel({ file: tsv }, { requireLanguages: true, sourceLang: 'en', targetLang: 'de' })).units.length, 1);
+  const jsonl = files.write('somelang.jsonl', '{"source": "a", "target": "b", "source_lang": "en", "target_lang": "de"}\n{"source": "c", "target": "d", "source_lang": "en"}\n');
+  await expectErrors(jsonl, [[2, undefined, 'wrong-language', /no target language: the line names none \(target_lang\) and none was asked for/]], [1], { requireLanguages: true });
+});

@@ -42,6 +42,11 @@ export interface ParallelReadOptions extends Pick<ReadOptions, 'onError' | 'maxE
   targetLang?: string;
   /** For one file: skip detection. */
   format?: 'tsv' | 'jsonl';
+  /**
+   * Every unit must have both languages (multilingual models need the target language to decode): without a pair
+   * for the whole file that is one error; a JSONL line that names none is a bad row.
+   */
+  requireLanguages?: boolean;
 }
 
 export interface ParallelData {
@@ -68,6 +73,22 @@ export async function readParallel(input: ParallelInput, options: ParallelReadOp
   }
   const issues = new IssueCollector(options);
   const data = 'file' in input ? await readOneFile(input.file, options, issues) : await readTwoFiles(input.source, input.target, options, issues);
+  if (options.requireLanguages) {
+    const file = 'file' in input ? input.file : input.source;
+    if (data.format !== 'jsonl' && (data.sourceLang === undefined || data.targetLang === undefined)) {
+      throw new XlmError(
+        'data/no-language',
+        `${file}: the language pair is not known (${data.sourceLang ?? '?'}-${data.targetLang ?? '?'}); give sourceLang and targetLang (--source-lang, --target-lang), a header line of two codes (en<TAB>de), or files named like corpus.en and corpus.de`,
+        { file },
+      );
+    }
+    data.units = data.units.filter((u) => {
+      if (u.sourceLang !== undefined && u.targetLang !== undefined) return true;
+      const side = u.sourceLang === undefined ? 'source' : 'target';
+      issues.error({ file: u.file, line: u.line, code: 'wrong-language', reason: `no ${side} language: the line names none (${side}_lang) and none was asked for (${side}Lang, --${side}-lang)` });
+      return false;
+    });
+  }
   issues.finish();
   return { ...data, errorCount: issues.errorCount, errors: issues.errors };
 }
