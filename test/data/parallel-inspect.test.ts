@@ -67,3 +67,9 @@ test('bad parallel flags are named', async () => {
   assert.match((await runXlm(['data', 'inspect', en, '--format', 'parallel', '--max-ratio', '1'])).stderr, /--max-ratio is "1"; expected a number over 1/);
   assert.match((await runXlm(['data', 'inspect', en, '--source-lang', 'english'])).stderr, /--source-lang: "english" is not a language code/);
 });
+
+test('a translation JSONL read as another kind of data says it is parallel text', async () => {
+  const path = files.write('hf.jsonl', '{"translation": {"en": "a", "de": "b"}}\n');
+  const run = await runXlm(['data', 'inspect', path, '--format', 'jsonl']);
+  assert.match(run.stderr, /holds parallel text for translation \(\{"translation": \{\.\.\.\}\} rows\), not masked-lm data: translation training reads it, and xlm data inspect \(without --format\) summarises it/);
+});
