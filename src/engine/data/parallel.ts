@@ -93,9 +93,9 @@ export async function readParallel(input: ParallelInput, options: ParallelReadOp
   return { ...data, errorCount: issues.errorCount, errors: issues.errors };
 }
 
-type Partial = Omit<ParallelData, 'errorCount' | 'errors'>;
+type ReadPart = Omit<ParallelData, 'errorCount' | 'errors'>;
 
-async function readTwoFiles(sourcePath: string, targetPath: string, options: ParallelReadOptions, issues: IssueCollector): Promise<Partial> {
+async function readTwoFiles(sourcePath: string, targetPath: string, options: ParallelReadOptions, issues: IssueCollector): Promise<ReadPart> {
   await assertReadable(sourcePath);
   await assertReadable(targetPath);
   let sourceLang = options.sourceLang;
@@ -121,13 +121,13 @@ async function readTwoFiles(sourcePath: string, targetPath: string, options: Par
   return { units, format: 'two-files', formatReason: 'two line-aligned files', sourceLang, targetLang, languagesFrom };
 }
 
-async function readOneFile(file: string, options: ParallelReadOptions, issues: IssueCollector): Promise<Partial> {
+async function readOneFile(file: string, options: ParallelReadOptions, issues: IssueCollector): Promise<ReadPart> {
   await assertReadable(file);
   const { format, reason } = options.format !== undefined ? { format: options.format, reason: 'given by the caller' } : await detectParallelFormat(file);
   return format === 'tsv' ? { ...(await readTsv(file, options, issues)), formatReason: reason } : { ...(await readJsonlUnits(file, options, issues)), formatReason: reason };
 }
 
-async function readTsv(file: string, options: ParallelReadOptions, issues: IssueCollector): Promise<Omit<Partial, 'formatReason'>> {
+async function readTsv(file: string, options: ParallelReadOptions, issues: IssueCollector): Promise<Omit<ReadPart, 'formatReason'>> {
   let sourceLang = options.sourceLang;
   let targetLang = options.targetLang;
   let languagesFrom: ParallelData['languagesFrom'] = sourceLang !== undefined || targetLang !== undefined ? 'options' : 'unknown';
@@ -171,7 +171,7 @@ async function readTsv(file: string, options: ParallelReadOptions, issues: Issue
   return { units, format: 'tsv', sourceLang, targetLang, languagesFrom };
 }
 
-async function readJsonlUnits(file: string, options: ParallelReadOptions, issues: IssueCollector): Promise<Omit<Partial, 'formatReason'>> {
+async function readJsonlUnits(file: string, options: ParallelReadOptions, issues: IssueCollector): Promise<Omit<ReadPart, 'formatReason'>> {
   const asked = options.sourceLang !== undefined || options.targetLang !== undefined;
   let pair: [string, string] | undefined = options.sourceLang !== undefined && options.targetLang !== undefined ? [options.sourceLang, options.targetLang] : undefined;
   let pairFromKeys = false;
