@@ -103,5 +103,5 @@ test('xlm data inspect FILE --pair FILE reads two line-aligned files as the READ
   const r = await runXlm(['data', 'inspect', en, '--pair', fr, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const s = JSON.parse(r.stdout);
-  assert.deepEqual([s.format, s.kind, s.rows], ['parallel', 'parallel', 2]);
+  assert.deepEqual([s.format, s.pairs, s.languages.source, s.languages.target], ['two-files', 2, 'en', 'fr']);
 });
