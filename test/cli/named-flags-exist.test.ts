@@ -17,6 +17,11 @@ const FLAG = /(?<![\w-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)/g;
 const FOREIGN: Record<string, RegExp> = {
   'install-extension': /\bcode --install-extension\b/,
   repeats: /bench\/train\.ts/,
+  minutes: /bench\/xlmr-translator\.ts/,
+  steps: /bench\/train-translation\.ts/,
+  batch: /bench\/train-translation\.ts/,
+  length: /bench\/train-translation\.ts/,
+  'd-model': /bench\/train-translation\.ts/,
   strict: /npm run check:hf/,
   run: /ship-default-model\.ts/,
   best: /ship-default-model\.ts/,

@@ -29,6 +29,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'label-smoothing': str('E', 'translation: label smoothing of the cross-entropy, as transformers\' label_smoothing_factor (default 0)'),
   'source-lang': str('LANG', 'translation: the source language, for models with language tokens (M2M100 / NLLB: en, fr, eng_Latn, ...)'),
   'target-lang': str('LANG', 'translation: the target language (M2M100 / NLLB; Marian models with >>xx<< tokens)'),
+  'train-target': str('FILE', 'translation: the target side of two line-aligned files, --train being the source side'),
   lr: str('LR', 'peak learning rate (default 2e-5)'),
   epochs: str('N', 'epochs (default 3)'),
   'max-steps': str('N', 'optimizer steps; overrides --epochs'),
@@ -125,8 +126,9 @@ export const trainCommand: CommandSpec = {
     'Data: JSONL with text + label, premise/hypothesis (or sentence1/sentence2) + label, tokens + tags (token-cls), text (mlm); CSV/TSV/CoNLL too.',
     'Each logged step prints one JSON line {step, epoch, loss, lr, grad_norm, examples_per_s, tokens_per_s}, also appended to OUT/metrics.jsonl.',
     'Ctrl-C stops at the next step and writes OUT/checkpoint-STEP; --resume continues from it.',
-    'Translation (--task translation, a Marian / M2M100 / NLLB / MBart folder): --train is TSV (source<TAB>target) or .jsonl',
-    '({"source": ..., "target": ...}); --label-smoothing 0.1 as transformers; --source-lang/--target-lang for language-token models.',
+    'Translation (--task translation, a Marian / M2M100 / NLLB / MBart folder): --train is TSV (source<TAB>target) or JSONL',
+    '({"translation": {"en": ..., "fr": ...}} or {"source": ..., "target": ...}), or --train SRC --train-target TGT (line-aligned);',
+    '--label-smoothing 0.1 as transformers; --source-lang/--target-lang for language-token models.',
     'Same seed, data and --threads give bit-identical weights on CPU.',
     'Eval lines carry every metric pooled and per language ({"eval": {"accuracy": ..., "accuracy/de": ...}}): train with',
     '--train-language en and --eval on every language for the zero-shot cross-lingual table.',
@@ -147,6 +149,7 @@ export const trainCommand: CommandSpec = {
         ? await trainTranslation({
           ...options, task: 'translation', labelSmoothing: number(ctx.values, 'label-smoothing'),
           sourceLang: ctx.values['source-lang'] as string | undefined, targetLang: ctx.values['target-lang'] as string | undefined,
+          trainTarget: ctx.values['train-target'] as string | undefined,
         }, hooks)
         : await train(options, hooks);
       const table = result.lastEval && formatEvalLineTable(result.lastEval.eval);

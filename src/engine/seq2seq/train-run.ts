@@ -3,8 +3,8 @@
  * TrainingRun (src/engine/train/train.ts) whose model, data, batches and saved folder are a seq2seq model's. The
  * step loop, logging, checkpoints, cancelling and --resume are the base run's.
  *
- * The entry point takes plain {source, target} pairs (`pairs`), or reads `train` with a minimal reader
- * (pairs.ts). Batches are grouped by source and then target length (features.ts bucketKey). The trained model
+ * The entry point takes plain {source, target} pairs (`pairs`), or reads `train` (and `trainTarget`) with the
+ * data layer's parallel reader. Batches are grouped by source and then target length (features.ts bucketKey). The trained model
  * is an HF folder transformers loads (model.safetensors under its names, config.json and the tokenizer files
  * copied); a LoRA run saves the merged model and a PEFT adapter beside it.
  */
@@ -23,17 +23,21 @@ import { isLoraName, loraNames, peftTargetModules, type LoraOptions } from '../t
 import { StepRunner } from '../train/runner.js';
 import { TrainingRun, type TrainHooks, type TrainOptions, type TrainResult } from '../train/train.js';
 import { mixSeed } from '../data/index.js';
+import { readParallel } from '../data/parallel.js';
 import { loadSeq2SeqConfig, type Seq2SeqConfig } from './config.js';
 import { PairEncoder, bucketKey, collatePairs, type PairFeature, type TranslationPair } from './features.js';
 import { translationLoss } from './loss.js';
-import { readParallelFile } from './pairs.js';
 import { SEQ2SEQ_DEFAULT_LORA_TARGETS } from './loss.js';
 import { openSeq2SeqWeights, seq2seqTensorSpecs, type Seq2SeqWeights } from './weights.js';
 
 export interface TranslationTrainOptions extends Omit<TrainOptions, 'task' | 'train'> {
   task: 'translation';
-  /** A parallel file (pairs.ts), unless `pairs` is given. */
+  /**
+   * A parallel file (TSV, or JSONL with {"translation": {...}} or {"source", "target"}: src/engine/data/parallel.ts),
+   * or with `trainTarget` the source side of two line-aligned files; unless `pairs` is given.
+   */
   train?: string;
+  trainTarget?: string;
   pairs?: readonly TranslationPair[];
   /** transformers' label_smoothing_factor (default 0). */
   labelSmoothing?: number;
@@ -51,6 +55,7 @@ export async function trainTranslation(options: TranslationTrainOptions, hooks: 
 
 export class TranslationRun extends TrainingRun {
   private readonly pairs?: readonly TranslationPair[];
+  private readonly trainTarget?: string;
   private readonly labelSmoothing: number;
   private readonly languages: { sourceLang?: string; targetLang?: string };
   private seq2seq!: { dir: string; config: Seq2SeqConfig; weights: Seq2SeqWeights; forcedBosTokenId?: number };
@@ -66,6 +71,7 @@ export class TranslationRun extends TrainingRun {
     if (!(smoothing >= 0 && smoothing < 1)) throw new XlmError('bad-option', `--label-smoothing must be in [0, 1), got ${smoothing}`, { what: 'label-smoothing' });
     super({ ...options, task: 'translation', train: options.train ?? '(pairs given by the caller)', loraTargets: options.loraTargets ?? SEQ2SEQ_DEFAULT_LORA_TARGETS }, hooks);
     this.pairs = options.pairs;
+    this.trainTarget = options.trainTarget;
     this.labelSmoothing = smoothing;
     this.languages = { sourceLang: options.sourceLang, targetLang: options.targetLang };
     Object.assign(this.fingerprint, { labelSmoothing: smoothing, ...this.languages });
@@ -85,7 +91,7 @@ export class TranslationRun extends TrainingRun {
     const encoder = new PairEncoder(new XlmTokenizer(files), files.tokenizerJson, config, { ...this.languages, maxLength });
     this.seq2seq = { dir, config, weights, forcedBosTokenId: encoder.forcedBosTokenId };
 
-    const pairs = this.pairs ?? readParallelFile(o.train);
+    const pairs = this.pairs ?? (await readParallel(this.trainTarget ? { source: o.train, target: this.trainTarget } : { file: o.train }, { onError: o.readOptions?.onError })).units;
     if (pairs.length === 0) throw new XlmError('empty-data', 'no parallel pairs to train on', { file: o.train });
     this.pairFeatures = pairs.map((p) => encoder.encode(p));
     const batchesPerEpoch = Math.ceil(pairs.length / o.batchSize);
