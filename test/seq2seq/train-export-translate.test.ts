@@ -124,7 +124,7 @@ for (const { family, method, langs } of runs) {
   });
 }
 
-test('xlm train --task translation and xlm export onnx from the command line; a bad pair line is named', async () => {
+test('xlm train --task translation (TSV, two line-aligned files) and xlm export onnx from the command line; a bad pair line is named', async () => {
   const root = mkdtempSync(join(tmpdir(), 'xlm-s2s-cli-'));
   try {
     const base = join(root, 'base');
@@ -139,6 +139,11 @@ test('xlm train --task translation and xlm export onnx from the command line; a 
     assert.equal(exported.code, 0, exported.stderr);
     const translated = await runXlm(['translate', '--model', join(root, 'exported'), '--beams', '1', 'Hello world']);
     assert.equal(translated.code, 0, translated.stderr);
+    const [src, tgt] = [join(root, 'corpus.en'), join(root, 'corpus.fr')];
+    writeFileSync(src, PAIRS.map((p) => p.source).join('\n') + '\n');
+    writeFileSync(tgt, PAIRS.map((p) => p.target).join('\n') + '\n');
+    const twoFiles = await runXlm(['train', '--task', 'translation', '--model', base, '--train', src, '--train-target', tgt, '--out', join(root, 'two'), '--max-steps', '1', '--threads', '1']);
+    assert.equal(twoFiles.code, 0, twoFiles.stderr);
     writeFileSync(data, `${PAIRS[0].source}\t${PAIRS[0].target}\nno tab on this line\n`);
     const bad = await runXlm(['train', '--task', 'translation', '--model', base, '--train', data, '--out', join(root, 'bad'), '--max-steps', '1']);
     assert.equal(bad.code, 1);
