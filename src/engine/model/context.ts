@@ -16,9 +16,10 @@ import type { ModelWeights } from '../hf/weights.js';
 import { add, dynamicQuantizeMatMul, matmul } from '../graph/ops/index.js';
 import { quantizePerOutput, type InferenceDtype } from './quantize.js';
 
-export interface ModelContext {
+/** `C` is the model's config: XLM-R's by default, the seq2seq families' in src/engine/seq2seq/. */
+export interface ModelContext<C = XlmrConfig> {
   graph: Graph;
-  config: XlmrConfig;
+  config: C;
   /** A weight by its canonical HF tensor name (see above) and PyTorch shape ([out, in] for Linear). */
   param(name: string, shape: number[]): Value;
   /**
@@ -52,7 +53,7 @@ export interface ModelContext {
  * weight with per-output scales (quantize.ts), named `${module}.weight.int8` and `.scale`; the float weights of
  * the embedding lookups, LayerNorms and biases stay as they are.
  */
-export function inferenceContext(graph: Graph, config: XlmrConfig, weights: Pick<ModelWeights, 'get'>, dtype: InferenceDtype = 'fp32'): ModelContext {
+export function inferenceContext<C = XlmrConfig>(graph: Graph, config: C, weights: Pick<ModelWeights, 'get'>, dtype: InferenceDtype = 'fp32'): ModelContext<C> {
   const made = new Map<string, Value>();
   const param = (name: string, shape: number[]): Value => {
     let value = made.get(name);
