@@ -411,6 +411,16 @@ export interface TrainEndParams {
   error?: EngineErrorData;
   /** Folder of the final model, loadable with model/load. */
   outputDir?: string;
+  /** Whether a completed run learned (its loss fell below chance, its eval accuracy above the majority class); also in RUN/verdict.json. */
+  verdict?: TrainVerdict;
+}
+
+export interface TrainVerdict {
+  learned: boolean;
+  /** Why it did not learn, in words. */
+  reasons: string[];
+  /** What to try instead, in words. */
+  advice: string[];
 }
 /** Engine → extension: a run finished, was stopped, or failed; ends its progress notification. */
 export const trainEnd = new NotificationType<TrainEndParams>('train/end');

@@ -69,7 +69,13 @@ export class TrainingRuns {
       onMetrics: (record) => notify(trainMetrics, { runId, record }),
       onLog: (message) => notify(trainLog, { runId, level: 'info', message }),
     }).then(
-      (result) => notify(trainEnd, { runId, status: result.cancelled ? 'stopped' : 'completed', outputDir: result.cancelled ? undefined : result.out }),
+      (result) =>
+        notify(trainEnd, {
+          runId,
+          status: result.cancelled ? 'stopped' : 'completed',
+          outputDir: result.cancelled ? undefined : result.out,
+          verdict: result.verdict && { learned: result.verdict.learned, reasons: result.verdict.reasons, advice: result.verdict.advice },
+        }),
       (e: unknown) => {
         const error = errorData(e);
         if (error.code === 'internal') ctx.log('error', `training run ${runId} failed with an engine bug: ${e instanceof Error ? e.stack : String(e)}`);
