@@ -6,7 +6,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
-import type { DashboardState, FromDashboard, MetricsRecord, RunData, RunProgress, RunSummary, ToDashboard } from '../src/panels/messages.js';
+import { formatTimeLeft, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
 import { el, onThemeChange, themeColor, vscodeApi } from './lib/vscode.js';
 
 const vscode = vscodeApi<FromDashboard, DashboardState>();
@@ -46,9 +46,14 @@ window.addEventListener('message', (event: MessageEvent<ToDashboard>) => {
       data.clear();
       for (const run of m.runs) data.set(run.id, run);
       break;
-    case 'append':
+    case 'append': {
       data.get(m.runId)?.records.push(...m.records);
+      // The run list's step count follows the appended records, so it does not lag the progress line.
+      const summary = runs.find((r) => r.id === m.runId);
+      const last = m.records.filter((r) => r.loss !== undefined).at(-1);
+      if (summary && last) Object.assign(summary, { steps: last.step, lastLoss: last.loss, live: true });
       break;
+    }
     case 'progress':
       progress = m.progress;
       break;
@@ -84,9 +89,30 @@ function render(): void {
   const evalKeys = [...new Set(shown.flatMap((r) => r.records.flatMap((x) => Object.keys(x.eval ?? {}).filter((k) => !k.includes('/')))))];
   for (const key of evalKeys) chart(grid, `Evaluation: ${key}`, `eval-${key}`, shown, (r) => r.eval?.[key]);
   const first = shown[0]!;
+  if (first.verdict) grid.before(verdictNote(first));
   app.append(configTable(first), languageTable(first), confusion(first));
   const bad = shown.flatMap((r) => r.badLines.map((l) => `${r.id}/metrics.jsonl:${l}`));
   if (bad.length) app.append(el('p', { className: 'warning' }, `Skipped lines that are not JSON: ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ` and ${bad.length - 5} more` : ''}`));
+}
+
+/** Whether the run learned, from its verdict.json: a warning with the reasons and what to try, or one line. */
+function verdictNote(run: RunData): HTMLElement {
+  const v = run.verdict!;
+  if (v.learned) {
+    const parts = [
+      v.finalLoss !== undefined && v.chanceLoss !== undefined ? `final loss ${v.finalLoss.toFixed(3)}, chance ${v.chanceLoss.toFixed(3)}` : '',
+      v.evalAccuracy !== undefined && v.majorityAccuracy !== undefined ? `eval accuracy ${(100 * v.evalAccuracy).toFixed(1)}%, majority class ${(100 * v.majorityAccuracy).toFixed(1)}%` : '',
+    ].filter(Boolean);
+    return el('p', { className: 'verdict learned' }, `${run.id} learned${parts.length ? `: ${parts.join('; ')}` : ''}.`);
+  }
+  return el(
+    'section',
+    { className: 'verdict not-learned' },
+    el('h2', {}, `${run.id} did not learn`),
+    el('ul', {}, ...v.reasons.map((r) => el('li', {}, r))),
+    el('p', {}, 'Try:'),
+    el('ul', {}, ...v.advice.map((a) => el('li', {}, a))),
+  );
 }
 
 function runList(): HTMLElement {
@@ -98,7 +124,9 @@ function runList(): HTMLElement {
       vscode.postMessage({ type: 'selectRuns', runIds: ids });
     });
     const loss = run.lastLoss !== undefined ? ` · loss ${run.lastLoss.toFixed(4)}` : '';
-    list.append(el('label', { className: 'run', title: run.dir }, box, `${run.live ? '● ' : ''}${run.id} (${run.steps} steps${loss})`));
+    const state = run.state === 'stopped' ? ' · stopped' : run.learned === false ? ' · did not learn' : '';
+    const label = el('label', { className: `run${run.state === 'stopped' ? ' stopped' : ''}${run.learned === false ? ' not-learned' : ''}`, title: run.dir }, box, `${run.live ? '● ' : ''}${run.id} (step ${run.steps}${loss}${state})`);
+    list.append(label);
   }
   const refresh = el('button', { className: 'secondary' }, 'Refresh');
   refresh.addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
@@ -108,7 +136,7 @@ function runList(): HTMLElement {
 
 function progressBar(p: RunProgress): HTMLElement {
   const fraction = p.totalSteps ? p.step / p.totalSteps : 0;
-  const eta = p.etaSeconds === null ? 'ETA unknown' : `ETA ${Math.round(p.etaSeconds)} s`;
+  const eta = formatTimeLeft(p.etaSeconds);
   const stop = el('button', {}, 'Stop');
   stop.addEventListener('click', () => vscode.postMessage({ type: 'stopRun', runId: p.runId }));
   const bar = el('div', { className: 'bar' }, el('div', { className: 'fill' }));

@@ -47,11 +47,11 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
   }
 
   private predict(text: string, token: vscode.CancellationToken): Promise<p.FillMaskResult | undefined> {
-    const key = `${activeModel()}\0${text}`;
+    const key = `${setting('models.fillMask', '')}\0${activeModel()}\0${text}`;
     if (this.last?.key !== key) {
       const result = (async () => {
-        await this.ctx.ensureModel(token);
-        const [r] = await this.ctx.request(p.fillMask, { texts: [text], topK: setting('topK', 5) }, token);
+        const { dir: model } = await this.ctx.ensureModel('fillMask', token);
+        const [r] = await this.ctx.request(p.fillMask, { texts: [text], topK: setting('topK', 5), model }, token);
         return r;
       })();
       result.catch((e: unknown) => {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trainingDefaults } from '../../src/engine/train/defaults.js';
 import { runXlm } from '../helpers/cli.js';
+import { writeNerSample } from '../helpers/ner-sample.js';
 
 const ROOT = join(__dirname, '..', '..');
 const MODEL = join(ROOT, 'models', 'default');
@@ -67,4 +68,17 @@ test('xlm train with the defaults learns language identification with the shippe
   const stuck = await trainSlice('old-default', ['--lr', '2e-5', '--epochs', '3']);
   assert.equal(stuck.verdict.learned, false, JSON.stringify(stuck.verdict));
   assert.match(stuck.stderr, /the run did not learn: the training loss ended at .*guessing the 6 labels by their frequency \(1\.792\).*Try: train with the default learning rate for this model and method, 0\.001 \(this run used 0\.00002\)/);
+});
+
+test('xlm train with the defaults learns named entities on a generated NER file with the shipped model', async () => {
+  writeNerSample(join(dir, 'ner-train.jsonl'), 64, 7);
+  writeNerSample(join(dir, 'ner-test.jsonl'), 24, 99);
+  const out = join(dir, 'ner');
+  const r = await runXlm(['train', '--model', MODEL, '--task', 'token-cls', '--train', join(dir, 'ner-train.jsonl'), '--eval', join(dir, 'ner-test.jsonl'), '--out', out, '--max-length', '32', '--threads', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  const verdict = JSON.parse(readFileSync(join(out, 'verdict.json'), 'utf8')) as Verdict;
+  assert.equal(verdict.learned, true, JSON.stringify(verdict));
+  const last = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { eval?: Record<string, number> }).filter((l) => l.eval).at(-1)!;
+  assert.ok(last.eval!.f1! >= 0.5, `entity F1 ${last.eval!.f1} (the majority baseline, every word O, finds none)`);
+  assert.ok(verdict.evalAccuracy > verdict.majorityAccuracy + 0.1, `word accuracy ${verdict.evalAccuracy} against O's share ${verdict.majorityAccuracy}`);
 });

@@ -17,20 +17,7 @@ import { HEAD_TENSOR_NAMES } from '../hf/names.js';
 import { hasLanguageId } from '../tasks/language-id.js';
 import { findSeq2SeqFiles } from '../translate/files.js';
 import { nliLabelRoles } from './nli-labels.js';
-
-export const CAPABILITIES = ['fill-mask', 'classify', 'pair-classify', 'nli', 'token-classify', 'question-answering', 'translate', 'language-id'] as const;
-export type Capability = (typeof CAPABILITIES)[number];
-
-export interface ModelCapabilities {
-  dir: string;
-  /** The folder's name as people know it: a Hub snapshot's repo id, else the folder's name. */
-  name: string;
-  capabilities: Capability[];
-  /** The classifier's labels (id2label in id order), when it has one. */
-  labels?: string[];
-  /** Why the folder cannot be read as a model, when it cannot. */
-  problem?: string;
-}
+import type { ModelCapabilities, ModelCapability as Capability } from '../rpc/protocol.js';
 
 /** config.json's `xlm_lab` block, written by `xlm train`: what the classifier was trained on. */
 export interface XlmLabConfigBlock {
