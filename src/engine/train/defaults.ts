@@ -32,11 +32,18 @@ const MAX_EPOCHS = 20;
 /** How many times a run with eval rows evaluates when --eval-every is not given (evalEvery = total steps / this). */
 export const DEFAULT_EVALUATIONS = 10;
 
-/** Peak learning rates: [task][method][scale]. */
-const LEARNING_RATE: Record<TrainTask, Record<TrainMethod, Record<ModelScale, number>>> = {
+/** The tasks the table has rows for: the encoder's, and sequence-to-sequence translation. */
+type DefaultsTask = TrainTask | 'translation';
+
+/**
+ * Peak learning rates: [task][method][scale]. Translation's row is transformers' usual seq2seq fine-tuning rates
+ * (not measured here).
+ */
+const LEARNING_RATE: Record<DefaultsTask, Record<TrainMethod, Record<ModelScale, number>>> = {
   'seq-cls': { full: { small: 1e-3, base: 3e-5 }, lora: { small: 5e-3, base: 5e-4 } },
   'token-cls': { full: { small: 1e-3, base: 5e-5 }, lora: { small: 5e-3, base: 5e-4 } },
   mlm: { full: { small: 5e-4, base: 5e-5 }, lora: { small: 2e-3, base: 5e-4 } },
+  translation: { full: { small: 5e-4, base: 5e-5 }, lora: { small: 2e-3, base: 5e-4 } },
 };
 
 export function modelScale(hiddenSize: number): ModelScale {
@@ -52,13 +59,13 @@ function epochsFor(rows: number | undefined, batchSize: number): number {
   return Math.min(MAX_EPOCHS, Math.max(3, Math.ceil(MIN_STEPS / stepsPerEpoch)));
 }
 
-const TASK_WORDS: Record<TrainTask, string> = { 'seq-cls': 'classification', 'token-cls': 'token classification', mlm: 'masked-LM' };
+const TASK_WORDS: Record<DefaultsTask, string> = { 'seq-cls': 'classification', 'token-cls': 'token classification', mlm: 'masked-LM', translation: 'translation' };
 
 /**
  * The defaults for a run. `rows`: training rows after any hold-out (undefined when not known yet: 3 epochs);
  * `hiddenSize`: the model's config.json hidden_size.
  */
-export function trainingDefaults(q: { task: TrainTask; method: TrainMethod; hiddenSize: number; rows?: number; batchSize?: number }): TrainingDefaults {
+export function trainingDefaults(q: { task: DefaultsTask; method: TrainMethod; hiddenSize: number; rows?: number; batchSize?: number }): TrainingDefaults {
   const scale = modelScale(q.hiddenSize);
   const batchSize = q.batchSize ?? 16;
   const lr = LEARNING_RATE[q.task][q.method][scale];
