@@ -68,9 +68,12 @@ window.addEventListener('message', (e: MessageEvent<ToDashboard>) => (answered |
 vscode.postMessage({ type: 'ready' });
 const hello = setInterval(() => (answered ? clearInterval(hello) : vscode.postMessage({ type: 'ready' })), 1500);
 
+/** Charts laid out for the panel's width: as many columns of at least 380 px as fit, each filling its share. */
 function chartSize(): { width: number; height: number } {
-  const width = Math.max(260, Math.min(560, (app.clientWidth - 32) / 2));
-  return { width, height: 180 };
+  const available = Math.max(260, app.clientWidth - 8);
+  const columns = Math.max(1, Math.floor((available + 16) / (380 + 16)));
+  const width = Math.floor((available - 16 * (columns - 1)) / columns);
+  return { width, height: Math.round(Math.min(240, Math.max(170, width * 0.45))) };
 }
 
 function render(): void {
@@ -168,7 +171,8 @@ function chart(parent: HTMLElement, title: string, id: string, shown: RunData[],
       {
         title,
         ...chartSize(),
-        scales: { x: { time: false } },
+        // Axes from the data: steps from the first to the last point drawn; a ratio (accuracy, F1) stays within [0, 1].
+        scales: { x: { time: false, range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) }, ...(RATIO.test(id) ? { y: { range: ratioRange } } : {}) },
         axes: [{ ...axis, label: 'step' }, { ...axis, size: 64, values: (_u: uPlot, splits: number[]) => splits.map(tick) }],
         series: [{ label: 'step' }, ...kept.map((run, i) => ({ label: run.id, stroke: colors[i % colors.length], width: 2, spanGaps: true, points: { show: tables[i]![0].length < 40 } }))],
         legend: { show: kept.length > 1 },
@@ -177,6 +181,14 @@ function chart(parent: HTMLElement, title: string, id: string, shown: RunData[],
       box,
     ),
   );
+}
+
+const RATIO = /^eval-.*(accuracy|f1|precision|recall)/;
+
+/** A ratio's axis: the data's span with a little room, never below 0 or above 1. */
+function ratioRange(_u: uPlot, min: number, max: number): uPlot.Range.MinMax {
+  const pad = Math.max(0.02, (max - min) * 0.1);
+  return [Math.max(0, min - pad), Math.min(1, max + pad)];
 }
 
 /** Axis numbers that stay readable from learning rates (1e-5) to token throughput (1e4). */
