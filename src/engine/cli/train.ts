@@ -55,6 +55,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'mlm-probability': str('P', 'masked-LM: fraction of tokens masked (default 0.15)'),
   'whole-word-mask': { type: 'boolean', help: 'masked-LM: mask every sub-token of a chosen word' },
   'eval-fraction': str('F', 'without --eval: hold out this share of the training rows (stratified) for evaluation'),
+  'label-names': str('LIST', 'names of integer labels 0,1,2,... in order (the dataset\'s label map, e.g. entailment,neutral,contradiction for MNLI\'s ids; NLI names make a model the NLI panel accepts)'),
   'train-language': str('LIST', 'train only on rows in these languages (comma-separated codes; zero-shot transfer); --eval keeps all'),
   'metric-for-best': str('accuracy|f1|loss', 'keep the best evaluation\'s checkpoint by this metric; it becomes the final model in OUT/'),
   patience: str('N', 'with --metric-for-best: stop after N evaluations without improvement'),
@@ -104,10 +105,17 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
     threads: number(values, 'threads'), mlmProbability: number(values, 'mlm-probability'), wholeWordMask: values['whole-word-mask'] === true,
     evalFraction: number(values, 'eval-fraction'),
     trainLanguage: typeof values['train-language'] === 'string' ? languageList(values['train-language'], '--train-language') : undefined,
+    labelNames: typeof values['label-names'] === 'string' ? labelNameList(values['label-names']) : undefined,
     metricForBest: oneOf(values, 'metric-for-best', METRICS_FOR_BEST), patience: number(values, 'patience'),
     readOptions: readOptionsFromFlags(values),
     memoryLimitMB: number(values, 'memory-limit-mb'),
   };
+}
+
+function labelNameList(list: string): string[] {
+  const names = list.split(',').map((s) => s.trim());
+  if (names.length < 2 || names.some((n) => !n) || new Set(names).size !== names.length) throw new XlmError('cli-bad-flag', `--label-names is "${list}"; expected two or more distinct comma-separated names, label 0's first`, { what: '--label-names' });
+  return names;
 }
 
 function wrapTargets(list: string, allowed?: readonly string[]): string[] {

@@ -9,6 +9,7 @@ import { downloadRepo, formatBytes, hubSettings, listCachedModels } from '../hub
 import { defaultModelHandlers } from './default-model.js';
 import { deviceAvailability } from '../runtime/devices.js';
 import { CancelledError } from '../runtime/inputs.js';
+import { modelCapabilities } from '../model/capabilities.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
 import { deviceEnvironment, resolveDevice } from '../runtime/session.js';
 import { classify } from '../tasks/classify.js';
@@ -100,6 +101,8 @@ export function createHandlers(): HandlerTable {
     ...defaultModelHandlers(),
     trainStart: (params, ctx) => runs.start(params, ctx),
     trainStop: ({ runId }) => ({ stopped: runs.stop(runId) }),
+    trainDefaults: (params) => runs.defaults(params),
+    modelCapabilities: ({ dirs }) => dirs.map(modelCapabilities),
     deviceResolve: async ({ device, purpose }) => {
       const decision = await resolveDevice(device, purpose);
       // The caller shows this line; model/load need not say it again.

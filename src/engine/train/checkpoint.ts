@@ -35,6 +35,8 @@ export interface SaveContents {
   method: TrainMethod;
   config: XlmrConfig;
   labels?: readonly string[];
+  /** seq-cls: whether the classifier was trained on single texts or on pairs (config.json's xlm_lab.input; the editor offers it to the features that fit). */
+  input?: 'single' | 'pair';
   /** The folder the run started from: tokenizer files, base_model_name_or_path. */
   baseModel: string;
   /** Value of every weight (trainable ones current, frozen ones as loaded). */
@@ -157,7 +159,7 @@ function trainingStateTensors(state: RunnerState): Map<string, TensorToWrite> {
 
 /** Writes an HF folder (plus adapter) at `dir`; an existing `dir` is updated file by file. */
 function writeModelFiles(dir: string, c: SaveContents): void {
-  const config = configForHead(c.config, c.task, c.labels);
+  const config = { ...configForHead(c.config, c.task, c.labels), ...(c.input ? { xlm_lab: { input: c.input } } : {}) };
   writeHfCheckpoint(dir, { config, tokenizerFrom: c.baseModel, tensors: modelTensors(c) });
   if (c.method === 'lora') {
     writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), adapterTensors(c), { format: 'pt' });

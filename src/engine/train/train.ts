@@ -8,7 +8,7 @@
  * is a function of (seed, epoch) and the step fixes the position in it, so a resumed run continues
  * exactly where the checkpoint was taken.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset, mixSeed, stratifiedSplit, type DataKind, type LoadedDataset } from '../data/index.js';
 import { XlmError } from '../errors.js';
@@ -22,11 +22,14 @@ import { epochBatches } from './batching.js';
 import { checkpointDir, latestCheckpoint, readTrainerState, readTrainingState, saveCheckpoint, saveFinal, type SaveContents } from './checkpoint.js';
 import { collate, encodeDataset, type CollatedBatch, type Feature, type MaskingOptions } from './features.js';
 import type { LoraTarget } from './lora.js';
+import { DEFAULT_EVALUATIONS, trainingDefaults } from './defaults.js';
 import { checkTrainingMemory, type MemoryCheck } from './memory.js';
 import { truncateMetricsToStep } from './metrics-file.js';
 import { modelLoss, type ModelLoss, type TrainTask } from './model-loss.js';
 import { resolveOptions, type ResolvedTrainOptions, type TrainEvalMetrics, type TrainHooks, type TrainOptions, type TrainProgress, type TrainResult, type TrainStepMetrics } from './options.js';
+import { canonicalNliLabels } from '../model/nli-labels.js';
 import { StepRunner } from './runner.js';
+import { VERDICT_FILE, describeVerdict, judgeLearning, labelCounts, type LearningVerdict } from './verdict.js';
 
 export * from './options.js';
 
@@ -71,6 +74,8 @@ interface RunPlan {
   lengths: number[];
   stepsPerEpoch: number;
   totalSteps: number;
+  /** --eval-every, or about DEFAULT_EVALUATIONS evaluations a run when there are eval rows. */
+  evalEvery?: number;
   warmupSteps: number;
   masking?: MaskingOptions;
 }
@@ -94,7 +99,8 @@ interface RunGraphs {
  * reading, its loss graph, its evaluation); anything it opens goes through `own()` so that `run()` releases it.
  */
 export class TrainingRun {
-  readonly o: ResolvedTrainOptions;
+  /** The options with every default filled; the table's learning rate, epochs and warm-up once the data is read (phase chooseDefaults). */
+  o: ResolvedTrainOptions;
   /** The output folder, absolute. */
   readonly out: string;
   /** Set by the phases, in order; a phase reads only what the phases before it set. */
@@ -102,7 +108,7 @@ export class TrainingRun {
   protected data!: RunData;
   protected plan!: RunPlan;
   protected graphs!: RunGraphs;
-  protected readonly fingerprint: Record<string, unknown>;
+  protected fingerprint: Record<string, unknown>;
   /** trainer_state.json's log_history: every metrics line of the run, resumed ones included. */
   protected readonly logHistory: Record<string, unknown>[] = [];
   protected readonly checkpoints: string[] = [];
@@ -114,8 +120,8 @@ export class TrainingRun {
   private started = false;
   private epochCache: { epoch: number; batches: number[][] } | undefined;
 
-  constructor(options: TrainOptions, protected readonly hooks: TrainHooks = {}) {
-    this.o = resolveOptions(options);
+  constructor(private readonly given: TrainOptions, protected readonly hooks: TrainHooks = {}) {
+    this.o = resolveOptions(given);
     this.out = resolve(this.o.out);
     this.fingerprint = Object.fromEntries(FINGERPRINT_KEYS.map((k) => [k, this.o[k]]));
   }
@@ -148,16 +154,18 @@ export class TrainingRun {
     this.data = await this.loadData();
     this.split();
     if (this.data.train.size === 0) throw new XlmError('empty-data', 'the training file has no examples', { file: this.o.train });
+    this.chooseDefaults();
     this.plan = this.encode();
     this.graphs = await this.buildSessions();
     mkdirSync(this.out, { recursive: true });
     if (this.o.resume) this.resume();
     await this.loop();
     await this.finish();
+    const verdict = this.cancelled ? undefined : this.judge();
     const { runner } = this.graphs;
     this.progress('done');
     this.log(`peak memory of this process ${Math.round(process.resourceUsage().maxRSS / 1024)} MB (estimated ${Math.round(this.model.memory.estimate.totalMB)} MB)`);
-    return { out: this.out, steps: runner.stepCount, cancelled: this.cancelled, lastLoss: this.lastLoss, checkpoints: this.checkpoints, device: runner.device, lastEval: this.lastEval };
+    return { out: this.out, steps: runner.stepCount, cancelled: this.cancelled, lastLoss: this.lastLoss, checkpoints: this.checkpoints, device: runner.device, lastEval: this.lastEval, verdict };
   }
 
   /** Registers something `run()` releases at its end, last opened first. */
@@ -212,7 +220,9 @@ export class TrainingRun {
     const o = this.o;
     const config = this.model.config;
     const modelLabels = config.id2label.length && !config.id2label.every((l) => GENERIC_LABEL.test(l)) ? config.id2label : undefined;
-    const readOpts = this.encoderTask === 'mlm' ? {} : modelLabels ? { labels: modelLabels, id2label: Object.fromEntries(modelLabels.map((l, i) => [i, l])) } : {};
+    // Labels by id: the model's own (a classifier trained further), else the label map given with the data.
+    const byId = o.labelNames ?? modelLabels;
+    const readOpts = this.encoderTask === 'mlm' || !byId ? {} : { labels: byId, id2label: Object.fromEntries(byId.map((l, i) => [i, l])) };
     const train = await loadDataset(o.train, { ...o.readOptions, kind: DATA_KIND[this.encoderTask], ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
     checkKind(train, this.encoderTask, o.train);
     if (o.trainLanguage) this.log(`training on ${o.trainLanguage.join(', ')}: ${train.size} rows (${train.info.report.filtered} rows in other languages left out)`);
@@ -236,6 +246,19 @@ export class TrainingRun {
     this.log(`holding out ${split.eval.size} of ${split.train.size + split.eval.size} rows for evaluation (${Math.round(o.evalFraction * 100)}%, stratified)`);
   }
 
+  /**
+   * Phase: the learning rate, epochs and warm-up the defaults table gives for this task, method, model size and
+   * number of training rows, for each of them the run was not given; one log line says which were chosen and why.
+   */
+  protected chooseDefaults(): void {
+    const g = this.given;
+    const table = trainingDefaults({ task: this.o.task, method: this.o.method, hiddenSize: this.model.config.hidden_size, rows: this.data.train.size, batchSize: this.o.batchSize });
+    this.o = resolveOptions(g, table);
+    this.fingerprint = Object.fromEntries(FINGERPRINT_KEYS.map((k) => [k, this.o[k]]));
+    const taken = [g.lr === undefined && '--lr', g.epochs === undefined && g.maxSteps === undefined && '--epochs', g.warmupRatio === undefined && '--warmup-ratio'].filter(Boolean);
+    if (taken.length) this.log(`${table.why} (${taken.join(', ')} from the defaults table; give them to override)`);
+  }
+
   /** Phase: rows to token ids, and how many steps the run takes. */
   protected encode(): RunPlan {
     const o = this.o;
@@ -246,12 +269,15 @@ export class TrainingRun {
     const stepsPerEpoch = Math.max(1, Math.floor(batchesPerEpoch / o.gradAccum));
     const totalSteps = o.maxSteps ?? o.epochs * stepsPerEpoch;
     const specialIds = new Set([tokenizer.clsId, tokenizer.sepId, tokenizer.padId, tokenizer.unkId, tokenizer.maskId]);
+    // Without --eval-every, a run with eval rows evaluates about ten times, so each eval metric is a curve, not a dot.
+    const evalEvery = o.evalEvery ?? (evalFeatures ? Math.max(1, Math.round(totalSteps / DEFAULT_EVALUATIONS)) : undefined);
     return {
       features,
       evalFeatures,
       lengths: features.map((f) => f.ids.length),
       stepsPerEpoch,
       totalSteps,
+      evalEvery,
       warmupSteps: Math.ceil(o.warmupRatio * totalSteps),
       masking: this.encoderTask === 'mlm' ? { probability: o.mlmProbability, wholeWord: o.wholeWordMask, maskId: tokenizer.maskId, vocabSize: config.vocab_size, specialIds } : undefined,
     };
@@ -314,7 +340,8 @@ export class TrainingRun {
       }
       await this.step();
       const done = runner.stepCount;
-      if (o.evalEvery && done % o.evalEvery === 0 && done < totalSteps) await this.evaluate();
+      const evalEvery = this.plan.evalEvery ?? o.evalEvery;
+      if (evalEvery && done % evalEvery === 0 && done < totalSteps) await this.evaluate();
       if (o.saveEvery && done % o.saveEvery === 0 && done < totalSteps && !this.checkpoints.includes(checkpointDir(this.out, done))) this.checkpoint();
       if (this.stopEarly) break;
     }
@@ -391,6 +418,23 @@ export class TrainingRun {
     } else this.saveModel();
   }
 
+  /** Whether the run learned (loss below chance, eval above the majority class): logged and written to OUT/verdict.json. */
+  protected judge(): LearningVerdict {
+    const o = this.o;
+    const { train, eval: evalData } = this.data;
+    const losses = this.logHistory.filter((m) => typeof m.loss === 'number' && !('eval' in m)).map((m) => m.loss as number);
+    const defaultLr = trainingDefaults({ task: o.task, method: o.method, hiddenSize: this.model.config.hidden_size, rows: train.size }).lr;
+    const verdict = judgeLearning({
+      task: this.encoderTask, method: o.method, lr: o.lr, defaultLr, epochs: o.epochs, losses,
+      trainLabelCounts: this.encoderTask === 'mlm' ? undefined : labelCounts(train, this.encoderTask),
+      evalMetrics: this.lastEval?.eval,
+      evalLabelCounts: evalData && this.encoderTask !== 'mlm' ? labelCounts(evalData, this.encoderTask) : undefined,
+    });
+    writeFileSync(join(this.out, VERDICT_FILE), JSON.stringify(verdict, null, 2) + '\n');
+    this.log(describeVerdict(verdict));
+    return verdict;
+  }
+
   /** OUT/checkpoint-STEP: the weights, optimizer state and trainer state of the current step. */
   protected checkpoint(): void {
     const { runner } = this.graphs;
@@ -422,8 +466,13 @@ export class TrainingRun {
     const shapes = new Map([...encoderTensorSpecs(config), ...(this.encoderTask === 'mlm' ? headTensorSpecs(config, 'mlm', 0) : headTensorSpecs(config, this.encoderTask, numLabels))].map((t) => [t.name, t.shape]));
     const current = weights ?? runner.currentParams();
     const best = evaluator?.tracker?.best;
+    const pairs = this.data.train.info.kind === 'pair-classification';
     return {
-      task: this.encoderTask, method: o.method, config, labels: this.data.labels, baseModel: resolve(o.model), numLabels, lora,
+      task: this.encoderTask, method: o.method, config,
+      // NLI labels in any spelling are saved as entailment / neutral / contradiction, the names the NLI panel needs.
+      labels: o.task === 'seq-cls' && this.data.labels ? canonicalNliLabels(this.data.labels) : this.data.labels,
+      input: o.task === 'seq-cls' ? (pairs ? 'pair' : 'single') : undefined,
+      baseModel: resolve(o.model), numLabels, lora,
       weight: (name) => current.get(name) ?? model.weight(name, shapes.get(name) ?? missing(name)),
       trainableNames: runner.trainable.map((p) => p.name),
       trainerState: {
