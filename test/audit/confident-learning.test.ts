@@ -4,6 +4,7 @@
 // round_preserving_sum's answers on three rows.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { findLabelIssues, roundPreservingSum } from '../../src/engine/audit/confident-learning.js';
 
@@ -18,7 +19,7 @@ interface Case {
   ranked: number[];
 }
 
-const cases = JSON.parse(readFileSync(new URL('./fixtures/cleanlab-cases.json', import.meta.url), 'utf8')) as Case[];
+const cases = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'cleanlab-cases.json'), 'utf8')) as Case[];
 
 for (const c of cases) {
   test(`the same rows as cleanlab, in its order: ${c.name}`, () => {
