@@ -89,23 +89,34 @@ export interface LengthOutlier {
   row: number;
   /** Characters of text (and pair). */
   length: number;
-  /** The file's median length. */
+  /** The median length of the rows it is compared with: those of its language value when the file has one, else all. */
   median: number;
 }
 
 /** How many times the median length a row must reach to count as far longer than the rest. */
 export const LENGTH_FACTOR = 5;
 
-/** Rows at least LENGTH_FACTOR times the median length (in characters; NER: words joined by spaces) and longer than 200 characters. */
+/**
+ * Rows at least LENGTH_FACTOR times the median length and longer than 200 characters (NER: words joined by spaces).
+ * With a language column each row is compared with its own language's rows, since scripts differ in how many
+ * characters a sentence takes (a Japanese sentence is a third of an English one).
+ */
 export function lengthOutliers(data: LoadedDataset): LengthOutlier[] {
   const lengths = Array.from({ length: data.size }, (_, i) => [...data.text(i)].length + [...(data.textPair(i) ?? '')].length);
-  const sorted = [...lengths].sort((a, b) => a - b);
-  const median = sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : 0;
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < data.size; i++) {
+    const key = data.languageId(i);
+    const list = groups.get(key);
+    if (list) list.push(i);
+    else groups.set(key, [i]);
+  }
   const out: LengthOutlier[] = [];
-  lengths.forEach((length, row) => {
-    if (length >= LENGTH_FACTOR * Math.max(median, 1) && length > 200) out.push({ row, length, median });
-  });
-  return out;
+  for (const rows of groups.values()) {
+    const sorted = rows.map((i) => lengths[i]).sort((a, b) => a - b);
+    const median = sorted[Math.floor((sorted.length - 1) / 2)];
+    for (const row of rows) if (lengths[row] >= LENGTH_FACTOR * Math.max(median, 1) && lengths[row] > 200) out.push({ row, length: lengths[row], median });
+  }
+  return out.sort((a, b) => a.row - b.row);
 }
 
 function mostCommon(values: readonly string[]): string {

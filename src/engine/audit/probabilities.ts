@@ -14,6 +14,7 @@ import { classifyLogits, softmax } from '../tasks/classify.js';
 import { wordLogits } from '../tasks/token-classify.js';
 import { TrainingRun, type TrainOptions, type TrainProgress } from '../train/train.js';
 import { createRng } from '../util/random.js';
+import { normaliseText } from './checks.js';
 
 export type AuditTask = 'seq-cls' | 'token-cls';
 
@@ -149,23 +150,33 @@ class FoldRun extends TrainingRun {
 
 /**
  * Rows into k folds: for classification stratified by label (each class's rows shuffled and dealt round the
- * folds, so every fold trains on every class with at least k rows); for NER sentences shuffled and dealt.
+ * folds, so every fold trains on every class with at least k rows); for NER sentences shuffled and dealt. Rows
+ * whose normalised texts are equal go to one fold together: a duplicate in the training folds would let the model
+ * recall its row's label instead of predicting it (and a conflicting duplicate's label would decide the other's).
  */
 export function foldsOf(data: LoadedDataset, task: AuditTask, k: number, seed: number): number[][] {
   if (!Number.isInteger(k) || k < 2) throw new XlmError('bad-option', `--folds must be a whole number of at least 2, got ${k}`, { what: 'folds' });
   if (data.size < k) throw new XlmError('bad-option', `${data.info.path} has ${data.size} rows, fewer than the ${k} folds`, { what: 'folds' });
-  const folds: number[][] = Array.from({ length: k }, () => []);
   const order = shuffledIndices(data.size, createRng(seed));
-  const groups = new Map<number, number[]>();
+  const units = new Map<string, number[]>();
   for (const i of order) {
-    const key = task === 'seq-cls' ? data.labelId(i) : 0;
-    const list = groups.get(key);
-    if (list) list.push(i);
-    else groups.set(key, [i]);
+    const pair = data.textPair(i);
+    const key = normaliseText(data.text(i)) + (pair === undefined ? '' : '\u0000' + normaliseText(pair));
+    const unit = units.get(key || `row ${i}`);
+    if (unit) unit.push(i);
+    else units.set(key || `row ${i}`, [i]);
   }
+  const strata = new Map<number, number[][]>();
+  for (const unit of units.values()) {
+    const stratum = task === 'seq-cls' ? data.labelId(unit[0]) : 0;
+    const list = strata.get(stratum);
+    if (list) list.push(unit);
+    else strata.set(stratum, [unit]);
+  }
+  const folds: number[][] = Array.from({ length: k }, () => []);
   let next = 0;
-  for (const key of [...groups.keys()].sort((a, b) => a - b)) {
-    for (const i of groups.get(key)!) folds[next++ % k].push(i);
+  for (const stratum of [...strata.keys()].sort((a, b) => a - b)) {
+    for (const unit of strata.get(stratum)!) folds[next++ % k].push(...unit);
   }
   return folds.map((f) => f.sort((a, b) => a - b));
 }
