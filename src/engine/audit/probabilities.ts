@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { shuffledIndices, type LoadedDataset } from '../data/index.js';
 import { XlmError } from '../errors.js';
+import { CancelledError } from '../runtime/inputs.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
 import { classifyLogits, softmax } from '../tasks/classify.js';
 import { wordLogits } from '../tasks/token-classify.js';
@@ -113,7 +114,7 @@ export async function outOfSampleProbabilities(o: ProbabilityOptions): Promise<P
       const result = await run.run();
       if (result.cancelled || o.signal?.aborted) {
         rmSync(dir, { recursive: true, force: true });
-        throw new XlmError('cancelled', 'the audit was cancelled');
+        throw new CancelledError();
       }
       o.onProgress?.({ phase: 'predicting', fold: k + 1, folds: folds.length, fraction: at(0.9) });
       const models = new ModelCache({ threads: o.threads });
@@ -186,7 +187,7 @@ async function predict(model: LoadedModel, data: LoadedDataset, indices: readonl
   if (task === 'seq-cls') {
     const rows: Float64Array[] = [];
     for (let start = 0; start < indices.length; start += batch) {
-      if (signal?.aborted) throw new XlmError('cancelled', 'the audit was cancelled');
+      if (signal?.aborted) throw new CancelledError();
       const chunk = indices.slice(start, start + batch);
       const logits = await classifyLogits(model, chunk.map((i) => (data.textPair(i) === undefined ? { text: data.text(i) } : { text: data.text(i), textPair: data.textPair(i)! })));
       rows.push(...logits.map((l) => Float64Array.from(softmax(l))));
@@ -196,7 +197,7 @@ async function predict(model: LoadedModel, data: LoadedDataset, indices: readonl
   }
   const rows: (Float64Array | null)[][] = [];
   for (let start = 0; start < indices.length; start += batch) {
-    if (signal?.aborted) throw new XlmError('cancelled', 'the audit was cancelled');
+    if (signal?.aborted) throw new CancelledError();
     const chunk = indices.slice(start, start + batch);
     const logits = await wordLogits(model, chunk.map((i) => data.tokens(i)!), { maxLength: training.maxLength, batchSize: batch });
     rows.push(...logits.map((words) => words.map((l) => (l === null ? null : Float64Array.from(softmax(l))))));
