@@ -48,8 +48,10 @@ test("language outliers: a row that reads unlike its language value's others, wi
   assert.deepEqual(languageOutliers(data, detected), [], 'below the confidence it takes, nothing');
 });
 
-test('length outliers: five times the median and over 200 characters', async () => {
-  const rows = [...Array.from({ length: 9 }, (_, i) => ({ text: `row ${i} `.repeat(6), label: 'a' })), { text: 'x'.repeat(300), label: 'b' }, { text: 'y'.repeat(150), label: 'b' }];
+test("length outliers: five times the median of the row's label and over 200 characters", async () => {
+  const rows = [...Array.from({ length: 9 }, (_, i) => ({ text: `row ${i} `.repeat(6), label: 'a' })), { text: 'x'.repeat(300), label: 'a' }, { text: 'y'.repeat(150), label: 'b' }, { text: 'z'.repeat(900), label: 'b' }];
   const data = await loadDataset(files.write('long.jsonl', jsonl(rows)));
-  assert.deepEqual(lengthOutliers(data), [{ row: 9, length: 300, median: 36 }]);
+  // Line 10 against label a's rows (median 36); line 12 against label b's (the lower median of two, 150); line 11,
+  // 150 characters, is short of 200 and of five times any median.
+  assert.deepEqual(lengthOutliers(data), [{ row: 9, length: 300, median: 36 }, { row: 11, length: 900, median: 150 }]);
 });

@@ -222,7 +222,7 @@ async function languageFlags(data: LoadedDataset, o: AuditOptions): Promise<Pend
 function lengthFlags(data: LoadedDataset): Pending[] {
   return lengthOutliers(data).map((x): Pending => ({
     kind: 'length', row: x.row, field: 'text', given: `${x.length} characters`, score: round(x.length / Math.max(x.median, 1)),
-    message: `this row is ${x.length} characters long, ${Math.round(x.length / Math.max(x.median, 1))} times the median of ${data.info.columns.language !== undefined ? 'its language\'s rows' : 'the file'} (${x.median}); rows ${LENGTH_FACTOR} times the median or more are often several rows run together`,
+    message: `this row is ${x.length} characters long, ${Math.round(x.length / Math.max(x.median, 1))} times the median of ${data.info.columns.language !== undefined ? 'its language\'s rows' : data.info.kind === 'token-classification' ? 'the file' : 'its label\'s rows'} (${x.median}); rows ${LENGTH_FACTOR} times the median or more are often several rows run together`,
   }));
 }
 

@@ -89,7 +89,7 @@ export interface LengthOutlier {
   row: number;
   /** Characters of text (and pair). */
   length: number;
-  /** The median length of the rows it is compared with: those of its language value when the file has one, else all. */
+  /** The median length of the rows it is compared with: those of its language value when the file has one, else of its label. */
   median: number;
 }
 
@@ -98,14 +98,15 @@ export const LENGTH_FACTOR = 5;
 
 /**
  * Rows at least LENGTH_FACTOR times the median length and longer than 200 characters (NER: words joined by spaces).
- * With a language column each row is compared with its own language's rows, since scripts differ in how many
- * characters a sentence takes (a Japanese sentence is a third of an English one).
+ * Each row is compared with its own language's rows when the file has a language column, else with its label's
+ * (NER: the whole file), since scripts differ in how many characters a sentence takes (a Japanese sentence is a
+ * third of an English one) and a language-identification file's label is the language.
  */
 export function lengthOutliers(data: LoadedDataset): LengthOutlier[] {
   const lengths = Array.from({ length: data.size }, (_, i) => [...data.text(i)].length + [...(data.textPair(i) ?? '')].length);
   const groups = new Map<number, number[]>();
   for (let i = 0; i < data.size; i++) {
-    const key = data.languageId(i);
+    const key = data.info.columns.language !== undefined ? data.languageId(i) : data.info.kind === 'token-classification' ? 0 : data.labelId(i);
     const list = groups.get(key);
     if (list) list.push(i);
     else groups.set(key, [i]);
