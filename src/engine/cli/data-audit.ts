@@ -74,6 +74,7 @@ export const dataAuditCommand: CommandSpec = {
     try {
       const report = await auditLabels({
         model, file, folds, training, readOptions: readOptionsFromFlags(ctx.values), out, signal,
+        ...(ctx.values.threads !== undefined ? { threads: Number(ctx.values.threads) } : {}),
         onLog: (line) => ctx.io.stderr.write(`${tty && lastLine ? '\r\x1b[K' : ''}xlm data audit: ${line}\n`),
         onProgress: (p) => {
           const where = p.phase === 'fold' ? `fold ${p.fold}/${p.folds} step ${p.step}/${p.totalSteps}` : p.fold ? `${p.phase} fold ${p.fold}/${p.folds}` : p.phase;
