@@ -15,9 +15,10 @@ import type { XlmrConfig } from '../hf/config.js';
 import type { ModelWeights } from '../hf/weights.js';
 import { add, matmul } from '../graph/ops/index.js';
 
-export interface ModelContext {
+/** `C` is the model's config: XLM-R's by default, the seq2seq families' in src/engine/seq2seq/. */
+export interface ModelContext<C = XlmrConfig> {
   graph: Graph;
-  config: XlmrConfig;
+  config: C;
   /** A weight by its canonical HF tensor name (see above) and PyTorch shape ([out, in] for Linear). */
   param(name: string, shape: number[]): Value;
   /**
@@ -41,7 +42,7 @@ export interface ModelContext {
  * Initializers of 1024 values or more are flagged external, so encodeGraph keeps them out of the
  * protobuf and hands them to onnxruntime from memory (no 2 GB limit, no copy into the model bytes).
  */
-export function inferenceContext(graph: Graph, config: XlmrConfig, weights: Pick<ModelWeights, 'get'>): ModelContext {
+export function inferenceContext<C = XlmrConfig>(graph: Graph, config: C, weights: Pick<ModelWeights, 'get'>): ModelContext<C> {
   const made = new Map<string, Value>();
   const param = (name: string, shape: number[]): Value => {
     let value = made.get(name);

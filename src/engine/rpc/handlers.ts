@@ -7,7 +7,7 @@ import { inspectDataset } from '../data/index.js';
 import { auditRequest } from '../audit/rpc.js';
 import { evalRequest } from '../eval/request.js';
 import { downloadRepo, formatBytes, hubSettings, listCachedModels } from '../hub/index.js';
-import { defaultModelHandlers } from '../pretrain/default-model-rpc.js';
+import { defaultModelHandlers } from './default-model.js';
 import { deviceAvailability } from '../runtime/devices.js';
 import { CancelledError } from '../runtime/inputs.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';

@@ -13,7 +13,8 @@ import type { ScheduleKind } from './schedule.js';
 
 export interface TrainOptions {
   model: string;
-  task: TrainTask;
+  /** An XLM-R task, or translation (a seq2seq model: src/engine/seq2seq/train-run.ts runs it). */
+  task: TrainTask | 'translation';
   train: string;
   eval?: string;
   out: string;

@@ -24,7 +24,7 @@ import { collate, encodeDataset, type CollatedBatch, type Feature, type MaskingO
 import type { LoraTarget } from './lora.js';
 import { checkTrainingMemory, type MemoryCheck } from './memory.js';
 import { truncateMetricsToStep } from './metrics-file.js';
-import { modelLoss, type ModelLoss } from './model-loss.js';
+import { modelLoss, type ModelLoss, type TrainTask } from './model-loss.js';
 import { resolveOptions, type ResolvedTrainOptions, type TrainEvalMetrics, type TrainHooks, type TrainOptions, type TrainProgress, type TrainResult, type TrainStepMetrics } from './options.js';
 import { StepRunner } from './runner.js';
 
@@ -36,6 +36,7 @@ const GENERIC_LABEL = /^LABEL_\d+$/;
 /** Options that must not change between a run and its resumption. */
 const FINGERPRINT_KEYS = ['task', 'method', 'loraR', 'loraAlpha', 'loraTargets', 'batchSize', 'gradAccum', 'maxLength', 'seed', 'shuffle', 'optimizer', 'lr', 'schedule'] as const;
 
+/** An XLM-R fine-tuning run; translation runs are TranslationRun's (src/engine/seq2seq/train-run.ts, trainTranslation). */
 export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   return new TrainingRun(options, hooks).run();
 }
@@ -119,6 +120,13 @@ export class TrainingRun {
     this.fingerprint = Object.fromEntries(FINGERPRINT_KEYS.map((k) => [k, this.o[k]]));
   }
 
+  /** The XLM-R task of this run; a translation run overrides every phase that would ask. */
+  protected get encoderTask(): TrainTask {
+    const task = this.o.task;
+    if (task === 'translation') throw new XlmError('bad-option', '--task translation trains a seq2seq model; it runs as a TranslationRun', { what: '--task' });
+    return task;
+  }
+
   /** Runs the phases once; resolves with the result or rejects with the phase's error, every owned resource released either way. */
   async run(): Promise<TrainResult> {
     if (this.started) throw new Error('a TrainingRun runs once; create another for the next run');
@@ -184,7 +192,7 @@ export class TrainingRun {
   /** Phase: the model folder and tokenizer; the length cap and the memory check, before anything large is read or built. */
   protected loadModel(): RunModel {
     const o = this.o;
-    const folder = loadModelFolder(o.model, { task: o.task === 'mlm' ? 'mlm' : o.task });
+    const folder = loadModelFolder(o.model, { task: this.encoderTask === 'mlm' ? 'mlm' : this.encoderTask });
     this.own({ release: () => folder.close() });
     const tokenizer = XlmTokenizer.fromFolder(folder.dir);
     const config = folder.config;
@@ -194,7 +202,7 @@ export class TrainingRun {
     const maxLength = Math.min(o.maxLength, positions);
     if (maxLength < o.maxLength) this.log(`--max-length ${o.maxLength} is longer than this model's ${positions} positions (max_position_embeddings ${config.max_position_embeddings} in config.json): using ${maxLength}`);
     // A run that cannot fit is refused with the figure and what would fit.
-    const memory = checkTrainingMemory({ config, task: o.task, method: o.method, loraR: o.loraR, loraTargets: o.loraTargets as LoraTarget[], batchSize: o.batchSize, maxLength, optimizer: o.optimizer, inPlace: o.inPlace }, o.memoryLimitMB);
+    const memory = checkTrainingMemory({ config, task: this.encoderTask, method: o.method, loraR: o.loraR, loraTargets: o.loraTargets as LoraTarget[], batchSize: o.batchSize, maxLength, optimizer: o.optimizer, inPlace: o.inPlace }, o.memoryLimitMB);
     this.log(`estimated peak memory ${Math.round(memory.estimate.totalMB)} MB of ${memory.limitSource}`);
     return { folder, tokenizer, config, maxLength, memory };
   }
@@ -204,11 +212,11 @@ export class TrainingRun {
     const o = this.o;
     const config = this.model.config;
     const modelLabels = config.id2label.length && !config.id2label.every((l) => GENERIC_LABEL.test(l)) ? config.id2label : undefined;
-    const readOpts = o.task === 'mlm' ? {} : modelLabels ? { labels: modelLabels, id2label: Object.fromEntries(modelLabels.map((l, i) => [i, l])) } : {};
-    const train = await loadDataset(o.train, { ...o.readOptions, kind: DATA_KIND[o.task], ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
-    checkKind(train, o.task, o.train);
+    const readOpts = this.encoderTask === 'mlm' ? {} : modelLabels ? { labels: modelLabels, id2label: Object.fromEntries(modelLabels.map((l, i) => [i, l])) } : {};
+    const train = await loadDataset(o.train, { ...o.readOptions, kind: DATA_KIND[this.encoderTask], ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
+    checkKind(train, this.encoderTask, o.train);
     if (o.trainLanguage) this.log(`training on ${o.trainLanguage.join(', ')}: ${train.size} rows (${train.info.report.filtered} rows in other languages left out)`);
-    const labels = o.task === 'mlm' ? undefined : [...train.labels];
+    const labels = this.encoderTask === 'mlm' ? undefined : [...train.labels];
     const evalData = o.eval ? await loadDataset(o.eval, { ...o.readOptions, kind: train.info.kind, ...(labels ? { labels, id2label: Object.fromEntries(labels.map((l, i) => [i, l])) } : {}) }) : undefined;
     return { train, eval: evalData, labels };
   }
@@ -232,8 +240,8 @@ export class TrainingRun {
   protected encode(): RunPlan {
     const o = this.o;
     const { tokenizer, config, maxLength } = this.model;
-    const features = encodeDataset(this.data.train, tokenizer, o.task, maxLength);
-    const evalFeatures = this.data.eval ? encodeDataset(this.data.eval, tokenizer, o.task, maxLength) : undefined;
+    const features = encodeDataset(this.data.train, tokenizer, this.encoderTask, maxLength);
+    const evalFeatures = this.data.eval ? encodeDataset(this.data.eval, tokenizer, this.encoderTask, maxLength) : undefined;
     const batchesPerEpoch = Math.ceil(features.length / o.batchSize);
     const stepsPerEpoch = Math.max(1, Math.floor(batchesPerEpoch / o.gradAccum));
     const totalSteps = o.maxSteps ?? o.epochs * stepsPerEpoch;
@@ -245,7 +253,7 @@ export class TrainingRun {
       stepsPerEpoch,
       totalSteps,
       warmupSteps: Math.ceil(o.warmupRatio * totalSteps),
-      masking: o.task === 'mlm' ? { probability: o.mlmProbability, wholeWord: o.wholeWordMask, maskId: tokenizer.maskId, vocabSize: config.vocab_size, specialIds } : undefined,
+      masking: this.encoderTask === 'mlm' ? { probability: o.mlmProbability, wholeWord: o.wholeWordMask, maskId: tokenizer.maskId, vocabSize: config.vocab_size, specialIds } : undefined,
     };
   }
 
@@ -256,7 +264,7 @@ export class TrainingRun {
     const { labels } = this.data;
     const lora = o.method === 'lora' ? { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets } : undefined;
     const numLabels = labels?.length ?? 0;
-    const model = modelLoss({ task: o.task, config, numLabels, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
+    const model = modelLoss({ task: this.encoderTask, config, numLabels, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
     const runner = this.own(await StepRunner.create(model.build, {
       seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, onNotice: (line) => this.log(line), inPlace: o.inPlace,
       schedule: { kind: o.schedule, lr: o.lr, warmupSteps: this.plan.warmupSteps, totalSteps: this.plan.totalSteps },
@@ -266,7 +274,7 @@ export class TrainingRun {
     const { evalFeatures } = this.plan;
     const evaluator = evalData && evalFeatures
       ? this.own(await TrainingEvaluation.create(model.build, { threads: o.threads, device: runner.device as 'cpu' }, {
-        task: o.task, data: evalData, features: evalFeatures, labels: labels ?? [], batchSize: o.batchSize, padId: tokenizer.padId, masking: this.plan.masking,
+        task: this.encoderTask, data: evalData, features: evalFeatures, labels: labels ?? [], batchSize: o.batchSize, padId: tokenizer.padId, masking: this.plan.masking,
         metricForBest: o.metricForBest, patience: o.patience,
       }))
       : undefined;
@@ -346,7 +354,7 @@ export class TrainingRun {
     const indices = this.epochCache.batches[(step % stepsPerEpoch) * o.gradAccum + k];
     const rows: Feature[] = indices.map((i) => features[i]);
     const seeds = indices.map((i) => mixSeed(mixSeed(o.seed, epoch), i));
-    return collate(rows, o.task, this.model.tokenizer.padId, masking ? { options: masking, seeds } : undefined);
+    return collate(rows, this.encoderTask, this.model.tokenizer.padId, masking ? { options: masking, seeds } : undefined);
   }
 
   /** Evaluates the current weights (once per step); with --metric-for-best keeps the best as a checkpoint and decides early stopping. */
@@ -411,11 +419,11 @@ export class TrainingRun {
     const { config } = this.model;
     const { runner, evaluator, model, numLabels, lora } = this.graphs;
     const { totalSteps, stepsPerEpoch } = this.plan;
-    const shapes = new Map([...encoderTensorSpecs(config), ...(o.task === 'mlm' ? headTensorSpecs(config, 'mlm', 0) : headTensorSpecs(config, o.task, numLabels))].map((t) => [t.name, t.shape]));
+    const shapes = new Map([...encoderTensorSpecs(config), ...(this.encoderTask === 'mlm' ? headTensorSpecs(config, 'mlm', 0) : headTensorSpecs(config, this.encoderTask, numLabels))].map((t) => [t.name, t.shape]));
     const current = weights ?? runner.currentParams();
     const best = evaluator?.tracker?.best;
     return {
-      task: o.task, method: o.method, config, labels: this.data.labels, baseModel: resolve(o.model), numLabels, lora,
+      task: this.encoderTask, method: o.method, config, labels: this.data.labels, baseModel: resolve(o.model), numLabels, lora,
       weight: (name) => current.get(name) ?? model.weight(name, shapes.get(name) ?? missing(name)),
       trainableNames: runner.trainable.map((p) => p.name),
       trainerState: {
