@@ -28,6 +28,10 @@ const FOREIGN: Record<string, RegExp> = {
   import: /\bnode --import\b/,
   placements: /device-check\.ts/,
   target: /npm run package|scripts\/package\.mjs/,
+  share: /bench\/audit-flip\.ts/,
+  mode: /bench\/audit-flip\.ts/,
+  retrain: /bench\/audit-flip\.ts/,
+  languages: /bench\/audit-flip\.ts/,
 };
 
 function cliFlags(): Set<string> {
