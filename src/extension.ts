@@ -9,6 +9,7 @@ import type { EngineProcessState } from './client/engineProcess.js';
 import { registerClassify } from './commands/classify.js';
 import { registerEngineCommands } from './commands/engine.js';
 import { registerEntailment } from './commands/entailment.js';
+import { registerAuditLabels } from './commands/auditLabels.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerFillMask } from './commands/fillMask.js';
 import { registerFineTune } from './commands/fineTune.js';
@@ -16,6 +17,7 @@ import { registerSelectModel } from './commands/selectModel.js';
 import { hubToken, registerHubTokenCommands } from './client/hubToken.js';
 import { registerTraining } from './commands/training.js';
 import { registerTranslate } from './commands/translate.js';
+import { AuditDiagnostics } from './features/auditDiagnostics.js';
 import { SentenceHover } from './features/hover.js';
 import { MaskFill, registerRemoveMaskCommand } from './features/inlineFill.js';
 import { DashboardPanel, registerDashboardSerializer } from './panels/dashboard.js';
@@ -50,8 +52,11 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
     register(ctx);
   }
   registerHubTokenCommands(context);
+  const audit = new AuditDiagnostics(context.workspaceState);
+  registerAuditLabels(ctx, audit);
   const fill = new MaskFill(ctx);
   context.subscriptions.push(
+    audit,
     registerDashboardSerializer(ctx),
     registerMaskPanelSerializer(ctx),
     registerNliPanelSerializer(ctx),

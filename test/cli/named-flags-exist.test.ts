@@ -29,6 +29,10 @@ const FOREIGN: Record<string, RegExp> = {
   placements: /device-check\.ts/,
   only: /bench\/(infer|editor)\.ts/,
   target: /npm run package|scripts\/package\.mjs/,
+  share: /bench\/audit-flip\.ts/,
+  mode: /bench\/audit-flip\.ts/,
+  retrain: /bench\/audit-flip\.ts/,
+  languages: /bench\/audit-flip\.ts/,
 };
 
 function cliFlags(): Set<string> {

@@ -64,12 +64,13 @@ const valid = (): Record<p.RequestName, Record<string, unknown> | undefined> => 
   modelCapabilities: { dirs: [modelDir, tmp] },
   evalRun: { model: modelDir, data: path.join(tmp, 'data.jsonl'), task: 'sequence-classification', batchSize: 2 },
   dataInspect: { file: path.join(tmp, 'data.jsonl') },
+  dataAudit: { file: path.join(tmp, 'data.jsonl'), model: modelDir, folds: 2, noFolds: false, out: 'runs/audit' },
   hubDownload: { repoId: 'org/model', revision: 'main', offline: true },
   modelEnsureDefault: { storageDir: 'storage' },
 });
 
 /** Methods whose accepted params start long work that writes where it is told (a run, a default-model build). */
-const NOT_SENT_WHEN_ACCEPTED = new Set<p.RequestName>(['trainStart', 'modelEnsureDefault']);
+const NOT_SENT_WHEN_ACCEPTED = new Set<p.RequestName>(['trainStart', 'modelEnsureDefault', 'dataAudit']);
 
 const value = fc.oneof(
   fc.anything({ maxDepth: 3 }),

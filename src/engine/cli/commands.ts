@@ -13,9 +13,10 @@ import { mergeCommand } from './merge.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { dataInspectCommand } from './data-inspect.js';
+import { dataAuditCommand } from './data-audit.js';
 import { translateCommand } from './translate.js';
 import { zeroShotCommand } from './zero-shot.js';
 import { pretrainCommand } from './pretrain.js';
 import { SCORE_COMMANDS } from './score.js';
 
-export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, zeroShotCommand, translateCommand, embedCommand, languageIdCommand, exportOnnxCommand, trainCommand, evalCommand, dataInspectCommand, mergeCommand, pretrainCommand, ...SCORE_COMMANDS, hubDownloadCommand, hubListCommand, hubRemoveCommand];
+export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, zeroShotCommand, translateCommand, embedCommand, languageIdCommand, exportOnnxCommand, trainCommand, evalCommand, dataInspectCommand, dataAuditCommand, mergeCommand, pretrainCommand, ...SCORE_COMMANDS, hubDownloadCommand, hubListCommand, hubRemoveCommand];

@@ -4,6 +4,7 @@
  */
 import { XlmError } from '../errors.js';
 import { inspectDataset } from '../data/index.js';
+import { auditRequest } from '../audit/rpc.js';
 import { evalRequest } from '../eval/request.js';
 import { downloadRepo, formatBytes, hubSettings, listCachedModels } from '../hub/index.js';
 import { defaultModelHandlers } from './default-model.js';
@@ -146,6 +147,7 @@ export function createHandlers(): HandlerTable {
       return { translations: results.map((r) => r.text) };
     },
     evalRun: (params, ctx) => evalRequest(params, { models: state.activeCache(ctx), activeModel: state.active?.dir, cancel: ctx.token }),
+    dataAudit: (params, ctx) => auditRequest(params, ctx, state.active?.dir),
     dataInspect: async ({ file }) => {
       const s = await inspectDataset(file);
       const problems: DataInspectResult['problems'] = [

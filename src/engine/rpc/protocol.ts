@@ -527,6 +527,58 @@ export interface DataInspectResult {
 /** Extension → engine: columns, counts and problems of a data file (the fine-tune quick picks suggest the task). */
 export const dataInspect = new RequestType<DataInspectParams, DataInspectResult, EngineErrorData>('data/inspect');
 
+export const DataAuditParams = params({
+  file: path,
+  /** The model the folds fine-tune from (or, with noFolds, the fine-tuned model whose predictions are used); default: the active model. */
+  model: optional(path),
+  /** Out-of-fold probabilities from this many LoRA fine-tunings (default 5). */
+  folds: optional(integer(2, 20)),
+  /** The model's own predictions instead of folds. */
+  noFolds: optional(flag),
+  /** The run folder: audit.json is written there. */
+  out: path,
+});
+export type DataAuditParams = v.InferOutput<typeof DataAuditParams>;
+export interface DataAuditFlag {
+  kind: 'label' | 'tag' | 'duplicate' | 'language' | 'length';
+  /** 1-based line; the value spans [column, endColumn) on it, in UTF-16 code units (as VS Code counts). */
+  line: number;
+  column: number;
+  endColumn: number;
+  given: string;
+  suggested?: string;
+  /** What writes `suggested` in place of the value, encoded for the file's format; absent when there is no suggestion. */
+  fix?: { text: string };
+  score: number;
+  message: string;
+  /** NER: the word whose tag is flagged. */
+  token?: string;
+}
+export interface DataAuditResult {
+  /** audit.json's path. */
+  report: string;
+  rows: number;
+  task: 'seq-cls' | 'token-cls';
+  folds: number;
+  flags: DataAuditFlag[];
+}
+/**
+ * Extension → engine: audit the labels of a data file (Audit labels of this file): k-fold LoRA fine-tuning and
+ * confident learning, plus conflicting duplicates, odd languages and lengths; data/auditProgress notifications
+ * meanwhile. Cancellable: a cancelled audit stops at the next training step and leaves no fold model behind.
+ */
+export const dataAudit = new RequestType<DataAuditParams, DataAuditResult, EngineErrorData>('data/audit');
+
+export interface DataAuditProgressParams {
+  file: string;
+  /** 0..1 of the whole audit. */
+  fraction: number;
+  /** One line for the progress notification ("fold 2/5, step 40/120"). */
+  message: string;
+}
+/** Engine → extension: where a data/audit is, for its progress notification. */
+export const dataAuditProgress = new NotificationType<DataAuditProgressParams>('data/auditProgress');
+
 // ---------------------------------------------------------------------------------------------- hub
 
 export const HubDownloadParams = params({
@@ -607,7 +659,7 @@ export const modelDefaultProgress = new NotificationType<ModelDefaultProgressPar
 /** Every request of the protocol, keyed by a short name; the server's handler table is typed against it. */
 export const requests = {
   engineInfo, deviceResolve, modelLoad, modelInfo, modelCapabilities, tokenize, fillMask, classify, nli, zeroShot, embed, languageId, translate,
-  trainStart, trainStop, trainDefaults, evalRun, dataInspect, hubDownload, hubList, modelEnsureDefault,
+  trainStart, trainStop, trainDefaults, evalRun, dataInspect, dataAudit, hubDownload, hubList, modelEnsureDefault,
 } as const;
 
 /** The params schema of every request that takes params; the engine checks each request against its entry. */
@@ -628,6 +680,7 @@ export const paramSchemas = {
   trainDefaults: TrainDefaultsParams,
   evalRun: EvalRunParams,
   dataInspect: DataInspectParams,
+  dataAudit: DataAuditParams,
   hubDownload: HubDownloadParams,
   modelEnsureDefault: ModelEnsureDefaultParams,
 } as const satisfies { [K in RequestName]?: v.GenericSchema<ParamsOf<K>> };
@@ -662,7 +715,7 @@ function describeValue(value: unknown): string {
 }
 
 /** Every notification of the protocol (engine → extension). */
-export const notifications = { engineLog, trainProgress, trainMetrics, trainLog, trainEnd, hubProgress, modelDefaultProgress } as const;
+export const notifications = { engineLog, trainProgress, trainMetrics, trainLog, trainEnd, hubProgress, modelDefaultProgress, dataAuditProgress } as const;
 
 export type RequestName = keyof typeof requests;
 type Phantom<T> = T extends { readonly _: infer U } ? NonNullable<U> : never;
