@@ -102,6 +102,7 @@ test('--metric-for-best chrf keeps the best evaluation\'s weights as the final m
     const lines = evalLines(out);
     assert.deepEqual(lines.map((l) => l.step), [1, 2, 3, 4]);
     const chrfs = lines.map((l) => l.eval.chrf);
+    assert.ok(new Set(chrfs).size > 1, `the evaluations differ: ${chrfs}`);
     const bestAt = lines[chrfs.indexOf(Math.max(...chrfs))].step;
     const state = JSON.parse(readFileSync(join(out, 'trainer_state.json'), 'utf8')) as { best_global_step: number; best_metric: number };
     assert.equal(state.best_global_step, bestAt);
