@@ -13,6 +13,7 @@ import { BestTracker, type BestTrackerState, type BestVerdict, type MetricForBes
 import { pyFixed } from '../metrics/mt-format.js';
 import { scoreTranslations, type TranslationScores } from '../metrics/translation.js';
 import { Translator } from '../translate/translator.js';
+import type { RunEvaluator } from '../train/train.js';
 import type { TranslationPair } from './features.js';
 import { exportSeq2SeqOnnx } from './export.js';
 
@@ -35,19 +36,14 @@ export interface TranslationEvalOptions {
   targetLang?: string;
   metricForBest?: MetricForBest;
   patience?: number;
+  /** Where each evaluation writes the model it decodes (removed afterwards). */
+  scratch: string;
+  /** Writes the model folder of the given trained weights. */
+  writeModel(dir: string, params: ReadonlyMap<string, Float32Array>): void;
 }
 
-/** What an eval line of a translation run carries besides step and epoch. */
-export interface TranslationEvalResult {
-  /** bleu, chrf, chrf++ (0–100) pooled, and `name/PAIR` per language pair when there are several. */
-  eval: Record<string, number>;
-  /** sacreBLEU's signature of each pooled score. */
-  signatures: Record<string, string>;
-  /** The scores as scoreTranslations gives them (for the table at the end). */
-  scores: { pairs: TranslationScores[]; all: TranslationScores };
-  translations: string[];
-  verdict?: BestVerdict;
-}
+/** The scores of an evaluation as scoreTranslations gives them. */
+type Scores = { pairs: TranslationScores[]; all: TranslationScores };
 
 /** The eval key and direction of --metric-for-best for a translation run. */
 export function translationMetricKey(metric: MetricForBest): { key: string; greaterIsBetter: boolean } {
@@ -55,8 +51,10 @@ export function translationMetricKey(metric: MetricForBest): { key: string; grea
   throw new XlmError('bad-option', `--metric-for-best ${metric} has no meaning for --task translation; use bleu or chrf`, { what: 'metric-for-best' });
 }
 
-export class TranslationEvaluation {
+export class TranslationEvaluation implements RunEvaluator {
   readonly tracker: BestTracker | undefined;
+  /** The last evaluation's scores (the table at the end of a run). */
+  lastScores: Scores | undefined;
 
   constructor(private readonly o: TranslationEvalOptions) {
     if (o.pairs.length === 0) throw new XlmError('empty-data', 'no parallel pairs to evaluate on', { what: '--eval' });
@@ -65,33 +63,34 @@ export class TranslationEvaluation {
   }
 
   /**
-   * Translates the eval sources with the weights that `writeModel` saves (into `scratch`, removed afterwards) and
-   * scores them; with --metric-for-best, the tracker's verdict.
+   * Translates the eval sources with the given weights and scores them: the eval line's metrics (bleu, chrf, chrf++
+   * pooled; `name/PAIR` per language pair when there are several; 0–100) and the signature of each pooled score; with
+   * --metric-for-best, the tracker's verdict.
    */
-  async run(step: number, scratch: string, writeModel: (dir: string) => void): Promise<TranslationEvalResult> {
-    const translations = await this.translate(scratch, writeModel);
+  async run(step: number, params: ReadonlyMap<string, Float32Array>): Promise<{ eval: Record<string, number>; signatures: Record<string, string>; verdict?: BestVerdict }> {
+    const translations = await this.translate(params);
     const o = this.o;
     const scores = scoreTranslations(o.pairs.map((p, i) => ({
       hypothesis: translations[i], references: [p.target], sourceLang: p.sourceLang ?? o.sourceLang, targetLang: p.targetLang ?? o.targetLang,
     })));
+    this.lastScores = scores;
     const metrics = (s: TranslationScores) => ({ bleu: s.bleu.score, chrf: s.chrf.score, 'chrf++': s.chrfPlusPlus.score });
     const flat: Record<string, number> = { ...metrics(scores.all) };
     if (scores.pairs.length > 1) for (const pair of scores.pairs) for (const [name, value] of Object.entries(metrics(pair))) flat[`${name}/${pair.pair}`] = value;
     const signatures = { bleu: scores.all.bleu.signature, chrf: scores.all.chrf.signature, 'chrf++': scores.all.chrfPlusPlus.signature };
-    const result: TranslationEvalResult = { eval: flat, signatures, scores, translations };
-    if (this.tracker) result.verdict = this.tracker.update(step, flat);
-    return result;
+    return { eval: flat, signatures, ...(this.tracker ? { verdict: this.tracker.update(step, flat) } : {}) };
   }
 
   trackerState(): BestTrackerState | undefined {
     return this.tracker?.state();
   }
 
-  private async translate(scratch: string, writeModel: (dir: string) => void): Promise<string[]> {
+  private async translate(params: ReadonlyMap<string, Float32Array>): Promise<string[]> {
     const o = this.o;
+    const scratch = o.scratch;
     rmSync(scratch, { recursive: true, force: true });
     try {
-      writeModel(scratch);
+      o.writeModel(scratch, params);
       exportSeq2SeqOnnx(scratch, scratch);
       const translator = await Translator.load(scratch, { threads: o.threads });
       try {
@@ -112,7 +111,7 @@ export class TranslationEvaluation {
  * The end-of-run table: BLEU, chrF2 and chrF2++ per language pair (and `all` over them when there are several),
  * then sacreBLEU's signature of each pooled score.
  */
-export function formatTranslationScores(scores: { pairs: readonly TranslationScores[]; all: TranslationScores }): string {
+export function formatTranslationScores(scores: Scores): string {
   const rows = scores.pairs.length > 1 ? [...scores.pairs, scores.all] : scores.pairs;
   const cells = rows.map((r) => [r.pair, pyFixed(r.bleu.score, 1), pyFixed(r.chrf.score, 1), pyFixed(r.chrfPlusPlus.score, 1), String(r.segments)]);
   const head = ['pair', 'BLEU', 'chrF2', 'chrF2++', 'segments'];

@@ -17,13 +17,11 @@ import { writeSafetensors, type TensorToWrite } from '../hf/safetensors-write.js
 import { readTokenizerFolder } from '../tokenize/tokenizer-files.js';
 import { XlmTokenizer } from '../tokenize/tokenizer.js';
 import { epochBatches } from '../train/batching.js';
-import { baseModelNameOrPath, checkpointDir, latestCheckpoint, mergedWeight, readTrainerState, readTrainingState, saveCheckpointFolder, saveFinalFolder } from '../train/checkpoint.js';
+import { baseModelNameOrPath, checkpointDir, mergedWeight, saveCheckpointFolder, saveFinalFolder } from '../train/checkpoint.js';
 import type { CollatedBatch } from '../train/features.js';
 import { isLoraName, loraNames, peftTargetModules, type LoraOptions } from '../train/lora.js';
 import { StepRunner } from '../train/runner.js';
-import type { BestTrackerState } from '../eval/best-tracker.js';
-import type { TranslationScores } from '../metrics/translation.js';
-import { TrainingRun, type TrainEvalMetrics, type TrainHooks, type TrainOptions, type TrainResult } from '../train/train.js';
+import { TrainingRun, type TrainHooks, type TrainOptions, type TrainResult } from '../train/train.js';
 import { mixSeed, shuffledIndices } from '../data/index.js';
 import { createRng } from '../util/random.js';
 import { readParallel } from '../data/parallel.js';
@@ -70,7 +68,6 @@ export class TranslationRun extends TrainingRun {
   private readonly languages: { sourceLang?: string; targetLang?: string };
   private readonly evalInput: { target?: string; pairs?: readonly EvalPair[]; beams: number };
   private evaluation: TranslationEvaluation | undefined;
-  private lastScores: { pairs: TranslationScores[]; all: TranslationScores } | undefined;
   private seq2seq!: { dir: string; config: Seq2SeqConfig; weights: Seq2SeqWeights; forcedBosTokenId?: number };
   private pairFeatures!: PairFeature[];
   private batchCache: { epoch: number; batches: number[][] } | undefined;
@@ -118,6 +115,7 @@ export class TranslationRun extends TrainingRun {
     if (evalPairs) {
       this.evaluation = new TranslationEvaluation({
         pairs: evalPairs, beams: this.evalInput.beams, maxLength, batchSize: o.batchSize, threads: o.threads, ...this.languages, metricForBest: o.metricForBest, patience: o.patience,
+        scratch: evalScratchDir(this.out), writeModel: (dir, params) => this.writeModel(dir, params),
       });
     }
     this.pairFeatures = pairs.map((p) => encoder.encode(p));
@@ -134,7 +132,7 @@ export class TranslationRun extends TrainingRun {
       schedule: { kind: o.schedule, lr: o.lr, warmupSteps: this.plan.warmupSteps, totalSteps },
       optimizer: { kind: o.optimizer, weightDecay: o.weightDecay, beta1: o.adamBeta1, beta2: o.adamBeta2, eps: o.adamEps, maxGradNorm: o.maxGradNorm },
     }));
-    this.graphs = { model, numLabels: 0, lora, runner };
+    this.graphs = { model, numLabels: 0, lora, runner, evaluator: this.evaluation };
     mkdirSync(this.out, { recursive: true });
     if (o.resume) this.resume();
     await this.loop();
@@ -143,52 +141,8 @@ export class TranslationRun extends TrainingRun {
     this.log(`peak memory of this process ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
     return {
       out: this.out, steps: runner.stepCount, cancelled: this.cancelled, lastLoss: this.lastLoss, checkpoints: this.checkpoints, device: runner.device,
-      lastEval: this.lastEval, ...(this.lastScores ? { translationScores: this.lastScores } : {}),
+      lastEval: this.lastEval, ...(this.evaluation?.lastScores ? { translationScores: this.evaluation.lastScores } : {}),
     };
-  }
-
-  /** The base run's resume, and the best evaluation so far of --metric-for-best. */
-  protected override resume(): void {
-    super.resume();
-    const dir = latestCheckpoint(this.out);
-    const saved = dir ? (readTrainerState(dir).xlm_lab as { best?: BestTrackerState } | undefined) : undefined;
-    this.evaluation?.tracker?.restore(saved?.best);
-  }
-
-  /** BLEU, chrF and chrF++ of the eval translations with the current weights (once per step); --metric-for-best keeps the best. */
-  protected override async evaluate(): Promise<void> {
-    const { runner } = this.graphs;
-    const evaluation = this.evaluation;
-    if (!evaluation || this.lastEval?.step === runner.stepCount) return;
-    const step = runner.stepCount;
-    this.progress('evaluating');
-    const { verdict, eval: metrics, signatures, scores } = await evaluation.run(step, evalScratchDir(this.out), (dir) => this.writeModel(dir));
-    const line: TrainEvalMetrics = { step, epoch: Math.round((step / this.plan.stepsPerEpoch) * 1e4) / 1e4, eval: metrics, signatures };
-    this.lastEval = line;
-    this.lastScores = scores;
-    this.emit(line);
-    if (!verdict) return;
-    const key = evaluation.tracker!.options.key;
-    if (verdict.improved && !this.checkpoints.includes(checkpointDir(this.out, step))) this.checkpoint();
-    if (verdict.improved) this.log(`new best ${key} ${verdict.bestValue} at step ${step}`);
-    if (verdict.stop) {
-      this.stopEarly = true;
-      this.log(`early stopping at step ${step}: ${key} has not improved for ${this.o.patience} evaluations (best ${verdict.bestValue} at step ${verdict.bestStep})`);
-    }
-  }
-
-  /** The last evaluation, then the final model in OUT/: the best checkpoint's weights when --metric-for-best tracked one. */
-  protected override async finish(): Promise<void> {
-    if (this.cancelled) return;
-    const { runner } = this.graphs;
-    await this.evaluate();
-    if (!this.checkpoints.includes(checkpointDir(this.out, runner.stepCount))) this.checkpoint();
-    const best = this.evaluation?.tracker?.best;
-    if (best && best.step !== runner.stepCount) {
-      const dir = checkpointDir(this.out, best.step);
-      this.log(`the final model in ${this.out} is the best checkpoint, ${dir} (${this.evaluation!.tracker!.options.key} ${best.value})`);
-      this.saveModel(readTrainingState(dir, best.step, 0).params);
-    } else this.saveModel();
   }
 
   protected override microBatch(step: number, k: number): CollatedBatch {
@@ -217,12 +171,13 @@ export class TranslationRun extends TrainingRun {
     const o = this.o;
     const { runner } = this.graphs;
     const { totalSteps, stepsPerEpoch } = this.plan;
-    const best = this.evaluation?.tracker?.best;
+    const { evaluator } = this.graphs;
+    const best = evaluator?.tracker?.best;
     return {
       global_step: runner.stepCount, max_steps: totalSteps, epoch: runner.stepCount / stepsPerEpoch, num_train_epochs: Math.ceil(totalSteps / stepsPerEpoch),
       train_batch_size: o.batchSize, log_history: this.logHistory,
       ...(best ? { best_metric: best.value, best_global_step: best.step, best_model_checkpoint: checkpointDir(this.out, best.step) } : {}),
-      xlm_lab: { fingerprint: this.fingerprint, rng_counter: runner.rngCounter, seed: o.seed, steps_per_epoch: stepsPerEpoch, best: this.evaluation?.trackerState() },
+      xlm_lab: { fingerprint: this.fingerprint, rng_counter: runner.rngCounter, seed: o.seed, steps_per_epoch: stepsPerEpoch, best: evaluator?.trackerState() },
     };
   }
 
