@@ -55,7 +55,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   device: str('DEV', `${DEVICE_CHOICES.join(' | ')}; auto (default) picks the best GPU provider present whose kernels cover training, else the CPU with one line saying why`),
   'mlm-probability': str('P', 'masked-LM: fraction of tokens masked (default 0.15)'),
   'whole-word-mask': { type: 'boolean', help: 'masked-LM: mask every sub-token of a chosen word' },
-  'eval-fraction': str('F', 'without --eval: hold out this share of the training rows (stratified) for evaluation'),
+  'eval-fraction': str('F', 'without --eval: hold out this share of the training rows (stratified; translation: a seeded share of the pairs) for evaluation'),
   'train-language': str('LIST', 'train only on rows in these languages (comma-separated codes; zero-shot transfer); --eval keeps all'),
   'metric-for-best': str('accuracy|f1|loss|bleu|chrf', 'keep the best evaluation\'s checkpoint by this metric (translation: bleu or chrf); it becomes the final model in OUT/'),
   'eval-target': str('FILE', 'translation: the target side of two line-aligned eval files, --eval being the source side'),
