@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { CancellationToken, NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { EngineProcess, EngineUnavailableError, describeEngineExit } from './engineProcess.js';
 import { Health, viewHealth } from './health.js';
-import { activeModel, device } from './config.js';
+import { activeModel, device, inferenceDtype } from './config.js';
 import { showEngineError } from './errors.js';
 import * as p from '../engine/rpc/protocol.js';
 
@@ -85,6 +85,7 @@ export class Ctx implements vscode.Disposable {
     this.extensionScope.push(this.output, this.status, this.healthEmitter, { dispose: () => this.engine.dispose() });
     this.extensionScope.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('xlm.inference.dtype')) this.loadedModel = undefined; // the next request loads it in the new format
         if (!e.affectsConfiguration('xlm.device')) return;
         // The loaded model's sessions are on the old device: the next request loads it again on the new one.
         this.loadedModel = undefined;
@@ -163,8 +164,8 @@ export class Ctx implements vscode.Disposable {
     this.loadingModel = dir;
     this.render();
     try {
-      this.loadedModel = await this.request(p.modelLoad, { dir, device: device() }, token);
-      this.output.info(`Loaded model ${dir} (${this.loadedModel.modelType}, ${this.loadedModel.layers} layers) on ${this.loadedModel.device}`);
+      this.loadedModel = await this.request(p.modelLoad, { dir, device: device(), dtype: inferenceDtype() }, token);
+      this.output.info(`Loaded model ${dir} (${this.loadedModel.modelType}, ${this.loadedModel.layers} layers) on ${this.loadedModel.device}, ${this.loadedModel.dtype}`);
       return this.loadedModel;
     } finally {
       this.loadingModel = undefined;

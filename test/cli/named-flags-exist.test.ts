@@ -27,6 +27,7 @@ const FOREIGN: Record<string, RegExp> = {
   best: /ship-default-model\.ts/,
   import: /\bnode --import\b/,
   placements: /device-check\.ts/,
+  only: /bench\/(infer|editor)\.ts/,
   target: /npm run package|scripts\/package\.mjs/,
 };
 

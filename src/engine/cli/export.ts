@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonFile } from '../hf/json.js';
 import { exportOnnx, type ExportHead } from '../model/export-onnx.js';
+import type { InferenceDtype } from '../rpc/protocol.js';
 import { SEQ2SEQ_FAMILIES } from '../seq2seq/config.js';
 import { exportSeq2SeqOnnx } from '../seq2seq/export.js';
 import type { CommandSpec } from './command.js';
@@ -17,6 +18,7 @@ export const exportOnnxCommand: CommandSpec = {
   options: {
     ...MODEL_OPTION,
     out: { type: 'string', short: 'o', arg: 'DIR', help: 'output folder (created)' },
+    dtype: { type: 'string', arg: 'T', help: 'fp32 (default): onnx/model.onnx; int8: the --dtype int8 graph as onnx/model_quantized.onnx, what transformers.js loads for dtype "q8"' },
     head: { type: 'string', arg: 'HEAD', help: `head to export: ${HEADS.join(', ')} (default: the one config.json's architectures names)` },
   },
   details: [
@@ -33,15 +35,18 @@ export const exportOnnxCommand: CommandSpec = {
     if (head !== undefined && !HEADS.includes(head)) {
       throw new XlmError('cli-bad-flag', `--head is "${head}"; expected one of ${HEADS.join(', ')}`, { what: '--head' });
     }
+    // main.ts has checked --dtype against INFERENCE_DTYPES.
+    const dtype = ctx.values.dtype as InferenceDtype | undefined;
     const dir = await modelDir(ctx);
     if (isSeq2SeqFolder(dir)) {
       if (head !== undefined) throw new XlmError('cli-bad-flag', '--head applies to XLM-R models; a translation model exports its encoder and decoder', { what: '--head' });
+      if (dtype === 'int8') throw new XlmError('cli-bad-flag', '--dtype int8 applies to XLM-R models; a translation model exports in fp32', { what: '--dtype' });
       const result = exportSeq2SeqOnnx(dir, out);
       if (ctx.values.json) printJson(ctx.io, result);
       else ctx.io.stdout.write(`${result.encoder}\n${result.decoder}\n`);
       return 0;
     }
-    const result = exportOnnx(dir, out, { head });
+    const result = exportOnnx(dir, out, { head, dtype });
     if (ctx.values.json) printJson(ctx.io, result);
     else ctx.io.stdout.write(`${result.modelFile}\n`);
     return 0;

@@ -86,6 +86,9 @@ const optional = v.optional;
 /** Every device setting, in the order the setting's enum, the CLI's help and the README list them. */
 export const DEVICE_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
 const device = oneOf(DEVICE_CHOICES);
+/** Number formats of inference's matrix products: the checkpoint's floats, or int8 quantized at load (engine/model/quantize.ts). */
+export const INFERENCE_DTYPES = ['fp32', 'int8'] as const;
+const inferenceDtype = oneOf(INFERENCE_DTYPES);
 export const TRAIN_TASKS = ['sequence-classification', 'pair-classification', 'token-classification', 'masked-lm'] as const;
 
 // ---------------------------------------------------------------------------------------------- shared shapes
@@ -96,6 +99,7 @@ export const TRAIN_TASKS = ['sequence-classification', 'pair-classification', 't
  * (DirectML, Windows) and coreml (macOS). The same words are the CLI's --device and the xlm.device setting.
  */
 export type DeviceChoice = (typeof DEVICE_CHOICES)[number];
+export type InferenceDtype = (typeof INFERENCE_DTYPES)[number];
 /** A device the engine can run on. */
 export type DeviceName = Exclude<DeviceChoice, 'auto'>;
 
@@ -135,6 +139,8 @@ export interface ModelInfo {
   translationThreshold?: { cosine: number; accuracy: number };
   /** The device the model's graphs run on (what `auto` chose, or CPU after a fallback). */
   device: DeviceName;
+  /** The number format its inference graphs run in. */
+  dtype: InferenceDtype;
 }
 
 export interface LabelScore {
@@ -175,6 +181,8 @@ export const ModelLoadParams = params({
   /** A Hugging Face model folder (config.json, tokenizer.json, model.safetensors). */
   dir: path,
   device: optional(device),
+  /** `xlm.inference.dtype`: int8 quantizes the model's matrix products at load (smaller, faster on CPUs); default fp32. */
+  dtype: optional(inferenceDtype),
 });
 export type ModelLoadParams = v.InferOutput<typeof ModelLoadParams>;
 /** Extension → engine: make this folder the active model; later inference requests without `model` use it. */

@@ -151,7 +151,7 @@ export const not = (x: Value) => x.graph.apply1(Not, [x]);
 export const min = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Min, [x, y]); };
 export const max = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Max, [x, y]); };
 
-const ONNX_DTYPE: Record<DType, number> = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11, uint32: 12 };
+const ONNX_DTYPE: Record<DType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11, uint32: 12 };
 export function onnxDataType(dtype: DType): number {
   return ONNX_DTYPE[dtype];
 }
