@@ -6,7 +6,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
-import { formatTimeLeft, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
+import { evalChartKeys, formatTimeLeft, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
 import { el, onThemeChange, themeColor, vscodeApi } from './lib/vscode.js';
 
 const vscode = vscodeApi<FromDashboard, DashboardState>();
@@ -89,8 +89,7 @@ function render(): void {
   const grid = el('section', { className: 'charts' });
   app.append(grid);
   for (const spec of CHARTS) chart(grid, spec.title, spec.id, shown, spec.value);
-  const evalKeys = [...new Set(shown.flatMap((r) => r.records.flatMap((x) => Object.keys(x.eval ?? {}).filter((k) => !k.includes('/')))))];
-  for (const key of evalKeys) chart(grid, `Evaluation: ${key}`, `eval-${key}`, shown, (r) => r.eval?.[key]);
+  for (const key of evalChartKeys(shown)) chart(grid, `Evaluation: ${key}`, `eval-${key}`, shown, (r) => r.eval?.[key]);
   const first = shown[0]!;
   if (first.verdict) grid.before(verdictNote(first));
   app.append(configTable(first), languageTable(first), confusion(first));

@@ -40,6 +40,17 @@ export interface MetricsRecord {
   eval?: Record<string, number>;
   confusion?: number[][];
   labels?: string[];
+  /** Translation eval lines: sacreBLEU's signature of each pooled score. */
+  signatures?: Record<string, string>;
+}
+
+/**
+ * The eval metrics the dashboard draws a curve of: every pooled key of the runs' eval lines (accuracy, macro_f1,
+ * loss; bleu, chrf, chrf++ of translation runs), in order of first appearance. Keys with a `/` (`accuracy/de`,
+ * `bleu/en-de`) go to the per-language table instead.
+ */
+export function evalChartKeys(runs: readonly { records: readonly MetricsRecord[] }[]): string[] {
+  return [...new Set(runs.flatMap((r) => r.records.flatMap((x) => Object.keys(x.eval ?? {}).filter((k) => !k.includes('/')))))];
 }
 
 export interface RunSummary {

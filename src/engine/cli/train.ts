@@ -8,6 +8,7 @@ import { parseLoraTargets } from '../train/lora.js';
 import { TRAIN_TASKS, type TrainTask } from '../train/model-loss.js';
 import { train, type TrainOptions } from '../train/train.js';
 import { SEQ2SEQ_LORA_TARGETS } from '../seq2seq/loss.js';
+import { formatTranslationScores } from '../seq2seq/evaluation.js';
 import { trainTranslation } from '../seq2seq/train-run.js';
 import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
 import { DATA_READ_OPTIONS, languageList, readOptionsFromFlags } from './data-flags.js';
@@ -54,10 +55,12 @@ const OPTIONS: Record<string, OptionSpec> = {
   device: str('DEV', `${DEVICE_CHOICES.join(' | ')}; auto (default) picks the best GPU provider present whose kernels cover training, else the CPU with one line saying why`),
   'mlm-probability': str('P', 'masked-LM: fraction of tokens masked (default 0.15)'),
   'whole-word-mask': { type: 'boolean', help: 'masked-LM: mask every sub-token of a chosen word' },
-  'eval-fraction': str('F', 'without --eval: hold out this share of the training rows (stratified) for evaluation'),
+  'eval-fraction': str('F', 'without --eval: hold out this share of the training rows (stratified; translation: a seeded share of the pairs) for evaluation'),
   'label-names': str('LIST', 'names of integer labels 0,1,2,... in order (the dataset\'s label map, e.g. entailment,neutral,contradiction for MNLI\'s ids; NLI names make a model the NLI panel accepts)'),
   'train-language': str('LIST', 'train only on rows in these languages (comma-separated codes; zero-shot transfer); --eval keeps all'),
-  'metric-for-best': str('accuracy|f1|loss', 'keep the best evaluation\'s checkpoint by this metric; it becomes the final model in OUT/'),
+  'metric-for-best': str('accuracy|f1|loss|bleu|chrf', 'keep the best evaluation\'s checkpoint by this metric (translation: bleu or chrf); it becomes the final model in OUT/'),
+  'eval-target': str('FILE', 'translation: the target side of two line-aligned eval files, --eval being the source side'),
+  'eval-beams': str('N', 'translation: beams of the evaluation\'s decoding (default 1: greedy)'),
   patience: str('N', 'with --metric-for-best: stop after N evaluations without improvement'),
   // How to read --train and --eval; --train-language is the language filter here (--eval keeps every language).
   ...Object.fromEntries(Object.entries(DATA_READ_OPTIONS).filter(([name]) => name !== 'only-language')),
@@ -88,6 +91,9 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
   if (!task) throw new XlmError('cli-bad-flag', `train needs --task (${TRAIN_TASKS.join(', ')}, translation)`, { what: '--task' });
   const targets = values['lora-targets'] as string | undefined;
   const seq2seq = task === 'translation';
+  for (const flag of ['eval-target', 'eval-beams', 'train-target']) {
+    if (!seq2seq && values[flag] !== undefined) throw new XlmError('cli-bad-flag', `--${flag} is for --task translation`, { what: `--${flag}` });
+  }
   return {
     model, task, train: need('train'), eval: values.eval as string | undefined, out: need('out'),
     method: oneOf(values, 'method', ['full', 'lora'] as const),
@@ -137,6 +143,9 @@ export const trainCommand: CommandSpec = {
     'Translation (--task translation, a Marian / M2M100 / NLLB / MBart folder): --train is TSV (source<TAB>target) or JSONL',
     '({"translation": {"en": ..., "fr": ...}} or {"source": ..., "target": ...}), or --train SRC --train-target TGT (line-aligned);',
     '--label-smoothing 0.1 as transformers; --source-lang/--target-lang for language-token models.',
+    'Its evaluation (--eval FILE [--eval-target TGT] or --eval-fraction F, every --eval-every N steps and at the end) translates',
+    'the eval sources (greedy, or --eval-beams N) and logs {"eval": {"bleu", "chrf", "chrf++", "bleu/en-de", ...}, "signatures": {...}};',
+    '--metric-for-best bleu|chrf keeps the best checkpoint.',
     'Same seed, data and --threads give bit-identical weights on CPU.',
     'Eval lines carry every metric pooled and per language ({"eval": {"accuracy": ..., "accuracy/de": ...}}): train with',
     '--train-language en and --eval on every language for the zero-shot cross-lingual table.',
@@ -158,8 +167,14 @@ export const trainCommand: CommandSpec = {
           ...options, task: 'translation', labelSmoothing: number(ctx.values, 'label-smoothing'),
           sourceLang: ctx.values['source-lang'] as string | undefined, targetLang: ctx.values['target-lang'] as string | undefined,
           trainTarget: ctx.values['train-target'] as string | undefined,
+          evalTarget: ctx.values['eval-target'] as string | undefined, evalBeams: number(ctx.values, 'eval-beams'),
         }, hooks)
         : await train(options, hooks);
+      if (result.translationScores) {
+        const beams = number(ctx.values, 'eval-beams') ?? 1;
+        ctx.io.stderr.write(`xlm train: evaluation at step ${result.lastEval!.step} (${beams === 1 ? 'greedy' : `${beams} beams`}):\n${formatTranslationScores(result.translationScores)}`);
+        return result.cancelled ? 130 : 0;
+      }
       const table = result.lastEval && formatEvalLineTable(result.lastEval.eval);
       if (table) ctx.io.stderr.write(`xlm train: evaluation at step ${result.lastEval!.step} (%; avg = mean over languages, all = pooled):\n${table}`);
       return result.cancelled ? 130 : 0;

@@ -449,6 +449,8 @@ export interface MetricsRecord {
   /** Confusion matrix of an eval line: rows are gold labels, columns predictions, in `labels` order. */
   confusion?: number[][];
   labels?: string[];
+  /** Translation eval lines: sacreBLEU's signature of each pooled score (bleu, chrf, chrf++). */
+  signatures?: Record<string, string>;
 }
 export interface TrainMetricsParams {
   runId: string;

@@ -22,10 +22,12 @@ import type { CollatedBatch } from '../train/features.js';
 import { isLoraName, loraNames, peftTargetModules, type LoraOptions } from '../train/lora.js';
 import { StepRunner } from '../train/runner.js';
 import { TrainingRun, type TrainHooks, type TrainOptions, type TrainResult } from '../train/train.js';
-import { mixSeed } from '../data/index.js';
+import { mixSeed, shuffledIndices } from '../data/index.js';
+import { createRng } from '../util/random.js';
 import { readParallel } from '../data/parallel.js';
 import { loadSeq2SeqConfig, type Seq2SeqConfig } from './config.js';
 import { PairEncoder, bucketKey, collatePairs, type PairFeature, type TranslationPair } from './features.js';
+import { evalScratchDir, TranslationEvaluation, translationMetricKey, type EvalPair } from './evaluation.js';
 import { translationLoss } from './loss.js';
 import { SEQ2SEQ_DEFAULT_LORA_TARGETS } from './loss.js';
 import { openSeq2SeqWeights, seq2seqTensorSpecs, type Seq2SeqWeights } from './weights.js';
@@ -44,6 +46,12 @@ export interface TranslationTrainOptions extends Omit<TrainOptions, 'task' | 'tr
   /** Language codes for models that take language tokens (M2M100 / NLLB: both; Marian with >>xx<< tokens: the target). */
   sourceLang?: string;
   targetLang?: string;
+  /** With `eval`: the target side of two line-aligned eval files, `eval` being the source side. */
+  evalTarget?: string;
+  /** Eval pairs given by the caller instead of --eval. */
+  evalPairs?: readonly EvalPair[];
+  /** Beams of the evaluation's decoding (default 1: greedy). */
+  evalBeams?: number;
 }
 
 /** Files of a translation model folder copied into every saved folder when present. */
@@ -58,14 +66,15 @@ export class TranslationRun extends TrainingRun {
   private readonly trainTarget?: string;
   private readonly labelSmoothing: number;
   private readonly languages: { sourceLang?: string; targetLang?: string };
+  private readonly evalInput: { target?: string; pairs?: readonly EvalPair[]; beams: number };
+  private evaluation: TranslationEvaluation | undefined;
   private seq2seq!: { dir: string; config: Seq2SeqConfig; weights: Seq2SeqWeights; forcedBosTokenId?: number };
   private pairFeatures!: PairFeature[];
   private batchCache: { epoch: number; batches: number[][] } | undefined;
 
   constructor(options: TranslationTrainOptions, hooks: TrainHooks = {}) {
-    if (options.eval !== undefined || options.evalFraction !== undefined || options.metricForBest !== undefined) {
-      throw new XlmError('bad-option', 'translation runs report the training loss only: --eval, --eval-fraction and --metric-for-best are not available for --task translation', { what: '--eval' });
-    }
+    if (options.metricForBest !== undefined) translationMetricKey(options.metricForBest);
+    if (options.evalTarget !== undefined && options.eval === undefined) throw new XlmError('bad-option', '--eval-target is the target side of --eval FILE; give --eval too', { what: '--eval-target' });
     if (!options.pairs && !options.train) throw new XlmError('bad-option', 'translation training needs --train FILE (parallel pairs)', { what: '--train' });
     const smoothing = options.labelSmoothing ?? 0;
     if (!(smoothing >= 0 && smoothing < 1)) throw new XlmError('bad-option', `--label-smoothing must be in [0, 1), got ${smoothing}`, { what: 'label-smoothing' });
@@ -74,6 +83,7 @@ export class TranslationRun extends TrainingRun {
     this.trainTarget = options.trainTarget;
     this.labelSmoothing = smoothing;
     this.languages = { sourceLang: options.sourceLang, targetLang: options.targetLang };
+    this.evalInput = { target: options.evalTarget, pairs: options.evalPairs, beams: options.evalBeams ?? 1 };
     Object.assign(this.fingerprint, { labelSmoothing: smoothing, ...this.languages });
   }
 
@@ -91,8 +101,23 @@ export class TranslationRun extends TrainingRun {
     const encoder = new PairEncoder(new XlmTokenizer(files), files.tokenizerJson, config, { ...this.languages, maxLength });
     this.seq2seq = { dir, config, weights, forcedBosTokenId: encoder.forcedBosTokenId };
 
-    const pairs = this.pairs ?? (await readParallel(this.trainTarget ? { source: o.train, target: this.trainTarget } : { file: o.train }, { onError: o.readOptions?.onError })).units;
+    let pairs: readonly EvalPair[] = this.pairs ?? (await readParallel(this.trainTarget ? { source: o.train, target: this.trainTarget } : { file: o.train }, { onError: o.readOptions?.onError })).units;
     if (pairs.length === 0) throw new XlmError('empty-data', 'no parallel pairs to train on', { file: o.train });
+    let evalPairs = this.evalInput.pairs ?? (o.eval ? (await readParallel(this.evalInput.target ? { source: o.eval, target: this.evalInput.target } : { file: o.eval }, { onError: o.readOptions?.onError })).units : undefined);
+    if (!evalPairs && o.evalFraction) {
+      const split = holdOut(pairs, o.evalFraction, o.seed);
+      if (split) {
+        ({ train: pairs, eval: evalPairs } = split);
+        this.log(`holding out ${evalPairs.length} of ${pairs.length + evalPairs.length} pairs for evaluation (${Math.round(o.evalFraction * 100)}%)`);
+      } else this.log(`no evaluation: ${pairs.length} pairs are too few to hold ${Math.round(o.evalFraction * 100)}% out`);
+    }
+    if ((o.metricForBest || o.patience) && !evalPairs) throw new XlmError('bad-option', `--${o.metricForBest ? 'metric-for-best' : 'patience'} needs evaluation pairs (--eval FILE, or --eval-fraction with enough pairs)`, { what: o.metricForBest ? 'metric-for-best' : 'patience' });
+    if (evalPairs) {
+      this.evaluation = new TranslationEvaluation({
+        pairs: evalPairs, beams: this.evalInput.beams, maxLength, batchSize: o.batchSize, threads: o.threads, ...this.languages, metricForBest: o.metricForBest, patience: o.patience,
+        scratch: evalScratchDir(this.out), writeModel: (dir, params) => this.writeModel(dir, params),
+      });
+    }
     this.pairFeatures = pairs.map((p) => encoder.encode(p));
     const batchesPerEpoch = Math.ceil(pairs.length / o.batchSize);
     const stepsPerEpoch = Math.max(1, Math.floor(batchesPerEpoch / o.gradAccum));
@@ -107,14 +132,17 @@ export class TranslationRun extends TrainingRun {
       schedule: { kind: o.schedule, lr: o.lr, warmupSteps: this.plan.warmupSteps, totalSteps },
       optimizer: { kind: o.optimizer, weightDecay: o.weightDecay, beta1: o.adamBeta1, beta2: o.adamBeta2, eps: o.adamEps, maxGradNorm: o.maxGradNorm },
     }));
-    this.graphs = { model, numLabels: 0, lora, runner };
+    this.graphs = { model, numLabels: 0, lora, runner, evaluator: this.evaluation };
     mkdirSync(this.out, { recursive: true });
     if (o.resume) this.resume();
     await this.loop();
     await this.finish();
     this.progress('done');
     this.log(`peak memory of this process ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
-    return { out: this.out, steps: runner.stepCount, cancelled: this.cancelled, lastLoss: this.lastLoss, checkpoints: this.checkpoints, device: runner.device };
+    return {
+      out: this.out, steps: runner.stepCount, cancelled: this.cancelled, lastLoss: this.lastLoss, checkpoints: this.checkpoints, device: runner.device,
+      lastEval: this.lastEval, ...(this.evaluation?.lastScores ? { translationScores: this.evaluation.lastScores } : {}),
+    };
   }
 
   protected override microBatch(step: number, k: number): CollatedBatch {
@@ -143,10 +171,13 @@ export class TranslationRun extends TrainingRun {
     const o = this.o;
     const { runner } = this.graphs;
     const { totalSteps, stepsPerEpoch } = this.plan;
+    const { evaluator } = this.graphs;
+    const best = evaluator?.tracker?.best;
     return {
       global_step: runner.stepCount, max_steps: totalSteps, epoch: runner.stepCount / stepsPerEpoch, num_train_epochs: Math.ceil(totalSteps / stepsPerEpoch),
       train_batch_size: o.batchSize, log_history: this.logHistory,
-      xlm_lab: { fingerprint: this.fingerprint, rng_counter: runner.rngCounter, seed: o.seed, steps_per_epoch: stepsPerEpoch },
+      ...(best ? { best_metric: best.value, best_global_step: best.step, best_model_checkpoint: checkpointDir(this.out, best.step) } : {}),
+      xlm_lab: { fingerprint: this.fingerprint, rng_counter: runner.rngCounter, seed: o.seed, steps_per_epoch: stepsPerEpoch, best: evaluator?.trackerState() },
     };
   }
 
@@ -185,4 +216,13 @@ export class TranslationRun extends TrainingRun {
       }, null, 2) + '\n');
     }
   }
+}
+
+/** A seeded share of the pairs held out for evaluation (same seed, same split); undefined when too few pairs leave both sides non-empty. */
+function holdOut<T>(pairs: readonly T[], fraction: number, seed: number): { train: T[]; eval: T[] } | undefined {
+  const n = Math.round(pairs.length * fraction);
+  if (n < 1 || n >= pairs.length) return undefined;
+  const order = shuffledIndices(pairs.length, createRng(mixSeed(seed, 31)));
+  const held = new Set(Array.from(order.subarray(0, n)));
+  return { train: pairs.filter((_, i) => !held.has(i)), eval: pairs.filter((_, i) => held.has(i)) };
 }

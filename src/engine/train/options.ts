@@ -5,6 +5,7 @@
 import type { ReadOptions } from '../data/index.js';
 import { XlmError } from '../errors.js';
 import type { MetricForBest } from '../eval/best-tracker.js';
+import type { TranslationScores } from '../metrics/translation.js';
 import type { Device } from '../runtime/session.js';
 import { trainingDefaults, type TrainingDefaults } from './defaults.js';
 import { DEFAULT_LORA_TARGETS } from './lora.js';
@@ -110,7 +111,7 @@ export function resolveOptions(o: TrainOptions, table?: Pick<TrainingDefaults, '
   if (r.memoryLimitMB !== undefined && !(Number.isInteger(r.memoryLimitMB) && r.memoryLimitMB >= 0)) {
     throw new XlmError('bad-option', `--memory-limit-mb must be a whole number of MB (0: no limit but the machine's memory), got ${r.memoryLimitMB}`, { what: 'memory-limit-mb' });
   }
-  if ((r.metricForBest || r.patience) && !r.eval) throw new XlmError('bad-option', `--${r.metricForBest ? 'metric-for-best' : 'patience'} needs evaluation data (--eval FILE)`, { what: r.metricForBest ? 'metric-for-best' : 'patience' });
+  if ((r.metricForBest || r.patience) && !r.eval && r.task !== 'translation') throw new XlmError('bad-option', `--${r.metricForBest ? 'metric-for-best' : 'patience'} needs evaluation data (--eval FILE)`, { what: r.metricForBest ? 'metric-for-best' : 'patience' });
   if (r.patience && !r.metricForBest) throw new XlmError('bad-option', '--patience counts evaluations without improvement of --metric-for-best; give that too', { what: 'patience' });
   const probability = (name: string, v: number | undefined, max = 1) => {
     if (v !== undefined && !(v >= 0 && v < max)) throw new XlmError('bad-option', `--${name} must be in [0, ${max}), got ${v}`, { what: name });
@@ -144,6 +145,8 @@ export interface TrainEvalMetrics {
   /** seq-cls: rows are gold labels, columns predictions, in `labels` order. */
   confusion?: number[][];
   labels?: string[];
+  /** Translation: sacreBLEU's signature of each pooled score (bleu, chrf, chrf++). */
+  signatures?: Record<string, string>;
 }
 
 export interface TrainProgress {
@@ -172,4 +175,6 @@ export interface TrainResult {
   lastEval?: TrainEvalMetrics;
   /** Whether the run learned (absent when it was cancelled). */
   verdict?: LearningVerdict;
+  /** Translation runs: the last evaluation's scores per language pair (src/engine/metrics/translation.ts). */
+  translationScores?: { pairs: TranslationScores[]; all: TranslationScores };
 }

@@ -12,7 +12,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset, mixSeed, stratifiedSplit, type DataKind, type LoadedDataset } from '../data/index.js';
 import { XlmError } from '../errors.js';
-import type { BestTrackerState } from '../eval/best-tracker.js';
+import type { BestTracker, BestTrackerState, BestVerdict } from '../eval/best-tracker.js';
 import { TrainingEvaluation } from '../eval/training.js';
 import { positionLimit, type XlmrConfig } from '../hf/config.js';
 import { loadModelFolder, type ModelFolder } from '../hf/folder.js';
@@ -80,13 +80,24 @@ interface RunPlan {
   masking?: MaskingOptions;
 }
 
+/**
+ * What scores the current weights at an eval step: TrainingEvaluation for the XLM-R tasks, TranslationEvaluation
+ * (src/engine/seq2seq/evaluation.ts) for translation runs. Its result is the eval line's content; with
+ * --metric-for-best its tracker gives the verdict.
+ */
+export interface RunEvaluator {
+  readonly tracker: BestTracker | undefined;
+  run(step: number, params: ReadonlyMap<string, Float32Array>): Promise<Omit<TrainEvalMetrics, 'step' | 'epoch'> & { verdict?: BestVerdict }>;
+  trackerState(): BestTrackerState | undefined;
+}
+
 /** The loss graph and the sessions that run it (phase buildSessions). */
 interface RunGraphs {
   model: ModelLoss;
   numLabels: number;
   lora?: { r: number; alpha: number; dropout: number; targets: string[] };
   runner: StepRunner;
-  evaluator?: TrainingEvaluation;
+  evaluator?: RunEvaluator;
 }
 
 /**
