@@ -6,7 +6,7 @@
  * The tokenizer flag is `--tokenizer DIR` (any model folder with tokenizer.json): a `--model` flag would make
  * the CLI build the default model when it is left out, and inspecting a file must stay instant.
  */
-import { inspectDataset, type DatasetSummary, type InspectOptions } from '../data/index.js';
+import { inspectDataset, inspectQaFile, formatQaSummary, looksLikeQa, type DatasetSummary, type InspectOptions } from '../data/index.js';
 import { XlmError } from '../errors.js';
 import type { CommandSpec, OptionSpec } from './command.js';
 import { DATA_READ_OPTIONS, readOptionsFromFlags } from './data-flags.js';
@@ -45,12 +45,22 @@ export const dataInspectCommand: CommandSpec = {
   summary: 'summarise a data file: counts, labels, languages, length histogram, duplicates, bad rows at file:line:column',
   args: 'FILE',
   options: OPTIONS,
-  details: ['Bad rows never stop inspect: every one is counted and the first are listed. --json prints the whole summary.'],
+  details: [
+    'Bad rows never stop inspect: every one is counted and the first are listed. --json prints the whole summary.',
+    'Question answering (SQuAD v1.1/v2.0 JSON, or JSON Lines with context, question and answers): questions, paragraphs, answer lengths, the unanswerable share and languages (--language sets it for files that do not say).',
+  ],
   async run(ctx) {
     const file = ctx.positionals[0];
     if (!file) throw new XlmError('cli-bad-flag', 'data inspect needs a FILE (xlm data inspect FILE)', { what: 'FILE' });
     if (ctx.positionals.length > 1) throw new XlmError('cli-bad-flag', `data inspect takes one FILE, got ${ctx.positionals.length}: ${ctx.positionals.join(' ')}`, { what: 'FILE' });
     const samples = positiveInt(ctx.values.samples, '--samples', 10);
+    if (looksLikeQa(file)) {
+      const read = readOptionsFromFlags(ctx.values);
+      const qa = await inspectQaFile(file, { maxReported: samples, ...(read.language ? { language: read.language } : {}) });
+      if (ctx.values.json) printJson(ctx.io, qa);
+      else ctx.io.stdout.write(formatQaSummary(qa));
+      return 0;
+    }
     const summary = await inspectFile(
       file,
       {
