@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveOptions, type TrainOptions } from '../train/options.js';
-import { train } from '../train/train.js';
+import { train } from '../train/train-task.js';
 import type { TrainTask as EngineTrainTask } from '../train/model-loss.js';
 import { TrainStartParams, TrainStartResult, TrainTask, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
 import { HandlerContext, errorData } from './server.js';

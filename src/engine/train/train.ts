@@ -12,8 +12,8 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset, mixSeed, stratifiedSplit, type DataKind, type LoadedDataset } from '../data/index.js';
 import { XlmError } from '../errors.js';
-import type { BestTrackerState } from '../eval/best-tracker.js';
-import { TrainingEvaluation } from '../eval/training.js';
+import type { BestTracker, BestTrackerState, BestVerdict } from '../eval/best-tracker.js';
+import { TrainingEvaluation, type LanguageEvalResult } from '../eval/training.js';
 import { positionLimit, type XlmrConfig } from '../hf/config.js';
 import { loadModelFolder, type ModelFolder } from '../hf/folder.js';
 import { encoderTensorSpecs, headTensorSpecs } from '../hf/names.js';
@@ -36,17 +36,13 @@ const GENERIC_LABEL = /^LABEL_\d+$/;
 /** Options that must not change between a run and its resumption. */
 const FINGERPRINT_KEYS = ['task', 'method', 'loraR', 'loraAlpha', 'loraTargets', 'batchSize', 'gradAccum', 'maxLength', 'seed', 'shuffle', 'optimizer', 'lr', 'schedule'] as const;
 
-export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
-  return new TrainingRun(options, hooks).run();
-}
-
 /** What a run opens and must close however it ends: onnxruntime sessions (step runner, evaluator), the model folder's weight file. */
 interface Resource {
   release(): void | Promise<void>;
 }
 
 /** The model folder as the run reads it (phase loadModel). */
-interface RunModel {
+export interface RunModel {
   folder: ModelFolder;
   tokenizer: XlmTokenizer;
   config: XlmrConfig;
@@ -63,8 +59,8 @@ interface RunData {
   labels?: string[];
 }
 
-/** The data as features and the step plan (phase encode). */
-interface RunPlan {
+/** The data as features and the step plan (phase encode); a task with other features (QA) keeps its own and leaves these empty. */
+export interface RunPlan {
   features: Feature[];
   evalFeatures?: Feature[];
   lengths: number[];
@@ -74,13 +70,21 @@ interface RunPlan {
   masking?: MaskingOptions;
 }
 
+/** What evaluates the current weights at an eval step (TrainingEvaluation; question answering has its own). */
+export interface RunEvaluator {
+  readonly tracker: BestTracker | undefined;
+  run(step: number, params: ReadonlyMap<string, Float32Array>): Promise<LanguageEvalResult & { verdict?: BestVerdict }>;
+  trackerState(): BestTrackerState | undefined;
+  release(): Promise<void>;
+}
+
 /** The loss graph and the sessions that run it (phase buildSessions). */
-interface RunGraphs {
+export interface RunGraphs {
   model: ModelLoss;
   numLabels: number;
   lora?: { r: number; alpha: number; dropout: number; targets: string[] };
   runner: StepRunner;
-  evaluator?: TrainingEvaluation;
+  evaluator?: RunEvaluator;
 }
 
 /**
@@ -146,6 +150,11 @@ export class TrainingRun {
     if (this.o.resume) this.resume();
     await this.loop();
     await this.finish();
+    return this.result();
+  }
+
+  /** What the run returns, once finished or cancelled. */
+  protected result(): TrainResult {
     const { runner } = this.graphs;
     this.progress('done');
     this.log(`peak memory of this process ${Math.round(process.resourceUsage().maxRSS / 1024)} MB (estimated ${Math.round(this.model.memory.estimate.totalMB)} MB)`);
@@ -405,6 +414,11 @@ export class TrainingRun {
     this.hooks.onMetrics?.(m);
   }
 
+  /** The class names (or tags) config.json's id2label gets; none for mlm and qa. */
+  protected labelNames(): string[] | undefined {
+    return this.data.labels;
+  }
+
   /** What a checkpoint or the final folder holds: every weight (trained ones from `weights` or the runner) and the trainer state. */
   protected contents(weights?: ReadonlyMap<string, Float32Array>): SaveContents {
     const o = this.o;
@@ -415,7 +429,7 @@ export class TrainingRun {
     const current = weights ?? runner.currentParams();
     const best = evaluator?.tracker?.best;
     return {
-      task: o.task, method: o.method, config, labels: this.data.labels, baseModel: resolve(o.model), numLabels, lora,
+      task: o.task, method: o.method, config, labels: this.labelNames(), baseModel: resolve(o.model), numLabels, lora,
       weight: (name) => current.get(name) ?? model.weight(name, shapes.get(name) ?? missing(name)),
       trainableNames: runner.trainable.map((p) => p.name),
       trainerState: {
