@@ -6,7 +6,7 @@ names mirror HF's, so `state_dict()` keys are the checkpoint's tensor names and 
 wrapping the nn.Linear modules by name).
 
 Run with Debian's /usr/bin/python3 (torch 1.13). As a script it reads one JSON request on stdin:
-  {"model": DIR, "head": "mlm" | "seq-cls" | "token-cls" | "encoder",
+  {"model": DIR, "head": "mlm" | "seq-cls" | "token-cls" | "qa" | "encoder",
    "input_ids": [[...]], "attention_mask": [[...]], "dtype": "float32" | "float64"}
 and prints {"shape": [...], "data": [...]} (the head's logits, or the last hidden state for "encoder").
 """
