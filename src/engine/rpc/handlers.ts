@@ -6,7 +6,7 @@ import { XlmError } from '../errors.js';
 import { inspectDataset } from '../data/index.js';
 import { evalRequest } from '../eval/request.js';
 import { downloadRepo, formatBytes, hubSettings, listCachedModels } from '../hub/index.js';
-import { defaultModelHandlers } from '../pretrain/default-model-rpc.js';
+import { defaultModelHandlers } from './default-model.js';
 import { deviceAvailability } from '../runtime/devices.js';
 import { CancelledError } from '../runtime/inputs.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
