@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { codePointOffset, readQaFile, utf16Offset } from '../../src/engine/data/index.js';
+import { codePointOffset, looksLikeQa, readQaFile, utf16Offset } from '../../src/engine/data/index.js';
 import { runXlm } from '../helpers/cli.js';
 
 let root: string;
@@ -126,4 +126,16 @@ test('xlm data inspect summarises a SQuAD file: questions, paragraphs, answer le
   const text = await runXlm(['data', 'inspect', file]);
   assert.match(text.stdout, /unanswerable: 1 \(33\.3%\)/);
   assert.match(text.stdout, /languages: de 3/);
+});
+
+test('a large SQuAD file is recognised from its first bytes, even where they end inside a character', () => {
+  // Three shifts of a context of 3-byte characters: one of them puts the 256 KiB cut inside a character.
+  for (const shift of ['', 'a', 'aa']) {
+    const file = join(root, `big${shift}.json`);
+    writeFileSync(file, JSON.stringify({ version: 'v1.1', data: [{ title: 'T', paragraphs: [{ context: shift + '€'.repeat(100_000), qas: [] }] }] }));
+    assert.equal(looksLikeQa(file), true, `shift ${shift.length}`);
+  }
+  const notQa = join(root, 'plain.jsonl');
+  writeFileSync(notQa, JSON.stringify({ text: 'a', label: 'b' }) + '\n');
+  assert.equal(looksLikeQa(notQa), false);
 });

@@ -9,7 +9,7 @@
  *
  * An answer whose text is not at its answer_start is a bad row naming the file, the line and the question id.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { TextDecoder } from 'node:util';
 import { XlmError } from '../errors.js';
@@ -69,7 +69,10 @@ export interface QaDataset {
 export function looksLikeQa(path: string): boolean {
   let head: string;
   try {
-    head = decodeFile(readHead(path), path).slice(0, 64 * 1024);
+    const bytes = readHead(path);
+    const sniffed = sniffEncoding(bytes, path);
+    // Not fatal: the cut may fall inside a character.
+    head = new TextDecoder(sniffed.encoding, { ignoreBOM: true }).decode(bytes.subarray(sniffed.bomBytes)).slice(0, 64 * 1024);
   } catch {
     return false;
   }
@@ -79,9 +82,15 @@ export function looksLikeQa(path: string): boolean {
   return firstLine.startsWith('{') && /"context"\s*:/.test(firstLine) && /"question"\s*:/.test(firstLine);
 }
 
+/** The first 256 KiB of a file, without reading the rest (SQuAD's training file is 30 MB). */
 function readHead(path: string): Buffer {
-  const all = readFileSync(path);
-  return all.subarray(0, 256 * 1024);
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(256 * 1024);
+    return head.subarray(0, readSync(fd, head, 0, head.length, 0));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Reads a SQuAD JSON or QA JSON Lines file, validating every answer against its context. */
