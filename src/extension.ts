@@ -35,6 +35,10 @@ export interface XlmLabApi {
   nliPanelMessages(): readonly ToNliPanel[] | undefined;
   /** The context keys the extension set for `when` clauses (xlm.training, xlm.engineRunning), as last set. */
   contextKeys(): Record<string, boolean>;
+  /** Which model serves which feature (by name) and where that came from, as the status item shows it. */
+  slotModels(): Promise<Record<string, { name: string; source: string }>>;
+  /** Why features could not run, as the status item's Why action says it. */
+  problems(): string[];
   /** Whether a Hugging Face token is in SecretStorage (never the token itself: other extensions see this API). */
   hubTokenSaved(): Promise<boolean>;
 }
@@ -63,6 +67,11 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
     maskPanelOpen: () => Boolean(MaskPanel.current),
     nliPanelMessages: () => NliPanel.current?.delivered.slice(),
     contextKeys: () => Object.fromEntries(ctx.contextKeys),
+    slotModels: async () => {
+      await ctx.refreshSlots();
+      return Object.fromEntries([...ctx.slotModels].map(([id, m]) => [id, { name: m.name, source: m.source }]));
+    },
+    problems: () => [...ctx.problems.values()],
     hubTokenSaved: async () => (await hubToken(context.secrets)) !== undefined,
   };
 }

@@ -45,11 +45,35 @@ export interface MetricsRecord {
 export interface RunSummary {
   id: string;
   dir: string;
-  /** Steps seen in metrics.jsonl so far. */
+  /** The last step in metrics.jsonl so far. */
   steps: number;
   lastLoss?: number;
   modified: number;
   live: boolean;
+  /** finished (verdict.json written), stopped (a checkpoint and no final model), or still being written / unknown. */
+  state: 'finished' | 'stopped' | 'unknown';
+  /** For a finished run: whether it learned. */
+  learned?: boolean;
+}
+
+/** A finished run's verdict (RUN/verdict.json): whether it learned, why not and what to try. */
+export interface RunVerdict {
+  learned: boolean;
+  reasons: string[];
+  advice: string[];
+  finalLoss?: number;
+  chanceLoss?: number;
+  evalAccuracy?: number;
+  majorityAccuracy?: number;
+}
+
+/** Time left in words: "45 s left", "3 min left", "1 h 05 min left". */
+export function formatTimeLeft(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return 'time left unknown';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s left`;
+  if (s < 3600) return `${Math.round(s / 60)} min left`;
+  return `${Math.floor(s / 3600)} h ${String(Math.round((s % 3600) / 60)).padStart(2, '0')} min left`;
 }
 
 export interface RunData {
@@ -59,6 +83,7 @@ export interface RunData {
   records: MetricsRecord[];
   /** Lines of metrics.jsonl that were not valid JSON (reported, not drawn). */
   badLines: number[];
+  verdict?: RunVerdict;
 }
 
 export interface RunProgress {

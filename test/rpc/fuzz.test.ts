@@ -61,6 +61,8 @@ const valid = (): Record<p.RequestName, Record<string, unknown> | undefined> => 
   translate: { texts: ['hi'], targetLang: 'de', sourceLang: 'en', model: path.join(tmp, 'no-translator') },
   trainStart: { model: modelDir, data: path.join(tmp, 'data.jsonl'), task: 'sequence-classification', runFolder: 'runs', method: 'lora', epochs: 1, batchSize: 2, learningRate: 1e-3, maxLength: 16, loraRank: 2, seed: 1, device: 'cpu', memoryLimitMB: 0 },
   trainStop: { runId: 'none' },
+  trainDefaults: { model: modelDir, task: 'sequence-classification', method: 'lora', rows: 780, evalData: path.join(tmp, 'data.jsonl'), batchSize: 16 },
+  modelCapabilities: { dirs: [modelDir, tmp] },
   evalRun: { model: modelDir, data: path.join(tmp, 'data.jsonl'), task: 'sequence-classification', batchSize: 2 },
   dataInspect: { file: path.join(tmp, 'data.jsonl') },
   hubDownload: { repoId: 'org/model', revision: 'main', offline: true },

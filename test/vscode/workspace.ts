@@ -8,6 +8,11 @@ import { writeTinyXlmr } from '../helpers/tiny-model.js';
 export function writeTestWorkspace(dir: string): string {
   writeTinyXlmr(path.join(dir, 'models', 'tiny'), { head: 'all', labels: ['negative', 'positive'] });
   writeTinyXlmr(path.join(dir, 'models', 'tiny-nli'), { head: 'seq-cls', labels: ['entailment', 'neutral', 'contradiction'], seed: 7 });
+  // A pair classifier as `xlm train` saves one from examples/pairs: it must not label single sentences.
+  const pair = path.join(dir, 'models', 'tiny-pair');
+  writeTinyXlmr(pair, { head: 'seq-cls', labels: ['not_translation', 'translation'], seed: 9 });
+  const pairConfig = path.join(pair, 'config.json');
+  fs.writeFileSync(pairConfig, JSON.stringify({ ...JSON.parse(fs.readFileSync(pairConfig, 'utf8')), xlm_lab: { input: 'pair' } }, null, 2));
   fs.mkdirSync(path.join(dir, 'runs', 'demo-run'), { recursive: true });
   fs.writeFileSync(
     path.join(dir, 'notes.txt'),

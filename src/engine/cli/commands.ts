@@ -16,7 +16,7 @@ import { dataInspectCommand } from './data-inspect.js';
 import { translateCommand } from './translate.js';
 import { zeroShotCommand } from './zero-shot.js';
 import { pretrainCommand } from './pretrain.js';
-import { scoreQaCommand } from './score.js';
+import { SCORE_COMMANDS } from './score.js';
 import { qaCommand } from './qa.js';
 
-export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, qaCommand, zeroShotCommand, translateCommand, embedCommand, languageIdCommand, exportOnnxCommand, trainCommand, evalCommand, scoreQaCommand, dataInspectCommand, mergeCommand, pretrainCommand, hubDownloadCommand, hubListCommand, hubRemoveCommand];
+export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, qaCommand, zeroShotCommand, translateCommand, embedCommand, languageIdCommand, exportOnnxCommand, trainCommand, evalCommand, dataInspectCommand, mergeCommand, pretrainCommand, ...SCORE_COMMANDS, hubDownloadCommand, hubListCommand, hubRemoveCommand];

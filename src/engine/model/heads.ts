@@ -32,7 +32,9 @@ export function buildMlmHead(ctx: ModelContext, hidden: Value): Value {
   const dense = gelu(ctx.linear('lm_head.dense', hidden, h, h));
   const normed = layerNorm(dense, ctx.param(MLM_HEAD.layerNormWeight, [h]), ctx.param(MLM_HEAD.layerNormBias, [h]), config.layer_norm_eps);
   const rows = normed.rank === 2 ? normed : reshape(normed, [-1, h]);
-  const logits = gemmTransB(rows, ctx.param(EMBEDDINGS.word, [config.vocab_size, h]), ctx.param(MLM_HEAD.bias, [config.vocab_size]));
+  const logits = ctx.tiedLinear
+    ? ctx.tiedLinear(rows, EMBEDDINGS.word, MLM_HEAD.bias, config.vocab_size, h)
+    : gemmTransB(rows, ctx.param(EMBEDDINGS.word, [config.vocab_size, h]), ctx.param(MLM_HEAD.bias, [config.vocab_size]));
   if (normed.rank === 2) return logits;
   const g = ctx.graph;
   const leading = slice(shapeOf(normed), [0], [normed.rank - 1], [0]);

@@ -8,6 +8,7 @@ import { cast, div, gather, max, mul, reduceSum, softmax, topK, unsqueeze } from
 import type { XlmrConfig } from '../hf/config.js';
 import type { ModelWeights } from '../hf/weights.js';
 import { inferenceContext } from './context.js';
+import type { InferenceDtype } from './quantize.js';
 import { buildMlmHead, buildQuestionAnsweringHead, buildSequenceClassificationHead, buildTokenClassificationHead, selectRows } from './heads.js';
 import { buildEncoder } from './xlmr.js';
 
@@ -22,9 +23,9 @@ import { buildEncoder } from './xlmr.js';
  */
 export type InferenceTask = 'mlm-logits' | 'fill-mask' | 'seq-cls' | 'token-cls' | 'qa' | 'embed' | 'hidden';
 
-export function buildInferenceGraph(task: InferenceTask, config: XlmrConfig, weights: Pick<ModelWeights, 'get'>): Graph {
+export function buildInferenceGraph(task: InferenceTask, config: XlmrConfig, weights: Pick<ModelWeights, 'get'>, dtype: InferenceDtype = 'fp32'): Graph {
   const graph = new Graph(`xlmr_${task.replace('-', '_')}`);
-  const ctx = inferenceContext(graph, config, weights);
+  const ctx = inferenceContext(graph, config, weights, dtype);
   const inputIds = graph.input('input_ids', 'int64', ['batch', 'seq']);
   const attentionMask = graph.input('attention_mask', 'int64', ['batch', 'seq']);
   // seq-cls reads only the <s> row: the last layer computes only that row.

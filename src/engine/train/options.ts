@@ -1,19 +1,22 @@
 /**
- * Training options with their defaults (resolveOptions: what `xlm train --help` states; where it states none,
- * transformers' Trainer's), and the hooks the engine's RPC layer passes in.
+ * Training options with their defaults (resolveOptions: what `xlm train --help` states, the learning rate, epochs
+ * and warm-up from the defaults table in defaults.ts; where it states none, transformers' Trainer's), and the hooks the engine's RPC layer passes in.
  */
 import type { ReadOptions } from '../data/index.js';
 import { XlmError } from '../errors.js';
 import type { MetricForBest } from '../eval/best-tracker.js';
 import type { Device } from '../runtime/session.js';
+import { trainingDefaults, type TrainingDefaults } from './defaults.js';
 import { DEFAULT_LORA_TARGETS } from './lora.js';
 import type { TrainMethod, TrainTask } from './model-loss.js';
+import type { LearningVerdict } from './verdict.js';
 import type { OptimizerKind } from './optimizer.js';
 import type { ScheduleKind } from './schedule.js';
 
 export interface TrainOptions {
   model: string;
-  task: TrainTask;
+  /** An XLM-R task, or translation (a seq2seq model: src/engine/seq2seq/train-run.ts runs it). */
+  task: TrainTask | 'translation';
   train: string;
   eval?: string;
   out: string;
@@ -41,6 +44,7 @@ export interface TrainOptions {
   dropout?: number;
   seed?: number;
   shuffle?: boolean;
+  /** Evaluate every N steps; absent: about TrainingDefaults.evaluations times a run when there is eval data. */
   evalEvery?: number;
   saveEvery?: number;
   logEvery?: number;
@@ -59,6 +63,8 @@ export interface TrainOptions {
    * split); below it, train on every row and say so. Without it, --eval-fraction always splits.
    */
   evalFractionMinRows?: number;
+  /** Names of integer labels 0, 1, 2, … in order (a dataset's label map, e.g. MNLI's entailment,neutral,contradiction); names in the file must be among them. */
+  labelNames?: string[];
   /** Train only on rows in these languages (zero-shot cross-lingual transfer); evaluation keeps every language. */
   trainLanguage?: string[];
   /** Track the best evaluation by this metric: its checkpoint is kept and becomes the final model in OUT/. */
@@ -81,14 +87,20 @@ export interface QaTrainOptions {
   nullThreshold?: number;
 }
 
-export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions' | 'memoryLimitMB' | 'qa'>> &
-  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions' | 'memoryLimitMB' | 'qa'>;
+export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions' | 'memoryLimitMB' | 'labelNames' | 'qa'>> &
+  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions' | 'memoryLimitMB' | 'labelNames' | 'qa'>;
 
-export function resolveOptions(o: TrainOptions): ResolvedTrainOptions {
+/**
+ * Every option with its default. `table`: the learning rate, epochs and warm-up the defaults table gives for this
+ * run's task, method, model and data (src/engine/train/defaults.ts); before the model and data are read, the
+ * table's row for a base-size model of unknown data size.
+ */
+export function resolveOptions(o: TrainOptions, table?: Pick<TrainingDefaults, 'lr' | 'epochs' | 'warmupRatio' | 'batchSize'>): ResolvedTrainOptions {
+  const d = table ?? trainingDefaults({ task: o.task, method: o.method ?? 'full', hiddenSize: 768, batchSize: o.batchSize });
   const r: ResolvedTrainOptions = {
     method: 'full', loraR: 8, loraAlpha: 16, loraDropout: 0.1, loraTargets: [...DEFAULT_LORA_TARGETS],
     // Question answering's windows are run_qa.py's 384 tokens.
-    lr: 2e-5, epochs: 3, batchSize: 16, gradAccum: 1, maxLength: o.task === 'qa' ? 384 : 128, warmupRatio: 0, schedule: 'linear',
+    lr: d.lr, epochs: d.epochs, batchSize: d.batchSize, gradAccum: 1, maxLength: o.task === 'qa' ? 384 : 128, warmupRatio: d.warmupRatio, schedule: 'linear',
     weightDecay: 0.01, maxGradNorm: 1.0, optimizer: 'adamw', adamBeta1: 0.9, adamBeta2: 0.999, adamEps: 1e-8,
     seed: 42, shuffle: true, logEvery: 1, resume: false, device: 'auto', threads: 0, mlmProbability: 0.15, wholeWordMask: false, inPlace: true,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
@@ -169,4 +181,6 @@ export interface TrainResult {
   checkpoints: string[];
   device: string;
   lastEval?: TrainEvalMetrics;
+  /** Whether the run learned (absent when it was cancelled). */
+  verdict?: LearningVerdict;
 }
