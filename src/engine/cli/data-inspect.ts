@@ -6,7 +6,7 @@
  * The tokenizer flag is `--tokenizer DIR` (any model folder with tokenizer.json): a `--model` flag would make
  * the CLI build the default model when it is left out, and inspecting a file must stay instant.
  */
-import { inspectDataset, type DatasetSummary, type InspectOptions } from '../data/index.js';
+import { inspectDataset, inspectQaFile, formatQaSummary, looksLikeQa, type DatasetSummary, type InspectOptions } from '../data/index.js';
 import { looksParallel } from '../data/parallel.js';
 import { inspectParallel, type LengthStats, type ParallelSummary } from '../data/parallel-inspect.js';
 import { XlmError } from '../errors.js';
@@ -55,6 +55,7 @@ export const dataInspectCommand: CommandSpec = {
     'Parallel text (--source FILE --target FILE, FILE --pair FILE, a JSONL of {"translation": {...}} or {"source", "target"},',
     'a TSV headed by two language codes, or --format parallel) gets a translation summary: pairs, languages, lengths,',
     'length-ratio outliers, repeated pairs and untranslated copies.',
+    'Question answering (SQuAD v1.1/v2.0 JSON, or JSON Lines with context, question and answers): questions, paragraphs, answer lengths, the unanswerable share and languages (--language sets it for files that do not say).',
   ],
   async run(ctx) {
     const file = ctx.positionals[0];
@@ -68,6 +69,13 @@ export const dataInspectCommand: CommandSpec = {
       const summary = await inspectParallel(input, { ...languagePairFromFlags(ctx.values), ...(format ? { format } : {}), maxRatio, samples });
       if (ctx.values.json) printJson(ctx.io, summary);
       else ctx.io.stdout.write(formatParallelSummary(summary));
+      return 0;
+    }
+    if (file && looksLikeQa(file)) {
+      const read = readOptionsFromFlags(ctx.values);
+      const qa = await inspectQaFile(file, { maxReported: samples, ...(read.language ? { language: read.language } : {}) });
+      if (ctx.values.json) printJson(ctx.io, qa);
+      else ctx.io.stdout.write(formatQaSummary(qa));
       return 0;
     }
     if (!file) throw new XlmError('cli-bad-flag', 'data inspect needs a FILE (xlm data inspect FILE), or --source FILE --target FILE for parallel text', { what: 'FILE' });

@@ -10,7 +10,7 @@ import { exportSeq2SeqOnnx } from '../seq2seq/export.js';
 import type { CommandSpec } from './command.js';
 import { MODEL_OPTION, modelDir, printJson } from './inputs.js';
 
-const HEADS: readonly ExportHead[] = ['mlm', 'seq-cls', 'token-cls', 'none'];
+const HEADS: readonly ExportHead[] = ['mlm', 'seq-cls', 'token-cls', 'qa', 'none'];
 
 export const exportOnnxCommand: CommandSpec = {
   name: 'export onnx',
@@ -22,7 +22,8 @@ export const exportOnnxCommand: CommandSpec = {
     head: { type: 'string', arg: 'HEAD', help: `head to export: ${HEADS.join(', ')} (default: the one config.json's architectures names)` },
   },
   details: [
-    'Inputs input_ids and attention_mask (int64 [batch, seq]); output logits (last_hidden_state for --head none).',
+    'Inputs input_ids and attention_mask (int64 [batch, seq]); output logits (last_hidden_state for --head none;',
+    'start_logits and end_logits for --head qa, what transformers.js\'s question-answering pipeline reads).',
     'A masked-LM export computes logits at every position, as transformers.js fill-mask expects.',
     'Weights are stored inline below 2 GB, otherwise in onnx/model.onnx_data.',
     'A translation model (Marian, M2M100 / NLLB, MBart; e.g. what xlm train --task translation wrote) exports to optimum\'s',

@@ -14,6 +14,7 @@ import { bleuJson, bleuLine, chrfJson, chrfLine } from '../metrics/mt-format.js'
 import { isMtTokenizer, MT_TOKENIZERS, pyRstrip } from '../metrics/mt-tokenizers.js';
 import type { CommandContext, CommandSpec, OptionSpec } from './command.js';
 import { printJson } from './inputs.js';
+import { scoreQaCommand } from './score-qa.js';
 
 const FILE_OPTIONS: Record<string, OptionSpec> = {
   hyp: { type: 'string', arg: 'FILE', help: 'the system output: one translation per line' },
@@ -147,6 +148,7 @@ const SCORERS: readonly CommandSpec[] = [
   bleuCommand,
   chrfCommand('chrf', 0, 'corpus chrF (character 6-grams, beta 2) of a system output against references, as sacreBLEU'),
   chrfCommand('chrf++', 2, 'corpus chrF++ (chrF plus word unigrams and bigrams) of a system output against references, as sacreBLEU'),
+  scoreQaCommand,
 ];
 
 /** `xlm score` without a scorer (or with one that does not exist): the list of scorers. */

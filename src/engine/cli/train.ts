@@ -6,7 +6,8 @@ import { DEVICE_CHOICES } from '../runtime/devices.js';
 import type { Device } from '../runtime/session.js';
 import { parseLoraTargets } from '../train/lora.js';
 import { TRAIN_TASKS, type TrainTask } from '../train/model-loss.js';
-import { train, type TrainOptions } from '../train/train.js';
+import { train } from '../train/train-task.js';
+import type { TrainOptions } from '../train/train.js';
 import { SEQ2SEQ_LORA_TARGETS } from '../seq2seq/loss.js';
 import { formatTranslationScores } from '../seq2seq/evaluation.js';
 import { trainTranslation } from '../seq2seq/train-run.js';
@@ -64,6 +65,10 @@ const OPTIONS: Record<string, OptionSpec> = {
   patience: str('N', 'with --metric-for-best: stop after N evaluations without improvement'),
   // How to read --train and --eval; --train-language is the language filter here (--eval keeps every language).
   ...Object.fromEntries(Object.entries(DATA_READ_OPTIONS).filter(([name]) => name !== 'only-language')),
+  stride: str('N', 'qa: tokens shared by consecutive windows of a long context (default 128, at most a third of --max-length)'),
+  'n-best': str('N', 'qa: start and end positions tried per window when decoding answers for evaluation (default 20)'),
+  'max-answer-length': str('N', 'qa: longest answer in tokens (default 30)'),
+  'null-threshold': str('X', 'qa, SQuAD v2.0 data: answer nothing when the null score beats the best span by more than X (default 0)'),
   'memory-limit-mb': str('MB', "refuse to start when the run's estimated peak memory is above this (default: the machine's memory)"),
 };
 
@@ -115,6 +120,7 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
     metricForBest: oneOf(values, 'metric-for-best', METRICS_FOR_BEST), patience: number(values, 'patience'),
     readOptions: readOptionsFromFlags(values),
     memoryLimitMB: number(values, 'memory-limit-mb'),
+    ...(task === 'qa' ? { qa: { stride: number(values, 'stride'), nBest: number(values, 'n-best'), maxAnswerLength: number(values, 'max-answer-length'), nullThreshold: number(values, 'null-threshold') } } : {}),
   };
 }
 
@@ -134,10 +140,11 @@ function wrapTargets(list: string, allowed?: readonly string[]): string[] {
 
 export const trainCommand: CommandSpec = {
   name: 'train',
-  summary: 'fine-tune a model (full or LoRA) for seq-cls, token-cls or mlm; checkpoints load in transformers',
+  summary: 'fine-tune a model (full or LoRA) for seq-cls, token-cls, mlm or qa; checkpoints load in transformers',
   options: OPTIONS,
   details: [
     'Data: JSONL with text + label, premise/hypothesis (or sentence1/sentence2) + label, tokens + tags (token-cls), text (mlm); CSV/TSV/CoNLL too.',
+    'qa: SQuAD v1.1/v2.0 JSON or JSON Lines with context, question, answers {text, answer_start}; windows of --max-length (default 384 for qa) with --stride; eval lines carry exact_match and f1, pooled and per language.',
     'Each logged step prints one JSON line {step, epoch, loss, lr, grad_norm, examples_per_s, tokens_per_s}, also appended to OUT/metrics.jsonl.',
     'Ctrl-C stops at the next step and writes OUT/checkpoint-STEP; --resume continues from it.',
     'Translation (--task translation, a Marian / M2M100 / NLLB / MBart folder): --train is TSV (source<TAB>target) or JSONL',

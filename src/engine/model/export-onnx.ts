@@ -2,7 +2,7 @@
  * `xlm export onnx`: our inference graph written in the layout transformers.js and optimum read:
  *   OUT/onnx/model.onnx, OUT/config.json, OUT/tokenizer.json (+ tokenizer_config.json, ...).
  * Inputs `input_ids`, `attention_mask` (int64 [batch, seq]); output `logits` (or `last_hidden_state`
- * for a bare encoder). A masked-LM export runs its head over every position, as transformers.js's
+ * for a bare encoder, `start_logits` and `end_logits` for question answering). A masked-LM export runs its head over every position, as transformers.js's
  * fill-mask pipeline expects.
  *
  * Weights sit inline in the protobuf while the model stays under protobuf's 2 GB limit. Larger models
@@ -54,6 +54,7 @@ const TASK_OF_HEAD: Record<ExportHead, { task: InferenceTask; output: string }> 
   mlm: { task: 'mlm-logits', output: 'logits' },
   'seq-cls': { task: 'seq-cls', output: 'logits' },
   'token-cls': { task: 'token-cls', output: 'logits' },
+  qa: { task: 'qa', output: 'start_logits, end_logits' },
   none: { task: 'hidden', output: 'last_hidden_state' },
 };
 

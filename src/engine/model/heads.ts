@@ -58,6 +58,14 @@ export function buildSequenceClassificationHead(ctx: ModelContext, hidden: Value
   return ctx.linear('classifier.out_proj', dense, h, numLabels);
 }
 
+/**
+ * XLMRobertaForQuestionAnswering's head: qa_outputs on every token's vector (no dropout, as transformers has none
+ * there). [batch, seq, hidden] → [batch, seq, 2]: start logits at [..., 0], end logits at [..., 1].
+ */
+export function buildQuestionAnsweringHead(ctx: ModelContext, hidden: Value): Value {
+  return ctx.linear('qa_outputs', hidden, ctx.config.hidden_size, 2);
+}
+
 /** XLMRobertaForTokenClassification's head: dropout, classifier. [batch, seq, hidden] → [batch, seq, numLabels]. */
 export function buildTokenClassificationHead(ctx: ModelContext, hidden: Value, numLabels = ctx.config.id2label.length): Value {
   const h = ctx.config.hidden_size;

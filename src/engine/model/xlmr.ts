@@ -14,7 +14,7 @@ import { buildEmbeddings } from './embeddings.js';
 
 export type { ModelContext } from './context.js';
 export { inferenceContext } from './context.js';
-export { buildMlmHead, buildSequenceClassificationHead, buildTokenClassificationHead, selectRows, firstToken } from './heads.js';
+export { buildMlmHead, buildQuestionAnsweringHead, buildSequenceClassificationHead, buildTokenClassificationHead, selectRows, firstToken } from './heads.js';
 
 /**
  * One XLMRobertaLayer: attention, then intermediate (dense + GELU) and output (dense, dropout, residual, LayerNorm).

@@ -14,6 +14,7 @@ import { modelCapabilities } from '../model/capabilities.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
 import { deviceEnvironment, resolveDevice } from '../runtime/session.js';
 import { classify } from '../tasks/classify.js';
+import { answerSpans } from '../tasks/question-answering.js';
 import { embed } from '../tasks/embed.js';
 import { hasLanguageId, identifyLanguage, languageIdHead, languageName } from '../tasks/language-id.js';
 import { fillMask } from '../tasks/fill-mask.js';
@@ -129,6 +130,9 @@ export function createHandlers(): HandlerTable {
     },
     fillMask: async ({ texts, topK, model }, ctx) => fillMask(await state.model(model, ctx), texts, { topK, cancel: ctx.token }),
     classify: async ({ inputs, model }, ctx) => classify(await state.model(model, ctx), inputs, { cancel: ctx.token }),
+    qa: async ({ question, context, topK, maxAnswerLength, model }, ctx) => ({
+      answers: await answerSpans(await state.model(model, ctx), question, context, { topK, maxAnswerLength, cancel: ctx.token }),
+    }),
     embed: async ({ texts, normalize, model }, ctx) => embed(await state.model(model, ctx), texts, { normalize, cancel: ctx.token }),
     languageId: async ({ texts, topK, model }, ctx) => {
       const loaded = await state.model(model, ctx);

@@ -281,6 +281,34 @@ export type ClassifyResult = LabelScore[][];
 /** Extension → engine: label probabilities of texts or pairs (Classify selection, hover). */
 export const classify = new RequestType<ClassifyParams, ClassifyResult, EngineErrorData>('classify');
 
+export const QaParams = params({
+  question: v.pipe(text, v.check((q) => q.trim() !== '', 'expected a question, not an empty string')),
+  /** The text the answer is taken from (a document or a selection); any length, read in overlapping windows. */
+  context: text,
+  /** Answers to return, best first (default 5). */
+  topK: optional(integer(1, PARAM_LIMITS.topK)),
+  /** Longest answer in tokens (default 30). */
+  maxAnswerLength: optional(integer(1, 1_000)),
+  model: optional(path),
+});
+export type QaParams = v.InferOutput<typeof QaParams>;
+export interface QaAnswer {
+  answer: string;
+  /** Probability among the n-best spans of the context. */
+  score: number;
+  /** [start, end) of the answer in UTF-16 code units of `context` (what the editor counts). */
+  start: number;
+  end: number;
+  /** [start, end) of the sentence around the answer, in UTF-16 code units of `context`. */
+  sentenceStart: number;
+  sentenceEnd: number;
+}
+export interface QaResult {
+  answers: QaAnswer[];
+}
+/** Extension → engine: the best answer spans to a question in a text, with a model saved as XLMRobertaForQuestionAnswering (Ask a question about this file). */
+export const qa = new RequestType<QaParams, QaResult, EngineErrorData>('qa');
+
 export const NliParams = params({
   premise: text,
   hypothesis: text,
@@ -660,7 +688,7 @@ export const modelDefaultProgress = new NotificationType<ModelDefaultProgressPar
 
 /** Every request of the protocol, keyed by a short name; the server's handler table is typed against it. */
 export const requests = {
-  engineInfo, deviceResolve, modelLoad, modelInfo, modelCapabilities, tokenize, fillMask, classify, nli, zeroShot, embed, languageId, translate,
+  engineInfo, deviceResolve, modelLoad, modelInfo, modelCapabilities, tokenize, fillMask, classify, qa, nli, zeroShot, embed, languageId, translate,
   trainStart, trainStop, trainDefaults, evalRun, dataInspect, dataAudit, hubDownload, hubList, modelEnsureDefault,
 } as const;
 
@@ -672,6 +700,7 @@ export const paramSchemas = {
   tokenize: TokenizeParams,
   fillMask: FillMaskParams,
   classify: ClassifyParams,
+  qa: QaParams,
   nli: NliParams,
   zeroShot: ZeroShotParams,
   embed: EmbedParams,

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveOptions, type TrainOptions } from '../train/options.js';
-import { train } from '../train/train.js';
+import { train } from '../train/train-task.js';
 import { trainingDefaults } from '../train/defaults.js';
 import { loadXlmrConfig } from '../hf/config.js';
 import type { TrainTask as EngineTrainTask } from '../train/model-loss.js';

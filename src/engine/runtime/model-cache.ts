@@ -34,6 +34,7 @@ const HEAD_DESCRIPTION: Record<HeadKind, { what: string; cls: string; use: strin
   mlm: { what: 'masked-LM head (lm_head.*)', cls: 'XLMRobertaForMaskedLM', use: 'fill-mask' },
   'seq-cls': { what: 'sequence-classification head (classifier.dense.*, classifier.out_proj.*)', cls: 'XLMRobertaForSequenceClassification', use: 'classify' },
   'token-cls': { what: 'token-classification head (classifier.weight, classifier.bias)', cls: 'XLMRobertaForTokenClassification', use: 'token classification' },
+  qa: { what: 'question-answering head (qa_outputs.weight, qa_outputs.bias)', cls: 'XLMRobertaForQuestionAnswering', use: 'question answering' },
 };
 
 export class LoadedModel {

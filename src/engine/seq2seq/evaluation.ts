@@ -85,6 +85,9 @@ export class TranslationEvaluation implements RunEvaluator {
     return this.tracker?.state();
   }
 
+  /** Nothing stays open between evaluations: each one loads its exported translator and closes it. */
+  async release(): Promise<void> {}
+
   private async translate(params: ReadonlyMap<string, Float32Array>): Promise<string[]> {
     const o = this.o;
     const scratch = o.scratch;

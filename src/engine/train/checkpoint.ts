@@ -82,7 +82,7 @@ export function modelTensors(c: SaveContents): Map<string, TensorToWrite> {
   return new Map(specs.map((s) => [s.name, { dtype: 'F32' as const, shape: s.shape, data: merged.get(s.name) ?? c.weight(s.name) }]));
 }
 
-const PEFT_TASK_TYPE: Record<TrainTask, string | null> = { 'seq-cls': 'SEQ_CLS', 'token-cls': 'TOKEN_CLS', mlm: null };
+const PEFT_TASK_TYPE: Record<TrainTask, string | null> = { 'seq-cls': 'SEQ_CLS', 'token-cls': 'TOKEN_CLS', mlm: null, qa: 'QUESTION_ANS' };
 
 export function adapterConfig(c: SaveContents): Record<string, unknown> {
   const lora = c.lora!;

@@ -44,6 +44,8 @@ const LEARNING_RATE: Record<DefaultsTask, Record<TrainMethod, Record<ModelScale,
   'token-cls': { full: { small: 1e-3, base: 5e-5 }, lora: { small: 5e-3, base: 5e-4 } },
   mlm: { full: { small: 5e-4, base: 5e-5 }, lora: { small: 2e-3, base: 5e-4 } },
   translation: { full: { small: 5e-4, base: 5e-5 }, lora: { small: 2e-3, base: 5e-4 } },
+  // Question answering: base is run_qa.py's usual XLM-R rate; small is what test/qa/qa-train.test.ts learns with.
+  qa: { full: { small: 3e-3, base: 3e-5 }, lora: { small: 5e-3, base: 5e-4 } },
 };
 
 export function modelScale(hiddenSize: number): ModelScale {
@@ -59,7 +61,7 @@ function epochsFor(rows: number | undefined, batchSize: number): number {
   return Math.min(MAX_EPOCHS, Math.max(3, Math.ceil(MIN_STEPS / stepsPerEpoch)));
 }
 
-const TASK_WORDS: Record<DefaultsTask, string> = { 'seq-cls': 'classification', 'token-cls': 'token classification', mlm: 'masked-LM', translation: 'translation' };
+const TASK_WORDS: Record<DefaultsTask, string> = { 'seq-cls': 'classification', 'token-cls': 'token classification', mlm: 'masked-LM', translation: 'translation', qa: 'question answering' };
 
 /**
  * The defaults for a run. `rows`: training rows after any hold-out (undefined when not known yet: 3 epochs);

@@ -76,10 +76,20 @@ export interface TrainOptions {
   readOptions?: ReadOptions;
   /** Refuse to start when the estimated peak memory is above this many MB (0 or absent: the machine's memory). */
   memoryLimitMB?: number;
+  /** Question answering: window stride and answer decoding (run_qa.py's doc_stride 128, n_best_size 20, max_answer_length 30). */
+  qa?: QaTrainOptions;
 }
 
-export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions' | 'memoryLimitMB' | 'labelNames'>> &
-  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions' | 'memoryLimitMB' | 'labelNames'>;
+export interface QaTrainOptions {
+  stride?: number;
+  nBest?: number;
+  maxAnswerLength?: number;
+  /** SQuAD v2.0: unanswerable questions; an empty answer wins when the null score beats the best span by this much. */
+  nullThreshold?: number;
+}
+
+export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions' | 'memoryLimitMB' | 'labelNames' | 'qa'>> &
+  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions' | 'memoryLimitMB' | 'labelNames' | 'qa'>;
 
 /**
  * Every option with its default. `table`: the learning rate, epochs and warm-up the defaults table gives for this
@@ -90,7 +100,8 @@ export function resolveOptions(o: TrainOptions, table?: Pick<TrainingDefaults, '
   const d = table ?? trainingDefaults({ task: o.task, method: o.method ?? 'full', hiddenSize: 768, batchSize: o.batchSize });
   const r: ResolvedTrainOptions = {
     method: 'full', loraR: 8, loraAlpha: 16, loraDropout: 0.1, loraTargets: [...DEFAULT_LORA_TARGETS],
-    lr: d.lr, epochs: d.epochs, batchSize: d.batchSize, gradAccum: 1, maxLength: 128, warmupRatio: d.warmupRatio, schedule: 'linear',
+    // Question answering's windows are run_qa.py's 384 tokens.
+    lr: d.lr, epochs: d.epochs, batchSize: d.batchSize, gradAccum: 1, maxLength: o.task === 'qa' ? 384 : 128, warmupRatio: d.warmupRatio, schedule: 'linear',
     weightDecay: 0.01, maxGradNorm: 1.0, optimizer: 'adamw', adamBeta1: 0.9, adamBeta2: 0.999, adamEps: 1e-8,
     seed: 42, shuffle: true, logEvery: 1, resume: false, device: 'auto', threads: 0, mlmProbability: 0.15, wholeWordMask: false, inPlace: true,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
@@ -140,7 +151,7 @@ export interface TrainStepMetrics {
 export interface TrainEvalMetrics {
   step: number;
   epoch: number;
-  /** loss, and the task's metrics: accuracy and macro_f1 (seq-cls), accuracy and entity_f1 (token-cls), perplexity (mlm). */
+  /** loss, and the task's metrics: accuracy and macro_f1 (seq-cls), accuracy and entity_f1 (token-cls), perplexity (mlm), exact_match and f1 (qa). */
   eval: Record<string, number>;
   /** seq-cls: rows are gold labels, columns predictions, in `labels` order. */
   confusion?: number[][];

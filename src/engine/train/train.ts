@@ -39,18 +39,13 @@ const GENERIC_LABEL = /^LABEL_\d+$/;
 /** Options that must not change between a run and its resumption. */
 const FINGERPRINT_KEYS = ['task', 'method', 'loraR', 'loraAlpha', 'loraTargets', 'batchSize', 'gradAccum', 'maxLength', 'seed', 'shuffle', 'optimizer', 'lr', 'schedule'] as const;
 
-/** An XLM-R fine-tuning run; translation runs are TranslationRun's (src/engine/seq2seq/train-run.ts, trainTranslation). */
-export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
-  return new TrainingRun(options, hooks).run();
-}
-
 /** What a run opens and must close however it ends: onnxruntime sessions (step runner, evaluator), the model folder's weight file. */
 interface Resource {
   release(): void | Promise<void>;
 }
 
 /** The model folder as the run reads it (phase loadModel). */
-interface RunModel {
+export interface RunModel {
   folder: ModelFolder;
   tokenizer: XlmTokenizer;
   config: XlmrConfig;
@@ -67,8 +62,8 @@ interface RunData {
   labels?: string[];
 }
 
-/** The data as features and the step plan (phase encode). */
-interface RunPlan {
+/** The data as features and the step plan (phase encode); a task with other features (QA) keeps its own and leaves these empty. */
+export interface RunPlan {
   features: Feature[];
   evalFeatures?: Feature[];
   lengths: number[];
@@ -81,18 +76,20 @@ interface RunPlan {
 }
 
 /**
- * What scores the current weights at an eval step: TrainingEvaluation for the XLM-R tasks, TranslationEvaluation
- * (src/engine/seq2seq/evaluation.ts) for translation runs. Its result is the eval line's content; with
- * --metric-for-best its tracker gives the verdict.
+ * What scores the current weights at an eval step: TrainingEvaluation for the XLM-R tasks, the QA run's own
+ * evaluator (src/engine/qa/train-run.ts), TranslationEvaluation (src/engine/seq2seq/evaluation.ts) for translation
+ * runs. Its result is the eval line's content; with --metric-for-best its tracker gives the verdict.
  */
 export interface RunEvaluator {
   readonly tracker: BestTracker | undefined;
   run(step: number, params: ReadonlyMap<string, Float32Array>): Promise<Omit<TrainEvalMetrics, 'step' | 'epoch'> & { verdict?: BestVerdict }>;
   trackerState(): BestTrackerState | undefined;
+  /** Closes the sessions it keeps open between evaluations. */
+  release(): Promise<void>;
 }
 
 /** The loss graph and the sessions that run it (phase buildSessions). */
-interface RunGraphs {
+export interface RunGraphs {
   model: ModelLoss;
   numLabels: number;
   lora?: { r: number; alpha: number; dropout: number; targets: string[] };
@@ -173,6 +170,11 @@ export class TrainingRun {
     await this.loop();
     await this.finish();
     const verdict = this.cancelled ? undefined : this.judge();
+    return this.result(verdict);
+  }
+
+  /** What the run returns, once finished or cancelled (with the learning verdict where the task has one). */
+  protected result(verdict?: LearningVerdict): TrainResult {
     const { runner } = this.graphs;
     this.progress('done');
     this.log(`peak memory of this process ${Math.round(process.resourceUsage().maxRSS / 1024)} MB (estimated ${Math.round(this.model.memory.estimate.totalMB)} MB)`);
@@ -468,6 +470,18 @@ export class TrainingRun {
     this.hooks.onMetrics?.(m);
   }
 
+  /** The class names (or tags) config.json's id2label gets; none for mlm and qa. */
+  protected labelNames(): string[] | undefined {
+    // NLI labels in any spelling are saved as entailment / neutral / contradiction, the names the NLI panel needs.
+    const labels = this.data.labels;
+    return this.o.task === 'seq-cls' && labels ? canonicalNliLabels(labels) : labels;
+  }
+
+  /** Whether a sequence classifier reads single texts or pairs (saved with the model); undefined for other tasks. */
+  protected inputKind(): 'pair' | 'single' | undefined {
+    return this.o.task === 'seq-cls' ? (this.data.train.info.kind === 'pair-classification' ? 'pair' : 'single') : undefined;
+  }
+
   /** What a checkpoint or the final folder holds: every weight (trained ones from `weights` or the runner) and the trainer state. */
   protected contents(weights?: ReadonlyMap<string, Float32Array>): SaveContents {
     const o = this.o;
@@ -477,12 +491,8 @@ export class TrainingRun {
     const shapes = new Map([...encoderTensorSpecs(config), ...(this.encoderTask === 'mlm' ? headTensorSpecs(config, 'mlm', 0) : headTensorSpecs(config, this.encoderTask, numLabels))].map((t) => [t.name, t.shape]));
     const current = weights ?? runner.currentParams();
     const best = evaluator?.tracker?.best;
-    const pairs = this.data.train.info.kind === 'pair-classification';
     return {
-      task: this.encoderTask, method: o.method, config,
-      // NLI labels in any spelling are saved as entailment / neutral / contradiction, the names the NLI panel needs.
-      labels: o.task === 'seq-cls' && this.data.labels ? canonicalNliLabels(this.data.labels) : this.data.labels,
-      input: o.task === 'seq-cls' ? (pairs ? 'pair' : 'single') : undefined,
+      task: this.encoderTask, method: o.method, config, labels: this.labelNames(), input: this.inputKind(),
       baseModel: resolve(o.model), numLabels, lora,
       weight: (name) => current.get(name) ?? model.weight(name, shapes.get(name) ?? missing(name)),
       trainableNames: runner.trainable.map((p) => p.name),
