@@ -7,6 +7,7 @@ import { Ctx } from './client/ctx.js';
 import type { Health } from './client/health.js';
 import type { EngineProcessState } from './client/engineProcess.js';
 import { registerClassify } from './commands/classify.js';
+import { registerAskQuestion } from './commands/askQuestion.js';
 import { registerEngineCommands } from './commands/engine.js';
 import { registerEntailment } from './commands/entailment.js';
 import { registerAuditLabels } from './commands/auditLabels.js';
@@ -48,7 +49,7 @@ export interface XlmLabApi {
 export function activate(context: vscode.ExtensionContext): XlmLabApi {
   const ctx = new Ctx(context);
   context.subscriptions.push(ctx);
-  for (const register of [registerEngineCommands, registerSelectModel, registerFillMask, registerClassify, registerEntailment, registerTranslate, registerFineTune, registerTraining, registerEvaluate]) {
+  for (const register of [registerEngineCommands, registerSelectModel, registerFillMask, registerClassify, registerAskQuestion, registerEntailment, registerTranslate, registerFineTune, registerTraining, registerEvaluate]) {
     register(ctx);
   }
   registerHubTokenCommands(context);

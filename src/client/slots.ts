@@ -37,7 +37,7 @@ export const SLOTS: readonly Slot[] = [
   { id: 'nli', label: 'NLI', serves: 'the NLI panel and zero-shot labels', fits: has('nli'), needs: 'a pair classifier whose labels are entailment, neutral and contradiction' },
   { id: 'translation', label: 'Translation', serves: 'Translate selection and the hover translation', fits: has('translate'), needs: 'a translation model exported to ONNX (encoder and decoder files)', legacySetting: 'translationModel' },
   { id: 'tokenClassification', label: 'Entities', serves: 'entity highlights (NER)', fits: has('token-classify'), needs: 'a token-classification head' },
-  { id: 'questionAnswering', label: 'Question answering', serves: 'question answering', fits: has('question-answering'), needs: 'a question-answering head' },
+  { id: 'questionAnswering', label: 'Question answering', serves: 'Ask a question about this file', fits: has('question-answering'), needs: 'a question-answering head' },
 ];
 
 export function slot(id: SlotId): Slot {

@@ -292,3 +292,48 @@ test('Select model for one feature writes its own setting; the classifier serves
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   }
 });
+
+test('Ask a question about this file selects the best answer span of the selection (offsets from its start) or the whole file, emoji before it included', async () => {
+  const config = vscode.workspace.getConfiguration('xlm');
+  const previous = config.get<string>('model');
+  type Answer = { answer: string; score: number; start: number; end: number; sentenceStart: number; sentenceEnd: number; sentence: string };
+  try {
+    // The tiny model has every head, a question-answering one included: it serves the slot through xlm.model.
+    await config.update('model', path.join(folder().fsPath, 'models', 'tiny'), vscode.ConfigurationTarget.Global);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder(), 'notes.txt'));
+    const editor = await vscode.window.showTextDocument(doc);
+    const line = doc.lineAt(1).range;
+    editor.selection = new vscode.Selection(line.start, line.end);
+    const answers = await vscode.commands.executeCommand<Answer[] | undefined>('xlm.askQuestion', 'Wie ist das Wetter?');
+    assert.ok(answers && answers.length > 0, 'answers came back');
+    const best = answers[0]!;
+    assert.ok(best.start >= doc.offsetAt(line.start) && best.end <= doc.offsetAt(line.end), `the answer lies in the selected line: ${best.start}-${best.end}`);
+    assert.deepEqual([doc.offsetAt(editor.selection.start), doc.offsetAt(editor.selection.end)], [best.start, best.end], 'the best answer is selected');
+    assert.equal(doc.getText(editor.selection), best.answer, 'the selection holds the answer text');
+    assert.ok(best.answer.trim().length > 0);
+    for (let i = 1; i < answers.length; i++) assert.ok(answers[i - 1]!.score >= answers[i]!.score, 'best first');
+    for (const a of answers) assert.ok(a.sentence.includes(a.answer.trim()), `the sentence "${a.sentence}" holds "${a.answer}"`);
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+
+    // A Markdown document with characters outside the Basic Multilingual Plane before the answers: UTF-16 offsets.
+    const md = await vscode.workspace.openTextDocument({ language: 'markdown', content: '# 😀 Notes 𠀀\n\n😀😀 Marie Curie won the prize in 1903. 𠀀 She lived in Paris.\n' });
+    const mdEditor = await vscode.window.showTextDocument(md);
+    mdEditor.selection = new vscode.Selection(0, 0, 0, 0);
+    const mdAnswers = await vscode.commands.executeCommand<Answer[] | undefined>('xlm.askQuestion', 'Where did she live?');
+    const mdBest = mdAnswers?.[0];
+    assert.ok(mdBest, 'an answer from the whole document');
+    assert.equal(md.getText(mdEditor.selection), mdBest.answer, 'the selected text is the answer, emoji before it counted in UTF-16');
+    assert.equal(md.getText().slice(mdBest.sentenceStart, mdBest.sentenceEnd).replace(/\s+/g, ' ').trim(), mdBest.sentence);
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+
+    // No model fits the slot: the slot's words, and nothing selected.
+    await config.update('model', path.join(folder().fsPath, 'models', 'tiny-pair'), vscode.ConfigurationTarget.Global);
+    const xlm = await api();
+    void vscode.commands.executeCommand('xlm.askQuestion', 'Where did she live?');
+    const why = await waitFor('the problem noted', () => xlm.problems().find((p) => p.includes('Ask a question')));
+    assert.match(why, /^tiny-pair cannot serve Ask a question about this file: it has no question-answering head\. Pick a model that has one with "XLM: Select model" → Question answering\.$/);
+  } finally {
+    await config.update('model', previous, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  }
+});
