@@ -238,31 +238,47 @@ def scores(task, rows, labels):
     return flat, matrix
 
 
+def score_rows(task, labels, logits, gold, languages):
+    """Per example (gold, predicted, loss sum, loss count, language) from a batch's logits (float64) and gold ids."""
+    out = []
+    if task == "seq-cls":
+        losses = F.cross_entropy(logits, gold, reduction="none")
+        for i, language in enumerate(languages):
+            out.append((labels[int(gold[i])], labels[int(logits[i].argmax())], float(losses[i]), 1, language))
+        return out
+    for i, language in enumerate(languages):
+        keep = gold[i] != IGNORE
+        row_logits, row_gold = logits[i][keep], gold[i][keep]
+        loss = float(F.cross_entropy(row_logits, row_gold, reduction="sum")) if len(row_gold) else 0.0
+        out.append(([labels[int(g)] for g in row_gold], [labels[int(p)] for p in row_logits.argmax(-1)], loss, len(row_gold), language))
+    return out
+
+
 @torch.no_grad()
 def evaluate(model, s, rows, device):
     """The eval file in file order, in batches of the run's batch size, dropout off (one process)."""
     model.eval()
-    task, labels = s["task"], s["labels"]
     scored = []
     size = s["batch"]["global_batch_size"]
     for start in range(0, len(rows), size):
         part = rows[start:start + size]
-        ids, mask, gold = collate(part, task, s["pad_id"], device)
-        logits = model(ids, mask).double().cpu()
-        gold = gold.cpu()
-        if task == "seq-cls":
-            losses = F.cross_entropy(logits, gold, reduction="none")
-            for i, r in enumerate(part):
-                scored.append((labels[int(gold[i])], labels[int(logits[i].argmax())], float(losses[i]), 1, r.get("language", "")))
-        else:
-            for i, r in enumerate(part):
-                keep = gold[i] != IGNORE
-                row_logits, row_gold = logits[i][keep], gold[i][keep]
-                loss = float(F.cross_entropy(row_logits, row_gold, reduction="sum")) if len(row_gold) else 0.0
-                scored.append(([labels[int(g)] for g in row_gold], [labels[int(p)] for p in row_logits.argmax(-1)], loss, len(row_gold), r.get("language", "")))
+        ids, mask, gold = collate(part, s["task"], s["pad_id"], device)
+        scored += score_rows(s["task"], s["labels"], model(ids, mask).double().cpu(), gold.cpu(), [r.get("language", "") for r in part])
     model.train()
-    flat, matrix = scores(task, scored, labels)
-    return flat, matrix
+    return scores(s["task"], scored, s["labels"])
+
+
+def record_of(entry):
+    """A transformers log_history entry as a metrics.jsonl record (what `xlm import-run` also does); None for summaries."""
+    if "step" not in entry:
+        return None
+    base = {"step": entry["step"], "epoch": entry.get("epoch", 0)}
+    evals = {k[5:]: v for k, v in entry.items() if k.startswith("eval_") and k[5:] not in ("runtime", "samples_per_second", "steps_per_second")}
+    if evals:
+        return {**base, "eval": evals}
+    if "loss" not in entry:
+        return None
+    return {**base, "loss": entry["loss"], "lr": entry.get("learning_rate"), "grad_norm": entry.get("grad_norm")}
 
 
 # ------------------------------------------------------------------------------------------ saving
@@ -523,17 +539,28 @@ def train_hf(s, job, out, rank, world, device):
         def get_train_dataloader(self):
             return self.accelerator.prepare(DataLoader(Dataset(train_rows), batch_sampler=PlanSampler(), collate_fn=collator))
 
-    args = transformers.TrainingArguments(output_dir=out, **hf["training_arguments"])
+    languages = [r.get("language", "") for r in eval_rows or []]
+
+    def compute_metrics(prediction):
+        # XLM Lab's metric names (accuracy, macro_f1, f1, per language), so metric_for_best_model finds its key.
+        logits = torch.as_tensor(prediction.predictions).double()
+        gold = torch.as_tensor(prediction.label_ids)
+        flat, _ = scores(task, score_rows(task, s["labels"], logits, gold, languages), s["labels"])
+        return {k: v for k, v in flat.items() if k != "loss"}
+
+    args = transformers.TrainingArguments(**{**hf["training_arguments"], "output_dir": out})
     callbacks = [transformers.EarlyStoppingCallback(early_stopping_patience=s["patience"])] if s.get("patience") else []
     trainer = PlanTrainer(model=model, args=args, train_dataset=Dataset(train_rows), eval_dataset=Dataset(eval_rows) if eval_rows else None,
-                          data_collator=collator, callbacks=callbacks)
+                          data_collator=collator, callbacks=callbacks, compute_metrics=compute_metrics if eval_rows else None)
     trainer.train()
     trainer.save_model(out)
     trainer.save_state()
     if trainer.is_world_process_zero():
         with open(os.path.join(out, "metrics.jsonl"), "w") as f:
-            for record in trainer.state.log_history:
-                f.write(json.dumps(record) + "\n")
+            for entry in trainer.state.log_history:
+                record = record_of(entry)
+                if record is not None:
+                    f.write(json.dumps(record) + "\n")
 
 
 # ------------------------------------------------------------------------------------------ main
