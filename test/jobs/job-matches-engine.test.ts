@@ -14,47 +14,7 @@ import { train } from '../../src/engine/train/train.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { readAllFloat32 } from '../helpers/safetensors.js';
 import { runXlm } from '../helpers/cli.js';
-
-const TORCHRUN = existsSync('/usr/bin/torchrun') ? ['/usr/bin/torchrun'] : ['/usr/bin/python3', '-m', 'torch.distributed.run'];
-// Debian's torch 1.13 on Python 3.11 reads "--redirects" / "--tee" values other than 1 and 2 as None (3.11's IntFlag
-// iterates neither its zero member nor the alias 3) and torchrun fails at start, defaults included. So: stderr to log
-// files (read back when the job fails), stdout to files and the console. Newer PyTorch has no such bug.
-function torchrunStreams(logDir: string): string[] {
-  return ['--redirects', '2', '--tee', '1', '--log_dir', logDir];
-}
-
-function torchrunLogs(logDir: string): string {
-  return spawnSync('sh', ['-c', `find "${logDir}" -name 'std*.log' -exec sh -c 'echo "== $1"; cat "$1"' _ {} \\;`], { encoding: 'utf8' }).stdout;
-}
-
-const WORDS = ['Paris', 'Berlin', 'Madrid', 'the', 'cat', 'Anna', 'lives', 'in', 'Москва', 'dog', 'Maria', 'works', 'at', 'café', 'Jean', 'near', 'Lisboa'];
-const TAG_OF: Record<string, string> = { Paris: 'B-LOC', Berlin: 'B-LOC', Madrid: 'B-LOC', Москва: 'B-LOC', Lisboa: 'B-LOC', Anna: 'B-PER', Maria: 'B-PER', Jean: 'B-PER' };
-
-/** 21 rows of 2–9 words (batches 8, 8, 5 per epoch: the last one splits 3 + 2), all lengths different enough to shuffle visibly. */
-function sentences(count: number, salt: number): string[][] {
-  return Array.from({ length: count }, (_, i) => Array.from({ length: 2 + ((i * 5 + salt) % 8) }, (_, k) => WORDS[(i * 7 + k * 3 + salt) % WORDS.length]));
-}
-
-function rowsFor(task: 'seq-cls' | 'token-cls', count: number, salt: number): string {
-  return sentences(count, salt).map((words, i) => JSON.stringify(task === 'seq-cls'
-    ? { text: words.join(' '), label: ['pos', 'neg', 'neutral'][(i + salt) % 3], language: i % 2 ? 'de' : 'en' }
-    : { tokens: words, tags: words.map((w, k) => (TAG_OF[w] ? (k > 0 && TAG_OF[words[k - 1]] === TAG_OF[w] ? TAG_OF[w].replace('B-', 'I-') : TAG_OF[w]) : 'O')), language: i % 2 ? 'de' : 'en' })).join('\n') + '\n';
-}
-
-function assertClose(ours: Map<string, Float32Array>, job: Map<string, Float32Array>, lr: number): void {
-  assert.deepEqual([...job.keys()].sort(), [...ours.keys()].sort(), 'the job saves the tensors our engine saves');
-  for (const [name, expected] of ours) {
-    const got = job.get(name)!;
-    let err = 0;
-    let scale = 0;
-    expected.forEach((v, i) => { err = Math.max(err, Math.abs(got[i] - v)); scale = Math.max(scale, Math.abs(v)); });
-    // key.bias has a gradient that is zero in exact arithmetic: Adam turns its rounding noise into steps of up to lr.
-    const floor = name.endsWith('key.bias') ? 5 * lr : 1e-9;
-    assert.ok(err <= 1e-4 * scale || err <= floor, `${name}: max difference ${err} against max |value| ${scale}`);
-  }
-}
-
-const jsonLines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+import { assertSameWeights, jsonLines, rowsFor, TORCHRUN, torchrunLogs, torchrunStreams } from './job-fixtures.js';
 
 for (const [task, method] of [['seq-cls', 'full'], ['token-cls', 'full'], ['seq-cls', 'lora']] as const) {
   test(`${task} ${method}: torchrun with 2 processes of batch 4 ends at our single-process batch-8 weights; the imported run evaluates as the job did`, { timeout: 600_000 }, async () => {
@@ -82,7 +42,7 @@ for (const [task, method] of [['seq-cls', 'full'], ['token-cls', 'full'], ['seq-
       assert.equal(job.status, 0, `torchrun failed:\n${job.stdout}\n${job.stderr}\n${torchrunLogs(join(root, 'logs'))}`);
       assert.match(job.stdout, /engine torch, 2 process\(es\)/);
 
-      assertClose(readAllFloat32(join(root, 'ours', 'model.safetensors')), readAllFloat32(join(root, 'job', 'output', 'model.safetensors')), lr);
+      assertSameWeights(readAllFloat32(join(root, 'ours', 'model.safetensors')), readAllFloat32(join(root, 'job', 'output', 'model.safetensors')), lr);
       if (method === 'lora') assert.ok(existsSync(join(root, 'job', 'output', 'adapter_model.safetensors')), 'a LoRA job writes a PEFT adapter');
 
       // Step by step, the job's curve is ours: same loss, learning rate and gradient norm at every step.
