@@ -10,6 +10,7 @@ import { registerClassify } from './commands/classify.js';
 import { registerEngineCommands } from './commands/engine.js';
 import { registerEntailment } from './commands/entailment.js';
 import { registerEvaluate } from './commands/evaluate.js';
+import { registerClusterJob } from './commands/clusterJob.js';
 import { registerFillMask } from './commands/fillMask.js';
 import { registerFineTune } from './commands/fineTune.js';
 import { registerSelectModel } from './commands/selectModel.js';
@@ -42,7 +43,7 @@ export interface XlmLabApi {
 export function activate(context: vscode.ExtensionContext): XlmLabApi {
   const ctx = new Ctx(context);
   context.subscriptions.push(ctx);
-  for (const register of [registerEngineCommands, registerSelectModel, registerFillMask, registerClassify, registerEntailment, registerTranslate, registerFineTune, registerTraining, registerEvaluate]) {
+  for (const register of [registerEngineCommands, registerSelectModel, registerFillMask, registerClassify, registerEntailment, registerTranslate, registerFineTune, registerTraining, registerEvaluate, registerClusterJob]) {
     register(ctx);
   }
   registerHubTokenCommands(context);

@@ -64,6 +64,8 @@ const valid = (): Record<p.RequestName, Record<string, unknown> | undefined> => 
   dataInspect: { file: path.join(tmp, 'data.jsonl') },
   hubDownload: { repoId: 'org/model', revision: 'main', offline: true },
   modelEnsureDefault: { storageDir: 'storage' },
+  jobExport: { run: path.join(tmp, 'no-run'), out: path.join(tmp, 'job') },
+  jobImport: { dir: path.join(tmp, 'no-job'), runFolder: 'runs' },
 });
 
 /** Methods whose accepted params start long work that writes where it is told (a run, a default-model build). */

@@ -34,15 +34,14 @@ export interface ExportJobResult {
   files: string[];
 }
 
-/** The folder of the job's Python files (src/engine/jobs/python), found above this module as recipes are. */
+/** The folder of the job's Python files: python/ beside this module (the source tree) or beside the bundle (dist/python, esbuild.mjs copies it). */
 function pythonAssets(): string {
   for (let dir = __dirname; ; dir = dirname(dir)) {
-    for (const candidate of [join(dir, 'python'), join(dir, 'src', 'engine', 'jobs', 'python')]) {
-      if (existsSync(join(candidate, 'train.py')) && existsSync(join(candidate, 'xlmr_torch.py'))) return candidate;
-    }
+    const candidate = join(dir, 'python');
+    if (PYTHON_FILES.every((f) => existsSync(join(candidate, f)))) return candidate;
     if (dirname(dir) === dir) break;
   }
-  throw new XlmError('job-assets-missing', `src/engine/jobs/python/train.py is not in any folder above ${__dirname}; XLM Lab's installation is incomplete`, { what: 'src/engine/jobs/python' });
+  throw new XlmError('job-assets-missing', `no python/train.py in any folder above ${__dirname}; XLM Lab's installation is incomplete (npm run build copies it to dist/python)`, { what: 'python/train.py' });
 }
 
 export async function exportJob(options: TrainOptions, dir: string, source: string, hooks: TrainHooks = {}): Promise<ExportJobResult> {
@@ -62,6 +61,11 @@ class JobExport extends TrainingRun {
   constructor(options: TrainOptions, private readonly dir: string, private readonly source: string, hooks: TrainHooks) {
     // The memory guard is this machine's; the job's memory is the cluster's. Nothing is trained or written to `out`.
     super({ ...options, out: dir, memoryLimitMB: Number.MAX_SAFE_INTEGER, resume: false }, hooks);
+  }
+
+  /** The run's memory estimate is for training here; the job trains elsewhere, so its line would only mislead. */
+  protected override log(line: string): void {
+    if (!line.startsWith('estimated peak memory')) super.log(line);
   }
 
   protected override async phases(): Promise<TrainResult> {

@@ -5,6 +5,9 @@
 import { XlmError } from '../errors.js';
 import { inspectDataset } from '../data/index.js';
 import { evalRequest } from '../eval/request.js';
+import { exportJob } from '../jobs/export.js';
+import { importRun } from '../jobs/import.js';
+import { runFolderOptions } from '../jobs/source.js';
 import { downloadRepo, formatBytes, hubSettings, listCachedModels } from '../hub/index.js';
 import { defaultModelHandlers } from '../pretrain/default-model-rpc.js';
 import { deviceAvailability } from '../runtime/devices.js';
@@ -93,6 +96,14 @@ export function createHandlers(): HandlerTable {
     ...defaultModelHandlers(),
     trainStart: (params, ctx) => runs.start(params, ctx),
     trainStop: ({ runId }) => ({ stopped: runs.stop(runId) }),
+    jobExport: async ({ run, out }, ctx) => {
+      const { dir, trainRows, evalRows, totalSteps } = await exportJob(runFolderOptions(run), out, run, { onLog: (line) => ctx.log('info', `export-job: ${line}`) });
+      return { dir, trainRows, evalRows, totalSteps };
+    },
+    jobImport: ({ dir, runFolder }) => {
+      const { run, records, evalRecords } = importRun(dir, runFolder);
+      return { run, records, evalRecords };
+    },
     deviceResolve: async ({ device, purpose }) => {
       const decision = await resolveDevice(device, purpose);
       // The caller shows this line; model/load need not say it again.
