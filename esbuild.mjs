@@ -1,7 +1,7 @@
 // Bundles the extension, the engine process, the CLI and the webview scripts.
 // Native and heavy runtime packages stay external: onnxruntime-node ships per-platform binaries.
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -38,10 +38,9 @@ if (webviewEntries.length) {
   builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: webviewEntries, outdir: `${outdir}/media` });
 }
 
-// The Python a cluster job carries (`xlm export-job`): the engine copies it from dist/python into each job folder.
-const jobPython = 'src/engine/jobs/python';
-mkdirSync(`${outdir}/python`, { recursive: true });
-for (const f of readdirSync(jobPython).filter((n) => n.endsWith('.py'))) copyFileSync(`${jobPython}/${f}`, `${outdir}/python/${f}`);
+// The fixed files of a cluster job (`xlm export-job`: train.py, its XLM-R, the launchers, the README's template),
+// copied from dist/job-files into each job folder.
+cpSync('src/engine/jobs/files', `${outdir}/job-files`, { recursive: true });
 
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();

@@ -23,6 +23,11 @@ const FOREIGN: Record<string, RegExp> = {
   import: /\bnode --import\b/,
   placements: /device-check\.ts/,
   target: /npm run package|scripts\/package\.mjs/,
+  // An exported cluster job's programs (README, Running on a cluster).
+  engine: /train\.py --engine/,
+  config: /accelerate launch --config_file/,
+  nproc: /torchrun --nproc_per_node/,
+  standalone: /torchrun --nproc_per_node \d+ --standalone/,
 };
 
 function cliFlags(): Set<string> {

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HF_MAPPING, hfBlock } from '../../src/engine/jobs/settings.js';
@@ -94,7 +94,11 @@ test('a run folder started from the editor exports with its held-out tenth; the 
     assert.deepEqual(readdirSync(join(job, 'launch')).sort(), ['accelerate.yaml', 'ray_job.py', 'slurm.sbatch', 'torchrun.sh']);
     for (const f of ['torchrun.sh', 'slurm.sbatch', 'accelerate.yaml', 'ray_job.py']) assert.match(readFileSync(join(job, 'launch', f), 'utf8'), /EDIT/, `${f} marks the lines to edit`);
     assert.match(readFileSync(join(job, 'launch', 'slurm.sbatch'), 'utf8'), /srun \$TORCHRUN --nnodes "\$SLURM_NNODES"/);
-    assert.match(readFileSync(join(job, 'README.md'), 'utf8'), /xlm import-run/);
+    const readme = readFileSync(join(job, 'README.md'), 'utf8');
+    assert.match(readme, /xlm import-run/);
+    assert.match(readme, /seq-cls, lora fine-tuning, 54 training rows, 6 evaluation rows, 14 optimizer steps of 4 examples/);
+    assert.doesNotMatch(readme, /\{\{/, 'every placeholder of the template is filled');
+    for (const f of ['torchrun.sh', 'slurm.sbatch']) assert.ok(statSync(join(job, 'launch', f)).mode & 0o100, `${f} is executable`);
     const compiled = spawnSync('/usr/bin/python3', ['-m', 'py_compile', 'train.py', 'xlmr_torch.py', 'launch/ray_job.py'], { cwd: job, encoding: 'utf8' });
     assert.equal(compiled.status, 0, compiled.stderr);
     for (const script of ['launch/torchrun.sh', 'launch/slurm.sbatch']) {

@@ -4,7 +4,7 @@
  * its data phases: the model, the data, the split and the tokenization are the run's own, so the job trains on
  * exactly the rows, labels and token ids that `xlm train` would, and starts from the weights it would.
  */
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { LoadedDataset } from '../data/index.js';
 import { XlmError } from '../errors.js';
@@ -20,11 +20,12 @@ import type { Feature } from '../train/features.js';
 import { isLoraName } from '../train/lora.js';
 import { modelLoss } from '../train/model-loss.js';
 import { TrainingRun, type TrainHooks, type TrainOptions, type TrainResult } from '../train/train.js';
-import { jobReadme, LAUNCHERS } from './launchers.js';
 import { hfBlock } from './settings.js';
 
 export const JOB_SETTINGS_FILE = 'settings.json';
-const PYTHON_FILES = ['train.py', 'xlmr_torch.py'];
+/** The job's fixed files (src/engine/jobs/files): train.py and its XLM-R, the launchers, and the README's template. */
+const JOB_FILES = ['train.py', 'xlmr_torch.py', 'launch/torchrun.sh', 'launch/accelerate.yaml', 'launch/slurm.sbatch', 'launch/ray_job.py'];
+const README_TEMPLATE = 'README.md';
 
 export interface ExportJobResult {
   dir: string;
@@ -34,14 +35,15 @@ export interface ExportJobResult {
   files: string[];
 }
 
-/** The folder of the job's Python files: python/ beside this module (the source tree) or beside the bundle (dist/python, esbuild.mjs copies it). */
-function pythonAssets(): string {
+/** The folder of the job's fixed files: files/ beside this module (the source tree), or dist/job-files beside the bundle (esbuild.mjs copies it). */
+function jobFiles(): string {
   for (let dir = __dirname; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'python');
-    if (PYTHON_FILES.every((f) => existsSync(join(candidate, f)))) return candidate;
+    for (const candidate of [join(dir, 'files'), join(dir, 'job-files')]) {
+      if ([...JOB_FILES, README_TEMPLATE].every((f) => existsSync(join(candidate, f)))) return candidate;
+    }
     if (dirname(dir) === dir) break;
   }
-  throw new XlmError('job-assets-missing', `no python/train.py in any folder above ${__dirname}; XLM Lab's installation is incomplete (npm run build copies it to dist/python)`, { what: 'python/train.py' });
+  throw new XlmError('job-files-missing', `no files/train.py or job-files/train.py in any folder above ${__dirname}; XLM Lab's installation is incomplete (npm run build copies them to dist/job-files)`, { what: 'job-files/train.py' });
 }
 
 export async function exportJob(options: TrainOptions, dir: string, source: string, hooks: TrainHooks = {}): Promise<ExportJobResult> {
@@ -81,19 +83,17 @@ class JobExport extends TrainingRun {
     if (evalData && this.plan.evalFeatures) files.push(this.writeRows('data/eval.jsonl', evalData, this.plan.evalFeatures, rowLanguages(evalData).languages));
     files.push(...this.writeModel());
     files.push(this.writeSettings());
-    const assets = pythonAssets();
-    for (const name of PYTHON_FILES) {
-      copyFileSync(join(assets, name), join(this.dir, name));
+    const source = jobFiles();
+    mkdirSync(join(this.dir, 'launch'), { recursive: true });
+    for (const name of JOB_FILES) {
+      copyFileSync(join(source, name), join(this.dir, name));
+      // The shell launchers stay executable (a packaged copy may have lost the bit).
+      if (name.endsWith('.sh') || name.endsWith('.sbatch')) chmodSync(join(this.dir, name), statSync(join(this.dir, name)).mode | 0o755);
       files.push(name);
     }
-    mkdirSync(join(this.dir, 'launch'), { recursive: true });
-    for (const launcher of LAUNCHERS) {
-      writeFileAtomic(join(this.dir, launcher.path), launcher.text);
-      if (launcher.executable) chmodSync(join(this.dir, launcher.path), 0o755);
-      files.push(launcher.path);
-    }
     const o = this.o;
-    writeFileAtomic(join(this.dir, 'README.md'), jobReadme({ task: o.task, method: o.method, trainRows: train.size, evalRows: evalData?.size ?? 0, totalSteps: this.plan.totalSteps, batchSize: o.batchSize, source: this.source }));
+    const fill: Record<string, string | number> = { source: this.source, task: o.task, method: o.method, train_rows: train.size, eval_rows: evalData?.size ?? 0, total_steps: this.plan.totalSteps, batch_size: o.batchSize };
+    writeFileAtomic(join(this.dir, 'README.md'), readFileSync(join(source, README_TEMPLATE), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, key: string) => String(fill[key])));
     files.push('README.md');
     this.result = { dir: this.dir, trainRows: train.size, evalRows: evalData?.size ?? 0, totalSteps: this.plan.totalSteps, files };
     this.log(`wrote ${this.dir}: ${train.size} training rows, ${evalData?.size ?? 0} evaluation rows, ${this.plan.totalSteps} steps`);
