@@ -40,7 +40,7 @@ if (webviewEntries.length) {
 
 // The fixed files of a cluster job (`xlm export-job`: train.py, its XLM-R, the launchers, the README's template),
 // copied from dist/job-files into each job folder.
-cpSync('src/engine/jobs/files', `${outdir}/job-files`, { recursive: true });
+cpSync('src/engine/jobs/files', `${outdir}/job-files`, { recursive: true, filter: (path) => !path.includes('__pycache__') });
 
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
