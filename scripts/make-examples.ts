@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadUdhrCorpus } from '../src/engine/pretrain/corpus.js';
-import { generateExamples } from '../src/engine/pretrain/demo-examples.js';
+import { generateExamples } from './lib/demo-examples.js';
 
 const root = join(__dirname, '..', 'examples');
 const check = process.argv.includes('--check');

@@ -16,31 +16,7 @@ export async function pickDataFile(title: string): Promise<string | undefined> {
   return pick?.file;
 }
 
-/** The engine's data/inspect; when this engine build lacks it, the task guessed from the first row's columns. */
+/** The engine's data/inspect: rows, columns, the suggested task and the file's problems (the engine reads the file, so a broken row is named by line). */
 export async function inspectData(ctx: Ctx, file: string): Promise<p.DataInspectResult> {
-  try {
-    return await ctx.request(p.dataInspect, { file });
-  } catch (e) {
-    ctx.output.info(`data/inspect unavailable (${e instanceof Error ? e.message : String(e)}); guessing the task from the columns.`);
-    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(file)));
-    const first = text.split('\n').find((l) => l.trim()) ?? '';
-    let columns: string[] = [];
-    if (file.endsWith('.jsonl')) {
-      try {
-        columns = Object.keys(JSON.parse(first) as object);
-      } catch {
-        columns = [];
-      }
-    } else columns = first.split(file.endsWith('.tsv') ? '\t' : ',').map((c) => c.trim());
-    return { format: file.split('.').pop() ?? '', rows: text.split('\n').filter((l) => l.trim()).length, columns, suggestedTask: suggestTask(columns), problems: [] };
-  }
-}
-
-export function suggestTask(columns: string[]): p.TrainTask {
-  const has = (...names: string[]) => names.some((n) => columns.includes(n));
-  if (has('premise') && has('hypothesis')) return 'pair-classification';
-  if (has('text_pair', 'sentence2', 'text2')) return 'pair-classification';
-  if (has('tokens') && has('tags', 'ner_tags', 'labels')) return 'token-classification';
-  if (has('label', 'labels', 'category')) return 'sequence-classification';
-  return 'masked-lm';
+  return ctx.request(p.dataInspect, { file });
 }

@@ -4,7 +4,9 @@ import type { Ctx } from '../client/ctx.js';
 import { setting } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
 import { sentenceAt } from '../features/sentence.js';
-import { MASK, MaskPanel } from '../panels/maskPanel.js';
+import { MaskPanel } from '../panels/maskPanel.js';
+
+const MASK = p.MASK_TOKEN;
 
 export function registerFillMask(ctx: Ctx): void {
   ctx.command('xlm.fillMask', 'Fill mask', async (): Promise<p.FillMaskResult | undefined> => {

@@ -12,7 +12,7 @@ import { activeModel, setting } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
 import { sentenceAt } from './sentence.js';
 
-const MASK = '<mask>';
+const MASK = p.MASK_TOKEN;
 /** Internal (not in the palette): removes the `<mask>` an accepted ghost-text word was written after. */
 export const REMOVE_MASK_COMMAND = 'xlm.internal.removeMaskAfterFill';
 

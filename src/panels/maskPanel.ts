@@ -10,7 +10,7 @@ import { sentenceAt } from '../features/sentence.js';
 import { panelHtml, webviewOptions } from './html.js';
 import { ToMaskPanel, parseFromMaskPanel } from './messages.js';
 
-export const MASK = '<mask>';
+const MASK = p.MASK_TOKEN;
 
 export class MaskPanel {
   static readonly viewType = 'xlm.maskPanel';

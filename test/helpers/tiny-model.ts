@@ -7,12 +7,12 @@
  * model is almost linear, and parity tests cannot tell a missing 1/sqrt(d) or a tanh GELU from the
  * real thing (either moves the logits by about 1e-10). LayerNorm weights are 1 + noise so they too are tested.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ARCHITECTURE_OF_HEAD, ENCODER_PREFIX, HEAD_KINDS, encoderTensorSpecs, headTensorSpecs, type HeadKind, type TensorSpec } from '../../src/engine/hf/names.js';
-import { writeSafetensors, type TensorToWrite } from '../../src/engine/hf/safetensors-write.js';
+import type { TensorToWrite } from '../../src/engine/hf/safetensors-write.js';
+import { xlmrConfigJson } from '../../src/engine/hf/config.js';
+import { writeNewXlmrFolder } from '../../src/engine/hf/new-folder.js';
 import { createRng } from '../../src/engine/util/random.js';
-import { makeTinySpecialTokensMap, makeTinyTokenizerConfig, makeTinyTokenizerJson } from './tiny-tokenizer.js';
+import { makeTinyTokenizerJson } from './tiny-tokenizer.js';
 
 export type TinyHeads = 'none' | HeadKind | 'all';
 
@@ -58,31 +58,20 @@ export function writeTinyXlmr(dir: string, opts: TinyXlmrOptions = {}): TinyXlmr
   const classifies = heads.some((h) => h !== 'mlm');
   const labels = opts.labels ?? ['LABEL_0', 'LABEL_1', 'LABEL_2'];
   const config: Record<string, unknown> = {
-    architectures: [ARCHITECTURE_OF_HEAD[heads[0] ?? 'none']],
-    model_type: 'xlm-roberta',
-    vocab_size: vocabSize,
-    hidden_size: opts.hiddenSize ?? 32,
-    num_hidden_layers: opts.numLayers ?? 2,
-    num_attention_heads: opts.numAttentionHeads ?? 4,
-    intermediate_size: opts.intermediateSize ?? 64,
-    hidden_act: 'gelu',
-    hidden_dropout_prob: 0.1,
-    attention_probs_dropout_prob: 0.1,
-    max_position_embeddings: opts.maxPositionEmbeddings ?? 40,
-    type_vocab_size: opts.typeVocabSize ?? 1,
-    initializer_range: 0.02,
-    layer_norm_eps: opts.layerNormEps ?? 1e-5,
-    pad_token_id: 1,
-    bos_token_id: 0,
-    eos_token_id: 2,
-    position_embedding_type: 'absolute',
-    classifier_dropout: null,
-    ...(classifies
-      ? {
-          id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
-          label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
-        }
-      : {}),
+    ...xlmrConfigJson({
+      architecture: ARCHITECTURE_OF_HEAD[heads[0] ?? 'none'],
+      sizes: {
+        vocab_size: vocabSize,
+        hidden_size: opts.hiddenSize ?? 32,
+        num_hidden_layers: opts.numLayers ?? 2,
+        num_attention_heads: opts.numAttentionHeads ?? 4,
+        intermediate_size: opts.intermediateSize ?? 64,
+        max_position_embeddings: opts.maxPositionEmbeddings ?? 40,
+        type_vocab_size: opts.typeVocabSize ?? 1,
+      },
+      labels: classifies ? labels : undefined,
+      layerNormEps: opts.layerNormEps,
+    }),
     ...opts.configOverrides,
   };
 
@@ -107,18 +96,13 @@ export function writeTinyXlmr(dir: string, opts: TinyXlmrOptions = {}): TinyXlmr
     tensors.set(name, { shape, data });
   }
 
-  mkdirSync(dir, { recursive: true });
   const dtype = opts.dtype ?? 'F32';
   const stored = new Map<string, TensorToWrite>();
   for (const [name, { shape, data }] of tensors) {
     const storedName = opts.prefix === false && name.startsWith(ENCODER_PREFIX) ? name.slice(ENCODER_PREFIX.length) : name;
     stored.set(storedName, { dtype, shape, data });
   }
-  writeWeights(dir, stored, opts.shards ?? 1);
-  writeJson(join(dir, 'config.json'), config);
-  writeJson(join(dir, 'tokenizer.json'), tokenizerJson);
-  writeJson(join(dir, 'tokenizer_config.json'), makeTinyTokenizerConfig(tokenizerJson, sizes.max_position_embeddings - 2));
-  writeJson(join(dir, 'special_tokens_map.json'), makeTinySpecialTokensMap());
+  writeNewXlmrFolder(dir, { config, tokenizerJson, tensors: stored, shards: opts.shards });
   return { dir, config, vocabSize, tensors };
 }
 
@@ -129,29 +113,4 @@ export function vocabSizeOf(tokenizerJson: object): number {
   let size = Array.isArray(vocab) ? vocab.length : vocab ? Object.keys(vocab).length : 0;
   for (const token of json.added_tokens ?? []) size = Math.max(size, token.id + 1);
   return size;
-}
-
-function writeWeights(dir: string, tensors: Map<string, TensorToWrite>, shards: number): void {
-  if (shards <= 1) {
-    writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
-    return;
-  }
-  const entries = [...tensors.entries()];
-  const perShard = Math.ceil(entries.length / shards);
-  const weightMap: Record<string, string> = {};
-  let totalSize = 0;
-  for (let s = 0; s < shards; s++) {
-    const file = `model-${String(s + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
-    const part = new Map(entries.slice(s * perShard, (s + 1) * perShard));
-    for (const [name, t] of part) {
-      weightMap[name] = file;
-      totalSize += t.data.length * (t.dtype === 'F32' ? 4 : 2);
-    }
-    writeSafetensors(join(dir, file), part, { format: 'pt' });
-  }
-  writeJson(join(dir, 'model.safetensors.index.json'), { metadata: { total_size: totalSize }, weight_map: weightMap });
-}
-
-function writeJson(path: string, value: unknown): void {
-  writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { bestThreshold, fitLogistic, lengthDisagreement, lengthOffsets } from '../../src/engine/pretrain/demo-eval.js';
+import { bestThreshold, fitLogistic, lengthDisagreement, lengthOffsets } from '../../src/engine/pretrain/measures.js';
 import type { ParallelUnit } from '../../src/engine/pretrain/corpus.js';
 
 // Lengths in characters: language "bbb" writes every paragraph twice as long as "aaa", "ccc" as long as "aaa".

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { bestThreshold, pairCosines, retrievalTop1, type RetrievalRow } from '../../src/engine/pretrain/demo-eval.js';
+import { bestThreshold, pairCosines, retrievalTop1, type RetrievalRow } from '../../src/engine/pretrain/measures.js';
 
 // Three paragraphs (ids p0, p1, p2) in two languages. The content of paragraph k is the unit vector e_k; each
 // language adds its own constant offset (3·e_0 for "aaa", 3·e_1 for "bbb"), the kind of language direction mean

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, s
 import { basename, dirname, join, resolve } from 'node:path';
 import { hfError } from './hf-error.js';
 import { fsyncFolder, writeFileAtomic } from './atomic.js';
-import type { XlmrConfig } from './config.js';
+import { labelMaps, type XlmrConfig } from './config.js';
 import { CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE } from './folder.js';
 import { ARCHITECTURE_OF_HEAD, type HeadKind } from './names.js';
 import { writeSafetensors, type TensorToWrite } from './safetensors-write.js';
@@ -113,11 +113,7 @@ export function configForHead(
 ): Record<string, unknown> {
   const raw = 'raw' in base && typeof base.raw === 'object' && base.raw !== null ? (base.raw as Record<string, unknown>) : base;
   const config: Record<string, unknown> = { ...raw, architectures: [ARCHITECTURE_OF_HEAD[head]] };
-  if (labels) {
-    config.id2label = Object.fromEntries(labels.map((label, id) => [String(id), label]));
-    config.label2id = Object.fromEntries(labels.map((label, id) => [label, id]));
-  }
-  return config;
+  return labels ? { ...config, ...labelMaps(labels) } : config;
 }
 
 const TORCH_DTYPE: Partial<Record<string, string>> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };

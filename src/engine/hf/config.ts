@@ -210,3 +210,58 @@ function parseLabel2Id(value: unknown, file: string): Record<string, number> {
 function quoteList(values: readonly string[]): string {
   return values.map((v) => `"${v}"`).join(', ');
 }
+
+/** What a new XLM-R config.json needs beyond XLMRobertaConfig's defaults. */
+export interface XlmrConfigSpec {
+  sizes: Pick<
+    XlmrConfig,
+    'vocab_size' | 'hidden_size' | 'num_hidden_layers' | 'num_attention_heads' | 'intermediate_size' | 'max_position_embeddings' | 'type_vocab_size'
+  >;
+  /** The model class, e.g. "XLMRobertaForMaskedLM". */
+  architecture: string;
+  /** Classifier labels in id order; written as id2label/label2id when given. */
+  labels?: readonly string[];
+  /** hidden and attention dropout (default 0.1). */
+  dropout?: number;
+  initializerRange?: number;
+  layerNormEps?: number;
+}
+
+/**
+ * config.json of a new XLM-R model, with the keys and values transformers' XLMRobertaConfig writes
+ * (exact GELU, absolute positions, <s> = 0, <pad> = 1, </s> = 2). Every model XLM Lab creates from
+ * nothing (pre-training, random models, the tests' tiny models) gets its config here.
+ */
+export function xlmrConfigJson(spec: XlmrConfigSpec): Record<string, unknown> {
+  const dropout = spec.dropout ?? 0.1;
+  return {
+    architectures: [spec.architecture],
+    model_type: 'xlm-roberta',
+    vocab_size: spec.sizes.vocab_size,
+    hidden_size: spec.sizes.hidden_size,
+    num_hidden_layers: spec.sizes.num_hidden_layers,
+    num_attention_heads: spec.sizes.num_attention_heads,
+    intermediate_size: spec.sizes.intermediate_size,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: dropout,
+    attention_probs_dropout_prob: dropout,
+    max_position_embeddings: spec.sizes.max_position_embeddings,
+    type_vocab_size: spec.sizes.type_vocab_size,
+    initializer_range: spec.initializerRange ?? 0.02,
+    layer_norm_eps: spec.layerNormEps ?? 1e-5,
+    pad_token_id: 1,
+    bos_token_id: 0,
+    eos_token_id: 2,
+    position_embedding_type: 'absolute',
+    classifier_dropout: null,
+    ...(spec.labels ? labelMaps(spec.labels) : {}),
+  };
+}
+
+/** config.json's id2label ({"0": "neg"}) and label2id ({"neg": 0}) for labels in id order. */
+export function labelMaps(labels: readonly string[]): { id2label: Record<string, string>; label2id: Record<string, number> } {
+  return {
+    id2label: Object.fromEntries(labels.map((label, id) => [String(id), label])),
+    label2id: Object.fromEntries(labels.map((label, id) => [label, id])),
+  };
+}

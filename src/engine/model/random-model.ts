@@ -4,11 +4,11 @@
  * fetched here). The tokenizer is a Unigram tokenizer.json in XLM-R's layout whose vocabulary is padded
  * with filler pieces up to the requested size, so the embedding table and MLM head have the real cost.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { writeSafetensors, type TensorToWrite } from '../hf/safetensors-write.js';
+import { xlmrConfigJson } from '../hf/config.js';
+import { writeNewXlmrFolder } from '../hf/new-folder.js';
+import type { TensorToWrite } from '../hf/safetensors-write.js';
 import { ARCHITECTURE_OF_HEAD, encoderTensorSpecs, headTensorSpecs, type HeadKind, type ModelSizes } from '../hf/names.js';
-import { unigramTokenizerJson, xlmrSpecialTokensMap, xlmrTokenizerConfig, type UnigramPiece } from '../tokenize/tokenizer-json.js';
+import { unigramTokenizerJson, type UnigramPiece } from '../tokenize/tokenizer-json.js';
 import { createRng, normalArray } from '../util/random.js';
 
 export interface RandomModelOptions {
@@ -68,22 +68,7 @@ export function writeRandomXlmr(dir: string, opts: RandomModelOptions): void {
   const ordinary = opts.sizes.vocab_size > 0 ? opts.sizes.vocab_size - 5 : WORDS.length + CHARS.length + 1;
   const tokenizerJson = unigramTokenizerJson(randomModelPieces(ordinary));
   const sizes = { ...opts.sizes, vocab_size: ordinary + 5 };
-  const config = {
-    architectures: [ARCHITECTURE_OF_HEAD[head]],
-    model_type: 'xlm-roberta',
-    ...sizes,
-    hidden_act: 'gelu',
-    hidden_dropout_prob: 0.1,
-    attention_probs_dropout_prob: 0.1,
-    initializer_range: 0.02,
-    layer_norm_eps: 1e-5,
-    pad_token_id: 1,
-    bos_token_id: 0,
-    eos_token_id: 2,
-    position_embedding_type: 'absolute',
-    classifier_dropout: null,
-    ...(head === 'mlm' ? {} : { id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) }),
-  };
+  const config = xlmrConfigJson({ sizes, architecture: ARCHITECTURE_OF_HEAD[head], labels: head === 'mlm' ? undefined : labels });
   const rng = createRng(opts.seed ?? 0);
   const std = opts.std ?? 0.02;
   const tensors = new Map<string, TensorToWrite>();
@@ -92,12 +77,5 @@ export function writeRandomXlmr(dir: string, opts: RandomModelOptions): void {
     const mean = /(LayerNorm|layer_norm)\.weight$/.test(name) ? 1 : 0;
     tensors.set(name, { dtype: 'F32', shape, data: normalArray(rng, count, std, mean) });
   }
-  mkdirSync(dir, { recursive: true });
-  writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
-  const json = (name: string, value: unknown) => writeFileSync(join(dir, name), JSON.stringify(value, null, 2) + '\n');
-  json('tokenizer.json', tokenizerJson);
-  json('tokenizer_config.json', xlmrTokenizerConfig(tokenizerJson, sizes.max_position_embeddings - 2));
-  json('special_tokens_map.json', xlmrSpecialTokensMap());
-  // Last, so a folder with config.json is complete.
-  json('config.json', config);
+  writeNewXlmrFolder(dir, { config, tokenizerJson, tensors });
 }

@@ -18,7 +18,7 @@ import type { PretrainRecipe } from './recipe.js';
 import type { LanguageIdSummary } from './shipped-model.js';
 import { udhrSegments, type CorpusSegment } from './sources.js';
 import { embed } from '../tasks/embed.js';
-import { bestThreshold } from './demo-eval.js';
+import { bestThreshold } from './measures.js';
 
 export interface SoftmaxFit {
   weight: Float32Array;

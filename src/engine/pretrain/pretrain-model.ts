@@ -13,8 +13,8 @@
  */
 import { add, crossEntropy, div, gather, gemmTransB, mul, reduceSum, sqrt, tanh, transposeLast } from '../graph/ops/index.js';
 import type { Value } from '../graph/graph.js';
-import { parseXlmrConfig, type XlmrConfig } from '../hf/config.js';
-import { EMBEDDINGS, MLM_HEAD } from '../hf/names.js';
+import { parseXlmrConfig, xlmrConfigJson, type XlmrConfig } from '../hf/config.js';
+import { ARCHITECTURE_OF_HEAD, EMBEDDINGS, MLM_HEAD } from '../hf/names.js';
 import { meanPool } from '../model/inference.js';
 import { buildEncoder, buildMlmHead, selectRows } from '../model/xlmr.js';
 import { TrainContext } from '../train/context.js';
@@ -29,28 +29,21 @@ export const NSP_HEAD = { dense: 'nsp_head.dense', out: 'nsp_head.out_proj' } as
 
 /** config.json of the pre-trained model, as transformers' XLMRobertaConfig writes it. */
 export function pretrainConfigJson(recipe: PretrainRecipe, vocabSize: number): Record<string, unknown> {
-  return {
-    architectures: ['XLMRobertaForMaskedLM'],
-    model_type: 'xlm-roberta',
-    vocab_size: vocabSize,
-    hidden_size: recipe.model.hidden,
-    num_hidden_layers: recipe.model.layers,
-    num_attention_heads: recipe.model.heads,
-    intermediate_size: recipe.model.intermediate,
-    hidden_act: 'gelu',
-    hidden_dropout_prob: recipe.dropout,
-    attention_probs_dropout_prob: recipe.dropout,
-    // Real tokens sit at positions 2 .. maxLength + 1 (pad offset), as in XLM-R's 514 for 512 tokens.
-    max_position_embeddings: recipe.maxLength + 2,
-    type_vocab_size: 1,
-    initializer_range: INITIALIZER_RANGE,
-    layer_norm_eps: 1e-5,
-    pad_token_id: 1,
-    bos_token_id: 0,
-    eos_token_id: 2,
-    position_embedding_type: 'absolute',
-    classifier_dropout: null,
-  };
+  return xlmrConfigJson({
+    architecture: ARCHITECTURE_OF_HEAD.mlm,
+    sizes: {
+      vocab_size: vocabSize,
+      hidden_size: recipe.model.hidden,
+      num_hidden_layers: recipe.model.layers,
+      num_attention_heads: recipe.model.heads,
+      intermediate_size: recipe.model.intermediate,
+      // Real tokens sit at positions 2 .. maxLength + 1 (pad offset), as in XLM-R's 514 for 512 tokens.
+      max_position_embeddings: recipe.maxLength + 2,
+      type_vocab_size: 1,
+    },
+    dropout: recipe.dropout,
+    initializerRange: INITIALIZER_RANGE,
+  });
 }
 
 export function pretrainConfig(recipe: PretrainRecipe, vocabSize: number): XlmrConfig {

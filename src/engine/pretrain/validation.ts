@@ -19,7 +19,7 @@ import { embed } from '../tasks/embed.js';
 import { releaseScoring, scoreMasked } from '../tasks/mlm-score.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
 import type { XlmTokenizer } from '../tokenize/tokenizer.js';
-import { bestThreshold, maskParagraphs, type LangText } from './demo-eval.js';
+import { bestThreshold, maskParagraphs, type LangText } from './measures.js';
 import { dominantScript, type CorpusSegment } from './sources.js';
 
 export interface RetrievalSet {

@@ -9,7 +9,7 @@ import { exportJob } from '../jobs/export.js';
 import { importRun } from '../jobs/import.js';
 import { runFolderOptions } from '../jobs/source.js';
 import { downloadRepo, formatBytes, hubSettings, listCachedModels } from '../hub/index.js';
-import { defaultModelHandlers } from '../pretrain/default-model-rpc.js';
+import { defaultModelHandlers } from './default-model.js';
 import { deviceAvailability } from '../runtime/devices.js';
 import { CancelledError } from '../runtime/inputs.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';

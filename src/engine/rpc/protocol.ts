@@ -203,6 +203,9 @@ export interface TokenizeResult {
   /** 0 for tokens of `text`, 1 for tokens of `textPair`. */
   sequenceIds: (number | null)[];
 }
+/** The mask the editor's features look for and write: the XLM-R family's mask token. */
+export const MASK_TOKEN = '<mask>';
+
 /** Extension → engine: tokens and offsets of a text, for the token view and for mapping masks to editor ranges. */
 export const tokenize = new RequestType<TokenizeParams, TokenizeResult, EngineErrorData>('tokenize');
 

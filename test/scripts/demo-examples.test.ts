@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { heldOutParagraphs, loadUdhrCorpus, parallelUnits, trainingParagraphs } from '../../src/engine/pretrain/corpus.js';
-import { generateExamples, type PairExample } from '../../src/engine/pretrain/demo-examples.js';
+import { generateExamples, type PairExample } from '../../scripts/lib/demo-examples.js';
 import { HELD_OUT_ARTICLES, UDHR_LANGUAGE_CODES, VALIDATION_ARTICLES } from '../../src/engine/pretrain/languages.js';
 
 const examplesDir = join(__dirname, '..', '..', 'examples');

@@ -2,9 +2,9 @@
  * The engine side of model/ensureDefault: ensureDefaultModel into the extension's global storage, its
  * progress forwarded as model/defaultProgress, the request's cancellation aborting the build.
  */
-import { modelDefaultProgress } from '../rpc/protocol.js';
-import type { HandlerTable } from '../rpc/server.js';
-import { ensureDefaultModel } from './default-model.js';
+import { modelDefaultProgress } from './protocol.js';
+import type { HandlerTable } from './server.js';
+import { ensureDefaultModel } from '../pretrain/default-model.js';
 
 export function defaultModelHandlers(): Pick<HandlerTable, 'modelEnsureDefault'> {
   return {

@@ -1,5 +1,6 @@
 /**
- * The quality figures the demo prints for a pre-trained model, all on held-out articles:
+ * The measures of a pre-trained model that pre-training's validation (validation.ts), the language-id
+ * head's fit and the demo compute, on held-out text:
  * - fill-mask top-5 accuracy per language, beside a unigram-frequency baseline (the language's five most
  *   frequent pieces in its training articles, whatever the context);
  * - cross-lingual retrieval top-1 per language pair (mean-pooled sentence vectors, cosine similarity);

@@ -3,9 +3,9 @@
  * pair detection, cross-lingual retrieval and a small MLM text. Test files hold only the held-out articles;
  * train files only the others. Everything is drawn from seeded generators, so a rerun gives the same bytes.
  */
-import { createRng, type Rng } from '../util/random.js';
-import { heldOutParagraphs, parallelUnits, trainingParagraphs, type ParallelUnit, type UdhrArticle } from './corpus.js';
-import { HELD_OUT_ARTICLES, UDHR_LANGUAGES, VALIDATION_ARTICLES } from './languages.js';
+import { createRng, type Rng } from '../../src/engine/util/random.js';
+import { heldOutParagraphs, parallelUnits, trainingParagraphs, type ParallelUnit, type UdhrArticle } from '../../src/engine/pretrain/corpus.js';
+import { HELD_OUT_ARTICLES, UDHR_LANGUAGES, VALIDATION_ARTICLES } from '../../src/engine/pretrain/languages.js';
 
 /** Articles no train file reads: the test set and the validation set. */
 const UNSEEN = [...VALIDATION_ARTICLES, ...HELD_OUT_ARTICLES];
