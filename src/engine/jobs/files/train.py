@@ -291,16 +291,19 @@ def config_for_head(s, job):
     return config
 
 
+def copy_tokenizer(source, dest):
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "sentencepiece.bpe.model", "added_tokens.json"):
+        if os.path.exists(os.path.join(source, name)):
+            shutil.copyfile(os.path.join(source, name), os.path.join(dest, name))
+
+
 def save_folder(dest, model, s, job, state):
     """An HF folder: config.json, model.safetensors (LoRA merged), tokenizer files; a PEFT adapter for LoRA."""
     os.makedirs(dest, exist_ok=True)
     with open(os.path.join(dest, "config.json"), "w") as f:
         json.dump(config_for_head(s, job), f, indent=2)
     xlmr_torch.write_safetensors(os.path.join(dest, "model.safetensors"), xlmr_torch.hf_state_dict(model))
-    source = os.path.join(job, s["model"])
-    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "sentencepiece.bpe.model", "added_tokens.json"):
-        if os.path.exists(os.path.join(source, name)):
-            shutil.copyfile(os.path.join(source, name), os.path.join(dest, name))
+    copy_tokenizer(os.path.join(job, s["model"]), dest)
     if s["method"] == "lora":
         adapter = {}
         head = "classifier."
@@ -556,6 +559,10 @@ def train_hf(s, job, out, rank, world, device):
     trainer.save_model(out)
     trainer.save_state()
     if trainer.is_world_process_zero():
+        # A LoRA run's save_model wrote the PEFT adapter; the merged model beside it is what XLM Lab loads.
+        if s["method"] == "lora":
+            trainer.model.merge_and_unload().save_pretrained(out, safe_serialization=True)
+        copy_tokenizer(model_dir, out)
         with open(os.path.join(out, "metrics.jsonl"), "w") as f:
             for entry in trainer.state.log_history:
                 record = record_of(entry)
