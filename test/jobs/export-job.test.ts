@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HF_MAPPING, hfBlock } from '../../src/engine/jobs/settings.js';
 import { resolveOptions, type TrainOptions } from '../../src/engine/train/options.js';
+import { listRuns, readRun } from '../../src/panels/runs.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { runXlm } from '../helpers/cli.js';
 
@@ -135,6 +136,10 @@ test("import-run converts transformers' log_history into metrics.jsonl; a bad me
       { step: 20, epoch: 1, eval: { loss: 0.6, accuracy: 0.75, macro_f1: 0.7 } },
     ]);
     assert.ok(readdirSync(join(root, 'runs', 'cluster-a')).includes('model.safetensors'));
+    // The dashboard lists it beside local runs and draws its curves.
+    const listed = listRuns([join(root, 'runs')]);
+    assert.deepEqual(listed.map((run) => [run.id, run.steps, run.lastLoss]), [['cluster-a', 2, 0.7]]);
+    assert.deepEqual(readRun(join(root, 'runs', 'cluster-a')).records.filter((rec) => rec.eval).map((rec) => rec.eval), [{ loss: 0.6, accuracy: 0.75, macro_f1: 0.7 }]);
 
     writeFileSync(join(out, 'metrics.jsonl'), '{"step": 1, "loss": 1}\n{"loss": 2}\n');
     const bad = await runXlm(['import-run', out, '--runs', join(root, 'runs')]);
