@@ -1,30 +1,33 @@
 /**
- * Fill-mask speed at XLM-R base size (random weights: 12 layers, hidden 768, 12 heads, FFN 3072, vocab
- * 250002), our engine against transformers.js running our exported ONNX of the same weights, measured in
- * the same run: latency (batch 1 × 32 tokens) and throughput (batch 16 × 128 tokens).
+ * Inference speed, our engine at fp32 and int8 (`--dtype int8`) against transformers.js at dtype "fp32" and "q8"
+ * running our export of the same weights (onnx/model.onnx and onnx/model_quantized.onnx, `xlm export onnx --dtype`),
+ * all measured in one run, interleaved:
+ * - fill-mask and sequence classification, latency (batch 1 × 32 tokens) and throughput (batch 16 × 128 tokens);
+ * - on the shipped default model (models/default, trained; its classifier is a random head of the same sizes) and
+ *   on an XLM-R-base-sized random model (12 layers, hidden 768, vocabulary 250002).
+ * Both sides do the whole request: tokenize, run, top-5 (or label scores) with probabilities, decode.
  *
- *   npx tsx bench/infer.ts [--runs N] [--threads N]
+ *   npx tsx bench/infer.ts [--runs N] [--threads N] [--only default|base]
  *
- * The random model (~1.1 GB) and its export are written once to .cache/bench/ and reused.
- * Both sides do the whole request: tokenize, run, top-5 with probabilities, decode.
+ * The random models (~1.1 GB each at base size) and the exports are written once to .cache/bench/ and reused.
+ * Quality (int8 against fp32 on trained weights) is measured by test/model/int8-inference.test.ts.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportOnnx } from '../src/engine/model/export-onnx.js';
-import { XLMR_BASE_SIZES, writeRandomXlmr } from '../src/engine/model/random-model.js';
-import { modelInputs } from '../src/engine/runtime/inputs.js';
+import type { InferenceDtype } from '../src/engine/model/quantize.js';
+import { XLMR_BASE_SIZES, writeRandomXlmr, type RandomModelOptions } from '../src/engine/model/random-model.js';
 import { ModelCache, type LoadedModel } from '../src/engine/runtime/model-cache.js';
+import { classify } from '../src/engine/tasks/classify.js';
 import { fillMask } from '../src/engine/tasks/fill-mask.js';
 import type { XlmTokenizer } from '../src/engine/tokenize/tokenizer.js';
 import { interleaved, median } from './timing.js';
 
 const CACHE = resolve('.cache/bench');
-const MODEL_DIR = join(CACHE, 'xlmr-base-random');
-const EXPORT_NAME = 'xlmr-base-random-onnx';
-const EXPORT_DIR = join(CACHE, EXPORT_NAME);
+const SHIPPED = resolve('models/default');
 
-const { values } = parseArgs({ options: { runs: { type: 'string' }, threads: { type: 'string' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string' }, threads: { type: 'string' }, only: { type: 'string' } } });
 const RUNS = Number(values.runs ?? 10);
 const THREADS = Number(values.threads ?? 0);
 
@@ -39,104 +42,136 @@ async function timed<T>(what: string, fn: () => Promise<T> | T): Promise<T> {
   return out;
 }
 
-async function prepare(): Promise<void> {
-  if (!existsSync(join(MODEL_DIR, 'config.json'))) {
-    rmSync(MODEL_DIR, { recursive: true, force: true });
-    await timed('writing the random XLM-R base model', () => writeRandomXlmr(MODEL_DIR, { sizes: XLMR_BASE_SIZES, head: 'mlm', seed: 1, std: 0.02 }));
-  }
-  if (!existsSync(join(EXPORT_DIR, 'onnx', 'model.onnx'))) {
-    await timed('exporting it to ONNX', () => exportOnnx(MODEL_DIR, EXPORT_DIR));
-  }
+type Task = 'fill-mask' | 'classify';
+
+interface BenchModel {
+  /** Line label. */
+  name: string;
+  /** Folder per task: the masked-LM model and the classifier. */
+  dirs: Record<Task, string>;
 }
 
-/** A text that tokenizes to exactly `tokens` ids (specials included) with one <mask>. */
-function textOfLength(tokenizer: XlmTokenizer, tokens: number, seed: number): string {
+/** A random model folder written once (the shipped model's sizes, or base's). */
+async function randomModel(name: string, sizes: RandomModelOptions['sizes'], head: 'mlm' | 'seq-cls'): Promise<string> {
+  const dir = join(CACHE, name);
+  if (!existsSync(join(dir, 'config.json'))) {
+    rmSync(dir, { recursive: true, force: true });
+    await timed(`writing ${name}`, () => writeRandomXlmr(dir, { sizes, head, seed: 1, std: 0.02, labels: ['negative', 'neutral', 'positive'] }));
+  }
+  return dir;
+}
+
+/** Our exports of a folder for transformers.js, fp32 and int8, under .cache/bench/NAME-onnx. */
+function exported(dir: string, name: string): string {
+  const out = join(CACHE, `${name}-onnx`);
+  for (const dtype of ['fp32', 'int8'] as const) {
+    const file = join(out, 'onnx', dtype === 'fp32' ? 'model.onnx' : 'model_quantized.onnx');
+    if (!existsSync(file)) exportOnnx(dir, out, { dtype });
+  }
+  return `${name}-onnx`;
+}
+
+async function benchModels(): Promise<BenchModel[]> {
+  const shipped = JSON.parse(readFileSync(join(SHIPPED, 'config.json'), 'utf8')) as RandomModelOptions['sizes'];
+  const defaultSizes: RandomModelOptions['sizes'] = {
+    vocab_size: shipped.vocab_size, hidden_size: shipped.hidden_size, num_hidden_layers: shipped.num_hidden_layers, num_attention_heads: shipped.num_attention_heads,
+    intermediate_size: shipped.intermediate_size, max_position_embeddings: shipped.max_position_embeddings, type_vocab_size: shipped.type_vocab_size,
+  };
+  const all: BenchModel[] = [];
+  if (values.only !== 'base') {
+    all.push({ name: 'default model (shipped, trained)', dirs: { 'fill-mask': SHIPPED, classify: await randomModel('default-size-random-cls', defaultSizes, 'seq-cls') } });
+  }
+  if (values.only !== 'default') {
+    all.push({ name: 'XLM-R base size (random)', dirs: { 'fill-mask': await randomModel('xlmr-base-random', XLMR_BASE_SIZES, 'mlm'), classify: await randomModel('xlmr-base-random-cls', XLMR_BASE_SIZES, 'seq-cls') } });
+  }
+  return all;
+}
+
+/** A text that tokenizes to exactly `tokens` ids (specials included), with one <mask> for fill-mask. */
+function textOfLength(tokenizer: XlmTokenizer, tokens: number, seed: number, mask: boolean): string {
   const words = ['the', 'capital', 'of', 'France', 'is', 'Paris', 'and', 'human', 'rights', 'are', 'free', 'for', 'all', 'people', 'in', 'the', 'world'];
   const parts: string[] = [];
   for (let i = 0; ; i++) {
-    const text = [...parts.slice(0, 3), '<mask>', ...parts.slice(3)].join(' ') + '.';
+    const text = [...parts.slice(0, 3), ...(mask ? ['<mask>'] : []), ...parts.slice(3)].join(' ') + '.';
     const n = tokenizer.encode(text).ids.length;
     if (n === tokens) return text;
-    if (n > tokens) throw new Error(`cannot build a text of exactly ${tokens} tokens`);
-    parts.push(words[(i * 7 + seed) % words.length]);
+    if (n > tokens) return textOfLength(tokenizer, tokens, seed + 1, mask);
+    parts.push(words[(i * 7 + seed) % words.length]!);
   }
 }
 
-interface Prediction {
-  token: number;
-  score: number;
-}
+type Runner = (texts: string[]) => Promise<unknown>;
 
-async function main(): Promise<void> {
-  await prepare();
-  const cache = new ModelCache({ threads: THREADS });
-  const model: LoadedModel = await timed('loading our model (headers, tokenizer)', () => cache.model(MODEL_DIR));
-  const short = textOfLength(model.tokenizer, 32, 0);
-  const long = Array.from({ length: 16 }, (_, i) => textOfLength(model.tokenizer, 128, i));
-
-  await timed('building our fill-mask session', () => model.session('fill-mask'));
-  // The same work as transformers.js does (vocabulary logits at every position), to tell the graph's speed from the head's saving.
-  const full = await timed('building our full-sequence MLM session', () => model.session('mlm-logits'));
-  const shortBatch = model.tokenizer.encodeBatch([short]);
-  const [ourAnswer] = await fillMask(model, [short], { topK: 5 });
-
+/** transformers.js's pipeline for a task at a dtype, on our export. */
+async function theirs(task: Task, name: string, dtype: 'fp32' | 'q8'): Promise<{ run: Runner; dispose: () => Promise<void> }> {
   const { env, pipeline } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = CACHE;
   env.useFSCache = false;
-  const sessionOptions = THREADS > 0 ? { intraOpNumThreads: THREADS } : {};
-  const unmasker = await timed('loading transformers.js fill-mask pipeline', () =>
-    pipeline('fill-mask', EXPORT_NAME, { local_files_only: true, dtype: 'fp32', session_options: sessionOptions }),
-  );
-  const theirAnswer = (await unmasker(short, { top_k: 5 })) as unknown as Prediction[];
-  const same = theirAnswer.every((p, i) => p.token === ourAnswer.masks[0].candidates[i].id && Math.abs(p.score - ourAnswer.masks[0].candidates[i].score) < 1e-4);
+  const options = { local_files_only: true, dtype, session_options: THREADS > 0 ? { intraOpNumThreads: THREADS } : {} };
+  if (task === 'fill-mask') {
+    const p = await pipeline('fill-mask', name, options);
+    return { run: (texts) => p(texts, { top_k: 5 }), dispose: () => p.dispose() };
+  }
+  const p = await pipeline('text-classification', name, options);
+  return { run: (texts) => p(texts, { top_k: null }), dispose: () => p.dispose() };
+}
 
-  const latency = await timed('latency runs', () =>
-    interleaved(RUNS, {
-      ours: () => fillMask(model, [short], { topK: 5 }),
-      full: () => full.session.run({ ...modelInputs(shortBatch) }),
-      theirs: () => unmasker(short, { top_k: 5 }),
-    }),
-  );
-  let throughput: Record<string, number[]> | string;
+function ours(task: Task, model: LoadedModel): Runner {
+  return task === 'fill-mask'
+    ? (texts) => fillMask(model, texts, { topK: 5, batchSize: 16 })
+    : (texts) => classify(model, texts.map((text) => ({ text })), { batchSize: 16 });
+}
+
+const ms = (s: number) => `${(s * 1000).toFixed(1)} ms`.padStart(10);
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+async function benchTask(task: Task, model: BenchModel, caches: Record<InferenceDtype, ModelCache>): Promise<string[]> {
+  const dir = model.dirs[task];
+  const name = exported(dir, `${dir === SHIPPED ? 'default' : dir.split('/').pop()}`);
+  const loaded = { fp32: await caches.fp32.model(dir), int8: await caches.int8.model(dir) };
+  const short = [textOfLength(loaded.fp32.tokenizer, 32, 0, task === 'fill-mask')];
+  const long = Array.from({ length: 16 }, (_, i) => textOfLength(loaded.fp32.tokenizer, Math.min(128, loaded.fp32.maxLength), i, task === 'fill-mask'));
+  const peers = { fp32: await theirs(task, name, 'fp32'), q8: await theirs(task, name, 'q8') };
+  const contenders = { 'ours fp32': ours(task, loaded.fp32), 'ours int8': ours(task, loaded.int8), 'transformers.js fp32': peers.fp32.run, 'transformers.js q8': peers.q8.run };
   try {
-    throughput = await timed('throughput runs', () =>
-      interleaved(Math.max(2, Math.ceil(RUNS / 3)), {
-        ours: () => fillMask(model, long, { topK: 5, batchSize: 16 }),
-        theirs: () => unmasker(long, { top_k: 5 }),
-      }),
+    const latency = await timed(`${model.name}, ${task}, latency`, () => interleaved(RUNS, Object.fromEntries(Object.entries(contenders).map(([k, run]) => [k, () => run(short)]))));
+    const throughput = await timed(`${model.name}, ${task}, throughput`, () =>
+      interleaved(Math.max(3, Math.ceil(RUNS / 3)), Object.fromEntries(Object.entries(contenders).map(([k, run]) => [k, () => run(long)]))),
     );
-  } catch (e) {
-    throughput = `transformers.js failed: ${(e as Error).message.split('\n')[0]}`;
+    const lat = Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, median(v)]));
+    const thr = Object.fromEntries(Object.entries(throughput).map(([k, v]) => [k, 16 / median(v)]));
+    const lines = [`${model.name}, ${task}:`, `  ${'contender'.padEnd(22)} ${'batch 1 x 32'.padStart(10)}   ${'16 x 128, seq/s'.padStart(15)}`];
+    for (const k of Object.keys(contenders)) lines.push(`  ${k.padEnd(22)} ${ms(lat[k]!)}   ${thr[k]!.toFixed(2).padStart(15)}`);
+    lines.push(
+      `  int8 over fp32 (ours): latency ${ratio(lat['ours fp32']!, lat['ours int8']!)}, throughput ${ratio(thr['ours int8']!, thr['ours fp32']!)}`,
+      `  ours over transformers.js, fp32: latency ${ratio(lat['transformers.js fp32']!, lat['ours fp32']!)}, throughput ${ratio(thr['ours fp32']!, thr['transformers.js fp32']!)}`,
+      `  ours over transformers.js, int8/q8: latency ${ratio(lat['transformers.js q8']!, lat['ours int8']!)}, throughput ${ratio(thr['ours int8']!, thr['transformers.js q8']!)}`,
+    );
+    return lines;
+  } finally {
+    await peers.fp32.dispose();
+    await peers.q8.dispose();
   }
-  await unmasker.dispose();
-  await cache.closeAll();
+}
 
-  const ms = (s: number) => `${(s * 1000).toFixed(1)} ms`;
-  const lat = { ours: median(latency.ours), full: median(latency.full), theirs: median(latency.theirs) };
-  const lines = [
-    `fill-mask, XLM-R base size (random weights), onnxruntime-node, threads: ${THREADS || 'default'}, median of ${RUNS} interleaved runs`,
-    `same top-5 tokens and probabilities on both sides: ${same ? 'yes' : 'NO'}`,
-    '',
-    'latency, batch 1 x 32 tokens (one <mask>):',
-    `  ours (MLM head on the mask row only)         ${ms(lat.ours)}`,
-    `  ours, full-sequence head (session run only)  ${ms(lat.full)}`,
-    `  transformers.js (pipeline, our export)       ${ms(lat.theirs)}`,
-    `  ratio ours/theirs speed                      ${(lat.theirs / lat.ours).toFixed(2)}x`,
-    '',
-    'throughput, batch 16 x 128 tokens (one <mask> each):',
-  ];
-  if (typeof throughput === 'string') {
-    lines.push(`  ${throughput}`);
-  } else {
-    const ours = 16 / median(throughput.ours);
-    const theirs = 16 / median(throughput.theirs);
-    lines.push(`  ours             ${ours.toFixed(2)} sequences/s (${ms(median(throughput.ours))} per batch)`);
-    lines.push(`  transformers.js  ${theirs.toFixed(2)} sequences/s (${ms(median(throughput.theirs))} per batch)`);
-    lines.push(`  ratio ours/theirs speed  ${(ours / theirs).toFixed(2)}x`);
+async function main(): Promise<void> {
+  const models = await benchModels();
+  const lines = [`inference speed, onnxruntime-node, threads: ${THREADS || 'default'}, medians of ${RUNS} interleaved runs (throughput: ${Math.max(3, Math.ceil(RUNS / 3))})`, ''];
+  for (const model of models) {
+    for (const task of ['fill-mask', 'classify'] as const) {
+      // Fresh caches per model and task, so one model's sessions are released before the next one's are built.
+      const caches = { fp32: new ModelCache({ threads: THREADS }), int8: new ModelCache({ threads: THREADS, dtype: 'int8' }) };
+      try {
+        lines.push(...(await benchTask(task, model, caches)), '');
+      } finally {
+        await caches.fp32.closeAll();
+        await caches.int8.closeAll();
+      }
+    }
   }
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(lines.join('\n'));
 }
 
 main().catch((e) => {

@@ -22,9 +22,14 @@
  * malloc (src/client/malloc.ts), and PyTorch in four setups (TORCH_SETUPS: OpenMP spinning or passive,
  * default or huge-page malloc), of which its best counts.
  *
- * --repeats N (default 3 at the small size, 1 at base) runs the sides N times, alternating (ours, then each
- * PyTorch setup, ours, ...), so a slow spell of the shared machine falls on all; each side's figure is its median
- * run (PyTorch: its best setup's median), and every run's examples/s is printed beside it.
+ * --openblas-coretype NAME forces PyTorch's OpenBLAS kernels (Haswell: AVX2); by default an inherited OPENBLAS_CORETYPE is
+ * dropped so that OpenBLAS picks its own, as a user's PyTorch does.
+ *
+ * --repeats N (default 3) runs the sides N times, alternating (ours, then each PyTorch setup, ours, ...), so a slow
+ * spell of the shared machine falls on all; each side's figure is its median run (PyTorch: its best setup's median),
+ * every run's examples/s is printed beside it, and `ratio_spread` gives the lowest and highest of the per-round
+ * ratios (ours over PyTorch's best setup in the same round). PyTorch's line names the kernels OpenBLAS picked on
+ * this CPU (`torch_blas_core`, from openblas_get_corename): compare against the ones a user's PyTorch would use.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -34,7 +39,7 @@ import { XLMR_BASE_SIZES, writeRandomXlmr } from '../src/engine/model/random-mod
 import { withHugePageMalloc } from '../src/client/malloc.js';
 import type { BenchConfig } from './train-worker.js';
 
-const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, repeats: { type: 'string' }, threads: { type: 'string' }, 'ping-pong': { type: 'boolean' }, 'base-only': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, repeats: { type: 'string' }, threads: { type: 'string' }, 'ping-pong': { type: 'boolean' }, 'base-only': { type: 'boolean' }, 'openblas-coretype': { type: 'string' } } });
 const THREADS = Number(values.threads ?? 2);
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
 
@@ -65,7 +70,7 @@ function stepFlops(m: BenchConfig['model'], batch: number, seq: number, method: 
   return forward * (method === 'full' ? 3 : 2);
 }
 
-type Measured = { examples_per_s: number; step_s: number; peak_rss_mb: number; matmul_gflops: number; setup_s: number; trainable: number; huge_page_malloc?: boolean; warmup_step_times_s: number[]; step_times_s?: number[] };
+type Measured = { examples_per_s: number; step_s: number; peak_rss_mb: number; matmul_gflops: number; setup_s: number; trainable: number; huge_page_malloc?: boolean; warmup_step_times_s: number[]; step_times_s?: number[]; blas_core?: string | null };
 
 /**
  * PyTorch's setups: OpenMP threads spinning (its default) or passive (on a loaded machine spinning costs it up to
@@ -81,11 +86,18 @@ const TORCH_SETUPS: { name: string; policy: 'PASSIVE' | 'default'; env: NodeJS.P
 ];
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Measured {
-  // The malloc setting is the setup's own, never inherited from the shell running the bench.
-  const { GLIBC_TUNABLES: _inherited, ...inherited } = process.env;
+  // The malloc setting is the setup's own, never inherited from the shell running the bench; so is OpenBLAS's core:
+  // some machines export OPENBLAS_CORETYPE=Haswell (AVX2), which would hold PyTorch below the kernels OpenBLAS picks
+  // for this CPU by itself (a user's PyTorch). --openblas-coretype forces one on purpose.
+  const { GLIBC_TUNABLES: _inherited, OPENBLAS_CORETYPE: _core, ...inherited } = process.env;
   const r = spawnSync(command, args, { encoding: 'utf8', env: { ...inherited, ...env }, maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`${command} ${args[0]} failed: ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+/** [lowest, highest] of the per-round ratios, two decimals. */
+function spread(ratios: number[]): [number, number] {
+  return [+Math.min(...ratios).toFixed(2), +Math.max(...ratios).toFixed(2)];
 }
 
 /** The run with the median examples/s (the lower middle one for an even count). */
@@ -95,15 +107,16 @@ function median(runs: Measured[]): Measured {
 }
 
 function main() {
-  const torchEnv = existsSync(join(OPENBLAS, 'libblas.so.3')) ? { LD_LIBRARY_PATH: OPENBLAS, OMP_NUM_THREADS: String(THREADS) } : { OMP_NUM_THREADS: String(THREADS) };
-  const blas = 'LD_LIBRARY_PATH' in torchEnv ? `OpenBLAS (openmp, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? 'auto'})` : 'reference BLAS';
+  const forcedCore = values['openblas-coretype'] ? { OPENBLAS_CORETYPE: values['openblas-coretype'] } : {};
+  const torchEnv = existsSync(join(OPENBLAS, 'libblas.so.3')) ? { LD_LIBRARY_PATH: OPENBLAS, OMP_NUM_THREADS: String(THREADS), ...forcedCore } : { OMP_NUM_THREADS: String(THREADS) };
+  const blas = 'LD_LIBRARY_PATH' in torchEnv ? `OpenBLAS (openmp, core ${values['openblas-coretype'] ? `forced to ${values['openblas-coretype']}` : 'its own choice'}; each line's torch_blas_core names it)` : 'reference BLAS';
   const sizes: [string, typeof SIZES.small, number, number, number][] = values['base-only'] ? [] : [['small', SIZES.small, 16, 128, Number(values.steps ?? 10)]];
   if (values.base || values['base-only']) sizes.push(['base', SIZES.base, 8, 128, Number(values.steps ?? 5)]);
   console.log(`threads ${THREADS}; PyTorch ${blas}`);
   for (const [name, model, batch, seq, steps] of sizes) {
     for (const method of ['full', 'lora'] as const) {
       const config: BenchConfig = { modelDir: modelFolder(name, model), model, method, batch, seq, steps, threads: THREADS, inPlace: values['ping-pong'] !== true };
-      const repeats = Number(values.repeats ?? (name === 'base' ? 1 : 3));
+      const repeats = Number(values.repeats ?? 3);
       const oursRuns: Measured[] = [];
       const torchRuns = new Map<string, Measured[]>(TORCH_SETUPS.filter((t) => name !== 'base' || t.policy === 'PASSIVE').map((t) => [t.name, []]));
       for (let r = 0; r < repeats; r++) {
@@ -132,6 +145,8 @@ function main() {
         ort_matmul_peak_gflops: +ours.matmul_gflops.toFixed(1), torch_matmul_peak_gflops: +theirs.matmul_gflops.toFixed(1),
         ours_setup_s: +ours.setup_s.toFixed(1), trainable: ours.trainable,
         ours_runs: runsOf(oursRuns), torch_runs: runsOf(theirs.runs),
+        ratio_spread: spread(oursRuns.map((o, i) => o.examples_per_s / theirs.runs[i]!.examples_per_s)),
+        torch_blas_core: theirs.blas_core ?? 'not OpenBLAS',
       };
       console.log(JSON.stringify(line));
     }

@@ -61,7 +61,20 @@ def main():
     matmul = 10 * 2 * 1024 ** 3 / (time.perf_counter() - t)
     print(json.dumps({'examples_per_s': c['steps'] * b / seconds, 'step_s': seconds / c['steps'], 'warmup_step_times_s': warmup_times,
                       'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      'matmul_gflops': matmul / 1e9, 'trainable': sum(p.numel() for p in params)}))
+                      'matmul_gflops': matmul / 1e9, 'trainable': sum(p.numel() for p in params), 'blas_core': blas_core()}))
+
+
+def blas_core():
+    """The kernels OpenBLAS chose on this CPU (SkylakeX, Haswell, ...), from the BLAS torch loaded; None for another BLAS."""
+    import ctypes
+    for name in ('libblas.so.3', 'libopenblas.so.0'):
+        try:
+            get = ctypes.CDLL(name).openblas_get_corename
+        except (OSError, AttributeError):
+            continue
+        get.restype = ctypes.c_char_p
+        return get().decode()
+    return None
 
 
 if __name__ == '__main__':

@@ -6,7 +6,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
-import type { DashboardState, FromDashboard, MetricsRecord, RunData, RunProgress, RunSummary, ToDashboard } from '../src/panels/messages.js';
+import { evalChartKeys, formatTimeLeft, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
 import { el, onThemeChange, themeColor, vscodeApi } from './lib/vscode.js';
 
 const vscode = vscodeApi<FromDashboard, DashboardState>();
@@ -46,9 +46,14 @@ window.addEventListener('message', (event: MessageEvent<ToDashboard>) => {
       data.clear();
       for (const run of m.runs) data.set(run.id, run);
       break;
-    case 'append':
+    case 'append': {
       data.get(m.runId)?.records.push(...m.records);
+      // The run list's step count follows the appended records, so it does not lag the progress line.
+      const summary = runs.find((r) => r.id === m.runId);
+      const last = m.records.filter((r) => r.loss !== undefined).at(-1);
+      if (summary && last) Object.assign(summary, { steps: last.step, lastLoss: last.loss, live: true });
       break;
+    }
     case 'progress':
       progress = m.progress;
       break;
@@ -63,9 +68,12 @@ window.addEventListener('message', (e: MessageEvent<ToDashboard>) => (answered |
 vscode.postMessage({ type: 'ready' });
 const hello = setInterval(() => (answered ? clearInterval(hello) : vscode.postMessage({ type: 'ready' })), 1500);
 
+/** Charts laid out for the panel's width: as many columns of at least 380 px as fit, each filling its share. */
 function chartSize(): { width: number; height: number } {
-  const width = Math.max(260, Math.min(560, (app.clientWidth - 32) / 2));
-  return { width, height: 180 };
+  const available = Math.max(260, app.clientWidth - 8);
+  const columns = Math.max(1, Math.floor((available + 16) / (380 + 16)));
+  const width = Math.floor((available - 16 * (columns - 1)) / columns);
+  return { width, height: Math.round(Math.min(240, Math.max(170, width * 0.45))) };
 }
 
 function render(): void {
@@ -81,12 +89,32 @@ function render(): void {
   const grid = el('section', { className: 'charts' });
   app.append(grid);
   for (const spec of CHARTS) chart(grid, spec.title, spec.id, shown, spec.value);
-  const evalKeys = [...new Set(shown.flatMap((r) => r.records.flatMap((x) => Object.keys(x.eval ?? {}).filter((k) => !k.includes('/')))))];
-  for (const key of evalKeys) chart(grid, `Evaluation: ${key}`, `eval-${key}`, shown, (r) => r.eval?.[key]);
+  for (const key of evalChartKeys(shown)) chart(grid, `Evaluation: ${key}`, `eval-${key}`, shown, (r) => r.eval?.[key]);
   const first = shown[0]!;
+  if (first.verdict) grid.before(verdictNote(first));
   app.append(configTable(first), languageTable(first), confusion(first));
   const bad = shown.flatMap((r) => r.badLines.map((l) => `${r.id}/metrics.jsonl:${l}`));
   if (bad.length) app.append(el('p', { className: 'warning' }, `Skipped lines that are not JSON: ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ` and ${bad.length - 5} more` : ''}`));
+}
+
+/** Whether the run learned, from its verdict.json: a warning with the reasons and what to try, or one line. */
+function verdictNote(run: RunData): HTMLElement {
+  const v = run.verdict!;
+  if (v.learned) {
+    const parts = [
+      v.finalLoss !== undefined && v.chanceLoss !== undefined ? `final loss ${v.finalLoss.toFixed(3)}, chance ${v.chanceLoss.toFixed(3)}` : '',
+      v.evalAccuracy !== undefined && v.majorityAccuracy !== undefined ? `eval accuracy ${(100 * v.evalAccuracy).toFixed(1)}%, majority class ${(100 * v.majorityAccuracy).toFixed(1)}%` : '',
+    ].filter(Boolean);
+    return el('p', { className: 'verdict learned' }, `${run.id} learned${parts.length ? `: ${parts.join('; ')}` : ''}.`);
+  }
+  return el(
+    'section',
+    { className: 'verdict not-learned' },
+    el('h2', {}, `${run.id} did not learn`),
+    el('ul', {}, ...v.reasons.map((r) => el('li', {}, r))),
+    el('p', {}, 'Try:'),
+    el('ul', {}, ...v.advice.map((a) => el('li', {}, a))),
+  );
 }
 
 function runList(): HTMLElement {
@@ -98,7 +126,9 @@ function runList(): HTMLElement {
       vscode.postMessage({ type: 'selectRuns', runIds: ids });
     });
     const loss = run.lastLoss !== undefined ? ` · loss ${run.lastLoss.toFixed(4)}` : '';
-    list.append(el('label', { className: 'run', title: run.dir }, box, `${run.live ? '● ' : ''}${run.id} (${run.steps} steps${loss})`));
+    const state = run.state === 'stopped' ? ' · stopped' : run.learned === false ? ' · did not learn' : '';
+    const label = el('label', { className: `run${run.state === 'stopped' ? ' stopped' : ''}${run.learned === false ? ' not-learned' : ''}`, title: run.dir }, box, `${run.live ? '● ' : ''}${run.id} (step ${run.steps}${loss}${state})`);
+    list.append(label);
   }
   const refresh = el('button', { className: 'secondary' }, 'Refresh');
   refresh.addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
@@ -108,7 +138,7 @@ function runList(): HTMLElement {
 
 function progressBar(p: RunProgress): HTMLElement {
   const fraction = p.totalSteps ? p.step / p.totalSteps : 0;
-  const eta = p.etaSeconds === null ? 'ETA unknown' : `ETA ${Math.round(p.etaSeconds)} s`;
+  const eta = formatTimeLeft(p.etaSeconds);
   const stop = el('button', {}, 'Stop');
   stop.addEventListener('click', () => vscode.postMessage({ type: 'stopRun', runId: p.runId }));
   const bar = el('div', { className: 'bar' }, el('div', { className: 'fill' }));
@@ -140,7 +170,8 @@ function chart(parent: HTMLElement, title: string, id: string, shown: RunData[],
       {
         title,
         ...chartSize(),
-        scales: { x: { time: false } },
+        // Axes from the data: steps from the first to the last point drawn; a ratio (accuracy, F1) stays within [0, 1].
+        scales: { x: { time: false, range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) }, ...(RATIO.test(id) ? { y: { range: ratioRange } } : {}) },
         axes: [{ ...axis, label: 'step' }, { ...axis, size: 64, values: (_u: uPlot, splits: number[]) => splits.map(tick) }],
         series: [{ label: 'step' }, ...kept.map((run, i) => ({ label: run.id, stroke: colors[i % colors.length], width: 2, spanGaps: true, points: { show: tables[i]![0].length < 40 } }))],
         legend: { show: kept.length > 1 },
@@ -149,6 +180,14 @@ function chart(parent: HTMLElement, title: string, id: string, shown: RunData[],
       box,
     ),
   );
+}
+
+const RATIO = /^eval-.*(accuracy|f1|precision|recall)/;
+
+/** A ratio's axis: the data's span with a little room, never below 0 or above 1. */
+function ratioRange(_u: uPlot, min: number, max: number): uPlot.Range.MinMax {
+  const pad = Math.max(0.02, (max - min) * 0.1);
+  return [Math.max(0, min - pad), Math.min(1, max + pad)];
 }
 
 /** Axis numbers that stay readable from learning rates (1e-5) to token throughput (1e4). */

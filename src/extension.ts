@@ -9,6 +9,7 @@ import type { EngineProcessState } from './client/engineProcess.js';
 import { registerClassify } from './commands/classify.js';
 import { registerEngineCommands } from './commands/engine.js';
 import { registerEntailment } from './commands/entailment.js';
+import { registerAuditLabels } from './commands/auditLabels.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerClusterJob } from './commands/clusterJob.js';
 import { registerFillMask } from './commands/fillMask.js';
@@ -17,6 +18,7 @@ import { registerSelectModel } from './commands/selectModel.js';
 import { hubToken, registerHubTokenCommands } from './client/hubToken.js';
 import { registerTraining } from './commands/training.js';
 import { registerTranslate } from './commands/translate.js';
+import { AuditDiagnostics } from './features/auditDiagnostics.js';
 import { SentenceHover } from './features/hover.js';
 import { MaskFill, registerRemoveMaskCommand } from './features/inlineFill.js';
 import { DashboardPanel, registerDashboardSerializer } from './panels/dashboard.js';
@@ -36,6 +38,10 @@ export interface XlmLabApi {
   nliPanelMessages(): readonly ToNliPanel[] | undefined;
   /** The context keys the extension set for `when` clauses (xlm.training, xlm.engineRunning), as last set. */
   contextKeys(): Record<string, boolean>;
+  /** Which model serves which feature (by name) and where that came from, as the status item shows it. */
+  slotModels(): Promise<Record<string, { name: string; source: string }>>;
+  /** Why features could not run, as the status item's Why action says it. */
+  problems(): string[];
   /** Whether a Hugging Face token is in SecretStorage (never the token itself: other extensions see this API). */
   hubTokenSaved(): Promise<boolean>;
 }
@@ -47,8 +53,11 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
     register(ctx);
   }
   registerHubTokenCommands(context);
+  const audit = new AuditDiagnostics(context.workspaceState);
+  registerAuditLabels(ctx, audit);
   const fill = new MaskFill(ctx);
   context.subscriptions.push(
+    audit,
     registerDashboardSerializer(ctx),
     registerMaskPanelSerializer(ctx),
     registerNliPanelSerializer(ctx),
@@ -64,6 +73,11 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
     maskPanelOpen: () => Boolean(MaskPanel.current),
     nliPanelMessages: () => NliPanel.current?.delivered.slice(),
     contextKeys: () => Object.fromEntries(ctx.contextKeys),
+    slotModels: async () => {
+      await ctx.refreshSlots();
+      return Object.fromEntries([...ctx.slotModels].map(([id, m]) => [id, { name: m.name, source: m.source }]));
+    },
+    problems: () => [...ctx.problems.values()],
     hubTokenSaved: async () => (await hubToken(context.secrets)) !== undefined,
   };
 }

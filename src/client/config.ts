@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { resolveSettingPath, trustedValue } from './trust.js';
-import { DEVICE_CHOICES, type DeviceChoice } from '../engine/rpc/protocol.js';
+import { DEVICE_CHOICES, INFERENCE_DTYPES, type DeviceChoice, type InferenceDtype } from '../engine/rpc/protocol.js';
 
 const SECTION = 'xlm';
 
@@ -23,6 +23,12 @@ export function setting<T>(key: string, fallback: T): T {
 export function device(): DeviceChoice {
   const d = setting<string>('device', 'auto');
   return DEVICE_CHOICES.includes(d as DeviceChoice) ? (d as DeviceChoice) : 'auto';
+}
+
+/** `xlm.inference.dtype` as the engine takes it; a value outside the enum counts as fp32. */
+export function inferenceDtype(): InferenceDtype {
+  const d = setting<string>('inference.dtype', 'fp32');
+  return INFERENCE_DTYPES.includes(d as InferenceDtype) ? (d as InferenceDtype) : 'fp32';
 }
 
 let shipped: string | undefined;

@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import { CancellationToken, NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { EngineProcess, EngineUnavailableError, describeEngineExit } from './engineProcess.js';
 import { Health, viewHealth } from './health.js';
-import { activeModel, device } from './config.js';
+import { device, inferenceDtype } from './config.js';
+import { SLOTS, affectsSlots, modelName, slot, slotModel, slotSettingKey, type SlotId, type SlotModel } from './slots.js';
 import { showEngineError } from './errors.js';
 import * as p from '../engine/rpc/protocol.js';
 
@@ -21,8 +22,18 @@ interface CommandSpec {
 }
 
 export class NoModelError extends Error {
-  constructor() {
-    super('No active model. Pick a model folder with "XLM: Select active model" (setting xlm.model).');
+  constructor(readonly slotId: SlotId = 'fillMask') {
+    const s = slot(slotId);
+    super(`No model for ${s.serves}: pick one with "XLM: Select model" → ${s.label} (setting xlm.${slotSettingKey(slotId)}); it needs ${s.needs}.`);
+    this.name = 'NoModelError';
+  }
+}
+
+/** The model set for a feature cannot serve it: says what it lacks in words and what to pick instead. */
+export class UnfitModelError extends Error {
+  constructor(readonly slotId: SlotId, name: string) {
+    const s = slot(slotId);
+    super(`${name} cannot serve ${s.serves}: it has no ${s.needs.replace(/^an? /, '')}. Pick a model that has one with "XLM: Select model" → ${s.label}.`);
     this.name = 'NoModelError';
   }
 }
@@ -41,7 +52,14 @@ export class Ctx implements vscode.Disposable {
   private readonly registered = new Map<string, vscode.Disposable>();
   private inFlight: string[] = [];
   private loadingModel: string | undefined;
+  /** The last model loaded (its device shows on the status item). */
   private loadedModel: p.ModelInfo | undefined;
+  /** Models this engine session has loaded, by folder. */
+  private readonly loaded = new Map<string, p.ModelInfo>();
+  /** What each folder can serve, asked once per folder until settings change or a run rewrites it. */
+  private readonly capabilityCache = new Map<string, Promise<p.ModelCapabilities | undefined>>();
+  /** Which model serves which feature, for the status item's tooltip and menu; refreshed on settings changes. */
+  slotModels = new Map<SlotId, SlotModel>();
   /** What xlm.device comes to on this machine (auto resolved, fallbacks applied), asked when the engine starts. */
   private deviceInUse: p.DeviceName | undefined;
   /** Set when the engine reports that onnxruntime-node has no native runtime for this platform. */
@@ -66,6 +84,7 @@ export class Ctx implements vscode.Disposable {
         if (state === 'running') {
           this.lastError = undefined;
           void this.resolveDevice();
+          void this.refreshSlots();
         }
         this.render();
       },
@@ -77,6 +96,7 @@ export class Ctx implements vscode.Disposable {
       this.render();
     });
     this.engine.onNotification(p.trainEnd, (end) => {
+      if (end.outputDir) this.capabilityCache.delete(end.outputDir);
       this.training.delete(end.runId);
       this.ended.add(end.runId);
       this.render();
@@ -85,9 +105,20 @@ export class Ctx implements vscode.Disposable {
     this.extensionScope.push(this.output, this.status, this.healthEmitter, { dispose: () => this.engine.dispose() });
     this.extensionScope.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
+        if (affectsSlots(e)) {
+          this.capabilityCache.clear();
+          // Reading a folder's capabilities needs the engine: asked now only when it runs, else when it starts.
+          if (this.engine.state === 'running') void this.refreshSlots();
+        }
+        if (e.affectsConfiguration('xlm.inference.dtype')) {
+          // Loaded models are in the old format: the next request loads each again in the new one.
+          this.loadedModel = undefined;
+          this.loaded.clear();
+        }
         if (!e.affectsConfiguration('xlm.device')) return;
         // The loaded model's sessions are on the old device: the next request loads it again on the new one.
         this.loadedModel = undefined;
+        this.loaded.clear();
         this.deviceInUse = undefined;
         if (this.engine.state === 'running') void this.resolveDevice();
         this.render();
@@ -155,17 +186,75 @@ export class Ctx implements vscode.Disposable {
     return new vscode.Disposable(() => d.dispose());
   }
 
-  /** Loads the configured model into the engine unless this engine session already has it. */
-  async ensureModel(token?: CancellationToken): Promise<p.ModelInfo> {
-    const dir = activeModel();
-    if (!dir) throw new NoModelError();
-    if (this.loadedModel?.dir === dir) return this.loadedModel;
-    this.loadingModel = dir;
+  /** What a folder can serve (model/capabilities), cached per folder; undefined when the engine cannot say. */
+  capabilities(dir: string): Promise<p.ModelCapabilities | undefined> {
+    let pending = this.capabilityCache.get(dir);
+    if (!pending) {
+      pending = this.request(p.modelCapabilities, { dirs: [dir] }).then(
+        ([c]) => c,
+        (e: unknown) => {
+          this.capabilityCache.delete(dir);
+          this.output.warn(`Could not read what ${dir} can serve: ${e instanceof Error ? e.message : String(e)}`);
+          return undefined;
+        },
+      );
+      this.capabilityCache.set(dir, pending);
+    }
+    return pending;
+  }
+
+  /** The folder that serves a feature (src/client/slots.ts says how it is chosen). */
+  slotModel(id: SlotId): Promise<SlotModel> {
+    return slotModel(id, (dir) => this.capabilities(dir));
+  }
+
+  /** Features that could not run for want of a fitting model, with why: the status item turns to a warning. */
+  readonly problems = new Map<SlotId, string>();
+
+  private noteProblem(slotId: SlotId, why: string | undefined): void {
+    if ((this.problems.get(slotId) ?? undefined) === why) return;
+    if (why) {
+      this.problems.set(slotId, why);
+      this.output.warn(why);
+    } else this.problems.delete(slotId);
+    this.render();
+  }
+
+  /** Re-reads which model serves which feature, for the status item. */
+  async refreshSlots(): Promise<void> {
+    const next = new Map<SlotId, SlotModel>();
+    for (const s of SLOTS) next.set(s.id, await this.slotModel(s.id).catch(() => ({ dir: '', name: 'none', source: 'none' as const })));
+    this.slotModels = next;
+    this.render();
+  }
+
+  /**
+   * Loads the model that serves a feature into the engine (unless this engine session already has it) and checks
+   * that it can serve it; requests then name it (`model: info.dir`), so each feature runs on its own model.
+   */
+  async ensureModel(slotId: SlotId = 'fillMask', token?: CancellationToken): Promise<p.ModelInfo> {
+    const chosen = await this.slotModel(slotId);
+    try {
+      if (!chosen.dir) throw chosen.unfit ? new UnfitModelError(slotId, chosen.unfit) : new NoModelError(slotId);
+      if (chosen.source === 'setting' && slotId !== 'translation') {
+        const caps = await this.capabilities(chosen.dir);
+        if (caps && !slot(slotId).fits(caps)) throw new UnfitModelError(slotId, chosen.name);
+      }
+    } catch (e) {
+      this.noteProblem(slotId, (e as Error).message);
+      throw e;
+    }
+    this.noteProblem(slotId, undefined);
+    const known = this.loaded.get(chosen.dir);
+    if (known) return known;
+    this.loadingModel = chosen.dir;
     this.render();
     try {
-      this.loadedModel = await this.request(p.modelLoad, { dir, device: device() }, token);
-      this.output.info(`Loaded model ${dir} (${this.loadedModel.modelType}, ${this.loadedModel.layers} layers) on ${this.loadedModel.device}`);
-      return this.loadedModel;
+      const info = await this.request(p.modelLoad, { dir: chosen.dir, device: device(), dtype: inferenceDtype() }, token);
+      this.loaded.set(chosen.dir, info);
+      this.loadedModel = info;
+      this.output.info(`Loaded ${modelName(chosen.dir)} for ${slot(slotId).serves} (${chosen.dir}: ${info.modelType}, ${info.layers} layers) on ${info.device}, ${info.dtype}`);
+      return info;
     } finally {
       this.loadingModel = undefined;
       this.render();
@@ -227,6 +316,7 @@ export class Ctx implements vscode.Disposable {
     this.sessionScope.forEach((d) => d.dispose());
     this.sessionScope = [];
     this.loadedModel = undefined;
+    this.loaded.clear();
     this.loadingModel = undefined;
     this.engineInfo = undefined;
     this.deviceInUse = undefined;
@@ -262,9 +352,18 @@ export class Ctx implements vscode.Disposable {
   private render(): void {
     const health = this.health;
     const view = viewHealth(health, this.loadedModel?.device ?? this.deviceInUse ?? device());
+    // A feature that cannot run turns a ready item to a warning, with a "why" action (as vscode-eslint does).
+    if (health.kind === 'ready' && this.problems.size) {
+      view.text = view.text.replace('$(check)', '$(warning)');
+      view.severity = 'warning';
+      view.summary = `${view.summary}. ${this.problems.size === 1 ? 'A feature cannot' : `${this.problems.size} features cannot`} run: [$(question) Why?](command:xlm.showProblems)`;
+    }
     this.status.text = view.text;
     const tooltip = new vscode.MarkdownString(`**XLM Lab** — ${view.summary}\n\n`, true);
-    tooltip.isTrusted = { enabledCommands: ['xlm.openDashboard', 'xlm.showLog', 'xlm.restartEngine'] };
+    tooltip.isTrusted = { enabledCommands: ['xlm.openDashboard', 'xlm.showLog', 'xlm.restartEngine', 'xlm.showProblems'] };
+    if (this.slotModels.size) {
+      tooltip.appendMarkdown('Models: ' + SLOTS.map((s) => `${s.label} **${escapeMarkdown(this.slotModels.get(s.id)?.name ?? 'none')}**`).join(' · ') + '\n\n');
+    }
     tooltip.appendMarkdown('[$(graph) Open dashboard](command:xlm.openDashboard) · [$(output) Show log](command:xlm.showLog) · [$(debug-restart) Restart engine](command:xlm.restartEngine)');
     this.status.tooltip = tooltip;
     this.status.backgroundColor =
@@ -291,4 +390,8 @@ export class Ctx implements vscode.Disposable {
       void vscode.commands.executeCommand('setContext', key, value);
     }
   }
+}
+
+function escapeMarkdown(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

@@ -12,8 +12,9 @@ export async function showEngineError(output: vscode.LogOutputChannel, what: str
   if (e instanceof vscode.CancellationError) return;
   if (e instanceof ResponseError && e.code === EngineErrorCodes.requestCancelled) return;
   if (e instanceof Error && e.name === 'NoModelError') {
-    const pick = await vscode.window.showWarningMessage(`XLM Lab: ${what}: ${e.message}`, 'Select active model');
-    if (pick) await vscode.commands.executeCommand('xlm.selectModel');
+    // The model choice for the feature that failed (NoModelError and UnfitModelError carry it).
+    const pick = await vscode.window.showWarningMessage(`XLM Lab: ${what}: ${e.message}`, 'Select model');
+    if (pick) await vscode.commands.executeCommand('xlm.selectModel', undefined, (e as { slotId?: string }).slotId);
     return;
   }
   if (e instanceof EngineUnavailableError) {

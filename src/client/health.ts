@@ -2,6 +2,8 @@
  * The engine's one health model and how the status item shows it. Pure data and strings: ctx.ts owns the state,
  * this file only says how each state reads, so every state has exactly one look.
  */
+import { formatTimeLeft } from '../panels/messages.js';
+
 export type Health =
   | { kind: 'stopped'; onPurpose: boolean }
   | { kind: 'starting' }
@@ -18,12 +20,33 @@ export interface HealthView {
   severity: 'ok' | 'warning' | 'error';
 }
 
-export function formatEta(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return 'ETA unknown';
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `ETA ${s}s`;
-  if (s < 3600) return `ETA ${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-  return `ETA ${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+/** What each request does, in words for the status item (never the method's name). */
+const DOING: Record<string, string> = {
+  'engine/info': 'starting',
+  'device/resolve': 'checking the device',
+  'model/load': 'loading a model',
+  'model/capabilities': 'reading model folders',
+  'model/info': 'reading the model',
+  'model/ensureDefault': 'preparing the default model',
+  tokenize: 'tokenizing',
+  fillMask: 'filling in',
+  classify: 'classifying',
+  nli: 'checking entailment',
+  zeroShot: 'labelling',
+  embed: 'reading sentences',
+  languageId: 'identifying the language',
+  translate: 'translating',
+  'train/start': 'starting a training run',
+  'train/defaults': 'choosing training settings',
+  'train/stop': 'stopping training',
+  'eval/run': 'evaluating',
+  'data/inspect': 'reading the data file',
+  'hub/download': 'downloading a model',
+  'hub/list': 'listing downloaded models',
+};
+
+export function describeWork(method: string): string {
+  return DOING[method] ?? 'working';
 }
 
 export function viewHealth(h: Health, device: string): HealthView {
@@ -42,11 +65,11 @@ export function viewHealth(h: Health, device: string): HealthView {
     case 'ready':
       return { text: `$(check) XLM · ${dev}`, summary: h.model ? `Ready on ${dev} with ${h.model}` : `Ready on ${dev}; no model loaded yet`, severity: 'ok' };
     case 'busy':
-      return { text: `$(loading~spin) XLM: ${h.what} · ${dev}`, summary: `Working: ${h.what}`, severity: 'ok' };
+      return { text: `$(loading~spin) XLM: ${describeWork(h.what)} · ${dev}`, summary: `Working: ${describeWork(h.what)}`, severity: 'ok' };
     case 'training':
       return {
-        text: `$(pulse) XLM: training ${Math.round(h.percent)}% · ${formatEta(h.etaSeconds)} · ${dev}`,
-        summary: `Training run ${h.runId}: ${Math.round(h.percent)}%, ${formatEta(h.etaSeconds)}`,
+        text: `$(pulse) XLM: training ${Math.round(h.percent)}% · ${formatTimeLeft(h.etaSeconds)} · ${dev}`,
+        summary: `Training run ${h.runId}: ${Math.round(h.percent)}%, ${formatTimeLeft(h.etaSeconds)}`,
         severity: 'ok',
       };
     case 'error':

@@ -6,7 +6,7 @@
 import { isAbsolute, join } from 'node:path';
 
 /** Settings a workspace may not set while it is untrusted: they name files, start work, or let the engine go online. */
-export const TRUST_SENSITIVE: ReadonlySet<string> = new Set(['model', 'runFolder', 'translationModel', 'hub.token', 'hub.offline']);
+export const TRUST_SENSITIVE: ReadonlySet<string> = new Set(['model', 'runFolder', 'translationModel', 'models.fillMask', 'models.classifier', 'models.nli', 'models.translation', 'models.tokenClassification', 'models.questionAnswering', 'hub.token', 'hub.offline']);
 
 export interface InspectedSetting<T> {
   defaultValue?: T;

@@ -1,4 +1,4 @@
-/** Classify selection: the active model's labels for the selected text (or the sentence at the cursor). */
+/** Classify selection: the classifier slot's labels for the selected text (or the sentence at the cursor). */
 import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
 import * as p from '../engine/rpc/protocol.js';
@@ -11,8 +11,8 @@ export function registerClassify(ctx: Ctx): void {
     if (!text?.trim()) return void vscode.window.showInformationMessage('XLM Lab: select a text to classify.');
     try {
       const labels = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'XLM: classifying' }, async () => {
-        await ctx.ensureModel();
-        return (await ctx.request(p.classify, { inputs: [{ text }] }))[0] ?? [];
+        const { dir: model } = await ctx.ensureModel('classifier');
+        return (await ctx.request(p.classify, { inputs: [{ text }], model }))[0] ?? [];
       });
       ctx.output.info(`Classify "${text.slice(0, 80)}": ${labels.map((l) => `${l.label} ${(100 * l.score).toFixed(1)}%`).join(', ')}`);
       const best = labels[0];

@@ -1,10 +1,28 @@
 /** Commands about the engine itself: its log, its status, restarting and stopping it. */
 import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
+import { SLOTS } from '../client/slots.js';
 import type { EngineInfo } from '../engine/rpc/protocol.js';
 
 export function registerEngineCommands(ctx: Ctx): void {
   ctx.command('xlm.showLog', 'Show engine log', () => ctx.output.show(), false);
+
+  ctx.command(
+    'xlm.showProblems',
+    'Why a feature cannot run',
+    async (): Promise<string[]> => {
+      const why = [...ctx.problems.values()];
+      if (!why.length) {
+        void vscode.window.showInformationMessage('XLM Lab: every feature that was used could run.');
+        return why;
+      }
+      const pick = await vscode.window.showWarningMessage(`XLM Lab: ${why.join(' ')}`, 'Select model', 'Show log');
+      if (pick === 'Select model') await vscode.commands.executeCommand('xlm.selectModel', undefined, ctx.problems.keys().next().value);
+      if (pick === 'Show log') ctx.output.show();
+      return why;
+    },
+    false,
+  );
 
   ctx.command(
     'xlm.restartEngine',
@@ -43,8 +61,12 @@ export function registerEngineCommands(ctx: Ctx): void {
     'xlm.showStatusMenu',
     'Engine actions',
     async () => {
-      const items = [
-        { label: '$(database) Select active model', command: 'xlm.selectModel' },
+      await ctx.refreshSlots();
+      const items: (vscode.QuickPickItem & { command?: string; args?: unknown[] })[] = [
+        { label: 'Models (pick one to change it)', kind: vscode.QuickPickItemKind.Separator },
+        ...SLOTS.map((s) => ({ label: `$(database) ${s.label}: ${ctx.slotModels.get(s.id)?.name ?? 'none'}`, detail: `for ${s.serves}`, command: 'xlm.selectModel', args: [undefined, s.id] })),
+        { label: '$(database) Select model for every feature it fits…', command: 'xlm.selectModel', args: [undefined, 'all'] },
+        { label: '', kind: vscode.QuickPickItemKind.Separator },
         { label: '$(graph) Open training dashboard', command: 'xlm.openDashboard' },
         ...(ctx.health.kind === 'training' ? [{ label: '$(debug-stop) Stop training', command: 'xlm.stopTraining' }] : []),
         { label: '$(output) Show engine log', command: 'xlm.showLog' },
@@ -53,7 +75,7 @@ export function registerEngineCommands(ctx: Ctx): void {
         { label: '$(debug-stop) Stop engine', command: 'xlm.stopEngine' },
       ];
       const pick = await vscode.window.showQuickPick(items, { title: 'XLM Lab' });
-      if (pick) await vscode.commands.executeCommand(pick.command);
+      if (pick?.command) await vscode.commands.executeCommand(pick.command, ...(pick.args ?? []));
     },
     false,
   );

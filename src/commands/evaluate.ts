@@ -1,6 +1,6 @@
 /** Evaluate model on a file: metrics (and per-language metrics) of the active model on a labelled data file. */
 import * as vscode from 'vscode';
-import type { Ctx } from '../client/ctx.js';
+import { NoModelError, type Ctx } from '../client/ctx.js';
 import { activeModel } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
 import { pickDataFile } from './dataFiles.js';
@@ -11,9 +11,10 @@ export function registerEvaluate(ctx: Ctx): void {
     if (!file) return undefined;
     try {
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `XLM: evaluating on ${vscode.workspace.asRelativePath(file)}`, cancellable: true }, async (_p, token) => {
-        await ctx.ensureModel(token);
-        // No setting (the embedded default model): the engine's active model, which ensureModel just loaded.
-        return ctx.request(p.evalRun, { data: file, model: activeModel() || undefined }, token);
+        // xlm.model, else the shipped default model: the engine loads it for the evaluation.
+        const model = activeModel();
+        if (!model) throw new NoModelError('fillMask');
+        return ctx.request(p.evalRun, { data: file, model }, token);
       });
       const summary = Object.entries(result.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
       ctx.output.info(`Evaluation on ${file} (${result.examples} examples): ${summary}`);

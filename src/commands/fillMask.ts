@@ -29,8 +29,8 @@ export function registerFillMask(ctx: Ctx): void {
     }
     try {
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'XLM: filling mask' }, async () => {
-        await ctx.ensureModel();
-        return (await ctx.request(p.fillMask, { texts: [text], topK: setting('topK', 5) }))[0];
+        const { dir: model } = await ctx.ensureModel('fillMask');
+        return (await ctx.request(p.fillMask, { texts: [text], topK: setting('topK', 5), model }))[0];
       });
       if (!result) return undefined;
       const first = result.masks[0];

@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import path from 'node:path';
 import type { Ctx } from '../client/ctx.js';
 import { activeModel, device, runFolder, setting } from '../client/config.js';
-import { formatEta } from '../client/health.js';
+import { SLOTS } from '../client/slots.js';
+import { formatTimeLeft } from '../panels/messages.js';
 import * as p from '../engine/rpc/protocol.js';
 import { DashboardPanel } from '../panels/dashboard.js';
 import { inspectData, pickDataFile } from './dataFiles.js';
@@ -80,11 +81,17 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
       )
     )?.method;
   if (!method) return undefined;
-  const defaults = { epochs: 3, batchSize: setting('batchSize', 16), learningRate: method === 'lora' ? 2e-4 : 5e-5 };
-  let hyper = { epochs: given.epochs ?? defaults.epochs, batchSize: given.batchSize ?? defaults.batchSize, learningRate: given.learningRate ?? defaults.learningRate };
+  // The defaults table the engine and `xlm train` share: values that learn for this task, method, model and data size.
+  const batchSize = given.batchSize ?? setting('batchSize', 16);
+  const defaults = await ctx.request(p.trainDefaults, { model, task, method, rows: inspected?.rows, evalData: given.evalData, batchSize });
+  ctx.output.info(`Fine-tune: ${defaults.why}`);
+  let hyper = { epochs: given.epochs ?? defaults.epochs, batchSize, learningRate: given.learningRate ?? defaults.learningRate };
   if (given.epochs === undefined && given.learningRate === undefined) {
     const choice = await vscode.window.showQuickPick(
-      [{ label: `Start: ${hyper.epochs} epochs, batch ${hyper.batchSize}, learning rate ${hyper.learningRate}`, custom: false }, { label: 'Customize…', custom: true }],
+      [
+        { label: `Start: ${hyper.epochs} epochs, batch ${hyper.batchSize}, learning rate ${hyper.learningRate}`, detail: defaults.why.replace(/^defaults/, 'Defaults'), custom: false },
+        { label: 'Customize…', custom: true },
+      ],
       { title: `${title} (4/4): hyperparameters` },
     );
     if (!choice) return undefined;
@@ -119,13 +126,13 @@ function followRun(ctx: Ctx, run: p.TrainStartResult): Thenable<void> {
           ctx.notify(p.trainProgress, (x) => {
             if (x.runId !== run.runId || !x.totalSteps) return;
             const pct = (100 * x.step) / x.totalSteps;
-            progress.report({ increment: pct - last, message: `step ${x.step}/${x.totalSteps} · ${formatEta(x.etaSeconds)} · [Open dashboard](command:xlm.openDashboard)` });
+            progress.report({ increment: pct - last, message: `step ${x.step}/${x.totalSteps} · ${formatTimeLeft(x.etaSeconds)} · [Open dashboard](command:xlm.openDashboard)` });
             last = pct;
           }),
           ctx.notify(p.trainEnd, (end) => {
             if (end.runId !== run.runId) return;
             done();
-            if (end.status === 'completed') void announceModel(end.outputDir);
+            if (end.status === 'completed') void announceModel(ctx, end);
             if (end.status === 'failed') void ctx.showError(`Training run ${end.runId}`, new Error(end.error?.message ?? 'failed'));
           }),
           token.onCancellationRequested(() => void ctx.request(p.trainStop, { runId: run.runId }).catch((e: unknown) => ctx.showError('Stop training', e))),
@@ -135,8 +142,28 @@ function followRun(ctx: Ctx, run: p.TrainStartResult): Thenable<void> {
   );
 }
 
-async function announceModel(outputDir: string | undefined): Promise<void> {
+/**
+ * The finish notice. A run that learned offers to fill the slot its model fits ("Use for the hover label and
+ * Classify selection"); a run that did not learn says why and what to try, and offers the dashboard, not the model.
+ */
+async function announceModel(ctx: Ctx, end: p.TrainEndParams): Promise<void> {
+  const outputDir = end.outputDir;
   if (!outputDir) return;
-  const pick = await vscode.window.showInformationMessage(`XLM Lab: training finished; the model is in ${vscode.workspace.asRelativePath(outputDir)}.`, 'Use this model');
-  if (pick) await vscode.commands.executeCommand('xlm.selectModel', outputDir);
+  const where = vscode.workspace.asRelativePath(outputDir);
+  if (end.verdict && !end.verdict.learned) {
+    const pick = await vscode.window.showWarningMessage(
+      `XLM Lab: training finished, but the model did not learn: ${end.verdict.reasons.join('; ')}. Try: ${end.verdict.advice.join('; ')}.`,
+      'Open dashboard',
+      'Fine-tune again',
+    );
+    if (pick === 'Open dashboard') DashboardPanel.createOrShow(ctx, outputDir);
+    if (pick === 'Fine-tune again') await vscode.commands.executeCommand('xlm.fineTune');
+    return;
+  }
+  const caps = await ctx.capabilities(outputDir);
+  const fits = SLOTS.filter((s) => caps && s.fits(caps));
+  const offers = fits.map((s) => ({ title: `Use for ${s.serves}`, slot: s.id }));
+  const pick = await vscode.window.showInformationMessage(`XLM Lab: training finished and the model learned; it is in ${where}.`, ...offers);
+  if (pick) await vscode.commands.executeCommand('xlm.selectModel', outputDir, pick.slot);
 }
+

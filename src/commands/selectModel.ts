@@ -1,25 +1,43 @@
 /**
- * Select active model: a model folder in the workspace (including models trained here), one from the Hugging
- * Face cache, a folder anywhere, or a Hub id to download. The choice goes to the user's `xlm.model` setting.
+ * Select model: first the feature (fill-in, the classifier of the hover and Classify selection, NLI, translation,
+ * entities, question answering) or every feature a model fits; then a model folder in the workspace (including
+ * models trained here), one from the Hugging Face cache, a folder anywhere, or a Hub id to download. Only folders
+ * that fit the feature are offered (their capabilities come from model/capabilities). A feature's choice goes to
+ * its `xlm.models.<feature>` setting, "every feature" to `xlm.model`, both in the user's settings.
  */
 import * as vscode from 'vscode';
 import { hubToken } from '../client/hubToken.js';
 import path from 'node:path';
 import type { Ctx } from '../client/ctx.js';
-import { runFolder, setActiveModel, setting } from '../client/config.js';
+import { runFolder, setActiveModel, setting, shippedModel } from '../client/config.js';
+import { SLOTS, modelName, setSlotModel, slot, type Slot, type SlotId } from '../client/slots.js';
 import * as p from '../engine/rpc/protocol.js';
 import { ResponseError } from 'vscode-jsonrpc';
 
 type ModelPick = vscode.QuickPickItem & { dir?: string; action?: 'browse' | 'hub' | 'default' };
+type SlotPick = vscode.QuickPickItem & { slot?: SlotId };
 
 export function registerSelectModel(ctx: Ctx): void {
-  ctx.command('xlm.selectModel', 'Select active model', async (dirArg?: string): Promise<p.ModelInfo | undefined> => {
-    const dir = dirArg ?? (await pickModel(ctx));
+  ctx.command('xlm.selectModel', 'Select model', async (dirArg?: string, slotArg?: SlotId | 'all'): Promise<p.ModelInfo | undefined> => {
+    const target = slotArg ?? (dirArg ? 'all' : await pickSlot(ctx));
+    if (!target) return undefined;
+    const dir = dirArg ?? (await pickModel(ctx, target === 'all' ? undefined : target));
     if (!dir) return undefined;
-    await setActiveModel(dir);
+    if (target === 'all') await setActiveModel(dir);
+    else await setSlotModel(target, dir);
+    if (target === 'translation') {
+      void vscode.window.showInformationMessage(`XLM Lab: ${modelName(dir)} now serves ${slot('translation').serves}.`);
+      return undefined;
+    }
     try {
-      const info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `XLM: loading ${path.basename(dir)}`, cancellable: true }, (_p, token) => ctx.ensureModel(token));
-      void vscode.window.showInformationMessage(`XLM Lab: active model ${path.basename(dir)} (${info.modelType}, ${info.layers} layers, ${info.device}).`);
+      const caps = await ctx.capabilities(dir);
+      const serves = SLOTS.filter((s) => caps && s.fits(caps));
+      const first = target === 'all' ? serves[0]?.id : target;
+      if (!first) throw new Error(`${modelName(dir)} has nothing XLM Lab can use: ${caps?.problem ?? 'no masked-LM, classification or token-classification head'}.`);
+      const info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `XLM: loading ${modelName(dir)}`, cancellable: true }, (_p, token) => ctx.ensureModel(first, token));
+      const what = target === 'all' ? serves.map((s) => s.serves).join('; ') : slot(target).serves;
+      void vscode.window.showInformationMessage(`XLM Lab: ${modelName(dir)} (${info.layers} layers, ${info.device}) now serves ${what}.`);
+      await ctx.refreshSlots();
       return info;
     } catch (e) {
       await ctx.showError(`Load ${dir}`, e);
@@ -28,30 +46,51 @@ export function registerSelectModel(ctx: Ctx): void {
   });
 }
 
-async function pickModel(ctx: Ctx): Promise<string | undefined> {
+/** Which feature the model is for; each item names the model serving it now. */
+async function pickSlot(ctx: Ctx): Promise<SlotId | 'all' | undefined> {
+  await ctx.refreshSlots();
+  const items: SlotPick[] = [
+    ...SLOTS.map((s) => ({ label: s.label, description: ctx.slotModels.get(s.id)?.name ?? 'none', detail: `for ${s.serves}`, slot: s.id })),
+    { label: '', kind: vscode.QuickPickItemKind.Separator },
+    { label: 'Every feature it fits', detail: 'setting xlm.model: the model serves each feature it can, where that feature has no model of its own' },
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title: 'Select model: for which feature?', matchOnDetail: true });
+  return pick ? (pick.slot ?? 'all') : undefined;
+}
+
+async function pickModel(ctx: Ctx, target: SlotId | undefined): Promise<string | undefined> {
+  const s = target && slot(target);
+  const shipped = shippedModel();
+  const defaultFits = !s || (shipped ? s.fits((await ctx.capabilities(shipped)) ?? { capabilities: [] }) : s.id === 'fillMask');
   const items: ModelPick[] = [
-    { label: '$(star) Embedded default model', action: 'default', detail: 'XLM-R pre-trained by XLM Lab on the UDHR in many languages; built on this machine the first time (minutes), then reused' },
+    ...(defaultFits ? [{ label: '$(star) Embedded default model', action: 'default' as const, detail: shipped ? 'XLM-R pre-trained by XLM Lab on 182 languages; ships with the extension' : 'XLM-R pre-trained by XLM Lab on the UDHR in many languages; built on this machine the first time (minutes), then reused' }] : []),
     { label: '$(folder-opened) Browse for a model folder…', action: 'browse' },
     { label: '$(cloud-download) Download from the Hugging Face Hub…', action: 'hub', description: setting('hub.offline', false) ? 'offline mode is on' : undefined },
   ];
   const runs = runFolder();
   const configs = await vscode.workspace.findFiles('**/config.json', '**/{node_modules,.git}/**', 200);
   const folders = configs.map((u) => path.dirname(u.fsPath));
-  const workspaceModels = await filterModelFolders(folders);
+  const workspaceModels = await fitting(ctx, await filterModelFolders(folders), s);
   const trained = workspaceModels.filter((d) => d.startsWith(runs + path.sep));
   const others = workspaceModels.filter((d) => !trained.includes(d));
   if (trained.length) items.push({ label: 'Trained in this workspace', kind: vscode.QuickPickItemKind.Separator }, ...trained.map((d) => ({ label: `$(mortar-board) ${path.relative(runs, d)}`, description: d, dir: d })));
   if (others.length) items.push({ label: 'Workspace', kind: vscode.QuickPickItemKind.Separator }, ...others.map((d) => ({ label: `$(folder) ${vscode.workspace.asRelativePath(d)}`, description: d, dir: d })));
   try {
-    const cached = await ctx.request(p.hubList);
+    const listed = await ctx.request(p.hubList);
+    const fits = new Set(await fitting(ctx, listed.map((m) => m.dir), s));
+    const cached = listed.filter((m) => fits.has(m.dir));
     if (cached.length) items.push({ label: 'Hugging Face cache', kind: vscode.QuickPickItemKind.Separator }, ...cached.map((m) => ({ label: `$(package) ${m.repoId}`, description: `${m.revision.slice(0, 8)} ${m.modelType ?? ''}`, dir: m.dir })));
   } catch (e) {
     ctx.output.info(`Hugging Face cache not listed: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const pick = await vscode.window.showQuickPick(items, { title: 'Select active model', placeHolder: 'A Hugging Face model folder of the XLM-R family', matchOnDescription: true });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: s ? `Select model for ${s.label.toLowerCase()} (${s.serves})` : 'Select model for every feature it fits',
+    placeHolder: s ? `Only models with ${s.needs} are listed` : 'A Hugging Face model folder of the XLM-R family',
+    matchOnDescription: true,
+  });
   if (!pick) return undefined;
   if (pick.dir) return pick.dir;
-  if (pick.action === 'default') return ensureDefaultModel(ctx);
+  if (pick.action === 'default') return shipped || ensureDefaultModel(ctx);
   if (pick.action === 'browse') {
     const uri = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model' });
     return uri?.[0]?.fsPath;
@@ -88,12 +127,24 @@ async function pickModel(ctx: Ctx): Promise<string | undefined> {
   }
 }
 
-/** Folders that hold a model: config.json next to tokenizer.json and weights. */
+/** The folders that can serve a slot (all of them for "every feature"), by the engine's reading of each. */
+async function fitting(ctx: Ctx, dirs: string[], s: Slot | undefined): Promise<string[]> {
+  if (!s || !dirs.length) return dirs;
+  try {
+    const caps = await ctx.request(p.modelCapabilities, { dirs });
+    return caps.filter((c) => s.fits(c)).map((c) => c.dir);
+  } catch (e) {
+    ctx.output.warn(`Could not read what the models can serve; listing them all: ${e instanceof Error ? e.message : String(e)}`);
+    return dirs;
+  }
+}
+
+/** Folders that hold a model: config.json next to tokenizer.json and weights, or a translation model's ONNX files. */
 async function filterModelFolders(dirs: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const d of [...new Set(dirs)].sort()) {
     const has = async (f: string) => vscode.workspace.fs.stat(vscode.Uri.file(path.join(d, f))).then(() => true, () => false);
-    if ((await has('tokenizer.json')) && ((await has('model.safetensors')) || (await has('model.safetensors.index.json')))) out.push(d);
+    if ((await has('tokenizer.json')) && ((await has('model.safetensors')) || (await has('model.safetensors.index.json')) || (await has('onnx/encoder_model.onnx')) || (await has('encoder_model.onnx')))) out.push(d);
   }
   return out;
 }

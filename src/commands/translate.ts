@@ -1,17 +1,16 @@
 /** Translate selection with the configured translation model; offers to replace the selection or copy. */
 import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
-import { setting } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
 
 export function registerTranslate(ctx: Ctx): void {
   ctx.command('xlm.translateSelection', 'Translate selection', async (): Promise<string | undefined> => {
     const editor = vscode.window.activeTextEditor;
     if (!editor || editor.selection.isEmpty) return void vscode.window.showInformationMessage('XLM Lab: select a text to translate.');
-    const model = setting('translationModel', '');
+    const { dir: model } = await ctx.slotModel('translation');
     if (!model) {
-      const pick = await vscode.window.showWarningMessage('XLM Lab: no translation model is set (setting xlm.translationModel).', 'Open setting');
-      if (pick) await vscode.commands.executeCommand('workbench.action.openSettings', 'xlm.translationModel');
+      const pick = await vscode.window.showWarningMessage('XLM Lab: no translation model is set. Pick one (a translation model exported to ONNX, a folder or a Hub id such as Xenova/opus-mt-en-de).', 'Select a translation model');
+      if (pick) await vscode.commands.executeCommand('xlm.selectModel', undefined, 'translation');
       return undefined;
     }
     const target = await vscode.window.showInputBox({ title: 'Translate selection', prompt: 'Target language code', value: vscode.env.language.split('-')[0] ?? 'en' });

@@ -1,11 +1,12 @@
 /**
- * Hover on a sentence: its label and probability from the active model, and its translation (from the
+ * Hover on a sentence: its label and probability from the classifier slot's model (or, with none, its language
+ * from the fill-mask model's language-id head), and its translation (from the
  * translation model when one is set; otherwise the closest sentences of the workspace's multilingual data by
  * embedding similarity, labelled as such). Debounced, cached per model and sentence, cancelled with the hover.
  */
 import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
-import { activeModel, setting } from '../client/config.js';
+import { setting } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
 import { sentenceAt } from './sentence.js';
 import { nearestSentences } from './parallel.js';
@@ -22,11 +23,12 @@ export class SentenceHover implements vscode.HoverProvider {
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
     if (!setting('hover.enabled', true) || !setting<string[]>('hover.languages', ['plaintext', 'markdown']).includes(document.languageId)) return undefined;
-    const model = activeModel();
-    if (!model) return undefined;
     const sentence = sentenceAt(document, position);
     if (!sentence || sentence.text.length < 3) return undefined;
-    const key = `${model}\0${setting('translationModel', '')}\0${sentence.text}`;
+    // The label comes from the classifier slot; without one, the language from the fill-mask model's language-id head.
+    const [classifier, reader, translator] = await Promise.all([this.ctx.slotModel('classifier'), this.ctx.slotModel('fillMask'), this.ctx.slotModel('translation')]);
+    if (!classifier.dir && !reader.dir) return undefined;
+    const key = `${classifier.dir}\0${reader.dir}\0${translator.dir}\0${sentence.text}`;
     const cached = this.cache.get(key);
     if (cached) return new vscode.Hover(cached, sentence.range);
 
@@ -39,14 +41,15 @@ export class SentenceHover implements vscode.HoverProvider {
     let info: p.ModelInfo | undefined;
     let language: { label: string; name: string } | undefined;
     try {
-      info = await this.ctx.ensureModel(token);
-      if (info.heads.includes('sequence-classification') || !info.heads.includes('language-identification')) {
-        const [labels] = await this.ctx.request(p.classify, { inputs: [{ text: sentence.text }] }, token);
+      info = reader.dir ? await this.ctx.ensureModel('fillMask', token) : undefined;
+      if (classifier.dir) {
+        const { dir: model } = await this.ctx.ensureModel('classifier', token);
+        const [labels] = await this.ctx.request(p.classify, { inputs: [{ text: sentence.text }], model }, token);
         const best = labels?.[0];
         if (best) md.appendMarkdown(`$(tag) **${escape(best.label)}** ${(100 * best.score).toFixed(1)}%` + (labels.length > 1 ? ` · ${labels.slice(1, 3).map((l) => `${escape(l.label)} ${(100 * l.score).toFixed(1)}%`).join(' · ')}` : '') + '\n\n');
-      } else {
-        // A model without a classifier of its own (the default model): the language, from its language-id head.
-        const { languages } = await this.ctx.request(p.languageId, { texts: [sentence.text], topK: 3 }, token);
+      } else if (info?.heads.includes('language-identification')) {
+        // No classifier set: the language, from the fill-mask model's language-id head (the default model has one).
+        const { languages } = await this.ctx.request(p.languageId, { texts: [sentence.text], topK: 3, model: info.dir }, token);
         const [best, ...rest] = languages[0] ?? [];
         language = best;
         if (best) md.appendMarkdown(`$(symbol-text) **${escape(best.name)}** ${(100 * best.score).toFixed(1)}%` + (rest.length ? ` · ${rest.map((l) => `${escape(l.name)} ${(100 * l.score).toFixed(1)}%`).join(' · ')}` : '') + '\n\n');
@@ -58,15 +61,14 @@ export class SentenceHover implements vscode.HoverProvider {
     if (token.isCancellationRequested) return undefined;
     const classifiedMs = Date.now() - started;
     try {
-      const translationModel = setting('translationModel', '');
-      if (translationModel) {
-        const { translations } = await this.ctx.request(p.translate, { texts: [sentence.text], targetLang: vscode.env.language.split('-')[0] ?? 'en', model: translationModel }, token);
+      if (translator.dir) {
+        const { translations } = await this.ctx.request(p.translate, { texts: [sentence.text], targetLang: vscode.env.language.split('-')[0] ?? 'en', model: translator.dir }, token);
         md.appendMarkdown(`$(globe) ${escape(translations[0] ?? '')}\n`);
-      } else {
+      } else if (info) {
         const threshold = info?.translationThreshold;
         // The threshold was calibrated on pairs of different languages: a sentence in the hovered sentence's own
         // language is not its translation, however similar, so only other languages count against it.
-        const near = (await nearestSentences(this.ctx, sentence.text, token, threshold ? 10 : 3))
+        const near = (await nearestSentences(this.ctx, info.dir, sentence.text, token, threshold ? 10 : 3))
           .filter((n) => !threshold || (n.similarity >= threshold.cosine && !sameLanguage(n.lang, language)))
           .slice(0, 3);
         if (near.length) {

@@ -40,18 +40,20 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
         if (!sentence) return undefined;
         const before = line.slice(sentence.range.start.character, at);
         const index = before.split(MASK).length - 1;
-        return { range: new vscode.Range(position.line, at, position.line, at + MASK.length), index, sentence };
+        // A mask with a space (or the line's edge) on both sides stands for a whole word, not a piece or a mark.
+        const alone = (at === 0 || /\s/.test(line[at - 1]!)) && (at + MASK.length === line.length || /[\s.,;:!?)\]"'»”]/.test(line[at + MASK.length]!));
+        return { range: new vscode.Range(position.line, at, position.line, at + MASK.length), index, sentence, alone };
       }
     }
     return undefined;
   }
 
   private predict(text: string, token: vscode.CancellationToken): Promise<p.FillMaskResult | undefined> {
-    const key = `${activeModel()}\0${text}`;
+    const key = `${setting('models.fillMask', '')}\0${activeModel()}\0${text}`;
     if (this.last?.key !== key) {
       const result = (async () => {
-        await this.ctx.ensureModel(token);
-        const [r] = await this.ctx.request(p.fillMask, { texts: [text], topK: setting('topK', 5) }, token);
+        const { dir: model } = await this.ctx.ensureModel('fillMask', token);
+        const [r] = await this.ctx.request(p.fillMask, { texts: [text], topK: setting('topK', 5), model }, token);
         return r;
       })();
       result.catch((e: unknown) => {
@@ -72,7 +74,7 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
     const mask = this.maskAt(document, position);
     if (!mask || !position.isEqual(mask.range.end)) return undefined;
     const result = await this.predict(mask.sentence.text, token);
-    const best = result?.masks[mask.index]?.candidates[0];
+    const best = preferred(result?.masks[mask.index]?.candidates ?? [], mask.alone);
     if (!best || token.isCancellationRequested) return undefined;
     const item = new vscode.InlineCompletionItem(word(best.token), new vscode.Range(position, position));
     item.command = { command: REMOVE_MASK_COMMAND, title: 'Remove <mask>', arguments: [document.uri, mask.range] };
@@ -85,15 +87,28 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
     if (!mask) return undefined;
     const result = await this.predict(mask.sentence.text, token);
     const candidates = result?.masks[mask.index]?.candidates ?? [];
+    // The list's first and preselected item is the ghost text's word, so the two agree instead of fighting.
+    const best = preferred(candidates, mask.alone);
     return candidates.map((c, rank) => {
       const item = new vscode.CompletionItem({ label: word(c.token), description: `${(100 * c.score).toFixed(1)}%` }, vscode.CompletionItemKind.Text);
       item.range = mask.range;
       item.filterText = MASK;
-      item.sortText = String(rank).padStart(3, '0');
+      item.preselect = c === best;
+      item.sortText = c === best ? '000' : String(rank + 1).padStart(3, '0');
       item.detail = `XLM fill-in · p = ${c.score.toFixed(3)}`;
       return item;
     });
   }
+}
+
+/**
+ * The candidate to offer first: where the mask stands alone between spaces, the most probable whole word (a piece
+ * that starts a word and holds a letter), else the most probable candidate; punctuation is offered only when no
+ * word is among the candidates.
+ */
+function preferred<T extends { token: string }>(candidates: readonly T[], alone: boolean): T | undefined {
+  if (!alone) return candidates[0];
+  return candidates.find((c) => /^▁?[\p{L}\p{N}]/u.test(c.token)) ?? candidates[0];
 }
 
 function word(token: string): string {

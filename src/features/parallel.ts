@@ -4,7 +4,6 @@
  */
 import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
-import { activeModel } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
 
 const MAX_FILES = 5;
@@ -36,19 +35,19 @@ export async function readParallelSentences(): Promise<{ text: string; lang: str
   return out;
 }
 
-export async function nearestSentences(ctx: Ctx, text: string, token: vscode.CancellationToken, k = 3): Promise<{ text: string; lang: string; similarity: number }[]> {
-  const model = activeModel();
+/** The workspace sentences nearest to `text` by the cosine of `model`'s sentence vectors. */
+export async function nearestSentences(ctx: Ctx, model: string, text: string, token: vscode.CancellationToken, k = 3): Promise<{ text: string; lang: string; similarity: number }[]> {
   if (!corpus || (await corpus.catch(() => undefined))?.model !== model) {
     corpus = (async () => {
       const sentences = await readParallelSentences();
-      const vectors = sentences.length ? (await ctx.request(p.embed, { texts: sentences.map((s) => s.text), normalize: true })).vectors : [];
+      const vectors = sentences.length ? (await ctx.request(p.embed, { texts: sentences.map((s) => s.text), normalize: true, model })).vectors : [];
       return { model, sentences, vectors };
     })();
     corpus.catch(() => (corpus = undefined));
   }
   const c = await corpus;
   if (!c.sentences.length) return [];
-  const [query] = (await ctx.request(p.embed, { texts: [text], normalize: true }, token)).vectors;
+  const [query] = (await ctx.request(p.embed, { texts: [text], normalize: true, model }, token)).vectors;
   if (!query) return [];
   return c.sentences
     .map((s, i) => ({ ...s, similarity: dot(query, c.vectors[i]!) }))

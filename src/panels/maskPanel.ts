@@ -78,8 +78,8 @@ export class MaskPanel {
     const cancel = (this.cancel = new vscode.CancellationTokenSource());
     this.post({ type: 'loading', sentence: sentence.text });
     try {
-      await this.ctx.ensureModel(cancel.token);
-      const [result] = await this.ctx.request(p.fillMask, { texts: [sentence.text], topK: setting('topK', 5) }, cancel.token);
+      const { dir: model } = await this.ctx.ensureModel('fillMask', cancel.token);
+      const [result] = await this.ctx.request(p.fillMask, { texts: [sentence.text], topK: setting('topK', 5), model }, cancel.token);
       if (cancel.token.isCancellationRequested || !result) return undefined;
       this.lastResult = result;
       this.post({ type: 'result', sentence: sentence.text, result });
@@ -129,7 +129,7 @@ export class MaskPanel {
 
 function messageFor(e: unknown): ToMaskPanel {
   const text = e instanceof Error ? e.message : String(e);
-  if (e instanceof Error && e.name === 'NoModelError') return { type: 'message', text, action: { label: 'Select active model', command: 'xlm.selectModel' } };
+  if (e instanceof Error && e.name === 'NoModelError') return { type: 'message', text, action: { label: 'Select a model', command: 'xlm.selectModel' } };
   if (e instanceof Error && e.name === 'EngineUnavailableError') return { type: 'message', text, action: { label: 'Restart engine', command: 'xlm.restartEngine' } };
   return { type: 'message', text, action: { label: 'Show log', command: 'xlm.showLog' } };
 }

@@ -40,16 +40,51 @@ export interface MetricsRecord {
   eval?: Record<string, number>;
   confusion?: number[][];
   labels?: string[];
+  /** Translation eval lines: sacreBLEU's signature of each pooled score. */
+  signatures?: Record<string, string>;
+}
+
+/**
+ * The eval metrics the dashboard draws a curve of: every pooled key of the runs' eval lines (accuracy, macro_f1,
+ * loss; bleu, chrf, chrf++ of translation runs), in order of first appearance. Keys with a `/` (`accuracy/de`,
+ * `bleu/en-de`) go to the per-language table instead.
+ */
+export function evalChartKeys(runs: readonly { records: readonly MetricsRecord[] }[]): string[] {
+  return [...new Set(runs.flatMap((r) => r.records.flatMap((x) => Object.keys(x.eval ?? {}).filter((k) => !k.includes('/')))))];
 }
 
 export interface RunSummary {
   id: string;
   dir: string;
-  /** Steps seen in metrics.jsonl so far. */
+  /** The last step in metrics.jsonl so far. */
   steps: number;
   lastLoss?: number;
   modified: number;
   live: boolean;
+  /** finished (verdict.json written), stopped (a checkpoint and no final model), or still being written / unknown. */
+  state: 'finished' | 'stopped' | 'unknown';
+  /** For a finished run: whether it learned. */
+  learned?: boolean;
+}
+
+/** A finished run's verdict (RUN/verdict.json): whether it learned, why not and what to try. */
+export interface RunVerdict {
+  learned: boolean;
+  reasons: string[];
+  advice: string[];
+  finalLoss?: number;
+  chanceLoss?: number;
+  evalAccuracy?: number;
+  majorityAccuracy?: number;
+}
+
+/** Time left in words: "45 s left", "3 min left", "1 h 05 min left". */
+export function formatTimeLeft(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return 'time left unknown';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s left`;
+  if (s < 3600) return `${Math.round(s / 60)} min left`;
+  return `${Math.floor(s / 3600)} h ${String(Math.round((s % 3600) / 60)).padStart(2, '0')} min left`;
 }
 
 export interface RunData {
@@ -59,6 +94,7 @@ export interface RunData {
   records: MetricsRecord[];
   /** Lines of metrics.jsonl that were not valid JSON (reported, not drawn). */
   badLines: number[];
+  verdict?: RunVerdict;
 }
 
 export interface RunProgress {

@@ -61,8 +61,8 @@ export class NliPanel {
   async check(premise: string, hypothesis: string): Promise<p.NliResult | undefined> {
     this.post({ type: 'inputs', premise, hypothesis });
     try {
-      await this.ctx.ensureModel();
-      const scores = await this.ctx.request(p.nli, { premise, hypothesis });
+      const { dir: model } = await this.ctx.ensureModel('nli');
+      const scores = await this.ctx.request(p.nli, { premise, hypothesis, model });
       this.post({ type: 'nli', premise, hypothesis, scores });
       return scores;
     } catch (e) {
@@ -73,8 +73,8 @@ export class NliPanel {
 
   private async zeroShot(text: string, labels: string[]): Promise<void> {
     try {
-      await this.ctx.ensureModel();
-      this.post({ type: 'zeroShot', text, labels: await this.ctx.request(p.zeroShot, { text, labels }) });
+      const { dir: model } = await this.ctx.ensureModel('nli');
+      this.post({ type: 'zeroShot', text, labels: await this.ctx.request(p.zeroShot, { text, labels, model }) });
     } catch (e) {
       this.post({ type: 'message', text: e instanceof Error ? e.message : String(e) });
     }

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MetricsRecord } from '../engine/rpc/protocol.js';
-import type { RunData, RunSummary } from './messages.js';
+import type { RunData, RunSummary, RunVerdict } from './messages.js';
 
 const LIVE_MS = 30_000;
 
@@ -28,7 +28,10 @@ export function listRuns(roots: string[]): RunSummary[] {
       const { records } = hasMetrics ? parseMetrics(fs.readFileSync(file, 'utf8')) : { records: [] };
       const steps = records.filter((r) => r.loss !== undefined);
       const modified = fs.statSync(hasMetrics ? file : settings).mtimeMs;
-      runs.push({ id: runId(dir), dir, steps: steps.length, lastLoss: steps.at(-1)?.loss, modified, live: Date.now() - modified < LIVE_MS });
+      const verdict = readVerdict(dir);
+      const stopped = !verdict && fs.existsSync(settings) && !fs.existsSync(path.join(dir, 'model.safetensors')) && fs.readdirSync(dir).some((f) => f.startsWith('checkpoint-'));
+      const live = Date.now() - modified < LIVE_MS;
+      runs.push({ id: runId(dir), dir, steps: steps.at(-1)?.step ?? 0, lastLoss: steps.at(-1)?.loss, modified, live, state: verdict ? 'finished' : stopped && !live ? 'stopped' : 'unknown', learned: verdict?.learned });
     }
   }
   return runs.sort((a, b) => b.modified - a.modified);
@@ -52,7 +55,17 @@ export function readRun(dir: string): RunData {
       // A run without a readable settings file still has curves worth drawing.
     }
   }
-  return { id: runId(dir), dir, config, records, badLines };
+  return { id: runId(dir), dir, config, records, badLines, verdict: readVerdict(dir) };
+}
+
+/** RUN/verdict.json, written when a run finishes (src/engine/train/verdict.ts). */
+function readVerdict(dir: string): RunVerdict | undefined {
+  try {
+    const v = JSON.parse(fs.readFileSync(path.join(dir, 'verdict.json'), 'utf8')) as RunVerdict;
+    return typeof v.learned === 'boolean' && Array.isArray(v.reasons) && Array.isArray(v.advice) ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

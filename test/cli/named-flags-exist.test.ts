@@ -17,17 +17,27 @@ const FLAG = /(?<![\w-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)/g;
 const FOREIGN: Record<string, RegExp> = {
   'install-extension': /\bcode --install-extension\b/,
   repeats: /bench\/train\.ts/,
+  minutes: /bench\/xlmr-translator\.ts/,
+  steps: /bench\/train-translation\.ts/,
+  batch: /bench\/train-translation\.ts/,
+  length: /bench\/train-translation\.ts/,
+  'd-model': /bench\/train-translation\.ts/,
   strict: /npm run check:hf/,
   run: /ship-default-model\.ts/,
   best: /ship-default-model\.ts/,
   import: /\bnode --import\b/,
   placements: /device-check\.ts/,
+  only: /bench\/(infer|editor)\.ts/,
   target: /npm run package|scripts\/package\.mjs/,
   // An exported cluster job's programs (README, Running on a cluster).
   engine: /train\.py --engine/,
   config: /accelerate launch --config_file/,
   nproc: /torchrun --nproc_per_node/,
   standalone: /torchrun --nproc_per_node \d+ --standalone/,
+  share: /bench\/audit-flip\.ts/,
+  mode: /bench\/audit-flip\.ts/,
+  retrain: /bench\/audit-flip\.ts/,
+  languages: /bench\/audit-flip\.ts/,
 };
 
 function cliFlags(): Set<string> {
@@ -108,5 +118,5 @@ test('xlm data inspect FILE --pair FILE reads two line-aligned files as the READ
   const r = await runXlm(['data', 'inspect', en, '--pair', fr, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const s = JSON.parse(r.stdout);
-  assert.deepEqual([s.format, s.kind, s.rows], ['parallel', 'parallel', 2]);
+  assert.deepEqual([s.format, s.pairs, s.languages.source, s.languages.target], ['two-files', 2, 'en', 'fr']);
 });

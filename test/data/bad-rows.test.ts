@@ -197,7 +197,7 @@ test('parallel files out of step: an empty side, and one file longer than the ot
       [en, 5, 'unaligned'],
     ],
   );
-  assert.match(ds.report.errors[1].reason, /p\.de has no line 5/);
+  assert.match(ds.report.errors[1].reason, /p\.en has 5 lines and .*p\.de has 4: parallel files must have the same number of lines \(line 5 on has no partner/);
 });
 
 test('JSONL whose first object is empty: the columns come from the first row that has some, and a row with none says which it lacks', async () => {

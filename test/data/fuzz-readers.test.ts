@@ -15,6 +15,7 @@ import { TAG_SCHEMES } from '../../src/engine/data/bio.js';
 import { openDataset } from '../../src/engine/data/dataset.js';
 import { detectFormat } from '../../src/engine/data/detect.js';
 import { locateJsonError } from '../../src/engine/data/json-error.js';
+import { readParallel, type ParallelInput } from '../../src/engine/data/parallel.js';
 import type { DataError, DataFormat, ReadOptions } from '../../src/engine/data/types.js';
 import { isXlmError } from '../../src/engine/errors.js';
 import { tempFolder } from './temp-files.js';
@@ -227,6 +228,55 @@ test('fuzz: parallel files of different, mutated contents', async () => {
       readsCleanly(a, { format: 'parallel', maxLineBytes }, '.en', b),
     ),
     runs(150),
+  );
+});
+
+/** Translation data in each layout the parallel reader knows, to mutate. */
+const PARALLEL_SEEDS = [
+  '{"translation": {"en": "Hello", "de": "Hallo"}}\n{"translation": {"de": "Ja", "en": "Yes", "fr": "Oui"}}\n{"translation": {"english": "x", "de": ""}}\n',
+  '{"source": "Hello", "target": "Bonjour", "source_lang": "en", "target_lang": "fr"}\n{"source": "a", "target": 3}\n{"source": "b", "target": "c", "target_lang": "xx"}\n',
+  'en\tde\nHello\tHallo\nno tab\n\tleer\na\tb\tc\n',
+];
+const parallelArb = fc.oneof(
+  fc.tuple(fc.constantFrom(...PARALLEL_SEEDS), fc.array(mutationArb, { maxLength: 6 })).map(([seed, ms]) => mutate(Buffer.from(seed, 'utf8'), ms)),
+  linesArb,
+  textArb,
+);
+
+test('fuzz: the parallel reader (two files, TSV, JSONL) ends with located errors or a located XlmError', async () => {
+  await check(
+    'readParallel',
+    fc.asyncProperty(
+      parallelArb,
+      fc.option(parallelArb, { nil: undefined }),
+      fc.constantFrom('.jsonl', '.tsv', '.en', ''),
+      fc.constantFrom(undefined, 'en', 'de', 'de_DE', 'english'),
+      fc.constantFrom(undefined, 'de', 'fr', 'deu_Latn'),
+      fc.boolean(),
+      async (a, b, ext, sourceLang, targetLang, requireLanguages) => {
+        const path = join(files.dir, `par-${fileCounter++}${ext}`);
+        writeFileSync(path, a);
+        const other = b === undefined ? undefined : join(files.dir, `par-${fileCounter++}.de`);
+        if (other !== undefined && b !== undefined) writeFileSync(other, b);
+        const input: ParallelInput = other === undefined ? { file: path } : { source: path, target: other };
+        const lineCount = Math.max(a.length, b?.length ?? 0) + 1;
+        try {
+          const data = await withTimeout(readParallel(input, { sourceLang, targetLang, requireLanguages, onError: 'skip' }), `reading ${path}`);
+          for (const e of data.errors) {
+            assert.ok(e.file === path || e.file === other, `row error names another file: ${e.file}`);
+            assert.ok(Number.isInteger(e.line) && e.line >= 1 && e.line <= lineCount, `row error line ${e.line}`);
+            assert.ok(e.reason.length > 0 && !/undefined|NaN|\[object /.test(e.reason), `reason: ${e.reason}`);
+          }
+          for (const u of data.units) assert.ok(u.source.trim() !== '' && u.target.trim() !== '' && u.line >= 1);
+        } catch (e) {
+          if (e instanceof Error && e.message.startsWith('HANG')) throw e;
+          assert.ok(isXlmError(e), `not an XlmError: ${e instanceof Error ? e.stack : String(e)}`);
+          assert.ok(!/'undefined'|NaN|\[object /.test(e.message), `message: ${e.message}`);
+          assert.ok(e.place.file === path || e.place.file === other || e.place.what !== undefined, `the error names no file or option: ${e.message}`);
+        }
+      },
+    ),
+    runs(300),
   );
 });
 

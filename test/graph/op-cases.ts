@@ -47,6 +47,7 @@ export const gradCases: GradCase[] = [
   { name: 'Exp', inputs: [f64('a', [5], points(5, 11)), W([5])], build: ({ a, w }) => weighted(op.exp(a), w), torch: '(torch.exp(a) * w).sum()' },
   { name: 'Log', inputs: [f64('a', [5], positive(5, 12)), W([5])], build: ({ a, w }) => weighted(op.log(a), w), torch: '(torch.log(a) * w).sum()' },
   { name: 'Tanh', inputs: [f64('a', [6], points(6, 13)), W([6])], build: ({ a, w }) => weighted(op.tanh(a), w), torch: '(torch.tanh(a) * w).sum()' },
+  { name: 'Sigmoid', inputs: [f64('a', [6], points(6, 17)), W([6])], build: ({ a, w }) => weighted(op.sigmoid(a), w), torch: '(torch.sigmoid(a) * w).sum()' },
   { name: 'Relu (away from the kink)', inputs: [f64('a', [6], [0.5, -0.5, 1.5, -2, 0.01, -0.01]), W([6])], build: ({ a, w }) => weighted(op.relu(a), w), torch: '(torch.relu(a) * w).sum()' },
   { name: 'Pow with a constant exponent', inputs: [f64('a', [5], positive(5, 14)), W([5])], build: ({ a, w }) => weighted(op.pow(a, 2.5), w), torch: '(a ** 2.5 * w).sum()' },
   { name: 'Erf (float32)', inputs: [f32('a', [6], points(6, 15)), W([6], 99, 'f32')], build: ({ a, w }) => weighted(op.erf(a), w), torch: '(torch.erf(a) * w).sum()', eps: 1e-2, tolerance: 2e-2 },

@@ -8,7 +8,7 @@ export const REFERENCE_SCRIPT = join(__dirname, 'reference_xlmr.py');
 
 export interface ReferenceRequest {
   model: string;
-  head: 'mlm' | 'seq-cls' | 'token-cls' | 'encoder';
+  head: 'mlm' | 'seq-cls' | 'token-cls' | 'qa' | 'encoder';
   input_ids: number[][];
   attention_mask: number[][];
   dtype?: 'float32' | 'float64';

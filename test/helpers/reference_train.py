@@ -2,10 +2,10 @@
 task, full fine-tuning or LoRA (PEFT's formulation), with dropout off.
 
 Reads one JSON request on stdin:
-  {"model": DIR, "task": "seq-cls" | "token-cls" | "mlm", "mode": "grads" | "train",
+  {"model": DIR, "task": "seq-cls" | "token-cls" | "mlm" | "qa", "mode": "grads" | "train",
    "init": {name: [values]}   # initial values of every trainable weight (new heads and LoRA drawn by us)
    "lora": {"r", "alpha", "targets": [...]} | null,
-   "batches": [[{input_ids, attention_mask, labels | mlm_positions, mlm_labels}, ...micro-batches], ...steps],
+   "batches": [[{input_ids, attention_mask, labels | mlm_positions, mlm_labels | start_positions, end_positions}, ...], ...steps],
    "hp": torch_optim hyper-parameters (mode "train")}
 prints {"loss", "grads": {name: [...]}} for "grads" (first micro-batch of the first step), or
 {"weights": {name: [...]}, "log": [...]} for "train".
@@ -83,6 +83,12 @@ def loss_function(model, task):
         if task == 'token-cls':
             labels = torch.tensor(b['labels'], dtype=torch.long)
             return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+        if task == 'qa':
+            # XLMRobertaForQuestionAnswering: logits split into start and end, the mean of their cross-entropies.
+            start_logits, end_logits = logits.split(1, dim=-1)
+            start = F.cross_entropy(start_logits.squeeze(-1), torch.tensor(b['start_positions'], dtype=torch.long))
+            end = F.cross_entropy(end_logits.squeeze(-1), torch.tensor(b['end_positions'], dtype=torch.long))
+            return (start + end) / 2
         # MLM as HF computes it: logits at every position, label -100 wherever nothing was masked.
         labels = torch.full(ids.shape, -100, dtype=torch.long).reshape(-1)
         labels[torch.tensor(b['mlm_positions'], dtype=torch.long)] = torch.tensor(b['mlm_labels'], dtype=torch.long)

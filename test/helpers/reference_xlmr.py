@@ -6,7 +6,7 @@ names mirror HF's, so `state_dict()` keys are the checkpoint's tensor names and 
 wrapping the nn.Linear modules by name).
 
 Run with Debian's /usr/bin/python3 (torch 1.13). As a script it reads one JSON request on stdin:
-  {"model": DIR, "head": "mlm" | "seq-cls" | "token-cls" | "encoder",
+  {"model": DIR, "head": "mlm" | "seq-cls" | "token-cls" | "qa" | "encoder",
    "input_ids": [[...]], "attention_mask": [[...]], "dtype": "float32" | "float64"}
 and prints {"shape": [...], "data": [...]} (the head's logits, or the last hidden state for "encoder").
 """
@@ -200,6 +200,9 @@ class XlmrReference(nn.Module):
             p = config.get("classifier_dropout")
             self.dropout = nn.Dropout(config.get("hidden_dropout_prob", 0.1) if p is None else p)
             self.classifier = nn.Linear(config["hidden_size"], num_labels)
+        elif head == "qa":
+            # XLMRobertaForQuestionAnswering: a linear layer to (start, end) on every token, no dropout.
+            self.qa_outputs = nn.Linear(config["hidden_size"], 2)
 
     def forward(self, input_ids, attention_mask, token_type_ids=None):
         hidden = self.roberta(input_ids, attention_mask, token_type_ids)
@@ -209,6 +212,8 @@ class XlmrReference(nn.Module):
             return self.classifier(hidden)
         if self.head == "token-cls":
             return self.classifier(self.dropout(hidden))
+        if self.head == "qa":
+            return self.qa_outputs(hidden)
         return hidden
 
 

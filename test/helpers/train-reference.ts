@@ -10,11 +10,13 @@ export interface ReferenceBatch {
   labels?: number[] | number[][];
   mlm_positions?: number[];
   mlm_labels?: number[];
+  start_positions?: number[];
+  end_positions?: number[];
 }
 
 export interface TrainReferenceRequest {
   model: string;
-  task: 'seq-cls' | 'token-cls' | 'mlm';
+  task: 'seq-cls' | 'token-cls' | 'mlm' | 'qa';
   mode: 'grads' | 'train';
   init: Record<string, number[]>;
   lora?: { r: number; alpha: number; targets: string[] } | null;

@@ -27,7 +27,7 @@ const EVERY_OPTION: Required<TrainOptions> = {
   lr: 3e-4, epochs: 2, maxSteps: 40, batchSize: 8, gradAccum: 2, maxLength: 64, warmupRatio: 0.1, schedule: 'constant', weightDecay: 0.02, maxGradNorm: 0.5,
   optimizer: 'adamw', adamBeta1: 0.8, adamBeta2: 0.99, adamEps: 1e-7, dropout: 0, seed: 9, shuffle: true, evalEvery: 10, saveEvery: 20, logEvery: 5, resume: false,
   device: 'cpu', threads: 1, mlmProbability: 0.15, wholeWordMask: false, inPlace: true, evalFraction: 0.1, evalFractionMinRows: 50, trainLanguage: ['en'],
-  metricForBest: 'f1', patience: 3, readOptions: {}, memoryLimitMB: 0,
+  metricForBest: 'f1', patience: 3, readOptions: {}, memoryLimitMB: 0, labelNames: ['O', 'B-PER'], qa: {},
 };
 
 test('every training option has a TrainingArguments / LoraConfig / config counterpart or a stated reason', () => {
@@ -138,7 +138,7 @@ test("import-run converts transformers' log_history into metrics.jsonl; a bad me
     assert.ok(readdirSync(join(root, 'runs', 'cluster-a')).includes('model.safetensors'));
     // The dashboard lists it beside local runs and draws its curves.
     const listed = listRuns([join(root, 'runs')]);
-    assert.deepEqual(listed.map((run) => [run.id, run.steps, run.lastLoss]), [['cluster-a', 2, 0.7]]);
+    assert.deepEqual(listed.map((run) => [run.id, run.steps, run.lastLoss]), [['cluster-a', 20, 0.7]]);
     assert.deepEqual(readRun(join(root, 'runs', 'cluster-a')).records.filter((rec) => rec.eval).map((rec) => rec.eval), [{ loss: 0.6, accuracy: 0.75, macro_f1: 0.7 }]);
 
     writeFileSync(join(out, 'metrics.jsonl'), '{"step": 1, "loss": 1}\n{"loss": 2}\n');

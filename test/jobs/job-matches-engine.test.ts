@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { train } from '../../src/engine/train/train.js';
+import { train } from '../../src/engine/train/train-task.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { readAllFloat32 } from '../helpers/safetensors.js';
 import { runXlm } from '../helpers/cli.js';

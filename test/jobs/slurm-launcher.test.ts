@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer } from 'node:net';
 import { cpus, hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { train } from '../../src/engine/train/train.js';
+import { train } from '../../src/engine/train/train-task.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { readAllFloat32 } from '../helpers/safetensors.js';
 import { runXlm } from '../helpers/cli.js';

@@ -8,6 +8,7 @@ import { exportOnnx } from '../../src/engine/model/export-onnx.js';
 import { ModelCache } from '../../src/engine/runtime/model-cache.js';
 import { fillMask } from '../../src/engine/tasks/fill-mask.js';
 import { classify } from '../../src/engine/tasks/classify.js';
+import { modelInputs } from '../../src/engine/runtime/inputs.js';
 
 const TEXTS = ['The capital of France is <mask>.', 'Le café est très <mask> à Paris.', '<mask> is the capital of Germany!'];
 
@@ -85,6 +86,44 @@ test('a sequence-classification export gives transformers.js our label probabili
       }
     } finally {
       await classifier.dispose();
+    }
+  } finally {
+    await cache.closeAll();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('--dtype int8 exports onnx/model_quantized.onnx beside model.onnx; transformers.js at dtype "q8" loads it and computes what our int8 graph does', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'xlm-export-q8-'));
+  const modelDir = join(root, 'tiny');
+  const outDir = join(root, 'exported', 'tiny-q8');
+  const cache = new ModelCache({ threads: 1, dtype: 'int8' });
+  try {
+    writeTinyXlmr(modelDir, { head: 'mlm', seed: 5 });
+    exportOnnx(modelDir, outDir);
+    const result = exportOnnx(modelDir, outDir, { dtype: 'int8' });
+    assert.equal(result.modelFile, join(outDir, 'onnx/model_quantized.onnx'));
+    assert.ok(existsSync(join(outDir, 'onnx/model.onnx')), 'the fp32 export stays');
+    const { env, pipeline } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = join(root, 'exported');
+    const unmasker = await pipeline('fill-mask', 'tiny-q8', { local_files_only: true, dtype: 'q8' });
+    try {
+      // The export's head runs on every position, so its activations are quantized over all rows: compare with our
+      // int8 graph of the same shape (fill-mask's own graph quantizes the mask rows alone, a slightly different scale).
+      const model = await cache.model(modelDir);
+      const { session } = await model.session('mlm-logits');
+      const vocab = model.config.vocab_size;
+      for (const text of TEXTS) {
+        const batch = model.tokenizer.encodeBatch([text]);
+        const position = model.tokenizer.maskPositions(batch.encodings[0])[0];
+        const logits = ((await session.run({ ...modelInputs(batch) })).logits.data as Float32Array).subarray(position * vocab, (position + 1) * vocab);
+        const top = [...logits.keys()].sort((a, b) => logits[b] - logits[a]).slice(0, 5);
+        const theirs = (await unmasker(text, { top_k: 5 })) as unknown as Prediction[];
+        assert.deepEqual(theirs.map((p) => p.token), top, text);
+      }
+    } finally {
+      await unmasker.dispose();
     }
   } finally {
     await cache.closeAll();

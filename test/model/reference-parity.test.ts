@@ -38,6 +38,12 @@ async function ours(dir: string, task: InferenceTask, ids: number[][], mask: num
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.flat().map(BigInt)), dims),
       attention_mask: new ort.Tensor('int64', BigInt64Array.from(mask.flat().map(BigInt)), dims),
     });
+    if (task === 'qa') {
+      // start_logits and end_logits [batch, seq], interleaved into the reference's [batch, seq, 2].
+      const start = out.start_logits.data as Float32Array;
+      const end = out.end_logits.data as Float32Array;
+      return { dims: [...out.start_logits.dims, 2], data: Float32Array.from({ length: 2 * start.length }, (_, i) => (i % 2 ? end : start)[i >> 1]) };
+    }
     return { dims: out.logits.dims, data: out.logits.data as Float32Array };
   } finally {
     folder.close();
@@ -51,8 +57,9 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-const CASES: { task: InferenceTask; head: 'mlm' | 'seq-cls' | 'token-cls' }[] = [
+const CASES: { task: InferenceTask; head: 'mlm' | 'seq-cls' | 'token-cls' | 'qa' }[] = [
   { task: 'mlm-logits', head: 'mlm' },
+  { task: 'qa', head: 'qa' },
   { task: 'seq-cls', head: 'seq-cls' },
   { task: 'token-cls', head: 'token-cls' },
 ];

@@ -53,6 +53,7 @@ const valid = (): Record<p.RequestName, Record<string, unknown> | undefined> => 
   tokenize: { text: 'Le café <mask>', textPair: 'b', maxLength: 16, model: modelDir },
   fillMask: { texts: ['hello <mask> world', '<mask>'], topK: 3, model: modelDir },
   classify: { inputs: [{ text: 'a', textPair: 'b' }, { text: 'c' }], model: modelDir },
+  qa: { question: 'Where?', context: 'Paris is big. 😀 Rome is old.', topK: 2, maxAnswerLength: 5, model: modelDir },
   nli: { premise: 'a cat', hypothesis: 'an animal', model: modelDir },
   zeroShot: { text: 'the match', labels: ['sport', 'politics'], hypothesisTemplate: 'It is {}.', multiLabel: false, model: modelDir },
   embed: { texts: ['a', 'b c'], normalize: true, model: modelDir },
@@ -60,8 +61,11 @@ const valid = (): Record<p.RequestName, Record<string, unknown> | undefined> => 
   translate: { texts: ['hi'], targetLang: 'de', sourceLang: 'en', model: path.join(tmp, 'no-translator') },
   trainStart: { model: modelDir, data: path.join(tmp, 'data.jsonl'), task: 'sequence-classification', runFolder: 'runs', method: 'lora', epochs: 1, batchSize: 2, learningRate: 1e-3, maxLength: 16, loraRank: 2, seed: 1, device: 'cpu', memoryLimitMB: 0 },
   trainStop: { runId: 'none' },
+  trainDefaults: { model: modelDir, task: 'sequence-classification', method: 'lora', rows: 780, evalData: path.join(tmp, 'data.jsonl'), batchSize: 16 },
+  modelCapabilities: { dirs: [modelDir, tmp] },
   evalRun: { model: modelDir, data: path.join(tmp, 'data.jsonl'), task: 'sequence-classification', batchSize: 2 },
   dataInspect: { file: path.join(tmp, 'data.jsonl') },
+  dataAudit: { file: path.join(tmp, 'data.jsonl'), model: modelDir, folds: 2, noFolds: false, out: 'runs/audit' },
   hubDownload: { repoId: 'org/model', revision: 'main', offline: true },
   modelEnsureDefault: { storageDir: 'storage' },
   jobExport: { run: path.join(tmp, 'no-run'), out: path.join(tmp, 'job') },
@@ -69,7 +73,7 @@ const valid = (): Record<p.RequestName, Record<string, unknown> | undefined> => 
 });
 
 /** Methods whose accepted params start long work that writes where it is told (a run, a default-model build). */
-const NOT_SENT_WHEN_ACCEPTED = new Set<p.RequestName>(['trainStart', 'modelEnsureDefault']);
+const NOT_SENT_WHEN_ACCEPTED = new Set<p.RequestName>(['trainStart', 'modelEnsureDefault', 'dataAudit']);
 
 const value = fc.oneof(
   fc.anything({ maxDepth: 3 }),

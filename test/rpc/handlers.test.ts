@@ -43,7 +43,19 @@ test('model/load describes the folder and makes it the active model', async () =
   assert.equal(info.modelType, 'xlm-roberta');
   assert.deepEqual(info.heads, ['masked-lm', 'sequence-classification', 'token-classification']);
   assert.deepEqual(info.labels, ['negative', 'positive']);
+  assert.equal(info.dtype, 'fp32');
   assert.deepEqual(await client.sendRequest(p.modelInfo), info);
+});
+
+test('model/load with dtype int8 runs the model quantized, its classify close to fp32\'s; loading it again without dtype gives fp32 back', async () => {
+  const fp32 = await client.sendRequest(p.classify, { inputs: [{ text: 'hello world' }] });
+  const info = await client.sendRequest(p.modelLoad, { dir: modelDir, dtype: 'int8' });
+  assert.equal(info.dtype, 'int8');
+  const int8 = await client.sendRequest(p.classify, { inputs: [{ text: 'hello world' }] });
+  const diff = Math.max(...fp32[0]!.map((s, i) => Math.abs(s.score - int8[0]![i]!.score)));
+  assert.ok(diff > 0 && diff < 0.05, `int8 scores differ from fp32's by ${diff}: a different graph, close numbers`);
+  assert.equal((await client.sendRequest(p.modelLoad, { dir: modelDir })).dtype, 'fp32');
+  await assert.rejects(client.sendRequest(p.modelLoad, { dir: modelDir, dtype: 'int4' as 'int8' }), /dtype/);
 });
 
 test('fillMask, classify, embed and tokenize answer for the active model', async () => {

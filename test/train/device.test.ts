@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { train } from '../../src/engine/train/train.js';
+import { train } from '../../src/engine/train/train-task.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 
 test('asking for a device that cannot run here falls back to CPU with one line saying why', async () => {

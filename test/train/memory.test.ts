@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isXlmError } from '../../src/engine/errors.js';
 import { checkTrainingMemory, estimateTrainingMemory, type MemoryEstimateInput } from '../../src/engine/train/memory.js';
-import { train } from '../../src/engine/train/train.js';
+import { train } from '../../src/engine/train/train-task.js';
 import { runXlm } from '../helpers/cli.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 

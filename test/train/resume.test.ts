@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { loadModelFolder } from '../../src/engine/hf/folder.js';
 import { openSafetensors } from '../../src/engine/hf/safetensors.js';
 import { readTrainingState } from '../../src/engine/train/checkpoint.js';
-import { train, type TrainOptions } from '../../src/engine/train/train.js';
+import { train } from '../../src/engine/train/train-task.js';
+import type { TrainOptions } from '../../src/engine/train/train.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 
 let root: string;

@@ -7,7 +7,7 @@ import { loadModelFolder } from '../../src/engine/hf/folder.js';
 import { XlmTokenizer } from '../../src/engine/tokenize/tokenizer.js';
 import { modelLoss } from '../../src/engine/train/model-loss.js';
 import { Graph } from '../../src/engine/graph/graph.js';
-import { train } from '../../src/engine/train/train.js';
+import { train } from '../../src/engine/train/train-task.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { runTrainReference, type ReferenceBatch } from '../helpers/train-reference.js';
 import { readAllFloat32 } from '../helpers/safetensors.js';

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ort } from '../../src/engine/runtime/session.js';
-import { train, TrainingRun, type TrainOptions } from '../../src/engine/train/train.js';
+import { train } from '../../src/engine/train/train-task.js';
+import { TrainingRun, type TrainOptions } from '../../src/engine/train/train.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 
 let root: string;

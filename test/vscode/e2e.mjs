@@ -78,6 +78,11 @@ try {
   console.log(`[e2e] engine notification: "${(await note.first().innerText()).trim().split('\n')[0]}"`);
   await shot('02-engine-started');
   await palette(page, 'Notifications: Clear All Notifications');
+  // The status item's menu names the model serving each feature.
+  await page.locator('.statusbar-item', { hasText: /XLM · CPU/ }).first().click();
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Fill-mask:' }).first().waitFor({ timeout: 30_000 });
+  await shot('02b-status-menu-models');
+  await page.keyboard.press('Escape');
   t.mark('engine');
 
   // 4. The dashboard draws the workspace's run from metrics.jsonl.

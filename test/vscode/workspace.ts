@@ -1,5 +1,6 @@
 // The workspace the VS Code tests open: a tiny random XLM-R model (masked-LM and classification heads), a text
-// file with sentences (hover, fill-in), a small labelled multilingual data file (fine-tune, evaluate) and a run
+// file with sentences (hover, fill-in), a small labelled multilingual data file (fine-tune, evaluate; a copy with a
+// conflicting duplicate for the label audit) and a run
 // folder with a metrics.jsonl (dashboard). Run as `node --import tsx test/vscode/workspace.ts DIR`.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +9,11 @@ import { writeTinyXlmr } from '../helpers/tiny-model.js';
 export function writeTestWorkspace(dir: string): string {
   writeTinyXlmr(path.join(dir, 'models', 'tiny'), { head: 'all', labels: ['negative', 'positive'] });
   writeTinyXlmr(path.join(dir, 'models', 'tiny-nli'), { head: 'seq-cls', labels: ['entailment', 'neutral', 'contradiction'], seed: 7 });
+  // A pair classifier as `xlm train` saves one from examples/pairs: it must not label single sentences.
+  const pair = path.join(dir, 'models', 'tiny-pair');
+  writeTinyXlmr(pair, { head: 'seq-cls', labels: ['not_translation', 'translation'], seed: 9 });
+  const pairConfig = path.join(pair, 'config.json');
+  fs.writeFileSync(pairConfig, JSON.stringify({ ...JSON.parse(fs.readFileSync(pairConfig, 'utf8')), xlm_lab: { input: 'pair' } }, null, 2));
   fs.mkdirSync(path.join(dir, 'runs', 'demo-run'), { recursive: true });
   fs.writeFileSync(
     path.join(dir, 'notes.txt'),
@@ -20,6 +26,10 @@ export function writeTestWorkspace(dir: string): string {
     ['I hate waiting', 'negative', 'en'], ['Ich hasse das Warten', 'negative', 'de'], ["Je déteste attendre", 'negative', 'fr'],
   ];
   fs.writeFileSync(path.join(dir, 'sentiment.jsonl'), rows.map(([text, label, lang]) => JSON.stringify({ text, label, lang })).join('\n') + '\n');
+  // For the label audit: lines 13 and 14 repeat line 1's text, 13 with the other label: a conflict the audit always
+  // flags, with the majority's label (line 1's and 14's) suggested.
+  const audited = [...rows, ['I love this film!', 'negative', 'en'], ['I LOVE this film', 'positive', 'en']];
+  fs.writeFileSync(path.join(dir, 'audit.jsonl'), audited.map(([text, label, lang]) => JSON.stringify({ text, label, lang })).join('\n') + '\n');
   const lines: object[] = [];
   for (let step = 1; step <= 30; step++) {
     lines.push({ step, epoch: step / 10, loss: 1.2 * Math.exp(-step / 12) + 0.1, lr: 5e-5 * Math.min(1, step / 5) * (1 - step / 31), grad_norm: 2 / Math.sqrt(step), examples_per_s: 40 + (step % 3), tokens_per_s: 1200 + 10 * (step % 5) });

@@ -1,7 +1,7 @@
 /** `xlm classify`: label probabilities of texts or text pairs (config.json's id2label). */
 import { classify } from '../tasks/classify.js';
 import type { CommandSpec } from './command.js';
-import { DEVICE_OPTION, MODEL_OPTION, PAIR_OPTIONS, TEXT_OPTIONS, inputPairs, modelDir, positiveInt, printJson, truncationStrategy } from './inputs.js';
+import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, PAIR_OPTIONS, TEXT_OPTIONS, inputPairs, modelDir, positiveInt, printJson, truncationStrategy } from './inputs.js';
 
 export const classifyCommand: CommandSpec = {
   name: 'classify',
@@ -10,6 +10,7 @@ export const classifyCommand: CommandSpec = {
   options: {
     ...MODEL_OPTION,
     ...DEVICE_OPTION,
+    ...DTYPE_OPTION,
     ...TEXT_OPTIONS,
     ...PAIR_OPTIONS,
     'batch-size': { type: 'string', arg: 'N', help: 'inputs per model run (default 16)' },

@@ -13,10 +13,13 @@ import { mergeCommand } from './merge.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { dataInspectCommand } from './data-inspect.js';
+import { dataAuditCommand } from './data-audit.js';
 import { translateCommand } from './translate.js';
 import { zeroShotCommand } from './zero-shot.js';
 import { pretrainCommand } from './pretrain.js';
 import { exportJobCommand } from './export-job.js';
 import { importRunCommand } from './import-run.js';
+import { SCORE_COMMANDS } from './score.js';
+import { qaCommand } from './qa.js';
 
-export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, zeroShotCommand, translateCommand, embedCommand, languageIdCommand, exportOnnxCommand, trainCommand, evalCommand, dataInspectCommand, mergeCommand, pretrainCommand, exportJobCommand, importRunCommand, hubDownloadCommand, hubListCommand, hubRemoveCommand];
+export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, qaCommand, zeroShotCommand, translateCommand, embedCommand, languageIdCommand, exportOnnxCommand, trainCommand, evalCommand, dataInspectCommand, dataAuditCommand, mergeCommand, pretrainCommand, ...SCORE_COMMANDS, exportJobCommand, importRunCommand, hubDownloadCommand, hubListCommand, hubRemoveCommand];

@@ -1,7 +1,7 @@
 /** `xlm embed`: mean-pooled sentence vectors. */
 import { embed } from '../tasks/embed.js';
 import type { CommandSpec } from './command.js';
-import { DEVICE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
+import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
 
 export const embedCommand: CommandSpec = {
   name: 'embed',
@@ -10,6 +10,7 @@ export const embedCommand: CommandSpec = {
   options: {
     ...MODEL_OPTION,
     ...DEVICE_OPTION,
+    ...DTYPE_OPTION,
     ...TEXT_OPTIONS,
     normalize: { type: 'boolean', help: 'scale each vector to unit length (dot product = cosine)' },
     'batch-size': { type: 'string', arg: 'N', help: 'texts per model run (default 16)' },

@@ -1,8 +1,12 @@
 /** `xlm eval`: score a model folder on a data file, print the overall, per-language and per-class tables, write eval.json. */
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { looksLikeQa } from '../data/index.js';
 import { XlmError } from '../errors.js';
 import { EVAL_TASKS, evaluate, type EvalTask } from '../eval/evaluate.js';
 import { evalJson, formatEvalReport, writeJsonFile, writePredictions } from '../eval/report.js';
+import { evaluateQaFile, formatQaReport } from '../qa/evaluate.js';
+import type { CommandContext } from './command.js';
 import type { CommandSpec, OptionSpec } from './command.js';
 import { DATA_READ_OPTIONS, readOptionsFromFlags } from './data-flags.js';
 import { DEVICE_OPTION, MODEL_OPTION, modelDir, positiveInt, printJson } from './inputs.js';
@@ -11,9 +15,13 @@ const OPTIONS: Record<string, OptionSpec> = {
   ...MODEL_OPTION,
   ...DEVICE_OPTION,
   data: { type: 'string', short: 'd', arg: 'FILE', help: 'evaluation data (JSONL, CSV, TSV, XNLI TSV, CoNLL, text)' },
-  task: { type: 'string', arg: 'TASK', help: `${EVAL_TASKS.join(' | ')} (default: from the data's columns)` },
+  task: { type: 'string', arg: 'TASK', help: `${[...EVAL_TASKS, 'qa'].join(' | ')} (default: from the data's columns; qa for SQuAD-format files)` },
   out: { type: 'string', short: 'o', arg: 'PATH', help: 'where eval.json goes: a folder, or a file name ending in .json (default: the model folder)' },
-  predictions: { type: 'string', arg: 'FILE', help: 'also write one JSON line per row: line, language, gold and predicted' },
+  predictions: { type: 'string', arg: 'FILE', help: 'also write one JSON line per row: line, language, gold and predicted (qa: the SQuAD predictions file {id: answer text})' },
+  stride: { type: 'string', arg: 'N', help: 'qa: tokens shared by consecutive windows of a long context (default 128, at most a third of the window)' },
+  'n-best': { type: 'string', arg: 'N', help: 'qa: start and end positions tried per window (default 20)' },
+  'max-answer-length': { type: 'string', arg: 'N', help: 'qa: longest answer in tokens (default 30)' },
+  'null-threshold': { type: 'string', arg: 'X', help: 'qa, SQuAD v2.0 data: answer nothing when the null score beats the best span by more than X (default 0)' },
   'batch-size': { type: 'string', arg: 'N', help: 'rows per session run (default 16)' },
   'max-length': { type: 'string', arg: 'N', help: "tokens per row, specials included (default: the model's limit)" },
   'mlm-probability': { type: 'string', arg: 'P', help: 'masked-LM: share of tokens masked (default 0.15)' },
@@ -33,13 +41,18 @@ export const evalCommand: CommandSpec = {
     "each language's over the labels gold or predicted in its rows (scikit-learn's macro F1 with and without labels=);",
     'token-cls: entity precision/recall/F1 (seqeval), word accuracy, loss; mlm: loss, perplexity, top-1 and top-5 accuracy',
     'over seeded masks, a tie with the original token counting as a miss. --json prints eval.json instead of the tables.',
+    "qa: exact match and F1 with SQuAD v1.1's normalisation, and per language with MLQA's rules for ar, de, en, es, hi, vi, zh",
+    "(Unicode punctuation, each language's articles, single characters for Chinese); other languages get SQuAD v1.1's rules,",
+    'with each character of a script written without spaces (Thai, Japanese, Lao, Khmer, Myanmar) a token of its own.',
+    'A question\'s language: --language, a lang/language field, the file name (MLQA\'s context-xx-question-yy, xquad.xx.json), else its script.',
   ],
   async run(ctx) {
     const data = ctx.values.data as string | undefined;
     if (!data) throw new XlmError('cli-bad-flag', 'eval needs --data FILE', { what: '--data' });
     const task = ctx.values.task as string | undefined;
+    if (task === 'qa' || (task === undefined && looksLikeQa(data))) return evalQa(ctx, data);
     if (task !== undefined && !EVAL_TASKS.includes(task as EvalTask)) {
-      throw new XlmError('cli-bad-flag', `--task is "${task}"; expected one of ${EVAL_TASKS.join(', ')}`, { what: '--task' });
+      throw new XlmError('cli-bad-flag', `--task is "${task}"; expected one of ${[...EVAL_TASKS, 'qa'].join(', ')}`, { what: '--task' });
     }
     const model = (await modelDir(ctx));
     const probability = ctx.values['mlm-probability'] === undefined ? undefined : Number(ctx.values['mlm-probability']);
@@ -70,14 +83,43 @@ export const evalCommand: CommandSpec = {
   },
 };
 
+/** `xlm eval --task qa`: answers every question, prints the SQuAD and per-language scores, writes eval.json and the predictions. */
+async function evalQa(ctx: CommandContext, data: string): Promise<number> {
+  const model = await modelDir(ctx);
+  const read = readOptionsFromFlags(ctx.values);
+  const optional = (flag: string) => (ctx.values[flag] === undefined ? undefined : Number(ctx.values[flag]));
+  const { report, predictions } = await evaluateQaFile(await ctx.models().model(model), data, { onError: read.onError, maxErrors: read.maxErrors, language: read.language, onlyLanguages: read.onlyLanguages }, {
+    batchSize: positiveInt(ctx.values['batch-size'], '--batch-size', 16),
+    maxLength: ctx.values['max-length'] === undefined ? undefined : positiveInt(ctx.values['max-length'], '--max-length', 0),
+    stride: ctx.values.stride === undefined ? undefined : positiveIntOrZero(ctx.values.stride, '--stride'),
+    decode: {
+      ...(ctx.values['n-best'] === undefined ? {} : { nBest: positiveInt(ctx.values['n-best'], '--n-best', 20) }),
+      ...(ctx.values['max-answer-length'] === undefined ? {} : { maxAnswerLength: positiveInt(ctx.values['max-answer-length'], '--max-answer-length', 30) }),
+      ...(optional('null-threshold') === undefined ? {} : { nullThreshold: finite(optional('null-threshold')!, '--null-threshold') }),
+    },
+  });
+  const out = evalJsonPath(ctx.values.out as string | undefined, model);
+  writeJsonFile(out, report);
+  const file = ctx.values.predictions as string | undefined;
+  if (file) writeFileSync(resolve(file), JSON.stringify(predictions, null, 2) + '\n');
+  if (ctx.values.json) printJson(ctx.io, report);
+  else ctx.io.stdout.write(`${formatQaReport(report)}\nwrote ${out}${file ? ` and ${resolve(file)}` : ''}\n`);
+  return 0;
+}
+
+function finite(n: number, flag: string): number {
+  if (!Number.isFinite(n)) throw new XlmError('cli-bad-flag', `${flag} must be a number`, { what: flag });
+  return n;
+}
+
 /** --out as a folder (eval.json inside) or a .json file; the model folder by default. */
 export function evalJsonPath(out: string | undefined, model: string): string {
   if (out === undefined) return join(model, 'eval.json');
   return out.toLowerCase().endsWith('.json') ? resolve(out) : join(resolve(out), 'eval.json');
 }
 
-function positiveIntOrZero(value: unknown): number {
+function positiveIntOrZero(value: unknown, flag = '--seed'): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new XlmError('cli-bad-flag', `--seed is "${String(value)}"; expected a whole number`, { what: '--seed' });
+  if (!Number.isInteger(n) || n < 0) throw new XlmError('cli-bad-flag', `${flag} is "${String(value)}"; expected a whole number`, { what: flag });
   return n;
 }

@@ -1,7 +1,7 @@
 /** `xlm fill-mask`: the top-k tokens for every <mask> of each text. */
 import { fillMask } from '../tasks/fill-mask.js';
 import type { CommandSpec } from './command.js';
-import { DEVICE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
+import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
 
 export const fillMaskCommand: CommandSpec = {
   name: 'fill-mask',
@@ -10,6 +10,7 @@ export const fillMaskCommand: CommandSpec = {
   options: {
     ...MODEL_OPTION,
     ...DEVICE_OPTION,
+    ...DTYPE_OPTION,
     ...TEXT_OPTIONS,
     'top-k': { type: 'string', short: 'k', arg: 'N', help: 'candidates per mask (default 5)' },
     'batch-size': { type: 'string', arg: 'N', help: 'texts per model run (default 16)' },

@@ -14,6 +14,7 @@ import type { CommandContext, OptionSpec } from './command.js';
 import { downloadQuestions } from './confirm-download.js';
 import type { CliIo } from './io.js';
 import { DEVICE_CHOICES } from '../runtime/devices.js';
+import { INFERENCE_DTYPES } from '../rpc/protocol.js';
 
 export const MODEL_OPTION: Record<string, OptionSpec> = {
   model: {
@@ -29,6 +30,11 @@ export const MODEL_OPTION: Record<string, OptionSpec> = {
 /** The device inference sessions run on; main.ts hands it to the model cache (`xlm train` has its own, for training graphs). */
 export const DEVICE_OPTION: Record<string, OptionSpec> = {
   device: { type: 'string', arg: 'DEV', help: `${DEVICE_CHOICES.join(' | ')}; auto (default) picks the best GPU provider present whose kernels cover inference, else the CPU with one line saying why` },
+};
+
+/** The number format of the inference graphs' matrix products; main.ts hands it to the model cache. */
+export const DTYPE_OPTION: Record<string, OptionSpec> = {
+  dtype: { type: 'string', arg: 'T', help: `${INFERENCE_DTYPES.join(' | ')}; int8 quantizes the weights of every matrix product at load (per output channel), for faster CPU inference; default fp32` },
 };
 
 export const TEXT_OPTIONS: Record<string, OptionSpec> = {

@@ -1,7 +1,7 @@
 /** `xlm language-id`: which language each text is in, from the model's language-identification head. */
 import { identifyLanguage, languageIdHead, languageName } from '../tasks/language-id.js';
 import type { CommandSpec } from './command.js';
-import { DEVICE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
+import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
 
 export const languageIdCommand: CommandSpec = {
   name: 'language-id',
@@ -10,6 +10,7 @@ export const languageIdCommand: CommandSpec = {
   options: {
     ...MODEL_OPTION,
     ...DEVICE_OPTION,
+    ...DTYPE_OPTION,
     ...TEXT_OPTIONS,
     'top-k': { type: 'string', arg: 'K', help: 'languages per text, most likely first (default 3)' },
   },

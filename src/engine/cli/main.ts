@@ -10,6 +10,7 @@ import { XlmError, describeError, isXlmError } from '../errors.js';
 import { ioError } from '../io-errors.js';
 import { DEVICE_CHOICES, type DeviceChoice } from '../runtime/devices.js';
 import { ModelCache } from '../runtime/model-cache.js';
+import { INFERENCE_DTYPES, type InferenceDtype } from '../rpc/protocol.js';
 import type { CommandSpec, OptionSpec } from './command.js';
 import { COMMANDS } from './commands.js';
 import { resolveDefaultModel } from './pretrain.js';
@@ -114,13 +115,19 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo(), command
       throw new XlmError('cli-bad-flag', `--device is "${String(deviceFlag)}"; expected one of ${DEVICE_CHOICES.join(', ')}`, { what: '--device' });
     }
     const device = deviceFlag as DeviceChoice | undefined;
+    // --dtype on the commands that take it (the inference commands' DTYPE_OPTION, export onnx).
+    const dtypeFlag = command.options?.dtype ? parsed.values.dtype : undefined;
+    if (dtypeFlag !== undefined && !INFERENCE_DTYPES.includes(dtypeFlag as InferenceDtype)) {
+      throw new XlmError('cli-bad-flag', `--dtype is "${String(dtypeFlag)}"; expected one of ${INFERENCE_DTYPES.join(', ')}`, { what: '--dtype' });
+    }
+    const dtype = dtypeFlag as InferenceDtype | undefined;
     // --model default, or no --model and no $XLM_MODEL: the embedded default model, built on first need.
     if (command.options?.model) await resolveDefaultModel(parsed.values, io);
     return await command.run({
       values: parsed.values,
       positionals: parsed.positionals,
       io,
-      models: () => (cache ??= new ModelCache({ threads, device, onNotice: (line) => io.stderr.write(`xlm: ${line}\n`) })),
+      models: () => (cache ??= new ModelCache({ threads, device, dtype, onNotice: (line) => io.stderr.write(`xlm: ${line}\n`) })),
     });
   } catch (thrown) {
     // A full disk or a read-only --out is the user's to fix: it gets a message naming the file, not "a bug".

@@ -6,7 +6,11 @@ import { DEVICE_CHOICES } from '../runtime/devices.js';
 import type { Device } from '../runtime/session.js';
 import { parseLoraTargets } from '../train/lora.js';
 import { TRAIN_TASKS, type TrainTask } from '../train/model-loss.js';
-import { train, type TrainOptions } from '../train/train.js';
+import { train } from '../train/train-task.js';
+import type { TrainOptions } from '../train/train.js';
+import { SEQ2SEQ_LORA_TARGETS } from '../seq2seq/loss.js';
+import { formatTranslationScores } from '../seq2seq/evaluation.js';
+import { trainTranslation } from '../seq2seq/train-run.js';
 import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
 import { DATA_READ_OPTIONS, languageList, readOptionsFromFlags } from './data-flags.js';
 import { MODEL_OPTION, modelDir } from './inputs.js';
@@ -15,7 +19,7 @@ const str = (arg: string, help: string): OptionSpec => ({ type: 'string', arg, h
 
 const OPTIONS: Record<string, OptionSpec> = {
   ...MODEL_OPTION,
-  task: str('TASK', `${TRAIN_TASKS.join(' | ')}`),
+  task: str('TASK', `${TRAIN_TASKS.join(' | ')} | translation`),
   train: str('FILE', 'training data (JSONL/CSV/TSV/CoNLL/text; see the data formats)'),
   eval: str('FILE', 'evaluation data, same format'),
   out: { type: 'string', short: 'o', arg: 'DIR', help: 'output folder: checkpoint-N/, the final model, metrics.jsonl' },
@@ -23,7 +27,11 @@ const OPTIONS: Record<string, OptionSpec> = {
   'lora-r': str('N', 'LoRA rank (default 8)'),
   'lora-alpha': str('A', 'LoRA alpha (default 16)'),
   'lora-dropout': str('P', 'dropout on LoRA inputs (default 0.1)'),
-  'lora-targets': str('LIST', 'comma-separated: query,key,value,attention.output.dense,intermediate.dense,output.dense (default query,value)'),
+  'lora-targets': str('LIST', 'comma-separated: query,key,value,attention.output.dense,intermediate.dense,output.dense (default query,value); translation: q_proj,k_proj,v_proj,out_proj,fc1,fc2 (default q_proj,v_proj)'),
+  'label-smoothing': str('E', 'translation: label smoothing of the cross-entropy, as transformers\' label_smoothing_factor (default 0)'),
+  'source-lang': str('LANG', 'translation: the source language, for models with language tokens (M2M100 / NLLB: en, fr, eng_Latn, ...)'),
+  'target-lang': str('LANG', 'translation: the target language (M2M100 / NLLB; Marian models with >>xx<< tokens)'),
+  'train-target': str('FILE', 'translation: the target side of two line-aligned files, --train being the source side'),
   lr: str('LR', 'peak learning rate (default 2e-5)'),
   epochs: str('N', 'epochs (default 3)'),
   'max-steps': str('N', 'optimizer steps; overrides --epochs'),
@@ -48,12 +56,19 @@ const OPTIONS: Record<string, OptionSpec> = {
   device: str('DEV', `${DEVICE_CHOICES.join(' | ')}; auto (default) picks the best GPU provider present whose kernels cover training, else the CPU with one line saying why`),
   'mlm-probability': str('P', 'masked-LM: fraction of tokens masked (default 0.15)'),
   'whole-word-mask': { type: 'boolean', help: 'masked-LM: mask every sub-token of a chosen word' },
-  'eval-fraction': str('F', 'without --eval: hold out this share of the training rows (stratified) for evaluation'),
+  'eval-fraction': str('F', 'without --eval: hold out this share of the training rows (stratified; translation: a seeded share of the pairs) for evaluation'),
+  'label-names': str('LIST', 'names of integer labels 0,1,2,... in order (the dataset\'s label map, e.g. entailment,neutral,contradiction for MNLI\'s ids; NLI names make a model the NLI panel accepts)'),
   'train-language': str('LIST', 'train only on rows in these languages (comma-separated codes; zero-shot transfer); --eval keeps all'),
-  'metric-for-best': str('accuracy|f1|loss', 'keep the best evaluation\'s checkpoint by this metric; it becomes the final model in OUT/'),
+  'metric-for-best': str('accuracy|f1|loss|bleu|chrf', 'keep the best evaluation\'s checkpoint by this metric (translation: bleu or chrf); it becomes the final model in OUT/'),
+  'eval-target': str('FILE', 'translation: the target side of two line-aligned eval files, --eval being the source side'),
+  'eval-beams': str('N', 'translation: beams of the evaluation\'s decoding (default 1: greedy)'),
   patience: str('N', 'with --metric-for-best: stop after N evaluations without improvement'),
   // How to read --train and --eval; --train-language is the language filter here (--eval keeps every language).
   ...Object.fromEntries(Object.entries(DATA_READ_OPTIONS).filter(([name]) => name !== 'only-language')),
+  stride: str('N', 'qa: tokens shared by consecutive windows of a long context (default 128, at most a third of --max-length)'),
+  'n-best': str('N', 'qa: start and end positions tried per window when decoding answers for evaluation (default 20)'),
+  'max-answer-length': str('N', 'qa: longest answer in tokens (default 30)'),
+  'null-threshold': str('X', 'qa, SQuAD v2.0 data: answer nothing when the null score beats the best span by more than X (default 0)'),
   'memory-limit-mb': str('MB', "refuse to start when the run's estimated peak memory is above this (default: the machine's memory)"),
 };
 
@@ -77,14 +92,18 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
     if (!v) throw new XlmError('cli-bad-flag', `train needs --${name}`, { what: `--${name}` });
     return v;
   };
-  const task = oneOf<TrainTask>(values, 'task', TRAIN_TASKS);
-  if (!task) throw new XlmError('cli-bad-flag', `train needs --task (${TRAIN_TASKS.join(', ')})`, { what: '--task' });
+  const task = oneOf<TrainTask | 'translation'>(values, 'task', [...TRAIN_TASKS, 'translation']);
+  if (!task) throw new XlmError('cli-bad-flag', `train needs --task (${TRAIN_TASKS.join(', ')}, translation)`, { what: '--task' });
   const targets = values['lora-targets'] as string | undefined;
+  const seq2seq = task === 'translation';
+  for (const flag of ['eval-target', 'eval-beams', 'train-target']) {
+    if (!seq2seq && values[flag] !== undefined) throw new XlmError('cli-bad-flag', `--${flag} is for --task translation`, { what: `--${flag}` });
+  }
   return {
     model, task, train: need('train'), eval: values.eval as string | undefined, out: need('out'),
     method: oneOf(values, 'method', ['full', 'lora'] as const),
     loraR: number(values, 'lora-r'), loraAlpha: number(values, 'lora-alpha'), loraDropout: number(values, 'lora-dropout'),
-    loraTargets: targets === undefined ? undefined : wrapTargets(targets),
+    loraTargets: targets === undefined ? undefined : wrapTargets(targets, seq2seq ? SEQ2SEQ_LORA_TARGETS : undefined),
     lr: number(values, 'lr'), epochs: number(values, 'epochs'), maxSteps: number(values, 'max-steps'),
     batchSize: number(values, 'batch-size'), gradAccum: number(values, 'grad-accum'), maxLength: number(values, 'max-length'),
     warmupRatio: number(values, 'warmup-ratio'), schedule: oneOf(values, 'schedule', ['linear', 'constant'] as const),
@@ -97,15 +116,23 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
     threads: number(values, 'threads'), mlmProbability: number(values, 'mlm-probability'), wholeWordMask: values['whole-word-mask'] === true,
     evalFraction: number(values, 'eval-fraction'),
     trainLanguage: typeof values['train-language'] === 'string' ? languageList(values['train-language'], '--train-language') : undefined,
+    labelNames: typeof values['label-names'] === 'string' ? labelNameList(values['label-names']) : undefined,
     metricForBest: oneOf(values, 'metric-for-best', METRICS_FOR_BEST), patience: number(values, 'patience'),
     readOptions: readOptionsFromFlags(values),
     memoryLimitMB: number(values, 'memory-limit-mb'),
+    ...(task === 'qa' ? { qa: { stride: number(values, 'stride'), nBest: number(values, 'n-best'), maxAnswerLength: number(values, 'max-answer-length'), nullThreshold: number(values, 'null-threshold') } } : {}),
   };
 }
 
-function wrapTargets(list: string): string[] {
+function labelNameList(list: string): string[] {
+  const names = list.split(',').map((s) => s.trim());
+  if (names.length < 2 || names.some((n) => !n) || new Set(names).size !== names.length) throw new XlmError('cli-bad-flag', `--label-names is "${list}"; expected two or more distinct comma-separated names, label 0's first`, { what: '--label-names' });
+  return names;
+}
+
+function wrapTargets(list: string, allowed?: readonly string[]): string[] {
   try {
-    return parseLoraTargets(list);
+    return parseLoraTargets(list, allowed);
   } catch (e) {
     throw new XlmError('cli-bad-flag', (e as Error).message, { what: '--lora-targets' });
   }
@@ -113,12 +140,19 @@ function wrapTargets(list: string): string[] {
 
 export const trainCommand: CommandSpec = {
   name: 'train',
-  summary: 'fine-tune a model (full or LoRA) for seq-cls, token-cls or mlm; checkpoints load in transformers',
+  summary: 'fine-tune a model (full or LoRA) for seq-cls, token-cls, mlm or qa; checkpoints load in transformers',
   options: OPTIONS,
   details: [
     'Data: JSONL with text + label, premise/hypothesis (or sentence1/sentence2) + label, tokens + tags (token-cls), text (mlm); CSV/TSV/CoNLL too.',
+    'qa: SQuAD v1.1/v2.0 JSON or JSON Lines with context, question, answers {text, answer_start}; windows of --max-length (default 384 for qa) with --stride; eval lines carry exact_match and f1, pooled and per language.',
     'Each logged step prints one JSON line {step, epoch, loss, lr, grad_norm, examples_per_s, tokens_per_s}, also appended to OUT/metrics.jsonl.',
     'Ctrl-C stops at the next step and writes OUT/checkpoint-STEP; --resume continues from it.',
+    'Translation (--task translation, a Marian / M2M100 / NLLB / MBart folder): --train is TSV (source<TAB>target) or JSONL',
+    '({"translation": {"en": ..., "fr": ...}} or {"source": ..., "target": ...}), or --train SRC --train-target TGT (line-aligned);',
+    '--label-smoothing 0.1 as transformers; --source-lang/--target-lang for language-token models.',
+    'Its evaluation (--eval FILE [--eval-target TGT] or --eval-fraction F, every --eval-every N steps and at the end) translates',
+    'the eval sources (greedy, or --eval-beams N) and logs {"eval": {"bleu", "chrf", "chrf++", "bleu/en-de", ...}, "signatures": {...}};',
+    '--metric-for-best bleu|chrf keeps the best checkpoint.',
     'Same seed, data and --threads give bit-identical weights on CPU.',
     'Eval lines carry every metric pooled and per language ({"eval": {"accuracy": ..., "accuracy/de": ...}}): train with',
     '--train-language en and --eval on every language for the zero-shot cross-lingual table.',
@@ -130,11 +164,24 @@ export const trainCommand: CommandSpec = {
     const onSigint = () => controller.abort();
     if (!ctx.io.signal) process.once('SIGINT', onSigint);
     try {
-      const result = await train(options, {
+      const hooks = {
         signal,
-        onMetrics: (m) => ctx.io.stdout.write(JSON.stringify(m) + '\n'),
-        onLog: (line) => ctx.io.stderr.write(`xlm train: ${line}\n`),
-      });
+        onMetrics: (m: object) => ctx.io.stdout.write(JSON.stringify(m) + '\n'),
+        onLog: (line: string) => ctx.io.stderr.write(`xlm train: ${line}\n`),
+      };
+      const result = options.task === 'translation'
+        ? await trainTranslation({
+          ...options, task: 'translation', labelSmoothing: number(ctx.values, 'label-smoothing'),
+          sourceLang: ctx.values['source-lang'] as string | undefined, targetLang: ctx.values['target-lang'] as string | undefined,
+          trainTarget: ctx.values['train-target'] as string | undefined,
+          evalTarget: ctx.values['eval-target'] as string | undefined, evalBeams: number(ctx.values, 'eval-beams'),
+        }, hooks)
+        : await train(options, hooks);
+      if (result.translationScores) {
+        const beams = number(ctx.values, 'eval-beams') ?? 1;
+        ctx.io.stderr.write(`xlm train: evaluation at step ${result.lastEval!.step} (${beams === 1 ? 'greedy' : `${beams} beams`}):\n${formatTranslationScores(result.translationScores)}`);
+        return result.cancelled ? 130 : 0;
+      }
       const table = result.lastEval && formatEvalLineTable(result.lastEval.eval);
       if (table) ctx.io.stderr.write(`xlm train: evaluation at step ${result.lastEval!.step} (%; avg = mean over languages, all = pooled):\n${table}`);
       return result.cancelled ? 130 : 0;

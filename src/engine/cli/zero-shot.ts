@@ -2,7 +2,7 @@
 import { XlmError } from '../errors.js';
 import { zeroShot } from '../tasks/zero-shot.js';
 import type { CommandSpec } from './command.js';
-import { DEVICE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
+import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
 
 export const zeroShotCommand: CommandSpec = {
   name: 'zero-shot',
@@ -19,6 +19,7 @@ export const zeroShotCommand: CommandSpec = {
     offline: MODEL_OPTION.offline,
     yes: MODEL_OPTION.yes,
     ...DEVICE_OPTION,
+    ...DTYPE_OPTION,
   },
   details: ['Scores of one text sum to 1 unless --multi-label. --json prints every label with its score and the template used.'],
   async run(ctx) {

@@ -123,6 +123,13 @@ function finish(plan: ColumnPlan, options: ReadOptions, file: string, fieldNames
   const have = fieldNames.join(', ');
   const need = (present: string | undefined, what: string, names: readonly string[], flag: string): void => {
     if (present !== undefined) return;
+    if (fieldNames.includes('translation') && columns.text === undefined) {
+      throw new XlmError(
+        'data/parallel-text',
+        `${file} holds parallel text for translation ({"translation": {...}} rows), not ${kind} data: translation training reads it, and xlm data inspect (without --format) summarises it`,
+        { file, line: 1 },
+      );
+    }
     throw new XlmError(
       'data/no-column',
       `${file}: no ${what} column for ${kind}; looked for ${names.join(', ')} among: ${have}. Name it with ${flag}.`,

@@ -33,6 +33,8 @@ export interface Dataset extends AsyncIterable<Example> {
   readonly report: ReadReport;
   /** Examples a chunk at a time: the cheap way to stream a big file. */
   batches(): AsyncGenerator<Example[]>;
+  /** The format reader's raw records (fields as the file has them, and where each field sits), before column mapping. */
+  records(): AsyncGenerator<RecordItem[]>;
 }
 
 export async function openDataset(path: string, options: ReadOptions = {}): Promise<Dataset> {
@@ -120,6 +122,7 @@ export async function openDataset(path: string, options: ReadOptions = {}): Prom
       return report;
     },
     batches,
+    records: reader,
     async *[Symbol.asyncIterator]() {
       for await (const batch of batches()) yield* batch;
     },

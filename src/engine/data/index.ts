@@ -7,3 +7,5 @@ export { inspectDataset, type DatasetSummary, type InspectOptions } from './insp
 export { detectScript, languageOfScript } from './script.js';
 export { TAG_SCHEMES, type TagScheme } from './bio.js';
 export { DEFAULT_MAX_LINE_BYTES } from './lines.js';
+export { readQaFile, looksLikeQa, utf16Offset, codePointOffset, type QaExample, type QaDataset, type QaReadOptions } from './qa.js';
+export { inspectQaFile, formatQaSummary } from './qa-inspect.js';

@@ -65,8 +65,11 @@ export async function* readParallelFiles(
   try {
     let left = await sources.rest();
     let right = await targets.rest();
+    // Lines paired so far: when one file ends, its line count.
+    let paired = 0;
     while (left !== null && right !== null) {
       const n = Math.min(left.length, right.length);
+      if (n > 0) paired = left[n - 1].line;
       const out: RecordItem[] = [];
       for (let i = 0; i < n; i++) {
         const a = left[i];
@@ -98,15 +101,18 @@ export async function* readParallelFiles(
       left = await sources.rest();
       right = await targets.rest();
     }
-    const longer = left !== null ? { cursor: sources, lines: left, name: file, other: targetFile } : right !== null ? { cursor: targets, lines: right, name: targetFile, other: file } : null;
+    const longer = left !== null ? { cursor: sources, lines: left, name: file, other: targetFile, otherLines: paired } : right !== null ? { cursor: targets, lines: right, name: targetFile, other: file, otherLines: paired } : null;
     if (longer) {
       // Trailing blank lines on one side are harmless; the first real line without a partner is one error
-      // for the whole unmatched tail (a million "no partner" rows would bury the cause).
+      // for the whole unmatched tail (a million "no partner" rows would bury the cause). The rest of the longer
+      // file is counted, so the message can give both line counts.
       let lines: TextLine[] | null = longer.lines;
       let unmatched: TextLine | undefined;
-      while (lines !== null && unmatched === undefined) {
-        unmatched = lines.find((l) => l.problem !== undefined || !isBlank(l.text));
-        if (unmatched === undefined) lines = await longer.cursor.rest();
+      let count = 0;
+      while (lines !== null) {
+        unmatched ??= lines.find((l) => l.problem !== undefined || !isBlank(l.text));
+        if (lines.length) count = lines[lines.length - 1].line;
+        lines = await longer.cursor.rest();
       }
       if (unmatched !== undefined) {
         yield [
@@ -116,7 +122,7 @@ export async function* readParallelFiles(
               file: longer.name,
               line: unmatched.line,
               code: 'unaligned',
-              reason: `${longer.other} has no line ${unmatched.line}, but ${longer.name} goes on: parallel files must have the same number of lines; the lines from here on are not read`,
+              reason: `${longer.name} has ${count} lines and ${longer.other} has ${longer.otherLines}: parallel files must have the same number of lines (line ${unmatched.line} on has no partner in ${longer.other} and is not read)`,
             },
           },
         ];

@@ -51,6 +51,7 @@ export type DataErrorCode =
   | 'invalid-bio'
   | 'tag-count'
   | 'unaligned'
+  | 'wrong-language'
   | 'no-gold-label';
 
 export type DataFormat = 'jsonl' | 'csv' | 'tsv' | 'xnli' | 'conll' | 'text' | 'parallel';

@@ -32,7 +32,7 @@ export function writePredictions(path: string, result: EvalResult): void {
 }
 
 /** Metrics shown as percentages in tables; the others (loss, perplexity, counts) as plain numbers. */
-const RATIO = /(accuracy|f1|precision|recall)$/;
+const RATIO = /(accuracy|f1|precision|recall|exact_match)$/;
 
 /** The metric rows of the per-language table, in reading order. */
 function tableMetrics(result: EvalResult): string[] {

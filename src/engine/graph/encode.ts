@@ -9,6 +9,8 @@ import type { AttrType, AttrValue, ConstTensor, DType, Graph, Node, Value } from
 import { onnxDataType } from './ops/elementwise.js';
 
 export const OPSET = 18;
+/** onnxruntime's contrib ops (DynamicQuantizeMatMul) are version 1 of their domain. */
+const MS_DOMAIN = 'com.microsoft';
 const IR_VERSION = 8;
 
 export interface EncodedModel {
@@ -118,7 +120,7 @@ export function encodeGraph(graph: Graph, opts: EncodeOptions = {}): EncodedMode
     name: n.name,
     opType: n.op.onnx,
     domain: n.op.domain ?? '',
-    input: n.inputs.map((v) => v.name),
+    input: n.op.onnxInputNames ? n.op.onnxInputNames(n.inputs.map((v) => v.name)) : n.inputs.map((v) => v.name),
     output: n.outputs.map((v) => v.name),
     attribute: Object.entries(n.op.attrTypes ?? {})
       .filter(([key]) => n.attrs[key] !== undefined)
@@ -129,7 +131,7 @@ export function encodeGraph(graph: Graph, opts: EncodeOptions = {}): EncodedMode
     irVersion: IR_VERSION,
     producerName: 'xlm-lab',
     docString: opts.docString,
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: OPSET }, ...(nodes.some((n) => n.op.domain === MS_DOMAIN) ? [{ domain: MS_DOMAIN, version: 1 }] : [])],
     graph: {
       name: graph.name,
       node: [...nodeProtos, ...renames],

@@ -9,7 +9,7 @@
  * time; that is what lets broadcasting be undone statically (see ops/broadcast.ts).
  */
 
-export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint32' | 'bool' | 'float16' | 'uint8';
+export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint32' | 'bool' | 'float16' | 'uint8' | 'int8';
 export type Dim = number | string;
 export type Shape = Dim[];
 
@@ -21,7 +21,7 @@ export type Attrs = Record<string, AttrValue>;
 export interface ConstTensor {
   dtype: DType;
   shape: number[];
-  data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint32Array | Uint8Array | Uint16Array;
+  data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint32Array | Uint8Array | Int8Array | Uint16Array;
 }
 
 export interface TypeInfo {
@@ -52,6 +52,11 @@ export interface OpDef {
   /** ONNX op type emitted (a composite emits its expansion instead). */
   onnx: string;
   domain?: string;
+  /**
+   * The node's ONNX input names from ours, for an ONNX op whose optional inputs we leave out ('' marks an absent
+   * one, as ONNX spells it); default: the same names in the same order.
+   */
+  onnxInputNames?: (names: string[]) => string[];
   /** Attributes written to ONNX with their types; any other attrs are ours only (e.g. paddingIdx). */
   attrTypes?: Record<string, AttrType>;
   /** Number of outputs (default 1). A function when it depends on attrs. */
@@ -270,6 +275,8 @@ export function makeTensor(dtype: DType, shape: number[], values: ArrayLike<numb
     case 'bool':
     case 'uint8':
       return { dtype, shape, data: Uint8Array.from(values as ArrayLike<number>) };
+    case 'int8':
+      return { dtype, shape, data: Int8Array.from(values as ArrayLike<number>) };
     case 'float16':
       throw new Error('float16 constants are not built from numbers; pass raw Uint16Array data');
   }

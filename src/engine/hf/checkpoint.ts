@@ -113,7 +113,9 @@ export function configForHead(
 ): Record<string, unknown> {
   const raw = 'raw' in base && typeof base.raw === 'object' && base.raw !== null ? (base.raw as Record<string, unknown>) : base;
   const config: Record<string, unknown> = { ...raw, architectures: [ARCHITECTURE_OF_HEAD[head]] };
-  return labels ? { ...config, ...labelMaps(labels) } : config;
+  // transformers sizes qa_outputs by num_labels (the length of id2label): a QA model needs exactly 2, start and end.
+  const names = head === 'qa' ? ['LABEL_0', 'LABEL_1'] : labels;
+  return names ? { ...config, ...labelMaps(names) } : config;
 }
 
 const TORCH_DTYPE: Partial<Record<string, string>> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };

@@ -6,8 +6,8 @@ import type { XlmrConfig } from './config.js';
  * Linear weights are [out, in], as PyTorch stores them.
  */
 
-export type HeadKind = 'mlm' | 'seq-cls' | 'token-cls';
-export const HEAD_KINDS: readonly HeadKind[] = ['mlm', 'seq-cls', 'token-cls'];
+export type HeadKind = 'mlm' | 'seq-cls' | 'token-cls' | 'qa';
+export const HEAD_KINDS: readonly HeadKind[] = ['mlm', 'seq-cls', 'token-cls', 'qa'];
 
 /** Prefix of the encoder's tensors in task models; XLMRobertaModel (no head) saves them without it. */
 export const ENCODER_PREFIX = 'roberta.';
@@ -18,6 +18,7 @@ export const ARCHITECTURE_OF_HEAD: Record<HeadKind | 'none', string> = {
   mlm: 'XLMRobertaForMaskedLM',
   'seq-cls': 'XLMRobertaForSequenceClassification',
   'token-cls': 'XLMRobertaForTokenClassification',
+  qa: 'XLMRobertaForQuestionAnswering',
 };
 
 export const EMBEDDINGS = {
@@ -98,11 +99,18 @@ export const TOKEN_CLS_HEAD = {
   bias: 'classifier.bias',
 } as const;
 
+/** Extractive question answering: one linear layer to 2 outputs (start and end logits) on every token's vector. */
+export const QA_HEAD = {
+  weight: 'qa_outputs.weight',
+  bias: 'qa_outputs.bias',
+} as const;
+
 /** The stored tensor names of each head (lm_head's tied decoder excluded). */
 export const HEAD_TENSOR_NAMES: Record<HeadKind, readonly string[]> = {
   mlm: [MLM_HEAD.denseWeight, MLM_HEAD.denseBias, MLM_HEAD.layerNormWeight, MLM_HEAD.layerNormBias, MLM_HEAD.bias],
   'seq-cls': Object.values(SEQ_CLS_HEAD),
   'token-cls': Object.values(TOKEN_CLS_HEAD),
+  qa: Object.values(QA_HEAD),
 };
 
 export interface TensorSpec {
@@ -150,7 +158,7 @@ export function encoderTensorSpecs(config: ModelSizes): TensorSpec[] {
   return specs;
 }
 
-/** The stored tensors of one head with their shapes; `numLabels` matters for the classifiers only. */
+/** The stored tensors of one head with their shapes; `numLabels` matters for the classifiers only (QA has 2 outputs: start, end). */
 export function headTensorSpecs(config: ModelSizes, head: HeadKind, numLabels: number): TensorSpec[] {
   const h = config.hidden_size;
   switch (head) {
@@ -173,6 +181,11 @@ export function headTensorSpecs(config: ModelSizes, head: HeadKind, numLabels: n
       return [
         { name: TOKEN_CLS_HEAD.weight, shape: [numLabels, h] },
         { name: TOKEN_CLS_HEAD.bias, shape: [numLabels] },
+      ];
+    case 'qa':
+      return [
+        { name: QA_HEAD.weight, shape: [2, h] },
+        { name: QA_HEAD.bias, shape: [2] },
       ];
   }
 }

@@ -51,14 +51,19 @@ export async function exportJob(options: TrainOptions, dir: string, source: stri
   if (existsSync(out) && readdirSync(out).length > 0) {
     throw new XlmError('job-folder-not-empty', `${out} is not empty; export a job into a new or empty folder`, { file: out });
   }
-  if (options.task === 'mlm') throw new XlmError('bad-option', 'export-job exports seq-cls and token-cls runs; masked-LM runs train in XLM Lab only', { what: 'task' });
+  if (options.task !== 'seq-cls' && options.task !== 'token-cls') {
+    throw new XlmError('bad-option', `export-job exports seq-cls and token-cls runs; ${options.task} runs train in XLM Lab only`, { what: 'task' });
+  }
   const job = new JobExport(options, out, source, hooks);
   await job.run();
-  return job.result!;
+  return job.exported!;
 }
 
+/** The tasks a job trains. */
+type JobTask = 'seq-cls' | 'token-cls';
+
 class JobExport extends TrainingRun {
-  result: ExportJobResult | undefined;
+  exported: ExportJobResult | undefined;
 
   constructor(options: TrainOptions, private readonly dir: string, private readonly source: string, hooks: TrainHooks) {
     // The memory guard is this machine's; the job's memory is the cluster's. Nothing is trained or written to `out`.
@@ -95,7 +100,7 @@ class JobExport extends TrainingRun {
     const fill: Record<string, string | number> = { source: this.source, task: o.task, method: o.method, train_rows: train.size, eval_rows: evalData?.size ?? 0, total_steps: this.plan.totalSteps, batch_size: o.batchSize };
     writeFileAtomic(join(this.dir, 'README.md'), readFileSync(join(source, README_TEMPLATE), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, key: string) => String(fill[key])));
     files.push('README.md');
-    this.result = { dir: this.dir, trainRows: train.size, evalRows: evalData?.size ?? 0, totalSteps: this.plan.totalSteps, files };
+    this.exported = { dir: this.dir, trainRows: train.size, evalRows: evalData?.size ?? 0, totalSteps: this.plan.totalSteps, files };
     this.log(`wrote ${this.dir}: ${train.size} training rows, ${evalData?.size ?? 0} evaluation rows, ${this.plan.totalSteps} steps`);
     return { out: this.dir, steps: 0, cancelled: false, lastLoss: undefined, checkpoints: [], device: 'none' };
   }
@@ -140,10 +145,10 @@ class JobExport extends TrainingRun {
     const { config, folder } = this.model;
     const labels = this.data.labels ?? [];
     const lora = o.method === 'lora' ? { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets } : undefined;
-    const loss = modelLoss({ task: o.task, config, numLabels: labels.length, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
+    const head = o.task as JobTask;
+    const loss = modelLoss({ task: head, config, numLabels: labels.length, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
     const graph = new Graph('job-start');
     const { trainable } = loss.build(graph, { seed: graph.input('seed', 'uint32', []), counter: graph.input('counter', 'uint32', []) });
-    const head = o.task === 'seq-cls' ? 'seq-cls' : 'token-cls';
     const tensors = new Map<string, TensorToWrite>();
     for (const spec of [...encoderTensorSpecs(config), ...headTensorSpecs(config, head, labels.length)]) {
       tensors.set(spec.name, { dtype: 'F32', shape: spec.shape, data: loss.weight(spec.name, spec.shape) });
@@ -164,7 +169,7 @@ class JobExport extends TrainingRun {
     const labels = this.data.labels ?? [];
     const nli = this.data.train.info.kind === 'pair-classification';
     const lora = o.method === 'lora' ? { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets } : null;
-    const best = o.metricForBest ? metricForBestKey(nli ? 'nli' : o.task, o.metricForBest) : null;
+    const best = o.metricForBest ? metricForBestKey(nli ? 'nli' : (o.task as JobTask), o.metricForBest) : null;
     const settings = {
       format: 'xlm-lab-job/1',
       source: this.source,
@@ -183,7 +188,7 @@ class JobExport extends TrainingRun {
       dropout: o.dropout ?? null,
       lora,
       adapter_config: lora
-        ? adapterConfig({ task: o.task, method: o.method, config: this.model.config, labels, baseModel: this.model.folder.dir, numLabels: labels.length, lora, trainableNames: [], trainerState: {}, weight: () => new Float32Array() })
+        ? adapterConfig({ task: o.task as JobTask, method: o.method, config: this.model.config, labels, baseModel: this.model.folder.dir, numLabels: labels.length, lora, trainableNames: [], trainerState: {}, weight: () => new Float32Array() })
         : null,
       eval_every: o.evalEvery ?? null,
       save_every: o.saveEvery ?? null,

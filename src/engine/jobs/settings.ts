@@ -64,6 +64,8 @@ export const HF_MAPPING: Record<keyof TrainOptions, HfCounterpart> = {
   metricForBest: { trainingArguments: ['metric_for_best_model', 'greater_is_better', 'load_best_model_at_end'] },
   patience: { reason: 'transformers.EarlyStoppingCallback(early_stopping_patience=N) in train.py' },
   readOptions: { reason: 'applied at export: the data is read with them and written as JSONL' },
+  labelNames: { reason: "applied at export: the labels' names are settings.json's labels and the model's id2label" },
+  qa: { reason: 'question-answering runs are not exported (the job trains seq-cls and token-cls)' },
   memoryLimitMB: { reason: "a guard for this machine's memory; the cluster's scheduler allocates the job's" },
 };
 
@@ -77,7 +79,7 @@ export interface JobPlan {
 
 /** TrainingArguments, LoraConfig and config overrides for the job's `hf` engine, from HF_MAPPING's fields. */
 export function hfBlock(o: ResolvedTrainOptions, plan: JobPlan, adapterTargets = peftTargetModules(o.loraTargets)): { training_arguments: Record<string, unknown>; lora_config: Record<string, unknown> | null; config_overrides: Record<string, unknown> } {
-  const best = o.metricForBest ? metricForBestKey(plan.nli ? 'nli' : o.task, o.metricForBest) : undefined;
+  const best = o.metricForBest ? metricForBestKey(plan.nli ? 'nli' : (o.task as 'seq-cls' | 'token-cls'), o.metricForBest) : undefined;
   const values: Record<string, unknown> = {
     output_dir: 'output',
     learning_rate: o.lr,

@@ -19,7 +19,7 @@ export function additiveAttentionMask(attentionMask: Value): Value {
 }
 
 /** [batch, seq, hidden] → [batch, heads, seq, headDim] (or [batch, heads, headDim, seq] for keys). */
-function splitHeads(x: Value, heads: number, headDim: number, keys = false): Value {
+export function splitHeads(x: Value, heads: number, headDim: number, keys = false): Value {
   return transpose(reshape(x, [0, 0, heads, headDim]), keys ? [0, 2, 3, 1] : [0, 2, 1, 3]);
 }
 

@@ -13,11 +13,13 @@
 import type { Graph, Value } from '../graph/graph.js';
 import type { XlmrConfig } from '../hf/config.js';
 import type { ModelWeights } from '../hf/weights.js';
-import { add, matmul } from '../graph/ops/index.js';
+import { add, dynamicQuantizeMatMul, matmul } from '../graph/ops/index.js';
+import { quantizePerOutput, type InferenceDtype } from './quantize.js';
 
-export interface ModelContext {
+/** `C` is the model's config: XLM-R's by default, the seq2seq families' in src/engine/seq2seq/. */
+export interface ModelContext<C = XlmrConfig> {
   graph: Graph;
-  config: XlmrConfig;
+  config: C;
   /** A weight by its canonical HF tensor name (see above) and PyTorch shape ([out, in] for Linear). */
   param(name: string, shape: number[]): Value;
   /**
@@ -26,6 +28,12 @@ export interface ModelContext {
    * `${name}.bias` [out]. Computes x @ W^T + b over x's last axis.
    */
   linear(name: string, x: Value, inFeatures: number, outFeatures: number): Value;
+  /**
+   * x @ table^T + bias for a weight stored [out, in] that another op also reads (the MLM decoder tied to the word
+   * embeddings). Absent: the head reads the table in place (Gemm transB). An int8 inference context gives the
+   * decoder its own quantized copy, since the embedding lookup still needs the float table.
+   */
+  tiedLinear?(x: Value, tableName: string, biasName: string, outFeatures: number, inFeatures: number): Value;
   /** Dropout at a named site ('roberta.encoder.layer.3.attention.output.dropout'); identity for inference. */
   dropout(x: Value, p: number, site: string): Value;
 }
@@ -40,8 +48,12 @@ export interface ModelContext {
  *
  * Initializers of 1024 values or more are flagged external, so encodeGraph keeps them out of the
  * protobuf and hands them to onnxruntime from memory (no 2 GB limit, no copy into the model bytes).
+ *
+ * With dtype 'int8' every Linear, and the tied MLM decoder, becomes a DynamicQuantizeMatMul on an int8 copy of its
+ * weight with per-output scales (quantize.ts), named `${module}.weight.int8` and `.scale`; the float weights of
+ * the embedding lookups, LayerNorms and biases stay as they are.
  */
-export function inferenceContext(graph: Graph, config: XlmrConfig, weights: Pick<ModelWeights, 'get'>): ModelContext {
+export function inferenceContext<C = XlmrConfig>(graph: Graph, config: C, weights: Pick<ModelWeights, 'get'>, dtype: InferenceDtype = 'fp32'): ModelContext<C> {
   const made = new Map<string, Value>();
   const param = (name: string, shape: number[]): Value => {
     let value = made.get(name);
@@ -61,6 +73,33 @@ export function inferenceContext(graph: Graph, config: XlmrConfig, weights: Pick
     }
     return value;
   };
+  const quantizedWeight = (weightName: string, outFeatures: number, inFeatures: number): { weight: Value; scale: Value } => {
+    const key = `${weightName}.int8`;
+    let weight = made.get(key);
+    if (!weight) {
+      const q = quantizePerOutput(weights.get(weightName, [outFeatures, inFeatures]), outFeatures, inFeatures);
+      weight = graph.initializer(key, { dtype: 'int8', shape: [inFeatures, outFeatures], data: q.weight });
+      made.set(key, weight);
+      made.set(`${weightName}.scale`, graph.initializer(`${weightName}.scale`, { dtype: 'float32', shape: [outFeatures], data: q.scale }));
+    }
+    return { weight, scale: made.get(`${weightName}.scale`)! };
+  };
+  if (dtype === 'int8') {
+    return {
+      graph,
+      config,
+      param,
+      linear: (name, x, inFeatures, outFeatures) => {
+        const { weight, scale } = quantizedWeight(`${name}.weight`, outFeatures, inFeatures);
+        return dynamicQuantizeMatMul(x, weight, scale, param(`${name}.bias`, [outFeatures]));
+      },
+      tiedLinear: (x, tableName, biasName, outFeatures, inFeatures) => {
+        const { weight, scale } = quantizedWeight(tableName, outFeatures, inFeatures);
+        return dynamicQuantizeMatMul(x, weight, scale, param(biasName, [outFeatures]));
+      },
+      dropout: (x) => x,
+    };
+  }
   return {
     graph,
     config,

@@ -32,7 +32,9 @@ export function buildMlmHead(ctx: ModelContext, hidden: Value): Value {
   const dense = gelu(ctx.linear('lm_head.dense', hidden, h, h));
   const normed = layerNorm(dense, ctx.param(MLM_HEAD.layerNormWeight, [h]), ctx.param(MLM_HEAD.layerNormBias, [h]), config.layer_norm_eps);
   const rows = normed.rank === 2 ? normed : reshape(normed, [-1, h]);
-  const logits = gemmTransB(rows, ctx.param(EMBEDDINGS.word, [config.vocab_size, h]), ctx.param(MLM_HEAD.bias, [config.vocab_size]));
+  const logits = ctx.tiedLinear
+    ? ctx.tiedLinear(rows, EMBEDDINGS.word, MLM_HEAD.bias, config.vocab_size, h)
+    : gemmTransB(rows, ctx.param(EMBEDDINGS.word, [config.vocab_size, h]), ctx.param(MLM_HEAD.bias, [config.vocab_size]));
   if (normed.rank === 2) return logits;
   const g = ctx.graph;
   const leading = slice(shapeOf(normed), [0], [normed.rank - 1], [0]);
@@ -54,6 +56,14 @@ export function buildSequenceClassificationHead(ctx: ModelContext, hidden: Value
   const cls = ctx.dropout(firstToken(hidden), p, 'classifier.dropout.0');
   const dense = ctx.dropout(tanh(ctx.linear('classifier.dense', cls, h, h)), p, 'classifier.dropout.1');
   return ctx.linear('classifier.out_proj', dense, h, numLabels);
+}
+
+/**
+ * XLMRobertaForQuestionAnswering's head: qa_outputs on every token's vector (no dropout, as transformers has none
+ * there). [batch, seq, hidden] → [batch, seq, 2]: start logits at [..., 0], end logits at [..., 1].
+ */
+export function buildQuestionAnsweringHead(ctx: ModelContext, hidden: Value): Value {
+  return ctx.linear('qa_outputs', hidden, ctx.config.hidden_size, 2);
 }
 
 /** XLMRobertaForTokenClassification's head: dropout, classifier. [batch, seq, hidden] → [batch, seq, numLabels]. */

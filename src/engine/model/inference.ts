@@ -4,11 +4,12 @@
  * graph serves our sessions and the ONNX export that transformers.js reads.
  */
 import { Graph, type Value } from '../graph/graph.js';
-import { cast, div, max, mul, reduceSum, softmax, topK, unsqueeze } from '../graph/ops/index.js';
+import { cast, div, gather, max, mul, reduceSum, softmax, topK, unsqueeze } from '../graph/ops/index.js';
 import type { XlmrConfig } from '../hf/config.js';
 import type { ModelWeights } from '../hf/weights.js';
 import { inferenceContext } from './context.js';
-import { buildMlmHead, buildSequenceClassificationHead, buildTokenClassificationHead, selectRows } from './heads.js';
+import type { InferenceDtype } from './quantize.js';
+import { buildMlmHead, buildQuestionAnsweringHead, buildSequenceClassificationHead, buildTokenClassificationHead, selectRows } from './heads.js';
 import { buildEncoder } from './xlmr.js';
 
 /**
@@ -16,14 +17,15 @@ import { buildEncoder } from './xlmr.js';
  * - `fill-mask`: the MLM head on the rows `mask_positions` (flat b * seq + s, int64 [n]) only; outputs the
  *   `top_k` (int64 [1]) most probable tokens per row: `probs` and `token_ids`, [n, k].
  * - `seq-cls`: logits [batch, labels]; `token-cls`: logits [batch, seq, labels].
+ * - `qa`: `start_logits` and `end_logits` [batch, seq], the outputs transformers.js's question-answering pipeline reads.
  * - `embed`: `embeddings` [batch, hidden], the mean of the last hidden state over the attention mask.
  * - `hidden`: `last_hidden_state` [batch, seq, hidden].
  */
-export type InferenceTask = 'mlm-logits' | 'fill-mask' | 'seq-cls' | 'token-cls' | 'embed' | 'hidden';
+export type InferenceTask = 'mlm-logits' | 'fill-mask' | 'seq-cls' | 'token-cls' | 'qa' | 'embed' | 'hidden';
 
-export function buildInferenceGraph(task: InferenceTask, config: XlmrConfig, weights: Pick<ModelWeights, 'get'>): Graph {
+export function buildInferenceGraph(task: InferenceTask, config: XlmrConfig, weights: Pick<ModelWeights, 'get'>, dtype: InferenceDtype = 'fp32'): Graph {
   const graph = new Graph(`xlmr_${task.replace('-', '_')}`);
-  const ctx = inferenceContext(graph, config, weights);
+  const ctx = inferenceContext(graph, config, weights, dtype);
   const inputIds = graph.input('input_ids', 'int64', ['batch', 'seq']);
   const attentionMask = graph.input('attention_mask', 'int64', ['batch', 'seq']);
   // seq-cls reads only the <s> row: the last layer computes only that row.
@@ -48,6 +50,12 @@ export function buildInferenceGraph(task: InferenceTask, config: XlmrConfig, wei
     case 'token-cls':
       graph.output(buildTokenClassificationHead(ctx, hidden), 'logits');
       break;
+    case 'qa': {
+      const logits = buildQuestionAnsweringHead(ctx, hidden);
+      graph.output(gather(logits, graph.constant(0, 'int64'), 2), 'start_logits');
+      graph.output(gather(logits, graph.constant(1, 'int64'), 2), 'end_logits');
+      break;
+    }
     case 'embed':
       graph.output(meanPool(hidden, attentionMask), 'embeddings');
       break;
@@ -67,8 +75,8 @@ export function meanPool(hidden: Value, attentionMask: Value): Value {
 }
 
 /** The head a task's graph reads from the checkpoint; the encoder-only tasks need none. */
-export function headOfTask(task: InferenceTask): 'mlm' | 'seq-cls' | 'token-cls' | undefined {
+export function headOfTask(task: InferenceTask): 'mlm' | 'seq-cls' | 'token-cls' | 'qa' | undefined {
   if (task === 'mlm-logits' || task === 'fill-mask') return 'mlm';
-  if (task === 'seq-cls' || task === 'token-cls') return task;
+  if (task === 'seq-cls' || task === 'token-cls' || task === 'qa') return task;
   return undefined;
 }

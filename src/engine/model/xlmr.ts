@@ -14,17 +14,21 @@ import { buildEmbeddings } from './embeddings.js';
 
 export type { ModelContext } from './context.js';
 export { inferenceContext } from './context.js';
-export { buildMlmHead, buildSequenceClassificationHead, buildTokenClassificationHead, selectRows, firstToken } from './heads.js';
+export { buildMlmHead, buildQuestionAnsweringHead, buildSequenceClassificationHead, buildTokenClassificationHead, selectRows, firstToken } from './heads.js';
 
 /**
  * One XLMRobertaLayer: attention, then intermediate (dense + GELU) and output (dense, dropout, residual, LayerNorm).
  * `queries` (rows of x, default all of it) are the rows computed; every row of x is a key and a value.
  */
 export function buildLayer(ctx: ModelContext, layer: number, x: Value, additiveMask: Value, queries: Value = x): Value {
+  const prefix = `roberta.encoder.layer.${layer}`;
+  return buildFeedForward(ctx, prefix, buildAttention(ctx, `${prefix}.attention`, x, additiveMask, queries));
+}
+
+/** A layer's intermediate (dense + GELU) and output (dense, dropout, residual, LayerNorm) on the attention's result. */
+export function buildFeedForward(ctx: ModelContext, prefix: string, attended: Value): Value {
   const { config } = ctx;
   const h = config.hidden_size;
-  const prefix = `roberta.encoder.layer.${layer}`;
-  const attended = buildAttention(ctx, `${prefix}.attention`, x, additiveMask, queries);
   const intermediate = gelu(ctx.linear(`${prefix}.intermediate.dense`, attended, h, config.intermediate_size));
   const out = ctx.dropout(ctx.linear(`${prefix}.output.dense`, intermediate, config.intermediate_size, h), config.hidden_dropout_prob, `${prefix}.output.dropout`);
   return layerNorm(add(out, attended), ctx.param(`${prefix}.output.LayerNorm.weight`, [h]), ctx.param(`${prefix}.output.LayerNorm.bias`, [h]), config.layer_norm_eps);

@@ -4,6 +4,7 @@
  */
 import { XlmError } from '../errors.js';
 import { inspectDataset } from '../data/index.js';
+import { auditRequest } from '../audit/rpc.js';
 import { evalRequest } from '../eval/request.js';
 import { exportJob } from '../jobs/export.js';
 import { importRun } from '../jobs/import.js';
@@ -12,40 +13,48 @@ import { downloadRepo, formatBytes, hubSettings, listCachedModels } from '../hub
 import { defaultModelHandlers } from './default-model.js';
 import { deviceAvailability } from '../runtime/devices.js';
 import { CancelledError } from '../runtime/inputs.js';
+import { modelCapabilities } from '../model/capabilities.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
 import { deviceEnvironment, resolveDevice } from '../runtime/session.js';
 import { classify } from '../tasks/classify.js';
+import { answerSpans } from '../tasks/question-answering.js';
 import { embed } from '../tasks/embed.js';
 import { hasLanguageId, identifyLanguage, languageIdHead, languageName } from '../tasks/language-id.js';
 import { fillMask } from '../tasks/fill-mask.js';
 import { tokenize } from '../tasks/tokenize.js';
 import { zeroShot } from '../tasks/zero-shot.js';
 import { TranslatorCache } from '../translate/cache.js';
-import { hubProgress, type NliResult, type DataInspectResult, type DeviceName, type EngineInfo, type ModelInfo, type TrainTask } from './protocol.js';
+import { hubProgress, type NliResult, type DataInspectResult, type DeviceName, type EngineInfo, type InferenceDtype, type ModelInfo, type TrainTask } from './protocol.js';
 import type { HandlerContext, HandlerTable } from './server.js';
 import { TrainingRuns } from './training.js';
 
-/** What the engine holds between requests: one model cache per device, and the active model. */
+/** What the engine holds between requests: one model cache per device and number format, and the active model. */
 class EngineState {
-  private readonly caches = new Map<DeviceName, ModelCache>();
-  active: { dir: string; device: DeviceName } | undefined;
+  private readonly caches = new Map<string, ModelCache>();
+  active: { dir: string; device: DeviceName; dtype: InferenceDtype } | undefined;
   /** Device lines already given to the extension (one line saying why, not one per model load). */
   readonly said = new Set<string>();
 
-  cache(device: DeviceName, ctx?: HandlerContext): ModelCache {
-    let cache = this.caches.get(device);
+  cache(device: DeviceName, dtype: InferenceDtype = 'fp32', ctx?: HandlerContext): ModelCache {
+    const key = `${device}/${dtype}`;
+    let cache = this.caches.get(key);
     if (!cache) {
-      cache = new ModelCache({ device, onNotice: (line) => ctx?.log('warn', line) });
-      this.caches.set(device, cache);
+      cache = new ModelCache({ device, dtype, onNotice: (line) => ctx?.log('warn', line) });
+      this.caches.set(key, cache);
     }
     return cache;
+  }
+
+  /** The active model's cache (the CPU's, fp32, before any model/load). */
+  activeCache(ctx?: HandlerContext): ModelCache {
+    return this.cache(this.active?.device ?? 'cpu', this.active?.dtype, ctx);
   }
 
   /** The model a request names, or the active one. */
   async model(dir: string | undefined, ctx: HandlerContext): Promise<LoadedModel> {
     const target = dir ?? this.active?.dir;
     if (!target) throw new XlmError('no-model', 'no model is loaded; send model/load with a model folder first (XLM: Select active model)');
-    const model = await this.cache(this.active?.device ?? 'cpu', ctx).model(target);
+    const model = await this.activeCache(ctx).model(target);
     throwIfCancelled(ctx);
     return model;
   }
@@ -73,6 +82,7 @@ function describeModel(model: LoadedModel, device: DeviceName): ModelInfo {
     labels: c.id2label.length ? c.id2label : undefined,
     translationThreshold: hasLanguageId(model.dir) ? languageIdHead(model).translationThreshold : undefined,
     device,
+    dtype: model.dtype,
   };
 }
 
@@ -104,31 +114,36 @@ export function createHandlers(): HandlerTable {
       const { run, records, evalRecords } = importRun(dir, runFolder);
       return { run, records, evalRecords };
     },
+    trainDefaults: (params) => runs.defaults(params),
+    modelCapabilities: ({ dirs }) => dirs.map(modelCapabilities),
     deviceResolve: async ({ device, purpose }) => {
       const decision = await resolveDevice(device, purpose);
       // The caller shows this line; model/load need not say it again.
       if (decision.notice) state.said.add(decision.notice);
       return decision;
     },
-    modelLoad: async ({ dir, device }, ctx) => {
+    modelLoad: async ({ dir, device, dtype }, ctx) => {
       // The cache is the resolved device's, so `auto` is decided (and its line logged) once, not per graph.
       const { device: d, notice } = await resolveDevice(device ?? 'cpu');
       if (notice && !state.said.has(notice)) {
         state.said.add(notice);
         ctx.log('warn', notice);
       }
-      const model = await state.cache(d, ctx).model(dir);
-      state.active = { dir: model.dir, device: d };
+      const model = await state.cache(d, dtype, ctx).model(dir);
+      state.active = { dir: model.dir, device: d, dtype: model.dtype };
       return describeModel(model, d);
     },
     modelInfo: async (_params, ctx) => (state.active ? describeModel(await state.model(undefined, ctx), state.active.device) : null),
     tokenize: ({ text, textPair, maxLength, model }) => {
       const dir = model ?? state.active?.dir;
       if (!dir) throw new XlmError('no-model', 'no model is loaded and none was named; tokenize needs a folder with tokenizer.json');
-      return tokenize(state.cache(state.active?.device ?? 'cpu').tokenizer(dir), text, textPair, maxLength);
+      return tokenize(state.activeCache().tokenizer(dir), text, textPair, maxLength);
     },
     fillMask: async ({ texts, topK, model }, ctx) => fillMask(await state.model(model, ctx), texts, { topK, cancel: ctx.token }),
     classify: async ({ inputs, model }, ctx) => classify(await state.model(model, ctx), inputs, { cancel: ctx.token }),
+    qa: async ({ question, context, topK, maxAnswerLength, model }, ctx) => ({
+      answers: await answerSpans(await state.model(model, ctx), question, context, { topK, maxAnswerLength, cancel: ctx.token }),
+    }),
     embed: async ({ texts, normalize, model }, ctx) => embed(await state.model(model, ctx), texts, { normalize, cancel: ctx.token }),
     languageId: async ({ texts, topK, model }, ctx) => {
       const loaded = await state.model(model, ctx);
@@ -146,7 +161,8 @@ export function createHandlers(): HandlerTable {
       const results = await translator.translate(texts, { to: targetLang, from: sourceLang, cancel: ctx.token });
       return { translations: results.map((r) => r.text) };
     },
-    evalRun: (params, ctx) => evalRequest(params, { models: state.cache(state.active?.device ?? 'cpu', ctx), activeModel: state.active?.dir, cancel: ctx.token }),
+    evalRun: (params, ctx) => evalRequest(params, { models: state.activeCache(ctx), activeModel: state.active?.dir, cancel: ctx.token }),
+    dataAudit: (params, ctx) => auditRequest(params, ctx, state.active?.dir),
     dataInspect: async ({ file }) => {
       const s = await inspectDataset(file);
       const problems: DataInspectResult['problems'] = [

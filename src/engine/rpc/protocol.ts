@@ -86,6 +86,9 @@ const optional = v.optional;
 /** Every device setting, in the order the setting's enum, the CLI's help and the README list them. */
 export const DEVICE_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
 const device = oneOf(DEVICE_CHOICES);
+/** Number formats of inference's matrix products: the checkpoint's floats, or int8 quantized at load (engine/model/quantize.ts). */
+export const INFERENCE_DTYPES = ['fp32', 'int8'] as const;
+const inferenceDtype = oneOf(INFERENCE_DTYPES);
 export const TRAIN_TASKS = ['sequence-classification', 'pair-classification', 'token-classification', 'masked-lm'] as const;
 
 // ---------------------------------------------------------------------------------------------- shared shapes
@@ -96,6 +99,7 @@ export const TRAIN_TASKS = ['sequence-classification', 'pair-classification', 't
  * (DirectML, Windows) and coreml (macOS). The same words are the CLI's --device and the xlm.device setting.
  */
 export type DeviceChoice = (typeof DEVICE_CHOICES)[number];
+export type InferenceDtype = (typeof INFERENCE_DTYPES)[number];
 /** A device the engine can run on. */
 export type DeviceName = Exclude<DeviceChoice, 'auto'>;
 
@@ -135,6 +139,8 @@ export interface ModelInfo {
   translationThreshold?: { cosine: number; accuracy: number };
   /** The device the model's graphs run on (what `auto` chose, or CPU after a fallback). */
   device: DeviceName;
+  /** The number format its inference graphs run in. */
+  dtype: InferenceDtype;
 }
 
 export interface LabelScore {
@@ -175,10 +181,36 @@ export const ModelLoadParams = params({
   /** A Hugging Face model folder (config.json, tokenizer.json, model.safetensors). */
   dir: path,
   device: optional(device),
+  /** `xlm.inference.dtype`: int8 quantizes the model's matrix products at load (smaller, faster on CPUs); default fp32. */
+  dtype: optional(inferenceDtype),
 });
 export type ModelLoadParams = v.InferOutput<typeof ModelLoadParams>;
 /** Extension → engine: make this folder the active model; later inference requests without `model` use it. */
 export const modelLoad = new RequestType<ModelLoadParams, ModelInfo, EngineErrorData>('model/load');
+
+export const MODEL_CAPABILITIES = ['fill-mask', 'classify', 'pair-classify', 'nli', 'token-classify', 'question-answering', 'translate', 'language-id'] as const;
+/**
+ * What a model folder can serve: fill-mask (masked-LM head), classify (a classifier of single texts), pair-classify
+ * (of pairs), nli (a pair classifier with entailment / neutral / contradiction), token-classify (NER),
+ * question-answering (a span head), translate (a sequence-to-sequence ONNX export), language-id.
+ */
+export type ModelCapability = (typeof MODEL_CAPABILITIES)[number];
+export const ModelCapabilitiesParams = params({
+  dirs: v.pipe(v.array(path, 'expected an array of paths'), v.maxLength(1000, 'expected at most 1000 folders')),
+});
+export type ModelCapabilitiesParams = v.InferOutput<typeof ModelCapabilitiesParams>;
+export interface ModelCapabilities {
+  dir: string;
+  /** What people call it: a Hub snapshot's repo id, else the folder's name. */
+  name: string;
+  capabilities: ModelCapability[];
+  /** A classifier's labels in id order. */
+  labels?: string[];
+  /** Why the folder is no model XLM Lab can use, in words. */
+  problem?: string;
+}
+/** Extension → engine: what each folder can serve (read from config.json and the weights' headers, nothing loaded), for the model slots. */
+export const modelCapabilities = new RequestType<ModelCapabilitiesParams, ModelCapabilities[], EngineErrorData>('model/capabilities');
 
 /** Extension → engine: describe the active model (null when none is loaded), for the status item and pickers. */
 export const modelInfo = new RequestType0<ModelInfo | null, EngineErrorData>('model/info');
@@ -248,6 +280,34 @@ export type ClassifyParams = v.InferOutput<typeof ClassifyParams>;
 export type ClassifyResult = LabelScore[][];
 /** Extension → engine: label probabilities of texts or pairs (Classify selection, hover). */
 export const classify = new RequestType<ClassifyParams, ClassifyResult, EngineErrorData>('classify');
+
+export const QaParams = params({
+  question: v.pipe(text, v.check((q) => q.trim() !== '', 'expected a question, not an empty string')),
+  /** The text the answer is taken from (a document or a selection); any length, read in overlapping windows. */
+  context: text,
+  /** Answers to return, best first (default 5). */
+  topK: optional(integer(1, PARAM_LIMITS.topK)),
+  /** Longest answer in tokens (default 30). */
+  maxAnswerLength: optional(integer(1, 1_000)),
+  model: optional(path),
+});
+export type QaParams = v.InferOutput<typeof QaParams>;
+export interface QaAnswer {
+  answer: string;
+  /** Probability among the n-best spans of the context. */
+  score: number;
+  /** [start, end) of the answer in UTF-16 code units of `context` (what the editor counts). */
+  start: number;
+  end: number;
+  /** [start, end) of the sentence around the answer, in UTF-16 code units of `context`. */
+  sentenceStart: number;
+  sentenceEnd: number;
+}
+export interface QaResult {
+  answers: QaAnswer[];
+}
+/** Extension → engine: the best answer spans to a question in a text, with a model saved as XLMRobertaForQuestionAnswering (Ask a question about this file). */
+export const qa = new RequestType<QaParams, QaResult, EngineErrorData>('qa');
 
 export const NliParams = params({
   premise: text,
@@ -359,6 +419,31 @@ export interface TrainStartResult {
  */
 export const trainStart = new RequestType<TrainStartParams, TrainStartResult, EngineErrorData>('train/start');
 
+export const TrainDefaultsParams = params({
+  /** The model folder the run starts from (its config.json's hidden size picks the row). */
+  model: path,
+  task: oneOf(TRAIN_TASKS),
+  method: oneOf(['lora', 'full']),
+  /** Rows of the training file (the wizard's data/inspect count); without evalData the run holds a tenth out. */
+  rows: optional(integer(0, Number.MAX_SAFE_INTEGER)),
+  evalData: optional(path),
+  batchSize: optional(integer(1, PARAM_LIMITS.batchSize)),
+});
+export type TrainDefaultsParams = v.InferOutput<typeof TrainDefaultsParams>;
+export interface TrainDefaultsResult {
+  learningRate: number;
+  epochs: number;
+  batchSize: number;
+  warmupRatio: number;
+  /** The table row in words ("defaults for LoRA of classification on 702 rows with a small model …"). */
+  why: string;
+}
+/**
+ * Extension → engine: the training defaults (the one table xlm train also reads) for a run, so the fine-tune wizard
+ * shows and starts with the values that learn for this task, method, model size and data size.
+ */
+export const trainDefaults = new RequestType<TrainDefaultsParams, TrainDefaultsResult, EngineErrorData>('train/defaults');
+
 export const TrainStopParams = params({
   /** The run to stop; all runs when absent. */
   runId: optional(name('a run id')),
@@ -392,6 +477,8 @@ export interface MetricsRecord {
   /** Confusion matrix of an eval line: rows are gold labels, columns predictions, in `labels` order. */
   confusion?: number[][];
   labels?: string[];
+  /** Translation eval lines: sacreBLEU's signature of each pooled score (bleu, chrf, chrf++). */
+  signatures?: Record<string, string>;
 }
 export interface TrainMetricsParams {
   runId: string;
@@ -414,6 +501,16 @@ export interface TrainEndParams {
   error?: EngineErrorData;
   /** Folder of the final model, loadable with model/load. */
   outputDir?: string;
+  /** Whether a completed run learned (its loss fell below chance, its eval accuracy above the majority class); also in RUN/verdict.json. */
+  verdict?: TrainVerdict;
+}
+
+export interface TrainVerdict {
+  learned: boolean;
+  /** Why it did not learn, in words. */
+  reasons: string[];
+  /** What to try instead, in words. */
+  advice: string[];
 }
 /** Engine → extension: a run finished, was stopped, or failed; ends its progress notification. */
 export const trainEnd = new NotificationType<TrainEndParams>('train/end');
@@ -494,6 +591,58 @@ export interface JobImportResult {
 /** Extension → engine: a cluster job's results as a run folder (Import a cluster job's results). */
 export const jobImport = new RequestType<JobImportParams, JobImportResult, EngineErrorData>('job/import');
 
+export const DataAuditParams = params({
+  file: path,
+  /** The model the folds fine-tune from (or, with noFolds, the fine-tuned model whose predictions are used); default: the active model. */
+  model: optional(path),
+  /** Out-of-fold probabilities from this many LoRA fine-tunings (default 5). */
+  folds: optional(integer(2, 20)),
+  /** The model's own predictions instead of folds. */
+  noFolds: optional(flag),
+  /** The run folder: audit.json is written there. */
+  out: path,
+});
+export type DataAuditParams = v.InferOutput<typeof DataAuditParams>;
+export interface DataAuditFlag {
+  kind: 'label' | 'tag' | 'duplicate' | 'language' | 'length';
+  /** 1-based line; the value spans [column, endColumn) on it, in UTF-16 code units (as VS Code counts). */
+  line: number;
+  column: number;
+  endColumn: number;
+  given: string;
+  suggested?: string;
+  /** What writes `suggested` in place of the value, encoded for the file's format; absent when there is no suggestion. */
+  fix?: { text: string };
+  score: number;
+  message: string;
+  /** NER: the word whose tag is flagged. */
+  token?: string;
+}
+export interface DataAuditResult {
+  /** audit.json's path. */
+  report: string;
+  rows: number;
+  task: 'seq-cls' | 'token-cls';
+  folds: number;
+  flags: DataAuditFlag[];
+}
+/**
+ * Extension → engine: audit the labels of a data file (Audit labels of this file): k-fold LoRA fine-tuning and
+ * confident learning, plus conflicting duplicates, odd languages and lengths; data/auditProgress notifications
+ * meanwhile. Cancellable: a cancelled audit stops at the next training step and leaves no fold model behind.
+ */
+export const dataAudit = new RequestType<DataAuditParams, DataAuditResult, EngineErrorData>('data/audit');
+
+export interface DataAuditProgressParams {
+  file: string;
+  /** 0..1 of the whole audit. */
+  fraction: number;
+  /** One line for the progress notification ("fold 2/5, step 40/120"). */
+  message: string;
+}
+/** Engine → extension: where a data/audit is, for its progress notification. */
+export const dataAuditProgress = new NotificationType<DataAuditProgressParams>('data/auditProgress');
+
 // ---------------------------------------------------------------------------------------------- hub
 
 export const HubDownloadParams = params({
@@ -573,17 +722,19 @@ export const modelDefaultProgress = new NotificationType<ModelDefaultProgressPar
 
 /** Every request of the protocol, keyed by a short name; the server's handler table is typed against it. */
 export const requests = {
-  engineInfo, deviceResolve, modelLoad, modelInfo, tokenize, fillMask, classify, nli, zeroShot, embed, languageId, translate,
-  trainStart, trainStop, evalRun, dataInspect, hubDownload, hubList, modelEnsureDefault, jobExport, jobImport,
+  engineInfo, deviceResolve, modelLoad, modelInfo, modelCapabilities, tokenize, fillMask, classify, qa, nli, zeroShot, embed, languageId, translate,
+  trainStart, trainStop, trainDefaults, evalRun, dataInspect, dataAudit, hubDownload, hubList, modelEnsureDefault, jobExport, jobImport,
 } as const;
 
 /** The params schema of every request that takes params; the engine checks each request against its entry. */
 export const paramSchemas = {
   deviceResolve: DeviceResolveParams,
   modelLoad: ModelLoadParams,
+  modelCapabilities: ModelCapabilitiesParams,
   tokenize: TokenizeParams,
   fillMask: FillMaskParams,
   classify: ClassifyParams,
+  qa: QaParams,
   nli: NliParams,
   zeroShot: ZeroShotParams,
   embed: EmbedParams,
@@ -591,8 +742,10 @@ export const paramSchemas = {
   translate: TranslateParams,
   trainStart: TrainStartParams,
   trainStop: TrainStopParams,
+  trainDefaults: TrainDefaultsParams,
   evalRun: EvalRunParams,
   dataInspect: DataInspectParams,
+  dataAudit: DataAuditParams,
   hubDownload: HubDownloadParams,
   modelEnsureDefault: ModelEnsureDefaultParams,
   jobExport: JobExportParams,
@@ -629,7 +782,7 @@ function describeValue(value: unknown): string {
 }
 
 /** Every notification of the protocol (engine → extension). */
-export const notifications = { engineLog, trainProgress, trainMetrics, trainLog, trainEnd, hubProgress, modelDefaultProgress } as const;
+export const notifications = { engineLog, trainProgress, trainMetrics, trainLog, trainEnd, hubProgress, modelDefaultProgress, dataAuditProgress } as const;
 
 export type RequestName = keyof typeof requests;
 type Phantom<T> = T extends { readonly _: infer U } ? NonNullable<U> : never;

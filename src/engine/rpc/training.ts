@@ -6,9 +6,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveOptions, type TrainOptions } from '../train/options.js';
-import { train } from '../train/train.js';
+import { train } from '../train/train-task.js';
+import { trainingDefaults } from '../train/defaults.js';
+import { loadXlmrConfig } from '../hf/config.js';
 import type { TrainTask as EngineTrainTask } from '../train/model-loss.js';
-import { TrainStartParams, TrainStartResult, TrainTask, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
+import { TrainDefaultsParams, TrainDefaultsResult, TrainStartParams, TrainStartResult, TrainTask, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
 import { HandlerContext, errorData } from './server.js';
 
 /** The share of the training rows a run started without an eval file holds out, and the fewest rows for which it does. */
@@ -77,7 +79,13 @@ export class TrainingRuns {
       onMetrics: (record) => notify(trainMetrics, { runId, record }),
       onLog: (message) => notify(trainLog, { runId, level: 'info', message }),
     }).then(
-      (result) => notify(trainEnd, { runId, status: result.cancelled ? 'stopped' : 'completed', outputDir: result.cancelled ? undefined : result.out }),
+      (result) =>
+        notify(trainEnd, {
+          runId,
+          status: result.cancelled ? 'stopped' : 'completed',
+          outputDir: result.cancelled ? undefined : result.out,
+          verdict: result.verdict && { learned: result.verdict.learned, reasons: result.verdict.reasons, advice: result.verdict.advice },
+        }),
       (e: unknown) => {
         const error = errorData(e);
         if (error.code === 'internal') ctx.log('error', `training run ${runId} failed with an engine bug: ${e instanceof Error ? e.stack : String(e)}`);
@@ -85,6 +93,15 @@ export class TrainingRuns {
       },
     ).finally(() => this.running.delete(runId));
     return { runId, runDir };
+  }
+
+  /** The defaults table's row for a run the wizard is about to start (what train/start would choose itself). */
+  defaults(params: TrainDefaultsParams): TrainDefaultsResult {
+    const config = loadXlmrConfig(join(params.model, 'config.json'));
+    const heldOut = !params.evalData && params.rows !== undefined && params.rows >= AUTO_EVAL_MIN_ROWS;
+    const rows = params.rows === undefined ? undefined : heldOut ? params.rows - Math.round(params.rows * AUTO_EVAL_FRACTION) : params.rows;
+    const d = trainingDefaults({ task: TASKS[params.task], method: params.method, hiddenSize: config.hidden_size, rows, batchSize: params.batchSize });
+    return { learningRate: d.lr, epochs: d.epochs, batchSize: d.batchSize, warmupRatio: d.warmupRatio, why: d.why };
   }
 
   stop(runId: string | undefined): string[] {

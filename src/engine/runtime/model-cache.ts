@@ -13,6 +13,7 @@ import { positionLimit, type XlmrConfig } from '../hf/config.js';
 import { CONFIG_FILE, WEIGHTS_FILE, WEIGHTS_INDEX_FILE, loadModelFolder, type ModelFolder } from '../hf/folder.js';
 import { headTensorSpecs, type HeadKind } from '../hf/names.js';
 import { buildInferenceGraph, headOfTask, type InferenceTask } from '../model/inference.js';
+import type { InferenceDtype } from '../model/quantize.js';
 import { XlmTokenizer } from '../tokenize/tokenizer.js';
 import { createSession, type Device, type GraphSession } from './session.js';
 
@@ -20,6 +21,11 @@ export interface EngineRuntimeOptions {
   /** Intra-op threads of every session; 0 (default) lets onnxruntime use one per physical core. */
   threads?: number;
   device?: Device;
+  /**
+   * Number format of the inference graphs' matrix products: 'fp32' (default) as stored, or 'int8', quantized at
+   * load time (model/quantize.ts). Evaluation's masked-LM scoring stays fp32.
+   */
+  dtype?: InferenceDtype;
   /** Where fallback notices go (a device that is not available). */
   onNotice?: (line: string) => void;
 }
@@ -28,6 +34,7 @@ const HEAD_DESCRIPTION: Record<HeadKind, { what: string; cls: string; use: strin
   mlm: { what: 'masked-LM head (lm_head.*)', cls: 'XLMRobertaForMaskedLM', use: 'fill-mask' },
   'seq-cls': { what: 'sequence-classification head (classifier.dense.*, classifier.out_proj.*)', cls: 'XLMRobertaForSequenceClassification', use: 'classify' },
   'token-cls': { what: 'token-classification head (classifier.weight, classifier.bias)', cls: 'XLMRobertaForTokenClassification', use: 'token classification' },
+  qa: { what: 'question-answering head (qa_outputs.weight, qa_outputs.bias)', cls: 'XLMRobertaForQuestionAnswering', use: 'question answering' },
 };
 
 export class LoadedModel {
@@ -44,6 +51,11 @@ export class LoadedModel {
 
   get dir(): string {
     return this.folder.dir;
+  }
+
+  /** The number format its inference graphs run in. */
+  get dtype(): InferenceDtype {
+    return this.options.dtype ?? 'fp32';
   }
 
   get config(): XlmrConfig {
@@ -83,7 +95,7 @@ export class LoadedModel {
       this.folder.weights.check(headTensorSpecs(this.config, head, this.config.id2label.length));
     }
     // onnxruntime copies the weights into the session, so the graph and its arrays can go after this.
-    return createSession(buildInferenceGraph(task, this.config, this.folder.weights), {
+    return createSession(buildInferenceGraph(task, this.config, this.folder.weights, this.dtype), {
       threads: this.options.threads,
       device: this.options.device,
       onNotice: this.options.onNotice,

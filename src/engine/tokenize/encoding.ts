@@ -63,8 +63,27 @@ export interface Batch {
   padding: PaddingSide;
 }
 
-export function sliceTokens(t: TextTokens, keep: number): TextTokens {
-  return { ids: t.ids.slice(0, keep), tokens: t.tokens.slice(0, keep), offsets: t.offsets.slice(0, keep), wordIds: t.wordIds.slice(0, keep) };
+export function sliceTokens(t: TextTokens, keep: number, from = 0): TextTokens {
+  return { ids: t.ids.slice(from, keep), tokens: t.tokens.slice(from, keep), offsets: t.offsets.slice(from, keep), wordIds: t.wordIds.slice(from, keep) };
+}
+
+/**
+ * The [start, end) token ranges of overflowing windows over `length` tokens, `budget` tokens each, the next window
+ * starting `budget - stride` tokens after the previous one (so consecutive windows share `stride` tokens), the last
+ * ending at the last token: Hugging Face tokenizers' `Encoding::truncate` with a stride, whose first range is
+ * the encoding and the rest its `overflowing`.
+ */
+export function windowRanges(length: number, budget: number, stride: number): Array<[number, number]> {
+  if (length <= budget) return [[0, length]];
+  if (!Number.isInteger(stride) || stride < 0 || stride >= budget) {
+    throw new XlmError('bad-stride', `stride is ${stride}; it must be at least 0 and less than the ${budget} tokens a window leaves for the context (max length minus the question and the special tokens)`, { what: 'stride' });
+  }
+  const ranges: Array<[number, number]> = [];
+  for (let start = 0; ; start += budget - stride) {
+    const end = Math.min(start + budget, length);
+    ranges.push([start, end]);
+    if (end === length) return ranges;
+  }
 }
 
 /**

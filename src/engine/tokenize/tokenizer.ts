@@ -6,7 +6,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { XlmError } from '../errors.js';
 import { alignTokens, byteLevelBytes, codeUnits, normalizedSource, type SymbolMode } from './alignment.js';
 import {
-  assemble, padBatch,
+  assemble, padBatch, sliceTokens, windowRanges,
   type Batch, type BatchOptions, type EncodeOptions, type Encoding, type TextTokens,
 } from './encoding.js';
 import { LONG_TEXT_PIECE, longTextPieces } from './long-text.js';
@@ -138,6 +138,28 @@ export class XlmTokenizer {
       second = this.tokenizeText(pair as string);
     }
     return assemble(first, second, template, opts);
+  }
+
+  /**
+   * A question and a context of any length as windows of at most `maxLength` tokens, as Hugging Face's run_qa.py
+   * tokenizes them (truncation only_second, return_overflowing_tokens, stride): each window is
+   * `<s> question </s></s> context part </s>`; the question is never cut; consecutive context parts overlap by
+   * `stride` tokens. Context offsets stay in the original context (UTF-16), so an answer comes back as an exact span.
+   * A question that leaves no room for the context is refused, as only_second truncation refuses it.
+   */
+  encodeWindows(question: string, context: string, opts: { maxLength: number; stride: number }): Encoding[] {
+    const template = this.template.pair;
+    const q = this.tokenizeText(question);
+    const c = this.tokenizeText(context);
+    const budget = opts.maxLength - specialTokenCount(template) - q.ids.length;
+    if (!Number.isInteger(opts.maxLength) || budget < 1) {
+      throw new XlmError('truncation', `the question has ${q.ids.length} tokens and max length ${opts.maxLength} leaves no room for the context; shorten the question or raise the max length`, { what: 'maxLength' });
+    }
+    return windowRanges(c.ids.length, budget, opts.stride).map(([start, end]) => {
+      const encoding = assemble(q, sliceTokens(c, end, start), template, {});
+      encoding.truncatedTokens = c.ids.length - (end - start);
+      return encoding;
+    });
   }
 
   /** Encodes every input (a text or a [text, pair] tuple) and pads them to the longest. */

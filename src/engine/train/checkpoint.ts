@@ -35,6 +35,8 @@ export interface SaveContents {
   method: TrainMethod;
   config: XlmrConfig;
   labels?: readonly string[];
+  /** seq-cls: whether the classifier was trained on single texts or on pairs (config.json's xlm_lab.input; the editor offers it to the features that fit). */
+  input?: 'single' | 'pair';
   /** The folder the run started from: tokenizer files, base_model_name_or_path. */
   baseModel: string;
   /** Value of every weight (trainable ones current, frozen ones as loaded). */
@@ -80,7 +82,7 @@ export function modelTensors(c: SaveContents): Map<string, TensorToWrite> {
   return new Map(specs.map((s) => [s.name, { dtype: 'F32' as const, shape: s.shape, data: merged.get(s.name) ?? c.weight(s.name) }]));
 }
 
-const PEFT_TASK_TYPE: Record<TrainTask, string | null> = { 'seq-cls': 'SEQ_CLS', 'token-cls': 'TOKEN_CLS', mlm: null };
+const PEFT_TASK_TYPE: Record<TrainTask, string | null> = { 'seq-cls': 'SEQ_CLS', 'token-cls': 'TOKEN_CLS', mlm: null, qa: 'QUESTION_ANS' };
 
 export function adapterConfig(c: SaveContents): Record<string, unknown> {
   const lora = c.lora!;
@@ -155,16 +157,18 @@ function trainingStateTensors(state: RunnerState): Map<string, TensorToWrite> {
   return out;
 }
 
-/** Writes an HF folder (plus adapter and extra state) at `dir`; an existing `dir` is updated file by file. */
-function writeModelFolder(dir: string, c: SaveContents, extra?: (dir: string) => void): void {
-  const config = configForHead(c.config, c.task, c.labels);
+/** Writes an HF folder (plus adapter) at `dir`; an existing `dir` is updated file by file. */
+function writeModelFiles(dir: string, c: SaveContents): void {
+  const config = { ...configForHead(c.config, c.task, c.labels), ...(c.input ? { xlm_lab: { input: c.input } } : {}) };
   writeHfCheckpoint(dir, { config, tokenizerFrom: c.baseModel, tensors: modelTensors(c) });
   if (c.method === 'lora') {
     writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), adapterTensors(c), { format: 'pt' });
     writeFileAtomic(join(dir, ADAPTER_CONFIG_FILE), JSON.stringify(adapterConfig(c), null, 2) + '\n');
   }
-  extra?.(dir);
-  writeFileAtomic(join(dir, TRAINER_STATE_FILE), JSON.stringify(c.trainerState, null, 2) + '\n');
+}
+
+function writeTrainerState(dir: string, trainerState: Record<string, unknown>): void {
+  writeFileAtomic(join(dir, TRAINER_STATE_FILE), JSON.stringify(trainerState, null, 2) + '\n');
 }
 
 export function checkpointDir(out: string, step: number): string {
@@ -173,11 +177,21 @@ export function checkpointDir(out: string, step: number): string {
 
 /** OUT/checkpoint-STEP/, complete or absent. */
 export function saveCheckpoint(out: string, step: number, c: SaveContents, state: RunnerState): string {
+  return saveCheckpointFolder(out, step, (dir) => writeModelFiles(dir, c), c.trainerState, state);
+}
+
+/**
+ * OUT/checkpoint-STEP/ with the model files `writeModel` puts in a folder (any kind of model: the translation
+ * runs write theirs), trainer_state.json and the training state: complete or absent.
+ */
+export function saveCheckpointFolder(out: string, step: number, writeModel: (dir: string) => void, trainerState: Record<string, unknown>, state: RunnerState): string {
   const final = checkpointDir(out, step);
   for (const name of existsSync(out) ? readdirSync(out) : []) if (name.includes('.partial-')) rmSync(join(out, name), { recursive: true, force: true });
   const partial = `${final}.partial-${process.pid}`;
   try {
-    writeModelFolder(partial, c, (dir) => writeSafetensors(join(dir, TRAINING_STATE_FILE), trainingStateTensors(state)));
+    writeModel(partial);
+    writeSafetensors(join(partial, TRAINING_STATE_FILE), trainingStateTensors(state));
+    writeTrainerState(partial, trainerState);
     rmSync(final, { recursive: true, force: true });
     renameSync(partial, final);
   } catch (e) {
@@ -190,7 +204,13 @@ export function saveCheckpoint(out: string, step: number, c: SaveContents, state
 
 /** The final model in OUT/ (which also holds checkpoints and logs). */
 export function saveFinal(out: string, c: SaveContents): void {
-  writeModelFolder(out, c);
+  saveFinalFolder(out, (dir) => writeModelFiles(dir, c), c.trainerState);
+}
+
+/** The final model in OUT/ written by `writeModel` (any kind of model), with trainer_state.json. */
+export function saveFinalFolder(out: string, writeModel: (dir: string) => void, trainerState: Record<string, unknown>): void {
+  writeModel(out);
+  writeTrainerState(out, trainerState);
 }
 
 /** The newest complete checkpoint in OUT, or undefined. */

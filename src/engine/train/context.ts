@@ -51,13 +51,13 @@ export function siteId(site: string): number {
   return h;
 }
 
-export class TrainContext implements ModelContext {
+export class TrainContext<C = XlmrConfig> implements ModelContext<C> {
   readonly trainable: TrainableParam[] = [];
   readonly frozen: string[] = [];
   private readonly made = new Map<string, Value>();
   private readonly sites = new Set<string>();
 
-  constructor(readonly graph: Graph, readonly config: XlmrConfig, private readonly opts: TrainContextOptions) {}
+  constructor(readonly graph: Graph, readonly config: C, private readonly opts: TrainContextOptions) {}
 
   param(name: string, shape: number[]): Value {
     const existing = this.made.get(name);

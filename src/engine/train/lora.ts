@@ -54,10 +54,11 @@ export function initLora(name: string, shape: number[], rng: Rng): Float32Array 
   return out;
 }
 
-export function parseLoraTargets(list: string): string[] {
+/** `allowed`: the model's module names (XLM-R's by default; a seq2seq model's are q_proj, ..., fc2). */
+export function parseLoraTargets(list: string, allowed: readonly string[] = LORA_TARGETS): string[] {
   const targets = list.split(',').map((t) => t.trim()).filter(Boolean);
   for (const t of targets) {
-    if (!(LORA_TARGETS as readonly string[]).includes(t)) throw new Error(`unknown LoRA target '${t}'; choose among ${LORA_TARGETS.join(', ')}`);
+    if (!allowed.includes(t)) throw new Error(`unknown LoRA target '${t}'; choose among ${allowed.join(', ')}`);
   }
   if (!targets.length) throw new Error('--lora-targets names no module');
   return targets;

@@ -17,7 +17,7 @@ export type ModelSizes = Pick<XlmrConfig, 'vocab_size' | 'hidden_size' | 'num_hi
 
 export interface MemoryEstimateInput {
   config: ModelSizes;
-  task: 'seq-cls' | 'token-cls' | 'mlm';
+  task: 'seq-cls' | 'token-cls' | 'mlm' | 'qa';
   method: 'full' | 'lora';
   loraR: number;
   loraTargets: readonly LoraTarget[];
@@ -75,7 +75,7 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
   const { vocab_size: v, hidden_size: h, num_hidden_layers: layers, intermediate_size: i, num_attention_heads: heads, max_position_embeddings: positions, type_vocab_size: types } = input.config;
   const embeddings = (v + positions + types) * h + 2 * h;
   const layer = 4 * (h * h + h) + 2 * h * i + i + h + 4 * h;
-  const head = input.task === 'mlm' ? h * h + 3 * h + v : h * h + h + 2 * h;
+  const head = input.task === 'mlm' ? h * h + 3 * h + v : input.task === 'qa' ? 2 * h + 2 : h * h + h + 2 * h;
   const parameters = embeddings + layers * layer + head;
   const lora = input.loraTargets.reduce((sum, t) => {
     const [inDim, outDim] = LORA_SHAPES[t](h, i);

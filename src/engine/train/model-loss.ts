@@ -4,20 +4,22 @@
  * - seq-cls: labels [batch];
  * - token-cls: labels [batch, seq], -100 where no label applies (pads, specials, later sub-tokens);
  * - mlm: mlm_positions [masked] (flat b * seq + s) and mlm_labels [masked]: the head runs on masked rows only,
- *   which gives HF's loss (mean over masked tokens) without a vocabulary-sized projection of every token.
+ *   which gives HF's loss (mean over masked tokens) without a vocabulary-sized projection of every token;
+ * - qa: start_positions and end_positions [batch] (0, the <s> token, for a window without the answer): the mean of
+ *   the start and end cross-entropies over every position (padding included), as XLMRobertaForQuestionAnswering.
  */
 import type { Value } from '../graph/graph.js';
-import { crossEntropy, reshape } from '../graph/ops/index.js';
+import { add, crossEntropy, gather, mul, reshape } from '../graph/ops/index.js';
 import type { XlmrConfig } from '../hf/config.js';
 import type { ModelWeights } from '../hf/weights.js';
-import { buildEncoder, buildMlmHead, buildSequenceClassificationHead, buildTokenClassificationHead, selectRows } from '../model/xlmr.js';
+import { buildEncoder, buildMlmHead, buildQuestionAnsweringHead, buildSequenceClassificationHead, buildTokenClassificationHead, selectRows } from '../model/xlmr.js';
 import { createRng } from '../util/random.js';
 import { TrainContext } from './context.js';
 import { initLora, isLoraName, type LoraOptions } from './lora.js';
 import type { LossBuilder } from './step-graph.js';
 
-export type TrainTask = 'seq-cls' | 'token-cls' | 'mlm';
-export const TRAIN_TASKS: readonly TrainTask[] = ['seq-cls', 'token-cls', 'mlm'];
+export type TrainTask = 'seq-cls' | 'token-cls' | 'mlm' | 'qa';
+export const TRAIN_TASKS: readonly TrainTask[] = ['seq-cls', 'token-cls', 'mlm', 'qa'];
 export type TrainMethod = 'full' | 'lora';
 
 export interface ModelLossOptions {
@@ -36,7 +38,7 @@ export interface ModelLossOptions {
 
 /** The head's module prefix: trained by LoRA runs too, and PEFT's modules_to_save. */
 export function headModule(task: TrainTask): string {
-  return task === 'mlm' ? 'lm_head' : 'classifier';
+  return task === 'mlm' ? 'lm_head' : task === 'qa' ? 'qa_outputs' : 'classifier';
 }
 
 function isHeadWeight(task: TrainTask, name: string): boolean {
@@ -103,6 +105,12 @@ export function modelLoss(o: ModelLossOptions): ModelLoss {
       const labels = graph.input('labels', 'int64', ['batch', 'seq']);
       logits = buildTokenClassificationHead(ctx, hidden, o.numLabels);
       loss = crossEntropy(reshape(logits, [-1, o.numLabels]), reshape(labels, [-1]));
+    } else if (o.task === 'qa') {
+      const starts = graph.input('start_positions', 'int64', ['batch']);
+      const ends = graph.input('end_positions', 'int64', ['batch']);
+      logits = buildQuestionAnsweringHead(ctx, hidden);
+      const side = (k: number) => gather(logits, graph.constant(k, 'int64'), 2);
+      loss = mul(add(crossEntropy(side(0), starts), crossEntropy(side(1), ends)), 0.5);
     } else {
       const positions = graph.input('mlm_positions', 'int64', ['masked']);
       const labels = graph.input('mlm_labels', 'int64', ['masked']);

@@ -1,19 +1,23 @@
 /**
- * Training options with their defaults (resolveOptions: what `xlm train --help` states; where it states none,
- * transformers' Trainer's), and the hooks the engine's RPC layer passes in.
+ * Training options with their defaults (resolveOptions: what `xlm train --help` states, the learning rate, epochs
+ * and warm-up from the defaults table in defaults.ts; where it states none, transformers' Trainer's), and the hooks the engine's RPC layer passes in.
  */
 import type { ReadOptions } from '../data/index.js';
 import { XlmError } from '../errors.js';
 import type { MetricForBest } from '../eval/best-tracker.js';
+import type { TranslationScores } from '../metrics/translation.js';
 import type { Device } from '../runtime/session.js';
+import { trainingDefaults, type TrainingDefaults } from './defaults.js';
 import { DEFAULT_LORA_TARGETS } from './lora.js';
 import type { TrainMethod, TrainTask } from './model-loss.js';
+import type { LearningVerdict } from './verdict.js';
 import type { OptimizerKind } from './optimizer.js';
 import type { ScheduleKind } from './schedule.js';
 
 export interface TrainOptions {
   model: string;
-  task: TrainTask;
+  /** An XLM-R task, or translation (a seq2seq model: src/engine/seq2seq/train-run.ts runs it). */
+  task: TrainTask | 'translation';
   train: string;
   eval?: string;
   out: string;
@@ -41,6 +45,7 @@ export interface TrainOptions {
   dropout?: number;
   seed?: number;
   shuffle?: boolean;
+  /** Evaluate every N steps; absent: about TrainingDefaults.evaluations times a run when there is eval data. */
   evalEvery?: number;
   saveEvery?: number;
   logEvery?: number;
@@ -59,6 +64,8 @@ export interface TrainOptions {
    * split); below it, train on every row and say so. Without it, --eval-fraction always splits.
    */
   evalFractionMinRows?: number;
+  /** Names of integer labels 0, 1, 2, … in order (a dataset's label map, e.g. MNLI's entailment,neutral,contradiction); names in the file must be among them. */
+  labelNames?: string[];
   /** Train only on rows in these languages (zero-shot cross-lingual transfer); evaluation keeps every language. */
   trainLanguage?: string[];
   /** Track the best evaluation by this metric: its checkpoint is kept and becomes the final model in OUT/. */
@@ -69,15 +76,32 @@ export interface TrainOptions {
   readOptions?: ReadOptions;
   /** Refuse to start when the estimated peak memory is above this many MB (0 or absent: the machine's memory). */
   memoryLimitMB?: number;
+  /** Question answering: window stride and answer decoding (run_qa.py's doc_stride 128, n_best_size 20, max_answer_length 30). */
+  qa?: QaTrainOptions;
 }
 
-export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions' | 'memoryLimitMB'>> &
-  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions' | 'memoryLimitMB'>;
+export interface QaTrainOptions {
+  stride?: number;
+  nBest?: number;
+  maxAnswerLength?: number;
+  /** SQuAD v2.0: unanswerable questions; an empty answer wins when the null score beats the best span by this much. */
+  nullThreshold?: number;
+}
 
-export function resolveOptions(o: TrainOptions): ResolvedTrainOptions {
+export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions' | 'memoryLimitMB' | 'labelNames' | 'qa'>> &
+  Pick<TrainOptions, 'eval' | 'maxSteps' | 'dropout' | 'evalEvery' | 'saveEvery' | 'trainLanguage' | 'metricForBest' | 'patience' | 'evalFraction' | 'evalFractionMinRows' | 'readOptions' | 'memoryLimitMB' | 'labelNames' | 'qa'>;
+
+/**
+ * Every option with its default. `table`: the learning rate, epochs and warm-up the defaults table gives for this
+ * run's task, method, model and data (src/engine/train/defaults.ts); before the model and data are read, the
+ * table's row for a base-size model of unknown data size.
+ */
+export function resolveOptions(o: TrainOptions, table?: Pick<TrainingDefaults, 'lr' | 'epochs' | 'warmupRatio' | 'batchSize'>): ResolvedTrainOptions {
+  const d = table ?? trainingDefaults({ task: o.task, method: o.method ?? 'full', hiddenSize: 768, batchSize: o.batchSize });
   const r: ResolvedTrainOptions = {
     method: 'full', loraR: 8, loraAlpha: 16, loraDropout: 0.1, loraTargets: [...DEFAULT_LORA_TARGETS],
-    lr: 2e-5, epochs: 3, batchSize: 16, gradAccum: 1, maxLength: 128, warmupRatio: 0, schedule: 'linear',
+    // Question answering's windows are run_qa.py's 384 tokens.
+    lr: d.lr, epochs: d.epochs, batchSize: d.batchSize, gradAccum: 1, maxLength: o.task === 'qa' ? 384 : 128, warmupRatio: d.warmupRatio, schedule: 'linear',
     weightDecay: 0.01, maxGradNorm: 1.0, optimizer: 'adamw', adamBeta1: 0.9, adamBeta2: 0.999, adamEps: 1e-8,
     seed: 42, shuffle: true, logEvery: 1, resume: false, device: 'auto', threads: 0, mlmProbability: 0.15, wholeWordMask: false, inPlace: true,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
@@ -98,7 +122,7 @@ export function resolveOptions(o: TrainOptions): ResolvedTrainOptions {
   if (r.memoryLimitMB !== undefined && !(Number.isInteger(r.memoryLimitMB) && r.memoryLimitMB >= 0)) {
     throw new XlmError('bad-option', `--memory-limit-mb must be a whole number of MB (0: no limit but the machine's memory), got ${r.memoryLimitMB}`, { what: 'memory-limit-mb' });
   }
-  if ((r.metricForBest || r.patience) && !r.eval) throw new XlmError('bad-option', `--${r.metricForBest ? 'metric-for-best' : 'patience'} needs evaluation data (--eval FILE)`, { what: r.metricForBest ? 'metric-for-best' : 'patience' });
+  if ((r.metricForBest || r.patience) && !r.eval && r.task !== 'translation') throw new XlmError('bad-option', `--${r.metricForBest ? 'metric-for-best' : 'patience'} needs evaluation data (--eval FILE)`, { what: r.metricForBest ? 'metric-for-best' : 'patience' });
   if (r.patience && !r.metricForBest) throw new XlmError('bad-option', '--patience counts evaluations without improvement of --metric-for-best; give that too', { what: 'patience' });
   const probability = (name: string, v: number | undefined, max = 1) => {
     if (v !== undefined && !(v >= 0 && v < max)) throw new XlmError('bad-option', `--${name} must be in [0, ${max}), got ${v}`, { what: name });
@@ -127,11 +151,13 @@ export interface TrainStepMetrics {
 export interface TrainEvalMetrics {
   step: number;
   epoch: number;
-  /** loss, and the task's metrics: accuracy and macro_f1 (seq-cls), accuracy and entity_f1 (token-cls), perplexity (mlm). */
+  /** loss, and the task's metrics: accuracy and macro_f1 (seq-cls), accuracy and entity_f1 (token-cls), perplexity (mlm), exact_match and f1 (qa). */
   eval: Record<string, number>;
   /** seq-cls: rows are gold labels, columns predictions, in `labels` order. */
   confusion?: number[][];
   labels?: string[];
+  /** Translation: sacreBLEU's signature of each pooled score (bleu, chrf, chrf++). */
+  signatures?: Record<string, string>;
 }
 
 export interface TrainProgress {
@@ -158,4 +184,8 @@ export interface TrainResult {
   checkpoints: string[];
   device: string;
   lastEval?: TrainEvalMetrics;
+  /** Whether the run learned (absent when it was cancelled). */
+  verdict?: LearningVerdict;
+  /** Translation runs: the last evaluation's scores per language pair (src/engine/metrics/translation.ts). */
+  translationScores?: { pairs: TranslationScores[]; all: TranslationScores };
 }

@@ -8,11 +8,11 @@
  * is a function of (seed, epoch) and the step fixes the position in it, so a resumed run continues
  * exactly where the checkpoint was taken.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset, mixSeed, stratifiedSplit, type DataKind, type LoadedDataset } from '../data/index.js';
 import { XlmError } from '../errors.js';
-import type { BestTrackerState } from '../eval/best-tracker.js';
+import type { BestTracker, BestTrackerState, BestVerdict } from '../eval/best-tracker.js';
 import { TrainingEvaluation } from '../eval/training.js';
 import { positionLimit, type XlmrConfig } from '../hf/config.js';
 import { loadModelFolder, type ModelFolder } from '../hf/folder.js';
@@ -22,11 +22,14 @@ import { epochBatches } from './batching.js';
 import { checkpointDir, latestCheckpoint, readTrainerState, readTrainingState, saveCheckpoint, saveFinal, type SaveContents } from './checkpoint.js';
 import { collate, encodeDataset, type CollatedBatch, type Feature, type MaskingOptions } from './features.js';
 import type { LoraTarget } from './lora.js';
+import { DEFAULT_EVALUATIONS, trainingDefaults } from './defaults.js';
 import { checkTrainingMemory, type MemoryCheck } from './memory.js';
 import { truncateMetricsToStep } from './metrics-file.js';
-import { modelLoss, type ModelLoss } from './model-loss.js';
+import { modelLoss, type ModelLoss, type TrainTask } from './model-loss.js';
 import { resolveOptions, type ResolvedTrainOptions, type TrainEvalMetrics, type TrainHooks, type TrainOptions, type TrainProgress, type TrainResult, type TrainStepMetrics } from './options.js';
+import { canonicalNliLabels } from '../model/nli-labels.js';
 import { StepRunner } from './runner.js';
+import { VERDICT_FILE, describeVerdict, judgeLearning, labelCounts, type LearningVerdict } from './verdict.js';
 
 export * from './options.js';
 
@@ -36,17 +39,13 @@ const GENERIC_LABEL = /^LABEL_\d+$/;
 /** Options that must not change between a run and its resumption. */
 const FINGERPRINT_KEYS = ['task', 'method', 'loraR', 'loraAlpha', 'loraTargets', 'batchSize', 'gradAccum', 'maxLength', 'seed', 'shuffle', 'optimizer', 'lr', 'schedule'] as const;
 
-export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
-  return new TrainingRun(options, hooks).run();
-}
-
 /** What a run opens and must close however it ends: onnxruntime sessions (step runner, evaluator), the model folder's weight file. */
 interface Resource {
   release(): void | Promise<void>;
 }
 
 /** The model folder as the run reads it (phase loadModel). */
-interface RunModel {
+export interface RunModel {
   folder: ModelFolder;
   tokenizer: XlmTokenizer;
   config: XlmrConfig;
@@ -63,24 +62,39 @@ interface RunData {
   labels?: string[];
 }
 
-/** The data as features and the step plan (phase encode). */
-interface RunPlan {
+/** The data as features and the step plan (phase encode); a task with other features (QA) keeps its own and leaves these empty. */
+export interface RunPlan {
   features: Feature[];
   evalFeatures?: Feature[];
   lengths: number[];
   stepsPerEpoch: number;
   totalSteps: number;
+  /** --eval-every, or about DEFAULT_EVALUATIONS evaluations a run when there are eval rows. */
+  evalEvery?: number;
   warmupSteps: number;
   masking?: MaskingOptions;
 }
 
+/**
+ * What scores the current weights at an eval step: TrainingEvaluation for the XLM-R tasks, the QA run's own
+ * evaluator (src/engine/qa/train-run.ts), TranslationEvaluation (src/engine/seq2seq/evaluation.ts) for translation
+ * runs. Its result is the eval line's content; with --metric-for-best its tracker gives the verdict.
+ */
+export interface RunEvaluator {
+  readonly tracker: BestTracker | undefined;
+  run(step: number, params: ReadonlyMap<string, Float32Array>): Promise<Omit<TrainEvalMetrics, 'step' | 'epoch'> & { verdict?: BestVerdict }>;
+  trackerState(): BestTrackerState | undefined;
+  /** Closes the sessions it keeps open between evaluations. */
+  release(): Promise<void>;
+}
+
 /** The loss graph and the sessions that run it (phase buildSessions). */
-interface RunGraphs {
+export interface RunGraphs {
   model: ModelLoss;
   numLabels: number;
   lora?: { r: number; alpha: number; dropout: number; targets: string[] };
   runner: StepRunner;
-  evaluator?: TrainingEvaluation;
+  evaluator?: RunEvaluator;
 }
 
 /**
@@ -93,7 +107,8 @@ interface RunGraphs {
  * reading, its loss graph, its evaluation); anything it opens goes through `own()` so that `run()` releases it.
  */
 export class TrainingRun {
-  readonly o: ResolvedTrainOptions;
+  /** The options with every default filled; the table's learning rate, epochs and warm-up once the data is read (phase chooseDefaults). */
+  o: ResolvedTrainOptions;
   /** The output folder, absolute. */
   readonly out: string;
   /** Set by the phases, in order; a phase reads only what the phases before it set. */
@@ -101,7 +116,7 @@ export class TrainingRun {
   protected data!: RunData;
   protected plan!: RunPlan;
   protected graphs!: RunGraphs;
-  protected readonly fingerprint: Record<string, unknown>;
+  protected fingerprint: Record<string, unknown>;
   /** trainer_state.json's log_history: every metrics line of the run, resumed ones included. */
   protected readonly logHistory: Record<string, unknown>[] = [];
   protected readonly checkpoints: string[] = [];
@@ -113,10 +128,17 @@ export class TrainingRun {
   private started = false;
   private epochCache: { epoch: number; batches: number[][] } | undefined;
 
-  constructor(options: TrainOptions, protected readonly hooks: TrainHooks = {}) {
-    this.o = resolveOptions(options);
+  constructor(private readonly given: TrainOptions, protected readonly hooks: TrainHooks = {}) {
+    this.o = resolveOptions(given);
     this.out = resolve(this.o.out);
     this.fingerprint = Object.fromEntries(FINGERPRINT_KEYS.map((k) => [k, this.o[k]]));
+  }
+
+  /** The XLM-R task of this run; a translation run overrides every phase that would ask. */
+  protected get encoderTask(): TrainTask {
+    const task = this.o.task;
+    if (task === 'translation') throw new XlmError('bad-option', '--task translation trains a seq2seq model; it runs as a TranslationRun', { what: '--task' });
+    return task;
   }
 
   /** Runs the phases once; resolves with the result or rejects with the phase's error, every owned resource released either way. */
@@ -140,16 +162,23 @@ export class TrainingRun {
     this.data = await this.loadData();
     this.split();
     if (this.data.train.size === 0) throw new XlmError('empty-data', 'the training file has no examples', { file: this.o.train });
+    this.chooseDefaults();
     this.plan = this.encode();
     this.graphs = await this.buildSessions();
     mkdirSync(this.out, { recursive: true });
     if (this.o.resume) this.resume();
     await this.loop();
     await this.finish();
+    const verdict = this.cancelled ? undefined : this.judge();
+    return this.result(verdict);
+  }
+
+  /** What the run returns, once finished or cancelled (with the learning verdict where the task has one). */
+  protected result(verdict?: LearningVerdict): TrainResult {
     const { runner } = this.graphs;
     this.progress('done');
     this.log(`peak memory of this process ${Math.round(process.resourceUsage().maxRSS / 1024)} MB (estimated ${Math.round(this.model.memory.estimate.totalMB)} MB)`);
-    return { out: this.out, steps: runner.stepCount, cancelled: this.cancelled, lastLoss: this.lastLoss, checkpoints: this.checkpoints, device: runner.device, lastEval: this.lastEval };
+    return { out: this.out, steps: runner.stepCount, cancelled: this.cancelled, lastLoss: this.lastLoss, checkpoints: this.checkpoints, device: runner.device, lastEval: this.lastEval, verdict };
   }
 
   /** Registers something `run()` releases at its end, last opened first. */
@@ -184,7 +213,7 @@ export class TrainingRun {
   /** Phase: the model folder and tokenizer; the length cap and the memory check, before anything large is read or built. */
   protected loadModel(): RunModel {
     const o = this.o;
-    const folder = loadModelFolder(o.model, { task: o.task === 'mlm' ? 'mlm' : o.task });
+    const folder = loadModelFolder(o.model, { task: this.encoderTask === 'mlm' ? 'mlm' : this.encoderTask });
     this.own({ release: () => folder.close() });
     const tokenizer = XlmTokenizer.fromFolder(folder.dir);
     const config = folder.config;
@@ -194,7 +223,7 @@ export class TrainingRun {
     const maxLength = Math.min(o.maxLength, positions);
     if (maxLength < o.maxLength) this.log(`--max-length ${o.maxLength} is longer than this model's ${positions} positions (max_position_embeddings ${config.max_position_embeddings} in config.json): using ${maxLength}`);
     // A run that cannot fit is refused with the figure and what would fit.
-    const memory = checkTrainingMemory({ config, task: o.task, method: o.method, loraR: o.loraR, loraTargets: o.loraTargets as LoraTarget[], batchSize: o.batchSize, maxLength, optimizer: o.optimizer, inPlace: o.inPlace }, o.memoryLimitMB);
+    const memory = checkTrainingMemory({ config, task: this.encoderTask, method: o.method, loraR: o.loraR, loraTargets: o.loraTargets as LoraTarget[], batchSize: o.batchSize, maxLength, optimizer: o.optimizer, inPlace: o.inPlace }, o.memoryLimitMB);
     this.log(`estimated peak memory ${Math.round(memory.estimate.totalMB)} MB of ${memory.limitSource}`);
     return { folder, tokenizer, config, maxLength, memory };
   }
@@ -204,11 +233,13 @@ export class TrainingRun {
     const o = this.o;
     const config = this.model.config;
     const modelLabels = config.id2label.length && !config.id2label.every((l) => GENERIC_LABEL.test(l)) ? config.id2label : undefined;
-    const readOpts = o.task === 'mlm' ? {} : modelLabels ? { labels: modelLabels, id2label: Object.fromEntries(modelLabels.map((l, i) => [i, l])) } : {};
-    const train = await loadDataset(o.train, { ...o.readOptions, kind: DATA_KIND[o.task], ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
-    checkKind(train, o.task, o.train);
+    // Labels by id: the model's own (a classifier trained further), else the label map given with the data.
+    const byId = o.labelNames ?? modelLabels;
+    const readOpts = this.encoderTask === 'mlm' || !byId ? {} : { labels: byId, id2label: Object.fromEntries(byId.map((l, i) => [i, l])) };
+    const train = await loadDataset(o.train, { ...o.readOptions, kind: DATA_KIND[this.encoderTask], ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
+    checkKind(train, this.encoderTask, o.train);
     if (o.trainLanguage) this.log(`training on ${o.trainLanguage.join(', ')}: ${train.size} rows (${train.info.report.filtered} rows in other languages left out)`);
-    const labels = o.task === 'mlm' ? undefined : [...train.labels];
+    const labels = this.encoderTask === 'mlm' ? undefined : [...train.labels];
     const evalData = o.eval ? await loadDataset(o.eval, { ...o.readOptions, kind: train.info.kind, ...(labels ? { labels, id2label: Object.fromEntries(labels.map((l, i) => [i, l])) } : {}) }) : undefined;
     return { train, eval: evalData, labels };
   }
@@ -228,24 +259,40 @@ export class TrainingRun {
     this.log(`holding out ${split.eval.size} of ${split.train.size + split.eval.size} rows for evaluation (${Math.round(o.evalFraction * 100)}%, stratified)`);
   }
 
+  /**
+   * Phase: the learning rate, epochs and warm-up the defaults table gives for this task, method, model size and
+   * number of training rows, for each of them the run was not given; one log line says which were chosen and why.
+   */
+  protected chooseDefaults(): void {
+    const g = this.given;
+    const table = trainingDefaults({ task: this.o.task, method: this.o.method, hiddenSize: this.model.config.hidden_size, rows: this.data.train.size, batchSize: this.o.batchSize });
+    this.o = resolveOptions(g, table);
+    this.fingerprint = Object.fromEntries(FINGERPRINT_KEYS.map((k) => [k, this.o[k]]));
+    const taken = [g.lr === undefined && '--lr', g.epochs === undefined && g.maxSteps === undefined && '--epochs', g.warmupRatio === undefined && '--warmup-ratio'].filter(Boolean);
+    if (taken.length) this.log(`${table.why} (${taken.join(', ')} from the defaults table; give them to override)`);
+  }
+
   /** Phase: rows to token ids, and how many steps the run takes. */
   protected encode(): RunPlan {
     const o = this.o;
     const { tokenizer, config, maxLength } = this.model;
-    const features = encodeDataset(this.data.train, tokenizer, o.task, maxLength);
-    const evalFeatures = this.data.eval ? encodeDataset(this.data.eval, tokenizer, o.task, maxLength) : undefined;
+    const features = encodeDataset(this.data.train, tokenizer, this.encoderTask, maxLength);
+    const evalFeatures = this.data.eval ? encodeDataset(this.data.eval, tokenizer, this.encoderTask, maxLength) : undefined;
     const batchesPerEpoch = Math.ceil(features.length / o.batchSize);
     const stepsPerEpoch = Math.max(1, Math.floor(batchesPerEpoch / o.gradAccum));
     const totalSteps = o.maxSteps ?? o.epochs * stepsPerEpoch;
     const specialIds = new Set([tokenizer.clsId, tokenizer.sepId, tokenizer.padId, tokenizer.unkId, tokenizer.maskId]);
+    // Without --eval-every, a run with eval rows evaluates about ten times, so each eval metric is a curve, not a dot.
+    const evalEvery = o.evalEvery ?? (evalFeatures ? Math.max(1, Math.round(totalSteps / DEFAULT_EVALUATIONS)) : undefined);
     return {
       features,
       evalFeatures,
       lengths: features.map((f) => f.ids.length),
       stepsPerEpoch,
       totalSteps,
+      evalEvery,
       warmupSteps: Math.ceil(o.warmupRatio * totalSteps),
-      masking: o.task === 'mlm' ? { probability: o.mlmProbability, wholeWord: o.wholeWordMask, maskId: tokenizer.maskId, vocabSize: config.vocab_size, specialIds } : undefined,
+      masking: this.encoderTask === 'mlm' ? { probability: o.mlmProbability, wholeWord: o.wholeWordMask, maskId: tokenizer.maskId, vocabSize: config.vocab_size, specialIds } : undefined,
     };
   }
 
@@ -256,7 +303,7 @@ export class TrainingRun {
     const { labels } = this.data;
     const lora = o.method === 'lora' ? { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets } : undefined;
     const numLabels = labels?.length ?? 0;
-    const model = modelLoss({ task: o.task, config, numLabels, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
+    const model = modelLoss({ task: this.encoderTask, config, numLabels, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
     const runner = this.own(await StepRunner.create(model.build, {
       seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, onNotice: (line) => this.log(line), inPlace: o.inPlace,
       schedule: { kind: o.schedule, lr: o.lr, warmupSteps: this.plan.warmupSteps, totalSteps: this.plan.totalSteps },
@@ -266,7 +313,7 @@ export class TrainingRun {
     const { evalFeatures } = this.plan;
     const evaluator = evalData && evalFeatures
       ? this.own(await TrainingEvaluation.create(model.build, { threads: o.threads, device: runner.device as 'cpu' }, {
-        task: o.task, data: evalData, features: evalFeatures, labels: labels ?? [], batchSize: o.batchSize, padId: tokenizer.padId, masking: this.plan.masking,
+        task: this.encoderTask, data: evalData, features: evalFeatures, labels: labels ?? [], batchSize: o.batchSize, padId: tokenizer.padId, masking: this.plan.masking,
         metricForBest: o.metricForBest, patience: o.patience,
       }))
       : undefined;
@@ -306,7 +353,8 @@ export class TrainingRun {
       }
       await this.step();
       const done = runner.stepCount;
-      if (o.evalEvery && done % o.evalEvery === 0 && done < totalSteps) await this.evaluate();
+      const evalEvery = this.plan.evalEvery ?? o.evalEvery;
+      if (evalEvery && done % evalEvery === 0 && done < totalSteps) await this.evaluate();
       if (o.saveEvery && done % o.saveEvery === 0 && done < totalSteps && !this.checkpoints.includes(checkpointDir(this.out, done))) this.checkpoint();
       if (this.stopEarly) break;
     }
@@ -346,7 +394,7 @@ export class TrainingRun {
     const indices = this.epochCache.batches[(step % stepsPerEpoch) * o.gradAccum + k];
     const rows: Feature[] = indices.map((i) => features[i]);
     const seeds = indices.map((i) => mixSeed(mixSeed(o.seed, epoch), i));
-    return collate(rows, o.task, this.model.tokenizer.padId, masking ? { options: masking, seeds } : undefined);
+    return collate(rows, this.encoderTask, this.model.tokenizer.padId, masking ? { options: masking, seeds } : undefined);
   }
 
   /** Evaluates the current weights (once per step); with --metric-for-best keeps the best as a checkpoint and decides early stopping. */
@@ -383,6 +431,23 @@ export class TrainingRun {
     } else this.saveModel();
   }
 
+  /** Whether the run learned (loss below chance, eval above the majority class): logged and written to OUT/verdict.json. */
+  protected judge(): LearningVerdict {
+    const o = this.o;
+    const { train, eval: evalData } = this.data;
+    const losses = this.logHistory.filter((m) => typeof m.loss === 'number' && !('eval' in m)).map((m) => m.loss as number);
+    const defaultLr = trainingDefaults({ task: o.task, method: o.method, hiddenSize: this.model.config.hidden_size, rows: train.size }).lr;
+    const verdict = judgeLearning({
+      task: this.encoderTask, method: o.method, lr: o.lr, defaultLr, epochs: o.epochs, losses,
+      trainLabelCounts: this.encoderTask === 'mlm' ? undefined : labelCounts(train, this.encoderTask),
+      evalMetrics: this.lastEval?.eval,
+      evalLabelCounts: evalData && this.encoderTask !== 'mlm' ? labelCounts(evalData, this.encoderTask) : undefined,
+    });
+    writeFileSync(join(this.out, VERDICT_FILE), JSON.stringify(verdict, null, 2) + '\n');
+    this.log(describeVerdict(verdict));
+    return verdict;
+  }
+
   /** OUT/checkpoint-STEP: the weights, optimizer state and trainer state of the current step. */
   protected checkpoint(): void {
     const { runner } = this.graphs;
@@ -405,17 +470,30 @@ export class TrainingRun {
     this.hooks.onMetrics?.(m);
   }
 
+  /** The class names (or tags) config.json's id2label gets; none for mlm and qa. */
+  protected labelNames(): string[] | undefined {
+    // NLI labels in any spelling are saved as entailment / neutral / contradiction, the names the NLI panel needs.
+    const labels = this.data.labels;
+    return this.o.task === 'seq-cls' && labels ? canonicalNliLabels(labels) : labels;
+  }
+
+  /** Whether a sequence classifier reads single texts or pairs (saved with the model); undefined for other tasks. */
+  protected inputKind(): 'pair' | 'single' | undefined {
+    return this.o.task === 'seq-cls' ? (this.data.train.info.kind === 'pair-classification' ? 'pair' : 'single') : undefined;
+  }
+
   /** What a checkpoint or the final folder holds: every weight (trained ones from `weights` or the runner) and the trainer state. */
   protected contents(weights?: ReadonlyMap<string, Float32Array>): SaveContents {
     const o = this.o;
     const { config } = this.model;
     const { runner, evaluator, model, numLabels, lora } = this.graphs;
     const { totalSteps, stepsPerEpoch } = this.plan;
-    const shapes = new Map([...encoderTensorSpecs(config), ...(o.task === 'mlm' ? headTensorSpecs(config, 'mlm', 0) : headTensorSpecs(config, o.task, numLabels))].map((t) => [t.name, t.shape]));
+    const shapes = new Map([...encoderTensorSpecs(config), ...(this.encoderTask === 'mlm' ? headTensorSpecs(config, 'mlm', 0) : headTensorSpecs(config, this.encoderTask, numLabels))].map((t) => [t.name, t.shape]));
     const current = weights ?? runner.currentParams();
     const best = evaluator?.tracker?.best;
     return {
-      task: o.task, method: o.method, config, labels: this.data.labels, baseModel: resolve(o.model), numLabels, lora,
+      task: this.encoderTask, method: o.method, config, labels: this.labelNames(), input: this.inputKind(),
+      baseModel: resolve(o.model), numLabels, lora,
       weight: (name) => current.get(name) ?? model.weight(name, shapes.get(name) ?? missing(name)),
       trainableNames: runner.trainable.map((p) => p.name),
       trainerState: {

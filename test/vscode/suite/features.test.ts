@@ -232,3 +232,63 @@ test('a token in the old xlm.hub.token setting moves to SecretStorage and leaves
   assert.equal(await xlm.hubTokenSaved(), true);
   await vscode.commands.executeCommand('xlm.clearHubToken');
 });
+
+test('each feature takes the model that fits it: a pair classifier as xlm.model labels no single sentence, fill-in stays on the default model', async () => {
+  const config = vscode.workspace.getConfiguration('xlm');
+  await config.update('model', path.join(folder().fsPath, 'models', 'tiny-pair'), vscode.ConfigurationTarget.Global);
+  try {
+    const xlm = await api();
+    const slots = await xlm.slotModels();
+    assert.deepEqual({ fillMask: slots.fillMask, classifier: slots.classifier, nli: slots.nli }, {
+      fillMask: { name: 'the default model', source: 'default' },
+      classifier: { name: 'none', source: 'none' },
+      nli: { name: 'none', source: 'none' },
+    });
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder(), 'notes.txt'));
+    const editor = await vscode.window.showTextDocument(doc);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(1, 6));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.doesNotMatch(text, /translation\*\* \d/, 'no pair label on a single sentence');
+    assert.match(text, /\$\(symbol-text\) \*\*German\*\*/, 'the language, from the default model');
+    editor.selection = new vscode.Selection(2, 14, 2, 14);
+    const filled = await vscode.commands.executeCommand<FillMaskResult | undefined>('xlm.openMaskPanel');
+    assert.equal(filled?.masks[0]?.candidates.length, 5, 'fill-in runs on the default model');
+    editor.selection = new vscode.Selection(0, 0, 0, 28);
+    // Not awaited: the command's error notification waits for the user to dismiss it.
+    void vscode.commands.executeCommand('xlm.classifySelection');
+    const why = await waitFor('the problem noted', () => xlm.problems().find((p) => p.includes('Classify selection')));
+    assert.match(why, /^tiny-pair cannot serve the hover label and Classify selection: it has no classifier of single texts\. Pick a model that has one with "XLM: Select model" → Classifier\.$/);
+    assert.equal(xlm.engineState().health.kind, 'ready');
+  } finally {
+    await config.update('model', path.join(folder().fsPath, 'models', 'tiny'), vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  }
+});
+
+test('Select model for one feature writes its own setting; the classifier serves Classify selection while xlm.model is empty', async () => {
+  const config = vscode.workspace.getConfiguration('xlm');
+  const previous = config.get<string>('model');
+  await config.update('model', '', vscode.ConfigurationTarget.Global);
+  try {
+    const info = await vscode.commands.executeCommand<{ dir: string } | undefined>('xlm.selectModel', path.join(folder().fsPath, 'models', 'tiny'), 'classifier');
+    assert.ok(info, 'the model loaded');
+    assert.equal(vscode.workspace.getConfiguration('xlm').get('models.classifier'), path.join(folder().fsPath, 'models', 'tiny'));
+    const xlm = await api();
+    const slots = await xlm.slotModels();
+    assert.deepEqual([slots.classifier, slots.fillMask], [{ name: 'tiny', source: 'setting' }, { name: 'the default model', source: 'default' }]);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder(), 'notes.txt'));
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.selection = new vscode.Selection(0, 0, 0, 28);
+    const labels = await vscode.commands.executeCommand<LabelScore[] | undefined>('xlm.classifySelection');
+    assert.deepEqual(labels?.map((l) => l.label).sort(), ['negative', 'positive']);
+    // The NLI panel with no NLI model says what it needs, in words.
+    const scores = await vscode.commands.executeCommand<NliResult | undefined>('xlm.checkEntailment', 'A man plays guitar.', 'Someone makes music.');
+    assert.equal(scores, undefined);
+    const said = await waitFor('the NLI panel told why', () => xlm.nliPanelMessages()?.find((m) => m.type === 'message'));
+    assert.match((said as { text: string }).text, /No model for the NLI panel and zero-shot labels: .*it needs a pair classifier whose labels are entailment, neutral and contradiction/);
+  } finally {
+    await config.update('models.classifier', undefined, vscode.ConfigurationTarget.Global);
+    await config.update('model', previous, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  }
+});

@@ -5,6 +5,7 @@
 import './engine-lifecycle.test.js';
 import './features.test.js';
 import './panels-and-palette.test.js';
+import './audit.test.js';
 import { runAll } from './harness.js';
 
 export function run(): Promise<void> {

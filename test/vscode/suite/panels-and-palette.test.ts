@@ -30,6 +30,8 @@ test('the NLI panel opened with a model that cannot answer shows the error in th
     });
     const error = shown.find((x) => x.type === 'message');
     assert.ok(error && error.type === 'message' && error.text.length > 0, JSON.stringify(shown));
+    // In words: what the model lacks and what to pick, no head or tensor names.
+    assert.equal((error as { text: string }).text, 'tiny cannot serve the NLI panel and zero-shot labels: it has no pair classifier whose labels are entailment, neutral and contradiction. Pick a model that has one with "XLM: Select model" → NLI.');
     assert.deepEqual(shown[0], { type: 'inputs', premise: 'A man plays guitar.', hypothesis: 'Someone makes music.' }, 'the inputs reach the page first');
   } finally {
     await config.update('model', previous, vscode.ConfigurationTarget.Global);

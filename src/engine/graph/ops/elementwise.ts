@@ -67,6 +67,12 @@ export const Pow = defineOp({
   nonDifferentiable: [1],
 });
 
+/** The logistic function 1 / (1 + e^-x) (SiLU / swish is x * sigmoid(x), Marian's activation); dx = d * y * (1 - y) reuses the output. */
+export const Sigmoid = defineOp({
+  name: 'Sigmoid', onnx: 'Sigmoid', infer: unary,
+  grad: ({ outputs: [out] }, [d]) => [mul(d!, mul(out, sub(scalarLike(out, 1), out)))],
+});
+
 export const Relu = defineOp({
   name: 'Relu', onnx: 'Relu', infer: unary,
   grad: ({ outputs: [out] }, [d]) => [where(greater(out, scalarLike(out, 0)), d!, scalarLike(d!, 0))],
@@ -134,6 +140,7 @@ export const erf = (x: Value) => x.graph.apply1(Erf, [x]);
 export const tanh = (x: Value) => x.graph.apply1(Tanh, [x]);
 export const pow = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Pow, [x, y]); };
 export const relu = (x: Value) => x.graph.apply1(Relu, [x]);
+export const sigmoid = (x: Value) => x.graph.apply1(Sigmoid, [x]);
 export const hardSigmoid = (x: Value, alpha: number, beta: number) => x.graph.apply1(HardSigmoid, [x], { alpha, beta });
 export const where = (c: Value, a: Value, b: Value) => c.graph.apply1(Where, [c, a, b]);
 export const equal = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Equal, [x, y]); };
@@ -144,7 +151,7 @@ export const not = (x: Value) => x.graph.apply1(Not, [x]);
 export const min = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Min, [x, y]); };
 export const max = (a: Value | number, b: Value | number) => { const [x, y] = lift(a, b); return x.graph.apply1(Max, [x, y]); };
 
-const ONNX_DTYPE: Record<DType, number> = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11, uint32: 12 };
+const ONNX_DTYPE: Record<DType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11, uint32: 12 };
 export function onnxDataType(dtype: DType): number {
   return ONNX_DTYPE[dtype];
 }

@@ -10,3 +10,4 @@ export * from './cumsum.js';
 export * from './gemm.js';
 export * from './topk.js';
 export * from './random.js';
+export * from './quantized.js';

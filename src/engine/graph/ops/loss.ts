@@ -1,6 +1,7 @@
 /** Cross-entropy over class scores with ignored positions (label -100), mean over the kept ones. */
 import { defineOp, type Value } from '../graph.js';
-import { mul, div, neg, exp, cast, not, equal, where, max, scalarLike } from './elementwise.js';
+import { add, mul, div, neg, exp, cast, not, equal, where, max, scalarLike } from './elementwise.js';
+import { logSoftmax } from './nn.js';
 import { reduceSum, unsqueeze } from './broadcast.js';
 import { ScatterElements } from './shape.js';
 
@@ -36,4 +37,22 @@ export const SoftmaxCrossEntropyLoss = defineOp({
 /** Mean cross-entropy of `scores` [N, C] against `labels` [N] (int64, -100 = ignore). */
 export function crossEntropy(scores: Value, labels: Value): Value {
   return scores.graph.apply(SoftmaxCrossEntropyLoss, [scores, labels], { ignore_index: IGNORE_INDEX, reduction: 'mean' })[0];
+}
+
+/**
+ * transformers' Trainer loss with label smoothing `epsilon` (its LabelSmoother, and PyTorch's
+ * cross_entropy(label_smoothing=epsilon)): (1 - epsilon) * the mean cross-entropy over kept labels
+ * + epsilon * the mean over kept rows and every class of -log p. Built from cross-entropy and log-softmax,
+ * whose rules give its gradient; epsilon 0 is plain cross-entropy.
+ */
+export function labelSmoothedCrossEntropy(scores: Value, labels: Value, epsilon: number): Value {
+  const nll = crossEntropy(scores, labels);
+  if (epsilon === 0) return nll;
+  const classes = scores.shape[1];
+  if (typeof classes !== 'number') throw new Error(`label smoothing needs a static number of classes, got ${scores}`);
+  const kept = cast(not(equal(labels, IGNORE_INDEX)), scores.dtype);
+  const count = max(reduceSum(kept, [0]), scalarLike(scores, 1));
+  const negLogProbSum = neg(reduceSum(logSoftmax(scores), [1]));
+  const smooth = div(reduceSum(mul(negLogProbSum, kept), [0]), mul(count, classes));
+  return add(mul(nll, 1 - epsilon), mul(smooth, epsilon));
 }

@@ -1,0 +1,130 @@
+/**
+ * Evaluation during translation training: the current weights are saved as a model folder, exported to optimum's
+ * ONNX layout and decoded by the translation code `xlm translate` and the hover use (Translator: greedy, or beam
+ * search with --eval-beams), so the figures are the ones the trained model will give there. The translations are
+ * scored with BLEU, chrF and chrF++ (src/engine/metrics/translation.ts) pooled and, when the eval data holds several
+ * language pairs, per pair (`bleu/en-de`: the eval-line layout the dashboard draws, as `accuracy/de` for XLM-R
+ * tasks), with sacreBLEU's signature of each pooled score.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { XlmError } from '../errors.js';
+import { BestTracker, type BestTrackerState, type BestVerdict, type MetricForBest } from '../eval/best-tracker.js';
+import { pyFixed } from '../metrics/mt-format.js';
+import { scoreTranslations, type TranslationScores } from '../metrics/translation.js';
+import { Translator } from '../translate/translator.js';
+import type { RunEvaluator } from '../train/train.js';
+import type { TranslationPair } from './features.js';
+import { exportSeq2SeqOnnx } from './export.js';
+
+/** An eval pair; its languages name its language pair in the scores (absent: the run's --source-lang / --target-lang). */
+export interface EvalPair extends TranslationPair {
+  sourceLang?: string;
+  targetLang?: string;
+}
+
+export interface TranslationEvalOptions {
+  pairs: readonly EvalPair[];
+  /** 1: greedy; more: beam search. */
+  beams: number;
+  /** Longest translation in tokens, the start token included. */
+  maxLength: number;
+  batchSize: number;
+  threads?: number;
+  /** The languages the run trains with (models with language tokens). */
+  sourceLang?: string;
+  targetLang?: string;
+  metricForBest?: MetricForBest;
+  patience?: number;
+  /** Where each evaluation writes the model it decodes (removed afterwards). */
+  scratch: string;
+  /** Writes the model folder of the given trained weights. */
+  writeModel(dir: string, params: ReadonlyMap<string, Float32Array>): void;
+}
+
+/** The scores of an evaluation as scoreTranslations gives them. */
+type Scores = { pairs: TranslationScores[]; all: TranslationScores };
+
+/** The eval key and direction of --metric-for-best for a translation run. */
+export function translationMetricKey(metric: MetricForBest): { key: string; greaterIsBetter: boolean } {
+  if (metric === 'bleu' || metric === 'chrf') return { key: metric, greaterIsBetter: true };
+  throw new XlmError('bad-option', `--metric-for-best ${metric} has no meaning for --task translation; use bleu or chrf`, { what: 'metric-for-best' });
+}
+
+export class TranslationEvaluation implements RunEvaluator {
+  readonly tracker: BestTracker | undefined;
+  /** The last evaluation's scores (the table at the end of a run). */
+  lastScores: Scores | undefined;
+
+  constructor(private readonly o: TranslationEvalOptions) {
+    if (o.pairs.length === 0) throw new XlmError('empty-data', 'no parallel pairs to evaluate on', { what: '--eval' });
+    if (!Number.isInteger(o.beams) || o.beams < 1) throw new XlmError('bad-option', `--eval-beams must be a whole number of at least 1, got ${o.beams}`, { what: 'eval-beams' });
+    this.tracker = o.metricForBest ? new BestTracker({ ...translationMetricKey(o.metricForBest), patience: o.patience }) : undefined;
+  }
+
+  /**
+   * Translates the eval sources with the given weights and scores them: the eval line's metrics (bleu, chrf, chrf++
+   * pooled; `name/PAIR` per language pair when there are several; 0–100) and the signature of each pooled score; with
+   * --metric-for-best, the tracker's verdict.
+   */
+  async run(step: number, params: ReadonlyMap<string, Float32Array>): Promise<{ eval: Record<string, number>; signatures: Record<string, string>; verdict?: BestVerdict }> {
+    const translations = await this.translate(params);
+    const o = this.o;
+    const scores = scoreTranslations(o.pairs.map((p, i) => ({
+      hypothesis: translations[i], references: [p.target], sourceLang: p.sourceLang ?? o.sourceLang, targetLang: p.targetLang ?? o.targetLang,
+    })));
+    this.lastScores = scores;
+    const metrics = (s: TranslationScores) => ({ bleu: s.bleu.score, chrf: s.chrf.score, 'chrf++': s.chrfPlusPlus.score });
+    const flat: Record<string, number> = { ...metrics(scores.all) };
+    if (scores.pairs.length > 1) for (const pair of scores.pairs) for (const [name, value] of Object.entries(metrics(pair))) flat[`${name}/${pair.pair}`] = value;
+    const signatures = { bleu: scores.all.bleu.signature, chrf: scores.all.chrf.signature, 'chrf++': scores.all.chrfPlusPlus.signature };
+    return { eval: flat, signatures, ...(this.tracker ? { verdict: this.tracker.update(step, flat) } : {}) };
+  }
+
+  trackerState(): BestTrackerState | undefined {
+    return this.tracker?.state();
+  }
+
+  /** Nothing stays open between evaluations: each one loads its exported translator and closes it. */
+  async release(): Promise<void> {}
+
+  private async translate(params: ReadonlyMap<string, Float32Array>): Promise<string[]> {
+    const o = this.o;
+    const scratch = o.scratch;
+    rmSync(scratch, { recursive: true, force: true });
+    try {
+      o.writeModel(scratch, params);
+      exportSeq2SeqOnnx(scratch, scratch);
+      const translator = await Translator.load(scratch, { threads: o.threads });
+      try {
+        const done = await translator.translate(o.pairs.map((p) => p.source), {
+          numBeams: o.beams, maxLength: o.maxLength, batchSize: o.batchSize, from: o.sourceLang, to: o.targetLang,
+        });
+        return done.map((t) => t.text);
+      } finally {
+        await translator.close();
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * The end-of-run table: BLEU, chrF2 and chrF2++ per language pair (and `all` over them when there are several),
+ * then sacreBLEU's signature of each pooled score.
+ */
+export function formatTranslationScores(scores: Scores): string {
+  const rows = scores.pairs.length > 1 ? [...scores.pairs, scores.all] : scores.pairs;
+  const cells = rows.map((r) => [r.pair, pyFixed(r.bleu.score, 1), pyFixed(r.chrf.score, 1), pyFixed(r.chrfPlusPlus.score, 1), String(r.segments)]);
+  const head = ['pair', 'BLEU', 'chrF2', 'chrF2++', 'segments'];
+  const widths = head.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c].length)));
+  const line = (row: string[]) => row.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ').trimEnd();
+  const { all } = scores;
+  return [line(head), ...cells.map(line), `BLEU|${all.bleu.signature}`, `${all.chrf.name}|${all.chrf.signature}`, `${all.chrfPlusPlus.name}|${all.chrfPlusPlus.signature}`].join('\n') + '\n';
+}
+
+/** The folder an evaluation writes its model into, inside the run's output folder. */
+export function evalScratchDir(out: string): string {
+  return join(out, '.eval-model');
+}

@@ -1,0 +1,119 @@
+/**
+ * Did a run learn? A classifier that learned nothing ends with the loss of guessing the label frequencies (ln C for
+ * C equally frequent labels) and predicts the majority class; a run like that must not be offered as a model to
+ * use. The verdict goes to the log, to train/end (the finish notice) and to OUT/verdict.json (the dashboard).
+ */
+import type { LoadedDataset } from '../data/index.js';
+import type { TrainMethod, TrainTask } from './model-loss.js';
+
+/** Where a finished run writes its verdict, beside metrics.jsonl. */
+export const VERDICT_FILE = 'verdict.json';
+
+/** The end of the run is this far below the chance level at least, or it did not learn. */
+const LOSS_MARGIN = 0.95;
+/** Eval accuracy within this of the majority share counts as the majority baseline. */
+const ACCURACY_MARGIN = 0.01;
+
+export interface LearningVerdict {
+  learned: boolean;
+  /** Why not, in words (empty when it learned). */
+  reasons: string[];
+  /** What to try instead (empty when it learned). */
+  advice: string[];
+  /** Mean training loss over the last tenth of the logged steps. */
+  finalLoss?: number;
+  /** The loss of always predicting the training labels' frequencies (their entropy). */
+  chanceLoss?: number;
+  /** The eval metric compared with its baseline: accuracy (seq-cls) or word accuracy (token-cls). */
+  evalAccuracy?: number;
+  /** The share of the most frequent eval label (for token-cls: of the most frequent tag among eval words). */
+  majorityAccuracy?: number;
+}
+
+export interface VerdictInput {
+  task: TrainTask;
+  method: TrainMethod;
+  lr: number;
+  /** The learning rate the defaults table gives for this run (advice names it when the run used another). */
+  defaultLr: number;
+  epochs: number;
+  /** The training loss of every logged step, in order. */
+  losses: number[];
+  /** How often each label (seq-cls) or tag (token-cls) occurs in the training rows. */
+  trainLabelCounts?: number[];
+  /** The last evaluation's metrics, when there was one. */
+  evalMetrics?: Record<string, number>;
+  /** How often each label or tag occurs in the eval rows. */
+  evalLabelCounts?: number[];
+}
+
+/** Entropy (nats) of a count vector: the cross-entropy of the best constant prediction. */
+function entropy(counts: number[]): number {
+  const total = counts.reduce((a, b) => a + b, 0);
+  return total ? -counts.reduce((h, c) => (c ? h + (c / total) * Math.log(c / total) : h), 0) : 0;
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+const fmt = (x: number) => (Math.abs(x) >= 0.01 ? x.toFixed(3) : x.toPrecision(2));
+
+export function judgeLearning(v: VerdictInput): LearningVerdict {
+  const reasons: string[] = [];
+  const tail = Math.max(1, Math.ceil(v.losses.length / 10));
+  const finalLoss = v.losses.length ? mean(v.losses.slice(-tail)) : undefined;
+  const firstLoss = v.losses.length ? mean(v.losses.slice(0, tail)) : undefined;
+  let chanceLoss: number | undefined;
+  if (v.task === 'mlm') {
+    if (finalLoss !== undefined && firstLoss !== undefined && v.losses.length >= 4 && !(finalLoss < firstLoss)) {
+      reasons.push(`the masked-LM loss did not fall (${fmt(firstLoss)} at the start, ${fmt(finalLoss)} at the end)`);
+    }
+  } else if (v.trainLabelCounts && v.trainLabelCounts.filter((c) => c > 0).length > 1) {
+    chanceLoss = entropy(v.trainLabelCounts);
+    const classes = v.trainLabelCounts.filter((c) => c > 0).length;
+    if (finalLoss !== undefined && finalLoss > LOSS_MARGIN * chanceLoss) {
+      reasons.push(`the training loss ended at ${fmt(finalLoss)}, no lower than guessing the ${classes} ${v.task === 'token-cls' ? 'tags' : 'labels'} by their frequency (${fmt(chanceLoss)})`);
+    }
+  }
+  let evalAccuracy: number | undefined;
+  let majorityAccuracy: number | undefined;
+  if (v.task !== 'mlm' && v.evalMetrics?.accuracy !== undefined && v.evalLabelCounts?.length) {
+    evalAccuracy = v.evalMetrics.accuracy;
+    const total = v.evalLabelCounts.reduce((a, b) => a + b, 0);
+    majorityAccuracy = total ? Math.max(...v.evalLabelCounts) / total : undefined;
+    if (majorityAccuracy !== undefined && evalAccuracy <= majorityAccuracy + ACCURACY_MARGIN) {
+      reasons.push(`its ${v.task === 'token-cls' ? 'word ' : ''}accuracy on the eval rows is ${(100 * evalAccuracy).toFixed(1)}%, no better than always answering the most frequent ${v.task === 'token-cls' ? 'tag' : 'label'} (${(100 * majorityAccuracy).toFixed(1)}%)`);
+    }
+  }
+  if (v.task === 'token-cls' && v.evalMetrics?.f1 === 0 && !reasons.length) reasons.push('it found no entity of the eval rows (entity F1 0)');
+  return { learned: reasons.length === 0, reasons, advice: reasons.length ? advise(v) : [], finalLoss, chanceLoss, evalAccuracy, majorityAccuracy };
+}
+
+function advise(v: VerdictInput): string[] {
+  const advice: string[] = [];
+  if (v.lr < v.defaultLr) advice.push(`train with the default learning rate for this model and method, ${v.defaultLr} (this run used ${v.lr})`);
+  else if (v.lr > v.defaultLr * 3) advice.push(`lower the learning rate to the default for this model and method, ${v.defaultLr} (this run used ${v.lr})`);
+  else advice.push(`raise the learning rate to ${+(v.lr * 3).toPrecision(2)}`);
+  if (v.method === 'lora') advice.push('or fine-tune every weight (full fine-tuning), which learns more from small data');
+  advice.push(`train longer (${Math.min(v.epochs * 2, 40)} epochs)`);
+  if (v.task !== 'mlm') advice.push('check that the labels follow from the text: xlm data inspect lists conflicting duplicates');
+  return advice;
+}
+
+/** How often each label (seq-cls) or each tag (token-cls) occurs in a dataset. */
+export function labelCounts(data: LoadedDataset, task: TrainTask): number[] {
+  const counts = new Array<number>(data.labels.length).fill(0);
+  for (let i = 0; i < data.size; i++) {
+    if (task === 'token-cls') {
+      for (const t of data.tagIds(i) ?? []) if (t >= 0) counts[t]++;
+    } else if (data.labelId(i) >= 0) counts[data.labelId(i)]++;
+  }
+  return counts;
+}
+
+/** One line for the log and the finish notice. */
+export function describeVerdict(v: LearningVerdict): string {
+  if (v.learned) return 'the run learned';
+  return `the run did not learn: ${v.reasons.join('; ')}. Try: ${v.advice.join('; ')}.`;
+}

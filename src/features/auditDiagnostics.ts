@@ -1,0 +1,100 @@
+/**
+ * The results of a label audit where the labels are written: each flag a diagnostic at its value's line and columns
+ * in the data file (Problems panel), with quick fixes "Change label to X" (a WorkspaceEdit, so Undo reverts it) and
+ * "Ignore" (remembered in workspaceState by the row's text, so the same row stays quiet in later audits, wherever it
+ * moves). A file's audit diagnostics are cleared as soon as the file changes: their lines and columns no longer hold.
+ */
+import { createHash } from 'node:crypto';
+import * as vscode from 'vscode';
+import type * as p from '../engine/rpc/protocol.js';
+
+const SOURCE = 'XLM audit';
+const IGNORED_KEY = 'xlm.audit.ignored';
+export const IGNORE_COMMAND = 'xlm.auditIgnore';
+
+/** The flag behind each diagnostic shown, by file: the diagnostics a code action request brings are copies, without it. */
+type Shown = { diagnostic: vscode.Diagnostic; flag: p.DataAuditFlag }[];
+
+export class AuditDiagnostics implements vscode.CodeActionProvider, vscode.Disposable {
+  static readonly providedCodeActionKinds = [vscode.CodeActionKind.QuickFix];
+  private readonly collection = vscode.languages.createDiagnosticCollection('xlm-audit');
+  private readonly disposables: vscode.Disposable[] = [this.collection];
+  private readonly shown = new Map<string, Shown>();
+
+  constructor(private readonly state: vscode.Memento) {
+    this.disposables.push(
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length && this.collection.has(e.document.uri)) this.set(e.document.uri, []);
+      }),
+      vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, this, { providedCodeActionKinds: AuditDiagnostics.providedCodeActionKinds }),
+      vscode.commands.registerCommand(IGNORE_COMMAND, (uri: vscode.Uri, flag: p.DataAuditFlag) => this.ignore(uri, flag)),
+    );
+  }
+
+  /** Shows an audit's flags on the file (replacing its earlier ones), less those the user ignored; returns how many are shown. */
+  async show(uri: vscode.Uri, flags: readonly p.DataAuditFlag[]): Promise<number> {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const ignored = new Set(this.state.get<string[]>(IGNORED_KEY, []));
+    const shown: Shown = [];
+    for (const flag of flags) {
+      if (flag.line > doc.lineCount || ignored.has(ignoreKey(uri, doc, flag))) continue;
+      const range = new vscode.Range(flag.line - 1, flag.column - 1, flag.line - 1, Math.max(flag.endColumn, flag.column + 1) - 1);
+      const d = new vscode.Diagnostic(range, flag.message, flag.kind === 'length' ? vscode.DiagnosticSeverity.Information : vscode.DiagnosticSeverity.Warning);
+      d.source = SOURCE;
+      d.code = flag.kind === 'tag' ? 'likely wrong tag' : flag.kind === 'label' ? 'likely wrong label' : flag.kind === 'duplicate' ? 'conflicting duplicate' : flag.kind === 'language' ? 'other language' : 'long row';
+      shown.push({ diagnostic: d, flag });
+    }
+    this.set(uri, shown);
+    return shown.length;
+  }
+
+  private set(uri: vscode.Uri, shown: Shown): void {
+    if (shown.length) this.shown.set(uri.toString(), shown);
+    else this.shown.delete(uri.toString());
+    this.collection.set(uri, shown.map((s) => s.diagnostic));
+  }
+
+  provideCodeActions(doc: vscode.TextDocument, range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const actions: vscode.CodeAction[] = [];
+    const shown = this.shown.get(doc.uri.toString()) ?? [];
+    for (const d of context.diagnostics) {
+      if (d.source !== SOURCE || !d.range.intersection(range)) continue;
+      const flag = shown.find((s) => s.diagnostic.range.isEqual(d.range) && s.diagnostic.message === d.message)?.flag;
+      if (!flag) continue;
+      if (flag.fix && flag.suggested !== undefined) {
+        const what = flag.kind === 'tag' ? 'tag' : flag.kind === 'language' ? 'language' : 'label';
+        const change = new vscode.CodeAction(`Change ${what} to ${flag.suggested}`, vscode.CodeActionKind.QuickFix);
+        change.edit = new vscode.WorkspaceEdit();
+        change.edit.replace(doc.uri, d.range, flag.fix.text);
+        change.diagnostics = [d];
+        change.isPreferred = true;
+        actions.push(change);
+      }
+      const ignore = new vscode.CodeAction('Ignore', vscode.CodeActionKind.QuickFix);
+      ignore.command = { command: IGNORE_COMMAND, title: 'Ignore', arguments: [doc.uri, flag] };
+      ignore.diagnostics = [d];
+      actions.push(ignore);
+    }
+    return actions;
+  }
+
+  private async ignore(uri: vscode.Uri, flag: p.DataAuditFlag): Promise<void> {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const key = ignoreKey(uri, doc, flag);
+    const ignored = new Set(this.state.get<string[]>(IGNORED_KEY, []));
+    ignored.add(key);
+    await this.state.update(IGNORED_KEY, [...ignored]);
+    this.set(uri, (this.shown.get(uri.toString()) ?? []).filter((s) => ignoreKey(uri, doc, s.flag) !== key));
+  }
+
+  dispose(): void {
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+/** A flag's identity across audits and edits: the file, the kind, the value and the text of its line. */
+function ignoreKey(uri: vscode.Uri, doc: vscode.TextDocument, flag: p.DataAuditFlag): string {
+  const line = doc.lineAt(flag.line - 1).text;
+  const digest = createHash('sha256').update(line).digest('hex').slice(0, 16);
+  return `${vscode.workspace.asRelativePath(uri)}|${flag.kind}|${flag.given}|${flag.token ?? ''}|${digest}`;
+}

@@ -1,0 +1,77 @@
+// xlm data audit end to end on the shipped default model: a small language-identification file with three labels
+// flipped, a conflicting duplicate and a row whose language value is wrong. Three-fold LoRA fine-tuning finds the
+// flipped rows (and no other, but perhaps the duplicate, whose label is wrong too), each at its label's column with
+// the original label suggested; the duplicate and the language value are flagged by their own checks; audit.json
+// holds it all.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { AuditReport } from '../../src/engine/audit/audit.js';
+import { runXlm } from '../helpers/cli.js';
+import { tempFolder } from '../data/temp-files.js';
+
+const files = tempFolder('audit-cli');
+const MODEL = join(__dirname, '..', '..', 'models', 'default');
+
+interface Row {
+  text: string;
+  label: string;
+  lang: string;
+}
+
+function langidRows(): Row[] {
+  const all = readFileSync(join(__dirname, '..', '..', 'examples', 'langid', 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { text: string; label: string });
+  const rows: Row[] = [];
+  for (let i = 0; i < 15; i++) {
+    for (const lang of ['rus', 'arb', 'jpn', 'ell']) {
+      const r = all.filter((x) => x.label === lang)[i];
+      rows.push({ text: r.text, label: lang, lang });
+    }
+  }
+  return rows;
+}
+
+test('flipped labels, a conflicting duplicate and a wrong language value are flagged where they are written', async () => {
+  const rows = langidRows();
+  const flips = new Map([[5, 'ell'], [22, 'rus'], [40, 'jpn']]);
+  const truth = new Map([...flips.keys()].map((i) => [i, rows[i].label]));
+  for (const [i, label] of flips) rows[i].label = label;
+  rows[31].lang = 'rus'; // an 'ell' text whose language value says Russian
+  rows.push({ ...rows[3], label: 'arb' }, { ...rows[7], text: ` ${rows[7].text}!` }); // line 61 conflicts with line 4 ('ell'); 62 agrees with 8
+  const path = files.write('langid.jsonl', rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const out = join(files.dir, 'run');
+  const r = await runXlm(['data', 'audit', '--model', MODEL, path, '--folds', '3', '--out', out, '--threads', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(readFileSync(join(out, 'audit.json'), 'utf8')) as AuditReport;
+  assert.equal(report.rows, 62);
+  assert.equal(report.folds, 3);
+  const text = readFileSync(path, 'utf8').split('\n');
+  const labelFlags = report.flags.filter((f) => f.kind === 'label');
+  // Line 61's label is wrong too (its text is line 4's Greek one), so confident learning may also find it.
+  assert.deepEqual(labelFlags.map((f) => f.line).filter((l) => l !== 61).sort((a, b) => a - b), [...flips.keys()].map((i) => i + 1));
+  for (const f of labelFlags.filter((x) => x.line !== 61)) {
+    assert.equal(f.suggested, truth.get(f.line - 1), `line ${f.line}`);
+    assert.equal(text[f.line - 1].slice(f.column - 1, f.endColumn - 1), JSON.stringify(f.given), `line ${f.line}: the flag spans the label as written`);
+    assert.equal(f.fix?.text, JSON.stringify(f.suggested));
+    assert.ok(f.score > 0.5, `line ${f.line}: score ${f.score}`);
+  }
+  const duplicate = report.flags.filter((f) => f.kind === 'duplicate');
+  assert.deepEqual(duplicate.map((f) => [f.line, f.given, f.suggested]), [[61, 'arb', 'ell']]);
+  const language = report.flags.filter((f) => f.kind === 'language');
+  assert.deepEqual(language.map((f) => [f.line, f.given, f.suggested]), [[32, 'rus', 'ell']]);
+  assert.equal(text[31].slice(language[0].column - 1, language[0].endColumn - 1), '"rus"');
+  assert.match(r.stdout, new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:\\d+ +label +\\d\\.\\d{3} +ell -> arb`));
+  assert.match(r.stdout, /report: .*audit\.json/);
+});
+
+test('bad input: a file with one label, --folds with --no-folds, a missing FILE', async () => {
+  const one = files.write('one.jsonl', '{"text": "a", "label": "x"}\n{"text": "b", "label": "x"}\n');
+  const r1 = await runXlm(['data', 'audit', '--model', MODEL, one, '--out', join(files.dir, 'one')]);
+  assert.equal(r1.code, 1);
+  assert.match(r1.stderr, /every row has the label 'x'/);
+  const r2 = await runXlm(['data', 'audit', '--model', MODEL, one, '--folds', '3', '--no-folds']);
+  assert.match(r2.stderr, /--folds and --no-folds exclude each other/);
+  const r3 = await runXlm(['data', 'audit', '--model', MODEL]);
+  assert.match(r3.stderr, /data audit needs a FILE/);
+});

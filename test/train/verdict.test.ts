@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeVerdict, judgeLearning, type VerdictInput } from '../../src/engine/train/verdict.js';
+
+const flat = (n: number, v: number) => Array.from({ length: n }, () => v);
+const falling = (n: number, from: number, to: number) => Array.from({ length: n }, (_, i) => from + ((to - from) * i) / (n - 1));
+const balanced = (classes: number, each: number) => flat(classes, each);
+
+const base: VerdictInput = { task: 'seq-cls', method: 'lora', lr: 2e-4, defaultLr: 5e-3, epochs: 3, losses: [] };
+
+test('a classifier whose loss stays at ln C did not learn, and the advice names the default learning rate and full fine-tuning', () => {
+  // The run: LoRA at 2e-4 on 26 languages, the loss flat at ln 26.
+  const v = judgeLearning({ ...base, losses: flat(147, Math.log(26) - 0.01), trainLabelCounts: balanced(26, 30), evalMetrics: { accuracy: 0.03 }, evalLabelCounts: balanced(26, 5) });
+  assert.equal(v.learned, false);
+  assert.equal(v.reasons.length, 2, v.reasons.join(' | '));
+  assert.match(v.reasons[0]!, /loss ended at 3\.24.*guessing the 26 labels by their frequency \(3\.258\)/);
+  assert.match(v.reasons[1]!, /accuracy on the eval rows is 3\.0%, no better than always answering the most frequent label \(3\.8%\)/);
+  assert.match(v.advice.join(' '), /default learning rate for this model and method, 0\.005 \(this run used 0\.0002\)/);
+  assert.match(v.advice.join(' '), /full fine-tuning/);
+  assert.match(describeVerdict(v), /^the run did not learn: .* Try: /);
+});
+
+test('a run whose loss falls well below chance and whose accuracy beats the majority class learned', () => {
+  const v = judgeLearning({ ...base, lr: 5e-3, losses: falling(100, 3.3, 0.2), trainLabelCounts: balanced(26, 30), evalMetrics: { accuracy: 0.96 }, evalLabelCounts: balanced(26, 5) });
+  assert.deepEqual({ learned: v.learned, reasons: v.reasons, advice: v.advice }, { learned: true, reasons: [], advice: [] });
+  assert.ok(v.finalLoss! < 0.5 && Math.abs(v.chanceLoss! - Math.log(26)) < 1e-12);
+  assert.equal(describeVerdict(v), 'the run learned');
+});
+
+test('chance is the entropy of the label frequencies: on 90/10 labels a loss at 0.33 learned nothing', () => {
+  const counts = [90, 10];
+  const h = -(0.9 * Math.log(0.9) + 0.1 * Math.log(0.1));
+  assert.equal(judgeLearning({ ...base, losses: flat(20, h), trainLabelCounts: counts }).learned, false);
+  assert.equal(judgeLearning({ ...base, losses: flat(20, 0.5 * h), trainLabelCounts: counts }).learned, true);
+});
+
+test('eval accuracy at the majority share is a miss even when the training loss fell (memorised, not learned)', () => {
+  const v = judgeLearning({ ...base, losses: falling(50, 0.7, 0.05), trainLabelCounts: [50, 50], evalMetrics: { accuracy: 0.7 }, evalLabelCounts: [70, 30] });
+  assert.equal(v.learned, false);
+  assert.match(v.reasons.join(), /70\.0%, no better than always answering the most frequent label \(70\.0%\)/);
+  assert.equal(judgeLearning({ ...base, losses: falling(50, 0.7, 0.05), trainLabelCounts: [50, 50], evalMetrics: { accuracy: 0.8 }, evalLabelCounts: [70, 30] }).learned, true);
+});
+
+test('token classification: word accuracy at the share of O, or no entity found, did not learn', () => {
+  const tags = [80, 10, 10];
+  const atO = judgeLearning({ ...base, task: 'token-cls', losses: falling(30, 1, 0.1), trainLabelCounts: tags, evalMetrics: { accuracy: 0.8, f1: 0.1 }, evalLabelCounts: tags });
+  assert.equal(atO.learned, false);
+  assert.match(atO.reasons.join(), /word accuracy .* most frequent tag \(80\.0%\)/);
+  const noEntity = judgeLearning({ ...base, task: 'token-cls', losses: falling(30, 1, 0.1), trainLabelCounts: tags, evalMetrics: { accuracy: 0.9, f1: 0 }, evalLabelCounts: tags });
+  assert.deepEqual(noEntity.reasons, ['it found no entity of the eval rows (entity F1 0)']);
+});
+
+test('masked-LM: a loss that did not fall did not learn; too high a learning rate is advised down', () => {
+  const v = judgeLearning({ ...base, task: 'mlm', method: 'full', lr: 1e-2, defaultLr: 5e-4, losses: falling(40, 5, 5.5) });
+  assert.equal(v.learned, false);
+  assert.match(v.advice[0]!, /lower the learning rate to the default .* 0\.0005/);
+  assert.equal(judgeLearning({ ...base, task: 'mlm', losses: falling(40, 5, 3) }).learned, true);
+});

@@ -1,0 +1,48 @@
+// Audit labels of this file in the editor: the flags become diagnostics at the label's exact columns, "Change label
+// to X" edits the file (and Undo reverts it), an edit clears the file's audit diagnostics, and "Ignore" hides a flag
+// in this audit and the next. The tiny random classifier's own predictions are used (no folds: the fold training is
+// tested in test/audit/), so the conflicting duplicate (line 13 repeats line 1 with the other label, as line 14 does with the same), which the
+// audit flags whatever the model says, is the flag followed here.
+import * as vscode from 'vscode';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test, waitFor } from './harness.js';
+import type { DataAuditResult } from '../../../src/engine/rpc/protocol.js';
+
+const folder = () => vscode.workspace.workspaceFolders![0]!.uri;
+const file = () => vscode.Uri.joinPath(folder(), 'audit.jsonl');
+const audit = () => vscode.commands.executeCommand<DataAuditResult | undefined>('xlm.auditLabels', file(), { model: path.join(folder().fsPath, 'models', 'tiny'), noFolds: true });
+const duplicateDiagnostic = () => vscode.languages.getDiagnostics(file()).find((d) => d.source === 'XLM audit' && d.code === 'conflicting duplicate');
+
+test('Audit labels of this file: a diagnostic on the label, Change label (undoable), cleared on edit, Ignore remembered', async () => {
+  const doc = await vscode.workspace.openTextDocument(file());
+  const editor = await vscode.window.showTextDocument(doc);
+  const result = await audit();
+  assert.ok(result, 'the audit answered');
+  assert.equal(result.rows, 14);
+  const d = await waitFor('the duplicate diagnostic', duplicateDiagnostic);
+  assert.equal(d.range.start.line, 12);
+  assert.equal(doc.getText(d.range), '"negative"', 'the diagnostic spans the label as written');
+  assert.match(d.message, /labelled 'positive' at lines 1, 14/);
+
+  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', file(), d.range);
+  const titles = actions.map((a) => a.title);
+  assert.ok(titles.includes('Change label to positive') && titles.includes('Ignore'), titles.join(', '));
+  const change = actions.find((a) => a.title === 'Change label to positive')!;
+  assert.ok(await vscode.workspace.applyEdit(change.edit!));
+  assert.equal(doc.lineAt(12).text, '{"text":"I love this film!","label":"positive","lang":"en"}');
+  await waitFor('the audit diagnostics cleared by the edit', () => vscode.languages.getDiagnostics(file()).every((x) => x.source !== 'XLM audit'));
+  await vscode.window.showTextDocument(doc, editor.viewColumn);
+  await vscode.commands.executeCommand('undo');
+  await waitFor('the label back after Undo', () => doc.lineAt(12).text.includes('"label":"negative"'));
+  await doc.save();
+
+  await audit();
+  const again = await waitFor('the duplicate flagged again', duplicateDiagnostic);
+  const ignore = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', file(), again.range)).find((a) => a.title === 'Ignore')!;
+  await vscode.commands.executeCommand(ignore.command!.command, ...(ignore.command!.arguments ?? []));
+  await waitFor('the ignored flag gone', () => !duplicateDiagnostic());
+  await audit();
+  assert.equal(duplicateDiagnostic(), undefined, 'an ignored flag stays hidden in the next audit');
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}, 120_000);
