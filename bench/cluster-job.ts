@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../src/engine/cli/main.js';
 import { processIo } from '../src/engine/cli/io.js';
-import { createRng } from '../src/engine/util/random.js';
+import { createRng } from '../src/engine/rng/rng.js';
 import { writeTinyXlmr } from '../test/helpers/tiny-model.js';
 
 const rows = Number(process.argv[2] ?? 100_000);

@@ -41,7 +41,7 @@ def imul(a, b):
 
 
 class Mulberry32:
-    """XLM Lab's seeded generator (src/engine/util/random.ts), bit for bit."""
+    """XLM Lab's seeded generator (src/engine/rng/rng.ts), bit for bit."""
 
     def __init__(self, seed):
         self.s = int(seed) & M32
