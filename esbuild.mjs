@@ -1,7 +1,7 @@
 // Bundles the extension, the engine process, the CLI and the webview scripts.
 // Native and heavy runtime packages stay external: onnxruntime-node ships per-platform binaries.
 import * as esbuild from 'esbuild';
-import { readdirSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -37,6 +37,10 @@ const builds = [
 if (webviewEntries.length) {
   builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: webviewEntries, outdir: `${outdir}/media` });
 }
+
+// The fixed files of a cluster job (`xlm export-job`: train.py, its XLM-R, the launchers, the README's template),
+// copied from dist/job-files into each job folder.
+cpSync('src/engine/jobs/files', `${outdir}/job-files`, { recursive: true, filter: (path) => !path.includes('__pycache__') });
 
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();

@@ -25,7 +25,7 @@ import { DEFAULT_FOLD_TRAINING } from '../src/engine/audit/probabilities.js';
 import { evaluate } from '../src/engine/eval/evaluate.js';
 import { loadUdhrCorpus } from '../src/engine/pretrain/corpus.js';
 import { train } from '../src/engine/train/train-task.js';
-import { createRng, type Rng } from '../src/engine/util/random.js';
+import { createRng, type Rng } from '../src/engine/rng/rng.js';
 
 interface Row {
   text: string;

@@ -11,7 +11,7 @@ import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDataset } from '../src/engine/data/dataset.js';
-import { createRng } from '../src/engine/util/random.js';
+import { createRng } from '../src/engine/rng/rng.js';
 
 const WORDS: Record<string, string[]> = {
   en: ['the', 'model', 'reads', 'every', 'line', 'of', 'data', 'quickly', 'and', 'well'],

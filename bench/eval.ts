@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { evaluate, type EvalTask } from '../src/engine/eval/evaluate.js';
 import { XLMR_BASE_SIZES, writeRandomXlmr, type RandomModelOptions } from '../src/engine/model/random-model.js';
 import { ModelCache } from '../src/engine/runtime/model-cache.js';
-import { createRng } from '../src/engine/util/random.js';
+import { createRng } from '../src/engine/rng/rng.js';
 
 const { values } = parseArgs({ options: { size: { type: 'string' }, rows: { type: 'string' }, threads: { type: 'string' }, 'batch-size': { type: 'string' } } });
 const SIZE = values.size ?? 'small';

@@ -20,7 +20,7 @@ import { collatePairs, type PairFeature } from '../src/engine/seq2seq/features.j
 import { translationLoss } from '../src/engine/seq2seq/loss.js';
 import { openSeq2SeqWeights } from '../src/engine/seq2seq/weights.js';
 import { StepRunner } from '../src/engine/train/runner.js';
-import { createRng } from '../src/engine/util/random.js';
+import { createRng } from '../src/engine/rng/rng.js';
 import { writeTinyHfSeq2Seq } from '../test/helpers/tiny-hf-seq2seq.js';
 
 const { values } = parseArgs({ options: { steps: { type: 'string' }, threads: { type: 'string' }, batch: { type: 'string' }, length: { type: 'string' }, 'd-model': { type: 'string' }, worker: { type: 'string' } } });

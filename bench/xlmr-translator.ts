@@ -22,7 +22,7 @@ import { buildEncoderDecoderLogits, encoderDecoderLoss, writeEncoderDecoderFolde
 import { XlmTokenizer } from '../src/engine/tokenize/tokenizer.js';
 import { StepRunner } from '../src/engine/train/runner.js';
 import { buildEvalGraph, COUNTER_INPUT, SEED_INPUT } from '../src/engine/train/step-graph.js';
-import { createRng } from '../src/engine/util/random.js';
+import { createRng } from '../src/engine/rng/rng.js';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, threads: { type: 'string' }, out: { type: 'string' }, 'eval-verses': { type: 'string' } } });
 const MINUTES = Number(values.minutes ?? 10);

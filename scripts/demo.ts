@@ -40,7 +40,7 @@ import { classify } from '../src/engine/tasks/classify.js';
 import { fillMask } from '../src/engine/tasks/fill-mask.js';
 import { hasLanguageId, identifyLanguage, languageIdHead } from '../src/engine/tasks/language-id.js';
 import { train } from '../src/engine/train/train-task.js';
-import { createRng } from '../src/engine/util/random.js';
+import { createRng } from '../src/engine/rng/rng.js';
 
 const { values: flags } = parseArgs({ options: { threads: { type: 'string' }, model: { type: 'string' }, 'runs-dir': { type: 'string' } } });
 const threads = flags.threads === undefined ? 0 : Number(flags.threads);

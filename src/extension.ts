@@ -12,6 +12,7 @@ import { registerEngineCommands } from './commands/engine.js';
 import { registerEntailment } from './commands/entailment.js';
 import { registerAuditLabels } from './commands/auditLabels.js';
 import { registerEvaluate } from './commands/evaluate.js';
+import { registerClusterJob } from './commands/clusterJob.js';
 import { registerFillMask } from './commands/fillMask.js';
 import { registerFineTune } from './commands/fineTune.js';
 import { registerSelectModel } from './commands/selectModel.js';
@@ -49,7 +50,7 @@ export interface XlmLabApi {
 export function activate(context: vscode.ExtensionContext): XlmLabApi {
   const ctx = new Ctx(context);
   context.subscriptions.push(ctx);
-  for (const register of [registerEngineCommands, registerSelectModel, registerFillMask, registerClassify, registerAskQuestion, registerEntailment, registerTranslate, registerFineTune, registerTraining, registerEvaluate]) {
+  for (const register of [registerEngineCommands, registerSelectModel, registerFillMask, registerClassify, registerAskQuestion, registerEntailment, registerTranslate, registerFineTune, registerTraining, registerEvaluate, registerClusterJob]) {
     register(ctx);
   }
   registerHubTokenCommands(context);

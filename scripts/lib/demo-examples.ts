@@ -3,7 +3,7 @@
  * pair detection, cross-lingual retrieval and a small MLM text. Test files hold only the held-out articles;
  * train files only the others. Everything is drawn from seeded generators, so a rerun gives the same bytes.
  */
-import { createRng, type Rng } from '../../src/engine/util/random.js';
+import { createRng, type Rng } from '../../src/engine/rng/rng.js';
 import { heldOutParagraphs, parallelUnits, trainingParagraphs, type ParallelUnit, type UdhrArticle } from '../../src/engine/pretrain/corpus.js';
 import { HELD_OUT_ARTICLES, UDHR_LANGUAGES, VALIDATION_ARTICLES } from '../../src/engine/pretrain/languages.js';
 

@@ -29,6 +29,11 @@ const FOREIGN: Record<string, RegExp> = {
   placements: /device-check\.ts/,
   only: /bench\/(infer|editor)\.ts/,
   target: /npm run package|scripts\/package\.mjs/,
+  // An exported cluster job's programs (README, Running on a cluster).
+  engine: /train\.py --engine/,
+  config: /accelerate launch --config_file/,
+  nproc: /torchrun --nproc_per_node/,
+  standalone: /torchrun --nproc_per_node \d+ --standalone/,
   share: /bench\/audit-flip\.ts/,
   mode: /bench\/audit-flip\.ts/,
   retrain: /bench\/audit-flip\.ts/,

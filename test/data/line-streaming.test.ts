@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { firstInvalidUtf8, readLines, type TextLine } from '../../src/engine/data/lines.js';
-import { createRng } from '../../src/engine/util/random.js';
+import { createRng } from '../../src/engine/rng/rng.js';
 import { tempFolder } from './temp-files.js';
 
 const files = tempFolder('lines');

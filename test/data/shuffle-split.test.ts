@@ -4,7 +4,7 @@ import { openDataset } from '../../src/engine/data/dataset.js';
 import { loadDataset } from '../../src/engine/data/memory.js';
 import { epochOrder, shuffleBatches, shuffleBuffer, shuffledIndices } from '../../src/engine/data/shuffle.js';
 import { loadSplits, stratifiedSplit } from '../../src/engine/data/split.js';
-import { createRng } from '../../src/engine/util/random.js';
+import { createRng } from '../../src/engine/rng/rng.js';
 import { collect, tempFolder } from './temp-files.js';
 
 const files = tempFolder('shuffle');

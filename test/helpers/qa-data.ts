@@ -5,7 +5,7 @@
  * Written as Hugging Face JSON Lines (answer_start in code points; these contexts hold no character outside the BMP).
  */
 import { writeFileSync } from 'node:fs';
-import { createRng } from '../../src/engine/util/random.js';
+import { createRng } from '../../src/engine/rng/rng.js';
 
 const PAIRS: Array<[string, string, string]> = [
   ['Paris', 'France', 'Frankreich'],

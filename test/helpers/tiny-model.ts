@@ -11,7 +11,7 @@ import { ARCHITECTURE_OF_HEAD, ENCODER_PREFIX, HEAD_KINDS, encoderTensorSpecs, h
 import type { TensorToWrite } from '../../src/engine/hf/safetensors-write.js';
 import { xlmrConfigJson } from '../../src/engine/hf/config.js';
 import { writeNewXlmrFolder } from '../../src/engine/hf/new-folder.js';
-import { createRng } from '../../src/engine/util/random.js';
+import { createRng } from '../../src/engine/rng/rng.js';
 import { makeTinyTokenizerJson } from './tiny-tokenizer.js';
 
 export type TinyHeads = 'none' | HeadKind | 'all';

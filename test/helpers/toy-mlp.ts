@@ -7,7 +7,7 @@ import { crossEntropy, layerNorm, tanh } from '../../src/engine/graph/ops/index.
 import { TrainContext } from '../../src/engine/train/context.js';
 import type { LossBuilder } from '../../src/engine/train/step-graph.js';
 import { ort } from '../../src/engine/runtime/session.js';
-import { createRng } from '../../src/engine/util/random.js';
+import { createRng } from '../../src/engine/rng/rng.js';
 
 export const TOY_SHAPES: Record<string, number[]> = {
   'l1.weight': [8, 4], 'l1.bias': [8], 'LayerNorm.weight': [8], 'LayerNorm.bias': [8], 'l2.weight': [3, 8], 'l2.bias': [3],

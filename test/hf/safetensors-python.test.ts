@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSafetensors } from '../../src/engine/hf/safetensors.js';
 import { writeSafetensors } from '../../src/engine/hf/safetensors-write.js';
-import { createRng } from '../../src/engine/util/random.js';
+import { createRng } from '../../src/engine/rng/rng.js';
 
 function python(script: string, ...args: string[]): string {
   const run = spawnSync('/usr/bin/python3', ['-c', script, ...args], { encoding: 'utf8' });

@@ -8,7 +8,7 @@ import { XlmError } from '../../src/engine/errors.js';
 import { openSafetensors } from '../../src/engine/hf/safetensors.js';
 import { writeSafetensors } from '../../src/engine/hf/safetensors-write.js';
 import { openShardedSafetensors } from '../../src/engine/hf/sharded.js';
-import { createRng, normalArray } from '../../src/engine/util/random.js';
+import { createRng, normalArray } from '../../src/engine/rng/rng.js';
 
 function withTempDir(run: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'xlm-st-'));

@@ -52,6 +52,10 @@ for (const [target, { native, budget }] of Object.entries(TARGETS)) {
     const manifest = JSON.parse(zip.read('extension/package.json').toString('utf8')) as { extensionKind?: string[] };
     assert.deepEqual(manifest.extensionKind, ['workspace']);
 
+    // Export run as a cluster job copies these into each job folder.
+    for (const needed of ['train.py', 'xlmr_torch.py', 'README.md', 'launch/torchrun.sh', 'launch/accelerate.yaml', 'launch/slurm.sbatch', 'launch/ray_job.py']) {
+      assert.ok(names.includes(`extension/dist/job-files/${needed}`), `${target} lacks dist/job-files/${needed}`);
+    }
     for (const needed of ['extension/dist/extension.js', 'extension/dist/engine.js', 'extension/LICENSE.txt', 'extension/NOTICE', 'extension/node_modules/onnxruntime-node/dist/index.js', 'extension/node_modules/onnxruntime-common/dist/cjs/index.js']) {
       assert.ok(names.includes(needed), `${target} lacks ${needed}`);
     }

@@ -11,7 +11,7 @@ import { loadRecipe, parseRecipe, type PretrainRecipe } from '../../src/engine/p
 import { ModelCache } from '../../src/engine/runtime/model-cache.js';
 import { fillMask } from '../../src/engine/tasks/fill-mask.js';
 import { headOffset, logFrequencyBias, structuredInit } from '../../src/engine/pretrain/structured-init.js';
-import { createRng } from '../../src/engine/util/random.js';
+import { createRng } from '../../src/engine/rng/rng.js';
 
 const ROOT = resolve(__dirname, '../..');
 

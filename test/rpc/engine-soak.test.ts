@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
 import { EngineProcess, EngineUnavailableError } from '../../src/client/engineProcess.js';
 import * as p from '../../src/engine/rpc/protocol.js';
-import { createRng } from '../../src/engine/util/random.js';
+import { createRng } from '../../src/engine/rng/rng.js';
 import { bundleEngine } from '../helpers/engine-bundle.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 

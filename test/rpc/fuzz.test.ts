@@ -68,6 +68,8 @@ const valid = (): Record<p.RequestName, Record<string, unknown> | undefined> => 
   dataAudit: { file: path.join(tmp, 'data.jsonl'), model: modelDir, folds: 2, noFolds: false, out: 'runs/audit' },
   hubDownload: { repoId: 'org/model', revision: 'main', offline: true },
   modelEnsureDefault: { storageDir: 'storage' },
+  jobExport: { run: path.join(tmp, 'no-run'), out: path.join(tmp, 'job') },
+  jobImport: { dir: path.join(tmp, 'no-job'), runFolder: 'runs' },
 });
 
 /** Methods whose accepted params start long work that writes where it is told (a run, a default-model build). */

@@ -13,7 +13,7 @@ import { translationLoss } from '../../src/engine/seq2seq/loss.js';
 import { openSeq2SeqWeights } from '../../src/engine/seq2seq/weights.js';
 import { StepRunner } from '../../src/engine/train/runner.js';
 import { buildGradientGraph, COUNTER_INPUT, SEED_INPUT } from '../../src/engine/train/step-graph.js';
-import { createRng } from '../../src/engine/util/random.js';
+import { createRng } from '../../src/engine/rng/rng.js';
 import { runHfReference, writeTinyHfSeq2Seq, type TinyFamily } from '../helpers/tiny-hf-seq2seq.js';
 
 const LORA = { r: 4, alpha: 8, dropout: 0, targets: ['q_proj', 'k_proj', 'v_proj', 'out_proj', 'fc1', 'fc2'] };

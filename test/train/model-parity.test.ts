@@ -8,7 +8,7 @@ import { createSession, ort } from '../../src/engine/runtime/session.js';
 import { modelLossBuilder, type TrainMethod, type TrainTask } from '../../src/engine/train/model-loss.js';
 import { StepRunner } from '../../src/engine/train/runner.js';
 import { buildGradientGraph, COUNTER_INPUT, SEED_INPUT } from '../../src/engine/train/step-graph.js';
-import { createRng } from '../../src/engine/util/random.js';
+import { createRng } from '../../src/engine/rng/rng.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { runTrainReference, type ReferenceBatch } from '../helpers/train-reference.js';
 

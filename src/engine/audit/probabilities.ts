@@ -14,7 +14,7 @@ import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
 import { classifyLogits, softmax } from '../tasks/classify.js';
 import { wordLogits } from '../tasks/token-classify.js';
 import { TrainingRun, type TrainOptions, type TrainProgress } from '../train/train.js';
-import { createRng } from '../util/random.js';
+import { createRng } from '../rng/rng.js';
 import { normaliseText } from './checks.js';
 
 export type AuditTask = 'seq-cls' | 'token-cls';

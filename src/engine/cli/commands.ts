@@ -17,7 +17,9 @@ import { dataAuditCommand } from './data-audit.js';
 import { translateCommand } from './translate.js';
 import { zeroShotCommand } from './zero-shot.js';
 import { pretrainCommand } from './pretrain.js';
+import { exportJobCommand } from './export-job.js';
+import { importRunCommand } from './import-run.js';
 import { SCORE_COMMANDS } from './score.js';
 import { qaCommand } from './qa.js';
 
-export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, qaCommand, zeroShotCommand, translateCommand, embedCommand, languageIdCommand, exportOnnxCommand, trainCommand, evalCommand, dataInspectCommand, dataAuditCommand, mergeCommand, pretrainCommand, ...SCORE_COMMANDS, hubDownloadCommand, hubListCommand, hubRemoveCommand];
+export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, qaCommand, zeroShotCommand, translateCommand, embedCommand, languageIdCommand, exportOnnxCommand, trainCommand, evalCommand, dataInspectCommand, dataAuditCommand, mergeCommand, pretrainCommand, ...SCORE_COMMANDS, exportJobCommand, importRunCommand, hubDownloadCommand, hubListCommand, hubRemoveCommand];

@@ -4,7 +4,7 @@
  * which goes out). Same seed, same input → same order, so runs repeat; a resumed run replays the same order
  * and skips what it already consumed.
  */
-import { createRng, type Rng } from '../util/random.js';
+import { createRng, type Rng } from '../rng/rng.js';
 
 /** A Fisher-Yates permutation of 0..n-1. */
 export function shuffledIndices(n: number, rng: Rng): Int32Array {

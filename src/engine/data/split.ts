@@ -3,7 +3,7 @@
  * has the same label mix (and the same language mix, when rows have languages) as the whole, and the same
  * seed gives the same split on every machine.
  */
-import { createRng } from '../util/random.js';
+import { createRng } from '../rng/rng.js';
 import { loadDataset, type LoadedDataset } from './memory.js';
 import { mixSeed, shuffledIndices } from './shuffle.js';
 import type { ReadOptions } from './types.js';

@@ -9,7 +9,7 @@ import { writeNewXlmrFolder } from '../hf/new-folder.js';
 import type { TensorToWrite } from '../hf/safetensors-write.js';
 import { ARCHITECTURE_OF_HEAD, encoderTensorSpecs, headTensorSpecs, type HeadKind, type ModelSizes } from '../hf/names.js';
 import { unigramTokenizerJson, type UnigramPiece } from '../tokenize/tokenizer-json.js';
-import { createRng, normalArray } from '../util/random.js';
+import { createRng, normalArray } from '../rng/rng.js';
 
 export interface RandomModelOptions {
   /** Sizes; vocab_size counts XLM-R's five specials. */

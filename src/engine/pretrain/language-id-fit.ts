@@ -10,7 +10,7 @@
 import { classificationMetrics } from '../metrics/classification.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { LANGUAGE_ID_FEATURES, languageFeatures, writeLanguageIdHead, type LanguageIdFeature } from '../tasks/language-id.js';
-import { createRng } from '../util/random.js';
+import { createRng } from '../rng/rng.js';
 import { loadUdhrCorpus } from './corpus.js';
 import { languageDisplayName } from './languages.js';
 import { loadRecipeSegments } from './pretrain.js';

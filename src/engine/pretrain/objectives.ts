@@ -20,7 +20,7 @@
 import { maskTokens, type MaskingOptions } from '../train/features.js';
 import { ort } from '../runtime/session.js';
 import type { XlmTokenizer } from '../tokenize/tokenizer.js';
-import { createRng, type Rng } from '../util/random.js';
+import { createRng, type Rng } from '../rng/rng.js';
 import { XlmError } from '../errors.js';
 import { parallelUnits, trainingParagraphs, type UdhrArticle } from './corpus.js';
 import { SOURCE_NAMES, type CorpusSegment, type SourceName } from './sources.js';

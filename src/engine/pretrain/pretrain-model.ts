@@ -19,7 +19,7 @@ import { meanPool } from '../model/inference.js';
 import { buildEncoder, buildMlmHead, selectRows } from '../model/xlmr.js';
 import { TrainContext } from '../train/context.js';
 import type { LossBuilder } from '../train/step-graph.js';
-import { createRng } from '../util/random.js';
+import { createRng } from '../rng/rng.js';
 import { structuredInit, logFrequencyBias } from './structured-init.js';
 import type { PretrainInit, PretrainRecipe } from './recipe.js';
 

@@ -4,7 +4,7 @@
  * distribution so small languages are seen more often than their share (XLM-R uses alpha = 0.3).
  */
 import { XlmError } from '../errors.js';
-import { createRng, type Rng } from '../util/random.js';
+import { createRng, type Rng } from '../rng/rng.js';
 
 export const XLMR_SMOOTHING_ALPHA = 0.3;
 

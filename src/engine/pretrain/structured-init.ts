@@ -26,7 +26,7 @@
  */
 import type { XlmrConfig } from '../hf/config.js';
 import { EMBEDDINGS, layerNames } from '../hf/names.js';
-import { createRng, normalArray, type Rng } from '../util/random.js';
+import { createRng, normalArray, type Rng } from '../rng/rng.js';
 
 /** Most sinusoid frequencies carried by the position dimensions (two dimensions each). */
 export const MAX_FREQUENCIES = 16;

@@ -6,7 +6,7 @@
  * base run's.
  */
 import { mkdirSync } from 'node:fs';
-import { createRng } from '../util/random.js';
+import { createRng } from '../rng/rng.js';
 import { mixSeed, readQaFile, shuffledIndices, type QaDataset, type QaExample } from '../data/index.js';
 import { XlmError } from '../errors.js';
 import { BestTracker, metricForBestKey, type BestTrackerState, type BestVerdict, type MetricForBest } from '../eval/best-tracker.js';

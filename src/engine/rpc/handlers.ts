@@ -6,6 +6,9 @@ import { XlmError } from '../errors.js';
 import { inspectDataset } from '../data/index.js';
 import { auditRequest } from '../audit/rpc.js';
 import { evalRequest } from '../eval/request.js';
+import { exportJob } from '../jobs/export.js';
+import { importRun } from '../jobs/import.js';
+import { runFolderOptions } from '../jobs/source.js';
 import { downloadRepo, formatBytes, hubSettings, listCachedModels } from '../hub/index.js';
 import { defaultModelHandlers } from './default-model.js';
 import { deviceAvailability } from '../runtime/devices.js';
@@ -103,6 +106,14 @@ export function createHandlers(): HandlerTable {
     ...defaultModelHandlers(),
     trainStart: (params, ctx) => runs.start(params, ctx),
     trainStop: ({ runId }) => ({ stopped: runs.stop(runId) }),
+    jobExport: async ({ run, out }, ctx) => {
+      const { dir, trainRows, evalRows, totalSteps } = await exportJob(runFolderOptions(run), out, run, { onLog: (line) => ctx.log('info', `export-job: ${line}`) });
+      return { dir, trainRows, evalRows, totalSteps };
+    },
+    jobImport: ({ dir, runFolder }) => {
+      const { run, records, evalRecords } = importRun(dir, runFolder);
+      return { run, records, evalRecords };
+    },
     trainDefaults: (params) => runs.defaults(params),
     modelCapabilities: ({ dirs }) => dirs.map(modelCapabilities),
     deviceResolve: async ({ device, purpose }) => {

@@ -557,6 +557,40 @@ export interface DataInspectResult {
 /** Extension → engine: columns, counts and problems of a data file (the fine-tune quick picks suggest the task). */
 export const dataInspect = new RequestType<DataInspectParams, DataInspectResult, EngineErrorData>('data/inspect');
 
+// ---------------------------------------------------------------------------------------------- cluster jobs
+
+export const JobExportParams = params({
+  /** A run folder started from the editor (its run.json says what it trains). */
+  run: path,
+  /** The job folder to write: new or empty. */
+  out: path,
+});
+export type JobExportParams = v.InferOutput<typeof JobExportParams>;
+export interface JobExportResult {
+  dir: string;
+  trainRows: number;
+  evalRows: number;
+  totalSteps: number;
+}
+/** Extension → engine: write a run as a distributed PyTorch job folder (Export run as a cluster job). */
+export const jobExport = new RequestType<JobExportParams, JobExportResult, EngineErrorData>('job/export');
+
+export const JobImportParams = params({
+  /** A job folder or the output folder a job wrote. */
+  dir: path,
+  /** The run folder (xlm.runFolder) the run is added to. */
+  runFolder: path,
+});
+export type JobImportParams = v.InferOutput<typeof JobImportParams>;
+export interface JobImportResult {
+  /** The new run's folder: the dashboard lists it, and its model loads. */
+  run: string;
+  records: number;
+  evalRecords: number;
+}
+/** Extension → engine: a cluster job's results as a run folder (Import a cluster job's results). */
+export const jobImport = new RequestType<JobImportParams, JobImportResult, EngineErrorData>('job/import');
+
 export const DataAuditParams = params({
   file: path,
   /** The model the folds fine-tune from (or, with noFolds, the fine-tuned model whose predictions are used); default: the active model. */
@@ -689,7 +723,7 @@ export const modelDefaultProgress = new NotificationType<ModelDefaultProgressPar
 /** Every request of the protocol, keyed by a short name; the server's handler table is typed against it. */
 export const requests = {
   engineInfo, deviceResolve, modelLoad, modelInfo, modelCapabilities, tokenize, fillMask, classify, qa, nli, zeroShot, embed, languageId, translate,
-  trainStart, trainStop, trainDefaults, evalRun, dataInspect, dataAudit, hubDownload, hubList, modelEnsureDefault,
+  trainStart, trainStop, trainDefaults, evalRun, dataInspect, dataAudit, hubDownload, hubList, modelEnsureDefault, jobExport, jobImport,
 } as const;
 
 /** The params schema of every request that takes params; the engine checks each request against its entry. */
@@ -714,6 +748,8 @@ export const paramSchemas = {
   dataAudit: DataAuditParams,
   hubDownload: HubDownloadParams,
   modelEnsureDefault: ModelEnsureDefaultParams,
+  jobExport: JobExportParams,
+  jobImport: JobImportParams,
 } as const satisfies { [K in RequestName]?: v.GenericSchema<ParamsOf<K>> };
 
 /**

@@ -24,6 +24,31 @@ const TASKS: Record<TrainTask, EngineTrainTask> = {
   'masked-lm': 'mlm',
 };
 
+/**
+ * What a run started from the editor trains: its train/start parameters (RUN/run.json holds them) as training
+ * options. `xlm export-job --run RUN` reads a run folder through this too, so the job is the same run.
+ */
+export function trainOptionsOfRun(params: TrainStartParams, runDir: string): TrainOptions {
+  return {
+    model: params.model,
+    task: TASKS[params.task],
+    train: params.data,
+    eval: params.evalData,
+    // Without an eval file, a tenth of a large enough training file is held out, so the dashboard shows eval curves.
+    ...(params.evalData ? {} : { evalFraction: AUTO_EVAL_FRACTION, evalFractionMinRows: AUTO_EVAL_MIN_ROWS }),
+    out: runDir,
+    method: params.method,
+    loraR: params.loraRank,
+    lr: params.learningRate,
+    epochs: params.epochs,
+    batchSize: params.batchSize,
+    maxLength: params.maxLength,
+    seed: params.seed,
+    device: params.device,
+    memoryLimitMB: params.memoryLimitMB,
+  };
+}
+
 export class TrainingRuns {
   private readonly running = new Map<string, AbortController>();
 
@@ -33,24 +58,7 @@ export class TrainingRuns {
     let runId = `${stamp}-${params.method}`;
     for (let k = 2; this.running.has(runId) || existsSync(join(params.runFolder, runId)); k++) runId = `${stamp}-${params.method}-${k}`;
     const runDir = join(params.runFolder, runId);
-    const options: TrainOptions = {
-      model: params.model,
-      task: TASKS[params.task],
-      train: params.data,
-      eval: params.evalData,
-      // Without an eval file, a tenth of a large enough training file is held out, so the dashboard shows eval curves.
-      ...(params.evalData ? {} : { evalFraction: AUTO_EVAL_FRACTION, evalFractionMinRows: AUTO_EVAL_MIN_ROWS }),
-      out: runDir,
-      method: params.method,
-      loraR: params.loraRank,
-      lr: params.learningRate,
-      epochs: params.epochs,
-      batchSize: params.batchSize,
-      maxLength: params.maxLength,
-      seed: params.seed,
-      device: params.device,
-      memoryLimitMB: params.memoryLimitMB,
-    };
+    const options = trainOptionsOfRun(params, runDir);
     resolveOptions(options); // bad options fail train/start itself, before a folder exists
     mkdirSync(runDir, { recursive: true });
     writeFileSync(join(runDir, 'run.json'), JSON.stringify({ runId, started: new Date().toISOString(), ...params }, null, 2) + '\n');

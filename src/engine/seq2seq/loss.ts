@@ -12,7 +12,7 @@ import { TrainContext } from '../train/context.js';
 import { initLora, isLoraName, type LoraOptions } from '../train/lora.js';
 import type { ModelLoss } from '../train/model-loss.js';
 import type { LossBuilder } from '../train/step-graph.js';
-import { createRng } from '../util/random.js';
+import { createRng } from '../rng/rng.js';
 import type { Seq2SeqConfig } from './config.js';
 import { buildLmLogits, buildSeq2SeqDecoder, buildSeq2SeqEncoder } from './model.js';
 import { isFrozenBuffer, type Seq2SeqWeights } from './weights.js';

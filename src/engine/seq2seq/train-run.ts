@@ -23,7 +23,7 @@ import { isLoraName, loraNames, peftTargetModules, type LoraOptions } from '../t
 import { StepRunner } from '../train/runner.js';
 import { TrainingRun, type TrainHooks, type TrainOptions, type TrainResult } from '../train/train.js';
 import { mixSeed, shuffledIndices } from '../data/index.js';
-import { createRng } from '../util/random.js';
+import { createRng } from '../rng/rng.js';
 import { readParallel } from '../data/parallel.js';
 import { loadSeq2SeqConfig, type Seq2SeqConfig } from './config.js';
 import { PairEncoder, bucketKey, collatePairs, type PairFeature, type TranslationPair } from './features.js';

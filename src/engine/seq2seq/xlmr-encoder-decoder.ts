@@ -26,7 +26,7 @@ import { buildEncoder, buildFeedForward } from '../model/xlmr.js';
 import { TrainContext } from '../train/context.js';
 import type { ModelLoss } from '../train/model-loss.js';
 import type { LossBuilder } from '../train/step-graph.js';
-import { createRng } from '../util/random.js';
+import { createRng } from '../rng/rng.js';
 import { causalMask } from './positions.js';
 
 /** A context whose weights, linear layers and dropout sites are another's under renamed names. */

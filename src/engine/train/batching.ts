@@ -6,7 +6,7 @@
  * (seed, epoch), so a resumed run rebuilds the same batches and skips those already done.
  */
 import { epochOrder, mixSeed, shuffledIndices } from '../data/index.js';
-import { createRng } from '../util/random.js';
+import { createRng } from '../rng/rng.js';
 
 export const MEGABATCH = 50;
 

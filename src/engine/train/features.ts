@@ -11,7 +11,7 @@ import type { LoadedDataset } from '../data/index.js';
 import { ort } from '../runtime/session.js';
 import type { XlmTokenizer } from '../tokenize/tokenizer.js';
 import { inputWordIds } from '../tokenize/words.js';
-import { createRng } from '../util/random.js';
+import { createRng } from '../rng/rng.js';
 import type { TrainTask } from './model-loss.js';
 
 export const IGNORE = -100;

@@ -3,7 +3,7 @@
  * A [r, in] initialised like PEFT (Kaiming-uniform with a = sqrt(5), i.e. U(-1/sqrt(in), 1/sqrt(in))),
  * B [out, r] zeros, so training starts from the base model exactly.
  */
-import type { Rng } from '../util/random.js';
+import type { Rng } from '../rng/rng.js';
 
 /** Module name suffixes LoRA can target (PEFT's target_modules for XLM-R). */
 export const LORA_TARGETS = ['query', 'key', 'value', 'attention.output.dense', 'intermediate.dense', 'output.dense'] as const;

@@ -13,7 +13,7 @@ import { add, crossEntropy, gather, mul, reshape } from '../graph/ops/index.js';
 import type { XlmrConfig } from '../hf/config.js';
 import type { ModelWeights } from '../hf/weights.js';
 import { buildEncoder, buildMlmHead, buildQuestionAnsweringHead, buildSequenceClassificationHead, buildTokenClassificationHead, selectRows } from '../model/xlmr.js';
-import { createRng } from '../util/random.js';
+import { createRng } from '../rng/rng.js';
 import { TrainContext } from './context.js';
 import { initLora, isLoraName, type LoraOptions } from './lora.js';
 import type { LossBuilder } from './step-graph.js';

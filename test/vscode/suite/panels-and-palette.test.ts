@@ -3,6 +3,9 @@
 import * as vscode from 'vscode';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import fs from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { test, waitFor } from './harness.js';
 import type { XlmLabApi } from '../../../src/extension.js';
 import type { NliResult } from '../../../src/engine/rpc/protocol.js';
@@ -60,3 +63,27 @@ test('Stop training is in the palette only while a run is training (xlm.training
   assert.deepEqual(stopped, [started.runId]);
   await waitFor('xlm.training false after the run ended', () => xlm.contextKeys()['xlm.training'] === false, 60_000);
 }, 150_000);
+
+test('Export run as a cluster job writes the job of an editor run; Import a cluster job\'s results adds what it trained as a run', async () => {
+  const xlm = await api();
+  await waitFor('no run training', () => xlm.contextKeys()['xlm.training'] === false, 60_000);
+  const started = await vscode.commands.executeCommand<{ runId: string; runDir: string } | undefined>('xlm.fineTune', {
+    data: path.join(folder().fsPath, 'sentiment.jsonl'), model: path.join(folder().fsPath, 'models', 'tiny'), task: 'sequence-classification',
+    method: 'lora', epochs: 1, batchSize: 4, learningRate: 1e-3, openDashboard: false,
+  });
+  assert.ok(started, 'xlm.fineTune returned no run');
+  await waitFor('the run ended', () => xlm.contextKeys()['xlm.training'] === false, 120_000);
+  const jobDir = path.join(folder().fsPath, 'jobs', `${started.runId}-job`);
+  const exported = await vscode.commands.executeCommand<{ dir: string; totalSteps: number } | undefined>('xlm.exportJob', started.runDir, jobDir);
+  assert.ok(exported, 'xlm.exportJob returned nothing');
+  assert.equal(exported.dir, jobDir);
+  for (const file of ['settings.json', 'train.py', 'xlmr_torch.py', 'launch/slurm.sbatch', 'README.md']) assert.ok(fs.existsSync(path.join(jobDir, file)), `${file} in the job`);
+  // The job trains in one process here (the distributed runs are the unit tests'), then comes back as a run.
+  // Asynchronously: the extension host (where this test runs) must keep answering while the job trains.
+  await promisify(execFile)('/usr/bin/python3', ['train.py', '--engine', 'torch'], { cwd: jobDir, timeout: 120_000 });
+  const imported = await vscode.commands.executeCommand<{ run: string; records: number } | undefined>('xlm.importRun', jobDir);
+  assert.ok(imported, 'xlm.importRun returned nothing');
+  assert.equal(path.dirname(imported.run), path.join(folder().fsPath, 'runs'));
+  assert.equal(fs.readFileSync(path.join(imported.run, 'metrics.jsonl'), 'utf8').trim().split('\n').length, imported.records);
+  assert.ok(imported.records >= exported.totalSteps, 'every step of the job is a line of the run');
+}, 300_000);

@@ -3,6 +3,7 @@ export * from './broadcast.js';
 export * from './elementwise.js';
 export * from './reduce.js';
 export * from './shape.js';
+export * from './indexing.js';
 export * from './matmul.js';
 export * from './nn.js';
 export * from './loss.js';

@@ -3,7 +3,7 @@ import { defineOp, type Value } from '../graph.js';
 import { add, mul, div, neg, exp, cast, not, equal, where, max, scalarLike } from './elementwise.js';
 import { logSoftmax } from './nn.js';
 import { reduceSum, unsqueeze } from './broadcast.js';
-import { ScatterElements } from './shape.js';
+import { ScatterElements } from './indexing.js';
 
 export const IGNORE_INDEX = -100;
 

@@ -9,7 +9,8 @@
 import { defineOp, type Graph, type Value } from '../graph.js';
 import { add, mul, cast, greaterOrEqual, scalarLike } from './elementwise.js';
 import { shapeOf } from './broadcast.js';
-import { reshapeTo, ReduceProd } from './shape.js';
+import { reshapeTo } from './shape.js';
+import { ReduceProd } from './reduce.js';
 
 export const BitShift = defineOp({
   name: 'BitShift', onnx: 'BitShift', attrTypes: { direction: 'string' },

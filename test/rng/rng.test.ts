@@ -1,7 +1,7 @@
 // The seeded generator repeats exactly for a seed, differs across seeds, and draws from the right distributions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng, normalArray } from '../../src/engine/util/random.js';
+import { createRng, normalArray } from '../../src/engine/rng/rng.js';
 
 const draw = (seed: number, n: number) => {
   const rng = createRng(seed);

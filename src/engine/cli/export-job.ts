@@ -1,0 +1,67 @@
+/** `xlm export-job`: a training run as a distributed PyTorch job folder (torchrun, accelerate, Slurm, Ray). */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { XlmError } from '../errors.js';
+import { exportJob } from '../jobs/export.js';
+import { runFolderOptions } from '../jobs/source.js';
+import type { TrainOptions } from '../train/options.js';
+import type { CommandSpec, OptionValues } from './command.js';
+import { trainOptionsFromFlags } from './train.js';
+
+/** A JSON settings file: `xlm train`'s flag names as keys ({"model": "...", "task": "seq-cls", "batch-size": 8}); paths relative to the file. */
+function configOptions(file: string): TrainOptions {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new XlmError('bad-json', `not a JSON file of xlm train's flags: ${(e as Error).message}`, { file });
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new XlmError('bad-json', "expected an object of xlm train's flags, e.g. {\"model\": \"DIR\", \"task\": \"seq-cls\", \"train\": \"data.jsonl\"}", { file });
+  const here = dirname(resolve(file));
+  const values: OptionValues = {};
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof value === 'boolean') values[key] = value;
+    else if (typeof value === 'number' || typeof value === 'string') values[key] = String(value);
+    else throw new XlmError('bad-json', `"${key}" must be a string, a number or true/false`, { file, what: key });
+  }
+  const path = (key: string) => {
+    const v = values[key];
+    if (typeof v === 'string' && v !== '' && !isAbsolute(v)) values[key] = join(here, v);
+  };
+  ['model', 'train', 'eval'].forEach(path);
+  if (typeof values.model !== 'string') throw new XlmError('bad-json', 'needs "model": the model folder to start from', { file, what: 'model' });
+  // The job writes its own output; "out" is the job's --out (or output/ beside train.py).
+  return trainOptionsFromFlags({ ...values, out: values.out ?? join(here, 'output') }, values.model);
+}
+
+export const exportJobCommand: CommandSpec = {
+  name: 'export-job',
+  summary: 'write a training run as a distributed PyTorch job folder (torchrun, accelerate, Slurm, Ray)',
+  options: {
+    run: { type: 'string', arg: 'RUN_OR_CONFIG', help: "a run folder started from the editor (its run.json), or a JSON file of xlm train's flags" },
+    out: { type: 'string', short: 'o', arg: 'DIR', help: 'the job folder to write (new or empty)' },
+  },
+  details: [
+    'The job folder holds settings.json, the data as JSONL (tokenized by XLM Lab), the starting weights in model/, train.py',
+    '(transformers Trainer + peft when installed, else the plain-PyTorch XLM-R it carries, under DistributedDataParallel),',
+    'launch/ (torchrun.sh, accelerate.yaml, slurm.sbatch, ray_job.py; the lines to edit say EDIT) and a README.',
+    'A config file: {"model": "DIR", "task": "seq-cls", "train": "train.jsonl", "batch-size": 8, "lr": 2e-5, ...}.',
+    'Bring the results back with `xlm import-run`.',
+  ],
+  async run(ctx) {
+    const run = ctx.values.run as string | undefined;
+    const out = ctx.values.out as string | undefined;
+    if (!run) throw new XlmError('cli-bad-flag', 'export-job needs --run RUN_OR_CONFIG (a run folder or a JSON file of xlm train\'s flags)', { what: '--run' });
+    if (!out) throw new XlmError('cli-bad-flag', 'export-job needs --out DIR (the job folder to write)', { what: '--out' });
+    let isDir: boolean;
+    try {
+      isDir = statSync(run).isDirectory();
+    } catch {
+      throw new XlmError('file-missing', `--run ${run}: no such run folder or settings file`, { file: run });
+    }
+    const options = isDir ? runFolderOptions(run) : configOptions(run);
+    const result = await exportJob(options, out, resolve(run), { onLog: (line) => ctx.io.stderr.write(`xlm export-job: ${line}\n`) });
+    ctx.io.stdout.write(JSON.stringify({ dir: result.dir, train_rows: result.trainRows, eval_rows: result.evalRows, total_steps: result.totalSteps }) + '\n');
+    return 0;
+  },
+};
