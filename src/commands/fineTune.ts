@@ -21,7 +21,11 @@ const TASKS: { task: p.TrainTask; label: string; detail: string }[] = [
   { task: 'pair-classification', label: 'Pair classification / NLI', detail: 'premise + hypothesis → label' },
   { task: 'token-classification', label: 'Token classification', detail: 'tokens → tags (NER, POS)' },
   { task: 'masked-lm', label: 'Masked-language-model adaptation', detail: 'plain text, no labels' },
+  { task: 'question-answering', label: 'Question answering', detail: 'context + question → answer span (SQuAD JSON, HF JSON Lines)' },
 ];
+
+/** run_qa.py's window length: question and a context window of 384 tokens (xlm.maxLength's 128 would cut most contexts to slivers). */
+const QA_MAX_LENGTH = 384;
 
 export function registerFineTune(ctx: Ctx): void {
   ctx.command('xlm.fineTune', 'Fine-tune XLM on workspace data', async (arg?: vscode.Uri | FineTuneOptions): Promise<p.TrainStartResult | undefined> => {
@@ -109,7 +113,7 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
   }
   // Only protocol params travel: the engine refuses keys train/start does not have (openDashboard is ours).
   const { openDashboard: _openDashboard, ...trainParams } = given;
-  return { ...trainParams, model, data, task, method, ...hyper, maxLength: given.maxLength ?? setting('maxLength', 128), device: given.device ?? device(), runFolder: runFolder(), memoryLimitMB: given.memoryLimitMB ?? (setting('memoryLimitMB', 0) || undefined) };
+  return { ...trainParams, model, data, task, method, ...hyper, maxLength: given.maxLength ?? (task === 'question-answering' ? QA_MAX_LENGTH : setting('maxLength', 128)), device: given.device ?? device(), runFolder: runFolder(), memoryLimitMB: given.memoryLimitMB ?? (setting('memoryLimitMB', 0) || undefined) };
 }
 
 /** A progress notification for the run until it ends; Cancel stops the run. */

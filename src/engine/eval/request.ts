@@ -7,7 +7,7 @@ import type { EvalRunParams, EvalRunResult, TrainTask } from '../rpc/protocol.js
 import type { ModelCache } from '../runtime/model-cache.js';
 import { evaluate, type EvalTask } from './evaluate.js';
 
-const TASK_OF: Record<TrainTask, EvalTask> = {
+const TASK_OF: Record<Exclude<TrainTask, 'question-answering'>, EvalTask> = {
   'sequence-classification': 'seq-cls',
   'pair-classification': 'nli',
   'token-classification': 'token-cls',
@@ -25,6 +25,9 @@ export interface EvalRequestContext {
 export async function evalRequest(params: EvalRunParams, ctx: EvalRequestContext): Promise<EvalRunResult> {
   const model = params.model ?? ctx.activeModel;
   if (!model) throw new XlmError('no-model', 'no model is loaded and none was named; eval/run needs a model folder');
+  if (params.task === 'question-answering') {
+    throw new XlmError('bad-option', 'question answering is scored by `xlm eval --task qa` (exact match and F1 per language), not by eval/run yet', { what: 'task' });
+  }
   const abort = new AbortController();
   if (ctx.cancel?.isCancellationRequested) abort.abort();
   const subscription = ctx.cancel?.onCancellationRequested(() => abort.abort());

@@ -4,6 +4,7 @@
  */
 import { XlmError } from '../errors.js';
 import { inspectDataset } from '../data/index.js';
+import { looksLikeQa, readQaFile } from '../data/qa.js';
 import { auditRequest } from '../audit/rpc.js';
 import { evalRequest } from '../eval/request.js';
 import { exportJob } from '../jobs/export.js';
@@ -164,6 +165,20 @@ export function createHandlers(): HandlerTable {
     evalRun: (params, ctx) => evalRequest(params, { models: state.activeCache(ctx), activeModel: state.active?.dir, cancel: ctx.token }),
     dataAudit: (params, ctx) => auditRequest(params, ctx, state.active?.dir),
     dataInspect: async ({ file }) => {
+      // SQuAD JSON or HF QA JSON Lines: one row per question; problems are the questions the reader refuses.
+      if (looksLikeQa(file)) {
+        const qa = await readQaFile(file, { onError: 'skip' });
+        const languages: Record<string, number> = {};
+        for (const e of qa.examples) languages[e.language ?? 'unknown'] = (languages[e.language ?? 'unknown'] ?? 0) + 1;
+        return {
+          format: qa.format,
+          rows: qa.examples.length,
+          columns: ['context', 'question', 'answers'],
+          suggestedTask: 'question-answering' as const,
+          languages,
+          problems: qa.errors.map((e) => ({ line: e.line, column: e.column, severity: 'error' as const, message: e.reason })),
+        };
+      }
       const s = await inspectDataset(file);
       const problems: DataInspectResult['problems'] = [
         ...s.errors.map((e) => ({ line: e.line, column: e.column, severity: 'error' as const, message: e.reason })),

@@ -89,7 +89,7 @@ const device = oneOf(DEVICE_CHOICES);
 /** Number formats of inference's matrix products: the checkpoint's floats, or int8 quantized at load (engine/model/quantize.ts). */
 export const INFERENCE_DTYPES = ['fp32', 'int8'] as const;
 const inferenceDtype = oneOf(INFERENCE_DTYPES);
-export const TRAIN_TASKS = ['sequence-classification', 'pair-classification', 'token-classification', 'masked-lm'] as const;
+export const TRAIN_TASKS = ['sequence-classification', 'pair-classification', 'token-classification', 'masked-lm', 'question-answering'] as const;
 
 // ---------------------------------------------------------------------------------------------- shared shapes
 

@@ -22,6 +22,7 @@ const TASKS: Record<TrainTask, EngineTrainTask> = {
   'pair-classification': 'seq-cls',
   'token-classification': 'token-cls',
   'masked-lm': 'mlm',
+  'question-answering': 'qa',
 };
 
 /**
