@@ -133,7 +133,7 @@ test('a model whose labels are IOB2 reads a BIOES file: a tag outside them is na
 
 test('every command that reads data takes --tag-scheme, and the flag reaches the reader', async () => {
   const readers = COMMANDS.filter((c) => c.options?.['tags-column'] !== undefined).map((c) => c.name);
-  assert.deepEqual(readers.sort(), ['data inspect', 'eval', 'train']);
+  assert.deepEqual(readers.sort(), ['data audit', 'data inspect', 'eval', 'train']);
   for (const name of readers) assert.ok(COMMANDS.find((c) => c.name === name)!.options!['tag-scheme'], `${name} --tag-scheme`);
   const train = trainOptionsFromFlags({ task: 'token-cls', train: 't.conll', out: 'o', 'tag-scheme': 'bilou' }, 'model');
   assert.equal(train.readOptions?.tagScheme, 'bilou');
