@@ -27,8 +27,9 @@ test('each head of a folder becomes what it can serve; a classifier is single, p
     ['xnli', { head: 'seq-cls', labels: ['entailment', 'neutral', 'contradiction'] }, {}, ['nli', 'pair-classify']],
     ['mnli-caps', { head: 'seq-cls', labels: ['CONTRADICTION', 'NEUTRAL', 'ENTAILMENT'] }, {}, ['nli', 'pair-classify']],
     ['ner', { head: 'token-cls', labels: ['O', 'B-PER', 'I-PER'] }, {}, ['token-classify']],
-    ['all', { head: 'all', labels: ['a', 'b', 'c'] }, {}, ['fill-mask', 'classify', 'token-classify']],
-    ['qa', { head: 'none' }, { architectures: ['XLMRobertaForQuestionAnswering'] }, ['question-answering']],
+    ['all', { head: 'all', labels: ['a', 'b', 'c'] }, {}, ['fill-mask', 'classify', 'token-classify', 'question-answering']],
+    ['qa', { head: 'qa' }, {}, ['question-answering']],
+    ['qa-by-architecture', { head: 'none' }, { architectures: ['XLMRobertaForQuestionAnswering'] }, ['question-answering']],
   ];
   for (const [name, opts, config, expected] of cases) {
     const c = modelCapabilities(tiny(name, opts, config));
