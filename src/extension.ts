@@ -8,6 +8,7 @@ import type { Health } from './client/health.js';
 import type { EngineProcessState } from './client/engineProcess.js';
 import { registerClassify } from './commands/classify.js';
 import { registerAskQuestion } from './commands/askQuestion.js';
+import { registerListEntities } from './commands/listEntities.js';
 import { registerEngineCommands } from './commands/engine.js';
 import { registerEntailment } from './commands/entailment.js';
 import { registerAuditLabels } from './commands/auditLabels.js';
@@ -21,6 +22,7 @@ import { registerTraining } from './commands/training.js';
 import { registerTranslate } from './commands/translate.js';
 import { AuditDiagnostics } from './features/auditDiagnostics.js';
 import { SentenceHover } from './features/hover.js';
+import { EntityHighlighter } from './features/entities.js';
 import { MaskFill, registerRemoveMaskCommand } from './features/inlineFill.js';
 import { DashboardPanel, registerDashboardSerializer } from './panels/dashboard.js';
 import { MaskPanel, registerMaskPanelSerializer } from './panels/maskPanel.js';
@@ -43,6 +45,8 @@ export interface XlmLabApi {
   slotModels(): Promise<Record<string, { name: string; source: string }>>;
   /** Why features could not run, as the status item's Why action says it. */
   problems(): string[];
+  /** The entity highlights last applied to a document (type, palette colour, ranges as [line, character, line, character]). */
+  entityHighlights(uri: string): { type: string; colour: number; ranges: [number, number, number, number][] }[] | undefined;
   /** Whether a Hugging Face token is in SecretStorage (never the token itself: other extensions see this API). */
   hubTokenSaved(): Promise<boolean>;
 }
@@ -57,13 +61,17 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
   const audit = new AuditDiagnostics(context.workspaceState);
   registerAuditLabels(ctx, audit);
   const fill = new MaskFill(ctx);
+  const entities = new EntityHighlighter(ctx);
+  registerListEntities(ctx, entities);
   context.subscriptions.push(
     audit,
+    entities,
     registerDashboardSerializer(ctx),
     registerMaskPanelSerializer(ctx),
     registerNliPanelSerializer(ctx),
     registerRemoveMaskCommand(),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new SentenceHover(ctx)),
+    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], entities),
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, fill),
     vscode.languages.registerCompletionItemProvider({ pattern: '**' }, fill, '>'),
   );
@@ -79,6 +87,8 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
       return Object.fromEntries([...ctx.slotModels].map(([id, m]) => [id, { name: m.name, source: m.source }]));
     },
     problems: () => [...ctx.problems.values()],
+    entityHighlights: (uri) =>
+      entities.applied.get(uri)?.map((t) => ({ type: t.type, colour: t.colour, ranges: t.ranges.map((r): [number, number, number, number] => [r.start.line, r.start.character, r.end.line, r.end.character]) })),
     hubTokenSaved: async () => (await hubToken(context.secrets)) !== undefined,
   };
 }
