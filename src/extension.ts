@@ -9,6 +9,7 @@ import type { EngineProcessState } from './client/engineProcess.js';
 import { registerClassify } from './commands/classify.js';
 import { registerAskQuestion } from './commands/askQuestion.js';
 import { registerListEntities } from './commands/listEntities.js';
+import { registerSampleData } from './commands/sampleData.js';
 import { registerEngineCommands } from './commands/engine.js';
 import { registerEntailment } from './commands/entailment.js';
 import { registerAuditLabels } from './commands/auditLabels.js';
@@ -54,10 +55,11 @@ export interface XlmLabApi {
 export function activate(context: vscode.ExtensionContext): XlmLabApi {
   const ctx = new Ctx(context);
   context.subscriptions.push(ctx);
-  for (const register of [registerEngineCommands, registerSelectModel, registerFillMask, registerClassify, registerAskQuestion, registerEntailment, registerTranslate, registerFineTune, registerTraining, registerEvaluate, registerClusterJob]) {
+  for (const register of [registerEngineCommands, registerSelectModel, registerFillMask, registerClassify, registerAskQuestion, registerEntailment, registerTranslate, registerFineTune, registerTraining, registerEvaluate, registerClusterJob, registerSampleData]) {
     register(ctx);
   }
   registerHubTokenCommands(context);
+  openWalkthroughOnFirstInstall(context);
   const audit = new AuditDiagnostics(context.workspaceState);
   registerAuditLabels(ctx, audit);
   const fill = new MaskFill(ctx);
@@ -91,6 +93,14 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
       entities.applied.get(uri)?.map((t) => ({ type: t.type, colour: t.colour, ranges: t.ranges.map((r): [number, number, number, number] => [r.start.line, r.start.character, r.end.line, r.end.character]) })),
     hubTokenSaved: async () => (await hubToken(context.secrets)) !== undefined,
   };
+}
+
+/** The walkthrough opens once, on the first activation after install (its state is kept in globalState). */
+function openWalkthroughOnFirstInstall(context: vscode.ExtensionContext): void {
+  const key = 'xlm.walkthroughOpened';
+  if (context.globalState.get<boolean>(key)) return;
+  void context.globalState.update(key, true);
+  void vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#xlm.gettingStarted`, false);
 }
 
 export function deactivate(): void {

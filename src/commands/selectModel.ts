@@ -153,14 +153,22 @@ async function filterModelFolders(dirs: string[]): Promise<string[]> {
 export async function ensureDefaultModel(ctx: Ctx): Promise<string | undefined> {
   const storageDir = ctx.extension.globalStorageUri.fsPath;
   try {
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'XLM: default model', cancellable: true }, (progress, token) => {
+    ctx.output.info(`Preparing the default model in ${storageDir} (the first time takes minutes; progress follows here)…`);
+    ctx.setDefaultBuild({ phase: 'corpus', message: 'starting', fraction: 0 });
+    const result = await Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'XLM: preparing the default model', cancellable: true }, (progress, token) => {
       let last = 0;
+      let phase = '';
       const sub = ctx.notify(p.modelDefaultProgress, (x) => {
         progress.report({ message: x.message, increment: Math.max(0, 100 * x.fraction - last) });
         last = Math.max(last, 100 * x.fraction);
+        ctx.setDefaultBuild(x);
+        // Every phase change, and during a phase one line per half minute, so a long build is never silent in the log.
+        if (x.phase !== phase) ctx.output.info(`Default model: ${x.phase}: ${x.message}`);
+        else ctx.logEvery('default model', `Default model: ${x.phase}: ${x.message} (${Math.round(100 * x.fraction)}%)`);
+        phase = x.phase;
       });
       return ctx.request(p.modelEnsureDefault, { storageDir }, token).finally(() => sub.dispose());
-    });
+    })).finally(() => ctx.setDefaultBuild(undefined));
     ctx.output.info(result.reused ? `Default model reused from ${result.dir}` : `Default model built in ${result.seconds.toFixed(0)} s into ${result.dir}`);
     return result.dir;
   } catch (e) {

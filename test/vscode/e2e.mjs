@@ -173,6 +173,45 @@ try {
   await page.waitForTimeout(1500);
   t.mark('defaultHover');
 
+  // 7c. Entity highlights: with the tiny NER model in the entities slot, people.txt's names are decorated by type
+  // (dark and light theme), hovering one gives its type and score, and List entities in this file lists them.
+  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'xlm.model': 'models/tiny', 'xlm.models.tokenClassification': 'models/tiny-ner', 'xlm.runFolder': 'runs' }, null, 2));
+  await page.waitForTimeout(1500);
+  await editor(page, 'people.txt', 'Anna Schmidt');
+  // Decoration types render as VS Code's generated `ced-…` classes on the decorated text.
+  const decorated = page.locator('.editor-instance .monaco-editor [class*="ced-"]');
+  await decorated.first().waitFor({ timeout: 60_000 });
+  await page.mouse.move(5, 400);
+  const anna = await wordBox(page, 'Anna');
+  await page.mouse.move(anna.x - 30, anna.y);
+  await page.mouse.move(anna.x, anna.y, { steps: 4 });
+  const entityHover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'entity from' });
+  await entityHover.first().waitFor({ timeout: 30_000 });
+  const entityText = (await entityHover.first().innerText()).trim();
+  console.log(`[e2e] entities: ${await decorated.count()} decorated spans; hover: ${JSON.stringify(entityText.slice(0, 120))}`);
+  if (!/PER \(person\) \d+\.\d%/.test(entityText)) throw new Error(`entity hover has no type and score: ${entityText}`);
+  await shot('06c-entities-hover');
+  await page.mouse.move(5, 400);
+  await palette(page, 'XLM: List entities in this file');
+  const listed = page.locator('.quick-input-widget .monaco-list-row');
+  await listed.filter({ hasText: 'Anna Schmidt' }).first().waitFor({ timeout: 30_000 });
+  console.log(`[e2e] List entities: ${(await listed.allInnerTexts()).map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
+  await shot('06d-entities-list');
+  await page.keyboard.press('Escape');
+  await palette(page, 'Preferences: Color Theme');
+  await page.keyboard.type('Light Modern');
+  await page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^Light Modern$/ }) }).first().click({ timeout: 15_000 });
+  await page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs'), undefined, { timeout: 15_000 });
+  await shot('06e-entities-light');
+  await palette(page, 'Preferences: Color Theme');
+  await page.keyboard.type('Dark Modern');
+  await page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^Dark Modern$/ }) }).first().click({ timeout: 15_000 });
+  await page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs-dark'), undefined, { timeout: 15_000 });
+  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'xlm.model': 'models/tiny', 'xlm.runFolder': 'runs' }, null, 2));
+  await page.waitForTimeout(1500);
+  await page.locator('.tabs-container .tab', { hasText: 'notes.txt' }).click();
+  t.mark('entities');
+
   // 8. Fill-in at <mask>: the completion list with probabilities, then the best word as ghost text; Tab writes it.
   await page.mouse.move(5, 400);
   await ed.clickText('<mask>', '<mask>'.length);

@@ -19,6 +19,10 @@ export function writeTestWorkspace(dir: string): string {
   // A token-classification model whose tags are known (test/helpers/tiny-ner-model.ts) and a file it finds entities in.
   writeTinyNerModel(path.join(dir, 'models', 'tiny-ner'), { Anna: 'B-PER', Schmidt: 'I-PER', Lena: 'B-PER', Berlin: 'B-LOC', Paris: 'B-LOC', Siemens: 'B-ORG' });
   fs.writeFileSync(path.join(dir, 'people.txt'), 'Anna Schmidt lives in Berlin.\nSiemens opened an office in Paris.\nNothing to see here.\n');
+  // A small examples/ folder shaped like the repository's (Open the sample data reveals it).
+  fs.mkdirSync(path.join(dir, 'examples', 'langid'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'examples', 'README.md'), '# Demo workspace data\n\nlangid/train.jsonl: language identification.\n');
+  fs.writeFileSync(path.join(dir, 'examples', 'langid', 'train.jsonl'), ['{"text": "All human beings are born free.", "label": "eng"}', '{"text": "Alle Menschen sind frei geboren.", "label": "deu"}'].join('\n') + '\n');
   fs.mkdirSync(path.join(dir, 'runs', 'demo-run'), { recursive: true });
   fs.writeFileSync(
     path.join(dir, 'notes.txt'),
