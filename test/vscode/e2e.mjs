@@ -61,7 +61,8 @@ try {
   };
 
   const payload = dev ? `&payload=${encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', `vscode-remote://remote${repoRoot}`]]))}` : '';
-  await page.goto(`${server.url}?folder=${encodeURIComponent(ws)}${payload}`);
+  // The workbench page can take over 30 s (playwright's default) to load on a machine busy with other work.
+  await page.goto(`${server.url}?folder=${encodeURIComponent(ws)}${payload}`, { timeout: 180_000 });
   await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.txt' }).waitFor({ timeout: 60_000 });
   const status = page.locator('.statusbar-item', { hasText: 'XLM' }).first();
   await status.waitFor({ timeout: 30_000 });
