@@ -37,3 +37,9 @@ test('every palette entry and walkthrough link names a contributed command; Open
   for (const step of steps) for (const [, command] of step.description.matchAll(/\(command:([\w.]+)\)/g)) if (command!.startsWith('xlm.')) assert.ok(commands.has(command!), `${step.id} links ${command}`);
   assert.match(steps.find((s) => s.id === 'openData')!.description, /\(command:xlm\.openSampleData\)/);
 });
+
+test('the entity highlight colours have a string default for every theme kind (VS Code drops a colour whose default is not a string)', () => {
+  const colors: { id: string; defaults: Record<string, unknown> }[] = pkg.contributes.colors;
+  assert.deepEqual(colors.map((c) => c.id), [1, 2, 3, 4, 5, 6].map((i) => `xlm.entity${i}Background`));
+  for (const c of colors) for (const kind of ['dark', 'light', 'highContrast', 'highContrastLight']) assert.match(String(c.defaults[kind]), /^#[0-9a-f]{8}$/i, `${c.id} ${kind}`);
+});
