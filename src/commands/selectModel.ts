@@ -58,7 +58,8 @@ async function pickSlot(ctx: Ctx): Promise<SlotId | 'all' | undefined> {
   return pick ? (pick.slot ?? 'all') : undefined;
 }
 
-async function pickModel(ctx: Ctx, target: SlotId | undefined): Promise<string | undefined> {
+/** A model folder for a feature (or for every feature it fits); `title` replaces the picker's own (the fine-tune wizard numbers its steps). */
+export async function pickModel(ctx: Ctx, target: SlotId | undefined, title?: string): Promise<string | undefined> {
   const s = target && slot(target);
   const shipped = shippedModel();
   const defaultFits = !s || (shipped ? s.fits((await ctx.capabilities(shipped)) ?? { capabilities: [] }) : s.id === 'fillMask');
@@ -84,7 +85,7 @@ async function pickModel(ctx: Ctx, target: SlotId | undefined): Promise<string |
     ctx.output.info(`Hugging Face cache not listed: ${e instanceof Error ? e.message : String(e)}`);
   }
   const pick = await vscode.window.showQuickPick(items, {
-    title: s ? `Select model for ${s.label.toLowerCase()} (${s.serves})` : 'Select model for every feature it fits',
+    title: title ?? (s ? `Select model for ${s.label.toLowerCase()} (${s.serves})` : 'Select model for every feature it fits'),
     placeHolder: s ? `Only models with ${s.needs} are listed` : 'A Hugging Face model folder of the XLM-R family',
     matchOnDescription: true,
   });
