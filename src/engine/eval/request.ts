@@ -7,7 +7,7 @@ import type { EvalRunParams, EvalRunResult, TrainTask } from '../rpc/protocol.js
 import type { ModelCache } from '../runtime/model-cache.js';
 import { evaluate, type EvalTask } from './evaluate.js';
 
-const TASK_OF: Record<Exclude<TrainTask, 'question-answering'>, EvalTask> = {
+const TASK_OF: Record<Exclude<TrainTask, 'question-answering' | 'translation'>, EvalTask> = {
   'sequence-classification': 'seq-cls',
   'pair-classification': 'nli',
   'token-classification': 'token-cls',
@@ -27,6 +27,9 @@ export async function evalRequest(params: EvalRunParams, ctx: EvalRequestContext
   if (!model) throw new XlmError('no-model', 'no model is loaded and none was named; eval/run needs a model folder');
   if (params.task === 'question-answering') {
     throw new XlmError('bad-option', 'question answering is scored by `xlm eval --task qa` (exact match and F1 per language), not by eval/run yet', { what: 'task' });
+  }
+  if (params.task === 'translation') {
+    throw new XlmError('bad-option', 'translation is scored by `xlm score bleu|chrf` on translated files, or during training (--eval with BLEU and chrF curves), not by eval/run', { what: 'task' });
   }
   const abort = new AbortController();
   if (ctx.cancel?.isCancellationRequested) abort.abort();
