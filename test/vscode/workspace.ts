@@ -1,10 +1,12 @@
-// The workspace the VS Code tests open: a tiny random XLM-R model (masked-LM and classification heads), a text
+// The workspace the VS Code tests open: a tiny random XLM-R model (masked-LM and classification heads), a tiny
+// Marian translator with English-French parallel text, a text
 // file with sentences (hover, fill-in), a small labelled multilingual data file (fine-tune, evaluate; a copy with a
 // conflicting duplicate for the label audit) and a run
 // folder with a metrics.jsonl (dashboard). Run as `node --import tsx test/vscode/workspace.ts DIR`.
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
+import { writeTinyHfSeq2Seq } from '../helpers/tiny-hf-seq2seq.js';
 
 export function writeTestWorkspace(dir: string): string {
   writeTinyXlmr(path.join(dir, 'models', 'tiny'), { head: 'all', labels: ['negative', 'positive'] });
@@ -14,6 +16,13 @@ export function writeTestWorkspace(dir: string): string {
   writeTinyXlmr(pair, { head: 'seq-cls', labels: ['not_translation', 'translation'], seed: 9 });
   const pairConfig = path.join(pair, 'config.json');
   fs.writeFileSync(pairConfig, JSON.stringify({ ...JSON.parse(fs.readFileSync(pairConfig, 'utf8')), xlm_lab: { input: 'pair' } }, null, 2));
+  // A tiny Marian translator (HF folder, no ONNX yet) and English-French parallel text for translation fine-tuning.
+  writeTinyHfSeq2Seq(path.join(dir, 'models', 'tiny-marian'), 'marian', { seed: 4 });
+  const parallel: [string, string][] = [
+    ['The cat sleeps.', 'Le chat dort.'], ['The dog runs.', 'Le chien court.'], ['I love Paris.', "J'aime Paris."], ['Good morning.', 'Bonjour.'],
+    ['Thank you.', 'Merci.'], ['The house is big.', 'La maison est grande.'], ['We are here.', 'Nous sommes ici.'], ['The sun shines.', 'Le soleil brille.'],
+  ];
+  fs.writeFileSync(path.join(dir, 'parallel.tsv'), ['en\tfr', ...parallel.map(([s, t]) => `${s}\t${t}`)].join('\n') + '\n');
   fs.mkdirSync(path.join(dir, 'runs', 'demo-run'), { recursive: true });
   fs.writeFileSync(
     path.join(dir, 'notes.txt'),

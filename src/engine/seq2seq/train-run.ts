@@ -104,7 +104,9 @@ export class TranslationRun extends TrainingRun {
     let pairs: readonly EvalPair[] = this.pairs ?? (await readParallel(this.trainTarget ? { source: o.train, target: this.trainTarget } : { file: o.train }, { onError: o.readOptions?.onError })).units;
     if (pairs.length === 0) throw new XlmError('empty-data', 'no parallel pairs to train on', { file: o.train });
     let evalPairs = this.evalInput.pairs ?? (o.eval ? (await readParallel(this.evalInput.target ? { source: o.eval, target: this.evalInput.target } : { file: o.eval }, { onError: o.readOptions?.onError })).units : undefined);
-    if (!evalPairs && o.evalFraction) {
+    if (!evalPairs && o.evalFraction && pairs.length < (o.evalFractionMinRows ?? 0)) {
+      this.log(`no evaluation: ${pairs.length} pairs are too few to hold ${Math.round(o.evalFraction * 100)}% out (it takes ${o.evalFractionMinRows}); give an eval file for BLEU and chrF curves`);
+    } else if (!evalPairs && o.evalFraction) {
       const split = holdOut(pairs, o.evalFraction, o.seed);
       if (split) {
         ({ train: pairs, eval: evalPairs } = split);
