@@ -12,6 +12,7 @@ import { loadXlmrConfig } from '../hf/config.js';
 import { loadSeq2SeqConfig } from '../seq2seq/config.js';
 import { exportSeq2SeqOnnx } from '../seq2seq/export.js';
 import { languageChoice } from '../seq2seq/features.js';
+import { encoderDecoderKind, openEncoderDecoderConfig } from '../seq2seq/xlmr-encoder-decoder.js';
 import type { TranslationTrainOptions } from '../seq2seq/train-run.js';
 import type { TrainTask as EngineTrainTask } from '../train/model-loss.js';
 import { TrainDefaultsParams, TrainDefaultsResult, TrainStartParams, TrainStartResult, TrainTask, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
@@ -131,8 +132,7 @@ export class TrainingRuns {
 
 /** The width that picks a translation run's defaults row: a seq2seq model's d_model, or an XLM-R checkpoint's hidden size (the encoder-decoder warm start). */
 function translationHiddenSize(model: string): number {
-  const raw = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8')) as { model_type?: unknown };
-  return raw.model_type === 'xlm-roberta' || raw.model_type === 'roberta' ? loadXlmrConfig(join(model, 'config.json')).hidden_size : loadSeq2SeqConfig(model).dModel;
+  return encoderDecoderKind(model) ? openEncoderDecoderConfig(model).hidden_size : loadSeq2SeqConfig(model).dModel;
 }
 
 /** The language tokens a seq2seq model's tokenizer has (none for an XLM-R checkpoint warm-starting an encoder-decoder). */
