@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import path from 'node:path';
 import type { Ctx } from '../client/ctx.js';
 import { activeModel, device, runFolder, setting } from '../client/config.js';
-import { SLOTS, slotModel } from '../client/slots.js';
+import { SLOTS, modelName, slotModel } from '../client/slots.js';
 import { formatTimeLeft } from '../panels/messages.js';
 import * as p from '../engine/rpc/protocol.js';
 import { DashboardPanel } from '../panels/dashboard.js';
@@ -124,13 +124,15 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
 /**
  * The seq2seq model a translation run starts from: the translation slot's model when it has weights to train
  * (config.json and model.safetensors beside its ONNX files), else a folder the user chooses (a Marian, M2M100 /
- * NLLB or MBart Hugging Face folder).
+ * NLLB or MBart Hugging Face folder), or an encoder-decoder warm-started from the active XLM-R model.
  */
 async function pickTranslationModel(ctx: Ctx, title: string): Promise<string | undefined> {
   const current = (await slotModel('translation', (dir) => ctx.capabilities(dir))).dir;
   const trainable = current && (await exists(path.join(current, 'model.safetensors'))) && (await exists(path.join(current, 'config.json')));
+  const xlmr = activeModel();
   const items = [
     ...(trainable ? [{ label: `$(symbol-event) ${path.basename(current)}`, description: 'the translation model', detail: current, dir: current }] : []),
+    ...(xlmr ? [{ label: `$(symbol-misc) Encoder-decoder from ${modelName(xlmr)}`, description: 'the XLM paper\'s route', detail: 'encoder and decoder both start from this XLM-R model (the decoder gains cross-attention, drawn at random); saved as transformers\' EncoderDecoderModel. Needs more data and steps than adapting a translator.', dir: xlmr }] : []),
     { label: '$(folder-opened) Choose a model folder…', detail: 'a Marian (opus-mt), M2M100 / NLLB or MBart Hugging Face folder: config.json, model.safetensors, tokenizer.json', dir: '' },
   ];
   const pick = await vscode.window.showQuickPick(items, { title: `${title}: model to start from`, placeHolder: 'A sequence-to-sequence model with weights (ONNX-only exports cannot be trained)' });
