@@ -117,7 +117,7 @@ test('xlm train --task translation from an XLM-R folder: the loss falls, the fol
   }
 });
 
-test('LoRA on an XLM-R encoder-decoder trains the adapters and the new cross-attention, and saves the merged model', async () => {
+test('LoRA on an XLM-R encoder-decoder trains the adapters and the new cross-attention, saves the merged model, and training continues from it', async () => {
   const root = mkdtempSync(join(tmpdir(), 'xlm-ed-lora-'));
   try {
     const base = join(root, 'xlmr');
@@ -145,6 +145,10 @@ test('LoRA on an XLM-R encoder-decoder trains the adapters and the new cross-att
       warm.close();
       after.close();
     }
+    // A saved EncoderDecoderModel folder is a starting point too: training continues from its weights.
+    const again = await runXlm(['train', '--task', 'translation', '--model', out, '--train', data, '--out', join(root, 'again'), '--max-steps', '2', '--batch-size', '4', '--threads', '1']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /warm-starting/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
