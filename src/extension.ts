@@ -50,6 +50,8 @@ export interface XlmLabApi {
   contextKeys(): Record<string, boolean>;
   /** Which model serves which feature (by name) and where that came from, as the status item shows it. */
   slotModels(): Promise<Record<string, { name: string; source: string }>>;
+  /** The notices shown when training runs finished: the message and the buttons offered ("Use for …"), oldest first. */
+  finishNotices(): readonly { runId: string; message: string; actions: string[] }[];
   /** Why features could not run, as the status item's Why action says it. */
   problems(): string[];
   /** The entity highlights last applied to a document (type, palette colour, ranges as [line, character, line, character]). */
@@ -87,6 +89,7 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
   return {
     engineState: () => ({ state: ctx.engine.state, pid: ctx.engine.pid, health: ctx.health }),
     requestLog: () => [...ctx.requestLog],
+    finishNotices: () => [...ctx.finishNotices],
     dashboardMessages: () => DashboardPanel.current?.posted.slice(),
     maskPanelOpen: () => Boolean(MaskPanel.current),
     nliPanelMessages: () => NliPanel.current?.delivered.slice(),

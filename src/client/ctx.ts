@@ -47,6 +47,8 @@ export class Ctx implements vscode.Disposable {
   readonly engine: EngineProcess;
   /** Methods sent to the engine, newest last (the extension-host tests read it through the API). */
   readonly requestLog: string[] = [];
+  /** The notices shown when runs finished (what they said, the buttons they offered), oldest first: for tests. */
+  readonly finishNotices: { runId: string; message: string; actions: string[] }[] = [];
   engineInfo: p.EngineInfo | undefined;
 
   private readonly status: vscode.StatusBarItem;

@@ -1,5 +1,6 @@
 // The workspace the VS Code tests open: a tiny random XLM-R model (masked-LM and classification heads), a tiny NER
-// model with known tags and a text file of names (entity highlights), a text
+// model with known tags and a text file of names (entity highlights), a tiny Marian translator with English-French
+// parallel text, a text
 // file with sentences (hover, fill-in), a small labelled multilingual data file (fine-tune, evaluate; a copy with a
 // conflicting duplicate for the label audit) and a run
 // folder with a metrics.jsonl (dashboard). Run as `node --import tsx test/vscode/workspace.ts DIR`.
@@ -7,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { writeTinyNerModel } from '../helpers/tiny-ner-model.js';
+import { writeTinyHfSeq2Seq } from '../helpers/tiny-hf-seq2seq.js';
 
 export function writeTestWorkspace(dir: string): string {
   writeTinyXlmr(path.join(dir, 'models', 'tiny'), { head: 'all', labels: ['negative', 'positive'] });
@@ -23,6 +25,13 @@ export function writeTestWorkspace(dir: string): string {
   fs.mkdirSync(path.join(dir, 'examples', 'langid'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'examples', 'README.md'), '# Demo workspace data\n\nlangid/train.jsonl: language identification.\n');
   fs.writeFileSync(path.join(dir, 'examples', 'langid', 'train.jsonl'), ['{"text": "All human beings are born free.", "label": "eng"}', '{"text": "Alle Menschen sind frei geboren.", "label": "deu"}'].join('\n') + '\n');
+  // A tiny Marian translator (HF folder, no ONNX yet) and English-French parallel text for translation fine-tuning.
+  writeTinyHfSeq2Seq(path.join(dir, 'models', 'tiny-marian'), 'marian', { seed: 4 });
+  const parallel: [string, string][] = [
+    ['The cat sleeps.', 'Le chat dort.'], ['The dog runs.', 'Le chien court.'], ['I love Paris.', "J'aime Paris."], ['Good morning.', 'Bonjour.'],
+    ['Thank you.', 'Merci.'], ['The house is big.', 'La maison est grande.'], ['We are here.', 'Nous sommes ici.'], ['The sun shines.', 'Le soleil brille.'],
+  ];
+  fs.writeFileSync(path.join(dir, 'parallel.tsv'), ['en\tfr', ...parallel.map(([s, t]) => `${s}\t${t}`)].join('\n') + '\n');
   fs.mkdirSync(path.join(dir, 'runs', 'demo-run'), { recursive: true });
   fs.writeFileSync(
     path.join(dir, 'notes.txt'),

@@ -9,7 +9,7 @@ import { looksLikeQa } from '../data/index.js';
 import { evaluateQaFile } from '../qa/evaluate.js';
 import { evaluate, type EvalTask } from './evaluate.js';
 
-const TASK_OF: Record<Exclude<TrainTask, 'question-answering'>, EvalTask> = {
+const TASK_OF: Record<Exclude<TrainTask, 'question-answering' | 'translation'>, EvalTask> = {
   'sequence-classification': 'seq-cls',
   'pair-classification': 'nli',
   'token-classification': 'token-cls',
@@ -28,6 +28,9 @@ export async function evalRequest(params: EvalRunParams, ctx: EvalRequestContext
   const model = params.model ?? ctx.activeModel;
   if (!model) throw new XlmError('no-model', 'no model is loaded and none was named; eval/run needs a model folder');
   if (params.task === 'question-answering' || (params.task === undefined && looksLikeQa(params.data))) return evalQaRequest(model, params, ctx);
+  if (params.task === 'translation') {
+    throw new XlmError('bad-option', 'translation is scored by `xlm score bleu|chrf` on translated files, or during training (--eval with BLEU and chrF curves), not by eval/run', { what: 'task' });
+  }
   const abort = new AbortController();
   if (ctx.cancel?.isCancellationRequested) abort.abort();
   const subscription = ctx.cancel?.onCancellationRequested(() => abort.abort());

@@ -5,6 +5,8 @@
 import { XlmError } from '../errors.js';
 import { inspectDataset } from '../data/index.js';
 import { looksLikeQa, readQaFile } from '../data/qa.js';
+import { looksParallel, type ParallelInput } from '../data/parallel.js';
+import { inspectParallel } from '../data/parallel-inspect.js';
 import { auditRequest } from '../audit/rpc.js';
 import { evalRequest } from '../eval/request.js';
 import { exportJob } from '../jobs/export.js';
@@ -166,7 +168,9 @@ export function createHandlers(): HandlerTable {
     },
     evalRun: (params, ctx) => evalRequest(params, { models: state.activeCache(ctx), activeModel: state.active?.dir, cancel: ctx.token }),
     dataAudit: (params, ctx) => auditRequest(params, ctx, state.active?.dir),
-    dataInspect: async ({ file }) => {
+    dataInspect: async ({ file, target }) => {
+      // Parallel text (two line-aligned files, TSV headed by two language codes, translation JSON Lines): translation.
+      if (target !== undefined || (await looksParallel(file).catch(() => false))) return inspectParallelData(target === undefined ? { file } : { source: file, target });
       // SQuAD JSON or HF QA JSON Lines: one row per question; problems are the questions the reader refuses.
       if (looksLikeQa(file)) {
         const qa = await readQaFile(file, { onError: 'skip' });
@@ -182,6 +186,7 @@ export function createHandlers(): HandlerTable {
         };
       }
       const s = await inspectDataset(file);
+      if (s.kind === 'parallel') return inspectParallelData({ file });
       const problems: DataInspectResult['problems'] = [
         ...s.errors.map((e) => ({ line: e.line, column: e.column, severity: 'error' as const, message: e.reason })),
         ...s.warnings.map((e) => ({ line: e.line, column: e.column, severity: 'warning' as const, message: e.reason })),
@@ -190,7 +195,7 @@ export function createHandlers(): HandlerTable {
         format: s.format,
         rows: s.rows,
         columns: [...s.fieldNames],
-        suggestedTask: s.kind === 'parallel' ? undefined : (s.kind as TrainTask),
+        suggestedTask: s.kind as TrainTask,
         labels: s.labels,
         languages: s.languages.counts,
         problems,
@@ -229,4 +234,22 @@ export async function probeDevices(): Promise<EngineInfo['devices']> {
   } catch (e) {
     return [{ name: 'cpu', available: false, note: `onnxruntime-node failed to load: ${e instanceof Error ? e.message : String(e)}` }];
   }
+}
+
+/** data/inspect of parallel text: pairs, the language pair it names, and the reader's refused lines and odd pairs (length-ratio outliers) as problems. */
+async function inspectParallelData(input: ParallelInput): Promise<DataInspectResult> {
+  const p = await inspectParallel(input);
+  return {
+    format: p.format,
+    rows: p.pairs,
+    columns: ['source', 'target'],
+    suggestedTask: 'translation',
+    languages: p.languages.byPair,
+    ...(p.languages.source !== undefined ? { sourceLang: p.languages.source } : {}),
+    ...(p.languages.target !== undefined ? { targetLang: p.languages.target } : {}),
+    problems: [
+      ...p.errors.map((e) => ({ line: e.line, column: e.column, severity: 'error' as const, message: e.reason })),
+      ...p.ratio.examples.map((o) => ({ line: o.line, severity: 'warning' as const, message: `the target is ${o.ratio.toFixed(2)}× the source's length, far from this pair's usual ${o.median.toFixed(2)}× (a misaligned line?)` })),
+    ],
+  };
 }

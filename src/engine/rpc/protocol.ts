@@ -89,7 +89,7 @@ const device = oneOf(DEVICE_CHOICES);
 /** Number formats of inference's matrix products: the checkpoint's floats, or int8 quantized at load (engine/model/quantize.ts). */
 export const INFERENCE_DTYPES = ['fp32', 'int8'] as const;
 const inferenceDtype = oneOf(INFERENCE_DTYPES);
-export const TRAIN_TASKS = ['sequence-classification', 'pair-classification', 'token-classification', 'masked-lm', 'question-answering'] as const;
+export const TRAIN_TASKS = ['sequence-classification', 'pair-classification', 'token-classification', 'masked-lm', 'question-answering', 'translation'] as const;
 
 // ---------------------------------------------------------------------------------------------- shared shapes
 
@@ -407,11 +407,18 @@ export type TrainTask = (typeof TRAIN_TASKS)[number];
 export const TrainStartParams = params({
   /** Model folder to start from. */
   model: path,
-  /** Training data file (jsonl, csv, tsv). */
+  /** Training data file (jsonl, csv, tsv); for translation a parallel file, or the source side of two line-aligned files. */
   data: path,
+  /** Translation: the target side of two line-aligned files, `data` being the source side. */
+  dataTarget: optional(path),
   /** Held-out data; when absent the engine splits `data`. */
   evalData: optional(path),
   task: oneOf(TRAIN_TASKS),
+  /** Translation: the language pair (codes such as en, fr or eng_Latn), for models with language tokens; else read from the data. */
+  sourceLang: optional(name('a language code')),
+  targetLang: optional(name('a language code')),
+  /** Translation: label smoothing of the cross-entropy (transformers' label_smoothing_factor). */
+  labelSmoothing: optional(v.pipe(v.number('expected a number'), v.minValue(0, 'expected at least 0'), v.ltValue(1, 'expected a number below 1'))),
   /** Folder under which the run's own folder (config.json, metrics.jsonl, checkpoints) is created. */
   runFolder: path,
   method: oneOf(['lora', 'full']),
@@ -456,6 +463,11 @@ export interface TrainDefaultsResult {
   warmupRatio: number;
   /** The table row in words ("defaults for LoRA of classification on 702 rows with a small model …"). */
   why: string;
+  /**
+   * Translation: which languages the model lets a run choose (none: one fixed pair, leave sourceLang/targetLang out;
+   * target: Marian's >>xx<< tokens; both: M2M100 / NLLB language tokens) and the codes it knows.
+   */
+  languages?: { takes: 'none' | 'target' | 'both'; codes: string[] };
 }
 /**
  * Extension → engine: the training defaults (the one table xlm train also reads) for a run, so the fine-tune wizard
@@ -554,7 +566,11 @@ export interface EvalRunResult {
 /** Extension → engine: evaluate a model on a data file (Evaluate model on a file). */
 export const evalRun = new RequestType<EvalRunParams, EvalRunResult, EngineErrorData>('eval/run');
 
-export const DataInspectParams = params({ file: path });
+export const DataInspectParams = params({
+  file: path,
+  /** The target side of two line-aligned parallel files, `file` being the source side. */
+  target: optional(path),
+});
 export type DataInspectParams = v.InferOutput<typeof DataInspectParams>;
 export interface DataProblem {
   line: number;
@@ -571,6 +587,9 @@ export interface DataInspectResult {
   suggestedTask?: TrainTask;
   labels?: Record<string, number>;
   languages?: Record<string, number>;
+  /** Parallel text: the language pair the data names (a TSV header, JSON keys, file extensions), when it names one. */
+  sourceLang?: string;
+  targetLang?: string;
   problems: DataProblem[];
 }
 /** Extension → engine: columns, counts and problems of a data file (the fine-tune quick picks suggest the task). */

@@ -3,12 +3,17 @@
  * event loop keeps answering inference requests between steps) and reports through notifications. A run is a
  * folder under the requested run folder: run.json (what was asked), metrics.jsonl, checkpoints, the final model.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveOptions, type TrainOptions } from '../train/options.js';
 import { train } from '../train/train-task.js';
 import { trainingDefaults } from '../train/defaults.js';
 import { loadXlmrConfig } from '../hf/config.js';
+import { loadSeq2SeqConfig } from '../seq2seq/config.js';
+import { exportSeq2SeqOnnx } from '../seq2seq/export.js';
+import { languageChoice } from '../seq2seq/features.js';
+import { encoderDecoderKind, openEncoderDecoderConfig } from '../seq2seq/xlmr-encoder-decoder.js';
+import type { TranslationTrainOptions } from '../seq2seq/train-run.js';
 import type { TrainTask as EngineTrainTask } from '../train/model-loss.js';
 import { TrainDefaultsParams, TrainDefaultsResult, TrainStartParams, TrainStartResult, TrainTask, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
 import { HandlerContext, errorData } from './server.js';
@@ -17,22 +22,25 @@ import { HandlerContext, errorData } from './server.js';
 export const AUTO_EVAL_FRACTION = 0.1;
 export const AUTO_EVAL_MIN_ROWS = 50;
 
-const TASKS: Record<TrainTask, EngineTrainTask> = {
+const TASKS: Record<TrainTask, EngineTrainTask | 'translation'> = {
   'sequence-classification': 'seq-cls',
   'pair-classification': 'seq-cls',
   'token-classification': 'token-cls',
   'masked-lm': 'mlm',
   'question-answering': 'qa',
+  translation: 'translation',
 };
+
+/** Training options, with translation's own (the target file, the language pair, label smoothing) for a translation run. */
+type RunOptions = TrainOptions & Partial<Pick<TranslationTrainOptions, 'trainTarget' | 'sourceLang' | 'targetLang' | 'labelSmoothing'>>;
 
 /**
  * What a run started from the editor trains: its train/start parameters (RUN/run.json holds them) as training
  * options. `xlm export-job --run RUN` reads a run folder through this too, so the job is the same run.
  */
-export function trainOptionsOfRun(params: TrainStartParams, runDir: string): TrainOptions {
-  return {
+export function trainOptionsOfRun(params: TrainStartParams, runDir: string): RunOptions {
+  const common = {
     model: params.model,
-    task: TASKS[params.task],
     train: params.data,
     eval: params.evalData,
     // Without an eval file, a tenth of a large enough training file is held out, so the dashboard shows eval curves.
@@ -48,6 +56,8 @@ export function trainOptionsOfRun(params: TrainStartParams, runDir: string): Tra
     device: params.device,
     memoryLimitMB: params.memoryLimitMB,
   };
+  if (params.task !== 'translation') return { ...common, task: TASKS[params.task] as EngineTrainTask };
+  return { ...common, task: 'translation', trainTarget: params.dataTarget, sourceLang: params.sourceLang, targetLang: params.targetLang, labelSmoothing: params.labelSmoothing };
 }
 
 export class TrainingRuns {
@@ -80,13 +90,20 @@ export class TrainingRuns {
       onMetrics: (record) => notify(trainMetrics, { runId, record }),
       onLog: (message) => notify(trainLog, { runId, level: 'info', message }),
     }).then(
-      (result) =>
+      (result) => {
+        // A translator serves Translate selection and the hover from optimum's ONNX files: written beside the weights, so "Use for translation" can fill the slot.
+        if (options.task === 'translation' && !result.cancelled) {
+          notify(trainLog, { runId, level: 'info', message: `exporting the translator to ONNX in ${result.out}/onnx` });
+          exportSeq2SeqOnnx(result.out, result.out);
+        }
         notify(trainEnd, {
           runId,
           status: result.cancelled ? 'stopped' : 'completed',
           outputDir: result.cancelled ? undefined : result.out,
           verdict: result.verdict && { learned: result.verdict.learned, reasons: result.verdict.reasons, advice: result.verdict.advice },
-        }),
+        });
+      },
+    ).catch(
       (e: unknown) => {
         const error = errorData(e);
         if (error.code === 'internal') ctx.log('error', `training run ${runId} failed with an engine bug: ${e instanceof Error ? e.stack : String(e)}`);
@@ -98,11 +115,12 @@ export class TrainingRuns {
 
   /** The defaults table's row for a run the wizard is about to start (what train/start would choose itself). */
   defaults(params: TrainDefaultsParams): TrainDefaultsResult {
-    const config = loadXlmrConfig(join(params.model, 'config.json'));
+    const hiddenSize = params.task === 'translation' ? translationHiddenSize(params.model) : loadXlmrConfig(join(params.model, 'config.json')).hidden_size;
     const heldOut = !params.evalData && params.rows !== undefined && params.rows >= AUTO_EVAL_MIN_ROWS;
     const rows = params.rows === undefined ? undefined : heldOut ? params.rows - Math.round(params.rows * AUTO_EVAL_FRACTION) : params.rows;
-    const d = trainingDefaults({ task: TASKS[params.task], method: params.method, hiddenSize: config.hidden_size, rows, batchSize: params.batchSize });
-    return { learningRate: d.lr, epochs: d.epochs, batchSize: d.batchSize, warmupRatio: d.warmupRatio, why: d.why };
+    const d = trainingDefaults({ task: TASKS[params.task], method: params.method, hiddenSize, rows, batchSize: params.batchSize });
+    const languages = params.task === 'translation' ? translationLanguages(params.model) : undefined;
+    return { learningRate: d.lr, epochs: d.epochs, batchSize: d.batchSize, warmupRatio: d.warmupRatio, why: d.why, ...(languages ? { languages } : {}) };
   }
 
   stop(runId: string | undefined): string[] {
@@ -110,4 +128,15 @@ export class TrainingRuns {
     for (const id of stopped) this.running.get(id)!.abort();
     return stopped;
   }
+}
+
+/** The width that picks a translation run's defaults row: a seq2seq model's d_model, or an XLM-R checkpoint's hidden size (the encoder-decoder warm start). */
+function translationHiddenSize(model: string): number {
+  return encoderDecoderKind(model) ? openEncoderDecoderConfig(model).hidden_size : loadSeq2SeqConfig(model).dModel;
+}
+
+/** The language tokens a seq2seq model's tokenizer has (none for an XLM-R checkpoint warm-starting an encoder-decoder). */
+function translationLanguages(model: string): { takes: 'none' | 'target' | 'both'; codes: string[] } {
+  const file = join(model, 'tokenizer.json');
+  return existsSync(file) ? languageChoice(JSON.parse(readFileSync(file, 'utf8'))) : { takes: 'none', codes: [] };
 }

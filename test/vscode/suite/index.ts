@@ -7,6 +7,7 @@ import './features.test.js';
 import './panels-and-palette.test.js';
 import './audit.test.js';
 import './entities.test.js';
+import './translation.test.js';
 import { runAll } from './harness.js';
 
 export function run(): Promise<void> {
