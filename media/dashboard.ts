@@ -6,7 +6,8 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
-import { evalChartKeys, formatTimeLeft, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
+import { describeLoss, evalChartKeys, formatTimeLeft, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
+import { stepRange, stepTicks } from './lib/step-axis.js';
 import { el, onThemeChange, themeColor, vscodeApi } from './lib/vscode.js';
 
 const vscode = vscodeApi<FromDashboard, DashboardState>();
@@ -102,7 +103,7 @@ function verdictNote(run: RunData): HTMLElement {
   const v = run.verdict!;
   if (v.learned) {
     const parts = [
-      v.finalLoss !== undefined && v.chanceLoss !== undefined ? `final loss ${v.finalLoss.toFixed(3)}, chance ${v.chanceLoss.toFixed(3)}` : '',
+      v.finalLoss !== undefined && v.chanceLoss !== undefined ? `${describeLoss({ finalLoss: { value: v.finalLoss, steps: v.finalLossSteps } })}, chance ${v.chanceLoss.toFixed(3)}` : '',
       v.evalAccuracy !== undefined && v.majorityAccuracy !== undefined ? `eval accuracy ${(100 * v.evalAccuracy).toFixed(1)}%, majority class ${(100 * v.majorityAccuracy).toFixed(1)}%` : '',
     ].filter(Boolean);
     return el('p', { className: 'verdict learned' }, `${run.id} learned${parts.length ? `: ${parts.join('; ')}` : ''}.`);
@@ -125,7 +126,7 @@ function runList(): HTMLElement {
       const ids = [...list.querySelectorAll<HTMLInputElement>('input:checked')].map((b) => b.value);
       vscode.postMessage({ type: 'selectRuns', runIds: ids });
     });
-    const loss = run.lastLoss !== undefined ? ` · loss ${run.lastLoss.toFixed(4)}` : '';
+    const loss = describeLoss(run) ? ` · ${describeLoss(run)}` : '';
     const state = run.state === 'stopped' ? ' · stopped' : run.learned === false ? ' · did not learn' : '';
     const label = el('label', { className: `run${run.state === 'stopped' ? ' stopped' : ''}${run.learned === false ? ' not-learned' : ''}`, title: run.dir }, box, `${run.live ? '● ' : ''}${run.id} (step ${run.steps}${loss}${state})`);
     list.append(label);
@@ -171,8 +172,9 @@ function chart(parent: HTMLElement, title: string, id: string, shown: RunData[],
         title,
         ...chartSize(),
         // Axes from the data: steps from the first to the last point drawn; a ratio (accuracy, F1) stays within [0, 1].
-        scales: { x: { time: false, range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) }, ...(RATIO.test(id) ? { y: { range: ratioRange } } : {}) },
-        axes: [{ ...axis, label: 'step' }, { ...axis, size: 64, values: (_u: uPlot, splits: number[]) => splits.map(tick) }],
+        scales: { x: { time: false, range: (_u, min, max) => stepRange(min, max) }, ...(RATIO.test(id) ? { y: { range: ratioRange } } : {}) },
+        // Whole steps only, one tick per STEP_TICK_PX at most.
+        axes: [{ ...axis, label: 'step', splits: (u: uPlot, _axis: number, min: number, max: number) => stepTicks(min, max, u.bbox.width / devicePixelRatio / STEP_TICK_PX) }, { ...axis, size: 64, values: (_u: uPlot, splits: number[]) => splits.map(tick) }],
         series: [{ label: 'step' }, ...kept.map((run, i) => ({ label: run.id, stroke: colors[i % colors.length], width: 2, spanGaps: true, points: { show: tables[i]![0].length < 40 } }))],
         legend: { show: kept.length > 1 },
       },
@@ -181,6 +183,9 @@ function chart(parent: HTMLElement, title: string, id: string, shown: RunData[],
     ),
   );
 }
+
+/** The narrowest room a step tick gets on the axis (uPlot's own spacing is 50). */
+const STEP_TICK_PX = 60;
 
 const RATIO = /^eval-.*(accuracy|f1|precision|recall)/;
 

@@ -7,6 +7,7 @@ import { runFolder } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
 import { DashboardPanel } from '../panels/dashboard.js';
 import { listRuns } from '../panels/runs.js';
+import { describeLoss } from '../panels/messages.js';
 
 /** Runs started from the editor (only they say what they train, in run.json), newest first. */
 async function pickRun(): Promise<string | undefined> {
@@ -16,7 +17,7 @@ async function pickRun(): Promise<string | undefined> {
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
-    runs.map((r) => ({ label: r.id, description: `${r.steps} steps${r.lastLoss === undefined ? '' : `, loss ${r.lastLoss.toFixed(4)}`}`, dir: r.dir })),
+    runs.map((r) => ({ label: r.id, description: [`${r.steps} steps`, describeLoss(r)].filter(Boolean).join(', '), dir: r.dir })),
     { title: 'Export run as a cluster job', placeHolder: 'The run whose settings and data the job takes' },
   );
   return picked?.dir;

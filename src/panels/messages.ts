@@ -58,7 +58,10 @@ export interface RunSummary {
   dir: string;
   /** The last step in metrics.jsonl so far. */
   steps: number;
+  /** The training loss of that last step (one noisy step: shown as "last step's loss"). */
   lastLoss?: number;
+  /** A finished run's final loss and how many steps it averages (its verdict's, the number the verdict judges). */
+  finalLoss?: { value: number; steps?: number };
   modified: number;
   live: boolean;
   /** finished (verdict.json written), stopped (a checkpoint and no final model), or still being written / unknown. */
@@ -73,9 +76,23 @@ export interface RunVerdict {
   reasons: string[];
   advice: string[];
   finalLoss?: number;
+  /** How many logged steps finalLoss averages (absent in verdicts of earlier versions: the last tenth). */
+  finalLossSteps?: number;
   chanceLoss?: number;
   evalAccuracy?: number;
   majorityAccuracy?: number;
+}
+
+/**
+ * The loss a run list and a verdict show, with what it is: a finished run's "final loss 0.735 (mean of the last 13
+ * steps)", the same number its verdict judged; a run still going (or stopped) has only its last step's loss.
+ */
+export function describeLoss(run: Pick<RunSummary, 'lastLoss' | 'finalLoss'>): string | undefined {
+  if (run.finalLoss) {
+    const { value, steps } = run.finalLoss;
+    return `final loss ${value.toFixed(3)} (${steps === undefined ? 'mean of the last tenth of the steps' : steps === 1 ? 'its last step' : `mean of the last ${steps} steps`})`;
+  }
+  return run.lastLoss === undefined ? undefined : `last step's loss ${run.lastLoss.toFixed(3)}`;
 }
 
 /** Time left in words: "45 s left", "3 min left", "1 h 05 min left". */

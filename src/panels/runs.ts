@@ -31,7 +31,10 @@ export function listRuns(roots: string[]): RunSummary[] {
       const verdict = readVerdict(dir);
       const stopped = !verdict && fs.existsSync(settings) && !fs.existsSync(path.join(dir, 'model.safetensors')) && fs.readdirSync(dir).some((f) => f.startsWith('checkpoint-'));
       const live = Date.now() - modified < LIVE_MS;
-      runs.push({ id: runId(dir), dir, steps: steps.at(-1)?.step ?? 0, lastLoss: steps.at(-1)?.loss, modified, live, state: verdict ? 'finished' : stopped && !live ? 'stopped' : 'unknown', learned: verdict?.learned });
+      runs.push({
+        id: runId(dir), dir, steps: steps.at(-1)?.step ?? 0, lastLoss: steps.at(-1)?.loss, modified, live, state: verdict ? 'finished' : stopped && !live ? 'stopped' : 'unknown', learned: verdict?.learned,
+        ...(verdict?.finalLoss === undefined ? {} : { finalLoss: { value: verdict.finalLoss, steps: verdict.finalLossSteps } }),
+      });
     }
   }
   return runs.sort((a, b) => b.modified - a.modified);
