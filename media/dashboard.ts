@@ -84,7 +84,7 @@ function render(): void {
   if (progress) app.append(progressBar(progress));
   const shown = selected.map((id) => data.get(id)).filter((r): r is RunData => Boolean(r));
   if (!shown.length) {
-    app.append(el('p', { className: 'empty' }, runs.length ? 'Select a run above.' : 'No runs yet. Start one with "XLM: Fine-tune XLM on workspace data"; runs appear here from their metrics.jsonl.'));
+    app.append(el('p', { className: 'empty' }, runs.length ? 'Select a run above.' : 'No runs yet. Start one with "XLM: Fine-tune XLM on workspace data", or open a run folder from elsewhere (a cluster job\'s output); runs appear here from their metrics.jsonl.'));
     return;
   }
   const grid = el('section', { className: 'charts' });
@@ -129,12 +129,22 @@ function runList(): HTMLElement {
     const loss = describeLoss(run) ? ` · ${describeLoss(run)}` : '';
     const state = run.state === 'stopped' ? ' · stopped' : run.learned === false ? ' · did not learn' : '';
     const label = el('label', { className: `run${run.state === 'stopped' ? ' stopped' : ''}${run.learned === false ? ' not-learned' : ''}`, title: run.dir }, box, `${run.live ? '● ' : ''}${run.id} (step ${run.steps}${loss}${state})`);
-    list.append(label);
+    const item = el('span', { className: 'run-item' }, label);
+    // A stopped run continues from its checkpoint; a run with a final model can serve a feature.
+    if (run.state === 'stopped') item.append(action('Resume', `Continue ${run.id} from its checkpoint at step ${run.steps}`, { type: 'resumeRun', runId: run.id }));
+    if (run.hasModel) item.append(action('Use model…', `Use the model of ${run.id} for a feature it fits`, { type: 'useModel', runId: run.id }));
+    list.append(item);
   }
-  const refresh = el('button', { className: 'secondary' }, 'Refresh');
-  refresh.addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
-  list.append(refresh);
+  const tools = el('span', { className: 'run-tools' }, action('Open a run folder…', "Show a run folder from elsewhere, or a cluster job's output (trainer_state.json, metrics.jsonl)", { type: 'openRunFolder' }), action('Refresh', 'Read the run folders again', { type: 'refresh' }));
+  list.append(tools);
   return list;
+}
+
+/** A small button that sends one message. */
+function action(text: string, title: string, message: FromDashboard): HTMLElement {
+  const button = el('button', { className: 'secondary', title }, text);
+  button.addEventListener('click', () => vscode.postMessage(message));
+  return button;
 }
 
 function progressBar(p: RunProgress): HTMLElement {

@@ -7,11 +7,11 @@ import * as vscode from 'vscode';
 import path from 'node:path';
 import type { Ctx } from '../client/ctx.js';
 import { activeModel, device, runFolder, setting } from '../client/config.js';
-import { SLOTS } from '../client/slots.js';
 import { formatTimeLeft } from '../panels/messages.js';
 import * as p from '../engine/rpc/protocol.js';
 import { DashboardPanel } from '../panels/dashboard.js';
 import { inspectData, pickDataFile } from './dataFiles.js';
+import { offerModel } from './selectModel.js';
 
 /** Everything the picks ask for; a caller (a test, the walkthrough) may pass some of it to skip those picks. */
 export type FineTuneOptions = Partial<Omit<p.TrainStartParams, 'runFolder'>> & { openDashboard?: boolean };
@@ -116,8 +116,8 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
   return { ...trainParams, model, data, task, method, ...hyper, maxLength: given.maxLength ?? (task === 'question-answering' ? QA_MAX_LENGTH : setting('maxLength', 128)), device: given.device ?? device(), runFolder: runFolder(), memoryLimitMB: given.memoryLimitMB ?? (setting('memoryLimitMB', 0) || undefined) };
 }
 
-/** A progress notification for the run until it ends; Cancel stops the run. */
-function followRun(ctx: Ctx, run: p.TrainStartResult): Thenable<void> {
+/** A progress notification for the run until it ends (a started or a resumed one); Cancel stops the run. */
+export function followRun(ctx: Ctx, run: p.TrainStartResult): Thenable<void> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `XLM training ${run.runId}`, cancellable: true },
     (progress, token) =>
@@ -164,10 +164,6 @@ async function announceModel(ctx: Ctx, end: p.TrainEndParams): Promise<void> {
     if (pick === 'Fine-tune again') await vscode.commands.executeCommand('xlm.fineTune');
     return;
   }
-  const caps = await ctx.capabilities(outputDir);
-  const fits = SLOTS.filter((s) => caps && s.fits(caps));
-  const offers = fits.map((s) => ({ title: `Use for ${s.serves}`, slot: s.id }));
-  const pick = await vscode.window.showInformationMessage(`XLM Lab: training finished and the model learned; it is in ${where}.`, ...offers);
-  if (pick) await vscode.commands.executeCommand('xlm.selectModel', outputDir, pick.slot);
+  await offerModel(ctx, outputDir, `XLM Lab: training finished and the model learned; it is in ${where}`);
 }
 

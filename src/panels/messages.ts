@@ -68,6 +68,8 @@ export interface RunSummary {
   state: 'finished' | 'stopped' | 'unknown';
   /** For a finished run: whether it learned. */
   learned?: boolean;
+  /** Whether the folder holds a final model (config.json and weights or a LoRA adapter) that can serve a feature. */
+  hasModel: boolean;
 }
 
 /** A finished run's verdict (RUN/verdict.json): whether it learned, why not and what to try. */
@@ -129,7 +131,17 @@ export type ToDashboard =
   | { type: 'append'; runId: string; records: MetricsRecord[] }
   | { type: 'progress'; progress: RunProgress | null };
 
-export type FromDashboard = { type: 'ready' } | { type: 'selectRuns'; runIds: string[] } | { type: 'stopRun'; runId: string } | { type: 'refresh' };
+export type FromDashboard =
+  | { type: 'ready' }
+  | { type: 'selectRuns'; runIds: string[] }
+  | { type: 'stopRun'; runId: string }
+  | { type: 'refresh' }
+  /** Continue a stopped run from its checkpoint (Resume training). */
+  | { type: 'resumeRun'; runId: string }
+  /** Offer the run's model to the features it fits ("Use for …"). */
+  | { type: 'useModel'; runId: string }
+  /** Pick a folder (a cluster job's output, a run folder from elsewhere) and show its runs (Open a run folder). */
+  | { type: 'openRunFolder' };
 
 /** What the dashboard keeps with vscode.setState, and what the serializer gets back after a reload. */
 export interface DashboardState {
@@ -185,11 +197,14 @@ export function parseFromDashboard(m: unknown): FromDashboard | undefined {
   switch (m.type) {
     case 'ready':
     case 'refresh':
+    case 'openRunFolder':
       return { type: m.type };
     case 'selectRuns':
       return isStrArray(m.runIds, 50) ? { type: 'selectRuns', runIds: m.runIds } : undefined;
     case 'stopRun':
-      return isStr(m.runId, 200) ? { type: 'stopRun', runId: m.runId } : undefined;
+    case 'resumeRun':
+    case 'useModel':
+      return isStr(m.runId, 200) ? { type: m.type, runId: m.runId } : undefined;
   }
   return undefined;
 }
