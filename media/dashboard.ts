@@ -130,9 +130,10 @@ function runList(): HTMLElement {
     const state = run.state === 'stopped' ? ' · stopped' : run.learned === false ? ' · did not learn' : '';
     const label = el('label', { className: `run${run.state === 'stopped' ? ' stopped' : ''}${run.learned === false ? ' not-learned' : ''}`, title: run.dir }, box, `${run.live ? '● ' : ''}${run.id} (step ${run.steps}${loss}${state})`);
     const item = el('span', { className: 'run-item' }, label);
-    // A stopped run continues from its checkpoint; a run with a final model can serve a feature.
+    // A stopped run continues from its checkpoint; a final model that learned can serve a feature (as the finish
+    // notice offers it: a model that did not learn is not offered).
     if (run.state === 'stopped') item.append(action('Resume', `Continue ${run.id} from its checkpoint at step ${run.steps}`, { type: 'resumeRun', runId: run.id }));
-    if (run.hasModel) item.append(action('Use model…', `Use the model of ${run.id} for a feature it fits`, { type: 'useModel', runId: run.id }));
+    if (run.hasModel && run.learned !== false) item.append(action('Use model…', `Use the model of ${run.id} for a feature it fits`, { type: 'useModel', runId: run.id }));
     list.append(item);
   }
   const tools = el('span', { className: 'run-tools' }, action('Open a run folder…', "Show a run folder from elsewhere, or a cluster job's output (trainer_state.json, metrics.jsonl)", { type: 'openRunFolder' }), action('Refresh', 'Read the run folders again', { type: 'refresh' }));

@@ -40,7 +40,10 @@ export function listRuns(roots: string[], training?: ReadonlySet<string>): RunSu
       const checkpointed = !verdict && fs.existsSync(settings) && !hasFinalModel(dir) && fs.readdirSync(dir).some((f) => f.startsWith('checkpoint-'));
       const stopped = checkpointed && !trainingNow && (training !== undefined || !recent);
       runs.push({
-        id, dir, steps: steps.at(-1)?.step ?? 0, lastLoss: steps.at(-1)?.loss, modified, live: trainingNow || recent, state: verdict ? 'finished' : stopped ? 'stopped' : 'unknown', learned: verdict?.learned,
+        // Live: training here, or written to lately by something else (a command-line run) and not finished. A run
+        // just finished or imported is recent and not live, and neither is a run of the editor the engine does not train.
+        id, dir, steps: steps.at(-1)?.step ?? 0, lastLoss: steps.at(-1)?.loss, modified,
+        live: trainingNow || (recent && !verdict && !fs.existsSync(path.join(dir, 'trainer_state.json')) && !(training && fs.existsSync(settings))), state: verdict ? 'finished' : stopped ? 'stopped' : 'unknown', learned: verdict?.learned,
         hasModel: hasFinalModel(dir) && fs.existsSync(path.join(dir, 'config.json')),
         ...(verdict?.finalLoss === undefined ? {} : { finalLoss: { value: verdict.finalLoss, steps: verdict.finalLossSteps } }),
       });

@@ -137,9 +137,12 @@ try {
   await palette(page, 'XLM: Open a run folder');
   const dialog = page.locator('.quick-input-widget input');
   await dialog.waitFor({ state: 'visible' });
-  // VS Code's own folder dialog (a quick input): a path ending in / opens that folder, its button picks it.
+  // VS Code's own folder dialog (a quick input). It opens on the workspace folder (wait for that listing, or it
+  // overwrites what is typed), a path ending in / lists that folder, and its button picks it.
+  const row = (text) => page.locator('.quick-input-widget .monaco-list-row', { hasText: text });
+  await row('models').first().waitFor({ timeout: 15_000 });
   await dialog.fill(`${clusterOut}/`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'metrics.jsonl' }).or(page.locator('.quick-input-widget .monaco-list-row', { hasText: '..' })).first().waitFor({ timeout: 10_000 });
+  await row('models').first().waitFor({ state: 'detached', timeout: 15_000 });
   await page.waitForTimeout(500);
   await page.locator('.quick-input-widget .monaco-button', { hasText: 'Open run folder' }).click();
   const imported = dash.locator('.runs .run-item', { hasText: 'xnli-cluster' });
