@@ -128,7 +128,7 @@ function runList(): HTMLElement {
     });
     const loss = describeLoss(run) ? ` · ${describeLoss(run)}` : '';
     const state = run.state === 'stopped' ? ' · stopped' : run.learned === false ? ' · did not learn' : '';
-    const label = el('label', { className: `run${run.state === 'stopped' ? ' stopped' : ''}${run.learned === false ? ' not-learned' : ''}`, title: run.dir }, box, `${run.live ? '● ' : ''}${run.id} (step ${run.steps}${loss}${state})`);
+    const label = el('label', { className: `run${run.state === 'stopped' ? ' stopped' : ''}${run.learned === false ? ' not-learned' : ''}`, title: run.dir }, box, `${run.live ? '● ' : ''}${run.id} · step ${run.steps}${loss}${state}`);
     const item = el('span', { className: 'run-item' }, label);
     // A stopped run continues from its checkpoint; a final model that learned can serve a feature (as the finish
     // notice offers it: a model that did not learn is not offered).
