@@ -15,6 +15,7 @@ import { registerEntailment } from './commands/entailment.js';
 import { registerAuditLabels } from './commands/auditLabels.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerClusterJob } from './commands/clusterJob.js';
+import { registerOpenRunFolder } from './commands/openRunFolder.js';
 import { registerFillMask } from './commands/fillMask.js';
 import { registerFineTune } from './commands/fineTune.js';
 import { registerSelectModel } from './commands/selectModel.js';
@@ -29,7 +30,7 @@ import { DashboardPanel, registerDashboardSerializer } from './panels/dashboard.
 import { MaskPanel, registerMaskPanelSerializer } from './panels/maskPanel.js';
 import { NliPanel, registerNliPanelSerializer } from './panels/nliPanel.js';
 import { AnswersPanel, registerAnswersPanelSerializer } from './panels/answersPanel.js';
-import type { ToAnswersPanel, ToNliPanel } from './panels/messages.js';
+import type { RunData, RunSummary, ToAnswersPanel, ToNliPanel } from './panels/messages.js';
 
 /** What the extension exports: the engine's state and panel internals, for tests and for other extensions. */
 export interface XlmLabApi {
@@ -38,6 +39,8 @@ export interface XlmLabApi {
   requestLog(): readonly string[];
   /** Message types the open dashboard was sent, oldest first; undefined when no dashboard is open. */
   dashboardMessages(): readonly string[] | undefined;
+  /** The run list and the shown runs' records the open dashboard was last sent; undefined when none is open. */
+  dashboardView(): { runs: readonly RunSummary[]; shown: readonly RunData[] } | undefined;
   maskPanelOpen(): boolean;
   /** Messages the open NLI panel's page received, oldest first; undefined when no NLI panel is open. */
   nliPanelMessages(): readonly ToNliPanel[] | undefined;
@@ -63,7 +66,7 @@ export interface XlmLabApi {
 export function activate(context: vscode.ExtensionContext): XlmLabApi {
   const ctx = new Ctx(context);
   context.subscriptions.push(ctx);
-  for (const register of [registerEngineCommands, registerSelectModel, registerFillMask, registerClassify, registerAskQuestion, registerEntailment, registerTranslate, registerFineTune, registerTraining, registerEvaluate, registerClusterJob, registerSampleData]) {
+  for (const register of [registerEngineCommands, registerSelectModel, registerFillMask, registerClassify, registerAskQuestion, registerEntailment, registerTranslate, registerFineTune, registerTraining, registerEvaluate, registerClusterJob, registerSampleData, registerOpenRunFolder]) {
     register(ctx);
   }
   registerHubTokenCommands(context);
@@ -91,6 +94,7 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
     requestLog: () => [...ctx.requestLog],
     finishNotices: () => [...ctx.finishNotices],
     dashboardMessages: () => DashboardPanel.current?.posted.slice(),
+    dashboardView: () => DashboardPanel.current && { runs: DashboardPanel.current.lastRuns, shown: DashboardPanel.current.lastData },
     maskPanelOpen: () => Boolean(MaskPanel.current),
     nliPanelMessages: () => NliPanel.current?.delivered.slice(),
     answersPanel: () => {

@@ -169,6 +169,16 @@ export class Ctx implements vscode.Disposable {
     this.render();
   }
 
+  /** A stopped run about to be resumed under its id: its earlier train/end no longer says it ended. */
+  runResuming(runId: string): void {
+    this.ended.delete(runId);
+  }
+
+  /** The runs this engine is training now (the dashboard offers Resume only for runs not among them). */
+  trainingRuns(): ReadonlySet<string> {
+    return new Set(this.training.keys());
+  }
+
   /** Something that must be released when the current engine process goes away. */
   inSession(d: vscode.Disposable): void {
     this.sessionScope.push(d);

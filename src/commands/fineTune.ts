@@ -7,12 +7,12 @@ import * as vscode from 'vscode';
 import path from 'node:path';
 import type { Ctx } from '../client/ctx.js';
 import { activeModel, device, runFolder, setting } from '../client/config.js';
-import { SLOTS, modelName, slotModel } from '../client/slots.js';
+import { modelName, slotModel } from '../client/slots.js';
 import { formatTimeLeft } from '../panels/messages.js';
 import * as p from '../engine/rpc/protocol.js';
 import { DashboardPanel } from '../panels/dashboard.js';
 import { inspectData, pickTrainingData } from './dataFiles.js';
-import { pickModel } from './selectModel.js';
+import { offerModel, pickModel } from './selectModel.js';
 
 /** Everything the picks ask for; a caller (a test, the walkthrough) may pass some of it to skip those picks. */
 export type FineTuneOptions = Partial<Omit<p.TrainStartParams, 'runFolder'>> & { openDashboard?: boolean };
@@ -173,8 +173,8 @@ async function pickLanguages(
   return sourceLang ? { sourceLang, targetLang } : undefined;
 }
 
-/** A progress notification for the run until it ends; Cancel stops the run. */
-function followRun(ctx: Ctx, run: p.TrainStartResult): Thenable<void> {
+/** A progress notification for the run until it ends (a started or a resumed one); Cancel stops the run. */
+export function followRun(ctx: Ctx, run: p.TrainStartResult): Thenable<void> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `XLM training ${run.runId}`, cancellable: true },
     (progress, token) =>
@@ -221,12 +221,6 @@ async function announceModel(ctx: Ctx, end: p.TrainEndParams): Promise<void> {
     if (pick === 'Fine-tune again') await vscode.commands.executeCommand('xlm.fineTune');
     return;
   }
-  const caps = await ctx.capabilities(outputDir);
-  const fits = SLOTS.filter((s) => caps && s.fits(caps));
-  const offers = fits.map((s) => ({ title: `Use for ${s.serves}`, slot: s.id }));
-  const message = `XLM Lab: training finished and the model learned; it is in ${where}.`;
-  ctx.finishNotices.push({ runId: end.runId, message, actions: offers.map((o) => o.title) });
-  const pick = await vscode.window.showInformationMessage(message, ...offers);
-  if (pick) await vscode.commands.executeCommand('xlm.selectModel', outputDir, pick.slot);
+  await offerModel(ctx, outputDir, `XLM Lab: training finished and the model learned; it is in ${where}`, end.runId);
 }
 

@@ -177,3 +177,21 @@ export async function ensureDefaultModel(ctx: Ctx): Promise<string | undefined> 
     return undefined;
   }
 }
+
+/**
+ * "Use for <feature>": a notice that offers a model folder (a finished run, an imported one) to each feature it
+ * fits; the pick fills that feature's slot. A folder that fits none says why. A finished run's notice is kept under
+ * its run id (the extension's API lists them for the tests).
+ */
+export async function offerModel(ctx: Ctx, dir: string, lead: string, runId?: string): Promise<void> {
+  const caps = await ctx.capabilities(dir);
+  const fits = SLOTS.filter((s) => caps && s.fits(caps));
+  if (!fits.length) {
+    void vscode.window.showWarningMessage(`${lead}; its model cannot serve any feature: ${caps?.problem ?? 'it has no masked-LM, classification, token-classification or question-answering head'}.`);
+    return;
+  }
+  const offers = fits.map((s) => ({ title: `Use for ${s.serves}`, slot: s.id }));
+  if (runId !== undefined) ctx.finishNotices.push({ runId, message: `${lead}.`, actions: offers.map((o) => o.title) });
+  const pick = await vscode.window.showInformationMessage(`${lead}.`, ...offers);
+  if (pick) await vscode.commands.executeCommand('xlm.selectModel', dir, pick.slot);
+}

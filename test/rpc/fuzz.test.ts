@@ -61,6 +61,7 @@ const valid = (): Record<p.RequestName, Record<string, unknown> | undefined> => 
   languageId: { texts: ['a', 'b c'], topK: 2, model: modelDir },
   translate: { texts: ['hi'], targetLang: 'de', sourceLang: 'en', model: path.join(tmp, 'no-translator') },
   trainStart: { model: modelDir, data: path.join(tmp, 'data.jsonl'), task: 'sequence-classification', runFolder: 'runs', method: 'lora', epochs: 1, batchSize: 2, learningRate: 1e-3, maxLength: 16, loraRank: 2, seed: 1, device: 'cpu', memoryLimitMB: 0 },
+  trainResume: { runDir: path.join(tmp, 'no-run') },
   trainStop: { runId: 'none' },
   trainDefaults: { model: modelDir, task: 'sequence-classification', method: 'lora', rows: 780, evalData: path.join(tmp, 'data.jsonl'), batchSize: 16 },
   modelCapabilities: { dirs: [modelDir, tmp] },

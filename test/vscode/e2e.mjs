@@ -45,6 +45,24 @@ const ws = writeTestWorkspace(path.join(outDir, 'workspace'));
 fs.mkdirSync(path.join(ws, '.vscode'));
 fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'xlm.model': 'models/tiny', 'xlm.runFolder': 'runs' }, null, 2));
 
+// A run stopped with a checkpoint (the run list offers Resume), and a cluster job's output outside the workspace
+// (a model and transformers' trainer_state.json) for Open a run folder.
+const stopped = path.join(ws, 'runs', 'stopped-run');
+fs.mkdirSync(path.join(stopped, 'checkpoint-20'), { recursive: true });
+fs.writeFileSync(path.join(stopped, 'run.json'), JSON.stringify({ task: 'sequence-classification', method: 'full', epochs: 5, batchSize: 8, learningRate: 2e-5 }, null, 2));
+fs.writeFileSync(path.join(stopped, 'metrics.jsonl'), Array.from({ length: 20 }, (_, i) => JSON.stringify({ step: i + 1, epoch: (i + 1) / 8, loss: 1.1 * Math.exp(-(i + 1) / 15) + 0.2 }) + '\n').join(''));
+const longAgo = new Date(Date.now() - 3_600_000);
+for (const f of ['run.json', 'metrics.jsonl']) fs.utimesSync(path.join(stopped, f), longAgo, longAgo);
+const clusterOut = path.join(outDir, 'cluster', 'xnli-cluster');
+fs.mkdirSync(clusterOut, { recursive: true });
+for (const f of fs.readdirSync(path.join(ws, 'models', 'tiny'))) fs.copyFileSync(path.join(ws, 'models', 'tiny', f), path.join(clusterOut, f));
+const history = [];
+for (let step = 1; step <= 24; step++) {
+  history.push({ step, epoch: step / 8, loss: 1.0 * Math.exp(-step / 9) + 0.15, learning_rate: 5e-5 * (1 - step / 25), grad_norm: 1.8 / Math.sqrt(step) });
+  if (step % 8 === 0) history.push({ step, epoch: step / 8, eval_loss: 0.5, eval_accuracy: 0.55 + step / 80, eval_runtime: 0.4 });
+}
+fs.writeFileSync(path.join(clusterOut, 'trainer_state.json'), JSON.stringify({ global_step: 24, log_history: history }));
+
 const server = await startCodeServer({ runDir, folder: ws, settings: { ...testSettings, 'workbench.colorTheme': 'Default Dark Modern' } });
 let browser;
 let failed = false;
@@ -113,6 +131,29 @@ try {
     if (name) await shot(name);
   }
   t.mark('dashboard');
+
+  // 4b. Open a run folder: the cluster job's output, picked in the folder dialog, is imported and drawn beside the
+  // local run; the stopped run offers Resume, the imported one its model.
+  if ((await dash.locator('.runs .run-item', { hasText: 'stopped-run' }).locator('button', { hasText: 'Resume' }).count()) !== 1) throw new Error('the stopped run offers no Resume');
+  await palette(page, 'XLM: Open a run folder');
+  const dialog = page.locator('.quick-input-widget input');
+  await dialog.waitFor({ state: 'visible' });
+  // VS Code's own folder dialog (a quick input). It opens on the workspace folder (wait for that listing, or it
+  // overwrites what is typed), a path ending in / lists that folder, and its button picks it.
+  const row = (text) => page.locator('.quick-input-widget .monaco-list-row', { hasText: text });
+  await row('models').first().waitFor({ timeout: 15_000 });
+  await dialog.fill(`${clusterOut}/`);
+  await row('models').first().waitFor({ state: 'detached', timeout: 15_000 });
+  await page.waitForTimeout(500);
+  await page.locator('.quick-input-widget .monaco-button', { hasText: 'Open run folder' }).click();
+  const imported = dash.locator('.runs .run-item', { hasText: 'xnli-cluster' });
+  await imported.first().waitFor({ timeout: 30_000 });
+  if ((await imported.first().locator('button', { hasText: 'Use model' }).count()) !== 1) throw new Error('the imported run does not offer its model');
+  await dash.locator('figure.chart[data-chart="eval-accuracy"]').waitFor({ timeout: 30_000 });
+  console.log(`[e2e] open a run folder: runs ${(await dash.locator('.runs .run').allInnerTexts()).join(' | ')}; loss chart points ${await dash.locator('figure.chart[data-chart="loss"]').getAttribute('data-points')}`);
+  await shot('03d-dashboard-open-run-folder');
+  await palette(page, 'Notifications: Clear All Notifications');
+  t.mark('openRunFolder');
 
   // 5. Fine-tune through the palette: data file, suggested task, LoRA, defaults.
   await palette(page, 'XLM: Fine-tune XLM on workspace data');

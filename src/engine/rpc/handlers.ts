@@ -109,6 +109,7 @@ export function createHandlers(): HandlerTable {
   return {
     ...defaultModelHandlers(),
     trainStart: (params, ctx) => runs.start(params, ctx),
+    trainResume: (params, ctx) => runs.resume(params, ctx),
     trainStop: ({ runId }) => ({ stopped: runs.stop(runId) }),
     jobExport: async ({ run, out }, ctx) => {
       const { dir, trainRows, evalRows, totalSteps } = await exportJob(runFolderOptions(run), out, run, { onLog: (line) => ctx.log('info', `export-job: ${line}`) });

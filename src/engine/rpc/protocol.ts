@@ -475,6 +475,19 @@ export interface TrainDefaultsResult {
  */
 export const trainDefaults = new RequestType<TrainDefaultsParams, TrainDefaultsResult, EngineErrorData>('train/defaults');
 
+export const TrainResumeParams = params({
+  /** A run folder started from the editor (its run.json says what it trains) that holds a complete checkpoint-N. */
+  runDir: path,
+});
+export type TrainResumeParams = v.InferOutput<typeof TrainResumeParams>;
+/**
+ * Extension → engine: continue a stopped run from its latest checkpoint, in the same folder and under the same run
+ * id (`xlm train --resume` for a run of the editor): its metrics.jsonl goes on from the checkpoint's step, and the
+ * same notifications follow as for train/start. A folder without run.json or a checkpoint, a finished run, or one
+ * that is training fails this request.
+ */
+export const trainResume = new RequestType<TrainResumeParams, TrainStartResult, EngineErrorData>('train/resume');
+
 export const TrainStopParams = params({
   /** The run to stop; all runs when absent. */
   runId: optional(name('a run id')),
@@ -761,7 +774,7 @@ export const modelDefaultProgress = new NotificationType<ModelDefaultProgressPar
 /** Every request of the protocol, keyed by a short name; the server's handler table is typed against it. */
 export const requests = {
   engineInfo, deviceResolve, modelLoad, modelInfo, modelCapabilities, tokenize, fillMask, classify, qa, entities, nli, zeroShot, embed, languageId, translate,
-  trainStart, trainStop, trainDefaults, evalRun, dataInspect, dataAudit, hubDownload, hubList, modelEnsureDefault, jobExport, jobImport,
+  trainStart, trainResume, trainStop, trainDefaults, evalRun, dataInspect, dataAudit, hubDownload, hubList, modelEnsureDefault, jobExport, jobImport,
 } as const;
 
 /** The params schema of every request that takes params; the engine checks each request against its entry. */
@@ -780,6 +793,7 @@ export const paramSchemas = {
   languageId: LanguageIdParams,
   translate: TranslateParams,
   trainStart: TrainStartParams,
+  trainResume: TrainResumeParams,
   trainStop: TrainStopParams,
   trainDefaults: TrainDefaultsParams,
   evalRun: EvalRunParams,

@@ -4,7 +4,9 @@
  * folder under the requested run folder: run.json (what was asked), metrics.jsonl, checkpoints, the final model.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { XlmError } from '../errors.js';
+import { latestCheckpoint, TRAINER_STATE_FILE } from '../train/checkpoint.js';
 import { resolveOptions, type TrainOptions } from '../train/options.js';
 import { train } from '../train/train-task.js';
 import { trainingDefaults } from '../train/defaults.js';
@@ -15,12 +17,15 @@ import { languageChoice } from '../seq2seq/features.js';
 import { encoderDecoderKind, openEncoderDecoderConfig } from '../seq2seq/xlmr-encoder-decoder.js';
 import type { TranslationTrainOptions } from '../seq2seq/train-run.js';
 import type { TrainTask as EngineTrainTask } from '../train/model-loss.js';
-import { TrainDefaultsParams, TrainDefaultsResult, TrainStartParams, TrainStartResult, TrainTask, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
+import { checkParams, TrainDefaultsParams, TrainDefaultsResult, TrainResumeParams, TrainStartParams, TrainStartResult, TrainTask, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
 import { HandlerContext, errorData } from './server.js';
 
 /** The share of the training rows a run started without an eval file holds out, and the fewest rows for which it does. */
 export const AUTO_EVAL_FRACTION = 0.1;
 export const AUTO_EVAL_MIN_ROWS = 50;
+
+/** What a run started from the editor was asked to do: its train/start params, its id and start time. */
+const RUN_SETTINGS_FILE = 'run.json';
 
 const TASKS: Record<TrainTask, EngineTrainTask | 'translation'> = {
   'sequence-classification': 'seq-cls',
@@ -72,8 +77,43 @@ export class TrainingRuns {
     const options = trainOptionsOfRun(params, runDir);
     resolveOptions(options); // bad options fail train/start itself, before a folder exists
     mkdirSync(runDir, { recursive: true });
-    writeFileSync(join(runDir, 'run.json'), JSON.stringify({ runId, started: new Date().toISOString(), ...params }, null, 2) + '\n');
+    writeFileSync(join(runDir, RUN_SETTINGS_FILE), JSON.stringify({ runId, started: new Date().toISOString(), ...params }, null, 2) + '\n');
+    return this.launch(runId, runDir, options, ctx);
+  }
 
+  /**
+   * train/resume: the run of RUN/run.json again, from its latest checkpoint, in its folder and under its id. What
+   * cannot resume fails here, in words, before anything trains: no run.json, no checkpoint, a finished run, or one
+   * that is training.
+   */
+  resume({ runDir }: TrainResumeParams, ctx: HandlerContext): TrainStartResult {
+    const runId = basename(runDir);
+    const settingsFile = join(runDir, RUN_SETTINGS_FILE);
+    if (!existsSync(settingsFile)) {
+      throw new XlmError('not-an-editor-run', `no ${RUN_SETTINGS_FILE}: only a run started from the editor resumes here; a run of the command line resumes with xlm train --resume and its own options`, { file: runDir });
+    }
+    if (this.running.has(runId)) throw new XlmError('run-training', 'this run is training now; stop it before resuming it', { file: runDir });
+    if (existsSync(join(runDir, TRAINER_STATE_FILE))) throw new XlmError('run-finished', 'this run finished (its final model is here); start a new run to train more', { file: runDir });
+    const checkpoint = latestCheckpoint(runDir);
+    if (!checkpoint) throw new XlmError('no-checkpoint', 'no complete checkpoint-N folder: a run resumes from the checkpoint its stop wrote, and this one has none (it was cut off before one was saved); start it again', { file: runDir });
+    let saved: unknown;
+    try {
+      saved = JSON.parse(readFileSync(settingsFile, 'utf8'));
+    } catch (e) {
+      throw new XlmError('bad-json', `not JSON: ${(e as Error).message}`, { file: settingsFile });
+    }
+    // run.json is train/start's params plus the run's id and start time.
+    const { runId: _id, started: _started, ...asked } = (saved && typeof saved === 'object' ? saved : {}) as Record<string, unknown>;
+    const checked = checkParams('trainStart', asked);
+    if (!checked.ok) throw new XlmError('bad-run-settings', `${checked.message}; this file must hold the run's train/start settings`, { file: settingsFile, what: checked.field });
+    const options = { ...trainOptionsOfRun(checked.params, runDir), resume: true };
+    resolveOptions(options);
+    ctx.log('info', `resuming run ${runId} from ${checkpoint}`);
+    return this.launch(runId, runDir, options, ctx);
+  }
+
+  /** Trains `options` in the background, reporting as run `runId` until train/end. */
+  private launch(runId: string, runDir: string, options: TrainOptions, ctx: HandlerContext): TrainStartResult {
     const abort = new AbortController();
     this.running.set(runId, abort);
     let firstStep: { step: number; at: number } | undefined;

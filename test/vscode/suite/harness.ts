@@ -7,7 +7,14 @@ type TestFn = () => unknown | Promise<unknown>;
 
 const registered: { name: string; fn: TestFn; timeoutMs: number }[] = [];
 
+/**
+ * XLM_EXT_TEST_ONLY=REGEX registers only the tests whose name matches, for working on one test; the suite's
+ * result then says how many ran, so a filtered run is not mistaken for the whole suite.
+ */
+const only = process.env.XLM_EXT_TEST_ONLY ? new RegExp(process.env.XLM_EXT_TEST_ONLY) : undefined;
+
 export function test(name: string, fn: TestFn, timeoutMs = 60_000): void {
+  if (only && !only.test(name)) return;
   registered.push({ name, fn, timeoutMs });
 }
 
@@ -34,7 +41,7 @@ export async function runAll(): Promise<void> {
       clearTimeout(timer);
     }
   }
-  console.log(`# ${registered.length - failures.length} passed, ${failures.length} failed (${Date.now() - t0} ms)`);
+  console.log(`# ${registered.length - failures.length} passed, ${failures.length} failed (${Date.now() - t0} ms)${only ? ` — only tests matching ${only} (XLM_EXT_TEST_ONLY)` : ''}`);
   if (failures.length) throw new Error(`${failures.length} extension-host test(s) failed`);
 }
 

@@ -8,6 +8,7 @@ import './panels-and-palette.test.js';
 import './audit.test.js';
 import './entities.test.js';
 import './translation.test.js';
+import './dashboard.test.js';
 import { runAll } from './harness.js';
 
 export function run(): Promise<void> {
