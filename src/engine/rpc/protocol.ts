@@ -131,12 +131,6 @@ export interface ModelInfo {
   maxPositions: number;
   /** config.json's id2label, in id order, when the model has a classification head. */
   labels?: string[];
-  /**
-   * The cosine of two `embed --normalize` vectors above which the model's own validation counts them as a
-   * translation pair (from language-id.json; the default model has one): hover shows workspace sentences only
-   * above it. `accuracy` is that threshold's pair-detection accuracy on the validation verses.
-   */
-  translationThreshold?: { cosine: number; accuracy: number };
   /** The device the model's graphs run on (what `auto` chose, or CPU after a fallback). */
   device: DeviceName;
   /** The number format its inference graphs run in. */
@@ -367,6 +361,37 @@ export interface LanguageIdResult {
  * (the default model ships one); hover shows it when the model has no classifier of its own.
  */
 export const languageId = new RequestType<LanguageIdParams, LanguageIdResult, EngineErrorData>('languageId');
+
+export const SentencesSimilarParams = params({
+  text,
+  /** The workspace's data files to search (JSON lines, CSV, TSV; rows with a language column). */
+  files: v.pipe(v.array(path, 'expected an array of paths'), v.maxLength(1_000, 'expected at most 1000 files')),
+  topK: optional(integer(1, PARAM_LIMITS.topK)),
+  model: optional(path),
+});
+export type SentencesSimilarParams = v.InferOutput<typeof SentencesSimilarParams>;
+export interface SentencesSimilarResult {
+  /**
+   * Sentences of other languages whose similarity reaches the model's calibrated threshold, best first, each once
+   * (rows equal once normalised, in the same language, are one sentence) with every file and line it occurs at.
+   * Empty when the model has no calibrated threshold.
+   */
+  matches: { text: string; language: string; similarity: number; places: { file: string; line: number }[] }[];
+  /** The threshold and how it was obtained (translation-threshold.json of the model), when the model has one. */
+  threshold?: { cosine: number; precision: number; recall: number; note: string };
+  /** Distinct sentences searched, the rows they came from, files read anew for this request. */
+  sentences: number;
+  rows: number;
+  filesRead: number;
+  /** Files that are not sentence data, with the reason. */
+  skipped: { file: string; reason: string }[];
+  truncated: boolean;
+}
+/**
+ * Extension → engine: the workspace sentences of other languages that are possible translations of a text (the
+ * hover, without a translation model). The engine reads and indexes the files itself, lazily and per file.
+ */
+export const sentencesSimilar = new RequestType<SentencesSimilarParams, SentencesSimilarResult, EngineErrorData>('sentences/similar');
 
 export const TranslateParams = params({
   texts,
@@ -722,7 +747,7 @@ export const modelDefaultProgress = new NotificationType<ModelDefaultProgressPar
 
 /** Every request of the protocol, keyed by a short name; the server's handler table is typed against it. */
 export const requests = {
-  engineInfo, deviceResolve, modelLoad, modelInfo, modelCapabilities, tokenize, fillMask, classify, qa, nli, zeroShot, embed, languageId, translate,
+  engineInfo, deviceResolve, modelLoad, modelInfo, modelCapabilities, tokenize, fillMask, classify, qa, nli, zeroShot, embed, languageId, sentencesSimilar, translate,
   trainStart, trainStop, trainDefaults, evalRun, dataInspect, dataAudit, hubDownload, hubList, modelEnsureDefault, jobExport, jobImport,
 } as const;
 
@@ -739,6 +764,7 @@ export const paramSchemas = {
   zeroShot: ZeroShotParams,
   embed: EmbedParams,
   languageId: LanguageIdParams,
+  sentencesSimilar: SentencesSimilarParams,
   translate: TranslateParams,
   trainStart: TrainStartParams,
   trainStop: TrainStopParams,
