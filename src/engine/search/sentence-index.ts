@@ -9,7 +9,8 @@
  *   the batches it embedded.
  * - Deduplicated: rows whose text is the same once normalised (NFKC, case, spacing) and whose language is the
  *   same are one sentence, reported once with every file and line it occurs at.
- * - Scored honestly: vectors are centred on their identified language's mean (search/centring.ts) and only
+ * - Scored honestly: vectors are centred on their language's mean (search/centring.ts; a row's language is the
+ *   one its file gives, the hovered text's the one the model's language-identification head finds) and only
  *   sentences above the model's calibrated threshold (search/threshold.ts) are returned. A model without a
  *   calibrated threshold gets no matches (and nothing is indexed for it).
  */
@@ -18,7 +19,7 @@ import { openDataset } from '../data/dataset.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { CancelledError, type Cancellation } from '../runtime/inputs.js';
 import { embed } from '../tasks/embed.js';
-import { hasLanguageId, languageFeatures, languageIdHead, languageScores } from '../tasks/language-id.js';
+import { hasLanguageId, languageFeatures, languageIdHead, languageScores, type LanguageIdHead } from '../tasks/language-id.js';
 import { centred, dot, languageMeans, meanFor } from './centring.js';
 import { readTranslationThreshold, type TranslationThreshold } from './threshold.js';
 
@@ -74,7 +75,7 @@ interface FileRows {
 interface Embedded {
   /** `xlm embed --normalize` vector. */
   vector: Float32Array;
-  /** Centring group: the identified language, else the given one. */
+  /** The language the head identifies ('' without a head): the centring group of a row whose given language the head does not know. */
   group: string;
 }
 
@@ -85,6 +86,11 @@ export function sentenceKey(text: string, language: string): string {
 
 function normaliseText(text: string): string {
   return text.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim();
+}
+
+/** The text without punctuation or spacing, normalised: "I hate waiting." and "i hate waiting" are one text. */
+function bareText(text: string): string {
+  return normaliseText(text).replace(/[\p{P}\s]+/gu, '');
 }
 
 interface Sentence {
@@ -136,17 +142,19 @@ export class SentenceIndex {
     const cache = this.vectorsOf(model, sentences);
     await this.embedMissing(model, cache, sentences.map((s) => s.text), options.cancel);
     const [queryVector] = (await embed(model, [query], { normalize: true, cancel: options.cancel })).vectors;
-    const queryGroup = (await groupsOf(model, [query]))[0];
     const embedded = sentences.map((s) => cache.get(normaliseText(s.text))!);
-    const groups = embedded.map((e, i) => e.group || sentences[i]!.language.toLowerCase());
+    const head = hasLanguageId(model.dir) ? languageIdHead(model) : undefined;
+    // A row's language is the one its file gives (in the head's codes when the head knows it), else the head's guess.
+    const groups = sentences.map((s, i) => (head ? headLabelOf(head, s.language) : undefined) ?? (embedded[i]!.group || s.language.trim().toLowerCase()));
+    const queryGroup = await queryLanguage(model, query, new Set(groups));
     const centre = threshold.centring === 'per-language';
     const means = centre && embedded.length ? languageMeans(embedded.map((e) => e.vector), groups, threshold.shrinkage) : undefined;
     const q = means ? centred(queryVector!, meanFor(means, queryGroup)) : Float32Array.from(queryVector!);
-    const own = normaliseText(query);
+    const own = bareText(query);
     const matches: SimilarSentence[] = [];
     for (const [i, s] of sentences.entries()) {
       // A translation is in another language; the hovered sentence itself (wherever it occurs) is not one.
-      if (groups[i] === queryGroup || normaliseText(s.text) === own) continue;
+      if (groups[i] === queryGroup || bareText(s.text) === own) continue;
       const v = means ? centred(embedded[i]!.vector, meanFor(means, groups[i])) : embedded[i]!.vector;
       const similarity = dot(q, v);
       if (similarity >= threshold.cosine) matches.push({ text: s.text, language: s.language, similarity, places: s.places });
@@ -209,8 +217,38 @@ export class SentenceIndex {
   }
 }
 
-/** Each text's centring group: the language the model's language-identification head finds, or '' without a head. */
-export async function groupsOf(model: LoadedModel, texts: readonly string[]): Promise<string[]> {
+const displayNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+
+/** The head's label for a language code a file gives ("de", "deu", "de-CH" -> "deu"), by the language's English name. */
+function headLabelOf(head: LanguageIdHead, code: string): string | undefined {
+  const base = code.trim().toLowerCase().split(/[-_]/)[0] ?? '';
+  if (head.labels.includes(base)) return base;
+  let name: string | undefined;
+  try {
+    name = displayNames.of(base);
+  } catch {
+    return undefined;
+  }
+  const i = name === undefined ? -1 : head.names.indexOf(name);
+  return i < 0 ? undefined : head.labels[i];
+}
+
+/**
+ * The hovered text's language for centring: the head's most likely language that the index has sentences of,
+ * among its five best guesses with a probability of at least 0.05 (a short sentence is often guessed wrong at first
+ * place), else its best guess;
+ * '' without a head.
+ */
+async function queryLanguage(model: LoadedModel, text: string, indexed: ReadonlySet<string>): Promise<string> {
+  if (!hasLanguageId(model.dir)) return '';
+  const head = languageIdHead(model);
+  const [x] = await languageFeatures(model, [text], head.features);
+  const guesses = languageScores(head, x!, 5);
+  return (guesses.find((g) => indexed.has(g.label) && g.score >= 0.05) ?? guesses[0]!).label;
+}
+
+/** Each text's language as the model's language-identification head finds it, or '' without a head. */
+async function groupsOf(model: LoadedModel, texts: readonly string[]): Promise<string[]> {
   if (!hasLanguageId(model.dir)) return texts.map(() => '');
   const head = languageIdHead(model);
   const features = await languageFeatures(model, texts, head.features);
