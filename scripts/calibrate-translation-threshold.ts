@@ -5,7 +5,7 @@
  * Data: the Quran's aligned verses in the 11 languages of the npm package quran-json (the Arabic and ten
  * translations), the model recipe's validation chapters to choose the threshold and its test chapters to measure
  * it (both held out of pre-training). Each verse is embedded as `xlm embed --normalize` does and, with centring,
- * centred on the mean of its identified language over the split's verses, exactly as the sentence index does.
+ * centred on the mean of its language over the split's verses, as the sentence index centres a data file's rows.
  *
  * Pairs: for every two languages and every verse, the verse with its translation (a translation pair) and with
  * another verse of the same two languages (a non-pair). The threshold is the lowest cosine at which at least
@@ -28,7 +28,6 @@ import { loadQuran, packageVersion, QURAN_LANGUAGES, type CorpusSegment } from '
 import { ModelCache } from '../src/engine/runtime/model-cache.js';
 import type { LoadedModel } from '../src/engine/runtime/model-cache.js';
 import { centred, DEFAULT_SHRINKAGE, dot, languageMeans, meanFor } from '../src/engine/search/centring.js';
-import { groupsOf } from '../src/engine/search/sentence-index.js';
 import { figuresAt, THRESHOLD_FILE, THRESHOLD_FORMAT, thresholdForPrecision, type PairFigures, type TranslationThreshold } from '../src/engine/search/threshold.js';
 import { embed } from '../src/engine/tasks/embed.js';
 import { readManifest, sealShippedModel } from '../src/engine/pretrain/shipped-model.js';
@@ -65,11 +64,12 @@ interface Scored {
   workspace: { scores: number[]; positive: boolean[] };
 }
 
-/** Every cosine of the split, with per-language centring on the split's own identified-language means or without. */
+/** Every cosine of the split, with per-language centring on the split's own language means or without. */
 async function score(model: LoadedModel, s: Split, centre: boolean): Promise<Scored> {
   const all = s.texts.flat();
   const raw = (await embed(model, all, { normalize: true })).vectors.map((v) => Float32Array.from(v));
-  const groups = await groupsOf(model, all);
+  // Each verse's language as its file gives it, as the index takes a data row's language.
+  const groups = s.langs.flatMap((l) => s.texts[0]!.map(() => l));
   const means = languageMeans(raw, groups, DEFAULT_SHRINKAGE);
   const vectors = centre ? raw.map((v, i) => centred(v, meanFor(means, groups[i]))) : raw;
   const n = s.texts[0]!.length;
@@ -112,7 +112,7 @@ const line = (name: string, f: PairFigures) => `${name} precision ${f3(f.precisi
     for (const centre of [false, true]) {
       const v = await score(model, validation, centre);
       const t = await score(model, test, centre);
-      say(`\n${centre ? 'centred per identified language' : 'raw cosine (not centred)'}:`);
+      say(`\n${centre ? 'centred per language' : 'raw cosine (not centred)'}:`);
       for (const setting of ['balanced', 'workspace'] as const) {
         const pick = thresholdForPrecision(v[setting].scores, v[setting].positive, target);
         const label = setting === 'balanced' ? 'pairs vs non-pairs, one of each per verse' : `workspace: each verse against all ${test.texts[0]!.length} verses of each other language`;
@@ -137,7 +137,7 @@ const line = (name: string, f: PairFigures) => `${name} precision ${f3(f.precisi
             note:
               `Chosen by scripts/calibrate-translation-threshold.ts on ${quran.name} ${quran.version}: the lowest cosine with precision >= ${target} ` +
               `on ${v.balanced.scores.length} validation pairs (chapters ${chapters.validationChapters.join(', ')}; each verse with its translation and with another verse, ` +
-              `${validation.langs.length} languages, every two), vectors centred per identified language; measured on the test chapters ${chapters.testChapters.join(', ')}. ` +
+              `${validation.langs.length} languages, every two), vectors centred per language; measured on the test chapters ${chapters.testChapters.join(', ')}. ` +
               `Against a whole workspace of ${test.texts[0]!.length} aligned verses per language its precision on the test chapters is ${f3(ws.precision)} (recall ${f3(ws.recall)}).`,
           };
         }

@@ -10,6 +10,7 @@ import { connectEngineInProcess } from '../helpers/engine-pair.js';
 import * as p from '../../src/engine/rpc/protocol.js';
 import { centred, DEFAULT_SHRINKAGE, dot, languageMeans, meanFor } from '../../src/engine/search/centring.js';
 import { dedupeRows } from '../../src/engine/search/sentence-index.js';
+import { findShippedModel, verifyShippedModel } from '../../src/engine/pretrain/shipped-model.js';
 import { figuresAt, readTranslationThreshold, THRESHOLD_FILE, THRESHOLD_FORMAT, thresholdForPrecision } from '../../src/engine/search/threshold.js';
 
 test('rows equal once normalised and in the same language are one sentence, with every place; another language stays apart', () => {
@@ -88,6 +89,19 @@ test('the threshold is the lowest score with the target precision, over enough p
   assert.equal(thresholdForPrecision([0.5, 0.5, 0.4], [true, false, true], 0.9, 1), undefined);
   assert.deepEqual(figuresAt(scores, positive, 0.75), { precision: 1, recall: 2 / 3, pairs: 3, nonPairs: 3 });
   assert.equal(figuresAt(scores, positive, 2).precision, 1, 'nothing shown, nothing wrong');
+});
+
+test('the shipped model carries a calibrated threshold for centred vectors, sealed in its manifest', () => {
+  const shipped = findShippedModel();
+  if (!shipped) return; // A clone without models/default: the hover lists no workspace sentences (no threshold).
+  const manifest = verifyShippedModel(shipped);
+  assert.ok(manifest.files[THRESHOLD_FILE], 'translation-threshold.json is in the manifest');
+  const t = readTranslationThreshold(shipped)!;
+  assert.equal(t.centring, 'per-language');
+  assert.ok(t.calibration.precision >= t.targetPrecision && t.targetPrecision >= 0.9, JSON.stringify(t));
+  assert.ok(t.heldOut && t.heldOut.pairs >= 1000, 'measured on held-out pairs');
+  assert.match(t.note, /scripts\/calibrate-translation-threshold\.ts/);
+  assert.deepEqual(manifest.translationThreshold, t);
 });
 
 let root: string;
