@@ -10,6 +10,7 @@ import { connectEngineInProcess } from '../helpers/engine-pair.js';
 import * as p from '../../src/engine/rpc/protocol.js';
 import { centred, DEFAULT_SHRINKAGE, dot, languageMeans, meanFor } from '../../src/engine/search/centring.js';
 import { dedupeRows } from '../../src/engine/search/sentence-index.js';
+import { margin, neighbourhoodOf, neighbourhoods } from '../../src/engine/search/margin.js';
 import { findShippedModel, verifyShippedModel } from '../../src/engine/pretrain/shipped-model.js';
 import { figuresAt, readTranslationThreshold, THRESHOLD_FILE, THRESHOLD_FORMAT, thresholdForPrecision } from '../../src/engine/search/threshold.js';
 
@@ -76,6 +77,22 @@ test('centring per language removes a language offset that dominates the raw cos
   assert.ok(Math.hypot(...centred(at('en', 0), meanFor(languageMeans([at('en', 0), at('fr', 0)], ['en', 'fr'], 0), 'en'))) === 0, 'without shrinkage it would be');
 });
 
+test('a margin discounts a hub: a sentence close to every sentence of the other language loses to a translation it beats on cosine', () => {
+  // Three sentences of language x; in y, b translates x0 and h is close to all three x sentences.
+  const langs = ['x', 'x', 'x', 'y', 'y'];
+  const v = [unit([1, 0, 0, 1]), unit([0, 1, 0, 1]), unit([0, 0, 1, 1]), unit([1, 0, 0, 0.1]), unit([0.3, 0.3, 0.3, 1])];
+  const cos = v.map((u) => dot(v[0]!, u));
+  assert.ok(cos[4]! > cos[3]!, `the hub has the higher cosine (${cos[4]!.toFixed(3)} > ${cos[3]!.toFixed(3)})`);
+  const around = neighbourhoods(v, langs, 2);
+  // A neighbourhood is the mean of the two best cosines with the other language.
+  assert.ok(Math.abs(around[0]! - (cos[3]! + cos[4]!) / 2) < 1e-6);
+  assert.equal(neighbourhoodOf(cos, langs, 'x', 2), around[0]);
+  const b = margin(cos[3]!, around[0]!, around[3]!);
+  const h = margin(cos[4]!, around[0]!, around[4]!);
+  assert.ok(b > 1.2 && h < 1.05, `margins: translation ${b.toFixed(3)}, hub ${h.toFixed(3)}`);
+  assert.equal(margin(0.5, 0.25, 0.25), 2);
+});
+
 test('the threshold is the lowest score with the target precision, over enough pairs; figures at a threshold', () => {
   // Scores best first: 0.9 P, 0.8 P, 0.7 N, 0.6 P, 0.5 N, 0.4 N
   const scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4];
@@ -97,8 +114,8 @@ test('the shipped model carries a calibrated threshold for centred vectors, seal
   const manifest = verifyShippedModel(shipped);
   assert.ok(manifest.files[THRESHOLD_FILE], 'translation-threshold.json is in the manifest');
   const t = readTranslationThreshold(shipped)!;
-  assert.equal(t.centring, 'per-language');
-  assert.ok(t.calibration.precision >= t.targetPrecision && t.targetPrecision >= 0.9, JSON.stringify(t));
+  assert.deepEqual([t.centring, t.score], ['per-language', 'margin']);
+  assert.ok(t.calibration.precision >= t.targetPrecision, JSON.stringify(t));
   assert.ok(t.heldOut && t.heldOut.pairs >= 1000, 'measured on held-out pairs');
   assert.match(t.note, /scripts\/calibrate-translation-threshold\.ts/);
   assert.deepEqual(manifest.translationThreshold, t);
@@ -108,8 +125,8 @@ let root: string;
 let model: string;
 let engine: ReturnType<typeof connectEngineInProcess>;
 
-const threshold = (cosine: number) => ({
-  format: THRESHOLD_FORMAT, cosine, centring: 'none', shrinkage: 4, targetPrecision: 0.9,
+const threshold = (value: number, score = 'cosine') => ({
+  format: THRESHOLD_FORMAT, score, threshold: value, neighbours: 2, centring: 'none', shrinkage: 1, targetPrecision: 0.9,
   calibration: { precision: 0.9, recall: 0.5, pairs: 10, nonPairs: 10 }, note: 'test',
 });
 
@@ -147,13 +164,13 @@ test('sentences/similar: a sentence in two files is listed once with both places
   // A threshold every pair passes: each distinct sentence once, the hovered one left out.
   writeFileSync(join(model, THRESHOLD_FILE), JSON.stringify(threshold(-1)));
   const all = await ask('I hate waiting');
-  assert.equal(all.threshold?.cosine, -1);
+  assert.deepEqual([all.threshold?.score, all.threshold?.value], ['cosine', -1]);
   assert.deepEqual(all.matches.map((m) => m.text).sort(), ['Ich hasse das Warten', 'Je déteste attendre']);
   const fr = all.matches.find((m) => m.language === 'fr')!;
   assert.deepEqual(fr.places, [{ file: a, line: 2 }, { file: b, line: 2 }]);
   assert.deepEqual([all.sentences, all.rows, all.filesRead], [3, 4, 3]);
   assert.deepEqual(all.skipped.map((s) => s.file), [notes, join(root, 'missing.jsonl')]);
-  for (const m of all.matches) assert.ok(m.similarity >= -1 && m.similarity <= 1.0001);
+  for (const m of all.matches) assert.ok(m.similarity >= -1 && m.similarity <= 1.0001 && m.score === m.similarity);
 
   // Unchanged files come from the index; a changed one is read again and its new sentence searched.
   assert.equal((await ask('I hate waiting')).filesRead, 0);
@@ -163,8 +180,16 @@ test('sentences/similar: a sentence in two files is listed once with both places
   assert.equal(changed.filesRead, 1);
   assert.ok(changed.matches.some((m) => m.text === 'Odio esperar'));
 
-  // A threshold above every similarity: nothing at all.
-  writeFileSync(join(model, THRESHOLD_FILE), JSON.stringify(threshold(1)));
+  // Margins: each cosine over the mean of the two sides' neighbourhoods, ranked by it.
+  writeFileSync(join(model, THRESHOLD_FILE), JSON.stringify(threshold(-1e3, 'margin')));
   utimesSync(join(model, THRESHOLD_FILE), new Date(), new Date(Date.now() + 10000));
+  const margins = await ask('I hate waiting');
+  assert.equal(margins.matches.length, 3);
+  assert.ok(margins.matches.some((m) => Math.abs(m.score - m.similarity) > 1e-6), 'a margin is not the cosine');
+  assert.deepEqual(margins.matches.map((m) => m.score), margins.matches.map((m) => m.score).sort((x, y) => y - x));
+
+  // A threshold above every score: nothing at all.
+  writeFileSync(join(model, THRESHOLD_FILE), JSON.stringify(threshold(1.5)));
+  utimesSync(join(model, THRESHOLD_FILE), new Date(), new Date(Date.now() + 15000));
   assert.deepEqual((await ask('I hate waiting')).matches, []);
 });

@@ -284,7 +284,7 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
       ? [
           '## Possible translations in the hover',
           '',
-          `\`translation-threshold.json\`: the hover lists a workspace sentence of another language as a possible translation only when the cosine of the two sentence vectors, each centred on its language's mean (a data row's as its file gives it, the hovered sentence's as the language-identification head finds it), is at least ${m.translationThreshold.cosine.toFixed(3)}. ${m.translationThreshold.note}`,
+          `\`translation-threshold.json\`: the hover lists a workspace sentence of another language as a possible translation only when its ${m.translationThreshold.score === 'margin' ? `margin (the cosine of the two sentence vectors over the mean closeness of each to its ${m.translationThreshold.neighbours} nearest sentences of other languages)` : 'cosine'} reaches ${m.translationThreshold.threshold.toFixed(3)}; ${m.translationThreshold.centring === 'per-language' ? "each vector is first centred on its language's mean (a data row's language as its file gives it, the hovered sentence's as the language-identification head finds it). " : ''}${m.translationThreshold.note}`,
           '',
         ]
       : []),

@@ -152,7 +152,7 @@ export function createHandlers(): HandlerTable {
       const t = r.threshold;
       return {
         matches: r.matches, sentences: r.sentences, rows: r.rows, filesRead: r.filesRead, skipped: r.skipped, truncated: r.truncated,
-        ...(t ? { threshold: { cosine: t.cosine, precision: (t.heldOut ?? t.calibration).precision, recall: (t.heldOut ?? t.calibration).recall, note: t.note } } : {}),
+        ...(t ? { threshold: { score: t.score, value: t.threshold, precision: (t.heldOut ?? t.calibration).precision, recall: (t.heldOut ?? t.calibration).recall, note: t.note } } : {}),
       };
     },
     languageId: async ({ texts, topK, model }, ctx) => {

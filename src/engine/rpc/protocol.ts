@@ -372,13 +372,17 @@ export const SentencesSimilarParams = params({
 export type SentencesSimilarParams = v.InferOutput<typeof SentencesSimilarParams>;
 export interface SentencesSimilarResult {
   /**
-   * Sentences of other languages whose similarity reaches the model's calibrated threshold, best first, each once
+   * Sentences of other languages whose score reaches the model's calibrated threshold, best first, each once
    * (rows equal once normalised, in the same language, are one sentence) with every file and line it occurs at.
    * Empty when the model has no calibrated threshold.
    */
-  matches: { text: string; language: string; similarity: number; places: { file: string; line: number }[] }[];
-  /** The threshold and how it was obtained (translation-threshold.json of the model), when the model has one. */
-  threshold?: { cosine: number; precision: number; recall: number; note: string };
+  matches: { text: string; language: string; similarity: number; score: number; places: { file: string; line: number }[] }[];
+  /**
+   * The threshold and how it was obtained (translation-threshold.json of the model), when the model has one: what
+   * is compared (the cosine of the centred vectors, or its margin over each side's nearest sentences of other
+   * languages), the least value shown, and the precision and recall it had on held-out pairs.
+   */
+  threshold?: { score: 'cosine' | 'margin'; value: number; precision: number; recall: number; note: string };
   /** Distinct sentences searched, the rows they came from, files read anew for this request. */
   sentences: number;
   rows: number;

@@ -10,8 +10,9 @@
  * - Deduplicated: rows whose text is the same once normalised (NFKC, case, spacing) and whose language is the
  *   same are one sentence, reported once with every file and line it occurs at.
  * - Scored honestly: vectors are centred on their language's mean (search/centring.ts; a row's language is the
- *   one its file gives, the hovered text's the one the model's language-identification head finds) and only
- *   sentences above the model's calibrated threshold (search/threshold.ts) are returned. A model without a
+ *   one its file gives, the hovered text's the one the model's language-identification head finds), scored by
+ *   their margin over each side's nearest sentences of other languages (search/margin.ts), and only sentences at
+ *   or above the model's calibrated threshold (search/threshold.ts) are returned. A model without a
  *   calibrated threshold gets no matches (and nothing is indexed for it).
  */
 import { stat } from 'node:fs/promises';
@@ -21,10 +22,11 @@ import { CancelledError, type Cancellation } from '../runtime/inputs.js';
 import { embed } from '../tasks/embed.js';
 import { hasLanguageId, languageFeatures, languageIdHead, languageScores, type LanguageIdHead } from '../tasks/language-id.js';
 import { centred, dot, languageMeans, meanFor } from './centring.js';
+import { margin, neighbourhoodOf, neighbourhoods } from './margin.js';
 import { readTranslationThreshold, type TranslationThreshold } from './threshold.js';
 
 /** Distinct sentences indexed at most (the first ones, in the order the files are given). */
-export const MAX_SENTENCES = 5000;
+export const MAX_SENTENCES = 2000;
 /** Sentences embedded per session run: the most work a cancel waits for. */
 const BATCH = 16;
 
@@ -39,6 +41,8 @@ export interface SimilarSentence {
   language: string;
   /** Cosine of the centred vectors (or the raw ones for a threshold calibrated without centring). */
   similarity: number;
+  /** What the threshold was compared with: the cosine, or its margin over the two sentences' neighbourhoods. */
+  score: number;
   /** Every file and line the sentence occurs at. */
   places: SentencePlace[];
 }
@@ -124,6 +128,8 @@ export class SentenceIndex {
   private readonly files = new Map<string, FileRows>();
   /** Per model folder: normalised text -> vector and centring group. */
   private readonly vectors = new Map<string, Map<string, Embedded>>();
+  /** The indexed sentences' margin neighbourhoods, for the index they were computed on. */
+  private margins: { signature: string; neighbourhoods: Float64Array } | undefined;
 
   async search(model: LoadedModel, query: string, files: readonly string[], options: { topK?: number; cancel?: Cancellation } = {}): Promise<SearchResult> {
     const threshold = readTranslationThreshold(model.dir);
@@ -150,16 +156,25 @@ export class SentenceIndex {
     const centre = threshold.centring === 'per-language';
     const means = centre && embedded.length ? languageMeans(embedded.map((e) => e.vector), groups, threshold.shrinkage) : undefined;
     const q = means ? centred(queryVector!, meanFor(means, queryGroup)) : Float32Array.from(queryVector!);
-    const own = bareText(query);
+    const vectors = embedded.map((e, i) => (means ? centred(e.vector, meanFor(means, groups[i])) : e.vector));
+    const cosines = vectors.map((v) => dot(q, v));
+    let scoreOf = (i: number) => cosines[i]!;
+    if (threshold.score === 'margin') {
+      const signature = `${model.dir}\0${JSON.stringify(threshold)}\0${sentences.map((s, i) => `${normaliseText(s.text)}\0${groups[i]}`).join('\n')}`;
+      if (this.margins?.signature !== signature) this.margins = { signature, neighbourhoods: neighbourhoods(vectors, groups, threshold.neighbours) };
+      const around = this.margins.neighbourhoods;
+      const own = neighbourhoodOf(cosines, groups, queryGroup, threshold.neighbours);
+      scoreOf = (i) => margin(cosines[i]!, own, around[i]!);
+    }
+    const bare = bareText(query);
     const matches: SimilarSentence[] = [];
     for (const [i, s] of sentences.entries()) {
       // A translation is in another language; the hovered sentence itself (wherever it occurs) is not one.
-      if (groups[i] === queryGroup || bareText(s.text) === own) continue;
-      const v = means ? centred(embedded[i]!.vector, meanFor(means, groups[i])) : embedded[i]!.vector;
-      const similarity = dot(q, v);
-      if (similarity >= threshold.cosine) matches.push({ text: s.text, language: s.language, similarity, places: s.places });
+      if (groups[i] === queryGroup || bareText(s.text) === bare) continue;
+      const score = scoreOf(i);
+      if (score >= threshold.threshold) matches.push({ text: s.text, language: s.language, similarity: cosines[i]!, score, places: s.places });
     }
-    matches.sort((a, b) => b.similarity - a.similarity);
+    matches.sort((a, b) => b.score - a.score);
     return { matches: matches.slice(0, options.topK ?? 3), threshold, language: queryGroup || undefined, sentences: sentences.length, rows, filesRead, skipped, truncated };
   }
 

@@ -3,12 +3,15 @@
  * it was obtained. It lives beside a model's weights in `translation-threshold.json`, written by
  * `scripts/calibrate-translation-threshold.ts` (which prints the same figures again):
  *
- *   { "format": "xlm-lab-translation-threshold/1", "cosine": 0.31, "centring": "per-language",
- *     "shrinkage": 4, "targetPrecision": 0.9, "calibration": { ...figures on the split it was chosen on },
- *     "heldOut": { ...figures on a split it never saw }, "note": "how it was obtained" }
+ *   { "format": "xlm-lab-translation-threshold/1", "score": "margin", "threshold": 1.02, "neighbours": 4,
+ *     "centring": "per-language", "shrinkage": 1, "targetPrecision": 0.9,
+ *     "calibration": { ...figures on the split it was chosen on }, "heldOut": { ...figures on a split it never saw },
+ *     "note": "how it was obtained" }
  *
- * `cosine` compares vectors as the sentence index does (search/sentence-index.ts): `xlm embed --normalize`
- * vectors, centred on their identified language's mean when `centring` is "per-language", unit length.
+ * The score compares vectors as the sentence index does (search/sentence-index.ts): `xlm embed --normalize`
+ * vectors, centred on their language's mean when `centring` is "per-language", unit length; `score` is their
+ * cosine, or ("margin", search/margin.ts) the cosine over the mean closeness of each side to its `neighbours`
+ * nearest sentences of other languages.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,7 +31,11 @@ export interface PairFigures {
 }
 
 export interface TranslationThreshold {
-  cosine: number;
+  score: 'cosine' | 'margin';
+  /** The least score shown. */
+  threshold: number;
+  /** Neighbours of each side a margin averages over. */
+  neighbours: number;
   centring: 'per-language' | 'none';
   /** Pseudo-vectors at the overall mean blended into each language's mean (search/centring.ts). */
   shrinkage: number;
@@ -59,9 +66,12 @@ export function readTranslationThreshold(dir: string): TranslationThreshold | un
     return { precision: num(x.precision, `${what}.precision`, 0, 1), recall: num(x.recall, `${what}.recall`, 0, 1), pairs: num(x.pairs, `${what}.pairs`, 0, Infinity), nonPairs: num(x.nonPairs, `${what}.nonPairs`, 0, Infinity) };
   };
   if (json.centring !== 'per-language' && json.centring !== 'none') bad('centring', '"per-language" or "none"');
+  if (json.score !== 'cosine' && json.score !== 'margin') bad('score', '"cosine" or "margin"');
   if (typeof json.note !== 'string') bad('note', 'a string saying how the threshold was obtained');
   const value: TranslationThreshold = {
-    cosine: num(json.cosine, 'cosine', -1, 1),
+    score: json.score as TranslationThreshold['score'],
+    threshold: num(json.threshold, 'threshold', -1e6, 1e6),
+    neighbours: num(json.neighbours, 'neighbours', 1, 1000),
     centring: json.centring as TranslationThreshold['centring'],
     shrinkage: num(json.shrinkage, 'shrinkage', 0, Infinity),
     targetPrecision: num(json.targetPrecision, 'targetPrecision', 0, 1),
