@@ -1,7 +1,7 @@
 // The workspace the VS Code tests open: a tiny random XLM-R model (masked-LM and classification heads), a tiny NER
 // model with known tags and a text file of names (entity highlights), a tiny Marian translator with English-French
-// parallel text, a text
-// file with sentences (hover, fill-in), a small labelled multilingual data file (fine-tune, evaluate; a copy with a
+// parallel text, a text file with sentences (hover, fill-in), translations of one of them in two data files (hover),
+// a small labelled multilingual data file (fine-tune, evaluate; a copy with a
 // conflicting duplicate for the label audit) and a run
 // folder with a metrics.jsonl (dashboard). Run as `node --import tsx test/vscode/workspace.ts DIR`.
 import fs from 'node:fs';
@@ -9,6 +9,14 @@ import path from 'node:path';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { writeTinyNerModel } from '../helpers/tiny-ner-model.js';
 import { writeTinyHfSeq2Seq } from '../helpers/tiny-hf-seq2seq.js';
+
+/** Article 1 of the Universal Declaration of Human Rights. */
+const ARTICLE_1 = {
+  en: 'All human beings are born free and equal in dignity and rights. They are endowed with reason and conscience and should act towards one another in a spirit of brotherhood.',
+  de: 'Alle Menschen sind frei und gleich an Würde und Rechten geboren. Sie sind mit Vernunft und Gewissen begabt und sollen einander im Geist der Brüderlichkeit begegnen.',
+  fr: 'Tous les êtres humains naissent libres et égaux en dignité et en droits. Ils sont doués de raison et de conscience et doivent agir les uns envers les autres dans un esprit de fraternité.',
+  es: 'Todos los seres humanos nacen libres e iguales en dignidad y derechos y, dotados como están de razón y conciencia, deben comportarse fraternalmente los unos con los otros.',
+};
 
 export function writeTestWorkspace(dir: string): string {
   writeTinyXlmr(path.join(dir, 'models', 'tiny'), { head: 'all', labels: ['negative', 'positive'] });
@@ -35,8 +43,14 @@ export function writeTestWorkspace(dir: string): string {
   fs.mkdirSync(path.join(dir, 'runs', 'demo-run'), { recursive: true });
   fs.writeFileSync(
     path.join(dir, 'notes.txt'),
-    'The weather is lovely today. I am very happy with it.\nDas Wetter ist heute schrecklich.\nParis is the <mask> of France.\n',
+    'The weather is lovely today. I am very happy with it.\nDas Wetter ist heute schrecklich.\nParis is the <mask> of France.\n' +
+      `${ARTICLE_1.en}\n`,
   );
+  // The hover's possible translations: article 1 of the UDHR in three more languages, the French row also in a
+  // second file (listed once, with both places).
+  const declaration = (langs: (keyof typeof ARTICLE_1)[]) => langs.map((lang) => JSON.stringify({ text: ARTICLE_1[lang], lang })).join('\n') + '\n';
+  fs.writeFileSync(path.join(dir, 'declaration.jsonl'), declaration(['de', 'fr', 'es']));
+  fs.writeFileSync(path.join(dir, 'declaration-copy.jsonl'), declaration(['fr']));
   const rows: [string, string, string][] = [
     ['I love this film', 'positive', 'en'], ['This is terrible', 'negative', 'en'], ['What a great day', 'positive', 'en'],
     ['Ich liebe diesen Film', 'positive', 'de'], ['Das ist schrecklich', 'negative', 'de'], ['Was für ein toller Tag', 'positive', 'de'],

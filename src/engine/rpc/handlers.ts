@@ -28,6 +28,7 @@ import { fillMask } from '../tasks/fill-mask.js';
 import { tokenize } from '../tasks/tokenize.js';
 import { zeroShot } from '../tasks/zero-shot.js';
 import { TranslatorCache } from '../translate/cache.js';
+import { SentenceIndex } from '../search/sentence-index.js';
 import { hubProgress, type NliResult, type DataInspectResult, type DeviceName, type EngineInfo, type InferenceDtype, type ModelInfo, type TrainTask } from './protocol.js';
 import type { HandlerContext, HandlerTable } from './server.js';
 import { TrainingRuns } from './training.js';
@@ -84,7 +85,6 @@ function describeModel(model: LoadedModel, device: DeviceName): ModelInfo {
     layers: c.num_hidden_layers,
     maxPositions: model.maxLength,
     labels: c.id2label.length ? c.id2label : undefined,
-    translationThreshold: hasLanguageId(model.dir) ? languageIdHead(model).translationThreshold : undefined,
     device,
     dtype: model.dtype,
   };
@@ -106,6 +106,7 @@ export function createHandlers(): HandlerTable {
   const state = new EngineState();
   const runs = new TrainingRuns();
   const translators = new TranslatorCache();
+  const sentences = new SentenceIndex();
   return {
     ...defaultModelHandlers(),
     trainStart: (params, ctx) => runs.start(params, ctx),
@@ -151,6 +152,14 @@ export function createHandlers(): HandlerTable {
     }),
     entities: async ({ texts, model }, ctx) => findEntities(await state.model(model, ctx), texts, { cancel: ctx.token }),
     embed: async ({ texts, normalize, model }, ctx) => embed(await state.model(model, ctx), texts, { normalize, cancel: ctx.token }),
+    sentencesSimilar: async ({ text, files, topK, model }, ctx) => {
+      const r = await sentences.search(await state.model(model, ctx), text, files, { topK, cancel: ctx.token });
+      const t = r.threshold;
+      return {
+        matches: r.matches, sentences: r.sentences, rows: r.rows, filesRead: r.filesRead, skipped: r.skipped, truncated: r.truncated,
+        ...(t ? { threshold: { score: t.score, value: t.threshold, precision: (t.heldOut ?? t.calibration).precision, recall: (t.heldOut ?? t.calibration).recall, note: t.note } } : {}),
+      };
+    },
     languageId: async ({ texts, topK, model }, ctx) => {
       const loaded = await state.model(model, ctx);
       const head = languageIdHead(loaded);

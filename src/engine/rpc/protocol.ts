@@ -131,12 +131,6 @@ export interface ModelInfo {
   maxPositions: number;
   /** config.json's id2label, in id order, when the model has a classification head. */
   labels?: string[];
-  /**
-   * The cosine of two `embed --normalize` vectors above which the model's own validation counts them as a
-   * translation pair (from language-id.json; the default model has one): hover shows workspace sentences only
-   * above it. `accuracy` is that threshold's pair-detection accuracy on the validation verses.
-   */
-  translationThreshold?: { cosine: number; accuracy: number };
   /** The device the model's graphs run on (what `auto` chose, or CPU after a fallback). */
   device: DeviceName;
   /** The number format its inference graphs run in. */
@@ -386,6 +380,41 @@ export interface LanguageIdResult {
  * (the default model ships one); hover shows it when the model has no classifier of its own.
  */
 export const languageId = new RequestType<LanguageIdParams, LanguageIdResult, EngineErrorData>('languageId');
+
+export const SentencesSimilarParams = params({
+  text,
+  /** The workspace's data files to search (JSON lines, CSV, TSV; rows with a language column). */
+  files: v.pipe(v.array(path, 'expected an array of paths'), v.maxLength(1_000, 'expected at most 1000 files')),
+  topK: optional(integer(1, PARAM_LIMITS.topK)),
+  model: optional(path),
+});
+export type SentencesSimilarParams = v.InferOutput<typeof SentencesSimilarParams>;
+export interface SentencesSimilarResult {
+  /**
+   * Sentences of other languages whose score reaches the model's calibrated threshold, best first, each once
+   * (rows equal once normalised, in the same language, are one sentence) with every file and line it occurs at.
+   * Empty when the model has no calibrated threshold.
+   */
+  matches: { text: string; language: string; similarity: number; score: number; places: { file: string; line: number }[] }[];
+  /**
+   * The threshold and how it was obtained (translation-threshold.json of the model), when the model has one: what
+   * is compared (the cosine of the centred vectors, or its margin over each side's nearest sentences of other
+   * languages), the least value shown, and the precision and recall it had on held-out pairs.
+   */
+  threshold?: { score: 'cosine' | 'margin'; value: number; precision: number; recall: number; note: string };
+  /** Distinct sentences searched, the rows they came from, files read anew for this request. */
+  sentences: number;
+  rows: number;
+  filesRead: number;
+  /** Files that are not sentence data, with the reason. */
+  skipped: { file: string; reason: string }[];
+  truncated: boolean;
+}
+/**
+ * Extension → engine: the workspace sentences of other languages that are possible translations of a text (the
+ * hover, without a translation model). The engine reads and indexes the files itself, lazily and per file.
+ */
+export const sentencesSimilar = new RequestType<SentencesSimilarParams, SentencesSimilarResult, EngineErrorData>('sentences/similar');
 
 export const TranslateParams = params({
   texts,
@@ -773,7 +802,7 @@ export const modelDefaultProgress = new NotificationType<ModelDefaultProgressPar
 
 /** Every request of the protocol, keyed by a short name; the server's handler table is typed against it. */
 export const requests = {
-  engineInfo, deviceResolve, modelLoad, modelInfo, modelCapabilities, tokenize, fillMask, classify, qa, entities, nli, zeroShot, embed, languageId, translate,
+  engineInfo, deviceResolve, modelLoad, modelInfo, modelCapabilities, tokenize, fillMask, classify, qa, entities, nli, zeroShot, embed, languageId, sentencesSimilar, translate,
   trainStart, trainResume, trainStop, trainDefaults, evalRun, dataInspect, dataAudit, hubDownload, hubList, modelEnsureDefault, jobExport, jobImport,
 } as const;
 
@@ -791,6 +820,7 @@ export const paramSchemas = {
   zeroShot: ZeroShotParams,
   embed: EmbedParams,
   languageId: LanguageIdParams,
+  sentencesSimilar: SentencesSimilarParams,
   translate: TranslateParams,
   trainStart: TrainStartParams,
   trainResume: TrainResumeParams,
