@@ -35,6 +35,7 @@ const FOREIGN: Record<string, RegExp> = {
   nproc: /torchrun --nproc_per_node/,
   standalone: /torchrun --nproc_per_node \d+ --standalone/,
   share: /bench\/audit-flip\.ts/,
+  write: /scripts\/calibrate-translation-threshold\.ts/,
   mode: /bench\/audit-flip\.ts/,
   retrain: /bench\/audit-flip\.ts/,
   languages: /bench\/audit-flip\.ts/,
