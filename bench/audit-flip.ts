@@ -21,7 +21,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { auditLabels } from '../src/engine/audit/audit.js';
-import { DEFAULT_FOLD_TRAINING } from '../src/engine/audit/probabilities.js';
+import { DEFAULT_FOLD_TRAINING, type AuditMethod } from '../src/engine/audit/probabilities.js';
 import { evaluate } from '../src/engine/eval/evaluate.js';
 import { loadUdhrCorpus } from '../src/engine/pretrain/corpus.js';
 import { train } from '../src/engine/train/train-task.js';
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     share: { type: 'string', default: '0.05' },
     mode: { type: 'string', default: 'uniform' },
     folds: { type: 'string', default: '5' },
+    method: { type: 'string', default: 'features' },
     model: { type: 'string', default: join(__dirname, '..', 'models', 'default') },
     epochs: { type: 'string' },
     lr: { type: 'string' },
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
   const testFile = writeJsonl(join(out, 'test.jsonl'), test);
   const started = performance.now();
   const report = await auditLabels({
-    model: values.model!, file: noisyFile, folds: Number(values.folds), training, out: join(out, 'audit'),
+    model: values.model!, file: noisyFile, folds: Number(values.folds), method: values.method as AuditMethod, training, out: join(out, 'audit'),
     onLog: (line) => process.stderr.write(`${line}\n`),
   });
   const seconds = (performance.now() - started) / 1000;
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
   const hits = [...flaggedRows.keys()].filter((i) => flipped.has(i));
   const suggestedRight = hits.filter((i) => flaggedRows.get(i)!.suggested === rows[i].label).length;
   const summary: Record<string, unknown> = {
-    task: values.task, mode, share, rows: rows.length, classes: labels.length, flipped: flipped.size, folds: Number(values.folds), training,
+    task: values.task, mode, share, rows: rows.length, classes: labels.length, flipped: flipped.size, folds: Number(values.folds), method: report.method, ...(report.method === 'lora' ? { training } : {}),
     flagged: flaggedRows.size, truePositives: hits.length,
     precision: round(flaggedRows.size ? hits.length / flaggedRows.size : 0), recall: round(hits.length / flipped.size),
     suggestedIsOriginal: round(hits.length ? suggestedRight / hits.length : 0),
