@@ -1,6 +1,6 @@
 /**
  * The engine side of data/audit: auditLabels on the file with the request's model (or the active one), its progress
- * forwarded as data/auditProgress, the request's cancellation aborting the folds.
+ * forwarded as data/auditProgress, the request's cancellation aborting the features or the folds.
  */
 import { XlmError } from '../errors.js';
 import { dataAuditProgress, type DataAuditParams, type DataAuditResult } from '../rpc/protocol.js';
@@ -14,7 +14,7 @@ export async function auditRequest(params: DataAuditParams, ctx: HandlerContext,
   const sub = ctx.token.onCancellationRequested(() => abort.abort());
   try {
     const report = await auditLabels({
-      model, file: params.file, folds: params.noFolds ? 0 : (params.folds ?? 5), out: params.out, signal: abort.signal,
+      model, file: params.file, folds: params.noFolds ? 0 : (params.folds ?? 5), ...(params.method ? { method: params.method } : {}), out: params.out, signal: abort.signal,
       onProgress: (p) => ctx.notify(dataAuditProgress, { file: params.file, fraction: p.fraction, message: progressLine(p) }),
       onLog: (line) => ctx.log('info', `audit: ${line}`),
     });

@@ -597,6 +597,8 @@ export const DataAuditParams = params({
   model: optional(path),
   /** Out-of-fold probabilities from this many folds (default 5), each predicted by logistic regression on the model's frozen features trained on the others. */
   folds: optional(integer(2, 20)),
+  /** What predicts each fold: 'features' (default), logistic regression on the model's frozen features; 'lora', a LoRA fine-tuning of the model (slow). */
+  method: optional(oneOf(['features', 'lora'])),
   /** The model's own predictions instead of folds. */
   noFolds: optional(flag),
   /** The run folder: audit.json is written there. */
