@@ -14,23 +14,25 @@ import { inputWordIds } from '../tokenize/words.js';
 
 const BATCH = 32;
 
-/** One vector per row, in row order. */
+/** One vector per row, in row order. Rows are read in order of length, so a batch pads little. */
 export async function rowFeatures(model: LoadedModel, data: LoadedDataset, signal: AbortSignal | undefined, onDone: (done: number) => void): Promise<Float64Array[]> {
-  const out: Float64Array[] = [];
+  const out: Float64Array[] = new Array(data.size);
   const cancel = { get isCancellationRequested() { return signal?.aborted ?? false; } };
   const pairs = data.size > 0 && data.textPair(0) !== undefined;
+  const length = (i: number) => data.text(i).length + (data.textPair(i)?.length ?? 0);
+  const order = Array.from({ length: data.size }, (_, i) => i).sort((a, b) => length(a) - length(b));
   for (let start = 0; start < data.size; start += BATCH) {
     if (signal?.aborted) throw new CancelledError();
-    const rows = Array.from({ length: Math.min(BATCH, data.size - start) }, (_, r) => start + r);
+    const rows = order.slice(start, start + BATCH);
     const first = await languageFeatures(model, rows.map((i) => data.text(i)), ['mean-last', 'mean-embeddings'], cancel);
     const second = pairs ? await languageFeatures(model, rows.map((i) => data.textPair(i) ?? ''), ['mean-last', 'mean-embeddings'], cancel) : undefined;
     first.forEach((f, r) => {
       const v = new Float64Array(f.length * (second ? 2 : 1));
       v.set(f);
       if (second) v.set(second[r], f.length);
-      out.push(v);
+      out[rows[r]] = v;
     });
-    onDone(out.length);
+    onDone(start + rows.length);
   }
   return out;
 }
