@@ -6,6 +6,8 @@
  *
  *   npx tsx bench/audit-flip.ts --task langid --share 0.05 --mode uniform [--folds 5] [--retrain]
  *   npx tsx bench/audit-flip.ts --task udhr-article --share 0.10 --mode class --retrain
+ *   npx tsx bench/audit-flip.ts --task ner --share 0.05 --corrupt swap|shift|both [--rows 1500]
+ *   npx tsx bench/audit-flip.ts --task timing --rows 10000 [--folds 5]
  *
  * Tasks: `langid` is examples/langid (train 780 rows, 26 languages; test 130); `udhr-article` is which UDHR article
  * (preamble or 1..30, 31 classes) a paragraph belongs to, every paragraph of the first `--languages N` (default 26,
@@ -15,17 +17,26 @@
  * Modes: `uniform` moves each flipped row to another class drawn uniformly; `class` moves every flipped row of
  * class k to one class π(k) (a seeded permutation without fixed points): class-conditional noise, the kind confident
  * learning models. The flipped rows are drawn uniformly over the file in both modes.
- * Also: --model DIR (default models/default), --epochs, --lr, --max-length, --seed, --out DIR.
+ * `ner` is a generated NER file (test/helpers/ner-sample.ts: templates in four languages, PER/LOC/ORG names, IOB2),
+ * `--rows` sentences (default 1,500), in which `--share` of the entities are corrupted: `swap` changes an entity's
+ * type (every word of it), `shift` moves one of its boundaries by a word (grows it over a neighbouring O word, or
+ * drops its last word), `both` does either, half each; precision and recall are counted over the words whose tag
+ * changed, per kind (a flag on an uncorrupted word is a false flag of every kind).
+ * `timing` audits a file of `--rows` rows (default 10,000: UDHR paragraphs of every recipe language, labelled by
+ * article, repeated with a row number to reach the count if needed) and prints only the time.
+ * Also: --method features|lora (default features), --model DIR (default models/default), --epochs, --lr,
+ * --max-length, --seed, --out DIR.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { auditLabels } from '../src/engine/audit/audit.js';
-import { DEFAULT_FOLD_TRAINING } from '../src/engine/audit/probabilities.js';
+import { DEFAULT_FOLD_TRAINING, type AuditMethod } from '../src/engine/audit/probabilities.js';
 import { evaluate } from '../src/engine/eval/evaluate.js';
 import { loadUdhrCorpus } from '../src/engine/pretrain/corpus.js';
 import { train } from '../src/engine/train/train-task.js';
 import { createRng, type Rng } from '../src/engine/rng/rng.js';
+import { nerSample, type NerRow } from '../test/helpers/ner-sample.js';
 
 interface Row {
   text: string;
@@ -39,6 +50,7 @@ const { values } = parseArgs({
     share: { type: 'string', default: '0.05' },
     mode: { type: 'string', default: 'uniform' },
     folds: { type: 'string', default: '5' },
+    method: { type: 'string', default: 'features' },
     model: { type: 'string', default: join(__dirname, '..', 'models', 'default') },
     epochs: { type: 'string' },
     lr: { type: 'string' },
@@ -47,6 +59,7 @@ const { values } = parseArgs({
     languages: { type: 'string', default: '26' },
     seed: { type: 'string', default: '1' },
     retrain: { type: 'boolean', default: false },
+    corrupt: { type: 'string', default: 'both' },
     out: { type: 'string' },
   },
 });
@@ -81,21 +94,26 @@ function shuffle<T>(items: T[], rng: Rng): T[] {
   return items;
 }
 
+function udhrRows(languages: number): Row[] {
+  const recipe = JSON.parse(readFileSync(join(__dirname, '..', 'recipes', 'default.json'), 'utf8')) as { languages: string[] };
+  const rows: Row[] = [];
+  for (const a of loadUdhrCorpus(recipe.languages.slice(0, languages))) {
+    for (const text of a.paragraphs) rows.push({ text, label: a.article === 0 ? 'preamble' : `article-${String(a.article).padStart(2, '0')}`, lang: a.lang });
+  }
+  return rows;
+}
+
 function dataset(): { train: Row[]; test: Row[] } {
   if (values.task === 'langid') {
     const root = join(__dirname, '..', 'examples', 'langid');
     return { train: readJsonl(join(root, 'train.jsonl')), test: readJsonl(join(root, 'test.jsonl')) };
   }
-  if (values.task !== 'udhr-article') throw new Error('--task is langid or udhr-article');
-  const byArticle = new Map<number, Row[]>();
-  const recipe = JSON.parse(readFileSync(join(__dirname, '..', 'recipes', 'default.json'), 'utf8')) as { languages: string[] };
-  for (const a of loadUdhrCorpus(recipe.languages.slice(0, Number(values.languages)))) {
-    for (const text of a.paragraphs) {
-      const label = a.article === 0 ? 'preamble' : `article-${String(a.article).padStart(2, '0')}`;
-      const list = byArticle.get(a.article) ?? [];
-      list.push({ text, label, lang: a.lang });
-      byArticle.set(a.article, list);
-    }
+  if (values.task !== 'udhr-article') throw new Error('--task is langid, udhr-article, ner or timing');
+  const byArticle = new Map<string, Row[]>();
+  for (const row of udhrRows(Number(values.languages))) {
+    const list = byArticle.get(row.label) ?? [];
+    list.push(row);
+    byArticle.set(row.label, list);
   }
   const rng = createRng(seed * 7919);
   const trainRows: Row[] = [];
@@ -120,6 +138,8 @@ async function heldOutAccuracy(name: string, trainFile: string, testFile: string
 }
 
 async function main(): Promise<void> {
+  if (values.task === 'ner') return ner();
+  if (values.task === 'timing') return timing();
   const { train: clean, test } = dataset();
   const rng = createRng(seed);
   const rows = values.rows ? shuffle([...clean], rng).slice(0, Number(values.rows)) : clean;
@@ -137,7 +157,7 @@ async function main(): Promise<void> {
   const testFile = writeJsonl(join(out, 'test.jsonl'), test);
   const started = performance.now();
   const report = await auditLabels({
-    model: values.model!, file: noisyFile, folds: Number(values.folds), training, out: join(out, 'audit'),
+    model: values.model!, file: noisyFile, folds: Number(values.folds), method: values.method as AuditMethod, training, out: join(out, 'audit'),
     onLog: (line) => process.stderr.write(`${line}\n`),
   });
   const seconds = (performance.now() - started) / 1000;
@@ -146,7 +166,7 @@ async function main(): Promise<void> {
   const hits = [...flaggedRows.keys()].filter((i) => flipped.has(i));
   const suggestedRight = hits.filter((i) => flaggedRows.get(i)!.suggested === rows[i].label).length;
   const summary: Record<string, unknown> = {
-    task: values.task, mode, share, rows: rows.length, classes: labels.length, flipped: flipped.size, folds: Number(values.folds), training,
+    task: values.task, mode, share, rows: rows.length, classes: labels.length, flipped: flipped.size, folds: Number(values.folds), method: report.method, ...(report.method === 'lora' ? { training } : {}),
     flagged: flaggedRows.size, truePositives: hits.length,
     precision: round(flaggedRows.size ? hits.length / flaggedRows.size : 0), recall: round(hits.length / flipped.size),
     suggestedIsOriginal: round(hits.length ? suggestedRight / hits.length : 0),
@@ -165,6 +185,90 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(summary));
   }
+  writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+}
+
+type Corruption = 'swap' | 'shift';
+
+/** Corrupts `share` of the entities of `rows` in place; returns the changed words ("row:word") by kind. */
+function corruptEntities(rows: NerRow[], share: number, kinds: readonly Corruption[], rng: Rng): Map<string, Corruption> {
+  const entities: { row: number; start: number; end: number; type: string }[] = [];
+  rows.forEach((r, i) => {
+    r.ner_tags.forEach((t, w) => {
+      if (!t.startsWith('B-')) return;
+      let end = w + 1;
+      while (end < r.ner_tags.length && r.ner_tags[end] === `I-${t.slice(2)}`) end++;
+      entities.push({ row: i, start: w, end, type: t.slice(2) });
+    });
+  });
+  const types = [...new Set(entities.map((e) => e.type))].sort();
+  const changed = new Map<string, Corruption>();
+  const chosen = shuffle(entities.map((_, i) => i), rng).slice(0, Math.round(share * entities.length));
+  chosen.forEach((index, n) => {
+    const e = entities[index];
+    const tags = rows[e.row].ner_tags;
+    const before = [...tags];
+    const kind = kinds[n % kinds.length];
+    if (kind === 'swap') {
+      const others = types.filter((t) => t !== e.type);
+      const type = others[Math.floor(rng.next() * others.length)];
+      for (let w = e.start; w < e.end; w++) tags[w] = `${w === e.start ? 'B' : 'I'}-${type}`;
+    } else if (e.end - e.start > 1 && rng.next() < 0.5) tags[e.end - 1] = 'O';
+    else if (e.end < tags.length && tags[e.end] === 'O') tags[e.end] = `I-${e.type}`;
+    else if (e.start > 0 && tags[e.start - 1] === 'O') {
+      tags[e.start - 1] = `B-${e.type}`;
+      tags[e.start] = `I-${e.type}`;
+    }
+    tags.forEach((t, w) => {
+      if (t !== before[w]) changed.set(`${e.row}:${w}`, kind);
+    });
+  });
+  return changed;
+}
+
+async function ner(): Promise<void> {
+  const kinds: Corruption[] = values.corrupt === 'both' ? ['swap', 'shift'] : [values.corrupt as Corruption];
+  if (!kinds.every((k) => k === 'swap' || k === 'shift')) throw new Error('--corrupt is swap, shift or both');
+  const rows = nerSample(Number(values.rows ?? 1500), seed);
+  const changed = corruptEntities(rows, share, kinds, createRng(seed));
+  const file = join(out, 'noisy.jsonl');
+  writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const started = performance.now();
+  const report = await auditLabels({ model: values.model!, file, folds: Number(values.folds), method: values.method as AuditMethod, training, out: join(out, 'audit'), onLog: (line) => process.stderr.write(`${line}\n`) });
+  const seconds = (performance.now() - started) / 1000;
+  const flagged = new Set(report.flags.filter((f) => f.kind === 'tag').map((f) => `${f.rowLine - 1}:${f.word}`));
+  const perKind: Record<string, unknown> = {};
+  for (const kind of kinds) {
+    const words = [...changed].filter(([, k]) => k === kind).map(([w]) => w);
+    const hits = words.filter((w) => flagged.has(w)).length;
+    const falseFlags = [...flagged].filter((w) => !changed.has(w)).length;
+    perKind[kind] = { corruptedWords: words.length, found: hits, recall: round(words.length ? hits / words.length : 0), precision: round(hits + falseFlags ? hits / (hits + falseFlags) : 0) };
+  }
+  const hits = [...flagged].filter((w) => changed.has(w)).length;
+  const summary = {
+    task: 'ner', corrupt: values.corrupt, share, sentences: rows.length, words: rows.reduce((s, r) => s + r.tokens.length, 0), corruptedWords: changed.size, folds: Number(values.folds), method: report.method,
+    flagged: flagged.size, precision: round(flagged.size ? hits / flagged.size : 0), recall: round(changed.size ? hits / changed.size : 0), perKind, auditSeconds: round(seconds),
+  };
+  console.log(JSON.stringify(summary));
+  writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+}
+
+async function timing(): Promise<void> {
+  const want = Number(values.rows ?? 10_000);
+  const base = udhrRows(1_000);
+  const rows = Array.from({ length: want }, (_, i) => (i < base.length ? base[i] : { ...base[i % base.length], text: `${base[i % base.length].text} (${i})` }));
+  const file = writeJsonl(join(out, 'rows.jsonl'), rows);
+  const started = performance.now();
+  let last = '';
+  const report = await auditLabels({
+    model: values.model!, file, folds: Number(values.folds), method: values.method as AuditMethod, training, out: join(out, 'audit'),
+    onProgress: (p) => {
+      const line = `${p.phase} ${p.fold ?? ''} ${Math.round(p.fraction * 100)}%`;
+      if (line !== last) process.stderr.write(`${((performance.now() - started) / 1000).toFixed(0)} s: ${(last = line)}\n`);
+    },
+  });
+  const summary = { task: 'timing', rows: report.rows, labels: report.labels.length, folds: report.folds, method: report.method, flagged: report.counts, auditSeconds: round((performance.now() - started) / 1000) };
+  console.log(JSON.stringify(summary));
   writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
 }
 

@@ -39,7 +39,7 @@ export function registerAuditLabels(ctx: Ctx, diagnostics: AuditDiagnostics): vo
           done = Math.max(done, n.fraction * 100);
         });
         try {
-          // The folds fine-tune from the fill-mask feature's model (the shipped default unless one is set): any encoder will do.
+          // The audit reads the file with the fill-mask feature's model (the shipped default unless one is set): any encoder will do.
           const model = options.model ?? (await ctx.ensureModel('fillMask', token)).dir;
           return await ctx.request(p.dataAudit, { file, model, folds: options.noFolds ? undefined : options.folds, noFolds: options.noFolds, out: join(runFolder(), `audit-${parse(file).name}-${stamp}`) }, token);
         } finally {

@@ -1,7 +1,7 @@
 // xlm data audit end to end on the shipped default model: a small language-identification file with three labels
-// flipped, a conflicting duplicate and a row whose language value is wrong. Three-fold LoRA fine-tuning finds the
-// flipped rows (and no other, but perhaps the duplicate, whose label is wrong too), each at its label's column with
-// the original label suggested; the duplicate and the language value are flagged by their own checks; audit.json
+// flipped, a conflicting duplicate and a row whose language value is wrong. Three-fold logistic regression on the
+// default model's frozen features (the default method) finds the flipped rows (and no other, but perhaps the
+// duplicate, whose label is wrong too), each at its label's column with the original label suggested; the duplicate and the language value are flagged by their own checks; audit.json
 // holds it all.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -46,6 +46,7 @@ test('flipped labels, a conflicting duplicate and a wrong language value are fla
   const report = JSON.parse(readFileSync(join(out, 'audit.json'), 'utf8')) as AuditReport;
   assert.equal(report.rows, 62);
   assert.equal(report.folds, 3);
+  assert.equal(report.method, 'features');
   const text = readFileSync(path, 'utf8').split('\n');
   const labelFlags = report.flags.filter((f) => f.kind === 'label');
   // Line 61's label is wrong too (its text is line 4's Greek one), so confident learning may also find it.
@@ -63,6 +64,7 @@ test('flipped labels, a conflicting duplicate and a wrong language value are fla
   assert.equal(text[31].slice(language[0].column - 1, language[0].endColumn - 1), '"rus"');
   assert.match(r.stdout, new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:\\d+ +label +\\d\\.\\d{3} +ell -> arb`));
   assert.match(r.stdout, /report: .*audit\.json/);
+  assert.match(r.stdout, /3-fold logistic regression on the features of .* \(method features\)/);
 });
 
 test('bad input: a file with one label, --folds with --no-folds, a missing FILE', async () => {
@@ -74,4 +76,6 @@ test('bad input: a file with one label, --folds with --no-folds, a missing FILE'
   assert.match(r2.stderr, /--folds and --no-folds exclude each other/);
   const r3 = await runXlm(['data', 'audit', '--model', MODEL]);
   assert.match(r3.stderr, /data audit needs a FILE/);
+  const r4 = await runXlm(['data', 'audit', '--model', MODEL, one, '--method', 'svm']);
+  assert.match(r4.stderr, /--method is "svm"; expected features or lora/);
 });

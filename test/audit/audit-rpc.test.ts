@@ -1,6 +1,7 @@
 // data/audit over the real handler table, on a tiny random model (it learns nothing; what is checked here is the
-// request's plumbing): progress notifications while the folds train, the result's flags in the protocol's shape,
-// a CoNLL file audited per word, and a cancelled audit that answers RequestCancelled and leaves no fold behind.
+// request's plumbing): progress notifications while the folds train (logistic regression by default, LoRA asked
+// for), the result's flags in the protocol's shape, a CoNLL file audited per word, and a cancelled LoRA audit that
+// answers RequestCancelled and leaves no fold behind.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,15 +48,26 @@ test('data/audit answers the flags with their places, after progress notificatio
   const result = await client.sendRequest(p.dataAudit, { file: join(root, 'data.jsonl'), model: join(root, 'model'), folds: 2, out });
   assert.equal(result.rows, 17);
   assert.equal(result.task, 'seq-cls');
+  assert.equal(result.method, 'features');
   assert.equal(result.report, join(out, 'audit.json'));
   assert.ok(existsSync(result.report));
   assert.deepEqual(readdirSync(out), ['audit.json'], 'fold models are removed once they have predicted');
   const duplicate = result.flags.find((f) => f.kind === 'duplicate');
   assert.deepEqual(duplicate && [duplicate.line, duplicate.column, duplicate.endColumn, duplicate.given, duplicate.suggested, duplicate.fix], [17, 30, 35, 'neg', 'pos', { text: '"pos"' }]);
-  assert.ok(progress.some((n) => /^fold 2\/2: fine-tuning, step \d+\/\d+$/.test(n.message)), progress.map((n) => n.message).join(' | '));
+  assert.ok(progress.some((n) => /^reading rows with the model, 17\/17$/.test(n.message)), progress.map((n) => n.message).join(' | '));
+  assert.ok(progress.some((n) => /^fold 2\/2: fitting, step \d+\/\d+$/.test(n.message)), progress.map((n) => n.message).join(' | '));
   const fractions = progress.map((n) => n.fraction);
   assert.deepEqual(fractions, [...fractions].sort((x, y) => x - y), 'progress only moves forward');
   assert.equal(fractions.at(-1), 1);
+});
+
+test('method lora fine-tunes each fold, with its steps as progress, and removes the fold models', async () => {
+  progress.length = 0;
+  const out = join(root, 'lora-run');
+  const result = await client.sendRequest(p.dataAudit, { file: join(root, 'data.jsonl'), model: join(root, 'model'), folds: 2, method: 'lora', out });
+  assert.equal(result.method, 'lora');
+  assert.deepEqual(readdirSync(out), ['audit.json'], 'fold models are removed once they have predicted');
+  assert.ok(progress.some((n) => /^fold 2\/2: fine-tuning, step \d+\/\d+$/.test(n.message)), progress.map((n) => n.message).join(' | '));
 });
 
 test('a CoNLL file is audited word by word: each tag flag spans the tag on its word\'s line', async () => {
@@ -78,7 +90,7 @@ test('a cancelled audit answers RequestCancelled and leaves no fold model behind
     if (n.message.startsWith('fold 1/2: fine-tuning')) source.cancel();
   });
   try {
-    await assert.rejects(client.sendRequest(p.dataAudit, { file: join(root, 'data.jsonl'), model: join(root, 'model'), folds: 2, out }, source.token), (e: { code?: number }) => e.code === -32800);
+    await assert.rejects(client.sendRequest(p.dataAudit, { file: join(root, 'data.jsonl'), model: join(root, 'model'), folds: 2, method: 'lora', out }, source.token), (e: { code?: number }) => e.code === -32800);
   } finally {
     stop.dispose();
   }

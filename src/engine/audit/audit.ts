@@ -1,6 +1,6 @@
 /**
  * `auditLabels(options)`: which rows of a labelled data file are likely wrong, and where each is written. Out-of-sample
- * probabilities (probabilities.ts) go through confident learning (confident-learning.ts) for the labels (NER: every
+ * probabilities (probabilities.ts: k-fold logistic regression on the frozen model's features, or k-fold LoRA) go through confident learning (confident-learning.ts) for the labels (NER: every
  * word's tag); the model-free checks (checks.ts) add conflicting duplicates, rows in another language than their
  * language value's others, and rows far longer than the rest. Every flag carries the line and column of the value
  * it is about (places.ts), the label it suggests where there is one, and a score; the report is written to
@@ -15,7 +15,7 @@ import { hasLanguageId, identifyLanguage } from '../tasks/language-id.js';
 import { conflictingDuplicates, languageOutliers, lengthOutliers, LENGTH_FACTOR } from './checks.js';
 import { findLabelIssues } from './confident-learning.js';
 import { locateFields, type PlaceRequest } from './places.js';
-import { DEFAULT_FOLD_TRAINING, outOfSampleProbabilities, type AuditProgress, type AuditTask, type FoldTraining, type Probabilities } from './probabilities.js';
+import { DEFAULT_FOLD_TRAINING, outOfSampleProbabilities, type AuditMethod, type AuditProgress, type AuditTask, type FoldTraining, type Probabilities } from './probabilities.js';
 
 export type { AuditProgress } from './probabilities.js';
 
@@ -57,6 +57,8 @@ export interface AuditReport {
   task: AuditTask;
   /** 0: the model's own predictions (--no-folds). */
   folds: number;
+  /** How the folds' probabilities were made: logistic regression on the frozen model's features, or LoRA fine-tuning (absent with --no-folds). */
+  method?: AuditMethod;
   training?: FoldTraining;
   rows: number;
   labels: string[];
@@ -76,6 +78,8 @@ export interface AuditOptions {
   file: string;
   /** Default 5; 0 for --no-folds. */
   folds?: number;
+  /** Default 'features'. */
+  method?: AuditMethod;
   training?: Partial<FoldTraining>;
   readOptions?: ReadOptions;
   /** The run folder (audit.json, fold logs). */
@@ -96,7 +100,8 @@ export async function auditLabels(o: AuditOptions): Promise<AuditReport> {
   const task: AuditTask = data.info.kind === 'token-classification' ? 'token-cls' : 'seq-cls';
   if (data.labels.length < 2) throw new XlmError('audit-one-label', `${o.file}: every row has the label '${data.labels[0] ?? ''}'; an audit compares labels, it needs at least two`, { file: o.file });
   mkdirSync(out, { recursive: true });
-  const probs = await outOfSampleProbabilities({ model: o.model, data, task, folds, training, out, threads: o.threads, signal: o.signal, onProgress: o.onProgress, onLog: o.onLog });
+  const method = o.method ?? 'features';
+  const probs = await outOfSampleProbabilities({ model: o.model, data, task, folds, method, training, out, threads: o.threads, signal: o.signal, onProgress: o.onProgress, onLog: o.onLog });
   o.onProgress?.({ phase: 'checks', fraction: 1 });
   const { flags: labelFlags, thresholds } = labelIssues(data, probs);
   const flags: Pending[] = [...labelFlags, ...duplicateFlags(data, probs)];
@@ -106,7 +111,7 @@ export async function auditLabels(o: AuditOptions): Promise<AuditReport> {
   const counts: Record<AuditFlagKind, number> = { label: 0, tag: 0, duplicate: 0, language: 0, length: 0 };
   for (const f of placed) counts[f.kind]++;
   const report: AuditReport = {
-    format: 'xlm-lab-audit/1', file: resolve(o.file), model: resolve(o.model), task, folds, ...(folds ? { training } : {}),
+    format: 'xlm-lab-audit/1', file: resolve(o.file), model: resolve(o.model), task, folds, ...(folds ? { method, training } : {}),
     rows: data.size, labels: [...data.labels], thresholds: Object.fromEntries(data.labels.map((l, k) => [l, round(thresholds[k])])),
     counts, flags: placed, seconds: round((performance.now() - started) / 1000), report: join(out, 'audit.json'),
   };

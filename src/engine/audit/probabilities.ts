@@ -1,8 +1,11 @@
 /**
  * Predicted probabilities for every row (sequence and pair classification) or every word (token
- * classification) that no model saw the label of: k-fold LoRA fine-tuning from the given model (each fold a
- * TrainingRun on the other folds' rows, then the saved fold model's classify inference on its own rows), or,
- * with `noFolds`, the given fine-tuned model's own predictions (cheap, but it has seen the labels it judges if it
+ * classification) that no model saw the label of, by one of two methods:
+ * - `features` (the default): the frozen model's features of every row or word, computed once (features.ts), and
+ *   for each fold a multinomial logistic regression (logistic.ts) fitted on the other folds' features;
+ * - `lora`: for each fold a LoRA fine-tuning from the given model (a TrainingRun on the other folds' rows), then
+ *   the saved fold model's classify inference on its own rows.
+ * With `noFolds`, the given fine-tuned model's own predictions (cheap, but it has seen the labels it judges if it
  * was trained on this file).
  */
 import { rmSync } from 'node:fs';
@@ -16,8 +19,21 @@ import { wordLogits } from '../tasks/token-classify.js';
 import { TrainingRun, type TrainOptions, type TrainProgress } from '../train/train.js';
 import { createRng } from '../rng/rng.js';
 import { normaliseText } from './checks.js';
+import { rowFeatures, wordFeatures } from './features.js';
+import { fitLogistic, predictLogistic, standardise } from './logistic.js';
 
 export type AuditTask = 'seq-cls' | 'token-cls';
+
+/** How the out-of-fold probabilities are made: see the file's comment. */
+export type AuditMethod = 'features' | 'lora';
+export const AUDIT_METHODS: readonly AuditMethod[] = ['features', 'lora'];
+
+/**
+ * The logistic regression of the features method: its L2 penalty (on standardised features) and L-BFGS
+ * iterations, chosen on the examples' language identification and the UDHR-article task (bench/audit-flip.ts).
+ */
+const FEATURE_L2 = 1e-3;
+const FEATURE_ITERATIONS = 200;
 
 /** The fine-tuning each fold runs: cheap settings that learn on the shipped default model (see README). */
 export interface FoldTraining {
@@ -32,8 +48,13 @@ export interface FoldTraining {
 export const DEFAULT_FOLD_TRAINING: FoldTraining = { lr: 5e-3, epochs: 5, batchSize: 32, maxLength: 64, loraR: 8, seed: 42 };
 
 export interface AuditProgress {
-  /** 'fold' while fold `fold` trains (steps of totalSteps), 'predicting' while its rows are scored. */
-  phase: 'loading' | 'fold' | 'predicting' | 'checks' | 'done';
+  /**
+   * 'features' while the model reads every row (features method; step rows of totalSteps), 'fold' while fold
+   * `fold` trains (steps of totalSteps: optimizer steps, or L-BFGS iterations), 'predicting' while its rows are scored.
+   */
+  phase: 'loading' | 'features' | 'fold' | 'predicting' | 'checks' | 'done';
+  /** With 'fold': what the fold trains. */
+  method?: AuditMethod;
   fold?: number;
   folds?: number;
   step?: number;
@@ -48,6 +69,7 @@ export interface ProbabilityOptions {
   task: AuditTask;
   /** 0: the model's own predictions (--no-folds). */
   folds: number;
+  method: AuditMethod;
   training: FoldTraining;
   /** The run folder: fold-K/ models are trained here and removed once they have predicted. */
   out: string;
@@ -84,6 +106,8 @@ export async function outOfSampleProbabilities(o: ProbabilityOptions): Promise<P
     } finally {
       await models.closeAll();
     }
+  } else if (o.method === 'features') {
+    await featureFolds(o, store);
   } else {
     const folds = foldsOf(o.data, o.task, o.folds, o.training.seed);
     for (let k = 0; k < folds.length; k++) {
@@ -101,7 +125,7 @@ export async function outOfSampleProbabilities(o: ProbabilityOptions): Promise<P
         {
           signal: o.signal,
           onProgress: (p: TrainProgress) => {
-            if (p.totalSteps > 0) o.onProgress?.({ phase: 'fold', fold: k + 1, folds: folds.length, step: p.step, totalSteps: p.totalSteps, fraction: at(0.9 * (p.step / p.totalSteps)) });
+            if (p.totalSteps > 0) o.onProgress?.({ phase: 'fold', method: 'lora', fold: k + 1, folds: folds.length, step: p.step, totalSteps: p.totalSteps, fraction: at(0.9 * (p.step / p.totalSteps)) });
           },
           onLog: (line) => {
             if (/^(estimated peak|device |peak memory|saved )/.test(line)) return;
@@ -128,6 +152,59 @@ export async function outOfSampleProbabilities(o: ProbabilityOptions): Promise<P
     }
   }
   return o.task === 'seq-cls' ? { task: 'seq-cls', rows: seq } : { task: 'token-cls', rows: tok };
+}
+
+/** The features method: every row's (or word's) features once, then a logistic regression per fold. */
+async function featureFolds(o: ProbabilityOptions, store: (indices: readonly number[], predicted: Probabilities) => void): Promise<void> {
+  const n = o.data.size;
+  const K = o.data.labels.length;
+  const models = new ModelCache({ threads: o.threads });
+  let features: (Float64Array | null)[][];
+  try {
+    const model = await models.model(o.model);
+    const progress = (done: number) => o.onProgress?.({ phase: 'features', step: done, totalSteps: n, fraction: 0.6 * (done / n) });
+    features = o.task === 'seq-cls' ? (await rowFeatures(model, o.data, o.signal, progress)).map((v) => [v]) : await wordFeatures(model, o.data, o.training.maxLength, o.signal, progress);
+  } finally {
+    await models.closeAll();
+  }
+  const folds = foldsOf(o.data, o.task, o.folds, o.training.seed);
+  const itemsOf = (rows: readonly number[]) => {
+    const x: Float64Array[] = [];
+    const y: number[] = [];
+    for (const i of rows) {
+      const labels = o.task === 'seq-cls' ? [o.data.labelId(i)] : o.data.tagIds(i)!;
+      features[i].forEach((v, w) => {
+        if (v === null) return;
+        x.push(v);
+        y.push(labels[w]);
+      });
+    }
+    return { x, y };
+  };
+  for (let k = 0; k < folds.length; k++) {
+    const held = folds[k];
+    const train = itemsOf(folds.filter((_, j) => j !== k).flat());
+    const test = itemsOf(held);
+    o.onLog?.(`fold ${k + 1} of ${folds.length}: logistic regression on ${train.x.length} ${o.task === 'seq-cls' ? 'rows' : 'words'}, predicting ${test.x.length}`);
+    const scaled = standardise(train.x, [...train.x, ...test.x]);
+    let iteration = 0;
+    const at = (share: number) => 0.6 + (0.4 * (k + share)) / folds.length;
+    const fitted = fitLogistic(scaled.slice(0, train.x.length), train.y, K, {
+      l2: FEATURE_L2, iterations: FEATURE_ITERATIONS,
+      stop: () => {
+        iteration++;
+        o.onProgress?.({ phase: 'fold', method: 'features', fold: k + 1, folds: folds.length, step: iteration, totalSteps: FEATURE_ITERATIONS, fraction: at(iteration / FEATURE_ITERATIONS) });
+        return o.signal?.aborted ?? false;
+      },
+    });
+    if (o.signal?.aborted) throw new CancelledError();
+    const predicted = scaled.slice(train.x.length).map((v) => predictLogistic(fitted, v));
+    if (o.task === 'seq-cls') store(held, { task: 'seq-cls', rows: predicted });
+    else {
+      let next = 0;
+      store(held, { task: 'token-cls', rows: held.map((i) => features[i].map((v) => (v === null ? null : predicted[next++]))) });
+    }
+  }
 }
 
 /** Fewer steps than this and a small file's folds learn nothing: its epochs are repeated until they reach it. */

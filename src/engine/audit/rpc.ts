@@ -1,6 +1,6 @@
 /**
  * The engine side of data/audit: auditLabels on the file with the request's model (or the active one), its progress
- * forwarded as data/auditProgress, the request's cancellation aborting the folds.
+ * forwarded as data/auditProgress, the request's cancellation aborting the features or the folds.
  */
 import { XlmError } from '../errors.js';
 import { dataAuditProgress, type DataAuditParams, type DataAuditResult } from '../rpc/protocol.js';
@@ -14,12 +14,12 @@ export async function auditRequest(params: DataAuditParams, ctx: HandlerContext,
   const sub = ctx.token.onCancellationRequested(() => abort.abort());
   try {
     const report = await auditLabels({
-      model, file: params.file, folds: params.noFolds ? 0 : (params.folds ?? 5), out: params.out, signal: abort.signal,
+      model, file: params.file, folds: params.noFolds ? 0 : (params.folds ?? 5), ...(params.method ? { method: params.method } : {}), out: params.out, signal: abort.signal,
       onProgress: (p) => ctx.notify(dataAuditProgress, { file: params.file, fraction: p.fraction, message: progressLine(p) }),
       onLog: (line) => ctx.log('info', `audit: ${line}`),
     });
     return {
-      report: report.report, rows: report.rows, task: report.task, folds: report.folds,
+      report: report.report, rows: report.rows, task: report.task, folds: report.folds, ...(report.method ? { method: report.method } : {}),
       flags: report.flags.map((f) => ({
         kind: f.kind, line: f.line, column: f.column, endColumn: f.endColumn, given: f.given, score: f.score, message: f.message,
         ...(f.suggested !== undefined ? { suggested: f.suggested } : {}), ...(f.fix ? { fix: f.fix } : {}), ...(f.token !== undefined ? { token: f.token } : {}),
@@ -32,7 +32,8 @@ export async function auditRequest(params: DataAuditParams, ctx: HandlerContext,
 
 /** The progress notification's line. */
 export function progressLine(p: AuditProgress): string {
-  if (p.phase === 'fold') return `fold ${p.fold}/${p.folds}: fine-tuning, step ${p.step}/${p.totalSteps}`;
+  if (p.phase === 'features') return `reading rows with the model, ${p.step}/${p.totalSteps}`;
+  if (p.phase === 'fold') return `fold ${p.fold}/${p.folds}: ${p.method === 'lora' ? 'fine-tuning' : 'fitting'}, step ${p.step}/${p.totalSteps}`;
   if (p.phase === 'predicting') return p.fold ? `fold ${p.fold}/${p.folds}: predicting its rows` : 'predicting every row';
   if (p.phase === 'checks') return 'confident learning, duplicates, languages and lengths';
   return p.phase === 'loading' ? 'reading the file' : 'done';

@@ -1,12 +1,13 @@
 /**
  * `xlm data audit --model DIR FILE`: rows whose label is likely wrong (confident learning over out-of-fold
- * probabilities from k-fold LoRA fine-tuning, or the model's own predictions with --no-folds), conflicting
+ * probabilities from k-fold logistic regression on the model's frozen features, or k-fold LoRA fine-tuning, or the
+ * model's own predictions with --no-folds), conflicting
  * duplicates, rows in another language than their language value's others, and rows far longer than the rest;
  * each at the file:line:column of the value, with the suggested label and a score. Writes OUT/audit.json.
  */
 import { join, parse } from 'node:path';
 import { auditLabels, type AuditFlag, type AuditReport } from '../audit/audit.js';
-import { DEFAULT_FOLD_TRAINING, type FoldTraining } from '../audit/probabilities.js';
+import { AUDIT_METHODS, DEFAULT_FOLD_TRAINING, type AuditMethod, type FoldTraining } from '../audit/probabilities.js';
 import { XlmError } from '../errors.js';
 import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
 import { DATA_READ_OPTIONS, readOptionsFromFlags } from './data-flags.js';
@@ -15,15 +16,16 @@ import { MODEL_OPTION, modelDir, positiveInt, printJson } from './inputs.js';
 const d = DEFAULT_FOLD_TRAINING;
 const OPTIONS: Record<string, OptionSpec> = {
   ...MODEL_OPTION,
-  folds: { type: 'string', arg: 'K', help: 'fine-tune K LoRA models, each on the other folds, for out-of-fold probabilities (default 5)' },
+  folds: { type: 'string', arg: 'K', help: 'deal the rows into K folds; each fold is predicted by a classifier trained on the others (default 5)' },
+  method: { type: 'string', arg: 'M', help: "features: logistic regression on the frozen model's features (default, fast); lora: LoRA fine-tuning per fold (slow)" },
   'no-folds': { type: 'boolean', help: "use the model's own predictions (a model fine-tuned on these labels; fast, but it may have learned the very errors)" },
   out: { type: 'string', short: 'o', arg: 'DIR', help: 'run folder for audit.json and the folds (default runs/audit-NAME-STAMP)' },
-  lr: { type: 'string', arg: 'LR', help: `learning rate of each fold's LoRA fine-tuning (default ${d.lr})` },
-  epochs: { type: 'string', arg: 'N', help: `epochs of each fold (default ${d.epochs}; at least 60 steps)` },
-  'batch-size': { type: 'string', arg: 'N', help: `examples per step (default ${d.batchSize})` },
+  lr: { type: 'string', arg: 'LR', help: `--method lora: learning rate of each fold's fine-tuning (default ${d.lr})` },
+  epochs: { type: 'string', arg: 'N', help: `--method lora: epochs of each fold (default ${d.epochs}; at least 60 steps)` },
+  'batch-size': { type: 'string', arg: 'N', help: `--method lora: examples per step (default ${d.batchSize})` },
   'max-length': { type: 'string', arg: 'N', help: `tokens per row, specials included (default ${d.maxLength})` },
-  'lora-r': { type: 'string', arg: 'N', help: `LoRA rank (default ${d.loraR})` },
-  seed: { type: 'string', arg: 'N', help: `seed of the folds and the fine-tuning (default ${d.seed})` },
+  'lora-r': { type: 'string', arg: 'N', help: `--method lora: LoRA rank (default ${d.loraR})` },
+  seed: { type: 'string', arg: 'N', help: `seed of the folds (and of the fine-tuning) (default ${d.seed})` },
   limit: { type: 'string', arg: 'N', help: 'rows of the table (default 30; --json and audit.json hold every flag)' },
   ...DATA_READ_OPTIONS,
 };
@@ -42,13 +44,15 @@ export const dataAuditCommand: CommandSpec = {
   args: 'FILE',
   options: OPTIONS,
   details: [
-    'Labels: each of --folds K LoRA fine-tunings from --model trains on K-1 folds and predicts the rest; confident learning',
-    "(Northcutt et al.; cleanlab's find_label_issues defaults) flags the rows whose label another class confidently claims.",
+    "Labels: the rows are dealt into --folds K folds; each fold's rows are predicted by a classifier trained on the other",
+    "folds: a logistic regression on --model's frozen features (--method features, the default; the model reads every",
+    'row once) or a LoRA fine-tuning of --model (--method lora). Confident learning (Northcutt et al.; cleanlab\'s',
+    'find_label_issues defaults) flags the rows whose label another class confidently claims.',
     'NER files (CoNLL, JSONL tokens + tags): each word\'s tag is judged the same way.',
     'Also flagged: duplicates (equal, or equal ignoring case, punctuation and spacing) with conflicting labels; with a',
     'language column, rows that read as another language than the other rows of their value; rows 5 times the median length.',
     'Each flag: file:line:column of the value, kind, given and suggested value, score. OUT/audit.json holds them all.',
-    'Ctrl-C stops at the next training step and removes the unfinished fold.',
+    'Ctrl-C stops at the next batch or training step (and removes an unfinished LoRA fold).',
   ],
   async run(ctx) {
     const file = ctx.positionals[0];
@@ -56,6 +60,9 @@ export const dataAuditCommand: CommandSpec = {
     if (ctx.positionals.length > 1) throw new XlmError('cli-bad-flag', `data audit takes one FILE, got ${ctx.positionals.length}: ${ctx.positionals.join(' ')}`, { what: 'FILE' });
     const noFolds = ctx.values['no-folds'] === true;
     if (noFolds && ctx.values.folds !== undefined) throw new XlmError('cli-bad-flag', '--folds and --no-folds exclude each other', { what: '--no-folds' });
+    const method = (ctx.values.method as string | undefined) ?? 'features';
+    if (!AUDIT_METHODS.includes(method as AuditMethod)) throw new XlmError('cli-bad-flag', `--method is "${method}"; expected ${AUDIT_METHODS.join(' or ')}`, { what: '--method' });
+    if (noFolds && ctx.values.method !== undefined) throw new XlmError('cli-bad-flag', '--method and --no-folds exclude each other (--no-folds uses the model\'s own predictions)', { what: '--no-folds' });
     const folds = noFolds ? 0 : positiveInt(ctx.values.folds, '--folds', 5);
     if (!noFolds && folds < 2) throw new XlmError('cli-bad-flag', `--folds must be at least 2, got ${folds}`, { what: '--folds' });
     const training: FoldTraining = {
@@ -73,11 +80,12 @@ export const dataAuditCommand: CommandSpec = {
     let lastLine = '';
     try {
       const report = await auditLabels({
-        model, file, folds, training, readOptions: readOptionsFromFlags(ctx.values), out, signal,
+        model, file, folds, method: method as AuditMethod, training, readOptions: readOptionsFromFlags(ctx.values), out, signal,
         ...(ctx.values.threads !== undefined ? { threads: Number(ctx.values.threads) } : {}),
         onLog: (line) => ctx.io.stderr.write(`${tty && lastLine ? '\r\x1b[K' : ''}xlm data audit: ${line}\n`),
         onProgress: (p) => {
-          const where = p.phase === 'fold' ? `fold ${p.fold}/${p.folds} step ${p.step}/${p.totalSteps}` : p.fold ? `${p.phase} fold ${p.fold}/${p.folds}` : p.phase;
+          const where =
+            p.phase === 'fold' ? `fold ${p.fold}/${p.folds} step ${p.step}/${p.totalSteps}` : p.phase === 'features' ? `features ${p.step}/${p.totalSteps} rows` : p.fold ? `${p.phase} fold ${p.fold}/${p.folds}` : p.phase;
           const line = `auditing ${Math.round(p.fraction * 100)}% ${where}`;
           if (line === lastLine) return;
           lastLine = line;
@@ -107,7 +115,11 @@ function stamp(ms: number): string {
 export function formatAudit(r: AuditReport, limit: number): string {
   const lines: string[] = [];
   const c = r.counts;
-  const how = r.folds ? `${r.folds}-fold LoRA fine-tuning from ${r.model}` : `the predictions of ${r.model}`;
+  const how = !r.folds
+    ? `the predictions of ${r.model}`
+    : r.method === 'lora'
+      ? `${r.folds}-fold LoRA fine-tuning from ${r.model} (method lora)`
+      : `${r.folds}-fold logistic regression on the features of ${r.model} (method features)`;
   lines.push(`${r.file}: ${r.rows} rows, ${r.labels.length} ${r.task === 'token-cls' ? 'tags' : 'labels'}; probabilities from ${how} (${r.seconds.toFixed(1)} s)`);
   lines.push(`flagged: ${c.label + c.tag} ${r.task === 'token-cls' ? 'tags' : 'labels'} likely wrong, ${c.duplicate} conflicting duplicates, ${c.language} in another language, ${c.length} far longer than the rest`);
   if (r.flags.length) {

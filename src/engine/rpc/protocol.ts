@@ -675,8 +675,10 @@ export const DataAuditParams = params({
   file: path,
   /** The model the folds fine-tune from (or, with noFolds, the fine-tuned model whose predictions are used); default: the active model. */
   model: optional(path),
-  /** Out-of-fold probabilities from this many LoRA fine-tunings (default 5). */
+  /** Out-of-fold probabilities from this many folds (default 5), each predicted by logistic regression on the model's frozen features trained on the others. */
   folds: optional(integer(2, 20)),
+  /** What predicts each fold: 'features' (default), logistic regression on the model's frozen features; 'lora', a LoRA fine-tuning of the model (slow). */
+  method: optional(oneOf(['features', 'lora'])),
   /** The model's own predictions instead of folds. */
   noFolds: optional(flag),
   /** The run folder: audit.json is written there. */
@@ -704,12 +706,14 @@ export interface DataAuditResult {
   rows: number;
   task: 'seq-cls' | 'token-cls';
   folds: number;
+  /** How the folds' probabilities were made (absent with noFolds): logistic regression on the model's frozen features, or LoRA fine-tuning. */
+  method?: 'features' | 'lora';
   flags: DataAuditFlag[];
 }
 /**
- * Extension → engine: audit the labels of a data file (Audit labels of this file): k-fold LoRA fine-tuning and
- * confident learning, plus conflicting duplicates, odd languages and lengths; data/auditProgress notifications
- * meanwhile. Cancellable: a cancelled audit stops at the next training step and leaves no fold model behind.
+ * Extension → engine: audit the labels of a data file (Audit labels of this file): k-fold logistic regression on the
+ * model's frozen features and confident learning, plus conflicting duplicates, odd languages and lengths;
+ * data/auditProgress notifications meanwhile. Cancellable: a cancelled audit stops at the next batch or iteration.
  */
 export const dataAudit = new RequestType<DataAuditParams, DataAuditResult, EngineErrorData>('data/audit');
 
