@@ -16,7 +16,7 @@ import { inspectData, pickDataFile } from './dataFiles.js';
 /** Everything the picks ask for; a caller (a test, the walkthrough) may pass some of it to skip those picks. */
 export type FineTuneOptions = Partial<Omit<p.TrainStartParams, 'runFolder'>> & { openDashboard?: boolean };
 
-const TASKS: { task: p.TrainTask; label: string; detail: string }[] = [
+const TASKS: { task: p.Task; label: string; detail: string }[] = [
   { task: 'sequence-classification', label: 'Text classification', detail: 'text → label (sentiment, topic, language)' },
   { task: 'pair-classification', label: 'Pair classification / NLI', detail: 'premise + hypothesis → label' },
   { task: 'token-classification', label: 'Token classification', detail: 'tokens → tags (NER, POS)' },

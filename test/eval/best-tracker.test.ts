@@ -42,7 +42,7 @@ test('BestTracker state round-trips, so a resumed run keeps counting toward pati
 });
 
 test('--metric-for-best maps to each task\'s metric name and direction; bad patience is refused', () => {
-  assert.deepEqual(metricForBestKey('nli', 'f1'), { key: 'macro_f1', greaterIsBetter: true });
+  assert.deepEqual(metricForBestKey('seq-cls', 'f1'), { key: 'macro_f1', greaterIsBetter: true });
   assert.deepEqual(metricForBestKey('token-cls', 'f1'), { key: 'f1', greaterIsBetter: true });
   assert.deepEqual(metricForBestKey('mlm', 'accuracy'), { key: 'accuracy', greaterIsBetter: true });
   assert.deepEqual(metricForBestKey('seq-cls', 'loss'), { key: 'loss', greaterIsBetter: false });

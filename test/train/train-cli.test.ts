@@ -121,7 +121,7 @@ test('LoRA writes a PEFT adapter with PEFT key names, and xlm merge folds it int
 test('bad flags are one clear error line', async () => {
   const r = await xlm(['train', '--model', base, '--task', 'ner', '--train', 'x', '--out', 'y']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /--task is "ner"; expected one of seq-cls, token-cls, mlm/);
+  assert.match(r.stderr, /--task is "ner"; expected one of seq-cls, nli, token-cls, mlm, qa, translation/);
   const t = await xlm(['train', '--model', base, '--task', 'seq-cls', '--train', join(root, 'cls.jsonl'), '--out', join(root, 'o'), '--lora-targets', 'query,foo', '--method', 'lora']);
   assert.match(t.stderr, /unknown LoRA target 'foo'/);
 });

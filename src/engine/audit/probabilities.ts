@@ -16,8 +16,10 @@ import { wordLogits } from '../tasks/token-classify.js';
 import { TrainingRun, type TrainOptions, type TrainProgress } from '../train/train.js';
 import { createRng } from '../rng/rng.js';
 import { normaliseText } from './checks.js';
+import type { HeadKind } from '../tasks/vocabulary.js';
 
-export type AuditTask = 'seq-cls' | 'token-cls';
+/** The heads an audit fine-tunes per fold: sequence classifiers (single texts or pairs) and token classifiers. */
+export type AuditTask = Extract<HeadKind, 'seq-cls' | 'token-cls'>;
 
 /** The fine-tuning each fold runs: cheap settings that learn on the shipped default model (see README). */
 export interface FoldTraining {
@@ -94,7 +96,7 @@ export async function outOfSampleProbabilities(o: ProbabilityOptions): Promise<P
       o.onLog?.(`fold ${k + 1} of ${folds.length}: fine-tuning on ${rest.length} rows, predicting ${held.length}`);
       const run = new FoldRun(
         {
-          model: o.model, task: o.task, train: o.data.info.path, out: dir, method: 'lora', loraR: o.training.loraR, loraAlpha: 2 * o.training.loraR,
+          model: o.model, task: o.task === 'token-cls' ? 'token-classification' : 'sequence-classification', train: o.data.info.path, out: dir, method: 'lora', loraR: o.training.loraR, loraAlpha: 2 * o.training.loraR,
           lr: o.training.lr, maxSteps: foldSteps(rest.length, o.training), batchSize: o.training.batchSize, maxLength: o.training.maxLength,
           warmupRatio: 0.1, seed: o.training.seed + k, logEvery: 10_000, threads: o.threads,
         },

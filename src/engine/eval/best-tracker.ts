@@ -6,6 +6,7 @@
  * checkpoint, so a resumed run keeps counting where it was.
  */
 import { XlmError } from '../errors.js';
+import type { HeadKind } from '../tasks/vocabulary.js';
 
 /** bleu and chrf: translation runs (src/engine/seq2seq/evaluation.ts). */
 export type MetricForBest = 'accuracy' | 'f1' | 'loss' | 'bleu' | 'chrf';
@@ -82,13 +83,13 @@ export class BestTracker {
   }
 }
 
-/** The eval key and direction of `--metric-for-best` for a task, in the names evaluation reports. */
-export function metricForBestKey(task: 'seq-cls' | 'nli' | 'token-cls' | 'mlm' | 'qa', metric: MetricForBest): { key: string; greaterIsBetter: boolean } {
+/** The eval key and direction of `--metric-for-best` for the head a run trains, in the names evaluation reports. */
+export function metricForBestKey(head: HeadKind, metric: MetricForBest): { key: string; greaterIsBetter: boolean } {
   if (metric === 'loss') return { key: 'loss', greaterIsBetter: false };
   if (metric === 'bleu' || metric === 'chrf') throw new XlmError('bad-option', `--metric-for-best ${metric} scores translations; use it with --task translation (here: accuracy, f1 or loss)`, { what: 'metric-for-best' });
   // Question answering: accuracy is SQuAD's exact match.
-  if (task === 'qa') return { key: metric === 'accuracy' ? 'exact_match' : 'f1', greaterIsBetter: true };
+  if (head === 'qa') return { key: metric === 'accuracy' ? 'exact_match' : 'f1', greaterIsBetter: true };
   if (metric === 'accuracy') return { key: 'accuracy', greaterIsBetter: true };
-  if (task === 'mlm') throw new XlmError('bad-option', '--metric-for-best f1 has no meaning for masked-LM; use accuracy (top-1 over masked tokens) or loss', { what: 'metric-for-best' });
-  return { key: task === 'token-cls' ? 'f1' : 'macro_f1', greaterIsBetter: true };
+  if (head === 'mlm') throw new XlmError('bad-option', '--metric-for-best f1 has no meaning for masked-LM; use accuracy (top-1 over masked tokens) or loss', { what: 'metric-for-best' });
+  return { key: head === 'token-cls' ? 'f1' : 'macro_f1', greaterIsBetter: true };
 }

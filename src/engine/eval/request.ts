@@ -1,18 +1,11 @@
 /**
- * The engine's eval/run request: the extension's task names mapped onto evaluate()'s, the active model when
- * none is named, cancellation from the request's token, and the protocol's result shape.
+ * The engine's eval/run request: the active model when none is named, cancellation from the request's token, and
+ * the protocol's result shape.
  */
 import { XlmError } from '../errors.js';
-import type { EvalRunParams, EvalRunResult, TrainTask } from '../rpc/protocol.js';
+import type { EvalRunParams, EvalRunResult } from '../rpc/protocol.js';
 import type { ModelCache } from '../runtime/model-cache.js';
-import { evaluate, type EvalTask } from './evaluate.js';
-
-const TASK_OF: Record<Exclude<TrainTask, 'question-answering'>, EvalTask> = {
-  'sequence-classification': 'seq-cls',
-  'pair-classification': 'nli',
-  'token-classification': 'token-cls',
-  'masked-lm': 'mlm',
-};
+import { evaluate } from './evaluate.js';
 
 export interface EvalRequestContext {
   models: ModelCache;
@@ -35,7 +28,7 @@ export async function evalRequest(params: EvalRunParams, ctx: EvalRequestContext
     const result = await evaluate({
       model,
       data: params.data,
-      task: params.task ? TASK_OF[params.task] : undefined,
+      task: params.task,
       batchSize: params.batchSize,
       models: ctx.models,
       signal: abort.signal,

@@ -9,21 +9,12 @@ import { resolveOptions, type TrainOptions } from '../train/options.js';
 import { train } from '../train/train-task.js';
 import { trainingDefaults } from '../train/defaults.js';
 import { loadXlmrConfig } from '../hf/config.js';
-import type { TrainTask as EngineTrainTask } from '../train/model-loss.js';
-import { TrainDefaultsParams, TrainDefaultsResult, TrainStartParams, TrainStartResult, TrainTask, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
+import { TrainDefaultsParams, TrainDefaultsResult, TrainStartParams, TrainStartResult, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
 import { HandlerContext, errorData } from './server.js';
 
 /** The share of the training rows a run started without an eval file holds out, and the fewest rows for which it does. */
 export const AUTO_EVAL_FRACTION = 0.1;
 export const AUTO_EVAL_MIN_ROWS = 50;
-
-const TASKS: Record<TrainTask, EngineTrainTask> = {
-  'sequence-classification': 'seq-cls',
-  'pair-classification': 'seq-cls',
-  'token-classification': 'token-cls',
-  'masked-lm': 'mlm',
-  'question-answering': 'qa',
-};
 
 /**
  * What a run started from the editor trains: its train/start parameters (RUN/run.json holds them) as training
@@ -32,7 +23,7 @@ const TASKS: Record<TrainTask, EngineTrainTask> = {
 export function trainOptionsOfRun(params: TrainStartParams, runDir: string): TrainOptions {
   return {
     model: params.model,
-    task: TASKS[params.task],
+    task: params.task,
     train: params.data,
     eval: params.evalData,
     // Without an eval file, a tenth of a large enough training file is held out, so the dashboard shows eval curves.
@@ -101,7 +92,7 @@ export class TrainingRuns {
     const config = loadXlmrConfig(join(params.model, 'config.json'));
     const heldOut = !params.evalData && params.rows !== undefined && params.rows >= AUTO_EVAL_MIN_ROWS;
     const rows = params.rows === undefined ? undefined : heldOut ? params.rows - Math.round(params.rows * AUTO_EVAL_FRACTION) : params.rows;
-    const d = trainingDefaults({ task: TASKS[params.task], method: params.method, hiddenSize: config.hidden_size, rows, batchSize: params.batchSize });
+    const d = trainingDefaults({ task: params.task, method: params.method, hiddenSize: config.hidden_size, rows, batchSize: params.batchSize });
     return { learningRate: d.lr, epochs: d.epochs, batchSize: d.batchSize, warmupRatio: d.warmupRatio, why: d.why };
   }
 

@@ -9,7 +9,8 @@ import type { TranslationScores } from '../metrics/translation.js';
 import type { Device } from '../runtime/session.js';
 import { trainingDefaults, type TrainingDefaults } from './defaults.js';
 import { DEFAULT_LORA_TARGETS } from './lora.js';
-import type { TrainMethod, TrainTask } from './model-loss.js';
+import type { TrainMethod } from './model-loss.js';
+import type { Task } from '../tasks/vocabulary.js';
 import type { LearningVerdict } from './verdict.js';
 import type { OptimizerKind } from './optimizer.js';
 import type { ScheduleKind } from './schedule.js';
@@ -17,7 +18,7 @@ import type { ScheduleKind } from './schedule.js';
 export interface TrainOptions {
   model: string;
   /** An XLM-R task, or translation (a seq2seq model: src/engine/seq2seq/train-run.ts runs it). */
-  task: TrainTask | 'translation';
+  task: Task | 'translation';
   train: string;
   eval?: string;
   out: string;
@@ -101,7 +102,7 @@ export function resolveOptions(o: TrainOptions, table?: Pick<TrainingDefaults, '
   const r: ResolvedTrainOptions = {
     method: 'full', loraR: 8, loraAlpha: 16, loraDropout: 0.1, loraTargets: [...DEFAULT_LORA_TARGETS],
     // Question answering's windows are run_qa.py's 384 tokens.
-    lr: d.lr, epochs: d.epochs, batchSize: d.batchSize, gradAccum: 1, maxLength: o.task === 'qa' ? 384 : 128, warmupRatio: d.warmupRatio, schedule: 'linear',
+    lr: d.lr, epochs: d.epochs, batchSize: d.batchSize, gradAccum: 1, maxLength: o.task === 'question-answering' ? 384 : 128, warmupRatio: d.warmupRatio, schedule: 'linear',
     weightDecay: 0.01, maxGradNorm: 1.0, optimizer: 'adamw', adamBeta1: 0.9, adamBeta2: 0.999, adamEps: 1e-8,
     seed: 42, shuffle: true, logEvery: 1, resume: false, device: 'auto', threads: 0, mlmProbability: 0.15, wholeWordMask: false, inPlace: true,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),

@@ -7,5 +7,5 @@ import type { TrainHooks, TrainOptions, TrainResult } from './options.js';
 import { TrainingRun } from './train.js';
 
 export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
-  return (options.task === 'qa' ? new QaTrainingRun(options, hooks) : new TrainingRun(options, hooks)).run();
+  return (options.task === 'question-answering' ? new QaTrainingRun(options, hooks) : new TrainingRun(options, hooks)).run();
 }
