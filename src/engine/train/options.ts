@@ -3,7 +3,7 @@
  * and warm-up from the defaults table in defaults.ts; where it states none, transformers' Trainer's), and the hooks the engine's RPC layer passes in.
  */
 import type { ReadOptions } from '../data/index.js';
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
 import type { MetricForBest } from '../eval/best-tracker.js';
 import type { TranslationScores } from '../metrics/translation.js';
 import type { Device } from '../runtime/session.js';
@@ -107,34 +107,35 @@ export function resolveOptions(o: TrainOptions, table?: Pick<TrainingDefaults, '
     seed: 42, shuffle: true, logEvery: 1, resume: false, device: 'auto', threads: 0, mlmProbability: 0.15, wholeWordMask: false, inPlace: true,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
   } as ResolvedTrainOptions;
-  const positiveInt = (name: string, v: number | undefined) => {
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new XlmError('bad-option', `--${name} must be a positive integer, got ${v}`, { what: name });
+  const positiveInt = (name: keyof TrainOptions, v: number | undefined) => {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new XlmError('bad-option', said`${field(name)} must be a positive integer, got ${v}`, { what: name });
   };
-  positiveInt('batch-size', r.batchSize);
-  positiveInt('grad-accum', r.gradAccum);
-  positiveInt('max-length', r.maxLength);
+  positiveInt('batchSize', r.batchSize);
+  positiveInt('gradAccum', r.gradAccum);
+  positiveInt('maxLength', r.maxLength);
   positiveInt('epochs', r.epochs);
-  positiveInt('max-steps', r.maxSteps);
-  positiveInt('eval-every', r.evalEvery);
-  positiveInt('save-every', r.saveEvery);
-  positiveInt('log-every', r.logEvery);
-  positiveInt('lora-r', r.loraR);
+  positiveInt('maxSteps', r.maxSteps);
+  positiveInt('evalEvery', r.evalEvery);
+  positiveInt('saveEvery', r.saveEvery);
+  positiveInt('logEvery', r.logEvery);
+  positiveInt('loraR', r.loraR);
   positiveInt('patience', r.patience);
   if (r.memoryLimitMB !== undefined && !(Number.isInteger(r.memoryLimitMB) && r.memoryLimitMB >= 0)) {
-    throw new XlmError('bad-option', `--memory-limit-mb must be a whole number of MB (0: no limit but the machine's memory), got ${r.memoryLimitMB}`, { what: 'memory-limit-mb' });
+    throw new XlmError('bad-option', said`${field('memoryLimitMB')} must be a whole number of MB (0: no limit but the machine's memory), got ${r.memoryLimitMB}`, { what: 'memoryLimitMB' });
   }
-  if ((r.metricForBest || r.patience) && !r.eval && r.task !== 'translation') throw new XlmError('bad-option', `--${r.metricForBest ? 'metric-for-best' : 'patience'} needs evaluation data (--eval FILE)`, { what: r.metricForBest ? 'metric-for-best' : 'patience' });
-  if (r.patience && !r.metricForBest) throw new XlmError('bad-option', '--patience counts evaluations without improvement of --metric-for-best; give that too', { what: 'patience' });
-  const probability = (name: string, v: number | undefined, max = 1) => {
-    if (v !== undefined && !(v >= 0 && v < max)) throw new XlmError('bad-option', `--${name} must be in [0, ${max}), got ${v}`, { what: name });
+  const needsEval = r.metricForBest ? 'metricForBest' : 'patience';
+  if ((r.metricForBest || r.patience) && !r.eval && r.task !== 'translation') throw new XlmError('bad-option', said`${field(needsEval)} needs evaluation data (${field('eval')} FILE)`, { what: needsEval });
+  if (r.patience && !r.metricForBest) throw new XlmError('bad-option', said`${field('patience')} counts evaluations without improvement of ${field('metricForBest')}; give that too`, { what: 'patience' });
+  const probability = (name: keyof TrainOptions, v: number | undefined, max = 1) => {
+    if (v !== undefined && !(v >= 0 && v < max)) throw new XlmError('bad-option', said`${field(name)} must be in [0, ${max}), got ${v}`, { what: name });
   };
   probability('dropout', r.dropout);
-  probability('lora-dropout', r.loraDropout);
-  probability('warmup-ratio', r.warmupRatio, 1.0000001);
-  probability('mlm-probability', r.mlmProbability);
-  if (r.evalFraction !== undefined && !(r.evalFraction > 0 && r.evalFraction < 1)) throw new XlmError('bad-option', `--eval-fraction must be between 0 and 1, got ${r.evalFraction}`, { what: 'eval-fraction' });
-  if (!(r.lr > 0)) throw new XlmError('bad-option', `--lr must be positive, got ${r.lr}`, { what: 'lr' });
-  if (r.maxLength < 3) throw new XlmError('bad-option', `--max-length must leave room for <s> and </s>, got ${r.maxLength}`, { what: 'max-length' });
+  probability('loraDropout', r.loraDropout);
+  probability('warmupRatio', r.warmupRatio, 1.0000001);
+  probability('mlmProbability', r.mlmProbability);
+  if (r.evalFraction !== undefined && !(r.evalFraction > 0 && r.evalFraction < 1)) throw new XlmError('bad-option', said`${field('evalFraction')} must be between 0 and 1, got ${r.evalFraction}`, { what: 'evalFraction' });
+  if (!(r.lr > 0)) throw new XlmError('bad-option', said`${field('lr')} must be positive, got ${r.lr}`, { what: 'lr' });
+  if (r.maxLength < 3) throw new XlmError('bad-option', said`${field('maxLength')} must leave room for <s> and </s>, got ${r.maxLength}`, { what: 'maxLength' });
   return r;
 }
 
