@@ -29,14 +29,27 @@ export interface Said {
   readonly parts: readonly (string | OptionField)[];
 }
 
-/** Tagged template: said`${field('lr')} must be positive, got ${lr}` keeps the field for each surface to name. */
+/** Tagged template: said`${field('lr')} must be positive, got ${lr}` keeps the field for each surface to name (a Said inside keeps its own). */
 export function said(strings: TemplateStringsArray, ...values: unknown[]): Said {
   const parts: (string | OptionField)[] = [];
   strings.forEach((s, i) => {
     parts.push(s);
-    if (i < values.length) parts.push(values[i] instanceof OptionField ? (values[i] as OptionField) : String(values[i]));
+    if (i >= values.length) return;
+    const value = values[i];
+    if (value instanceof OptionField) parts.push(value);
+    else if (isSaid(value)) parts.push(...value.parts);
+    else parts.push(String(value));
   });
   return { parts };
+}
+
+/** Said messages one after another with `separator` between them. */
+export function joinSaid(items: readonly Said[], separator: string): Said {
+  return { parts: items.flatMap((item, i) => (i === 0 ? item.parts : [separator, ...item.parts])) };
+}
+
+function isSaid(value: unknown): value is Said {
+  return typeof value === 'object' && value !== null && Array.isArray((value as Said).parts);
 }
 
 /** How a surface names an option: the CLI by its flag, the protocol by its param. */
@@ -87,7 +100,9 @@ export class XlmError extends Error {
   }
 }
 
-function render(message: Said, name: NameOption): string {
+/** A message as text, each option named by `name` (by default as the engine's option). */
+export function render(message: string | Said, name: NameOption = (n) => n): string {
+  if (typeof message === 'string') return message;
   return message.parts.map((p) => (typeof p === 'string' ? p : name(p.name))).join('');
 }
 

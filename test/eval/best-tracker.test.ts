@@ -47,7 +47,7 @@ test('--metric-for-best maps to each task\'s metric name and direction; bad pati
   assert.deepEqual(metricForBestKey('mlm', 'accuracy'), { key: 'accuracy', greaterIsBetter: true });
   assert.deepEqual(metricForBestKey('seq-cls', 'loss'), { key: 'loss', greaterIsBetter: false });
   assert.throws(() => metricForBestKey('mlm', 'f1'), (e: unknown) => isXlmError(e) && /no meaning for masked-LM/.test(e.message));
-  assert.throws(() => metricForBestKey('seq-cls', 'bleu'), (e: unknown) => isXlmError(e) && /--metric-for-best bleu scores translations; use it with --task translation/.test(e.message));
+  assert.throws(() => metricForBestKey('seq-cls', 'bleu'), (e: unknown) => isXlmError(e) && /metricForBest bleu scores translations; use it with the translation task/.test(e.message));
   assert.deepEqual(translationMetricKey('chrf'), { key: 'chrf', greaterIsBetter: true });
   assert.throws(() => translationMetricKey('f1'), /--metric-for-best f1 has no meaning for --task translation; use bleu or chrf/);
   assert.throws(() => new BestTracker({ key: 'loss', greaterIsBetter: false, patience: 0 }), /--patience must be a whole number of at least 1, got 0/);

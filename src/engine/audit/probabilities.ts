@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { shuffledIndices, type LoadedDataset } from '../data/index.js';
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
 import { CancelledError } from '../runtime/inputs.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
 import { classifyLogits, softmax } from '../tasks/classify.js';
@@ -158,7 +158,7 @@ class FoldRun extends TrainingRun {
  * recall its row's label instead of predicting it (and a conflicting duplicate's label would decide the other's).
  */
 export function foldsOf(data: LoadedDataset, task: AuditTask, k: number, seed: number): number[][] {
-  if (!Number.isInteger(k) || k < 2) throw new XlmError('bad-option', `--folds must be a whole number of at least 2, got ${k}`, { what: 'folds' });
+  if (!Number.isInteger(k) || k < 2) throw new XlmError('bad-option', said`${field('folds')} must be a whole number of at least 2, got ${k}`, { what: 'folds' });
   if (data.size < k) throw new XlmError('bad-option', `${data.info.path} has ${data.size} rows, fewer than the ${k} folds`, { what: 'folds' });
   const order = shuffledIndices(data.size, createRng(seed));
   const units = new Map<string, number[]>();
@@ -212,6 +212,6 @@ async function predict(model: LoadedModel, data: LoadedDataset, indices: readonl
 function checkLabels(model: LoadedModel, data: LoadedDataset, dir: string): void {
   const names = model.config.id2label;
   if (names.length !== data.labels.length || names.some((l, i) => l !== data.labels[i])) {
-    throw new XlmError('bad-option', `--no-folds: ${dir} predicts ${names.join(', ')}, but the file's labels are read as ${data.labels.join(', ')}; give the model fine-tuned on these labels, or leave --no-folds out`, { file: dir });
+    throw new XlmError('bad-option', said`${field('noFolds')}: ${dir} predicts ${names.join(', ')}, but the file's labels are read as ${data.labels.join(', ')}; give the model fine-tuned on these labels, or leave ${field('noFolds')} out`, { file: dir });
   }
 }

@@ -4,6 +4,9 @@
 const FLAG_OF_OPTION: Record<string, string> = {
   shuffle: '--no-shuffle',
   onlyLanguages: '--only-language',
+  // xlm translate's
+  numBeams: '--beams',
+  numReturnSequences: '--n-best',
 };
 
 /** `batchSize` → `--batch-size`, `memoryLimitMB` → `--memory-limit-mb`. */

@@ -14,6 +14,7 @@ import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
 import { DATA_READ_OPTIONS, languageList, readOptionsFromFlags } from './data-flags.js';
 import { MODEL_OPTION, modelDir } from './inputs.js';
 import { taskFlag, taskHelp } from './task-flag.js';
+import { flagOf } from './option-flags.js';
 
 const str = (arg: string, help: string): OptionSpec => ({ type: 'string', arg, help });
 
@@ -168,6 +169,7 @@ export const trainCommand: CommandSpec = {
         signal,
         onMetrics: (m: object) => ctx.io.stdout.write(JSON.stringify(m) + '\n'),
         onLog: (line: string) => ctx.io.stderr.write(`xlm train: ${line}\n`),
+        nameOption: flagOf,
       };
       const result = options.task === 'translation'
         ? await trainTranslation({

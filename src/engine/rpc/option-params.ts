@@ -8,6 +8,9 @@ const PARAM_OF_OPTION: Record<string, string> = {
   train: 'data',
   eval: 'evalData',
   out: 'runFolder',
+  // translate's
+  to: 'targetLang',
+  from: 'sourceLang',
 };
 
 export function paramOf(option: string): string {

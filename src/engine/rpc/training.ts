@@ -11,6 +11,7 @@ import { trainingDefaults } from '../train/defaults.js';
 import { loadXlmrConfig } from '../hf/config.js';
 import { TrainDefaultsParams, TrainDefaultsResult, TrainStartParams, TrainStartResult, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
 import { HandlerContext, errorData } from './server.js';
+import { paramOf } from './option-params.js';
 
 /** The share of the training rows a run started without an eval file holds out, and the fewest rows for which it does. */
 export const AUTO_EVAL_FRACTION = 0.1;
@@ -70,6 +71,7 @@ export class TrainingRuns {
       },
       onMetrics: (record) => notify(trainMetrics, { runId, record }),
       onLog: (message) => notify(trainLog, { runId, level: 'info', message }),
+      nameOption: paramOf,
     }).then(
       (result) =>
         notify(trainEnd, {

@@ -10,7 +10,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
 import { writeHfCheckpoint } from '../hf/checkpoint.js';
 import { writeFileAtomic } from '../hf/atomic.js';
 import { writeSafetensors, type TensorToWrite } from '../hf/safetensors-write.js';
@@ -74,10 +74,10 @@ export class TranslationRun extends TrainingRun {
 
   constructor(options: TranslationTrainOptions, hooks: TrainHooks = {}) {
     if (options.metricForBest !== undefined) translationMetricKey(options.metricForBest);
-    if (options.evalTarget !== undefined && options.eval === undefined) throw new XlmError('bad-option', '--eval-target is the target side of --eval FILE; give --eval too', { what: '--eval-target' });
-    if (!options.pairs && !options.train) throw new XlmError('bad-option', 'translation training needs --train FILE (parallel pairs)', { what: '--train' });
+    if (options.evalTarget !== undefined && options.eval === undefined) throw new XlmError('bad-option', said`${field('evalTarget')} is the target side of ${field('eval')} FILE; give ${field('eval')} too`, { what: 'evalTarget' });
+    if (!options.pairs && !options.train) throw new XlmError('bad-option', said`translation training needs ${field('train')} FILE (parallel pairs)`, { what: 'train' });
     const smoothing = options.labelSmoothing ?? 0;
-    if (!(smoothing >= 0 && smoothing < 1)) throw new XlmError('bad-option', `--label-smoothing must be in [0, 1), got ${smoothing}`, { what: 'label-smoothing' });
+    if (!(smoothing >= 0 && smoothing < 1)) throw new XlmError('bad-option', said`${field('labelSmoothing')} must be in [0, 1), got ${smoothing}`, { what: 'labelSmoothing' });
     super({ ...options, task: 'translation', train: options.train ?? '(pairs given by the caller)', loraTargets: options.loraTargets ?? SEQ2SEQ_DEFAULT_LORA_TARGETS }, hooks);
     this.pairs = options.pairs;
     this.trainTarget = options.trainTarget;
@@ -97,7 +97,7 @@ export class TranslationRun extends TrainingRun {
     weights.check();
     const files = readTokenizerFolder(dir);
     const maxLength = Math.min(o.maxLength, config.maxPositions);
-    if (maxLength < o.maxLength) this.log(`--max-length ${o.maxLength} is longer than this model's ${config.maxPositions} positions: using ${maxLength}`);
+    if (maxLength < o.maxLength) this.log(said`${field('maxLength')} ${o.maxLength} is longer than this model's ${config.maxPositions} positions: using ${maxLength}`);
     const encoder = new PairEncoder(new XlmTokenizer(files), files.tokenizerJson, config, { ...this.languages, maxLength });
     this.seq2seq = { dir, config, weights, forcedBosTokenId: encoder.forcedBosTokenId };
 
@@ -111,7 +111,7 @@ export class TranslationRun extends TrainingRun {
         this.log(`holding out ${evalPairs.length} of ${pairs.length + evalPairs.length} pairs for evaluation (${Math.round(o.evalFraction * 100)}%)`);
       } else this.log(`no evaluation: ${pairs.length} pairs are too few to hold ${Math.round(o.evalFraction * 100)}% out`);
     }
-    if ((o.metricForBest || o.patience) && !evalPairs) throw new XlmError('bad-option', `--${o.metricForBest ? 'metric-for-best' : 'patience'} needs evaluation pairs (--eval FILE, or --eval-fraction with enough pairs)`, { what: o.metricForBest ? 'metric-for-best' : 'patience' });
+    if ((o.metricForBest || o.patience) && !evalPairs) throw new XlmError('bad-option', said`${field(o.metricForBest ? 'metricForBest' : 'patience')} needs evaluation pairs (${field('eval')} FILE, or ${field('evalFraction')} with enough pairs)`, { what: o.metricForBest ? 'metricForBest' : 'patience' });
     if (evalPairs) {
       this.evaluation = new TranslationEvaluation({
         pairs: evalPairs, beams: this.evalInput.beams, maxLength, batchSize: o.batchSize, threads: o.threads, ...this.languages, metricForBest: o.metricForBest, patience: o.patience,

@@ -3,7 +3,7 @@
  * and warm-up from the defaults table in defaults.ts; where it states none, transformers' Trainer's), and the hooks the engine's RPC layer passes in.
  */
 import type { ReadOptions } from '../data/index.js';
-import { XlmError, field, said } from '../errors.js';
+import { XlmError, field, said, type NameOption } from '../errors.js';
 import type { MetricForBest } from '../eval/best-tracker.js';
 import type { TranslationScores } from '../metrics/translation.js';
 import type { Device } from '../runtime/session.js';
@@ -176,6 +176,8 @@ export interface TrainHooks {
   onMetrics?(m: TrainStepMetrics | TrainEvalMetrics): void;
   /** Human-readable notices (device fallback, resume, saves). */
   onLog?(line: string): void;
+  /** How the log lines name an option (the CLI: its flag); by default as the option (batchSize). */
+  nameOption?: NameOption;
 }
 
 export interface TrainResult {

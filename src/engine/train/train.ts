@@ -11,7 +11,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset, mixSeed, stratifiedSplit, type LoadedDataset } from '../data/index.js';
-import { XlmError } from '../errors.js';
+import { XlmError, field, joinSaid, render, said, type Said } from '../errors.js';
 import type { BestTracker, BestTrackerState, BestVerdict } from '../eval/best-tracker.js';
 import { TrainingEvaluation } from '../eval/training.js';
 import { positionLimit, type XlmrConfig } from '../hf/config.js';
@@ -205,8 +205,8 @@ export class TrainingRun {
     if (!runFailed && firstError !== undefined) throw firstError;
   }
 
-  protected log(line: string): void {
-    this.hooks.onLog?.(line);
+  protected log(line: string | Said): void {
+    this.hooks.onLog?.(render(line, this.hooks.nameOption));
   }
 
   /** Where the run stands, for the onProgress hook (from the step loop on). */
@@ -226,7 +226,7 @@ export class TrainingRun {
     // the tokenizer's model_max_length), with a line saying so.
     const positions = positionLimit(config);
     const maxLength = Math.min(o.maxLength, positions);
-    if (maxLength < o.maxLength) this.log(`--max-length ${o.maxLength} is longer than this model's ${positions} positions (max_position_embeddings ${config.max_position_embeddings} in config.json): using ${maxLength}`);
+    if (maxLength < o.maxLength) this.log(said`${field('maxLength')} ${o.maxLength} is longer than this model's ${positions} positions (max_position_embeddings ${config.max_position_embeddings} in config.json): using ${maxLength}`);
     // A run that cannot fit is refused with the figure and what would fit.
     const memory = checkTrainingMemory({ config, task: this.head, method: o.method, loraR: o.loraR, loraTargets: o.loraTargets as LoraTarget[], batchSize: o.batchSize, maxLength, optimizer: o.optimizer, inPlace: o.inPlace }, o.memoryLimitMB);
     this.log(`estimated peak memory ${Math.round(memory.estimate.totalMB)} MB of ${memory.limitSource}`);
@@ -273,8 +273,8 @@ export class TrainingRun {
     const table = trainingDefaults({ task: this.o.task, method: this.o.method, hiddenSize: this.model.config.hidden_size, rows: this.data.train.size, batchSize: this.o.batchSize });
     this.o = resolveOptions(g, table);
     this.fingerprint = Object.fromEntries(FINGERPRINT_KEYS.map((k) => [k, this.o[k]]));
-    const taken = [g.lr === undefined && '--lr', g.epochs === undefined && g.maxSteps === undefined && '--epochs', g.warmupRatio === undefined && '--warmup-ratio'].filter(Boolean);
-    if (taken.length) this.log(`${table.why} (${taken.join(', ')} from the defaults table; give them to override)`);
+    const taken = [g.lr === undefined && 'lr', g.epochs === undefined && g.maxSteps === undefined && 'epochs', g.warmupRatio === undefined && 'warmupRatio'].filter((k) => k !== false);
+    if (taken.length) this.log(said`${table.why} (${joinSaid(taken.map((k) => said`${field(k)}`), ', ')} from the defaults table; give them to override)`);
   }
 
   /** Phase: rows to token ids, and how many steps the run takes. */
@@ -330,12 +330,12 @@ export class TrainingRun {
     const out = this.out;
     const { runner, evaluator } = this.graphs;
     const dir = latestCheckpoint(out);
-    if (!dir) throw new XlmError('no-checkpoint', `--resume: no complete checkpoint-N folder in ${out}`, { file: out });
+    if (!dir) throw new XlmError('no-checkpoint', said`${field('resume')}: no complete checkpoint-N folder in ${out}`, { file: out });
     const state = readTrainerState(dir);
     const saved = (state.xlm_lab ?? {}) as { fingerprint?: Record<string, unknown>; rng_counter?: number; best?: BestTrackerState };
     for (const k of FINGERPRINT_KEYS) {
       if (JSON.stringify(saved.fingerprint?.[k]) !== JSON.stringify(this.fingerprint[k])) {
-        throw new XlmError('resume-mismatch', `--resume: ${k} was ${JSON.stringify(saved.fingerprint?.[k])} in ${dir}, now ${JSON.stringify(this.fingerprint[k])}; use the run's settings or a new --out`, { file: join(dir, 'trainer_state.json'), what: k });
+        throw new XlmError('resume-mismatch', said`${field('resume')}: ${field(k)} was ${JSON.stringify(saved.fingerprint?.[k])} in ${dir}, now ${JSON.stringify(this.fingerprint[k])}; use the run's settings or a new ${field('out')}`, { file: join(dir, 'trainer_state.json'), what: k });
       }
     }
     runner.restore(readTrainingState(dir, state.global_step as number, saved.rng_counter ?? 0));
@@ -365,7 +365,7 @@ export class TrainingRun {
     }
     if (this.cancelled) {
       this.checkpoint();
-      this.log(`cancelled at step ${runner.stepCount}; --resume continues from ${checkpointDir(this.out, runner.stepCount)}`);
+      this.log(said`cancelled at step ${runner.stepCount}; ${field('resume')} continues from ${checkpointDir(this.out, runner.stepCount)}`);
     }
   }
 
@@ -387,7 +387,7 @@ export class TrainingRun {
       const tokens = micro.reduce((s, b) => s + b.tokens, 0);
       this.emit({ step: done, epoch: round(done / stepsPerEpoch), loss: r.loss, lr: r.lr, grad_norm: r.gradNorm, examples_per_s: round(examples / seconds), tokens_per_s: round(tokens / seconds) });
     }
-    if (!Number.isFinite(r.loss)) throw new XlmError('diverged', `the loss became ${r.loss} at step ${done}; lower --lr or check the data`, {});
+    if (!Number.isFinite(r.loss)) throw new XlmError('diverged', said`the loss became ${r.loss} at step ${done}; lower ${field('lr')} or check the data`, {});
   }
 
   /** Micro-batch k of a step: the epoch's batch order is a function of (seed, epoch), so a resumed run draws the same. */
