@@ -25,7 +25,8 @@ import { MaskFill, registerRemoveMaskCommand } from './features/inlineFill.js';
 import { DashboardPanel, registerDashboardSerializer } from './panels/dashboard.js';
 import { MaskPanel, registerMaskPanelSerializer } from './panels/maskPanel.js';
 import { NliPanel, registerNliPanelSerializer } from './panels/nliPanel.js';
-import type { ToNliPanel } from './panels/messages.js';
+import { AnswersPanel, registerAnswersPanelSerializer } from './panels/answersPanel.js';
+import type { ToAnswersPanel, ToNliPanel } from './panels/messages.js';
 
 /** What the extension exports: the engine's state and panel internals, for tests and for other extensions. */
 export interface XlmLabApi {
@@ -37,6 +38,11 @@ export interface XlmLabApi {
   maskPanelOpen(): boolean;
   /** Messages the open NLI panel's page received, oldest first; undefined when no NLI panel is open. */
   nliPanelMessages(): readonly ToNliPanel[] | undefined;
+  /**
+   * The open answers panel (Ask a question about this file): the messages its page received, the rows it drew, and
+   * `send`, which handles a message as if the page had sent it (a click on a row); undefined when none is open.
+   */
+  answersPanel(): { messages: readonly ToAnswersPanel[]; rows: readonly string[]; send(message: unknown): Promise<void> } | undefined;
   /** The context keys the extension set for `when` clauses (xlm.training, xlm.engineRunning), as last set. */
   contextKeys(): Record<string, boolean>;
   /** Which model serves which feature (by name) and where that came from, as the status item shows it. */
@@ -62,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
     registerDashboardSerializer(ctx),
     registerMaskPanelSerializer(ctx),
     registerNliPanelSerializer(ctx),
+    registerAnswersPanelSerializer(ctx),
     registerRemoveMaskCommand(),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new SentenceHover(ctx)),
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, fill),
@@ -73,6 +80,10 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
     dashboardMessages: () => DashboardPanel.current?.posted.slice(),
     maskPanelOpen: () => Boolean(MaskPanel.current),
     nliPanelMessages: () => NliPanel.current?.delivered.slice(),
+    answersPanel: () => {
+      const panel = AnswersPanel.current;
+      return panel && { messages: panel.delivered.slice(), rows: panel.shownRows.slice(), send: (message) => panel.receive(message) };
+    },
     contextKeys: () => Object.fromEntries(ctx.contextKeys),
     slotModels: async () => {
       await ctx.refreshSlots();

@@ -195,6 +195,28 @@ try {
   await shot('09-inline-fill-accepted');
   t.mark('fillIn');
 
+  // 8b. Ask a question about this file: the answers panel lists the spans with their probability and sentence; a
+  // click on the second row selects that span in the editor (the status bar counts the selected characters).
+  await page.locator('.tabs-container .tab', { hasText: 'notes.txt' }).first().click();
+  await palette(page, 'XLM: Ask a question about this file');
+  const question = page.locator('.quick-input-widget input');
+  await question.waitFor({ state: 'visible' });
+  await question.fill('Wie ist das Wetter?');
+  await page.keyboard.press('Enter');
+  const answersFrame = await webviewFrame(page, 'Answers', 60_000);
+  await answersFrame.locator('li.answer').nth(1).waitFor({ timeout: 60_000 });
+  const answerRows = (await answersFrame.locator('li.answer').allInnerTexts()).map((r) => r.replace(/\s+/g, ' ').trim());
+  console.log(`[e2e] answers panel: ${answerRows.join(' | ')}`);
+  if (!answerRows.every((r) => /\d+\.\d%/.test(r))) throw new Error('an answer row without its probability');
+  if ((await answersFrame.locator('li.answer mark').count()) !== answerRows.length) throw new Error('an answer row without its span highlighted in its sentence');
+  await shot('09b-answers-panel');
+  await answersFrame.locator('li.answer').nth(1).click();
+  await answersFrame.locator('li.answer.selected').filter({ hasText: answerRows[1].slice(0, 2) }).first().waitFor({ timeout: 10_000 });
+  if ((await answersFrame.locator('li.answer').nth(1).getAttribute('class'))?.includes('selected') !== true) throw new Error('the clicked row is not marked selected');
+  await page.locator('.statusbar-item', { hasText: /\(\d+ selected\)/ }).first().waitFor({ timeout: 10_000 });
+  await shot('09c-answer-clicked');
+  t.mark('askQuestion');
+
   // 9. After a window reload the serializer brings the dashboard back, rebuilt from metrics.jsonl. The webviews'
   // service workers are unregistered first: after an in-page reload Chromium otherwise keeps a stale controller
   // ("Found unexpected service worker controller") and webview scripts never load, a browser quirk, not ours.
@@ -218,6 +240,13 @@ try {
   console.log(`[e2e] after reload the dashboard shows ${await revived.locator('figure.chart').count()} charts; runs: ${(await revived.locator('.runs .run').allInnerTexts()).join(' | ')}`);
   // The masked-word panel comes back too (its serializer), and fills itself from the editor's cursor.
   if (!(await page2.locator('.tabs-container .tab', { hasText: 'Masked words' }).count())) throw new Error('the masked-word panel did not come back after the reload');
+  // The answers panel comes back with its list and the clicked row still selected (its webview state).
+  await page2.locator('.tabs-container .tab', { hasText: 'Answers:' }).first().click({ timeout: 30_000 });
+  const answersAgain = await webviewFrame(page2, 'Answers', 30_000);
+  await answersAgain.locator('li.answer').first().waitFor({ timeout: 30_000 });
+  if ((await answersAgain.locator('li.answer').count()) !== answerRows.length) throw new Error('the answers panel came back with another list');
+  if ((await answersAgain.locator('li.answer').nth(1).getAttribute('class'))?.includes('selected') !== true) throw new Error('the answers panel forgot the selected row');
+  console.log('[e2e] after reload the answers panel shows its list, the clicked row selected');
   await page2.waitForTimeout(400);
   await page2.screenshot({ path: path.join(shots, '10-dashboard-after-reload.png') });
   t.mark('reload');

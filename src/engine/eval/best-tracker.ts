@@ -8,9 +8,9 @@
 import { XlmError, field, said } from '../errors.js';
 import type { HeadKind } from '../tasks/vocabulary.js';
 
-/** bleu and chrf: translation runs (src/engine/seq2seq/evaluation.ts). */
-export type MetricForBest = 'accuracy' | 'f1' | 'loss' | 'bleu' | 'chrf';
-export const METRICS_FOR_BEST: readonly MetricForBest[] = ['accuracy', 'f1', 'loss', 'bleu', 'chrf'];
+/** bleu and chrf: translation runs (src/engine/seq2seq/evaluation.ts); em (exact match): question answering. */
+export type MetricForBest = 'accuracy' | 'f1' | 'em' | 'loss' | 'bleu' | 'chrf';
+export const METRICS_FOR_BEST: readonly MetricForBest[] = ['accuracy', 'f1', 'em', 'loss', 'bleu', 'chrf'];
 
 export interface BestTrackerOptions {
   /** The eval metric's key (`accuracy`, `macro_f1`, `loss`; a per-language key like `accuracy/de` works too). */
@@ -87,8 +87,9 @@ export class BestTracker {
 export function metricForBestKey(head: HeadKind, metric: MetricForBest): { key: string; greaterIsBetter: boolean } {
   if (metric === 'loss') return { key: 'loss', greaterIsBetter: false };
   if (metric === 'bleu' || metric === 'chrf') throw new XlmError('bad-option', said`${field('metricForBest')} ${metric} scores translations; use it with the translation task (here: accuracy, f1 or loss)`, { what: 'metricForBest' });
-  // Question answering: accuracy is SQuAD's exact match.
-  if (head === 'qa') return { key: metric === 'accuracy' ? 'exact_match' : 'f1', greaterIsBetter: true };
+  // Question answering: em (or accuracy) is SQuAD's exact match.
+  if (head === 'qa') return { key: metric === 'f1' ? 'f1' : 'exact_match', greaterIsBetter: true };
+  if (metric === 'em') throw new XlmError('bad-option', said`${field('metricForBest')} em is the exact match of question answering; use it with the question-answering task (here: accuracy, f1 or loss)`, { what: 'metricForBest' });
   if (metric === 'accuracy') return { key: 'accuracy', greaterIsBetter: true };
   if (head === 'mlm') throw new XlmError('bad-option', said`${field('metricForBest')} f1 has no meaning for masked-LM; use accuracy (top-1 over masked tokens) or loss`, { what: 'metricForBest' });
   return { key: head === 'token-cls' ? 'f1' : 'macro_f1', greaterIsBetter: true };
