@@ -22,7 +22,7 @@ export class DataErrorsError extends XlmError {
     const when = stoppedEarly ? `stopped after the first ${errors.length} bad rows` : `${errorCount} bad row${errorCount === 1 ? '' : 's'}`;
     super(
       'data/bad-rows',
-      said`${first.file}: ${when}:\n${listed}${more}\nFix these rows, or pass ${field('onError')} skip to leave bad rows out and keep the rest.`,
+      said`${first.file}: ${when}:\n${listed}${more}\nFix these rows, or pass ${field('onError')} 'skip' to leave bad rows out and keep the rest.`,
       { file: first.file, line: first.line, column: first.column },
     );
     this.name = 'DataErrorsError';

@@ -7,7 +7,7 @@
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { LoadedDataset } from '../data/index.js';
-import { XlmError } from '../errors.js';
+import { XlmError, type Said } from '../errors.js';
 import { rowLanguages } from '../eval/languages.js';
 import { metricForBestKey } from '../eval/best-tracker.js';
 import { Graph } from '../graph/graph.js';
@@ -68,8 +68,8 @@ class JobExport extends TrainingRun {
   }
 
   /** The run's memory estimate is for training here; the job trains elsewhere, so its line would only mislead. */
-  protected override log(line: string): void {
-    if (!line.startsWith('estimated peak memory')) super.log(line);
+  protected override log(line: string | Said): void {
+    if (typeof line !== 'string' || !line.startsWith('estimated peak memory')) super.log(line);
   }
 
   protected override async phases(): Promise<TrainResult> {
