@@ -18,7 +18,7 @@ import { inferenceContext } from '../src/engine/model/context.js';
 import { loadQuran } from '../src/engine/pretrain/sources.js';
 import { createSession, ort } from '../src/engine/runtime/session.js';
 import { collatePairs, type PairFeature } from '../src/engine/seq2seq/features.js';
-import { buildEncoderDecoderLogits, encoderDecoderLoss, writeEncoderDecoderFolder } from '../src/engine/seq2seq/xlmr-encoder-decoder.js';
+import { buildEncoderDecoderLogits, encoderDecoderLoss, warmStartWeights, writeEncoderDecoderFolder } from '../src/engine/seq2seq/xlmr-encoder-decoder.js';
 import { XlmTokenizer } from '../src/engine/tokenize/tokenizer.js';
 import { StepRunner } from '../src/engine/train/runner.js';
 import { buildEvalGraph, COUNTER_INPUT, SEED_INPUT } from '../src/engine/train/step-graph.js';
@@ -55,7 +55,7 @@ const test = pairs('test').slice(0, EVAL_VERSES);
 const special = { padTokenId: config.pad_token_id, decoderStartTokenId: tokenizer.clsId };
 console.log(JSON.stringify({ model: MODEL, train_pairs: train.length, test_pairs: test.length, test_chapters: recipe.corpus.quran.testChapters, batch: BATCH, lr: LR, label_smoothing: 0.1 }));
 
-const model = encoderDecoderLoss({ config, checkpoint: (name, shape) => folder.weights.get(name, shape), labelSmoothing: 0.1, initSeed: 1 });
+const model = encoderDecoderLoss({ config, weight: warmStartWeights(folder.weights), labelSmoothing: 0.1, initSeed: 1 });
 
 /** Teacher-forced loss (no smoothing, as a plain NLL would be reported: the eval graph's is smoothed, so argmax accuracy and mean NLL are computed here) and next-token accuracy. */
 async function measure(params: ReadonlyMap<string, Float32Array>): Promise<{ nll: number; accuracy: number }> {

@@ -6,7 +6,8 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
-import { evalChartKeys, evalChartTitle, formatTimeLeft, isRatioMetric, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
+import { describeLoss, evalChartKeys, evalChartTitle, formatTimeLeft, isRatioMetric, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
+import { stepRange, stepTicks } from './lib/step-axis.js';
 import { el, onThemeChange, themeColor, vscodeApi } from './lib/vscode.js';
 
 const vscode = vscodeApi<FromDashboard, DashboardState>();
@@ -83,7 +84,7 @@ function render(): void {
   if (progress) app.append(progressBar(progress));
   const shown = selected.map((id) => data.get(id)).filter((r): r is RunData => Boolean(r));
   if (!shown.length) {
-    app.append(el('p', { className: 'empty' }, runs.length ? 'Select a run above.' : 'No runs yet. Start one with "XLM: Fine-tune XLM on workspace data"; runs appear here from their metrics.jsonl.'));
+    app.append(el('p', { className: 'empty' }, runs.length ? 'Select a run above.' : 'No runs yet. Start one with "XLM: Fine-tune XLM on workspace data", or open a run folder from elsewhere (a cluster job\'s output); runs appear here from their metrics.jsonl.'));
     return;
   }
   const grid = el('section', { className: 'charts' });
@@ -102,7 +103,7 @@ function verdictNote(run: RunData): HTMLElement {
   const v = run.verdict!;
   if (v.learned) {
     const parts = [
-      v.finalLoss !== undefined && v.chanceLoss !== undefined ? `final loss ${v.finalLoss.toFixed(3)}, chance ${v.chanceLoss.toFixed(3)}` : '',
+      v.finalLoss !== undefined && v.chanceLoss !== undefined ? `${describeLoss({ finalLoss: { value: v.finalLoss, steps: v.finalLossSteps } })}, chance ${v.chanceLoss.toFixed(3)}` : '',
       v.evalAccuracy !== undefined && v.majorityAccuracy !== undefined ? `eval accuracy ${(100 * v.evalAccuracy).toFixed(1)}%, majority class ${(100 * v.majorityAccuracy).toFixed(1)}%` : '',
       v.evalF1 !== undefined && v.baselineF1 !== undefined ? `eval F1 ${(100 * v.evalF1).toFixed(1)}, answering ${v.baselineName ?? 'a trivial answer'} ${(100 * v.baselineF1).toFixed(1)}` : '',
     ].filter(Boolean);
@@ -126,15 +127,26 @@ function runList(): HTMLElement {
       const ids = [...list.querySelectorAll<HTMLInputElement>('input:checked')].map((b) => b.value);
       vscode.postMessage({ type: 'selectRuns', runIds: ids });
     });
-    const loss = run.lastLoss !== undefined ? ` · loss ${run.lastLoss.toFixed(4)}` : '';
+    const loss = describeLoss(run) ? ` · ${describeLoss(run)}` : '';
     const state = run.state === 'stopped' ? ' · stopped' : run.learned === false ? ' · did not learn' : '';
-    const label = el('label', { className: `run${run.state === 'stopped' ? ' stopped' : ''}${run.learned === false ? ' not-learned' : ''}`, title: run.dir }, box, `${run.live ? '● ' : ''}${run.id} (step ${run.steps}${loss}${state})`);
-    list.append(label);
+    const label = el('label', { className: `run${run.state === 'stopped' ? ' stopped' : ''}${run.learned === false ? ' not-learned' : ''}`, title: run.dir }, box, `${run.live ? '● ' : ''}${run.id} · step ${run.steps}${loss}${state}`);
+    const item = el('span', { className: 'run-item' }, label);
+    // A stopped run continues from its checkpoint; a final model that learned can serve a feature (as the finish
+    // notice offers it: a model that did not learn is not offered).
+    if (run.state === 'stopped') item.append(action('Resume', `Continue ${run.id} from its checkpoint at step ${run.steps}`, { type: 'resumeRun', runId: run.id }));
+    if (run.hasModel && run.learned !== false) item.append(action('Use model…', `Use the model of ${run.id} for a feature it fits`, { type: 'useModel', runId: run.id }));
+    list.append(item);
   }
-  const refresh = el('button', { className: 'secondary' }, 'Refresh');
-  refresh.addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
-  list.append(refresh);
+  const tools = el('span', { className: 'run-tools' }, action('Open a run folder…', "Show a run folder from elsewhere, or a cluster job's output (trainer_state.json, metrics.jsonl)", { type: 'openRunFolder' }), action('Refresh', 'Read the run folders again', { type: 'refresh' }));
+  list.append(tools);
   return list;
+}
+
+/** A small button that sends one message. */
+function action(text: string, title: string, message: FromDashboard): HTMLElement {
+  const button = el('button', { className: 'secondary', title }, text);
+  button.addEventListener('click', () => vscode.postMessage(message));
+  return button;
 }
 
 function progressBar(p: RunProgress): HTMLElement {
@@ -172,8 +184,9 @@ function chart(parent: HTMLElement, title: string, id: string, shown: RunData[],
         title,
         ...chartSize(),
         // Axes from the data: steps from the first to the last point drawn; a ratio (accuracy, F1, exact match) stays within [0, 1].
-        scales: { x: { time: false, range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) }, ...(ratio ? { y: { range: ratioRange } } : {}) },
-        axes: [{ ...axis, label: 'step' }, { ...axis, size: 64, values: (_u: uPlot, splits: number[]) => splits.map(tick) }],
+        scales: { x: { time: false, range: (_u, min, max) => stepRange(min, max) }, ...(ratio ? { y: { range: ratioRange } } : {}) },
+        // Whole steps only, one tick per STEP_TICK_PX at most.
+        axes: [{ ...axis, label: 'step', splits: (u: uPlot, _axis: number, min: number, max: number) => stepTicks(min, max, u.bbox.width / devicePixelRatio / STEP_TICK_PX) }, { ...axis, size: 64, values: (_u: uPlot, splits: number[]) => splits.map(tick) }],
         series: [{ label: 'step' }, ...kept.map((run, i) => ({ label: run.id, stroke: colors[i % colors.length], width: 2, spanGaps: true, points: { show: tables[i]![0].length < 40 } }))],
         legend: { show: kept.length > 1 },
       },
@@ -182,6 +195,9 @@ function chart(parent: HTMLElement, title: string, id: string, shown: RunData[],
     ),
   );
 }
+
+/** The narrowest room a step tick gets on the axis (uPlot's own spacing is 50). */
+const STEP_TICK_PX = 60;
 
 /** A ratio's axis: the data's span with a little room, never below 0 or above 1. */
 function ratioRange(_u: uPlot, min: number, max: number): uPlot.Range.MinMax {

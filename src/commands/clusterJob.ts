@@ -7,6 +7,8 @@ import { runFolder } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
 import { DashboardPanel } from '../panels/dashboard.js';
 import { listRuns } from '../panels/runs.js';
+import { describeLoss } from '../panels/messages.js';
+import { offerModel } from './selectModel.js';
 
 /** Runs started from the editor (only they say what they train, in run.json), newest first. */
 async function pickRun(): Promise<string | undefined> {
@@ -16,7 +18,7 @@ async function pickRun(): Promise<string | undefined> {
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
-    runs.map((r) => ({ label: r.id, description: `${r.steps} steps${r.lastLoss === undefined ? '' : `, loss ${r.lastLoss.toFixed(4)}`}`, dir: r.dir })),
+    runs.map((r) => ({ label: r.id, description: [`${r.steps} steps`, describeLoss(r)].filter(Boolean).join(', '), dir: r.dir })),
     { title: 'Export run as a cluster job', placeHolder: 'The run whose settings and data the job takes' },
   );
   return picked?.dir;
@@ -55,7 +57,8 @@ export function registerClusterJob(ctx: Ctx): void {
     try {
       const result = await ctx.request(p.jobImport, { dir, runFolder: runFolder() });
       ctx.output.info(`Imported ${dir} as ${result.run}: ${result.records} metrics lines (${result.evalRecords} evaluations).`);
-      DashboardPanel.createOrShow(ctx, result.run);
+      await DashboardPanel.showFolder(ctx, result.run);
+      void offerModel(ctx, result.run, `XLM Lab: imported ${path.basename(result.run)}, drawn on the dashboard`);
       return result;
     } catch (e) {
       await ctx.showError("Import a cluster job's results", e);

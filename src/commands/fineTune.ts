@@ -7,21 +7,23 @@ import * as vscode from 'vscode';
 import path from 'node:path';
 import type { Ctx } from '../client/ctx.js';
 import { activeModel, device, runFolder, setting } from '../client/config.js';
-import { SLOTS } from '../client/slots.js';
+import { modelName, slotModel } from '../client/slots.js';
 import { formatTimeLeft } from '../panels/messages.js';
 import * as p from '../engine/rpc/protocol.js';
 import { DashboardPanel } from '../panels/dashboard.js';
-import { inspectData, pickDataFile } from './dataFiles.js';
+import { inspectData, pickTrainingData } from './dataFiles.js';
+import { offerModel, pickModel } from './selectModel.js';
 
 /** Everything the picks ask for; a caller (a test, the walkthrough) may pass some of it to skip those picks. */
 export type FineTuneOptions = Partial<Omit<p.TrainStartParams, 'runFolder'>> & { openDashboard?: boolean };
 
-const TASKS: { task: p.Task; label: string; detail: string }[] = [
+const TASKS: { task: p.TrainTask; label: string; detail: string }[] = [
   { task: 'sequence-classification', label: 'Text classification', detail: 'text → label (sentiment, topic, language)' },
   { task: 'pair-classification', label: 'Pair classification / NLI', detail: 'premise + hypothesis → label' },
   { task: 'token-classification', label: 'Token classification', detail: 'tokens → tags (NER, POS)' },
   { task: 'masked-lm', label: 'Masked-language-model adaptation', detail: 'plain text, no labels' },
   { task: 'question-answering', label: 'Question answering', detail: 'context + question → answer span (SQuAD JSON, HF JSON Lines)' },
+  { task: 'translation', label: 'Translation', detail: 'source text → its translation (source<TAB>target, translation JSON Lines, two aligned files); trains a seq2seq model' },
 ];
 
 /** run_qa.py's window length: question and a context window of 384 tokens (xlm.maxLength's 128 would cut most contexts to slivers). */
@@ -53,9 +55,13 @@ export function registerFineTune(ctx: Ctx): void {
 
 async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStartParams | undefined> {
   const title = 'Fine-tune XLM';
-  const data = given.data ?? (await pickDataFile(`${title} (1/4): data`));
-  if (!data) return undefined;
-  const inspected = given.task ? undefined : await inspectData(ctx, data);
+  // Five steps when no model is active (the model is a step of its own), else four; translation always picks its model.
+  const active = given.model ?? activeModel();
+  let steps = active ? 4 : 5;
+  const picked = given.data ? { file: given.data, target: given.dataTarget } : await pickTrainingData(`${title} (1/${steps}): data`);
+  if (!picked) return undefined;
+  const data = picked.file;
+  const inspected = given.task ? undefined : await inspectData(ctx, data, picked.target);
   if (inspected?.problems.length) ctx.output.warn(`${data}: ${inspected.problems.slice(0, 10).map((x) => `line ${x.line}: ${x.message}`).join('; ')}`);
   const suggested = given.task ?? inspected?.suggestedTask ?? 'sequence-classification';
   const task =
@@ -63,25 +69,25 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
     (
       await vscode.window.showQuickPick(
         TASKS.map((t) => ({ ...t, description: t.task === suggested ? 'suggested by the columns' : undefined, picked: t.task === suggested })).sort((a, b) => Number(b.task === suggested) - Number(a.task === suggested)),
-        { title: `${title} (2/4): task`, placeHolder: inspected ? `${inspected.rows} rows; columns ${inspected.columns.join(', ')}` : undefined },
+        { title: `${title} (2/${steps}): task`, placeHolder: inspected ? `${inspected.rows} rows; columns ${inspected.columns.join(', ')}` : undefined },
       )
     )?.task;
   if (!task) return undefined;
-  let model = given.model ?? activeModel();
-  if (!model) {
-    await vscode.commands.executeCommand('xlm.selectModel');
-    model = activeModel();
-    if (!model) return undefined;
-  }
+  // The model to fine-tune; it serves no feature until the finished run offers it to one.
+  if (task === 'translation' && !given.model) steps = 5;
+  const model =
+    given.model ??
+    (task === 'translation' ? await pickTranslationModel(ctx, `${title} (3/${steps})`) : active || (await pickModel(ctx, undefined, `${title} (3/${steps}): model to fine-tune`)));
+  if (!model) return undefined;
   const method =
     given.method ??
     (
       await vscode.window.showQuickPick(
         [
-          { label: 'LoRA', method: 'lora' as const, detail: 'trains small adapters on query/value: less memory, faster, a small output' },
+          { label: 'LoRA', method: 'lora' as const, detail: `trains small adapters on ${task === 'translation' ? 'the attention projections q_proj/v_proj; the saved model has them merged' : 'query/value'}: less memory, faster, a small output` },
           { label: 'Full fine-tuning', method: 'full' as const, detail: 'trains every weight: best accuracy, most memory' },
         ],
-        { title: `${title} (3/4): method (model ${path.basename(model)})` },
+        { title: `${title} (${steps - 1}/${steps}): method (model ${path.basename(model)})` },
       )
     )?.method;
   if (!method) return undefined;
@@ -89,6 +95,8 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
   const batchSize = given.batchSize ?? setting('batchSize', 16);
   const defaults = await ctx.request(p.trainDefaults, { model, task, method, rows: inspected?.rows, evalData: given.evalData, batchSize });
   ctx.output.info(`Fine-tune: ${defaults.why}`);
+  const languages = task === 'translation' ? await pickLanguages(given, inspected, defaults.languages, title) : {};
+  if (!languages) return undefined;
   let hyper = { epochs: given.epochs ?? defaults.epochs, batchSize, learningRate: given.learningRate ?? defaults.learningRate };
   if (given.epochs === undefined && given.learningRate === undefined) {
     const choice = await vscode.window.showQuickPick(
@@ -96,7 +104,7 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
         { label: `Start: ${hyper.epochs} epochs, batch ${hyper.batchSize}, learning rate ${hyper.learningRate}`, detail: defaults.why.replace(/^defaults/, 'Defaults'), custom: false },
         { label: 'Customize…', custom: true },
       ],
-      { title: `${title} (4/4): hyperparameters` },
+      { title: `${title} (${steps}/${steps}): hyperparameters` },
     );
     if (!choice) return undefined;
     if (choice.custom) {
@@ -113,11 +121,60 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
   }
   // Only protocol params travel: the engine refuses keys train/start does not have (openDashboard is ours).
   const { openDashboard: _openDashboard, ...trainParams } = given;
-  return { ...trainParams, model, data, task, method, ...hyper, maxLength: given.maxLength ?? (task === 'question-answering' ? QA_MAX_LENGTH : setting('maxLength', 128)), device: given.device ?? device(), runFolder: runFolder(), memoryLimitMB: given.memoryLimitMB ?? (setting('memoryLimitMB', 0) || undefined) };
+  return { ...trainParams, model, data, ...(picked.target ? { dataTarget: picked.target } : {}), ...languages, task, method, ...hyper, maxLength: given.maxLength ?? (task === 'question-answering' ? QA_MAX_LENGTH : setting('maxLength', 128)), device: given.device ?? device(), runFolder: runFolder(), memoryLimitMB: given.memoryLimitMB ?? (setting('memoryLimitMB', 0) || undefined) };
 }
 
-/** A progress notification for the run until it ends; Cancel stops the run. */
-function followRun(ctx: Ctx, run: p.TrainStartResult): Thenable<void> {
+/**
+ * The seq2seq model a translation run starts from: the translation slot's model when it has weights to train
+ * (config.json and model.safetensors beside its ONNX files), else a folder the user chooses (a Marian, M2M100 /
+ * NLLB or MBart Hugging Face folder), or an encoder-decoder warm-started from the active XLM-R model.
+ */
+async function pickTranslationModel(ctx: Ctx, title: string): Promise<string | undefined> {
+  const current = (await slotModel('translation', (dir) => ctx.capabilities(dir))).dir;
+  const trainable = current && (await exists(path.join(current, 'model.safetensors'))) && (await exists(path.join(current, 'config.json')));
+  const xlmr = activeModel();
+  const items = [
+    ...(trainable ? [{ label: `$(symbol-event) ${path.basename(current)}`, description: 'the translation model', detail: current, dir: current }] : []),
+    ...(xlmr ? [{ label: `$(symbol-misc) Encoder-decoder from ${modelName(xlmr)}`, description: 'the XLM paper\'s route', detail: 'encoder and decoder both start from this XLM-R model (the decoder gains cross-attention, drawn at random); saved as transformers\' EncoderDecoderModel. Needs more data and steps than adapting a translator.', dir: xlmr }] : []),
+    { label: '$(folder-opened) Choose a model folder…', detail: 'a Marian (opus-mt), M2M100 / NLLB or MBart Hugging Face folder: config.json, model.safetensors, tokenizer.json', dir: '' },
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title: `${title}: model to start from`, placeHolder: 'A sequence-to-sequence model with weights (ONNX-only exports cannot be trained)' });
+  if (!pick) return undefined;
+  if (pick.dir) return pick.dir;
+  const uri = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Start from this model' });
+  return uri?.[0]?.fsPath;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return vscode.workspace.fs.stat(vscode.Uri.file(file)).then(() => true, () => false);
+}
+
+/**
+ * The language pair of a translation run, for models with language tokens (M2M100 / NLLB: both sides; Marian's
+ * >>xx<< tokens: the target): the one the data names when the model knows it, else a pick among the model's codes.
+ * A model without language tokens (one fixed pair) gets none. Undefined when the user cancels.
+ */
+async function pickLanguages(
+  given: FineTuneOptions,
+  inspected: p.DataInspectResult | undefined,
+  choice: p.TrainDefaultsResult['languages'],
+  title: string,
+): Promise<{ sourceLang?: string; targetLang?: string } | undefined> {
+  if (given.sourceLang !== undefined || given.targetLang !== undefined || !choice || choice.takes === 'none') {
+    return { ...(given.sourceLang ? { sourceLang: given.sourceLang } : {}), ...(given.targetLang ? { targetLang: given.targetLang } : {}) };
+  }
+  const known = (code: string | undefined) => (code !== undefined && choice.codes.includes(code) ? code : undefined);
+  const ask = async (side: 'source' | 'target', suggested: string | undefined) =>
+    (await vscode.window.showQuickPick(choice.codes.map((c) => ({ label: c, description: c === suggested ? 'named by the data' : undefined })), { title: `${title}: ${side} language`, placeHolder: `The language of the ${side} side (codes this model knows)` }))?.label;
+  const targetLang = known(inspected?.targetLang) ?? (await ask('target', inspected?.targetLang));
+  if (!targetLang) return undefined;
+  if (choice.takes === 'target') return { targetLang };
+  const sourceLang = known(inspected?.sourceLang) ?? (await ask('source', inspected?.sourceLang));
+  return sourceLang ? { sourceLang, targetLang } : undefined;
+}
+
+/** A progress notification for the run until it ends (a started or a resumed one); Cancel stops the run. */
+export function followRun(ctx: Ctx, run: p.TrainStartResult): Thenable<void> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `XLM training ${run.runId}`, cancellable: true },
     (progress, token) =>
@@ -164,10 +221,6 @@ async function announceModel(ctx: Ctx, end: p.TrainEndParams): Promise<void> {
     if (pick === 'Fine-tune again') await vscode.commands.executeCommand('xlm.fineTune');
     return;
   }
-  const caps = await ctx.capabilities(outputDir);
-  const fits = SLOTS.filter((s) => caps && s.fits(caps));
-  const offers = fits.map((s) => ({ title: `Use for ${s.serves}`, slot: s.id }));
-  const pick = await vscode.window.showInformationMessage(`XLM Lab: training finished and the model learned; it is in ${where}.`, ...offers);
-  if (pick) await vscode.commands.executeCommand('xlm.selectModel', outputDir, pick.slot);
+  await offerModel(ctx, outputDir, `XLM Lab: training finished and the model learned; it is in ${where}`, end.runId);
 }
 

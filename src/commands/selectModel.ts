@@ -58,7 +58,8 @@ async function pickSlot(ctx: Ctx): Promise<SlotId | 'all' | undefined> {
   return pick ? (pick.slot ?? 'all') : undefined;
 }
 
-async function pickModel(ctx: Ctx, target: SlotId | undefined): Promise<string | undefined> {
+/** A model folder for a feature (or for every feature it fits); `title` replaces the picker's own (the fine-tune wizard numbers its steps). */
+export async function pickModel(ctx: Ctx, target: SlotId | undefined, title?: string): Promise<string | undefined> {
   const s = target && slot(target);
   const shipped = shippedModel();
   const defaultFits = !s || (shipped ? s.fits((await ctx.capabilities(shipped)) ?? { capabilities: [] }) : s.id === 'fillMask');
@@ -84,7 +85,7 @@ async function pickModel(ctx: Ctx, target: SlotId | undefined): Promise<string |
     ctx.output.info(`Hugging Face cache not listed: ${e instanceof Error ? e.message : String(e)}`);
   }
   const pick = await vscode.window.showQuickPick(items, {
-    title: s ? `Select model for ${s.label.toLowerCase()} (${s.serves})` : 'Select model for every feature it fits',
+    title: title ?? (s ? `Select model for ${s.label.toLowerCase()} (${s.serves})` : 'Select model for every feature it fits'),
     placeHolder: s ? `Only models with ${s.needs} are listed` : 'A Hugging Face model folder of the XLM-R family',
     matchOnDescription: true,
   });
@@ -153,18 +154,44 @@ async function filterModelFolders(dirs: string[]): Promise<string[]> {
 export async function ensureDefaultModel(ctx: Ctx): Promise<string | undefined> {
   const storageDir = ctx.extension.globalStorageUri.fsPath;
   try {
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'XLM: default model', cancellable: true }, (progress, token) => {
+    ctx.output.info(`Preparing the default model in ${storageDir} (the first time takes minutes; progress follows here)…`);
+    ctx.setDefaultBuild({ phase: 'corpus', message: 'starting', fraction: 0 });
+    const result = await Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'XLM: preparing the default model', cancellable: true }, (progress, token) => {
       let last = 0;
+      let phase = '';
       const sub = ctx.notify(p.modelDefaultProgress, (x) => {
         progress.report({ message: x.message, increment: Math.max(0, 100 * x.fraction - last) });
         last = Math.max(last, 100 * x.fraction);
+        ctx.setDefaultBuild(x);
+        // Every phase change, and during a phase one line per half minute, so a long build is never silent in the log.
+        if (x.phase !== phase) ctx.output.info(`Default model: ${x.phase}: ${x.message}`);
+        else ctx.logEvery('default model', `Default model: ${x.phase}: ${x.message} (${Math.round(100 * x.fraction)}%)`);
+        phase = x.phase;
       });
       return ctx.request(p.modelEnsureDefault, { storageDir }, token).finally(() => sub.dispose());
-    });
+    })).finally(() => ctx.setDefaultBuild(undefined));
     ctx.output.info(result.reused ? `Default model reused from ${result.dir}` : `Default model built in ${result.seconds.toFixed(0)} s into ${result.dir}`);
     return result.dir;
   } catch (e) {
     await ctx.showError('Default model', e);
     return undefined;
   }
+}
+
+/**
+ * "Use for <feature>": a notice that offers a model folder (a finished run, an imported one) to each feature it
+ * fits; the pick fills that feature's slot. A folder that fits none says why. A finished run's notice is kept under
+ * its run id (the extension's API lists them for the tests).
+ */
+export async function offerModel(ctx: Ctx, dir: string, lead: string, runId?: string): Promise<void> {
+  const caps = await ctx.capabilities(dir);
+  const fits = SLOTS.filter((s) => caps && s.fits(caps));
+  if (!fits.length) {
+    void vscode.window.showWarningMessage(`${lead}; its model cannot serve any feature: ${caps?.problem ?? 'it has no masked-LM, classification, token-classification or question-answering head'}.`);
+    return;
+  }
+  const offers = fits.map((s) => ({ title: `Use for ${s.serves}`, slot: s.id }));
+  if (runId !== undefined) ctx.finishNotices.push({ runId, message: `${lead}.`, actions: offers.map((o) => o.title) });
+  const pick = await vscode.window.showInformationMessage(`${lead}.`, ...offers);
+  if (pick) await vscode.commands.executeCommand('xlm.selectModel', dir, pick.slot);
 }

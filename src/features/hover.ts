@@ -1,15 +1,16 @@
 /**
  * Hover on a sentence: its label and probability from the classifier slot's model (or, with none, its language
  * from the fill-mask model's language-id head), and its translation (from the
- * translation model when one is set; otherwise the closest sentences of the workspace's multilingual data by
- * embedding similarity, labelled as such). Debounced, cached per model and sentence, cancelled with the hover.
+ * translation model when one is set; otherwise the workspace sentences of other languages that the engine finds
+ * above the model's calibrated similarity threshold, labelled as possible translations, and nothing below it).
+ * Debounced, cached per model and sentence, cancelled with the hover.
  */
 import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
 import { setting } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
 import { sentenceAt } from './sentence.js';
-import { nearestSentences } from './parallel.js';
+import { dataGeneration, escape, possibleTranslations } from './similarSentences.js';
 
 const DEBOUNCE_MS = 250;
 const CACHE_SIZE = 200;
@@ -28,7 +29,7 @@ export class SentenceHover implements vscode.HoverProvider {
     // The label comes from the classifier slot; without one, the language from the fill-mask model's language-id head.
     const [classifier, reader, translator] = await Promise.all([this.ctx.slotModel('classifier'), this.ctx.slotModel('fillMask'), this.ctx.slotModel('translation')]);
     if (!classifier.dir && !reader.dir) return undefined;
-    const key = `${classifier.dir}\0${reader.dir}\0${translator.dir}\0${sentence.text}`;
+    const key = `${classifier.dir}\0${reader.dir}\0${translator.dir}\0${dataGeneration()}\0${sentence.text}`;
     const cached = this.cache.get(key);
     if (cached) return new vscode.Hover(cached, sentence.range);
 
@@ -39,7 +40,6 @@ export class SentenceHover implements vscode.HoverProvider {
     md.appendMarkdown('**XLM Lab**\n\n');
     let complete = true;
     let info: p.ModelInfo | undefined;
-    let language: { label: string; name: string } | undefined;
     try {
       info = reader.dir ? await this.ctx.ensureModel('fillMask', token) : undefined;
       if (classifier.dir) {
@@ -51,7 +51,6 @@ export class SentenceHover implements vscode.HoverProvider {
         // No classifier set: the language, from the fill-mask model's language-id head (the default model has one).
         const { languages } = await this.ctx.request(p.languageId, { texts: [sentence.text], topK: 3, model: info.dir }, token);
         const [best, ...rest] = languages[0] ?? [];
-        language = best;
         if (best) md.appendMarkdown(`$(symbol-text) **${escape(best.name)}** ${(100 * best.score).toFixed(1)}%` + (rest.length ? ` · ${rest.map((l) => `${escape(l.name)} ${(100 * l.score).toFixed(1)}%`).join(' · ')}` : '') + '\n\n');
       }
     } catch (e) {
@@ -65,20 +64,8 @@ export class SentenceHover implements vscode.HoverProvider {
         const { translations } = await this.ctx.request(p.translate, { texts: [sentence.text], targetLang: vscode.env.language.split('-')[0] ?? 'en', model: translator.dir }, token);
         md.appendMarkdown(`$(globe) ${escape(translations[0] ?? '')}\n`);
       } else if (info) {
-        const threshold = info?.translationThreshold;
-        // The threshold was calibrated on pairs of different languages: a sentence in the hovered sentence's own
-        // language is not its translation, however similar, so only other languages count against it.
-        const near = (await nearestSentences(this.ctx, info.dir, sentence.text, token, threshold ? 10 : 3))
-          .filter((n) => !threshold || (n.similarity >= threshold.cosine && !sameLanguage(n.lang, language)))
-          .slice(0, 3);
-        if (near.length) {
-          md.appendMarkdown(
-            threshold
-              ? `$(globe) *Likely translations in the workspace data (similarity above ${threshold.cosine.toFixed(2)}, the model's translation threshold):*\n\n`
-              : '$(globe) *Closest sentences in the workspace data (embedding similarity, not a translation):*\n\n',
-          );
-          for (const n of near) md.appendMarkdown(`- \`${escape(n.lang)}\` ${escape(n.text)} (${n.similarity.toFixed(2)})\n`);
-        }
+        // Workspace sentences of other languages, only those the model's calibrated threshold counts as possible translations.
+        md.appendMarkdown(await possibleTranslations(this.ctx, info.dir, sentence.text, token));
       }
     } catch (e) {
       complete = false;
@@ -93,20 +80,4 @@ export class SentenceHover implements vscode.HoverProvider {
     }
     return new vscode.Hover(md, sentence.range);
   }
-}
-
-/** Whether a workspace row's language code ("de", "deu", "de-CH") names the language the model identified. */
-function sameLanguage(code: string, language: { label: string; name: string } | undefined): boolean {
-  if (!language) return false;
-  const base = code.toLowerCase().split(/[-_]/)[0] ?? '';
-  if (base === language.label) return true;
-  try {
-    return new Intl.DisplayNames(['en'], { type: 'language' }).of(base) === language.name;
-  } catch {
-    return false;
-  }
-}
-
-function escape(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

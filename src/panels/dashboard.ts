@@ -9,7 +9,8 @@ import type { Ctx } from '../client/ctx.js';
 import { runFolder } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
 import { panelHtml, webviewOptions } from './html.js';
-import { DashboardState, FromDashboard, ToDashboard, parseDashboardState, parseFromDashboard } from './messages.js';
+import { offerModel } from '../commands/selectModel.js';
+import { DashboardState, FromDashboard, RunData, RunSummary, ToDashboard, parseDashboardState, parseFromDashboard } from './messages.js';
 import { ShownRecords, listRuns, readRun } from './runs.js';
 
 /**
@@ -17,6 +18,14 @@ import { ShownRecords, listRuns, readRun } from './runs.js';
  * arrives within this many milliseconds of the first goes in one message.
  */
 const BATCH_MS = 200;
+
+/** Where the workspace keeps the folders opened with Open a run folder. */
+const OPENED_KEY = 'xlm.dashboard.openedFolders';
+
+function openedFolders(ctx: Ctx): string[] {
+  const value = ctx.extension.workspaceState.get<unknown>(OPENED_KEY);
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
 
 export class DashboardPanel {
   static readonly viewType = 'xlm.dashboard';
@@ -32,6 +41,9 @@ export class DashboardPanel {
   private flushTimer: NodeJS.Timeout | undefined;
   /** Messages posted so far, newest last (the extension-host tests read them). */
   readonly posted: ToDashboard['type'][] = [];
+  /** The run list and the shown runs' data as last sent (the extension-host tests read them). */
+  lastRuns: RunSummary[] = [];
+  lastData: RunData[] = [];
 
   static createOrShow(ctx: Ctx, selectRunDir?: string): DashboardPanel {
     if (DashboardPanel.current) {
@@ -83,8 +95,23 @@ export class DashboardPanel {
     );
   }
 
+  /** The run folder, and the folders opened with Open a run folder (read where they are, kept for the workspace). */
   get runRoots(): string[] {
-    return [runFolder()];
+    return [runFolder(), ...openedFolders(this.ctx)];
+  }
+
+  /** Shows the runs of a folder opened from elsewhere beside the local ones, `dir` selected. */
+  static async showFolder(ctx: Ctx, dir: string): Promise<DashboardPanel> {
+    const opened = openedFolders(ctx);
+    if (!opened.includes(dir) && path.dirname(dir) !== runFolder() && dir !== runFolder()) await ctx.extension.workspaceState.update(OPENED_KEY, [...opened, dir]);
+    const panel = DashboardPanel.createOrShow(ctx);
+    panel.select([...new Set([...panel.selected, panel.idOf(dir) ?? path.basename(dir)])]);
+    return panel;
+  }
+
+  /** The id the run list gives the run in `dir` (a folder's name, with its parent's when two share it). */
+  private idOf(dir: string): string | undefined {
+    return listRuns(this.runRoots).find((r) => r.dir === dir)?.id;
   }
 
   /** Shows these runs (ids: their folder names), overlaid. */
@@ -110,16 +137,29 @@ export class DashboardPanel {
       case 'stopRun':
         void vscode.commands.executeCommand('xlm.stopTraining', m.runId);
         break;
+      case 'resumeRun':
+      case 'useModel': {
+        const dir = this.lastRuns.find((r) => r.id === m.runId)?.dir;
+        if (!dir) break;
+        if (m.type === 'resumeRun') void vscode.commands.executeCommand('xlm.resumeTraining', dir);
+        else void offerModel(this.ctx, dir, `XLM Lab: the model of ${m.runId} fits these features`);
+        break;
+      }
+      case 'openRunFolder':
+        void vscode.commands.executeCommand('xlm.openRunFolder');
+        break;
     }
   }
 
   private sendAll(): void {
-    const runs = listRuns(this.runRoots);
+    const runs = listRuns(this.runRoots, this.ctx.trainingRuns());
+    this.lastRuns = runs;
     const dirs = new Map(runs.map((r) => [r.id, r.dir]));
     this.selected = this.selected.filter((id) => dirs.has(id));
     if (!this.selected.length && runs[0]) this.selected = [runs[0].id];
     this.post({ type: 'runs', runs, selected: this.selected });
-    const data = this.selected.map((id) => readRun(dirs.get(id)!));
+    const data = this.selected.map((id) => readRun(dirs.get(id)!, id));
+    this.lastData = data;
     this.shown = new ShownRecords(data);
     this.pending.clear(); // the trainer wrote them to metrics.jsonl before notifying: the read above has them
     this.post({ type: 'runData', runs: data });

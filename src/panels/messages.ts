@@ -72,13 +72,18 @@ export interface RunSummary {
   dir: string;
   /** The last step in metrics.jsonl so far. */
   steps: number;
+  /** The training loss of that last step (one noisy step: shown as "last step's loss"). */
   lastLoss?: number;
+  /** A finished run's final loss and how many steps it averages (its verdict's, the number the verdict judges). */
+  finalLoss?: { value: number; steps?: number };
   modified: number;
   live: boolean;
   /** finished (verdict.json written), stopped (a checkpoint and no final model), or still being written / unknown. */
   state: 'finished' | 'stopped' | 'unknown';
   /** For a finished run: whether it learned. */
   learned?: boolean;
+  /** Whether the folder holds a final model (config.json and weights or a LoRA adapter) that can serve a feature. */
+  hasModel: boolean;
 }
 
 /** A finished run's verdict (RUN/verdict.json): whether it learned, why not and what to try. */
@@ -87,6 +92,8 @@ export interface RunVerdict {
   reasons: string[];
   advice: string[];
   finalLoss?: number;
+  /** How many logged steps finalLoss averages (absent in verdicts of earlier versions: the last tenth). */
+  finalLossSteps?: number;
   chanceLoss?: number;
   evalAccuracy?: number;
   majorityAccuracy?: number;
@@ -94,6 +101,18 @@ export interface RunVerdict {
   evalF1?: number;
   baselineF1?: number;
   baselineName?: string;
+}
+
+/**
+ * The loss a run list and a verdict show, with what it is: a finished run's "final loss 0.735 (mean of the last 13
+ * steps)", the same number its verdict judged; a run still going (or stopped) has only its last step's loss.
+ */
+export function describeLoss(run: Pick<RunSummary, 'lastLoss' | 'finalLoss'>): string | undefined {
+  if (run.finalLoss) {
+    const { value, steps } = run.finalLoss;
+    return `final loss ${value.toFixed(3)} (${steps === undefined ? 'mean of the last tenth of the steps' : steps === 1 ? 'its last step' : `mean of the last ${steps} steps`})`;
+  }
+  return run.lastLoss === undefined ? undefined : `last step's loss ${run.lastLoss.toFixed(3)}`;
 }
 
 /** Time left in words: "45 s left", "3 min left", "1 h 05 min left". */
@@ -130,7 +149,17 @@ export type ToDashboard =
   | { type: 'append'; runId: string; records: MetricsRecord[] }
   | { type: 'progress'; progress: RunProgress | null };
 
-export type FromDashboard = { type: 'ready' } | { type: 'selectRuns'; runIds: string[] } | { type: 'stopRun'; runId: string } | { type: 'refresh' };
+export type FromDashboard =
+  | { type: 'ready' }
+  | { type: 'selectRuns'; runIds: string[] }
+  | { type: 'stopRun'; runId: string }
+  | { type: 'refresh' }
+  /** Continue a stopped run from its checkpoint (Resume training). */
+  | { type: 'resumeRun'; runId: string }
+  /** Offer the run's model to the features it fits ("Use for …"). */
+  | { type: 'useModel'; runId: string }
+  /** Pick a folder (a cluster job's output, a run folder from elsewhere) and show its runs (Open a run folder). */
+  | { type: 'openRunFolder' };
 
 /** What the dashboard keeps with vscode.setState, and what the serializer gets back after a reload. */
 export interface DashboardState {
@@ -234,11 +263,14 @@ export function parseFromDashboard(m: unknown): FromDashboard | undefined {
   switch (m.type) {
     case 'ready':
     case 'refresh':
+    case 'openRunFolder':
       return { type: m.type };
     case 'selectRuns':
       return isStrArray(m.runIds, 50) ? { type: 'selectRuns', runIds: m.runIds } : undefined;
     case 'stopRun':
-      return isStr(m.runId, 200) ? { type: 'stopRun', runId: m.runId } : undefined;
+    case 'resumeRun':
+    case 'useModel':
+      return isStr(m.runId, 200) ? { type: m.type, runId: m.runId } : undefined;
   }
   return undefined;
 }

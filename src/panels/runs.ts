@@ -11,8 +11,13 @@ import type { RunData, RunSummary, RunVerdict } from './messages.js';
 
 const LIVE_MS = 30_000;
 
-/** Runs (folders with metrics.jsonl or run.json) directly under each root, and the roots themselves, newest first. */
-export function listRuns(roots: string[]): RunSummary[] {
+/**
+ * Runs (folders with metrics.jsonl or run.json) directly under each root, and the roots themselves, newest first.
+ * `training`: the runs the engine is training now, when known: a stopped run (a checkpoint, no final model) is
+ * marked stopped, and offered for resuming, as soon as the engine no longer trains it; without it, only once its
+ * files are LIVE_MS old.
+ */
+export function listRuns(roots: string[], training?: ReadonlySet<string>): RunSummary[] {
   const runs: RunSummary[] = [];
   const seen = new Set<string>();
   for (const root of roots) {
@@ -29,19 +34,38 @@ export function listRuns(roots: string[]): RunSummary[] {
       const steps = records.filter((r) => r.loss !== undefined);
       const modified = fs.statSync(hasMetrics ? file : settings).mtimeMs;
       const verdict = readVerdict(dir);
-      const stopped = !verdict && fs.existsSync(settings) && !fs.existsSync(path.join(dir, 'model.safetensors')) && fs.readdirSync(dir).some((f) => f.startsWith('checkpoint-'));
-      const live = Date.now() - modified < LIVE_MS;
-      runs.push({ id: runId(dir), dir, steps: steps.at(-1)?.step ?? 0, lastLoss: steps.at(-1)?.loss, modified, live, state: verdict ? 'finished' : stopped && !live ? 'stopped' : 'unknown', learned: verdict?.learned });
+      const id = runId(dir);
+      const recent = Date.now() - modified < LIVE_MS;
+      const trainingNow = training?.has(id) ?? false;
+      const checkpointed = !verdict && fs.existsSync(settings) && !hasFinalModel(dir) && fs.readdirSync(dir).some((f) => f.startsWith('checkpoint-'));
+      const stopped = checkpointed && !trainingNow && (training !== undefined || !recent);
+      runs.push({
+        // Live: training here, or written to lately by something else (a command-line run) and not finished. A run
+        // just finished or imported is recent and not live, and neither is a run of the editor the engine does not train.
+        id, dir, steps: steps.at(-1)?.step ?? 0, lastLoss: steps.at(-1)?.loss, modified,
+        live: trainingNow || (recent && !verdict && !fs.existsSync(path.join(dir, 'trainer_state.json')) && !(training && fs.existsSync(settings))), state: verdict ? 'finished' : stopped ? 'stopped' : 'unknown', learned: verdict?.learned,
+        hasModel: hasFinalModel(dir) && fs.existsSync(path.join(dir, 'config.json')),
+        ...(verdict?.finalLoss === undefined ? {} : { finalLoss: { value: verdict.finalLoss, steps: verdict.finalLossSteps } }),
+      });
     }
   }
+  // Folders opened from elsewhere may share a name with a local run (two jobs' "output"): the parent tells them apart.
+  const byId = new Map<string, number>();
+  for (const r of runs) byId.set(r.id, (byId.get(r.id) ?? 0) + 1);
+  for (const r of runs) if (byId.get(r.id)! > 1) r.id = `${path.basename(path.dirname(r.dir))}/${r.id}`;
   return runs.sort((a, b) => b.modified - a.modified);
+}
+
+/** A run's final model: full weights, or a LoRA adapter (written when training finished, not by a stop). */
+function hasFinalModel(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'model.safetensors')) || fs.existsSync(path.join(dir, 'adapter_model.safetensors'));
 }
 
 export function runId(dir: string): string {
   return path.basename(dir);
 }
 
-export function readRun(dir: string): RunData {
+export function readRun(dir: string, id = runId(dir)): RunData {
   const text = fs.existsSync(path.join(dir, 'metrics.jsonl')) ? fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8') : '';
   const { records, badLines } = parseMetrics(text);
   // run.json holds what the run was asked to do; a run started elsewhere (the CLI) may only have config.json.
@@ -55,7 +79,7 @@ export function readRun(dir: string): RunData {
       // A run without a readable settings file still has curves worth drawing.
     }
   }
-  return { id: runId(dir), dir, config, records, badLines, verdict: readVerdict(dir) };
+  return { id, dir, config, records, badLines, verdict: readVerdict(dir) };
 }
 
 /** RUN/verdict.json, written when a run finishes (src/engine/train/verdict.ts). */

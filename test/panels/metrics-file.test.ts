@@ -60,3 +60,25 @@ test('listRuns finds run folders with metrics.jsonl or run.json, newest first, a
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('listRuns: a run with a checkpoint and no final model is stopped once the engine no longer trains it; a run just finished or imported is not live', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'xlm-runs-state-'));
+  try {
+    const write = (name: string, files: Record<string, string>, dirs: string[] = []) => {
+      for (const d of [name, ...dirs.map((x) => path.join(name, x))]) fs.mkdirSync(path.join(root, d), { recursive: true });
+      for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(root, name, f), text);
+    };
+    const line = '{"step":5,"epoch":1,"loss":0.5}\n';
+    write('stopped', { 'run.json': '{}', 'metrics.jsonl': line }, ['checkpoint-5']);
+    write('finished', { 'run.json': '{}', 'metrics.jsonl': line, 'config.json': '{}', 'model.safetensors': '', 'verdict.json': JSON.stringify({ learned: true, reasons: [], advice: [], finalLoss: 0.5, finalLossSteps: 1 }) });
+    write('imported', { 'metrics.jsonl': line, 'config.json': '{}', 'model.safetensors': '', 'trainer_state.json': '{}', 'imported.json': '{}' });
+    const state = (training?: Set<string>) => Object.fromEntries(listRuns([root], training).map((r) => [r.id, [r.state, r.live, r.hasModel]]));
+    // Just written: without the engine's word, a checkpointed run may still be training (a command-line run).
+    assert.deepEqual(state(), { stopped: ['unknown', true, false], finished: ['finished', false, true], imported: ['unknown', false, true] });
+    // The engine trains it: live, not stopped; the engine no longer trains it: stopped at once (Resume offered).
+    assert.deepEqual(state(new Set(['stopped'])).stopped, ['unknown', true, false]);
+    assert.deepEqual(state(new Set()).stopped, ['stopped', false, false]);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -141,3 +141,37 @@ test('train/start with a memory limit below the estimate ends failed, with the e
   assert.equal(end.error?.code, 'train/memory');
   assert.match(end.error!.message, /needs about \d+ MB at its peak .* more than the memory limit of 60 MB/);
 });
+
+test('train/resume continues a stopped run from its checkpoint in the same folder and run id, its metrics.jsonl going on from the saved step', async () => {
+  const { runId, runDir } = await client.sendRequest(p.trainStart, params({ epochs: 100 }));
+  for (let i = 0; i < 600 && !progress.some((x) => x.runId === runId && x.step > 0); i++) await new Promise((r) => setTimeout(r, 50));
+  await client.sendRequest(p.trainStop, { runId });
+  assert.equal((await ended(runId)).status, 'stopped');
+  const checkpoints = fs.readdirSync(runDir).filter((f) => /^checkpoint-\d+$/.test(f));
+  assert.equal(checkpoints.length, 1, fs.readdirSync(runDir).join(' '));
+  const saved = Number(checkpoints[0]!.split('-')[1]);
+  assert.ok(saved > 0 && saved < 400, `stopped at step ${saved} of 400`);
+  const stepsOf = () => fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.loss !== undefined).map((r) => r.step as number);
+  assert.equal(stepsOf().at(-1), saved);
+
+  ends.splice(0, ends.length, ...ends.filter((e) => e.runId !== runId));
+  const before = metrics.length;
+  const resumed = await client.sendRequest(p.trainResume, { runDir });
+  assert.deepEqual(resumed, { runId, runDir }, 'the same run, not a new one');
+  await assert.rejects(client.sendRequest(p.trainResume, { runDir }), /this run is training now/);
+  const end = await ended(runId);
+  assert.equal(end.status, 'completed', JSON.stringify(end.error));
+  const after = metrics.slice(before).filter((m) => m.runId === runId && m.record.loss !== undefined).map((m) => m.record.step);
+  assert.equal(after[0], saved + 1, 'the first step after the checkpoint');
+  assert.equal(after.at(-1), 400);
+  // One curve: every step once, in order, the stopped part and the resumed part.
+  assert.deepEqual(stepsOf(), Array.from({ length: 400 }, (_, i) => i + 1));
+  assert.ok(fs.existsSync(path.join(runDir, 'model.safetensors')), 'the resumed run saved its final model');
+
+  await assert.rejects(client.sendRequest(p.trainResume, { runDir }), /this run finished/);
+  await assert.rejects(client.sendRequest(p.trainResume, { runDir: path.join(tmp, 'model') }), /no run\.json: only a run started from the editor resumes here/);
+  const cutOff = path.join(tmp, 'runs', 'cut-off');
+  fs.mkdirSync(cutOff);
+  fs.copyFileSync(path.join(runDir, 'run.json'), path.join(cutOff, 'run.json'));
+  await assert.rejects(client.sendRequest(p.trainResume, { runDir: cutOff }), /no complete checkpoint-N folder/);
+});

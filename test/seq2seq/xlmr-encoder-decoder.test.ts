@@ -12,7 +12,7 @@ import { Graph } from '../../src/engine/graph/graph.js';
 import { loadModelFolder } from '../../src/engine/hf/folder.js';
 import { inferenceContext } from '../../src/engine/model/context.js';
 import { createSession, ort } from '../../src/engine/runtime/session.js';
-import { buildEncoderDecoderLogits, encoderDecoderLoss, encoderDecoderTensorSpecs, writeEncoderDecoderFolder } from '../../src/engine/seq2seq/xlmr-encoder-decoder.js';
+import { buildEncoderDecoderLogits, encoderDecoderLoss, warmStartWeights, encoderDecoderTensorSpecs, writeEncoderDecoderFolder } from '../../src/engine/seq2seq/xlmr-encoder-decoder.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 
 test('an XLM-R-initialised EncoderDecoderModel: HF names, warm start, logits equal to PyTorch to 1e-4', async () => {
@@ -22,7 +22,7 @@ test('an XLM-R-initialised EncoderDecoderModel: HF names, warm start, logits equ
     const tiny = writeTinyXlmr(base, { head: 'mlm', seed: 4 });
     const folder = loadModelFolder(base);
     const config = folder.config;
-    const model = encoderDecoderLoss({ config, checkpoint: (name, shape) => folder.weights.get(name, shape), labelSmoothing: 0, initSeed: 1 });
+    const model = encoderDecoderLoss({ config, weight: warmStartWeights(folder.weights), labelSmoothing: 0, initSeed: 1 });
     // A larger std for the new cross-attention than HF's 0.02, so that a wrong wiring cannot hide in near-zero terms.
     const weight = (name: string, shape: number[]) => {
       const w = model.weight(name, shape);

@@ -102,17 +102,15 @@ test('a model without a head, or with a broken one, is an error naming the file 
   assert.throws(() => readLanguageIdHead(broken, hidden), /'classifier.weight' holds NaN or infinite values/);
 });
 
-test('the languageId request answers names and probabilities; model/info lists the head and the translation threshold', async () => {
+test('the languageId request answers names and probabilities; model/info lists the head', async () => {
   const engine = connectEngineInProcess();
   try {
     const info = await engine.client.sendRequest(p.modelLoad, { dir: withHead });
     assert.ok(info.heads.includes('language-identification'));
-    assert.deepEqual(info.translationThreshold, { cosine: 0.5, accuracy: 0.9 });
     const { languages } = await engine.client.sendRequest(p.languageId, { texts: [texts[2], texts[1]], topK: 2 });
     assert.deepEqual(languages.map((l) => [l[0].label, l[0].name, l.length]), [['rus', 'Russian', 2], ['fra', 'French', 2]]);
     const bareInfo = await engine.client.sendRequest(p.modelLoad, { dir: bare });
     assert.ok(!bareInfo.heads.includes('language-identification'));
-    assert.equal(bareInfo.translationThreshold, undefined);
     await assert.rejects(engine.client.sendRequest(p.languageId, { texts: ['x'] }), /no language-identification head/);
     // The engine keeps answering after the refusal.
     const again = await engine.client.sendRequest(p.languageId, { texts: [texts[0]], model: withHead });

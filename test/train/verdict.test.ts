@@ -13,7 +13,9 @@ test('a classifier whose loss stays at ln C did not learn, and the advice names 
   const v = judgeLearning({ ...base, losses: flat(147, Math.log(26) - 0.01), trainLabelCounts: balanced(26, 30), evalMetrics: { accuracy: 0.03 }, evalLabelCounts: balanced(26, 5) });
   assert.equal(v.learned, false);
   assert.equal(v.reasons.length, 2, v.reasons.join(' | '));
-  assert.match(v.reasons[0]!, /loss ended at 3\.24.*guessing the 26 labels by their frequency \(3\.258\)/);
+  // The final loss is the mean of the last tenth of the steps, and says so (the dashboard labels it the same way).
+  assert.match(v.reasons[0]!, /final training loss \(mean of the last 15 steps\) was 3\.248, no lower than guessing the 26 labels by their frequency \(3\.258\)/);
+  assert.equal(v.finalLossSteps, 15);
   assert.match(v.reasons[1]!, /accuracy on the eval rows is 3\.0%, no better than always answering the most frequent label \(3\.8%\)/);
   assert.match(v.advice.join(' '), /default learning rate for this model and method, 0\.005 \(this run used 0\.0002\)/);
   assert.match(v.advice.join(' '), /full fine-tuning/);

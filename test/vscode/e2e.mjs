@@ -45,6 +45,24 @@ const ws = writeTestWorkspace(path.join(outDir, 'workspace'));
 fs.mkdirSync(path.join(ws, '.vscode'));
 fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'xlm.model': 'models/tiny', 'xlm.runFolder': 'runs' }, null, 2));
 
+// A run stopped with a checkpoint (the run list offers Resume), and a cluster job's output outside the workspace
+// (a model and transformers' trainer_state.json) for Open a run folder.
+const stopped = path.join(ws, 'runs', 'stopped-run');
+fs.mkdirSync(path.join(stopped, 'checkpoint-20'), { recursive: true });
+fs.writeFileSync(path.join(stopped, 'run.json'), JSON.stringify({ task: 'sequence-classification', method: 'full', epochs: 5, batchSize: 8, learningRate: 2e-5 }, null, 2));
+fs.writeFileSync(path.join(stopped, 'metrics.jsonl'), Array.from({ length: 20 }, (_, i) => JSON.stringify({ step: i + 1, epoch: (i + 1) / 8, loss: 1.1 * Math.exp(-(i + 1) / 15) + 0.2 }) + '\n').join(''));
+const longAgo = new Date(Date.now() - 3_600_000);
+for (const f of ['run.json', 'metrics.jsonl']) fs.utimesSync(path.join(stopped, f), longAgo, longAgo);
+const clusterOut = path.join(outDir, 'cluster', 'xnli-cluster');
+fs.mkdirSync(clusterOut, { recursive: true });
+for (const f of fs.readdirSync(path.join(ws, 'models', 'tiny'))) fs.copyFileSync(path.join(ws, 'models', 'tiny', f), path.join(clusterOut, f));
+const history = [];
+for (let step = 1; step <= 24; step++) {
+  history.push({ step, epoch: step / 8, loss: 1.0 * Math.exp(-step / 9) + 0.15, learning_rate: 5e-5 * (1 - step / 25), grad_norm: 1.8 / Math.sqrt(step) });
+  if (step % 8 === 0) history.push({ step, epoch: step / 8, eval_loss: 0.5, eval_accuracy: 0.55 + step / 80, eval_runtime: 0.4 });
+}
+fs.writeFileSync(path.join(clusterOut, 'trainer_state.json'), JSON.stringify({ global_step: 24, log_history: history }));
+
 const server = await startCodeServer({ runDir, folder: ws, settings: { ...testSettings, 'workbench.colorTheme': 'Default Dark Modern' } });
 let browser;
 let failed = false;
@@ -61,7 +79,8 @@ try {
   };
 
   const payload = dev ? `&payload=${encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', `vscode-remote://remote${repoRoot}`]]))}` : '';
-  await page.goto(`${server.url}?folder=${encodeURIComponent(ws)}${payload}`);
+  // The workbench page can take over 30 s (playwright's default) to load on a machine busy with other work.
+  await page.goto(`${server.url}?folder=${encodeURIComponent(ws)}${payload}`, { timeout: 180_000 });
   await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.txt' }).waitFor({ timeout: 60_000 });
   const status = page.locator('.statusbar-item', { hasText: 'XLM' }).first();
   await status.waitFor({ timeout: 30_000 });
@@ -112,6 +131,29 @@ try {
     if (name) await shot(name);
   }
   t.mark('dashboard');
+
+  // 4b. Open a run folder: the cluster job's output, picked in the folder dialog, is imported and drawn beside the
+  // local run; the stopped run offers Resume, the imported one its model.
+  if ((await dash.locator('.runs .run-item', { hasText: 'stopped-run' }).locator('button', { hasText: 'Resume' }).count()) !== 1) throw new Error('the stopped run offers no Resume');
+  await palette(page, 'XLM: Open a run folder');
+  const dialog = page.locator('.quick-input-widget input');
+  await dialog.waitFor({ state: 'visible' });
+  // VS Code's own folder dialog (a quick input). It opens on the workspace folder (wait for that listing, or it
+  // overwrites what is typed), a path ending in / lists that folder, and its button picks it.
+  const row = (text) => page.locator('.quick-input-widget .monaco-list-row', { hasText: text });
+  await row('models').first().waitFor({ timeout: 15_000 });
+  await dialog.fill(`${clusterOut}/`);
+  await row('models').first().waitFor({ state: 'detached', timeout: 15_000 });
+  await page.waitForTimeout(500);
+  await page.locator('.quick-input-widget .monaco-button', { hasText: 'Open run folder' }).click();
+  const imported = dash.locator('.runs .run-item', { hasText: 'xnli-cluster' });
+  await imported.first().waitFor({ timeout: 30_000 });
+  if ((await imported.first().locator('button', { hasText: 'Use model' }).count()) !== 1) throw new Error('the imported run does not offer its model');
+  await dash.locator('figure.chart[data-chart="eval-accuracy"]').waitFor({ timeout: 30_000 });
+  console.log(`[e2e] open a run folder: runs ${(await dash.locator('.runs .run').allInnerTexts()).join(' | ')}; loss chart points ${await dash.locator('figure.chart[data-chart="loss"]').getAttribute('data-points')}`);
+  await shot('03d-dashboard-open-run-folder');
+  await palette(page, 'Notifications: Clear All Notifications');
+  t.mark('openRunFolder');
 
   // 5. Fine-tune through the palette: data file, suggested task, LoRA, defaults.
   await palette(page, 'XLM: Fine-tune XLM on workspace data');
@@ -172,6 +214,45 @@ try {
   await page.mouse.move(5, 400);
   await page.waitForTimeout(1500);
   t.mark('defaultHover');
+
+  // 7c. Entity highlights: with the tiny NER model in the entities slot, people.txt's names are decorated by type
+  // (dark and light theme), hovering one gives its type and score, and List entities in this file lists them.
+  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'xlm.model': 'models/tiny', 'xlm.models.tokenClassification': 'models/tiny-ner', 'xlm.runFolder': 'runs' }, null, 2));
+  await page.waitForTimeout(1500);
+  await editor(page, 'people.txt', 'Anna Schmidt');
+  // Decoration types render as VS Code's generated `ced-…` classes on the decorated text.
+  const decorated = page.locator('.editor-instance .monaco-editor [class*="ced-"]');
+  await decorated.first().waitFor({ timeout: 60_000 });
+  await page.mouse.move(5, 400);
+  const anna = await wordBox(page, 'Anna');
+  await page.mouse.move(anna.x - 30, anna.y);
+  await page.mouse.move(anna.x, anna.y, { steps: 4 });
+  const entityHover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'entity from' });
+  await entityHover.first().waitFor({ timeout: 30_000 });
+  const entityText = (await entityHover.first().innerText()).trim();
+  console.log(`[e2e] entities: ${await decorated.count()} decorated spans; hover: ${JSON.stringify(entityText.slice(0, 120))}`);
+  if (!/PER \(person\) \d+\.\d%/.test(entityText)) throw new Error(`entity hover has no type and score: ${entityText}`);
+  await shot('06c-entities-hover');
+  await page.mouse.move(5, 400);
+  await palette(page, 'XLM: List entities in this file');
+  const listed = page.locator('.quick-input-widget .monaco-list-row');
+  await listed.filter({ hasText: 'Anna Schmidt' }).first().waitFor({ timeout: 30_000 });
+  console.log(`[e2e] List entities: ${(await listed.allInnerTexts()).map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
+  await shot('06d-entities-list');
+  await page.keyboard.press('Escape');
+  await palette(page, 'Preferences: Color Theme');
+  await page.keyboard.type('Light Modern');
+  await page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^Light Modern$/ }) }).first().click({ timeout: 15_000 });
+  await page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs'), undefined, { timeout: 15_000 });
+  await shot('06e-entities-light');
+  await palette(page, 'Preferences: Color Theme');
+  await page.keyboard.type('Dark Modern');
+  await page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^Dark Modern$/ }) }).first().click({ timeout: 15_000 });
+  await page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs-dark'), undefined, { timeout: 15_000 });
+  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'xlm.model': 'models/tiny', 'xlm.runFolder': 'runs' }, null, 2));
+  await page.waitForTimeout(1500);
+  await page.locator('.tabs-container .tab', { hasText: 'notes.txt' }).click();
+  t.mark('entities');
 
   // 8. Fill-in at <mask>: the completion list with probabilities, then the best word as ghost text; Tab writes it.
   await page.mouse.move(5, 400);

@@ -58,5 +58,6 @@ function isSeq2SeqFolder(dir: string): boolean {
   const file = join(dir, 'config.json');
   if (!existsSync(file)) return false;
   const config = readJsonFile(file) as { model_type?: unknown } | null;
-  return (SEQ2SEQ_FAMILIES as readonly unknown[]).includes(config?.model_type);
+  // An XLM-R EncoderDecoderModel (a translation run from an XLM-R checkpoint) exports as the seq2seq families do.
+  return (SEQ2SEQ_FAMILIES as readonly unknown[]).includes(config?.model_type) || config?.model_type === 'encoder-decoder';
 }

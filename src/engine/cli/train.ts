@@ -1,4 +1,5 @@
 /** `xlm train`: fine-tune a model folder (full or LoRA) on a data file; one JSON metrics line per logged step. */
+import { resolve } from 'node:path';
 import { XlmError } from '../errors.js';
 import { METRICS_FOR_BEST } from '../eval/best-tracker.js';
 import { formatEvalLineTable } from '../eval/report.js';
@@ -8,6 +9,7 @@ import { parseLoraTargets } from '../train/lora.js';
 import { train } from '../train/train-task.js';
 import type { TrainOptions } from '../train/train.js';
 import { SEQ2SEQ_LORA_TARGETS } from '../seq2seq/loss.js';
+import { encoderDecoderKind } from '../seq2seq/xlmr-encoder-decoder.js';
 import { formatTranslationScores } from '../seq2seq/evaluation.js';
 import { trainTranslation } from '../seq2seq/train-run.js';
 import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
@@ -104,7 +106,7 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
     model, task, train: need('train'), eval: values.eval as string | undefined, out: need('out'),
     method: oneOf(values, 'method', ['full', 'lora'] as const),
     loraR: number(values, 'lora-r'), loraAlpha: number(values, 'lora-alpha'), loraDropout: number(values, 'lora-dropout'),
-    loraTargets: targets === undefined ? undefined : wrapTargets(targets, seq2seq ? SEQ2SEQ_LORA_TARGETS : undefined),
+    loraTargets: targets === undefined ? undefined : wrapTargets(targets, seq2seq && !encoderDecoderKind(resolve(model)) ? SEQ2SEQ_LORA_TARGETS : undefined),
     lr: number(values, 'lr'), epochs: number(values, 'epochs'), maxSteps: number(values, 'max-steps'),
     batchSize: number(values, 'batch-size'), gradAccum: number(values, 'grad-accum'), maxLength: number(values, 'max-length'),
     warmupRatio: number(values, 'warmup-ratio'), schedule: oneOf(values, 'schedule', ['linear', 'constant'] as const),
@@ -148,7 +150,8 @@ export const trainCommand: CommandSpec = {
     'qa: SQuAD v1.1/v2.0 JSON or JSON Lines with context, question, answers {text, answer_start}; windows of --max-length (default 384 for qa) with --stride; eval lines carry exact_match and f1, pooled and per language.',
     'Each logged step prints one JSON line {step, epoch, loss, lr, grad_norm, examples_per_s, tokens_per_s}, also appended to OUT/metrics.jsonl.',
     'Ctrl-C stops at the next step and writes OUT/checkpoint-STEP; --resume continues from it.',
-    'Translation (--task translation, a Marian / M2M100 / NLLB / MBart folder): --train is TSV (source<TAB>target) or JSONL',
+    'Translation (--task translation, a Marian / M2M100 / NLLB / MBart folder, or an XLM-R folder: an encoder-decoder warm-started from it,',
+    'saved as transformers\' EncoderDecoderModel; its LoRA targets are XLM-R\'s, query,value by default): --train is TSV (source<TAB>target) or JSONL',
     '({"translation": {"en": ..., "fr": ...}} or {"source": ..., "target": ...}), or --train SRC --train-target TGT (line-aligned);',
     '--label-smoothing 0.1 as transformers; --source-lang/--target-lang for language-token models.',
     'Its evaluation (--eval FILE [--eval-target TGT] or --eval-fraction F, every --eval-every N steps and at the end) translates',

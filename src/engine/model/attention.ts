@@ -2,8 +2,8 @@
  * XLMRobertaSelfAttention + XLMRobertaSelfOutput: multi-head scaled dot-product attention with an
  * additive key mask, then the output projection, dropout, residual and post-LayerNorm.
  */
-import type { Value } from '../graph/graph.js';
-import { add, cast, layerNorm, matmul, mul, reshape, softmax, sub, transpose, unsqueeze } from '../graph/ops/index.js';
+import type { Dim, Value } from '../graph/graph.js';
+import { add, cast, concat, layerNorm, matmul, mul, reshape, softmax, sub, transpose, unsqueeze } from '../graph/ops/index.js';
 import type { ModelContext } from './context.js';
 
 /** float32's most negative value, what HF adds on masked keys (torch.finfo(float32).min). */
@@ -49,4 +49,34 @@ export function buildAttention(ctx: ModelContext, prefix: string, x: Value, addi
     ctx.param(`${prefix}.output.LayerNorm.bias`, [h]),
     config.layer_norm_eps,
   );
+}
+
+/** One layer's attention keys and values, [batch, heads, length, headDim] (optimum's key/value cache layout). */
+export interface AttentionKeysValues {
+  key: Value;
+  value: Value;
+}
+
+/**
+ * buildAttention for decoding with a key/value cache: keys and values are `past`'s followed by those of
+ * `keysFrom` (default `x`; the encoder's output for cross-attention), and are returned with the
+ * output for the next step's cache. Queries are `x`, which also takes the residual. A mask given as a function
+ * is built from the key axis (past + new tokens) once it exists.
+ */
+export function buildCachedAttention(ctx: ModelContext, prefix: string, x: Value, additiveMask: Value | ((keys: Dim) => Value), past?: AttentionKeysValues, keysFrom: Value = x): { output: Value; keysValues: AttentionKeysValues } {
+  const { config } = ctx;
+  const h = config.hidden_size;
+  const heads = config.num_attention_heads;
+  const headDim = h / heads;
+  const query = splitHeads(ctx.linear(`${prefix}.self.query`, x, h, h), heads, headDim);
+  const freshKey = splitHeads(ctx.linear(`${prefix}.self.key`, keysFrom, h, h), heads, headDim);
+  const freshValue = splitHeads(ctx.linear(`${prefix}.self.value`, keysFrom, h, h), heads, headDim);
+  const key = past ? concat([past.key, freshKey], 2) : freshKey;
+  const value = past ? concat([past.value, freshValue], 2) : freshValue;
+  const mask = typeof additiveMask === 'function' ? additiveMask(key.shape[2]) : additiveMask;
+  const scores = add(mul(matmul(query, transpose(key, [0, 1, 3, 2])), 1 / Math.sqrt(headDim)), mask);
+  const context = reshape(transpose(matmul(softmax(scores), value), [0, 2, 1, 3]), [0, 0, h]);
+  const projected = ctx.linear(`${prefix}.output.dense`, context, h, h);
+  const output = layerNorm(add(projected, x), ctx.param(`${prefix}.output.LayerNorm.weight`, [h]), ctx.param(`${prefix}.output.LayerNorm.bias`, [h]), config.layer_norm_eps);
+  return { output, keysValues: { key, value } };
 }

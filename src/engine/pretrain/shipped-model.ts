@@ -18,6 +18,7 @@ import type { TensorToWrite } from '../hf/safetensors-write.js';
 import { PRETRAIN_INFO_FILE, recipeSources, type ValidationRecord } from './pretrain.js';
 import { canonicalRecipe, type PretrainRecipe } from './recipe.js';
 import { SOURCE_PACKAGES, packageVersion } from './sources.js';
+import type { TranslationThreshold } from '../search/threshold.js';
 
 export const SHIPPED_FOLDER = join('models', 'default');
 export const MANIFEST_FILE = 'manifest.json';
@@ -52,6 +53,8 @@ export interface ShippedManifest {
   validation: Omit<ValidationRecord, 'checkpoint'>[];
   /** The language-identification head (language-id.json), when the folder ships one: how it was fitted and validated. */
   languageId?: LanguageIdSummary;
+  /** translation-threshold.json, when the folder ships one: the hover's calibrated cut-off for possible translations. */
+  translationThreshold?: TranslationThreshold;
 }
 
 export interface LanguageIdSummary {
@@ -62,7 +65,7 @@ export interface LanguageIdSummary {
   epochs: number;
   validationMacroF1: number;
   validationAccuracy: number;
-  /** The hover's threshold for showing a workspace sentence as a likely translation (language-id.json). */
+  /** The raw-cosine threshold with the best pair accuracy on validation verses (language-id.json; the hover uses translation-threshold.json). */
   translationThreshold?: { cosine: number; accuracy: number };
 }
 
@@ -273,7 +276,15 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
           '## Language identification',
           '',
           `\`language-id.json\` and \`language-id.safetensors\`: a linear head over the encoder's own features (${m.languageId.features.join(', ')}) for ${m.languageId.languages} languages, fitted after pre-training on ${m.languageId.trainRows} training paragraphs and verses (the encoder frozen); ${m.languageId.epochs} epochs, chosen on ${m.languageId.validationRows} validation paragraphs: macro-F1 ${m.languageId.validationMacroF1.toFixed(3)}, accuracy ${m.languageId.validationAccuracy.toFixed(3)}. The test articles are scored by \`npm run demo\`.` +
-            (m.languageId.translationThreshold ? ` The file also holds the cosine (${m.languageId.translationThreshold.cosine.toFixed(3)}, of vectors as \`xlm embed --normalize\` returns them) above which two texts count as translations, the hover's cut-off: chosen on validation verses, where it tells a translation from another verse with accuracy ${m.languageId.translationThreshold.accuracy.toFixed(3)}.` : ''),
+            (m.languageId.translationThreshold ? ` The file also holds the raw cosine (${m.languageId.translationThreshold.cosine.toFixed(3)}, of vectors as \`xlm embed --normalize\` returns them, not centred) that best tells a translation from another verse on validation verses (accuracy ${m.languageId.translationThreshold.accuracy.toFixed(3)}); the hover does not use it (below).` : ''),
+          '',
+        ]
+      : []),
+    ...(m.translationThreshold
+      ? [
+          '## Possible translations in the hover',
+          '',
+          `\`translation-threshold.json\`: the hover lists a workspace sentence of another language as a possible translation only when its ${m.translationThreshold.score === 'margin' ? `margin (the cosine of the two sentence vectors over the mean closeness of each to its ${m.translationThreshold.neighbours} nearest sentences of other languages)` : 'cosine'} reaches ${m.translationThreshold.threshold.toFixed(3)}; ${m.translationThreshold.centring === 'per-language' ? "each vector is first centred on its language's mean (a data row's language as its file gives it, the hovered sentence's as the language-identification head finds it). " : ''}${m.translationThreshold.note}`,
           '',
         ]
       : []),

@@ -5,6 +5,8 @@
 import { XlmError } from '../errors.js';
 import { inspectDataset } from '../data/index.js';
 import { looksLikeQa, readQaFile } from '../data/qa.js';
+import { looksParallel, type ParallelInput } from '../data/parallel.js';
+import { inspectParallel } from '../data/parallel-inspect.js';
 import { auditRequest } from '../audit/rpc.js';
 import { evalRequest } from '../eval/request.js';
 import { exportJob } from '../jobs/export.js';
@@ -19,12 +21,14 @@ import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
 import { deviceEnvironment, resolveDevice } from '../runtime/session.js';
 import { classify } from '../tasks/classify.js';
 import { answerSpans } from '../tasks/question-answering.js';
+import { findEntities } from '../tasks/entities.js';
 import { embed } from '../tasks/embed.js';
 import { hasLanguageId, identifyLanguage, languageIdHead, languageName } from '../tasks/language-id.js';
 import { fillMask } from '../tasks/fill-mask.js';
 import { tokenize } from '../tasks/tokenize.js';
 import { zeroShot } from '../tasks/zero-shot.js';
 import { TranslatorCache } from '../translate/cache.js';
+import { SentenceIndex } from '../search/sentence-index.js';
 import { hubProgress, type NliResult, type DataInspectResult, type DeviceName, type EngineInfo, type InferenceDtype, type ModelInfo } from './protocol.js';
 import { taskOfDataKind } from '../tasks/vocabulary.js';
 import type { HandlerContext, HandlerTable } from './server.js';
@@ -82,7 +86,6 @@ function describeModel(model: LoadedModel, device: DeviceName): ModelInfo {
     layers: c.num_hidden_layers,
     maxPositions: model.maxLength,
     labels: c.id2label.length ? c.id2label : undefined,
-    translationThreshold: hasLanguageId(model.dir) ? languageIdHead(model).translationThreshold : undefined,
     device,
     dtype: model.dtype,
   };
@@ -104,9 +107,11 @@ export function createHandlers(): HandlerTable {
   const state = new EngineState();
   const runs = new TrainingRuns();
   const translators = new TranslatorCache();
+  const sentences = new SentenceIndex();
   return {
     ...defaultModelHandlers(),
     trainStart: (params, ctx) => runs.start(params, ctx),
+    trainResume: (params, ctx) => runs.resume(params, ctx),
     trainStop: ({ runId }) => ({ stopped: runs.stop(runId) }),
     jobExport: async ({ run, out }, ctx) => {
       const { dir, trainRows, evalRows, totalSteps } = await exportJob(runFolderOptions(run), out, run, { onLog: (line) => ctx.log('info', `export-job: ${line}`) });
@@ -146,7 +151,16 @@ export function createHandlers(): HandlerTable {
     qa: async ({ question, context, topK, maxAnswerLength, model }, ctx) => ({
       answers: await answerSpans(await state.model(model, ctx), question, context, { topK, maxAnswerLength, cancel: ctx.token }),
     }),
+    entities: async ({ texts, model }, ctx) => findEntities(await state.model(model, ctx), texts, { cancel: ctx.token }),
     embed: async ({ texts, normalize, model }, ctx) => embed(await state.model(model, ctx), texts, { normalize, cancel: ctx.token }),
+    sentencesSimilar: async ({ text, files, topK, model }, ctx) => {
+      const r = await sentences.search(await state.model(model, ctx), text, files, { topK, cancel: ctx.token });
+      const t = r.threshold;
+      return {
+        matches: r.matches, sentences: r.sentences, rows: r.rows, filesRead: r.filesRead, skipped: r.skipped, truncated: r.truncated,
+        ...(t ? { threshold: { score: t.score, value: t.threshold, precision: (t.heldOut ?? t.calibration).precision, recall: (t.heldOut ?? t.calibration).recall, note: t.note } } : {}),
+      };
+    },
     languageId: async ({ texts, topK, model }, ctx) => {
       const loaded = await state.model(model, ctx);
       const head = languageIdHead(loaded);
@@ -165,7 +179,9 @@ export function createHandlers(): HandlerTable {
     },
     evalRun: (params, ctx) => evalRequest(params, { models: state.activeCache(ctx), activeModel: state.active?.dir, cancel: ctx.token }),
     dataAudit: (params, ctx) => auditRequest(params, ctx, state.active?.dir),
-    dataInspect: async ({ file }) => {
+    dataInspect: async ({ file, target }) => {
+      // Parallel text (two line-aligned files, TSV headed by two language codes, translation JSON Lines): translation.
+      if (target !== undefined || (await looksParallel(file).catch(() => false))) return inspectParallelData(target === undefined ? { file } : { source: file, target });
       // SQuAD JSON or HF QA JSON Lines: one row per question; problems are the questions the reader refuses.
       if (looksLikeQa(file)) {
         const qa = await readQaFile(file, { onError: 'skip' });
@@ -181,6 +197,7 @@ export function createHandlers(): HandlerTable {
         };
       }
       const s = await inspectDataset(file);
+      if (s.kind === 'parallel') return inspectParallelData({ file });
       const problems: DataInspectResult['problems'] = [
         ...s.errors.map((e) => ({ line: e.line, column: e.column, severity: 'error' as const, message: e.reason })),
         ...s.warnings.map((e) => ({ line: e.line, column: e.column, severity: 'warning' as const, message: e.reason })),
@@ -228,4 +245,22 @@ export async function probeDevices(): Promise<EngineInfo['devices']> {
   } catch (e) {
     return [{ name: 'cpu', available: false, note: `onnxruntime-node failed to load: ${e instanceof Error ? e.message : String(e)}` }];
   }
+}
+
+/** data/inspect of parallel text: pairs, the language pair it names, and the reader's refused lines and odd pairs (length-ratio outliers) as problems. */
+async function inspectParallelData(input: ParallelInput): Promise<DataInspectResult> {
+  const p = await inspectParallel(input);
+  return {
+    format: p.format,
+    rows: p.pairs,
+    columns: ['source', 'target'],
+    suggestedTask: 'translation',
+    languages: p.languages.byPair,
+    ...(p.languages.source !== undefined ? { sourceLang: p.languages.source } : {}),
+    ...(p.languages.target !== undefined ? { targetLang: p.languages.target } : {}),
+    problems: [
+      ...p.errors.map((e) => ({ line: e.line, column: e.column, severity: 'error' as const, message: e.reason })),
+      ...p.ratio.examples.map((o) => ({ line: o.line, severity: 'warning' as const, message: `the target is ${o.ratio.toFixed(2)}× the source's length, far from this pair's usual ${o.median.toFixed(2)}× (a misaligned line?)` })),
+    ],
+  };
 }

@@ -12,9 +12,9 @@
  */
 import * as v from 'valibot';
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import { TASKS, type Task } from '../tasks/vocabulary.js';
+import { TASKS, TRAIN_TASKS, type Task, type TrainTask } from '../tasks/vocabulary.js';
 
-export { TASKS, type Task };
+export { TASKS, TRAIN_TASKS, type TrainTask };
 
 /** Bumped when a message changes shape; the extension refuses an engine bundle that answers another version. */
 export const PROTOCOL_VERSION = 1;
@@ -134,12 +134,6 @@ export interface ModelInfo {
   maxPositions: number;
   /** config.json's id2label, in id order, when the model has a classification head. */
   labels?: string[];
-  /**
-   * The cosine of two `embed --normalize` vectors above which the model's own validation counts them as a
-   * translation pair (from language-id.json; the default model has one): hover shows workspace sentences only
-   * above it. `accuracy` is that threshold's pair-detection accuracy on the validation verses.
-   */
-  translationThreshold?: { cosine: number; accuracy: number };
   /** The device the model's graphs run on (what `auto` chose, or CPU after a fallback). */
   device: DeviceName;
   /** The number format its inference graphs run in. */
@@ -312,6 +306,25 @@ export interface QaResult {
 /** Extension → engine: the best answer spans to a question in a text, with a model saved as XLMRobertaForQuestionAnswering (Ask a question about this file). */
 export const qa = new RequestType<QaParams, QaResult, EngineErrorData>('qa');
 
+export const EntitiesParams = params({
+  /** Texts to read (the editor sends one per line); each answer's spans count from the start of its own text. */
+  texts,
+  model: optional(path),
+});
+export type EntitiesParams = v.InferOutput<typeof EntitiesParams>;
+export interface TextEntity {
+  /** The entity type: the model's label without its B-/I- prefix (PER, LOC, ...). */
+  type: string;
+  /** [start, end) of the whole entity in UTF-16 code units of its text (what the editor counts). */
+  start: number;
+  end: number;
+  text: string;
+  /** Mean probability of its words' tags. */
+  score: number;
+}
+/** Extension → engine: the named entities of each text from a token-classification model, B-/I- runs merged (entity highlights, List entities). */
+export const entities = new RequestType<EntitiesParams, TextEntity[][], EngineErrorData>('entities');
+
 export const NliParams = params({
   premise: text,
   hypothesis: text,
@@ -371,6 +384,41 @@ export interface LanguageIdResult {
  */
 export const languageId = new RequestType<LanguageIdParams, LanguageIdResult, EngineErrorData>('languageId');
 
+export const SentencesSimilarParams = params({
+  text,
+  /** The workspace's data files to search (JSON lines, CSV, TSV; rows with a language column). */
+  files: v.pipe(v.array(path, 'expected an array of paths'), v.maxLength(1_000, 'expected at most 1000 files')),
+  topK: optional(integer(1, PARAM_LIMITS.topK)),
+  model: optional(path),
+});
+export type SentencesSimilarParams = v.InferOutput<typeof SentencesSimilarParams>;
+export interface SentencesSimilarResult {
+  /**
+   * Sentences of other languages whose score reaches the model's calibrated threshold, best first, each once
+   * (rows equal once normalised, in the same language, are one sentence) with every file and line it occurs at.
+   * Empty when the model has no calibrated threshold.
+   */
+  matches: { text: string; language: string; similarity: number; score: number; places: { file: string; line: number }[] }[];
+  /**
+   * The threshold and how it was obtained (translation-threshold.json of the model), when the model has one: what
+   * is compared (the cosine of the centred vectors, or its margin over each side's nearest sentences of other
+   * languages), the least value shown, and the precision and recall it had on held-out pairs.
+   */
+  threshold?: { score: 'cosine' | 'margin'; value: number; precision: number; recall: number; note: string };
+  /** Distinct sentences searched, the rows they came from, files read anew for this request. */
+  sentences: number;
+  rows: number;
+  filesRead: number;
+  /** Files that are not sentence data, with the reason. */
+  skipped: { file: string; reason: string }[];
+  truncated: boolean;
+}
+/**
+ * Extension → engine: the workspace sentences of other languages that are possible translations of a text (the
+ * hover, without a translation model). The engine reads and indexes the files itself, lazily and per file.
+ */
+export const sentencesSimilar = new RequestType<SentencesSimilarParams, SentencesSimilarResult, EngineErrorData>('sentences/similar');
+
 export const TranslateParams = params({
   texts,
   targetLang: name('a language code'),
@@ -389,11 +437,18 @@ export const translate = new RequestType<TranslateParams, TranslateResult, Engin
 export const TrainStartParams = params({
   /** Model folder to start from. */
   model: path,
-  /** Training data file (jsonl, csv, tsv). */
+  /** Training data file (jsonl, csv, tsv); for translation a parallel file, or the source side of two line-aligned files. */
   data: path,
+  /** Translation: the target side of two line-aligned files, `data` being the source side. */
+  dataTarget: optional(path),
   /** Held-out data; when absent the engine splits `data`. */
   evalData: optional(path),
-  task: oneOf(TASKS),
+  task: oneOf(TRAIN_TASKS),
+  /** Translation: the language pair (codes such as en, fr or eng_Latn), for models with language tokens; else read from the data. */
+  sourceLang: optional(name('a language code')),
+  targetLang: optional(name('a language code')),
+  /** Translation: label smoothing of the cross-entropy (transformers' label_smoothing_factor). */
+  labelSmoothing: optional(v.pipe(v.number('expected a number'), v.minValue(0, 'expected at least 0'), v.ltValue(1, 'expected a number below 1'))),
   /** Folder under which the run's own folder (config.json, metrics.jsonl, checkpoints) is created. */
   runFolder: path,
   method: oneOf(['lora', 'full']),
@@ -423,7 +478,7 @@ export const trainStart = new RequestType<TrainStartParams, TrainStartResult, En
 export const TrainDefaultsParams = params({
   /** The model folder the run starts from (its config.json's hidden size picks the row). */
   model: path,
-  task: oneOf(TASKS),
+  task: oneOf(TRAIN_TASKS),
   method: oneOf(['lora', 'full']),
   /** Rows of the training file (the wizard's data/inspect count); without evalData the run holds a tenth out. */
   rows: optional(integer(0, Number.MAX_SAFE_INTEGER)),
@@ -438,12 +493,30 @@ export interface TrainDefaultsResult {
   warmupRatio: number;
   /** The table row in words ("defaults for LoRA of classification on 702 rows with a small model …"). */
   why: string;
+  /**
+   * Translation: which languages the model lets a run choose (none: one fixed pair, leave sourceLang/targetLang out;
+   * target: Marian's >>xx<< tokens; both: M2M100 / NLLB language tokens) and the codes it knows.
+   */
+  languages?: { takes: 'none' | 'target' | 'both'; codes: string[] };
 }
 /**
  * Extension → engine: the training defaults (the one table xlm train also reads) for a run, so the fine-tune wizard
  * shows and starts with the values that learn for this task, method, model size and data size.
  */
 export const trainDefaults = new RequestType<TrainDefaultsParams, TrainDefaultsResult, EngineErrorData>('train/defaults');
+
+export const TrainResumeParams = params({
+  /** A run folder started from the editor (its run.json says what it trains) that holds a complete checkpoint-N. */
+  runDir: path,
+});
+export type TrainResumeParams = v.InferOutput<typeof TrainResumeParams>;
+/**
+ * Extension → engine: continue a stopped run from its latest checkpoint, in the same folder and under the same run
+ * id (`xlm train --resume` for a run of the editor): its metrics.jsonl goes on from the checkpoint's step, and the
+ * same notifications follow as for train/start. A folder without run.json or a checkpoint, a finished run, or one
+ * that is training fails this request.
+ */
+export const trainResume = new RequestType<TrainResumeParams, TrainStartResult, EngineErrorData>('train/resume');
 
 export const TrainStopParams = params({
   /** The run to stop; all runs when absent. */
@@ -536,7 +609,11 @@ export interface EvalRunResult {
 /** Extension → engine: evaluate a model on a data file (Evaluate model on a file). */
 export const evalRun = new RequestType<EvalRunParams, EvalRunResult, EngineErrorData>('eval/run');
 
-export const DataInspectParams = params({ file: path });
+export const DataInspectParams = params({
+  file: path,
+  /** The target side of two line-aligned parallel files, `file` being the source side. */
+  target: optional(path),
+});
 export type DataInspectParams = v.InferOutput<typeof DataInspectParams>;
 export interface DataProblem {
   line: number;
@@ -550,9 +627,12 @@ export interface DataInspectResult {
   rows: number;
   columns: string[];
   /** The task the columns suggest (text+label → sequence-classification, premise+hypothesis → pair-classification). */
-  suggestedTask?: Task;
+  suggestedTask?: TrainTask;
   labels?: Record<string, number>;
   languages?: Record<string, number>;
+  /** Parallel text: the language pair the data names (a TSV header, JSON keys, file extensions), when it names one. */
+  sourceLang?: string;
+  targetLang?: string;
   problems: DataProblem[];
 }
 /** Extension → engine: columns, counts and problems of a data file (the fine-tune quick picks suggest the task). */
@@ -723,8 +803,8 @@ export const modelDefaultProgress = new NotificationType<ModelDefaultProgressPar
 
 /** Every request of the protocol, keyed by a short name; the server's handler table is typed against it. */
 export const requests = {
-  engineInfo, deviceResolve, modelLoad, modelInfo, modelCapabilities, tokenize, fillMask, classify, qa, nli, zeroShot, embed, languageId, translate,
-  trainStart, trainStop, trainDefaults, evalRun, dataInspect, dataAudit, hubDownload, hubList, modelEnsureDefault, jobExport, jobImport,
+  engineInfo, deviceResolve, modelLoad, modelInfo, modelCapabilities, tokenize, fillMask, classify, qa, entities, nli, zeroShot, embed, languageId, sentencesSimilar, translate,
+  trainStart, trainResume, trainStop, trainDefaults, evalRun, dataInspect, dataAudit, hubDownload, hubList, modelEnsureDefault, jobExport, jobImport,
 } as const;
 
 /** The params schema of every request that takes params; the engine checks each request against its entry. */
@@ -736,12 +816,15 @@ export const paramSchemas = {
   fillMask: FillMaskParams,
   classify: ClassifyParams,
   qa: QaParams,
+  entities: EntitiesParams,
   nli: NliParams,
   zeroShot: ZeroShotParams,
   embed: EmbedParams,
   languageId: LanguageIdParams,
+  sentencesSimilar: SentencesSimilarParams,
   translate: TranslateParams,
   trainStart: TrainStartParams,
+  trainResume: TrainResumeParams,
   trainStop: TrainStopParams,
   trainDefaults: TrainDefaultsParams,
   evalRun: EvalRunParams,

@@ -3,13 +3,20 @@
  * event loop keeps answering inference requests between steps) and reports through notifications. A run is a
  * folder under the requested run folder: run.json (what was asked), metrics.jsonl, checkpoints, the final model.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { XlmError } from '../errors.js';
+import { latestCheckpoint, TRAINER_STATE_FILE } from '../train/checkpoint.js';
 import { resolveOptions, type TrainOptions } from '../train/options.js';
 import { train } from '../train/train-task.js';
 import { trainingDefaults } from '../train/defaults.js';
 import { loadXlmrConfig } from '../hf/config.js';
-import { TrainDefaultsParams, TrainDefaultsResult, TrainStartParams, TrainStartResult, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
+import { loadSeq2SeqConfig } from '../seq2seq/config.js';
+import { exportSeq2SeqOnnx } from '../seq2seq/export.js';
+import { languageChoice } from '../seq2seq/features.js';
+import { encoderDecoderKind, openEncoderDecoderConfig } from '../seq2seq/xlmr-encoder-decoder.js';
+import type { TranslationTrainOptions } from '../seq2seq/train-run.js';
+import { checkParams, TrainDefaultsParams, TrainDefaultsResult, TrainResumeParams, TrainStartParams, TrainStartResult, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
 import { HandlerContext, errorData } from './server.js';
 import { paramOf } from './option-params.js';
 
@@ -17,14 +24,19 @@ import { paramOf } from './option-params.js';
 export const AUTO_EVAL_FRACTION = 0.1;
 export const AUTO_EVAL_MIN_ROWS = 50;
 
+/** What a run started from the editor was asked to do: its train/start params, its id and start time. */
+const RUN_SETTINGS_FILE = 'run.json';
+
+/** Training options, with translation's own (the target file, the language pair, label smoothing) for a translation run. */
+type RunOptions = TrainOptions & Partial<Pick<TranslationTrainOptions, 'trainTarget' | 'sourceLang' | 'targetLang' | 'labelSmoothing'>>;
+
 /**
  * What a run started from the editor trains: its train/start parameters (RUN/run.json holds them) as training
  * options. `xlm export-job --run RUN` reads a run folder through this too, so the job is the same run.
  */
-export function trainOptionsOfRun(params: TrainStartParams, runDir: string): TrainOptions {
-  return {
+export function trainOptionsOfRun(params: TrainStartParams, runDir: string): RunOptions {
+  const common = {
     model: params.model,
-    task: params.task,
     train: params.data,
     eval: params.evalData,
     // Without an eval file, a tenth of a large enough training file is held out, so the dashboard shows eval curves.
@@ -40,6 +52,8 @@ export function trainOptionsOfRun(params: TrainStartParams, runDir: string): Tra
     device: params.device,
     memoryLimitMB: params.memoryLimitMB,
   };
+  if (params.task !== 'translation') return { ...common, task: params.task };
+  return { ...common, task: 'translation', trainTarget: params.dataTarget, sourceLang: params.sourceLang, targetLang: params.targetLang, labelSmoothing: params.labelSmoothing };
 }
 
 export class TrainingRuns {
@@ -54,8 +68,43 @@ export class TrainingRuns {
     const options = trainOptionsOfRun(params, runDir);
     resolveOptions(options); // bad options fail train/start itself, before a folder exists
     mkdirSync(runDir, { recursive: true });
-    writeFileSync(join(runDir, 'run.json'), JSON.stringify({ runId, started: new Date().toISOString(), ...params }, null, 2) + '\n');
+    writeFileSync(join(runDir, RUN_SETTINGS_FILE), JSON.stringify({ runId, started: new Date().toISOString(), ...params }, null, 2) + '\n');
+    return this.launch(runId, runDir, options, ctx);
+  }
 
+  /**
+   * train/resume: the run of RUN/run.json again, from its latest checkpoint, in its folder and under its id. What
+   * cannot resume fails here, in words, before anything trains: no run.json, no checkpoint, a finished run, or one
+   * that is training.
+   */
+  resume({ runDir }: TrainResumeParams, ctx: HandlerContext): TrainStartResult {
+    const runId = basename(runDir);
+    const settingsFile = join(runDir, RUN_SETTINGS_FILE);
+    if (!existsSync(settingsFile)) {
+      throw new XlmError('not-an-editor-run', `no ${RUN_SETTINGS_FILE}: only a run started from the editor resumes here; a run of the command line resumes with xlm train --resume and its own options`, { file: runDir });
+    }
+    if (this.running.has(runId)) throw new XlmError('run-training', 'this run is training now; stop it before resuming it', { file: runDir });
+    if (existsSync(join(runDir, TRAINER_STATE_FILE))) throw new XlmError('run-finished', 'this run finished (its final model is here); start a new run to train more', { file: runDir });
+    const checkpoint = latestCheckpoint(runDir);
+    if (!checkpoint) throw new XlmError('no-checkpoint', 'no complete checkpoint-N folder: a run resumes from the checkpoint its stop wrote, and this one has none (it was cut off before one was saved); start it again', { file: runDir });
+    let saved: unknown;
+    try {
+      saved = JSON.parse(readFileSync(settingsFile, 'utf8'));
+    } catch (e) {
+      throw new XlmError('bad-json', `not JSON: ${(e as Error).message}`, { file: settingsFile });
+    }
+    // run.json is train/start's params plus the run's id and start time.
+    const { runId: _id, started: _started, ...asked } = (saved && typeof saved === 'object' ? saved : {}) as Record<string, unknown>;
+    const checked = checkParams('trainStart', asked);
+    if (!checked.ok) throw new XlmError('bad-run-settings', `${checked.message}; this file must hold the run's train/start settings`, { file: settingsFile, what: checked.field });
+    const options = { ...trainOptionsOfRun(checked.params, runDir), resume: true };
+    resolveOptions(options);
+    ctx.log('info', `resuming run ${runId} from ${checkpoint}`);
+    return this.launch(runId, runDir, options, ctx);
+  }
+
+  /** Trains `options` in the background, reporting as run `runId` until train/end. */
+  private launch(runId: string, runDir: string, options: TrainOptions, ctx: HandlerContext): TrainStartResult {
     const abort = new AbortController();
     this.running.set(runId, abort);
     let firstStep: { step: number; at: number } | undefined;
@@ -73,13 +122,20 @@ export class TrainingRuns {
       onLog: (message) => notify(trainLog, { runId, level: 'info', message }),
       nameOption: paramOf,
     }).then(
-      (result) =>
+      (result) => {
+        // A translator serves Translate selection and the hover from optimum's ONNX files: written beside the weights, so "Use for translation" can fill the slot.
+        if (options.task === 'translation' && !result.cancelled) {
+          notify(trainLog, { runId, level: 'info', message: `exporting the translator to ONNX in ${result.out}/onnx` });
+          exportSeq2SeqOnnx(result.out, result.out);
+        }
         notify(trainEnd, {
           runId,
           status: result.cancelled ? 'stopped' : 'completed',
           outputDir: result.cancelled ? undefined : result.out,
           verdict: result.verdict && { learned: result.verdict.learned, reasons: result.verdict.reasons, advice: result.verdict.advice },
-        }),
+        });
+      },
+    ).catch(
       (e: unknown) => {
         const error = errorData(e);
         if (error.code === 'internal') ctx.log('error', `training run ${runId} failed with an engine bug: ${e instanceof Error ? e.stack : String(e)}`);
@@ -91,11 +147,12 @@ export class TrainingRuns {
 
   /** The defaults table's row for a run the wizard is about to start (what train/start would choose itself). */
   defaults(params: TrainDefaultsParams): TrainDefaultsResult {
-    const config = loadXlmrConfig(join(params.model, 'config.json'));
+    const hiddenSize = params.task === 'translation' ? translationHiddenSize(params.model) : loadXlmrConfig(join(params.model, 'config.json')).hidden_size;
     const heldOut = !params.evalData && params.rows !== undefined && params.rows >= AUTO_EVAL_MIN_ROWS;
     const rows = params.rows === undefined ? undefined : heldOut ? params.rows - Math.round(params.rows * AUTO_EVAL_FRACTION) : params.rows;
-    const d = trainingDefaults({ task: params.task, method: params.method, hiddenSize: config.hidden_size, rows, batchSize: params.batchSize });
-    return { learningRate: d.lr, epochs: d.epochs, batchSize: d.batchSize, warmupRatio: d.warmupRatio, why: d.why };
+    const d = trainingDefaults({ task: params.task, method: params.method, hiddenSize, rows, batchSize: params.batchSize });
+    const languages = params.task === 'translation' ? translationLanguages(params.model) : undefined;
+    return { learningRate: d.lr, epochs: d.epochs, batchSize: d.batchSize, warmupRatio: d.warmupRatio, why: d.why, ...(languages ? { languages } : {}) };
   }
 
   stop(runId: string | undefined): string[] {
@@ -103,4 +160,15 @@ export class TrainingRuns {
     for (const id of stopped) this.running.get(id)!.abort();
     return stopped;
   }
+}
+
+/** The width that picks a translation run's defaults row: a seq2seq model's d_model, or an XLM-R checkpoint's hidden size (the encoder-decoder warm start). */
+function translationHiddenSize(model: string): number {
+  return encoderDecoderKind(model) ? openEncoderDecoderConfig(model).hidden_size : loadSeq2SeqConfig(model).dModel;
+}
+
+/** The language tokens a seq2seq model's tokenizer has (none for an XLM-R checkpoint warm-starting an encoder-decoder). */
+function translationLanguages(model: string): { takes: 'none' | 'target' | 'both'; codes: string[] } {
+  const file = join(model, 'tokenizer.json');
+  return existsSync(file) ? languageChoice(JSON.parse(readFileSync(file, 'utf8'))) : { takes: 'none', codes: [] };
 }

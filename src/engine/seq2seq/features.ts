@@ -90,6 +90,17 @@ export class PairEncoder {
   }
 }
 
+/**
+ * Which languages a model's tokenizer lets a run choose: none (one pair, e.g. opus-mt en-fr), the target (Marian's
+ * >>xx<< tokens) or both (M2M100 / NLLB language tokens), and the codes it knows. The fine-tune wizard asks for a
+ * pair only when there is something to choose.
+ */
+export function languageChoice(tokenizerJson: unknown): { takes: 'none' | 'target' | 'both'; codes: string[] } {
+  const languages = languageSupport({ tokens: languageTokens(tokenizerJson as { added_tokens?: { content: string }[]; model?: { vocab?: unknown } }), names: [] });
+  const takes = languages.scheme === 'm2m100' || languages.scheme === 'nllb' ? 'both' : languages.scheme === 'marian-target-token' ? 'target' : 'none';
+  return { takes, codes: takes === 'none' ? [] : languages.codes };
+}
+
 function isLanguageToken(token: string | undefined): boolean {
   return token !== undefined && (/^__[a-z]{2,3}__$/.test(token) || /^[a-z]{3}_[A-Z][a-z]{3}$/.test(token));
 }

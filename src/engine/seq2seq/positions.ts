@@ -63,14 +63,18 @@ function range(start: Value, count: Value, length: Dim): Value {
  * kinds that ignore padding, [batch, seq] for fairseq's.
  */
 export function positionIds(c: Seq2SeqConfig, ids: Value, pastLength: Value | undefined): Value {
-  const g = ids.graph;
   if (c.positions === 'fairseq') {
     const keep = cast(not(equal(ids, c.padTokenId)), 'int64');
     const counted = pastLength ? add(cumsum(keep, 1), pastLength) : cumsum(keep, 1);
     return add(mul(counted, keep), c.padTokenId);
   }
-  const steps = range(pastLength ?? g.constant(0, 'int64'), lengthOf(ids, 1), ids.shape[1]);
-  return c.positions === 'learned' ? add(steps, 2) : steps;
+  return stepPositions(ids, pastLength, c.positions === 'learned' ? 2 : 0);
+}
+
+/** Positions past + offset, past + offset + 1, ... of `ids` [batch, seq] (no padding inside): [seq] int64. */
+export function stepPositions(ids: Value, pastLength: Value | undefined, offset: number): Value {
+  const steps = range(pastLength ?? ids.graph.constant(0, 'int64'), lengthOf(ids, 1), ids.shape[1]);
+  return offset ? add(steps, offset) : steps;
 }
 
 /** The past length of a [batch, heads, past, headDim] cache tensor, as an int64 scalar. */

@@ -10,7 +10,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { XlmError, field, said } from '../errors.js';
+import { XlmError, field, said, type Said } from '../errors.js';
 import { writeHfCheckpoint } from '../hf/checkpoint.js';
 import { writeFileAtomic } from '../hf/atomic.js';
 import { writeSafetensors, type TensorToWrite } from '../hf/safetensors-write.js';
@@ -25,12 +25,16 @@ import { TrainingRun, type TrainHooks, type TrainOptions, type TrainResult } fro
 import { mixSeed, shuffledIndices } from '../data/index.js';
 import { createRng } from '../rng/rng.js';
 import { readParallel } from '../data/parallel.js';
-import { loadSeq2SeqConfig, type Seq2SeqConfig } from './config.js';
+import { loadSeq2SeqConfig } from './config.js';
 import { PairEncoder, bucketKey, collatePairs, type PairFeature, type TranslationPair } from './features.js';
 import { evalScratchDir, TranslationEvaluation, translationMetricKey, type EvalPair } from './evaluation.js';
 import { translationLoss } from './loss.js';
 import { SEQ2SEQ_DEFAULT_LORA_TARGETS } from './loss.js';
-import { openSeq2SeqWeights, seq2seqTensorSpecs, type Seq2SeqWeights } from './weights.js';
+import { openSeq2SeqWeights, seq2seqTensorSpecs, type TensorSpec } from './weights.js';
+import { encodeXlmrPair, encoderDecoderConfig, encoderDecoderKind, encoderDecoderLoss, encoderDecoderTensorSpecs, openEncoderDecoder } from './xlmr-encoder-decoder.js';
+import { DEFAULT_LORA_TARGETS } from '../train/lora.js';
+import { positionLimit } from '../hf/config.js';
+import type { ModelLoss } from '../train/model-loss.js';
 
 export interface TranslationTrainOptions extends Omit<TrainOptions, 'task' | 'train'> {
   task: 'translation';
@@ -68,7 +72,7 @@ export class TranslationRun extends TrainingRun {
   private readonly languages: { sourceLang?: string; targetLang?: string };
   private readonly evalInput: { target?: string; pairs?: readonly EvalPair[]; beams: number };
   private evaluation: TranslationEvaluation | undefined;
-  private seq2seq!: { dir: string; config: Seq2SeqConfig; weights: Seq2SeqWeights; forcedBosTokenId?: number };
+  private backbone!: Backbone;
   private pairFeatures!: PairFeature[];
   private batchCache: { epoch: number; batches: number[][] } | undefined;
 
@@ -78,7 +82,9 @@ export class TranslationRun extends TrainingRun {
     if (!options.pairs && !options.train) throw new XlmError('bad-option', said`translation training needs ${field('train')} FILE (parallel pairs)`, { what: 'train' });
     const smoothing = options.labelSmoothing ?? 0;
     if (!(smoothing >= 0 && smoothing < 1)) throw new XlmError('bad-option', said`${field('labelSmoothing')} must be in [0, 1), got ${smoothing}`, { what: 'labelSmoothing' });
-    super({ ...options, task: 'translation', train: options.train ?? '(pairs given by the caller)', loraTargets: options.loraTargets ?? SEQ2SEQ_DEFAULT_LORA_TARGETS }, hooks);
+    // An XLM-R encoder-decoder names its projections as XLM-R does (query, value); the seq2seq families q_proj, v_proj.
+    const defaultTargets = encoderDecoderKind(resolve(options.model)) ? DEFAULT_LORA_TARGETS : SEQ2SEQ_DEFAULT_LORA_TARGETS;
+    super({ ...options, task: 'translation', train: options.train ?? '(pairs given by the caller)', loraTargets: options.loraTargets ?? defaultTargets }, hooks);
     this.pairs = options.pairs;
     this.trainTarget = options.trainTarget;
     this.labelSmoothing = smoothing;
@@ -91,20 +97,17 @@ export class TranslationRun extends TrainingRun {
     const o = this.o;
     this.hooks.onProgress?.({ step: 0, totalSteps: 0, epoch: 0, phase: 'loading' });
     const dir = resolve(o.model);
-    const config = loadSeq2SeqConfig(dir);
-    const weights = openSeq2SeqWeights(dir, config);
-    this.own({ release: () => weights.close() });
-    weights.check();
-    const files = readTokenizerFolder(dir);
-    const maxLength = Math.min(o.maxLength, config.maxPositions);
-    if (maxLength < o.maxLength) this.log(said`${field('maxLength')} ${o.maxLength} is longer than this model's ${config.maxPositions} positions: using ${maxLength}`);
-    const encoder = new PairEncoder(new XlmTokenizer(files), files.tokenizerJson, config, { ...this.languages, maxLength });
-    this.seq2seq = { dir, config, weights, forcedBosTokenId: encoder.forcedBosTokenId };
+    const backbone = openBackbone(dir, o.maxLength, this.languages, (line) => this.log(line));
+    this.own({ release: () => backbone.close() });
+    this.backbone = backbone;
+    const maxLength = Math.min(o.maxLength, backbone.maxPositions);
 
     let pairs: readonly EvalPair[] = this.pairs ?? (await readParallel(this.trainTarget ? { source: o.train, target: this.trainTarget } : { file: o.train }, { onError: o.readOptions?.onError })).units;
     if (pairs.length === 0) throw new XlmError('empty-data', 'no parallel pairs to train on', { file: o.train });
     let evalPairs = this.evalInput.pairs ?? (o.eval ? (await readParallel(this.evalInput.target ? { source: o.eval, target: this.evalInput.target } : { file: o.eval }, { onError: o.readOptions?.onError })).units : undefined);
-    if (!evalPairs && o.evalFraction) {
+    if (!evalPairs && o.evalFraction && pairs.length < (o.evalFractionMinRows ?? 0)) {
+      this.log(`no evaluation: ${pairs.length} pairs are too few to hold ${Math.round(o.evalFraction * 100)}% out (it takes ${o.evalFractionMinRows}); give an eval file for BLEU and chrF curves`);
+    } else if (!evalPairs && o.evalFraction) {
       const split = holdOut(pairs, o.evalFraction, o.seed);
       if (split) {
         ({ train: pairs, eval: evalPairs } = split);
@@ -118,15 +121,15 @@ export class TranslationRun extends TrainingRun {
         scratch: evalScratchDir(this.out), writeModel: (dir, params) => this.writeModel(dir, params),
       });
     }
-    this.pairFeatures = pairs.map((p) => encoder.encode(p));
+    this.pairFeatures = pairs.map((p) => backbone.encode(p));
     const batchesPerEpoch = Math.ceil(pairs.length / o.batchSize);
     const stepsPerEpoch = Math.max(1, Math.floor(batchesPerEpoch / o.gradAccum));
     const totalSteps = o.maxSteps ?? o.epochs * stepsPerEpoch;
     this.plan = { features: [], lengths: this.pairFeatures.map(bucketKey), stepsPerEpoch, totalSteps, warmupSteps: Math.ceil(o.warmupRatio * totalSteps) };
-    this.log(`${pairs.length} pairs, ${totalSteps} steps of ${o.batchSize}${o.gradAccum > 1 ? ` × ${o.gradAccum}` : ''} (${config.family}, ${o.method}${this.labelSmoothing ? `, label smoothing ${this.labelSmoothing}` : ''})`);
+    this.log(`${pairs.length} pairs, ${totalSteps} steps of ${o.batchSize}${o.gradAccum > 1 ? ` × ${o.gradAccum}` : ''} (${backbone.family}, ${o.method}${this.labelSmoothing ? `, label smoothing ${this.labelSmoothing}` : ''})`);
 
     const lora: LoraOptions | undefined = o.method === 'lora' ? { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets } : undefined;
-    const model = translationLoss({ config, weights, method: o.method, lora, labelSmoothing: this.labelSmoothing, dropout: o.dropout, initSeed: o.seed });
+    const model = backbone.loss({ method: o.method, lora, labelSmoothing: this.labelSmoothing, dropout: o.dropout, initSeed: o.seed });
     const runner = this.own(await StepRunner.create(model.build, {
       seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, onNotice: (line) => this.log(line), inPlace: o.inPlace,
       schedule: { kind: o.schedule, lr: o.lr, warmupSteps: this.plan.warmupSteps, totalSteps },
@@ -151,7 +154,7 @@ export class TranslationRun extends TrainingRun {
     const epoch = Math.floor(step / stepsPerEpoch);
     if (this.batchCache?.epoch !== epoch) this.batchCache = { epoch, batches: epochBatches(lengths, o.batchSize, o.shuffle, mixSeed(o.seed, 7), epoch) };
     const indices = this.batchCache.batches[(step % stepsPerEpoch) * o.gradAccum + k];
-    return collatePairs(indices.map((i) => this.pairFeatures[i]), this.seq2seq.config);
+    return collatePairs(indices.map((i) => this.pairFeatures[i]), this.backbone.special);
   }
 
   protected override checkpoint(): void {
@@ -183,12 +186,12 @@ export class TranslationRun extends TrainingRun {
 
   /** An HF folder: every tensor of the config (LoRA merged into its base weights), config.json, the tokenizer files; a LoRA run's PEFT adapter. */
   private writeModel(dir: string, weights?: ReadonlyMap<string, Float32Array>): void {
-    const { config, dir: base, forcedBosTokenId } = this.seq2seq;
+    const { dir: base } = this.backbone;
     const { runner, model, lora } = this.graphs;
     const current = weights ?? runner.currentParams();
     const value = (name: string, shape: number[]) => current.get(name) ?? model.weight(name, shape);
     const tensors = new Map<string, TensorToWrite>();
-    for (const spec of seq2seqTensorSpecs(config)) {
+    for (const spec of this.backbone.tensorSpecs) {
       const module = spec.name.replace(/\.weight$/, '');
       const names = loraNames(module);
       const merged = lora && current.has(names.a)
@@ -196,13 +199,11 @@ export class TranslationRun extends TrainingRun {
         : value(spec.name, spec.shape);
       tensors.set(spec.name, { dtype: 'F32', shape: spec.shape, data: merged });
     }
-    const rawConfig: Record<string, unknown> = { ...config.raw };
-    // Generation then starts each sentence with the trained target language, as the labels did.
-    if (forcedBosTokenId !== undefined) rawConfig.forced_bos_token_id = forcedBosTokenId;
     mkdirSync(dir, { recursive: true });
-    writeHfCheckpoint(dir, { config: rawConfig, tokenizerFrom: base, tensors });
+    writeHfCheckpoint(dir, { config: this.backbone.savedConfig(), tokenizerFrom: base, tensors });
     for (const name of COPIED_FILES) if (existsSync(join(base, name)) && !existsSync(join(dir, name))) copyFileSync(join(base, name), join(dir, name));
-    if (lora) {
+    // The encoder-decoder's cross-attention is trained whole (it starts random): the merged model is its LoRA run's result, with no adapter beside it.
+    if (lora && this.backbone.family !== 'xlm-roberta encoder-decoder') {
       const adapter = new Map<string, TensorToWrite>();
       for (const name of runner.trainable.map((p) => p.name).filter(isLoraName)) {
         const p = runner.trainable.find((t) => t.name === name)!;
@@ -215,6 +216,68 @@ export class TranslationRun extends TrainingRun {
         inference_mode: true, init_lora_weights: true, use_rslora: false, use_dora: false,
       }, null, 2) + '\n');
     }
+  }
+}
+
+/**
+ * The model a translation run trains: a seq2seq family (Marian, M2M100 / NLLB, MBart) read by its own graph
+ * builder, or an XLM-R encoder-decoder (transformers' EncoderDecoderModel), warm-started from an XLM-R
+ * checkpoint or continued from a folder such a run saved.
+ */
+interface Backbone {
+  dir: string;
+  family: string;
+  maxPositions: number;
+  special: { padTokenId: number; decoderStartTokenId: number };
+  tensorSpecs: TensorSpec[];
+  encode(pair: TranslationPair): PairFeature;
+  loss(o: { method: 'full' | 'lora'; lora?: LoraOptions; labelSmoothing: number; dropout?: number; initSeed: number }): ModelLoss;
+  /** config.json of the saved folder. */
+  savedConfig(): Record<string, unknown>;
+  close(): void;
+}
+
+function openBackbone(dir: string, maxLengthAsked: number, languages: { sourceLang?: string; targetLang?: string }, log: (line: string | Said) => void): Backbone {
+  const files = readTokenizerFolder(dir);
+  const tokenizer = new XlmTokenizer(files);
+  const cap = (maxPositions: number) => {
+    if (maxPositions < maxLengthAsked) log(said`${field('maxLength')} ${maxLengthAsked} is longer than this model's ${maxPositions} positions: using ${maxPositions}`);
+    return Math.min(maxLengthAsked, maxPositions);
+  };
+  if (encoderDecoderKind(dir)) {
+    if (languages.sourceLang || languages.targetLang) throw new XlmError('bad-option', said`an XLM-R encoder-decoder has no language tokens, so ${field('sourceLang')} and ${field('targetLang')} have nothing to choose; leave them out`, { what: languages.sourceLang ? 'sourceLang' : 'targetLang' });
+    const source = openEncoderDecoder(dir);
+    const config = source.config;
+    const maxLength = cap(positionLimit(config));
+    if (encoderDecoderKind(dir) === 'warm-start') log(`warm-starting an encoder-decoder from the XLM-R checkpoint ${dir} (cross-attention drawn at random)`);
+    return {
+      dir, family: 'xlm-roberta encoder-decoder', maxPositions: positionLimit(config),
+      special: { padTokenId: config.pad_token_id, decoderStartTokenId: config.bos_token_id ?? 0 },
+      tensorSpecs: encoderDecoderTensorSpecs(config),
+      encode: (pair) => encodeXlmrPair(tokenizer, pair, maxLength),
+      loss: (o) => encoderDecoderLoss({ config, weight: source.weight, ...o }),
+      savedConfig: () => encoderDecoderConfig(config),
+      close: () => source.close(),
+    };
+  }
+  const config = loadSeq2SeqConfig(dir);
+  const weights = openSeq2SeqWeights(dir, config);
+  try {
+    weights.check();
+    const encoder = new PairEncoder(tokenizer, files.tokenizerJson, config, { ...languages, maxLength: cap(config.maxPositions) });
+    const forcedBosTokenId = encoder.forcedBosTokenId;
+    return {
+      dir, family: config.family, maxPositions: config.maxPositions,
+      special: config, tensorSpecs: seq2seqTensorSpecs(config),
+      encode: (pair) => encoder.encode(pair),
+      loss: (o) => translationLoss({ config, weights, ...o }),
+      // Generation then starts each sentence with the trained target language, as the labels did.
+      savedConfig: () => ({ ...config.raw, ...(forcedBosTokenId !== undefined ? { forced_bos_token_id: forcedBosTokenId } : {}) }),
+      close: () => weights.close(),
+    };
+  } catch (e) {
+    weights.close();
+    throw e;
   }
 }
 

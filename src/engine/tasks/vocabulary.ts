@@ -9,6 +9,13 @@ export const TASKS = ['sequence-classification', 'pair-classification', 'token-c
 export type Task = (typeof TASKS)[number];
 
 /**
+ * What a run trains (train/start, xlm train): every task above, and translation, an encoder-decoder's task
+ * (seq2seq/) with no encoder head of its own, so it has no row in the head and data tables below.
+ */
+export const TRAIN_TASKS = [...TASKS, 'translation'] as const;
+export type TrainTask = (typeof TRAIN_TASKS)[number];
+
+/**
  * The head a task trains and runs, in the names of the checkpoint's modules (classifier, lm_head, qa_outputs; see
  * hf/names.ts). A head is not a task: a pair classifier is a sequence classifier that reads two texts.
  */

@@ -78,9 +78,20 @@ function refuseUnsupported(generation: Record<string, unknown>, file: string): v
   }
 }
 
+/**
+ * transformers' EncoderDecoderModel keeps the decoder's sizes in a `decoder` sub-config and the generation's token
+ * ids at the top: one view with both, the top's keys winning.
+ */
+function decoderView(config: Record<string, unknown>): Record<string, unknown> {
+  const decoder = config.decoder;
+  if (config.model_type !== 'encoder-decoder' || !decoder || typeof decoder !== 'object' || Array.isArray(decoder)) return config;
+  const { encoder: _encoder, decoder: _decoder, ...top } = config;
+  return { ...(decoder as Record<string, unknown>), ...top };
+}
+
 export function readGenerationSettings(dir: string): GenerationSettings {
   const configFile = join(dir, 'config.json');
-  const config = readObject(configFile);
+  const config = decoderView(readObject(configFile));
   const generationFile = join(dir, 'generation_config.json');
   const hasGeneration = existsSync(generationFile);
   const generation = hasGeneration ? readObject(generationFile) : config;

@@ -65,11 +65,25 @@ test('with xlm.model empty the shipped default model is active: the hover names 
   const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
   assert.match(text, /\$\(symbol-text\) \*\*German\*\* \d+\\?\.\d%/);
   assert.doesNotMatch(text, /unavailable/);
-  // The workspace's German rows are not offered as translations of a German sentence, however similar.
-  assert.doesNotMatch(text, /`de`/);
+  // No workspace sentence is a translation of it: none is listed (the French "Je déteste attendre", in two files,
+  // once came twice at raw similarity 0.93), and the German rows are never offered for a German sentence.
+  assert.doesNotMatch(text, /possible translation|Je déteste attendre|`de`/, text);
+  // Line 4 is article 1 of the UDHR in English; declaration.jsonl has it in German, French and Spanish, and
+  // declaration-copy.jsonl has the French again: each translation is listed once, the French with both places.
+  const article = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(3, 10));
+  const shown = article.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+  assert.match(shown, /Possible translations in the workspace data/, shown);
+  const rows = shown.split('\n').filter((l) => l.startsWith('- '));
+  const french = rows.filter((l) => l.includes('Tous les êtres humains'));
+  assert.equal(french.length, 1, `the French translation is listed once:\n${shown}`);
+  assert.match(french[0]!, /possible translation \(similarity 0\\?\.\d\d\)/);
+  assert.match(french[0]!, /declaration\\?\.jsonl:2\]/);
+  assert.match(french[0]!, /declaration\\?-copy\\?\.jsonl:1\]/);
+  assert.ok(rows.every((l) => !/déteste|hasse|Wetter/.test(l)), `no short sentence passes for a translation of the article:\n${shown}`);
   const sent = xlm.requestLog().slice(before);
   assert.ok(sent.includes('model/load') && sent.includes('languageId'), `requests: ${sent.join(', ')}`);
-  assert.ok(!sent.includes('classify'), 'no classify request to a model without a classifier');
+  assert.ok(sent.includes('sentences/similar'), 'the engine searched the workspace sentences');
+  assert.ok(!xlm.requestLog().slice(before).includes('classify'), 'no classify request to a model without a classifier');
   // The masked-word panel on "Paris is the <mask> of France." asks the same model, with no picker.
   editor.selection = new vscode.Selection(2, 14, 2, 14);
   const result = await vscode.commands.executeCommand<FillMaskResult | undefined>('xlm.openMaskPanel');
@@ -140,8 +154,9 @@ test('the hover on a sentence shows the active model\'s label with its probabili
   const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
   assert.match(text, /\*\*XLM Lab\*\*/);
   assert.match(text, /\$\(tag\) \*\*(negative|positive)\*\* \d+\\?\.\d%/);
-  // No translation model is set: the hover offers the workspace's closest sentences, labelled as not a translation.
-  assert.match(text, /not a translation/);
+  // No translation model is set, and this model has no calibrated translation threshold: no workspace sentence is
+  // offered (the hover once listed the closest ones at any similarity).
+  assert.doesNotMatch(text, /translation|similarity/);
 });
 
 test('Check entailment with an NLI model fills the NLI panel and answers three probabilities', async () => {

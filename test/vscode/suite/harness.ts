@@ -7,12 +7,22 @@ type TestFn = () => unknown | Promise<unknown>;
 
 const registered: { name: string; fn: TestFn; timeoutMs: number }[] = [];
 
+/**
+ * XLM_EXT_TEST_ONLY=REGEX registers only the tests whose name matches, for working on one test; the suite's
+ * result then says how many ran, so a filtered run is not mistaken for the whole suite.
+ */
+const only = process.env.XLM_EXT_TEST_ONLY ? new RegExp(process.env.XLM_EXT_TEST_ONLY) : undefined;
+
 export function test(name: string, fn: TestFn, timeoutMs = 60_000): void {
+  if (only && !only.test(name)) return;
   registered.push({ name, fn, timeoutMs });
 }
 
 export async function runAll(): Promise<void> {
   const failures: string[] = [];
+  // XLM_EXT_TEST_GREP (a regular expression) runs only the tests whose names match, while developing one suite.
+  const grep = process.env.XLM_EXT_TEST_GREP ? new RegExp(process.env.XLM_EXT_TEST_GREP) : undefined;
+  if (grep) registered.splice(0, registered.length, ...registered.filter((t) => grep.test(t.name)));
   const t0 = Date.now();
   for (const [i, t] of registered.entries()) {
     const start = Date.now();
@@ -31,7 +41,7 @@ export async function runAll(): Promise<void> {
       clearTimeout(timer);
     }
   }
-  console.log(`# ${registered.length - failures.length} passed, ${failures.length} failed (${Date.now() - t0} ms)`);
+  console.log(`# ${registered.length - failures.length} passed, ${failures.length} failed (${Date.now() - t0} ms)${only ? ` — only tests matching ${only} (XLM_EXT_TEST_ONLY)` : ''}`);
   if (failures.length) throw new Error(`${failures.length} extension-host test(s) failed`);
 }
 

@@ -6,6 +6,9 @@ import './engine-lifecycle.test.js';
 import './features.test.js';
 import './panels-and-palette.test.js';
 import './audit.test.js';
+import './entities.test.js';
+import './translation.test.js';
+import './dashboard.test.js';
 import { runAll } from './harness.js';
 
 export function run(): Promise<void> {

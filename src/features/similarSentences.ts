@@ -1,0 +1,60 @@
+/**
+ * The hover's possible translations from the workspace's own data, when no translation model is set: the
+ * extension names the workspace's data files and asks the engine (sentences/similar), which reads, indexes and
+ * scores them; this module only finds the files and renders the answer.
+ */
+import * as vscode from 'vscode';
+import type { Ctx } from '../client/ctx.js';
+import * as p from '../engine/rpc/protocol.js';
+
+const DATA_GLOB = '**/*.{jsonl,csv,tsv}';
+const EXCLUDE = '**/{node_modules,runs,.git,.vscode-test}/**';
+const MAX_FILES = 20;
+
+let files: Promise<string[]> | undefined;
+let watcher: vscode.FileSystemWatcher | undefined;
+let generation = 0;
+
+/** Bumped whenever a workspace data file is created, changed or deleted: part of the hover cache's key. */
+export function dataGeneration(): number {
+  return generation;
+}
+
+/** The workspace's data files, found once and found again when one is created or deleted (a change is the engine's to see). */
+function dataFiles(ctx: Ctx): Promise<string[]> {
+  if (!watcher) {
+    watcher = vscode.workspace.createFileSystemWatcher(DATA_GLOB);
+    const forget = () => {
+      files = undefined;
+      generation++;
+    };
+    watcher.onDidCreate(forget);
+    watcher.onDidDelete(forget);
+    watcher.onDidChange(() => generation++);
+    ctx.extension.subscriptions.push(watcher);
+  }
+  files ??= Promise.resolve(vscode.workspace.findFiles(DATA_GLOB, EXCLUDE, MAX_FILES)).then((uris) => uris.filter((u) => u.scheme === 'file').map((u) => u.fsPath).sort());
+  return files;
+}
+
+/** The markdown lines of the workspace sentences that may translate `text` (nothing when none reaches the model's calibrated threshold). */
+export async function possibleTranslations(ctx: Ctx, model: string, text: string, token: vscode.CancellationToken): Promise<string> {
+  const found = await dataFiles(ctx);
+  if (!found.length) return '';
+  const result = await ctx.request(p.sentencesSimilar, { text, files: found, topK: 3, model }, token);
+  if (!result.matches.length) return '';
+  const t = result.threshold!;
+  const lines = [
+    `$(globe) *Possible translations in the workspace data* (${t.score === 'margin' ? 'margin over their nearest sentences' : 'similarity'} at least ${t.value.toFixed(2)}; on the model's held-out verses ${Math.round(100 * t.precision)}% of the sentences that passed were translations, and ${(100 * t.recall).toFixed(1)}% of the translations passed)\n\n`,
+  ];
+  for (const m of result.matches) {
+    const where = m.places.slice(0, 3).map((pl) => `[${escape(vscode.workspace.asRelativePath(pl.file))}:${pl.line}](${vscode.Uri.file(pl.file).with({ fragment: `L${pl.line}` }).toString()})`);
+    const more = m.places.length > 3 ? ` and ${m.places.length - 3} more` : '';
+    lines.push(`- \`${escape(m.language)}\` ${escape(m.text)} · possible translation (similarity ${m.similarity.toFixed(2)}) · ${where.join(', ')}${more}\n`);
+  }
+  return lines.join('');
+}
+
+export function escape(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
