@@ -12,7 +12,7 @@
  */
 import * as v from 'valibot';
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import { TASKS, TRAIN_TASKS, type Task, type TrainTask } from '../tasks/vocabulary.js';
+import { TASKS, TRAIN_TASKS, type TrainTask } from '../tasks/vocabulary.js';
 
 export { TASKS, TRAIN_TASKS, type TrainTask };
 
