@@ -130,10 +130,10 @@ function dataset(): { train: Row[]; test: Row[] } {
 async function heldOutAccuracy(name: string, trainFile: string, testFile: string): Promise<number> {
   const dir = join(out, `model-${name}`);
   await train({
-    model: values.model!, task: 'seq-cls', train: trainFile, out: dir, method: 'lora', loraR: training.loraR, loraAlpha: 2 * training.loraR,
+    model: values.model!, task: 'sequence-classification', train: trainFile, out: dir, method: 'lora', loraR: training.loraR, loraAlpha: 2 * training.loraR,
     lr: training.lr, epochs: training.epochs, batchSize: training.batchSize, maxLength: training.maxLength, warmupRatio: 0.1, seed, logEvery: 10_000,
   });
-  const result = await evaluate({ model: dir, data: testFile, task: 'seq-cls', maxLength: training.maxLength, batchSize: 32 });
+  const result = await evaluate({ model: dir, data: testFile, task: 'sequence-classification', maxLength: training.maxLength, batchSize: 32 });
   return result.metrics.accuracy;
 }
 

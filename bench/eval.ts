@@ -81,9 +81,9 @@ async function time(name: string, task: EvalTask, dir: string, data: string): Pr
 async function main(): Promise<void> {
   console.log(`evaluate() on a random ${SIZE} model (${sizes.num_hidden_layers} layers, hidden ${sizes.hidden_size}, vocab ${sizes.vocab_size}), ${THREADS} threads, batch ${BATCH}`);
   const files = writeData();
-  await time('nli', 'nli', model('seq-cls', NLI), files.nli);
-  await time('ner', 'token-cls', model('token-cls', TAGS), files.ner);
-  await time('mlm', 'mlm', model('mlm'), files.mlm);
+  await time('nli', 'pair-classification', model('seq-cls', NLI), files.nli);
+  await time('ner', 'token-classification', model('token-cls', TAGS), files.ner);
+  await time('mlm', 'masked-lm', model('mlm'), files.mlm);
   clearInterval(sampler);
 }
 

@@ -224,7 +224,7 @@ async function main(): Promise<void> {
     writeFileSync(join(runDir, 'source-test.jsonl'), testRows.map((r) => JSON.stringify({ text: r.text, label: r.source, lang: r.lang })).join('\n') + '\n');
     say(`  task: does a passage come from the UDHR or from the Quran? ${trainRows.length} English training passages (half each); test: the test split in the ${quranLanguages.size} languages both texts have`);
     const out = join(runDir, 'source-classifier');
-    const result = await train({ model: model.dir, task: 'seq-cls', train: trainFile, out, method: 'full', lr: 3e-4, epochs: 6, batchSize: 16, maxLength: 64, warmupRatio: 0.1, seed: 42, logEvery: 10, threads });
+    const result = await train({ model: model.dir, task: 'sequence-classification', train: trainFile, out, method: 'full', lr: 3e-4, epochs: 6, batchSize: 16, maxLength: 64, warmupRatio: 0.1, seed: 42, logEvery: 10, threads });
     say(`  fine-tuned ${result.steps} steps on English passages, last loss ${result.lastLoss?.toFixed(3)}; model in ${relative(process.cwd(), out)}`);
     const classifier = await cache.model(out);
     const scores = await classify(classifier, testRows.map((r) => ({ text: r.text })));

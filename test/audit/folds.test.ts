@@ -17,5 +17,5 @@ test('folds are stratified by label, cover every row once, and keep duplicates t
   const withDuplicates = folds.find((f) => f.includes(4))!;
   assert.ok(withDuplicates.includes(30) && withDuplicates.includes(31), 'lines 5, 31 and 32 in one fold');
   assert.deepEqual(foldsOf(data, 'seq-cls', 3, 7), folds, 'the same seed deals the same folds');
-  assert.throws(() => foldsOf(data, 'seq-cls', 1, 7), /--folds must be a whole number of at least 2/);
+  assert.throws(() => foldsOf(data, 'seq-cls', 1, 7), /^folds must be a whole number of at least 2, got 1$/);
 });

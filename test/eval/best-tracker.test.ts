@@ -42,7 +42,7 @@ test('BestTracker state round-trips, so a resumed run keeps counting toward pati
 });
 
 test('--metric-for-best maps to each task\'s metric name and direction; bad patience is refused', () => {
-  assert.deepEqual(metricForBestKey('nli', 'f1'), { key: 'macro_f1', greaterIsBetter: true });
+  assert.deepEqual(metricForBestKey('seq-cls', 'f1'), { key: 'macro_f1', greaterIsBetter: true });
   assert.deepEqual(metricForBestKey('token-cls', 'f1'), { key: 'f1', greaterIsBetter: true });
   assert.deepEqual(metricForBestKey('mlm', 'accuracy'), { key: 'accuracy', greaterIsBetter: true });
   assert.deepEqual(metricForBestKey('seq-cls', 'loss'), { key: 'loss', greaterIsBetter: false });
@@ -52,8 +52,8 @@ test('--metric-for-best maps to each task\'s metric name and direction; bad pati
   assert.deepEqual(metricForBestKey('qa', 'accuracy'), { key: 'exact_match', greaterIsBetter: true });
   assert.throws(() => metricForBestKey('seq-cls', 'em'), (e: unknown) => isXlmError(e) && /em is the exact match of question answering/.test(e.message));
   assert.throws(() => metricForBestKey('mlm', 'f1'), (e: unknown) => isXlmError(e) && /no meaning for masked-LM/.test(e.message));
-  assert.throws(() => metricForBestKey('seq-cls', 'bleu'), (e: unknown) => isXlmError(e) && /--metric-for-best bleu scores translations; use it with --task translation/.test(e.message));
+  assert.throws(() => metricForBestKey('seq-cls', 'bleu'), (e: unknown) => isXlmError(e) && /metricForBest bleu scores translations; use it with the translation task/.test(e.message));
   assert.deepEqual(translationMetricKey('chrf'), { key: 'chrf', greaterIsBetter: true });
-  assert.throws(() => translationMetricKey('f1'), /--metric-for-best f1 has no meaning for --task translation; use bleu or chrf/);
-  assert.throws(() => new BestTracker({ key: 'loss', greaterIsBetter: false, patience: 0 }), /--patience must be a whole number of at least 1, got 0/);
+  assert.throws(() => translationMetricKey('f1'), /^metricForBest f1 has no meaning for the translation task; use bleu or chrf$/);
+  assert.throws(() => new BestTracker({ key: 'loss', greaterIsBetter: false, patience: 0 }), /^patience must be a whole number of at least 1, got 0$/);
 });

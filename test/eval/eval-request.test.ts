@@ -37,7 +37,7 @@ after(() => {
 test('eval/run answers with the metrics evaluate() computes, per language, with the confusion matrix', async () => {
   const info = await client.sendRequest(p.engineInfo);
   assert.ok(info.methods.includes('eval/run'));
-  const expected = await evaluate({ model: modelDir, data, task: 'seq-cls' });
+  const expected = await evaluate({ model: modelDir, data, task: 'sequence-classification' });
   const named = await client.sendRequest(p.evalRun, { model: modelDir, data, task: 'sequence-classification' });
   assert.deepEqual(named.metrics, expected.metrics);
   assert.deepEqual(named.perLanguage, expected.perLanguage);

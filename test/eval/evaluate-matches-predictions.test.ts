@@ -61,7 +61,7 @@ after(async () => {
 const argmax = (row: ArrayLike<number>) => Array.from(row).reduce((best, x, i, all) => (x > all[best] ? i : best), 0);
 
 test('classification metrics equal the ones computed by hand from classify() logits, pooled and per language', async () => {
-  const result = await evaluate({ model: join(root, 'nli'), data: join(root, 'nli.jsonl'), task: 'nli', batchSize: 4, models: cache });
+  const result = await evaluate({ model: join(root, 'nli'), data: join(root, 'nli.jsonl'), task: 'pair-classification', batchSize: 4, models: cache });
   const model = await cache.model(join(root, 'nli'));
   const logits = await classifyLogits(model, nliRows.map(([, text, textPair]) => ({ text, textPair })));
   const predicted = logits.map((row) => NLI_LABELS[argmax(row)]);
@@ -72,7 +72,7 @@ test('classification metrics equal the ones computed by hand from classify() log
     return lse - row[NLI_LABELS.indexOf(gold[i])];
   });
 
-  assert.equal(result.task, 'nli');
+  assert.equal(result.task, 'pair-classification');
   assert.equal(result.examples, nliRows.length);
   assert.equal(result.languageSource, 'column');
   assert.deepEqual(result.predictions.map((p) => ('predicted' in p ? p.predicted : undefined)), predicted);
@@ -117,7 +117,7 @@ test('classification metrics equal the ones computed by hand from classify() log
   assert.deepEqual(result.classes!.map((c) => c.support), NLI_LABELS.map((l) => gold.filter((g) => g === l).length));
 
   const oneByOne = await evaluate({ model: join(root, 'nli'), data: join(root, 'nli.jsonl'), batchSize: 1, models: cache });
-  assert.equal(oneByOne.task, 'nli', 'premise/hypothesis data is NLI without --task');
+  assert.equal(oneByOne.task, 'pair-classification', 'premise/hypothesis data is NLI without --task');
   assert.deepEqual(oneByOne.predictions.map((p) => ('predicted' in p ? p.predicted : '')), predicted, 'batching does not change predictions');
 });
 
@@ -139,14 +139,14 @@ test('a data label the model does not know is an error naming file:line; integer
 
   const ids = join(root, 'ids.jsonl');
   writeFileSync(ids, [JSON.stringify({ text: 'Paris.', label: 2 }), JSON.stringify({ text: 'Berlin.', label: 0 })].join('\n') + '\n');
-  const byId = await evaluate({ model: join(root, 'nli'), data: ids, task: 'seq-cls', models: cache });
+  const byId = await evaluate({ model: join(root, 'nli'), data: ids, task: 'sequence-classification', models: cache });
   assert.deepEqual(byId.predictions.map((p) => ('gold' in p ? p.gold : '')), ['contradiction', 'entailment']);
   assert.equal(byId.languageSource, 'script');
   assert.deepEqual(Object.keys(byId.perLanguage), ['Latin']);
 });
 
 test('NER: first-sub-token predictions mapped back to words; entity scores per language equal entityMetrics of those words', async () => {
-  const result = await evaluate({ model: join(root, 'ner'), data: join(root, 'ner.jsonl'), task: 'token-cls', batchSize: 2, models: cache });
+  const result = await evaluate({ model: join(root, 'ner'), data: join(root, 'ner.jsonl'), task: 'token-classification', batchSize: 2, models: cache });
   const model = await cache.model(join(root, 'ner'));
   const { session } = await model.session('token-cls');
   const rows = (await import('node:fs')).readFileSync(join(root, 'ner.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { lang: string; tokens: string[]; tags: string[] });
@@ -181,15 +181,15 @@ test('NER: first-sub-token predictions mapped back to words; entity scores per l
   assert.ok(result.entityTypes!.some((t) => t.type === 'LOC'));
   assert.equal(result.truncatedRows, 0);
 
-  const cut = await evaluate({ model: join(root, 'ner'), data: join(root, 'ner.jsonl'), task: 'token-cls', maxLength: 6, models: cache });
+  const cut = await evaluate({ model: join(root, 'ner'), data: join(root, 'ner.jsonl'), task: 'token-classification', maxLength: 6, models: cache });
   assert.ok(cut.truncatedRows > 0);
   const last = cut.predictions[4];
   assert.ok('predicted' in last && Array.isArray(last.predicted) && last.predicted.length === 8 && last.predicted.at(-1) === 'O', 'cut-off words are predicted O and still counted');
 });
 
 test('masked-LM: loss, perplexity and top-k per script-guessed language equal the full-logit accumulator on the same seeded masks', async () => {
-  const result = await evaluate({ model: join(root, 'mlm'), data: join(root, 'text.txt'), task: 'mlm', batchSize: 5, models: cache, mlm: { seed: 3 } });
-  const again = await evaluate({ model: join(root, 'mlm'), data: join(root, 'text.txt'), task: 'mlm', batchSize: 3, models: cache, mlm: { seed: 3 } });
+  const result = await evaluate({ model: join(root, 'mlm'), data: join(root, 'text.txt'), task: 'masked-lm', batchSize: 5, models: cache, mlm: { seed: 3 } });
+  const again = await evaluate({ model: join(root, 'mlm'), data: join(root, 'text.txt'), task: 'masked-lm', batchSize: 3, models: cache, mlm: { seed: 3 } });
   const model = await cache.model(join(root, 'mlm'));
   const { session } = await model.session('mlm-logits');
   const tokenizer = model.tokenizer;
@@ -231,7 +231,7 @@ test('masked-LM: a collapsed model (every logit equal) scores 0 top-1 and top-5 
   // All weights 0 (layer norms 1): every position's logits are the same constant, so the original token ties with
   // the whole vocabulary. A tie is a miss.
   writeTinyXlmr(join(root, 'collapsed'), { head: 'mlm', std: 0 });
-  const result = await evaluate({ model: join(root, 'collapsed'), data: join(root, 'text.txt'), task: 'mlm', batchSize: 5, models: cache, mlm: { seed: 3 } });
+  const result = await evaluate({ model: join(root, 'collapsed'), data: join(root, 'text.txt'), task: 'masked-lm', batchSize: 5, models: cache, mlm: { seed: 3 } });
   assert.ok(result.metrics.masked_tokens > 0);
   assert.equal(result.metrics.accuracy, 0);
   assert.equal(result.metrics.top5_accuracy, 0);
@@ -245,5 +245,5 @@ test('a model without the task\'s head says so before looking at labels', async 
     assert.match(e.message, /no sequence-classification head/);
     return true;
   });
-  await assert.rejects(evaluate({ model: join(root, 'nli'), data: join(root, 'text.txt'), task: 'mlm', models: cache }), /no masked-LM head/);
+  await assert.rejects(evaluate({ model: join(root, 'nli'), data: join(root, 'text.txt'), task: 'masked-lm', models: cache }), /no masked-LM head/);
 });

@@ -7,7 +7,8 @@
  * model is almost linear, and parity tests cannot tell a missing 1/sqrt(d) or a tanh GELU from the
  * real thing (either moves the logits by about 1e-10). LayerNorm weights are 1 + noise so they too are tested.
  */
-import { ARCHITECTURE_OF_HEAD, ENCODER_PREFIX, HEAD_KINDS, encoderTensorSpecs, headTensorSpecs, type HeadKind, type TensorSpec } from '../../src/engine/hf/names.js';
+import { ARCHITECTURE_OF_HEAD, ENCODER_PREFIX, encoderTensorSpecs, headTensorSpecs, type TensorSpec } from '../../src/engine/hf/names.js';
+import { HEAD_KINDS, type HeadKind } from '../../src/engine/tasks/vocabulary.js';
 import type { TensorToWrite } from '../../src/engine/hf/safetensors-write.js';
 import { xlmrConfigJson } from '../../src/engine/hf/config.js';
 import { writeNewXlmrFolder } from '../../src/engine/hf/new-folder.js';

@@ -23,7 +23,7 @@ const MODEL_CONFIG = new Set(['hidden_dropout_prob', 'attention_probs_dropout_pr
 
 /** Every option given, so every counterpart has a value to carry. */
 const EVERY_OPTION: Required<TrainOptions> = {
-  model: 'm', task: 'token-cls', train: 't.jsonl', eval: 'e.jsonl', out: 'o', method: 'lora', loraR: 4, loraAlpha: 8, loraDropout: 0.05, loraTargets: ['query', 'output.dense'],
+  model: 'm', task: 'token-classification', train: 't.jsonl', eval: 'e.jsonl', out: 'o', method: 'lora', loraR: 4, loraAlpha: 8, loraDropout: 0.05, loraTargets: ['query', 'output.dense'],
   lr: 3e-4, epochs: 2, maxSteps: 40, batchSize: 8, gradAccum: 2, maxLength: 64, warmupRatio: 0.1, schedule: 'constant', weightDecay: 0.02, maxGradNorm: 0.5,
   optimizer: 'adamw', adamBeta1: 0.8, adamBeta2: 0.99, adamEps: 1e-7, dropout: 0, seed: 9, shuffle: true, evalEvery: 10, saveEvery: 20, logEvery: 5, resume: false,
   device: 'cpu', threads: 1, mlmProbability: 0.15, wholeWordMask: false, inPlace: true, evalFraction: 0.1, evalFractionMinRows: 50, trainLanguage: ['en'],
@@ -45,7 +45,7 @@ test('every training option has a TrainingArguments / LoraConfig / config counte
 
 test('the hf block passes every mapped field, with our values (warm-up rounded up, constant schedule with warm-up, best metric by task)', () => {
   const o = resolveOptions(EVERY_OPTION);
-  const hf = hfBlock(o, { totalSteps: 40, warmupSteps: 4, nli: false });
+  const hf = hfBlock(o, { totalSteps: 40, warmupSteps: 4 });
   const mapped = (field: 'trainingArguments' | 'loraConfig' | 'config') => new Set(Object.values(HF_MAPPING).flatMap((c) => c[field] ?? []));
   assert.deepEqual(new Set(Object.keys(hf.training_arguments)), new Set([...mapped('trainingArguments'), 'remove_unused_columns', 'report_to']));
   assert.deepEqual(new Set(Object.keys(hf.config_overrides)), mapped('config'));
@@ -59,7 +59,7 @@ test('the hf block passes every mapped field, with our values (warm-up rounded u
   // 'output.dense' alone means the feed-forward output: PEFT gets a regular expression that leaves attention.output.dense out.
   assert.deepEqual(hf.lora_config, { r: 4, lora_alpha: 8, lora_dropout: 0.05, target_modules: '.*\\.(query|layer\\.\\d+\\.output\\.dense)', task_type: 'TOKEN_CLS', modules_to_save: ['classifier'], bias: 'none' });
   assert.deepEqual(hf.config_overrides, { hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, classifier_dropout: 0 });
-  const full = hfBlock(resolveOptions({ ...EVERY_OPTION, task: 'seq-cls', method: 'full', schedule: 'linear', optimizer: 'sgd', dropout: undefined, metricForBest: 'f1' }), { totalSteps: 40, warmupSteps: 0, nli: false });
+  const full = hfBlock(resolveOptions({ ...EVERY_OPTION, task: 'sequence-classification', method: 'full', schedule: 'linear', optimizer: 'sgd', dropout: undefined, metricForBest: 'f1' }), { totalSteps: 40, warmupSteps: 0 });
   assert.equal(full.lora_config, null);
   assert.deepEqual(full.config_overrides, {});
   assert.equal(full.training_arguments.metric_for_best_model, 'macro_f1');
@@ -97,7 +97,7 @@ test('a run folder started from the editor exports with its held-out tenth; the 
     assert.match(readFileSync(join(job, 'launch', 'slurm.sbatch'), 'utf8'), /srun \$TORCHRUN --nnodes "\$SLURM_NNODES"/);
     const readme = readFileSync(join(job, 'README.md'), 'utf8');
     assert.match(readme, /xlm import-run/);
-    assert.match(readme, /seq-cls, lora fine-tuning, 54 training rows, 6 evaluation rows, 14 optimizer steps of 4 examples/);
+    assert.match(readme, /sequence-classification, lora fine-tuning, 54 training rows, 6 evaluation rows, 14 optimizer steps of 4 examples/);
     assert.doesNotMatch(readme, /\{\{/, 'every placeholder of the template is filled');
     for (const f of ['torchrun.sh', 'slurm.sbatch']) assert.ok(statSync(join(job, 'launch', f)).mode & 0o100, `${f} is executable`);
     const compiled = spawnSync('/usr/bin/python3', ['-m', 'py_compile', 'train.py', 'xlmr_torch.py', 'launch/ray_job.py'], { cwd: job, encoding: 'utf8' });

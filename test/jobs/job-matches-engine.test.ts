@@ -34,7 +34,7 @@ for (const [task, method] of [['seq-cls', 'full'], ['token-cls', 'full'], ['seq-
       assert.equal(settings.total_steps, 6);
       assert.equal(settings.batch.global_batch_size, 8);
 
-      await train({ model, task, train: join(root, 'train.jsonl'), eval: join(root, 'eval.jsonl'), out: join(root, 'ours'), method, loraR: 4, loraAlpha: 8, loraDropout: 0, loraTargets: ['query', 'value', 'output.dense'], batchSize: 8, epochs: 2, lr, warmupRatio: 0.2, maxGradNorm: 0.5, weightDecay: 0.05, dropout: 0, seed: 11, evalEvery: 3, threads: 1, device: 'cpu' });
+      await train({ model, task: task === 'seq-cls' ? 'sequence-classification' : 'token-classification', train: join(root, 'train.jsonl'), eval: join(root, 'eval.jsonl'), out: join(root, 'ours'), method, loraR: 4, loraAlpha: 8, loraDropout: 0, loraTargets: ['query', 'value', 'output.dense'], batchSize: 8, epochs: 2, lr, warmupRatio: 0.2, maxGradNorm: 0.5, weightDecay: 0.05, dropout: 0, seed: 11, evalEvery: 3, threads: 1, device: 'cpu' });
 
       const job = spawnSync(TORCHRUN[0], [...TORCHRUN.slice(1), '--nproc_per_node', '2', '--standalone', ...torchrunStreams(join(root, 'logs')), 'train.py', '--engine', 'torch'], {
         cwd: join(root, 'job'), encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, timeout: 480_000,

@@ -49,7 +49,7 @@ test('launch/slurm.sbatch runs the job on a one-node Slurm cluster and it ends a
     const job = join(root, 'job');
     const exported = await runXlm(['export-job', '--run', join(root, 'settings.json'), '--out', job]);
     assert.equal(exported.code, 0, exported.stderr);
-    await train({ model, task: 'seq-cls', train: join(root, 'train.jsonl'), out: join(root, 'ours'), batchSize: 8, epochs: 2, lr, warmupRatio: 0.2, dropout: 0, seed: 3, threads: 1, device: 'cpu' });
+    await train({ model, task: 'sequence-classification', train: join(root, 'train.jsonl'), out: join(root, 'ours'), batchSize: 8, epochs: 2, lr, warmupRatio: 0.2, dropout: 0, seed: 3, threads: 1, device: 'cpu' });
 
     // The cluster: this machine as its only node, every file in `root/slurm`.
     const dir = join(root, 'slurm');

@@ -6,10 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { MessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { CancellationTokenSource, MessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 import * as p from '../../src/engine/rpc/protocol.js';
 import { createHandlers } from '../../src/engine/rpc/handlers.js';
-import { serveEngine } from '../../src/engine/rpc/server.js';
+import { serveEngine, toResponseError } from '../../src/engine/rpc/server.js';
+import { XlmError, field, said } from '../../src/engine/errors.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 
 let tmp: string;
@@ -83,6 +84,20 @@ test('a run reports step metrics and progress, writes its folder and ends comple
 test('bad options fail train/start itself and create no run folder', async () => {
   await assert.rejects(client.sendRequest(p.trainStart, params({ batchSize: 0, runFolder: path.join(tmp, 'bad-runs') })), (e: unknown) => e instanceof ResponseError && e.code === p.EngineErrorCodes.invalidParams && /batchSize: expected at least 1/.test(e.message));
   assert.equal(fs.existsSync(path.join(tmp, 'bad-runs')), false);
+});
+
+test('an option the engine refuses is named by its train/start param, never by a CLI flag', async () => {
+  // max length 2 passes the schema (a whole number of at least 1) and is refused by the engine (no room for <s> and </s>).
+  await assert.rejects(client.sendRequest(p.trainStart, params({ maxLength: 2, runFolder: path.join(tmp, 'bad-runs') })), (e: unknown) => {
+    assert.ok(e instanceof ResponseError);
+    assert.match(e.message, /^maxLength must leave room for <s> and <\/s>, got 2$/);
+    assert.equal((e.data as p.EngineErrorData).what, 'maxLength');
+    return true;
+  });
+  // The engine's lr is train/start's learningRate: the answer names what the extension sent.
+  const answer = toResponseError('train/start', new XlmError('bad-option', said`${field('lr')} must be positive, got 0`, { what: 'lr' }), new CancellationTokenSource().token, () => {});
+  assert.equal(answer.message, 'learningRate must be positive, got 0');
+  assert.equal(answer.data?.what, 'learningRate');
 });
 
 test('train/stop stops a running run, which ends as stopped', async () => {

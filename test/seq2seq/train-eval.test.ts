@@ -111,8 +111,8 @@ test('--metric-for-best chrf keeps the best evaluation\'s weights as the final m
     const hypotheses = await decodeSaved(out, root, evalPairs.map((p) => p.source), 1);
     assert.equal(scoreTranslations(evalPairs.map((p, i) => ({ hypothesis: hypotheses[i], references: [p.target] }))).all.chrf.score, Math.max(...chrfs));
 
-    await assert.rejects(trainTranslation({ model: base, task: 'translation', pairs: PAIRS, out: join(root, 'x'), maxSteps: 1, metricForBest: 'accuracy', evalPairs }), /--metric-for-best accuracy has no meaning for --task translation; use bleu or chrf/);
-    await assert.rejects(trainTranslation({ model: base, task: 'translation', pairs: PAIRS, out: join(root, 'y'), maxSteps: 1, evalPairs, evalBeams: 0 }), /--eval-beams must be a whole number of at least 1/);
+    await assert.rejects(trainTranslation({ model: base, task: 'translation', pairs: PAIRS, out: join(root, 'x'), maxSteps: 1, metricForBest: 'accuracy', evalPairs }), /metricForBest accuracy has no meaning for the translation task; use bleu or chrf/);
+    await assert.rejects(trainTranslation({ model: base, task: 'translation', pairs: PAIRS, out: join(root, 'y'), maxSteps: 1, evalPairs, evalBeams: 0 }), /evalBeams must be a whole number of at least 1/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

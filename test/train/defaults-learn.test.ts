@@ -47,13 +47,13 @@ async function trainSlice(name: string, extra: string[]): Promise<{ stderr: stri
 }
 
 test('the table: small models get large steps, base models the usual ones; small data gets enough epochs for 150 steps', () => {
-  assert.equal(trainingDefaults({ task: 'seq-cls', method: 'full', hiddenSize: 256, rows: 780 }).lr, 1e-3);
-  assert.equal(trainingDefaults({ task: 'seq-cls', method: 'lora', hiddenSize: 256, rows: 780 }).lr, 5e-3);
-  assert.equal(trainingDefaults({ task: 'seq-cls', method: 'full', hiddenSize: 768, rows: 780 }).lr, 3e-5);
-  assert.equal(trainingDefaults({ task: 'seq-cls', method: 'full', hiddenSize: 256, rows: 72 }).epochs, 20, '5 steps an epoch: capped at 20 epochs');
-  assert.equal(trainingDefaults({ task: 'seq-cls', method: 'full', hiddenSize: 256, rows: 780 }).epochs, 4, '49 steps an epoch: 4 epochs make 196 steps');
-  assert.equal(trainingDefaults({ task: 'seq-cls', method: 'full', hiddenSize: 256, rows: 50_000 }).epochs, 2);
-  assert.equal(trainingDefaults({ task: 'seq-cls', method: 'full', hiddenSize: 256, rows: 500_000 }).epochs, 1);
+  assert.equal(trainingDefaults({ task: 'sequence-classification', method: 'full', hiddenSize: 256, rows: 780 }).lr, 1e-3);
+  assert.equal(trainingDefaults({ task: 'sequence-classification', method: 'lora', hiddenSize: 256, rows: 780 }).lr, 5e-3);
+  assert.equal(trainingDefaults({ task: 'sequence-classification', method: 'full', hiddenSize: 768, rows: 780 }).lr, 3e-5);
+  assert.equal(trainingDefaults({ task: 'sequence-classification', method: 'full', hiddenSize: 256, rows: 72 }).epochs, 20, '5 steps an epoch: capped at 20 epochs');
+  assert.equal(trainingDefaults({ task: 'sequence-classification', method: 'full', hiddenSize: 256, rows: 780 }).epochs, 4, '49 steps an epoch: 4 epochs make 196 steps');
+  assert.equal(trainingDefaults({ task: 'sequence-classification', method: 'full', hiddenSize: 256, rows: 50_000 }).epochs, 2);
+  assert.equal(trainingDefaults({ task: 'sequence-classification', method: 'full', hiddenSize: 256, rows: 500_000 }).epochs, 1);
 });
 
 test('xlm train with the defaults learns language identification with the shipped model; the old 2e-5 does not, and says so', async () => {

@@ -13,7 +13,7 @@ test('asking for a device that cannot run here falls back to CPU with one line s
     writeFileSync(join(root, 'd.jsonl'), ['{"text":"The cats.","label":"a"}', '{"text":"The dogs.","label":"b"}'].join('\n'));
     for (const device of ['cuda', 'webgpu'] as const) {
       const lines: string[] = [];
-      const r = await train({ model: join(root, 'm'), task: 'seq-cls', train: join(root, 'd.jsonl'), out: join(root, `o-${device}`), maxSteps: 1, batchSize: 2, device, threads: 1 }, { onLog: (l) => lines.push(l) });
+      const r = await train({ model: join(root, 'm'), task: 'sequence-classification', train: join(root, 'd.jsonl'), out: join(root, `o-${device}`), maxSteps: 1, batchSize: 2, device, threads: 1 }, { onLog: (l) => lines.push(l) });
       const notices = lines.filter((l) => l.startsWith(`device ${device}:`));
       if (r.device === device) assert.equal(notices.length, 0);
       else {

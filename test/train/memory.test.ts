@@ -63,7 +63,7 @@ test('a run over the limit is refused with the estimate and changes that fit, ea
 
 test('train() refuses before it reads the data or writes anything; --memory-limit-mb does it from the CLI', async () => {
   const out = join(root, 'refused');
-  await assert.rejects(train({ model: join(root, 'model'), task: 'seq-cls', train: join(root, 'train.jsonl'), out, memoryLimitMB: 50 }), (e: unknown) => isXlmError(e) && e.code === 'train/memory');
+  await assert.rejects(train({ model: join(root, 'model'), task: 'sequence-classification', train: join(root, 'train.jsonl'), out, memoryLimitMB: 50 }), (e: unknown) => isXlmError(e) && e.code === 'train/memory');
   assert.equal(existsSync(out), false);
   const r = await runXlm(['train', '--model', join(root, 'model'), '--task', 'seq-cls', '--train', join(root, 'train.jsonl'), '--out', out, '--memory-limit-mb', '50']);
   assert.equal(r.code, 1);

@@ -5,16 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModelFolder } from '../../src/engine/hf/folder.js';
 import { createSession, ort } from '../../src/engine/runtime/session.js';
-import { modelLossBuilder, type TrainMethod, type TrainTask } from '../../src/engine/train/model-loss.js';
+import { modelLossBuilder, type TrainMethod } from '../../src/engine/train/model-loss.js';
 import { StepRunner } from '../../src/engine/train/runner.js';
 import { buildGradientGraph, COUNTER_INPUT, SEED_INPUT } from '../../src/engine/train/step-graph.js';
 import { createRng } from '../../src/engine/rng/rng.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { runTrainReference, type ReferenceBatch } from '../helpers/train-reference.js';
+import type { HeadKind } from '../../src/engine/tasks/vocabulary.js';
 
 const LORA = { r: 4, alpha: 8, dropout: 0, targets: ['query', 'value', 'output.dense'] };
 
-function makeBatch(task: TrainTask, vocab: number, seed: number): ReferenceBatch {
+function makeBatch(task: HeadKind, vocab: number, seed: number): ReferenceBatch {
   const rng = createRng(seed);
   const lengths = [7, 5, 3];
   const seq = 7;
@@ -46,7 +47,7 @@ function feedsOf(b: ReferenceBatch): Record<string, ort.Tensor> {
   return feeds;
 }
 
-function setup(task: TrainTask, method: TrainMethod) {
+function setup(task: HeadKind, method: TrainMethod) {
   const dir = mkdtempSync(join(tmpdir(), 'xlm-parity-'));
   const tiny = writeTinyXlmr(dir, { head: task, seed: 5 });
   const folder = loadModelFolder(dir);
@@ -68,12 +69,12 @@ function assertTensorClose(name: string, ours: ArrayLike<number>, theirs: number
  * key.bias (softmax over keys is shift invariant); and for QA, whose softmax runs over positions, anything that adds
  * the same amount to every position's logit: qa_outputs.bias and the last layer's output LayerNorm bias.
  */
-function zeroGradient(task: TrainTask, name: string, layers: number): boolean {
+function zeroGradient(task: HeadKind, name: string, layers: number): boolean {
   if (name.endsWith('key.bias')) return true;
   return task === 'qa' && (name === 'qa_outputs.bias' || name === `roberta.encoder.layer.${layers - 1}.output.LayerNorm.bias`);
 }
 
-const combos: [TrainTask, TrainMethod][] = [['seq-cls', 'full'], ['token-cls', 'full'], ['mlm', 'full'], ['qa', 'full'], ['seq-cls', 'lora'], ['token-cls', 'lora'], ['mlm', 'lora'], ['qa', 'lora']];
+const combos: [HeadKind, TrainMethod][] = [['seq-cls', 'full'], ['token-cls', 'full'], ['mlm', 'full'], ['qa', 'full'], ['seq-cls', 'lora'], ['token-cls', 'lora'], ['mlm', 'lora'], ['qa', 'lora']];
 
 for (const [task, method] of combos) {
   test(`${task} ${method}: the gradient of every trainable weight matches PyTorch`, async () => {

@@ -37,7 +37,7 @@ function weightsBytes(file: string): Map<string, Buffer> {
 }
 
 const options = (out: string, over: Partial<TrainOptions> = {}): TrainOptions => ({
-  model: base, task: 'seq-cls', train: data, out, lr: 5e-3, batchSize: 3, gradAccum: 2, maxSteps: 6, warmupRatio: 0.3, dropout: 0.1, threads: 2, saveEvery: 3, seed: 7, ...over,
+  model: base, task: 'sequence-classification', train: data, out, lr: 5e-3, batchSize: 3, gradAccum: 2, maxSteps: 6, warmupRatio: 0.3, dropout: 0.1, threads: 2, saveEvery: 3, seed: 7, ...over,
 });
 
 test('a run cancelled at step 3 and resumed ends at the same bits as an uninterrupted run (dropout, shuffling, accumulation on)', async () => {
@@ -117,7 +117,7 @@ test('killing the process at any moment leaves every checkpoint loadable and res
       readTrainingState(dir, step, 0);
     }
   }
-  const resumed = await train({ model: base, task: 'seq-cls', train: data, out, lr: 1e-3, batchSize: 4, maxSteps: 60, saveEvery: 1, threads: 1, resume: true }, {});
+  const resumed = await train({ model: base, task: 'sequence-classification', train: data, out, lr: 1e-3, batchSize: 4, maxSteps: 60, saveEvery: 1, threads: 1, resume: true }, {});
   assert.equal(resumed.steps, 60);
   // Steps logged between the last checkpoint and each kill were dropped on resume: every step appears once, in order.
   const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);

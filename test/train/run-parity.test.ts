@@ -24,7 +24,7 @@ for (const method of ['full', 'lora'] as const) {
       writeTinyXlmr(model, { head: 'seq-cls', seed: 12, labels: ['LABEL_0', 'LABEL_1', 'LABEL_2'] });
       writeFileSync(join(root, 'train.jsonl'), TEXTS.map((text, i) => JSON.stringify({ text, label: LABELS[i] })).join('\n') + '\n');
       const lora = { r: 4, alpha: 8, dropout: 0, targets: ['query', 'value'] };
-      const opts = { model, task: 'seq-cls' as const, train: join(root, 'train.jsonl'), out: join(root, 'out'), method, loraR: 4, loraAlpha: 8, loraDropout: 0, loraTargets: lora.targets, dropout: 0, shuffle: false, maxSteps: 5, batchSize: 4, lr: 2e-3, warmupRatio: 0.2, weightDecay: 0.01, maxGradNorm: 1.0, seed: 42, threads: 1, device: 'cpu' as const };
+      const opts = { model, task: 'sequence-classification' as const, train: join(root, 'train.jsonl'), out: join(root, 'out'), method, loraR: 4, loraAlpha: 8, loraDropout: 0, loraTargets: lora.targets, dropout: 0, shuffle: false, maxSteps: 5, batchSize: 4, lr: 2e-3, warmupRatio: 0.2, weightDecay: 0.01, maxGradNorm: 1.0, seed: 42, threads: 1, device: 'cpu' as const };
       await train(opts);
 
       // The same batches, built independently: file order, 4 rows each, 3 per epoch (4, 4, 2), labels in sorted order.

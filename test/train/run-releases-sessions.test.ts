@@ -46,7 +46,7 @@ after(() => {
 
 // Gradient accumulation and an eval file: the step, accumulation and evaluation sessions all exist.
 const options = (out: string, over: Partial<TrainOptions> = {}): TrainOptions => ({
-  model: join(root, 'base'), task: 'seq-cls', train: join(root, 'train.jsonl'), eval: join(root, 'eval.jsonl'), out: join(root, out),
+  model: join(root, 'base'), task: 'sequence-classification', train: join(root, 'train.jsonl'), eval: join(root, 'eval.jsonl'), out: join(root, out),
   lr: 1e-3, batchSize: 2, gradAccum: 2, maxSteps: 4, evalEvery: 2, threads: 1, seed: 5, ...over,
 });
 

@@ -121,9 +121,15 @@ test('LoRA writes a PEFT adapter with PEFT key names, and xlm merge folds it int
 test('bad flags are one clear error line', async () => {
   const r = await xlm(['train', '--model', base, '--task', 'ner', '--train', 'x', '--out', 'y']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /--task is "ner"; expected one of seq-cls, token-cls, mlm/);
+  assert.match(r.stderr, /--task is "ner"; expected one of seq-cls, nli, token-cls, mlm, qa, translation/);
   const t = await xlm(['train', '--model', base, '--task', 'seq-cls', '--train', join(root, 'cls.jsonl'), '--out', join(root, 'o'), '--lora-targets', 'query,foo', '--method', 'lora']);
   assert.match(t.stderr, /unknown LoRA target 'foo'/);
+  // The engine refuses the option by its name (maxLength, as train/start says it); the CLI says the flag.
+  const short = await xlm(['train', '--model', base, '--task', 'seq-cls', '--train', join(root, 'cls.jsonl'), '--out', join(root, 'o'), '--max-length', '2']);
+  assert.equal(short.code, 1);
+  assert.equal(short.stderr, 'xlm: --max-length must leave room for <s> and </s>, got 2\n');
+  const best = await xlm(['train', '--model', base, '--task', 'seq-cls', '--train', join(root, 'cls.jsonl'), '--out', join(root, 'o'), '--patience', '2', '--metric-for-best', 'f1']);
+  assert.equal(best.stderr, 'xlm: --metric-for-best needs evaluation data (--eval FILE)\n');
 });
 
 test('--eval-fraction holds out rows for eval lines; the --ping-pong experiment is no flag', async () => {

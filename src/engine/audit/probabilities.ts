@@ -11,7 +11,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { shuffledIndices, type LoadedDataset } from '../data/index.js';
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
 import { CancelledError } from '../runtime/inputs.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
 import { classifyLogits, softmax } from '../tasks/classify.js';
@@ -21,8 +21,10 @@ import { createRng } from '../rng/rng.js';
 import { normaliseText } from './checks.js';
 import { rowFeatures, wordFeatures } from './features.js';
 import { fitLogistic, predictLogistic, standardise } from './logistic.js';
+import type { HeadKind } from '../tasks/vocabulary.js';
 
-export type AuditTask = 'seq-cls' | 'token-cls';
+/** The heads an audit fine-tunes per fold: sequence classifiers (single texts or pairs) and token classifiers. */
+export type AuditTask = Extract<HeadKind, 'seq-cls' | 'token-cls'>;
 
 /** How the out-of-fold probabilities are made: see the file's comment. */
 export type AuditMethod = 'features' | 'lora';
@@ -118,7 +120,7 @@ export async function outOfSampleProbabilities(o: ProbabilityOptions): Promise<P
       o.onLog?.(`fold ${k + 1} of ${folds.length}: fine-tuning on ${rest.length} rows, predicting ${held.length}`);
       const run = new FoldRun(
         {
-          model: o.model, task: o.task, train: o.data.info.path, out: dir, method: 'lora', loraR: o.training.loraR, loraAlpha: 2 * o.training.loraR,
+          model: o.model, task: o.task === 'token-cls' ? 'token-classification' : 'sequence-classification', train: o.data.info.path, out: dir, method: 'lora', loraR: o.training.loraR, loraAlpha: 2 * o.training.loraR,
           lr: o.training.lr, maxSteps: foldSteps(rest.length, o.training), batchSize: o.training.batchSize, maxLength: o.training.maxLength,
           warmupRatio: 0.1, seed: o.training.seed + k, logEvery: 10_000, threads: o.threads,
         },
@@ -233,7 +235,7 @@ class FoldRun extends TrainingRun {
  * recall its row's label instead of predicting it (and a conflicting duplicate's label would decide the other's).
  */
 export function foldsOf(data: LoadedDataset, task: AuditTask, k: number, seed: number): number[][] {
-  if (!Number.isInteger(k) || k < 2) throw new XlmError('bad-option', `--folds must be a whole number of at least 2, got ${k}`, { what: 'folds' });
+  if (!Number.isInteger(k) || k < 2) throw new XlmError('bad-option', said`${field('folds')} must be a whole number of at least 2, got ${k}`, { what: 'folds' });
   if (data.size < k) throw new XlmError('bad-option', `${data.info.path} has ${data.size} rows, fewer than the ${k} folds`, { what: 'folds' });
   const order = shuffledIndices(data.size, createRng(seed));
   const units = new Map<string, number[]>();
@@ -287,6 +289,6 @@ async function predict(model: LoadedModel, data: LoadedDataset, indices: readonl
 function checkLabels(model: LoadedModel, data: LoadedDataset, dir: string): void {
   const names = model.config.id2label;
   if (names.length !== data.labels.length || names.some((l, i) => l !== data.labels[i])) {
-    throw new XlmError('bad-option', `--no-folds: ${dir} predicts ${names.join(', ')}, but the file's labels are read as ${data.labels.join(', ')}; give the model fine-tuned on these labels, or leave --no-folds out`, { file: dir });
+    throw new XlmError('bad-option', said`${field('noFolds')}: ${dir} predicts ${names.join(', ')}, but the file's labels are read as ${data.labels.join(', ')}; give the model fine-tuned on these labels, or leave ${field('noFolds')} out`, { file: dir });
   }
 }

@@ -3,19 +3,21 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { looksLikeQa } from '../data/index.js';
 import { XlmError } from '../errors.js';
-import { EVAL_TASKS, evaluate, type EvalTask } from '../eval/evaluate.js';
+import { evaluate, type EvalTask } from '../eval/evaluate.js';
 import { evalJson, formatEvalReport, writeJsonFile, writePredictions } from '../eval/report.js';
 import { evaluateQaFile, formatQaReport } from '../qa/evaluate.js';
 import type { CommandContext } from './command.js';
 import type { CommandSpec, OptionSpec } from './command.js';
 import { DATA_READ_OPTIONS, readOptionsFromFlags } from './data-flags.js';
 import { DEVICE_OPTION, MODEL_OPTION, modelDir, positiveInt, printJson } from './inputs.js';
+import { taskFlag, taskHelp } from './task-flag.js';
+import type { Task } from '../tasks/vocabulary.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
   ...MODEL_OPTION,
   ...DEVICE_OPTION,
   data: { type: 'string', short: 'd', arg: 'FILE', help: 'evaluation data (JSONL, CSV, TSV, XNLI TSV, CoNLL, text)' },
-  task: { type: 'string', arg: 'TASK', help: `${[...EVAL_TASKS, 'qa'].join(' | ')} (default: from the data's columns; qa for SQuAD-format files)` },
+  task: { type: 'string', arg: 'TASK', help: `${taskHelp()}; default: from the data's columns, qa for SQuAD-format files` },
   out: { type: 'string', short: 'o', arg: 'PATH', help: 'where eval.json goes: a folder, or a file name ending in .json (default: the model folder)' },
   predictions: { type: 'string', arg: 'FILE', help: 'also write one JSON line per row: line, language, gold and predicted (qa: the SQuAD predictions file {id: answer text})' },
   stride: { type: 'string', arg: 'N', help: 'qa: tokens shared by consecutive windows of a long context (default 128, at most a third of the window)' },
@@ -49,39 +51,50 @@ export const evalCommand: CommandSpec = {
   async run(ctx) {
     const data = ctx.values.data as string | undefined;
     if (!data) throw new XlmError('cli-bad-flag', 'eval needs --data FILE', { what: '--data' });
-    const task = ctx.values.task as string | undefined;
-    if (task === 'qa' || (task === undefined && looksLikeQa(data))) return evalQa(ctx, data);
-    if (task !== undefined && !EVAL_TASKS.includes(task as EvalTask)) {
-      throw new XlmError('cli-bad-flag', `--task is "${task}"; expected one of ${[...EVAL_TASKS, 'qa'].join(', ')}`, { what: '--task' });
-    }
-    const model = (await modelDir(ctx));
-    const probability = ctx.values['mlm-probability'] === undefined ? undefined : Number(ctx.values['mlm-probability']);
-    if (probability !== undefined && !(probability > 0 && probability < 1)) {
-      throw new XlmError('cli-bad-flag', `--mlm-probability is "${String(ctx.values['mlm-probability'])}"; expected a number between 0 and 1`, { what: '--mlm-probability' });
-    }
-    const showProgress = ctx.io.stderr.isTTY === true && ctx.values.json !== true;
-    const result = await evaluate({
-      model,
-      data,
-      task: task as EvalTask | undefined,
-      readOptions: readOptionsFromFlags(ctx.values),
-      batchSize: positiveInt(ctx.values['batch-size'], '--batch-size', 16),
-      maxLength: ctx.values['max-length'] === undefined ? undefined : positiveInt(ctx.values['max-length'], '--max-length', 0),
-      mlm: { probability, seed: ctx.values.seed === undefined ? undefined : positiveIntOrZero(ctx.values.seed) },
-      models: ctx.models(),
-      signal: ctx.io.signal,
-      onProgress: showProgress ? ({ done, total }) => ctx.io.stderr.write(`\revaluating ${done}/${total}${done === total ? '\n' : ''}`) : undefined,
-    });
-    const out = evalJsonPath(ctx.values.out as string | undefined, model);
-    const json = evalJson(result);
-    writeJsonFile(out, json);
-    const predictions = ctx.values.predictions as string | undefined;
-    if (predictions) writePredictions(resolve(predictions), result);
-    if (ctx.values.json) printJson(ctx.io, json);
-    else ctx.io.stdout.write(`${formatEvalReport(result)}\nwrote ${out}${predictions ? ` and ${resolve(predictions)}` : ''}\n`);
-    return 0;
+    const task = taskFlag(ctx.values.task);
+    if (task) return EVALUATOR[task](ctx, data);
+    return looksLikeQa(data) ? evalQa(ctx, data) : evalRows(ctx, data, undefined);
   },
 };
+
+/** Which evaluator scores each task: evaluate() reads labelled rows (and plain text), QA's own reads SQuAD files. */
+const EVALUATOR: Record<Task, (ctx: CommandContext, data: string) => Promise<number>> = {
+  'sequence-classification': (ctx, data) => evalRows(ctx, data, 'sequence-classification'),
+  'pair-classification': (ctx, data) => evalRows(ctx, data, 'pair-classification'),
+  'token-classification': (ctx, data) => evalRows(ctx, data, 'token-classification'),
+  'masked-lm': (ctx, data) => evalRows(ctx, data, 'masked-lm'),
+  'question-answering': evalQa,
+};
+
+/** `xlm eval` of a classification, tagging or masked-LM file (the task from the data's columns when not given). */
+async function evalRows(ctx: CommandContext, data: string, task: EvalTask | undefined): Promise<number> {
+  const model = (await modelDir(ctx));
+  const probability = ctx.values['mlm-probability'] === undefined ? undefined : Number(ctx.values['mlm-probability']);
+  if (probability !== undefined && !(probability > 0 && probability < 1)) {
+    throw new XlmError('cli-bad-flag', `--mlm-probability is "${String(ctx.values['mlm-probability'])}"; expected a number between 0 and 1`, { what: '--mlm-probability' });
+  }
+  const showProgress = ctx.io.stderr.isTTY === true && ctx.values.json !== true;
+  const result = await evaluate({
+    model,
+    data,
+    task,
+    readOptions: readOptionsFromFlags(ctx.values),
+    batchSize: positiveInt(ctx.values['batch-size'], '--batch-size', 16),
+    maxLength: ctx.values['max-length'] === undefined ? undefined : positiveInt(ctx.values['max-length'], '--max-length', 0),
+    mlm: { probability, seed: ctx.values.seed === undefined ? undefined : positiveIntOrZero(ctx.values.seed) },
+    models: ctx.models(),
+    signal: ctx.io.signal,
+    onProgress: showProgress ? ({ done, total }) => ctx.io.stderr.write(`\revaluating ${done}/${total}${done === total ? '\n' : ''}`) : undefined,
+  });
+  const out = evalJsonPath(ctx.values.out as string | undefined, model);
+  const json = evalJson(result);
+  writeJsonFile(out, json);
+  const predictions = ctx.values.predictions as string | undefined;
+  if (predictions) writePredictions(resolve(predictions), result);
+  if (ctx.values.json) printJson(ctx.io, json);
+  else ctx.io.stdout.write(`${formatEvalReport(result)}\nwrote ${out}${predictions ? ` and ${resolve(predictions)}` : ''}\n`);
+  return 0;
+}
 
 /** `xlm eval --task qa`: answers every question, prints the SQuAD and per-language scores, writes eval.json and the predictions. */
 async function evalQa(ctx: CommandContext, data: string): Promise<number> {

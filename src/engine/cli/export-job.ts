@@ -7,6 +7,7 @@ import { runFolderOptions } from '../jobs/source.js';
 import type { TrainOptions } from '../train/options.js';
 import type { CommandSpec, OptionValues } from './command.js';
 import { trainOptionsFromFlags } from './train.js';
+import { flagOf } from './option-flags.js';
 
 /** A JSON settings file: `xlm train`'s flag names as keys ({"model": "...", "task": "seq-cls", "batch-size": 8}); paths relative to the file. */
 function configOptions(file: string): TrainOptions {
@@ -60,7 +61,7 @@ export const exportJobCommand: CommandSpec = {
       throw new XlmError('file-missing', `--run ${run}: no such run folder or settings file`, { file: run });
     }
     const options = isDir ? runFolderOptions(run) : configOptions(run);
-    const result = await exportJob(options, out, resolve(run), { onLog: (line) => ctx.io.stderr.write(`xlm export-job: ${line}\n`) });
+    const result = await exportJob(options, out, resolve(run), { onLog: (line) => ctx.io.stderr.write(`xlm export-job: ${line}\n`), nameOption: flagOf });
     ctx.io.stdout.write(JSON.stringify({ dir: result.dir, train_rows: result.trainRows, eval_rows: result.evalRows, total_steps: result.totalSteps }) + '\n');
     return 0;
   },

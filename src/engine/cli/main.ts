@@ -16,6 +16,7 @@ import { COMMANDS } from './commands.js';
 import { resolveDefaultModel } from './pretrain.js';
 import { TINY_MODEL_NOTE } from './inputs.js';
 import { EXIT_OK, EXIT_USER_ERROR, printableIo, processIo, type CliIo } from './io.js';
+import { flagOf } from './option-flags.js';
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', help: 'print machine-readable JSON' },
@@ -132,7 +133,7 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo(), command
   } catch (thrown) {
     // A full disk or a read-only --out is the user's to fix: it gets a message naming the file, not "a bug".
     const e = ioError(thrown);
-    io.stderr.write(`xlm: ${describeError(e)}\n`);
+    io.stderr.write(`xlm: ${describeError(e, flagOf)}\n`);
     if (debug && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
     else if (!isXlmError(e)) io.stderr.write('xlm: this looks like a bug in XLM Lab; run again with --debug for the stack trace\n');
     return EXIT_USER_ERROR;

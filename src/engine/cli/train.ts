@@ -6,7 +6,6 @@ import { formatEvalLineTable } from '../eval/report.js';
 import { DEVICE_CHOICES } from '../runtime/devices.js';
 import type { Device } from '../runtime/session.js';
 import { parseLoraTargets } from '../train/lora.js';
-import { TRAIN_TASKS, type TrainTask } from '../train/model-loss.js';
 import { train } from '../train/train-task.js';
 import type { TrainOptions } from '../train/train.js';
 import { SEQ2SEQ_LORA_TARGETS } from '../seq2seq/loss.js';
@@ -16,12 +15,14 @@ import { trainTranslation } from '../seq2seq/train-run.js';
 import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
 import { DATA_READ_OPTIONS, languageList, readOptionsFromFlags } from './data-flags.js';
 import { MODEL_OPTION, modelDir } from './inputs.js';
+import { taskFlag, taskHelp } from './task-flag.js';
+import { flagOf } from './option-flags.js';
 
 const str = (arg: string, help: string): OptionSpec => ({ type: 'string', arg, help });
 
 const OPTIONS: Record<string, OptionSpec> = {
   ...MODEL_OPTION,
-  task: str('TASK', `${TRAIN_TASKS.join(' | ')} | translation`),
+  task: str('TASK', taskHelp(['translation'])),
   train: str('FILE', 'training data (JSONL/CSV/TSV/CoNLL/text; see the data formats)'),
   eval: str('FILE', 'evaluation data, same format'),
   out: { type: 'string', short: 'o', arg: 'DIR', help: 'output folder: checkpoint-N/, the final model, metrics.jsonl' },
@@ -94,8 +95,8 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
     if (!v) throw new XlmError('cli-bad-flag', `train needs --${name}`, { what: `--${name}` });
     return v;
   };
-  const task = oneOf<TrainTask | 'translation'>(values, 'task', [...TRAIN_TASKS, 'translation']);
-  if (!task) throw new XlmError('cli-bad-flag', `train needs --task (${TRAIN_TASKS.join(', ')}, translation)`, { what: '--task' });
+  const task = taskFlag(values.task, ['translation'] as const);
+  if (!task) throw new XlmError('cli-bad-flag', `train needs --task (${taskHelp(['translation'])})`, { what: '--task' });
   const targets = values['lora-targets'] as string | undefined;
   const seq2seq = task === 'translation';
   for (const flag of ['eval-target', 'eval-beams', 'train-target']) {
@@ -122,7 +123,7 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
     metricForBest: oneOf(values, 'metric-for-best', METRICS_FOR_BEST), patience: number(values, 'patience'),
     readOptions: readOptionsFromFlags(values),
     memoryLimitMB: number(values, 'memory-limit-mb'),
-    ...(task === 'qa' ? { qa: { stride: number(values, 'stride'), nBest: number(values, 'n-best'), maxAnswerLength: number(values, 'max-answer-length'), nullThreshold: number(values, 'null-threshold') } } : {}),
+    ...(task === 'question-answering' ? { qa: { stride: number(values, 'stride'), nBest: number(values, 'n-best'), maxAnswerLength: number(values, 'max-answer-length'), nullThreshold: number(values, 'null-threshold') } } : {}),
   };
 }
 
@@ -171,6 +172,7 @@ export const trainCommand: CommandSpec = {
         signal,
         onMetrics: (m: object) => ctx.io.stdout.write(JSON.stringify(m) + '\n'),
         onLog: (line: string) => ctx.io.stderr.write(`xlm train: ${line}\n`),
+        nameOption: flagOf,
       };
       const result = options.task === 'translation'
         ? await trainTranslation({

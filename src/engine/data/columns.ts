@@ -5,7 +5,7 @@
  * file (no text column, an override naming a column that is not there) throw at once; problems of one row are
  * the mapper's business (rows.ts).
  */
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
 import type { ColumnMapping, DataFormat, DataKind, ReadOptions } from './types.js';
 
 export const COLUMN_NAMES = {
@@ -44,13 +44,13 @@ export function planColumns(fieldNames: readonly string[], format: DataFormat, o
     }
     return undefined;
   };
-  const override = (name: string | undefined, option: string, flag: string): string | undefined => {
+  const override = (name: string | undefined, option: string): string | undefined => {
     if (name === undefined) return undefined;
     const hit = fieldNames.find((n) => n === name) ?? fieldNames.find((n) => n.toLowerCase() === name.toLowerCase());
     if (hit === undefined) {
       throw new XlmError(
         'data/no-such-column',
-        `${file}: ${option} '${name}' (${flag}) is not a column of this file; its columns are: ${fieldNames.join(', ') || '(none found)'}`,
+        said`${file}: ${field(option)} '${name}' is not a column of this file; its columns are: ${fieldNames.join(', ') || '(none found)'}`,
         { file, what: name },
       );
     }
@@ -88,16 +88,16 @@ export function planColumns(fieldNames: readonly string[], format: DataFormat, o
     columns.language = find(COLUMN_NAMES.language);
   }
 
-  const overrides: [keyof ColumnMapping, string | undefined, string, string][] = [
-    ['text', options.textColumn, 'textColumn', '--text-column'],
-    ['pair', options.pairColumn, 'pairColumn', '--pair-column'],
-    ['label', options.labelColumn, 'labelColumn', '--label-column'],
-    ['language', options.languageColumn, 'languageColumn', '--language-column'],
-    ['tokens', options.tokensColumn, 'tokensColumn', '--tokens-column'],
-    ['tags', options.tagsColumn, 'tagsColumn', '--tags-column'],
+  const overrides: [keyof ColumnMapping, string | undefined, keyof ReadOptions][] = [
+    ['text', options.textColumn, 'textColumn'],
+    ['pair', options.pairColumn, 'pairColumn'],
+    ['label', options.labelColumn, 'labelColumn'],
+    ['language', options.languageColumn, 'languageColumn'],
+    ['tokens', options.tokensColumn, 'tokensColumn'],
+    ['tags', options.tagsColumn, 'tagsColumn'],
   ];
-  for (const [key, name, option, flag] of overrides) {
-    const hit = override(name, option, flag);
+  for (const [key, name, option] of overrides) {
+    const hit = override(name, option);
     if (hit !== undefined) columns[key] = hit;
   }
   for (const key of Object.keys(columns) as (keyof ColumnMapping)[]) if (columns[key] === undefined) delete columns[key];
@@ -121,7 +121,7 @@ function finish(plan: ColumnPlan, options: ReadOptions, file: string, fieldNames
   if (fieldNames.length === 0 || fixedLayout) return plan;
   const { kind, columns } = plan;
   const have = fieldNames.join(', ');
-  const need = (present: string | undefined, what: string, names: readonly string[], flag: string): void => {
+  const need = (present: string | undefined, what: string, names: readonly string[], option: keyof ReadOptions): void => {
     if (present !== undefined) return;
     if (fieldNames.includes('translation') && columns.text === undefined) {
       throw new XlmError(
@@ -132,19 +132,19 @@ function finish(plan: ColumnPlan, options: ReadOptions, file: string, fieldNames
     }
     throw new XlmError(
       'data/no-column',
-      `${file}: no ${what} column for ${kind}; looked for ${names.join(', ')} among: ${have}. Name it with ${flag}.`,
+      said`${file}: no ${what} column for ${kind}; looked for ${names.join(', ')} among: ${have}. Name it with ${field(option)}.`,
       { file, line: 1 },
     );
   };
   if (kind === 'token-classification') {
-    need(columns.tokens, 'tokens', COLUMN_NAMES.tokens, '--tokens-column');
-    need(columns.tags, 'tags', COLUMN_NAMES.tags, '--tags-column');
+    need(columns.tokens, 'tokens', COLUMN_NAMES.tokens, 'tokensColumn');
+    need(columns.tags, 'tags', COLUMN_NAMES.tags, 'tagsColumn');
     return plan;
   }
-  need(columns.text, 'text', COLUMN_NAMES.text, '--text-column');
-  if (kind === 'pair-classification' || kind === 'parallel') need(columns.pair, 'pair', COLUMN_NAMES.pair, '--pair-column');
+  need(columns.text, 'text', COLUMN_NAMES.text, 'textColumn');
+  if (kind === 'pair-classification' || kind === 'parallel') need(columns.pair, 'pair', COLUMN_NAMES.pair, 'pairColumn');
   if ((kind === 'pair-classification' || kind === 'sequence-classification') && !options.labelsOptional) {
-    need(columns.label, 'label', COLUMN_NAMES.label, '--label-column');
+    need(columns.label, 'label', COLUMN_NAMES.label, 'labelColumn');
   }
   return plan;
 }

@@ -5,7 +5,7 @@
  * in-memory form for small data.
  */
 import { stat } from 'node:fs/promises';
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
 import { TagSchemeEvidence, type TagScheme } from './bio.js';
 import { planColumns, KNOWN_COLUMNS, type ColumnPlan } from './columns.js';
 import { readDelimited } from './csv.js';
@@ -60,7 +60,7 @@ export async function openDataset(path: string, options: ReadOptions = {}): Prom
   if (options.onlyLanguages && plan.columns.language === undefined && options.language === undefined && plan.language === undefined && format !== 'conll') {
     throw new XlmError(
       'data/no-language',
-      `${path}: keeping only languages ${options.onlyLanguages.join(', ')} needs a language column (lang or language; or --language-column), and this file has none among: ${(fieldNames ?? []).join(', ')}`,
+      said`${path}: keeping only languages ${options.onlyLanguages.join(', ')} needs a language column (lang or language; or ${field('languageColumn')}), and this file has none among: ${(fieldNames ?? []).join(', ')}`,
       { file: path },
     );
   }

@@ -4,7 +4,7 @@
  * collector throws once it holds `maxErrors` errors (or at the end of the file if it holds any), listing them;
  * under 'skip' the pass finishes and the errors stay in the report.
  */
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
 import { formatDataError, type DataError, type ReadOptions } from './types.js';
 
 export const DEFAULT_MAX_ERRORS = 10;
@@ -22,7 +22,7 @@ export class DataErrorsError extends XlmError {
     const when = stoppedEarly ? `stopped after the first ${errors.length} bad rows` : `${errorCount} bad row${errorCount === 1 ? '' : 's'}`;
     super(
       'data/bad-rows',
-      `${first.file}: ${when}:\n${listed}${more}\nFix these rows, or pass onError 'skip' (--on-error skip) to leave bad rows out and keep the rest.`,
+      said`${first.file}: ${when}:\n${listed}${more}\nFix these rows, or pass ${field('onError')} 'skip' to leave bad rows out and keep the rest.`,
       { file: first.file, line: first.line, column: first.column },
     );
     this.name = 'DataErrorsError';

@@ -12,7 +12,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
 import { IssueCollector } from './issues.js';
 import { isBlank, readJsonl } from './jsonl.js';
 import { languageCodeProblem, looksLikeLanguageHeader } from './language-codes.js';
@@ -78,7 +78,7 @@ export async function readParallel(input: ParallelInput, options: ParallelReadOp
     if (data.format !== 'jsonl' && (data.sourceLang === undefined || data.targetLang === undefined)) {
       throw new XlmError(
         'data/no-language',
-        `${file}: the language pair is not known (${data.sourceLang ?? '?'}-${data.targetLang ?? '?'}); give sourceLang and targetLang (--source-lang, --target-lang), a header line of two codes (en<TAB>de), or files named like corpus.en and corpus.de`,
+        said`${file}: the language pair is not known (${data.sourceLang ?? '?'}-${data.targetLang ?? '?'}); give ${field('sourceLang')} and ${field('targetLang')}, a header line of two codes (en<TAB>de), or files named like corpus.en and corpus.de`,
         { file },
       );
     }

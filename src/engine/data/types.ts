@@ -2,6 +2,7 @@
  * The shapes every dataset reader produces and every consumer (trainer, eval, inspect, extension) reads.
  * One Example type for every task, so a trainer switches on which fields are present, not on the file format.
  */
+import type { DataKind } from '../tasks/vocabulary.js';
 import type { TagScheme } from './bio.js';
 
 /** Where a record starts: the file and its 1-based line (a multi-line CSV record or a NER sentence: its first line). */
@@ -56,8 +57,8 @@ export type DataErrorCode =
 
 export type DataFormat = 'jsonl' | 'csv' | 'tsv' | 'xnli' | 'conll' | 'text' | 'parallel';
 
-/** What the columns hold, in the engine protocol's task names (parallel text is its own kind). */
-export type DataKind = 'sequence-classification' | 'pair-classification' | 'token-classification' | 'masked-lm' | 'parallel';
+/** What the columns hold, in the task vocabulary's words (parallel text is its own kind). */
+export type { DataKind };
 
 /** Which column of the file fills which Example field (after detection and overrides). */
 export interface ColumnMapping {

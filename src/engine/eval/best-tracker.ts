@@ -5,7 +5,8 @@
  * without an improvement, training stops. Pure: the trainer feeds it numbers and saves its state with the
  * checkpoint, so a resumed run keeps counting where it was.
  */
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
+import type { HeadKind } from '../tasks/vocabulary.js';
 
 /** bleu and chrf: translation runs (src/engine/seq2seq/evaluation.ts); em (exact match): question answering. */
 export type MetricForBest = 'accuracy' | 'f1' | 'em' | 'loss' | 'bleu' | 'chrf';
@@ -45,7 +46,7 @@ export class BestTracker {
   constructor(readonly options: BestTrackerOptions) {
     const { patience } = options;
     if (patience !== undefined && (!Number.isInteger(patience) || patience < 1)) {
-      throw new XlmError('bad-option', `--patience must be a whole number of at least 1, got ${patience}`, { what: 'patience' });
+      throw new XlmError('bad-option', said`${field('patience')} must be a whole number of at least 1, got ${patience}`, { what: 'patience' });
     }
   }
 
@@ -82,14 +83,14 @@ export class BestTracker {
   }
 }
 
-/** The eval key and direction of `--metric-for-best` for a task, in the names evaluation reports. */
-export function metricForBestKey(task: 'seq-cls' | 'nli' | 'token-cls' | 'mlm' | 'qa', metric: MetricForBest): { key: string; greaterIsBetter: boolean } {
+/** The eval key and direction of metricForBest for the head a run trains, in the names evaluation reports. */
+export function metricForBestKey(head: HeadKind, metric: MetricForBest): { key: string; greaterIsBetter: boolean } {
   if (metric === 'loss') return { key: 'loss', greaterIsBetter: false };
-  if (metric === 'bleu' || metric === 'chrf') throw new XlmError('bad-option', `--metric-for-best ${metric} scores translations; use it with --task translation (here: accuracy, f1 or loss)`, { what: 'metric-for-best' });
+  if (metric === 'bleu' || metric === 'chrf') throw new XlmError('bad-option', said`${field('metricForBest')} ${metric} scores translations; use it with the translation task (here: accuracy, f1 or loss)`, { what: 'metricForBest' });
   // Question answering: em (or accuracy) is SQuAD's exact match.
-  if (task === 'qa') return { key: metric === 'f1' ? 'f1' : 'exact_match', greaterIsBetter: true };
-  if (metric === 'em') throw new XlmError('bad-option', '--metric-for-best em is the exact match of question answering; use it with --task qa (here: accuracy, f1 or loss)', { what: 'metric-for-best' });
+  if (head === 'qa') return { key: metric === 'f1' ? 'f1' : 'exact_match', greaterIsBetter: true };
+  if (metric === 'em') throw new XlmError('bad-option', said`${field('metricForBest')} em is the exact match of question answering; use it with the question-answering task (here: accuracy, f1 or loss)`, { what: 'metricForBest' });
   if (metric === 'accuracy') return { key: 'accuracy', greaterIsBetter: true };
-  if (task === 'mlm') throw new XlmError('bad-option', '--metric-for-best f1 has no meaning for masked-LM; use accuracy (top-1 over masked tokens) or loss', { what: 'metric-for-best' });
-  return { key: task === 'token-cls' ? 'f1' : 'macro_f1', greaterIsBetter: true };
+  if (head === 'mlm') throw new XlmError('bad-option', said`${field('metricForBest')} f1 has no meaning for masked-LM; use accuracy (top-1 over masked tokens) or loss`, { what: 'metricForBest' });
+  return { key: head === 'token-cls' ? 'f1' : 'macro_f1', greaterIsBetter: true };
 }

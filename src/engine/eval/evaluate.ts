@@ -8,6 +8,7 @@
  * integer labels in the data are read through id2label.
  */
 import { loadDataset, mixSeed, type DataError, type DataKind, type LoadedDataset, type ReadOptions } from '../data/index.js';
+import { HEAD_OF_TASK, tabularKindOf, ROWS_OF_TASK, dataFitsTask, taskOfDataKind, type Task } from '../tasks/vocabulary.js';
 import { XlmError } from '../errors.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
 import { maskTokens, type MaskingOptions } from '../train/features.js';
@@ -17,8 +18,8 @@ import { modelInputs } from '../runtime/inputs.js';
 import { rowLanguages } from './languages.js';
 import { classificationScores, crossEntropyOf, DEFAULT_TOP_K, maskedScores, taggingScores, type TaskScores } from './scores.js';
 
-export type EvalTask = 'seq-cls' | 'nli' | 'token-cls' | 'mlm';
-export const EVAL_TASKS: readonly EvalTask[] = ['seq-cls', 'nli', 'token-cls', 'mlm'];
+/** The tasks evaluate() scores: every task but question answering, which qa/evaluate.ts scores from SQuAD files. */
+export type EvalTask = Exclude<Task, 'question-answering'>;
 
 export interface MaskedLmEvalOptions {
   /** Share of tokens masked (default 0.15), with BERT's 80/10/10 replacement. */
@@ -71,8 +72,6 @@ export interface EvalResult extends TaskScores {
   predictions: EvalPrediction[];
 }
 
-const KIND_OF_TASK: Record<EvalTask, DataKind | undefined> = { 'seq-cls': undefined, nli: 'pair-classification', 'token-cls': 'token-classification', mlm: 'masked-lm' };
-
 export async function evaluate(options: EvaluateOptions): Promise<EvalResult> {
   const batchSize = options.batchSize ?? 16;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new XlmError('bad-option', `batch size must be a whole number of at least 1, got ${batchSize}`, { what: 'batchSize' });
@@ -83,11 +82,12 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResult> {
     const maxLength = Math.min(options.maxLength ?? model.maxLength, model.maxLength);
     if (maxLength < 3) throw new XlmError('bad-option', `max length ${maxLength} leaves no room for text between <s> and </s>`, { what: 'maxLength' });
     // A missing head is the first thing to say (not a list of labels the model lacks): build the session now.
-    if (options.task === 'token-cls' || options.task === 'seq-cls' || options.task === 'nli') await model.session(options.task === 'token-cls' ? 'token-cls' : 'seq-cls');
+    const head = options.task === undefined ? undefined : HEAD_OF_TASK[options.task];
+    if (head === 'token-cls' || head === 'seq-cls') await model.session(head);
     const classifies = model.hasHead('seq-cls') || model.hasHead('token-cls');
-    const labels = options.task === 'mlm' || (options.task === undefined && !classifies) ? undefined : modelLabels(model, options.task);
+    const labels = options.task === 'masked-lm' || (options.task === undefined && !classifies) ? undefined : modelLabels(model, options.task);
     const read: ReadOptions = { ...options.readOptions };
-    const kind = options.task ? KIND_OF_TASK[options.task] : undefined;
+    const kind = options.task ? tabularKindOf(options.task) : undefined;
     if (kind) read.kind = kind;
     if (labels) {
       read.labels = labels;
@@ -98,10 +98,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResult> {
     checkTask(task, data, options.data);
     if (data.size === 0) throw new XlmError('eval-no-rows', `${options.data} has no rows to evaluate${data.info.report.filtered ? ` (${data.info.report.filtered} left out by the language filter)` : ''}`, { file: options.data });
     // Rows were read with the model's labels, so label ids index the model's classes.
-    const taskLabels = task === 'mlm' ? undefined : (labels ?? modelLabels(model, task));
+    const taskLabels = task === 'masked-lm' ? undefined : (labels ?? modelLabels(model, task));
     const { languages, source } = rowLanguages(data);
     const context: RunContext = { model, data, languages, batchSize, maxLength, options, models };
-    const run = task === 'token-cls' ? evaluateTagging(context, taskLabels!) : task === 'mlm' ? evaluateMasked(context) : evaluateClassification(context, taskLabels!);
+    const run = task === 'token-classification' ? evaluateTagging(context, taskLabels!) : task === 'masked-lm' ? evaluateMasked(context) : evaluateClassification(context, taskLabels!);
     const { scores, predictions, truncatedRows } = await run;
     const report = data.info.report;
     return {
@@ -253,30 +253,14 @@ function modelLabels(model: LoadedModel, task: EvalTask | undefined): string[] |
 }
 
 function taskOfKind(kind: DataKind, file: string): EvalTask {
-  switch (kind) {
-    case 'sequence-classification':
-      return 'seq-cls';
-    case 'pair-classification':
-      return 'nli';
-    case 'token-classification':
-      return 'token-cls';
-    case 'masked-lm':
-      return 'mlm';
-    default:
-      throw new XlmError('eval-bad-data', `${file} reads as parallel text, which no evaluation task scores; pass --task`, { file });
-  }
+  const task = taskOfDataKind(kind);
+  if (task === undefined) throw new XlmError('eval-bad-data', `${file} reads as parallel text, which no evaluation task scores; name the task`, { file, what: 'task' });
+  return task;
 }
 
 function checkTask(task: EvalTask, data: LoadedDataset, file: string): void {
   const kind = data.info.kind;
-  const fits = task === 'seq-cls' || task === 'nli' ? kind === 'sequence-classification' || kind === 'pair-classification' : kind === KIND_OF_TASK[task];
-  if (!fits) {
-    const needs = task === 'token-cls' ? 'tokens and tags' : task === 'mlm' ? 'text' : task === 'nli' ? 'premise/hypothesis (text and pair) and label' : 'text and label';
-    throw new XlmError('eval-bad-data', `--task ${task} needs rows with ${needs}; ${file} reads as ${kind}`, { file });
-  }
-  if (task === 'nli' && kind !== 'pair-classification') {
-    throw new XlmError('eval-bad-data', `--task nli needs a pair column (hypothesis, sentence2); ${file} has single texts (use --task seq-cls)`, { file });
-  }
+  if (!dataFitsTask(task, kind)) throw new XlmError('eval-bad-data', `${task} needs rows with ${ROWS_OF_TASK[task]}; ${file} reads as ${kind}`, { file, what: 'task' });
 }
 
 function range(from: number, to: number): number[] {

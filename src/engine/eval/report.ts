@@ -47,7 +47,7 @@ export function formatEvalReport(result: EvalResult): string {
   const from = result.languageSource === 'column' ? 'from the language column' : 'guessed from the script';
   lines.push(`${result.task} on ${result.examples} examples of ${result.data}; ${languages.length} language${languages.length === 1 ? '' : 's'} (${from})`);
   if (result.skipped.errorCount) lines.push(`${result.skipped.errorCount} bad rows were skipped (first: ${describeFirst(result)})`);
-  if (result.truncatedRows) lines.push(`${result.truncatedRows} rows were cut at ${result.maxLength} tokens${result.task === 'token-cls' ? ' (their cut-off words count as O)' : ''}`);
+  if (result.truncatedRows) lines.push(`${result.truncatedRows} rows were cut at ${result.maxLength} tokens${result.task === 'token-classification' ? ' (their cut-off words count as O)' : ''}`);
   lines.push('');
   lines.push(`overall: ${Object.entries(result.metrics).map(([k, v]) => `${k} ${show(k, v)}`).join('  ')}`);
 

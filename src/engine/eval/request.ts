@@ -1,20 +1,14 @@
 /**
- * The engine's eval/run request: the extension's task names mapped onto evaluate()'s, the active model when
- * none is named, cancellation from the request's token, and the protocol's result shape.
+ * The engine's eval/run request: the active model when none is named, cancellation from the request's token, and
+ * the protocol's result shape.
  */
 import { XlmError } from '../errors.js';
-import type { EvalRunParams, EvalRunResult, TrainTask } from '../rpc/protocol.js';
+import type { EvalRunParams, EvalRunResult } from '../rpc/protocol.js';
 import type { ModelCache } from '../runtime/model-cache.js';
 import { looksLikeQa } from '../data/index.js';
 import { evaluateQaFile } from '../qa/evaluate.js';
-import { evaluate, type EvalTask } from './evaluate.js';
+import { evaluate } from './evaluate.js';
 
-const TASK_OF: Record<Exclude<TrainTask, 'question-answering' | 'translation'>, EvalTask> = {
-  'sequence-classification': 'seq-cls',
-  'pair-classification': 'nli',
-  'token-classification': 'token-cls',
-  'masked-lm': 'mlm',
-};
 
 export interface EvalRequestContext {
   models: ModelCache;
@@ -28,9 +22,6 @@ export async function evalRequest(params: EvalRunParams, ctx: EvalRequestContext
   const model = params.model ?? ctx.activeModel;
   if (!model) throw new XlmError('no-model', 'no model is loaded and none was named; eval/run needs a model folder');
   if (params.task === 'question-answering' || (params.task === undefined && looksLikeQa(params.data))) return evalQaRequest(model, params, ctx);
-  if (params.task === 'translation') {
-    throw new XlmError('bad-option', 'translation is scored by `xlm score bleu|chrf` on translated files, or during training (--eval with BLEU and chrF curves), not by eval/run', { what: 'task' });
-  }
   const abort = new AbortController();
   if (ctx.cancel?.isCancellationRequested) abort.abort();
   const subscription = ctx.cancel?.onCancellationRequested(() => abort.abort());
@@ -38,7 +29,7 @@ export async function evalRequest(params: EvalRunParams, ctx: EvalRequestContext
     const result = await evaluate({
       model,
       data: params.data,
-      task: params.task ? TASK_OF[params.task] : undefined,
+      task: params.task,
       batchSize: params.batchSize,
       models: ctx.models,
       signal: abort.signal,

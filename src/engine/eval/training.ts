@@ -10,7 +10,6 @@
 import { mixSeed, type LoadedDataset } from '../data/index.js';
 import { createSession, ort, type Device, type GraphSession } from '../runtime/session.js';
 import { collate, IGNORE, type Feature, type MaskingOptions } from '../train/features.js';
-import type { TrainTask } from '../train/model-loss.js';
 import { buildEvalGraph, COUNTER_INPUT, SEED_INPUT, type LossBuilder } from '../train/step-graph.js';
 import type { TrainableParam } from '../train/context.js';
 import { argmax } from '../tasks/token-classify.js';
@@ -18,6 +17,7 @@ import { BestTracker, metricForBestKey, type BestTrackerState, type BestVerdict,
 import { rowLanguages } from './languages.js';
 import { classificationScores, crossEntropyOf, maskedScores, taggingScores, type ClassifiedRow, type MaskedRowScore, type TaggedRow, type TaskScores } from './scores.js';
 import { rankOf } from '../metrics/index.js';
+import type { HeadKind } from '../tasks/vocabulary.js';
 
 /** Masks of evaluation rows come from this fixed seed, so every evaluation scores the same masked tokens. */
 const EVAL_MASK_SEED = 12345;
@@ -41,9 +41,9 @@ export interface LanguageEvalResult {
 }
 
 export class LanguageEvaluator {
-  private constructor(private readonly session: GraphSession, private readonly trainable: TrainableParam[], private readonly task: TrainTask) {}
+  private constructor(private readonly session: GraphSession, private readonly trainable: TrainableParam[], private readonly task: HeadKind) {}
 
-  static async create(build: LossBuilder, task: TrainTask, sessionOpts: { threads?: number; device?: Device }): Promise<LanguageEvaluator> {
+  static async create(build: LossBuilder, task: HeadKind, sessionOpts: { threads?: number; device?: Device }): Promise<LanguageEvaluator> {
     const built = buildEvalGraph(build);
     return new LanguageEvaluator(await createSession(built.graph, sessionOpts), built.trainable, task);
   }
@@ -120,7 +120,7 @@ export class LanguageEvaluator {
 }
 
 export interface TrainingEvaluationOptions {
-  task: TrainTask;
+  task: HeadKind;
   /** The eval file as loaded; its rows' languages group the metrics. */
   data: LoadedDataset;
   features: readonly Feature[];
@@ -142,13 +142,12 @@ export class TrainingEvaluation {
 
   private constructor(private readonly evaluator: LanguageEvaluator, private readonly o: TrainingEvaluationOptions) {
     this.languages = rowLanguages(o.data).languages;
-    const task = o.task === 'seq-cls' ? (o.data.info.kind === 'pair-classification' ? 'nli' : 'seq-cls') : o.task;
-    this.tracker = o.metricForBest ? new BestTracker({ ...metricForBestKey(task, o.metricForBest), patience: o.patience }) : undefined;
+    this.tracker = o.metricForBest ? new BestTracker({ ...metricForBestKey(o.task, o.metricForBest), patience: o.patience }) : undefined;
   }
 
   static async create(build: LossBuilder, sessionOpts: { threads?: number; device?: Device }, o: TrainingEvaluationOptions): Promise<TrainingEvaluation> {
     // The tracker checks its options before a session is built, so a bad flag fails fast.
-    if (o.metricForBest) metricForBestKey(o.task === 'seq-cls' ? 'seq-cls' : o.task, o.metricForBest);
+    if (o.metricForBest) metricForBestKey(o.task, o.metricForBest);
     return new TrainingEvaluation(await LanguageEvaluator.create(build, o.task, sessionOpts), o);
   }
 

@@ -4,7 +4,8 @@ import { hfError } from './hf-error.js';
 import { fsyncFolder, writeFileAtomic } from './atomic.js';
 import { labelMaps, type XlmrConfig } from './config.js';
 import { CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE } from './folder.js';
-import { ARCHITECTURE_OF_HEAD, type HeadKind } from './names.js';
+import { ARCHITECTURE_OF_HEAD } from './names.js';
+import type { HeadKind } from '../tasks/vocabulary.js';
 import { writeSafetensors, type TensorToWrite } from './safetensors-write.js';
 
 /**

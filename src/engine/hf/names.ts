@@ -1,3 +1,4 @@
+import type { HeadKind } from '../tasks/vocabulary.js';
 import type { XlmrConfig } from './config.js';
 
 /**
@@ -5,9 +6,6 @@ import type { XlmrConfig } from './config.js';
  * the model builder, the folder loader, the checkpoint writer and the test models agree on.
  * Linear weights are [out, in], as PyTorch stores them.
  */
-
-export type HeadKind = 'mlm' | 'seq-cls' | 'token-cls' | 'qa';
-export const HEAD_KINDS: readonly HeadKind[] = ['mlm', 'seq-cls', 'token-cls', 'qa'];
 
 /** Prefix of the encoder's tensors in task models; XLMRobertaModel (no head) saves them without it. */
 export const ENCODER_PREFIX = 'roberta.';

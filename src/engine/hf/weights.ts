@@ -1,5 +1,6 @@
 import { hfError } from './hf-error.js';
-import { ENCODER_PREFIX, HEAD_TENSOR_NAMES, MLM_HEAD, encoderTensorSpecs, headTensorSpecs, type HeadKind, type ModelSizes, type TensorSpec } from './names.js';
+import { ENCODER_PREFIX, HEAD_TENSOR_NAMES, MLM_HEAD, encoderTensorSpecs, headTensorSpecs, type ModelSizes, type TensorSpec } from './names.js';
+import type { HeadKind } from '../tasks/vocabulary.js';
 import type { TensorInfo, TensorSource } from './safetensors.js';
 
 /**

@@ -7,7 +7,7 @@
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { LoadedDataset } from '../data/index.js';
-import { XlmError } from '../errors.js';
+import { XlmError, type Said } from '../errors.js';
 import { rowLanguages } from '../eval/languages.js';
 import { metricForBestKey } from '../eval/best-tracker.js';
 import { Graph } from '../graph/graph.js';
@@ -20,7 +20,7 @@ import type { Feature } from '../train/features.js';
 import { isLoraName } from '../train/lora.js';
 import { modelLoss } from '../train/model-loss.js';
 import { TrainingRun, type TrainHooks, type TrainOptions, type TrainResult } from '../train/train.js';
-import { hfBlock } from './settings.js';
+import { hfBlock, jobHead, type JobHead } from './settings.js';
 
 export const JOB_SETTINGS_FILE = 'settings.json';
 /** The job's fixed files (src/engine/jobs/files): train.py and its XLM-R, the launchers, and the README's template. */
@@ -51,16 +51,13 @@ export async function exportJob(options: TrainOptions, dir: string, source: stri
   if (existsSync(out) && readdirSync(out).length > 0) {
     throw new XlmError('job-folder-not-empty', `${out} is not empty; export a job into a new or empty folder`, { file: out });
   }
-  if (options.task !== 'seq-cls' && options.task !== 'token-cls') {
-    throw new XlmError('bad-option', `export-job exports seq-cls and token-cls runs; ${options.task} runs train in XLM Lab only`, { what: 'task' });
+  if (!jobHead(options.task)) {
+    throw new XlmError('bad-option', `export-job exports sequence, pair and token classification runs; ${options.task} runs train in XLM Lab only`, { what: 'task' });
   }
   const job = new JobExport(options, out, source, hooks);
   await job.run();
   return job.exported!;
 }
-
-/** The tasks a job trains. */
-type JobTask = 'seq-cls' | 'token-cls';
 
 class JobExport extends TrainingRun {
   exported: ExportJobResult | undefined;
@@ -71,8 +68,8 @@ class JobExport extends TrainingRun {
   }
 
   /** The run's memory estimate is for training here; the job trains elsewhere, so its line would only mislead. */
-  protected override log(line: string): void {
-    if (!line.startsWith('estimated peak memory')) super.log(line);
+  protected override log(line: string | Said): void {
+    if (typeof line !== 'string' || !line.startsWith('estimated peak memory')) super.log(line);
   }
 
   protected override async phases(): Promise<TrainResult> {
@@ -113,7 +110,7 @@ class JobExport extends TrainingRun {
       for (let i = 0; i < features.length; i++) {
         const f = features[i];
         const row: Record<string, unknown> = { input_ids: f.ids };
-        if (this.o.task === 'token-cls') Object.assign(row, { labels: f.tokenLabels, tokens: data.tokens(i) });
+        if (this.head === 'token-cls') Object.assign(row, { labels: f.tokenLabels, tokens: data.tokens(i) });
         else {
           row.label = f.label;
           row.text = data.text(i);
@@ -145,7 +142,7 @@ class JobExport extends TrainingRun {
     const { config, folder } = this.model;
     const labels = this.data.labels ?? [];
     const lora = o.method === 'lora' ? { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets } : undefined;
-    const head = o.task as JobTask;
+    const head = this.head as JobHead;
     const loss = modelLoss({ task: head, config, numLabels: labels.length, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
     const graph = new Graph('job-start');
     const { trainable } = loss.build(graph, { seed: graph.input('seed', 'uint32', []), counter: graph.input('counter', 'uint32', []) });
@@ -167,13 +164,12 @@ class JobExport extends TrainingRun {
     const o = this.o;
     const { stepsPerEpoch, totalSteps, warmupSteps } = this.plan;
     const labels = this.data.labels ?? [];
-    const nli = this.data.train.info.kind === 'pair-classification';
     const lora = o.method === 'lora' ? { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets } : null;
-    const best = o.metricForBest ? metricForBestKey(nli ? 'nli' : (o.task as JobTask), o.metricForBest) : null;
+    const best = o.metricForBest ? metricForBestKey(this.head, o.metricForBest) : null;
     const settings = {
       format: 'xlm-lab-job/1',
       source: this.source,
-      task: o.task,
+      task: this.head,
       method: o.method,
       labels,
       pad_id: this.model.tokenizer.padId,
@@ -188,7 +184,7 @@ class JobExport extends TrainingRun {
       dropout: o.dropout ?? null,
       lora,
       adapter_config: lora
-        ? adapterConfig({ task: o.task as JobTask, method: o.method, config: this.model.config, labels, baseModel: this.model.folder.dir, numLabels: labels.length, lora, trainableNames: [], trainerState: {}, weight: () => new Float32Array() })
+        ? adapterConfig({ task: this.head, method: o.method, config: this.model.config, labels, baseModel: this.model.folder.dir, numLabels: labels.length, lora, trainableNames: [], trainerState: {}, weight: () => new Float32Array() })
         : null,
       eval_every: o.evalEvery ?? null,
       save_every: o.saveEvery ?? null,
@@ -197,7 +193,7 @@ class JobExport extends TrainingRun {
       patience: o.patience ?? null,
       data: { train: 'data/train.jsonl', eval: this.data.eval ? 'data/eval.jsonl' : null, train_rows: this.data.train.size, eval_rows: this.data.eval?.size ?? 0 },
       model: 'model',
-      hf: hfBlock(o, { totalSteps, warmupSteps, nli }),
+      hf: hfBlock(o, { totalSteps, warmupSteps }),
     };
     writeFileAtomic(join(this.dir, JOB_SETTINGS_FILE), JSON.stringify(settings, null, 2) + '\n');
     return JOB_SETTINGS_FILE;

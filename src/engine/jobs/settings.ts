@@ -8,6 +8,17 @@
 import { metricForBestKey } from '../eval/best-tracker.js';
 import { peftTargetModules } from '../train/lora.js';
 import type { ResolvedTrainOptions, TrainOptions } from '../train/options.js';
+import { HEAD_OF_TASK } from '../tasks/vocabulary.js';
+
+/** The heads a job's train.py trains (settings.json's task): sequence classifiers (single texts or pairs) and token classifiers. */
+export type JobHead = 'seq-cls' | 'token-cls';
+
+/** The head a job trains for a run of this task; undefined for the tasks that train in XLM Lab only. */
+export function jobHead(task: TrainOptions['task']): JobHead | undefined {
+  if (task === 'translation') return undefined;
+  const head = HEAD_OF_TASK[task];
+  return head === 'seq-cls' || head === 'token-cls' ? head : undefined;
+}
 
 /** Where one of our settings goes in a transformers + peft run. */
 export interface HfCounterpart {
@@ -73,13 +84,13 @@ export const HF_MAPPING: Record<keyof TrainOptions, HfCounterpart> = {
 export interface JobPlan {
   totalSteps: number;
   warmupSteps: number;
-  /** seq-cls data of premise/hypothesis pairs evaluates as NLI (its f1 is macro_f1 all the same). */
-  nli: boolean;
 }
 
 /** TrainingArguments, LoraConfig and config overrides for the job's `hf` engine, from HF_MAPPING's fields. */
 export function hfBlock(o: ResolvedTrainOptions, plan: JobPlan, adapterTargets = peftTargetModules(o.loraTargets)): { training_arguments: Record<string, unknown>; lora_config: Record<string, unknown> | null; config_overrides: Record<string, unknown> } {
-  const best = o.metricForBest ? metricForBestKey(plan.nli ? 'nli' : (o.task as 'seq-cls' | 'token-cls'), o.metricForBest) : undefined;
+  const head = jobHead(o.task);
+  if (!head) throw new Error(`a job trains sequence or token classifiers, not ${o.task}`);
+  const best = o.metricForBest ? metricForBestKey(head, o.metricForBest) : undefined;
   const values: Record<string, unknown> = {
     output_dir: 'output',
     learning_rate: o.lr,
@@ -125,7 +136,7 @@ export function hfBlock(o: ResolvedTrainOptions, plan: JobPlan, adapterTargets =
     // Always passed alongside: the job's own data is pre-tokenized, and reports go nowhere but the log.
     training_arguments: { ...pick('trainingArguments', values), remove_unused_columns: false, report_to: 'none' },
     lora_config: o.method === 'lora'
-      ? { ...pick('loraConfig', loraValues), task_type: o.task === 'seq-cls' ? 'SEQ_CLS' : 'TOKEN_CLS', modules_to_save: ['classifier'], bias: 'none' }
+      ? { ...pick('loraConfig', loraValues), task_type: head === 'seq-cls' ? 'SEQ_CLS' : 'TOKEN_CLS', modules_to_save: ['classifier'], bias: 'none' }
       : null,
     config_overrides: pick('config', configValues),
   };

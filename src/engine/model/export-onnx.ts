@@ -16,7 +16,8 @@ import { XlmError } from '../errors.js';
 import { encodeGraph } from '../graph/encode.js';
 import { TOKENIZER_FILES } from '../hf/checkpoint.js';
 import { TOKENIZER_CONFIG_FILE, loadModelFolder } from '../hf/folder.js';
-import { headOfArchitecture, type HeadKind } from '../hf/names.js';
+import { headOfArchitecture } from '../hf/names.js';
+import type { HeadKind } from '../tasks/vocabulary.js';
 import { buildInferenceGraph, type InferenceTask } from './inference.js';
 import type { InferenceDtype } from './quantize.js';
 

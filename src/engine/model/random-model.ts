@@ -7,7 +7,8 @@
 import { xlmrConfigJson } from '../hf/config.js';
 import { writeNewXlmrFolder } from '../hf/new-folder.js';
 import type { TensorToWrite } from '../hf/safetensors-write.js';
-import { ARCHITECTURE_OF_HEAD, encoderTensorSpecs, headTensorSpecs, type HeadKind, type ModelSizes } from '../hf/names.js';
+import { ARCHITECTURE_OF_HEAD, encoderTensorSpecs, headTensorSpecs, type ModelSizes } from '../hf/names.js';
+import type { HeadKind } from '../tasks/vocabulary.js';
 import { unigramTokenizerJson, type UnigramPiece } from '../tokenize/tokenizer-json.js';
 import { createRng, normalArray } from '../rng/rng.js';
 

@@ -115,7 +115,7 @@ export class QaTrainingRun extends TrainingRun {
   protected override judge(): LearningVerdict {
     const o = this.o;
     const losses = this.logHistory.filter((m) => typeof m.loss === 'number' && !('eval' in m)).map((m) => m.loss as number);
-    const defaultLr = trainingDefaults({ task: 'qa', method: o.method, hiddenSize: this.model.config.hidden_size, rows: this.qa.train.length }).lr;
+    const defaultLr = trainingDefaults({ task: 'question-answering', method: o.method, hiddenSize: this.model.config.hidden_size, rows: this.qa.train.length }).lr;
     const examples = this.qa.eval ?? [];
     const f1Of = (answer: (e: QaExample) => string) => scoreQa(examples.map((e) => ({ id: e.id, language: e.language ?? 'unknown', predicted: answer(e), gold: e.answers.map((a) => a.text) }))).f1 / 100;
     const baselines = [{ name: 'the first sentence of the context', f1: f1Of((e) => firstSentence(e.context)) }];

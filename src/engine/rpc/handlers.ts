@@ -29,7 +29,8 @@ import { tokenize } from '../tasks/tokenize.js';
 import { zeroShot } from '../tasks/zero-shot.js';
 import { TranslatorCache } from '../translate/cache.js';
 import { SentenceIndex } from '../search/sentence-index.js';
-import { hubProgress, type NliResult, type DataInspectResult, type DeviceName, type EngineInfo, type InferenceDtype, type ModelInfo, type TrainTask } from './protocol.js';
+import { hubProgress, type NliResult, type DataInspectResult, type DeviceName, type EngineInfo, type InferenceDtype, type ModelInfo } from './protocol.js';
+import { taskOfDataKind } from '../tasks/vocabulary.js';
 import type { HandlerContext, HandlerTable } from './server.js';
 import { TrainingRuns } from './training.js';
 
@@ -205,7 +206,7 @@ export function createHandlers(): HandlerTable {
         format: s.format,
         rows: s.rows,
         columns: [...s.fieldNames],
-        suggestedTask: s.kind as TrainTask,
+        suggestedTask: taskOfDataKind(s.kind),
         labels: s.labels,
         languages: s.languages.counts,
         problems,

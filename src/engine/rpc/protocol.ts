@@ -1,7 +1,8 @@
 /**
  * The JSON-RPC protocol between the extension and the engine process: the one file both sides import, so a
  * method name, its params or its result cannot drift between them. Every message says who sends it and why.
- * The engine never imports `vscode`; this file imports only vscode-jsonrpc's message types and valibot.
+ * The engine never imports `vscode`; this file imports only vscode-jsonrpc's message types, valibot and the task
+ * vocabulary (tasks/vocabulary.ts, which imports nothing), so both sides spell every task the same.
  *
  * Every request's params are a valibot schema, and the params type is inferred from it, so what the extension
  * may send and what the engine accepts are one definition. The engine checks each request against its schema
@@ -11,6 +12,9 @@
  */
 import * as v from 'valibot';
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import { TASKS, TRAIN_TASKS, type TrainTask } from '../tasks/vocabulary.js';
+
+export { TASKS, TRAIN_TASKS, type TrainTask };
 
 /** Bumped when a message changes shape; the extension refuses an engine bundle that answers another version. */
 export const PROTOCOL_VERSION = 1;
@@ -89,7 +93,6 @@ const device = oneOf(DEVICE_CHOICES);
 /** Number formats of inference's matrix products: the checkpoint's floats, or int8 quantized at load (engine/model/quantize.ts). */
 export const INFERENCE_DTYPES = ['fp32', 'int8'] as const;
 const inferenceDtype = oneOf(INFERENCE_DTYPES);
-export const TRAIN_TASKS = ['sequence-classification', 'pair-classification', 'token-classification', 'masked-lm', 'question-answering', 'translation'] as const;
 
 // ---------------------------------------------------------------------------------------------- shared shapes
 
@@ -431,8 +434,6 @@ export const translate = new RequestType<TranslateParams, TranslateResult, Engin
 
 // ---------------------------------------------------------------------------------------------- training
 
-export type TrainTask = (typeof TRAIN_TASKS)[number];
-
 export const TrainStartParams = params({
   /** Model folder to start from. */
   model: path,
@@ -593,7 +594,7 @@ export const trainEnd = new NotificationType<TrainEndParams>('train/end');
 export const EvalRunParams = params({
   model: optional(path),
   data: path,
-  task: optional(oneOf(TRAIN_TASKS)),
+  task: optional(oneOf(TASKS)),
   batchSize: optional(integer(1, PARAM_LIMITS.batchSize)),
 });
 export type EvalRunParams = v.InferOutput<typeof EvalRunParams>;

@@ -13,6 +13,7 @@ import {
 } from 'vscode-jsonrpc';
 import { XlmError } from '../errors.js';
 import { ioError } from '../io-errors.js';
+import { paramOf } from './option-params.js';
 import {
   EngineErrorCodes,
   EngineErrorData,
@@ -114,7 +115,7 @@ export function serveEngine(connection: MessageConnection, table: HandlerTable, 
 /** The error payload of an exception (for notifications such as train/end; responses use toResponseError). */
 export function errorData(thrown: unknown): EngineErrorData {
   const e = ioError(thrown);
-  if (e instanceof XlmError) return { code: e.code, message: e.toString(), ...e.place };
+  if (e instanceof XlmError) return { code: e.code, message: e.describeNaming(paramOf), ...e.placeNaming(paramOf) };
   return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
 }
 
@@ -128,11 +129,11 @@ export function toResponseError(
   if (e instanceof ResponseError) return e as ResponseError<EngineErrorData>;
   e = ioError(e);
   if (e instanceof XlmError) {
-    const located = e.toString();
+    const located = e.describeNaming(paramOf);
     return new ResponseError<EngineErrorData>(EngineErrorCodes.userError, located, {
       code: e.code,
-      message: e.message,
-      ...e.place,
+      message: e.messageNaming(paramOf),
+      ...e.placeNaming(paramOf),
     });
   }
   if (token.isCancellationRequested) {

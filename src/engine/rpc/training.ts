@@ -16,9 +16,9 @@ import { exportSeq2SeqOnnx } from '../seq2seq/export.js';
 import { languageChoice } from '../seq2seq/features.js';
 import { encoderDecoderKind, openEncoderDecoderConfig } from '../seq2seq/xlmr-encoder-decoder.js';
 import type { TranslationTrainOptions } from '../seq2seq/train-run.js';
-import type { TrainTask as EngineTrainTask } from '../train/model-loss.js';
-import { checkParams, TrainDefaultsParams, TrainDefaultsResult, TrainResumeParams, TrainStartParams, TrainStartResult, TrainTask, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
+import { checkParams, TrainDefaultsParams, TrainDefaultsResult, TrainResumeParams, TrainStartParams, TrainStartResult, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
 import { HandlerContext, errorData } from './server.js';
+import { paramOf } from './option-params.js';
 
 /** The share of the training rows a run started without an eval file holds out, and the fewest rows for which it does. */
 export const AUTO_EVAL_FRACTION = 0.1;
@@ -26,15 +26,6 @@ export const AUTO_EVAL_MIN_ROWS = 50;
 
 /** What a run started from the editor was asked to do: its train/start params, its id and start time. */
 const RUN_SETTINGS_FILE = 'run.json';
-
-const TASKS: Record<TrainTask, EngineTrainTask | 'translation'> = {
-  'sequence-classification': 'seq-cls',
-  'pair-classification': 'seq-cls',
-  'token-classification': 'token-cls',
-  'masked-lm': 'mlm',
-  'question-answering': 'qa',
-  translation: 'translation',
-};
 
 /** Training options, with translation's own (the target file, the language pair, label smoothing) for a translation run. */
 type RunOptions = TrainOptions & Partial<Pick<TranslationTrainOptions, 'trainTarget' | 'sourceLang' | 'targetLang' | 'labelSmoothing'>>;
@@ -61,7 +52,7 @@ export function trainOptionsOfRun(params: TrainStartParams, runDir: string): Run
     device: params.device,
     memoryLimitMB: params.memoryLimitMB,
   };
-  if (params.task !== 'translation') return { ...common, task: TASKS[params.task] as EngineTrainTask };
+  if (params.task !== 'translation') return { ...common, task: params.task };
   return { ...common, task: 'translation', trainTarget: params.dataTarget, sourceLang: params.sourceLang, targetLang: params.targetLang, labelSmoothing: params.labelSmoothing };
 }
 
@@ -129,6 +120,7 @@ export class TrainingRuns {
       },
       onMetrics: (record) => notify(trainMetrics, { runId, record }),
       onLog: (message) => notify(trainLog, { runId, level: 'info', message }),
+      nameOption: paramOf,
     }).then(
       (result) => {
         // A translator serves Translate selection and the hover from optimum's ONNX files: written beside the weights, so "Use for translation" can fill the slot.
@@ -158,7 +150,7 @@ export class TrainingRuns {
     const hiddenSize = params.task === 'translation' ? translationHiddenSize(params.model) : loadXlmrConfig(join(params.model, 'config.json')).hidden_size;
     const heldOut = !params.evalData && params.rows !== undefined && params.rows >= AUTO_EVAL_MIN_ROWS;
     const rows = params.rows === undefined ? undefined : heldOut ? params.rows - Math.round(params.rows * AUTO_EVAL_FRACTION) : params.rows;
-    const d = trainingDefaults({ task: TASKS[params.task], method: params.method, hiddenSize, rows, batchSize: params.batchSize });
+    const d = trainingDefaults({ task: params.task, method: params.method, hiddenSize, rows, batchSize: params.batchSize });
     const languages = params.task === 'translation' ? translationLanguages(params.model) : undefined;
     return { learningRate: d.lr, epochs: d.epochs, batchSize: d.batchSize, warmupRatio: d.warmupRatio, why: d.why, ...(languages ? { languages } : {}) };
   }

@@ -8,7 +8,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
 import { BestTracker, type BestTrackerState, type BestVerdict, type MetricForBest } from '../eval/best-tracker.js';
 import { pyFixed } from '../metrics/mt-format.js';
 import { scoreTranslations, type TranslationScores } from '../metrics/translation.js';
@@ -48,7 +48,7 @@ type Scores = { pairs: TranslationScores[]; all: TranslationScores };
 /** The eval key and direction of --metric-for-best for a translation run. */
 export function translationMetricKey(metric: MetricForBest): { key: string; greaterIsBetter: boolean } {
   if (metric === 'bleu' || metric === 'chrf') return { key: metric, greaterIsBetter: true };
-  throw new XlmError('bad-option', `--metric-for-best ${metric} has no meaning for --task translation; use bleu or chrf`, { what: 'metric-for-best' });
+  throw new XlmError('bad-option', said`${field('metricForBest')} ${metric} has no meaning for the translation task; use bleu or chrf`, { what: 'metricForBest' });
 }
 
 export class TranslationEvaluation implements RunEvaluator {
@@ -57,8 +57,8 @@ export class TranslationEvaluation implements RunEvaluator {
   lastScores: Scores | undefined;
 
   constructor(private readonly o: TranslationEvalOptions) {
-    if (o.pairs.length === 0) throw new XlmError('empty-data', 'no parallel pairs to evaluate on', { what: '--eval' });
-    if (!Number.isInteger(o.beams) || o.beams < 1) throw new XlmError('bad-option', `--eval-beams must be a whole number of at least 1, got ${o.beams}`, { what: 'eval-beams' });
+    if (o.pairs.length === 0) throw new XlmError('empty-data', said`no parallel pairs to evaluate on`, { what: 'eval' });
+    if (!Number.isInteger(o.beams) || o.beams < 1) throw new XlmError('bad-option', said`${field('evalBeams')} must be a whole number of at least 1, got ${o.beams}`, { what: 'evalBeams' });
     this.tracker = o.metricForBest ? new BestTracker({ ...translationMetricKey(o.metricForBest), patience: o.patience }) : undefined;
   }
 

@@ -8,7 +8,7 @@
  * - decoder_input_ids: the labels shifted right after decoder_start_token_id (transformers' shift_tokens_right).
  * Batches are padded on the right; labels' padding is -100 (ignored by the loss), the decoder's is the pad token.
  */
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
 import { ort } from '../runtime/session.js';
 import { readSpecialTemplate, type TemplatePart } from '../tokenize/template.js';
 import type { XlmTokenizer } from '../tokenize/tokenizer.js';
@@ -60,14 +60,14 @@ export class PairEncoder {
     const { scheme } = this.languages;
     const multilingual = scheme === 'm2m100' || scheme === 'nllb';
     if (multilingual) {
-      if (!opts.targetLang) throw new XlmError('bad-option', `this model translates into several languages; give the target language with --target-lang (it knows: ${this.languages.codes.slice(0, 24).join(', ')}${this.languages.codes.length > 24 ? ', …' : ''})`, { what: '--target-lang' });
+      if (!opts.targetLang) throw new XlmError('bad-option', said`this model translates into several languages; give the target language with ${field('targetLang')} (it knows: ${this.languages.codes.slice(0, 24).join(', ')}${this.languages.codes.length > 24 ? ', …' : ''})`, { what: 'targetLang' });
       this.targetFirst = id(languageToken(this.languages, opts.targetLang, 'target'));
       if (opts.sourceLang) this.sourceToken = id(languageToken(this.languages, opts.sourceLang, 'source'));
     } else if (scheme === 'marian-target-token') {
-      if (!opts.targetLang) throw new XlmError('bad-option', `this Marian model chooses its target language with a >>xx<< token; give it with --target-lang (one of: ${this.languages.codes.join(', ')})`, { what: '--target-lang' });
+      if (!opts.targetLang) throw new XlmError('bad-option', said`this Marian model chooses its target language with a >>xx<< token; give it with ${field('targetLang')} (one of: ${this.languages.codes.join(', ')})`, { what: 'targetLang' });
       this.sourcePrefix = id(languageToken(this.languages, opts.targetLang, 'target'));
     } else if (opts.sourceLang || opts.targetLang) {
-      throw new XlmError('bad-option', `this model has no language tokens, so --source-lang and --target-lang have nothing to choose; leave them out`, { what: opts.sourceLang ? '--source-lang' : '--target-lang' });
+      throw new XlmError('bad-option', said`this model has no language tokens, so ${field('sourceLang')} and ${field('targetLang')} have nothing to choose; leave them out`, { what: opts.sourceLang ? 'sourceLang' : 'targetLang' });
     }
   }
 

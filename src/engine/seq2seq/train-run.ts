@@ -10,7 +10,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { XlmError } from '../errors.js';
+import { XlmError, field, said, type Said } from '../errors.js';
 import { writeHfCheckpoint } from '../hf/checkpoint.js';
 import { writeFileAtomic } from '../hf/atomic.js';
 import { writeSafetensors, type TensorToWrite } from '../hf/safetensors-write.js';
@@ -78,10 +78,10 @@ export class TranslationRun extends TrainingRun {
 
   constructor(options: TranslationTrainOptions, hooks: TrainHooks = {}) {
     if (options.metricForBest !== undefined) translationMetricKey(options.metricForBest);
-    if (options.evalTarget !== undefined && options.eval === undefined) throw new XlmError('bad-option', '--eval-target is the target side of --eval FILE; give --eval too', { what: '--eval-target' });
-    if (!options.pairs && !options.train) throw new XlmError('bad-option', 'translation training needs --train FILE (parallel pairs)', { what: '--train' });
+    if (options.evalTarget !== undefined && options.eval === undefined) throw new XlmError('bad-option', said`${field('evalTarget')} is the target side of ${field('eval')} FILE; give ${field('eval')} too`, { what: 'evalTarget' });
+    if (!options.pairs && !options.train) throw new XlmError('bad-option', said`translation training needs ${field('train')} FILE (parallel pairs)`, { what: 'train' });
     const smoothing = options.labelSmoothing ?? 0;
-    if (!(smoothing >= 0 && smoothing < 1)) throw new XlmError('bad-option', `--label-smoothing must be in [0, 1), got ${smoothing}`, { what: 'label-smoothing' });
+    if (!(smoothing >= 0 && smoothing < 1)) throw new XlmError('bad-option', said`${field('labelSmoothing')} must be in [0, 1), got ${smoothing}`, { what: 'labelSmoothing' });
     // An XLM-R encoder-decoder names its projections as XLM-R does (query, value); the seq2seq families q_proj, v_proj.
     const defaultTargets = encoderDecoderKind(resolve(options.model)) ? DEFAULT_LORA_TARGETS : SEQ2SEQ_DEFAULT_LORA_TARGETS;
     super({ ...options, task: 'translation', train: options.train ?? '(pairs given by the caller)', loraTargets: options.loraTargets ?? defaultTargets }, hooks);
@@ -114,7 +114,7 @@ export class TranslationRun extends TrainingRun {
         this.log(`holding out ${evalPairs.length} of ${pairs.length + evalPairs.length} pairs for evaluation (${Math.round(o.evalFraction * 100)}%)`);
       } else this.log(`no evaluation: ${pairs.length} pairs are too few to hold ${Math.round(o.evalFraction * 100)}% out`);
     }
-    if ((o.metricForBest || o.patience) && !evalPairs) throw new XlmError('bad-option', `--${o.metricForBest ? 'metric-for-best' : 'patience'} needs evaluation pairs (--eval FILE, or --eval-fraction with enough pairs)`, { what: o.metricForBest ? 'metric-for-best' : 'patience' });
+    if ((o.metricForBest || o.patience) && !evalPairs) throw new XlmError('bad-option', said`${field(o.metricForBest ? 'metricForBest' : 'patience')} needs evaluation pairs (${field('eval')} FILE, or ${field('evalFraction')} with enough pairs)`, { what: o.metricForBest ? 'metricForBest' : 'patience' });
     if (evalPairs) {
       this.evaluation = new TranslationEvaluation({
         pairs: evalPairs, beams: this.evalInput.beams, maxLength, batchSize: o.batchSize, threads: o.threads, ...this.languages, metricForBest: o.metricForBest, patience: o.patience,
@@ -237,15 +237,15 @@ interface Backbone {
   close(): void;
 }
 
-function openBackbone(dir: string, maxLengthAsked: number, languages: { sourceLang?: string; targetLang?: string }, log: (line: string) => void): Backbone {
+function openBackbone(dir: string, maxLengthAsked: number, languages: { sourceLang?: string; targetLang?: string }, log: (line: string | Said) => void): Backbone {
   const files = readTokenizerFolder(dir);
   const tokenizer = new XlmTokenizer(files);
   const cap = (maxPositions: number) => {
-    if (maxPositions < maxLengthAsked) log(`--max-length ${maxLengthAsked} is longer than this model's ${maxPositions} positions: using ${maxPositions}`);
+    if (maxPositions < maxLengthAsked) log(said`${field('maxLength')} ${maxLengthAsked} is longer than this model's ${maxPositions} positions: using ${maxPositions}`);
     return Math.min(maxLengthAsked, maxPositions);
   };
   if (encoderDecoderKind(dir)) {
-    if (languages.sourceLang || languages.targetLang) throw new XlmError('bad-option', 'an XLM-R encoder-decoder has no language tokens, so --source-lang and --target-lang have nothing to choose; leave them out', { what: languages.sourceLang ? '--source-lang' : '--target-lang' });
+    if (languages.sourceLang || languages.targetLang) throw new XlmError('bad-option', said`an XLM-R encoder-decoder has no language tokens, so ${field('sourceLang')} and ${field('targetLang')} have nothing to choose; leave them out`, { what: languages.sourceLang ? 'sourceLang' : 'targetLang' });
     const source = openEncoderDecoder(dir);
     const config = source.config;
     const maxLength = cap(positionLimit(config));

@@ -21,8 +21,9 @@ import { ioError } from '../io-errors.js';
 import { writeSafetensors, type TensorToWrite } from '../hf/safetensors-write.js';
 import { openSafetensors } from '../hf/safetensors.js';
 import { isLoraName, loraNames, peftTargetModules, type LoraOptions } from './lora.js';
-import { headModule, type TrainMethod, type TrainTask } from './model-loss.js';
+import { headModule, type TrainMethod } from './model-loss.js';
 import type { RunnerState } from './runner.js';
+import type { HeadKind } from '../tasks/vocabulary.js';
 
 export const TRAINER_STATE_FILE = 'trainer_state.json';
 export const TRAINING_STATE_FILE = 'training_state.safetensors';
@@ -31,7 +32,7 @@ export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
 const PEFT_PREFIX = 'base_model.model.';
 
 export interface SaveContents {
-  task: TrainTask;
+  task: HeadKind;
   method: TrainMethod;
   config: XlmrConfig;
   labels?: readonly string[];
@@ -82,7 +83,7 @@ export function modelTensors(c: SaveContents): Map<string, TensorToWrite> {
   return new Map(specs.map((s) => [s.name, { dtype: 'F32' as const, shape: s.shape, data: merged.get(s.name) ?? c.weight(s.name) }]));
 }
 
-const PEFT_TASK_TYPE: Record<TrainTask, string | null> = { 'seq-cls': 'SEQ_CLS', 'token-cls': 'TOKEN_CLS', mlm: null, qa: 'QUESTION_ANS' };
+const PEFT_TASK_TYPE: Record<HeadKind, string | null> = { 'seq-cls': 'SEQ_CLS', 'token-cls': 'TOKEN_CLS', mlm: null, qa: 'QUESTION_ANS' };
 
 export function adapterConfig(c: SaveContents): Record<string, unknown> {
   const lora = c.lora!;

@@ -11,7 +11,8 @@
  * full fine-tuning of XLM-R base above 1e-4 is known to diverge.
  * Small datasets take more epochs, so that a run makes at least MIN_STEPS optimizer steps; large ones fewer.
  */
-import type { TrainMethod, TrainTask } from './model-loss.js';
+import { HEAD_OF_TASK, type HeadKind, type Task } from '../tasks/vocabulary.js';
+import type { TrainMethod } from './model-loss.js';
 
 export interface TrainingDefaults {
   lr: number;
@@ -32,14 +33,14 @@ const MAX_EPOCHS = 20;
 /** How many times a run with eval rows evaluates when --eval-every is not given (evalEvery = total steps / this). */
 export const DEFAULT_EVALUATIONS = 10;
 
-/** The tasks the table has rows for: the encoder's, and sequence-to-sequence translation. */
-type DefaultsTask = TrainTask | 'translation';
+/** The table's rows: the encoder's heads (a pair classifier is a sequence classifier), and sequence-to-sequence translation. */
+type DefaultsRow = HeadKind | 'translation';
 
 /**
  * Peak learning rates: [task][method][scale]. Translation's row is transformers' usual seq2seq fine-tuning rates
  * (not measured here).
  */
-const LEARNING_RATE: Record<DefaultsTask, Record<TrainMethod, Record<ModelScale, number>>> = {
+const LEARNING_RATE: Record<DefaultsRow, Record<TrainMethod, Record<ModelScale, number>>> = {
   'seq-cls': { full: { small: 1e-3, base: 3e-5 }, lora: { small: 5e-3, base: 5e-4 } },
   'token-cls': { full: { small: 1e-3, base: 5e-5 }, lora: { small: 5e-3, base: 5e-4 } },
   mlm: { full: { small: 5e-4, base: 5e-5 }, lora: { small: 2e-3, base: 5e-4 } },
@@ -61,16 +62,17 @@ function epochsFor(rows: number | undefined, batchSize: number): number {
   return Math.min(MAX_EPOCHS, Math.max(3, Math.ceil(MIN_STEPS / stepsPerEpoch)));
 }
 
-const TASK_WORDS: Record<DefaultsTask, string> = { 'seq-cls': 'classification', 'token-cls': 'token classification', mlm: 'masked-LM', translation: 'translation', qa: 'question answering' };
+const TASK_WORDS: Record<DefaultsRow, string> = { 'seq-cls': 'classification', 'token-cls': 'token classification', mlm: 'masked-LM', translation: 'translation', qa: 'question answering' };
 
 /**
  * The defaults for a run. `rows`: training rows after any hold-out (undefined when not known yet: 3 epochs);
  * `hiddenSize`: the model's config.json hidden_size.
  */
-export function trainingDefaults(q: { task: DefaultsTask; method: TrainMethod; hiddenSize: number; rows?: number; batchSize?: number }): TrainingDefaults {
+export function trainingDefaults(q: { task: Task | 'translation'; method: TrainMethod; hiddenSize: number; rows?: number; batchSize?: number }): TrainingDefaults {
   const scale = modelScale(q.hiddenSize);
   const batchSize = q.batchSize ?? 16;
-  const lr = LEARNING_RATE[q.task][q.method][scale];
+  const row: DefaultsRow = q.task === 'translation' ? 'translation' : HEAD_OF_TASK[q.task];
+  const lr = LEARNING_RATE[row][q.method][scale];
   const epochs = epochsFor(q.rows, batchSize);
   const size = q.rows === undefined ? '' : ` on ${q.rows} rows`;
   const model = scale === 'small' ? `a small model (hidden size ${q.hiddenSize})` : `a base-size or larger model (hidden size ${q.hiddenSize})`;
@@ -79,6 +81,6 @@ export function trainingDefaults(q: { task: DefaultsTask; method: TrainMethod; h
     epochs,
     warmupRatio: 0.1,
     batchSize,
-    why: `defaults for ${q.method === 'lora' ? 'LoRA' : 'full fine-tuning'} of ${TASK_WORDS[q.task]}${size} with ${model}: learning rate ${lr}, ${epochs} epochs, 10% warm-up`,
+    why: `defaults for ${q.method === 'lora' ? 'LoRA' : 'full fine-tuning'} of ${TASK_WORDS[row]}${size} with ${model}: learning rate ${lr}, ${epochs} epochs, 10% warm-up`,
   };
 }

@@ -12,7 +12,7 @@ import { ort } from '../runtime/session.js';
 import type { XlmTokenizer } from '../tokenize/tokenizer.js';
 import { inputWordIds } from '../tokenize/words.js';
 import { createRng } from '../rng/rng.js';
-import type { TrainTask } from './model-loss.js';
+import type { HeadKind } from '../tasks/vocabulary.js';
 
 export const IGNORE = -100;
 
@@ -25,7 +25,7 @@ export interface Feature {
   wordIds?: (number | null)[];
 }
 
-export function encodeDataset(data: LoadedDataset, tokenizer: XlmTokenizer, task: TrainTask, maxLength: number): Feature[] {
+export function encodeDataset(data: LoadedDataset, tokenizer: XlmTokenizer, task: HeadKind, maxLength: number): Feature[] {
   const out: Feature[] = [];
   for (let i = 0; i < data.size; i++) {
     if (task === 'token-cls') {
@@ -105,7 +105,7 @@ export interface CollatedBatch {
 }
 
 /** Pads a batch on the right to its longest member and builds the task's input tensors. */
-export function collate(features: Feature[], task: TrainTask, padId: number, masking?: { options: MaskingOptions; seeds: number[] }): CollatedBatch {
+export function collate(features: Feature[], task: HeadKind, padId: number, masking?: { options: MaskingOptions; seeds: number[] }): CollatedBatch {
   const seq = Math.max(...features.map((f) => f.ids.length));
   const rows = features.length;
   const ids = new BigInt64Array(rows * seq).fill(BigInt(padId));

@@ -60,6 +60,6 @@ export function parseLoraTargets(list: string, allowed: readonly string[] = LORA
   for (const t of targets) {
     if (!allowed.includes(t)) throw new Error(`unknown LoRA target '${t}'; choose among ${allowed.join(', ')}`);
   }
-  if (!targets.length) throw new Error('--lora-targets names no module');
+  if (!targets.length) throw new Error('the LoRA targets name no module');
   return targets;
 }

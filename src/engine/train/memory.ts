@@ -7,7 +7,7 @@
  * and the step's temporaries, and each layer keeps its activations for the backward pass.
  */
 import { totalmem } from 'node:os';
-import { XlmError } from '../errors.js';
+import { XlmError, field, joinSaid, said, type Said } from '../errors.js';
 import type { XlmrConfig } from '../hf/config.js';
 import type { LoraTarget } from './lora.js';
 
@@ -115,37 +115,37 @@ export function checkTrainingMemory(input: MemoryEstimateInput, limitMB: number 
   const estimate = estimateTrainingMemory(input);
   const limited = limitMB !== undefined && limitMB > 0;
   const limit = limited ? limitMB : machineMB;
-  const limitSource = limited ? `the memory limit of ${Math.round(limitMB)} MB (--memory-limit-mb, xlm.memoryLimitMB)` : `this machine's ${Math.round(machineMB)} MB of memory`;
+  const limitSource = limited ? `the memory limit of ${Math.round(limitMB)} MB` : `this machine's ${Math.round(machineMB)} MB of memory`;
   if (estimate.totalMB > limit) {
     throw new XlmError(
       'train/memory',
-      `this run needs about ${Math.round(estimate.totalMB)} MB at its peak (weights ${Math.round(estimate.weightsMB)} MB, gradients and optimizer ${Math.round(estimate.optimizerMB)} MB, activations ${Math.round(estimate.activationsMB)} MB), more than ${limitSource}. ${suggestions(input, limit)}`,
-      { what: limited ? '--memory-limit-mb' : 'memory' },
+      said`this run needs about ${Math.round(estimate.totalMB)} MB at its peak (weights ${Math.round(estimate.weightsMB)} MB, gradients and optimizer ${Math.round(estimate.optimizerMB)} MB, activations ${Math.round(estimate.activationsMB)} MB), more than ${limitSource}${limited ? said` (${field('memoryLimitMB')})` : ''}. ${suggestions(input, limit)}`,
+      { what: limited ? 'memoryLimitMB' : 'memory' },
     );
   }
   return { estimate, limitMB: limit, limitSource };
 }
 
 /** Changes that bring the estimate under `limit`, the cheapest to the model's quality first. */
-function suggestions(input: MemoryEstimateInput, limit: number): string {
+function suggestions(input: MemoryEstimateInput, limit: number): Said {
   const fits = (change: Partial<MemoryEstimateInput>) => estimateTrainingMemory({ ...input, ...change }).totalMB <= limit;
-  const ideas: string[] = [];
+  const ideas: Said[] = [];
   for (let b = Math.floor(input.batchSize / 2); b >= 1; b = Math.floor(b / 2)) {
     if (fits({ batchSize: b })) {
-      ideas.push(`--batch-size ${b} (with --grad-accum ${Math.ceil(input.batchSize / b)} for the same effective batch)`);
+      ideas.push(said`${field('batchSize')} ${b} (with ${field('gradAccum')} ${Math.ceil(input.batchSize / b)} for the same effective batch)`);
       break;
     }
   }
   for (let l = Math.floor(input.maxLength / 2); l >= 16; l = Math.floor(l / 2)) {
     if (fits({ maxLength: l })) {
-      ideas.push(`--max-length ${l}`);
+      ideas.push(said`${field('maxLength')} ${l}`);
       break;
     }
   }
-  if (input.method === 'full' && fits({ method: 'lora' })) ideas.push('LoRA (--method lora) instead of full fine-tuning');
+  if (input.method === 'full' && fits({ method: 'lora' })) ideas.push(said`LoRA (${field('method')} lora) instead of full fine-tuning`);
   if (ideas.length === 0) {
     const smallest = estimateTrainingMemory({ ...input, method: 'lora', batchSize: 1, maxLength: Math.min(input.maxLength, 32), inPlace: true });
-    return `Even LoRA with batch size 1 and length 32 needs about ${Math.round(smallest.totalMB)} MB: use a smaller model or a machine with more memory.`;
+    return said`Even LoRA with batch size 1 and length 32 needs about ${Math.round(smallest.totalMB)} MB: use a smaller model or a machine with more memory.`;
   }
-  return `Any one of these fits: ${ideas.join('; ')}.`;
+  return said`Any one of these fits: ${joinSaid(ideas, '; ')}.`;
 }

@@ -15,11 +15,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
 import { configForHead, writeHfCheckpoint } from '../hf/checkpoint.js';
 import { parseXlmrConfig, type XlmrConfig } from '../hf/config.js';
 import { loadModelFolder } from '../hf/folder.js';
-import { EMBEDDINGS, MLM_HEAD, SEQ_CLS_HEAD, TOKEN_CLS_HEAD, encoderTensorSpecs, headTensorSpecs, type HeadKind } from '../hf/names.js';
+import { EMBEDDINGS, MLM_HEAD, SEQ_CLS_HEAD, TOKEN_CLS_HEAD, encoderTensorSpecs, headTensorSpecs } from '../hf/names.js';
+import type { HeadKind } from '../tasks/vocabulary.js';
 import type { TensorToWrite } from '../hf/safetensors-write.js';
 import { openSafetensors } from '../hf/safetensors.js';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, mergedWeight } from './checkpoint.js';
@@ -43,7 +44,7 @@ export interface MergeResult {
   out: string;
   merged: number;
   /** Where the labels came from, for the CLI to say. */
-  labelsFrom?: 'adapter config.json' | '--labels' | 'base model' | 'generic';
+  labelsFrom?: 'adapter config.json' | 'options' | 'base model' | 'generic';
 }
 
 interface LoraModule {
@@ -178,13 +179,13 @@ function headConfig(
   const count = shapes.get(outWeight)?.[0];
   if (count === undefined) {
     if (options.labels && options.labels.length !== config.id2label.length) {
-      throw new XlmError('cli-bad-flag', `--labels names ${options.labels.length} labels; the head (from the base model, the adapter saves none) has ${config.id2label.length}`, { what: '--labels' });
+      throw new XlmError('bad-option', said`${field('labels')} names ${options.labels.length} labels; the head (from the base model, the adapter saves none) has ${config.id2label.length}`, { what: 'labels' });
     }
-    return { config, labels: options.labels ?? config.id2label, labelsFrom: options.labels ? '--labels' : saved ? 'adapter config.json' : 'base model' };
+    return { config, labels: options.labels ?? config.id2label, labelsFrom: options.labels ? 'options' : saved ? 'adapter config.json' : 'base model' };
   }
   if (options.labels) {
-    if (options.labels.length !== count) throw new XlmError('cli-bad-flag', `--labels names ${options.labels.length} labels; the adapter's '${outWeight}' has ${count} rows`, { what: '--labels' });
-    return { config, labels: options.labels, labelsFrom: '--labels' };
+    if (options.labels.length !== count) throw new XlmError('bad-option', said`${field('labels')} names ${options.labels.length} labels; the adapter's '${outWeight}' has ${count} rows`, { what: 'labels' });
+    return { config, labels: options.labels, labelsFrom: 'options' };
   }
   if (saved) {
     if (saved.id2label.length !== count) {

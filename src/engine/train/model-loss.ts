@@ -14,16 +14,15 @@ import type { XlmrConfig } from '../hf/config.js';
 import type { ModelWeights } from '../hf/weights.js';
 import { buildEncoder, buildMlmHead, buildQuestionAnsweringHead, buildSequenceClassificationHead, buildTokenClassificationHead, selectRows } from '../model/xlmr.js';
 import { createRng } from '../rng/rng.js';
+import type { HeadKind } from '../tasks/vocabulary.js';
 import { TrainContext } from './context.js';
 import { initLora, isLoraName, type LoraOptions } from './lora.js';
 import type { LossBuilder } from './step-graph.js';
 
-export type TrainTask = 'seq-cls' | 'token-cls' | 'mlm' | 'qa';
-export const TRAIN_TASKS: readonly TrainTask[] = ['seq-cls', 'token-cls', 'mlm', 'qa'];
 export type TrainMethod = 'full' | 'lora';
 
 export interface ModelLossOptions {
-  task: TrainTask;
+  task: HeadKind;
   config: XlmrConfig;
   /** Number of classes for the classification tasks. */
   numLabels: number;
@@ -37,11 +36,11 @@ export interface ModelLossOptions {
 }
 
 /** The head's module prefix: trained by LoRA runs too, and PEFT's modules_to_save. */
-export function headModule(task: TrainTask): string {
+export function headModule(task: HeadKind): string {
   return task === 'mlm' ? 'lm_head' : task === 'qa' ? 'qa_outputs' : 'classifier';
 }
 
-function isHeadWeight(task: TrainTask, name: string): boolean {
+function isHeadWeight(task: HeadKind, name: string): boolean {
   return name.startsWith(`${headModule(task)}.`);
 }
 

@@ -3,13 +3,14 @@
  * and warm-up from the defaults table in defaults.ts; where it states none, transformers' Trainer's), and the hooks the engine's RPC layer passes in.
  */
 import type { ReadOptions } from '../data/index.js';
-import { XlmError } from '../errors.js';
+import { XlmError, field, said, type NameOption } from '../errors.js';
 import type { MetricForBest } from '../eval/best-tracker.js';
 import type { TranslationScores } from '../metrics/translation.js';
 import type { Device } from '../runtime/session.js';
 import { trainingDefaults, type TrainingDefaults } from './defaults.js';
 import { DEFAULT_LORA_TARGETS } from './lora.js';
-import type { TrainMethod, TrainTask } from './model-loss.js';
+import type { TrainMethod } from './model-loss.js';
+import type { Task } from '../tasks/vocabulary.js';
 import type { LearningVerdict } from './verdict.js';
 import type { OptimizerKind } from './optimizer.js';
 import type { ScheduleKind } from './schedule.js';
@@ -17,7 +18,7 @@ import type { ScheduleKind } from './schedule.js';
 export interface TrainOptions {
   model: string;
   /** An XLM-R task, or translation (a seq2seq model: src/engine/seq2seq/train-run.ts runs it). */
-  task: TrainTask | 'translation';
+  task: Task | 'translation';
   train: string;
   eval?: string;
   out: string;
@@ -101,39 +102,40 @@ export function resolveOptions(o: TrainOptions, table?: Pick<TrainingDefaults, '
   const r: ResolvedTrainOptions = {
     method: 'full', loraR: 8, loraAlpha: 16, loraDropout: 0.1, loraTargets: [...DEFAULT_LORA_TARGETS],
     // Question answering's windows are run_qa.py's 384 tokens.
-    lr: d.lr, epochs: d.epochs, batchSize: d.batchSize, gradAccum: 1, maxLength: o.task === 'qa' ? 384 : 128, warmupRatio: d.warmupRatio, schedule: 'linear',
+    lr: d.lr, epochs: d.epochs, batchSize: d.batchSize, gradAccum: 1, maxLength: o.task === 'question-answering' ? 384 : 128, warmupRatio: d.warmupRatio, schedule: 'linear',
     weightDecay: 0.01, maxGradNorm: 1.0, optimizer: 'adamw', adamBeta1: 0.9, adamBeta2: 0.999, adamEps: 1e-8,
     seed: 42, shuffle: true, logEvery: 1, resume: false, device: 'auto', threads: 0, mlmProbability: 0.15, wholeWordMask: false, inPlace: true,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
   } as ResolvedTrainOptions;
-  const positiveInt = (name: string, v: number | undefined) => {
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new XlmError('bad-option', `--${name} must be a positive integer, got ${v}`, { what: name });
+  const positiveInt = (name: keyof TrainOptions, v: number | undefined) => {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new XlmError('bad-option', said`${field(name)} must be a positive integer, got ${v}`, { what: name });
   };
-  positiveInt('batch-size', r.batchSize);
-  positiveInt('grad-accum', r.gradAccum);
-  positiveInt('max-length', r.maxLength);
+  positiveInt('batchSize', r.batchSize);
+  positiveInt('gradAccum', r.gradAccum);
+  positiveInt('maxLength', r.maxLength);
   positiveInt('epochs', r.epochs);
-  positiveInt('max-steps', r.maxSteps);
-  positiveInt('eval-every', r.evalEvery);
-  positiveInt('save-every', r.saveEvery);
-  positiveInt('log-every', r.logEvery);
-  positiveInt('lora-r', r.loraR);
+  positiveInt('maxSteps', r.maxSteps);
+  positiveInt('evalEvery', r.evalEvery);
+  positiveInt('saveEvery', r.saveEvery);
+  positiveInt('logEvery', r.logEvery);
+  positiveInt('loraR', r.loraR);
   positiveInt('patience', r.patience);
   if (r.memoryLimitMB !== undefined && !(Number.isInteger(r.memoryLimitMB) && r.memoryLimitMB >= 0)) {
-    throw new XlmError('bad-option', `--memory-limit-mb must be a whole number of MB (0: no limit but the machine's memory), got ${r.memoryLimitMB}`, { what: 'memory-limit-mb' });
+    throw new XlmError('bad-option', said`${field('memoryLimitMB')} must be a whole number of MB (0: no limit but the machine's memory), got ${r.memoryLimitMB}`, { what: 'memoryLimitMB' });
   }
-  if ((r.metricForBest || r.patience) && !r.eval && r.task !== 'translation') throw new XlmError('bad-option', `--${r.metricForBest ? 'metric-for-best' : 'patience'} needs evaluation data (--eval FILE)`, { what: r.metricForBest ? 'metric-for-best' : 'patience' });
-  if (r.patience && !r.metricForBest) throw new XlmError('bad-option', '--patience counts evaluations without improvement of --metric-for-best; give that too', { what: 'patience' });
-  const probability = (name: string, v: number | undefined, max = 1) => {
-    if (v !== undefined && !(v >= 0 && v < max)) throw new XlmError('bad-option', `--${name} must be in [0, ${max}), got ${v}`, { what: name });
+  const needsEval = r.metricForBest ? 'metricForBest' : 'patience';
+  if ((r.metricForBest || r.patience) && !r.eval && r.task !== 'translation') throw new XlmError('bad-option', said`${field(needsEval)} needs evaluation data (${field('eval')} FILE)`, { what: needsEval });
+  if (r.patience && !r.metricForBest) throw new XlmError('bad-option', said`${field('patience')} counts evaluations without improvement of ${field('metricForBest')}; give that too`, { what: 'patience' });
+  const probability = (name: keyof TrainOptions, v: number | undefined, max = 1) => {
+    if (v !== undefined && !(v >= 0 && v < max)) throw new XlmError('bad-option', said`${field(name)} must be in [0, ${max}), got ${v}`, { what: name });
   };
   probability('dropout', r.dropout);
-  probability('lora-dropout', r.loraDropout);
-  probability('warmup-ratio', r.warmupRatio, 1.0000001);
-  probability('mlm-probability', r.mlmProbability);
-  if (r.evalFraction !== undefined && !(r.evalFraction > 0 && r.evalFraction < 1)) throw new XlmError('bad-option', `--eval-fraction must be between 0 and 1, got ${r.evalFraction}`, { what: 'eval-fraction' });
-  if (!(r.lr > 0)) throw new XlmError('bad-option', `--lr must be positive, got ${r.lr}`, { what: 'lr' });
-  if (r.maxLength < 3) throw new XlmError('bad-option', `--max-length must leave room for <s> and </s>, got ${r.maxLength}`, { what: 'max-length' });
+  probability('loraDropout', r.loraDropout);
+  probability('warmupRatio', r.warmupRatio, 1.0000001);
+  probability('mlmProbability', r.mlmProbability);
+  if (r.evalFraction !== undefined && !(r.evalFraction > 0 && r.evalFraction < 1)) throw new XlmError('bad-option', said`${field('evalFraction')} must be between 0 and 1, got ${r.evalFraction}`, { what: 'evalFraction' });
+  if (!(r.lr > 0)) throw new XlmError('bad-option', said`${field('lr')} must be positive, got ${r.lr}`, { what: 'lr' });
+  if (r.maxLength < 3) throw new XlmError('bad-option', said`${field('maxLength')} must leave room for <s> and </s>, got ${r.maxLength}`, { what: 'maxLength' });
   return r;
 }
 
@@ -174,6 +176,8 @@ export interface TrainHooks {
   onMetrics?(m: TrainStepMetrics | TrainEvalMetrics): void;
   /** Human-readable notices (device fallback, resume, saves). */
   onLog?(line: string): void;
+  /** How the log lines name an option (the CLI: its flag); by default as the option (batchSize). */
+  nameOption?: NameOption;
 }
 
 export interface TrainResult {

@@ -10,5 +10,5 @@ import { TrainingRun } from './train.js';
 
 export async function train(options: TrainOptions | TranslationTrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   if (options.task === 'translation') return new TranslationRun(options as TranslationTrainOptions, hooks).run();
-  return (options.task === 'qa' ? new QaTrainingRun(options as TrainOptions, hooks) : new TrainingRun(options as TrainOptions, hooks)).run();
+  return (options.task === 'question-answering' ? new QaTrainingRun(options as TrainOptions, hooks) : new TrainingRun(options as TrainOptions, hooks)).run();
 }

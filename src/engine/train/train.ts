@@ -10,8 +10,8 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadDataset, mixSeed, stratifiedSplit, type DataKind, type LoadedDataset } from '../data/index.js';
-import { XlmError } from '../errors.js';
+import { loadDataset, mixSeed, stratifiedSplit, type LoadedDataset } from '../data/index.js';
+import { XlmError, field, joinSaid, render, said, type Said } from '../errors.js';
 import type { BestTracker, BestTrackerState, BestVerdict } from '../eval/best-tracker.js';
 import { TrainingEvaluation } from '../eval/training.js';
 import { positionLimit, type XlmrConfig } from '../hf/config.js';
@@ -25,15 +25,15 @@ import type { LoraTarget } from './lora.js';
 import { DEFAULT_EVALUATIONS, trainingDefaults } from './defaults.js';
 import { checkTrainingMemory, type MemoryCheck } from './memory.js';
 import { truncateMetricsToStep } from './metrics-file.js';
-import { modelLoss, type ModelLoss, type TrainTask } from './model-loss.js';
+import { modelLoss, type ModelLoss } from './model-loss.js';
 import { resolveOptions, type ResolvedTrainOptions, type TrainEvalMetrics, type TrainHooks, type TrainOptions, type TrainProgress, type TrainResult, type TrainStepMetrics } from './options.js';
 import { canonicalNliLabels } from '../model/nli-labels.js';
 import { StepRunner } from './runner.js';
 import { VERDICT_FILE, describeVerdict, judgeLearning, labelCounts, type LearningVerdict } from './verdict.js';
+import { HEAD_OF_TASK, ROWS_OF_TASK, dataFitsTask, tabularKindOf, type HeadKind, type Task } from '../tasks/vocabulary.js';
 
 export * from './options.js';
 
-const DATA_KIND: Record<string, DataKind | undefined> = { 'seq-cls': undefined, 'token-cls': 'token-classification', mlm: 'masked-lm' };
 const GENERIC_LABEL = /^LABEL_\d+$/;
 
 /** Options that must not change between a run and its resumption. */
@@ -135,10 +135,15 @@ export class TrainingRun {
   }
 
   /** The XLM-R task of this run; a translation run overrides every phase that would ask. */
-  protected get encoderTask(): TrainTask {
+  protected get encoderTask(): Task {
     const task = this.o.task;
-    if (task === 'translation') throw new XlmError('bad-option', '--task translation trains a seq2seq model; it runs as a TranslationRun', { what: '--task' });
+    if (task === 'translation') throw new XlmError('bad-option', 'the translation task trains a seq2seq model; it runs as a TranslationRun', { what: 'task' });
     return task;
+  }
+
+  /** The head this run trains. */
+  protected get head(): HeadKind {
+    return HEAD_OF_TASK[this.encoderTask];
   }
 
   /** Runs the phases once; resolves with the result or rejects with the phase's error, every owned resource released either way. */
@@ -200,8 +205,8 @@ export class TrainingRun {
     if (!runFailed && firstError !== undefined) throw firstError;
   }
 
-  protected log(line: string): void {
-    this.hooks.onLog?.(line);
+  protected log(line: string | Said): void {
+    this.hooks.onLog?.(render(line, this.hooks.nameOption));
   }
 
   /** Where the run stands, for the onProgress hook (from the step loop on). */
@@ -213,7 +218,7 @@ export class TrainingRun {
   /** Phase: the model folder and tokenizer; the length cap and the memory check, before anything large is read or built. */
   protected loadModel(): RunModel {
     const o = this.o;
-    const folder = loadModelFolder(o.model, { task: this.encoderTask === 'mlm' ? 'mlm' : this.encoderTask });
+    const folder = loadModelFolder(o.model, { task: this.head });
     this.own({ release: () => folder.close() });
     const tokenizer = XlmTokenizer.fromFolder(folder.dir);
     const config = folder.config;
@@ -221,9 +226,9 @@ export class TrainingRun {
     // the tokenizer's model_max_length), with a line saying so.
     const positions = positionLimit(config);
     const maxLength = Math.min(o.maxLength, positions);
-    if (maxLength < o.maxLength) this.log(`--max-length ${o.maxLength} is longer than this model's ${positions} positions (max_position_embeddings ${config.max_position_embeddings} in config.json): using ${maxLength}`);
+    if (maxLength < o.maxLength) this.log(said`${field('maxLength')} ${o.maxLength} is longer than this model's ${positions} positions (max_position_embeddings ${config.max_position_embeddings} in config.json): using ${maxLength}`);
     // A run that cannot fit is refused with the figure and what would fit.
-    const memory = checkTrainingMemory({ config, task: this.encoderTask, method: o.method, loraR: o.loraR, loraTargets: o.loraTargets as LoraTarget[], batchSize: o.batchSize, maxLength, optimizer: o.optimizer, inPlace: o.inPlace }, o.memoryLimitMB);
+    const memory = checkTrainingMemory({ config, task: this.head, method: o.method, loraR: o.loraR, loraTargets: o.loraTargets as LoraTarget[], batchSize: o.batchSize, maxLength, optimizer: o.optimizer, inPlace: o.inPlace }, o.memoryLimitMB);
     this.log(`estimated peak memory ${Math.round(memory.estimate.totalMB)} MB of ${memory.limitSource}`);
     return { folder, tokenizer, config, maxLength, memory };
   }
@@ -235,11 +240,11 @@ export class TrainingRun {
     const modelLabels = config.id2label.length && !config.id2label.every((l) => GENERIC_LABEL.test(l)) ? config.id2label : undefined;
     // Labels by id: the model's own (a classifier trained further), else the label map given with the data.
     const byId = o.labelNames ?? modelLabels;
-    const readOpts = this.encoderTask === 'mlm' || !byId ? {} : { labels: byId, id2label: Object.fromEntries(byId.map((l, i) => [i, l])) };
-    const train = await loadDataset(o.train, { ...o.readOptions, kind: DATA_KIND[this.encoderTask], ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
+    const readOpts = this.head === 'mlm' || !byId ? {} : { labels: byId, id2label: Object.fromEntries(byId.map((l, i) => [i, l])) };
+    const train = await loadDataset(o.train, { ...o.readOptions, kind: tabularKindOf(this.encoderTask), ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
     checkKind(train, this.encoderTask, o.train);
     if (o.trainLanguage) this.log(`training on ${o.trainLanguage.join(', ')}: ${train.size} rows (${train.info.report.filtered} rows in other languages left out)`);
-    const labels = this.encoderTask === 'mlm' ? undefined : [...train.labels];
+    const labels = this.head === 'mlm' ? undefined : [...train.labels];
     const evalData = o.eval ? await loadDataset(o.eval, { ...o.readOptions, kind: train.info.kind, ...(labels ? { labels, id2label: Object.fromEntries(labels.map((l, i) => [i, l])) } : {}) }) : undefined;
     return { train, eval: evalData, labels };
   }
@@ -269,16 +274,16 @@ export class TrainingRun {
     const table = trainingDefaults({ task: this.o.task, method: this.o.method, hiddenSize: this.model.config.hidden_size, rows, batchSize: this.o.batchSize });
     this.o = resolveOptions(g, table);
     this.fingerprint = Object.fromEntries(FINGERPRINT_KEYS.map((k) => [k, this.o[k]]));
-    const taken = [g.lr === undefined && '--lr', g.epochs === undefined && g.maxSteps === undefined && '--epochs', g.warmupRatio === undefined && '--warmup-ratio'].filter(Boolean);
-    if (taken.length) this.log(`${table.why} (${taken.join(', ')} from the defaults table; give them to override)`);
+    const taken = [g.lr === undefined && 'lr', g.epochs === undefined && g.maxSteps === undefined && 'epochs', g.warmupRatio === undefined && 'warmupRatio'].filter((k) => k !== false);
+    if (taken.length) this.log(said`${table.why} (${joinSaid(taken.map((k) => said`${field(k)}`), ', ')} from the defaults table; give them to override)`);
   }
 
   /** Phase: rows to token ids, and how many steps the run takes. */
   protected encode(): RunPlan {
     const o = this.o;
     const { tokenizer, config, maxLength } = this.model;
-    const features = encodeDataset(this.data.train, tokenizer, this.encoderTask, maxLength);
-    const evalFeatures = this.data.eval ? encodeDataset(this.data.eval, tokenizer, this.encoderTask, maxLength) : undefined;
+    const features = encodeDataset(this.data.train, tokenizer, this.head, maxLength);
+    const evalFeatures = this.data.eval ? encodeDataset(this.data.eval, tokenizer, this.head, maxLength) : undefined;
     const batchesPerEpoch = Math.ceil(features.length / o.batchSize);
     const stepsPerEpoch = Math.max(1, Math.floor(batchesPerEpoch / o.gradAccum));
     const totalSteps = o.maxSteps ?? o.epochs * stepsPerEpoch;
@@ -293,7 +298,7 @@ export class TrainingRun {
       totalSteps,
       evalEvery,
       warmupSteps: Math.ceil(o.warmupRatio * totalSteps),
-      masking: this.encoderTask === 'mlm' ? { probability: o.mlmProbability, wholeWord: o.wholeWordMask, maskId: tokenizer.maskId, vocabSize: config.vocab_size, specialIds } : undefined,
+      masking: this.head === 'mlm' ? { probability: o.mlmProbability, wholeWord: o.wholeWordMask, maskId: tokenizer.maskId, vocabSize: config.vocab_size, specialIds } : undefined,
     };
   }
 
@@ -304,7 +309,7 @@ export class TrainingRun {
     const { labels } = this.data;
     const lora = o.method === 'lora' ? { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets } : undefined;
     const numLabels = labels?.length ?? 0;
-    const model = modelLoss({ task: this.encoderTask, config, numLabels, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
+    const model = modelLoss({ task: this.head, config, numLabels, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
     const runner = this.own(await StepRunner.create(model.build, {
       seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, onNotice: (line) => this.log(line), inPlace: o.inPlace,
       schedule: { kind: o.schedule, lr: o.lr, warmupSteps: this.plan.warmupSteps, totalSteps: this.plan.totalSteps },
@@ -314,7 +319,7 @@ export class TrainingRun {
     const { evalFeatures } = this.plan;
     const evaluator = evalData && evalFeatures
       ? this.own(await TrainingEvaluation.create(model.build, { threads: o.threads, device: runner.device as 'cpu' }, {
-        task: this.encoderTask, data: evalData, features: evalFeatures, labels: labels ?? [], batchSize: o.batchSize, padId: tokenizer.padId, masking: this.plan.masking,
+        task: this.head, data: evalData, features: evalFeatures, labels: labels ?? [], batchSize: o.batchSize, padId: tokenizer.padId, masking: this.plan.masking,
         metricForBest: o.metricForBest, patience: o.patience,
       }))
       : undefined;
@@ -326,12 +331,12 @@ export class TrainingRun {
     const out = this.out;
     const { runner, evaluator } = this.graphs;
     const dir = latestCheckpoint(out);
-    if (!dir) throw new XlmError('no-checkpoint', `--resume: no complete checkpoint-N folder in ${out}`, { file: out });
+    if (!dir) throw new XlmError('no-checkpoint', said`${field('resume')}: no complete checkpoint-N folder in ${out}`, { file: out });
     const state = readTrainerState(dir);
     const saved = (state.xlm_lab ?? {}) as { fingerprint?: Record<string, unknown>; rng_counter?: number; best?: BestTrackerState };
     for (const k of FINGERPRINT_KEYS) {
       if (JSON.stringify(saved.fingerprint?.[k]) !== JSON.stringify(this.fingerprint[k])) {
-        throw new XlmError('resume-mismatch', `--resume: ${k} was ${JSON.stringify(saved.fingerprint?.[k])} in ${dir}, now ${JSON.stringify(this.fingerprint[k])}; use the run's settings or a new --out`, { file: join(dir, 'trainer_state.json'), what: k });
+        throw new XlmError('resume-mismatch', said`${field('resume')}: ${field(k)} was ${JSON.stringify(saved.fingerprint?.[k])} in ${dir}, now ${JSON.stringify(this.fingerprint[k])}; use the run's settings or a new ${field('out')}`, { file: join(dir, 'trainer_state.json'), what: k });
       }
     }
     runner.restore(readTrainingState(dir, state.global_step as number, saved.rng_counter ?? 0));
@@ -361,7 +366,7 @@ export class TrainingRun {
     }
     if (this.cancelled) {
       this.checkpoint();
-      this.log(`cancelled at step ${runner.stepCount}; --resume continues from ${checkpointDir(this.out, runner.stepCount)}`);
+      this.log(said`cancelled at step ${runner.stepCount}; ${field('resume')} continues from ${checkpointDir(this.out, runner.stepCount)}`);
     }
   }
 
@@ -383,7 +388,7 @@ export class TrainingRun {
       const tokens = micro.reduce((s, b) => s + b.tokens, 0);
       this.emit({ step: done, epoch: round(done / stepsPerEpoch), loss: r.loss, lr: r.lr, grad_norm: r.gradNorm, examples_per_s: round(examples / seconds), tokens_per_s: round(tokens / seconds) });
     }
-    if (!Number.isFinite(r.loss)) throw new XlmError('diverged', `the loss became ${r.loss} at step ${done}; lower --lr or check the data`, {});
+    if (!Number.isFinite(r.loss)) throw new XlmError('diverged', said`the loss became ${r.loss} at step ${done}; lower ${field('lr')} or check the data`, {});
   }
 
   /** Micro-batch k of a step: the epoch's batch order is a function of (seed, epoch), so a resumed run draws the same. */
@@ -395,7 +400,7 @@ export class TrainingRun {
     const indices = this.epochCache.batches[(step % stepsPerEpoch) * o.gradAccum + k];
     const rows: Feature[] = indices.map((i) => features[i]);
     const seeds = indices.map((i) => mixSeed(mixSeed(o.seed, epoch), i));
-    return collate(rows, this.encoderTask, this.model.tokenizer.padId, masking ? { options: masking, seeds } : undefined);
+    return collate(rows, this.head, this.model.tokenizer.padId, masking ? { options: masking, seeds } : undefined);
   }
 
   /** Evaluates the current weights (once per step); with --metric-for-best keeps the best as a checkpoint and decides early stopping. */
@@ -439,10 +444,10 @@ export class TrainingRun {
     const losses = this.logHistory.filter((m) => typeof m.loss === 'number' && !('eval' in m)).map((m) => m.loss as number);
     const defaultLr = trainingDefaults({ task: o.task, method: o.method, hiddenSize: this.model.config.hidden_size, rows: train.size }).lr;
     const verdict = judgeLearning({
-      task: this.encoderTask, method: o.method, lr: o.lr, defaultLr, epochs: o.epochs, losses,
-      trainLabelCounts: this.encoderTask === 'mlm' ? undefined : labelCounts(train, this.encoderTask),
+      task: this.head, method: o.method, lr: o.lr, defaultLr, epochs: o.epochs, losses,
+      trainLabelCounts: this.head === 'mlm' ? undefined : labelCounts(train, this.head),
       evalMetrics: this.lastEval?.eval,
-      evalLabelCounts: evalData && this.encoderTask !== 'mlm' ? labelCounts(evalData, this.encoderTask) : undefined,
+      evalLabelCounts: evalData && this.head !== 'mlm' ? labelCounts(evalData, this.head) : undefined,
     });
     writeFileSync(join(this.out, VERDICT_FILE), JSON.stringify(verdict, null, 2) + '\n');
     this.log(describeVerdict(verdict));
@@ -475,12 +480,12 @@ export class TrainingRun {
   protected labelNames(): string[] | undefined {
     // NLI labels in any spelling are saved as entailment / neutral / contradiction, the names the NLI panel needs.
     const labels = this.data.labels;
-    return this.o.task === 'seq-cls' && labels ? canonicalNliLabels(labels) : labels;
+    return this.head === 'seq-cls' && labels ? canonicalNliLabels(labels) : labels;
   }
 
   /** Whether a sequence classifier reads single texts or pairs (saved with the model); undefined for other tasks. */
   protected inputKind(): 'pair' | 'single' | undefined {
-    return this.o.task === 'seq-cls' ? (this.data.train.info.kind === 'pair-classification' ? 'pair' : 'single') : undefined;
+    return this.head === 'seq-cls' ? (this.data.train.info.kind === 'pair-classification' ? 'pair' : 'single') : undefined;
   }
 
   /** What a checkpoint or the final folder holds: every weight (trained ones from `weights` or the runner) and the trainer state. */
@@ -489,11 +494,11 @@ export class TrainingRun {
     const { config } = this.model;
     const { runner, evaluator, model, numLabels, lora } = this.graphs;
     const { totalSteps, stepsPerEpoch } = this.plan;
-    const shapes = new Map([...encoderTensorSpecs(config), ...(this.encoderTask === 'mlm' ? headTensorSpecs(config, 'mlm', 0) : headTensorSpecs(config, this.encoderTask, numLabels))].map((t) => [t.name, t.shape]));
+    const shapes = new Map([...encoderTensorSpecs(config), ...(this.head === 'mlm' ? headTensorSpecs(config, 'mlm', 0) : headTensorSpecs(config, this.head, numLabels))].map((t) => [t.name, t.shape]));
     const current = weights ?? runner.currentParams();
     const best = evaluator?.tracker?.best;
     return {
-      task: this.encoderTask, method: o.method, config, labels: this.labelNames(), input: this.inputKind(),
+      task: this.head, method: o.method, config, labels: this.labelNames(), input: this.inputKind(),
       baseModel: resolve(o.model), numLabels, lora,
       weight: (name) => current.get(name) ?? model.weight(name, shapes.get(name) ?? missing(name)),
       trainableNames: runner.trainable.map((p) => p.name),
@@ -515,8 +520,7 @@ function missing(name: string): never {
   throw new Error(`no value for weight ${name}`);
 }
 
-function checkKind(data: LoadedDataset, task: string, file: string): void {
+function checkKind(data: LoadedDataset, task: Task, file: string): void {
   const kind = data.info.kind;
-  const ok = task === 'seq-cls' ? kind === 'sequence-classification' || kind === 'pair-classification' : kind === DATA_KIND[task];
-  if (!ok) throw new XlmError('wrong-data-kind', `--task ${task} needs ${task === 'seq-cls' ? 'text (+ pair) and label' : task === 'token-cls' ? 'tokens and tags' : 'text'} rows; this file reads as ${kind}`, { file });
+  if (!dataFitsTask(task, kind)) throw new XlmError('wrong-data-kind', `${task} needs rows with ${ROWS_OF_TASK[task]}; this file reads as ${kind}`, { file, what: 'task' });
 }

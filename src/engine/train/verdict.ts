@@ -4,7 +4,8 @@
  * use. The verdict goes to the log, to train/end (the finish notice) and to OUT/verdict.json (the dashboard).
  */
 import type { LoadedDataset } from '../data/index.js';
-import type { TrainMethod, TrainTask } from './model-loss.js';
+import type { TrainMethod } from './model-loss.js';
+import type { HeadKind } from '../tasks/vocabulary.js';
 
 /** Where a finished run writes its verdict, beside metrics.jsonl. */
 export const VERDICT_FILE = 'verdict.json';
@@ -44,7 +45,7 @@ export interface LearningVerdict {
 }
 
 export interface VerdictInput {
-  task: TrainTask;
+  task: HeadKind;
   method: TrainMethod;
   lr: number;
   /** The learning rate the defaults table gives for this run (advice names it when the run used another). */
@@ -140,7 +141,7 @@ function advise(v: VerdictInput): string[] {
 }
 
 /** How often each label (seq-cls) or each tag (token-cls) occurs in a dataset. */
-export function labelCounts(data: LoadedDataset, task: TrainTask): number[] {
+export function labelCounts(data: LoadedDataset, task: HeadKind): number[] {
   const counts = new Array<number>(data.labels.length).fill(0);
   for (let i = 0; i < data.size; i++) {
     if (task === 'token-cls') {

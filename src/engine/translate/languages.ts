@@ -84,7 +84,7 @@ export function languageToken(support: LanguageSupport, code: string, role: 'sou
   const found = tryCodes.find((c) => c !== undefined && support.codes.includes(c));
   if (found === undefined) {
     const sample = support.codes.length > 24 ? `${support.codes.slice(0, 24).join(', ')}, … (${support.codes.length} in all)` : support.codes.join(', ');
-    throw new XlmError('translate/unknown-language', `this model has no ${role} language "${code}"; it knows: ${sample}`, { what: role === 'source' ? '--from' : '--to' });
+    throw new XlmError('translate/unknown-language', `this model has no ${role} language "${code}"; it knows: ${sample}`, { what: role === 'source' ? 'sourceLang' : 'targetLang' });
   }
   if (support.scheme === 'm2m100') return `__${found}__`;
   if (support.scheme === 'marian-target-token') return `>>${found}<<`;

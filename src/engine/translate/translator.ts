@@ -3,7 +3,7 @@
  * conventions, the encoder once per batch, greedy or beam search on the cached decoder, detokenization.
  */
 import { basename } from 'node:path';
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
 import { cancellableChunks, type Cancellation } from '../runtime/inputs.js';
 import { readSpecialTemplate, type TemplatePart } from '../tokenize/template.js';
 import { readTokenizerFolder } from '../tokenize/tokenizer-files.js';
@@ -161,14 +161,14 @@ export class Translator {
   private searchOptions(opts: GenerateOptions): SearchOptions {
     const s = this.settings;
     const numBeams = opts.numBeams ?? s.numBeams;
-    if (!Number.isInteger(numBeams) || numBeams < 1) throw new XlmError('translate/bad-beams', `beams is ${numBeams}; it must be a whole number of at least 1`, { what: '--beams' });
+    if (!Number.isInteger(numBeams) || numBeams < 1) throw new XlmError('translate/bad-beams', said`${field('numBeams')} is ${numBeams}; it must be a whole number of at least 1`, { what: 'numBeams' });
     const numReturnSequences = opts.numReturnSequences ?? s.numReturnSequences;
     if (!Number.isInteger(numReturnSequences) || numReturnSequences < 1 || numReturnSequences > numBeams) {
-      throw new XlmError('translate/bad-n-best', `${numReturnSequences} translations per sentence asked for with ${numBeams} beam${numBeams === 1 ? '' : 's'}; it must be a whole number from 1 to the number of beams`, { what: '--n-best' });
+      throw new XlmError('translate/bad-n-best', said`${numReturnSequences} translations per sentence asked for with ${numBeams} beam${numBeams === 1 ? '' : 's'}; it must be a whole number from 1 to the number of beams`, { what: 'numReturnSequences' });
     }
     const positions = s.maxPositions ?? Infinity;
     const maxLength = Math.min(opts.maxLength ?? s.maxLength, positions);
-    if (!Number.isInteger(maxLength) || maxLength < 2) throw new XlmError('translate/bad-max-length', `max length is ${opts.maxLength}; it must be a whole number of at least 2 (the start token and one more)`, { what: '--max-length' });
+    if (!Number.isInteger(maxLength) || maxLength < 2) throw new XlmError('translate/bad-max-length', said`${field('maxLength')} is ${opts.maxLength}; it must be a whole number of at least 2 (the start token and one more)`, { what: 'maxLength' });
     return {
       numBeams,
       numReturnSequences,
@@ -204,13 +204,13 @@ export class Translator {
     const { scheme, pair } = this.languages;
     if (scheme === 'fixed-pair' && pair) {
       if (to !== undefined && !sameLanguage(to, pair.to)) {
-        throw new XlmError('translate/wrong-pair', `this model translates ${pair.from} → ${pair.to} only; for ${to}, use a model for that pair (e.g. Xenova/opus-mt-${pair.from}-${to}) or a many-to-many one (Xenova/m2m100_418M)`, { what: '--to' });
+        throw new XlmError('translate/wrong-pair', said`this model translates ${pair.from} → ${pair.to} only; for ${to} (${field('to')}), use a model for that pair (e.g. Xenova/opus-mt-${pair.from}-${to}) or a many-to-many one (Xenova/m2m100_418M)`, { what: 'to' });
       }
       return { code: pair.to };
     }
     if (scheme === 'none') return { code: to };
     if (to === undefined) {
-      throw new XlmError('translate/no-target', `this model translates into several languages; choose one with --to (it knows: ${this.languages.codes.slice(0, 24).join(', ')}${this.languages.codes.length > 24 ? ', …' : ''})`, { what: '--to' });
+      throw new XlmError('translate/no-target', said`this model translates into several languages; choose one with ${field('to')} (it knows: ${this.languages.codes.slice(0, 24).join(', ')}${this.languages.codes.length > 24 ? ', …' : ''})`, { what: 'to' });
     }
     const token = languageToken(this.languages, to, 'target');
     if (scheme === 'marian-target-token') return { code: token.slice(2, -2), prefixToken: token };
@@ -221,7 +221,7 @@ export class Translator {
     const { scheme, pair } = this.languages;
     if (scheme === 'fixed-pair' && pair) {
       if (from !== undefined && !sameLanguage(from, pair.from)) {
-        throw new XlmError('translate/wrong-pair', `this model translates ${pair.from} → ${pair.to} only; it cannot read ${from}`, { what: '--from' });
+        throw new XlmError('translate/wrong-pair', said`this model translates ${pair.from} → ${pair.to} only; it cannot read ${from} (${field('from')})`, { what: 'from' });
       }
       return { code: pair.from, guessed: from === undefined };
     }
