@@ -6,7 +6,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
-import { evalChartKeys, formatTimeLeft, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
+import { evalChartKeys, evalChartTitle, formatTimeLeft, isRatioMetric, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
 import { el, onThemeChange, themeColor, vscodeApi } from './lib/vscode.js';
 
 const vscode = vscodeApi<FromDashboard, DashboardState>();
@@ -89,7 +89,7 @@ function render(): void {
   const grid = el('section', { className: 'charts' });
   app.append(grid);
   for (const spec of CHARTS) chart(grid, spec.title, spec.id, shown, spec.value);
-  for (const key of evalChartKeys(shown)) chart(grid, `Evaluation: ${key}`, `eval-${key}`, shown, (r) => r.eval?.[key]);
+  for (const key of evalChartKeys(shown)) chart(grid, evalChartTitle(key), `eval-${key}`, shown, (r) => r.eval?.[key], isRatioMetric(key));
   const first = shown[0]!;
   if (first.verdict) grid.before(verdictNote(first));
   app.append(configTable(first), languageTable(first), confusion(first));
@@ -104,6 +104,7 @@ function verdictNote(run: RunData): HTMLElement {
     const parts = [
       v.finalLoss !== undefined && v.chanceLoss !== undefined ? `final loss ${v.finalLoss.toFixed(3)}, chance ${v.chanceLoss.toFixed(3)}` : '',
       v.evalAccuracy !== undefined && v.majorityAccuracy !== undefined ? `eval accuracy ${(100 * v.evalAccuracy).toFixed(1)}%, majority class ${(100 * v.majorityAccuracy).toFixed(1)}%` : '',
+      v.evalF1 !== undefined && v.baselineF1 !== undefined ? `eval F1 ${(100 * v.evalF1).toFixed(1)}, answering ${v.baselineName ?? 'a trivial answer'} ${(100 * v.baselineF1).toFixed(1)}` : '',
     ].filter(Boolean);
     return el('p', { className: 'verdict learned' }, `${run.id} learned${parts.length ? `: ${parts.join('; ')}` : ''}.`);
   }
@@ -146,7 +147,7 @@ function progressBar(p: RunProgress): HTMLElement {
   return el('section', { className: 'progress' }, el('span', {}, `${p.runId}: step ${p.step} / ${p.totalSteps} (${Math.round(100 * fraction)}%) · ${eta}`), bar, stop);
 }
 
-function chart(parent: HTMLElement, title: string, id: string, shown: RunData[], value: (r: MetricsRecord) => number | undefined): void {
+function chart(parent: HTMLElement, title: string, id: string, shown: RunData[], value: (r: MetricsRecord) => number | undefined, ratio = false): void {
   const tables: uPlot.AlignedData[] = [];
   const kept: RunData[] = [];
   for (const run of shown) {
@@ -170,8 +171,8 @@ function chart(parent: HTMLElement, title: string, id: string, shown: RunData[],
       {
         title,
         ...chartSize(),
-        // Axes from the data: steps from the first to the last point drawn; a ratio (accuracy, F1) stays within [0, 1].
-        scales: { x: { time: false, range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) }, ...(RATIO.test(id) ? { y: { range: ratioRange } } : {}) },
+        // Axes from the data: steps from the first to the last point drawn; a ratio (accuracy, F1, exact match) stays within [0, 1].
+        scales: { x: { time: false, range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) }, ...(ratio ? { y: { range: ratioRange } } : {}) },
         axes: [{ ...axis, label: 'step' }, { ...axis, size: 64, values: (_u: uPlot, splits: number[]) => splits.map(tick) }],
         series: [{ label: 'step' }, ...kept.map((run, i) => ({ label: run.id, stroke: colors[i % colors.length], width: 2, spanGaps: true, points: { show: tables[i]![0].length < 40 } }))],
         legend: { show: kept.length > 1 },
@@ -181,8 +182,6 @@ function chart(parent: HTMLElement, title: string, id: string, shown: RunData[],
     ),
   );
 }
-
-const RATIO = /^eval-.*(accuracy|f1|precision|recall)/;
 
 /** A ratio's axis: the data's span with a little room, never below 0 or above 1. */
 function ratioRange(_u: uPlot, min: number, max: number): uPlot.Range.MinMax {

@@ -10,7 +10,11 @@ import { Health, viewHealth } from './health.js';
 import { device, inferenceDtype } from './config.js';
 import { SLOTS, affectsSlots, modelName, slot, slotModel, slotSettingKey, type SlotId, type SlotModel } from './slots.js';
 import { showEngineError } from './errors.js';
+import { formatTimeLeft } from '../panels/messages.js';
 import * as p from '../engine/rpc/protocol.js';
+
+/** At most one progress line of a kind (a run's steps, the default model's build) per this many ms in the log. */
+const LOG_EVERY_MS = 30_000;
 
 export type CommandHandler = (...args: never[]) => unknown;
 
@@ -93,7 +97,17 @@ export class Ctx implements vscode.Disposable {
     this.engine.onNotification(p.engineLog, ({ level, message }) => this.output[level === 'warn' ? 'warn' : level](message));
     this.engine.onNotification(p.trainProgress, (progress) => {
       this.training.set(progress.runId, progress);
+      // The log follows a long run too, not only the status item: one line every LOG_EVERY_MS at most.
+      if (progress.totalSteps) {
+        const pct = Math.round((100 * progress.step) / progress.totalSteps);
+        this.logEvery(`train ${progress.runId}`, `[run ${progress.runId}] step ${progress.step}/${progress.totalSteps} (${pct}%), epoch ${progress.epoch.toFixed(1)}, ${formatTimeLeft(progress.etaSeconds)}`);
+      }
       this.render();
+    });
+    this.engine.onNotification(p.trainMetrics, ({ runId, record }) => {
+      if (!record.eval) return;
+      const shown = Object.entries(record.eval).filter(([k]) => !k.includes('/')).slice(0, 6);
+      this.output.info(`[run ${runId}] evaluation at step ${record.step}: ${shown.map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ')}`);
     });
     this.engine.onNotification(p.trainEnd, (end) => {
       if (end.outputDir) this.capabilityCache.delete(end.outputDir);
@@ -102,7 +116,7 @@ export class Ctx implements vscode.Disposable {
       this.render();
     });
     this.engine.onNotification(p.trainLog, ({ runId, level, message }) => this.output[level](`[run ${runId}] ${message}`));
-    this.extensionScope.push(this.output, this.status, this.healthEmitter, { dispose: () => this.engine.dispose() });
+    this.extensionScope.push(this.output, this.status, this.healthEmitter, this.defaultBuildEmitter, { dispose: () => this.engine.dispose() });
     this.extensionScope.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (affectsSlots(e)) {
@@ -208,6 +222,26 @@ export class Ctx implements vscode.Disposable {
     return slotModel(id, (dir) => this.capabilities(dir));
   }
 
+  private readonly lastLogged = new Map<string, number>();
+
+  /** Writes a progress line to the log unless one of the same kind went out in the last LOG_EVERY_MS. */
+  logEvery(kind: string, line: string): void {
+    const now = Date.now();
+    if (now - (this.lastLogged.get(kind) ?? -Infinity) < LOG_EVERY_MS) return;
+    this.lastLogged.set(kind, now);
+    this.output.info(line);
+  }
+
+  /** The default model's build while it runs (its last progress), for the masked-word panel; undefined otherwise. */
+  defaultBuild: p.ModelDefaultProgressParams | undefined;
+  private readonly defaultBuildEmitter = new vscode.EventEmitter<p.ModelDefaultProgressParams | undefined>();
+  readonly onDefaultBuild = this.defaultBuildEmitter.event;
+
+  setDefaultBuild(progress: p.ModelDefaultProgressParams | undefined): void {
+    this.defaultBuild = progress;
+    this.defaultBuildEmitter.fire(progress);
+  }
+
   /** Features that could not run for want of a fitting model, with why: the status item turns to a warning. */
   readonly problems = new Map<SlotId, string>();
 
@@ -248,6 +282,7 @@ export class Ctx implements vscode.Disposable {
     const known = this.loaded.get(chosen.dir);
     if (known) return known;
     this.loadingModel = chosen.dir;
+    this.output.info(`Loading ${modelName(chosen.dir)} for ${slot(slotId).serves} (${chosen.dir})…`);
     this.render();
     try {
       const info = await this.request(p.modelLoad, { dir: chosen.dir, device: device(), dtype: inferenceDtype() }, token);
@@ -377,12 +412,13 @@ export class Ctx implements vscode.Disposable {
 
   /**
    * `when` clause keys (package.json's menus.commandPalette): the palette hides Stop training while no run is
-   * training and Stop engine while no engine runs. Set only on change: setContext is a round trip.
+   * training, Stop engine while no engine runs, and Why a feature cannot run while every feature could. Set only on change: setContext is a round trip.
    */
   private setContextKeys(): void {
     const keys: [string, boolean][] = [
       ['xlm.training', this.training.size > 0],
       ['xlm.engineRunning', this.engine.state !== 'stopped'],
+      ['xlm.hasProblems', this.problems.size > 0],
     ];
     for (const [key, value] of keys) {
       if (this.contextKeys.get(key) === value) continue;

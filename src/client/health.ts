@@ -31,6 +31,8 @@ const DOING: Record<string, string> = {
   tokenize: 'tokenizing',
   fillMask: 'filling in',
   classify: 'classifying',
+  qa: 'answering',
+  entities: 'finding entities',
   nli: 'checking entailment',
   zeroShot: 'labelling',
   embed: 'reading sentences',

@@ -1,11 +1,12 @@
 /**
  * Ask a question about this file: the question-answering slot's model reads the selection (else the whole
- * document) and the best answer is selected and revealed; a quick pick lists the top spans with their scores and
- * the sentence around each, and choosing one selects it instead.
+ * document) and the best answer is selected and revealed; the answers panel (src/panels/answersPanel.ts) lists the
+ * top spans with their scores and the sentence around each, and clicking one selects it instead.
  */
 import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
 import * as p from '../engine/rpc/protocol.js';
+import { AnswersPanel } from '../panels/answersPanel.js';
 
 const TOP_K = 5;
 
@@ -21,6 +22,7 @@ export function registerAskQuestion(ctx: Ctx): void {
     const doc = editor.document;
     const range = editor.selection.isEmpty ? new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)) : editor.selection;
     const context = doc.getText(range);
+    const fromSelection = !editor.selection.isEmpty;
     if (!context.trim()) return void vscode.window.showInformationMessage('XLM Lab: the file (or the selection) has no text to answer from.');
     question ??= await vscode.window.showInputBox({
       title: 'XLM: Ask a question about this file',
@@ -49,13 +51,17 @@ export function registerAskQuestion(ctx: Ctx): void {
       return undefined;
     }
     const best = answers[0];
+    const text = doc.getText();
+    AnswersPanel.createOrShow(ctx).show({
+      question, uri: doc.uri.toString(), document: vscode.workspace.asRelativePath(doc.uri), fromSelection,
+      answers: answers.map((a) => ({ answer: a.answer, score: a.score, start: a.start, end: a.end, before: text.slice(a.sentenceStart, a.start), after: text.slice(a.end, a.sentenceEnd) })),
+    });
     if (!best) {
       void vscode.window.showInformationMessage('XLM: no answer found in this text.');
       return [];
     }
     ctx.output.info(`Question "${question.slice(0, 80)}": ${answers.map((a) => `"${a.answer.slice(0, 40)}" ${(100 * a.score).toFixed(1)}%`).join(', ')}`);
     select(editor, best);
-    showAnswers(editor, question, answers);
     return answers;
   });
 }
@@ -64,27 +70,4 @@ function select(editor: vscode.TextEditor, a: p.QaAnswer): void {
   const range = new vscode.Range(editor.document.positionAt(a.start), editor.document.positionAt(a.end));
   editor.selection = new vscode.Selection(range.start, range.end);
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-}
-
-/** The top spans, best first; moving through them previews each in the editor, accepting one keeps it selected. */
-function showAnswers(editor: vscode.TextEditor, question: string, answers: DocumentAnswer[]): void {
-  type Item = vscode.QuickPickItem & { answer: DocumentAnswer };
-  const pick = vscode.window.createQuickPick<Item>();
-  pick.title = `Answers to "${question.length > 60 ? question.slice(0, 59) + '…' : question}"`;
-  pick.placeholder = 'The best answer is selected in the editor; pick another to select it instead.';
-  pick.matchOnDetail = true;
-  pick.items = answers.map((answer, i) => ({
-    answer,
-    label: `${i + 1}. ${answer.answer.replace(/\s+/g, ' ').trim() || '(empty)'}`,
-    description: `${(100 * answer.score).toFixed(1)}%`,
-    detail: answer.sentence,
-  }));
-  pick.onDidChangeActive((items) => items[0] && select(editor, items[0].answer));
-  pick.onDidAccept(() => {
-    const chosen = pick.selectedItems[0];
-    if (chosen) select(editor, chosen.answer);
-    pick.hide();
-  });
-  pick.onDidHide(() => pick.dispose());
-  pick.show();
 }

@@ -12,6 +12,7 @@ import { formatTimeLeft } from '../panels/messages.js';
 import * as p from '../engine/rpc/protocol.js';
 import { DashboardPanel } from '../panels/dashboard.js';
 import { inspectData, pickDataFile } from './dataFiles.js';
+import { pickModel } from './selectModel.js';
 
 /** Everything the picks ask for; a caller (a test, the walkthrough) may pass some of it to skip those picks. */
 export type FineTuneOptions = Partial<Omit<p.TrainStartParams, 'runFolder'>> & { openDashboard?: boolean };
@@ -53,7 +54,10 @@ export function registerFineTune(ctx: Ctx): void {
 
 async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStartParams | undefined> {
   const title = 'Fine-tune XLM';
-  const data = given.data ?? (await pickDataFile(`${title} (1/4): data`));
+  // Five steps when no model is active (the model is a step of its own), else four.
+  const active = given.model ?? activeModel();
+  const steps = active ? 4 : 5;
+  const data = given.data ?? (await pickDataFile(`${title} (1/${steps}): data`));
   if (!data) return undefined;
   const inspected = given.task ? undefined : await inspectData(ctx, data);
   if (inspected?.problems.length) ctx.output.warn(`${data}: ${inspected.problems.slice(0, 10).map((x) => `line ${x.line}: ${x.message}`).join('; ')}`);
@@ -63,16 +67,13 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
     (
       await vscode.window.showQuickPick(
         TASKS.map((t) => ({ ...t, description: t.task === suggested ? 'suggested by the columns' : undefined, picked: t.task === suggested })).sort((a, b) => Number(b.task === suggested) - Number(a.task === suggested)),
-        { title: `${title} (2/4): task`, placeHolder: inspected ? `${inspected.rows} rows; columns ${inspected.columns.join(', ')}` : undefined },
+        { title: `${title} (2/${steps}): task`, placeHolder: inspected ? `${inspected.rows} rows; columns ${inspected.columns.join(', ')}` : undefined },
       )
     )?.task;
   if (!task) return undefined;
-  let model = given.model ?? activeModel();
-  if (!model) {
-    await vscode.commands.executeCommand('xlm.selectModel');
-    model = activeModel();
-    if (!model) return undefined;
-  }
+  // The model to fine-tune; it serves no feature until the finished run offers it to one.
+  const model = active || (await pickModel(ctx, undefined, `${title} (3/${steps}): model to fine-tune`));
+  if (!model) return undefined;
   const method =
     given.method ??
     (
@@ -81,7 +82,7 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
           { label: 'LoRA', method: 'lora' as const, detail: 'trains small adapters on query/value: less memory, faster, a small output' },
           { label: 'Full fine-tuning', method: 'full' as const, detail: 'trains every weight: best accuracy, most memory' },
         ],
-        { title: `${title} (3/4): method (model ${path.basename(model)})` },
+        { title: `${title} (${steps - 1}/${steps}): method (model ${path.basename(model)})` },
       )
     )?.method;
   if (!method) return undefined;
@@ -96,7 +97,7 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
         { label: `Start: ${hyper.epochs} epochs, batch ${hyper.batchSize}, learning rate ${hyper.learningRate}`, detail: defaults.why.replace(/^defaults/, 'Defaults'), custom: false },
         { label: 'Customize…', custom: true },
       ],
-      { title: `${title} (4/4): hyperparameters` },
+      { title: `${title} (${steps}/${steps}): hyperparameters` },
     );
     if (!choice) return undefined;
     if (choice.custom) {

@@ -58,7 +58,8 @@ async function pickSlot(ctx: Ctx): Promise<SlotId | 'all' | undefined> {
   return pick ? (pick.slot ?? 'all') : undefined;
 }
 
-async function pickModel(ctx: Ctx, target: SlotId | undefined): Promise<string | undefined> {
+/** A model folder for a feature (or for every feature it fits); `title` replaces the picker's own (the fine-tune wizard numbers its steps). */
+export async function pickModel(ctx: Ctx, target: SlotId | undefined, title?: string): Promise<string | undefined> {
   const s = target && slot(target);
   const shipped = shippedModel();
   const defaultFits = !s || (shipped ? s.fits((await ctx.capabilities(shipped)) ?? { capabilities: [] }) : s.id === 'fillMask');
@@ -84,7 +85,7 @@ async function pickModel(ctx: Ctx, target: SlotId | undefined): Promise<string |
     ctx.output.info(`Hugging Face cache not listed: ${e instanceof Error ? e.message : String(e)}`);
   }
   const pick = await vscode.window.showQuickPick(items, {
-    title: s ? `Select model for ${s.label.toLowerCase()} (${s.serves})` : 'Select model for every feature it fits',
+    title: title ?? (s ? `Select model for ${s.label.toLowerCase()} (${s.serves})` : 'Select model for every feature it fits'),
     placeHolder: s ? `Only models with ${s.needs} are listed` : 'A Hugging Face model folder of the XLM-R family',
     matchOnDescription: true,
   });
@@ -153,14 +154,22 @@ async function filterModelFolders(dirs: string[]): Promise<string[]> {
 export async function ensureDefaultModel(ctx: Ctx): Promise<string | undefined> {
   const storageDir = ctx.extension.globalStorageUri.fsPath;
   try {
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'XLM: default model', cancellable: true }, (progress, token) => {
+    ctx.output.info(`Preparing the default model in ${storageDir} (the first time takes minutes; progress follows here)…`);
+    ctx.setDefaultBuild({ phase: 'corpus', message: 'starting', fraction: 0 });
+    const result = await Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'XLM: preparing the default model', cancellable: true }, (progress, token) => {
       let last = 0;
+      let phase = '';
       const sub = ctx.notify(p.modelDefaultProgress, (x) => {
         progress.report({ message: x.message, increment: Math.max(0, 100 * x.fraction - last) });
         last = Math.max(last, 100 * x.fraction);
+        ctx.setDefaultBuild(x);
+        // Every phase change, and during a phase one line per half minute, so a long build is never silent in the log.
+        if (x.phase !== phase) ctx.output.info(`Default model: ${x.phase}: ${x.message}`);
+        else ctx.logEvery('default model', `Default model: ${x.phase}: ${x.message} (${Math.round(100 * x.fraction)}%)`);
+        phase = x.phase;
       });
       return ctx.request(p.modelEnsureDefault, { storageDir }, token).finally(() => sub.dispose());
-    });
+    })).finally(() => ctx.setDefaultBuild(undefined));
     ctx.output.info(result.reused ? `Default model reused from ${result.dir}` : `Default model built in ${result.seconds.toFixed(0)} s into ${result.dir}`);
     return result.dir;
   } catch (e) {

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
 import { setting } from '../client/config.js';
+import { affectsSlots } from '../client/slots.js';
 import * as p from '../engine/rpc/protocol.js';
 import { sentenceAt } from '../features/sentence.js';
 import { panelHtml, webviewOptions } from './html.js';
@@ -19,6 +20,8 @@ export class MaskPanel {
   private target: { uri: vscode.Uri; range: vscode.Range; text: string } | undefined;
   private cancel: vscode.CancellationTokenSource | undefined;
   private debounce: NodeJS.Timeout | undefined;
+  /** The panel says the default model is being prepared, and asks again when it is ready. */
+  private preparing = false;
   /** The last result shown (the extension-host tests read it). */
   lastResult: p.FillMaskResult | undefined;
 
@@ -59,6 +62,20 @@ export class MaskPanel {
         this.debounce = setTimeout(() => void this.update(e.textEditor), 300);
       }),
       { dispose: () => clearTimeout(this.debounce) },
+      // While the default model is prepared the panel shows how far it is; when it is ready (or the fill-mask
+      // model changes) the panel asks again.
+      ctx.onDefaultBuild((build) => {
+        if (!this.preparing) return;
+        if (build) return this.post(preparingMessage(build));
+        this.preparing = false;
+        void this.update();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (affectsSlots(e)) {
+          this.target = undefined;
+          void this.update();
+        }
+      }),
     );
   }
 
@@ -86,7 +103,10 @@ export class MaskPanel {
       return result;
     } catch (e) {
       this.target = undefined;
-      this.post(messageFor(e));
+      const build = this.ctx.defaultBuild;
+      // No fill-mask model yet because the default model is being prepared: say so, and fill in when it is ready.
+      this.preparing = Boolean(build && e instanceof Error && e.name === 'NoModelError');
+      this.post(build && this.preparing ? preparingMessage(build) : messageFor(e));
       return undefined;
     }
   }
@@ -125,6 +145,10 @@ export class MaskPanel {
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
   }
+}
+
+function preparingMessage(build: p.ModelDefaultProgressParams): ToMaskPanel {
+  return { type: 'message', text: `Preparing the default model (${Math.round(100 * build.fraction)}%: ${build.message}). The words that fit appear here when it is ready.`, action: { label: 'Show log', command: 'xlm.showLog' } };
 }
 
 function messageFor(e: unknown): ToMaskPanel {

@@ -53,6 +53,20 @@ export function evalChartKeys(runs: readonly { records: readonly MetricsRecord[]
   return [...new Set(runs.flatMap((r) => r.records.flatMap((x) => Object.keys(x.eval ?? {}).filter((k) => !k.includes('/')))))];
 }
 
+/**
+ * Whether an eval metric is a ratio in [0, 1] (accuracy, F1, precision, recall, and question answering's exact
+ * match), drawn on an axis that never leaves [0, 1]; BLEU and chrF are 0–100 and loss is unbounded.
+ */
+export function isRatioMetric(key: string): boolean {
+  return /(accuracy|f1|precision|recall|exact_match)$/.test(key);
+}
+
+/** The dashboard's title of an eval metric's chart, in words. */
+export function evalChartTitle(key: string): string {
+  const words: Record<string, string> = { exact_match: 'exact match (EM)', f1: 'F1', macro_f1: 'macro F1' };
+  return `Evaluation: ${words[key] ?? key}`;
+}
+
 export interface RunSummary {
   id: string;
   dir: string;
@@ -76,6 +90,10 @@ export interface RunVerdict {
   chanceLoss?: number;
   evalAccuracy?: number;
   majorityAccuracy?: number;
+  /** Question answering: the eval F1 (0–1), and that of the better trivial answer (first sentence, or no answer). */
+  evalF1?: number;
+  baselineF1?: number;
+  baselineName?: string;
 }
 
 /** Time left in words: "45 s left", "3 min left", "1 h 05 min left". */
@@ -153,6 +171,54 @@ export type FromNliPanel =
   | { type: 'checkEntailment'; premise: string; hypothesis: string }
   | { type: 'zeroShot'; text: string; labels: string[] };
 
+// ------------------------------------------------------------------ answers panel (Ask a question about this file)
+
+/**
+ * One answer as the panel lists it: its probability among the top spans, its [start, end) in the document (UTF-16
+ * code units, as VS Code counts), and the sentence around it cut into the text before the answer, the answer and
+ * the text after it (runs of whitespace shown as one space), so the page can highlight the span.
+ */
+export interface PanelAnswer {
+  answer: string;
+  score: number;
+  start: number;
+  end: number;
+  before: string;
+  after: string;
+}
+
+/** The answers to one question about one document. */
+export interface PanelAnswers {
+  question: string;
+  /** The document's URI (the page sends it back with a click, so a reloaded panel still selects in the right file). */
+  uri: string;
+  /** The document's name for people (its workspace-relative path, or "Untitled-1"). */
+  document: string;
+  /** Whether the answers were taken from a selection rather than the whole document. */
+  fromSelection: boolean;
+  answers: PanelAnswer[];
+}
+
+export type ToAnswersPanel =
+  | { type: 'answers'; answers: PanelAnswers }
+  /** Which row is selected in the editor now (after a click, or -1 when the text there changed). */
+  | { type: 'selected'; index: number }
+  | { type: 'message'; text: string };
+
+/** What the answers panel keeps in its webview state: a hidden tab or a reload shows the same list. */
+export interface AnswersPanelState {
+  answers?: PanelAnswers;
+  selected?: number;
+  message?: string;
+}
+
+export type FromAnswersPanel =
+  | { type: 'ready' }
+  /** A row was clicked: select that answer in its document. */
+  | { type: 'reveal'; uri: string; index: number; start: number; end: number; answer: string }
+  /** What the page shows after drawing a list: each row's text as rendered (rank, answer, score, sentence). */
+  | { type: 'shown'; rows: string[] };
+
 // ------------------------------------------------------------------ validation of webview → extension messages
 
 type Obj = Record<string, unknown>;
@@ -199,6 +265,23 @@ export function parseFromNliPanel(m: unknown): FromNliPanel | undefined {
       return isStr(m.premise, 10_000) && isStr(m.hypothesis, 10_000) ? { type: 'checkEntailment', premise: m.premise, hypothesis: m.hypothesis } : undefined;
     case 'zeroShot':
       return isStr(m.text, 10_000) && isStrArray(m.labels, 100) ? { type: 'zeroShot', text: m.text, labels: m.labels } : undefined;
+  }
+  return undefined;
+}
+
+const isOffset = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+
+export function parseFromAnswersPanel(m: unknown): FromAnswersPanel | undefined {
+  if (!isObj(m)) return undefined;
+  switch (m.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'reveal':
+      return isStr(m.uri, 4000) && isOffset(m.index) && isOffset(m.start) && isOffset(m.end) && (m.end as number) >= (m.start as number) && isStr(m.answer, 10_000)
+        ? { type: 'reveal', uri: m.uri, index: m.index as number, start: m.start as number, end: m.end as number, answer: m.answer }
+        : undefined;
+    case 'shown':
+      return Array.isArray(m.rows) && m.rows.length <= 100 && m.rows.every((r) => isStr(r, 20_000)) ? { type: 'shown', rows: m.rows as string[] } : undefined;
   }
   return undefined;
 }

@@ -46,6 +46,11 @@ test('--metric-for-best maps to each task\'s metric name and direction; bad pati
   assert.deepEqual(metricForBestKey('token-cls', 'f1'), { key: 'f1', greaterIsBetter: true });
   assert.deepEqual(metricForBestKey('mlm', 'accuracy'), { key: 'accuracy', greaterIsBetter: true });
   assert.deepEqual(metricForBestKey('seq-cls', 'loss'), { key: 'loss', greaterIsBetter: false });
+  // Question answering: f1 and em (exact match; accuracy means it too), as the eval lines name them.
+  assert.deepEqual(metricForBestKey('qa', 'f1'), { key: 'f1', greaterIsBetter: true });
+  assert.deepEqual(metricForBestKey('qa', 'em'), { key: 'exact_match', greaterIsBetter: true });
+  assert.deepEqual(metricForBestKey('qa', 'accuracy'), { key: 'exact_match', greaterIsBetter: true });
+  assert.throws(() => metricForBestKey('seq-cls', 'em'), (e: unknown) => isXlmError(e) && /em is the exact match of question answering/.test(e.message));
   assert.throws(() => metricForBestKey('mlm', 'f1'), (e: unknown) => isXlmError(e) && /no meaning for masked-LM/.test(e.message));
   assert.throws(() => metricForBestKey('seq-cls', 'bleu'), (e: unknown) => isXlmError(e) && /--metric-for-best bleu scores translations; use it with --task translation/.test(e.message));
   assert.deepEqual(translationMetricKey('chrf'), { key: 'chrf', greaterIsBetter: true });

@@ -10,6 +10,9 @@ import * as p from '../../src/engine/rpc/protocol.js';
 import { connectEngineInProcess, type EnginePair } from '../helpers/engine-pair.js';
 import { evaluate } from '../../src/engine/eval/evaluate.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
+import { generateQa, writeQaJsonl } from '../helpers/qa-data.js';
+import { evaluateQaFile } from '../../src/engine/qa/evaluate.js';
+import { ModelCache } from '../../src/engine/runtime/model-cache.js';
 
 let tmp: string;
 let modelDir: string;
@@ -52,4 +55,20 @@ test('eval/run answers with the metrics evaluate() computes, per language, with 
     assert.match(e.message, /sentiment.csv:1: .*no pair column for pair-classification/);
     return true;
   });
+});
+
+test('eval/run scores a SQuAD-format file with exact match and F1 per language, as xlm eval --task qa does (fractions)', async () => {
+  const qaData = path.join(tmp, 'questions.jsonl');
+  writeQaJsonl(qaData, [...generateQa(6, 'en', 1), ...generateQa(4, 'de', 2)]);
+  const models = new ModelCache();
+  const { report } = await evaluateQaFile(await models.model(modelDir), qaData, {}, {});
+  await models.closeAll();
+  // Named as question answering, and found by the file's shape when no task is named (the Evaluate command names none).
+  for (const task of ['question-answering', undefined] as const) {
+    const r = await client.sendRequest(p.evalRun, { model: modelDir, data: qaData, ...(task ? { task } : {}) });
+    assert.equal(r.examples, 10);
+    assert.deepEqual(r.metrics, { exact_match: report.exact_match / 100, f1: report.f1 / 100 });
+    assert.deepEqual(Object.keys(r.perLanguage!).sort(), ['de', 'en']);
+    assert.equal(r.perLanguage!.de!.f1, report.per_language.de!.f1 / 100);
+  }
 });

@@ -53,6 +53,7 @@ const valid = (): Record<p.RequestName, Record<string, unknown> | undefined> => 
   tokenize: { text: 'Le café <mask>', textPair: 'b', maxLength: 16, model: modelDir },
   fillMask: { texts: ['hello <mask> world', '<mask>'], topK: 3, model: modelDir },
   classify: { inputs: [{ text: 'a', textPair: 'b' }, { text: 'c' }], model: modelDir },
+  entities: { texts: ['Anna lives in Paris.', '😀 Berlin'], model: modelDir },
   qa: { question: 'Where?', context: 'Paris is big. 😀 Rome is old.', topK: 2, maxAnswerLength: 5, model: modelDir },
   nli: { premise: 'a cat', hypothesis: 'an animal', model: modelDir },
   zeroShot: { text: 'the match', labels: ['sport', 'politics'], hypothesisTemplate: 'It is {}.', multiLabel: false, model: modelDir },

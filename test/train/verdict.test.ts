@@ -56,3 +56,20 @@ test('masked-LM: a loss that did not fall did not learn; too high a learning rat
   assert.match(v.advice[0]!, /lower the learning rate to the default .* 0\.0005/);
   assert.equal(judgeLearning({ ...base, task: 'mlm', losses: falling(40, 5, 3) }).learned, true);
 });
+
+test('question answering is judged by its eval F1 against the better trivial answer (first sentence or no answer), not by label frequencies', () => {
+  const qa: VerdictInput = { task: 'qa', method: 'full', lr: 3e-3, defaultLr: 3e-3, epochs: 3, losses: falling(40, 5, 1) };
+  const first = { f1: 0.094, name: 'the first sentence of the context' };
+  const learned = judgeLearning({ ...qa, evalMetrics: { exact_match: 0.7, f1: 0.817 }, qaBaseline: first });
+  assert.deepEqual({ learned: learned.learned, evalF1: learned.evalF1, baselineF1: learned.baselineF1 }, { learned: true, evalF1: 0.817, baselineF1: 0.094 });
+  // A loss that fell does not save a run whose answers are no better than the first sentence.
+  const flatF1 = judgeLearning({ ...qa, evalMetrics: { exact_match: 0, f1: 0.12 }, qaBaseline: first });
+  assert.equal(flatF1.learned, false);
+  assert.match(flatF1.reasons[0]!, /F1 on the eval questions is 12\.0, no better than always answering the first sentence of the context \(9\.4\)/);
+  assert.match(flatF1.advice.join(' '), /answer_start/);
+  // Without eval questions, a loss that did not fall is the sign.
+  const noEval = judgeLearning({ ...qa, losses: flat(20, 4.1) });
+  assert.equal(noEval.learned, false);
+  assert.match(noEval.reasons[0]!, /training loss did not fall/);
+  assert.equal(judgeLearning(qa).learned, true);
+});

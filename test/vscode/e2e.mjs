@@ -61,7 +61,8 @@ try {
   };
 
   const payload = dev ? `&payload=${encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', `vscode-remote://remote${repoRoot}`]]))}` : '';
-  await page.goto(`${server.url}?folder=${encodeURIComponent(ws)}${payload}`);
+  // The workbench page can take over 30 s (playwright's default) to load on a machine busy with other work.
+  await page.goto(`${server.url}?folder=${encodeURIComponent(ws)}${payload}`, { timeout: 180_000 });
   await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.txt' }).waitFor({ timeout: 60_000 });
   const status = page.locator('.statusbar-item', { hasText: 'XLM' }).first();
   await status.waitFor({ timeout: 30_000 });
@@ -173,6 +174,45 @@ try {
   await page.waitForTimeout(1500);
   t.mark('defaultHover');
 
+  // 7c. Entity highlights: with the tiny NER model in the entities slot, people.txt's names are decorated by type
+  // (dark and light theme), hovering one gives its type and score, and List entities in this file lists them.
+  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'xlm.model': 'models/tiny', 'xlm.models.tokenClassification': 'models/tiny-ner', 'xlm.runFolder': 'runs' }, null, 2));
+  await page.waitForTimeout(1500);
+  await editor(page, 'people.txt', 'Anna Schmidt');
+  // Decoration types render as VS Code's generated `ced-…` classes on the decorated text.
+  const decorated = page.locator('.editor-instance .monaco-editor [class*="ced-"]');
+  await decorated.first().waitFor({ timeout: 60_000 });
+  await page.mouse.move(5, 400);
+  const anna = await wordBox(page, 'Anna');
+  await page.mouse.move(anna.x - 30, anna.y);
+  await page.mouse.move(anna.x, anna.y, { steps: 4 });
+  const entityHover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'entity from' });
+  await entityHover.first().waitFor({ timeout: 30_000 });
+  const entityText = (await entityHover.first().innerText()).trim();
+  console.log(`[e2e] entities: ${await decorated.count()} decorated spans; hover: ${JSON.stringify(entityText.slice(0, 120))}`);
+  if (!/PER \(person\) \d+\.\d%/.test(entityText)) throw new Error(`entity hover has no type and score: ${entityText}`);
+  await shot('06c-entities-hover');
+  await page.mouse.move(5, 400);
+  await palette(page, 'XLM: List entities in this file');
+  const listed = page.locator('.quick-input-widget .monaco-list-row');
+  await listed.filter({ hasText: 'Anna Schmidt' }).first().waitFor({ timeout: 30_000 });
+  console.log(`[e2e] List entities: ${(await listed.allInnerTexts()).map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
+  await shot('06d-entities-list');
+  await page.keyboard.press('Escape');
+  await palette(page, 'Preferences: Color Theme');
+  await page.keyboard.type('Light Modern');
+  await page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^Light Modern$/ }) }).first().click({ timeout: 15_000 });
+  await page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs'), undefined, { timeout: 15_000 });
+  await shot('06e-entities-light');
+  await palette(page, 'Preferences: Color Theme');
+  await page.keyboard.type('Dark Modern');
+  await page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^Dark Modern$/ }) }).first().click({ timeout: 15_000 });
+  await page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs-dark'), undefined, { timeout: 15_000 });
+  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'xlm.model': 'models/tiny', 'xlm.runFolder': 'runs' }, null, 2));
+  await page.waitForTimeout(1500);
+  await page.locator('.tabs-container .tab', { hasText: 'notes.txt' }).click();
+  t.mark('entities');
+
   // 8. Fill-in at <mask>: the completion list with probabilities, then the best word as ghost text; Tab writes it.
   await page.mouse.move(5, 400);
   await ed.clickText('<mask>', '<mask>'.length);
@@ -194,6 +234,28 @@ try {
   await page.locator('.monaco-editor .view-line', { hasText: `Paris is the ${ghostWord} of France.` }).first().waitFor({ timeout: 10_000 });
   await shot('09-inline-fill-accepted');
   t.mark('fillIn');
+
+  // 8b. Ask a question about this file: the answers panel lists the spans with their probability and sentence; a
+  // click on the second row selects that span in the editor (the status bar counts the selected characters).
+  await page.locator('.tabs-container .tab', { hasText: 'notes.txt' }).first().click();
+  await palette(page, 'XLM: Ask a question about this file');
+  const question = page.locator('.quick-input-widget input');
+  await question.waitFor({ state: 'visible' });
+  await question.fill('Wie ist das Wetter?');
+  await page.keyboard.press('Enter');
+  const answersFrame = await webviewFrame(page, 'Answers', 60_000);
+  await answersFrame.locator('li.answer').nth(1).waitFor({ timeout: 60_000 });
+  const answerRows = (await answersFrame.locator('li.answer').allInnerTexts()).map((r) => r.replace(/\s+/g, ' ').trim());
+  console.log(`[e2e] answers panel: ${answerRows.join(' | ')}`);
+  if (!answerRows.every((r) => /\d+\.\d%/.test(r))) throw new Error('an answer row without its probability');
+  if ((await answersFrame.locator('li.answer mark').count()) !== answerRows.length) throw new Error('an answer row without its span highlighted in its sentence');
+  await shot('09b-answers-panel');
+  await answersFrame.locator('li.answer').nth(1).click();
+  await answersFrame.locator('li.answer.selected').filter({ hasText: answerRows[1].slice(0, 2) }).first().waitFor({ timeout: 10_000 });
+  if ((await answersFrame.locator('li.answer').nth(1).getAttribute('class'))?.includes('selected') !== true) throw new Error('the clicked row is not marked selected');
+  await page.locator('.statusbar-item', { hasText: /\(\d+ selected\)/ }).first().waitFor({ timeout: 10_000 });
+  await shot('09c-answer-clicked');
+  t.mark('askQuestion');
 
   // 9. After a window reload the serializer brings the dashboard back, rebuilt from metrics.jsonl. The webviews'
   // service workers are unregistered first: after an in-page reload Chromium otherwise keeps a stale controller
@@ -218,6 +280,13 @@ try {
   console.log(`[e2e] after reload the dashboard shows ${await revived.locator('figure.chart').count()} charts; runs: ${(await revived.locator('.runs .run').allInnerTexts()).join(' | ')}`);
   // The masked-word panel comes back too (its serializer), and fills itself from the editor's cursor.
   if (!(await page2.locator('.tabs-container .tab', { hasText: 'Masked words' }).count())) throw new Error('the masked-word panel did not come back after the reload');
+  // The answers panel comes back with its list and the clicked row still selected (its webview state).
+  await page2.locator('.tabs-container .tab', { hasText: 'Answers:' }).first().click({ timeout: 30_000 });
+  const answersAgain = await webviewFrame(page2, 'Answers', 30_000);
+  await answersAgain.locator('li.answer').first().waitFor({ timeout: 30_000 });
+  if ((await answersAgain.locator('li.answer').count()) !== answerRows.length) throw new Error('the answers panel came back with another list');
+  if ((await answersAgain.locator('li.answer').nth(1).getAttribute('class'))?.includes('selected') !== true) throw new Error('the answers panel forgot the selected row');
+  console.log('[e2e] after reload the answers panel shows its list, the clicked row selected');
   await page2.waitForTimeout(400);
   await page2.screenshot({ path: path.join(shots, '10-dashboard-after-reload.png') });
   t.mark('reload');

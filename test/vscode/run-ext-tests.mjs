@@ -44,7 +44,8 @@ try {
     ['extensionDevelopmentPath', `vscode-remote://remote${repoRoot}`],
     ['extensionTestsPath', `vscode-remote://remote${testsModule}`],
   ];
-  await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+  // The workbench page can take over 30 s (playwright's default) to load on a machine busy with other work.
+  await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`, { timeout: 180_000 });
   code = await exited;
 } catch (e) {
   console.error('[run-ext-tests] launcher error:', e);

@@ -1,10 +1,12 @@
-// The workspace the VS Code tests open: a tiny random XLM-R model (masked-LM and classification heads), a text
+// The workspace the VS Code tests open: a tiny random XLM-R model (masked-LM and classification heads), a tiny NER
+// model with known tags and a text file of names (entity highlights), a text
 // file with sentences (hover, fill-in), a small labelled multilingual data file (fine-tune, evaluate; a copy with a
 // conflicting duplicate for the label audit) and a run
 // folder with a metrics.jsonl (dashboard). Run as `node --import tsx test/vscode/workspace.ts DIR`.
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
+import { writeTinyNerModel } from '../helpers/tiny-ner-model.js';
 
 export function writeTestWorkspace(dir: string): string {
   writeTinyXlmr(path.join(dir, 'models', 'tiny'), { head: 'all', labels: ['negative', 'positive'] });
@@ -14,6 +16,13 @@ export function writeTestWorkspace(dir: string): string {
   writeTinyXlmr(pair, { head: 'seq-cls', labels: ['not_translation', 'translation'], seed: 9 });
   const pairConfig = path.join(pair, 'config.json');
   fs.writeFileSync(pairConfig, JSON.stringify({ ...JSON.parse(fs.readFileSync(pairConfig, 'utf8')), xlm_lab: { input: 'pair' } }, null, 2));
+  // A token-classification model whose tags are known (test/helpers/tiny-ner-model.ts) and a file it finds entities in.
+  writeTinyNerModel(path.join(dir, 'models', 'tiny-ner'), { Anna: 'B-PER', Schmidt: 'I-PER', Lena: 'B-PER', Berlin: 'B-LOC', Paris: 'B-LOC', Siemens: 'B-ORG' });
+  fs.writeFileSync(path.join(dir, 'people.txt'), 'Anna Schmidt lives in Berlin.\nSiemens opened an office in Paris.\nNothing to see here.\n');
+  // A small examples/ folder shaped like the repository's (Open the sample data reveals it).
+  fs.mkdirSync(path.join(dir, 'examples', 'langid'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'examples', 'README.md'), '# Demo workspace data\n\nlangid/train.jsonl: language identification.\n');
+  fs.writeFileSync(path.join(dir, 'examples', 'langid', 'train.jsonl'), ['{"text": "All human beings are born free.", "label": "eng"}', '{"text": "Alle Menschen sind frei geboren.", "label": "deu"}'].join('\n') + '\n');
   fs.mkdirSync(path.join(dir, 'runs', 'demo-run'), { recursive: true });
   fs.writeFileSync(
     path.join(dir, 'notes.txt'),

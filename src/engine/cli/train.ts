@@ -59,7 +59,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'eval-fraction': str('F', 'without --eval: hold out this share of the training rows (stratified; translation: a seeded share of the pairs) for evaluation'),
   'label-names': str('LIST', 'names of integer labels 0,1,2,... in order (the dataset\'s label map, e.g. entailment,neutral,contradiction for MNLI\'s ids; NLI names make a model the NLI panel accepts)'),
   'train-language': str('LIST', 'train only on rows in these languages (comma-separated codes; zero-shot transfer); --eval keeps all'),
-  'metric-for-best': str('accuracy|f1|loss|bleu|chrf', 'keep the best evaluation\'s checkpoint by this metric (translation: bleu or chrf); it becomes the final model in OUT/'),
+  'metric-for-best': str('accuracy|f1|em|loss|bleu|chrf', 'keep the best evaluation\'s checkpoint by this metric (translation: bleu or chrf; qa: f1 or em, exact match); it becomes the final model in OUT/'),
   'eval-target': str('FILE', 'translation: the target side of two line-aligned eval files, --eval being the source side'),
   'eval-beams': str('N', 'translation: beams of the evaluation\'s decoding (default 1: greedy)'),
   patience: str('N', 'with --metric-for-best: stop after N evaluations without improvement'),

@@ -7,9 +7,9 @@
  */
 import { XlmError } from '../errors.js';
 
-/** bleu and chrf: translation runs (src/engine/seq2seq/evaluation.ts). */
-export type MetricForBest = 'accuracy' | 'f1' | 'loss' | 'bleu' | 'chrf';
-export const METRICS_FOR_BEST: readonly MetricForBest[] = ['accuracy', 'f1', 'loss', 'bleu', 'chrf'];
+/** bleu and chrf: translation runs (src/engine/seq2seq/evaluation.ts); em (exact match): question answering. */
+export type MetricForBest = 'accuracy' | 'f1' | 'em' | 'loss' | 'bleu' | 'chrf';
+export const METRICS_FOR_BEST: readonly MetricForBest[] = ['accuracy', 'f1', 'em', 'loss', 'bleu', 'chrf'];
 
 export interface BestTrackerOptions {
   /** The eval metric's key (`accuracy`, `macro_f1`, `loss`; a per-language key like `accuracy/de` works too). */
@@ -86,8 +86,9 @@ export class BestTracker {
 export function metricForBestKey(task: 'seq-cls' | 'nli' | 'token-cls' | 'mlm' | 'qa', metric: MetricForBest): { key: string; greaterIsBetter: boolean } {
   if (metric === 'loss') return { key: 'loss', greaterIsBetter: false };
   if (metric === 'bleu' || metric === 'chrf') throw new XlmError('bad-option', `--metric-for-best ${metric} scores translations; use it with --task translation (here: accuracy, f1 or loss)`, { what: 'metric-for-best' });
-  // Question answering: accuracy is SQuAD's exact match.
-  if (task === 'qa') return { key: metric === 'accuracy' ? 'exact_match' : 'f1', greaterIsBetter: true };
+  // Question answering: em (or accuracy) is SQuAD's exact match.
+  if (task === 'qa') return { key: metric === 'f1' ? 'f1' : 'exact_match', greaterIsBetter: true };
+  if (metric === 'em') throw new XlmError('bad-option', '--metric-for-best em is the exact match of question answering; use it with --task qa (here: accuracy, f1 or loss)', { what: 'metric-for-best' });
   if (metric === 'accuracy') return { key: 'accuracy', greaterIsBetter: true };
   if (task === 'mlm') throw new XlmError('bad-option', '--metric-for-best f1 has no meaning for masked-LM; use accuracy (top-1 over masked tokens) or loss', { what: 'metric-for-best' });
   return { key: task === 'token-cls' ? 'f1' : 'macro_f1', greaterIsBetter: true };

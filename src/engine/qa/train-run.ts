@@ -5,7 +5,8 @@
  * language. The steps, checkpoints, resume, LoRA and the saved HF folder (XLMRobertaForQuestionAnswering) are the
  * base run's.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRng } from '../rng/rng.js';
 import { mixSeed, readQaFile, shuffledIndices, type QaDataset, type QaExample } from '../data/index.js';
 import { XlmError } from '../errors.js';
@@ -14,6 +15,8 @@ import type { LanguageEvalResult } from '../eval/training.js';
 import { scoreQa } from '../metrics/qa.js';
 import { createSession, ort, type Device, type GraphSession } from '../runtime/session.js';
 import { epochBatches } from '../train/batching.js';
+import { DEFAULT_EVALUATIONS, trainingDefaults } from '../train/defaults.js';
+import { describeVerdict, judgeLearning, VERDICT_FILE, type LearningVerdict } from '../train/verdict.js';
 import type { TrainableParam } from '../train/context.js';
 import type { CollatedBatch } from '../train/features.js';
 import { modelLoss } from '../train/model-loss.js';
@@ -24,6 +27,7 @@ import { TrainingRun, type RunEvaluator, type RunGraphs, type RunPlan } from '..
 import { DEFAULT_DECODE, type QaDecodeOptions } from './decode.js';
 import { collateQa, encodeQaExamples, QA_STRIDE, type QaFeature } from './features.js';
 import { predictAnswers, splitQaLogits } from './predict.js';
+import { firstSentence } from './sentences.js';
 
 interface QaRunData {
   train: QaExample[];
@@ -43,13 +47,15 @@ export class QaTrainingRun extends TrainingRun {
     this.qa = await this.loadQa();
     this.holdOut();
     if (this.qa.train.length === 0) throw new XlmError('empty-data', 'the training file has no questions', { file: this.o.train });
+    this.chooseDefaults(this.qa.train.length);
     this.plan = this.encode();
     this.graphs = await this.buildSessions();
     mkdirSync(this.out, { recursive: true });
     if (this.o.resume) this.resume();
     await this.loop();
     await this.finish();
-    return this.result();
+    const verdict = this.cancelled ? undefined : this.judge();
+    return this.result(verdict);
   }
 
   private windowOptions() {
@@ -96,7 +102,29 @@ export class QaTrainingRun extends TrainingRun {
     const stepsPerEpoch = Math.max(1, Math.floor(batchesPerEpoch / o.gradAccum));
     const totalSteps = o.maxSteps ?? o.epochs * stepsPerEpoch;
     this.log(`${this.qa.train.length} questions in ${this.trainFeatures.length} windows of at most ${this.model.maxLength} tokens`);
-    return { features: [], lengths: this.trainFeatures.map((f) => f.ids.length), stepsPerEpoch, totalSteps, warmupSteps: Math.ceil(o.warmupRatio * totalSteps) };
+    // As the other tasks: without --eval-every, a run with eval questions evaluates about ten times (EM/F1 curves).
+    const evalEvery = o.evalEvery ?? (this.qa.eval?.length ? Math.max(1, Math.round(totalSteps / DEFAULT_EVALUATIONS)) : undefined);
+    return { features: [], lengths: this.trainFeatures.map((f) => f.ids.length), stepsPerEpoch, totalSteps, evalEvery, warmupSteps: Math.ceil(o.warmupRatio * totalSteps) };
+  }
+
+  /**
+   * Whether the run learned: its last eval F1 against the better of two answers that need no model, the context's
+   * first sentence and (SQuAD v2.0 data) no answer, scored by the same rules; without eval questions, whether the
+   * loss fell. Logged and written to OUT/verdict.json, as for the other tasks.
+   */
+  protected override judge(): LearningVerdict {
+    const o = this.o;
+    const losses = this.logHistory.filter((m) => typeof m.loss === 'number' && !('eval' in m)).map((m) => m.loss as number);
+    const defaultLr = trainingDefaults({ task: 'qa', method: o.method, hiddenSize: this.model.config.hidden_size, rows: this.qa.train.length }).lr;
+    const examples = this.qa.eval ?? [];
+    const f1Of = (answer: (e: QaExample) => string) => scoreQa(examples.map((e) => ({ id: e.id, language: e.language ?? 'unknown', predicted: answer(e), gold: e.answers.map((a) => a.text) }))).f1 / 100;
+    const baselines = [{ name: 'the first sentence of the context', f1: f1Of((e) => firstSentence(e.context)) }];
+    if (this.qa.allowNull) baselines.push({ name: 'nothing (no answer)', f1: f1Of(() => '') });
+    const qaBaseline = examples.length ? baselines.reduce((a, b) => (b.f1 > a.f1 ? b : a)) : undefined;
+    const verdict = judgeLearning({ task: 'qa', method: o.method, lr: o.lr, defaultLr, epochs: o.epochs, losses, evalMetrics: this.lastEval?.eval, qaBaseline });
+    writeFileSync(join(this.out, VERDICT_FILE), JSON.stringify(verdict, null, 2) + '\n');
+    this.log(describeVerdict(verdict));
+    return verdict;
   }
 
   protected override async buildSessions(): Promise<RunGraphs> {

@@ -19,6 +19,7 @@ import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
 import { deviceEnvironment, resolveDevice } from '../runtime/session.js';
 import { classify } from '../tasks/classify.js';
 import { answerSpans } from '../tasks/question-answering.js';
+import { findEntities } from '../tasks/entities.js';
 import { embed } from '../tasks/embed.js';
 import { hasLanguageId, identifyLanguage, languageIdHead, languageName } from '../tasks/language-id.js';
 import { fillMask } from '../tasks/fill-mask.js';
@@ -150,6 +151,7 @@ export function createHandlers(options: HandlerOptions = {}): HandlerTable {
     qa: async ({ question, context, topK, maxAnswerLength, model }, ctx) => ({
       answers: await answerSpans(await state.model(model, ctx), question, context, { topK, maxAnswerLength, cancel: ctx.token }),
     }),
+    entities: async ({ texts, model }, ctx) => findEntities(await state.model(model, ctx), texts, { cancel: ctx.token }),
     embed: async ({ texts, normalize, model }, ctx) => embed(await state.model(model, ctx), texts, { normalize, cancel: ctx.token }),
     languageId: async ({ texts, topK, model }, ctx) => {
       const loaded = await state.model(model, ctx);

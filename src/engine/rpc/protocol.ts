@@ -309,6 +309,25 @@ export interface QaResult {
 /** Extension → engine: the best answer spans to a question in a text, with a model saved as XLMRobertaForQuestionAnswering (Ask a question about this file). */
 export const qa = new RequestType<QaParams, QaResult, EngineErrorData>('qa');
 
+export const EntitiesParams = params({
+  /** Texts to read (the editor sends one per line); each answer's spans count from the start of its own text. */
+  texts,
+  model: optional(path),
+});
+export type EntitiesParams = v.InferOutput<typeof EntitiesParams>;
+export interface TextEntity {
+  /** The entity type: the model's label without its B-/I- prefix (PER, LOC, ...). */
+  type: string;
+  /** [start, end) of the whole entity in UTF-16 code units of its text (what the editor counts). */
+  start: number;
+  end: number;
+  text: string;
+  /** Mean probability of its words' tags. */
+  score: number;
+}
+/** Extension → engine: the named entities of each text from a token-classification model, B-/I- runs merged (entity highlights, List entities). */
+export const entities = new RequestType<EntitiesParams, TextEntity[][], EngineErrorData>('entities');
+
 export const NliParams = params({
   premise: text,
   hypothesis: text,
@@ -722,7 +741,7 @@ export const modelDefaultProgress = new NotificationType<ModelDefaultProgressPar
 
 /** Every request of the protocol, keyed by a short name; the server's handler table is typed against it. */
 export const requests = {
-  engineInfo, deviceResolve, modelLoad, modelInfo, modelCapabilities, tokenize, fillMask, classify, qa, nli, zeroShot, embed, languageId, translate,
+  engineInfo, deviceResolve, modelLoad, modelInfo, modelCapabilities, tokenize, fillMask, classify, qa, entities, nli, zeroShot, embed, languageId, translate,
   trainStart, trainStop, trainDefaults, evalRun, dataInspect, dataAudit, hubDownload, hubList, modelEnsureDefault, jobExport, jobImport,
 } as const;
 
@@ -735,6 +754,7 @@ export const paramSchemas = {
   fillMask: FillMaskParams,
   classify: ClassifyParams,
   qa: QaParams,
+  entities: EntitiesParams,
   nli: NliParams,
   zeroShot: ZeroShotParams,
   embed: EmbedParams,

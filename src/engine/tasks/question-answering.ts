@@ -8,6 +8,7 @@ import { XlmError } from '../errors.js';
 import { DEFAULT_DECODE, type QaDecodeOptions, type QaDecoded } from '../qa/decode.js';
 import { collateQa, encodeQuestion, QA_MAX_LENGTH, QA_STRIDE, type QaFeature } from '../qa/features.js';
 import { predictAnswers } from '../qa/predict.js';
+import { sentenceAround } from '../qa/sentences.js';
 import { CancelledError, type Cancellation } from '../runtime/inputs.js';
 import type { QaAnswer } from '../rpc/protocol.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
@@ -39,24 +40,6 @@ export async function answerSpans(model: LoadedModel, question: string, context:
     const [sentenceStart, sentenceEnd] = sentenceAround(context, s.start, s.end);
     return { answer: s.text, score: s.probability, start: s.start, end: s.end, sentenceStart, sentenceEnd };
   });
-}
-
-/** Whether a sentence ends just before index i: after a line break, after 。！？, or after .!? followed by a space. */
-function sentenceBreak(text: string, i: number): boolean {
-  const before = text[i - 1];
-  if (before === '\n' || before === '。' || before === '！' || before === '？') return true;
-  return (before === '.' || before === '!' || before === '?') && (i === text.length || /\s/u.test(text[i]));
-}
-
-/** The sentence holding [start, end), its surrounding whitespace left out. */
-function sentenceAround(text: string, start: number, end: number): [number, number] {
-  let from = start;
-  while (from > 0 && !sentenceBreak(text, from)) from--;
-  let to = Math.max(end, from);
-  while (to < text.length && !sentenceBreak(text, to)) to++;
-  while (from < to && /\s/u.test(text[from])) from++;
-  while (to > from && /\s/u.test(text[to - 1])) to--;
-  return [from, to];
 }
 
 /** Decoded answers, one per question, in order. */

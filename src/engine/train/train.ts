@@ -261,11 +261,12 @@ export class TrainingRun {
 
   /**
    * Phase: the learning rate, epochs and warm-up the defaults table gives for this task, method, model size and
-   * number of training rows, for each of them the run was not given; one log line says which were chosen and why.
+   * number of training rows (`rows`: a task with other data, QA, counts its questions), for each of them the run was
+   * not given; one log line says which were chosen and why.
    */
-  protected chooseDefaults(): void {
+  protected chooseDefaults(rows = this.data.train.size): void {
     const g = this.given;
-    const table = trainingDefaults({ task: this.o.task, method: this.o.method, hiddenSize: this.model.config.hidden_size, rows: this.data.train.size, batchSize: this.o.batchSize });
+    const table = trainingDefaults({ task: this.o.task, method: this.o.method, hiddenSize: this.model.config.hidden_size, rows, batchSize: this.o.batchSize });
     this.o = resolveOptions(g, table);
     this.fingerprint = Object.fromEntries(FINGERPRINT_KEYS.map((k) => [k, this.o[k]]));
     const taken = [g.lr === undefined && '--lr', g.epochs === undefined && g.maxSteps === undefined && '--epochs', g.warmupRatio === undefined && '--warmup-ratio'].filter(Boolean);

@@ -13,6 +13,8 @@ export const VERDICT_FILE = 'verdict.json';
 const LOSS_MARGIN = 0.95;
 /** Eval accuracy within this of the majority share counts as the majority baseline. */
 const ACCURACY_MARGIN = 0.01;
+/** QA: an eval F1 (0–1) within this of the trivial answer's counts as that baseline (5 points of F1). */
+const QA_F1_MARGIN = 0.05;
 
 export interface LearningVerdict {
   learned: boolean;
@@ -28,6 +30,12 @@ export interface LearningVerdict {
   evalAccuracy?: number;
   /** The share of the most frequent eval label (for token-cls: of the most frequent tag among eval words). */
   majorityAccuracy?: number;
+  /** Question answering: the eval F1 (0–1) compared with its baseline. */
+  evalF1?: number;
+  /** Question answering: the F1 of the better trivial answer, the context's first sentence or no answer. */
+  baselineF1?: number;
+  /** Which trivial answer baselineF1 is, in words ("the first sentence" or "no answer"). */
+  baselineName?: string;
 }
 
 export interface VerdictInput {
@@ -45,6 +53,8 @@ export interface VerdictInput {
   evalMetrics?: Record<string, number>;
   /** How often each label or tag occurs in the eval rows. */
   evalLabelCounts?: number[];
+  /** Question answering: the eval F1 of a trivial answer to every question (the best of them), with its name. */
+  qaBaseline?: { f1: number; name: string };
 }
 
 /** Entropy (nats) of a count vector: the cross-entropy of the best constant prediction. */
@@ -65,6 +75,7 @@ export function judgeLearning(v: VerdictInput): LearningVerdict {
   const finalLoss = v.losses.length ? mean(v.losses.slice(-tail)) : undefined;
   const firstLoss = v.losses.length ? mean(v.losses.slice(0, tail)) : undefined;
   let chanceLoss: number | undefined;
+  if (v.task === 'qa') return judgeQa(v, reasons, finalLoss, firstLoss);
   if (v.task === 'mlm') {
     if (finalLoss !== undefined && firstLoss !== undefined && v.losses.length >= 4 && !(finalLoss < firstLoss)) {
       reasons.push(`the masked-LM loss did not fall (${fmt(firstLoss)} at the start, ${fmt(finalLoss)} at the end)`);
@@ -90,6 +101,27 @@ export function judgeLearning(v: VerdictInput): LearningVerdict {
   return { learned: reasons.length === 0, reasons, advice: reasons.length ? advise(v) : [], finalLoss, chanceLoss, evalAccuracy, majorityAccuracy };
 }
 
+/**
+ * Question answering has no label frequencies: a run learned when its eval F1 clearly beats answering every
+ * question with the context's first sentence (or with nothing, on SQuAD v2.0 data), and, without eval questions,
+ * when its loss fell.
+ */
+function judgeQa(v: VerdictInput, reasons: string[], finalLoss: number | undefined, firstLoss: number | undefined): LearningVerdict {
+  const evalF1 = v.evalMetrics?.f1;
+  const baseline = v.qaBaseline;
+  if (evalF1 !== undefined && baseline) {
+    if (evalF1 <= baseline.f1 + QA_F1_MARGIN) {
+      reasons.push(`its F1 on the eval questions is ${(100 * evalF1).toFixed(1)}, no better than always answering ${baseline.name} (${(100 * baseline.f1).toFixed(1)})`);
+    }
+  } else if (finalLoss !== undefined && firstLoss !== undefined && v.losses.length >= 4 && !(finalLoss < firstLoss)) {
+    reasons.push(`the training loss did not fall (${fmt(firstLoss)} at the start, ${fmt(finalLoss)} at the end)`);
+  }
+  return {
+    learned: reasons.length === 0, reasons, advice: reasons.length ? advise(v) : [], finalLoss,
+    ...(evalF1 !== undefined && baseline ? { evalF1, baselineF1: baseline.f1, baselineName: baseline.name } : {}),
+  };
+}
+
 function advise(v: VerdictInput): string[] {
   const advice: string[] = [];
   if (v.lr < v.defaultLr) advice.push(`train with the default learning rate for this model and method, ${v.defaultLr} (this run used ${v.lr})`);
@@ -97,7 +129,8 @@ function advise(v: VerdictInput): string[] {
   else advice.push(`raise the learning rate to ${+(v.lr * 3).toPrecision(2)}`);
   if (v.method === 'lora') advice.push('or fine-tune every weight (full fine-tuning), which learns more from small data');
   advice.push(`train longer (${Math.min(v.epochs * 2, 40)} epochs)`);
-  if (v.task !== 'mlm') advice.push('check that the labels follow from the text: xlm data inspect lists conflicting duplicates');
+  if (v.task === 'qa') advice.push('check that the answers are where answer_start says: xlm data inspect lists the questions whose answer is not at its offset');
+  else if (v.task !== 'mlm') advice.push('check that the labels follow from the text: xlm data inspect lists conflicting duplicates');
   return advice;
 }
 

@@ -24,6 +24,16 @@ test('activating the extension does not start the engine', async () => {
   assert.deepEqual(xlm.requestLog(), []);
 });
 
+test('on the first activation after install the walkthrough opens (without starting the engine)', async () => {
+  const xlm = await api();
+  const labels = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label);
+  await waitFor('the walkthrough tab', () => labels().some((l) => /Welcome|Walkthrough|XLM Lab/.test(l)), 20_000).catch((e: Error) => {
+    throw new Error(`${e.message}; tabs: ${labels().join(', ')}`);
+  });
+  assert.equal(xlm.engineState().state, 'stopped');
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+});
+
 test('the XLM commands are registered', async () => {
   const all = new Set(await vscode.commands.getCommands(true));
   for (const c of ['xlm.engineStatus', 'xlm.restartEngine', 'xlm.showLog', 'xlm.fillMask', 'xlm.openDashboard', 'xlm.fineTune']) {

@@ -293,7 +293,7 @@ test('Select model for one feature writes its own setting; the classifier serves
   }
 });
 
-test('Ask a question about this file selects the best answer span of the selection (offsets from its start) or the whole file, emoji before it included', async () => {
+test('Ask a question about this file selects the best answer span of the selection (offsets from its start) or the whole file, emoji before it included, and its panel lists the spans; a click selects one', async () => {
   const config = vscode.workspace.getConfiguration('xlm');
   const previous = config.get<string>('model');
   type Answer = { answer: string; score: number; start: number; end: number; sentenceStart: number; sentenceEnd: number; sentence: string };
@@ -313,7 +313,7 @@ test('Ask a question about this file selects the best answer span of the selecti
     assert.ok(best.answer.trim().length > 0);
     for (let i = 1; i < answers.length; i++) assert.ok(answers[i - 1]!.score >= answers[i]!.score, 'best first');
     for (const a of answers) assert.ok(a.sentence.includes(a.answer.trim()), `the sentence "${a.sentence}" holds "${a.answer}"`);
-    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    await waitFor('an "Answers" tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label.startsWith('Answers: Wie ist das Wetter')), 5000);
 
     // A Markdown document with characters outside the Basic Multilingual Plane before the answers: UTF-16 offsets.
     const md = await vscode.workspace.openTextDocument({ language: 'markdown', content: '# 😀 Notes 𠀀\n\n😀😀 Marie Curie won the prize in 1903. 𠀀 She lived in Paris.\n' });
@@ -324,11 +324,51 @@ test('Ask a question about this file selects the best answer span of the selecti
     assert.ok(mdBest, 'an answer from the whole document');
     assert.equal(md.getText(mdEditor.selection), mdBest.answer, 'the selected text is the answer, emoji before it counted in UTF-16');
     assert.equal(md.getText().slice(mdBest.sentenceStart, mdBest.sentenceEnd).replace(/\s+/g, ' ').trim(), mdBest.sentence);
-    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+
+    // The answers panel lists every span, best first: its rank, text, probability and its sentence with the span marked.
+    const xlmApi = await api();
+    const listed = await waitFor('the panel got the Markdown answers', () => [...(xlmApi.answersPanel()?.messages ?? [])].reverse().find((m) => m.type === 'answers' && m.answers.question === 'Where did she live?'));
+    assert.ok(listed.type === 'answers');
+    assert.equal(listed.answers.uri, md.uri.toString());
+    assert.equal(listed.answers.fromSelection, false);
+    assert.deepEqual(listed.answers.answers.map((a) => [a.answer, a.score, a.start, a.end]), mdAnswers!.map((a) => [a.answer, a.score, a.start, a.end]));
+    for (const a of listed.answers.answers) assert.equal(md.getText().slice(a.start - a.before.length, a.end + a.after.length), a.before + a.answer + a.after, 'before + answer + after is the sentence in the document');
+    const oneLine = (t: string) => t.replace(/\s+/g, ' ');
+    const rows = await waitFor('the page drew one row per answer', () => {
+      const drawn = xlmApi.answersPanel()?.rows;
+      return drawn?.length === mdAnswers!.length && drawn[0]!.startsWith(`1. | ${oneLine(mdBest.answer).trim()} |`) ? drawn : undefined;
+    });
+    mdAnswers!.forEach((a, i) => {
+      const [rank, text, score, sentence] = rows[i]!.split(' | ');
+      assert.equal(rank, `${i + 1}.`);
+      assert.equal(text, oneLine(a.answer).trim() || '(empty answer)');
+      assert.equal(score, `${(100 * a.score).toFixed(1)}%`, 'the probability as a percentage');
+      const parts = listed.answers.answers[i]!;
+      assert.equal(sentence, `${oneLine(parts.before)}[${oneLine(a.answer)}]${oneLine(parts.after)}`, 'the sentence around the span, the span highlighted');
+    });
+
+    // Clicking a row selects its span in the editor (UTF-16 offsets past the emoji), and the page marks that row.
+    assert.ok(mdAnswers!.length >= 2, 'a second answer to click');
+    const second = listed.answers.answers[1]!;
+    await xlmApi.answersPanel()!.send({ type: 'reveal', uri: listed.answers.uri, index: 1, start: second.start, end: second.end, answer: second.answer });
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document === md)!;
+    assert.deepEqual([md.offsetAt(shown.selection.start), md.offsetAt(shown.selection.end)], [second.start, second.end], 'the clicked answer is selected');
+    assert.equal(md.getText(shown.selection), second.answer);
+    await waitFor('the page told which row is selected', () => xlmApi.answersPanel()?.messages.some((m) => m.type === 'selected' && m.index === 1));
+    // Once the text at an answer changed, a click says so instead of selecting something else.
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(md.uri, new vscode.Range(md.positionAt(mdBest.start), md.positionAt(mdBest.end)), 'somewhere else');
+    await vscode.workspace.applyEdit(edit);
+    const before = [md.offsetAt(shown.selection.start), md.offsetAt(shown.selection.end)];
+    await xlmApi.answersPanel()!.send({ type: 'reveal', uri: listed.answers.uri, index: 0, start: mdBest.start, end: mdBest.end, answer: mdBest.answer });
+    const said = await waitFor('the panel said the text changed', () => [...(xlmApi.answersPanel()?.messages ?? [])].reverse().find((m) => m.type === 'message'));
+    assert.match((said as { text: string }).text, /^The text at this answer changed since the question was asked; .* Ask the question again\.$/);
+    assert.deepEqual([md.offsetAt(shown.selection.start), md.offsetAt(shown.selection.end)], before, 'the selection stayed where it was');
+    await vscode.commands.executeCommand('workbench.action.files.revert');
 
     // No model fits the slot: the slot's words, and nothing selected.
     await config.update('model', path.join(folder().fsPath, 'models', 'tiny-pair'), vscode.ConfigurationTarget.Global);
-    const xlm = await api();
+    const xlm = xlmApi;
     void vscode.commands.executeCommand('xlm.askQuestion', 'Where did she live?');
     const why = await waitFor('the problem noted', () => xlm.problems().find((p) => p.includes('Ask a question')));
     assert.match(why, /^tiny-pair cannot serve Ask a question about this file: it has no question-answering head\. Pick a model that has one with "XLM: Select model" → Question answering\.$/);

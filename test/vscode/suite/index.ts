@@ -6,6 +6,7 @@ import './engine-lifecycle.test.js';
 import './features.test.js';
 import './panels-and-palette.test.js';
 import './audit.test.js';
+import './entities.test.js';
 import { runAll } from './harness.js';
 
 export function run(): Promise<void> {

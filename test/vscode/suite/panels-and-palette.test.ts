@@ -87,3 +87,32 @@ test('Export run as a cluster job writes the job of an editor run; Import a clus
   assert.equal(fs.readFileSync(path.join(imported.run, 'metrics.jsonl'), 'utf8').trim().split('\n').length, imported.records);
   assert.ok(imported.records >= exported.totalSteps, 'every step of the job is a line of the run');
 }, 300_000);
+
+test('Open the sample data reveals the workspace\'s examples/ folder and opens its README', async () => {
+  const opened = await vscode.commands.executeCommand<string | undefined>('xlm.openSampleData');
+  assert.equal(opened, path.join(folder().fsPath, 'examples'));
+  await waitFor('the README open', () => vscode.window.activeTextEditor?.document.uri.fsPath === path.join(folder().fsPath, 'examples', 'README.md'));
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+});
+
+test('Why a feature cannot run is in the palette only while a feature could not run (xlm.hasProblems follows the problems)', async () => {
+  const xlm = await api();
+  const config = vscode.workspace.getConfiguration('xlm');
+  const previous = config.get<string>('model');
+  try {
+    await config.update('model', path.join(folder().fsPath, 'models', 'tiny-pair'), vscode.ConfigurationTarget.Global);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder(), 'notes.txt'));
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.selection = new vscode.Selection(0, 0, 0, 28);
+    void vscode.commands.executeCommand('xlm.classifySelection');
+    await waitFor('xlm.hasProblems set', () => xlm.contextKeys()['xlm.hasProblems'] === true);
+    // A classifier that fits clears its problem; the key follows whether any problem is left (earlier tests' may be).
+    await config.update('model', path.join(folder().fsPath, 'models', 'tiny'), vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('xlm.classifySelection');
+    assert.ok(!xlm.problems().some((p) => p.includes('Classify selection')));
+    assert.equal(xlm.contextKeys()['xlm.hasProblems'], xlm.problems().length > 0);
+  } finally {
+    await config.update('model', previous, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  }
+});
