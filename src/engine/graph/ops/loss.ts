@@ -12,6 +12,12 @@ import { reduceMax } from './reduce.js';
 import { GatherElements, ScatterElements } from './indexing.js';
 
 export const IGNORE_INDEX = -100;
+/**
+ * Names this cross-entropy's implementation in what a pre-training run records (xlm-lab-pretrain.json, a shipped
+ * manifest): a loss trajectory replays bit for bit only under the kernel that recorded it. Change it whenever the
+ * loss's float operations change order.
+ */
+export const LOSS_KERNEL = 'composite-v1';
 
 /** Which rows count (label not -100) as float, their labels with -100 replaced by 0 (safe to index with), and max(kept count, 1). */
 function keptRows(scores: Value, labels: Value) {
