@@ -32,6 +32,8 @@ const webviewEntries = existsSync('media') ? readdirSync('media').filter((f) => 
 const builds = [
   { ...node, entryPoints: { extension: 'src/extension.ts' }, outdir },
   { ...node, entryPoints: { engine: 'src/engine/main.ts' }, outdir },
+  // Training runs of the engine, each on a worker thread of its own (src/engine/rpc/training.ts).
+  { ...node, entryPoints: { 'training-worker': 'src/engine/rpc/training-worker.ts' }, outdir },
   { ...node, entryPoints: { cli: 'src/engine/cli/bin.ts' }, outdir, banner: { js: CLI_SHEBANG } },
 ];
 if (webviewEntries.length) {

@@ -10,6 +10,7 @@
  * (random), written by bench/infer.ts's helpers into .cache/bench/ on first use.
  *
  *   npm run build && npx tsx bench/editor.ts [--requests 200] [--cold 3] [--only default|base]
+ *   npm run build && npx tsx bench/editor.ts --quick   (the default model only, 30 requests, 1 cold engine: a few minutes on 2 cores)
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -22,9 +23,11 @@ import { int64Tensor, modelInputs } from '../src/engine/runtime/inputs.js';
 import { ModelCache } from '../src/engine/runtime/model-cache.js';
 import type { XlmTokenizer } from '../src/engine/tokenize/tokenizer.js';
 
-const { values } = parseArgs({ options: { requests: { type: 'string' }, cold: { type: 'string' }, only: { type: 'string' } } });
-const REQUESTS = Number(values.requests ?? 200);
-const COLD = Number(values.cold ?? 3);
+const { values } = parseArgs({ options: { requests: { type: 'string' }, cold: { type: 'string' }, only: { type: 'string' }, quick: { type: 'boolean' } } });
+const REQUESTS = Number(values.requests ?? (values.quick ? 30 : 200));
+const COLD = Number(values.cold ?? (values.quick ? 1 : 3));
+const ONLY = values.only ?? (values.quick ? 'default' : undefined);
+if (ONLY !== undefined && ONLY !== 'default' && ONLY !== 'base') throw new Error(`--only ${ONLY}: expected default or base`);
 const ENGINE = resolve('dist/engine.js');
 const CACHE = resolve('.cache/bench');
 const LENGTHS = [16, 32, 64];
@@ -144,10 +147,10 @@ async function main(): Promise<void> {
   const shipped = resolve('models/default');
   const sizes = (await import(join(shipped, 'config.json'), { with: { type: 'json' } })).default as RandomModelOptions['sizes'];
   const models: [string, Record<Task, string>][] = [];
-  if (values.only !== 'base') {
+  if (ONLY !== 'base') {
     models.push(['default model', { 'fill-mask': shipped, classify: randomModel('default-size-random-cls', sizes, 'seq-cls') }]);
   }
-  if (values.only !== 'default') {
+  if (ONLY !== 'default') {
     models.push(['XLM-R base size', { 'fill-mask': randomModel('xlmr-base-random', XLMR_BASE_SIZES, 'mlm'), classify: randomModel('xlmr-base-random-cls', XLMR_BASE_SIZES, 'seq-cls') }]);
   }
   const out = [`editor path through dist/engine.js over JSON-RPC IPC, ${REQUESTS} warm requests, ${COLD} cold engines per length`, ''];

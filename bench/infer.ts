@@ -8,6 +8,7 @@
  * Both sides do the whole request: tokenize, run, top-5 (or label scores) with probabilities, decode.
  *
  *   npx tsx bench/infer.ts [--runs N] [--threads N] [--only default|base]
+ *   npx tsx bench/infer.ts --quick   (the default model only, 5 runs: a few minutes on 2 cores once .cache/bench holds its exports)
  *
  * The random models (~1.1 GB each at base size) and the exports are written once to .cache/bench/ and reused.
  * Quality (int8 against fp32 on trained weights) is measured by test/model/int8-inference.test.ts.
@@ -27,8 +28,10 @@ import { interleaved, median } from './timing.js';
 const CACHE = resolve('.cache/bench');
 const SHIPPED = resolve('models/default');
 
-const { values } = parseArgs({ options: { runs: { type: 'string' }, threads: { type: 'string' }, only: { type: 'string' } } });
-const RUNS = Number(values.runs ?? 10);
+const { values } = parseArgs({ options: { runs: { type: 'string' }, threads: { type: 'string' }, only: { type: 'string' }, quick: { type: 'boolean' } } });
+const RUNS = Number(values.runs ?? (values.quick ? 5 : 10));
+const ONLY = values.only ?? (values.quick ? 'default' : undefined);
+if (ONLY !== undefined && ONLY !== 'default' && ONLY !== 'base') throw new Error(`--only ${ONLY}: expected default or base`);
 const THREADS = Number(values.threads ?? 0);
 
 function log(line: string): void {
@@ -78,10 +81,10 @@ async function benchModels(): Promise<BenchModel[]> {
     intermediate_size: shipped.intermediate_size, max_position_embeddings: shipped.max_position_embeddings, type_vocab_size: shipped.type_vocab_size,
   };
   const all: BenchModel[] = [];
-  if (values.only !== 'base') {
+  if (ONLY !== 'base') {
     all.push({ name: 'default model (shipped, trained)', dirs: { 'fill-mask': SHIPPED, classify: await randomModel('default-size-random-cls', defaultSizes, 'seq-cls') } });
   }
-  if (values.only !== 'default') {
+  if (ONLY !== 'default') {
     all.push({ name: 'XLM-R base size (random)', dirs: { 'fill-mask': await randomModel('xlmr-base-random', XLMR_BASE_SIZES, 'mlm'), classify: await randomModel('xlmr-base-random-cls', XLMR_BASE_SIZES, 'seq-cls') } });
   }
   return all;

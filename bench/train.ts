@@ -6,6 +6,9 @@
  * side's FLOPs are the work its step does: ours computes only the <s> row past the last layer's keys and values).
  *
  *   npx tsx bench/train.ts [--base | --base-only] [--steps N] [--repeats N] [--threads N] [--ping-pong]
+ *   npx tsx bench/train.ts --quick   (the small size only, 3 timed steps, 3 rounds, PyTorch in its default setup alone
+ *                                     (spinning OpenMP threads, default malloc): a few minutes on 2 quiet cores; a
+ *                                     check, not the record)
  *
  * PyTorch runs with OpenBLAS (LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp) when that
  * library is installed, else with the reference BLAS it links by default (much slower; stated in the output).
@@ -39,7 +42,9 @@ import { XLMR_BASE_SIZES, writeRandomXlmr } from '../src/engine/model/random-mod
 import { withHugePageMalloc } from '../src/client/malloc.js';
 import type { BenchConfig } from './train-worker.js';
 
-const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, repeats: { type: 'string' }, threads: { type: 'string' }, 'ping-pong': { type: 'boolean' }, 'base-only': { type: 'boolean' }, 'openblas-coretype': { type: 'string' } } });
+const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, repeats: { type: 'string' }, threads: { type: 'string' }, 'ping-pong': { type: 'boolean' }, 'base-only': { type: 'boolean' }, 'openblas-coretype': { type: 'string' }, quick: { type: 'boolean' } } });
+const QUICK = values.quick === true;
+if (QUICK && (values.base || values['base-only'])) throw new Error('--quick measures the small size only; leave out --base and --base-only');
 const THREADS = Number(values.threads ?? 2);
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
 
@@ -110,15 +115,16 @@ function main() {
   const forcedCore = values['openblas-coretype'] ? { OPENBLAS_CORETYPE: values['openblas-coretype'] } : {};
   const torchEnv = existsSync(join(OPENBLAS, 'libblas.so.3')) ? { LD_LIBRARY_PATH: OPENBLAS, OMP_NUM_THREADS: String(THREADS), ...forcedCore } : { OMP_NUM_THREADS: String(THREADS) };
   const blas = 'LD_LIBRARY_PATH' in torchEnv ? `OpenBLAS (openmp, core ${values['openblas-coretype'] ? `forced to ${values['openblas-coretype']}` : 'its own choice'}; each line's torch_blas_core names it)` : 'reference BLAS';
-  const sizes: [string, typeof SIZES.small, number, number, number][] = values['base-only'] ? [] : [['small', SIZES.small, 16, 128, Number(values.steps ?? 10)]];
+  const sizes: [string, typeof SIZES.small, number, number, number][] = values['base-only'] ? [] : [['small', SIZES.small, 16, 128, Number(values.steps ?? (QUICK ? 3 : 10))]];
   if (values.base || values['base-only']) sizes.push(['base', SIZES.base, 8, 128, Number(values.steps ?? 5)]);
-  console.log(`threads ${THREADS}; PyTorch ${blas}`);
+  console.log(`threads ${THREADS}; PyTorch ${blas}${QUICK ? '; --quick: PyTorch in its default setup only (spinning, default malloc)' : ''}`);
   for (const [name, model, batch, seq, steps] of sizes) {
     for (const method of ['full', 'lora'] as const) {
       const config: BenchConfig = { modelDir: modelFolder(name, model), model, method, batch, seq, steps, threads: THREADS, inPlace: values['ping-pong'] !== true };
       const repeats = Number(values.repeats ?? 3);
       const oursRuns: Measured[] = [];
-      const torchRuns = new Map<string, Measured[]>(TORCH_SETUPS.filter((t) => name !== 'base' || t.policy === 'PASSIVE').map((t) => [t.name, []]));
+      const setups = TORCH_SETUPS.filter((t) => (name !== 'base' || t.policy === 'PASSIVE') && (!QUICK || t.name === 'spinning'));
+      const torchRuns = new Map<string, Measured[]>(setups.map((t) => [t.name, []]));
       for (let r = 0; r < repeats; r++) {
         // Ours as the product runs training (the engine and the `xlm` launcher ask for huge-page malloc).
         oursRuns.push(run(process.execPath, ['--import', 'tsx', join(__dirname, 'train-worker.ts'), JSON.stringify(config)], withHugePageMalloc({})));

@@ -4,7 +4,7 @@ import { defineOp, Graph } from '../../src/engine/graph/graph.js';
 import { gradients } from '../../src/engine/graph/autodiff.js';
 import { encodeGraph } from '../../src/engine/graph/encode.js';
 import { onnx } from 'onnx-proto';
-import { gelu, mul, reduceSum } from '../../src/engine/graph/ops/index.js';
+import { crossEntropy, gelu, labelSmoothedCrossEntropy, mul, reduceSum } from '../../src/engine/graph/ops/index.js';
 import { analyticGradients } from '../helpers/gradcheck.js';
 
 // x² built from a Mul, with a rule that is deliberately not its derivative (3x): which rule ran shows in the result.
@@ -39,4 +39,25 @@ test('GELU\'s backward reads x only, never the forward\'s intermediates (which w
   gradients(g, reduceSum(mul(y, y), [0, 1]), [x]);
   const backward = g.nodes.slice(before);
   for (const n of backward) for (const input of n.inputs) assert.ok(!forwardPieces.has(input), `${n.op.name} reads the forward's ${input.name}`);
+});
+
+test('cross-entropy is written as ops the WebGPU provider runs: no LogSoftmax, SoftmaxCrossEntropyLoss or NegativeLogLikelihoodLoss', () => {
+  const g = new Graph('loss');
+  const scores = g.input('scores', 'float32', [4, 7]);
+  const labels = g.input('labels', 'int64', [4]);
+  const loss = labelSmoothedCrossEntropy(scores, labels, 0.1);
+  g.output(gradients(g, loss, [scores]).get(scores)!, 'd_scores');
+  g.output(loss, 'loss');
+  const types = new Set(onnx.ModelProto.decode(encodeGraph(g).bytes).graph!.node!.map((n) => n.opType!));
+  for (const missing of ['LogSoftmax', 'SoftmaxCrossEntropyLoss', 'NegativeLogLikelihoodLoss']) assert.ok(!types.has(missing), `${missing} in the loss graph: ${[...types].join(', ')}`);
+  for (const used of ['ReduceMax', 'Exp', 'Log', 'GatherElements', 'Softmax', 'ScatterElements']) assert.ok(types.has(used), `${used} missing from ${[...types].join(', ')}`);
+});
+
+test('cross-entropy over a batch whose labels are all ignored is 0 with a zero gradient, not NaN', async () => {
+  const { loss, grads } = await analyticGradients(
+    [{ name: 'scores', shape: [2, 3], data: [1, -2, 0.5, 3, 0, -1] }, { name: 'labels', shape: [2], data: [-100, -100], dtype: 'int64' }],
+    ({ scores, labels }) => crossEntropy(scores, labels),
+  );
+  assert.equal(loss, 0);
+  assert.deepEqual(Array.from(grads.get('scores')!), [0, 0, 0, 0, 0, 0]);
 });

@@ -4,12 +4,15 @@ import * as esbuild from 'esbuild';
 
 const repo = path.resolve(__dirname, '../..');
 
-/** Bundles src/engine/main.ts to DIR/engine.js; returns its path and the env that lets it find onnxruntime-node. */
+/**
+ * Bundles src/engine/main.ts to DIR/engine.js, and its training worker beside it as esbuild.mjs does; returns the
+ * engine's path and the env that lets it find onnxruntime-node.
+ */
 export async function bundleEngine(dir: string): Promise<{ enginePath: string; env: NodeJS.ProcessEnv }> {
   const enginePath = path.join(dir, 'engine.js');
   await esbuild.build({
-    entryPoints: [path.join(repo, 'src/engine/main.ts')],
-    outfile: enginePath,
+    entryPoints: { engine: path.join(repo, 'src/engine/main.ts'), 'training-worker': path.join(repo, 'src/engine/rpc/training-worker.ts') },
+    outdir: dir,
     bundle: true,
     platform: 'node',
     format: 'cjs',

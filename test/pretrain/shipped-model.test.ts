@@ -7,7 +7,8 @@ import { isXlmError } from '../../src/engine/errors.js';
 import { DEFAULT_MODEL_FOLDER, ensureDefaultModel } from '../../src/engine/pretrain/default-model.js';
 import { cpuDescription, pretrain } from '../../src/engine/pretrain/pretrain.js';
 import { loadRecipe } from '../../src/engine/pretrain/recipe.js';
-import { exportShippedModel, findShippedModel, readManifest, replayMatches, REPLAY_TOLERANCE, sameRecipe, verifyShippedModel } from '../../src/engine/pretrain/shipped-model.js';
+import { exportShippedModel, findShippedModel, FUSED_LOSS_KERNEL, readManifest, replayMatches, REPLAY_TOLERANCE, sameRecipe, verifyShippedModel } from '../../src/engine/pretrain/shipped-model.js';
+import { LOSS_KERNEL } from '../../src/engine/graph/ops/loss.js';
 import { ModelCache } from '../../src/engine/runtime/model-cache.js';
 import { fillMask } from '../../src/engine/tasks/fill-mask.js';
 
@@ -62,6 +63,17 @@ test('replaying the recipe\'s first steps reproduces the recorded losses (bit fo
   assert.equal(replayMatches({ ...manifest, lossTrajectory: ulp }, manifest.lossTrajectory, { isa: manifest.cpu.isa, threads: manifest.threads }).mode, 'exact');
   assert.equal(replayMatches({ ...manifest, lossTrajectory: ulp }, manifest.lossTrajectory, { isa: manifest.cpu.isa, threads: manifest.threads }).ok, false);
   assert.equal(replayMatches({ ...manifest, lossTrajectory: ulp }, manifest.lossTrajectory, { isa: 'other', threads: manifest.threads }).ok, true);
+  // The fixture was recorded by this code's loss kernel; a trajectory another kernel recorded (a manifest without
+  // lossKernel: onnxruntime's fused loss) is compared within the tolerance on any CPU, and the check says why.
+  assert.equal(manifest.lossKernel, LOSS_KERNEL);
+  const here = { isa: manifest.cpu.isa, threads: manifest.threads };
+  assert.equal(replayMatches(manifest, manifest.lossTrajectory, here).mode, 'exact');
+  assert.equal(replayMatches(manifest, manifest.lossTrajectory, here).toleranceBecause, undefined);
+  const fused = replayMatches({ ...manifest, lossKernel: undefined, lossTrajectory: ulp }, manifest.lossTrajectory, here);
+  assert.equal(fused.mode, 'tolerance');
+  assert.equal(fused.ok, true);
+  assert.equal(fused.toleranceBecause, `the loss kernel is ${LOSS_KERNEL}, the recording's ${FUSED_LOSS_KERNEL}`);
+  assert.match(replayMatches(manifest, manifest.lossTrajectory, { isa: 'other', threads: 3 }).toleranceBecause ?? '', new RegExp(`instruction set is other, the recording's ${manifest.cpu.isa}; 3 threads, the recording ${manifest.threads}$`));
 });
 
 test('with a shipped folder, the default model is that folder: nothing is pre-trained, fill-mask answers', async () => {
@@ -91,6 +103,7 @@ test('exporting the fixture\'s own run again gives the same manifest (files and 
   const manifest = exportShippedModel({ run: FIXTURE, dest, dtype: 'F16' });
   const original = readManifest(FIXTURE);
   assert.deepEqual(manifest.lossTrajectory, original.lossTrajectory);
+  assert.equal(manifest.lossKernel, original.lossKernel, 'the run\'s loss kernel goes into the manifest');
   assert.equal(manifest.files['model.safetensors'].sha256, original.files['model.safetensors'].sha256, 'fp16 weights round-trip through fp16 unchanged');
   assert.equal(manifest.hash, original.hash);
 });
@@ -108,4 +121,11 @@ test('the repository\'s shipped model, when there is one, matches its manifest, 
   const result = await pretrain(manifest.recipe, join(scratch, 'never-written'), { stopAfter: manifest.lossTrajectory.length, threads: manifest.threads });
   const check = replayMatches(manifest, result.losses, { isa: cpuDescription().isa, threads: manifest.threads });
   assert.ok(check.ok, `${check.mode}: ${JSON.stringify(check.firstMismatch)} (max relative difference ${check.maxRelativeDifference})`);
+  // Its weights and trajectory came from onnxruntime's fused loss, before the composite one: never bit for bit, and
+  // its model card says so.
+  if (manifest.lossKernel === undefined) {
+    assert.equal(check.mode, 'tolerance');
+    assert.match(check.toleranceBecause ?? '', new RegExp(`the loss kernel is ${LOSS_KERNEL}, the recording's ${FUSED_LOSS_KERNEL}`));
+    assert.match(readFileSync(join(shipped, 'README.md'), 'utf8'), /replays them \(within 0\.001 relative: they were recorded with the onnxruntime-fused cross-entropy/);
+  }
 });

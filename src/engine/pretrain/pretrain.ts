@@ -25,6 +25,7 @@ import { encoderTensorSpecs, headTensorSpecs } from '../hf/names.js';
 import type { TensorToWrite } from '../hf/safetensors-write.js';
 import { XlmTokenizer } from '../tokenize/tokenizer.js';
 import { StepRunner } from '../train/runner.js';
+import { LOSS_KERNEL } from '../graph/ops/loss.js';
 import { loadUdhrCorpus, udhrDeclarationDir } from './corpus.js';
 import { PretrainBatcher, pretrainFeeds, pretrainMaterials, segmentMaterials } from './objectives.js';
 import { pretrainConfig, pretrainConfigJson, pretrainLoss } from './pretrain-model.js';
@@ -189,6 +190,7 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
       threads: options.threads ?? 0,
       // Exact float32 values (a double prints them exactly): what a replay compares bit for bit.
       firstLosses: losses.slice(0, REPLAY_STEPS),
+      lossKernel: LOSS_KERNEL,
       validation: curve.map(({ report: r, ...rest }) => ({ ...rest, ...(r ? { report: r } : {}) })),
       codeVersion: PRETRAIN_CODE_VERSION,
       rowsPerBatch: Object.fromEntries(batcher.counts),

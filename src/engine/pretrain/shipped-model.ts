@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { XlmError } from '../errors.js';
+import { LOSS_KERNEL } from '../graph/ops/loss.js';
 import { writeHfCheckpoint } from '../hf/checkpoint.js';
 import { openSafetensors } from '../hf/safetensors.js';
 import type { TensorToWrite } from '../hf/safetensors-write.js';
@@ -25,6 +26,8 @@ export const MANIFEST_FILE = 'manifest.json';
 export const MODEL_CARD_FILE = 'README.md';
 /** Relative tolerance of a replay on another instruction set or thread count: |a - b| <= tol * max(1, |b|). */
 export const REPLAY_TOLERANCE = 1e-3;
+/** The loss kernel of a manifest without `lossKernel`: onnxruntime's fused SoftmaxCrossEntropyLoss, before ours. */
+export const FUSED_LOSS_KERNEL = 'onnxruntime-fused';
 
 export interface ShippedManifest {
   format: 1;
@@ -48,6 +51,8 @@ export interface ShippedManifest {
   node: string;
   /** Loss of steps 1..REPLAY_STEPS as float32 values (written exactly). */
   lossTrajectory: number[];
+  /** The cross-entropy implementation that recorded lossTrajectory (LOSS_KERNEL then); absent: FUSED_LOSS_KERNEL. */
+  lossKernel?: string;
   /** Loss of every step, rounded to 3 decimals. */
   losses: number[];
   validation: Omit<ValidationRecord, 'checkpoint'>[];
@@ -78,6 +83,7 @@ interface PretrainInfo {
   trainSeconds: number;
   losses: number[];
   firstLosses?: number[];
+  lossKernel?: string;
   threads?: number;
   cpu?: { model: string; isa: string };
   validation?: ValidationRecord[];
@@ -196,6 +202,7 @@ export function writeShippedModel(options: ExportOptions): ManifestBase {
     onnxruntime: onnxruntimeVersion(),
     node: process.version,
     lossTrajectory: info.firstLosses,
+    ...(info.lossKernel ? { lossKernel: info.lossKernel } : {}),
     losses: info.losses.slice(0, step),
     validation: (info.validation ?? []).map(({ checkpoint: _drop, ...rest }) => rest),
   };
@@ -293,7 +300,7 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
     '    npm ci',
     `    npx tsx src/engine/cli/bin.ts pretrain --recipe default --out OUT --threads ${m.threads || 0}`,
     '',
-    `The first ${m.lossTrajectory.length} losses are in manifest.json; \`test/pretrain/shipped-model.test.ts\` replays them (bit for bit on a ${m.cpu.isa} CPU with ${m.threads || 'all'} threads, within ${REPLAY_TOLERANCE} relative elsewhere).`,
+    `The first ${m.lossTrajectory.length} losses are in manifest.json; \`test/pretrain/shipped-model.test.ts\` replays them (${replayPromise(m)}).`,
     '',
     '## Limits',
     '',
@@ -303,17 +310,37 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
   return lines.join('\n');
 }
 
+/** How closely the current code replays a manifest's trajectory, in the model card's words. */
+function replayPromise(m: Pick<ShippedManifest, 'cpu' | 'threads' | 'lossKernel'>): string {
+  const recorded = m.lossKernel ?? FUSED_LOSS_KERNEL;
+  if (recorded !== LOSS_KERNEL) {
+    return `within ${REPLAY_TOLERANCE} relative: they were recorded with the ${recorded} cross-entropy and the code now computes it as ${LOSS_KERNEL}, whose float operations run in another order, so no CPU replays them bit for bit`;
+  }
+  return `bit for bit on a ${m.cpu.isa} CPU with ${m.threads || 'all'} threads, within ${REPLAY_TOLERANCE} relative elsewhere`;
+}
+
 export interface ReplayCheck {
   ok: boolean;
-  /** 'exact' when the CPU's instruction set and the thread count match the manifest's, else 'tolerance'. */
+  /**
+   * 'exact' when the CPU's instruction set, the thread count and the loss kernel (the manifest's lossKernel
+   * against this code's LOSS_KERNEL) all match, else 'tolerance'.
+   */
   mode: 'exact' | 'tolerance';
+  /** Why the replay is in tolerance mode (each difference from the recording); absent in exact mode. */
+  toleranceBecause?: string;
   maxRelativeDifference: number;
   firstMismatch?: { step: number; expected: number; got: number };
 }
 
 /** Compares replayed losses with the manifest's trajectory, exactly or within REPLAY_TOLERANCE. */
-export function replayMatches(manifest: Pick<ShippedManifest, 'lossTrajectory' | 'cpu' | 'threads'>, losses: readonly number[], here: { isa: string; threads: number }): ReplayCheck {
-  const mode = here.isa === manifest.cpu.isa && here.threads === manifest.threads ? 'exact' : 'tolerance';
+export function replayMatches(manifest: Pick<ShippedManifest, 'lossTrajectory' | 'cpu' | 'threads' | 'lossKernel'>, losses: readonly number[], here: { isa: string; threads: number }): ReplayCheck {
+  const recordedKernel = manifest.lossKernel ?? FUSED_LOSS_KERNEL;
+  const differences = [
+    ...(here.isa !== manifest.cpu.isa ? [`the CPU's instruction set is ${here.isa}, the recording's ${manifest.cpu.isa}`] : []),
+    ...(here.threads !== manifest.threads ? [`${here.threads} threads, the recording ${manifest.threads}`] : []),
+    ...(recordedKernel !== LOSS_KERNEL ? [`the loss kernel is ${LOSS_KERNEL}, the recording's ${recordedKernel}`] : []),
+  ];
+  const mode = differences.length ? 'tolerance' : 'exact';
   let maxRelativeDifference = 0;
   let firstMismatch: ReplayCheck['firstMismatch'];
   manifest.lossTrajectory.forEach((expected, i) => {
@@ -323,7 +350,7 @@ export function replayMatches(manifest: Pick<ShippedManifest, 'lossTrajectory' |
     const bad = mode === 'exact' ? got !== expected : !(rel <= REPLAY_TOLERANCE);
     if (bad && !firstMismatch) firstMismatch = { step: i + 1, expected, got };
   });
-  return { ok: !firstMismatch, mode, maxRelativeDifference, firstMismatch };
+  return { ok: !firstMismatch, mode, ...(differences.length ? { toleranceBecause: differences.join('; ') } : {}), maxRelativeDifference, firstMismatch };
 }
 
 /** Whether a shipped manifest was made by this recipe (canonical forms equal). */

@@ -103,9 +103,14 @@ async function nliScores(model: LoadedModel, premise: string, hypothesis: string
   return { entailment, neutral: find('neutral') ?? 0, contradiction };
 }
 
-export function createHandlers(): HandlerTable {
+export interface HandlerOptions {
+  /** What trains a run started by train/start (training.ts): a stand-in in tests. */
+  trainingWorker?: string;
+}
+
+export function createHandlers(options: HandlerOptions = {}): HandlerTable {
   const state = new EngineState();
-  const runs = new TrainingRuns();
+  const runs = new TrainingRuns(options.trainingWorker);
   const translators = new TranslatorCache();
   const sentences = new SentenceIndex();
   return {

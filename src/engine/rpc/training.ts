@@ -1,24 +1,31 @@
 /**
- * Training runs behind train/start and train/stop: each run trains in the background of the engine process (the
- * event loop keeps answering inference requests between steps) and reports through notifications. A run is a
- * folder under the requested run folder: run.json (what was asked), metrics.jsonl, checkpoints, the final model.
+ * Training runs behind train/start and train/stop: each run trains on a worker thread of the engine process
+ * (training-worker.ts) and reports through notifications. A run is a folder under the requested run folder:
+ * run.json (what was asked), metrics.jsonl, checkpoints, the final model.
+ *
+ * Scheduling, who runs when: onnxruntime-node's session.run blocks the thread that calls it until the graph has
+ * run. Inference requests (hover, fill-mask, classify: the editor's) run on the engine's main thread, one
+ * session.run at a time in the order they arrive, each cut into small batches; a request cancelled before its
+ * turn is dropped before it tokenizes or runs anything (runtime/inputs.ts, cancellableChunks). A training step runs
+ * on its run's own thread, so it never holds a request: a hover that arrives while a step is in flight runs at
+ * once, beside it, sharing the CPU cores with it (its sessions are the editor's own, sized to the request: batch 1,
+ * padded only to the text's own length). What a step costs a hover is cores, not waiting.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { XlmError } from '../errors.js';
 import { latestCheckpoint, TRAINER_STATE_FILE } from '../train/checkpoint.js';
 import { resolveOptions, type TrainOptions } from '../train/options.js';
-import { train } from '../train/train-task.js';
+import { STOP, type TrainingWorkerData, type TrainingWorkerMessage } from './training-worker.js';
 import { trainingDefaults } from '../train/defaults.js';
 import { loadXlmrConfig } from '../hf/config.js';
 import { loadSeq2SeqConfig } from '../seq2seq/config.js';
-import { exportSeq2SeqOnnx } from '../seq2seq/export.js';
 import { languageChoice } from '../seq2seq/features.js';
 import { encoderDecoderKind, openEncoderDecoderConfig } from '../seq2seq/xlmr-encoder-decoder.js';
 import type { TranslationTrainOptions } from '../seq2seq/train-run.js';
-import { checkParams, TrainDefaultsParams, TrainDefaultsResult, TrainResumeParams, TrainStartParams, TrainStartResult, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
+import { checkParams, EngineErrorData, TrainDefaultsParams, TrainDefaultsResult, TrainEndParams, TrainResumeParams, TrainStartParams, TrainStartResult, trainEnd, trainLog, trainMetrics, trainProgress } from './protocol.js';
 import { HandlerContext, errorData } from './server.js';
-import { paramOf } from './option-params.js';
 
 /** The share of the training rows a run started without an eval file holds out, and the fewest rows for which it does. */
 export const AUTO_EVAL_FRACTION = 0.1;
@@ -56,8 +63,27 @@ export function trainOptionsOfRun(params: TrainStartParams, runDir: string): Run
   return { ...common, task: 'translation', trainTarget: params.dataTarget, sourceLang: params.sourceLang, targetLang: params.targetLang, labelSmoothing: params.labelSmoothing };
 }
 
+/**
+ * The worker script: dist/training-worker.js beside the bundled engine, or the TypeScript source when the engine
+ * runs from src (tests, through tsx, which a worker does not inherit: it is registered in the worker first).
+ */
+function defaultWorkerScript(): string {
+  const found = ['training-worker.js', 'training-worker.ts'].map((name) => join(__dirname, name)).find((file) => existsSync(file));
+  if (!found) throw new Error(`training-worker.js is missing beside ${__dirname}'s engine: rebuild it with npm run build`);
+  return found;
+}
+
+function startWorker(script: string, data: TrainingWorkerData): Worker {
+  if (!script.endsWith('.ts')) return new Worker(script, { workerData: data });
+  const code = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(script)});`;
+  return new Worker(code, { eval: true, workerData: data });
+}
+
 export class TrainingRuns {
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, Worker>();
+
+  /** `workerScript`: what trains a run (tests give a stand-in that speaks training-worker.ts's messages). */
+  constructor(private readonly workerScript?: string) {}
 
   start(params: TrainStartParams, ctx: HandlerContext): TrainStartResult {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
@@ -103,45 +129,54 @@ export class TrainingRuns {
     return this.launch(runId, runDir, options, ctx);
   }
 
-  /** Trains `options` in the background, reporting as run `runId` until train/end. */
+  /** Trains `options` on a worker thread (training-worker.ts), reporting as run `runId` until train/end. */
   private launch(runId: string, runDir: string, options: TrainOptions, ctx: HandlerContext): TrainStartResult {
-    const abort = new AbortController();
-    this.running.set(runId, abort);
+    const worker = startWorker(this.workerScript ?? defaultWorkerScript(), { options });
+    this.running.set(runId, worker);
     let firstStep: { step: number; at: number } | undefined;
+    let ended = false;
     const notify = ctx.notify;
-    void train(options, {
-      signal: abort.signal,
-      onProgress: (p) => {
-        if (p.phase !== 'training' && p.phase !== 'evaluating') return;
-        const now = Date.now();
-        if (!firstStep && p.step > 0) firstStep = { step: p.step, at: now };
-        const perStep = firstStep && p.step > firstStep.step ? (now - firstStep.at) / (p.step - firstStep.step) : null;
-        notify(trainProgress, { runId, step: p.step, totalSteps: p.totalSteps, epoch: p.epoch, etaSeconds: perStep === null ? null : ((p.totalSteps - p.step) * perStep) / 1000 });
-      },
-      onMetrics: (record) => notify(trainMetrics, { runId, record }),
-      onLog: (message) => notify(trainLog, { runId, level: 'info', message }),
-      nameOption: paramOf,
-    }).then(
-      (result) => {
-        // A translator serves Translate selection and the hover from optimum's ONNX files: written beside the weights, so "Use for translation" can fill the slot.
-        if (options.task === 'translation' && !result.cancelled) {
-          notify(trainLog, { runId, level: 'info', message: `exporting the translator to ONNX in ${result.out}/onnx` });
-          exportSeq2SeqOnnx(result.out, result.out);
+    const end = (params: Omit<TrainEndParams, 'runId'>) => {
+      if (ended) return;
+      ended = true;
+      this.running.delete(runId);
+      notify(trainEnd, { runId, ...params });
+    };
+    const failed = (error: EngineErrorData, stack: string) => {
+      if (ended) return;
+      if (error.code === 'internal') ctx.log('error', `training run ${runId} failed with an engine bug: ${stack}`);
+      end({ status: 'failed', error });
+    };
+    worker.on('message', (m: TrainingWorkerMessage) => {
+      switch (m.kind) {
+        case 'progress': {
+          const p = m.progress;
+          if (p.phase !== 'training' && p.phase !== 'evaluating') return;
+          const now = Date.now();
+          if (!firstStep && p.step > 0) firstStep = { step: p.step, at: now };
+          const perStep = firstStep && p.step > firstStep.step ? (now - firstStep.at) / (p.step - firstStep.step) : null;
+          notify(trainProgress, { runId, step: p.step, totalSteps: p.totalSteps, epoch: p.epoch, etaSeconds: perStep === null ? null : ((p.totalSteps - p.step) * perStep) / 1000 });
+          return;
         }
-        notify(trainEnd, {
-          runId,
-          status: result.cancelled ? 'stopped' : 'completed',
-          outputDir: result.cancelled ? undefined : result.out,
-          verdict: result.verdict && { learned: result.verdict.learned, reasons: result.verdict.reasons, advice: result.verdict.advice },
-        });
-      },
-    ).catch(
-      (e: unknown) => {
-        const error = errorData(e);
-        if (error.code === 'internal') ctx.log('error', `training run ${runId} failed with an engine bug: ${e instanceof Error ? e.stack : String(e)}`);
-        notify(trainEnd, { runId, status: 'failed', error });
-      },
-    ).finally(() => this.running.delete(runId));
+        case 'metrics':
+          return notify(trainMetrics, { runId, record: m.record });
+        case 'log':
+          return notify(trainLog, { runId, level: 'info', message: m.line });
+        case 'end': {
+          const { cancelled, out, verdict } = m.result;
+          return end({
+            status: cancelled ? 'stopped' : 'completed',
+            outputDir: cancelled ? undefined : out,
+            verdict: verdict && { learned: verdict.learned, reasons: verdict.reasons, advice: verdict.advice },
+          });
+        }
+        case 'failed':
+          return failed(m.error, m.stack);
+      }
+    });
+    // A worker that dies without its last message (out of memory, a crash in native code) still ends its run.
+    worker.on('error', (e) => failed(errorData(e), e.stack ?? e.message));
+    worker.on('exit', (code) => failed(errorData(new Error(`the training thread exited with code ${code} before the run ended`)), `exit code ${code}`));
     return { runId, runDir };
   }
 
@@ -157,7 +192,7 @@ export class TrainingRuns {
 
   stop(runId: string | undefined): string[] {
     const stopped = [...this.running.keys()].filter((id) => runId === undefined || id === runId);
-    for (const id of stopped) this.running.get(id)!.abort();
+    for (const id of stopped) this.running.get(id)!.postMessage(STOP);
     return stopped;
   }
 }

@@ -27,8 +27,8 @@ interface Coverage {
  * What each provider covers of the graphs XLM Lab builds. WebGPU was checked here on SwiftShader (onnxruntime's
  * verbose node placement): inference graphs run on it but for the int64 position-id arithmetic onnxruntime keeps
  * on the CPU by design; a training step left 239 of 1,539 nodes on the CPU (dropout's integer hash, BitwiseXor
- * and BitShift; LogSoftmax of the loss; Unique and NonZero of the sparse embedding update), about 350 copies per
- * step. CUDA, DirectML and CoreML cannot be run here; the README gives the check to run on such a machine.
+ * and BitShift; LogSoftmax of the loss, since rebuilt from ops WebGPU runs; Unique and NonZero of the sparse
+ * embedding update), about 350 copies per step. CUDA, DirectML and CoreML cannot be run here; the README gives the check to run on such a machine.
  */
 export const COVERAGE: Record<Exclude<DeviceName, 'cpu'>, Coverage> = {
   cuda: { inference: true, training: true },

@@ -81,6 +81,19 @@ export const ScatterElements = defineOp({
   nonDifferentiable: [0, 1, 2],
 });
 
+/**
+ * ONNX GatherElements: out[i][j] = data[i][indices[i][j]] on axis 1 (cross-entropy's pick of each row's label,
+ * loss.ts). Only inside a composite whose own rule gives the gradient, so it has none: autodiff fails loudly elsewhere.
+ */
+export const GatherElements = defineOp({
+  name: 'GatherElements', onnx: 'GatherElements', attrTypes: { axis: 'int' },
+  infer: ([data, indices]) => {
+    if (data.rank !== indices.rank) throw new Error(`data and indices must have one rank, got ${data.rank} and ${indices.rank}`);
+    return [{ dtype: data.dtype, shape: indices.shape }];
+  },
+  nonDifferentiable: [1],
+});
+
 export function gather(data: Value, indices: Value, axis = 0, opts: { paddingIdx?: number } = {}): Value {
   return data.graph.apply1(Gather, [data, indices], { axis, paddingIdx: opts.paddingIdx });
 }
