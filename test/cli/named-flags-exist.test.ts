@@ -36,6 +36,8 @@ const FOREIGN: Record<string, RegExp> = {
   nproc: /torchrun --nproc_per_node/,
   standalone: /torchrun --nproc_per_node \d+ --standalone/,
   share: /bench\/audit-flip\.ts/,
+  corrupt: /bench\/audit-flip\.ts/,
+  rows: /bench\/audit-flip\.ts/,
   write: /scripts\/calibrate-translation-threshold\.ts/,
   mode: /bench\/audit-flip\.ts/,
   retrain: /bench\/audit-flip\.ts/,
