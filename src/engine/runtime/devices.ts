@@ -40,7 +40,7 @@ export const COVERAGE: Record<Exclude<DeviceName, 'cpu'>, Coverage> = {
   webgpu: {
     inference: true,
     training: false,
-    training_gap: "WebGPU leaves a training step's dropout, loss and sparse-update ops on the CPU (about 350 copies a step)",
+    training_gap: "WebGPU leaves a training step's integer work on the CPU (dropout's hash, the sparse embedding update's Unique and NonZero), each a copy between devices; every float op runs on the GPU",
   },
   coreml: {
     inference: false,
