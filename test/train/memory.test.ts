@@ -48,9 +48,9 @@ test('a run over the limit is refused with the estimate and changes that fit, ea
   });
   const needed = Math.round(estimateTrainingMemory(input).totalMB);
   assert.match(message, new RegExp(`needs about ${needed} MB at its peak .* more than the memory limit of 9000 MB`));
-  const batch = /--batch-size (\d+) \(with --grad-accum (\d+)/.exec(message);
-  const length = /--max-length (\d+)/.exec(message);
-  assert.ok(batch && length && /LoRA \(--method lora\)/.test(message), message);
+  const batch = /batchSize (\d+) \(with gradAccum (\d+)/.exec(message);
+  const length = /maxLength (\d+)/.exec(message);
+  assert.ok(batch && length && /LoRA \(method lora\)/.test(message), message);
   assert.equal(Number(batch[1]) * Number(batch[2]), 8);
   assert.ok(estimateTrainingMemory({ ...input, batchSize: Number(batch[1]) }).totalMB <= limit);
   assert.ok(estimateTrainingMemory({ ...input, maxLength: Number(length[1]) }).totalMB <= limit);

@@ -89,7 +89,7 @@ test('a --max-length beyond the model\'s position table is capped there, with a 
   const result = await train(options(join(root, 'too-long'), { train: long, maxLength: positions + 50, saveEvery: undefined, maxSteps: 2 }), { onLog: (l) => lines.push(l) });
   assert.equal(result.steps, 2);
   assert.ok(Number.isFinite(result.lastLoss));
-  assert.ok(lines.some((l) => l.includes(`--max-length ${positions + 50} is longer than this model's ${positions} positions`) && l.includes('config.json') && l.endsWith(`using ${positions}`)), lines.join('\n'));
+  assert.ok(lines.some((l) => l.includes(`maxLength ${positions + 50} is longer than this model's ${positions} positions`) && l.includes('config.json') && l.endsWith(`using ${positions}`)), lines.join('\n'));
 });
 
 test('killing the process at any moment leaves every checkpoint loadable and resumable', async () => {

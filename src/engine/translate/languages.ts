@@ -75,7 +75,7 @@ export function languageSupport(lookup: TokenLookup): LanguageSupport {
 }
 
 /** The token that names a language for this model (`__fr__`, `fra_Latn`, `>>fr<<`), or an error listing the choices. */
-export function languageToken(support: LanguageSupport, code: string, role: 'source' | 'target'): string {
+export function languageToken(support: LanguageSupport, code: string, role: 'source' | 'target', what: string = role === 'source' ? 'sourceLang' : 'targetLang'): string {
   const bare = code.replace(/^__(.+)__$/, '$1').replace(/^>>(.+)<<$/, '$1');
   const tryCodes =
     support.scheme === 'nllb' ? [bare, NLLB_CODES[bare.toLowerCase()]]
@@ -84,7 +84,7 @@ export function languageToken(support: LanguageSupport, code: string, role: 'sou
   const found = tryCodes.find((c) => c !== undefined && support.codes.includes(c));
   if (found === undefined) {
     const sample = support.codes.length > 24 ? `${support.codes.slice(0, 24).join(', ')}, … (${support.codes.length} in all)` : support.codes.join(', ');
-    throw new XlmError('translate/unknown-language', `this model has no ${role} language "${code}"; it knows: ${sample}`, { what: role === 'source' ? 'sourceLang' : 'targetLang' });
+    throw new XlmError('translate/unknown-language', `this model has no ${role} language "${code}"; it knows: ${sample}`, { what });
   }
   if (support.scheme === 'm2m100') return `__${found}__`;
   if (support.scheme === 'marian-target-token') return `>>${found}<<`;

@@ -212,7 +212,7 @@ export class Translator {
     if (to === undefined) {
       throw new XlmError('translate/no-target', said`this model translates into several languages; choose one with ${field('to')} (it knows: ${this.languages.codes.slice(0, 24).join(', ')}${this.languages.codes.length > 24 ? ', …' : ''})`, { what: 'to' });
     }
-    const token = languageToken(this.languages, to, 'target');
+    const token = languageToken(this.languages, to, 'target', 'to');
     if (scheme === 'marian-target-token') return { code: token.slice(2, -2), prefixToken: token };
     return { code: token.replace(/^__(.+)__$/, '$1'), forcedBosTokenId: this.tokenizer.tokenToId(token) };
   }
@@ -227,13 +227,13 @@ export class Translator {
     }
     if (scheme !== 'm2m100' && scheme !== 'nllb' && scheme !== 'mbart50') return { code: from, guessed: false };
     if (from !== undefined) {
-      const token = languageToken(this.languages, from, 'source');
+      const token = languageToken(this.languages, from, 'source', 'from');
       return { code: token.replace(/^__(.+)__$/, '$1'), token, guessed: false };
     }
     const guess = guessLanguage(text);
     if (guess) {
       try {
-        const token = languageToken(this.languages, guess, 'source');
+        const token = languageToken(this.languages, guess, 'source', 'from');
         return { code: token.replace(/^__(.+)__$/, '$1'), token, guessed: true };
       } catch {
         // The model does not know the guessed language: fall back to the tokenizer's default.
