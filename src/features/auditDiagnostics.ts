@@ -70,8 +70,10 @@ export class AuditDiagnostics implements vscode.CodeActionProvider, vscode.Dispo
         change.isPreferred = true;
         actions.push(change);
       }
-      const ignore = new vscode.CodeAction('Ignore', vscode.CodeActionKind.QuickFix);
-      ignore.command = { command: IGNORE_COMMAND, title: 'Ignore', arguments: [doc.uri, flag] };
+      // One row can carry several flags on the same label (a likely wrong label and a conflicting duplicate): each Ignore names its own.
+      const title = `Ignore this ${String(d.code ?? 'flag')}`;
+      const ignore = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
+      ignore.command = { command: IGNORE_COMMAND, title, arguments: [doc.uri, flag] };
       ignore.diagnostics = [d];
       actions.push(ignore);
     }

@@ -27,7 +27,7 @@ test('Audit labels of this file: a diagnostic on the label, Change label (undoab
 
   const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', file(), d.range);
   const titles = actions.map((a) => a.title);
-  assert.ok(titles.includes('Change label to positive') && titles.includes('Ignore'), titles.join(', '));
+  assert.ok(titles.includes('Change label to positive') && titles.includes('Ignore this conflicting duplicate'), titles.join(', '));
   const change = actions.find((a) => a.title === 'Change label to positive')!;
   assert.ok(await vscode.workspace.applyEdit(change.edit!));
   assert.equal(doc.lineAt(12).text, '{"text":"I love this film!","label":"positive","lang":"en"}');
@@ -39,7 +39,7 @@ test('Audit labels of this file: a diagnostic on the label, Change label (undoab
 
   await audit();
   const again = await waitFor('the duplicate flagged again', duplicateDiagnostic);
-  const ignore = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', file(), again.range)).find((a) => a.title === 'Ignore')!;
+  const ignore = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', file(), again.range)).find((a) => a.title === 'Ignore this conflicting duplicate')!;
   await vscode.commands.executeCommand(ignore.command!.command, ...(ignore.command!.arguments ?? []));
   await waitFor('the ignored flag gone', () => !duplicateDiagnostic());
   await audit();
