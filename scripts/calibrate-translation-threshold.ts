@@ -120,6 +120,8 @@ const line = (f: PairFigures) => `precision ${f3(f.precision)}, recall ${f3(f.re
   say(`target precision ${target}; threshold chosen on the validation verses, measured on the test verses`);
   const cache = new ModelCache({ threads: flags.threads === undefined ? 0 : Number(flags.threads) });
   let chosen: TranslationThreshold | undefined;
+  // The floor under the margin: the centred cosine for --target precision on balanced pairs (a workspace's size plays no part there).
+  let floor: { threshold: number; validation: PairFigures; test: PairFigures } | undefined;
   try {
     const model = await cache.model(dir);
     for (const centre of [false, true]) {
@@ -141,6 +143,11 @@ const line = (f: PairFigures) => `precision ${f3(f.precision)}, recall ${f3(f.re
           say(`    validation ${line(pick.figures)}`);
           say(`    test       ${line(held)}`);
           say(`    test, in the ${other} setting: ${line(there)}`);
+        }
+        if (centre && kind === 'cosine') {
+          const pick = thresholdForPrecision(v.balanced.scores, v.balanced.positive, target);
+          if (pick) floor = { threshold: pick.threshold, validation: pick.figures, test: figuresAt(t.balanced.scores, t.balanced.positive, pick.threshold) };
+          if (floor) say(`  the hover's cosine floor: ${f3(floor.threshold)} (balanced pairs, precision ${target} on validation; test ${line(floor.test)})`);
         }
         // The hover's threshold: centred margins, chosen where the hover works (every sentence of the workspace is
         // a candidate); when --target is out of reach there, the highest precision in steps of 0.1 that is not.
@@ -165,12 +172,16 @@ const line = (f: PairFigures) => `precision ${f3(f.precision)}, recall ${f3(f.re
               targetPrecision: goal,
               calibration: pick.figures,
               heldOut: held,
+              ...(floor ? { similarityFloor: floor.threshold } : {}),
               note:
                 `Chosen by scripts/calibrate-translation-threshold.ts on ${quran.name} ${quran.version}: the lowest margin with precision >= ${goal}` +
                 (goal < target ? ` (the highest precision in steps of 0.1 this model reaches; ${target} is out of its reach)` : '') +
                 ` when each of ${validation.texts[0]!.length} validation verses (chapters ${chapters.validationChapters.join(', ')}) is scored against every verse of the ${validation.langs.length - 1} other languages, ` +
                 `vectors centred per language, margin over ${MARGIN_NEIGHBOURS} neighbours. On the test chapters (${chapters.testChapters.join(', ')}) the same setting gives precision ${f3(held.precision)}, recall ${f3(held.recall)}; ` +
-                `on balanced pairs (each verse with its translation and one other verse) precision ${f3(balanced.precision)}, recall ${f3(balanced.recall)}.`,
+                `on balanced pairs (each verse with its translation and one other verse) precision ${f3(balanced.precision)}, recall ${f3(balanced.recall)}.` +
+                (floor
+                  ? ` A match must also reach a centred cosine of ${f3(floor.threshold)} (its margin alone passes weak pairs in a workspace of a few sentences, whose nearest sentences are far): the cosine for precision ${target} on balanced validation pairs (${line(floor.validation)}); on balanced test pairs ${line(floor.test)}.`
+                  : ''),
             };
             break;
           }

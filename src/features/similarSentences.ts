@@ -45,7 +45,7 @@ export async function possibleTranslations(ctx: Ctx, model: string, text: string
   if (!result.matches.length) return '';
   const t = result.threshold!;
   const lines = [
-    `$(globe) *Possible translations in the workspace data* (${t.score === 'margin' ? 'margin over their nearest sentences' : 'similarity'} at least ${t.value.toFixed(2)}; on the model's held-out verses ${Math.round(100 * t.precision)}% of the sentences that passed were translations, and ${(100 * t.recall).toFixed(1)}% of the translations passed)\n\n`,
+    `$(globe) *Possible translations in the workspace data* (${t.score === 'margin' ? 'margin over their nearest sentences' : 'similarity'} at least ${t.value.toFixed(2)}${t.floor === undefined ? '' : ` and similarity at least ${t.floor.toFixed(2)}`}; on the model's held-out verses ${Math.round(100 * t.precision)}% of the sentences that passed were translations, and ${(100 * t.recall).toFixed(1)}% of the translations passed)\n\n`,
   ];
   for (const m of result.matches) {
     const where = m.places.slice(0, 3).map((pl) => `[${escape(vscode.workspace.asRelativePath(pl.file))}:${pl.line}](${vscode.Uri.file(pl.file).with({ fragment: `L${pl.line}` }).toString()})`);

@@ -188,6 +188,15 @@ test('sentences/similar: a sentence in two files is listed once with both places
   assert.ok(margins.matches.some((m) => Math.abs(m.score - m.similarity) > 1e-6), 'a margin is not the cosine');
   assert.deepEqual(margins.matches.map((m) => m.score), margins.matches.map((m) => m.score).sort((x, y) => y - x));
 
+  // A cosine floor under the margin: a match whose margin passes but whose cosine is below the floor is not shown.
+  const cosines = margins.matches.map((m) => m.similarity).sort((x, y) => x - y);
+  const floor = (cosines[0]! + cosines[1]!) / 2;
+  writeFileSync(join(model, THRESHOLD_FILE), JSON.stringify({ ...threshold(-1e3, 'margin'), similarityFloor: floor }));
+  utimesSync(join(model, THRESHOLD_FILE), new Date(), new Date(Date.now() + 12000));
+  const floored = await ask('I hate waiting');
+  assert.deepEqual(floored.matches.map((m) => m.text).sort(), margins.matches.filter((m) => m.similarity >= floor).map((m) => m.text).sort());
+  assert.equal(floored.matches.length, 2, 'the lowest cosine is left out though its margin passes');
+
   // A threshold above every score: nothing at all.
   writeFileSync(join(model, THRESHOLD_FILE), JSON.stringify(threshold(1.5)));
   utimesSync(join(model, THRESHOLD_FILE), new Date(), new Date(Date.now() + 15000));

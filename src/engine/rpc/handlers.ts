@@ -163,7 +163,7 @@ export function createHandlers(options: HandlerOptions = {}): HandlerTable {
       const t = r.threshold;
       return {
         matches: r.matches, sentences: r.sentences, rows: r.rows, filesRead: r.filesRead, skipped: r.skipped, truncated: r.truncated,
-        ...(t ? { threshold: { score: t.score, value: t.threshold, precision: (t.heldOut ?? t.calibration).precision, recall: (t.heldOut ?? t.calibration).recall, note: t.note } } : {}),
+        ...(t ? { threshold: { score: t.score, value: t.threshold, ...(t.similarityFloor === undefined ? {} : { floor: t.similarityFloor }), precision: (t.heldOut ?? t.calibration).precision, recall: (t.heldOut ?? t.calibration).recall, note: t.note } } : {}),
       };
     },
     languageId: async ({ texts, topK, model }, ctx) => {

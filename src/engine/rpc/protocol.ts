@@ -404,7 +404,7 @@ export interface SentencesSimilarResult {
    * is compared (the cosine of the centred vectors, or its margin over each side's nearest sentences of other
    * languages), the least value shown, and the precision and recall it had on held-out pairs.
    */
-  threshold?: { score: 'cosine' | 'margin'; value: number; precision: number; recall: number; note: string };
+  threshold?: { score: 'cosine' | 'margin'; value: number; /** The least cosine a match must also reach (under a margin threshold). */ floor?: number; precision: number; recall: number; note: string };
   /** Distinct sentences searched, the rows they came from, files read anew for this request. */
   sentences: number;
   rows: number;

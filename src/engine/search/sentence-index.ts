@@ -172,7 +172,7 @@ export class SentenceIndex {
       // A translation is in another language; the hovered sentence itself (wherever it occurs) is not one.
       if (groups[i] === queryGroup || bareText(s.text) === bare) continue;
       const score = scoreOf(i);
-      if (score >= threshold.threshold) matches.push({ text: s.text, language: s.language, similarity: cosines[i]!, score, places: s.places });
+      if (score >= threshold.threshold && (threshold.similarityFloor === undefined || cosines[i]! >= threshold.similarityFloor)) matches.push({ text: s.text, language: s.language, similarity: cosines[i]!, score, places: s.places });
     }
     matches.sort((a, b) => b.score - a.score);
     return { matches: matches.slice(0, options.topK ?? 3), threshold, language: queryGroup || undefined, sentences: sentences.length, rows, filesRead, skipped, truncated };

@@ -42,6 +42,12 @@ export interface TranslationThreshold {
   targetPrecision: number;
   calibration: PairFigures;
   heldOut?: PairFigures;
+  /**
+   * The least cosine (of the vectors as centred) a match must also reach, whatever its margin: a margin divides by
+   * the closeness of each side's nearest sentences, which a workspace of a few sentences makes small, so in a small
+   * workspace a weak pair's margin passes; the floor is chosen on balanced pairs, where the workspace's size plays no part.
+   */
+  similarityFloor?: number;
   note: string;
 }
 
@@ -77,6 +83,7 @@ export function readTranslationThreshold(dir: string): TranslationThreshold | un
     targetPrecision: num(json.targetPrecision, 'targetPrecision', 0, 1),
     calibration: figures(json.calibration, 'calibration'),
     heldOut: json.heldOut === undefined ? undefined : figures(json.heldOut, 'heldOut'),
+    ...(json.similarityFloor === undefined ? {} : { similarityFloor: num(json.similarityFloor, 'similarityFloor', -1, 1) }),
     note: json.note as string,
   };
   thresholds.set(file, { mtimeMs, value });
