@@ -6,7 +6,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
-import { describeLoss, evalChartKeys, evalChartTitle, formatTimeLeft, isRatioMetric, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
+import { adviceInEditor, describeLoss, evalChartKeys, evalChartTitle, formatTimeLeft, isRatioMetric, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
 import { stepRange, stepTicks } from './lib/step-axis.js';
 import { el, onThemeChange, themeColor, vscodeApi } from './lib/vscode.js';
 
@@ -115,7 +115,7 @@ function verdictNote(run: RunData): HTMLElement {
     el('h2', {}, `${run.id} did not learn`),
     el('ul', {}, ...v.reasons.map((r) => el('li', {}, r))),
     el('p', {}, 'Try:'),
-    el('ul', {}, ...v.advice.map((a) => el('li', {}, a))),
+    el('ul', {}, ...adviceInEditor(v).map((a) => el('li', {}, a))),
   );
 }
 

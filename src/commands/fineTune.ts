@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Ctx } from '../client/ctx.js';
 import { activeModel, device, runFolder, setting } from '../client/config.js';
 import { modelName, slotModel } from '../client/slots.js';
-import { formatTimeLeft } from '../panels/messages.js';
+import { adviceInEditor, formatTimeLeft } from '../panels/messages.js';
 import * as p from '../engine/rpc/protocol.js';
 import { DashboardPanel } from '../panels/dashboard.js';
 import { inspectData, pickTrainingData } from './dataFiles.js';
@@ -213,7 +213,7 @@ async function announceModel(ctx: Ctx, end: p.TrainEndParams): Promise<void> {
   const where = vscode.workspace.asRelativePath(outputDir);
   if (end.verdict && !end.verdict.learned) {
     const pick = await vscode.window.showWarningMessage(
-      `XLM Lab: training finished, but the model did not learn: ${end.verdict.reasons.join('; ')}. Try: ${end.verdict.advice.join('; ')}.`,
+      `XLM Lab: training finished, but the model did not learn: ${end.verdict.reasons.join('; ')}. Try: ${adviceInEditor(end.verdict).join('; ')}.`,
       'Open dashboard',
       'Fine-tune again',
     );

@@ -9,9 +9,10 @@ import type * as messages from './messages.js';
 type Same<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false;
 
 /** Fails to compile when any copy differs from the protocol's type. */
-export const messagesMatchTheProtocol: [true, true, true, true] = [
+export const messagesMatchTheProtocol: [true, true, true, true, true] = [
   true as Same<messages.LabelScore, protocol.LabelScore>,
   true as Same<messages.FillMaskResult, protocol.FillMaskResult>,
   true as Same<messages.NliResult, protocol.NliResult>,
   true as Same<messages.MetricsRecord, protocol.MetricsRecord>,
+  true as Same<messages.RunVerdict, protocol.TrainVerdict>,
 ];

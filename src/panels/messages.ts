@@ -86,11 +86,13 @@ export interface RunSummary {
   hasModel: boolean;
 }
 
-/** A finished run's verdict (RUN/verdict.json): whether it learned, why not and what to try. */
+/** A finished run's verdict (RUN/verdict.json): whether it learned, why not and what to try (protocol.ts's TrainVerdict). */
 export interface RunVerdict {
   learned: boolean;
   reasons: string[];
   advice: string[];
+  /** What in the training file to check (the labels, or QA answers' offsets), named in each surface's own words. */
+  dataCheck?: 'labels' | 'answers';
   finalLoss?: number;
   /** How many logged steps finalLoss averages (absent in verdicts of earlier versions: the last tenth). */
   finalLossSteps?: number;
@@ -113,6 +115,19 @@ export function describeLoss(run: Pick<RunSummary, 'lastLoss' | 'finalLoss'>): s
     return `final loss ${value.toFixed(3)} (${steps === undefined ? 'mean of the last tenth of the steps' : steps === 1 ? 'its last step' : `mean of the last ${steps} steps`})`;
   }
   return run.lastLoss === undefined ? undefined : `last step's loss ${run.lastLoss.toFixed(3)}`;
+}
+
+/**
+ * What a run that did not learn should try, in the editor's words: the engine's advice, then the data check named
+ * by the editor's own command (the CLI names its `xlm data` commands instead).
+ */
+export function adviceInEditor(v: Pick<RunVerdict, 'advice' | 'dataCheck'>): string[] {
+  if (!v.dataCheck) return v.advice;
+  const check =
+    v.dataCheck === 'answers'
+      ? 'check that each answer is in its context at the offset answer_start gives: a wrong offset teaches the model the wrong words'
+      : 'check that the labels follow from the text: "XLM: Audit labels of this file" on the training file marks conflicting duplicates and labels the model doubts';
+  return [...v.advice, check];
 }
 
 /** Time left in words: "45 s left", "3 min left", "1 h 05 min left". */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeVerdict, judgeLearning, type VerdictInput } from '../../src/engine/train/verdict.js';
+import { adviceInEditor } from '../../src/panels/messages.js';
 
 const flat = (n: number, v: number) => Array.from({ length: n }, () => v);
 const falling = (n: number, from: number, to: number) => Array.from({ length: n }, (_, i) => from + ((to - from) * i) / (n - 1));
@@ -20,11 +21,18 @@ test('a classifier whose loss stays at ln C did not learn, and the advice names 
   assert.match(v.advice.join(' '), /default learning rate for this model and method, 0\.005 \(this run used 0\.0002\)/);
   assert.match(v.advice.join(' '), /full fine-tuning/);
   assert.match(describeVerdict(v), /^the run did not learn: .* Try: /);
+  // The data check is each surface's own: the CLI names its commands, the editor its audit command and no CLI command.
+  assert.equal(v.dataCheck, 'labels');
+  assert.match(describeVerdict(v), /xlm data inspect lists conflicting duplicates, xlm data audit the rows whose label the model doubts\.$/);
+  const editor = adviceInEditor(v).join('; ');
+  assert.match(editor, /"XLM: Audit labels of this file" on the training file marks conflicting duplicates/);
+  assert.doesNotMatch(editor, /xlm data/);
 });
 
 test('a run whose loss falls well below chance and whose accuracy beats the majority class learned', () => {
   const v = judgeLearning({ ...base, lr: 5e-3, losses: falling(100, 3.3, 0.2), trainLabelCounts: balanced(26, 30), evalMetrics: { accuracy: 0.96 }, evalLabelCounts: balanced(26, 5) });
-  assert.deepEqual({ learned: v.learned, reasons: v.reasons, advice: v.advice }, { learned: true, reasons: [], advice: [] });
+  assert.deepEqual({ learned: v.learned, reasons: v.reasons, advice: v.advice, dataCheck: v.dataCheck }, { learned: true, reasons: [], advice: [], dataCheck: undefined });
+  assert.deepEqual(adviceInEditor(v), []);
   assert.ok(v.finalLoss! < 0.5 && Math.abs(v.chanceLoss! - Math.log(26)) < 1e-12);
   assert.equal(describeVerdict(v), 'the run learned');
 });
@@ -56,6 +64,7 @@ test('masked-LM: a loss that did not fall did not learn; too high a learning rat
   const v = judgeLearning({ ...base, task: 'mlm', method: 'full', lr: 1e-2, defaultLr: 5e-4, losses: falling(40, 5, 5.5) });
   assert.equal(v.learned, false);
   assert.match(v.advice[0]!, /lower the learning rate to the default .* 0\.0005/);
+  assert.equal(v.dataCheck, undefined, 'masked-LM has no labels to check');
   assert.equal(judgeLearning({ ...base, task: 'mlm', losses: falling(40, 5, 3) }).learned, true);
 });
 
@@ -68,7 +77,9 @@ test('question answering is judged by its eval F1 against the better trivial ans
   const flatF1 = judgeLearning({ ...qa, evalMetrics: { exact_match: 0, f1: 0.12 }, qaBaseline: first });
   assert.equal(flatF1.learned, false);
   assert.match(flatF1.reasons[0]!, /F1 on the eval questions is 12\.0, no better than always answering the first sentence of the context \(9\.4\)/);
-  assert.match(flatF1.advice.join(' '), /answer_start/);
+  assert.equal(flatF1.dataCheck, 'answers');
+  assert.match(describeVerdict(flatF1), /answer_start/);
+  assert.match(adviceInEditor(flatF1).join(' '), /answer_start/);
   // Without eval questions, a loss that did not fall is the sign.
   const noEval = judgeLearning({ ...qa, losses: flat(20, 4.1) });
   assert.equal(noEval.learned, false);

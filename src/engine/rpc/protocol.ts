@@ -13,8 +13,10 @@
 import * as v from 'valibot';
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { TASKS, TRAIN_TASKS, type TrainTask } from '../tasks/vocabulary.js';
+import type { LearningVerdict } from '../train/verdict.js';
 
 export { TASKS, TRAIN_TASKS, type TrainTask };
+export type { DataCheck } from '../train/verdict.js';
 
 /** Bumped when a message changes shape; the extension refuses an engine bundle that answers another version. */
 export const PROTOCOL_VERSION = 1;
@@ -579,13 +581,8 @@ export interface TrainEndParams {
   verdict?: TrainVerdict;
 }
 
-export interface TrainVerdict {
-  learned: boolean;
-  /** Why it did not learn, in words. */
-  reasons: string[];
-  /** What to try instead, in words. */
-  advice: string[];
-}
+/** A completed run's verdict, as RUN/verdict.json holds it (train/verdict.ts). */
+export type TrainVerdict = LearningVerdict;
 /** Engine → extension: a run finished, was stopped, or failed; ends its progress notification. */
 export const trainEnd = new NotificationType<TrainEndParams>('train/end');
 

@@ -167,7 +167,7 @@ export class TrainingRuns {
           return end({
             status: cancelled ? 'stopped' : 'completed',
             outputDir: cancelled ? undefined : out,
-            verdict: verdict && { learned: verdict.learned, reasons: verdict.reasons, advice: verdict.advice },
+            verdict,
           });
         }
         case 'failed':

@@ -17,12 +17,20 @@ const ACCURACY_MARGIN = 0.01;
 /** QA: an eval F1 (0–1) within this of the trivial answer's counts as that baseline (5 points of F1). */
 const QA_F1_MARGIN = 0.05;
 
+export type DataCheck = 'labels' | 'answers';
+
 export interface LearningVerdict {
   learned: boolean;
   /** Why not, in words (empty when it learned). */
   reasons: string[];
-  /** What to try instead (empty when it learned). */
+  /** What to try instead (empty when it learned), in words every surface shows as they are. */
   advice: string[];
+  /**
+   * What in the training file to check, when the data may be at fault: the labels (conflicting duplicates, labels
+   * the text does not support) or the answers (an answer not at its answer_start). Each surface names its own tool
+   * for it (the CLI `xlm data inspect` / `xlm data audit`, the editor its audit command), so it is not in `advice`.
+   */
+  dataCheck?: DataCheck;
   /**
    * Mean training loss over the last tenth of the logged steps (one noisy step says little), labelled as such
    * wherever it is shown: "final loss 0.735 (mean of the last 13 steps)".
@@ -104,7 +112,7 @@ export function judgeLearning(v: VerdictInput): LearningVerdict {
     }
   }
   if (v.task === 'token-cls' && v.evalMetrics?.f1 === 0 && !reasons.length) reasons.push('it found no entity of the eval rows (entity F1 0)');
-  return { learned: reasons.length === 0, reasons, advice: reasons.length ? advise(v) : [], finalLoss, finalLossSteps: finalLoss === undefined ? undefined : tail, chanceLoss, evalAccuracy, majorityAccuracy };
+  return { learned: reasons.length === 0, reasons, advice: reasons.length ? advise(v) : [], ...notLearnedCheck(v, reasons), finalLoss, finalLossSteps: finalLoss === undefined ? undefined : tail, chanceLoss, evalAccuracy, majorityAccuracy };
 }
 
 /**
@@ -123,9 +131,14 @@ function judgeQa(v: VerdictInput, reasons: string[], finalLoss: number | undefin
     reasons.push(`the training loss did not fall (mean of the first ${tail} steps ${fmt(firstLoss)}, of the last ${tail} ${fmt(finalLoss)})`);
   }
   return {
-    learned: reasons.length === 0, reasons, advice: reasons.length ? advise(v) : [], finalLoss, finalLossSteps: finalLoss === undefined ? undefined : tail,
+    learned: reasons.length === 0, reasons, advice: reasons.length ? advise(v) : [], ...notLearnedCheck(v, reasons), finalLoss, finalLossSteps: finalLoss === undefined ? undefined : tail,
     ...(evalF1 !== undefined && baseline ? { evalF1, baselineF1: baseline.f1, baselineName: baseline.name } : {}),
   };
+}
+
+function notLearnedCheck(v: VerdictInput, reasons: readonly string[]): { dataCheck?: DataCheck } {
+  const check = reasons.length ? dataCheckOf(v.task) : undefined;
+  return check ? { dataCheck: check } : {};
 }
 
 function advise(v: VerdictInput): string[] {
@@ -135,9 +148,19 @@ function advise(v: VerdictInput): string[] {
   else advice.push(`raise the learning rate to ${+(v.lr * 3).toPrecision(2)}`);
   if (v.method === 'lora') advice.push('or fine-tune every weight (full fine-tuning), which learns more from small data');
   advice.push(`train longer (${Math.min(v.epochs * 2, 40)} epochs)`);
-  if (v.task === 'qa') advice.push('check that the answers are where answer_start says: xlm data inspect lists the questions whose answer is not at its offset');
-  else if (v.task !== 'mlm') advice.push('check that the labels follow from the text: xlm data inspect lists conflicting duplicates');
   return advice;
+}
+
+/** Which part of the data a run that did not learn should have checked (none for masked-LM: it has no labels). */
+function dataCheckOf(task: HeadKind): DataCheck | undefined {
+  return task === 'qa' ? 'answers' : task === 'mlm' ? undefined : 'labels';
+}
+
+/** The data check in the CLI's words: the commands that find such rows. */
+export function dataCheckForCli(check: DataCheck): string {
+  return check === 'answers'
+    ? 'check that the answers are where answer_start says: xlm data inspect lists the questions whose answer is not at its offset'
+    : 'check that the labels follow from the text: xlm data inspect lists conflicting duplicates, xlm data audit the rows whose label the model doubts';
 }
 
 /** How often each label (seq-cls) or each tag (token-cls) occurs in a dataset. */
@@ -154,5 +177,6 @@ export function labelCounts(data: LoadedDataset, task: HeadKind): number[] {
 /** One line for the log and the finish notice. */
 export function describeVerdict(v: LearningVerdict): string {
   if (v.learned) return 'the run learned';
-  return `the run did not learn: ${v.reasons.join('; ')}. Try: ${v.advice.join('; ')}.`;
+  const advice = v.dataCheck ? [...v.advice, dataCheckForCli(v.dataCheck)] : v.advice;
+  return `the run did not learn: ${v.reasons.join('; ')}. Try: ${advice.join('; ')}.`;
 }
