@@ -75,16 +75,18 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
   registerAuditLabels(ctx, audit);
   const fill = new MaskFill(ctx);
   const entities = new EntityHighlighter(ctx);
+  const hover = new SentenceHover(ctx);
   registerListEntities(ctx, entities);
   context.subscriptions.push(
     audit,
     entities,
+    hover,
     registerDashboardSerializer(ctx),
     registerMaskPanelSerializer(ctx),
     registerNliPanelSerializer(ctx),
     registerAnswersPanelSerializer(ctx),
     registerRemoveMaskCommand(),
-    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new SentenceHover(ctx)),
+    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], hover),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], entities),
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, fill),
     vscode.languages.registerCompletionItemProvider({ pattern: '**' }, fill, '>'),

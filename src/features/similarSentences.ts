@@ -14,6 +14,10 @@ const MAX_FILES = 20;
 let files: Promise<string[]> | undefined;
 let watcher: vscode.FileSystemWatcher | undefined;
 let generation = 0;
+const changed = new vscode.EventEmitter<void>();
+
+/** Fires when a workspace data file is created, changed or deleted (once the files have been looked for). */
+export const onDataFilesChanged = changed.event;
 
 /** Bumped whenever a workspace data file is created, changed or deleted: part of the hover cache's key. */
 export function dataGeneration(): number {
@@ -27,14 +31,28 @@ function dataFiles(ctx: Ctx): Promise<string[]> {
     const forget = () => {
       files = undefined;
       generation++;
+      changed.fire();
     };
     watcher.onDidCreate(forget);
     watcher.onDidDelete(forget);
-    watcher.onDidChange(() => generation++);
-    ctx.extension.subscriptions.push(watcher);
+    watcher.onDidChange(() => {
+      generation++;
+      changed.fire();
+    });
+    ctx.extension.subscriptions.push(watcher, changed);
   }
   files ??= Promise.resolve(vscode.workspace.findFiles(DATA_GLOB, EXCLUDE, MAX_FILES)).then((uris) => uris.filter((u) => u.scheme === 'file').map((u) => u.fsPath).sort());
   return files;
+}
+
+/**
+ * Reads and embeds the workspace's data files for `model` ahead of the first hover (sentences/index), so the hover
+ * then embeds only its own sentence; undefined when the workspace has no data files.
+ */
+export async function indexWorkspaceSentences(ctx: Ctx, model: string, token: vscode.CancellationToken): Promise<p.SentencesIndexResult | undefined> {
+  const found = await dataFiles(ctx);
+  if (!found.length) return undefined;
+  return ctx.request(p.sentencesIndex, { files: found, model }, token);
 }
 
 /** The markdown lines of the workspace sentences that may translate `text` (nothing when none reaches the model's calibrated threshold). */

@@ -60,6 +60,7 @@ const valid = (): Record<p.RequestName, Record<string, unknown> | undefined> => 
   embed: { texts: ['a', 'b c'], normalize: true, model: modelDir },
   languageId: { texts: ['a', 'b c'], topK: 2, model: modelDir },
   sentencesSimilar: { text: 'a', files: [path.join(tmp, 'data.jsonl')], topK: 2, model: modelDir },
+  sentencesIndex: { files: [path.join(tmp, 'data.jsonl')], model: modelDir },
   translate: { texts: ['hi'], targetLang: 'de', sourceLang: 'en', model: path.join(tmp, 'no-translator') },
   trainStart: { model: modelDir, data: path.join(tmp, 'data.jsonl'), task: 'sequence-classification', runFolder: 'runs', method: 'lora', epochs: 1, batchSize: 2, learningRate: 1e-3, maxLength: 16, loraRank: 2, seed: 1, device: 'cpu', memoryLimitMB: 0 },
   trainResume: { runDir: path.join(tmp, 'no-run') },

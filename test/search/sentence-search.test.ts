@@ -202,3 +202,35 @@ test('sentences/similar: a sentence in two files is listed once with both places
   utimesSync(join(model, THRESHOLD_FILE), new Date(), new Date(Date.now() + 15000));
   assert.deepEqual((await ask('I hate waiting')).matches, []);
 });
+
+test('sentences/index embeds the workspace ahead of the first hover: the hover then reads and embeds none of it, and a hover during indexing waits for it instead of embedding the same sentences', async () => {
+  writeFileSync(join(model, THRESHOLD_FILE), JSON.stringify(threshold(-1)));
+  utimesSync(join(model, THRESHOLD_FILE), new Date(), new Date(Date.now() + 20000));
+  const c = join(root, 'c.jsonl');
+  const d = join(root, 'd.jsonl');
+  writeFileSync(c, ['{"text":"The sky is blue","lang":"en"}', '{"text":"Le ciel est bleu","lang":"fr"}', '{"text":"Der Himmel ist blau","lang":"de"}'].join('\n') + '\n');
+  writeFileSync(d, ['{"text":"El cielo es azul","lang":"es"}', '{"text":"O céu é azul","lang":"pt"}'].join('\n') + '\n');
+  const index = (files: string[]) => engine.client.sendRequest(p.sentencesIndex, { files, model });
+  const similar = (files: string[]) => engine.client.sendRequest(p.sentencesSimilar, { text: 'The sky is blue', files, topK: 10, model });
+
+  const first = await index([c]);
+  assert.deepEqual([first.sentences, first.rows, first.filesRead, first.embedded, first.truncated], [3, 3, 1, 3, false]);
+  assert.equal((await index([c])).embedded, 0, 'a second call finds everything embedded');
+  const hover = await similar([c]);
+  assert.equal(hover.filesRead, 0, 'the hover reads no file the index has');
+  assert.deepEqual(hover.matches.map((m) => m.text).sort(), ['Der Himmel ist blau', 'Le ciel est bleu']);
+
+  // Both at once: the search waits for the index's turn, so it neither reads d nor embeds its sentences again.
+  const [indexed, found] = await Promise.all([index([c, d]), similar([c, d])]);
+  assert.deepEqual([indexed.embedded, indexed.filesRead, indexed.sentences], [2, 1, 5]);
+  assert.equal(found.filesRead, 0);
+  assert.equal(found.matches.length, 4);
+
+  // The model says whether it finds translations (the hover asks for none when it does not)...
+  assert.equal((await engine.client.sendRequest(p.modelLoad, { dir: model })).findsTranslations, true);
+  // ...and a model without a calibrated threshold never searches, so nothing is indexed for it.
+  rmSync(join(model, THRESHOLD_FILE));
+  assert.equal((await engine.client.sendRequest(p.modelLoad, { dir: model })).findsTranslations, false);
+  const none = await index([c, d]);
+  assert.deepEqual([none.sentences, none.embedded, none.filesRead], [0, 0, 0]);
+});

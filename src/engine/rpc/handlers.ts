@@ -2,6 +2,8 @@
  * The handler table: which engine function answers which protocol request. A request whose engine function has
  * not been written yet has no entry here, and the server answers it with MethodNotFound naming the method.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { XlmError } from '../errors.js';
 import { inspectDataset } from '../data/index.js';
 import { looksLikeQa, readQaFile } from '../data/qa.js';
@@ -29,6 +31,7 @@ import { tokenize } from '../tasks/tokenize.js';
 import { zeroShot } from '../tasks/zero-shot.js';
 import { TranslatorCache } from '../translate/cache.js';
 import { SentenceIndex } from '../search/sentence-index.js';
+import { THRESHOLD_FILE } from '../search/threshold.js';
 import { hubProgress, type NliResult, type DataInspectResult, type DeviceName, type EngineInfo, type InferenceDtype, type ModelInfo } from './protocol.js';
 import { taskOfDataKind } from '../tasks/vocabulary.js';
 import type { HandlerContext, HandlerTable } from './server.js';
@@ -88,6 +91,8 @@ function describeModel(model: LoadedModel, device: DeviceName): ModelInfo {
     labels: c.id2label.length ? c.id2label : undefined,
     device,
     dtype: model.dtype,
+    // A malformed file is the search's to report (in the hover), not a reason to refuse the model.
+    findsTranslations: existsSync(join(model.dir, THRESHOLD_FILE)),
   };
 }
 
@@ -166,6 +171,7 @@ export function createHandlers(options: HandlerOptions = {}): HandlerTable {
         ...(t ? { threshold: { score: t.score, value: t.threshold, ...(t.similarityFloor === undefined ? {} : { floor: t.similarityFloor }), precision: (t.heldOut ?? t.calibration).precision, recall: (t.heldOut ?? t.calibration).recall, note: t.note } } : {}),
       };
     },
+    sentencesIndex: async ({ files, model }, ctx) => sentences.prepare(await state.model(model, ctx), files, { cancel: ctx.token }),
     languageId: async ({ texts, topK, model }, ctx) => {
       const loaded = await state.model(model, ctx);
       const head = languageIdHead(loaded);

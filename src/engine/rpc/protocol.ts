@@ -140,6 +140,11 @@ export interface ModelInfo {
   device: DeviceName;
   /** The number format its inference graphs run in. */
   dtype: InferenceDtype;
+  /**
+   * Whether the model carries a calibrated translation threshold (translation-threshold.json): only then does the
+   * hover look for possible translations among the workspace's sentences (sentences/index, sentences/similar).
+   */
+  findsTranslations: boolean;
 }
 
 export interface LabelScore {
@@ -420,6 +425,27 @@ export interface SentencesSimilarResult {
  * hover, without a translation model). The engine reads and indexes the files itself, lazily and per file.
  */
 export const sentencesSimilar = new RequestType<SentencesSimilarParams, SentencesSimilarResult, EngineErrorData>('sentences/similar');
+
+export const SentencesIndexParams = params({
+  /** The workspace's data files to index (as sentences/similar's files). */
+  files: v.pipe(v.array(path, 'expected an array of paths'), v.maxLength(1_000, 'expected at most 1000 files')),
+  model: optional(path),
+});
+export type SentencesIndexParams = v.InferOutput<typeof SentencesIndexParams>;
+export interface SentencesIndexResult {
+  /** Distinct sentences in the index, the rows they came from, files read anew, sentences embedded by this call. */
+  sentences: number;
+  rows: number;
+  filesRead: number;
+  embedded: number;
+  skipped: { file: string; reason: string }[];
+  truncated: boolean;
+}
+/**
+ * Extension → engine: read and embed the workspace's data files ahead of the first hover, so that sentences/similar
+ * then embeds only the hovered text. Cancellable; a cancelled call keeps the batches it embedded.
+ */
+export const sentencesIndex = new RequestType<SentencesIndexParams, SentencesIndexResult, EngineErrorData>('sentences/index');
 
 export const TranslateParams = params({
   texts,
@@ -804,7 +830,7 @@ export const modelDefaultProgress = new NotificationType<ModelDefaultProgressPar
 
 /** Every request of the protocol, keyed by a short name; the server's handler table is typed against it. */
 export const requests = {
-  engineInfo, deviceResolve, modelLoad, modelInfo, modelCapabilities, tokenize, fillMask, classify, qa, entities, nli, zeroShot, embed, languageId, sentencesSimilar, translate,
+  engineInfo, deviceResolve, modelLoad, modelInfo, modelCapabilities, tokenize, fillMask, classify, qa, entities, nli, zeroShot, embed, languageId, sentencesSimilar, sentencesIndex, translate,
   trainStart, trainResume, trainStop, trainDefaults, evalRun, dataInspect, dataAudit, hubDownload, hubList, modelEnsureDefault, jobExport, jobImport,
 } as const;
 
@@ -823,6 +849,7 @@ export const paramSchemas = {
   embed: EmbedParams,
   languageId: LanguageIdParams,
   sentencesSimilar: SentencesSimilarParams,
+  sentencesIndex: SentencesIndexParams,
   translate: TranslateParams,
   trainStart: TrainStartParams,
   trainResume: TrainResumeParams,

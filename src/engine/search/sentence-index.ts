@@ -63,6 +63,17 @@ export interface SearchResult {
   truncated: boolean;
 }
 
+/** What sentences/index did: the index's size and how much of it this call read and embedded. */
+export interface IndexSummary {
+  sentences: number;
+  rows: number;
+  filesRead: number;
+  /** Sentences embedded by this call (0 when the index already had them all). */
+  embedded: number;
+  skipped: { file: string; reason: string }[];
+  truncated: boolean;
+}
+
 interface Row {
   text: string;
   language: string;
@@ -130,11 +141,32 @@ export class SentenceIndex {
   private readonly vectors = new Map<string, Map<string, Embedded>>();
   /** The indexed sentences' margin neighbourhoods, for the index they were computed on. */
   private margins: { signature: string; neighbourhoods: Float64Array } | undefined;
+  /** The reading and embedding under way: a search that comes while sentences/index embeds waits for it rather than embedding the same sentences too. */
+  private busy: Promise<unknown> = Promise.resolve();
 
-  async search(model: LoadedModel, query: string, files: readonly string[], options: { topK?: number; cancel?: Cancellation } = {}): Promise<SearchResult> {
-    const threshold = readTranslationThreshold(model.dir);
-    const empty: SearchResult = { matches: [], sentences: 0, rows: 0, filesRead: 0, skipped: [], truncated: false };
-    if (!threshold) return empty;
+  /** Runs `work` after the reading and embedding already under way (each in turn, whatever the other's outcome). */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.busy.then(work, work);
+    this.busy = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Reads the files and embeds every sentence the index lacks, so that a later search only embeds its query: the
+   * extension calls it ahead of the first hover (sentences/index). Nothing is done for a model without a
+   * calibrated threshold, which never searches.
+   */
+  async prepare(model: LoadedModel, files: readonly string[], options: { cancel?: Cancellation } = {}): Promise<IndexSummary> {
+    if (!readTranslationThreshold(model.dir)) return { sentences: 0, rows: 0, filesRead: 0, embedded: 0, skipped: [], truncated: false };
+    return this.inTurn(async () => {
+      const { sentences, rows, truncated, filesRead, skipped, cache } = await this.indexed(model, files);
+      const embedded = await this.embedMissing(model, cache, sentences.map((s) => s.text), options.cancel);
+      return { sentences: sentences.length, rows, filesRead, embedded, skipped, truncated };
+    });
+  }
+
+  /** The files' distinct sentences (read anew only where a file changed) and the model's vector table for them. */
+  private async indexed(model: LoadedModel, files: readonly string[]) {
     let filesRead = 0;
     const skipped: SearchResult['skipped'] = [];
     const read: { file: string; rows: Row[] }[] = [];
@@ -145,8 +177,18 @@ export class SentenceIndex {
       else read.push({ file, rows: rows.rows });
     }
     const { sentences, rows, truncated } = dedupeRows(read);
-    const cache = this.vectorsOf(model, sentences);
-    await this.embedMissing(model, cache, sentences.map((s) => s.text), options.cancel);
+    return { sentences, rows, truncated, filesRead, skipped, cache: this.vectorsOf(model, sentences) };
+  }
+
+  async search(model: LoadedModel, query: string, files: readonly string[], options: { topK?: number; cancel?: Cancellation } = {}): Promise<SearchResult> {
+    const threshold = readTranslationThreshold(model.dir);
+    const empty: SearchResult = { matches: [], sentences: 0, rows: 0, filesRead: 0, skipped: [], truncated: false };
+    if (!threshold) return empty;
+    const { sentences, rows, truncated, filesRead, skipped, cache } = await this.inTurn(async () => {
+      const found = await this.indexed(model, files);
+      await this.embedMissing(model, found.cache, found.sentences.map((s) => s.text), options.cancel);
+      return found;
+    });
     const [queryVector] = (await embed(model, [query], { normalize: true, cancel: options.cancel })).vectors;
     const embedded = sentences.map((s) => cache.get(normaliseText(s.text))!);
     const head = hasLanguageId(model.dir) ? languageIdHead(model) : undefined;
@@ -220,7 +262,7 @@ export class SentenceIndex {
   }
 
   /** Embeds the texts the table lacks, a batch at a time, keeping each batch as it comes (a cancel loses no finished batch). */
-  private async embedMissing(model: LoadedModel, cache: Map<string, Embedded>, texts: readonly string[], cancel?: Cancellation): Promise<void> {
+  private async embedMissing(model: LoadedModel, cache: Map<string, Embedded>, texts: readonly string[], cancel?: Cancellation): Promise<number> {
     const missing = [...new Set(texts.filter((t) => !cache.has(normaliseText(t))).map((t) => t))];
     for (let i = 0; i < missing.length; i += BATCH) {
       if (cancel?.isCancellationRequested) throw new CancelledError();
@@ -229,6 +271,7 @@ export class SentenceIndex {
       const groups = await groupsOf(model, chunk);
       chunk.forEach((t, k) => cache.set(normaliseText(t), { vector: Float32Array.from(vectors[k]!), group: groups[k]! }));
     }
+    return missing.length;
   }
 }
 
