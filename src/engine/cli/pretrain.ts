@@ -38,6 +38,7 @@ export const pretrainCommand: CommandSpec = {
     'run-dir': { type: 'string', arg: 'DIR', help: 'where validation.jsonl and the validation marks\' model folders go (default: OUT.run)' },
     threads: { type: 'string', arg: 'N', help: 'onnxruntime intra-op threads (default: one per core); recorded for the replay test' },
     'log-every': { type: 'string', arg: 'N', help: 'print the loss every N steps (default 10)' },
+    'start-from': { type: 'string', arg: 'DIR', help: 'a recipe with a secondStage: start it from this shipped first-stage model (its manifest must say that recipe and step) instead of training the first stage again' },
   },
   details: [
     'A recipe names the model sizes, vocabulary size, languages, corpora and their splits, objectives with',
@@ -45,6 +46,9 @@ export const pretrainCommand: CommandSpec = {
     'Validation runs at the recipe\'s marks (minutes of training, steps) and lands in OUT.run/validation.jsonl.',
     'xlm pretrain with no flags uses the shipped default model (models/default) or, without one, builds the',
     'fallback (recipes/quick.json) into ~/.cache/xlm-lab/default-model; --model default in other commands uses it.',
+    'A recipe with a secondStage trains on from the first stage\'s weights at secondStage.fromStep (rounded to',
+    'float16, as a shipped mark has them) with a fresh optimizer; --start-from DIR skips the first stage, reading those',
+    'weights and the tokenizer from a folder that scripts/ship-default-model.ts wrote at that step.',
   ],
   async run(ctx) {
     const every = positiveInt(ctx.values['log-every'], '--log-every', 10);
@@ -60,7 +64,8 @@ export const pretrainCommand: CommandSpec = {
     const file = /^[a-z0-9-]+$/.test(recipePath) ? namedRecipePath(recipePath) : recipePath;
     const threads = ctx.values.threads === undefined ? undefined : positiveInt(ctx.values.threads, '--threads', 1);
     const runDir = ctx.values['run-dir'] as string | undefined;
-    const result = await pretrain(loadRecipe(file), out, { onProgress, signal: ctx.io.signal, threads, runDir });
+    const startFrom = ctx.values['start-from'] as string | undefined;
+    const result = await pretrain(loadRecipe(file), out, { onProgress, signal: ctx.io.signal, threads, runDir, startFrom });
     if (ctx.values.json) {
       ctx.io.stdout.write(JSON.stringify({ dir: result.dir, hash: result.hash, steps: result.steps, firstLoss: result.losses[0], lastLoss: result.losses[result.losses.length - 1], seconds: result.totalSeconds }) + '\n');
     } else {

@@ -92,13 +92,22 @@ export function translationRankingLoss(hidden: Value, mask: Value, first: Value,
   return mul(add(crossEntropy(scores, labels), crossEntropy(transposeLast(scores), labels)), 0.5);
 }
 
-export function pretrainLoss(config: XlmrConfig, withNsp: boolean, withRank: boolean, seed: number, init: PretrainInit = 'hf', tokenCounts?: ArrayLike<number>): PretrainLoss {
+export interface PretrainLossOptions {
+  /** The ranking loss's weight (default RANK_WEIGHT). */
+  rankWeight?: number;
+  /** Start from these weights (a second stage) instead of drawing them; a weight missing here is an error. */
+  start?: ReadonlyMap<string, Float32Array>;
+}
+
+export function pretrainLoss(config: XlmrConfig, withNsp: boolean, withRank: boolean, seed: number, init: PretrainInit = 'hf', tokenCounts?: ArrayLike<number>, options: PretrainLossOptions = {}): PretrainLoss {
   const rng = createRng(seed);
-  const initial = init === 'structured' ? structuredInit(config, rng, INITIALIZER_RANGE) : new Map<string, Float32Array>();
+  const rankWeight = options.rankWeight ?? RANK_WEIGHT;
+  const initial = options.start ? new Map(options.start) : init === 'structured' ? structuredInit(config, rng, INITIALIZER_RANGE) : new Map<string, Float32Array>();
   // The structured start's MLM bias needs the pieces' counts; without them (a caller with no corpus) it keeps HF's zeros.
-  if (init === 'structured' && tokenCounts) initial.set(MLM_HEAD.bias, logFrequencyBias(tokenCounts));
+  if (!options.start && init === 'structured' && tokenCounts) initial.set(MLM_HEAD.bias, logFrequencyBias(tokenCounts));
   const initialize = (name: string, shape: number[]): Float32Array => {
     let data = initial.get(name);
+    if (!data && options.start) throw new Error(`the second stage's starting weights have no ${name}`);
     if (!data) initial.set(name, (data = initialWeight(name, shape, rng, config.pad_token_id)));
     return data;
   };
@@ -113,7 +122,7 @@ export function pretrainLoss(config: XlmrConfig, withNsp: boolean, withRank: boo
     let loss = crossEntropy(buildMlmHead(ctx, selectRows(hidden, mlmPositions)), mlmLabels);
     if (withRank) {
       const ranking = translationRankingLoss(hidden, mask, graph.input('rank_first', 'int64', ['pairs']), graph.input('rank_second', 'int64', ['pairs']), graph.input('rank_labels', 'int64', ['pairs']));
-      loss = add(loss, mul(ranking, RANK_WEIGHT));
+      loss = add(loss, mul(ranking, rankWeight));
     }
     if (withNsp) {
       const h = config.hidden_size;

@@ -10,7 +10,7 @@
  * 4. The trained weights written as an HF checkpoint.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ModelCache } from '../runtime/model-cache.js';
@@ -29,7 +29,9 @@ import { LOSS_KERNEL } from '../graph/ops/loss.js';
 import { loadUdhrCorpus, udhrDeclarationDir } from './corpus.js';
 import { PretrainBatcher, pretrainFeeds, pretrainMaterials, segmentMaterials } from './objectives.js';
 import { pretrainConfig, pretrainConfigJson, pretrainLoss } from './pretrain-model.js';
-import { canonicalRecipe, unseenArticles, type PretrainRecipe } from './recipe.js';
+import { canonicalRecipe, firstStage, unseenArticles, type PretrainRecipe, type RecipeEvaluation } from './recipe.js';
+import { decodeF16, floatToHalfBits } from '../hf/dtype.js';
+import { openSafetensors } from '../hf/safetensors.js';
 import { trainSegmentTokenizer, trainUdhrTokenizer, writeTokenizerFolder } from './udhr-tokenizer.js';
 
 /**
@@ -63,8 +65,17 @@ export interface PretrainOptions {
   corpusDir?: string;
   /** Where validation records and mark checkpoints go (default: OUT.run beside the output folder). */
   runDir?: string;
-  /** Train this many steps of the recipe (its schedule unchanged) and return their losses; nothing is written. */
+  /**
+   * Train this many steps of the recipe (its schedule unchanged) and return their losses; nothing is written. The
+   * first stage's steps, or with startFrom the second stage's.
+   */
   stopAfter?: number;
+  /**
+   * A recipe with a second stage: start that stage from this folder instead of training the first stage again. It
+   * must be the first stage's model shipped at the second stage's fromStep (its manifest says so; its weights are
+   * float16, which is what the second stage starts from either way). With stopAfter, that many second-stage steps.
+   */
+  startFrom?: string;
 }
 
 export interface PretrainResult {
@@ -140,6 +151,8 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
   const elapsed = () => (performance.now() - started) / 1000;
   const report = (p: Omit<PretrainProgress, 'elapsedSeconds'>) => options.onProgress?.({ ...p, elapsedSeconds: elapsed() });
   const { signal } = options;
+  const second = recipe.secondStage;
+  const start = options.startFrom ? readStageStart(options.startFrom, recipe) : undefined;
 
   report({ phase: 'corpus', message: `reading the UDHR in ${recipe.languages.length} languages${recipe.corpus ? ' and the other corpora' : ''}`, fraction: 0 });
   const corpus = loadUdhrCorpus(recipe.languages, { dir: options.corpusDir });
@@ -147,145 +160,272 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
   const hash = pretrainHash(recipe, corpusVersion(options.corpusDir, recipe));
   checkAborted(signal);
 
-  report({ phase: 'tokenizer', message: `training a ${recipe.vocabSize}-piece Unigram tokenizer`, fraction: 0.01 });
   const tokenizerStart = performance.now();
   const trainable = segments?.filter((s) => s.source !== recipe.corpus?.heldOutSource);
-  const pieces = trainable
-    ? trainSegmentTokenizer(trainable, { vocabSize: recipe.vocabSize, alpha: recipe.alpha })
-    : trainUdhrTokenizer(corpus, { vocabSize: recipe.vocabSize, alpha: recipe.alpha, heldOutArticles: unseenArticles(recipe) });
   const tokenizerDir = mkdtempSync(join(tmpdir(), 'xlm-pretrain-tokenizer-'));
   try {
-    writeTokenizerFolder(tokenizerDir, pieces, recipe.maxLength);
+    if (start) {
+      // The first stage's tokenizer is the one its shipped model has.
+      for (const name of TOKENIZER_FILES) if (existsSync(join(start.dir, name))) copyFileSync(join(start.dir, name), join(tokenizerDir, name));
+    } else {
+      report({ phase: 'tokenizer', message: `training a ${recipe.vocabSize}-piece Unigram tokenizer`, fraction: 0.01 });
+      const pieces = trainable
+        ? trainSegmentTokenizer(trainable, { vocabSize: recipe.vocabSize, alpha: recipe.alpha })
+        : trainUdhrTokenizer(corpus, { vocabSize: recipe.vocabSize, alpha: recipe.alpha, heldOutArticles: unseenArticles(recipe) });
+      writeTokenizerFolder(tokenizerDir, pieces, recipe.maxLength);
+    }
     const tokenizer = XlmTokenizer.fromFolder(tokenizerDir);
-    const tokenizerSeconds = (performance.now() - tokenizerStart) / 1000;
+    const tokenizerSeconds = start ? start.info.tokenizerSeconds : (performance.now() - tokenizerStart) / 1000;
     checkAborted(signal);
 
     report({ phase: 'model', message: `building a ${recipe.model.layers}-layer, hidden-${recipe.model.hidden} XLM-R and its training graph`, fraction: 0.03 });
     const config = pretrainConfig(recipe, tokenizer.vocabSize);
     const special = { cls: tokenizer.clsId, sep: tokenizer.sepId, pad: tokenizer.padId, mask: tokenizer.maskId, vocabSize: tokenizer.vocabSize };
     const materials = trainable ? segmentMaterials(trainable, tokenizer, recipe.corpus!.parallelMix) : pretrainMaterials(corpus, tokenizer, unseenArticles(recipe));
-    const batcher = new PretrainBatcher(materials, recipe, special);
-    const counts = recipe.init === 'structured' ? tokenCounts(materials.streams, tokenizer.vocabSize) : undefined;
-    const loss = pretrainLoss(config, batcher.hasNsp, batcher.hasRank, recipe.seed, recipe.init, counts);
-    const runner = await StepRunner.create(loss.build, {
-      optimizer: { kind: 'adamw', weightDecay: recipe.weightDecay, beta1: 0.9, beta2: 0.98, eps: 1e-6, maxGradNorm: 1 },
-      schedule: { kind: 'linear', lr: recipe.learningRate, warmupSteps: recipe.warmupSteps, totalSteps: recipe.steps },
-      gradAccum: 1,
-      seed: recipe.seed,
-      threads: options.threads,
-    });
-    const losses: number[] = [];
-    const marks = new MarkSchedule(recipe);
-    const validation = marks.any && segments && options.stopAfter === undefined ? buildValidationSets(segments, materials.streams, tokenizer, recipe.corpus?.heldOutSource) : undefined;
     const runDir = options.runDir ?? `${resolve(outDir)}.run`;
-    const curve: ValidationRecord[] = [];
-    let evalMs = 0;
+    const anyMarks = recipe.evaluation !== undefined || second?.evaluation !== undefined;
+    const validation = anyMarks && segments && options.stopAfter === undefined ? buildValidationSets(segments, materials.streams, tokenizer, recipe.corpus?.heldOutSource) : undefined;
+    const markContext = { recipe, vocabSize: tokenizer.vocabSize, tokenizerDir, tokenizerPad: special.pad, config, sets: validation, threads: options.threads, runDir };
+    const firstSteps = second ? second.fromStep : recipe.steps;
+    const totalSteps = firstSteps + (second?.steps ?? 0);
+    // Progress over both stages: the first stage's steps, then the second's.
+    const fractionAt = (step: number) => SETUP_SHARE + (1 - SETUP_SHARE - SAVE_SHARE) * (step / totalSteps);
+
+    let first: StageResult;
+    let params: Map<string, Float32Array>;
+    if (start) {
+      first = { losses: start.info.losses, firstLosses: start.info.firstLosses ?? [], trainSeconds: start.info.trainSeconds, curve: (start.info.validation ?? []).map(({ checkpoint: _c, ...r }) => r), rowsPerBatch: start.info.rowsPerBatch ?? {} };
+      params = start.params;
+      report({ phase: 'train', message: `the first stage is ${start.dir} (step ${second!.fromStep}); the second stage starts from its weights`, fraction: fractionAt(second!.fromStep), step: second!.fromStep, steps: totalSteps });
+    } else {
+      const batcher = new PretrainBatcher(materials, recipe, special);
+      const counts = recipe.init === 'structured' ? tokenCounts(materials.streams, tokenizer.vocabSize) : undefined;
+      const loss = pretrainLoss(config, batcher.hasNsp, batcher.hasRank, recipe.seed, recipe.init, counts);
+      const runner = await StepRunner.create(loss.build, {
+        optimizer: { kind: 'adamw', weightDecay: recipe.weightDecay, beta1: 0.9, beta2: 0.98, eps: 1e-6, maxGradNorm: 1 },
+        schedule: { kind: 'linear', lr: recipe.learningRate, warmupSteps: recipe.warmupSteps, totalSteps: recipe.steps },
+        gradAccum: 1,
+        seed: recipe.seed,
+        threads: options.threads,
+      });
+      try {
+        first = await trainStage({ label: '', runner, batcher, steps: firstSteps, offset: 0, evaluation: recipe.evaluation, stopAfter: options.stopAfter, signal, report, fractionAt, totalSteps, mark: markContext, describe: (stage) => describeRun(stage) });
+        // A second stage starts from these weights as a shipped mark has them: float16.
+        params = second ? roundToHalf(runner.currentParams()) : runner.currentParams();
+      } finally {
+        await runner.release();
+      }
+      if (options.stopAfter !== undefined) {
+        return { dir: outDir, hash, steps: first.losses.length, losses: first.losses, tokenizerSeconds, trainSeconds: first.trainSeconds, totalSeconds: elapsed() };
+      }
+    }
+
+    let secondResult: StageResult | undefined;
     // How the model was made, as xlm-lab-pretrain.json holds it; also written to the run folder at every mark,
     // so a run that dies later can still ship one of its marks (scripts/ship-default-model.ts --run RUN).
-    const describeRun = (trainSeconds: number) => ({
-      recipe,
-      hash,
-      corpus: corpusVersion(options.corpusDir, recipe),
-      cpu: cpuDescription(),
-      threads: options.threads ?? 0,
-      // Exact float32 values (a double prints them exactly): what a replay compares bit for bit.
-      firstLosses: losses.slice(0, REPLAY_STEPS),
-      lossKernel: LOSS_KERNEL,
-      validation: curve.map(({ report: r, ...rest }) => ({ ...rest, ...(r ? { report: r } : {}) })),
-      codeVersion: PRETRAIN_CODE_VERSION,
-      rowsPerBatch: Object.fromEntries(batcher.counts),
-      firstLoss: losses[0],
-      lastLoss: losses[losses.length - 1],
-      tokenizerSeconds: round(tokenizerSeconds),
-      trainSeconds: round(trainSeconds),
-      losses: losses.map(round),
-    });
-    const trainStart = performance.now();
-    const trainedSeconds = () => (performance.now() - trainStart - evalMs) / 1000;
-    try {
-      for (let step = 1; step <= recipe.steps; step++) {
-        checkAborted(signal);
-        const result = await runner.step([pretrainFeeds(batcher.next(), special.pad, batcher.hasNsp)]);
-        const due = options.stopAfter === undefined ? marks.due(step, trainedSeconds(), step === recipe.steps) : undefined;
-        if (due) {
-          const evalStart = performance.now();
-          const record = await validateAt(runDir, due, step, trainedSeconds(), losses.concat(result.loss), {
-            recipe,
-            vocabSize: tokenizer.vocabSize,
-            tokenizerDir,
-            params: runner.currentParams(),
-            config,
-            sets: validation,
-            threads: options.threads,
-            keep: recipe.evaluation?.keepCheckpoints ?? true,
-          });
-          curve.push(record);
-          writeFileSync(join(runDir, PRETRAIN_INFO_FILE), JSON.stringify({ ...describeRun(record.trainSeconds), partial: true }, null, 2) + '\n');
-          report({ phase: 'train', message: `validation at ${due} (step ${step}, ${(record.trainSeconds / 60).toFixed(1)} min): ${record.report ? validationLine(record.report) : 'checkpoint only'}`, fraction: SETUP_SHARE + (1 - SETUP_SHARE - SAVE_SHARE) * (step / recipe.steps), step, steps: recipe.steps, validation: true });
-          evalMs += performance.now() - evalStart;
-        }
-        if (!Number.isFinite(result.loss)) {
-          throw new XlmError('pretrain-diverged', `the loss became ${result.loss} at step ${step}; lower "learningRate" in the recipe`, { what: 'learningRate' });
-        }
-        losses.push(result.loss);
-        if (options.stopAfter !== undefined && step >= options.stopAfter) break;
-        const seconds = trainedSeconds();
-        const eta = (seconds / step) * (recipe.steps - step);
-        report({
-          phase: 'train',
-          message: `step ${step}/${recipe.steps}  loss ${result.loss.toFixed(3)}  ${seconds.toFixed(0)} s, about ${eta.toFixed(0)} s left`,
-          fraction: SETUP_SHARE + (1 - SETUP_SHARE - SAVE_SHARE) * (step / recipe.steps),
-          step,
-          steps: recipe.steps,
-          loss: result.loss,
-        });
-      }
-      const trainSeconds = trainedSeconds();
-      if (options.stopAfter !== undefined) return { dir: outDir, hash, steps: losses.length, losses, tokenizerSeconds, trainSeconds, totalSeconds: elapsed() };
-
-      report({ phase: 'save', message: `writing the model to ${outDir}`, fraction: 1 - SAVE_SHARE });
-      const params = runner.currentParams();
-      const tensors = new Map<string, TensorToWrite>();
-      for (const spec of [...encoderTensorSpecs(config), ...headTensorSpecs(config, 'mlm', 0)]) {
-        const data = params.get(spec.name);
-        if (!data) throw new Error(`pre-training has no weight ${spec.name}`);
-        tensors.set(spec.name, { dtype: 'F32', shape: spec.shape, data });
-      }
-      const info = describeRun(trainSeconds);
-      writeHfCheckpoint(outDir, {
-        config: pretrainConfigJson(recipe, tokenizer.vocabSize),
-        tokenizerFrom: tokenizerDir,
-        tensors,
-        extraFiles: { [PRETRAIN_INFO_FILE]: JSON.stringify(info, null, 2) + '\n' },
-      });
-      const totalSeconds = elapsed();
-      report({ phase: 'done', message: `pre-trained in ${totalSeconds.toFixed(0)} s (loss ${losses[0].toFixed(2)} -> ${losses[losses.length - 1].toFixed(2)})`, fraction: 1 });
-      return { dir: outDir, hash, steps: recipe.steps, losses, tokenizerSeconds, trainSeconds, totalSeconds };
-    } finally {
-      await runner.release();
+    function describeRun(head: StageResult, next?: StageResult) {
+      return {
+        recipe,
+        hash,
+        corpus: corpusVersion(options.corpusDir, recipe),
+        cpu: cpuDescription(),
+        threads: options.threads ?? 0,
+        // Exact float32 values (a double prints them exactly): what a replay compares bit for bit.
+        firstLosses: head.firstLosses,
+        lossKernel: LOSS_KERNEL,
+        validation: head.curve,
+        codeVersion: PRETRAIN_CODE_VERSION,
+        rowsPerBatch: head.rowsPerBatch,
+        firstLoss: head.losses[0],
+        lastLoss: head.losses[head.losses.length - 1],
+        tokenizerSeconds: round(tokenizerSeconds),
+        trainSeconds: round(head.trainSeconds),
+        losses: head.losses.map(round),
+        ...(next && second
+          ? { secondStage: { name: second.name, fromStep: second.fromStep, startedFrom: start ? start.dir : 'the first stage of this run', firstLosses: next.firstLosses, rowsPerBatch: next.rowsPerBatch, trainSeconds: round(next.trainSeconds), losses: next.losses.map(round), validation: next.curve } }
+          : {}),
+      };
     }
+
+    if (second) {
+      const stageRecipe = { ...recipe, objectives: second.objectives, batchSize: second.batchSize, maxLength: second.maxLength, seed: second.seed };
+      const batcher = new PretrainBatcher(materials, stageRecipe, special);
+      const loss = pretrainLoss(config, false, batcher.hasRank, second.seed, recipe.init, undefined, { rankWeight: second.rankWeight, start: params });
+      const runner = await StepRunner.create(loss.build, {
+        optimizer: { kind: 'adamw', weightDecay: recipe.weightDecay, beta1: 0.9, beta2: 0.98, eps: 1e-6, maxGradNorm: 1 },
+        schedule: { kind: 'linear', lr: second.learningRate, warmupSteps: second.warmupSteps, totalSteps: second.steps },
+        gradAccum: 1,
+        seed: second.seed,
+        threads: options.threads,
+      });
+      try {
+        const head = first;
+        secondResult = await trainStage({ label: second.name, runner, batcher, steps: second.steps, offset: second.fromStep, evaluation: second.evaluation, stopAfter: options.stopAfter, signal, report, fractionAt, totalSteps, mark: markContext, describe: (stage) => describeRun(head, stage) });
+        params = runner.currentParams();
+      } finally {
+        await runner.release();
+      }
+      if (options.stopAfter !== undefined) {
+        return { dir: outDir, hash, steps: secondResult.losses.length, losses: secondResult.losses, tokenizerSeconds, trainSeconds: secondResult.trainSeconds, totalSeconds: elapsed() };
+      }
+    }
+
+    const trainSeconds = first.trainSeconds + (secondResult?.trainSeconds ?? 0);
+    report({ phase: 'save', message: `writing the model to ${outDir}`, fraction: 1 - SAVE_SHARE });
+    const tensors = new Map<string, TensorToWrite>();
+    for (const spec of [...encoderTensorSpecs(config), ...headTensorSpecs(config, 'mlm', 0)]) {
+      const data = params.get(spec.name);
+      if (!data) throw new Error(`pre-training has no weight ${spec.name}`);
+      tensors.set(spec.name, { dtype: 'F32', shape: spec.shape, data });
+    }
+    const info = describeRun(first, secondResult);
+    writeHfCheckpoint(outDir, {
+      config: pretrainConfigJson(recipe, tokenizer.vocabSize),
+      tokenizerFrom: tokenizerDir,
+      tensors,
+      extraFiles: { [PRETRAIN_INFO_FILE]: JSON.stringify(info, null, 2) + '\n' },
+    });
+    const losses = [...first.losses.slice(0, firstSteps), ...(secondResult?.losses ?? [])];
+    const totalSeconds = elapsed();
+    report({ phase: 'done', message: `pre-trained in ${totalSeconds.toFixed(0)} s (loss ${losses[0].toFixed(2)} -> ${losses[losses.length - 1].toFixed(2)})`, fraction: 1 });
+    return { dir: outDir, hash, steps: totalSteps, losses, tokenizerSeconds, trainSeconds, totalSeconds };
   } finally {
     rmSync(tokenizerDir, { recursive: true, force: true });
   }
 }
 
-/** When validation is due: the recipe's minute and step marks, and the last step. */
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'sentencepiece.bpe.model'];
+
+interface StageResult {
+  losses: number[];
+  firstLosses: number[];
+  trainSeconds: number;
+  curve: ValidationRecord[];
+  rowsPerBatch: Record<string, number>;
+}
+
+interface StageLoop {
+  /** The second stage's name ('' for the first): validation marks and progress lines say it. */
+  label: string;
+  runner: StepRunner;
+  batcher: PretrainBatcher;
+  /** Steps to run (the first stage of a two-stage recipe stops at the second's fromStep). */
+  steps: number;
+  /** Steps before this stage: mark folders and progress count the whole run's steps. */
+  offset: number;
+  evaluation?: RecipeEvaluation;
+  stopAfter?: number;
+  signal?: AbortSignal;
+  report: (p: Omit<PretrainProgress, 'elapsedSeconds'>) => void;
+  fractionAt: (step: number) => number;
+  totalSteps: number;
+  mark: Omit<MarkContext, 'params' | 'keep'> & { runDir: string };
+  describe: (stage: StageResult) => object;
+}
+
+/** One stage's training loop: its steps, its validation marks, the losses. */
+async function trainStage(s: StageLoop): Promise<StageResult> {
+  const result: StageResult = { losses: [], firstLosses: [], trainSeconds: 0, curve: [], rowsPerBatch: Object.fromEntries(s.batcher.counts) };
+  const marks = new MarkSchedule(s.evaluation, s.steps);
+  const prefix = s.label ? `${s.label}: ` : '';
+  const trainStart = performance.now();
+  let evalMs = 0;
+  const trainedSeconds = () => (performance.now() - trainStart - evalMs) / 1000;
+  const last = s.stopAfter === undefined ? s.steps : Math.min(s.steps, s.stopAfter);
+  for (let step = 1; step <= last; step++) {
+    checkAborted(s.signal);
+    const out = await s.runner.step([pretrainFeeds(s.batcher.next(), s.mark.tokenizerPad, s.batcher.hasNsp)]);
+    if (!Number.isFinite(out.loss)) {
+      throw new XlmError('pretrain-diverged', `the loss became ${out.loss} at step ${s.offset + step}; lower "${s.label ? 'secondStage.' : ''}learningRate" in the recipe`, { what: 'learningRate' });
+    }
+    result.losses.push(out.loss);
+    if (result.firstLosses.length < REPLAY_STEPS) result.firstLosses.push(out.loss);
+    result.trainSeconds = trainedSeconds();
+    const due = s.stopAfter === undefined ? marks.due(step, result.trainSeconds, step === s.steps) : undefined;
+    if (due) {
+      const evalStart = performance.now();
+      const record = await validateAt(s.mark.runDir, `${prefix}${due}`, s.offset + step, result.trainSeconds, result.losses, { ...s.mark, params: s.runner.currentParams(), keep: s.evaluation?.keepCheckpoints ?? true });
+      result.curve.push(record);
+      writeFileSync(join(s.mark.runDir, PRETRAIN_INFO_FILE), JSON.stringify({ ...s.describe(result), partial: true }, null, 2) + '\n');
+      s.report({ phase: 'train', message: `validation at ${prefix}${due} (step ${s.offset + step}, ${(record.trainSeconds / 60).toFixed(1)} min): ${record.report ? validationLine(record.report) : 'checkpoint only'}`, fraction: s.fractionAt(s.offset + step), step: s.offset + step, steps: s.totalSteps, validation: true });
+      evalMs += performance.now() - evalStart;
+    }
+    const eta = (result.trainSeconds / step) * (s.steps - step);
+    s.report({
+      phase: 'train',
+      message: `${prefix}step ${s.offset + step}/${s.totalSteps}  loss ${out.loss.toFixed(3)}  ${result.trainSeconds.toFixed(0)} s, about ${eta.toFixed(0)} s left${s.label ? ' in this stage' : ''}`,
+      fraction: s.fractionAt(s.offset + step),
+      step: s.offset + step,
+      steps: s.totalSteps,
+      loss: out.loss,
+    });
+  }
+  result.trainSeconds = trainedSeconds();
+  return result;
+}
+
+/** Weights as float16 holds them (round to nearest even), back in float32. */
+function roundToHalf(params: Map<string, Float32Array>): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const [name, data] of params) {
+    const bits = new Uint16Array(data.length);
+    for (let i = 0; i < data.length; i++) bits[i] = floatToHalfBits(data[i]);
+    const rounded = new Float32Array(data.length);
+    decodeF16(new Uint8Array(bits.buffer), rounded, 0, data.length);
+    out.set(name, rounded);
+  }
+  return out;
+}
+
+/** The shipped manifest's name (shipped-model.ts, which imports this module). */
+const MANIFEST = 'manifest.json';
+
+interface StageStart {
+  dir: string;
+  params: Map<string, Float32Array>;
+  info: { tokenizerSeconds: number; trainSeconds: number; losses: number[]; firstLosses?: number[]; validation?: ValidationRecord[]; rowsPerBatch?: Record<string, number> };
+}
+
+/** A shipped first-stage folder to start the second stage from, checked against the recipe. */
+function readStageStart(dirArg: string, recipe: PretrainRecipe): StageStart {
+  const dir = resolve(dirArg);
+  const second = recipe.secondStage;
+  if (!second) throw new XlmError('pretrain-start', `the recipe "${recipe.name}" has one stage; a start folder is for a recipe with a secondStage`, { file: dir });
+  const read = (name: string) => {
+    const file = join(dir, name);
+    if (!existsSync(file)) throw new XlmError('pretrain-start', `has no ${name}: pass a folder that scripts/ship-default-model.ts wrote from the first stage`, { file: dir });
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  };
+  const manifest = read(MANIFEST) as { step?: number; recipe?: PretrainRecipe };
+  const info = read(PRETRAIN_INFO_FILE) as unknown as StageStart['info'] & { recipe: PretrainRecipe };
+  // The first stage's own recipe (a one-stage run shipped at that step), or this recipe (a two-stage run's mark).
+  if (!manifest.recipe || canonicalRecipe(firstStage(manifest.recipe)) !== canonicalRecipe(firstStage(recipe))) {
+    throw new XlmError('pretrain-start', `was made by another recipe than the first stage of "${recipe.name}" (everything but secondStage must be equal)`, { file: join(dir, MANIFEST), what: 'recipe' });
+  }
+  if (manifest.step !== second.fromStep) throw new XlmError('pretrain-start', `holds step ${manifest.step}; the second stage starts from step ${second.fromStep} (secondStage.fromStep)`, { file: join(dir, MANIFEST), what: 'step' });
+  const weights = openSafetensors(join(dir, 'model.safetensors'));
+  const params = new Map<string, Float32Array>();
+  try {
+    for (const name of weights.names()) params.set(name, weights.readFloat32(name));
+  } finally {
+    weights.close();
+  }
+  return { dir, params: roundToHalf(params), info };
+}
+
+/** When validation is due: a stage's minute and step marks, and its last step. */
 class MarkSchedule {
   private readonly minutes: number[];
   private readonly steps: number[];
 
-  constructor(readonly recipe: PretrainRecipe) {
-    this.minutes = [...(recipe.evaluation?.minutes ?? [])];
-    this.steps = [...(recipe.evaluation?.steps ?? [])];
-  }
-
-  get any(): boolean {
-    return this.recipe.evaluation !== undefined;
+  constructor(private readonly evaluation: RecipeEvaluation | undefined, readonly lastStep: number) {
+    this.minutes = [...(evaluation?.minutes ?? [])];
+    this.steps = [...(evaluation?.steps ?? [])];
   }
 
   /** The label of the mark reached at this step (minutes first), or undefined. */
   due(step: number, trainedSeconds: number, last: boolean): string | undefined {
-    if (!this.any) return undefined;
+    if (!this.evaluation) return undefined;
     let label: string | undefined;
     while (this.minutes.length && trainedSeconds >= this.minutes[0] * 60) label = `${this.minutes.shift()} min`;
     while (this.steps.length && step >= this.steps[0]) label ??= `step ${this.steps.shift()}`;
@@ -306,6 +446,19 @@ export interface ValidationRecord {
   report?: ValidationReport;
 }
 
+interface MarkContext {
+  recipe: PretrainRecipe;
+  vocabSize: number;
+  tokenizerDir: string;
+  /** The pad id, for the batches' feeds. */
+  tokenizerPad: number;
+  params: Map<string, Float32Array>;
+  config: ReturnType<typeof pretrainConfig>;
+  sets?: ValidationSets;
+  threads?: number;
+  keep: boolean;
+}
+
 /** Writes the model as it is now, measures it on validation, appends the record to RUN/validation.jsonl. */
 async function validateAt(
   runDir: string,
@@ -313,7 +466,7 @@ async function validateAt(
   step: number,
   trainSeconds: number,
   losses: readonly number[],
-  ctx: { recipe: PretrainRecipe; vocabSize: number; tokenizerDir: string; params: Map<string, Float32Array>; config: ReturnType<typeof pretrainConfig>; sets?: ValidationSets; threads?: number; keep: boolean },
+  ctx: MarkContext,
 ): Promise<ValidationRecord> {
   const dir = join(runDir, 'marks', `step-${String(step).padStart(6, '0')}`);
   const tensors = new Map<string, TensorToWrite>();

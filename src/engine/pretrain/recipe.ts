@@ -67,6 +67,30 @@ export interface PretrainRecipe {
   corpus?: RecipeCorpus;
   /** When to measure the model on validation data while it trains (evaluate.ts); absent: never. */
   evaluation?: RecipeEvaluation;
+  /** A second stage of training after this one (absent: one stage). */
+  secondStage?: RecipeStage;
+}
+
+/**
+ * A second stage: it starts from the first stage's weights at `fromStep`, rounded to float16 as a shipped mark's
+ * weights are (so a shipped first-stage model is a valid start: `xlm pretrain --start-from DIR`), with a fresh
+ * optimizer, its own batches (mixture, size, length, seed), schedule and ranking-loss weight. The tokenizer, corpus
+ * and model shape are the first stage's.
+ */
+export interface RecipeStage {
+  name: string;
+  fromStep: number;
+  objectives: RecipeObjective[];
+  steps: number;
+  batchSize: number;
+  /** Tokens per row, at most the first stage's maxLength (the position table is the first stage's). */
+  maxLength: number;
+  learningRate: number;
+  warmupSteps: number;
+  seed: number;
+  /** Weight of the translation-ranking loss beside masked-LM (the first stage's is RANK_WEIGHT, 0.4). */
+  rankWeight: number;
+  evaluation?: RecipeEvaluation;
 }
 
 export interface RecipeCorpus {
@@ -109,7 +133,8 @@ const DEFAULTS = {
   init: 'hf' as PretrainInit,
 };
 
-const KEYS = ['name', 'model', 'vocabSize', 'languages', 'heldOutArticles', 'validationArticles', 'objectives', 'steps', 'batchSize', 'learningRate', 'warmupSteps', 'weightDecay', 'seed', 'maxLength', 'maskProbability', 'alpha', 'dropout', 'init', 'corpus', 'evaluation'];
+const KEYS = ['name', 'model', 'vocabSize', 'languages', 'heldOutArticles', 'validationArticles', 'objectives', 'steps', 'batchSize', 'learningRate', 'warmupSteps', 'weightDecay', 'seed', 'maxLength', 'maskProbability', 'alpha', 'dropout', 'init', 'corpus', 'evaluation', 'secondStage'];
+const STAGE_KEYS = ['name', 'fromStep', 'objectives', 'steps', 'batchSize', 'maxLength', 'learningRate', 'warmupSteps', 'seed', 'rankWeight', 'evaluation'];
 const CORPUS_KEYS = ['quran', 'cldrLocalenames', 'heldOutSource', 'parallelMix'];
 const EVALUATION_KEYS = ['minutes', 'steps', 'keepCheckpoints'];
 const MODEL_KEYS = ['layers', 'hidden', 'heads', 'intermediate'];
@@ -192,20 +217,7 @@ export function parseRecipe(json: unknown, file: string): PretrainRecipe {
   const unseen = heldOut.length + validation.length;
   if (unseen > LAST_ARTICLE - 1) r.fail('heldOutArticles', `with validationArticles holds out ${unseen} of ${LAST_ARTICLE + 1} parts; at least two must remain for training`);
 
-  const objectivesRaw = need('objectives');
-  if (!Array.isArray(objectivesRaw) || objectivesRaw.length === 0) r.fail('objectives', `must be a non-empty list of { "name": "mlm" | "tlm" | "nsp" | "rank", "weight": number }`);
-  const objectives: RecipeObjective[] = (objectivesRaw as unknown[]).map((o, i) => {
-    const key = `objectives[${i}]`;
-    const rec = r.object(o, key, ['name', 'weight']);
-    const oname = r.required(rec, 'name', `${key}.name`);
-    if (!(OBJECTIVE_NAMES as readonly unknown[]).includes(oname)) r.fail(`${key}.name`, `is ${JSON.stringify(oname)}; expected one of ${OBJECTIVE_NAMES.join(', ')}`);
-    return { name: oname as ObjectiveName, weight: r.number(r.required(rec, 'weight', `${key}.weight`), `${key}.weight`, 0, 1000) };
-  });
-  objectives.forEach((o, i) => {
-    if (objectives.findIndex((p) => p.name === o.name) !== i) r.fail(`objectives[${i}].name`, `repeats "${o.name}"`);
-  });
-  if (!objectives.some((o) => (o.name === 'mlm' || o.name === 'tlm') && o.weight > 0)) r.fail('objectives', 'needs "mlm" or "tlm" with a weight above 0 (the saved model is a masked-LM)');
-
+  const objectives = parseObjectives(r, need('objectives'), 'objectives');
   const steps = r.integer(need('steps'), 'steps', 1);
   const batchSize = r.integer(need('batchSize'), 'batchSize', 1, 4096);
   const active = objectives.filter((o) => o.weight > 0).length;
@@ -235,8 +247,59 @@ export function parseRecipe(json: unknown, file: string): PretrainRecipe {
   recipe.init = init as PretrainInit;
   if (top.corpus !== undefined) recipe.corpus = parseCorpus(r, top.corpus);
   if (top.evaluation !== undefined) recipe.evaluation = parseEvaluation(r, top.evaluation);
+  if (top.secondStage !== undefined) recipe.secondStage = parseStage(r, top.secondStage, recipe);
   if (recipe.init === 'structured' && model.hidden / model.heads < 4) r.fail('init', `"structured" needs heads of at least 4 dimensions; model.hidden / model.heads is ${model.hidden / model.heads}`);
   return recipe;
+}
+
+function parseObjectives(r: RecipeReader, objectivesRaw: unknown, at: string): RecipeObjective[] {
+  if (!Array.isArray(objectivesRaw) || objectivesRaw.length === 0) r.fail(at, `must be a non-empty list of { "name": "mlm" | "tlm" | "nsp" | "rank", "weight": number }`);
+  const objectives: RecipeObjective[] = (objectivesRaw as unknown[]).map((o, i) => {
+    const key = `${at}[${i}]`;
+    const rec = r.object(o, key, ['name', 'weight']);
+    const oname = r.required(rec, 'name', `${key}.name`);
+    if (!(OBJECTIVE_NAMES as readonly unknown[]).includes(oname)) r.fail(`${key}.name`, `is ${JSON.stringify(oname)}; expected one of ${OBJECTIVE_NAMES.join(', ')}`);
+    return { name: oname as ObjectiveName, weight: r.number(r.required(rec, 'weight', `${key}.weight`), `${key}.weight`, 0, 1000) };
+  });
+  objectives.forEach((o, i) => {
+    if (objectives.findIndex((p) => p.name === o.name) !== i) r.fail(`${at}[${i}].name`, `repeats "${o.name}"`);
+  });
+  if (!objectives.some((o) => (o.name === 'mlm' || o.name === 'tlm') && o.weight > 0)) r.fail(at, 'needs "mlm" or "tlm" with a weight above 0 (the saved model is a masked-LM)');
+  return objectives;
+}
+
+function parseStage(r: RecipeReader, value: unknown, first: PretrainRecipe): RecipeStage {
+  const at = 'secondStage';
+  const t = r.object(value, at, STAGE_KEYS);
+  const need = (key: string) => r.required(t, key, `${at}.${key}`);
+  const name = need('name');
+  if (typeof name !== 'string' || !name.trim()) r.fail(`${at}.name`, `is ${JSON.stringify(name)}; expected a non-empty string`);
+  const objectives = parseObjectives(r, need('objectives'), `${at}.objectives`);
+  if (objectives.some((o) => o.name === 'nsp' && o.weight > 0)) r.fail(`${at}.objectives`, 'cannot hold "nsp" (a second stage starts from weights without an NSP head)');
+  const steps = r.integer(need('steps'), `${at}.steps`, 1);
+  const batchSize = r.integer(need('batchSize'), `${at}.batchSize`, 1, 4096);
+  const active = objectives.filter((o) => o.weight > 0).length;
+  if (batchSize < active) r.fail(`${at}.batchSize`, `is ${batchSize}; each batch needs a row for every objective with a weight (${active})`);
+  const stage: RecipeStage = {
+    name: (name as string).trim(),
+    fromStep: r.integer(need('fromStep'), `${at}.fromStep`, 1, first.steps),
+    objectives,
+    steps,
+    batchSize,
+    maxLength: r.integer(need('maxLength'), `${at}.maxLength`, 16, first.maxLength),
+    learningRate: r.number(need('learningRate'), `${at}.learningRate`, 0, 1, true),
+    warmupSteps: r.integer(t.warmupSteps ?? 0, `${at}.warmupSteps`, 0, steps),
+    seed: r.integer(t.seed ?? 0, `${at}.seed`, 0, 2 ** 31 - 1),
+    rankWeight: r.number(need('rankWeight'), `${at}.rankWeight`, 0, 100),
+  };
+  if (t.evaluation !== undefined) stage.evaluation = parseEvaluation(r, t.evaluation, `${at}.evaluation`);
+  return stage;
+}
+
+/** The first stage alone: what a model shipped at the second stage's fromStep was made by. */
+export function firstStage(recipe: PretrainRecipe): PretrainRecipe {
+  const { secondStage: _second, ...first } = recipe;
+  return first;
 }
 
 function numberList(r: RecipeReader, value: unknown, key: string, read: (v: unknown, k: string) => number): number[] {
@@ -278,13 +341,13 @@ function parseCorpus(r: RecipeReader, value: unknown): RecipeCorpus {
   return corpus;
 }
 
-function parseEvaluation(r: RecipeReader, value: unknown): RecipeEvaluation {
-  const e = r.object(value, 'evaluation', EVALUATION_KEYS);
+function parseEvaluation(r: RecipeReader, value: unknown, at = 'evaluation'): RecipeEvaluation {
+  const e = r.object(value, at, EVALUATION_KEYS);
   const keep = e.keepCheckpoints ?? true;
-  if (typeof keep !== 'boolean') r.fail('evaluation.keepCheckpoints', `is ${JSON.stringify(keep)}; expected true or false`);
+  if (typeof keep !== 'boolean') r.fail(`${at}.keepCheckpoints`, `is ${JSON.stringify(keep)}; expected true or false`);
   return {
-    minutes: numberList(r, e.minutes ?? [], 'evaluation.minutes', (v, k) => r.number(v, k, 0, 100_000, true)),
-    steps: numberList(r, e.steps ?? [], 'evaluation.steps', (v, k) => r.integer(v, k, 1)),
+    minutes: numberList(r, e.minutes ?? [], `${at}.minutes`, (v, k) => r.number(v, k, 0, 100_000, true)),
+    steps: numberList(r, e.steps ?? [], `${at}.steps`, (v, k) => r.integer(v, k, 1)),
     keepCheckpoints: keep as boolean,
   };
 }
@@ -309,5 +372,5 @@ export function loadRecipe(path: string): PretrainRecipe {
 
 /** The recipe with every default filled in, keys in a fixed order: what the reuse hash is taken over. */
 export function canonicalRecipe(recipe: PretrainRecipe): string {
-  return JSON.stringify(recipe, KEYS.concat(MODEL_KEYS, ['weight'], CORPUS_KEYS, EVALUATION_KEYS, ['validationChapters', 'testChapters', 'validationShare', 'testShare'], SOURCE_NAMES).sort());
+  return JSON.stringify(recipe, [...new Set(KEYS.concat(MODEL_KEYS, ['weight'], CORPUS_KEYS, EVALUATION_KEYS, STAGE_KEYS, ['validationChapters', 'testChapters', 'validationShare', 'testShare'], SOURCE_NAMES))].sort());
 }

@@ -56,6 +56,11 @@ export interface ShippedManifest {
   /** Loss of every step, rounded to 3 decimals. */
   losses: number[];
   validation: Omit<ValidationRecord, 'checkpoint'>[];
+  /**
+   * A recipe with a second stage: where it started, its exact first losses (replayable from the first stage's
+   * weights at fromStep) and its own training time; steps/step/trainSeconds/losses/validation above are the whole run's.
+   */
+  secondStage?: { name: string; fromStep: number; startedFrom: string; lossTrajectory: number[]; trainSeconds: number };
   /** The language-identification head (language-id.json), when the folder ships one: how it was fitted and validated. */
   languageId?: LanguageIdSummary;
   /** translation-threshold.json, when the folder ships one: the hover's calibrated cut-off for possible translations. */
@@ -87,6 +92,7 @@ interface PretrainInfo {
   threads?: number;
   cpu?: { model: string; isa: string };
   validation?: ValidationRecord[];
+  secondStage?: { name: string; fromStep: number; startedFrom: string; firstLosses: number[]; trainSeconds: number; losses: number[]; validation?: ValidationRecord[] };
 }
 
 function sha256(path: string): string {
@@ -164,8 +170,9 @@ export function writeShippedModel(options: ExportOptions): ManifestBase {
   const info = JSON.parse(readFileSync(infoFile, 'utf8')) as PretrainInfo;
   if (!info.firstLosses?.length) throw new XlmError('shipped-model', 'has no firstLosses (exact losses of the first steps); it was made by an older xlm pretrain, run it again', { file: infoFile });
   const from = options.checkpoint ?? options.run;
-  const mark = options.checkpoint ? info.validation?.find((v) => v.checkpoint && resolve(v.checkpoint) === resolve(options.checkpoint!)) : undefined;
-  if (options.checkpoint && !mark) throw new XlmError('shipped-model', `is not one of the run's validation marks (${(info.validation ?? []).map((v) => v.checkpoint).filter(Boolean).join(', ') || 'none kept'})`, { file: resolve(options.checkpoint) });
+  const allMarks = [...(info.validation ?? []), ...(info.secondStage?.validation ?? [])];
+  const mark = options.checkpoint ? allMarks.find((v) => v.checkpoint && resolve(v.checkpoint) === resolve(options.checkpoint!)) : undefined;
+  if (options.checkpoint && !mark) throw new XlmError('shipped-model', `is not one of the run's validation marks (${allMarks.map((v) => v.checkpoint).filter(Boolean).join(', ') || 'none kept'})`, { file: resolve(options.checkpoint) });
   const dtype = options.dtype ?? 'F16';
   const weights = openSafetensors(join(from, 'model.safetensors'));
   const tensors = new Map<string, TensorToWrite>();
@@ -184,7 +191,14 @@ export function writeShippedModel(options: ExportOptions): ManifestBase {
   // xlm-lab-pretrain.json goes along: the demo and `xlm pretrain` read how the model was made from it.
   writeHfCheckpoint(options.dest, { config, tokenizerFrom: from, tensors, extraFiles: { [PRETRAIN_INFO_FILE]: readFileSync(infoFile) } });
   const corpus = recipeSources(info.recipe).map((s) => packageVersion(SOURCE_PACKAGES[s]));
-  const step = mark?.step ?? info.recipe.steps;
+  const two = info.secondStage;
+  const firstTrain = two ? two.fromStep : info.recipe.steps;
+  const lastStep = firstTrain + (two ? info.recipe.secondStage!.steps : 0);
+  const step = mark?.step ?? lastStep;
+  // A mark's training time counts from the start of its stage: a second-stage mark adds the first stage's time.
+  const inSecond = (v: ValidationRecord) => two !== undefined && (two.validation ?? []).includes(v);
+  const hours = (v: ValidationRecord) => (inSecond(v) ? info.trainSeconds + v.trainSeconds : v.trainSeconds);
+  const marks = [...(info.validation ?? []), ...(two?.validation ?? [])];
   const manifestBase = {
     format: 1 as const,
     name: info.recipe.name,
@@ -194,8 +208,8 @@ export function writeShippedModel(options: ExportOptions): ManifestBase {
     hash: info.hash,
     corpus,
     step,
-    steps: info.recipe.steps,
-    trainSeconds: mark?.trainSeconds ?? info.trainSeconds,
+    steps: lastStep,
+    trainSeconds: mark ? hours(mark) : info.trainSeconds + (two?.trainSeconds ?? 0),
     tokenizerSeconds: info.tokenizerSeconds,
     cpu: info.cpu ?? { model: 'unknown', isa: 'unknown' },
     threads: info.threads ?? 0,
@@ -203,8 +217,9 @@ export function writeShippedModel(options: ExportOptions): ManifestBase {
     node: process.version,
     lossTrajectory: info.firstLosses,
     ...(info.lossKernel ? { lossKernel: info.lossKernel } : {}),
-    losses: info.losses.slice(0, step),
-    validation: (info.validation ?? []).map(({ checkpoint: _drop, ...rest }) => rest),
+    losses: [...info.losses.slice(0, Math.min(step, firstTrain)), ...(two ? two.losses.slice(0, Math.max(0, step - firstTrain)) : [])],
+    validation: marks.map(({ checkpoint: _drop, ...rest }) => ({ ...rest, trainSeconds: hours(rest) })),
+    ...(two ? { secondStage: { name: two.name, fromStep: two.fromStep, startedFrom: two.startedFrom, lossTrajectory: two.firstLosses, trainSeconds: two.trainSeconds } } : {}),
   };
   return manifestBase;
 }
@@ -262,7 +277,11 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
     '',
     '## Training',
     '',
-    `Objectives (share of each batch's rows): ${r.objectives.map((o) => `${o.name} ${o.weight}`).join(', ')}; ${r.batchSize} rows of up to ${r.maxLength} tokens, learning rate ${r.learningRate} (warm-up ${r.warmupSteps} steps, linear decay over ${r.steps}), seed ${r.seed}, ${r.init} start. Shipped weights: step ${m.step} of ${m.steps}, ${(m.trainSeconds / 3600).toFixed(2)} h of training on ${m.cpu.model} (${m.cpu.isa}, ${m.threads || 'all'} threads), tokenizer ${m.tokenizerSeconds.toFixed(0)} s; onnxruntime-node ${m.onnxruntime}, Node ${m.node}.`,
+    `${r.secondStage ? `First stage: objectives` : 'Objectives'} (share of each batch's rows): ${r.objectives.map((o) => `${o.name} ${o.weight}`).join(', ')}; ${r.batchSize} rows of up to ${r.maxLength} tokens, learning rate ${r.learningRate} (warm-up ${r.warmupSteps} steps, linear decay over ${r.steps}), seed ${r.seed}, ${r.init} start${r.secondStage ? `, stopped at step ${r.secondStage.fromStep}` : ''}.` +
+      (r.secondStage
+        ? ` Second stage ("${r.secondStage.name}"), from the first stage's weights at step ${r.secondStage.fromStep} rounded to float16, with a fresh optimizer: ${r.secondStage.objectives.map((o) => `${o.name} ${o.weight}`).join(', ')}; ${r.secondStage.batchSize} rows of up to ${r.secondStage.maxLength} tokens, ranking-loss weight ${r.secondStage.rankWeight}, learning rate ${r.secondStage.learningRate} (warm-up ${r.secondStage.warmupSteps} steps, linear decay over ${r.secondStage.steps}), seed ${r.secondStage.seed}${m.secondStage ? `; ${(m.secondStage.trainSeconds / 3600).toFixed(2)} h, started from ${m.secondStage.startedFrom.startsWith('/') ? 'the shipped first-stage model' : m.secondStage.startedFrom}` : ''}.`
+        : '') +
+      ` Shipped weights: step ${m.step} of ${m.steps}, ${(m.trainSeconds / 3600).toFixed(2)} h of training in all on ${m.cpu.model} (${m.cpu.isa}, ${m.threads || 'all'} threads), tokenizer ${m.tokenizerSeconds.toFixed(0)} s; onnxruntime-node ${m.onnxruntime}, Node ${m.node}.`,
     '',
     '## Validation against training time',
     '',
@@ -300,7 +319,10 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
     '    npm ci',
     `    npx tsx src/engine/cli/bin.ts pretrain --recipe default --out OUT --threads ${m.threads || 0}`,
     '',
-    `The first ${m.lossTrajectory.length} losses are in manifest.json; \`test/pretrain/shipped-model.test.ts\` replays them (${replayPromise(m)}).`,
+    `The first ${m.lossTrajectory.length} losses are in manifest.json; \`test/pretrain/shipped-model.test.ts\` replays them (${replayPromise(m)}).` +
+      (m.secondStage
+        ? ` The second stage's first ${m.secondStage.lossTrajectory.length} losses are there too (\`secondStage.lossTrajectory\`): \`xlm pretrain --recipe default --start-from DIR\`, DIR being the first stage's model shipped at step ${m.secondStage.fromStep}, starts from them; replaying them needs those weights, which are not in this folder (\`test/pretrain/two-stage.test.ts\` shows on a small recipe that starting from a shipped first stage trains exactly as one run of both stages).`
+        : ''),
     '',
     '## Limits',
     '',

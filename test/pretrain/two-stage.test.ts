@@ -1,0 +1,69 @@
+// A recipe with a second stage (recipes/default.json's "ranking" stage): the second stage starts from the first
+// stage's weights at fromStep rounded to float16, so a first stage shipped at that step (xlm pretrain --start-from)
+// trains exactly as one run of both stages; the shipped folder's manifest and card describe both stages.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isXlmError } from '../../src/engine/errors.js';
+import { pretrain } from '../../src/engine/pretrain/pretrain.js';
+import { loadRecipe, parseRecipe, type PretrainRecipe } from '../../src/engine/pretrain/recipe.js';
+import { exportShippedModel } from '../../src/engine/pretrain/shipped-model.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'xlm-two-stage-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const tiny = loadRecipe(resolve(__dirname, '../../recipes/tiny.json'));
+const recipe: PretrainRecipe = parseRecipe(
+  {
+    ...tiny,
+    steps: 8,
+    evaluation: { steps: [2, 4], keepCheckpoints: true },
+    secondStage: { name: 'ranking', fromStep: 4, objectives: [{ name: 'mlm', weight: 0.5 }, { name: 'rank', weight: 0.5 }], steps: 3, batchSize: 8, maxLength: 32, learningRate: 0.002, warmupSteps: 1, seed: 5, rankWeight: 1 },
+  },
+  'two-stage.json',
+);
+
+test('a second stage parses with its own mixture and schedule, and is refused where it cannot work', () => {
+  assert.equal(recipe.secondStage?.fromStep, 4);
+  assert.equal(recipe.secondStage?.rankWeight, 1);
+  const bad = (stage: Record<string, unknown>, what: RegExp) =>
+    assert.throws(() => parseRecipe({ ...tiny, secondStage: { ...recipe.secondStage, ...stage } }, 'bad.json'), (e: unknown) => isXlmError(e) && e.place.file === 'bad.json' && what.test(e.message));
+  bad({ fromStep: 31 }, /^"secondStage\.fromStep" is 31; expected a whole number from 1 to 30/);
+  bad({ maxLength: 65 }, /^"secondStage\.maxLength" is 65; expected a whole number from 16 to 64/);
+  bad({ objectives: [{ name: 'mlm', weight: 1 }, { name: 'nsp', weight: 1 }] }, /^"secondStage\.objectives" cannot hold "nsp"/);
+  bad({ rankWeight: undefined }, /^"secondStage\.rankWeight" is missing/);
+  bad({ extra: 1 }, /^"secondStage\.extra" is not a recipe key/);
+});
+
+test('starting the second stage from the first stage shipped at fromStep trains exactly as one run of both stages', { timeout: 300_000 }, async () => {
+  const whole = await pretrain(recipe, join(scratch, 'whole'), { threads: 1 });
+  assert.equal(whole.losses.length, 7, 'four first-stage steps and three second-stage steps');
+  const info = JSON.parse(readFileSync(join(scratch, 'whole', 'xlm-lab-pretrain.json'), 'utf8')) as { validation: { step: number; checkpoint: string }[]; secondStage: { firstLosses: number[]; fromStep: number } };
+  assert.deepEqual(info.validation.map((v) => v.step), [2, 4]);
+  assert.equal(info.secondStage.fromStep, 4);
+  assert.deepEqual(info.secondStage.firstLosses, whole.losses.slice(4));
+
+  // The first stage as a shipped model at step 4 (float16 weights), then the second stage from it.
+  const first = join(scratch, 'first');
+  exportShippedModel({ run: join(scratch, 'whole'), checkpoint: info.validation[1]!.checkpoint, dest: first });
+  const resumed = await pretrain(recipe, join(scratch, 'resumed'), { threads: 1, startFrom: first });
+  assert.deepEqual(resumed.losses.slice(-3), whole.losses.slice(-3), 'the second stage\'s losses, bit for bit');
+  assert.deepEqual(readFileSync(join(scratch, 'resumed', 'model.safetensors')), readFileSync(join(scratch, 'whole', 'model.safetensors')), 'the same final weights');
+
+  // A folder of another step, or a recipe with one stage, is refused, naming what is wrong.
+  const early = join(scratch, 'early');
+  exportShippedModel({ run: join(scratch, 'whole'), checkpoint: info.validation[0]!.checkpoint, dest: early });
+  await assert.rejects(pretrain(recipe, join(scratch, 'never'), { startFrom: early }), (e: unknown) => isXlmError(e) && e.code === 'pretrain-start' && e.place.what === 'step' && /holds step 2; the second stage starts from step 4/.test(e.message));
+  await assert.rejects(pretrain(tiny, join(scratch, 'never'), { startFrom: first }), (e: unknown) => isXlmError(e) && /has one stage/.test(e.message));
+
+  // Shipped whole: the manifest counts both stages and keeps the second stage's exact first losses; the card says so.
+  const shipped = exportShippedModel({ run: join(scratch, 'whole'), dest: join(scratch, 'shipped') });
+  assert.deepEqual([shipped.step, shipped.steps, shipped.losses.length], [7, 7, 7]);
+  assert.deepEqual(shipped.secondStage?.lossTrajectory, whole.losses.slice(4));
+  assert.deepEqual(shipped.lossTrajectory, whole.losses.slice(0, 4));
+  const card = readFileSync(join(scratch, 'shipped', 'README.md'), 'utf8');
+  assert.match(card, /Second stage \("ranking"\), from the first stage's weights at step 4 rounded to float16, with a fresh optimizer: mlm 0\.5, rank 0\.5; 8 rows of up to 32 tokens, ranking-loss weight 1/);
+  assert.match(card, /Shipped weights: step 7 of 7/);
+});
