@@ -2,6 +2,8 @@
 // it are still read. Columns are 1-based UTF-16 columns, counted by hand below each row.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { render } from '../../src/engine/errors.js';
+import { flagOf } from '../../src/engine/cli/option-flags.js';
 import { openDataset } from '../../src/engine/data/dataset.js';
 import { formatDataError, type DataErrorCode, type ReadOptions } from '../../src/engine/data/types.js';
 import { collect, lines, tempFolder } from './temp-files.js';
@@ -21,7 +23,8 @@ async function expectBadRows(name: string, content: string | Uint8Array, expecte
     const e = errors[i];
     assert.equal(e.file, path);
     assert.deepEqual([e.line, e.column, e.code], [line, column, code], formatDataError(e));
-    assert.match(e.reason, reason);
+    // As the CLI prints it: an option the reason names is its flag there (the engine's reason names textColumn).
+    assert.match(e.said ? render(e.said, flagOf) : e.reason, reason);
   });
 }
 
@@ -166,7 +169,7 @@ test('NER tags that are not IOB2: I- after O, a type change inside an entity, a 
     'tags.conll',
     conll,
     [
-      [5, 5, 'invalid-bio', /token 2 'New': I-LOC after O starts an entity, but IOB2 starts entities with B-LOC; .*tagScheme 'iob1'/],
+      [5, 5, 'invalid-bio', /token 2 'New': I-LOC after O starts an entity, but IOB2 starts entities with B-LOC; .*read it with --tag-scheme iob1 to convert it/],
       [12, 5, 'invalid-bio', /I-ORG after B-PER: the tags of one entity must share its type/],
       [14, 3, 'invalid-bio', /'E-PER' is not a BIO tag.*BIOES/],
       [16, 1, 'wrong-column-count', /needs the token and its tag/],

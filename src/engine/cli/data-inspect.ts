@@ -10,6 +10,8 @@ import { inspectDataset, inspectQaFile, formatQaSummary, looksLikeQa, type Datas
 import { looksParallel } from '../data/parallel.js';
 import { inspectParallel, type LengthStats, type ParallelSummary } from '../data/parallel-inspect.js';
 import { XlmError } from '../errors.js';
+import { formatDataErrorNaming, withReasonsNamed } from '../data/types.js';
+import { flagOf } from './option-flags.js';
 import type { CommandContext, CommandSpec, OptionSpec } from './command.js';
 import { DATA_READ_OPTIONS, readOptionsFromFlags } from './data-flags.js';
 import { positiveInt, printJson } from './inputs.js';
@@ -67,14 +69,14 @@ export const dataInspectCommand: CommandSpec = {
       if (!(maxRatio > 1)) throw new XlmError('cli-bad-flag', `--max-ratio is "${String(ctx.values['max-ratio'])}"; expected a number over 1, such as 3`, { what: '--max-ratio' });
       const format = ctx.values.format === 'tsv' || ctx.values.format === 'jsonl' ? ctx.values.format : undefined;
       const summary = await inspectParallel(input, { ...languagePairFromFlags(ctx.values), ...(format ? { format } : {}), maxRatio, samples });
-      if (ctx.values.json) printJson(ctx.io, summary);
+      if (ctx.values.json) printJson(ctx.io, withReasonsNamed(summary, flagOf));
       else ctx.io.stdout.write(formatParallelSummary(summary));
       return 0;
     }
     if (file && looksLikeQa(file)) {
       const read = readOptionsFromFlags(ctx.values);
       const qa = await inspectQaFile(file, { maxReported: samples, ...(read.language ? { language: read.language } : {}) });
-      if (ctx.values.json) printJson(ctx.io, qa);
+      if (ctx.values.json) printJson(ctx.io, withReasonsNamed(qa, flagOf));
       else ctx.io.stdout.write(formatQaSummary(qa));
       return 0;
     }
@@ -91,7 +93,7 @@ export const dataInspectCommand: CommandSpec = {
       },
       (dir) => ctx.models().tokenizer(dir),
     );
-    if (ctx.values.json) printJson(ctx.io, summary);
+    if (ctx.values.json) printJson(ctx.io, withReasonsNamed(summary, flagOf));
     else ctx.io.stdout.write(formatSummary(summary, ctx.values.tokenizer as string | undefined));
     return 0;
   },
@@ -125,7 +127,7 @@ function formatParallelSummary(s: ParallelSummary): string {
   lines.push(`repeated pairs: ${s.duplicates} (${pct(s.duplicates)}); target equal to source (untranslated): ${s.copies} (${pct(s.copies)})`);
   if (s.errorCount) {
     lines.push(`errors (first ${s.errors.length} of ${s.errorCount}):`);
-    for (const e of s.errors) lines.push(`  ${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ''}: ${e.reason}`);
+    for (const e of s.errors) lines.push(`  ${formatDataErrorNaming(e, flagOf)}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -159,11 +161,11 @@ export function formatSummary(s: DatasetSummary, tokenizer?: string): string {
   for (const c of d.conflicts) lines.push(`  conflict at lines ${c.lines.join(', ')}: ${c.labels.join(' / ')}: ${JSON.stringify(c.text)}`);
   if (s.errorCount) {
     lines.push(`errors (first ${s.errors.length} of ${s.errorCount}):`);
-    for (const e of s.errors) lines.push(`  ${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ''}: ${e.reason}`);
+    for (const e of s.errors) lines.push(`  ${formatDataErrorNaming(e, flagOf)}`);
   }
   if (s.warningCount) {
     lines.push(`warnings (first ${s.warnings.length} of ${s.warningCount}):`);
-    for (const e of s.warnings) lines.push(`  ${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ''}: ${e.reason}`);
+    for (const e of s.warnings) lines.push(`  ${formatDataErrorNaming(e, flagOf)}`);
   }
   return lines.join('\n') + '\n';
 }

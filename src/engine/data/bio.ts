@@ -8,19 +8,22 @@
  * The scheme is given (--tag-scheme) or detected from the tags (detectTagScheme).
  */
 
+import { field, said, type Said } from '../errors.js';
+
 export type TagScheme = 'iob1' | 'iob2' | 'bioes' | 'bilou';
 export const TAG_SCHEMES: readonly TagScheme[] = ['iob1', 'iob2', 'bioes', 'bilou'];
 
 export interface TagProblem {
   /** Index of the offending tag in the sentence. */
   index: number;
-  reason: string;
+  /** Why, with the tag-scheme option left for each surface to name (the CLI: --tag-scheme). */
+  reason: string | Said;
 }
 
 const TAG = /^([BI])-(.+)$/;
 
-/** The first tag that breaks IOB2, or null. */
-export function checkIob2(tags: readonly string[]): TagProblem | null {
+/** The first tag that breaks IOB2, or null; `suggestIob1` adds the advice to read a file of such tags as IOB1. */
+export function checkIob2(tags: readonly string[], suggestIob1 = true): TagProblem | null {
   let previousType: string | null = null;
   for (let i = 0; i < tags.length; i++) {
     const tag = tags[i];
@@ -30,8 +33,9 @@ export function checkIob2(tags: readonly string[]): TagProblem | null {
     }
     const match = TAG.exec(tag);
     if (!match) {
-      const hint = /^[ES]-/.test(tag) ? ' (a BIOES tag: read the file with --tag-scheme bioes)' : /^[LU]-/.test(tag) ? ' (a BILOU tag: read the file with --tag-scheme bilou)' : '';
-      return { index: i, reason: `'${tag}' is not a BIO tag: expected O, B-TYPE or I-TYPE${hint}` };
+      const scheme = /^[ES]-/.test(tag) ? 'bioes' : /^[LU]-/.test(tag) ? 'bilou' : undefined;
+      const hint = scheme ? said` (a ${scheme.toUpperCase()} tag: read the file with ${field('tagScheme')} ${scheme})` : '';
+      return { index: i, reason: said`'${tag}' is not a BIO tag: expected O, B-TYPE or I-TYPE${hint}` };
     }
     const [, prefix, type] = match;
     if (prefix === 'I' && previousType !== type) {
@@ -39,7 +43,9 @@ export function checkIob2(tags: readonly string[]): TagProblem | null {
         const where = i === 0 ? 'at the start of the sentence' : `after ${tags[i - 1]}`;
         return {
           index: i,
-          reason: `${tag} ${where} starts an entity, but IOB2 starts entities with B-${type}; if the file is IOB1 (the original CoNLL-2003 release), read it with tagScheme 'iob1' (--tag-scheme iob1) to convert it`,
+          reason: suggestIob1
+            ? said`${tag} ${where} starts an entity, but IOB2 starts entities with B-${type}; if the file is IOB1 (the original CoNLL-2003 release), read it with ${field('tagScheme')} iob1 to convert it`
+            : `${tag} ${where} starts an entity, but IOB2 starts entities with B-${type}`,
         };
       }
       return { index: i, reason: `${tag} after ${tags[i - 1]}: the tags of one entity must share its type (expected B-${type} to start a new entity)` };
@@ -109,13 +115,8 @@ export function spanTagsToIob2(tags: readonly string[], scheme: 'bioes' | 'bilou
 export function toIob2(tags: readonly string[], scheme: TagScheme): string[] | TagProblem {
   if (scheme === 'bioes' || scheme === 'bilou') return spanTagsToIob2(tags, scheme);
   const converted = scheme === 'iob1' ? iob1ToIob2(tags) : tags.slice();
-  const problem = checkIob2(converted);
-  if (problem === null) return converted;
-  if (scheme === 'iob1') {
-    // Name the IOB1 rule that broke, on the file's own tags.
-    return { index: problem.index, reason: problem.reason.replace(/; if the file is IOB1.*$/, '') };
-  }
-  return problem;
+  // Read as IOB1 already: no advice to read it as IOB1.
+  return checkIob2(converted, scheme !== 'iob1') ?? converted;
 }
 
 /** What the tags of some sentences say about their scheme: each counter is evidence for one scheme only. */

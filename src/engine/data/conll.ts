@@ -6,7 +6,8 @@
  */
 import { DEFAULT_MAX_LINE_BYTES, readLineBatches, type LineReaderOptions } from './lines.js';
 import type { RecordItem } from './record.js';
-import type { DataError } from './types.js';
+import { reasonNaming, type DataError } from './types.js';
+import { field, said } from '../errors.js';
 
 const LANGUAGE_PREFIX = /^([a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?):(.+)$/;
 
@@ -83,7 +84,7 @@ export async function* readConll(path: string, options: LineReaderOptions = {}):
           file,
           line: sentence.lines[0] ?? line,
           code: 'line-too-long',
-          reason: `this sentence runs over ${maxChars} characters (to line ${line} and on): is a blank line missing between sentences? (raise --max-line-bytes if such sentences are meant to be there)`,
+          ...reasonNaming(said`this sentence runs over ${maxChars} characters (to line ${line} and on): is a blank line missing between sentences? (raise ${field('maxLineBytes')} if such sentences are meant to be there)`),
         };
         sentence.tokens = [];
         sentence.tags = [];

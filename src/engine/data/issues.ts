@@ -4,8 +4,8 @@
  * collector throws once it holds `maxErrors` errors (or at the end of the file if it holds any), listing them;
  * under 'skip' the pass finishes and the errors stay in the report.
  */
-import { XlmError, field, said } from '../errors.js';
-import { formatDataError, type DataError, type ReadOptions } from './types.js';
+import { XlmError, field, joinSaid, said } from '../errors.js';
+import type { DataError, ReadOptions } from './types.js';
 
 export const DEFAULT_MAX_ERRORS = 10;
 export const DEFAULT_MAX_REPORTED = 1000;
@@ -17,7 +17,8 @@ export class DataErrorsError extends XlmError {
 
   constructor(errors: readonly DataError[], errorCount: number, stoppedEarly: boolean) {
     const first = errors[0];
-    const listed = errors.map((e) => `  ${formatDataError(e)}`).join('\n');
+    // Each row's reason keeps its option names, so the CLI says its flags and the protocol its params.
+    const listed = joinSaid(errors.map((e) => said`  ${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ''}: ${e.said ?? e.reason}`), '\n');
     const more = errorCount > errors.length ? `\n  ... and ${errorCount - errors.length} more` : '';
     const when = stoppedEarly ? `stopped after the first ${errors.length} bad rows` : `${errorCount} bad row${errorCount === 1 ? '' : 's'}`;
     super(

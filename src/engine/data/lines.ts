@@ -10,9 +10,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { TextDecoder } from 'node:util';
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
 import { sniffEncoding } from './encoding.js';
-import type { DataError } from './types.js';
+import { reasonNaming, type DataError } from './types.js';
 
 export const DEFAULT_MAX_LINE_BYTES = 4 * 1024 * 1024;
 const CHUNK_BYTES = 1 << 20;
@@ -54,7 +54,7 @@ export async function* readLineBatches(path: string, options: LineReaderOptions 
           file,
           line: lineNumber,
           code: 'line-too-long',
-          reason: `line is ${totalBytes} bytes, over the limit of ${maxLineBytes} (raise maxLineBytes / --max-line-bytes if such lines are meant to be there)`,
+          ...reasonNaming(said`line is ${totalBytes} bytes, over the limit of ${maxLineBytes} (raise ${field('maxLineBytes')} if such lines are meant to be there)`),
         },
       });
       return;
@@ -185,7 +185,7 @@ function decodeSpan(
           file,
           line,
           code: 'line-too-long',
-          reason: `line is ${length} bytes, over the limit of ${maxLineBytes} (raise maxLineBytes / --max-line-bytes if such lines are meant to be there)`,
+          ...reasonNaming(said`line is ${length} bytes, over the limit of ${maxLineBytes} (raise ${field('maxLineBytes')} if such lines are meant to be there)`),
         },
       });
     } else {

@@ -19,7 +19,7 @@ import { languageCodeProblem, looksLikeLanguageHeader } from './language-codes.j
 import { readLineBatches } from './lines.js';
 import type { RawRecord } from './record.js';
 import { readParallelFiles } from './text.js';
-import type { DataError, ReadOptions } from './types.js';
+import { reasonNaming, type DataError, type ReadOptions } from './types.js';
 
 export interface ParallelUnit {
   source: string;
@@ -85,7 +85,7 @@ export async function readParallel(input: ParallelInput, options: ParallelReadOp
     data.units = data.units.filter((u) => {
       if (u.sourceLang !== undefined && u.targetLang !== undefined) return true;
       const side = u.sourceLang === undefined ? 'source' : 'target';
-      issues.error({ file: u.file, line: u.line, code: 'wrong-language', reason: `no ${side} language: the line names none (${side}_lang) and none was asked for (${side}Lang, --${side}-lang)` });
+      issues.error({ file: u.file, line: u.line, code: 'wrong-language', ...reasonNaming(said`no ${side} language: the line names none (${side}_lang) and none was asked for (${field(`${side}Lang`)})`) });
       return false;
     });
   }

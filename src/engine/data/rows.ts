@@ -7,7 +7,8 @@ import { toIob2 } from './bio.js';
 import { COLUMN_NAMES, type ColumnPlan } from './columns.js';
 import { isBlank } from './jsonl.js';
 import type { RawRecord, RecordProblem } from './record.js';
-import type { DataError, DataErrorCode, DataFormat, Example, ReadOptions } from './types.js';
+import { reasonNaming, type DataError, type DataErrorCode, type DataFormat, type Example, type ReadOptions } from './types.js';
+import { field as optionField, said, type Said } from '../errors.js';
 
 /** The classes of the XNLI format (XNLI-MT's 'contradictory' is read as contradiction). */
 const XNLI_LABELS: readonly string[] = ['entailment', 'neutral', 'contradiction'];
@@ -26,17 +27,17 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
   const language = plan.language ?? options.language;
   const pairLanguage = plan.pairLanguage ?? options.pairLanguage;
 
-  const problem = (record: RawRecord, code: DataErrorCode, field: string | undefined, reason: string, index?: number, severity: 'error' | 'warning' = 'error'): RecordProblem => {
+  const problem = (record: RawRecord, code: DataErrorCode, field: string | undefined, reason: string | Said, index?: number, severity: 'error' | 'warning' = 'error'): RecordProblem => {
     const place = field !== undefined ? record.locate?.(field, index) : undefined;
-    const error: DataError = { file: record.source.file, line: place?.line ?? record.source.line, code, reason };
+    const error: DataError = { file: record.source.file, line: place?.line ?? record.source.line, code, ...(typeof reason === 'string' ? { reason } : reasonNaming(reason)) };
     if (place !== undefined) error.column = place.column;
     return { kind: severity, error };
   };
 
   /** A row that has none of the columns the plan looks for (the plan came from a first row without them). */
-  const noColumn = (record: RawRecord, what: keyof typeof COLUMN_NAMES, flag: string): RecordProblem => {
+  const noColumn = (record: RawRecord, what: keyof typeof COLUMN_NAMES, option: string): RecordProblem => {
     const has = Object.keys(record.fields);
-    return problem(record, 'missing-column', undefined, `no ${what} column: this row has ${has.length ? has.join(', ') : 'no fields'}; looked for ${COLUMN_NAMES[what].join(', ')} (or name it with ${flag})`);
+    return problem(record, 'missing-column', undefined, said`no ${what} column: this row has ${has.length ? has.join(', ') : 'no fields'}; looked for ${COLUMN_NAMES[what].join(', ')} (or name it with ${optionField(option)})`);
   };
 
   /** A text field: present, a string, not blank. */
@@ -93,8 +94,8 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
   };
 
   const tokenRow = (record: RawRecord): Example | RecordProblem => {
-    if (columns.tokens === undefined) return noColumn(record, 'tokens', '--tokens-column');
-    if (columns.tags === undefined) return noColumn(record, 'tags', '--tags-column');
+    if (columns.tokens === undefined) return noColumn(record, 'tokens', 'tokensColumn');
+    if (columns.tags === undefined) return noColumn(record, 'tags', 'tagsColumn');
     const tokensColumn = columns.tokens;
     const tagsColumn = columns.tags;
     const tokens = record.fields[tokensColumn];
@@ -120,7 +121,7 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
       fileTags.push(tag);
     }
     const tags = toIob2(fileTags, tagScheme);
-    if (!Array.isArray(tags)) return problem(record, 'invalid-bio', tagsColumn, `token ${tags.index + 1} '${tokens[tags.index]}': ${tags.reason}`, tags.index);
+    if (!Array.isArray(tags)) return problem(record, 'invalid-bio', tagsColumn, said`token ${tags.index + 1} '${tokens[tags.index]}': ${tags.reason}`, tags.index);
     if (labelSet) {
       const unknown = tags.findIndex((t) => !labelSet.has(t));
       if (unknown !== -1) {
@@ -136,12 +137,12 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
 
   return (record) => {
     if (kind === 'token-classification') return tokenRow(record);
-    if (columns.text === undefined) return noColumn(record, 'text', '--text-column');
+    if (columns.text === undefined) return noColumn(record, 'text', 'textColumn');
     const text = textOf(record, columns.text, 'text');
     if (typeof text !== 'string') return text;
     const example: Example = { text, source: record.source };
     if (wantsPair) {
-      if (columns.pair === undefined) return noColumn(record, 'pair', '--pair-column');
+      if (columns.pair === undefined) return noColumn(record, 'pair', 'pairColumn');
       const pair = textOf(record, columns.pair, kind === 'parallel' ? 'translation' : 'pair');
       if (typeof pair !== 'string') return pair;
       example.textPair = pair;

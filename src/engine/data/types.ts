@@ -4,6 +4,7 @@
  */
 import type { DataKind } from '../tasks/vocabulary.js';
 import type { TagScheme } from './bio.js';
+import { render, type NameOption, type Said } from '../errors.js';
 
 /** Where a record starts: the file and its 1-based line (a multi-line CSV record or a NER sentence: its first line). */
 export interface SourcePosition {
@@ -34,7 +35,10 @@ export interface DataError {
   line: number;
   /** 1-based column in UTF-16 code units (the way VS Code counts), where it can be known. */
   column?: number;
+  /** Why, naming any option as the engine does (textColumn); `said` keeps the option for each surface to name. */
   reason: string;
+  /** The reason with its option names left to the surface (the CLI says --text-column); absent when it names none. */
+  said?: Said;
   code: DataErrorCode;
 }
 
@@ -135,7 +139,23 @@ export interface ReadReport {
   warnings: DataError[];
 }
 
-/** `file:line:column: reason`, the form terminals and editors turn into links. */
+/** `file:line:column: reason`, the form terminals and editors turn into links (options named as the engine names them). */
 export function formatDataError(e: DataError): string {
-  return `${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ''}: ${e.reason}`;
+  return formatDataErrorNaming(e, (n) => n);
+}
+
+/** The same with each option the reason names said by `name` (the CLI: its flag). */
+export function formatDataErrorNaming(e: DataError, name: NameOption): string {
+  return `${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ''}: ${e.said ? render(e.said, name) : e.reason}`;
+}
+
+/** A summary's errors and warnings as a surface prints them: each reason with its options named by `name`, no `said`. */
+export function withReasonsNamed<T extends { errors?: DataError[]; warnings?: DataError[] }>(summary: T, name: NameOption): T {
+  const named = (list: DataError[] | undefined) => list?.map(({ said, ...e }) => (said ? { ...e, reason: render(said, name) } : e));
+  return { ...summary, ...(summary.errors ? { errors: named(summary.errors) } : {}), ...(summary.warnings ? { warnings: named(summary.warnings) } : {}) };
+}
+
+/** A reason naming an option: the engine's words in `reason`, the option kept in `said` for each surface to name. */
+export function reasonNaming(message: Said): { reason: string; said: Said } {
+  return { reason: render(message), said: message };
 }

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { XlmError } from '../errors.js';
+import { XlmError, render } from '../errors.js';
 import { inspectDataset } from '../data/index.js';
 import { looksLikeQa, readQaFile } from '../data/qa.js';
 import { looksParallel, type ParallelInput } from '../data/parallel.js';
@@ -36,6 +36,7 @@ import { hubProgress, type NliResult, type DataInspectResult, type DeviceName, t
 import { taskOfDataKind } from '../tasks/vocabulary.js';
 import type { HandlerContext, HandlerTable } from './server.js';
 import { TrainingRuns } from './training.js';
+import { paramOf } from './option-params.js';
 
 /** What the engine holds between requests: one model cache per device and number format, and the active model. */
 class EngineState {
@@ -210,8 +211,8 @@ export function createHandlers(options: HandlerOptions = {}): HandlerTable {
       const s = await inspectDataset(file);
       if (s.kind === 'parallel') return inspectParallelData({ file });
       const problems: DataInspectResult['problems'] = [
-        ...s.errors.map((e) => ({ line: e.line, column: e.column, severity: 'error' as const, message: e.reason })),
-        ...s.warnings.map((e) => ({ line: e.line, column: e.column, severity: 'warning' as const, message: e.reason })),
+        ...s.errors.map((e) => ({ line: e.line, column: e.column, severity: 'error' as const, message: e.said ? render(e.said, paramOf) : e.reason })),
+        ...s.warnings.map((e) => ({ line: e.line, column: e.column, severity: 'warning' as const, message: e.said ? render(e.said, paramOf) : e.reason })),
       ];
       return {
         format: s.format,
