@@ -7,17 +7,14 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
 import { panelHtml, webviewOptions } from './html.js';
+import { registerPanelSerializer, WebviewOutbox } from './outbox.js';
 import { parseFromAnswersPanel, type FromAnswersPanel, type PanelAnswers, type ToAnswersPanel } from './messages.js';
 
 export class AnswersPanel {
   static readonly viewType = 'xlm.answersPanel';
   static current: AnswersPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  /** Messages wait here until the page says it is ready (a loading or hidden page would drop them). */
-  private queue: ToAnswersPanel[] = [];
-  private ready = false;
-  /** Messages that reached a loaded page, oldest first (for tests, through the extension's API). */
-  readonly delivered: ToAnswersPanel[] = [];
+  private readonly outbox: WebviewOutbox<ToAnswersPanel>;
   /** The rows as the page last drew them (its 'shown' message), for tests. */
   shownRows: string[] = [];
 
@@ -43,12 +40,11 @@ export class AnswersPanel {
     private readonly ctx: Ctx,
   ) {
     panel.webview.html = panelHtml(panel.webview, ctx.extension.extensionUri, { title: 'Answers', script: 'answers', withCss: ['answers.css'], body: '<main id="app"></main>' });
+    this.outbox = new WebviewOutbox<ToAnswersPanel>(panel);
     this.disposables.push(
+      this.outbox,
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
-      panel.onDidChangeViewState(({ webviewPanel }) => {
-        if (!webviewPanel.visible) this.ready = false;
-      }),
     );
   }
 
@@ -65,12 +61,7 @@ export class AnswersPanel {
   async receive(raw: unknown): Promise<void> {
     const m = parseFromAnswersPanel(raw);
     if (!m) return this.ctx.output.warn(`Answers panel sent a message the extension does not accept: ${JSON.stringify(raw)?.slice(0, 200)}`);
-    if (m.type === 'ready') {
-      this.ready = true;
-      const waiting = this.queue;
-      this.queue = [];
-      for (const message of waiting) this.post(message);
-    } else if (m.type === 'shown') this.shownRows = m.rows;
+    if (m.type === 'ready') this.outbox.ready(); else if (m.type === 'shown') this.shownRows = m.rows;
     else await this.reveal(m);
   }
 
@@ -95,14 +86,12 @@ export class AnswersPanel {
   }
 
   private post(message: ToAnswersPanel): void {
-    if (!this.ready) {
-      this.queue.push(message);
-      return;
-    }
-    void this.panel.webview.postMessage(message).then((sent) => {
-      if (sent) this.delivered.push(message);
-      else this.queue.push(message);
-    });
+    this.outbox.post(message);
+  }
+
+  /** Messages that reached a loaded page, oldest first (for tests, through the extension's API). */
+  get delivered(): readonly ToAnswersPanel[] {
+    return this.outbox.delivered;
   }
 
   dispose(): void {
@@ -113,9 +102,5 @@ export class AnswersPanel {
 }
 
 export function registerAnswersPanelSerializer(ctx: Ctx): vscode.Disposable {
-  return vscode.window.registerWebviewPanelSerializer(AnswersPanel.viewType, {
-    deserializeWebviewPanel: async (panel) => {
-      AnswersPanel.revive(panel, ctx);
-    },
-  });
+  return registerPanelSerializer(AnswersPanel.viewType, (panel) => AnswersPanel.revive(panel, ctx));
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Ctx } from '../client/ctx.js';
 import { runFolder } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
+import { registerPanelSerializer } from './outbox.js';
 import { panelHtml, webviewOptions } from './html.js';
 import { offerModel } from '../commands/selectModel.js';
 import { DashboardState, FromDashboard, RunData, RunSummary, ToDashboard, parseDashboardState, parseFromDashboard } from './messages.js';
@@ -192,9 +193,5 @@ export class DashboardPanel {
 }
 
 export function registerDashboardSerializer(ctx: Ctx): vscode.Disposable {
-  return vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
-    deserializeWebviewPanel: async (panel, state: unknown) => {
-      DashboardPanel.revive(panel, ctx, state);
-    },
-  });
+  return registerPanelSerializer(DashboardPanel.viewType, (panel, state) => DashboardPanel.revive(panel, ctx, state));
 }

@@ -9,6 +9,7 @@ import { affectsSlots } from '../client/slots.js';
 import * as p from '../engine/rpc/protocol.js';
 import { sentenceAt } from '../features/sentence.js';
 import { panelHtml, webviewOptions } from './html.js';
+import { registerPanelSerializer } from './outbox.js';
 import { ToMaskPanel, parseFromMaskPanel } from './messages.js';
 
 const MASK = p.MASK_TOKEN;
@@ -159,9 +160,5 @@ function messageFor(e: unknown): ToMaskPanel {
 }
 
 export function registerMaskPanelSerializer(ctx: Ctx): vscode.Disposable {
-  return vscode.window.registerWebviewPanelSerializer(MaskPanel.viewType, {
-    deserializeWebviewPanel: async (panel) => {
-      MaskPanel.revive(panel, ctx);
-    },
-  });
+  return registerPanelSerializer(MaskPanel.viewType, (panel) => MaskPanel.revive(panel, ctx));
 }

@@ -6,20 +6,14 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
 import * as p from '../engine/rpc/protocol.js';
 import { panelHtml, webviewOptions } from './html.js';
+import { registerPanelSerializer, WebviewOutbox } from './outbox.js';
 import { ToNliPanel, parseFromNliPanel } from './messages.js';
 
 export class NliPanel {
   static readonly viewType = 'xlm.nliPanel';
   static current: NliPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  /**
-   * Messages wait here until the page says it is ready: a page that is loading, or unloaded while its tab is
-   * hidden, would drop them (an error from opening the panel with no usable model was lost that way).
-   */
-  private queue: ToNliPanel[] = [];
-  private ready = false;
-  /** Messages that reached a loaded page, oldest first (for tests, through the extension's API). */
-  readonly delivered: ToNliPanel[] = [];
+  private readonly outbox: WebviewOutbox<ToNliPanel>;
 
   static createOrShow(ctx: Ctx): NliPanel {
     if (NliPanel.current) NliPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
@@ -47,13 +41,11 @@ export class NliPanel {
       withCss: ['nli.css'],
       body: '<main id="app"></main>',
     });
+    this.outbox = new WebviewOutbox<ToNliPanel>(panel);
     this.disposables.push(
+      this.outbox,
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      // A hidden tab's page is unloaded; it says 'ready' again when shown, restoring its inputs from its state.
-      panel.onDidChangeViewState(({ webviewPanel }) => {
-        if (!webviewPanel.visible) this.ready = false;
-      }),
     );
   }
 
@@ -83,25 +75,18 @@ export class NliPanel {
   private receive(raw: unknown): void {
     const m = parseFromNliPanel(raw);
     if (!m) return this.ctx.output.warn(`NLI panel sent a message the extension does not accept: ${JSON.stringify(raw)?.slice(0, 200)}`);
-    if (m.type === 'ready') {
-      this.ready = true;
-      const waiting = this.queue;
-      this.queue = [];
-      for (const message of waiting) this.post(message);
-    }
+    if (m.type === 'ready') this.outbox.ready();
     if (m.type === 'checkEntailment') void this.check(m.premise, m.hypothesis);
     if (m.type === 'zeroShot') void this.zeroShot(m.text, m.labels);
   }
 
   private post(message: ToNliPanel): void {
-    if (!this.ready) {
-      this.queue.push(message);
-      return;
-    }
-    void this.panel.webview.postMessage(message).then((sent) => {
-      if (sent) this.delivered.push(message);
-      else this.queue.push(message);
-    });
+    this.outbox.post(message);
+  }
+
+  /** Messages that reached a loaded page, oldest first (for tests, through the extension's API). */
+  get delivered(): readonly ToNliPanel[] {
+    return this.outbox.delivered;
   }
 
   dispose(): void {
@@ -112,9 +97,5 @@ export class NliPanel {
 }
 
 export function registerNliPanelSerializer(ctx: Ctx): vscode.Disposable {
-  return vscode.window.registerWebviewPanelSerializer(NliPanel.viewType, {
-    deserializeWebviewPanel: async (panel) => {
-      NliPanel.revive(panel, ctx);
-    },
-  });
+  return registerPanelSerializer(NliPanel.viewType, (panel) => NliPanel.revive(panel, ctx));
 }
