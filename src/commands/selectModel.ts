@@ -190,8 +190,24 @@ export async function offerModel(ctx: Ctx, dir: string, lead: string, runId?: st
     void vscode.window.showWarningMessage(`${lead}; its model cannot serve any feature: ${caps?.problem ?? 'it has no masked-LM, classification, token-classification or question-answering head'}.`);
     return;
   }
+  if (fits.length > MAX_NOTICE_BUTTONS) {
+    // A notice cuts long buttons off past two or so: one button, then a list of the features to use it for.
+    const message = `${lead}. It can serve ${fits.map((s) => s.label).join(', ')}.`;
+    const choose = 'Use for…';
+    if (runId !== undefined) ctx.finishNotices.push({ runId, message, actions: [choose] });
+    if ((await vscode.window.showInformationMessage(message, choose)) !== choose) return;
+    const picks = await vscode.window.showQuickPick(
+      fits.map((s) => ({ label: s.label, detail: `Use it for ${s.serves}`, slot: s.id })),
+      { canPickMany: true, title: `Use ${vscode.workspace.asRelativePath(dir)} for`, placeHolder: 'Pick the features this model should serve' },
+    );
+    for (const pick of picks ?? []) await vscode.commands.executeCommand('xlm.selectModel', dir, pick.slot);
+    return;
+  }
   const offers = fits.map((s) => ({ title: `Use for ${s.serves}`, slot: s.id }));
   if (runId !== undefined) ctx.finishNotices.push({ runId, message: `${lead}.`, actions: offers.map((o) => o.title) });
   const pick = await vscode.window.showInformationMessage(`${lead}.`, ...offers);
   if (pick) await vscode.commands.executeCommand('xlm.selectModel', dir, pick.slot);
 }
+
+/** More "Use for …" buttons than this do not fit in a notice (VS Code cuts them off). */
+const MAX_NOTICE_BUTTONS = 2;
