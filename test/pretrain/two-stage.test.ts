@@ -20,7 +20,7 @@ const recipe: PretrainRecipe = parseRecipe(
     ...tiny,
     steps: 8,
     evaluation: { steps: [2, 4], keepCheckpoints: true },
-    secondStage: { name: 'ranking', fromStep: 4, objectives: [{ name: 'mlm', weight: 0.5 }, { name: 'rank', weight: 0.5 }], steps: 3, batchSize: 8, maxLength: 32, learningRate: 0.002, warmupSteps: 1, seed: 5, rankWeight: 1 },
+    secondStage: { name: 'ranking', fromStep: 4, objectives: [{ name: 'mlm', weight: 0.5 }, { name: 'rank', weight: 0.5 }], steps: 3, batchSize: 8, maxLength: 32, learningRate: 0.002, warmupSteps: 1, seed: 5, rankWeight: 1, evaluation: { steps: [], keepCheckpoints: true } },
   },
   'two-stage.json',
 );
@@ -63,6 +63,10 @@ test('starting the second stage from the first stage shipped at fromStep trains 
   assert.deepEqual([shipped.step, shipped.steps, shipped.losses.length], [7, 7, 7]);
   assert.deepEqual(shipped.secondStage?.lossTrajectory, whole.losses.slice(4));
   assert.deepEqual(shipped.lossTrajectory, whole.losses.slice(0, 4));
+  // The card's curve counts a second-stage mark's hours from the start of the run: both stages' marks, in order.
+  assert.deepEqual(shipped.validation.map((v) => v.step), [2, 4, 7]);
+  const [, atFour, atEnd] = shipped.validation;
+  assert.ok(atEnd!.trainSeconds >= atFour!.trainSeconds, `hours run on across the stages: ${atFour!.trainSeconds} then ${atEnd!.trainSeconds}`);
   const card = readFileSync(join(scratch, 'shipped', 'README.md'), 'utf8');
   assert.match(card, /Second stage \("ranking"\), from the first stage's weights at step 4 rounded to float16, with a fresh optimizer: mlm 0\.5, rank 0\.5; 8 rows of up to 32 tokens, ranking-loss weight 1/);
   assert.match(card, /Shipped weights: step 7 of 7/);

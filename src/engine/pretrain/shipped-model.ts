@@ -218,7 +218,10 @@ export function writeShippedModel(options: ExportOptions): ManifestBase {
     lossTrajectory: info.firstLosses,
     ...(info.lossKernel ? { lossKernel: info.lossKernel } : {}),
     losses: [...info.losses.slice(0, Math.min(step, firstTrain)), ...(two ? two.losses.slice(0, Math.max(0, step - firstTrain)) : [])],
-    validation: marks.map(({ checkpoint: _drop, ...rest }) => ({ ...rest, trainSeconds: hours(rest) })),
+    validation: marks.map((v) => {
+      const { checkpoint: _drop, ...rest } = v;
+      return { ...rest, trainSeconds: hours(v) };
+    }),
     ...(two ? { secondStage: { name: two.name, fromStep: two.fromStep, startedFrom: two.startedFrom, lossTrajectory: two.firstLosses, trainSeconds: two.trainSeconds } } : {}),
   };
   return manifestBase;
