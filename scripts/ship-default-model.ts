@@ -6,7 +6,7 @@
  *   npx tsx scripts/ship-default-model.ts --run OUT [--best | --checkpoint OUT.run/marks/step-N] [--dest models/default] [--dtype f16|f32]
  *
  * --best ships the validation mark with the highest cross-lingual retrieval top-1 on the validation verses
- * (the last such mark on a tie); without it, the weights of the last step. Then the language-identification
+ * (the last such mark on a tie; a two-stage run's marks of both stages); without it, the weights of the last step. Then the language-identification
  * head is fitted on the shipped weights (tasks/language-id.ts; a few minutes) and the manifest covers it too.
  */
 import { readFileSync } from 'node:fs';
@@ -26,8 +26,9 @@ const { values: flags } = parseArgs({ options: { run: { type: 'string' }, checkp
   if (dtype !== 'F16' && dtype !== 'F32') throw new Error(`--dtype is ${flags.dtype}; expected f16 or f32`);
   let checkpoint = flags.checkpoint;
   if (flags.best) {
-    const info = JSON.parse(readFileSync(join(flags.run, PRETRAIN_INFO_FILE), 'utf8')) as { validation?: ValidationRecord[] };
-    const scored = (info.validation ?? []).filter((v) => v.checkpoint && v.report);
+    const info = JSON.parse(readFileSync(join(flags.run, PRETRAIN_INFO_FILE), 'utf8')) as { validation?: ValidationRecord[]; secondStage?: { validation?: ValidationRecord[] } };
+    // Both stages' marks (a second stage started from a shipped first stage keeps no first-stage checkpoints).
+    const scored = [...(info.validation ?? []), ...(info.secondStage?.validation ?? [])].filter((v) => v.checkpoint && v.report);
     const score = (v: ValidationRecord) => v.report!.retrieval.find((r) => !r.name.endsWith('held-out'))?.top1 ?? -1;
     if (!scored.length) throw new Error(`${flags.run}: the run kept no validation marks with a report; ship the last step (no --best)`);
     const best = scored.reduce((a, b) => (score(b) >= score(a) ? b : a));

@@ -230,9 +230,10 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
         corpus: corpusVersion(options.corpusDir, recipe),
         cpu: cpuDescription(),
         threads: options.threads ?? 0,
-        // Exact float32 values (a double prints them exactly): what a replay compares bit for bit.
+        // Exact float32 values (a double prints them exactly): what a replay compares bit for bit, with the loss
+        // kernel that computed them (a first stage read from a shipped folder keeps its own; absent: onnxruntime's fused).
         firstLosses: head.firstLosses,
-        lossKernel: LOSS_KERNEL,
+        ...(start ? (start.info.lossKernel ? { lossKernel: start.info.lossKernel } : {}) : { lossKernel: LOSS_KERNEL }),
         validation: head.curve,
         codeVersion: PRETRAIN_CODE_VERSION,
         rowsPerBatch: head.rowsPerBatch,
@@ -242,7 +243,7 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
         trainSeconds: round(head.trainSeconds),
         losses: head.losses.map(round),
         ...(next && second
-          ? { secondStage: { name: second.name, fromStep: second.fromStep, startedFrom: start ? start.dir : 'the first stage of this run', firstLosses: next.firstLosses, rowsPerBatch: next.rowsPerBatch, trainSeconds: round(next.trainSeconds), losses: next.losses.map(round), validation: next.curve } }
+          ? { secondStage: { name: second.name, fromStep: second.fromStep, startedFrom: start ? start.dir : 'the first stage of this run', firstLosses: next.firstLosses, lossKernel: LOSS_KERNEL, rowsPerBatch: next.rowsPerBatch, trainSeconds: round(next.trainSeconds), losses: next.losses.map(round), validation: next.curve } }
           : {}),
       };
     }
@@ -383,7 +384,7 @@ const MANIFEST = 'manifest.json';
 interface StageStart {
   dir: string;
   params: Map<string, Float32Array>;
-  info: { tokenizerSeconds: number; trainSeconds: number; losses: number[]; firstLosses?: number[]; validation?: ValidationRecord[]; rowsPerBatch?: Record<string, number> };
+  info: { tokenizerSeconds: number; trainSeconds: number; losses: number[]; firstLosses?: number[]; lossKernel?: string; validation?: ValidationRecord[]; rowsPerBatch?: Record<string, number> };
 }
 
 /** A shipped first-stage folder to start the second stage from, checked against the recipe. */

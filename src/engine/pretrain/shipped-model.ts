@@ -60,7 +60,7 @@ export interface ShippedManifest {
    * A recipe with a second stage: where it started, its exact first losses (replayable from the first stage's
    * weights at fromStep) and its own training time; steps/step/trainSeconds/losses/validation above are the whole run's.
    */
-  secondStage?: { name: string; fromStep: number; startedFrom: string; lossTrajectory: number[]; trainSeconds: number };
+  secondStage?: { name: string; fromStep: number; startedFrom: string; lossTrajectory: number[]; lossKernel?: string; trainSeconds: number };
   /** The language-identification head (language-id.json), when the folder ships one: how it was fitted and validated. */
   languageId?: LanguageIdSummary;
   /** translation-threshold.json, when the folder ships one: the hover's calibrated cut-off for possible translations. */
@@ -92,7 +92,7 @@ interface PretrainInfo {
   threads?: number;
   cpu?: { model: string; isa: string };
   validation?: ValidationRecord[];
-  secondStage?: { name: string; fromStep: number; startedFrom: string; firstLosses: number[]; trainSeconds: number; losses: number[]; validation?: ValidationRecord[] };
+  secondStage?: { name: string; fromStep: number; startedFrom: string; firstLosses: number[]; lossKernel?: string; trainSeconds: number; losses: number[]; validation?: ValidationRecord[] };
 }
 
 function sha256(path: string): string {
@@ -222,7 +222,7 @@ export function writeShippedModel(options: ExportOptions): ManifestBase {
       const { checkpoint: _drop, ...rest } = v;
       return { ...rest, trainSeconds: hours(v) };
     }),
-    ...(two ? { secondStage: { name: two.name, fromStep: two.fromStep, startedFrom: two.startedFrom, lossTrajectory: two.firstLosses, trainSeconds: two.trainSeconds } } : {}),
+    ...(two ? { secondStage: { name: two.name, fromStep: two.fromStep, startedFrom: two.startedFrom, lossTrajectory: two.firstLosses, ...(two.lossKernel ? { lossKernel: two.lossKernel } : {}), trainSeconds: two.trainSeconds } } : {}),
   };
   return manifestBase;
 }
