@@ -13,10 +13,8 @@
 import * as v from 'valibot';
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { TASKS, TRAIN_TASKS, type TrainTask } from '../tasks/vocabulary.js';
-import type { LearningVerdict } from '../train/verdict.js';
 
 export { TASKS, TRAIN_TASKS, type TrainTask };
-export type { DataCheck } from '../train/verdict.js';
 
 /** Bumped when a message changes shape; the extension refuses an engine bundle that answers another version. */
 export const PROTOCOL_VERSION = 1;
@@ -607,8 +605,43 @@ export interface TrainEndParams {
   verdict?: TrainVerdict;
 }
 
-/** A completed run's verdict, as RUN/verdict.json holds it (train/verdict.ts). */
-export type TrainVerdict = LearningVerdict;
+/** What in the training file a run that did not learn should check: its labels, or its QA answers' offsets. */
+export type DataCheck = 'labels' | 'answers';
+
+/** A completed run's verdict, as RUN/verdict.json holds it (train/verdict.ts judges it). */
+export interface TrainVerdict {
+  learned: boolean;
+  /** Why not, in words (empty when it learned). */
+  reasons: string[];
+  /** What to try instead (empty when it learned), in words every surface shows as they are. */
+  advice: string[];
+  /**
+   * What in the training file to check, when the data may be at fault: the labels (conflicting duplicates, labels
+   * the text does not support) or the answers (an answer not at its answer_start). Each surface names its own tool
+   * for it (the CLI `xlm data inspect` / `xlm data audit`, the editor its audit command), so it is not in `advice`.
+   */
+  dataCheck?: DataCheck;
+  /**
+   * Mean training loss over the last tenth of the logged steps (one noisy step says little), labelled as such
+   * wherever it is shown: "final loss 0.735 (mean of the last 13 steps)".
+   */
+  finalLoss?: number;
+  /** How many logged steps finalLoss averages. */
+  finalLossSteps?: number;
+  /** The loss of always predicting the training labels' frequencies (their entropy). */
+  chanceLoss?: number;
+  /** The eval metric compared with its baseline: accuracy (seq-cls) or word accuracy (token-cls). */
+  evalAccuracy?: number;
+  /** The share of the most frequent eval label (for token-cls: of the most frequent tag among eval words). */
+  majorityAccuracy?: number;
+  /** Question answering: the eval F1 (0–1) compared with its baseline. */
+  evalF1?: number;
+  /** Question answering: the F1 of the better trivial answer, the context's first sentence or no answer. */
+  baselineF1?: number;
+  /** Which trivial answer baselineF1 is, in words ("the first sentence" or "no answer"). */
+  baselineName?: string;
+}
+
 /** Engine → extension: a run finished, was stopped, or failed; ends its progress notification. */
 export const trainEnd = new NotificationType<TrainEndParams>('train/end');
 

@@ -6,6 +6,7 @@
 import type { LoadedDataset } from '../data/index.js';
 import type { TrainMethod } from './model-loss.js';
 import type { HeadKind } from '../tasks/vocabulary.js';
+import type { DataCheck, TrainVerdict } from '../rpc/protocol.js';
 
 /** Where a finished run writes its verdict, beside metrics.jsonl. */
 export const VERDICT_FILE = 'verdict.json';
@@ -17,40 +18,9 @@ const ACCURACY_MARGIN = 0.01;
 /** QA: an eval F1 (0–1) within this of the trivial answer's counts as that baseline (5 points of F1). */
 const QA_F1_MARGIN = 0.05;
 
-export type DataCheck = 'labels' | 'answers';
-
-export interface LearningVerdict {
-  learned: boolean;
-  /** Why not, in words (empty when it learned). */
-  reasons: string[];
-  /** What to try instead (empty when it learned), in words every surface shows as they are. */
-  advice: string[];
-  /**
-   * What in the training file to check, when the data may be at fault: the labels (conflicting duplicates, labels
-   * the text does not support) or the answers (an answer not at its answer_start). Each surface names its own tool
-   * for it (the CLI `xlm data inspect` / `xlm data audit`, the editor its audit command), so it is not in `advice`.
-   */
-  dataCheck?: DataCheck;
-  /**
-   * Mean training loss over the last tenth of the logged steps (one noisy step says little), labelled as such
-   * wherever it is shown: "final loss 0.735 (mean of the last 13 steps)".
-   */
-  finalLoss?: number;
-  /** How many logged steps finalLoss averages. */
-  finalLossSteps?: number;
-  /** The loss of always predicting the training labels' frequencies (their entropy). */
-  chanceLoss?: number;
-  /** The eval metric compared with its baseline: accuracy (seq-cls) or word accuracy (token-cls). */
-  evalAccuracy?: number;
-  /** The share of the most frequent eval label (for token-cls: of the most frequent tag among eval words). */
-  majorityAccuracy?: number;
-  /** Question answering: the eval F1 (0–1) compared with its baseline. */
-  evalF1?: number;
-  /** Question answering: the F1 of the better trivial answer, the context's first sentence or no answer. */
-  baselineF1?: number;
-  /** Which trivial answer baselineF1 is, in words ("the first sentence" or "no answer"). */
-  baselineName?: string;
-}
+/** Whether a run learned, why not and what to try: the protocol's type (train/end and RUN/verdict.json carry it). */
+export type LearningVerdict = TrainVerdict;
+export type { DataCheck };
 
 export interface VerdictInput {
   task: HeadKind;
