@@ -120,8 +120,8 @@ const line = (f: PairFigures) => `precision ${f3(f.precision)}, recall ${f3(f.re
   say(`target precision ${target}; threshold chosen on the validation verses, measured on the test verses`);
   const cache = new ModelCache({ threads: flags.threads === undefined ? 0 : Number(flags.threads) });
   let chosen: TranslationThreshold | undefined;
-  // The floor under the margin: the centred cosine for --target precision on balanced pairs (a workspace's size plays no part there).
-  let floor: { threshold: number; validation: PairFigures; test: PairFigures } | undefined;
+  // The floor under the margin: the centred cosine for --target precision with every verse a candidate (else on balanced pairs).
+  let floor: { threshold: number; setting: 'workspace' | 'balanced'; validation: PairFigures; test: PairFigures } | undefined;
   try {
     const model = await cache.model(dir);
     for (const centre of [false, true]) {
@@ -145,9 +145,14 @@ const line = (f: PairFigures) => `precision ${f3(f.precision)}, recall ${f3(f.re
           say(`    test, in the ${other} setting: ${line(there)}`);
         }
         if (centre && kind === 'cosine') {
-          const pick = thresholdForPrecision(v.balanced.scores, v.balanced.positive, target);
-          if (pick) floor = { threshold: pick.threshold, validation: pick.figures, test: figuresAt(t.balanced.scores, t.balanced.positive, pick.threshold) };
-          if (floor) say(`  the hover's cosine floor: ${f3(floor.threshold)} (balanced pairs, precision ${target} on validation; test ${line(floor.test)})`);
+          // Where the hover works every workspace sentence is a candidate: the floor is the centred cosine for
+          // --target precision there when reachable (a floor chosen on balanced pairs let short unrelated sentences
+          // through in a small workspace once the model's vectors improved), else on balanced pairs.
+          const inWorkspace = thresholdForPrecision(v.workspace.scores, v.workspace.positive, target);
+          const setting = inWorkspace ? ('workspace' as const) : ('balanced' as const);
+          const pick = inWorkspace ?? thresholdForPrecision(v.balanced.scores, v.balanced.positive, target);
+          if (pick) floor = { threshold: pick.threshold, setting, validation: pick.figures, test: figuresAt(t[setting].scores, t[setting].positive, pick.threshold) };
+          if (floor) say(`  the hover's cosine floor: ${f3(floor.threshold)} (${floor.setting === 'workspace' ? 'every verse a candidate' : 'balanced pairs'}, precision ${target} on validation; test ${line(floor.test)})`);
         }
         // The hover's threshold: centred margins, chosen where the hover works (every sentence of the workspace is
         // a candidate); when --target is out of reach there, the highest precision in steps of 0.1 that is not.
@@ -180,7 +185,7 @@ const line = (f: PairFigures) => `precision ${f3(f.precision)}, recall ${f3(f.re
                 `vectors centred per language, margin over ${MARGIN_NEIGHBOURS} neighbours. On the test chapters (${chapters.testChapters.join(', ')}) the same setting gives precision ${f3(held.precision)}, recall ${f3(held.recall)}; ` +
                 `on balanced pairs (each verse with its translation and one other verse) precision ${f3(balanced.precision)}, recall ${f3(balanced.recall)}.` +
                 (floor
-                  ? ` A match must also reach a centred cosine of ${f3(floor.threshold)} (its margin alone passes weak pairs in a workspace of a few sentences, whose nearest sentences are far): the cosine for precision ${target} on balanced validation pairs (${line(floor.validation)}); on balanced test pairs ${line(floor.test)}.`
+                  ? ` A match must also reach a centred cosine of ${f3(floor.threshold)} (its margin alone passes weak pairs in a workspace of a few sentences, whose nearest sentences are far): the cosine for precision ${target} on the validation verses ${floor.setting === 'workspace' ? 'with every verse a candidate' : 'in balanced pairs'} (${line(floor.validation)}); on the test verses ${line(floor.test)}.`
                   : ''),
             };
             break;
