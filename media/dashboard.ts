@@ -7,6 +7,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
 import { adviceInEditor, describeLoss, evalChartKeys, evalChartTitle, formatTimeLeft, isRatioMetric, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
+import { languageLabel } from './lib/language-label.js';
 import { stepRange, stepTicks } from './lib/step-axis.js';
 import { el, onThemeChange, themeColor, vscodeApi } from './lib/vscode.js';
 
@@ -231,8 +232,12 @@ function languageTable(run: RunData): HTMLElement {
   }
   const metrics = [...new Set([...byLang.values()].flatMap((m) => [...m.keys()]))];
   const head = el('tr', {}, el('th', {}, 'language'), ...metrics.map((m) => el('th', {}, m)));
-  const rows = [...byLang].map(([lang, m]) => el('tr', {}, el('td', {}, lang), ...metrics.map((k) => el('td', { className: 'num' }, m.has(k) ? m.get(k)!.toFixed(3) : '–'))));
-  section.append(el('p', { className: 'note' }, `step ${last.step}`), el('table', {}, head, ...rows));
+  const rows = [...byLang].map(([lang, m]) => el('tr', {}, el('td', { title: lang }, languageLabel(lang)), ...metrics.map((k) => el('td', { className: 'num' }, m.has(k) ? m.get(k)!.toFixed(3) : '–'))));
+  const scripts = [...byLang.keys()].some((k) => languageLabel(k).endsWith(' script'));
+  const source = scripts
+    ? 'Languages come from the data\'s language column; rows without one are grouped by writing system, named as a language only where one language owns the script.'
+    : 'Languages come from the data\'s language column, or from a writing system that one language owns.';
+  section.append(el('p', { className: 'note' }, `step ${last.step}. ${source}`), el('table', {}, head, ...rows));
   return section;
 }
 
