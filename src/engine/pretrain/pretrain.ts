@@ -40,6 +40,8 @@ import { trainSegmentTokenizer, trainUdhrTokenizer, writeTokenizerFolder } from 
  */
 export const PRETRAIN_CODE_VERSION = 4;
 export const PRETRAIN_INFO_FILE = 'xlm-lab-pretrain.json';
+/** A shipped model's manifest (written by shipped-model.ts; a second stage reads its recipe and step). */
+export const MANIFEST_FILE = 'manifest.json';
 
 export type PretrainPhase = 'corpus' | 'tokenizer' | 'model' | 'train' | 'save' | 'done';
 
@@ -201,13 +203,7 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
       const batcher = new PretrainBatcher(materials, recipe, special);
       const counts = recipe.init === 'structured' ? tokenCounts(materials.streams, tokenizer.vocabSize) : undefined;
       const loss = pretrainLoss(config, batcher.hasNsp, batcher.hasRank, recipe.seed, recipe.init, counts);
-      const runner = await StepRunner.create(loss.build, {
-        optimizer: { kind: 'adamw', weightDecay: recipe.weightDecay, beta1: 0.9, beta2: 0.98, eps: 1e-6, maxGradNorm: 1 },
-        schedule: { kind: 'linear', lr: recipe.learningRate, warmupSteps: recipe.warmupSteps, totalSteps: recipe.steps },
-        gradAccum: 1,
-        seed: recipe.seed,
-        threads: options.threads,
-      });
+      const runner = await stageRunner(loss.build, recipe.weightDecay, recipe, options.threads);
       try {
         first = await trainStage({ label: '', runner, batcher, steps: firstSteps, offset: 0, evaluation: recipe.evaluation, stopAfter: options.stopAfter, signal, report, fractionAt, totalSteps, mark: markContext, describe: (stage) => describeRun(stage) });
         // A second stage starts from these weights as a shipped mark has them: float16.
@@ -252,13 +248,7 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
       const stageRecipe = { ...recipe, objectives: second.objectives, batchSize: second.batchSize, maxLength: second.maxLength, seed: second.seed };
       const batcher = new PretrainBatcher(materials, stageRecipe, special);
       const loss = pretrainLoss(config, false, batcher.hasRank, second.seed, recipe.init, undefined, { rankWeight: second.rankWeight, start: params });
-      const runner = await StepRunner.create(loss.build, {
-        optimizer: { kind: 'adamw', weightDecay: recipe.weightDecay, beta1: 0.9, beta2: 0.98, eps: 1e-6, maxGradNorm: 1 },
-        schedule: { kind: 'linear', lr: second.learningRate, warmupSteps: second.warmupSteps, totalSteps: second.steps },
-        gradAccum: 1,
-        seed: second.seed,
-        threads: options.threads,
-      });
+      const runner = await stageRunner(loss.build, recipe.weightDecay, second, options.threads);
       try {
         const head = first;
         secondResult = await trainStage({ label: second.name, runner, batcher, steps: second.steps, offset: second.fromStep, evaluation: second.evaluation, stopAfter: options.stopAfter, signal, report, fractionAt, totalSteps, mark: markContext, describe: (stage) => describeRun(head, stage) });
@@ -378,8 +368,20 @@ function roundToHalf(params: Map<string, Float32Array>): Map<string, Float32Arra
   return out;
 }
 
-/** The shipped manifest's name (shipped-model.ts, which imports this module). */
-const MANIFEST = 'manifest.json';
+
+/**
+ * The step runner of one stage: AdamW as RoBERTa pre-trains (betas 0.9 / 0.98, eps 1e-6, clipping at 1), the stage's
+ * own learning rate, warm-up, length and seed over the recipe's weight decay.
+ */
+function stageRunner(build: Parameters<typeof StepRunner.create>[0], weightDecay: number, stage: { learningRate: number; warmupSteps: number; steps: number; seed: number }, threads: number | undefined): Promise<StepRunner> {
+  return StepRunner.create(build, {
+    optimizer: { kind: 'adamw', weightDecay, beta1: 0.9, beta2: 0.98, eps: 1e-6, maxGradNorm: 1 },
+    schedule: { kind: 'linear', lr: stage.learningRate, warmupSteps: stage.warmupSteps, totalSteps: stage.steps },
+    gradAccum: 1,
+    seed: stage.seed,
+    threads,
+  });
+}
 
 interface StageStart {
   dir: string;
@@ -397,13 +399,13 @@ function readStageStart(dirArg: string, recipe: PretrainRecipe): StageStart {
     if (!existsSync(file)) throw new XlmError('pretrain-start', `has no ${name}: pass a folder that scripts/ship-default-model.ts wrote from the first stage`, { file: dir });
     return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   };
-  const manifest = read(MANIFEST) as { step?: number; recipe?: PretrainRecipe };
+  const manifest = read(MANIFEST_FILE) as { step?: number; recipe?: PretrainRecipe };
   const info = read(PRETRAIN_INFO_FILE) as unknown as StageStart['info'] & { recipe: PretrainRecipe };
   // The first stage's own recipe (a one-stage run shipped at that step), or this recipe (a two-stage run's mark).
   if (!manifest.recipe || canonicalRecipe(firstStage(manifest.recipe)) !== canonicalRecipe(firstStage(recipe))) {
-    throw new XlmError('pretrain-start', `was made by another recipe than the first stage of "${recipe.name}" (everything but secondStage must be equal)`, { file: join(dir, MANIFEST), what: 'recipe' });
+    throw new XlmError('pretrain-start', `was made by another recipe than the first stage of "${recipe.name}" (everything but secondStage must be equal)`, { file: join(dir, MANIFEST_FILE), what: 'recipe' });
   }
-  if (manifest.step !== second.fromStep) throw new XlmError('pretrain-start', `holds step ${manifest.step}; the second stage starts from step ${second.fromStep} (secondStage.fromStep)`, { file: join(dir, MANIFEST), what: 'step' });
+  if (manifest.step !== second.fromStep) throw new XlmError('pretrain-start', `holds step ${manifest.step}; the second stage starts from step ${second.fromStep} (secondStage.fromStep)`, { file: join(dir, MANIFEST_FILE), what: 'step' });
   const weights = openSafetensors(join(dir, 'model.safetensors'));
   const params = new Map<string, Float32Array>();
   try {

@@ -16,13 +16,12 @@ import { LOSS_KERNEL } from '../graph/ops/loss.js';
 import { writeHfCheckpoint } from '../hf/checkpoint.js';
 import { openSafetensors } from '../hf/safetensors.js';
 import type { TensorToWrite } from '../hf/safetensors-write.js';
-import { PRETRAIN_INFO_FILE, recipeSources, type ValidationRecord } from './pretrain.js';
+import { MANIFEST_FILE, PRETRAIN_INFO_FILE, recipeSources, type ValidationRecord } from './pretrain.js';
 import { canonicalRecipe, type PretrainRecipe } from './recipe.js';
 import { SOURCE_PACKAGES, packageVersion } from './sources.js';
 import type { TranslationThreshold } from '../search/threshold.js';
 
 export const SHIPPED_FOLDER = join('models', 'default');
-export const MANIFEST_FILE = 'manifest.json';
 export const MODEL_CARD_FILE = 'README.md';
 /** Relative tolerance of a replay on another instruction set or thread count: |a - b| <= tol * max(1, |b|). */
 export const REPLAY_TOLERANCE = 1e-3;

@@ -18,6 +18,7 @@
 import { stat } from 'node:fs/promises';
 import { openDataset } from '../data/dataset.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
+import type { SentencesIndexResult } from '../rpc/protocol.js';
 import { CancelledError, type Cancellation } from '../runtime/inputs.js';
 import { embed } from '../tasks/embed.js';
 import { hasLanguageId, languageFeatures, languageIdHead, languageScores, type LanguageIdHead } from '../tasks/language-id.js';
@@ -60,17 +61,6 @@ export interface SearchResult {
   /** Files that could not be read as data, with the reason. */
   skipped: { file: string; reason: string }[];
   /** True when the files held more than MAX_SENTENCES distinct sentences and only the first were searched. */
-  truncated: boolean;
-}
-
-/** What sentences/index did: the index's size and how much of it this call read and embedded. */
-export interface IndexSummary {
-  sentences: number;
-  rows: number;
-  filesRead: number;
-  /** Sentences embedded by this call (0 when the index already had them all). */
-  embedded: number;
-  skipped: { file: string; reason: string }[];
   truncated: boolean;
 }
 
@@ -156,12 +146,21 @@ export class SentenceIndex {
    * extension calls it ahead of the first hover (sentences/index). Nothing is done for a model without a
    * calibrated threshold, which never searches.
    */
-  async prepare(model: LoadedModel, files: readonly string[], options: { cancel?: Cancellation } = {}): Promise<IndexSummary> {
+  async prepare(model: LoadedModel, files: readonly string[], options: { cancel?: Cancellation } = {}): Promise<SentencesIndexResult> {
     if (!readTranslationThreshold(model.dir)) return { sentences: 0, rows: 0, filesRead: 0, embedded: 0, skipped: [], truncated: false };
+    const { sentences, rows, truncated, filesRead, skipped, embedded } = await this.readAndEmbed(model, files, options.cancel);
+    return { sentences: sentences.length, rows, filesRead, embedded, skipped, truncated };
+  }
+
+  /**
+   * In turn with any other call: the files' distinct sentences (read anew only where a file changed), each embedded
+   * where the model's vector table lacks it (`embedded` counts those), and the table.
+   */
+  private readAndEmbed(model: LoadedModel, files: readonly string[], cancel: Cancellation | undefined) {
     return this.inTurn(async () => {
-      const { sentences, rows, truncated, filesRead, skipped, cache } = await this.indexed(model, files);
-      const embedded = await this.embedMissing(model, cache, sentences.map((s) => s.text), options.cancel);
-      return { sentences: sentences.length, rows, filesRead, embedded, skipped, truncated };
+      const found = await this.indexed(model, files);
+      const embedded = await this.embedMissing(model, found.cache, found.sentences.map((s) => s.text), cancel);
+      return { ...found, embedded };
     });
   }
 
@@ -184,11 +183,7 @@ export class SentenceIndex {
     const threshold = readTranslationThreshold(model.dir);
     const empty: SearchResult = { matches: [], sentences: 0, rows: 0, filesRead: 0, skipped: [], truncated: false };
     if (!threshold) return empty;
-    const { sentences, rows, truncated, filesRead, skipped, cache } = await this.inTurn(async () => {
-      const found = await this.indexed(model, files);
-      await this.embedMissing(model, found.cache, found.sentences.map((s) => s.text), options.cancel);
-      return found;
-    });
+    const { sentences, rows, truncated, filesRead, skipped, cache } = await this.readAndEmbed(model, files, options.cancel);
     const [queryVector] = (await embed(model, [query], { normalize: true, cancel: options.cancel })).vectors;
     const embedded = sentences.map((s) => cache.get(normaliseText(s.text))!);
     const head = hasLanguageId(model.dir) ? languageIdHead(model) : undefined;
