@@ -5,6 +5,7 @@ import { METRICS_FOR_BEST } from '../eval/best-tracker.js';
 import { formatEvalLineTable } from '../eval/report.js';
 import { DEVICE_CHOICES } from '../runtime/devices.js';
 import type { Device } from '../runtime/session.js';
+import { trainingDefaults } from '../train/defaults.js';
 import { parseLoraTargets } from '../train/lora.js';
 import { train } from '../train/train-task.js';
 import type { TrainOptions } from '../train/train.js';
@@ -19,6 +20,9 @@ import { taskFlag, taskHelp } from './task-flag.js';
 import { flagOf } from './option-flags.js';
 
 const str = (arg: string, help: string): OptionSpec => ({ type: 'string', arg, help });
+
+/** The defaults table's classification learning rate, for the help text. */
+const classificationLr = (method: 'full' | 'lora', hiddenSize: number): string => trainingDefaults({ task: 'sequence-classification', method, hiddenSize }).lr.toExponential();
 
 const OPTIONS: Record<string, OptionSpec> = {
   ...MODEL_OPTION,
@@ -35,13 +39,13 @@ const OPTIONS: Record<string, OptionSpec> = {
   'source-lang': str('LANG', 'translation: the source language, for models with language tokens (M2M100 / NLLB: en, fr, eng_Latn, ...)'),
   'target-lang': str('LANG', 'translation: the target language (M2M100 / NLLB; Marian models with >>xx<< tokens)'),
   'train-target': str('FILE', 'translation: the target side of two line-aligned files, --train being the source side'),
-  lr: str('LR', 'peak learning rate (default 2e-5)'),
-  epochs: str('N', 'epochs (default 3)'),
+  lr: str('LR', `peak learning rate (default from the training-defaults table by task, method and model size; for classification: full ${classificationLr('full', 256)} / LoRA ${classificationLr('lora', 256)} on small models, ${classificationLr('full', 768)} / ${classificationLr('lora', 768)} on base-size ones; the log says which)`),
+  epochs: str('N', 'epochs (default: enough for 150 optimizer steps, 3 to 20; 2 from 10,000 rows, 1 from 100,000)'),
   'max-steps': str('N', 'optimizer steps; overrides --epochs'),
   'batch-size': str('N', 'examples per micro-batch (default 16)'),
   'grad-accum': str('N', 'micro-batches per optimizer step (default 1)'),
   'max-length': str('N', 'tokens per example, specials included (default 128)'),
-  'warmup-ratio': str('R', 'fraction of steps warming up linearly from 0 (default 0)'),
+  'warmup-ratio': str('R', 'fraction of steps warming up linearly from 0 (default 0.1)'),
   schedule: str('linear|constant', 'after warm-up: linear decay to 0 (default) or constant'),
   'weight-decay': str('W', 'AdamW decoupled weight decay, not on biases and LayerNorm weights (default 0.01)'),
   'max-grad-norm': str('N', 'clip the global gradient norm (default 1.0; 0 = off)'),
