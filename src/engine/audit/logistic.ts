@@ -2,7 +2,19 @@
  * Multinomial logistic regression with an L2 penalty, fitted by L-BFGS: the audit's fast out-of-fold classifier
  * over frozen sentence (or word) features. Objective: mean cross-entropy over the rows + (l2 / 2) ||W||² (the
  * bias is not penalised). Convex, so the answer depends on the data and l2, not on a learning rate or a schedule.
+ *
+ * The cross-entropy and its gradient are one onnxruntime graph in float64 (rows and one-hot labels stored in it,
+ * weights fed each call; the gradient from the graph's autodiff): its matrix products run about 15 times faster
+ * than the same loops in TypeScript (a fold of 8,000 rows, 512 features and 31 classes: 20 ms against 300 ms an
+ * evaluation), which is what lets a 10,000-row audit finish in minutes. L-BFGS itself stays here, in float64.
  */
+import { Graph } from '../graph/graph.js';
+import { gradients } from '../graph/autodiff.js';
+import { reduceSum } from '../graph/ops/broadcast.js';
+import { mul, neg } from '../graph/ops/elementwise.js';
+import { gemmTransB } from '../graph/ops/gemm.js';
+import { logSoftmax } from '../graph/ops/nn.js';
+import { createSession, ort } from '../runtime/session.js';
 
 export interface LogisticOptions {
   /** Penalty on the weights (default 1e-3). */
@@ -13,6 +25,8 @@ export interface LogisticOptions {
   tolerance?: number;
   /** Called between iterations; return true to stop (cancel). */
   stop?(): boolean;
+  /** onnxruntime's intra-op threads for the objective (0 or absent: one per core). */
+  threads?: number;
 }
 
 export interface LogisticModel {
@@ -23,41 +37,60 @@ export interface LogisticModel {
 }
 
 /**
+ * The mean cross-entropy of the rows and its gradient with respect to the weights and biases, as a graph: rows
+ * `x` [n, dim] and one-hot labels scaled by 1/n [n, classes] are stored in it, `weights` [classes, dim] and
+ * `bias` [classes] are its inputs.
+ */
+function crossEntropyGraph(x: readonly Float64Array[], labels: ArrayLike<number>, classes: number, dim: number): Graph {
+  const n = x.length;
+  const rows = new Float64Array(n * dim);
+  x.forEach((row, i) => rows.set(row, i * dim));
+  const targets = new Float64Array(n * classes);
+  for (let i = 0; i < n; i++) targets[i * classes + labels[i]] = 1 / n;
+  const g = new Graph('audit_logistic');
+  const weights = g.input('weights', 'float64', [classes, dim]);
+  const bias = g.input('bias', 'float64', [classes]);
+  const X = g.initializer('rows', { dtype: 'float64', shape: [n, dim], data: rows });
+  const Y = g.initializer('targets', { dtype: 'float64', shape: [n, classes], data: targets });
+  const loss = neg(reduceSum(mul(Y, logSoftmax(gemmTransB(X, weights, bias))), [0, 1]));
+  const grads = gradients(g, loss, [weights, bias]);
+  g.output(loss, 'loss');
+  g.output(grads.get(weights)!, 'grad_weights');
+  g.output(grads.get(bias)!, 'grad_bias');
+  return g;
+}
+
+/**
  * Fits on rows `x` (each `dim` long) with labels in 0..classes-1. Features are used as given: standardise them
  * first (`standardise`) so one l2 suits every column.
  */
-export function fitLogistic(x: readonly Float64Array[], labels: ArrayLike<number>, classes: number, o: LogisticOptions = {}): LogisticModel {
+export async function fitLogistic(x: readonly Float64Array[], labels: ArrayLike<number>, classes: number, o: LogisticOptions = {}): Promise<LogisticModel> {
   const dim = x[0]?.length ?? 0;
   const l2 = o.l2 ?? 1e-3;
-  const n = x.length;
   const size = classes * (dim + 1);
-  const logits = new Float64Array(classes);
-  const objective = (params: Float64Array, grad: Float64Array): number => {
-    grad.fill(0);
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
-      const row = x[i];
-      scores(params, row, classes, dim, logits);
-      logSoftmaxInPlace(logits);
-      loss -= logits[labels[i]];
-      for (let c = 0; c < classes; c++) {
-        const g = (Math.exp(logits[c]) - (c === labels[i] ? 1 : 0)) / n;
-        if (g === 0) continue;
-        const at = c * dim;
-        for (let d = 0; d < dim; d++) grad[at + d] += g * row[d];
-        grad[classes * dim + c] += g;
+  if (x.length === 0) return { classes, dim, params: new Float64Array(size) };
+  const { session } = await createSession(crossEntropyGraph(x, labels, classes, dim), { threads: o.threads });
+  try {
+    const objective = async (params: Float64Array, grad: Float64Array): Promise<number> => {
+      const out = await session.run({
+        weights: new ort.Tensor('float64', params.subarray(0, classes * dim), [classes, dim]),
+        bias: new ort.Tensor('float64', params.subarray(classes * dim), [classes]),
+      });
+      grad.set(out.grad_weights!.data as Float64Array, 0);
+      grad.set(out.grad_bias!.data as Float64Array, classes * dim);
+      const loss = (out.loss!.data as Float64Array)[0]!;
+      let penalty = 0;
+      for (let k = 0; k < classes * dim; k++) {
+        penalty += params[k] * params[k];
+        grad[k] += l2 * params[k];
       }
-    }
-    loss /= n;
-    let penalty = 0;
-    for (let k = 0; k < classes * dim; k++) {
-      penalty += params[k] * params[k];
-      grad[k] += l2 * params[k];
-    }
-    return loss + (l2 / 2) * penalty;
-  };
-  const params = lbfgs(objective, new Float64Array(size), o.iterations ?? 200, o.tolerance ?? 1e-5, o.stop);
-  return { classes, dim, params };
+      return loss + (l2 / 2) * penalty;
+    };
+    const params = await lbfgs(objective, new Float64Array(size), o.iterations ?? 200, o.tolerance ?? 1e-5, o.stop);
+    return { classes, dim, params };
+  } finally {
+    await session.release();
+  }
 }
 
 /** Class probabilities of one row. */
@@ -103,14 +136,14 @@ function logSoftmaxInPlace(v: Float64Array): void {
  * Limited-memory BFGS (Nocedal and Wright, algorithm 7.4, memory 10) with a backtracking Armijo line search;
  * minimises f from x0 (which it updates and returns).
  */
-function lbfgs(f: (x: Float64Array, grad: Float64Array) => number, x: Float64Array, iterations: number, tolerance: number, stop?: () => boolean): Float64Array {
+async function lbfgs(f: (x: Float64Array, grad: Float64Array) => Promise<number>, x: Float64Array, iterations: number, tolerance: number, stop?: () => boolean): Promise<Float64Array> {
   const memory = 10;
   const size = x.length;
   const s: Float64Array[] = [];
   const y: Float64Array[] = [];
   const rho: number[] = [];
   let grad = new Float64Array(size);
-  let value = f(x, grad);
+  let value = await f(x, grad);
   const direction = new Float64Array(size);
   const alpha = new Float64Array(memory);
   const next = new Float64Array(size);
@@ -141,7 +174,7 @@ function lbfgs(f: (x: Float64Array, grad: Float64Array) => number, x: Float64Arr
     let nextValue = Infinity;
     for (let tries = 0; tries < 30; tries++) {
       for (let k = 0; k < size; k++) next[k] = x[k] + step * direction[k];
-      nextValue = f(next, nextGrad);
+      nextValue = await f(next, nextGrad);
       if (nextValue <= value + 1e-4 * step * slope) break;
       step /= 2;
     }

@@ -191,8 +191,8 @@ async function featureFolds(o: ProbabilityOptions, store: (indices: readonly num
     const scaled = standardise(train.x, [...train.x, ...test.x]);
     let iteration = 0;
     const at = (share: number) => 0.6 + (0.4 * (k + share)) / folds.length;
-    const fitted = fitLogistic(scaled.slice(0, train.x.length), train.y, K, {
-      l2: FEATURE_L2, iterations: FEATURE_ITERATIONS,
+    const fitted = await fitLogistic(scaled.slice(0, train.x.length), train.y, K, {
+      l2: FEATURE_L2, iterations: FEATURE_ITERATIONS, threads: o.threads,
       stop: () => {
         iteration++;
         o.onProgress?.({ phase: 'fold', method: 'features', fold: k + 1, folds: folds.length, step: iteration, totalSteps: FEATURE_ITERATIONS, fraction: at(iteration / FEATURE_ITERATIONS) });
