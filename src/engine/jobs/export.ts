@@ -74,9 +74,7 @@ class JobExport extends TrainingRun {
 
   protected override async phases(): Promise<TrainResult> {
     this.model = this.loadModel();
-    this.data = await this.loadData();
-    this.split();
-    if (this.data.train.size === 0) throw new XlmError('empty-data', 'the training file has no examples', { file: this.o.train });
+    await this.readData();
     this.plan = this.encode();
     mkdirSync(join(this.dir, 'data'), { recursive: true });
     const files: string[] = [];

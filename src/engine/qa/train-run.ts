@@ -5,7 +5,7 @@
  * language. The steps, checkpoints, resume, LoRA and the saved HF folder (XLMRobertaForQuestionAnswering) are the
  * base run's.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng } from '../rng/rng.js';
 import { mixSeed, readQaFile, shuffledIndices, type QaDataset, type QaExample } from '../data/index.js';
@@ -20,7 +20,6 @@ import { describeVerdict, judgeLearning, VERDICT_FILE, type LearningVerdict } fr
 import type { TrainableParam } from '../train/context.js';
 import type { CollatedBatch } from '../train/features.js';
 import { modelLoss } from '../train/model-loss.js';
-import type { TrainResult } from '../train/options.js';
 import { StepRunner } from '../train/runner.js';
 import { buildEvalGraph, COUNTER_INPUT, SEED_INPUT, type LossBuilder } from '../train/step-graph.js';
 import { TrainingRun, type RunEvaluator, type RunGraphs, type RunPlan } from '../train/train.js';
@@ -41,23 +40,6 @@ export class QaTrainingRun extends TrainingRun {
   private trainFeatures: QaFeature[] = [];
   private batchCache: { epoch: number; batches: number[][] } | undefined;
 
-  protected override async phases(): Promise<TrainResult> {
-    this.hooks.onProgress?.({ step: 0, totalSteps: 0, epoch: 0, phase: 'loading' });
-    this.model = this.loadModel();
-    this.qa = await this.loadQa();
-    this.holdOut();
-    if (this.qa.train.length === 0) throw new XlmError('empty-data', 'the training file has no questions', { file: this.o.train });
-    this.chooseDefaults(this.qa.train.length);
-    this.plan = this.encode();
-    this.graphs = await this.buildSessions();
-    mkdirSync(this.out, { recursive: true });
-    if (this.o.resume) this.resume();
-    await this.loop();
-    await this.finish();
-    const verdict = this.cancelled ? undefined : this.judge();
-    return this.result(verdict);
-  }
-
   private windowOptions() {
     return { maxLength: this.model.maxLength, stride: this.o.qa?.stride ?? Math.min(QA_STRIDE, Math.floor(this.model.maxLength / 3)) };
   }
@@ -67,7 +49,15 @@ export class QaTrainingRun extends TrainingRun {
     return { nBest: q.nBest ?? DEFAULT_DECODE.nBest, maxAnswerLength: q.maxAnswerLength ?? DEFAULT_DECODE.maxAnswerLength, allowNull: this.qa.allowNull, nullThreshold: q.nullThreshold ?? DEFAULT_DECODE.nullThreshold };
   }
 
-  /** Phase: the training and eval questions (--train-language keeps the training file's languages named). */
+  /** Phase: the questions, as the other tasks' rows (readData): loaded, a share held out without an eval file, refused when none train. */
+  protected override async readData(): Promise<number> {
+    this.qa = await this.loadQa();
+    this.holdOut();
+    if (this.qa.train.length === 0) throw new XlmError('empty-data', 'the training file has no questions', { file: this.o.train });
+    return this.qa.train.length;
+  }
+
+  /** The training and eval questions (--train-language keeps the training file's languages named). */
   private async loadQa(): Promise<QaRunData> {
     const o = this.o;
     const read = { onError: o.readOptions?.onError, maxErrors: o.readOptions?.maxErrors, language: o.readOptions?.language };

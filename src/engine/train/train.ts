@@ -164,10 +164,7 @@ export class TrainingRun {
   protected async phases(): Promise<TrainResult> {
     this.hooks.onProgress?.({ step: 0, totalSteps: 0, epoch: 0, phase: 'loading' });
     this.model = this.loadModel();
-    this.data = await this.loadData();
-    this.split();
-    if (this.data.train.size === 0) throw new XlmError('empty-data', 'the training file has no examples', { file: this.o.train });
-    this.chooseDefaults();
+    this.chooseDefaults(await this.readData());
     this.plan = this.encode();
     this.graphs = await this.buildSessions();
     mkdirSync(this.out, { recursive: true });
@@ -176,6 +173,17 @@ export class TrainingRun {
     await this.finish();
     const verdict = this.cancelled ? undefined : this.judge();
     return this.result(verdict);
+  }
+
+  /**
+   * Phase: the training rows (and eval rows, or a held-out share of the training rows), refused when there are
+   * none; returns how many rows train, for the defaults table. A task with data of its own kind overrides it.
+   */
+  protected async readData(): Promise<number> {
+    this.data = await this.loadData();
+    this.split();
+    if (this.data.train.size === 0) throw new XlmError('empty-data', 'the training file has no examples', { file: this.o.train });
+    return this.data.train.size;
   }
 
   /** What the run returns, once finished or cancelled (with the learning verdict where the task has one). */
@@ -269,7 +277,7 @@ export class TrainingRun {
    * number of training rows (`rows`: a task with other data, QA, counts its questions), for each of them the run was
    * not given; one log line says which were chosen and why.
    */
-  protected chooseDefaults(rows = this.data.train.size): void {
+  protected chooseDefaults(rows: number): void {
     const g = this.given;
     const table = trainingDefaults({ task: this.o.task, method: this.o.method, hiddenSize: this.model.config.hidden_size, rows, batchSize: this.o.batchSize });
     this.o = resolveOptions(g, table);
