@@ -4,7 +4,10 @@ modules: the decoder's layers add `crossattention` (query from the self-attentio
 encoder's output, dense + residual + LayerNorm) between the causal self-attention and the feed-forward.
 
 Reads {"dir", "input_ids", "attention_mask", "decoder_input_ids"} on stdin; prints {"logits": [...], "names": [...]}
-(the module's state_dict names that the folder's model.safetensors must hold).
+(the module's state_dict names that the folder's model.safetensors must hold). With "labels" and "label_smoothing" as
+well, it also prints {"loss", "grads": {name: [...]}}: transformers' Trainer's loss (cross-entropy over the labels, -100
+ignored, with label smoothing) and its gradient for every tensor under every name it has (a tied tensor's gradient
+under each of its names).
 """
 import json
 import math
@@ -12,6 +15,7 @@ import os
 import sys
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from reference_xlmr import Attention, DenseOutput, Embeddings, Intermediate, LMHead, Roberta, SelfAttention, read_safetensors
@@ -99,9 +103,19 @@ def main():
     with torch.no_grad():
         for name, t in state.items():
             t.copy_(stored[name])
-        long = lambda x: torch.tensor(x, dtype=torch.long)
-        logits = model(long(req["input_ids"]), long(req["attention_mask"]), long(req["decoder_input_ids"]))
-    json.dump({"logits": logits.reshape(-1).tolist(), "names": list(state.keys())}, sys.stdout)
+    long = lambda x: torch.tensor(x, dtype=torch.long)
+    logits = model(long(req["input_ids"]), long(req["attention_mask"]), long(req["decoder_input_ids"]))
+    out = {"logits": logits.reshape(-1).tolist(), "names": list(state.keys())}
+    if "labels" in req:
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), long(req["labels"]).reshape(-1), ignore_index=-100, label_smoothing=req["label_smoothing"])
+        loss.backward()
+        grads = {}
+        for prefix, module in model.named_modules():
+            for name, p in module._parameters.items():
+                if p is not None:
+                    grads[f"{prefix}.{name}" if prefix else name] = p.grad.reshape(-1).tolist() if p.grad is not None else [0.0] * p.numel()
+        out.update({"loss": loss.item(), "grads": grads})
+    json.dump(out, sys.stdout)
 
 
 if __name__ == "__main__":
