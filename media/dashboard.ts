@@ -233,11 +233,9 @@ function languageTable(run: RunData): HTMLElement {
   const metrics = [...new Set([...byLang.values()].flatMap((m) => [...m.keys()]))];
   const head = el('tr', {}, el('th', {}, 'language'), ...metrics.map((m) => el('th', {}, m)));
   const rows = [...byLang].map(([lang, m]) => el('tr', {}, el('td', { title: lang }, languageLabel(lang)), ...metrics.map((k) => el('td', { className: 'num' }, m.has(k) ? m.get(k)!.toFixed(3) : '–'))));
+  // Keys that are scripts: rows without a language, grouped by writing system (a script one language owns is named as that language).
   const scripts = [...byLang.keys()].some((k) => languageLabel(k).endsWith(' script'));
-  const source = scripts
-    ? 'Languages come from the data\'s language column; rows without one are grouped by writing system, named as a language only where one language owns the script.'
-    : 'Languages come from the data\'s language column, or from a writing system that one language owns.';
-  section.append(el('p', { className: 'note' }, `step ${last.step}. ${source}`), el('table', {}, head, ...rows));
+  section.append(el('p', { className: 'note' }, scripts ? `step ${last.step} · rows without a language grouped by writing system` : `step ${last.step}`), el('table', {}, head, ...rows));
   return section;
 }
 
