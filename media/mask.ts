@@ -26,7 +26,9 @@ window.addEventListener('message', (event: MessageEvent<ToMaskPanel>) => {
       const bars = el('div', { className: 'bars' });
       for (const c of mask.candidates) {
         const word = c.token.replace(/^▁/, '');
-        const pick = el('button', { className: 'candidate', title: `Insert "${word}"` }, word || c.token);
+        // A piece that does not start a word joins the word before it ("the" + "m" reads "them"): shown as "…m".
+        const shown = c.startsWord || !word.trim() ? word || c.token : `…${word}`;
+        const pick = el('button', { className: 'candidate', title: c.startsWord ? `Insert "${word}"` : `Insert "${word}" (joins the word before the mask)` }, shown);
         pick.addEventListener('click', () => vscode.postMessage({ type: 'insert', maskIndex, token: c.token }));
         const bar = el('div', { className: 'bar' }, el('div', { className: 'fill' }));
         (bar.firstChild as HTMLElement).style.width = percent(c.score);

@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
 import { activeModel, setting } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
+import { preferredCandidate } from './fillChoice.js';
 import { sentenceAt } from './sentence.js';
 
 const MASK = p.MASK_TOKEN;
@@ -74,7 +75,7 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
     const mask = this.maskAt(document, position);
     if (!mask || !position.isEqual(mask.range.end)) return undefined;
     const result = await this.predict(mask.sentence.text, token);
-    const best = preferred(result?.masks[mask.index]?.candidates ?? [], mask.alone);
+    const best = preferredCandidate(result?.masks[mask.index]?.candidates ?? [], mask.alone);
     if (!best || token.isCancellationRequested) return undefined;
     const item = new vscode.InlineCompletionItem(word(best.token), new vscode.Range(position, position));
     item.command = { command: REMOVE_MASK_COMMAND, title: 'Remove <mask>', arguments: [document.uri, mask.range] };
@@ -88,7 +89,7 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
     const result = await this.predict(mask.sentence.text, token);
     const candidates = result?.masks[mask.index]?.candidates ?? [];
     // The list's first and preselected item is the ghost text's word, so the two agree instead of fighting.
-    const best = preferred(candidates, mask.alone);
+    const best = preferredCandidate(candidates, mask.alone);
     return candidates.map((c, rank) => {
       const item = new vscode.CompletionItem({ label: word(c.token), description: `${(100 * c.score).toFixed(1)}%` }, vscode.CompletionItemKind.Text);
       item.range = mask.range;
@@ -99,16 +100,6 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
       return item;
     });
   }
-}
-
-/**
- * The candidate to offer first: where the mask stands alone between spaces, the most probable whole word (a piece
- * that starts a word and holds a letter), else the most probable candidate; punctuation is offered only when no
- * word is among the candidates.
- */
-function preferred<T extends { token: string }>(candidates: readonly T[], alone: boolean): T | undefined {
-  if (!alone) return candidates[0];
-  return candidates.find((c) => /^▁?[\p{L}\p{N}]/u.test(c.token)) ?? candidates[0];
 }
 
 function word(token: string): string {

@@ -251,9 +251,15 @@ export const FillMaskParams = params({
 });
 export type FillMaskParams = v.InferOutput<typeof FillMaskParams>;
 export interface MaskCandidate {
+  /** The piece as text (decoded alone, so a word-start piece has no leading space). */
   token: string;
   id: number;
   score: number;
+  /**
+   * Whether the piece starts a word (SentencePiece's ▁). Where the mask stands alone between spaces, a piece that
+   * does not start a word is glued onto the word before it ("the" + "m" reads "them").
+   */
+  startsWord: boolean;
 }
 export interface FillMaskResult {
   /** One entry per `<mask>` in the text, in order. */

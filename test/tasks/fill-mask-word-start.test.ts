@@ -1,0 +1,33 @@
+// Fill-mask says which candidates start a word (SentencePiece's ▁), since a candidate's text is decoded alone and
+// "m" (glued onto the word before it) cannot be told from "▁m" by its text; inline fill-in prefers whole words where
+// the mask stands between spaces.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ModelCache } from '../../src/engine/runtime/model-cache.js';
+import { fillMask } from '../../src/engine/tasks/fill-mask.js';
+import { preferredCandidate } from '../../src/features/fillChoice.js';
+
+test('each fill-mask candidate says whether its piece starts a word, as the vocabulary writes it', async () => {
+  const cache = new ModelCache({ threads: 1 });
+  try {
+    const model = await cache.model(join(__dirname, '..', '..', 'models', 'default'));
+    const [answer] = await fillMask(model, ['Paris is the <mask> of France.'], { topK: 40 });
+    const candidates = answer.masks[0].candidates;
+    for (const c of candidates) assert.equal(c.startsWord, model.tokenizer.idToToken(c.id)!.startsWith('\u2581'), `${c.token} (id ${c.id})`);
+    assert.ok(candidates.some((c) => c.startsWord) && candidates.some((c) => !c.startsWord), 'among 40 candidates, pieces of both kinds');
+    const best = preferredCandidate(candidates, true)!;
+    assert.ok(best.startsWord && /^\p{L}/u.test(best.token.trim()), `between spaces the offer is a whole word: "${best.token}"`);
+  } finally {
+    await cache.closeAll();
+  }
+});
+
+test('between spaces, inline fill-in offers the most probable whole word; touching other text, the most probable piece', () => {
+  const c = (token: string, startsWord: boolean) => ({ token, startsWord });
+  const candidates = [c('m', false), c(',', true), c('best', true), c('capital', true)];
+  assert.equal(preferredCandidate(candidates, true)?.token, 'best', 'not the continuation "m", not the comma');
+  assert.equal(preferredCandidate(candidates, false)?.token, 'm');
+  assert.equal(preferredCandidate([c('m', false), c('.', true)], true)?.token, 'm', 'no word among them: the most probable');
+  assert.equal(preferredCandidate([], true), undefined);
+});
