@@ -27,6 +27,30 @@ export const EMBEDDINGS = {
   layerNormBias: 'roberta.embeddings.LayerNorm.bias',
 } as const;
 
+/**
+ * Module paths inside one XLMRobertaLayer, which the model builders name their linears and LayerNorms by (a linear
+ * `path` holds `path.weight` [out, in] and `path.bias`): the attention's relative to `<layer>.attention`, the
+ * feed-forward's relative to the layer. The stored tensor names below are derived from them, so the builders and
+ * the checkpoint reader cannot drift apart.
+ */
+export const ATTENTION_PATHS = {
+  query: 'self.query',
+  key: 'self.key',
+  value: 'self.value',
+  output: 'output.dense',
+  layerNorm: 'output.LayerNorm',
+} as const;
+export const FEED_FORWARD_PATHS = {
+  intermediate: 'intermediate.dense',
+  output: 'output.dense',
+  layerNorm: 'output.LayerNorm',
+} as const;
+
+/** A layer's module path ('roberta.encoder.layer.N'; the encoder-decoder's decoder passes its own root). */
+export function layerPath(layer: number, root = 'roberta.'): string {
+  return `${root}encoder.layer.${layer}`;
+}
+
 export interface LayerNames {
   queryWeight: string;
   queryBias: string;
@@ -47,36 +71,48 @@ export interface LayerNames {
 }
 
 export function layerNames(layer: number): LayerNames {
-  const p = `roberta.encoder.layer.${layer}.`;
+  const p = layerPath(layer);
+  const a = (path: string) => `${p}.attention.${path}`;
+  const f = (path: string) => `${p}.${path}`;
   return {
-    queryWeight: `${p}attention.self.query.weight`,
-    queryBias: `${p}attention.self.query.bias`,
-    keyWeight: `${p}attention.self.key.weight`,
-    keyBias: `${p}attention.self.key.bias`,
-    valueWeight: `${p}attention.self.value.weight`,
-    valueBias: `${p}attention.self.value.bias`,
-    attentionOutputWeight: `${p}attention.output.dense.weight`,
-    attentionOutputBias: `${p}attention.output.dense.bias`,
-    attentionLayerNormWeight: `${p}attention.output.LayerNorm.weight`,
-    attentionLayerNormBias: `${p}attention.output.LayerNorm.bias`,
-    intermediateWeight: `${p}intermediate.dense.weight`,
-    intermediateBias: `${p}intermediate.dense.bias`,
-    outputWeight: `${p}output.dense.weight`,
-    outputBias: `${p}output.dense.bias`,
-    outputLayerNormWeight: `${p}output.LayerNorm.weight`,
-    outputLayerNormBias: `${p}output.LayerNorm.bias`,
+    queryWeight: `${a(ATTENTION_PATHS.query)}.weight`,
+    queryBias: `${a(ATTENTION_PATHS.query)}.bias`,
+    keyWeight: `${a(ATTENTION_PATHS.key)}.weight`,
+    keyBias: `${a(ATTENTION_PATHS.key)}.bias`,
+    valueWeight: `${a(ATTENTION_PATHS.value)}.weight`,
+    valueBias: `${a(ATTENTION_PATHS.value)}.bias`,
+    attentionOutputWeight: `${a(ATTENTION_PATHS.output)}.weight`,
+    attentionOutputBias: `${a(ATTENTION_PATHS.output)}.bias`,
+    attentionLayerNormWeight: `${a(ATTENTION_PATHS.layerNorm)}.weight`,
+    attentionLayerNormBias: `${a(ATTENTION_PATHS.layerNorm)}.bias`,
+    intermediateWeight: `${f(FEED_FORWARD_PATHS.intermediate)}.weight`,
+    intermediateBias: `${f(FEED_FORWARD_PATHS.intermediate)}.bias`,
+    outputWeight: `${f(FEED_FORWARD_PATHS.output)}.weight`,
+    outputBias: `${f(FEED_FORWARD_PATHS.output)}.bias`,
+    outputLayerNormWeight: `${f(FEED_FORWARD_PATHS.layerNorm)}.weight`,
+    outputLayerNormBias: `${f(FEED_FORWARD_PATHS.layerNorm)}.bias`,
   };
 }
+
+/** The heads' module paths, which the head builders name their layers by; the tensor names below derive from them. */
+export const HEAD_PATHS = {
+  mlmDense: 'lm_head.dense',
+  mlmLayerNorm: 'lm_head.layer_norm',
+  classifierDense: 'classifier.dense',
+  classifierOutProj: 'classifier.out_proj',
+  tokenClassifier: 'classifier',
+  qaOutputs: 'qa_outputs',
+} as const;
 
 /**
  * The masked-LM head. The decoder's weight is tied to the word embeddings and not stored; its bias
  * is `lm_head.bias` (older saves also carry the same values as `lm_head.decoder.bias`).
  */
 export const MLM_HEAD = {
-  denseWeight: 'lm_head.dense.weight',
-  denseBias: 'lm_head.dense.bias',
-  layerNormWeight: 'lm_head.layer_norm.weight',
-  layerNormBias: 'lm_head.layer_norm.bias',
+  denseWeight: `${HEAD_PATHS.mlmDense}.weight`,
+  denseBias: `${HEAD_PATHS.mlmDense}.bias`,
+  layerNormWeight: `${HEAD_PATHS.mlmLayerNorm}.weight`,
+  layerNormBias: `${HEAD_PATHS.mlmLayerNorm}.bias`,
   bias: 'lm_head.bias',
   /** Present in some checkpoints, ignored on load: transformers re-ties it to the word embeddings. */
   tiedDecoderWeight: 'lm_head.decoder.weight',
@@ -85,22 +121,22 @@ export const MLM_HEAD = {
 
 /** Sequence classification: dense + tanh on the <s> vector, then the projection to labels. */
 export const SEQ_CLS_HEAD = {
-  denseWeight: 'classifier.dense.weight',
-  denseBias: 'classifier.dense.bias',
-  outProjWeight: 'classifier.out_proj.weight',
-  outProjBias: 'classifier.out_proj.bias',
+  denseWeight: `${HEAD_PATHS.classifierDense}.weight`,
+  denseBias: `${HEAD_PATHS.classifierDense}.bias`,
+  outProjWeight: `${HEAD_PATHS.classifierOutProj}.weight`,
+  outProjBias: `${HEAD_PATHS.classifierOutProj}.bias`,
 } as const;
 
 /** Token classification: one linear layer on every token's vector. */
 export const TOKEN_CLS_HEAD = {
-  weight: 'classifier.weight',
-  bias: 'classifier.bias',
+  weight: `${HEAD_PATHS.tokenClassifier}.weight`,
+  bias: `${HEAD_PATHS.tokenClassifier}.bias`,
 } as const;
 
 /** Extractive question answering: one linear layer to 2 outputs (start and end logits) on every token's vector. */
 export const QA_HEAD = {
-  weight: 'qa_outputs.weight',
-  bias: 'qa_outputs.bias',
+  weight: `${HEAD_PATHS.qaOutputs}.weight`,
+  bias: `${HEAD_PATHS.qaOutputs}.bias`,
 } as const;
 
 /** The stored tensor names of each head (lm_head's tied decoder excluded). */

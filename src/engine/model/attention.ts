@@ -4,6 +4,7 @@
  */
 import type { Dim, Value } from '../graph/graph.js';
 import { add, cast, concat, layerNorm, matmul, mul, reshape, softmax, sub, transpose, unsqueeze } from '../graph/ops/index.js';
+import { ATTENTION_PATHS } from '../hf/names.js';
 import type { ModelContext } from './context.js';
 
 /** float32's most negative value, what HF adds on masked keys (torch.finfo(float32).min). */
@@ -34,19 +35,19 @@ export function buildAttention(ctx: ModelContext, prefix: string, x: Value, addi
   const heads = config.num_attention_heads;
   const headDim = h / heads;
 
-  const query = splitHeads(ctx.linear(`${prefix}.self.query`, queries, h, h), heads, headDim);
-  const keyT = splitHeads(ctx.linear(`${prefix}.self.key`, x, h, h), heads, headDim, true);
-  const value = splitHeads(ctx.linear(`${prefix}.self.value`, x, h, h), heads, headDim);
+  const query = splitHeads(ctx.linear(`${prefix}.${ATTENTION_PATHS.query}`, queries, h, h), heads, headDim);
+  const keyT = splitHeads(ctx.linear(`${prefix}.${ATTENTION_PATHS.key}`, x, h, h), heads, headDim, true);
+  const value = splitHeads(ctx.linear(`${prefix}.${ATTENTION_PATHS.value}`, x, h, h), heads, headDim);
 
   const scores = add(mul(matmul(query, keyT), 1 / Math.sqrt(headDim)), additiveMask);
   const probs = ctx.dropout(softmax(scores), config.attention_probs_dropout_prob, `${prefix}.self.dropout`);
   const context = reshape(transpose(matmul(probs, value), [0, 2, 1, 3]), [0, 0, h]);
 
-  const projected = ctx.dropout(ctx.linear(`${prefix}.output.dense`, context, h, h), config.hidden_dropout_prob, `${prefix}.output.dropout`);
+  const projected = ctx.dropout(ctx.linear(`${prefix}.${ATTENTION_PATHS.output}`, context, h, h), config.hidden_dropout_prob, `${prefix}.output.dropout`);
   return layerNorm(
     add(projected, queries),
-    ctx.param(`${prefix}.output.LayerNorm.weight`, [h]),
-    ctx.param(`${prefix}.output.LayerNorm.bias`, [h]),
+    ctx.param(`${prefix}.${ATTENTION_PATHS.layerNorm}.weight`, [h]),
+    ctx.param(`${prefix}.${ATTENTION_PATHS.layerNorm}.bias`, [h]),
     config.layer_norm_eps,
   );
 }
@@ -68,15 +69,15 @@ export function buildCachedAttention(ctx: ModelContext, prefix: string, x: Value
   const h = config.hidden_size;
   const heads = config.num_attention_heads;
   const headDim = h / heads;
-  const query = splitHeads(ctx.linear(`${prefix}.self.query`, x, h, h), heads, headDim);
-  const freshKey = splitHeads(ctx.linear(`${prefix}.self.key`, keysFrom, h, h), heads, headDim);
-  const freshValue = splitHeads(ctx.linear(`${prefix}.self.value`, keysFrom, h, h), heads, headDim);
+  const query = splitHeads(ctx.linear(`${prefix}.${ATTENTION_PATHS.query}`, x, h, h), heads, headDim);
+  const freshKey = splitHeads(ctx.linear(`${prefix}.${ATTENTION_PATHS.key}`, keysFrom, h, h), heads, headDim);
+  const freshValue = splitHeads(ctx.linear(`${prefix}.${ATTENTION_PATHS.value}`, keysFrom, h, h), heads, headDim);
   const key = past ? concat([past.key, freshKey], 2) : freshKey;
   const value = past ? concat([past.value, freshValue], 2) : freshValue;
   const mask = typeof additiveMask === 'function' ? additiveMask(key.shape[2]) : additiveMask;
   const scores = add(mul(matmul(query, transpose(key, [0, 1, 3, 2])), 1 / Math.sqrt(headDim)), mask);
   const context = reshape(transpose(matmul(softmax(scores), value), [0, 2, 1, 3]), [0, 0, h]);
-  const projected = ctx.linear(`${prefix}.output.dense`, context, h, h);
-  const output = layerNorm(add(projected, x), ctx.param(`${prefix}.output.LayerNorm.weight`, [h]), ctx.param(`${prefix}.output.LayerNorm.bias`, [h]), config.layer_norm_eps);
+  const projected = ctx.linear(`${prefix}.${ATTENTION_PATHS.output}`, context, h, h);
+  const output = layerNorm(add(projected, x), ctx.param(`${prefix}.${ATTENTION_PATHS.layerNorm}.weight`, [h]), ctx.param(`${prefix}.${ATTENTION_PATHS.layerNorm}.bias`, [h]), config.layer_norm_eps);
   return { output, keysValues: { key, value } };
 }

@@ -3,7 +3,7 @@
  */
 import type { Value } from '../graph/graph.js';
 import { concat, gather, gelu, gemmTransB, layerNorm, reshape, reshapeTo, shapeOf, slice, tanh } from '../graph/ops/index.js';
-import { EMBEDDINGS, MLM_HEAD } from '../hf/names.js';
+import { EMBEDDINGS, HEAD_PATHS, MLM_HEAD } from '../hf/names.js';
 import type { ModelContext } from './context.js';
 
 /**
@@ -29,7 +29,7 @@ export function firstToken(hidden: Value): Value {
 export function buildMlmHead(ctx: ModelContext, hidden: Value): Value {
   const { config } = ctx;
   const h = config.hidden_size;
-  const dense = gelu(ctx.linear('lm_head.dense', hidden, h, h));
+  const dense = gelu(ctx.linear(HEAD_PATHS.mlmDense, hidden, h, h));
   const normed = layerNorm(dense, ctx.param(MLM_HEAD.layerNormWeight, [h]), ctx.param(MLM_HEAD.layerNormBias, [h]), config.layer_norm_eps);
   const rows = normed.rank === 2 ? normed : reshape(normed, [-1, h]);
   const logits = ctx.tiedLinear
@@ -54,8 +54,8 @@ export function buildSequenceClassificationHead(ctx: ModelContext, hidden: Value
   const h = ctx.config.hidden_size;
   const p = classifierDropout(ctx);
   const cls = ctx.dropout(firstToken(hidden), p, 'classifier.dropout.0');
-  const dense = ctx.dropout(tanh(ctx.linear('classifier.dense', cls, h, h)), p, 'classifier.dropout.1');
-  return ctx.linear('classifier.out_proj', dense, h, numLabels);
+  const dense = ctx.dropout(tanh(ctx.linear(HEAD_PATHS.classifierDense, cls, h, h)), p, 'classifier.dropout.1');
+  return ctx.linear(HEAD_PATHS.classifierOutProj, dense, h, numLabels);
 }
 
 /**
@@ -63,11 +63,11 @@ export function buildSequenceClassificationHead(ctx: ModelContext, hidden: Value
  * there). [batch, seq, hidden] → [batch, seq, 2]: start logits at [..., 0], end logits at [..., 1].
  */
 export function buildQuestionAnsweringHead(ctx: ModelContext, hidden: Value): Value {
-  return ctx.linear('qa_outputs', hidden, ctx.config.hidden_size, 2);
+  return ctx.linear(HEAD_PATHS.qaOutputs, hidden, ctx.config.hidden_size, 2);
 }
 
 /** XLMRobertaForTokenClassification's head: dropout, classifier. [batch, seq, hidden] → [batch, seq, numLabels]. */
 export function buildTokenClassificationHead(ctx: ModelContext, hidden: Value, numLabels = ctx.config.id2label.length): Value {
   const h = ctx.config.hidden_size;
-  return ctx.linear('classifier', ctx.dropout(hidden, classifierDropout(ctx), 'dropout'), h, numLabels);
+  return ctx.linear(HEAD_PATHS.tokenClassifier, ctx.dropout(hidden, classifierDropout(ctx), 'dropout'), h, numLabels);
 }

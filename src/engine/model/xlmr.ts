@@ -8,6 +8,7 @@
  */
 import type { Value } from '../graph/graph.js';
 import { add, gather, gelu, layerNorm } from '../graph/ops/index.js';
+import { FEED_FORWARD_PATHS, layerPath } from '../hf/names.js';
 import { additiveAttentionMask, buildAttention } from './attention.js';
 import type { ModelContext } from './context.js';
 import { buildEmbeddings } from './embeddings.js';
@@ -21,7 +22,7 @@ export { buildMlmHead, buildQuestionAnsweringHead, buildSequenceClassificationHe
  * `queries` (rows of x, default all of it) are the rows computed; every row of x is a key and a value.
  */
 export function buildLayer(ctx: ModelContext, layer: number, x: Value, additiveMask: Value, queries: Value = x): Value {
-  const prefix = `roberta.encoder.layer.${layer}`;
+  const prefix = layerPath(layer);
   return buildFeedForward(ctx, prefix, buildAttention(ctx, `${prefix}.attention`, x, additiveMask, queries));
 }
 
@@ -29,9 +30,9 @@ export function buildLayer(ctx: ModelContext, layer: number, x: Value, additiveM
 export function buildFeedForward(ctx: ModelContext, prefix: string, attended: Value): Value {
   const { config } = ctx;
   const h = config.hidden_size;
-  const intermediate = gelu(ctx.linear(`${prefix}.intermediate.dense`, attended, h, config.intermediate_size));
-  const out = ctx.dropout(ctx.linear(`${prefix}.output.dense`, intermediate, config.intermediate_size, h), config.hidden_dropout_prob, `${prefix}.output.dropout`);
-  return layerNorm(add(out, attended), ctx.param(`${prefix}.output.LayerNorm.weight`, [h]), ctx.param(`${prefix}.output.LayerNorm.bias`, [h]), config.layer_norm_eps);
+  const intermediate = gelu(ctx.linear(`${prefix}.${FEED_FORWARD_PATHS.intermediate}`, attended, h, config.intermediate_size));
+  const out = ctx.dropout(ctx.linear(`${prefix}.${FEED_FORWARD_PATHS.output}`, intermediate, config.intermediate_size, h), config.hidden_dropout_prob, `${prefix}.output.dropout`);
+  return layerNorm(add(out, attended), ctx.param(`${prefix}.${FEED_FORWARD_PATHS.layerNorm}.weight`, [h]), ctx.param(`${prefix}.${FEED_FORWARD_PATHS.layerNorm}.bias`, [h]), config.layer_norm_eps);
 }
 
 /**

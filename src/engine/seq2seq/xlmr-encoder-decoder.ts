@@ -25,7 +25,7 @@ import { labelSmoothedCrossEntropy, reshape } from '../graph/ops/index.js';
 import { writeHfCheckpoint } from '../hf/checkpoint.js';
 import { parseXlmrConfig, type XlmrConfig } from '../hf/config.js';
 import type { TensorToWrite } from '../hf/safetensors-write.js';
-import { encoderTensorSpecs, headTensorSpecs, type TensorSpec } from '../hf/names.js';
+import { ATTENTION_PATHS, encoderTensorSpecs, headTensorSpecs, layerPath, type TensorSpec } from '../hf/names.js';
 import { FLOAT32_MIN, additiveAttentionMask, buildAttention, buildCachedAttention } from '../model/attention.js';
 import type { ModelContext } from '../model/context.js';
 import { buildEmbeddings } from '../model/embeddings.js';
@@ -72,9 +72,9 @@ export function encoderDecoderTensorSpecs(c: XlmrConfig): TensorSpec[] {
     specs.push({ name: asDecoder(s.name), shape: s.shape });
     const m = /^roberta\.encoder\.layer\.(\d+)\.output\.LayerNorm\.bias$/.exec(s.name);
     if (!m) continue;
-    const cross = `decoder.roberta.encoder.layer.${m[1]}.crossattention`;
-    for (const proj of ['self.query', 'self.key', 'self.value', 'output.dense']) specs.push({ name: `${cross}.${proj}.weight`, shape: [h, h] }, { name: `${cross}.${proj}.bias`, shape: [h] });
-    specs.push({ name: `${cross}.output.LayerNorm.weight`, shape: [h] }, { name: `${cross}.output.LayerNorm.bias`, shape: [h] });
+    const cross = `${layerPath(Number(m[1]), 'decoder.roberta.')}.crossattention`;
+    for (const proj of [ATTENTION_PATHS.query, ATTENTION_PATHS.key, ATTENTION_PATHS.value, ATTENTION_PATHS.output]) specs.push({ name: `${cross}.${proj}.weight`, shape: [h, h] }, { name: `${cross}.${proj}.bias`, shape: [h] });
+    specs.push({ name: `${cross}.${ATTENTION_PATHS.layerNorm}.weight`, shape: [h] }, { name: `${cross}.${ATTENTION_PATHS.layerNorm}.bias`, shape: [h] });
   }
   for (const s of headTensorSpecs(c, 'mlm', 0)) specs.push({ name: asDecoder(s.name), shape: s.shape });
   return specs;
@@ -105,7 +105,7 @@ export function buildEncoderDecoderLogits(ctx: ModelContext, inputIds: Value, at
   const crossMask = additiveAttentionMask(attentionMask);
   let h = buildEmbeddings(d, decoderIds);
   for (let layer = 0; layer < ctx.config.num_hidden_layers; layer++) {
-    const prefix = `roberta.encoder.layer.${layer}`;
+    const prefix = layerPath(layer);
     const x = h;
     h = ctx.graph.scope(`decoder.${layer}`, () => {
       const attended = buildAttention(d, `${prefix}.attention`, x, selfMask);
@@ -270,7 +270,7 @@ export function buildEncoderDecoderGraph(kind: 'logits' | 'encoder' | 'decoder-m
   const crossMask = additiveAttentionMask(encoderMask);
   let selfMask: Value | undefined;
   for (let layer = 0; layer < c.num_hidden_layers; layer++) {
-    const prefix = `roberta.encoder.layer.${layer}`;
+    const prefix = layerPath(layer);
     const self = buildCachedAttention(d, `${prefix}.attention`, h, (keys) => (selfMask ??= causalMask(ids, pastLength, keys, FLOAT32_MIN)), past[layer]);
     const cross = buildCachedAttention(d, `${prefix}.crossattention`, self.output, crossMask, undefined, encoderHidden);
     h = buildFeedForward(d, prefix, cross.output);
