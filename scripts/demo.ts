@@ -81,6 +81,7 @@ function retrievalLines(r: RetrievalReport): string[] {
     `    all pairs          model ${pct(r.top1).padStart(6)}   character 3-grams ${pct(r.trigram).padStart(6)}`,
     `    same script        model ${pct(r.top1SameScript).padStart(6)}   character 3-grams ${pct(r.trigramSameScript).padStart(6)}`,
     `    different scripts  model ${pct(r.top1CrossScript).padStart(6)}   character 3-grams ${pct(r.trigramCrossScript).padStart(6)}`,
+    `    by the hover's margin score (cosine over the k = 4 nearest in the other language): all pairs ${pct(r.top1Margin)}, different scripts ${pct(r.top1MarginCrossScript)}`,
   ];
 }
 

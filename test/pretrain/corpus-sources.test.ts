@@ -4,7 +4,7 @@ import { loadUdhrCorpus } from '../../src/engine/pretrain/corpus.js';
 import { PretrainBatcher, segmentMaterials } from '../../src/engine/pretrain/objectives.js';
 import { parseRecipe } from '../../src/engine/pretrain/recipe.js';
 import { cldrLocales, dominantScript, hashSplit, loadCldrAnnotations, loadCldrLocalenames, loadQuran, plainArabic, udhrSegments, type CorpusSegment } from '../../src/engine/pretrain/sources.js';
-import { top1, trigramVector } from '../../src/engine/pretrain/validation.js';
+import { top1, top1ByMargin, trigramVector } from '../../src/engine/pretrain/validation.js';
 import { XlmTokenizer } from '../../src/engine/tokenize/tokenizer.js';
 import { trainSegmentTokenizer, writeTokenizerFolder } from '../../src/engine/pretrain/udhr-tokenizer.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -100,6 +100,17 @@ test('retrieval helpers: top-1 counts a source right when its own index scores b
   assert.equal(top1(a, [b[1], b[2], b[0]], cos), 0);
   const norm = Math.hypot(...trigramVector('hello world').values());
   assert.ok(Math.abs(norm - 1) < 1e-12);
+});
+
+test('retrieval by margin finds a translation that a hub outscores by cosine', () => {
+  const unit = (...v: number[]) => { const n = Math.hypot(...v); return Float32Array.from(v, (x) => x / n); };
+  const dot = (a: Float32Array, b: Float32Array) => a.reduce((t, x, d) => t + x * b[d]!, 0);
+  const sources = [unit(1, 0, 0, 0), unit(0, 1, 0, 0), unit(1, 1, 0, 0.1)];
+  // Target 2 is a hub: closer to sources 0 and 1 (0.707) than their own translations (0.64) are.
+  const targets = [unit(1, 0, 1.2, 0), unit(0, 1, 1.2, 0), unit(1, 1, 0, 0)];
+  assert.ok(dot(sources[0]!, targets[2]!) > dot(sources[0]!, targets[0]!), 'the hub wins by cosine');
+  assert.equal(top1(sources, targets, dot), 1 / 3);
+  assert.equal(top1ByMargin(sources, targets, 1), 1);
 });
 
 test('a multi-source recipe validates at its marks: validation.jsonl holds fill-mask, retrieval among 200+ verses with cross-script pairs and 3-gram baselines, and the held-out source', { timeout: 600_000 }, async () => {
