@@ -17,6 +17,7 @@ const FLAG = /(?<![\w-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)/g;
 const FOREIGN: Record<string, RegExp> = {
   'install-extension': /\bcode --install-extension\b/,
   repeats: /bench\/train\.ts/,
+  'base-only': /bench\/train\.ts/,
   minutes: /bench\/xlmr-translator\.ts/,
   steps: /bench\/train-translation\.ts/,
   batch: /bench\/train-translation\.ts/,
