@@ -19,7 +19,7 @@ import { embed } from '../tasks/embed.js';
 import { releaseScoring, scoreMasked } from '../tasks/mlm-score.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
 import type { XlmTokenizer } from '../tokenize/tokenizer.js';
-import { margin, MARGIN_NEIGHBOURS } from '../search/margin.js';
+import { margin, MARGIN_NEIGHBOURS, meanOfNearest } from '../search/margin.js';
 import { bestThreshold, maskParagraphs, type LangText } from './measures.js';
 import { dominantScript, type CorpusSegment } from './sources.js';
 
@@ -89,18 +89,19 @@ function sparseCosine(a: Map<string, number>, b: Map<string, number>): number {
   return s;
 }
 
+/** The cosine of every source with every target (unit vectors): [source][target]. */
+function cosineMatrix(sources: readonly Float32Array[], targets: readonly Float32Array[]): number[][] {
+  return sources.map((a) => targets.map((b) => dot(a, b)));
+}
+
 /**
  * Top-1 of each source among the targets by the ratio margin (Artetxe and Schwenk 2019; search/margin.ts): the
- * cosine over the mean of the source's k nearest targets and the target's k nearest sources. Unit vectors.
+ * cosine over the mean of the source's k nearest targets and the target's k nearest sources. Unit vectors, or their
+ * cosine matrix when the caller has it already.
  */
-export function top1ByMargin(sources: readonly Float32Array[], targets: readonly Float32Array[], k = MARGIN_NEIGHBOURS): number {
-  const cos = sources.map((a) => targets.map((b) => dot(a, b)));
-  const topMean = (xs: number[]) => {
-    const best = [...xs].sort((x, y) => y - x).slice(0, k);
-    return best.reduce((t, x) => t + x, 0) / Math.max(1, best.length);
-  };
-  const nearSource = cos.map(topMean);
-  const nearTarget = targets.map((_, j) => topMean(cos.map((row) => row[j]!)));
+export function top1ByMargin(sources: readonly Float32Array[], targets: readonly Float32Array[], k = MARGIN_NEIGHBOURS, cos = cosineMatrix(sources, targets)): number {
+  const nearSource = cos.map((row) => meanOfNearest(row, k));
+  const nearTarget = targets.map((_, j) => meanOfNearest(cos.map((row) => row[j]!), k));
   return top1(sources.map((_, i) => i), targets.map((_, j) => j), (i, j) => margin(cos[i]![j]!, nearSource[i]!, nearTarget[j]!));
 }
 
@@ -291,10 +292,11 @@ export async function evaluateValidation(model: LoadedModel, sets: ValidationSet
         if (a === b) continue;
         const va = vectors.get(a)!;
         const vb = vectors.get(b)!;
-        const score = top1(va, vb, dot);
+        const cos = cosineMatrix(va, vb);
+        const score = top1(va.map((_, i) => i), vb.map((_, j) => j), (i, j) => cos[i]![j]!);
         const crossScript = sets.scripts.get(a) !== sets.scripts.get(b);
         (crossScript ? cross : same).push(score);
-        const marginScore = top1ByMargin(va, vb);
+        const marginScore = top1ByMargin(va, vb, MARGIN_NEIGHBOURS, cos);
         byMargin.push(marginScore);
         if (crossScript) byMarginCross.push(marginScore);
         (crossScript ? triCross : triSame).push(set.trigram.get(`${a}>${b}`)!);

@@ -24,6 +24,11 @@ function topMean(scores: ArrayLike<number>, use: (i: number) => boolean, k: numb
   return best.length ? best.reduce((a, b) => a + b, 0) / best.length : 0;
 }
 
+/** The mean of the k highest scores: how close a sentence is to its k nearest candidates. */
+export function meanOfNearest(scores: ArrayLike<number>, k = MARGIN_NEIGHBOURS): number {
+  return topMean(scores, () => true, k);
+}
+
 /** Each vector's neighbourhood: the mean cosine of its k nearest vectors of other languages (unit vectors, so dot products). */
 export function neighbourhoods(vectors: readonly Float32Array[], languages: readonly string[], k = MARGIN_NEIGHBOURS): Float64Array {
   const n = vectors.length;
