@@ -85,7 +85,7 @@ export async function pickTrainingData(title: string): Promise<TrainingData | un
       ...fileItems,
       ...pairs.map((d) => ({ label: `${rel(d.file)} → ${path.extname(d.target!).slice(1)}`, description: 'two line-aligned files (translation)', detail: `source ${rel(d.file)}, target ${rel(d.target!)}`, data: d })),
     ],
-    { title, placeHolder: 'Data file (JSON lines, CSV, TSV, SQuAD JSON), or two line-aligned files for translation', matchOnDescription: true },
+    { title, ignoreFocusOut: true, placeHolder: 'Data file (JSON lines, CSV, TSV, SQuAD JSON), or two line-aligned files for translation', matchOnDescription: true },
   );
   return pick?.data;
 }

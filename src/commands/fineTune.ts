@@ -69,7 +69,7 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
     (
       await vscode.window.showQuickPick(
         TASKS.map((t) => ({ ...t, description: t.task === suggested ? 'suggested by the columns' : undefined, picked: t.task === suggested })).sort((a, b) => Number(b.task === suggested) - Number(a.task === suggested)),
-        { title: `${title} (2/${steps}): task`, placeHolder: inspected ? `${inspected.rows} rows; columns ${inspected.columns.join(', ')}` : undefined },
+        { title: `${title} (2/${steps}): task`, ignoreFocusOut: true, placeHolder: inspected ? `${inspected.rows} rows; columns ${inspected.columns.join(', ')}` : undefined },
       )
     )?.task;
   if (!task) return undefined;
@@ -87,7 +87,7 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
           { label: 'LoRA', method: 'lora' as const, detail: `trains small adapters on ${task === 'translation' ? 'the attention projections q_proj/v_proj; the saved model has them merged' : 'query/value'}: less memory, faster, a small output` },
           { label: 'Full fine-tuning', method: 'full' as const, detail: 'trains every weight: best accuracy, most memory' },
         ],
-        { title: `${title} (${steps - 1}/${steps}): method (model ${path.basename(model)})` },
+        { title: `${title} (${steps - 1}/${steps}): method (model ${path.basename(model)})`, ignoreFocusOut: true },
       )
     )?.method;
   if (!method) return undefined;
@@ -104,12 +104,12 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
         { label: `Start: ${hyper.epochs} epochs, batch ${hyper.batchSize}, learning rate ${hyper.learningRate}`, detail: defaults.why.replace(/^defaults/, 'Defaults'), custom: false },
         { label: 'Customize…', custom: true },
       ],
-      { title: `${title} (${steps}/${steps}): hyperparameters` },
+      { title: `${title} (${steps}/${steps}): hyperparameters`, ignoreFocusOut: true },
     );
     if (!choice) return undefined;
     if (choice.custom) {
       const ask = async (prompt: string, value: number) => {
-        const v = await vscode.window.showInputBox({ title, prompt, value: String(value), validateInput: (s) => (Number.isFinite(Number(s)) && Number(s) > 0 ? undefined : 'A positive number') });
+        const v = await vscode.window.showInputBox({ title, prompt, ignoreFocusOut: true, value: String(value), validateInput: (s) => (Number.isFinite(Number(s)) && Number(s) > 0 ? undefined : 'A positive number') });
         return v === undefined ? undefined : Number(v);
       };
       const epochs = await ask('Epochs', hyper.epochs);
@@ -138,7 +138,7 @@ async function pickTranslationModel(ctx: Ctx, title: string): Promise<string | u
     ...(xlmr ? [{ label: `$(symbol-misc) Encoder-decoder from ${modelName(xlmr)}`, description: 'the XLM paper\'s route', detail: 'encoder and decoder both start from this XLM-R model (the decoder gains cross-attention, drawn at random); saved as transformers\' EncoderDecoderModel. Needs more data and steps than adapting a translator.', dir: xlmr }] : []),
     { label: '$(folder-opened) Choose a model folder…', detail: 'a Marian (opus-mt), M2M100 / NLLB or MBart Hugging Face folder: config.json, model.safetensors, tokenizer.json', dir: '' },
   ];
-  const pick = await vscode.window.showQuickPick(items, { title: `${title}: model to start from`, placeHolder: 'A sequence-to-sequence model with weights (ONNX-only exports cannot be trained)' });
+  const pick = await vscode.window.showQuickPick(items, { title: `${title}: model to start from`, ignoreFocusOut: true, placeHolder: 'A sequence-to-sequence model with weights (ONNX-only exports cannot be trained)' });
   if (!pick) return undefined;
   if (pick.dir) return pick.dir;
   const uri = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Start from this model' });
@@ -165,7 +165,7 @@ async function pickLanguages(
   }
   const known = (code: string | undefined) => (code !== undefined && choice.codes.includes(code) ? code : undefined);
   const ask = async (side: 'source' | 'target', suggested: string | undefined) =>
-    (await vscode.window.showQuickPick(choice.codes.map((c) => ({ label: c, description: c === suggested ? 'named by the data' : undefined })), { title: `${title}: ${side} language`, placeHolder: `The language of the ${side} side (codes this model knows)` }))?.label;
+    (await vscode.window.showQuickPick(choice.codes.map((c) => ({ label: c, description: c === suggested ? 'named by the data' : undefined })), { title: `${title}: ${side} language`, ignoreFocusOut: true, placeHolder: `The language of the ${side} side (codes this model knows)` }))?.label;
   const targetLang = known(inspected?.targetLang) ?? (await ask('target', inspected?.targetLang));
   if (!targetLang) return undefined;
   if (choice.takes === 'target') return { targetLang };

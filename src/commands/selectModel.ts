@@ -88,6 +88,8 @@ export async function pickModel(ctx: Ctx, target: SlotId | undefined, title?: st
     title: title ?? (s ? `Select model for ${s.label.toLowerCase()} (${s.serves})` : 'Select model for every feature it fits'),
     placeHolder: s ? `Only models with ${s.needs} are listed` : 'A Hugging Face model folder of the XLM-R family',
     matchOnDescription: true,
+    // A step of a wizard (it passes its title) stays open when focus moves, as the wizard's other steps do.
+    ignoreFocusOut: title !== undefined,
   });
   if (!pick) return undefined;
   if (pick.dir) return pick.dir;

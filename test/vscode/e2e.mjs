@@ -360,6 +360,12 @@ process.exit(failed ? 1 : 0);
 
 async function pickQuick(page, text) {
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
-  await row.waitFor({ timeout: 30_000 });
+  try {
+    await row.waitFor({ timeout: 30_000 });
+  } catch (e) {
+    // A quick pick that closed leaves its rows in the DOM, hidden: say so rather than only "timeout".
+    const open = await page.locator('.quick-input-widget').first().isVisible().catch(() => false);
+    throw new Error(`the quick pick row "${text}" was not shown${open ? '' : ': the quick input is closed (it lost focus, or the command ended)'}: ${e.message.split('\n')[0]}`);
+  }
   await row.click();
 }
