@@ -4,7 +4,12 @@
  * decoder_model_merged.onnx), same onnxruntime-node, same run; greedy decoding (transformers.js has no beam
  * search), plus our beam search alone.
  *
- *   npx tsx bench/translate.ts [--runs N] [--threads N] [--steps N]
+ *   npx tsx bench/translate.ts [--runs N] [--threads N] [--steps N] [--our-export]
+ *
+ * --our-export adds our translator on the files `xlm export onnx` writes for a Marian folder of the same size
+ * (model.safetensors drawn by test/helpers/reference_hf_seq2seq.py), beside the same translator on PyTorch's
+ * export: the merged decoder each export writes decides what a step computes (ours caches the cross-attention
+ * keys and values behind an If, as PyTorch's merged pair does).
  *
  * The model is exported once by test/helpers/reference_seq2seq.py (PyTorch) into .cache/bench/ and reused.
  * With random weights `</s>` is never likely, so every sentence decodes to --steps tokens on both sides: the
@@ -15,6 +20,8 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Translator } from '../src/engine/translate/translator.js';
+import { exportSeq2SeqOnnx } from '../src/engine/seq2seq/export.js';
+import { writeTinyHfSeq2Seq } from '../test/helpers/tiny-hf-seq2seq.js';
 import { mergeDecoders } from '../test/helpers/merge-decoders.js';
 import { makeTinyTokenizerJson } from '../test/helpers/tiny-tokenizer.js';
 import { interleavedMedians } from './timing.js';
@@ -23,7 +30,7 @@ const CACHE = resolve('.cache/bench');
 const NAME = 'marian-base-random';
 const DIR = join(CACHE, NAME);
 
-const { values } = parseArgs({ options: { runs: { type: 'string' }, threads: { type: 'string' }, steps: { type: 'string' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string' }, threads: { type: 'string' }, steps: { type: 'string' }, 'our-export': { type: 'boolean' } } });
 const RUNS = Number(values.runs ?? 5);
 const THREADS = Number(values.threads ?? 0);
 const STEPS = Number(values.steps ?? 32);
@@ -51,6 +58,20 @@ function prepare(): void {
   writeFileSync(join(DIR, 'tokenizer.json'), JSON.stringify(makeTinyTokenizerJson()));
   writeFileSync(join(DIR, 'tokenizer_config.json'), JSON.stringify({ model_max_length: 512, pad_token: '<pad>', eos_token: '</s>' }));
   log(`exported the random Marian-base model in ${((performance.now() - start) / 1000).toFixed(0)} s`);
+}
+
+/** The same Marian size as an HF folder (model.safetensors), exported by `xlm export onnx`'s code into DIR/ours. */
+function prepareOurExport(): string {
+  const hf = join(CACHE, 'marian-base-random-hf');
+  const out = join(hf, 'ours');
+  if (!existsSync(join(hf, 'model.safetensors'))) {
+    const { vocab_size, d_model, encoder_layers, decoder_layers, encoder_attention_heads, decoder_attention_heads, encoder_ffn_dim, decoder_ffn_dim } = CONFIG;
+    writeTinyHfSeq2Seq(hf, 'marian', { seed: 1, std: 0.02, dModel: d_model, config: { vocab_size, encoder_layers, decoder_layers, encoder_attention_heads, decoder_attention_heads, encoder_ffn_dim, decoder_ffn_dim, max_position_embeddings: 512, max_length: 512, pad_token_id: 58100, decoder_start_token_id: 58100, bad_words_ids: [[58100]], eos_token_id: 0, forced_eos_token_id: 0 } });
+  }
+  const start = performance.now();
+  exportSeq2SeqOnnx(hf, out);
+  log(`exported the HF Marian-base folder with our exporter in ${((performance.now() - start) / 1000).toFixed(0)} s`);
+  return out;
 }
 
 /** Source ids of `length` tokens (last one `</s>`), drawn from the tokenizer's range. */
@@ -100,6 +121,23 @@ async function main(): Promise<void> {
     beam4x1: () => ours.generate(one, { numBeams: 4, maxLength }),
     beam4x8: () => ours.generate(eight, { numBeams: 4, maxLength }),
   });
+  let exported: { greedy1: number; greedy8: number } | undefined;
+  if (values['our-export']) {
+    const mine = await Translator.load(prepareOurExport(), { threads: THREADS, layout: 'merged' });
+    const timed = await interleavedMedians(RUNS, {
+      pytorchExport1: () => ours.generate(one, { numBeams: 1, maxLength }),
+      ourExport1: () => mine.generate(one, { numBeams: 1, maxLength }),
+    });
+    const timed8 = await interleavedMedians(Math.max(2, Math.ceil(RUNS / 2)), {
+      pytorchExport8: () => ours.generate(eight, { numBeams: 1, maxLength }),
+      ourExport8: () => mine.generate(eight, { numBeams: 1, maxLength }),
+    });
+    const steps = (await mine.generate(one, { numBeams: 1, maxLength }))[0].tokens.length;
+    if (steps < STEPS) log(`our export's model stopped after ${steps} tokens, before ${STEPS}: its times cover less work`);
+    exported = { greedy1: timed.ourExport1 / timed.pytorchExport1, greedy8: timed8.ourExport8 / timed8.pytorchExport8 };
+    log(`our export: greedy 1 x 24 ${(timed.ourExport1 * 1000).toFixed(0)} ms against PyTorch's export ${(timed.pytorchExport1 * 1000).toFixed(0)} ms; 8 sentences ${(timed8.ourExport8 * 1000).toFixed(0)} against ${(timed8.pytorchExport8 * 1000).toFixed(0)} ms`);
+    await mine.close();
+  }
   await ours.close();
   await theirs.dispose();
 
@@ -120,6 +158,7 @@ async function main(): Promise<void> {
     'beam search, 4 beams (ours only; transformers.js has none):',
     `  1 sentence   ${ms(beams.beam4x1)}`,
     `  8 sentences  ${ms(beams.beam4x8)}`,
+    ...(exported ? ['our translator on our export (xlm export onnx) against PyTorch\'s export, same size, time ratio (1.00 = as fast):', `  greedy 1 sentence   ${exported.greedy1.toFixed(2)}`, `  greedy 8 sentences  ${exported.greedy8.toFixed(2)}`] : []),
   ].join('\n') + '\n');
 }
 

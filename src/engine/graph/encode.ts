@@ -34,7 +34,7 @@ function tensorProto(name: string, t: ConstTensor): onnx.ITensorProto {
   return { name, dims: t.shape, dataType: onnxDataType(t.dtype), rawData: tensorBytes(t) };
 }
 
-function attribute(name: string, type: AttrType, value: AttrValue): onnx.IAttributeProto {
+function attribute(name: string, type: AttrType, value: AttrValue, domains: Set<string>): onnx.IAttributeProto {
   const A = onnx.AttributeProto.AttributeType;
   switch (type) {
     case 'int':
@@ -49,6 +49,8 @@ function attribute(name: string, type: AttrType, value: AttrValue): onnx.IAttrib
       return { name, type: A.FLOATS, floats: value as number[] };
     case 'tensor':
       return { name, type: A.TENSOR, t: tensorProto('', value as ConstTensor) };
+    case 'graph':
+      return { name, type: A.GRAPH, g: encodeBody(value as Graph, false, [], domains) };
   }
 }
 
@@ -78,8 +80,29 @@ export function liveNodes(graph: Graph, outputs: Value[] = graph.outputs.map((o)
 }
 
 export function encodeGraph(graph: Graph, opts: EncodeOptions = {}): EncodedModel {
-  const externalize = opts.externalize ?? true;
+  const externalData: EncodedModel['externalData'] = [];
+  // Op domains used anywhere, subgraphs included.
+  const domains = new Set<string>();
+  const body = encodeBody(graph, opts.externalize ?? true, externalData, domains);
+  const model: onnx.IModelProto = {
+    irVersion: IR_VERSION,
+    producerName: 'xlm-lab',
+    docString: opts.docString,
+    opsetImport: [{ domain: '', version: OPSET }, ...(domains.has(MS_DOMAIN) ? [{ domain: MS_DOMAIN, version: 1 }] : [])],
+    graph: body,
+  };
+  return { bytes: onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish(), externalData };
+}
+
+/**
+ * One graph's nodes, initializers, inputs and outputs. A subgraph's initializers stay in the protobuf (they are
+ * small constants; weights are the outer graph's, read by name), and it has no inputs of its own.
+ */
+function encodeBody(graph: Graph, externalize: boolean, externalData: EncodedModel['externalData'], domains: Set<string>): onnx.IGraphProto {
+  // A subgraph's placeholders for outer values take those values' names (an output may have renamed one).
+  for (const { outer, inner } of graph.captured()) inner.name = outer.name;
   const nodes = liveNodes(graph);
+  for (const n of nodes) domains.add(n.op.domain ?? '');
   const used = new Set<Value>();
   for (const n of nodes) for (const v of n.inputs) used.add(v);
   for (const o of graph.outputs) used.add(o.value);
@@ -92,7 +115,6 @@ export function encodeGraph(graph: Graph, opts: EncodeOptions = {}): EncodedMode
     return o.name;
   });
 
-  const externalData: EncodedModel['externalData'] = [];
   const initializer: onnx.ITensorProto[] = [];
   for (const init of graph.initializers) {
     if (!used.has(init.value)) continue;
@@ -124,21 +146,14 @@ export function encodeGraph(graph: Graph, opts: EncodeOptions = {}): EncodedMode
     output: n.outputs.map((v) => v.name),
     attribute: Object.entries(n.op.attrTypes ?? {})
       .filter(([key]) => n.attrs[key] !== undefined)
-      .map(([key, type]) => attribute(key, type, n.attrs[key])),
+      .map(([key, type]) => attribute(key, type, n.attrs[key], domains)),
   }));
 
-  const model: onnx.IModelProto = {
-    irVersion: IR_VERSION,
-    producerName: 'xlm-lab',
-    docString: opts.docString,
-    opsetImport: [{ domain: '', version: OPSET }, ...(nodes.some((n) => n.op.domain === MS_DOMAIN) ? [{ domain: MS_DOMAIN, version: 1 }] : [])],
-    graph: {
-      name: graph.name,
-      node: [...nodeProtos, ...renames],
-      initializer,
-      input: graph.inputs.map((v) => valueInfo(v.name, v)),
-      output: graph.outputs.map((o, i) => valueInfo(outputNames[i], o.value)),
-    },
+  return {
+    name: graph.name,
+    node: [...nodeProtos, ...renames],
+    initializer,
+    input: graph.inputs.map((v) => valueInfo(v.name, v)),
+    output: graph.outputs.map((o, i) => valueInfo(outputNames[i], o.value)),
   };
-  return { bytes: onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish(), externalData };
 }

@@ -7,14 +7,19 @@
  *
  * Dimensions are numbers or symbolic names ('batch', 'seq'). Two equal names mean the same size at run
  * time; that is what lets broadcasting be undone statically (see ops/broadcast.ts).
+ *
+ * A subgraph (the branches of ops/control.ts's If) is a Graph with a parent. An op applied to values of a
+ * subgraph and of its parent goes into the subgraph, which reads the parent's values by name (ONNX's outer
+ * scope): each such value is captured once, as a placeholder of the subgraph, and the node that holds the
+ * subgraph lists the captured values among its inputs, so they stay live and are encoded.
  */
 
 export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint32' | 'bool' | 'float16' | 'uint8' | 'int8';
 export type Dim = number | string;
 export type Shape = Dim[];
 
-export type AttrType = 'int' | 'float' | 'string' | 'ints' | 'floats' | 'tensor';
-export type AttrValue = number | string | number[] | ConstTensor | boolean | undefined;
+export type AttrType = 'int' | 'float' | 'string' | 'ints' | 'floats' | 'tensor' | 'graph';
+export type AttrValue = number | string | number[] | ConstTensor | boolean | Graph | undefined;
 export type Attrs = Record<string, AttrValue>;
 
 /** A constant tensor held by the graph (initializer or Constant attribute). */
@@ -140,7 +145,36 @@ export class Graph {
   /** Name scope prefix for generated value names (e.g. 'layer.3.attention'). */
   private scopes: string[] = [];
 
-  constructor(readonly name = 'xlm_lab') {}
+  /** Outer values a subgraph reads, each with its placeholder here. */
+  private readonly captures = new Map<Value, Value>();
+  /** 0 for a model's graph, 1 for a subgraph of it. */
+  readonly depth: number;
+
+  /** `parent` makes this a subgraph: its value names are prefixed with `name`, so no name repeats one outside it. */
+  constructor(
+    readonly name = 'xlm_lab',
+    readonly parent?: Graph,
+  ) {
+    this.depth = parent ? parent.depth + 1 : 0;
+    if (parent) this.scopes = [name];
+  }
+
+  /** This graph's placeholder for `v`: `v` itself when it is ours, a capture when it is the parent's. */
+  capture(v: Value): Value {
+    if (v.graph === this) return v;
+    if (!this.parent || v.graph !== this.parent) throw new Error(`input ${v.name} belongs to another graph`);
+    let placeholder = this.captures.get(v);
+    if (!placeholder) {
+      placeholder = new Value(this, this.nextId++, v.name, v.dtype, [...v.shape], undefined, 0);
+      this.captures.set(v, placeholder);
+    }
+    return placeholder;
+  }
+
+  /** The parent's values this subgraph reads, with their placeholders (names are synced to the parent's when encoded). */
+  captured(): { outer: Value; inner: Value }[] {
+    return [...this.captures].map(([outer, inner]) => ({ outer, inner }));
+  }
 
   private uniqueName(base: string): string {
     let name = base;
@@ -215,8 +249,13 @@ export class Graph {
 
   /** Applies an op and returns all its outputs. */
   apply(op: OpDef, inputs: Value[], attrs: Attrs = {}): Value[] {
-    for (const v of inputs) {
-      if (v.graph !== this) throw new Error(`${op.name}: input ${v.name} belongs to another graph`);
+    // An op on a subgraph's values and its parent's belongs to the subgraph.
+    const deepest = inputs.reduce<Graph | undefined>((g, v) => (v.graph.depth > (g?.depth ?? this.depth) ? v.graph : g), undefined);
+    if (deepest) return deepest.apply(op, inputs, attrs);
+    try {
+      inputs = inputs.map((v) => this.capture(v));
+    } catch (e) {
+      throw new Error(`${op.name}: ${(e as Error).message}`);
     }
     let types: TypeInfo[];
     try {

@@ -59,19 +59,31 @@ export interface AttentionKeysValues {
 }
 
 /**
- * buildAttention for decoding with a key/value cache: keys and values are `past`'s followed by those of
- * `keysFrom` (default `x`; the encoder's output for cross-attention), and are returned with the
- * output for the next step's cache. Queries are `x`, which also takes the residual. A mask given as a function
- * is built from the key axis (past + new tokens) once it exists.
+ * The key and value projections of `x` [batch, length, hidden] for the attention module at `prefix`, split into
+ * heads: [batch, heads, length, headDim].
  */
-export function buildCachedAttention(ctx: ModelContext, prefix: string, x: Value, additiveMask: Value | ((keys: Dim) => Value), past?: AttentionKeysValues, keysFrom: Value = x): { output: Value; keysValues: AttentionKeysValues } {
+export function projectAttentionKeysValues(ctx: ModelContext, prefix: string, x: Value): AttentionKeysValues {
+  const h = ctx.config.hidden_size;
+  const heads = ctx.config.num_attention_heads;
+  return {
+    key: splitHeads(ctx.linear(`${prefix}.${ATTENTION_PATHS.key}`, x, h, h), heads, h / heads),
+    value: splitHeads(ctx.linear(`${prefix}.${ATTENTION_PATHS.value}`, x, h, h), heads, h / heads),
+  };
+}
+
+/**
+ * buildAttention for decoding with a key/value cache: keys and values are `past`'s followed by those of
+ * `keysFrom` (default `x`; the encoder's output for cross-attention, or its keys and values already projected),
+ * and are returned with the output for the next step's cache. Queries are `x`, which also takes the residual. A
+ * mask given as a function is built from the key axis (past + new tokens) once it exists.
+ */
+export function buildCachedAttention(ctx: ModelContext, prefix: string, x: Value, additiveMask: Value | ((keys: Dim) => Value), past?: AttentionKeysValues, keysFrom: Value | AttentionKeysValues = x): { output: Value; keysValues: AttentionKeysValues } {
   const { config } = ctx;
   const h = config.hidden_size;
   const heads = config.num_attention_heads;
   const headDim = h / heads;
   const query = splitHeads(ctx.linear(`${prefix}.${ATTENTION_PATHS.query}`, x, h, h), heads, headDim);
-  const freshKey = splitHeads(ctx.linear(`${prefix}.${ATTENTION_PATHS.key}`, keysFrom, h, h), heads, headDim);
-  const freshValue = splitHeads(ctx.linear(`${prefix}.${ATTENTION_PATHS.value}`, keysFrom, h, h), heads, headDim);
+  const { key: freshKey, value: freshValue } = 'key' in keysFrom ? keysFrom : projectAttentionKeysValues(ctx, prefix, keysFrom);
   const key = past ? concat([past.key, freshKey], 2) : freshKey;
   const value = past ? concat([past.value, freshValue], 2) : freshValue;
   const mask = typeof additiveMask === 'function' ? additiveMask(key.shape[2]) : additiveMask;

@@ -101,6 +101,8 @@ export interface DecoderCache {
   past: KeysValues[];
   /** The past length, an int64 scalar. */
   pastLength: Value;
+  /** Per layer: the cross-attention keys/values, where the caller has them (else projected from the encoder's output). */
+  cross?: KeysValues[];
 }
 
 export interface DecoderOutput {
@@ -134,7 +136,7 @@ export function buildSeq2SeqDecoder(ctx: Seq2SeqContext, decoderIds: Value, enco
         selfMask ??= causalMask(decoderIds, cache?.pastLength, selfKv.key.shape[2], FLOAT32_MIN);
         return attend(ctx, `${layer}.self_attn`, x, selfKv, selfMask, heads);
       });
-      const crossKv = projectKeysValues(ctx, `${layer}.encoder_attn`, encoderHidden, heads);
+      const crossKv = cache?.cross?.[i] ?? projectKeysValues(ctx, `${layer}.encoder_attn`, encoderHidden, heads);
       const crossed = sublayer(ctx, attended, `${layer}.encoder_attn_layer_norm`, `${layer}.encoder_attn.dropout`, (x) =>
         attend(ctx, `${layer}.encoder_attn`, x, crossKv, crossMask, heads));
       present.push({ self: selfKv!, cross: crossKv });

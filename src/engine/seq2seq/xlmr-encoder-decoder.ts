@@ -26,7 +26,7 @@ import { writeHfCheckpoint } from '../hf/checkpoint.js';
 import { parseXlmrConfig, type XlmrConfig } from '../hf/config.js';
 import type { TensorToWrite } from '../hf/safetensors-write.js';
 import { ATTENTION_PATHS, encoderTensorSpecs, headTensorSpecs, layerPath, type TensorSpec } from '../hf/names.js';
-import { FLOAT32_MIN, additiveAttentionMask, buildAttention, buildCachedAttention } from '../model/attention.js';
+import { FLOAT32_MIN, additiveAttentionMask, buildAttention, buildCachedAttention, projectAttentionKeysValues } from '../model/attention.js';
 import type { ModelContext } from '../model/context.js';
 import { buildEmbeddings } from '../model/embeddings.js';
 import { buildMlmHead } from '../model/heads.js';
@@ -37,7 +37,7 @@ import type { ModelLoss } from '../train/model-loss.js';
 import type { LossBuilder } from '../train/step-graph.js';
 import { createRng } from '../rng/rng.js';
 import { causalMask, pastLengthOf, stepPositions } from './positions.js';
-import { mergedDecoderInputs } from './inference.js';
+import { cachedCrossKeysValues, mergedDecoderInputs } from './inference.js';
 import type { XlmTokenizer } from '../tokenize/tokenizer.js';
 import type { PairFeature } from './features.js';
 
@@ -262,8 +262,10 @@ export function buildEncoderDecoderGraph(kind: 'logits' | 'encoder' | 'decoder-m
     graph.output(buildEncoderDecoderLogits(ctx, ids, mask, graph.input('decoder_input_ids', 'int64', ['batch', 'tgt'])), 'logits');
     return graph;
   }
-  const { encoderMask, ids, encoderHidden, past } = mergedDecoderInputs(graph, { layers: c.num_hidden_layers, heads: c.num_attention_heads, hidden: c.hidden_size });
+  const inputs = mergedDecoderInputs(graph, { layers: c.num_hidden_layers, heads: c.num_attention_heads, hidden: c.hidden_size });
+  const { encoderMask, ids, past } = inputs;
   const d = renamed(ctx, asDecoder);
+  const crossKeysValues = cachedCrossKeysValues(inputs, c.num_attention_heads, (hidden) => past.map((_, layer) => projectAttentionKeysValues(d, `${layerPath(layer)}.crossattention`, hidden)));
   const pastLength = pastLengthOf(past[0].key);
   // XLM-R's positions count from pad + 1; generation feeds no padding, so step t is at pad + 1 + t.
   let h = buildEmbeddings(d, ids, undefined, stepPositions(ids, pastLength, c.pad_token_id + 1));
@@ -272,7 +274,7 @@ export function buildEncoderDecoderGraph(kind: 'logits' | 'encoder' | 'decoder-m
   for (let layer = 0; layer < c.num_hidden_layers; layer++) {
     const prefix = layerPath(layer);
     const self = buildCachedAttention(d, `${prefix}.attention`, h, (keys) => (selfMask ??= causalMask(ids, pastLength, keys, FLOAT32_MIN)), past[layer]);
-    const cross = buildCachedAttention(d, `${prefix}.crossattention`, self.output, crossMask, undefined, encoderHidden);
+    const cross = buildCachedAttention(d, `${prefix}.crossattention`, self.output, crossMask, undefined, crossKeysValues[layer]);
     h = buildFeedForward(d, prefix, cross.output);
     graph.output(self.keysValues.key, `present.${layer}.decoder.key`);
     graph.output(self.keysValues.value, `present.${layer}.decoder.value`);

@@ -12,3 +12,4 @@ export * from './gemm.js';
 export * from './topk.js';
 export * from './random.js';
 export * from './quantized.js';
+export * from './control.js';
