@@ -9,6 +9,7 @@
  */
 import type { DeviceName } from '../runtime/devices.js';
 import { createSession, ort, type Device, type GraphSession } from '../runtime/session.js';
+import { collectGarbage } from '../runtime/collect-garbage.js';
 import type { TrainableParam } from './context.js';
 import { ACC, COUNTER_INPUT, SEED_INPUT, STEP_INPUT, buildAccumulateGraph, buildStepGraph, nextName, stateInput, type LossBuilder, type StepGraphOptions } from './step-graph.js';
 
@@ -110,6 +111,14 @@ export class StepRunner {
 
   static async create(build: LossBuilder, opts: RunnerOptions): Promise<StepRunner> {
     if (!Number.isInteger(opts.gradAccum) || opts.gradAccum < 1) throw new Error(`gradient accumulation must be a positive integer, got ${opts.gradAccum}`);
+    const made = await StepRunner.createSessions(build, opts);
+    // The graphs, and the frozen weights they held, are unreachable now that createSessions has returned: onnxruntime
+    // has its own copy. Collected now, not after some steps (collect-garbage.ts says why).
+    collectGarbage();
+    return new StepRunner(made.trainable, made.stepSession, made.accumulateSession, made.stateKinds, opts);
+  }
+
+  private static async createSessions(build: LossBuilder, opts: RunnerOptions) {
     const stepGraph = buildStepGraph(build, opts);
     // The arena keeps temporaries' pages between steps instead of faulting them in afresh every step (half the time
     // of a small step's elementwise kernels); it stays off when a trainable tensor is large (XLM-R base's 768 MB
@@ -132,7 +141,7 @@ export class StepRunner {
     // Keep what the run needs of each weight, not its graph Value: that would keep the graphs (and the frozen
     // weights they hold as initializers) alive for the whole run.
     const trainable = stepGraph.trainable.map(({ name, shape, initial, decay }) => ({ name, shape, initial, decay }));
-    return new StepRunner(trainable, stepSession, accumulateSession, stepGraph.stateKinds, opts);
+    return { trainable, stepSession, accumulateSession, stateKinds: stepGraph.stateKinds };
   }
 
   get device(): DeviceName {
