@@ -5,7 +5,7 @@
  * examples/s, peak RSS, the ratio, and achieved FLOP/s against a 1024³ matmul measured in the same run (each
  * side's FLOPs are the work its step does: ours computes only the <s> row past the last layer's keys and values).
  *
- *   npx tsx bench/train.ts [--base | --base-only] [--steps N] [--repeats N] [--threads N] [--ping-pong]
+ *   npx tsx bench/train.ts [--base | --base-only] [--method full|lora] [--steps N] [--repeats N] [--threads N] [--ping-pong]
  *   npx tsx bench/train.ts --quick   (the small size only, 3 timed steps, 3 rounds, PyTorch in its default setup alone
  *                                     (spinning OpenMP threads, default malloc): a few minutes on 2 quiet cores; a
  *                                     check, not the record)
@@ -42,7 +42,9 @@ import { XLMR_BASE_SIZES, writeRandomXlmr } from '../src/engine/model/random-mod
 import { withHugePageMalloc } from '../src/client/malloc.js';
 import type { BenchConfig } from './train-worker.js';
 
-const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, repeats: { type: 'string' }, threads: { type: 'string' }, 'ping-pong': { type: 'boolean' }, 'base-only': { type: 'boolean' }, 'openblas-coretype': { type: 'string' }, quick: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, repeats: { type: 'string' }, threads: { type: 'string' }, 'ping-pong': { type: 'boolean' }, 'base-only': { type: 'boolean' }, 'openblas-coretype': { type: 'string' }, quick: { type: 'boolean' }, method: { type: 'string' } } });
+const METHODS = values.method ? [values.method] : ['full', 'lora'];
+if (!METHODS.every((m) => m === 'full' || m === 'lora')) throw new Error(`--method is full or lora, got ${values.method}`);
 const QUICK = values.quick === true;
 if (QUICK && (values.base || values['base-only'])) throw new Error('--quick measures the small size only; leave out --base and --base-only');
 const THREADS = Number(values.threads ?? 2);
@@ -119,7 +121,7 @@ function main() {
   if (values.base || values['base-only']) sizes.push(['base', SIZES.base, 8, 128, Number(values.steps ?? 5)]);
   console.log(`threads ${THREADS}; PyTorch ${blas}${QUICK ? '; --quick: PyTorch in its default setup only (spinning, default malloc)' : ''}`);
   for (const [name, model, batch, seq, steps] of sizes) {
-    for (const method of ['full', 'lora'] as const) {
+    for (const method of METHODS as ('full' | 'lora')[]) {
       const config: BenchConfig = { modelDir: modelFolder(name, model), model, method, batch, seq, steps, threads: THREADS, inPlace: values['ping-pong'] !== true };
       const repeats = Number(values.repeats ?? 3);
       const oursRuns: Measured[] = [];
