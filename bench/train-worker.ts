@@ -56,7 +56,7 @@ async function main() {
   // A real folder, so frozen weights take the path of a real run (read from disk, held by the session only).
   const folder = loadModelFolder(c.modelDir);
   const config = folder.config;
-  const model = modelLoss({ task: 'seq-cls', config, numLabels: 2, weights: folder.weights, method: c.method, lora: c.method === 'lora' ? { r: 8, alpha: 16, dropout: 0.1, targets: ['query', 'value'] } : undefined, dropout: c.dropout, initSeed: 1 });
+  const model = modelLoss({ head: 'seq-cls', config, numLabels: 2, weights: folder.weights, method: c.method, lora: c.method === 'lora' ? { r: 8, alpha: 16, dropout: 0.1, targets: ['query', 'value'] } : undefined, dropout: c.dropout, initSeed: 1 });
   const built = performance.now();
   const runner = await StepRunner.create(model.build, {
     seed: 1, gradAccum: 1, threads: c.threads, memArena: c.memArena, inPlace: c.inPlace, prepack: c.prepack, spin: c.spin,

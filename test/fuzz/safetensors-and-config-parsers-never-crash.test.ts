@@ -165,7 +165,7 @@ test(`model folder: ${RUNS.folder} mutated configs over real tiny weights load o
       writeFileSync(join(folder, 'config.json'), JSON.stringify({ ...base, ...change }));
       const before = process.memoryUsage().arrayBuffers;
       try {
-        loadModelFolder(folder, task ? { task } : {}).close();
+        loadModelFolder(folder, task ? { head: task } : {}).close();
       } catch (e) {
         assert.ok(e instanceof XlmError, `not an XlmError: ${(e as Error)?.stack ?? String(e)}`);
         assert.match(e.place.file ?? '', /tiny/);

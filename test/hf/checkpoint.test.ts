@@ -41,7 +41,7 @@ function save(source: string, out: string, head: 'mlm' | 'seq-cls' = 'mlm', labe
 }
 
 function wordEmbeddings(dir: string): Float32Array {
-  const folder = loadModelFolder(dir, { task: 'mlm' });
+  const folder = loadModelFolder(dir, { head: 'mlm' });
   try {
     return folder.weights.get(EMBEDDINGS.word);
   } finally {
@@ -72,7 +72,7 @@ test(
     const weights = openSafetensors(join(out, 'model.safetensors'));
     assert.deepEqual(weights.metadata, { format: 'pt' });
     weights.close();
-    const loaded = loadModelFolder(out, { task: 'seq-cls', requireHead: true });
+    const loaded = loadModelFolder(out, { head: 'seq-cls', requireHead: true });
     try {
       assert.deepEqual(loaded.config.id2label, ['negative', 'neutral']);
       for (const [name, { data }] of tiny.tensors) assert.deepEqual(loaded.weights.get(name), data, name);

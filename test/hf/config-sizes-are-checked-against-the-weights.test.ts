@@ -27,7 +27,7 @@ for (const c of cases) {
         const path = join(dir, 'config.json');
         writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), [c.key]: c.value }));
         assert.throws(
-          () => loadModelFolder(dir, task ? { task } : {}),
+          () => loadModelFolder(dir, task ? { head: task } : {}),
           (e: unknown) => {
             assert.ok(e instanceof XlmError, String(e));
             assert.equal(e.code, 'hf/config-mismatch');

@@ -58,7 +58,7 @@ const heads: Array<{ head: TinyXlmrOptions['head']; present: HeadKind[] }> = [
 for (const { head, present } of heads) {
   test(`a tiny folder with head "${head}" loads, with the weights that were written`, () => {
     withTiny({ head, seed: 5, labels: ['neg', 'pos'] }, (dir, tiny) => {
-      const folder = loadModelFolder(dir, { task: present[0] ?? 'encoder' });
+      const folder = loadModelFolder(dir, { head: present[0] ?? 'encoder' });
       try {
         assert.equal(folder.dir, dir);
         assert.equal(folder.config.vocab_size, tinyVocabSize());
@@ -84,7 +84,7 @@ test('a bare XLMRobertaModel checkpoint (no "roberta." prefix) is read under the
     const stored = openSafetensors(join(dir, 'model.safetensors'));
     assert.ok(stored.has('embeddings.word_embeddings.weight') && !stored.has(EMBEDDINGS.word));
     stored.close();
-    const folder = loadModelFolder(dir, { task: 'encoder' });
+    const folder = loadModelFolder(dir, { head: 'encoder' });
     try {
       const query = layerNames(1).queryWeight;
       assert.deepEqual(folder.weights.get(query, [32, 32]), tiny.tensors.get(query)!.data);
@@ -98,7 +98,7 @@ test('a bare XLMRobertaModel checkpoint (no "roberta." prefix) is read under the
 
 test('a sharded checkpoint folder loads every tensor from its shard', () => {
   withTiny({ head: 'mlm', shards: 3, seed: 4 }, (dir, tiny) => {
-    const folder = loadModelFolder(dir, { task: 'mlm' });
+    const folder = loadModelFolder(dir, { head: 'mlm' });
     try {
       assert.equal(folder.weights.path, join(dir, 'model.safetensors.index.json'));
       const files = new Set(folder.listTensorNames().map((n) => folder.weights.info(n).file));
@@ -113,7 +113,7 @@ test('a sharded checkpoint folder loads every tensor from its shard', () => {
 for (const dtype of ['F16', 'BF16'] as const) {
   test(`a ${dtype} checkpoint loads as float32 within the format's rounding`, () => {
     withTiny({ head: 'mlm', dtype, seed: 6 }, (dir, tiny) => {
-      const folder = loadModelFolder(dir, { task: 'mlm' });
+      const folder = loadModelFolder(dir, { head: 'mlm' });
       try {
         assert.equal(folder.weights.info(MLM_HEAD.bias).dtype, dtype);
         const relative = dtype === 'F16' ? 2 ** -11 : 2 ** -8;
@@ -144,7 +144,7 @@ test('unused keys (pooler, position_ids) are ignored; gamma/beta and lm_head.dec
       t.set(MLM_HEAD.tiedDecoderBias, bias);
       t.set(MLM_HEAD.tiedDecoderWeight, t.get(EMBEDDINGS.word)!);
     });
-    const folder = loadModelFolder(dir, { task: 'mlm', requireHead: true });
+    const folder = loadModelFolder(dir, { head: 'mlm', requireHead: true });
     try {
       assert.deepEqual(folder.weights.get(EMBEDDINGS.layerNormWeight, [32]), tiny.tensors.get(EMBEDDINGS.layerNormWeight)!.data);
       assert.deepEqual(folder.weights.get(MLM_HEAD.bias), tiny.tensors.get(MLM_HEAD.bias)!.data);
@@ -160,7 +160,7 @@ test('a missing encoder tensor is refused at load, naming the file and the tenso
     const missing = layerNames(1).intermediateWeight;
     rewriteWeights(dir, (t) => t.delete(missing));
     const file = join(dir, 'model.safetensors');
-    expectError(() => loadModelFolder(dir, { task: 'mlm' }), 'hf/tensor-missing', { file, what: missing, message: new RegExp(`^${escape(file)}: no tensor '${escape(missing)}'`) });
+    expectError(() => loadModelFolder(dir, { head: 'mlm' }), 'hf/tensor-missing', { file, what: missing, message: new RegExp(`^${escape(file)}: no tensor '${escape(missing)}'`) });
     // Without a task nothing is checked up front; asking for the tensor gives the same error.
     const folder = loadModelFolder(dir);
     try {
@@ -175,7 +175,7 @@ test('a tensor of the wrong shape is refused, naming the tensor, the expected an
   withTiny({ head: 'mlm' }, (dir) => {
     const name = layerNames(1).keyWeight;
     rewriteWeights(dir, (tensors) => tensors.set(name, { dtype: 'F32', shape: [32, 31], data: new Float32Array(32 * 31) }));
-    expectError(() => loadModelFolder(dir, { task: 'mlm' }), 'hf/tensor-shape', {
+    expectError(() => loadModelFolder(dir, { head: 'mlm' }), 'hf/tensor-shape', {
       file: join(dir, 'model.safetensors'),
       what: name,
       message: new RegExp(`tensor '${escape(name)}' has shape \\[32, 31\\], expected \\[32, 32\\]`),
@@ -187,7 +187,7 @@ test('a config.json whose vocab_size disagrees with the word embeddings is refus
   withTiny({ head: 'mlm' }, (dir, tiny) => {
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, vocab_size: tiny.vocabSize + 6 }));
-    expectError(() => loadModelFolder(dir, { task: 'mlm' }), 'hf/config-mismatch', {
+    expectError(() => loadModelFolder(dir, { head: 'mlm' }), 'hf/config-mismatch', {
       file: join(dir, 'config.json'),
       what: 'vocab_size',
       message: new RegExp(`"vocab_size" is ${tiny.vocabSize + 6}, but the weights .* have ${tiny.vocabSize} \\(rows of roberta\\.embeddings\\.word_embeddings\\.weight\\)`),
@@ -199,20 +199,20 @@ test('a classifier sized for other labels is refused; a missing head is fine unl
   withTiny({ head: 'seq-cls', labels: ['a', 'b', 'c'] }, (dir) => {
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, id2label: { '0': 'a', '1': 'b' } }));
-    expectError(() => loadModelFolder(dir, { task: 'seq-cls' }), 'hf/tensor-shape', { what: SEQ_CLS_HEAD.outProjWeight, message: /has shape \[3, 32\], expected \[2, 32\]/ });
+    expectError(() => loadModelFolder(dir, { head: 'seq-cls' }), 'hf/tensor-shape', { what: SEQ_CLS_HEAD.outProjWeight, message: /has shape \[3, 32\], expected \[2, 32\]/ });
     // Fine-tuning a token classifier from this checkpoint: no such head yet, which is allowed…
-    const folder = loadModelFolder(dir, { task: 'token-cls' });
+    const folder = loadModelFolder(dir, { head: 'token-cls' });
     assert.equal(folder.weights.hasHead('token-cls'), false);
     folder.close();
     // …but inference needs it.
-    expectError(() => loadModelFolder(dir, { task: 'token-cls', requireHead: true }), 'hf/tensor-missing', { what: TOKEN_CLS_HEAD.weight, message: /no tensor 'classifier\.weight'/ });
+    expectError(() => loadModelFolder(dir, { head: 'token-cls', requireHead: true }), 'hf/tensor-missing', { what: TOKEN_CLS_HEAD.weight, message: /no tensor 'classifier\.weight'/ });
   });
 });
 
 test('a head with some of its tensors missing is refused', () => {
   withTiny({ head: 'mlm' }, (dir) => {
     rewriteWeights(dir, (t) => t.delete(MLM_HEAD.layerNormBias));
-    expectError(() => loadModelFolder(dir, { task: 'mlm' }), 'hf/tensor-missing', { what: MLM_HEAD.layerNormBias, message: /lm_head\.layer_norm\.bias/ });
+    expectError(() => loadModelFolder(dir, { head: 'mlm' }), 'hf/tensor-missing', { what: MLM_HEAD.layerNormBias, message: /lm_head\.layer_norm\.bias/ });
   });
 });
 
@@ -231,7 +231,7 @@ test('pickled weights are refused with the reason and the conversion to run', ()
 test('pickled weights next to model.safetensors do not matter: the safetensors file is used', () => {
   withTiny({ head: 'mlm' }, (dir) => {
     writeFileSync(join(dir, 'pytorch_model.bin'), 'pretend pickle');
-    const folder = loadModelFolder(dir, { task: 'mlm' });
+    const folder = loadModelFolder(dir, { head: 'mlm' });
     assert.equal(folder.weights.path, join(dir, 'model.safetensors'));
     folder.close();
   });

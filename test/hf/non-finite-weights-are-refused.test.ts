@@ -30,7 +30,7 @@ for (const [label, bad] of [['NaN', NaN], ['+Infinity', Infinity], ['-Infinity',
         data[5] = bad;
         writeSafetensors(path, tensors, { format: 'pt' });
 
-        const folder = loadModelFolder(dir, { task: 'seq-cls' });
+        const folder = loadModelFolder(dir, { head: 'seq-cls' });
         try {
           assert.throws(
             () => folder.weights.get(name),

@@ -80,7 +80,7 @@ test("sequence classification's graphs (inference and training) run the last lay
     for (const [task, expected] of [['seq-cls', ['1', 'seq', 'seq']], ['token-cls', ['seq', 'seq', 'seq']]] as const) {
       const g = new Graph('loss');
       const key = { seed: g.input('seed', 'uint32', []), counter: g.input('counter', 'uint32', []) };
-      const model = modelLoss({ task, config: folder.config, numLabels: 3, weights: folder.weights, method: 'full', initSeed: 1 });
+      const model = modelLoss({ head: task, config: folder.config, numLabels: 3, weights: folder.weights, method: 'full', initSeed: 1 });
       model.build(g, key);
       // The loss builder's graph is the forward and loss (the step graph adds the backward).
       assert.deepEqual(feedForwardRows(graphValues(g)).sort(), [...expected].sort(), task);

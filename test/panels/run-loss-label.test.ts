@@ -17,7 +17,7 @@ test('a finished run lists the final loss its verdict judged, labelled as the me
     // 130 steps near chance for two labels, the last one a lucky low step.
     const losses = Array.from({ length: 130 }, (_, i) => (i === 129 ? 0.6142 : 0.735 + 0.01 * Math.sin(i)));
     fs.writeFileSync(path.join(run, 'metrics.jsonl'), losses.map((loss, i) => JSON.stringify({ step: i + 1, epoch: 0, loss }) + '\n').join(''));
-    const verdict = judgeLearning({ task: 'seq-cls', method: 'lora', lr: 2e-4, defaultLr: 1e-3, epochs: 3, losses, trainLabelCounts: [50, 50] });
+    const verdict = judgeLearning({ head: 'seq-cls', method: 'lora', lr: 2e-4, defaultLr: 1e-3, epochs: 3, losses, trainLabelCounts: [50, 50] });
     fs.writeFileSync(path.join(run, VERDICT_FILE), JSON.stringify(verdict));
     assert.equal(verdict.learned, false);
 

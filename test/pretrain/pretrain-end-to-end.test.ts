@@ -35,7 +35,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 test('xlm pretrain --recipe tiny writes an XLM-R masked-LM folder that loadModelFolder accepts', () => {
   const recipe = loadRecipe(TINY);
-  const folder = loadModelFolder(out, { task: 'mlm', requireHead: true });
+  const folder = loadModelFolder(out, { head: 'mlm', requireHead: true });
   try {
     assert.equal(folder.config.model_type, 'xlm-roberta');
     assert.deepEqual(folder.config.architectures, ['XLMRobertaForMaskedLM']);

@@ -45,7 +45,7 @@ test('a tiny model trained 200 steps on English questions reaches twice the F1 o
   const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
   assert.deepEqual(config.architectures, ['XLMRobertaForQuestionAnswering']);
   assert.equal(Object.keys(config.id2label).length, 2, 'transformers sizes qa_outputs by num_labels');
-  const folder = loadModelFolder(out, { task: 'qa', requireHead: true });
+  const folder = loadModelFolder(out, { head: 'qa', requireHead: true });
   assert.deepEqual(folder.weights.info('qa_outputs.weight').shape, [2, 64]);
   folder.close();
 });

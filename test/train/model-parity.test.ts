@@ -51,7 +51,7 @@ function setup(task: HeadKind, method: TrainMethod) {
   const dir = mkdtempSync(join(tmpdir(), 'xlm-parity-'));
   const tiny = writeTinyXlmr(dir, { head: task, seed: 5 });
   const folder = loadModelFolder(dir);
-  const build = modelLossBuilder({ task, config: folder.config, numLabels: 3, weights: folder.weights, method, lora: method === 'lora' ? LORA : undefined, dropout: 0, initSeed: 1 });
+  const build = modelLossBuilder({ head: task, config: folder.config, numLabels: 3, weights: folder.weights, method, lora: method === 'lora' ? LORA : undefined, dropout: 0, initSeed: 1 });
   return { dir, tiny, folder, build, cleanup: () => { folder.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
@@ -130,7 +130,7 @@ test('XLM-R steps written in place equal ping-pong steps bit for bit (dropout on
     try {
       const tiny = writeTinyXlmr(dir, { head: 'seq-cls', seed: 5 });
       const folder = loadModelFolder(dir);
-      const build = modelLossBuilder({ task: 'seq-cls', config: folder.config, numLabels: 3, weights: folder.weights, method: 'full', dropout: 0.1, initSeed: 1 });
+      const build = modelLossBuilder({ head: 'seq-cls', config: folder.config, numLabels: 3, weights: folder.weights, method: 'full', dropout: 0.1, initSeed: 1 });
       const runner = await StepRunner.create(build, { seed: 3, threads: 1, gradAccum: 1, inPlace, schedule: { kind: 'linear', lr: 1e-3, warmupSteps: 1, totalSteps: 4 }, optimizer: { kind: 'adamw', weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, maxGradNorm: 1.0 } });
       for (let i = 0; i < 4; i++) await runner.step([feedsOf(makeBatch('seq-cls', tiny.vocabSize, 40 + i))]);
       results.push(new Map([...runner.currentParams()].map(([n, d]) => [n, Float32Array.from(d)])));

@@ -110,7 +110,7 @@ test('killing the process at any moment leaves every checkpoint loadable and res
     await new Promise((resolve) => child.on('exit', resolve));
     for (const name of readdirSync(out).filter((n) => /^checkpoint-\d+$/.test(n))) {
       const dir = join(out, name);
-      const folder = loadModelFolder(dir, { task: 'seq-cls', requireHead: true });
+      const folder = loadModelFolder(dir, { head: 'seq-cls', requireHead: true });
       folder.close();
       const step = Number(name.split('-')[1]);
       assert.equal(JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8')).global_step, step);

@@ -44,7 +44,7 @@ for (const method of ['full', 'lora'] as const) {
 
       // Initial values of the trainable weights, as train() drew or loaded them (LoRA's A from the seed).
       const folder = loadModelFolder(model);
-      const built = modelLoss({ task: 'seq-cls', config: folder.config, numLabels: 3, weights: folder.weights, method, lora: method === 'lora' ? lora : undefined, dropout: 0, initSeed: 42 });
+      const built = modelLoss({ head: 'seq-cls', config: folder.config, numLabels: 3, weights: folder.weights, method, lora: method === 'lora' ? lora : undefined, dropout: 0, initSeed: 42 });
       const g = new Graph('init');
       const { trainable } = built.build(g, { seed: g.input('seed', 'uint32', []), counter: g.input('counter', 'uint32', []) });
       const init = Object.fromEntries(trainable.map((p) => [p.name, Array.from(p.initial)]));

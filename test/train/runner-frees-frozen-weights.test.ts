@@ -25,7 +25,7 @@ test('after StepRunner.create the frozen weights live in onnxruntime only: no JS
       if (name.endsWith('word_embeddings.weight')) embedding = new WeakRef(data);
       return data;
     };
-    const model = modelLoss({ task: 'seq-cls', config: folder.config, numLabels: 2, weights, method: 'lora', lora: { r: 4, alpha: 8, dropout: 0, targets: ['query', 'value'] }, initSeed: 1 });
+    const model = modelLoss({ head: 'seq-cls', config: folder.config, numLabels: 2, weights, method: 'lora', lora: { r: 4, alpha: 8, dropout: 0, targets: ['query', 'value'] }, initSeed: 1 });
     const runner = await StepRunner.create(model.build, {
       seed: 1, gradAccum: 1, threads: 1,
       schedule: { kind: 'linear', lr: 1e-3, warmupSteps: 0, totalSteps: 10 },

@@ -57,7 +57,7 @@ test('xlm train seq-cls: JSON metric lines, falling loss, an HF folder that the 
   assert.deepEqual(config.architectures, ['XLMRobertaForSequenceClassification']);
   assert.deepEqual(config.id2label, { 0: 'city', 1: 'other' });
   assert.deepEqual(config.label2id, { city: 0, other: 1 });
-  const folder = loadModelFolder(out, { task: 'seq-cls', requireHead: true });
+  const folder = loadModelFolder(out, { head: 'seq-cls', requireHead: true });
   const graph = buildInferenceGraph('seq-cls', folder.config, folder.weights);
   folder.close();
   const ids = [[0, 5, 9, 12, 2], [0, 7, 2, 1, 1]];
@@ -79,7 +79,7 @@ test('pairs (NLI), token classification and masked-LM train from the CLI with ev
     assert.ok(lines.filter((l) => 'loss' in l).every((l) => Number.isFinite(l.loss)), `${task}: finite losses`);
     assert.ok(lines.some((l) => 'eval' in l), `${task}: an eval line`);
     assert.deepEqual(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).architectures, [architecture]);
-    loadModelFolder(out, { task: task as 'mlm', requireHead: true }).close();
+    loadModelFolder(out, { head: task as 'mlm', requireHead: true }).close();
   }
 });
 

@@ -7,7 +7,7 @@ const flat = (n: number, v: number) => Array.from({ length: n }, () => v);
 const falling = (n: number, from: number, to: number) => Array.from({ length: n }, (_, i) => from + ((to - from) * i) / (n - 1));
 const balanced = (classes: number, each: number) => flat(classes, each);
 
-const base: VerdictInput = { task: 'seq-cls', method: 'lora', lr: 2e-4, defaultLr: 5e-3, epochs: 3, losses: [] };
+const base: VerdictInput = { head: 'seq-cls', method: 'lora', lr: 2e-4, defaultLr: 5e-3, epochs: 3, losses: [] };
 
 test('a classifier whose loss stays at ln C did not learn, and the advice names the default learning rate and full fine-tuning', () => {
   // The issue's run: LoRA at 2e-4 on 26 languages, the loss flat at ln 26.
@@ -53,23 +53,23 @@ test('eval accuracy at the majority share is a miss even when the training loss 
 
 test('token classification: word accuracy at the share of O, or no entity found, did not learn', () => {
   const tags = [80, 10, 10];
-  const atO = judgeLearning({ ...base, task: 'token-cls', losses: falling(30, 1, 0.1), trainLabelCounts: tags, evalMetrics: { accuracy: 0.8, f1: 0.1 }, evalLabelCounts: tags });
+  const atO = judgeLearning({ ...base, head: 'token-cls', losses: falling(30, 1, 0.1), trainLabelCounts: tags, evalMetrics: { accuracy: 0.8, f1: 0.1 }, evalLabelCounts: tags });
   assert.equal(atO.learned, false);
   assert.match(atO.reasons.join(), /word accuracy .* most frequent tag \(80\.0%\)/);
-  const noEntity = judgeLearning({ ...base, task: 'token-cls', losses: falling(30, 1, 0.1), trainLabelCounts: tags, evalMetrics: { accuracy: 0.9, f1: 0 }, evalLabelCounts: tags });
+  const noEntity = judgeLearning({ ...base, head: 'token-cls', losses: falling(30, 1, 0.1), trainLabelCounts: tags, evalMetrics: { accuracy: 0.9, f1: 0 }, evalLabelCounts: tags });
   assert.deepEqual(noEntity.reasons, ['it found no entity of the eval rows (entity F1 0)']);
 });
 
 test('masked-LM: a loss that did not fall did not learn; too high a learning rate is advised down', () => {
-  const v = judgeLearning({ ...base, task: 'mlm', method: 'full', lr: 1e-2, defaultLr: 5e-4, losses: falling(40, 5, 5.5) });
+  const v = judgeLearning({ ...base, head: 'mlm', method: 'full', lr: 1e-2, defaultLr: 5e-4, losses: falling(40, 5, 5.5) });
   assert.equal(v.learned, false);
   assert.match(v.advice[0]!, /lower the learning rate to the default .* 0\.0005/);
   assert.equal(v.dataCheck, undefined, 'masked-LM has no labels to check');
-  assert.equal(judgeLearning({ ...base, task: 'mlm', losses: falling(40, 5, 3) }).learned, true);
+  assert.equal(judgeLearning({ ...base, head: 'mlm', losses: falling(40, 5, 3) }).learned, true);
 });
 
 test('question answering is judged by its eval F1 against the better trivial answer (first sentence or no answer), not by label frequencies', () => {
-  const qa: VerdictInput = { task: 'qa', method: 'full', lr: 3e-3, defaultLr: 3e-3, epochs: 3, losses: falling(40, 5, 1) };
+  const qa: VerdictInput = { head: 'qa', method: 'full', lr: 3e-3, defaultLr: 3e-3, epochs: 3, losses: falling(40, 5, 1) };
   const first = { f1: 0.094, name: 'the first sentence of the context' };
   const learned = judgeLearning({ ...qa, evalMetrics: { exact_match: 0.7, f1: 0.817 }, qaBaseline: first });
   assert.deepEqual({ learned: learned.learned, evalF1: learned.evalF1, baselineF1: learned.baselineF1 }, { learned: true, evalF1: 0.817, baselineF1: 0.094 });

@@ -57,8 +57,8 @@ export interface LoadModelFolderOptions {
    * The head the caller will use. The encoder's tensors are then checked (presence and shape) at
    * load, and so is the head when the checkpoint has any of it: a half-present head is an error.
    */
-  task?: HeadKind | 'encoder';
-  /** Refuse a folder that lacks the task's head (inference needs it; fine-tuning starts one fresh). */
+  head?: HeadKind | 'encoder';
+  /** Refuse a folder that lacks the head (inference needs it; fine-tuning starts one fresh). */
   requireHead?: boolean;
 }
 
@@ -85,8 +85,8 @@ export function loadModelFolder(dirArg: string, options: LoadModelFolderOptions 
   const weights = modelWeights(openWeights(dir, entries, config.architectures[0]));
   try {
     checkConfigAgainstWeights(config, weights, configPath);
-    if (options.task) {
-      const head = options.task === 'encoder' ? undefined : options.task;
+    if (options.head) {
+      const head = options.head === 'encoder' ? undefined : options.head;
       weights.check(requiredTensorSpecs(config));
       if (head && (options.requireHead || weights.hasHead(head))) {
         weights.check(headTensorSpecs(config, head, config.id2label.length));

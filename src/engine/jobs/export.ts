@@ -141,7 +141,7 @@ class JobExport extends TrainingRun {
     const labels = this.data.labels ?? [];
     const lora = o.method === 'lora' ? { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets } : undefined;
     const head = this.head as JobHead;
-    const loss = modelLoss({ task: head, config, numLabels: labels.length, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
+    const loss = modelLoss({ head: head, config, numLabels: labels.length, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
     const graph = new Graph('job-start');
     const { trainable } = loss.build(graph, { seed: graph.input('seed', 'uint32', []), counter: graph.input('counter', 'uint32', []) });
     const tensors = new Map<string, TensorToWrite>();
@@ -182,7 +182,7 @@ class JobExport extends TrainingRun {
       dropout: o.dropout ?? null,
       lora,
       adapter_config: lora
-        ? adapterConfig({ task: this.head, method: o.method, config: this.model.config, labels, baseModel: this.model.folder.dir, numLabels: labels.length, lora, trainableNames: [], trainerState: {}, weight: () => new Float32Array() })
+        ? adapterConfig({ head: this.head, method: o.method, config: this.model.config, labels, baseModel: this.model.folder.dir, numLabels: labels.length, lora, trainableNames: [], trainerState: {}, weight: () => new Float32Array() })
         : null,
       eval_every: o.evalEvery ?? null,
       save_every: o.saveEvery ?? null,

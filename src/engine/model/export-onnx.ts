@@ -61,7 +61,7 @@ const TASK_OF_HEAD: Record<ExportHead, { task: InferenceTask; output: string }> 
 
 export function exportOnnx(modelDir: string, outDirArg: string, opts: ExportOptions = {}): ExportResult {
   const outDir = resolve(outDirArg);
-  const folder = loadModelFolder(modelDir, { task: 'encoder' });
+  const folder = loadModelFolder(modelDir, { head: 'encoder' });
   try {
     const head = opts.head ?? defaultHead(folder.config.architectures, (h) => folder.weights.hasHead(h));
     if (head !== 'none' && !folder.weights.hasHead(head)) {

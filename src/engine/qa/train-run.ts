@@ -111,7 +111,7 @@ export class QaTrainingRun extends TrainingRun {
     const baselines = [{ name: 'the first sentence of the context', f1: f1Of((e) => firstSentence(e.context)) }];
     if (this.qa.allowNull) baselines.push({ name: 'nothing (no answer)', f1: f1Of(() => '') });
     const qaBaseline = examples.length ? baselines.reduce((a, b) => (b.f1 > a.f1 ? b : a)) : undefined;
-    const verdict = judgeLearning({ task: 'qa', method: o.method, lr: o.lr, defaultLr, epochs: o.epochs, losses, evalMetrics: this.lastEval?.eval, qaBaseline });
+    const verdict = judgeLearning({ head: 'qa', method: o.method, lr: o.lr, defaultLr, epochs: o.epochs, losses, evalMetrics: this.lastEval?.eval, qaBaseline });
     writeFileSync(join(this.out, VERDICT_FILE), JSON.stringify(verdict, null, 2) + '\n');
     this.log(describeVerdict(verdict));
     return verdict;
@@ -121,7 +121,7 @@ export class QaTrainingRun extends TrainingRun {
     const o = this.o;
     const { config, folder, tokenizer } = this.model;
     const lora = o.method === 'lora' ? { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets } : undefined;
-    const model = modelLoss({ task: 'qa', config, numLabels: 2, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
+    const model = modelLoss({ head: 'qa', config, numLabels: 2, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
     const runner = this.own(await StepRunner.create(model.build, {
       seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, onNotice: (line) => this.log(line), inPlace: o.inPlace,
       schedule: { kind: o.schedule, lr: o.lr, warmupSteps: this.plan.warmupSteps, totalSteps: this.plan.totalSteps },

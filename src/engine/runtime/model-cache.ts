@@ -134,7 +134,7 @@ export class ModelCache {
       this.models.delete(dir);
       await cached.close();
     }
-    const folder = loadModelFolder(dir, { task: 'encoder' });
+    const folder = loadModelFolder(dir, { head: 'encoder' });
     let tokenizer: XlmTokenizer;
     try {
       tokenizer = this.tokenizer(dir);

@@ -222,7 +222,7 @@ export function openEncoderDecoderConfig(dir: string): XlmrConfig {
 
 export function openEncoderDecoder(dir: string): EncoderDecoderSource {
   if (encoderDecoderKind(dir) === 'warm-start') {
-    const folder = loadModelFolder(dir, { task: 'encoder' });
+    const folder = loadModelFolder(dir, { head: 'encoder' });
     return { config: folder.config, weight: warmStartWeights(folder.weights), close: () => folder.close() };
   }
   const config = openEncoderDecoderConfig(dir);

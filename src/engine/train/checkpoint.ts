@@ -32,7 +32,7 @@ export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
 const PEFT_PREFIX = 'base_model.model.';
 
 export interface SaveContents {
-  task: HeadKind;
+  head: HeadKind;
   method: TrainMethod;
   config: XlmrConfig;
   labels?: readonly string[];
@@ -70,7 +70,7 @@ export function mergedWeight(w: Float32Array, a: Float32Array, b: Float32Array, 
 
 /** The model's tensors under HF names; LoRA branches merged into their base weights. */
 export function modelTensors(c: SaveContents): Map<string, TensorToWrite> {
-  const specs = [...encoderTensorSpecs(c.config), ...headTensorSpecs(c.config, c.task === 'mlm' ? 'mlm' : c.task, c.numLabels)];
+  const specs = [...encoderTensorSpecs(c.config), ...headTensorSpecs(c.config, c.head === 'mlm' ? 'mlm' : c.head, c.numLabels)];
   const merged = new Map<string, Float32Array>();
   if (c.lora) {
     for (const module of loraModules(c.trainableNames)) {
@@ -89,14 +89,14 @@ export function adapterConfig(c: SaveContents): Record<string, unknown> {
   const lora = c.lora!;
   return {
     peft_type: 'LORA',
-    task_type: PEFT_TASK_TYPE[c.task],
+    task_type: PEFT_TASK_TYPE[c.head],
     base_model_name_or_path: baseModelNameOrPath(c.baseModel),
     revision: null,
     r: lora.r,
     lora_alpha: lora.alpha,
     lora_dropout: lora.dropout,
     target_modules: peftTargetModules(lora.targets),
-    modules_to_save: [headModule(c.task)],
+    modules_to_save: [headModule(c.head)],
     bias: 'none',
     fan_in_fan_out: false,
     inference_mode: true,
@@ -124,7 +124,7 @@ export function baseModelNameOrPath(dir: string): string {
 /** PEFT's adapter_model.safetensors keys: base_model.model.<module>.lora_A.weight, and the head's weights. */
 export function adapterTensors(c: SaveContents): Map<string, TensorToWrite> {
   const out = new Map<string, TensorToWrite>();
-  const head = headModule(c.task);
+  const head = headModule(c.head);
   for (const name of c.trainableNames) {
     if (!isLoraName(name) && !name.startsWith(`${head}.`)) continue;
     const data = c.weight(name);
@@ -134,7 +134,7 @@ export function adapterTensors(c: SaveContents): Map<string, TensorToWrite> {
   // state_dict (huggingface/peft utils/save_and_load.py, other.py ModulesToSaveWrapper): transformers'
   // XLMRobertaLMHead has dense, layer_norm, decoder (weight tied to the word embeddings, bias tied to lm_head.bias)
   // and bias. PEFT's save_pretrained clones tied tensors, so its adapters carry decoder.weight / decoder.bias too.
-  if (c.task === 'mlm' && out.has(PEFT_PREFIX + MLM_HEAD.bias)) {
+  if (c.head === 'mlm' && out.has(PEFT_PREFIX + MLM_HEAD.bias)) {
     const h = c.config.hidden_size;
     out.set(PEFT_PREFIX + MLM_HEAD.tiedDecoderWeight, { dtype: 'F32', shape: [c.config.vocab_size, h], data: c.weight(EMBEDDINGS.word) });
     out.set(PEFT_PREFIX + MLM_HEAD.tiedDecoderBias, { dtype: 'F32', shape: [c.config.vocab_size], data: c.weight(MLM_HEAD.bias) });
@@ -147,7 +147,7 @@ function shapeOfTrainable(c: SaveContents, name: string, size: number): number[]
     const r = c.lora!.r;
     return name.includes('lora_A') ? [r, size / r] : [size / r, r];
   }
-  const spec = headTensorSpecs(c.config, c.task === 'mlm' ? 'mlm' : c.task, c.numLabels).find((s) => s.name === name);
+  const spec = headTensorSpecs(c.config, c.head === 'mlm' ? 'mlm' : c.head, c.numLabels).find((s) => s.name === name);
   return spec ? spec.shape : [size];
 }
 
@@ -160,7 +160,7 @@ function trainingStateTensors(state: RunnerState): Map<string, TensorToWrite> {
 
 /** Writes an HF folder (plus adapter) at `dir`; an existing `dir` is updated file by file. */
 function writeModelFiles(dir: string, c: SaveContents): void {
-  const config = { ...configForHead(c.config, c.task, c.labels), ...(c.input ? { xlm_lab: { input: c.input } } : {}) };
+  const config = { ...configForHead(c.config, c.head, c.labels), ...(c.input ? { xlm_lab: { input: c.input } } : {}) };
   writeHfCheckpoint(dir, { config, tokenizerFrom: c.baseModel, tensors: modelTensors(c) });
   if (c.method === 'lora') {
     writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), adapterTensors(c), { format: 'pt' });

@@ -25,10 +25,10 @@ export interface Feature {
   wordIds?: (number | null)[];
 }
 
-export function encodeDataset(data: LoadedDataset, tokenizer: XlmTokenizer, task: HeadKind, maxLength: number): Feature[] {
+export function encodeDataset(data: LoadedDataset, tokenizer: XlmTokenizer, head: HeadKind, maxLength: number): Feature[] {
   const out: Feature[] = [];
   for (let i = 0; i < data.size; i++) {
-    if (task === 'token-cls') {
+    if (head === 'token-cls') {
       const words = data.tokens(i)!;
       const tags = data.tagIds(i)!;
       const enc = tokenizer.encode(words.join(' '), null, { maxLength });
@@ -40,8 +40,8 @@ export function encodeDataset(data: LoadedDataset, tokenizer: XlmTokenizer, task
       });
       out.push({ ids: enc.ids, tokenLabels });
     } else {
-      const enc = tokenizer.encode(data.text(i), task === 'seq-cls' ? (data.textPair(i) ?? null) : null, { maxLength });
-      out.push(task === 'seq-cls' ? { ids: enc.ids, label: data.labelId(i) } : { ids: enc.ids, wordIds: enc.wordIds });
+      const enc = tokenizer.encode(data.text(i), head === 'seq-cls' ? (data.textPair(i) ?? null) : null, { maxLength });
+      out.push(head === 'seq-cls' ? { ids: enc.ids, label: data.labelId(i) } : { ids: enc.ids, wordIds: enc.wordIds });
     }
   }
   return out;
@@ -104,8 +104,8 @@ export interface CollatedBatch {
   tokens: number;
 }
 
-/** Pads a batch on the right to its longest member and builds the task's input tensors. */
-export function collate(features: Feature[], task: HeadKind, padId: number, masking?: { options: MaskingOptions; seeds: number[] }): CollatedBatch {
+/** Pads a batch on the right to its longest member and builds the head's input tensors. */
+export function collate(features: Feature[], head: HeadKind, padId: number, masking?: { options: MaskingOptions; seeds: number[] }): CollatedBatch {
   const seq = Math.max(...features.map((f) => f.ids.length));
   const rows = features.length;
   const ids = new BigInt64Array(rows * seq).fill(BigInt(padId));
@@ -114,10 +114,10 @@ export function collate(features: Feature[], task: HeadKind, padId: number, mask
   let tokens = 0;
   const positions: number[] = [];
   const mlmLabels: number[] = [];
-  const tokenLabels = task === 'token-cls' ? new BigInt64Array(rows * seq).fill(BigInt(IGNORE)) : undefined;
+  const tokenLabels = head === 'token-cls' ? new BigInt64Array(rows * seq).fill(BigInt(IGNORE)) : undefined;
   features.forEach((f, r) => {
     let rowIds = f.ids;
-    if (task === 'mlm') {
+    if (head === 'mlm') {
       const m = maskTokens(f, masking!.options, masking!.seeds[r]);
       rowIds = m.ids;
       m.positions.forEach((p, k) => { positions.push(r * seq + p); mlmLabels.push(m.labels[k]); });
@@ -128,9 +128,9 @@ export function collate(features: Feature[], task: HeadKind, padId: number, mask
   });
   feeds.input_ids = new ort.Tensor('int64', ids, [rows, seq]);
   feeds.attention_mask = new ort.Tensor('int64', mask, [rows, seq]);
-  if (task === 'seq-cls') feeds.labels = new ort.Tensor('int64', BigInt64Array.from(features.map((f) => BigInt(f.label!))), [rows]);
+  if (head === 'seq-cls') feeds.labels = new ort.Tensor('int64', BigInt64Array.from(features.map((f) => BigInt(f.label!))), [rows]);
   if (tokenLabels) feeds.labels = new ort.Tensor('int64', tokenLabels, [rows, seq]);
-  if (task === 'mlm') {
+  if (head === 'mlm') {
     feeds.mlm_positions = new ort.Tensor('int64', BigInt64Array.from(positions.map(BigInt)), [positions.length]);
     feeds.mlm_labels = new ort.Tensor('int64', BigInt64Array.from(mlmLabels.map(BigInt)), [mlmLabels.length]);
   }

@@ -22,7 +22,7 @@ import type { LossBuilder } from './step-graph.js';
 export type TrainMethod = 'full' | 'lora';
 
 export interface ModelLossOptions {
-  task: HeadKind;
+  head: HeadKind;
   config: XlmrConfig;
   /** Number of classes for the classification tasks. */
   numLabels: number;
@@ -36,12 +36,12 @@ export interface ModelLossOptions {
 }
 
 /** The head's module prefix: trained by LoRA runs too, and PEFT's modules_to_save. */
-export function headModule(task: HeadKind): string {
-  return task === 'mlm' ? 'lm_head' : task === 'qa' ? 'qa_outputs' : 'classifier';
+export function headModule(head: HeadKind): string {
+  return head === 'mlm' ? 'lm_head' : head === 'qa' ? 'qa_outputs' : 'classifier';
 }
 
-function isHeadWeight(task: HeadKind, name: string): boolean {
-  return name.startsWith(`${headModule(task)}.`);
+function isHeadWeight(head: HeadKind, name: string): boolean {
+  return name.startsWith(`${headModule(head)}.`);
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -76,7 +76,7 @@ export function modelLoss(o: ModelLossOptions): ModelLoss {
     if (name.endsWith('.bias')) return new Float32Array(n);
     return Float32Array.from({ length: n }, () => rng.normal(0, range));
   };
-  const trainable = (name: string) => o.method === 'full' || isLoraName(name) || isHeadWeight(o.task, name);
+  const trainable = (name: string) => o.method === 'full' || isLoraName(name) || isHeadWeight(o.head, name);
   const weight = (name: string, shape: number[]): Float32Array => {
     let data = initial.get(name);
     if (!data) {
@@ -93,18 +93,18 @@ export function modelLoss(o: ModelLossOptions): ModelLoss {
     const inputIds = graph.input('input_ids', 'int64', ['batch', 'seq']);
     const attentionMask = graph.input('attention_mask', 'int64', ['batch', 'seq']);
     // A sequence-classification head reads only the <s> row, so the last layer computes only that row.
-    const hidden = buildEncoder(ctx, inputIds, attentionMask, undefined, undefined, o.task === 'seq-cls' ? 'first' : 'all');
+    const hidden = buildEncoder(ctx, inputIds, attentionMask, undefined, undefined, o.head === 'seq-cls' ? 'first' : 'all');
     let loss: Value;
     let logits: Value;
-    if (o.task === 'seq-cls') {
+    if (o.head === 'seq-cls') {
       const labels = graph.input('labels', 'int64', ['batch']);
       logits = buildSequenceClassificationHead(ctx, hidden, o.numLabels);
       loss = crossEntropy(logits, labels);
-    } else if (o.task === 'token-cls') {
+    } else if (o.head === 'token-cls') {
       const labels = graph.input('labels', 'int64', ['batch', 'seq']);
       logits = buildTokenClassificationHead(ctx, hidden, o.numLabels);
       loss = crossEntropy(reshape(logits, [-1, o.numLabels]), reshape(labels, [-1]));
-    } else if (o.task === 'qa') {
+    } else if (o.head === 'qa') {
       const starts = graph.input('start_positions', 'int64', ['batch']);
       const ends = graph.input('end_positions', 'int64', ['batch']);
       logits = buildQuestionAnsweringHead(ctx, hidden);

@@ -226,7 +226,7 @@ export class TrainingRun {
   /** Phase: the model folder and tokenizer; the length cap and the memory check, before anything large is read or built. */
   protected loadModel(): RunModel {
     const o = this.o;
-    const folder = loadModelFolder(o.model, { task: this.head });
+    const folder = loadModelFolder(o.model, { head: this.head });
     this.own({ release: () => folder.close() });
     const tokenizer = XlmTokenizer.fromFolder(folder.dir);
     const config = folder.config;
@@ -317,7 +317,7 @@ export class TrainingRun {
     const { labels } = this.data;
     const lora = o.method === 'lora' ? { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets } : undefined;
     const numLabels = labels?.length ?? 0;
-    const model = modelLoss({ task: this.head, config, numLabels, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
+    const model = modelLoss({ head: this.head, config, numLabels, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
     const runner = this.own(await StepRunner.create(model.build, {
       seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, onNotice: (line) => this.log(line), inPlace: o.inPlace,
       schedule: { kind: o.schedule, lr: o.lr, warmupSteps: this.plan.warmupSteps, totalSteps: this.plan.totalSteps },
@@ -452,7 +452,7 @@ export class TrainingRun {
     const losses = this.logHistory.filter((m) => typeof m.loss === 'number' && !('eval' in m)).map((m) => m.loss as number);
     const defaultLr = trainingDefaults({ task: o.task, method: o.method, hiddenSize: this.model.config.hidden_size, rows: train.size }).lr;
     const verdict = judgeLearning({
-      task: this.head, method: o.method, lr: o.lr, defaultLr, epochs: o.epochs, losses,
+      head: this.head, method: o.method, lr: o.lr, defaultLr, epochs: o.epochs, losses,
       trainLabelCounts: this.head === 'mlm' ? undefined : labelCounts(train, this.head),
       evalMetrics: this.lastEval?.eval,
       evalLabelCounts: evalData && this.head !== 'mlm' ? labelCounts(evalData, this.head) : undefined,
@@ -506,7 +506,7 @@ export class TrainingRun {
     const current = weights ?? runner.currentParams();
     const best = evaluator?.tracker?.best;
     return {
-      task: this.head, method: o.method, config, labels: this.labelNames(), input: this.inputKind(),
+      head: this.head, method: o.method, config, labels: this.labelNames(), input: this.inputKind(),
       baseModel: resolve(o.model), numLabels, lora,
       weight: (name) => current.get(name) ?? model.weight(name, shapes.get(name) ?? missing(name)),
       trainableNames: runner.trainable.map((p) => p.name),

@@ -23,7 +23,7 @@ export type LearningVerdict = TrainVerdict;
 export type { DataCheck };
 
 export interface VerdictInput {
-  task: HeadKind;
+  head: HeadKind;
   method: TrainMethod;
   lr: number;
   /** The learning rate the defaults table gives for this run (advice names it when the run used another). */
@@ -59,8 +59,8 @@ export function judgeLearning(v: VerdictInput): LearningVerdict {
   const finalLoss = v.losses.length ? mean(v.losses.slice(-tail)) : undefined;
   const firstLoss = v.losses.length ? mean(v.losses.slice(0, tail)) : undefined;
   let chanceLoss: number | undefined;
-  if (v.task === 'qa') return judgeQa(v, reasons, finalLoss, firstLoss, tail);
-  if (v.task === 'mlm') {
+  if (v.head === 'qa') return judgeQa(v, reasons, finalLoss, firstLoss, tail);
+  if (v.head === 'mlm') {
     if (finalLoss !== undefined && firstLoss !== undefined && v.losses.length >= 4 && !(finalLoss < firstLoss)) {
       reasons.push(`the masked-LM loss did not fall (mean of the first ${tail} steps ${fmt(firstLoss)}, of the last ${tail} ${fmt(finalLoss)})`);
     }
@@ -68,20 +68,20 @@ export function judgeLearning(v: VerdictInput): LearningVerdict {
     chanceLoss = entropy(v.trainLabelCounts);
     const classes = v.trainLabelCounts.filter((c) => c > 0).length;
     if (finalLoss !== undefined && finalLoss > LOSS_MARGIN * chanceLoss) {
-      reasons.push(`the final training loss (mean of the last ${tail} step${tail === 1 ? '' : 's'}) was ${fmt(finalLoss)}, no lower than guessing the ${classes} ${v.task === 'token-cls' ? 'tags' : 'labels'} by their frequency (${fmt(chanceLoss)})`);
+      reasons.push(`the final training loss (mean of the last ${tail} step${tail === 1 ? '' : 's'}) was ${fmt(finalLoss)}, no lower than guessing the ${classes} ${v.head === 'token-cls' ? 'tags' : 'labels'} by their frequency (${fmt(chanceLoss)})`);
     }
   }
   let evalAccuracy: number | undefined;
   let majorityAccuracy: number | undefined;
-  if (v.task !== 'mlm' && v.evalMetrics?.accuracy !== undefined && v.evalLabelCounts?.length) {
+  if (v.head !== 'mlm' && v.evalMetrics?.accuracy !== undefined && v.evalLabelCounts?.length) {
     evalAccuracy = v.evalMetrics.accuracy;
     const total = v.evalLabelCounts.reduce((a, b) => a + b, 0);
     majorityAccuracy = total ? Math.max(...v.evalLabelCounts) / total : undefined;
     if (majorityAccuracy !== undefined && evalAccuracy <= majorityAccuracy + ACCURACY_MARGIN) {
-      reasons.push(`its ${v.task === 'token-cls' ? 'word ' : ''}accuracy on the eval rows is ${(100 * evalAccuracy).toFixed(1)}%, no better than always answering the most frequent ${v.task === 'token-cls' ? 'tag' : 'label'} (${(100 * majorityAccuracy).toFixed(1)}%)`);
+      reasons.push(`its ${v.head === 'token-cls' ? 'word ' : ''}accuracy on the eval rows is ${(100 * evalAccuracy).toFixed(1)}%, no better than always answering the most frequent ${v.head === 'token-cls' ? 'tag' : 'label'} (${(100 * majorityAccuracy).toFixed(1)}%)`);
     }
   }
-  if (v.task === 'token-cls' && v.evalMetrics?.f1 === 0 && !reasons.length) reasons.push('it found no entity of the eval rows (entity F1 0)');
+  if (v.head === 'token-cls' && v.evalMetrics?.f1 === 0 && !reasons.length) reasons.push('it found no entity of the eval rows (entity F1 0)');
   return { learned: reasons.length === 0, reasons, advice: reasons.length ? advise(v) : [], ...notLearnedCheck(v, reasons), finalLoss, finalLossSteps: finalLoss === undefined ? undefined : tail, chanceLoss, evalAccuracy, majorityAccuracy };
 }
 
@@ -107,7 +107,7 @@ function judgeQa(v: VerdictInput, reasons: string[], finalLoss: number | undefin
 }
 
 function notLearnedCheck(v: VerdictInput, reasons: readonly string[]): { dataCheck?: DataCheck } {
-  const check = reasons.length ? dataCheckOf(v.task) : undefined;
+  const check = reasons.length ? dataCheckOf(v.head) : undefined;
   return check ? { dataCheck: check } : {};
 }
 
@@ -122,8 +122,8 @@ function advise(v: VerdictInput): string[] {
 }
 
 /** Which part of the data a run that did not learn should have checked (none for masked-LM: it has no labels). */
-function dataCheckOf(task: HeadKind): DataCheck | undefined {
-  return task === 'qa' ? 'answers' : task === 'mlm' ? undefined : 'labels';
+function dataCheckOf(head: HeadKind): DataCheck | undefined {
+  return head === 'qa' ? 'answers' : head === 'mlm' ? undefined : 'labels';
 }
 
 /** The data check in the CLI's words: the commands that find such rows. */
@@ -134,10 +134,10 @@ export function dataCheckForCli(check: DataCheck): string {
 }
 
 /** How often each label (seq-cls) or each tag (token-cls) occurs in a dataset. */
-export function labelCounts(data: LoadedDataset, task: HeadKind): number[] {
+export function labelCounts(data: LoadedDataset, head: HeadKind): number[] {
   const counts = new Array<number>(data.labels.length).fill(0);
   for (let i = 0; i < data.size; i++) {
-    if (task === 'token-cls') {
+    if (head === 'token-cls') {
       for (const t of data.tagIds(i) ?? []) if (t >= 0) counts[t]++;
     } else if (data.labelId(i) >= 0) counts[data.labelId(i)]++;
   }
