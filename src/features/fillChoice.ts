@@ -5,9 +5,38 @@
  * would be glued onto the word before it ("the" + "m" reads "them"), and punctuation is no word; either is offered
  * only when no candidate is a word. Where the mask touches other text (`un<mask>able`), the most probable piece.
  */
-import type { MaskCandidate } from '../engine/rpc/protocol.js';
+import { MASK_TOKEN, type MaskCandidate } from '../engine/rpc/protocol.js';
 
 const HOLDS_WORD = /^[\p{L}\p{N}]/u;
+
+/** A mask at `at` in `text` with a space (or the text's edge) on both sides stands for a whole word, not a piece or a mark. */
+export function maskStandsAlone(text: string, at: number): boolean {
+  const end = at + MASK_TOKEN.length;
+  return (at === 0 || /\s/.test(text[at - 1]!)) && (end === text.length || /[\s.,;:!?)\]"'»”]/.test(text[end]!));
+}
+
+/** The text a candidate puts in place of the mask (its piece without SentencePiece's word-start mark). */
+export function candidateText(token: string): string {
+  return token.replace(/^▁/, '');
+}
+
+/**
+ * `text` with each `<mask>`, in order, replaced by its preferred candidate: the sentence inline fill-in would make,
+ * which the masked-word panel shows above the candidates (the engine's own `filled` takes each mask's top-1 piece,
+ * which can glue a piece onto the word before: "Paris is them of France.").
+ */
+export function fillPreferred(text: string, masks: readonly { candidates: readonly Pick<MaskCandidate, 'token' | 'startsWord'>[] }[]): string {
+  let out = '';
+  let from = 0;
+  for (const mask of masks) {
+    const at = text.indexOf(MASK_TOKEN, from);
+    if (at < 0) break;
+    const best = preferredCandidate(mask.candidates, maskStandsAlone(text, at));
+    out += text.slice(from, at) + (best ? candidateText(best.token) : MASK_TOKEN);
+    from = at + MASK_TOKEN.length;
+  }
+  return out + text.slice(from);
+}
 
 export function preferredCandidate<T extends Pick<MaskCandidate, 'token' | 'startsWord'>>(candidates: readonly T[], alone: boolean): T | undefined {
   if (!alone) return candidates[0];

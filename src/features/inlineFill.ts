@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
 import { activeModel, setting } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
-import { preferredCandidate } from './fillChoice.js';
+import { candidateText, maskStandsAlone, preferredCandidate } from './fillChoice.js';
 import { sentenceAt } from './sentence.js';
 
 const MASK = p.MASK_TOKEN;
@@ -41,8 +41,7 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
         if (!sentence) return undefined;
         const before = line.slice(sentence.range.start.character, at);
         const index = before.split(MASK).length - 1;
-        // A mask with a space (or the line's edge) on both sides stands for a whole word, not a piece or a mark.
-        const alone = (at === 0 || /\s/.test(line[at - 1]!)) && (at + MASK.length === line.length || /[\s.,;:!?)\]"'»”]/.test(line[at + MASK.length]!));
+        const alone = maskStandsAlone(line, at);
         return { range: new vscode.Range(position.line, at, position.line, at + MASK.length), index, sentence, alone };
       }
     }
@@ -102,6 +101,4 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
   }
 }
 
-function word(token: string): string {
-  return token.replace(/^▁/, '');
-}
+const word = candidateText;

@@ -8,6 +8,7 @@ import { setting } from '../client/config.js';
 import { affectsSlots } from '../client/slots.js';
 import * as p from '../engine/rpc/protocol.js';
 import { sentenceAt } from '../features/sentence.js';
+import { fillPreferred } from '../features/fillChoice.js';
 import { panelHtml, webviewOptions } from './html.js';
 import { registerPanelSerializer } from './outbox.js';
 import { ToMaskPanel, parseFromMaskPanel } from './messages.js';
@@ -100,7 +101,8 @@ export class MaskPanel {
       const [result] = await this.ctx.request(p.fillMask, { texts: [sentence.text], topK: setting('topK', 5), model }, cancel.token);
       if (cancel.token.isCancellationRequested || !result) return undefined;
       this.lastResult = result;
-      this.post({ type: 'result', sentence: sentence.text, result });
+      // The line above the bars is the sentence inline fill-in would make, not the engine's top-1 pieces.
+      this.post({ type: 'result', sentence: sentence.text, result: { ...result, filled: fillPreferred(sentence.text, result.masks) } });
       return result;
     } catch (e) {
       this.target = undefined;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ModelCache } from '../../src/engine/runtime/model-cache.js';
 import { fillMask } from '../../src/engine/tasks/fill-mask.js';
-import { preferredCandidate } from '../../src/features/fillChoice.js';
+import { fillPreferred, maskStandsAlone, preferredCandidate } from '../../src/features/fillChoice.js';
 
 test('each fill-mask candidate says whether its piece starts a word, as the vocabulary writes it', async () => {
   const cache = new ModelCache({ threads: 1 });
@@ -30,4 +30,15 @@ test('between spaces, inline fill-in offers the most probable whole word; touchi
   assert.equal(preferredCandidate(candidates, false)?.token, 'm');
   assert.equal(preferredCandidate([c('m', false), c('.', true)], true)?.token, 'm', 'no word among them: the most probable');
   assert.equal(preferredCandidate([], true), undefined);
+});
+
+test('the masked-word panel\'s sentence takes each mask\'s preferred candidate, as inline fill-in would insert it', () => {
+  const c = (token: string, startsWord: boolean) => ({ token, startsWord });
+  // The shipped model's top-1 for this mask is the piece "m", which the engine's own fill glues into "them".
+  assert.equal(fillPreferred('Paris is the <mask> of France.', [{ candidates: [c('m', false), c('best', true)] }]), 'Paris is the best of France.');
+  // Touching other text, the most probable piece; two masks, each its own; a mask at the end before a full stop.
+  assert.equal(fillPreferred('un<mask>able and <mask>.', [{ candidates: [c('believ', false), c('x', true)] }, { candidates: [c(',', true), c('more', true)] }]), 'unbelievable and more.');
+  // A mask without candidates stays.
+  assert.equal(fillPreferred('<mask> here', [{ candidates: [] }]), '<mask> here');
+  assert.deepEqual(['<mask> a', 'a <mask>', 'a <mask>.', 'a<mask>', '<mask>b', '(<mask>)'].map((t) => maskStandsAlone(t, t.indexOf('<mask>'))), [true, true, true, false, false, false]);
 });

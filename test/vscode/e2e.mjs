@@ -183,6 +183,10 @@ try {
   const candidates = await mask.locator('button.candidate').allInnerTexts();
   if (candidates.length !== 5) throw new Error(`expected 5 candidates, saw ${candidates.length}`);
   console.log(`[e2e] masked-word candidates: ${candidates.join(', ')}`);
+  // The line above the bars: the sentence with the candidate inline fill-in would insert.
+  const filledLine = await mask.locator('p.filled').innerText();
+  console.log(`[e2e] masked-word sentence: ${filledLine}`);
+  if (filledLine.includes('<mask>') || !filledLine.startsWith('Paris is the ')) throw new Error(`the panel's filled sentence is "${filledLine}"`);
   await shot('05-masked-word-panel');
   t.mark('maskPanel');
 
