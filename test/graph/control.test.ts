@@ -74,4 +74,9 @@ test('a branch cannot read another branch\'s values, and the branches must agree
   );
   const y = g.input('y', 'float32', [3]);
   assert.throws(() => ifElse(cond, 'mismatch', { then: (take) => [take(x)], else: (take) => [take(y)] }), /the branches give \[2\] and \[3\]/);
+  // Once its If exists, a branch takes no more ops: they would never be encoded.
+  let inside: ReturnType<typeof add> | undefined;
+  const [out] = ifElse(cond, 'done', { then: (take) => [(inside = add(take(x), 1))], else: (take) => [take(x)] });
+  assert.throws(() => add(inside!, out), /inside a finished If branch/);
+  assert.equal(add(out, 1).graph, g, 'the If\'s outputs are the outer graph\'s');
 });

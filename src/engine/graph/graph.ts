@@ -149,6 +149,8 @@ export class Graph {
   private readonly captures = new Map<Value, Value>();
   /** 0 for a model's graph, 1 for a subgraph of it. */
   readonly depth: number;
+  /** A subgraph whose node exists takes no more ops (they would never be encoded). */
+  private sealed = false;
 
   /** `parent` makes this a subgraph: its value names are prefixed with `name`, so no name repeats one outside it. */
   constructor(
@@ -157,6 +159,11 @@ export class Graph {
   ) {
     this.depth = parent ? parent.depth + 1 : 0;
     if (parent) this.scopes = [name];
+  }
+
+  /** Ends a subgraph: an op on its values is an error from now on. */
+  seal(): void {
+    this.sealed = true;
   }
 
   /** This graph's placeholder for `v`: `v` itself when it is ours, a capture when it is the parent's. */
@@ -252,6 +259,7 @@ export class Graph {
     // An op on a subgraph's values and its parent's belongs to the subgraph.
     const deepest = inputs.reduce<Graph | undefined>((g, v) => (v.graph.depth > (g?.depth ?? this.depth) ? v.graph : g), undefined);
     if (deepest) return deepest.apply(op, inputs, attrs);
+    if (this.sealed) throw new Error(`${op.name}: ${inputs.find((v) => v.graph === this)?.name ?? 'an input'} is a value inside a finished If branch; use the If's outputs`);
     try {
       inputs = inputs.map((v) => this.capture(v));
     } catch (e) {

@@ -51,5 +51,8 @@ export function ifElse(cond: Value, name: string, branches: IfBranches): Value[]
   const thenBranch = build('then');
   const elseBranch = build('else');
   const captured = [...new Set([...thenBranch.captured(), ...elseBranch.captured()].map((c) => c.outer))];
-  return outer.apply(If, [cond, ...captured], { then_branch: thenBranch, else_branch: elseBranch, shapes: branches.shapes as unknown as number[] });
+  const outputs = outer.apply(If, [cond, ...captured], { then_branch: thenBranch, else_branch: elseBranch, shapes: branches.shapes as unknown as number[] });
+  thenBranch.seal();
+  elseBranch.seal();
+  return outputs;
 }
