@@ -39,7 +39,7 @@ export function buildSeq2SeqGraph(kind: Seq2SeqGraphKind, config: Seq2SeqConfig,
   }
   const inputs = mergedDecoderInputs(graph, { layers: config.decoderLayers, heads: config.decoderHeads, hidden: config.dModel });
   const { encoderMask, ids, encoderHidden, past } = inputs;
-  const cross = cachedCrossKeysValues(inputs, config.decoderHeads, (hidden) =>
+  const cross = cachedCrossKeysValues(inputs, (hidden) =>
     past.map((_, i) => projectKeysValues(ctx, `model.decoder.layers.${i}.encoder_attn`, hidden, config.decoderHeads)),
   );
   const decoded = buildSeq2SeqDecoder(ctx, ids, encoderHidden, encoderMask, { past, pastLength: pastLengthOf(past[0].key), cross });
@@ -88,9 +88,10 @@ export function mergedDecoderInputs(graph: Graph, m: { layers: number; heads: nu
  * Per layer, the cross-attention keys/values: `project(encoder_hidden_states)` at the first step, the fed
  * past_key_values.N.encoder.* when use_cache_branch is true (one If node; `project` builds inside its branch).
  */
-export function cachedCrossKeysValues(inputs: MergedDecoderInputs, heads: number, project: (encoderHidden: Value) => KeysValues[]): KeysValues[] {
-  const [, , hidden] = inputs.encoderHidden.shape;
-  const shape = ['batch_size', heads, 'encoder_sequence_length', (hidden as number) / heads];
+export function cachedCrossKeysValues(inputs: MergedDecoderInputs, project: (encoderHidden: Value) => KeysValues[]): KeysValues[] {
+  // The cache input's shape, its length named as the encoder's output names it (the two are one length at run time).
+  const [batch, heads, , headDim] = inputs.pastEncoder[0].key.shape;
+  const shape = [batch, heads, inputs.encoderHidden.shape[1], headDim];
   const flat = ifElse(inputs.useCacheBranch, 'cross_attention_cache', {
     then: (take) => inputs.pastEncoder.flatMap((kv) => [take(kv.key), take(kv.value)]),
     else: (take) => project(take(inputs.encoderHidden)).flatMap((kv) => [kv.key, kv.value]),

@@ -265,7 +265,7 @@ export function buildEncoderDecoderGraph(kind: 'logits' | 'encoder' | 'decoder-m
   const inputs = mergedDecoderInputs(graph, { layers: c.num_hidden_layers, heads: c.num_attention_heads, hidden: c.hidden_size });
   const { encoderMask, ids, past } = inputs;
   const d = renamed(ctx, asDecoder);
-  const crossKeysValues = cachedCrossKeysValues(inputs, c.num_attention_heads, (hidden) => past.map((_, layer) => projectAttentionKeysValues(d, `${layerPath(layer)}.crossattention`, hidden)));
+  const crossKeysValues = cachedCrossKeysValues(inputs, (hidden) => past.map((_, layer) => projectAttentionKeysValues(d, `${layerPath(layer)}.crossattention`, hidden)));
   const pastLength = pastLengthOf(past[0].key);
   // XLM-R's positions count from pad + 1; generation feeds no padding, so step t is at pad + 1 + t.
   let h = buildEmbeddings(d, ids, undefined, stepPositions(ids, pastLength, c.pad_token_id + 1));
