@@ -33,6 +33,24 @@ export async function webviewFrame(page, title, timeoutMs = 30_000) {
   throw new Error(`no webview titled "${title}" within ${timeoutMs} ms`);
 }
 
+/**
+ * The frame of a webview restored after a window reload, found by clicking its tab. Now and then the first webview
+ * after a reload stays blank (the service-worker quirk the e2e names before reloading); showing another tab and coming
+ * back makes VS Code create the frame again, while the panel's content still comes from its serializer. Up to 3 tries.
+ */
+export async function revivedFrame(page, tabText, title, otherTabText) {
+  for (let attempt = 1; ; attempt++) {
+    await page.locator('.tabs-container .tab', { hasText: tabText }).first().click({ timeout: 30_000 });
+    try {
+      return await webviewFrame(page, title, 10_000);
+    } catch (e) {
+      if (attempt === 3) throw e;
+      console.log(`[e2e] reload: "${title}" frame not loaded (attempt ${attempt}); switching tabs`);
+      await page.locator('.tabs-container .tab', { hasText: otherTabText }).first().click();
+    }
+  }
+}
+
 /** Opens a workspace file through Quick Open and waits until its text shows; clickText(s, k) clicks k chars into s. */
 export async function editor(page, file, expectText) {
   await page.keyboard.press('Control+P');

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildExtension, checkTools, deadline, installVsix, launchChromium, repoRoot, startCodeServer, testSettings, writeTestWorkspace } from './code-server.mjs';
-import { editor, palette, timings, webviewFrame, wordBox } from './e2e-ui.mjs';
+import { editor, palette, revivedFrame, timings, webviewFrame, wordBox } from './e2e-ui.mjs';
 
 const args = process.argv.slice(2);
 const outDir = path.resolve(args.find((a) => !a.startsWith('--')) ?? fs.mkdtempSync(path.join(os.tmpdir(), 'xlm-e2e-')));
@@ -309,25 +309,13 @@ try {
   await palette(page, 'Developer: Reload Window');
   const page2 = page;
   await page2.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.txt' }).waitFor({ timeout: 60_000 });
-  // Now and then the first webview after a reload stays blank (the same service-worker quirk); showing another tab
-  // and coming back makes VS Code create the webview's frame again. The panel's content still comes from revive().
-  let revived;
-  for (let attempt = 1; !revived; attempt++) {
-    await page2.locator('.tabs-container .tab', { hasText: 'XLM Training' }).first().click({ timeout: 30_000 });
-    revived = await webviewFrame(page2, 'XLM Training', 10_000).catch((e) => {
-      if (attempt === 3) throw e;
-      console.log(`[e2e] reload: dashboard frame not loaded (attempt ${attempt}); switching tabs`);
-      return undefined;
-    });
-    if (!revived) await page2.locator('.tabs-container .tab', { hasText: 'notes.txt' }).first().click();
-  }
+  const revived = await revivedFrame(page2, 'XLM Training', 'XLM Training', 'notes.txt');
   await revived.locator('figure.chart[data-chart="loss"]').waitFor({ timeout: 30_000 });
   console.log(`[e2e] after reload the dashboard shows ${await revived.locator('figure.chart').count()} charts; runs: ${(await revived.locator('.runs .run').allInnerTexts()).join(' | ')}`);
   // The masked-word panel comes back too (its serializer), and fills itself from the editor's cursor.
   if (!(await page2.locator('.tabs-container .tab', { hasText: 'Masked words' }).count())) throw new Error('the masked-word panel did not come back after the reload');
   // The answers panel comes back with its list and the clicked row still selected (its webview state).
-  await page2.locator('.tabs-container .tab', { hasText: 'Answers:' }).first().click({ timeout: 30_000 });
-  const answersAgain = await webviewFrame(page2, 'Answers', 30_000);
+  const answersAgain = await revivedFrame(page2, 'Answers:', 'Answers', 'notes.txt');
   await answersAgain.locator('li.answer').first().waitFor({ timeout: 30_000 });
   if ((await answersAgain.locator('li.answer').count()) !== answerRows.length) throw new Error('the answers panel came back with another list');
   if ((await answersAgain.locator('li.answer').nth(1).getAttribute('class'))?.includes('selected') !== true) throw new Error('the answers panel forgot the selected row');
