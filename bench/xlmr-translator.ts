@@ -20,7 +20,7 @@ import { createSession, ort } from '../src/engine/runtime/session.js';
 import { collatePairs, type PairFeature } from '../src/engine/seq2seq/features.js';
 import { buildEncoderDecoderLogits, encoderDecoderLoss, warmStartWeights, writeEncoderDecoderFolder } from '../src/engine/seq2seq/xlmr-encoder-decoder.js';
 import { XlmTokenizer } from '../src/engine/tokenize/tokenizer.js';
-import { StepRunner } from '../src/engine/train/runner.js';
+import { StepRunner, frozenFeeds } from '../src/engine/train/runner.js';
 import { buildEvalGraph, COUNTER_INPUT, SEED_INPUT } from '../src/engine/train/step-graph.js';
 import { createRng } from '../src/engine/rng/rng.js';
 
@@ -66,7 +66,7 @@ async function measure(params: ReadonlyMap<string, Float32Array>): Promise<{ nll
   let count = 0;
   for (let i = 0; i < test.length; i += 16) {
     const batch = collatePairs(test.slice(i, i + 16).map((p) => p.f), special);
-    const feeds: Record<string, ort.Tensor> = { ...batch.feeds, [SEED_INPUT]: new ort.Tensor('uint32', Uint32Array.of(0), []), [COUNTER_INPUT]: new ort.Tensor('uint32', Uint32Array.of(0), []) };
+    const feeds: Record<string, ort.Tensor> = { ...batch.feeds, ...frozenFeeds(built.frozen), [SEED_INPUT]: new ort.Tensor('uint32', Uint32Array.of(0), []), [COUNTER_INPUT]: new ort.Tensor('uint32', Uint32Array.of(0), []) };
     for (const p of built.trainable) feeds[p.name] = new ort.Tensor('float32', params.get(p.name) ?? p.initial, p.shape);
     const out = await session.run(feeds);
     const logits = out.logits.data as Float32Array;

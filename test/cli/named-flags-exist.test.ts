@@ -45,8 +45,6 @@ const FOREIGN: Record<string, RegExp> = {
   languages: /bench\/audit-flip\.ts/,
   'our-export': /bench\/translate\.ts/,
   size: /bench\/train-profile\.ts/,
-  // Node's own flag, set at run time by src/engine/runtime/collect-garbage.ts.
-  'expose-gc': /setFlagsFromString/,
 };
 
 function cliFlags(): Set<string> {

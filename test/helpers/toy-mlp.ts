@@ -36,7 +36,7 @@ export function toyBuilder(weights: Map<string, Float32Array>, dropout = 0): Los
     let h = tanh(ctx.linear('l1', x, 4, 8));
     h = layerNorm(h, ctx.param('LayerNorm.weight', [8]), ctx.param('LayerNorm.bias', [8]), 1e-5);
     h = ctx.dropout(h, dropout, 'toy.dropout');
-    return { loss: crossEntropy(ctx.linear('l2', h, 8, 3), labels), trainable: ctx.trainable };
+    return { loss: crossEntropy(ctx.linear('l2', h, 8, 3), labels), trainable: ctx.trainable, frozen: ctx.frozen };
   };
 }
 

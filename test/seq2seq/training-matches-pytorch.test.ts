@@ -11,7 +11,7 @@ import { loadSeq2SeqConfig } from '../../src/engine/seq2seq/config.js';
 import { collatePairs, type PairFeature } from '../../src/engine/seq2seq/features.js';
 import { translationLoss } from '../../src/engine/seq2seq/loss.js';
 import { openSeq2SeqWeights } from '../../src/engine/seq2seq/weights.js';
-import { StepRunner } from '../../src/engine/train/runner.js';
+import { StepRunner, frozenFeeds } from '../../src/engine/train/runner.js';
 import { buildGradientGraph, COUNTER_INPUT, SEED_INPUT } from '../../src/engine/train/step-graph.js';
 import { createRng } from '../../src/engine/rng/rng.js';
 import { runHfReference, writeTinyHfSeq2Seq, type TinyFamily } from '../helpers/tiny-hf-seq2seq.js';
@@ -64,7 +64,7 @@ for (const [family, method] of combos) {
       const { session } = await createSession(built.graph, { threads: 1 });
       const batch = collatePairs(pairs(s.tiny.vocabSize, 9, s.firstLabel), s.config);
       const params = Object.fromEntries(built.trainable.map((p) => [p.name, new ort.Tensor('float32', p.initial, p.shape)]));
-      const out = await session.run({ ...batch.feeds, ...params, [SEED_INPUT]: new ort.Tensor('uint32', Uint32Array.of(1), []), [COUNTER_INPUT]: new ort.Tensor('uint32', Uint32Array.of(0), []) });
+      const out = await session.run({ ...batch.feeds, ...params, ...frozenFeeds(built.frozen), [SEED_INPUT]: new ort.Tensor('uint32', Uint32Array.of(1), []), [COUNTER_INPUT]: new ort.Tensor('uint32', Uint32Array.of(0), []) });
       await session.release();
       const init = Object.fromEntries(built.trainable.map((p) => [p.name, Array.from(p.initial)]));
       const ref = runHfReference<{ loss: number; grads: Record<string, number[]> }>({ command: 'grads', dir: s.dir, init, lora: method === 'lora' ? LORA : null, batches: [[asArrays(batch.feeds)]], label_smoothing: SMOOTHING });

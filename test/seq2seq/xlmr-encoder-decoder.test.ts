@@ -14,6 +14,7 @@ import { inferenceContext } from '../../src/engine/model/context.js';
 import { createSession, ort } from '../../src/engine/runtime/session.js';
 import { buildEncoderDecoderLogits, encoderDecoderLoss, warmStartWeights, encoderDecoderTensorSpecs, writeEncoderDecoderFolder } from '../../src/engine/seq2seq/xlmr-encoder-decoder.js';
 import { buildGradientGraph, COUNTER_INPUT, SEED_INPUT } from '../../src/engine/train/step-graph.js';
+import { frozenFeeds } from '../../src/engine/train/runner.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 
 test('an XLM-R-initialised EncoderDecoderModel: HF names, warm start, logits equal to PyTorch to 1e-4', async () => {
@@ -87,7 +88,7 @@ test('an XLM-R-initialised EncoderDecoderModel trains as PyTorch does: loss and 
     const { session } = await createSession(built.graph, { threads: 1 });
     const params = Object.fromEntries(built.trainable.map((p) => [p.name, new ort.Tensor('float32', p.initial, p.shape)]));
     const out = await session.run({
-      input_ids: i64(input_ids), attention_mask: i64(attention_mask), decoder_input_ids: i64(decoder_input_ids), labels: i64(labels), ...params,
+      input_ids: i64(input_ids), attention_mask: i64(attention_mask), decoder_input_ids: i64(decoder_input_ids), labels: i64(labels), ...params, ...frozenFeeds(built.frozen),
       [SEED_INPUT]: new ort.Tensor('uint32', Uint32Array.of(1), []), [COUNTER_INPUT]: new ort.Tensor('uint32', Uint32Array.of(0), []),
     });
     await session.release();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadModelFolder } from '../../src/engine/hf/folder.js';
 import { createSession, ort } from '../../src/engine/runtime/session.js';
 import { modelLossBuilder, type TrainMethod } from '../../src/engine/train/model-loss.js';
-import { StepRunner } from '../../src/engine/train/runner.js';
+import { StepRunner, frozenFeeds } from '../../src/engine/train/runner.js';
 import { buildGradientGraph, COUNTER_INPUT, SEED_INPUT } from '../../src/engine/train/step-graph.js';
 import { createRng } from '../../src/engine/rng/rng.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
@@ -84,7 +84,7 @@ for (const [task, method] of combos) {
       const { session } = await createSession(built.graph, { threads: 1 });
       const batch = makeBatch(task, s.tiny.vocabSize, 9);
       const params = Object.fromEntries(built.trainable.map((p) => [p.name, new ort.Tensor('float32', p.initial, p.shape)]));
-      const out = await session.run({ ...feedsOf(batch), ...params, [SEED_INPUT]: new ort.Tensor('uint32', Uint32Array.of(1), []), [COUNTER_INPUT]: new ort.Tensor('uint32', Uint32Array.of(0), []) });
+      const out = await session.run({ ...feedsOf(batch), ...params, ...frozenFeeds(built.frozen), [SEED_INPUT]: new ort.Tensor('uint32', Uint32Array.of(1), []), [COUNTER_INPUT]: new ort.Tensor('uint32', Uint32Array.of(0), []) });
       await session.release();
       const init = Object.fromEntries(built.trainable.map((p) => [p.name, Array.from(p.initial)]));
       const ref = runTrainReference<{ loss: number; grads: Record<string, number[]> }>({ model: s.dir, task, mode: 'grads', init, lora: method === 'lora' ? LORA : null, batches: [[batch]] });

@@ -8,9 +8,10 @@
  * Metric names are the ones `xlm eval` reports (scores.ts), so a training curve and eval.json agree.
  */
 import { mixSeed, type LoadedDataset } from '../data/index.js';
-import { createSession, ort, type Device, type GraphSession } from '../runtime/session.js';
+import { ort, type Device } from '../runtime/session.js';
 import { collate, IGNORE, type Feature, type MaskingOptions } from '../train/features.js';
 import { buildEvalGraph, COUNTER_INPUT, SEED_INPUT, type LossBuilder } from '../train/step-graph.js';
+import { createTrainingSession, type TrainingSession } from '../train/runner.js';
 import type { TrainableParam } from '../train/context.js';
 import { argmax } from '../tasks/token-classify.js';
 import { BestTracker, metricForBestKey, type BestTrackerState, type BestVerdict, type MetricForBest } from './best-tracker.js';
@@ -41,11 +42,11 @@ export interface LanguageEvalResult {
 }
 
 export class LanguageEvaluator {
-  private constructor(private readonly session: GraphSession, private readonly trainable: TrainableParam[], private readonly task: HeadKind) {}
+  private constructor(private readonly session: TrainingSession, private readonly trainable: TrainableParam[], private readonly task: HeadKind) {}
 
   static async create(build: LossBuilder, task: HeadKind, sessionOpts: { threads?: number; device?: Device }): Promise<LanguageEvaluator> {
     const built = buildEvalGraph(build);
-    return new LanguageEvaluator(await createSession(built.graph, sessionOpts), built.trainable, task);
+    return new LanguageEvaluator(await createTrainingSession(built, sessionOpts), built.trainable, task);
   }
 
   async evaluate(features: readonly Feature[], params: ReadonlyMap<string, Float32Array>, o: LanguageEvalOptions): Promise<LanguageEvalResult> {
@@ -60,7 +61,7 @@ export class LanguageEvaluator {
       const rows = features.slice(start, start + o.batchSize);
       const masking = o.masking ? { options: o.masking, seeds: rows.map((_, k) => mixSeed(EVAL_MASK_SEED, start + k)) } : undefined;
       const batch = collate([...rows], this.task, o.padId, masking);
-      const out = await this.session.session.run({ ...batch.feeds, ...weights, ...rng });
+      const out = await this.session.session.run({ ...batch.feeds, ...weights, ...this.session.frozen, ...rng });
       const logits = out.logits.data as Float32Array;
       const classes = out.logits.dims[out.logits.dims.length - 1];
       const at = (row: number) => logits.subarray(row * classes, (row + 1) * classes);

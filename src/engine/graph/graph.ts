@@ -224,6 +224,14 @@ export class Graph {
     return value;
   }
 
+  /** Turns a run-time input into a stored constant holding `tensor` (a frozen weight a GPU should keep in its memory). */
+  bakeInput(value: Value, tensor: ConstTensor): void {
+    const at = this.inputs.indexOf(value);
+    if (at < 0) throw new Error(`${value.name} is not an input of graph ${this.name}`);
+    this.inputs.splice(at, 1);
+    this.initializers.push({ value, tensor, external: tensor.data.length >= 1024 });
+  }
+
   /** Small constant; scalars are rank-0. */
   constant(data: number | number[], dtype: DType = 'float32', shape?: number[]): Value {
     const values = typeof data === 'number' ? [data] : data;

@@ -131,7 +131,7 @@ export function pretrainLoss(config: XlmrConfig, withNsp: boolean, withRank: boo
       const logits = ctx.linear(NSP_HEAD.out, pooled, h, 2);
       loss = add(loss, crossEntropy(logits, graph.input('nsp_labels', 'int64', ['nsp'])));
     }
-    return { loss, trainable: ctx.trainable };
+    return { loss, trainable: ctx.trainable, frozen: ctx.frozen };
   };
   return { build, initial };
 }

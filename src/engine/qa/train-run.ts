@@ -13,14 +13,14 @@ import { XlmError } from '../errors.js';
 import { BestTracker, metricForBestKey, type BestTrackerState, type BestVerdict, type MetricForBest } from '../eval/best-tracker.js';
 import type { LanguageEvalResult } from '../eval/training.js';
 import { scoreQa } from '../metrics/qa.js';
-import { createSession, ort, type Device, type GraphSession } from '../runtime/session.js';
+import { ort, type Device } from '../runtime/session.js';
 import { epochBatches } from '../train/batching.js';
 import { DEFAULT_EVALUATIONS, trainingDefaults } from '../train/defaults.js';
 import { describeVerdict, judgeLearning, VERDICT_FILE, type LearningVerdict } from '../train/verdict.js';
 import type { TrainableParam } from '../train/context.js';
 import type { CollatedBatch } from '../train/features.js';
 import { modelLoss } from '../train/model-loss.js';
-import { StepRunner } from '../train/runner.js';
+import { StepRunner, createTrainingSession, type TrainingSession } from '../train/runner.js';
 import { buildEvalGraph, COUNTER_INPUT, SEED_INPUT, type LossBuilder } from '../train/step-graph.js';
 import { TrainingRun, type RunEvaluator, type RunGraphs, type RunPlan } from '../train/train.js';
 import { DEFAULT_DECODE, type QaDecodeOptions } from './decode.js';
@@ -165,13 +165,13 @@ interface QaEvaluatorOptions {
 class QaEvaluator implements RunEvaluator {
   readonly tracker: BestTracker | undefined;
 
-  private constructor(private readonly session: GraphSession, private readonly trainable: TrainableParam[], private readonly o: QaEvaluatorOptions) {
+  private constructor(private readonly session: TrainingSession, private readonly trainable: TrainableParam[], private readonly o: QaEvaluatorOptions) {
     this.tracker = o.metricForBest ? new BestTracker({ ...metricForBestKey('qa', o.metricForBest), patience: o.patience }) : undefined;
   }
 
   static async create(build: LossBuilder, sessionOpts: { threads?: number; device?: Device }, o: QaEvaluatorOptions): Promise<QaEvaluator> {
     const built = buildEvalGraph(build);
-    return new QaEvaluator(await createSession(built.graph, sessionOpts), built.trainable, o);
+    return new QaEvaluator(await createTrainingSession(built, sessionOpts), built.trainable, o);
   }
 
   async run(step: number, params: ReadonlyMap<string, Float32Array>): Promise<LanguageEvalResult & { verdict?: BestVerdict }> {
@@ -182,7 +182,7 @@ class QaEvaluator implements RunEvaluator {
     let windows = 0;
     const decoded = await predictAnswers(this.o.examples.map((e) => e.context), this.o.features, async (batch) => {
       const { feeds } = collateQa(batch, this.o.padId);
-      const out = await this.session.session.run({ ...feeds, ...weights, ...rng });
+      const out = await this.session.session.run({ ...feeds, ...weights, ...this.session.frozen, ...rng });
       lossSum += Number(out.loss.data[0]) * batch.length;
       windows += batch.length;
       return splitQaLogits(out.logits.data as Float32Array, batch.length, feeds.input_ids.dims[1]);

@@ -42,13 +42,13 @@ export function translationLoss(o: TranslationLossOptions): ModelLoss {
     if (!isLoraName(name)) throw new Error(`no value for weight ${name}`);
     return initLora(name, shape, rng);
   };
-  // Trainable and drawn values are kept, so every graph of the run (step, accumulation) starts from the same ones;
-  // frozen checkpoint weights are read again per graph.
+  // Every value is read or drawn once and kept, so every graph of the run (step, accumulation) starts from the same
+  // ones and a frozen weight has one copy, fed to each session.
   const weight = (name: string, shape: number[]): Float32Array => {
     let data = kept.get(name);
     if (!data) {
       data = isLoraName(name) ? initialize(name, shape) : o.weights.get(name, shape);
-      if (trainable(name)) kept.set(name, data);
+      kept.set(name, data);
     }
     return data;
   };
@@ -61,7 +61,7 @@ export function translationLoss(o: TranslationLossOptions): ModelLoss {
     const encoded = buildSeq2SeqEncoder(ctx, ids, mask);
     const logits = buildLmLogits(ctx, buildSeq2SeqDecoder(ctx, decoderIds, encoded, mask).hidden);
     const loss = labelSmoothedCrossEntropy(reshape(logits, [-1, o.config.decoderVocabSize]), reshape(labels, [-1]), o.labelSmoothing);
-    return { loss, trainable: ctx.trainable, logits };
+    return { loss, trainable: ctx.trainable, frozen: ctx.frozen, logits };
   };
   return { build, weight };
 }

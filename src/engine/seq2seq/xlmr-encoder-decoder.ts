@@ -164,7 +164,7 @@ export function encoderDecoderLoss(o: EncoderDecoderLossOptions): ModelLoss {
     const labels = graph.input('labels', 'int64', ['batch', 'tgt']);
     const logits = buildEncoderDecoderLogits(ctx, ids, mask, decoderIds);
     const loss = labelSmoothedCrossEntropy(reshape(logits, [-1, o.config.vocab_size]), reshape(labels, [-1]), o.labelSmoothing);
-    return { loss, trainable: ctx.trainable, logits };
+    return { loss, trainable: ctx.trainable, frozen: ctx.frozen, logits };
   };
   return { build, weight };
 }

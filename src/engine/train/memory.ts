@@ -2,9 +2,9 @@
  * A training run's peak memory, estimated before it starts from the model's sizes, the batch, the length and the
  * method, so a run that cannot fit is refused with the figure and what would fit, instead of swapping for an hour
  * or being killed by the OS without a word. The coefficients were fitted to peak RSS measured on small models
- * (bench/memory-estimate.ts; README, "Memory"): float32 weights are held about two and a half times (the
- * trainer's copy, the session's, loading), each trainable parameter costs its gradient, the optimizer's moments
- * and the step's temporaries, and each layer keeps its activations for the backward pass.
+ * (bench/memory-estimate.ts; README, "Memory"): float32 weights are held once (trainable and frozen ones are
+ * both the trainer's arrays, fed to the sessions as inputs), each trainable parameter costs its gradient, the
+ * optimizer's moments and the step's temporaries, and each layer keeps its activations for the backward pass.
  */
 import { totalmem } from 'node:os';
 import { XlmError, field, joinSaid, said, type Said } from '../errors.js';
@@ -44,16 +44,16 @@ export interface MemoryEstimate {
 }
 
 /** Fitted coefficients (see the file comment). */
-const RUNTIME_MB = 135;
-const WEIGHT_COPIES = 2.5;
+const RUNTIME_MB = 160;
+const WEIGHT_COPIES = 1;
 /** Float32 copies per trainable parameter besides the weight itself: gradient, 2 AdamW moments, temporaries. */
-const ADAMW_COPIES = 5;
-const SGD_COPIES = 3;
+const ADAMW_COPIES = 7;
+const SGD_COPIES = 4;
 /** Floats kept per token per layer, in units of the hidden size and of the feed-forward size. */
-const PER_HIDDEN = 21;
-const PER_FFN = 6;
+const PER_HIDDEN = 11;
+const PER_FFN = 3.2;
 /** Floats kept per attention score (scores, probabilities, dropout mask, their gradients). */
-const PER_SCORE = 4;
+const PER_SCORE = 2;
 /** Floats per vocabulary entry per predicted token for the masked-LM head (logits, softmax, gradient). */
 const PER_VOCAB = 3;
 /**

@@ -55,17 +55,16 @@ export function modelLossBuilder(o: ModelLossOptions): LossBuilder {
 export interface ModelLoss {
   build: LossBuilder;
   /**
-   * A weight's value as the run started: trainable and freshly drawn weights from memory (trainable ones are
-   * trained in place, see StepRunner), frozen checkpoint weights read again from the checkpoint: the
-   * sessions hold their own copies, so JavaScript does not keep a second one for the whole run.
+   * A weight's value as the run started, from memory: trainable ones are trained in place (see StepRunner), frozen
+   * ones are the arrays every session of the run is fed.
    */
   weight(name: string, shape: number[]): Float32Array;
 }
 
 export function modelLoss(o: ModelLossOptions): ModelLoss {
   if (o.method === 'lora' && !o.lora) throw new Error('LoRA training needs LoRA options');
-  // Every build (step, accumulation and eval graphs) sees the same values: trainable and fresh weights are
-  // read or drawn once and kept here; frozen checkpoint weights are read per build and not kept.
+  // Every build (step, accumulation and eval graphs) sees the same arrays: each weight is read or drawn once and
+  // kept here, so a frozen weight has one copy for the whole run, fed to every session.
   const initial = new Map<string, Float32Array>();
   const rng = createRng(o.initSeed);
   const range = (o.config.raw.initializer_range as number | undefined) ?? 0.02;
@@ -83,7 +82,7 @@ export function modelLoss(o: ModelLossOptions): ModelLoss {
       // A head saved with another number of labels starts fresh (HF's ignore_mismatched_sizes).
       const stored = o.weights.has(name) && sameShape(o.weights.info(name).shape, shape);
       data = stored ? o.weights.get(name, shape) : initialize(name, shape);
-      if (!stored || trainable(name)) initial.set(name, data);
+      initial.set(name, data);
     }
     return data;
   };
@@ -116,7 +115,7 @@ export function modelLoss(o: ModelLossOptions): ModelLoss {
       logits = buildMlmHead(ctx, selectRows(hidden, positions));
       loss = crossEntropy(logits, labels);
     }
-    return { loss, trainable: ctx.trainable, logits };
+    return { loss, trainable: ctx.trainable, frozen: ctx.frozen, logits };
   };
   return { build, weight };
 }

@@ -8,10 +8,9 @@
  * masks never repeat within a run and a resumed run continues the same stream.
  */
 import type { DeviceName } from '../runtime/devices.js';
-import { createSession, ort, type Device, type GraphSession } from '../runtime/session.js';
-import { collectGarbage } from '../runtime/collect-garbage.js';
-import type { TrainableParam } from './context.js';
-import { ACC, COUNTER_INPUT, SEED_INPUT, STEP_INPUT, buildAccumulateGraph, buildStepGraph, nextName, stateInput, type LossBuilder, type StepGraphOptions } from './step-graph.js';
+import { createSession, ort, resolveDevice, type Device, type GraphSession, type SessionOptions } from '../runtime/session.js';
+import type { FrozenParam, TrainableParam } from './context.js';
+import { ACC, COUNTER_INPUT, SEED_INPUT, STEP_INPUT, buildAccumulateGraph, buildStepGraph, nextName, stateInput, type BuiltStepGraph, type LossBuilder, type StepGraphOptions } from './step-graph.js';
 
 export type Feeds = Record<string, ort.Tensor>;
 
@@ -33,8 +32,6 @@ export interface RunnerOptions extends StepGraphOptions {
   onNotice?: (line: string) => void;
   /** onnxruntime's CPU arena for the step sessions (default: on unless a trainable tensor exceeds ARENA_LIMIT_BYTES, see SessionOptions.memArena). */
   memArena?: boolean;
-  /** Pre-packing of constant (frozen) weights (default off, see SessionOptions.prepack). */
-  prepack?: boolean;
   /**
    * onnxruntime's spinning intra-op threads (SessionOptions.spin). Default off: a training step runs for
    * seconds beside an editor and other processes, and spinning threads on shared cores measured up to 2x
@@ -76,6 +73,26 @@ class DoubleBuffer {
   }
 }
 
+/** The frozen weights' feeds: tensors over their arrays, no copy (every session of a run shares them). */
+export function frozenFeeds(frozen: readonly FrozenParam[]): Feeds {
+  return Object.fromEntries(frozen.map((p) => [p.name, new ort.Tensor('float32', p.data, p.shape)]));
+}
+
+/**
+ * A session for a training graph (step, accumulation, evaluation) and the feeds of its frozen weights. On the CPU
+ * they are inputs fed from the run's one copy of each; on a GPU they are baked into the graph as initializers, so
+ * they are uploaded once and stay in the device's memory instead of crossing to it at every step.
+ */
+export async function createTrainingSession(built: Pick<BuiltStepGraph, 'graph' | 'frozen'>, opts: SessionOptions): Promise<TrainingSession> {
+  const { device } = await resolveDevice(opts.device ?? 'cpu', opts.purpose);
+  if (device === 'cpu') return { ...(await createSession(built.graph, opts)), frozen: frozenFeeds(built.frozen) };
+  for (const p of built.frozen) built.graph.bakeInput(p.value, { dtype: 'float32', shape: p.shape, data: p.data });
+  return { ...(await createSession(built.graph, opts)), frozen: {} };
+}
+
+/** A training graph's session and what its runs are fed of the frozen weights (nothing where the graph holds them). */
+export type TrainingSession = GraphSession & { frozen: Feeds };
+
 /** Largest trainable tensor for which the step sessions use onnxruntime's arena by default. */
 export const ARENA_LIMIT_BYTES = 64 * 2 ** 20;
 
@@ -93,8 +110,8 @@ export class StepRunner {
 
   private constructor(
     readonly trainable: TrainableWeight[],
-    private readonly stepSession: GraphSession,
-    private readonly accumulateSession: GraphSession | undefined,
+    private readonly stepSession: TrainingSession,
+    private readonly accumulateSession: TrainingSession | undefined,
     private readonly stateKinds: string[],
     private readonly opts: RunnerOptions,
   ) {
@@ -112,10 +129,7 @@ export class StepRunner {
   static async create(build: LossBuilder, opts: RunnerOptions): Promise<StepRunner> {
     if (!Number.isInteger(opts.gradAccum) || opts.gradAccum < 1) throw new Error(`gradient accumulation must be a positive integer, got ${opts.gradAccum}`);
     const made = await StepRunner.createSessions(build, opts);
-    // The graphs, and the frozen weights they held, are unreachable now that createSessions has returned: onnxruntime
-    // has its own copy. Collected now, not after some steps (collect-garbage.ts says why).
-    collectGarbage();
-    return new StepRunner(made.trainable, made.stepSession, made.accumulateSession, made.stateKinds, opts);
+    return new StepRunner(made.trainable, made.step, made.accumulate, made.stateKinds, opts);
   }
 
   private static async createSessions(build: LossBuilder, opts: RunnerOptions) {
@@ -125,31 +139,29 @@ export class StepRunner {
     // embedding), whose parameter-sized temporaries it would keep for the whole run.
     const largestTrainable = Math.max(0, ...stepGraph.trainable.map((p) => p.initial.length * 4));
     const memArena = opts.memArena ?? largestTrainable <= ARENA_LIMIT_BYTES;
-    const sessionOpts = { device: opts.device, purpose: 'training' as const, threads: opts.threads, onNotice: opts.onNotice, memArena, prepack: opts.prepack ?? false, spin: opts.spin ?? false };
-    const stepSession = await createSession(stepGraph.graph, sessionOpts);
-    let accumulateSession: GraphSession | undefined;
+    const sessionOpts = { device: opts.device, purpose: 'training' as const, threads: opts.threads, onNotice: opts.onNotice, memArena, memPattern: false, spin: opts.spin ?? false };
+    const step = await createTrainingSession(stepGraph, sessionOpts);
+    let accumulate: TrainingSession | undefined;
     if (opts.gradAccum > 1) {
       try {
-        const acc = buildAccumulateGraph(build, opts.gradAccum);
-        accumulateSession = await createSession(acc.graph, { ...sessionOpts, device: stepSession.device });
+        accumulate = await createTrainingSession(buildAccumulateGraph(build, opts.gradAccum), { ...sessionOpts, device: step.device });
       } catch (e) {
         // No runner exists yet to release it: the step session would outlive the failed create.
-        await stepSession.session.release();
+        await step.session.release();
         throw e;
       }
     }
-    // Keep what the run needs of each weight, not its graph Value: that would keep the graphs (and the frozen
-    // weights they hold as initializers) alive for the whole run.
+    // Keep what the run needs of each weight, not its graph Value: that would keep the graphs alive for the whole run.
     const trainable = stepGraph.trainable.map(({ name, shape, initial, decay }) => ({ name, shape, initial, decay }));
-    return { trainable, stepSession, accumulateSession, stateKinds: stepGraph.stateKinds };
+    return { trainable, step, accumulate, stateKinds: stepGraph.stateKinds };
   }
 
   get device(): DeviceName {
     return this.stepSession.device;
   }
 
-  private commonFeeds(batch: Feeds): Feeds {
-    const feeds: Feeds = { ...batch, [SEED_INPUT]: scalar('uint32', this.opts.seed), [COUNTER_INPUT]: scalar('uint32', this.rngCounter) };
+  private commonFeeds(batch: Feeds, session: TrainingSession): Feeds {
+    const feeds: Feeds = { ...batch, ...session.frozen, [SEED_INPUT]: scalar('uint32', this.opts.seed), [COUNTER_INPUT]: scalar('uint32', this.rngCounter) };
     for (const [name, buf] of this.params) feeds[name] = buf.tensors[this.cur];
     return feeds;
   }
@@ -161,7 +173,7 @@ export class StepRunner {
     let lossSum = 0;
     if (k > 1) for (const buf of this.acc.values()) buf.data[this.accCur].fill(0);
     for (let i = 0; i < k - 1; i++) {
-      const feeds = this.commonFeeds(microBatches[i]);
+      const feeds = this.commonFeeds(microBatches[i], this.accumulateSession!);
       const fetches: Record<string, ort.Tensor> = { loss: this.results.accLoss };
       for (const [name, buf] of this.acc) {
         feeds[stateInput(ACC, name)] = buf.tensors[this.accCur];
@@ -172,7 +184,7 @@ export class StepRunner {
       this.accCur = 1 - this.accCur;
       this.rngCounter++;
     }
-    const feeds = this.commonFeeds(microBatches[k - 1]);
+    const feeds = this.commonFeeds(microBatches[k - 1], this.stepSession);
     feeds[STEP_INPUT] = scalar('float32', this.stepCount + 1);
     const fetches: Record<string, ort.Tensor> = { loss: this.results.loss, grad_norm: this.results.grad_norm, lr: this.results.lr };
     for (const [name, buf] of this.params) fetches[nextName('param', name)] = buf.tensors[1 - this.cur];

@@ -11,7 +11,7 @@
 import { Graph, type Value } from '../graph/graph.js';
 import { gradients } from '../graph/autodiff.js';
 import { add, zerosLike, type RandomKey } from '../graph/ops/index.js';
-import type { TrainableParam } from './context.js';
+import type { FrozenParam, TrainableParam } from './context.js';
 import { optimizerStep, stateNames, type OptimizerOptions } from './optimizer.js';
 import { learningRate, type Schedule } from './schedule.js';
 
@@ -22,8 +22,8 @@ export const stateInput = (kind: string, name: string) => `${kind}.${name}`;
 export const nextName = (kind: 'param' | string, name: string) => (kind === 'param' ? `next.${name}` : `next_${kind}.${name}`);
 export const ACC = 'grad_acc';
 
-/** Builds the model and its task loss into `graph`, asking for trainable weights through a TrainContext. */
-export type LossBuilder = (graph: Graph, randomKey: RandomKey, mode?: 'train' | 'eval') => { loss: Value; trainable: TrainableParam[]; logits?: Value };
+/** Builds the model and its task loss into `graph`, asking for its weights through a TrainContext. */
+export type LossBuilder = (graph: Graph, randomKey: RandomKey, mode?: 'train' | 'eval') => { loss: Value; trainable: TrainableParam[]; frozen: FrozenParam[]; logits?: Value };
 
 export interface StepGraphOptions {
   optimizer: OptimizerOptions;
@@ -34,6 +34,8 @@ export interface StepGraphOptions {
 export interface BuiltStepGraph {
   graph: Graph;
   trainable: TrainableParam[];
+  /** Inputs every run of the graph is fed as they are (frozenFeeds in runner.ts). */
+  frozen: FrozenParam[];
   /** Names of the per-parameter state inputs ('adam_m', 'adam_v', and 'grad_acc' when accumulating). */
   stateKinds: string[];
 }
@@ -51,7 +53,7 @@ function lossGradients(graph: Graph, loss: Value, trainable: TrainableParam[], g
 
 export function buildStepGraph(build: LossBuilder, opts: StepGraphOptions): BuiltStepGraph {
   const graph = new Graph('train_step');
-  const { loss, trainable } = build(graph, randomKey(graph));
+  const { loss, trainable, frozen } = build(graph, randomKey(graph));
   const step = graph.input(STEP_INPUT, 'float32', []);
   let grads = lossGradients(graph, loss, trainable, opts.gradAccum);
   const stateKinds: string[] = stateNames(opts.optimizer.kind).map((s) => `adam_${s}`);
@@ -77,34 +79,34 @@ export function buildStepGraph(build: LossBuilder, opts: StepGraphOptions): Buil
       graph.output(out.v.get(p.name)!, nextName('adam_v', p.name));
     }
   }
-  return { graph, trainable, stateKinds };
+  return { graph, trainable, frozen, stateKinds };
 }
 
 /** Forward + backward of one micro-batch, adding its (1/k-scaled) gradients to the accumulation inputs. */
 export function buildAccumulateGraph(build: LossBuilder, gradAccum: number): BuiltStepGraph {
   const graph = new Graph('train_accumulate');
-  const { loss, trainable } = build(graph, randomKey(graph));
+  const { loss, trainable, frozen } = build(graph, randomKey(graph));
   const grads = lossGradients(graph, loss, trainable, gradAccum);
   graph.output(loss, 'loss');
   trainable.forEach((p, i) => graph.output(add(graph.input(stateInput(ACC, p.name), 'float32', p.shape), grads[i]), nextName(ACC, p.name)));
-  return { graph, trainable, stateKinds: [ACC] };
+  return { graph, trainable, frozen, stateKinds: [ACC] };
 }
 
 /** Forward only, dropout off: loss and logits for evaluation, with the trainable weights as inputs. */
 export function buildEvalGraph(build: LossBuilder): BuiltStepGraph {
   const graph = new Graph('train_eval');
-  const { loss, trainable, logits } = build(graph, randomKey(graph), 'eval');
+  const { loss, trainable, frozen, logits } = build(graph, randomKey(graph), 'eval');
   graph.output(loss, 'loss');
   if (logits) graph.output(logits, 'logits');
-  return { graph, trainable, stateKinds: [] };
+  return { graph, trainable, frozen, stateKinds: [] };
 }
 
 /** Loss and the gradient of every trainable weight ('grad.NAME'), nothing else: for tests and inspection. */
 export function buildGradientGraph(build: LossBuilder): BuiltStepGraph {
   const graph = new Graph('train_gradients');
-  const { loss, trainable } = build(graph, randomKey(graph));
+  const { loss, trainable, frozen } = build(graph, randomKey(graph));
   const grads = lossGradients(graph, loss, trainable, 1);
   graph.output(loss, 'loss');
   trainable.forEach((p, i) => graph.output(grads[i], `grad.${p.name}`));
-  return { graph, trainable, stateKinds: [] };
+  return { graph, trainable, frozen, stateKinds: [] };
 }
