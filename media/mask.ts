@@ -25,7 +25,8 @@ window.addEventListener('message', (event: MessageEvent<ToMaskPanel>) => {
       app.append(el('h2', {}, `<mask> ${maskIndex + 1}`));
       const bars = el('div', { className: 'bars' });
       for (const c of mask.candidates) {
-        const word = c.token.replace(/^▁/, '');
+        // The piece's text as src/features/fillChoice.ts candidateText gives it (webview scripts import nothing from src).
+        const word = c.token.replace(/^(?:▁|\s+|##(?=.))/u, '');
         // A piece that does not start a word joins the word before it ("the" + "m" reads "them"): shown as "…m".
         const shown = c.startsWord || !word.trim() ? word || c.token : `…${word}`;
         const pick = el('button', { className: 'candidate', title: c.startsWord ? `Insert "${word}"` : `Insert "${word}" (joins the word before the mask)` }, shown);

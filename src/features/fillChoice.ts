@@ -1,7 +1,7 @@
 /**
  * Which fill-mask candidate inline fill-in offers first (pure: no VS Code API, so the unit tests run it under Node).
  * Where the mask stands alone between spaces it stands for a whole word: the most probable candidate that starts a
- * word (the engine's `startsWord`, SentencePiece's ▁) and holds a letter or digit. A piece that does not start a word
+ * word (the engine's `startsWord`: SentencePiece's ▁, byte-level BPE's Ġ, no WordPiece ##) and holds a letter or digit. A piece that does not start a word
  * would be glued onto the word before it ("the" + "m" reads "them"), and punctuation is no word; either is offered
  * only when no candidate is a word. Where the mask touches other text (`un<mask>able`), the most probable piece.
  */
@@ -15,9 +15,12 @@ export function maskStandsAlone(text: string, at: number): boolean {
   return (at === 0 || /\s/.test(text[at - 1]!)) && (end === text.length || /[\s.,;:!?)\]"'»”]/.test(text[end]!));
 }
 
-/** The text a candidate puts in place of the mask (its piece without SentencePiece's word-start mark). */
+/**
+ * The text a candidate puts in place of the mask: its decoded piece without a word-start mark or space
+ * (SentencePiece's ▁; byte-level BPE decodes 'Ġword' as " word") or WordPiece's continuing prefix ("##ing" joins).
+ */
 export function candidateText(token: string): string {
-  return token.replace(/^▁/, '');
+  return token.replace(/^(?:▁|\s+|##(?=.))/u, '');
 }
 
 /**

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ModelCache } from '../../src/engine/runtime/model-cache.js';
 import { fillMask } from '../../src/engine/tasks/fill-mask.js';
-import { fillPreferred, maskStandsAlone, preferredCandidate } from '../../src/features/fillChoice.js';
+import { candidateText, fillPreferred, maskStandsAlone, preferredCandidate } from '../../src/features/fillChoice.js';
 
 test('each fill-mask candidate says whether its piece starts a word, as the vocabulary writes it', async () => {
   const cache = new ModelCache({ threads: 1 });
@@ -41,4 +41,13 @@ test('the masked-word panel\'s sentence takes each mask\'s preferred candidate, 
   // A mask without candidates stays.
   assert.equal(fillPreferred('<mask> here', [{ candidates: [] }]), '<mask> here');
   assert.deepEqual(['<mask> a', 'a <mask>', 'a <mask>.', 'a<mask>', '<mask>b', '(<mask>)'].map((t) => maskStandsAlone(t, t.indexOf('<mask>'))), [true, true, true, false, false, false]);
+});
+
+test('the text a candidate inserts drops its layout\'s word mark: SentencePiece\'s ▁, byte-level BPE\'s decoded space, WordPiece\'s ##', () => {
+  assert.equal(candidateText('▁Paris'), 'Paris');
+  assert.equal(candidateText(' Paris'), 'Paris', 'byte-level BPE decodes Ġ as a space');
+  assert.equal(candidateText('##ing'), 'ing');
+  assert.equal(candidateText('##'), '##', 'a piece that is only ## is text');
+  assert.equal(candidateText('m'), 'm');
+  assert.equal(fillPreferred('I was <mask> here.', [{ candidates: [{ token: ' there', startsWord: true }] }]), 'I was there here.');
 });

@@ -84,3 +84,40 @@ test('byte-level BPE: offsets of multi-byte characters cover whole characters, n
   assert.deepEqual(enc.wordIds.slice(1, -1), [0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 4]);
   assert.equal(tok.decode(enc.ids, { skipSpecial: true }), 'hello café 😀 hello');
 });
+
+function tinyWordPiece(): XlmTokenizer {
+  const vocab: Record<string, number> = {};
+  for (const t of ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'play', '##ing', '##ed', 'the', ',']) vocab[t] = Object.keys(vocab).length;
+  const added = (content: string) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  return new XlmTokenizer({
+    tokenizerJson: {
+      version: '1.0',
+      added_tokens: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'].map(added),
+      normalizer: null,
+      pre_tokenizer: { type: 'BertPreTokenizer' },
+      post_processor: { type: 'BertProcessing', sep: ['[SEP]', 3], cls: ['[CLS]', 2] },
+      decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+      model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+    },
+    specialTokensMap: { cls_token: '[CLS]', sep_token: '[SEP]', pad_token: '[PAD]', unk_token: '[UNK]', mask_token: '[MASK]' },
+  });
+}
+
+test('a vocabulary piece says whether it starts a word, in each layout\'s own mark: ▁, Ġ, or no ##', () => {
+  const starts = (tok: XlmTokenizer, piece: string) => tok.pieceStartsWord(tok.tokenToId(piece)!);
+  const xlmr = hubStyleXlmr();
+  assert.equal(starts(xlmr, '▁Paris'), true);
+  const inner = Object.keys((makeTinyTokenizerJson() as { model: { vocab: [string, number][] } }).model.vocab.reduce((m, [p]) => ({ ...m, [p]: 1 }), {})).find((p) => /^\p{L}/u.test(p))!;
+  assert.equal(starts(xlmr, inner), false, `"${inner}" continues a word`);
+  assert.equal(starts(xlmr, '<mask>'), false, 'an added token is no word piece');
+  const bpe = tinyByteLevelBpe();
+  assert.equal(starts(bpe, 'Ġhello'), true);
+  assert.equal(starts(bpe, 'ell'), false);
+  assert.equal(starts(bpe, '<mask>'), false);
+  const wp = tinyWordPiece();
+  assert.deepEqual(wp.encode('the playing').tokens, ['[CLS]', 'the', 'play', '##ing', '[SEP]']);
+  assert.equal(starts(wp, 'play'), true);
+  assert.equal(starts(wp, '##ing'), false);
+  assert.equal(starts(wp, '[MASK]'), false);
+  assert.equal(bpe.pieceStartsWord(1e6), false, 'an id outside the vocabulary');
+});

@@ -9,9 +9,6 @@ import type { FillMaskResult } from '../rpc/protocol.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { cancellableChunks, int64Tensor, modelInputs, type Cancellation } from '../runtime/inputs.js';
 
-/** SentencePiece's mark of a piece that starts a word (XLM-R's Metaspace pre-tokenizer writes a space as it). */
-const WORD_START = '\u2581';
-
 export interface FillMaskOptions {
   /** Candidates per mask (default 5). */
   topK?: number;
@@ -60,7 +57,7 @@ async function fillChunk(model: LoadedModel, texts: string[], k: number, firstIn
       const candidates = [];
       for (let j = 0; j < k; j++) {
         const id = Number(ids[row * k + j]);
-        candidates.push({ token: tokenizer.decode([id]), id, score: probs[row * k + j], startsWord: tokenizer.idToToken(id)?.startsWith(WORD_START) ?? false });
+        candidates.push({ token: tokenizer.decode([id]), id, score: probs[row * k + j], startsWord: tokenizer.pieceStartsWord(id) });
       }
       filledIds[position - offset] = candidates[0].id;
       row++;

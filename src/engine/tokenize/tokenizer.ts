@@ -42,6 +42,9 @@ type Input = string | readonly [string, string];
 /** Beyond this many distinct characters the per-character normalization cache starts over. */
 const NORMALIZE_CACHE_LIMIT = 50_000;
 
+/** Byte-level BPE's character for the space byte (0x20 maps to U+0120 in its byte-to-character table). */
+const BYTE_LEVEL_SPACE = '\u0120';
+
 export class XlmTokenizer {
   readonly special: SpecialTokens;
   /** Number of ids: the size of the model's embedding table that this tokenizer needs. */
@@ -57,6 +60,8 @@ export class XlmTokenizer {
   private readonly continuingPrefix: string | null;
   /** How a token shows that it starts a word; null: words are whitespace-separated units of the text. */
   private readonly startsWord: ((surface: string) => boolean) | null;
+  /** How a vocabulary piece shows that a space comes before it (pieceStartsWord). */
+  private readonly marksWordStart: (piece: string) => boolean;
   private readonly normalizeCache = new Map<string, string>();
   private readonly file: string;
 
@@ -94,6 +99,21 @@ export class XlmTokenizer {
       : metaspaceSplits(json.pre_tokenizer) ? (surface) => surface.startsWith(replacement)
       : prefix ? (surface) => !surface.startsWith(prefix)
       : null;
+    this.marksWordStart = byteLevel ? (piece) => piece.startsWith(BYTE_LEVEL_SPACE)
+      : prefix ? (piece) => !piece.startsWith(prefix)
+      : (piece) => piece.startsWith(replacement);
+  }
+
+  /**
+   * Whether a vocabulary piece starts a new word where it follows text, by its tokenizer's convention:
+   * SentencePiece's Metaspace marks such a piece with '▁' (XLM-R), byte-level BPE with 'Ġ', its byte for a space
+   * (RoBERTa), WordPiece by the absence of its continuing-subword prefix ('##'). False for an added token (`<mask>`,
+   * `</s>`) and an unknown id.
+   */
+  pieceStartsWord(id: number): boolean {
+    const piece = this.lib.id_to_token(id);
+    if (piece === undefined || piece === null || this.addedTokens.has(piece)) return false;
+    return this.marksWordStart(piece);
   }
 
   /** Loads tokenizer.json, tokenizer_config.json and special_tokens_map.json from a model folder. */
