@@ -52,7 +52,7 @@ async function matmulGflops(threads: number): Promise<number> {
 
 async function main() {
   const c = JSON.parse(process.argv[2]) as BenchConfig;
-  // A real folder, so frozen weights take the path of a real run (read from disk, held by the session only).
+  // A real folder, so frozen weights take the path of a real run (read from disk once, fed to the session as inputs).
   const folder = loadModelFolder(c.modelDir);
   const config = folder.config;
   const model = modelLoss({ head: 'seq-cls', config, numLabels: 2, weights: folder.weights, method: c.method, lora: c.method === 'lora' ? { r: 8, alpha: 16, dropout: 0.1, targets: ['query', 'value'] } : undefined, dropout: c.dropout, initSeed: 1 });

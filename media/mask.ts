@@ -25,12 +25,11 @@ window.addEventListener('message', (event: MessageEvent<ToMaskPanel>) => {
       app.append(el('h2', {}, `<mask> ${maskIndex + 1}`));
       const bars = el('div', { className: 'bars' });
       for (const c of mask.candidates) {
-        // The piece's text as src/features/fillChoice.ts candidateText gives it (webview scripts import nothing from src).
-        const word = c.token.replace(/^(?:▁|\s+|##(?=.))/u, '');
+        const word = c.text;
         // A piece that does not start a word joins the word before it ("the" + "m" reads "them"): shown as "…m".
         const shown = c.startsWord || !word.trim() ? word || c.token : `…${word}`;
         const pick = el('button', { className: 'candidate', title: c.startsWord ? `Insert "${word}"` : `Insert "${word}" (joins the word before the mask)` }, shown);
-        pick.addEventListener('click', () => vscode.postMessage({ type: 'insert', maskIndex, token: c.token }));
+        pick.addEventListener('click', () => vscode.postMessage({ type: 'insert', maskIndex, text: c.text }));
         const bar = el('div', { className: 'bar' }, el('div', { className: 'fill' }));
         (bar.firstChild as HTMLElement).style.width = percent(c.score);
         bars.append(pick, bar, el('span', { className: 'num' }, percent(c.score)));

@@ -16,32 +16,24 @@ export function maskStandsAlone(text: string, at: number): boolean {
 }
 
 /**
- * The text a candidate puts in place of the mask: its decoded piece without a word-start mark or space
- * (SentencePiece's ▁; byte-level BPE decodes 'Ġword' as " word") or WordPiece's continuing prefix ("##ing" joins).
- */
-export function candidateText(token: string): string {
-  return token.replace(/^(?:▁|\s+|##(?=.))/u, '');
-}
-
-/**
  * `text` with each `<mask>`, in order, replaced by its preferred candidate: the sentence inline fill-in would make,
  * which the masked-word panel shows above the candidates (the engine's own `filled` takes each mask's top-1 piece,
  * which can glue a piece onto the word before: "Paris is them of France.").
  */
-export function fillPreferred(text: string, masks: readonly { candidates: readonly Pick<MaskCandidate, 'token' | 'startsWord'>[] }[]): string {
+export function fillPreferred(text: string, masks: readonly { candidates: readonly Pick<MaskCandidate, 'text' | 'startsWord'>[] }[]): string {
   let out = '';
   let from = 0;
   for (const mask of masks) {
     const at = text.indexOf(MASK_TOKEN, from);
     if (at < 0) break;
     const best = preferredCandidate(mask.candidates, maskStandsAlone(text, at));
-    out += text.slice(from, at) + (best ? candidateText(best.token) : MASK_TOKEN);
+    out += text.slice(from, at) + (best ? best.text : MASK_TOKEN);
     from = at + MASK_TOKEN.length;
   }
   return out + text.slice(from);
 }
 
-export function preferredCandidate<T extends Pick<MaskCandidate, 'token' | 'startsWord'>>(candidates: readonly T[], alone: boolean): T | undefined {
+export function preferredCandidate<T extends Pick<MaskCandidate, 'text' | 'startsWord'>>(candidates: readonly T[], alone: boolean): T | undefined {
   if (!alone) return candidates[0];
-  return candidates.find((c) => c.startsWord && HOLDS_WORD.test(c.token.trim())) ?? candidates[0];
+  return candidates.find((c) => c.startsWord && HOLDS_WORD.test(c.text)) ?? candidates[0];
 }

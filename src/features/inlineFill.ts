@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
 import { activeModel, setting } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
-import { candidateText, maskStandsAlone, preferredCandidate } from './fillChoice.js';
+import { maskStandsAlone, preferredCandidate } from './fillChoice.js';
 import { sentenceAt } from './sentence.js';
 
 const MASK = p.MASK_TOKEN;
@@ -76,7 +76,7 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
     const result = await this.predict(mask.sentence.text, token);
     const best = preferredCandidate(result?.masks[mask.index]?.candidates ?? [], mask.alone);
     if (!best || token.isCancellationRequested) return undefined;
-    const item = new vscode.InlineCompletionItem(candidateText(best.token), new vscode.Range(position, position));
+    const item = new vscode.InlineCompletionItem(best.text, new vscode.Range(position, position));
     item.command = { command: REMOVE_MASK_COMMAND, title: 'Remove <mask>', arguments: [document.uri, mask.range] };
     return [item];
   }
@@ -90,7 +90,7 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
     // The list's first and preselected item is the ghost text's word, so the two agree instead of fighting.
     const best = preferredCandidate(candidates, mask.alone);
     return candidates.map((c, rank) => {
-      const item = new vscode.CompletionItem({ label: candidateText(c.token), description: `${(100 * c.score).toFixed(1)}%` }, vscode.CompletionItemKind.Text);
+      const item = new vscode.CompletionItem({ label: c.text, description: `${(100 * c.score).toFixed(1)}%` }, vscode.CompletionItemKind.Text);
       item.range = mask.range;
       item.filterText = MASK;
       item.preselect = c === best;

@@ -119,21 +119,21 @@ export class MaskPanel {
     if (!m) return this.ctx.output.warn(`Masked-word panel sent a message the extension does not accept: ${JSON.stringify(raw)?.slice(0, 200)}`);
     if (m.type === 'ready') void this.update();
     if (m.type === 'runCommand') void vscode.commands.executeCommand(m.command);
-    if (m.type === 'insert') void this.insert(m.maskIndex, m.token);
+    if (m.type === 'insert') void this.insert(m.maskIndex, m.text);
   }
 
-  private async insert(maskIndex: number, token: string): Promise<void> {
+  private async insert(maskIndex: number, text: string): Promise<void> {
     const target = this.target;
     if (!target) return;
     const doc = await vscode.workspace.openTextDocument(target.uri);
     const start = doc.offsetAt(target.range.start);
-    const text = doc.getText(target.range);
+    const sentence = doc.getText(target.range);
     let at = -1;
-    for (let i = 0; i <= maskIndex; i++) at = text.indexOf(MASK, at + 1);
+    for (let i = 0; i <= maskIndex; i++) at = sentence.indexOf(MASK, at + 1);
     if (at < 0) return;
     const range = new vscode.Range(doc.positionAt(start + at), doc.positionAt(start + at + MASK.length));
     const edit = new vscode.WorkspaceEdit();
-    edit.replace(target.uri, range, token.replace(/^▁/, ''));
+    edit.replace(target.uri, range, text);
     await vscode.workspace.applyEdit(edit);
     this.target = undefined;
   }

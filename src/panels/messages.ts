@@ -17,7 +17,7 @@ export interface LabelScore {
 
 /** The candidates for each `<mask>` of a text, and the text filled with the best ones (protocol.ts's FillMaskResult). */
 export interface FillMaskResult {
-  masks: { candidates: { token: string; id: number; score: number; startsWord: boolean }[] }[];
+  masks: { candidates: { token: string; text: string; id: number; score: number; startsWord: boolean }[] }[];
   filled: string;
 }
 
@@ -188,7 +188,7 @@ export type ToMaskPanel =
   | { type: 'result'; sentence: string; result: FillMaskResult }
   | { type: 'message'; text: string; action?: { label: string; command: string } };
 
-export type FromMaskPanel = { type: 'ready' } | { type: 'insert'; maskIndex: number; token: string } | { type: 'runCommand'; command: string };
+export type FromMaskPanel = { type: 'ready' } | { type: 'insert'; maskIndex: number; text: string } | { type: 'runCommand'; command: string };
 
 // ------------------------------------------------------------------ NLI panel
 
@@ -296,7 +296,7 @@ export function parseFromMaskPanel(m: unknown): FromMaskPanel | undefined {
     case 'ready':
       return { type: 'ready' };
     case 'insert':
-      return Number.isInteger(m.maskIndex) && (m.maskIndex as number) >= 0 && isStr(m.token, 200) ? { type: 'insert', maskIndex: m.maskIndex as number, token: m.token } : undefined;
+      return Number.isInteger(m.maskIndex) && (m.maskIndex as number) >= 0 && isStr(m.text, 200) ? { type: 'insert', maskIndex: m.maskIndex as number, text: m.text } : undefined;
     case 'runCommand':
       return isStr(m.command) && (PANEL_COMMANDS as readonly string[]).includes(m.command) ? { type: 'runCommand', command: m.command } : undefined;
   }

@@ -120,4 +120,20 @@ test('a vocabulary piece says whether it starts a word, in each layout\'s own ma
   assert.equal(starts(wp, '##ing'), false);
   assert.equal(starts(wp, '[MASK]'), false);
   assert.equal(bpe.pieceStartsWord(1e6), false, 'an id outside the vocabulary');
+  // Byte-level BPE writes no space before the text's first word, so there every piece starts a word.
+  assert.equal(bpe.pieceStartsWord(bpe.tokenToId('ell')!, true), true);
+  assert.equal(bpe.pieceStartsWord(bpe.tokenToId('<mask>')!, true), false);
+  assert.equal(xlmr.pieceStartsWord(xlmr.tokenToId(inner)!, true), false, 'SentencePiece marks the first word too');
+});
+
+test('the text a piece writes in place of a mask drops its word-start space (▁, Ġ) or WordPiece\'s ##, and only those', () => {
+  const xlmr = hubStyleXlmr();
+  assert.equal(xlmr.pieceText(xlmr.tokenToId('▁Paris')!), 'Paris');
+  const bpe = tinyByteLevelBpe();
+  assert.equal(bpe.pieceText(bpe.tokenToId('Ġhello')!), 'hello');
+  assert.equal(bpe.pieceText(bpe.tokenToId('ell')!), 'ell');
+  assert.equal(bpe.pieceText(bpe.tokenToId('#')!), '#');
+  const wp = tinyWordPiece();
+  assert.equal(wp.pieceText(wp.tokenToId('##ing')!), 'ing');
+  assert.equal(wp.pieceText(wp.tokenToId('play')!), 'play');
 });

@@ -12,7 +12,9 @@ import { writeRandomXlmr } from '../../src/engine/model/random-model.js';
 import { collate } from '../../src/engine/train/features.js';
 import { modelLoss } from '../../src/engine/train/model-loss.js';
 import { StepRunner } from '../../src/engine/train/runner.js';
-import { buildEvalGraph, buildStepGraph } from '../../src/engine/train/step-graph.js';
+import { frozenFeeds } from '../../src/engine/train/runner.js';
+import { buildEvalGraph, buildStepGraph, COUNTER_INPUT, SEED_INPUT } from '../../src/engine/train/step-graph.js';
+import { createSession, ort } from '../../src/engine/runtime/session.js';
 
 const OPTIMIZER = { kind: 'adamw', weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, maxGradNorm: 1 } as const;
 const SCHEDULE = { kind: 'linear', lr: 1e-2, warmupSteps: 0, totalSteps: 10 } as const;
@@ -60,6 +62,37 @@ test('frozen weights are read once per run, are inputs of the step and eval grap
     } finally {
       await runner.release();
       await evaluator.release?.();
+      folder.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a graph with its frozen weights baked in (what a GPU session gets) computes what the graph fed them does', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xlm-frozen-baked-'));
+  try {
+    writeRandomXlmr(dir, { sizes: { vocab_size: 500, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 64, type_vocab_size: 1 }, head: 'seq-cls', seed: 2 });
+    const folder = loadModelFolder(dir);
+    try {
+      const model = modelLoss({ head: 'seq-cls', config: folder.config, numLabels: 2, weights: folder.weights, method: 'lora', lora: { r: 4, alpha: 8, dropout: 0, targets: ['query', 'value'] }, dropout: 0, initSeed: 1 });
+      const batch = collate([{ ids: [0, 5, 6, 7, 2], label: 0 }, { ids: [0, 9, 10, 2], label: 1 }], 'seq-cls', 1).feeds;
+      const outputs: Float32Array[] = [];
+      for (const bake of [false, true]) {
+        const built = buildEvalGraph(model.build);
+        const trainable = Object.fromEntries(built.trainable.map((p) => [p.name, new ort.Tensor('float32', p.initial, p.shape)]));
+        if (bake) for (const p of built.frozen) built.graph.bakeInput(p.value, { dtype: 'float32', shape: p.shape, data: p.data });
+        const { session } = await createSession(built.graph, { threads: 1 });
+        assert.equal(session.inputNames.includes('roberta.embeddings.word_embeddings.weight'), !bake, bake ? 'baked: the weights are no input' : 'fed: the weights are inputs');
+        const rng = { [SEED_INPUT]: new ort.Tensor('uint32', Uint32Array.of(0), []), [COUNTER_INPUT]: new ort.Tensor('uint32', Uint32Array.of(0), []) };
+        const out = await session.run({ ...batch, ...trainable, ...(bake ? {} : frozenFeeds(built.frozen)), ...rng });
+        outputs.push(out.logits.data as Float32Array);
+        await session.release();
+      }
+      // Equal up to float rounding: with constant weights onnxruntime may pre-pack or fuse differently.
+      assert.equal(outputs[1].length, outputs[0].length);
+      outputs[0].forEach((v, i) => assert.ok(Math.abs(v - outputs[1][i]) < 1e-6, `logit ${i}: fed ${v}, baked ${outputs[1][i]}`));
+    } finally {
       folder.close();
     }
   } finally {

@@ -118,7 +118,9 @@ export async function outOfSampleProbabilities(o: ProbabilityOptions): Promise<P
       const dir = join(o.out, `fold-${k + 1}`);
       const at = (share: number) => (k + share) / folds.length;
       o.onLog?.(`fold ${k + 1} of ${folds.length}: fine-tuning on ${rest.length} rows, predicting ${held.length}`);
-      const run = new FoldRun(
+      // Not kept in a variable: a finished run still holds its model's weights (every frozen one under LoRA), which
+      // would stay alive beside the fold model loaded below for predicting.
+      const result = await new FoldRun(
         {
           model: o.model, task: o.task === 'token-cls' ? 'token-classification' : 'sequence-classification', train: o.data.info.path, out: dir, method: 'lora', loraR: o.training.loraR, loraAlpha: 2 * o.training.loraR,
           lr: o.training.lr, maxSteps: foldSteps(rest.length, o.training), batchSize: o.training.batchSize, maxLength: o.training.maxLength,
@@ -136,8 +138,7 @@ export async function outOfSampleProbabilities(o: ProbabilityOptions): Promise<P
         },
         o.data.select(rest),
         [...o.data.labels],
-      );
-      const result = await run.run();
+      ).run();
       if (result.cancelled || o.signal?.aborted) {
         rmSync(dir, { recursive: true, force: true });
         throw new CancelledError();

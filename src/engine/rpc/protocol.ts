@@ -251,20 +251,29 @@ export const FillMaskParams = params({
 });
 export type FillMaskParams = v.InferOutput<typeof FillMaskParams>;
 export interface MaskCandidate {
-  /** The piece as text (decoded alone, so a word-start piece has no leading space). */
+  /**
+   * The piece as text, decoded alone as transformers' fill-mask pipeline gives its `token_str` (SentencePiece: no
+   * leading space; byte-level BPE: " Paris"; WordPiece: "##ing").
+   */
   token: string;
+  /** What writing the candidate in place of the mask adds: `token` without its word-start space or WordPiece's ##. */
+  text: string;
   id: number;
   score: number;
   /**
-   * Whether the piece starts a word (SentencePiece's ▁). Where the mask stands alone between spaces, a piece that
-   * does not start a word is glued onto the word before it ("the" + "m" reads "them").
+   * Whether the piece starts a word, by its tokenizer's mark (SentencePiece's ▁, byte-level BPE's Ġ, no WordPiece
+   * ##). Where the mask stands alone between spaces, a piece that does not start a word is glued onto the word
+   * before it ("the" + "m" reads "them").
    */
   startsWord: boolean;
 }
 export interface FillMaskResult {
   /** One entry per `<mask>` in the text, in order. */
   masks: { candidates: MaskCandidate[] }[];
-  /** The text with every mask replaced by its best candidate. */
+  /**
+   * The text with every mask replaced by its most probable piece, decoded, as transformers' pipeline gives its
+   * `sequence` (a continuation piece glues onto the word before; the editor shows its preferred whole words instead).
+   */
   filled: string;
 }
 /** Extension → engine: top-k words for each `<mask>` (masked-word panel, inline fill-in, Fill mask command). */

@@ -53,11 +53,13 @@ async function fillChunk(model: LoadedModel, texts: string[], k: number, firstIn
   return perText.map((maskPositions, i) => {
     const filledIds = batch.encodings[i].ids.filter((_, p) => batch.encodings[i].attentionMask[p] === 1);
     const offset = batch.padding === 'left' ? batch.length - filledIds.length : 0;
+    // The text's first piece: where byte-level BPE writes no space before a word.
+    const firstPiece = batch.encodings[i].specialTokensMask.findIndex((special, p) => !special && batch.encodings[i].attentionMask[p] === 1);
     const masks = maskPositions.map((position) => {
       const candidates = [];
       for (let j = 0; j < k; j++) {
         const id = Number(ids[row * k + j]);
-        candidates.push({ token: tokenizer.decode([id]), id, score: probs[row * k + j], startsWord: tokenizer.pieceStartsWord(id) });
+        candidates.push({ token: tokenizer.decode([id]), text: tokenizer.pieceText(id), id, score: probs[row * k + j], startsWord: tokenizer.pieceStartsWord(id, position === firstPiece) });
       }
       filledIds[position - offset] = candidates[0].id;
       row++;

@@ -105,15 +105,27 @@ export class XlmTokenizer {
   }
 
   /**
-   * Whether a vocabulary piece starts a new word where it follows text, by its tokenizer's convention:
-   * SentencePiece's Metaspace marks such a piece with '▁' (XLM-R), byte-level BPE with 'Ġ', its byte for a space
-   * (RoBERTa), WordPiece by the absence of its continuing-subword prefix ('##'). False for an added token (`<mask>`,
-   * `</s>`) and an unknown id.
+   * Whether a vocabulary piece starts a new word, by its tokenizer's convention: SentencePiece's Metaspace marks such
+   * a piece with '▁' (XLM-R), byte-level BPE with 'Ġ', its byte for a space (RoBERTa), WordPiece by the absence of its
+   * continuing-subword prefix ('##'). `atTextStart`: the piece would be the text's first, where byte-level BPE writes
+   * no space, so every piece starts a word there. False for an added token (`<mask>`, `</s>`) and an unknown id.
    */
-  pieceStartsWord(id: number): boolean {
+  pieceStartsWord(id: number, atTextStart = false): boolean {
     const piece = this.lib.id_to_token(id);
     if (piece === undefined || piece === null || this.addedTokens.has(piece)) return false;
-    return this.marksWordStart(piece);
+    return (atTextStart && this.symbolMode === 'bytes') || this.marksWordStart(piece);
+  }
+
+  /**
+   * What writing a piece in place of a `<mask>` adds to the text: the piece decoded alone, without the space its
+   * word-start mark stands for (a byte-level 'Ġword' decodes as " word") or WordPiece's continuing prefix ("##ing"
+   * joins the word before as "ing").
+   */
+  pieceText(id: number): string {
+    const piece = this.lib.id_to_token(id) ?? '';
+    const text = this.decode([id]);
+    if (this.continuingPrefix && piece.startsWith(this.continuingPrefix) && text.startsWith(this.continuingPrefix)) return text.slice(this.continuingPrefix.length);
+    return text.replace(/^\s+/u, '');
   }
 
   /** Loads tokenizer.json, tokenizer_config.json and special_tokens_map.json from a model folder. */
