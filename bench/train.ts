@@ -5,7 +5,7 @@
  * examples/s, peak RSS, the ratio, and achieved FLOP/s against a 1024³ matmul measured in the same run (each
  * side's FLOPs are the work its step does: ours computes only the <s> row past the last layer's keys and values).
  *
- *   npx tsx bench/train.ts [--base | --base-only] [--method full|lora] [--steps N] [--repeats N] [--threads N] [--ping-pong]
+ *   npx tsx bench/train.ts [--base | --base-only] [--method full|lora] [--steps N] [--repeats N] [--threads N]
  *   npx tsx bench/train.ts --quick   (the small size only, 3 timed steps, 3 rounds, PyTorch in its default setup alone
  *                                     (spinning OpenMP threads, default malloc): a few minutes on 2 quiet cores; a
  *                                     check, not the record)
@@ -42,7 +42,7 @@ import { XLMR_BASE_SIZES, writeRandomXlmr } from '../src/engine/model/random-mod
 import { withHugePageMalloc } from '../src/client/malloc.js';
 import type { BenchConfig } from './train-worker.js';
 
-const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, repeats: { type: 'string' }, threads: { type: 'string' }, 'ping-pong': { type: 'boolean' }, 'base-only': { type: 'boolean' }, 'openblas-coretype': { type: 'string' }, quick: { type: 'boolean' }, method: { type: 'string' } } });
+const { values } = parseArgs({ options: { base: { type: 'boolean' }, steps: { type: 'string' }, repeats: { type: 'string' }, threads: { type: 'string' }, 'base-only': { type: 'boolean' }, 'openblas-coretype': { type: 'string' }, quick: { type: 'boolean' }, method: { type: 'string' } } });
 const METHODS = values.method ? [values.method] : ['full', 'lora'];
 if (!METHODS.every((m) => m === 'full' || m === 'lora')) throw new Error(`--method is full or lora, got ${values.method}`);
 const QUICK = values.quick === true;
@@ -122,7 +122,7 @@ function main() {
   console.log(`threads ${THREADS}; PyTorch ${blas}${QUICK ? '; --quick: PyTorch in its default setup only (spinning, default malloc)' : ''}`);
   for (const [name, model, batch, seq, steps] of sizes) {
     for (const method of METHODS as ('full' | 'lora')[]) {
-      const config: BenchConfig = { modelDir: modelFolder(name, model), model, method, batch, seq, steps, threads: THREADS, inPlace: values['ping-pong'] !== true };
+      const config: BenchConfig = { modelDir: modelFolder(name, model), model, method, batch, seq, steps, threads: THREADS, inPlace: true };
       const repeats = Number(values.repeats ?? 3);
       const oursRuns: Measured[] = [];
       const setups = TORCH_SETUPS.filter((t) => (name !== 'base' || t.policy === 'PASSIVE') && (!QUICK || t.name === 'spinning'));
@@ -143,7 +143,7 @@ function main() {
       const flops = stepFlops(model, batch, seq, method, true);
       const torchFlops = stepFlops(model, batch, seq, method, false);
       const line = {
-        size: name, method, batch, seq, steps, repeats, in_place: config.inPlace,
+        size: name, method, batch, seq, steps, repeats,
         ours_examples_per_s: +ours.examples_per_s.toFixed(2), torch_examples_per_s: +theirs.examples_per_s.toFixed(2),
         torch_setup: theirs.setup, torch_setups: Object.fromEntries(medians.map((m) => [m.setup, +m.examples_per_s.toFixed(2)])),
         ours_huge_page_malloc: ours.huge_page_malloc, ours_step_times_s: ours.step_times_s, ours_warmup_step_times_s: ours.warmup_step_times_s, torch_warmup_step_times_s: theirs.warmup_step_times_s,
