@@ -18,6 +18,7 @@ import { evalChartKeys } from '../../src/panels/messages.js';
 import { parseMetrics } from '../../src/panels/runs.js';
 import { runXlm } from '../helpers/cli.js';
 import { writeTinyHfSeq2Seq } from '../helpers/tiny-hf-seq2seq.js';
+import { writeTinyXlmr } from '../helpers/tiny-model.js';
 
 const PAIRS = [
   { source: 'The capital of France is Paris.', target: 'Le café est très naïve à Paris.' },
@@ -37,12 +38,16 @@ function evalLines(out: string): TrainEvalMetrics[] {
   return parseMetrics(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).records.filter((r) => r.eval) as TrainEvalMetrics[];
 }
 
-async function decodeSaved(model: string, root: string, sources: string[], beams: number): Promise<string[]> {
+async function decodeSaved(model: string, root: string, sources: string[], beams: number, langs: { from?: string; to?: string } = {}): Promise<string[]> {
+  return (await translateSaved(model, root, sources, beams, langs)).map((t) => t.text);
+}
+
+async function translateSaved(model: string, root: string, sources: string[], beams: number, langs: { from?: string; to?: string } = {}): Promise<{ text: string; score: number }[]> {
   const exported = join(root, 'exported');
   exportSeq2SeqOnnx(model, exported);
   const translator = await Translator.load(exported, { threads: 1 });
   try {
-    return (await translator.translate(sources, { numBeams: beams, maxLength: MAX_LENGTH })).map((t) => t.text);
+    return await translator.translate(sources, { numBeams: beams, maxLength: MAX_LENGTH, ...langs });
   } finally {
     await translator.close();
     rmSync(exported, { recursive: true, force: true });
@@ -140,3 +145,34 @@ test('xlm train --task translation --eval-fraction prints the per-pair table wit
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+// The evaluation decodes graphs built in memory from the current weights (LoRA merged); the figures must be the ones
+// the saved folder, exported as `xlm export onnx` writes it, gives: LoRA on an M2M100 and an XLM-R encoder-decoder.
+for (const kind of ['m2m100 lora', 'xlm-r encoder-decoder'] as const) {
+  test(`${kind}: the in-memory evaluation scores what the saved model, exported, translates`, async () => {
+    const root = mkdtempSync(join(tmpdir(), 'xlm-s2s-eval-mem-'));
+    try {
+      const base = join(root, 'base');
+      if (kind === 'm2m100 lora') writeTinyHfSeq2Seq(base, 'm2m100', { seed: 5, std: 0.3 });
+      else writeTinyXlmr(base, { head: 'mlm', seed: 5 });
+      const langs = kind === 'm2m100 lora' ? { sourceLang: 'en', targetLang: 'fr' } : {};
+      const out = join(root, 'run');
+      const result = await trainTranslation({
+        model: base, task: 'translation', pairs: PAIRS, evalPairs: EVAL.map(({ source, target }) => ({ source, target })), evalEvery: 2, out, maxSteps: 3, batchSize: 2, lr: kind === 'm2m100 lora' ? 0.1 : 3e-3, dropout: 0,
+        threads: 1, seed: 3, maxLength: MAX_LENGTH, evalBeams: 1, ...(kind === 'm2m100 lora' ? { method: 'lora' as const, loraDropout: 0 } : {}), ...langs,
+      });
+      const last = evalLines(out).at(-1)!;
+      assert.equal(last.step, 3);
+      const saved = await translateSaved(out, root, EVAL.map((r) => r.source), 1, kind === 'm2m100 lora' ? { from: 'en', to: 'fr' } : {});
+      // Same texts and the same log-probabilities: the evaluation decoded the very weights that were saved.
+      assert.deepEqual(result.translations!.map((t) => t.text), saved.map((t) => t.text));
+      saved.forEach((t, i) => assert.ok(Math.abs(result.translations![i].score - t.score) < 1e-4, `sentence ${i}: evaluation ${result.translations![i].score}, saved model ${t.score}`));
+      const expected = scoreTranslations(EVAL.map((r, i) => ({ hypothesis: saved[i].text, references: [r.target] })));
+      assert.equal(last.eval.bleu, expected.all.bleu.score);
+      assert.equal(last.eval.chrf, expected.all.chrf.score);
+      assert.equal(last.eval['chrf++'], expected.all.chrfPlusPlus.score);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+}

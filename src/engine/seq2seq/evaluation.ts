@@ -1,7 +1,9 @@
 /**
- * Evaluation during translation training: the current weights are saved as a model folder, exported to optimum's
- * ONNX layout and decoded by the translation code `xlm translate` and the hover use (Translator: greedy, or beam
- * search with --eval-beams), so the figures are the ones the trained model will give there. The translations are
+ * Evaluation during translation training: the current weights are built into optimum's two ONNX graphs (encoder,
+ * merged decoder) in memory, as the export would write them, and decoded by the translation code `xlm translate`
+ * and the hover use (Translator: greedy, or beam search with --eval-beams), so the figures are the ones the trained
+ * model will give there. Only the model's small files (config.json, tokenizer, generation settings) are written,
+ * to a scratch folder the Translator reads them from; the weights never go to disk. The translations are
  * scored with BLEU, chrF and chrF++ (src/engine/metrics/translation.ts) pooled and, when the eval data holds several
  * language pairs, per pair (`bleu/en-de`: the eval-line layout the dashboard draws, as `accuracy/de` for XLM-R
  * tasks), with sacreBLEU's signature of each pooled score.
@@ -15,7 +17,8 @@ import { scoreTranslations, type TranslationScores } from '../metrics/translatio
 import { Translator } from '../translate/translator.js';
 import type { RunEvaluator } from '../train/train.js';
 import type { TranslationPair } from './features.js';
-import { exportSeq2SeqOnnx } from './export.js';
+import { encodeGraph } from '../graph/encode.js';
+import type { Graph } from '../graph/graph.js';
 
 /** An eval pair; its languages name its language pair in the scores (absent: the run's --source-lang / --target-lang). */
 export interface EvalPair extends TranslationPair {
@@ -36,10 +39,12 @@ export interface TranslationEvalOptions {
   targetLang?: string;
   metricForBest?: MetricForBest;
   patience?: number;
-  /** Where each evaluation writes the model it decodes (removed afterwards). */
+  /** Where each evaluation writes the model's small files (removed afterwards). */
   scratch: string;
-  /** Writes the model folder of the given trained weights. */
-  writeModel(dir: string, params: ReadonlyMap<string, Float32Array>): void;
+  /** Writes the model folder's config.json, tokenizer and generation files, no weights. */
+  writeSettings(dir: string): void;
+  /** An inference graph of the model with the given trained weights (LoRA merged). */
+  buildGraph(kind: 'encoder' | 'decoder-merged', params: ReadonlyMap<string, Float32Array>): Graph;
 }
 
 /** The scores of an evaluation as scoreTranslations gives them. */
@@ -55,6 +60,8 @@ export class TranslationEvaluation implements RunEvaluator {
   readonly tracker: BestTracker | undefined;
   /** The last evaluation's scores (the table at the end of a run). */
   lastScores: Scores | undefined;
+  /** The last evaluation's translations of the eval sources, in order, with their log-probability scores. */
+  lastTranslations: { text: string; score: number }[] | undefined;
 
   constructor(private readonly o: TranslationEvalOptions) {
     if (o.pairs.length === 0) throw new XlmError('empty-data', said`no parallel pairs to evaluate on`, { what: 'eval' });
@@ -69,9 +76,10 @@ export class TranslationEvaluation implements RunEvaluator {
    */
   async run(step: number, params: ReadonlyMap<string, Float32Array>): Promise<{ eval: Record<string, number>; signatures: Record<string, string>; verdict?: BestVerdict }> {
     const translations = await this.translate(params);
+    this.lastTranslations = translations;
     const o = this.o;
     const scores = scoreTranslations(o.pairs.map((p, i) => ({
-      hypothesis: translations[i], references: [p.target], sourceLang: p.sourceLang ?? o.sourceLang, targetLang: p.targetLang ?? o.targetLang,
+      hypothesis: translations[i].text, references: [p.target], sourceLang: p.sourceLang ?? o.sourceLang, targetLang: p.targetLang ?? o.targetLang,
     })));
     this.lastScores = scores;
     const metrics = (s: TranslationScores) => ({ bleu: s.bleu.score, chrf: s.chrf.score, 'chrf++': s.chrfPlusPlus.score });
@@ -85,22 +93,22 @@ export class TranslationEvaluation implements RunEvaluator {
     return this.tracker?.state();
   }
 
-  /** Nothing stays open between evaluations: each one loads its exported translator and closes it. */
+  /** Nothing stays open between evaluations: each one builds its translator and closes it. */
   async release(): Promise<void> {}
 
-  private async translate(params: ReadonlyMap<string, Float32Array>): Promise<string[]> {
+  private async translate(params: ReadonlyMap<string, Float32Array>): Promise<{ text: string; score: number }[]> {
     const o = this.o;
     const scratch = o.scratch;
     rmSync(scratch, { recursive: true, force: true });
     try {
-      o.writeModel(scratch, params);
-      exportSeq2SeqOnnx(scratch, scratch);
-      const translator = await Translator.load(scratch, { threads: o.threads });
+      o.writeSettings(scratch);
+      const inMemory = { encoder: encodeGraph(o.buildGraph('encoder', params)), decoder: encodeGraph(o.buildGraph('decoder-merged', params)) };
+      const translator = await Translator.load(scratch, { threads: o.threads, inMemory });
       try {
         const done = await translator.translate(o.pairs.map((p) => p.source), {
           numBeams: o.beams, maxLength: o.maxLength, batchSize: o.batchSize, from: o.sourceLang, to: o.targetLang,
         });
-        return done.map((t) => t.text);
+        return done.map((t) => ({ text: t.text, score: t.score }));
       } finally {
         await translator.close();
       }
@@ -124,7 +132,7 @@ export function formatTranslationScores(scores: Scores): string {
   return [line(head), ...cells.map(line), `BLEU|${all.bleu.signature}`, `${all.chrf.name}|${all.chrf.signature}`, `${all.chrfPlusPlus.name}|${all.chrfPlusPlus.signature}`].join('\n') + '\n';
 }
 
-/** The folder an evaluation writes its model into, inside the run's output folder. */
+/** The folder an evaluation writes its model's small files into, inside the run's output folder. */
 export function evalScratchDir(out: string): string {
   return join(out, '.eval-model');
 }

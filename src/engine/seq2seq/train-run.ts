@@ -31,7 +31,9 @@ import { evalScratchDir, TranslationEvaluation, translationMetricKey, type EvalP
 import { translationLoss } from './loss.js';
 import { SEQ2SEQ_DEFAULT_LORA_TARGETS } from './loss.js';
 import { openSeq2SeqWeights, seq2seqTensorSpecs, type TensorSpec } from './weights.js';
-import { encodeXlmrPair, encoderDecoderConfig, encoderDecoderKind, encoderDecoderLoss, encoderDecoderTensorSpecs, openEncoderDecoder } from './xlmr-encoder-decoder.js';
+import { buildEncoderDecoderGraph, encodeXlmrPair, encoderDecoderConfig, encoderDecoderKind, encoderDecoderLoss, encoderDecoderTensorSpecs, openEncoderDecoder } from './xlmr-encoder-decoder.js';
+import { buildSeq2SeqGraph } from './inference.js';
+import type { Graph } from '../graph/graph.js';
 import { DEFAULT_LORA_TARGETS } from '../train/lora.js';
 import { positionLimit } from '../hf/config.js';
 import type { ModelLoss } from '../train/model-loss.js';
@@ -118,7 +120,8 @@ export class TranslationRun extends TrainingRun {
     if (evalPairs) {
       this.evaluation = new TranslationEvaluation({
         pairs: evalPairs, beams: this.evalInput.beams, maxLength, batchSize: o.batchSize, threads: o.threads, ...this.languages, metricForBest: o.metricForBest, patience: o.patience,
-        scratch: evalScratchDir(this.out), writeModel: (dir, params) => this.writeModel(dir, params),
+        scratch: evalScratchDir(this.out), writeSettings: (dir) => this.writeSettings(dir),
+        buildGraph: (kind, params) => backbone.buildGraph(kind, this.modelTensor(params)),
       });
     }
     this.pairFeatures = pairs.map((p) => backbone.encode(p));
@@ -145,6 +148,7 @@ export class TranslationRun extends TrainingRun {
     return {
       out: this.out, steps: runner.stepCount, cancelled: this.cancelled, lastLoss: this.lastLoss, checkpoints: this.checkpoints, device: runner.device,
       lastEval: this.lastEval, ...(this.evaluation?.lastScores ? { translationScores: this.evaluation.lastScores } : {}),
+      ...(this.evaluation?.lastTranslations ? { translations: this.evaluation.lastTranslations } : {}),
     };
   }
 
@@ -184,24 +188,34 @@ export class TranslationRun extends TrainingRun {
     };
   }
 
-  /** An HF folder: every tensor of the config (LoRA merged into its base weights), config.json, the tokenizer files; a LoRA run's PEFT adapter. */
-  private writeModel(dir: string, weights?: ReadonlyMap<string, Float32Array>): void {
-    const { dir: base } = this.backbone;
+  /** A tensor of the saved model from `weights` (default: the runner's current ones), LoRA merged into its base weight. */
+  private modelTensor(weights?: ReadonlyMap<string, Float32Array>): (name: string, shape: number[]) => Float32Array {
     const { runner, model, lora } = this.graphs;
     const current = weights ?? runner.currentParams();
     const value = (name: string, shape: number[]) => current.get(name) ?? model.weight(name, shape);
-    const tensors = new Map<string, TensorToWrite>();
-    for (const spec of this.backbone.tensorSpecs) {
-      const module = spec.name.replace(/\.weight$/, '');
-      const names = loraNames(module);
-      const merged = lora && current.has(names.a)
-        ? mergedWeight(value(spec.name, spec.shape), current.get(names.a)!, current.get(names.b)!, spec.shape[0], spec.shape[1], lora.r, lora.alpha / lora.r)
-        : value(spec.name, spec.shape);
-      tensors.set(spec.name, { dtype: 'F32', shape: spec.shape, data: merged });
-    }
+    return (name, shape) => {
+      const names = loraNames(name.replace(/\.weight$/, ''));
+      return lora && current.has(names.a)
+        ? mergedWeight(value(name, shape), current.get(names.a)!, current.get(names.b)!, shape[0], shape[1], lora.r, lora.alpha / lora.r)
+        : value(name, shape);
+    };
+  }
+
+  /** config.json, the tokenizer files and the generation files of the saved folder, with `tensors` (none: settings only). */
+  private writeSettings(dir: string, tensors = new Map<string, TensorToWrite>()): void {
+    const { dir: base } = this.backbone;
     mkdirSync(dir, { recursive: true });
     writeHfCheckpoint(dir, { config: this.backbone.savedConfig(), tokenizerFrom: base, tensors });
     for (const name of COPIED_FILES) if (existsSync(join(base, name)) && !existsSync(join(dir, name))) copyFileSync(join(base, name), join(dir, name));
+  }
+
+  /** An HF folder: every tensor of the config (LoRA merged into its base weights), config.json, the tokenizer files; a LoRA run's PEFT adapter. */
+  private writeModel(dir: string, weights?: ReadonlyMap<string, Float32Array>): void {
+    const { runner, lora } = this.graphs;
+    const current = weights ?? runner.currentParams();
+    const tensor = this.modelTensor(current);
+    this.writeSettings(dir, new Map(this.backbone.tensorSpecs.map((spec) => [spec.name, { dtype: 'F32', shape: spec.shape, data: tensor(spec.name, spec.shape) }])));
+    const base = this.backbone.dir;
     // The encoder-decoder's cross-attention is trained whole (it starts random): the merged model is its LoRA run's result, with no adapter beside it.
     if (lora && this.backbone.family !== 'xlm-roberta encoder-decoder') {
       const adapter = new Map<string, TensorToWrite>();
@@ -234,6 +248,8 @@ interface Backbone {
   loss(o: { method: 'full' | 'lora'; lora?: LoraOptions; labelSmoothing: number; dropout?: number; initSeed: number }): ModelLoss;
   /** config.json of the saved folder. */
   savedConfig(): Record<string, unknown>;
+  /** An inference graph of the model (optimum's encoder or merged decoder) with the given weights. */
+  buildGraph(kind: 'encoder' | 'decoder-merged', weight: (name: string, shape: number[]) => Float32Array): Graph;
   close(): void;
 }
 
@@ -257,6 +273,7 @@ function openBackbone(dir: string, maxLengthAsked: number, languages: { sourceLa
       encode: (pair) => encodeXlmrPair(tokenizer, pair, maxLength),
       loss: (o) => encoderDecoderLoss({ config, weight: source.weight, ...o }),
       savedConfig: () => encoderDecoderConfig(config),
+      buildGraph: (kind, weight) => buildEncoderDecoderGraph(kind, config, weight),
       close: () => source.close(),
     };
   }
@@ -273,6 +290,7 @@ function openBackbone(dir: string, maxLengthAsked: number, languages: { sourceLa
       loss: (o) => translationLoss({ config, weights, ...o }),
       // Generation then starts each sentence with the trained target language, as the labels did.
       savedConfig: () => ({ ...config.raw, ...(forcedBosTokenId !== undefined ? { forced_bos_token_id: forcedBosTokenId } : {}) }),
+      buildGraph: (kind, weight) => buildSeq2SeqGraph(kind, config, { get: (name, shape) => weight(name, [...shape]) }),
       close: () => weights.close(),
     };
   } catch (e) {

@@ -192,4 +192,6 @@ export interface TrainResult {
   verdict?: LearningVerdict;
   /** Translation runs: the last evaluation's scores per language pair (src/engine/metrics/translation.ts). */
   translationScores?: { pairs: TranslationScores[]; all: TranslationScores };
+  /** Translation runs: the last evaluation's translations of the eval sources, in order, with their log-probability scores. */
+  translations?: { text: string; score: number }[];
 }

@@ -11,6 +11,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { XlmError } from '../errors.js';
+import type { EncodedModel } from '../graph/encode.js';
 import type { DeviceName } from '../rpc/protocol.js';
 import { findSeq2SeqFiles, type FileChoice, type Seq2SeqFiles } from './files.js';
 import { LogSumExp } from './log-sum-exp.js';
@@ -23,7 +24,15 @@ export interface Seq2SeqLoadOptions extends FileChoice {
   threads?: number;
   device?: Seq2SeqDevice;
   onNotice?: (line: string) => void;
+  /**
+   * The encoder and merged decoder already encoded in memory (an evaluation during training decodes with the current
+   * weights without writing them to disk); the folder's onnx/ files are then not read.
+   */
+  inMemory?: { encoder: EncodedModel; decoder: EncodedModel };
 }
+
+/** What the messages name for graphs that never were files. */
+const IN_MEMORY_FILES: Seq2SeqFiles = { layout: 'merged', encoder: 'encoder_model.onnx (in memory)', decoder: 'decoder_model_merged.onnx (in memory)' };
 
 /** The encoder's output for a batch of source sentences. */
 export interface EncodedSources {
@@ -46,8 +55,9 @@ export class Seq2SeqSessions {
   ) {}
 
   static async load(dir: string, settings: GenerationSettings, opts: Seq2SeqLoadOptions = {}): Promise<Seq2SeqSessions> {
-    const files = findSeq2SeqFiles(dir, opts);
-    const open = (file: string) => openSession(file, opts);
+    const files = opts.inMemory ? IN_MEMORY_FILES : findSeq2SeqFiles(dir, opts);
+    const inMemory = opts.inMemory;
+    const open = (file: string) => openSession(inMemory ? (file === files.encoder ? inMemory.encoder : inMemory.decoder) : file, file, opts);
     const encoder = await open(files.encoder);
     const decoder = await open(files.decoder);
     const withPast = files.decoderWithPast ? await open(files.decoderWithPast) : undefined;
@@ -181,18 +191,19 @@ export function gatherRows(t: ort.Tensor, order: readonly number[]): ort.Tensor 
   return new ort.Tensor(t.type as 'float32', out as Float32Array, [order.length, ...t.dims.slice(1)]);
 }
 
-async function openSession(file: string, opts: Seq2SeqLoadOptions): Promise<ort.InferenceSession> {
-  const base: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', intraOpNumThreads: opts.threads ?? 0 };
+async function openSession(source: string | EncodedModel, file: string, opts: Seq2SeqLoadOptions): Promise<ort.InferenceSession> {
+  const base: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', intraOpNumThreads: opts.threads ?? 0, ...(typeof source === 'string' ? {} : { externalData: source.externalData }) };
+  const create = (options: ort.InferenceSession.SessionOptions) => (typeof source === 'string' ? ort.InferenceSession.create(source, options) : ort.InferenceSession.create(source.bytes, options));
   const device = opts.device ?? 'cpu';
   if (device !== 'cpu') {
     try {
-      return await ort.InferenceSession.create(file, { ...base, executionProviders: [device] });
+      return await create({ ...base, executionProviders: [device] });
     } catch (e) {
       opts.onNotice?.(`device ${device} is not available (${(e as Error).message.split('\n')[0]}); running on cpu`);
     }
   }
   try {
-    return await ort.InferenceSession.create(file, { ...base, executionProviders: ['cpu'] });
+    return await create({ ...base, executionProviders: ['cpu'] });
   } catch (e) {
     throw new XlmError('translate/bad-onnx', `onnxruntime cannot load it: ${(e as Error).message.split('\n')[0]}`, { file });
   }
