@@ -31,7 +31,7 @@ const modelDir = join(__dirname, '..', '.cache', 'bench', SIZE === 'base' ? 'xlm
 if (!existsSync(join(modelDir, 'model.safetensors'))) writeRandomXlmr(modelDir, { sizes: model, seed: 1 });
 const config: BenchConfig = {
   modelDir, model, method: METHOD, batch: SIZE === 'base' ? 8 : 16, seq: 128,
-  steps: Number(values.steps ?? (SIZE === 'base' ? 3 : 5)), warmup: WARMUP, threads: Number(values.threads ?? 2), inPlace: true,
+  steps: Number(values.steps ?? (SIZE === 'base' ? 3 : 5)), warmup: WARMUP, threads: Number(values.threads ?? 2),
 };
 
 interface TraceEvent {

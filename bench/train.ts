@@ -122,7 +122,7 @@ function main() {
   console.log(`threads ${THREADS}; PyTorch ${blas}${QUICK ? '; --quick: PyTorch in its default setup only (spinning, default malloc)' : ''}`);
   for (const [name, model, batch, seq, steps] of sizes) {
     for (const method of METHODS as ('full' | 'lora')[]) {
-      const config: BenchConfig = { modelDir: modelFolder(name, model), model, method, batch, seq, steps, threads: THREADS, inPlace: true };
+      const config: BenchConfig = { modelDir: modelFolder(name, model), model, method, batch, seq, steps, threads: THREADS };
       const repeats = Number(values.repeats ?? 3);
       const oursRuns: Measured[] = [];
       const setups = TORCH_SETUPS.filter((t) => (name !== 'base' || t.policy === 'PASSIVE') && (!QUICK || t.name === 'spinning'));

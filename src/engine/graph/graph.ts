@@ -133,6 +133,9 @@ export interface Initializer {
   external: boolean;
 }
 
+/** Initializers of at least this many values go to external data unless asked otherwise. */
+const EXTERNAL_MIN_VALUES = 1024;
+
 export class Graph {
   readonly nodes: Node[] = [];
   readonly inputs: Value[] = [];
@@ -220,7 +223,7 @@ export class Graph {
     const size = tensor.shape.reduce((a, b) => a * b, 1);
     if (size !== tensor.data.length) throw new Error(`initializer ${name}: shape [${tensor.shape}] holds ${size} values, data has ${tensor.data.length}`);
     const value = this.newValue(name, { dtype: tensor.dtype, shape: tensor.shape });
-    this.initializers.push({ value, tensor, external: opts.external ?? size >= 1024 });
+    this.initializers.push({ value, tensor, external: opts.external ?? size >= EXTERNAL_MIN_VALUES });
     return value;
   }
 
@@ -229,7 +232,7 @@ export class Graph {
     const at = this.inputs.indexOf(value);
     if (at < 0) throw new Error(`${value.name} is not an input of graph ${this.name}`);
     this.inputs.splice(at, 1);
-    this.initializers.push({ value, tensor, external: tensor.data.length >= 1024 });
+    this.initializers.push({ value, tensor, external: tensor.data.length >= EXTERNAL_MIN_VALUES });
   }
 
   /** Small constant; scalars are rank-0. */

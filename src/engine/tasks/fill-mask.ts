@@ -59,7 +59,8 @@ async function fillChunk(model: LoadedModel, texts: string[], k: number, firstIn
       const candidates = [];
       for (let j = 0; j < k; j++) {
         const id = Number(ids[row * k + j]);
-        candidates.push({ token: tokenizer.decode([id]), text: tokenizer.pieceText(id), id, score: probs[row * k + j], startsWord: tokenizer.pieceStartsWord(id, position === firstPiece) });
+        const token = tokenizer.decode([id]);
+        candidates.push({ token, text: tokenizer.pieceText(id, token), id, score: probs[row * k + j], startsWord: tokenizer.pieceStartsWord(id, position === firstPiece) });
       }
       filledIds[position - offset] = candidates[0].id;
       row++;

@@ -95,13 +95,13 @@ export class XlmTokenizer {
     this.spaceMarks = byteLevel ? new Set([0x20]) : new Set([0x20, replacement.charCodeAt(0)]);
     this.continuingPrefix = model.type === 'WordPiece' && typeof model.continuing_subword_prefix === 'string' ? model.continuing_subword_prefix : null;
     const prefix = this.continuingPrefix;
-    this.startsWord = byteLevel ? null
-      : metaspaceSplits(json.pre_tokenizer) ? (surface) => surface.startsWith(replacement)
-      : prefix ? (surface) => !surface.startsWith(prefix)
-      : null;
+    const splits = metaspaceSplits(json.pre_tokenizer);
     this.marksWordStart = byteLevel ? (piece) => piece.startsWith(BYTE_LEVEL_SPACE)
+      : splits ? (piece) => piece.startsWith(replacement)
       : prefix ? (piece) => !piece.startsWith(prefix)
       : (piece) => piece.startsWith(replacement);
+    // Word ids follow the marks only where every word boundary is one (Metaspace that splits, WordPiece).
+    this.startsWord = !byteLevel && (splits || prefix) ? this.marksWordStart : null;
   }
 
   /**
@@ -119,11 +119,10 @@ export class XlmTokenizer {
   /**
    * What writing a piece in place of a `<mask>` adds to the text: the piece decoded alone, without the space its
    * word-start mark stands for (a byte-level 'Ġword' decodes as " word") or WordPiece's continuing prefix ("##ing"
-   * joins the word before as "ing").
+   * joins the word before as "ing"). `text`: the piece already decoded alone, when the caller has it.
    */
-  pieceText(id: number): string {
+  pieceText(id: number, text = this.decode([id])): string {
     const piece = this.lib.id_to_token(id) ?? '';
-    const text = this.decode([id]);
     if (this.continuingPrefix && piece.startsWith(this.continuingPrefix) && text.startsWith(this.continuingPrefix)) return text.slice(this.continuingPrefix.length);
     return text.replace(/^\s+/u, '');
   }
