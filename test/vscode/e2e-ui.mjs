@@ -34,9 +34,10 @@ export async function webviewFrame(page, title, timeoutMs = 30_000) {
 }
 
 /**
- * The frame of a webview restored after a window reload, found by clicking its tab. Now and then the first webview
- * after a reload stays blank (the service-worker quirk the e2e names before reloading); showing another tab and coming
- * back makes VS Code create the frame again, while the panel's content still comes from its serializer. Up to 3 tries.
+ * The frame of a webview restored after a window reload, found by clicking its tab. Now and then a webview restored
+ * after a reload stays blank (the service-worker quirk the e2e names before reloading). Showing another tab of the
+ * same editor group and coming back makes VS Code create the frame again, while the panel's content still comes from
+ * its serializer; from the third try on, "Developer: Reload Webviews" reloads every webview as well. Up to 4 tries.
  */
 export async function revivedFrame(page, tabText, title, otherTabText) {
   for (let attempt = 1; ; attempt++) {
@@ -44,9 +45,10 @@ export async function revivedFrame(page, tabText, title, otherTabText) {
     try {
       return await webviewFrame(page, title, 10_000);
     } catch (e) {
-      if (attempt === 3) throw e;
-      console.log(`[e2e] reload: "${title}" frame not loaded (attempt ${attempt}); switching tabs`);
+      if (attempt === 4) throw e;
+      console.log(`[e2e] reload: "${title}" frame not loaded (attempt ${attempt}); switching tabs${attempt >= 2 ? ' and reloading webviews' : ''}`);
       await page.locator('.tabs-container .tab', { hasText: otherTabText }).first().click();
+      if (attempt >= 2) await palette(page, 'Developer: Reload Webviews');
     }
   }
 }

@@ -315,7 +315,9 @@ try {
   // The masked-word panel comes back too (its serializer), and fills itself from the editor's cursor.
   if (!(await page2.locator('.tabs-container .tab', { hasText: 'Masked words' }).count())) throw new Error('the masked-word panel did not come back after the reload');
   // The answers panel comes back with its list and the clicked row still selected (its webview state).
-  const answersAgain = await revivedFrame(page2, 'Answers:', 'Answers', 'notes.txt');
+  // It sits beside the editor with the masked-word panel, so that is the tab that hides it for a retry (notes.txt is
+  // in the other group: clicking it leaves a blank Answers frame as it is).
+  const answersAgain = await revivedFrame(page2, 'Answers:', 'Answers', 'Masked words');
   await answersAgain.locator('li.answer').first().waitFor({ timeout: 30_000 });
   if ((await answersAgain.locator('li.answer').count()) !== answerRows.length) throw new Error('the answers panel came back with another list');
   if ((await answersAgain.locator('li.answer').nth(1).getAttribute('class'))?.includes('selected') !== true) throw new Error('the answers panel forgot the selected row');
