@@ -3,7 +3,7 @@
  * merged decoder) in memory, as the export would write them, and decoded by the translation code `xlm translate`
  * and the hover use (Translator: greedy, or beam search with --eval-beams), so the figures are the ones the trained
  * model will give there. Only the model's small files (config.json, tokenizer, generation settings) are written,
- * to a scratch folder the Translator reads them from; the weights never go to disk. The translations are
+ * once a run, to a scratch folder the Translator reads them from; the weights never go to disk. The translations are
  * scored with BLEU, chrF and chrF++ (src/engine/metrics/translation.ts) pooled and, when the eval data holds several
  * language pairs, per pair (`bleu/en-de`: the eval-line layout the dashboard draws, as `accuracy/de` for XLM-R
  * tasks), with sacreBLEU's signature of each pooled score.
@@ -14,7 +14,7 @@ import { XlmError, field, said } from '../errors.js';
 import { BestTracker, type BestTrackerState, type BestVerdict, type MetricForBest } from '../eval/best-tracker.js';
 import { pyFixed } from '../metrics/mt-format.js';
 import { scoreTranslations, type TranslationScores } from '../metrics/translation.js';
-import { Translator } from '../translate/translator.js';
+import { Translator, type TranslatorFolder } from '../translate/translator.js';
 import type { RunEvaluator } from '../train/train.js';
 import type { TranslationPair } from './features.js';
 import { encodeGraph } from '../graph/encode.js';
@@ -39,7 +39,7 @@ export interface TranslationEvalOptions {
   targetLang?: string;
   metricForBest?: MetricForBest;
   patience?: number;
-  /** Where each evaluation writes the model's small files (removed afterwards). */
+  /** Where the first evaluation writes the model's small files to read them (removed at once). */
   scratch: string;
   /** Writes the model folder's config.json, tokenizer and generation files, no weights. */
   writeSettings(dir: string): void;
@@ -62,6 +62,7 @@ export class TranslationEvaluation implements RunEvaluator {
   lastScores: Scores | undefined;
   /** The last evaluation's translations of the eval sources, in order, with their log-probability scores. */
   lastTranslations: { text: string; score: number }[] | undefined;
+  private settingsRead: TranslatorFolder | undefined;
 
   constructor(private readonly o: TranslationEvalOptions) {
     if (o.pairs.length === 0) throw new XlmError('empty-data', said`no parallel pairs to evaluate on`, { what: 'eval' });
@@ -93,27 +94,37 @@ export class TranslationEvaluation implements RunEvaluator {
     return this.tracker?.state();
   }
 
-  /** Nothing stays open between evaluations: each one builds its translator and closes it. */
+  /** No onnxruntime session stays open between evaluations: each one opens its graphs and closes them. */
   async release(): Promise<void> {}
+
+  /**
+   * The saved folder's settings and tokenizer, read once per run: the first evaluation writes the folder's small files
+   * to the scratch folder, parses them and removes them; each evaluation then builds only the two graphs.
+   */
+  private folder(): TranslatorFolder {
+    if (this.settingsRead) return this.settingsRead;
+    const scratch = this.o.scratch;
+    rmSync(scratch, { recursive: true, force: true });
+    try {
+      this.o.writeSettings(scratch);
+      this.settingsRead = Translator.readFolder(scratch);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    return this.settingsRead;
+  }
 
   private async translate(params: ReadonlyMap<string, Float32Array>): Promise<{ text: string; score: number }[]> {
     const o = this.o;
-    const scratch = o.scratch;
-    rmSync(scratch, { recursive: true, force: true });
+    const inMemory = { encoder: encodeGraph(o.buildGraph('encoder', params)), decoder: encodeGraph(o.buildGraph('decoder-merged', params)) };
+    const translator = await Translator.open(this.folder(), { threads: o.threads, inMemory });
     try {
-      o.writeSettings(scratch);
-      const inMemory = { encoder: encodeGraph(o.buildGraph('encoder', params)), decoder: encodeGraph(o.buildGraph('decoder-merged', params)) };
-      const translator = await Translator.load(scratch, { threads: o.threads, inMemory });
-      try {
-        const done = await translator.translate(o.pairs.map((p) => p.source), {
-          numBeams: o.beams, maxLength: o.maxLength, batchSize: o.batchSize, from: o.sourceLang, to: o.targetLang,
-        });
-        return done.map((t) => ({ text: t.text, score: t.score }));
-      } finally {
-        await translator.close();
-      }
+      const done = await translator.translate(o.pairs.map((p) => p.source), {
+        numBeams: o.beams, maxLength: o.maxLength, batchSize: o.batchSize, from: o.sourceLang, to: o.targetLang,
+      });
+      return done.map((t) => ({ text: t.text, score: t.score }));
     } finally {
-      rmSync(scratch, { recursive: true, force: true });
+      await translator.close();
     }
   }
 }

@@ -55,6 +55,15 @@ export interface GenerateOptions {
   forcedBosTokenId?: number;
 }
 
+/** What a translator reads from its folder besides the graphs: generation settings, tokenizer, languages, template. */
+export interface TranslatorFolder {
+  dir: string;
+  settings: GenerationSettings;
+  tokenizer: XlmTokenizer;
+  languages: LanguageSupport;
+  template: TemplatePart[];
+}
+
 export class Translator {
   private constructor(
     readonly dir: string,
@@ -67,14 +76,24 @@ export class Translator {
 
   /** `name` is what the user called the model (a repo id), which names a Marian pair when config.json does not. */
   static async load(dir: string, opts: Seq2SeqLoadOptions & { name?: string } = {}): Promise<Translator> {
+    return Translator.open(Translator.readFolder(dir, opts.name), opts);
+  }
+
+  /** The folder's settings and tokenizer, parsed once: a training run's evaluations open each step's graphs on them. */
+  static readFolder(dir: string, name?: string): TranslatorFolder {
     const settings = readGenerationSettings(dir);
     const files = readTokenizerFolder(dir);
     const tokenizer = new XlmTokenizer(files);
     const json = files.tokenizerJson as { post_processor?: unknown; added_tokens?: { content: string }[]; model?: { vocab?: unknown } };
     const template = readSpecialTemplate(json.post_processor, (t) => tokenizer.tokenToId(t), files.file).single;
-    const languages = languageSupport({ tokens: candidateTokens(json), names: [settings.nameOrPath, opts.name, basename(dir)] });
-    const sessions = await Seq2SeqSessions.load(dir, settings, opts);
-    return new Translator(dir, settings, tokenizer, languages, template, sessions);
+    const languages = languageSupport({ tokens: candidateTokens(json), names: [settings.nameOrPath, name, basename(dir)] });
+    return { dir, settings, tokenizer, languages, template };
+  }
+
+  /** A translator on a folder already read (its graphs from `opts.inMemory`, else from the folder's onnx/ files). */
+  static async open(folder: TranslatorFolder, opts: Seq2SeqLoadOptions = {}): Promise<Translator> {
+    const sessions = await Seq2SeqSessions.load(folder.dir, folder.settings, opts);
+    return new Translator(folder.dir, folder.settings, folder.tokenizer, folder.languages, folder.template, sessions);
   }
 
   get layout(): 'merged' | 'split' {
