@@ -20,7 +20,7 @@ window.addEventListener('message', (event: MessageEvent<ToMaskPanel>) => {
       app.append(button);
     }
   } else {
-    app.append(el('p', { className: 'sentence' }, m.sentence), el('p', { className: 'filled' }, m.result.filled));
+    app.append(el('p', { className: 'sentence' }, m.sentence), el('p', { className: 'filled' }, m.result.filledWords));
     m.result.masks.forEach((mask, maskIndex) => {
       app.append(el('h2', {}, `<mask> ${maskIndex + 1}`));
       const bars = el('div', { className: 'bars' });

@@ -4,7 +4,6 @@ import type { Ctx } from '../client/ctx.js';
 import { setting } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
 import { sentenceAt } from '../features/sentence.js';
-import { fillPreferred } from '../features/fillChoice.js';
 import { MaskPanel } from '../panels/maskPanel.js';
 
 const MASK = p.MASK_TOKEN;
@@ -37,7 +36,7 @@ export function registerFillMask(ctx: Ctx): void {
       const first = result.masks[0];
       const pick = await vscode.window.showQuickPick(
         (first?.candidates ?? []).map((c) => ({ label: c.text, description: `${(100 * c.score).toFixed(1)}%` })),
-        { title: `Fill mask: ${fillPreferred(text, result.masks)}`, placeHolder: 'Pick a word to write in place of <mask>' },
+        { title: `Fill mask: ${result.filledWords}`, placeHolder: 'Pick a word to write in place of <mask>' },
       );
       if (pick) {
         const target = masked ?? firstMaskRange(doc, sentence.range);

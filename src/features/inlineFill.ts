@@ -10,7 +10,6 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
 import { activeModel, setting } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
-import { maskStandsAlone, preferredCandidate } from './fillChoice.js';
 import { sentenceAt } from './sentence.js';
 
 const MASK = p.MASK_TOKEN;
@@ -41,8 +40,7 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
         if (!sentence) return undefined;
         const before = line.slice(sentence.range.start.character, at);
         const index = before.split(MASK).length - 1;
-        const alone = maskStandsAlone(line, at);
-        return { range: new vscode.Range(position.line, at, position.line, at + MASK.length), index, sentence, alone };
+        return { range: new vscode.Range(position.line, at, position.line, at + MASK.length), index, sentence };
       }
     }
     return undefined;
@@ -74,7 +72,9 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
     const mask = this.maskAt(document, position);
     if (!mask || !position.isEqual(mask.range.end)) return undefined;
     const result = await this.predict(mask.sentence.text, token);
-    const best = preferredCandidate(result?.masks[mask.index]?.candidates ?? [], mask.alone);
+    // The engine's offer: between spaces the most probable whole word, else the most probable piece.
+    const offered = result?.masks[mask.index];
+    const best = offered?.candidates[offered.preferred];
     if (!best || token.isCancellationRequested) return undefined;
     const item = new vscode.InlineCompletionItem(best.text, new vscode.Range(position, position));
     item.command = { command: REMOVE_MASK_COMMAND, title: 'Remove <mask>', arguments: [document.uri, mask.range] };
@@ -86,9 +86,10 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
     const mask = this.maskAt(document, position);
     if (!mask) return undefined;
     const result = await this.predict(mask.sentence.text, token);
-    const candidates = result?.masks[mask.index]?.candidates ?? [];
+    const offered = result?.masks[mask.index];
+    const candidates = offered?.candidates ?? [];
     // The list's first and preselected item is the ghost text's word, so the two agree instead of fighting.
-    const best = preferredCandidate(candidates, mask.alone);
+    const best = offered ? candidates[offered.preferred] : undefined;
     return candidates.map((c, rank) => {
       const item = new vscode.CompletionItem({ label: c.text, description: `${(100 * c.score).toFixed(1)}%` }, vscode.CompletionItemKind.Text);
       item.range = mask.range;

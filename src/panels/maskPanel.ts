@@ -8,7 +8,6 @@ import { setting } from '../client/config.js';
 import { affectsSlots } from '../client/slots.js';
 import * as p from '../engine/rpc/protocol.js';
 import { sentenceAt } from '../features/sentence.js';
-import { fillPreferred } from '../features/fillChoice.js';
 import { panelHtml, webviewOptions } from './html.js';
 import { registerPanelSerializer } from './outbox.js';
 import { ToMaskPanel, parseFromMaskPanel } from './messages.js';
@@ -102,7 +101,7 @@ export class MaskPanel {
       if (cancel.token.isCancellationRequested || !result) return undefined;
       this.lastResult = result;
       // The line above the bars is the sentence inline fill-in would make, not the engine's top-1 pieces.
-      this.post({ type: 'result', sentence: sentence.text, result: { ...result, filled: fillPreferred(sentence.text, result.masks) } });
+      this.post({ type: 'result', sentence: sentence.text, result });
       return result;
     } catch (e) {
       this.target = undefined;

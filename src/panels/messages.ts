@@ -17,8 +17,9 @@ export interface LabelScore {
 
 /** The candidates for each `<mask>` of a text, and the text filled with the best ones (protocol.ts's FillMaskResult). */
 export interface FillMaskResult {
-  masks: { candidates: { token: string; text: string; id: number; score: number; startsWord: boolean }[] }[];
+  masks: { candidates: { token: string; text: string; id: number; score: number; startsWord: boolean }[]; preferred: number }[];
   filled: string;
+  filledWords: string;
 }
 
 /** Entailment, neutral and contradiction probabilities (protocol.ts's NliResult). */

@@ -15,7 +15,12 @@ export const fillMaskCommand: CommandSpec = {
     'top-k': { type: 'string', short: 'k', arg: 'N', help: 'candidates per mask (default 5)' },
     'batch-size': { type: 'string', arg: 'N', help: 'texts per model run (default 16)' },
   },
-  details: ['Each text holds one or more <mask> tokens, e.g. xlm fill-mask --model DIR "Paris is the <mask> of France."'],
+  details: [
+    'Each text holds one or more <mask> tokens, e.g. xlm fill-mask --model DIR "Paris is the <mask> of France."',
+    'The → line fills each mask as inline fill-in does: where the mask stands alone between spaces, the most probable',
+    'candidate that is a whole word (not a piece glued onto the word before, not punctuation); "top-1 pieces" follows',
+    'when that differs from the most probable pieces (transformers\' sequence, --json\'s "filled").',
+  ],
   async run(ctx) {
     const model = await ctx.models().model((await modelDir(ctx)));
     const texts = await inputTexts(ctx);
@@ -28,7 +33,9 @@ export const fillMaskCommand: CommandSpec = {
       return 0;
     }
     results.forEach((r, i) => {
-      ctx.io.stdout.write(`${texts[i]}\n  → ${r.filled}\n`);
+      // The whole-word offer first (what inline fill-in writes); the top-1 pieces too where they differ from it.
+      ctx.io.stdout.write(`${texts[i]}\n  → ${r.filledWords}\n`);
+      if (r.masks.some((m) => m.preferred !== 0)) ctx.io.stdout.write(`  top-1 pieces: ${r.filled}\n`);
       r.masks.forEach((m, j) => {
         const list = m.candidates.map((c) => `${JSON.stringify(c.token)} ${c.score.toFixed(4)}`).join('  ');
         ctx.io.stdout.write(`  mask ${j + 1}: ${list}\n`);

@@ -268,13 +268,18 @@ export interface MaskCandidate {
   startsWord: boolean;
 }
 export interface FillMaskResult {
-  /** One entry per `<mask>` in the text, in order. */
-  masks: { candidates: MaskCandidate[] }[];
+  /**
+   * One entry per `<mask>` in the text, in order: its candidates, most probable first, and the index of the one
+   * offered first (inline fill-in's ghost text): between spaces the most probable whole word, else the top piece.
+   */
+  masks: { candidates: MaskCandidate[]; preferred: number }[];
   /**
    * The text with every mask replaced by its most probable piece, decoded, as transformers' pipeline gives its
-   * `sequence` (a continuation piece glues onto the word before; the editor shows its preferred whole words instead).
+   * `sequence` (a continuation piece glues onto the word before: "Paris is them of France.").
    */
   filled: string;
+  /** The text with each mask replaced by its `preferred` candidate's text: what inline fill-in would write. */
+  filledWords: string;
 }
 /** Extension → engine: top-k words for each `<mask>` (masked-word panel, inline fill-in, Fill mask command). */
 export const fillMask = new RequestType<FillMaskParams, FillMaskResult[], EngineErrorData>('fillMask');

@@ -1,6 +1,6 @@
 /**
- * Fill-mask: the top-k tokens for every `<mask>` of each text, with probabilities, and the text with
- * every mask replaced by its best token. The MLM head runs on the mask positions only (the vocabulary
+ * Fill-mask: the top-k tokens for every `<mask>` of each text, with probabilities, the text with every mask
+ * replaced by its best token, and the text with each mask replaced by the candidate offered first (fill-choice.ts). The MLM head runs on the mask positions only (the vocabulary
  * projection is most of the cost of a full-sequence head), and softmax + top-k run in the session, so
  * k numbers per mask come back instead of a vocabulary's worth.
  */
@@ -8,6 +8,7 @@ import { XlmError } from '../errors.js';
 import type { FillMaskResult } from '../rpc/protocol.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { cancellableChunks, int64Tensor, modelInputs, type Cancellation } from '../runtime/inputs.js';
+import { masksStandAlone, preferredIndex, replaceMasks } from './fill-choice.js';
 
 export interface FillMaskOptions {
   /** Candidates per mask (default 5). */
@@ -64,8 +65,11 @@ async function fillChunk(model: LoadedModel, texts: string[], k: number, firstIn
       }
       filledIds[position - offset] = candidates[0].id;
       row++;
-      return { candidates };
+      return { candidates, preferred: 0 };
     });
-    return { masks, filled: tokenizer.decode(filledIds, { skipSpecial: true }) };
+    // The offer of each mask as the text has it (a mask cut off by truncation was refused above).
+    const alone = masksStandAlone(texts[i], maskToken);
+    for (const [j, m] of masks.entries()) m.preferred = preferredIndex(m.candidates, alone[j] ?? false);
+    return { masks, filled: tokenizer.decode(filledIds, { skipSpecial: true }), filledWords: replaceMasks(texts[i], maskToken, masks.map((m) => m.candidates[m.preferred].text)) };
   });
 }

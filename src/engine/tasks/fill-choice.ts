@@ -1,0 +1,47 @@
+/**
+ * Which fill-mask candidate the product offers first: inline fill-in's ghost text, the masked-word panel's sentence,
+ * the Fill mask command's title and `xlm fill-mask`'s filled line. Where the mask stands alone between spaces it
+ * stands for a whole word: the most probable candidate that starts a word (`startsWord`: SentencePiece's ▁,
+ * byte-level BPE's Ġ, no WordPiece ##) and holds a letter or digit. A piece that does not start a word would be
+ * glued onto the word before it ("the" + "m" reads "them"), and punctuation is no word; either is offered only when
+ * no candidate is a word. Where the mask touches other text (`un<mask>able`), the most probable piece.
+ */
+import type { MaskCandidate } from '../rpc/protocol.js';
+
+const HOLDS_WORD = /^[\p{L}\p{N}]/u;
+
+/** The mask at `at` in `text` has a space (or the text's edge) on both sides: it stands for a whole word, not a piece or a mark. */
+export function maskStandsAlone(text: string, at: number, maskToken: string): boolean {
+  const end = at + maskToken.length;
+  return (at === 0 || /\s/.test(text[at - 1]!)) && (end === text.length || /[\s.,;:!?)\]"'»”]/.test(text[end]!));
+}
+
+/** The index of the candidate offered first (0 when there is none). */
+export function preferredIndex(candidates: readonly Pick<MaskCandidate, 'text' | 'startsWord'>[], alone: boolean): number {
+  if (!alone) return 0;
+  const word = candidates.findIndex((c) => c.startsWord && HOLDS_WORD.test(c.text));
+  return word < 0 ? 0 : word;
+}
+
+/** Where each mask of `text` starts, in order. */
+function maskStarts(text: string, maskToken: string): number[] {
+  const starts: number[] = [];
+  for (let at = text.indexOf(maskToken); at >= 0; at = text.indexOf(maskToken, at + maskToken.length)) starts.push(at);
+  return starts;
+}
+
+/** Whether each mask of `text`, in order, stands alone. */
+export function masksStandAlone(text: string, maskToken: string): boolean[] {
+  return maskStarts(text, maskToken).map((at) => maskStandsAlone(text, at, maskToken));
+}
+
+/** `text` with its masks, in order, replaced by `words` (a mask past the list's end stays). */
+export function replaceMasks(text: string, maskToken: string, words: readonly string[]): string {
+  let out = '';
+  let from = 0;
+  maskStarts(text, maskToken).forEach((at, i) => {
+    out += text.slice(from, at) + (words[i] ?? maskToken);
+    from = at + maskToken.length;
+  });
+  return out + text.slice(from);
+}
