@@ -6,7 +6,7 @@
 // table and signatures.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scoreTranslations } from '../../src/engine/metrics/translation.js';
@@ -158,15 +158,16 @@ for (const kind of ['m2m100 lora', 'xlm-r encoder-decoder'] as const) {
       const langs = kind === 'm2m100 lora' ? { sourceLang: 'en', targetLang: 'fr' } : {};
       const out = join(root, 'run');
       // The folder's settings and tokenizer are parsed once for the run's two evaluations (steps 2 and 3).
-      const readFolder = Translator.readFolder.bind(Translator);
+      const readFolder = Translator.readFolder;
       let reads = 0;
-      Translator.readFolder = (...args) => (reads++, readFolder(...args));
+      Translator.readFolder = (...args) => (reads++, readFolder.apply(Translator, args));
       const result = await trainTranslation({
         model: base, task: 'translation', pairs: PAIRS, evalPairs: EVAL.map(({ source, target }) => ({ source, target })), evalEvery: 2, out, maxSteps: 3, batchSize: 2, lr: kind === 'm2m100 lora' ? 0.1 : 3e-3, dropout: 0,
         threads: 1, seed: 3, maxLength: MAX_LENGTH, evalBeams: 1, ...(kind === 'm2m100 lora' ? { method: 'lora' as const, loraDropout: 0 } : {}), ...langs,
       }).finally(() => (Translator.readFolder = readFolder));
       assert.deepEqual(evalLines(out).map((l) => l.step), [2, 3]);
       assert.equal(reads, 1, 'the tokenizer and settings were read once for both evaluations');
+      assert.ok(!existsSync(join(out, '.eval-model')), 'and the scratch folder they were written to is gone');
       const last = evalLines(out).at(-1)!;
       const saved = await translateSaved(out, root, EVAL.map((r) => r.source), 1, kind === 'm2m100 lora' ? { from: 'en', to: 'fr' } : {});
       // Same texts and the same log-probabilities: the evaluation decoded the very weights that were saved.

@@ -18,8 +18,8 @@ export const fillMaskCommand: CommandSpec = {
   details: [
     'Each text holds one or more <mask> tokens, e.g. xlm fill-mask --model DIR "Paris is the <mask> of France."',
     'The → line fills each mask as inline fill-in does: where the mask stands alone between spaces, the most probable',
-    'candidate that is a whole word (not a piece glued onto the word before, not punctuation); "top-1 pieces" follows',
-    'when that differs from the most probable pieces (transformers\' sequence, --json\'s "filled").',
+    'candidate that is a whole word (not a piece glued onto the word before, not punctuation), else the top piece;',
+    '"top-1 pieces" (transformers\' sequence, --json\'s "filled") follows where a mask\'s offer is not its top piece.',
   ],
   async run(ctx) {
     const model = await ctx.models().model((await modelDir(ctx)));

@@ -17,7 +17,7 @@ import { TASKS, TRAIN_TASKS, type TrainTask } from '../tasks/vocabulary.js';
 export { TASKS, TRAIN_TASKS, type TrainTask };
 
 /** Bumped when a message changes shape; the extension refuses an engine bundle that answers another version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 // ---------------------------------------------------------------------------------------------- errors
 

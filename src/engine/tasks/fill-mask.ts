@@ -67,9 +67,13 @@ async function fillChunk(model: LoadedModel, texts: string[], k: number, firstIn
       row++;
       return { candidates, preferred: 0 };
     });
-    // The offer of each mask as the text has it (a mask cut off by truncation was refused above).
+    const filled = tokenizer.decode(filledIds, { skipSpecial: true });
+    // The offer of each mask as the text writes it (a mask cut off by truncation was refused above). Where the
+    // tokenizer found masks the text does not write as its mask token, the masks cannot be matched to their places:
+    // each offer is then its top piece, and the filled text transformers' sequence.
     const alone = masksStandAlone(texts[i], maskToken);
-    for (const [j, m] of masks.entries()) m.preferred = preferredIndex(m.candidates, alone[j] ?? false);
-    return { masks, filled: tokenizer.decode(filledIds, { skipSpecial: true }), filledWords: replaceMasks(texts[i], maskToken, masks.map((m) => m.candidates[m.preferred].text)) };
+    if (alone.length !== masks.length) return { masks, filled, filledWords: filled };
+    for (const [j, m] of masks.entries()) m.preferred = preferredIndex(m.candidates, alone[j]);
+    return { masks, filled, filledWords: replaceMasks(texts[i], maskToken, masks.map((m) => m.candidates[m.preferred].text)) };
   });
 }
