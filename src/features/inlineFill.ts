@@ -73,8 +73,7 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
     if (!mask || !position.isEqual(mask.range.end)) return undefined;
     const result = await this.predict(mask.sentence.text, token);
     // The engine's offer: between spaces the most probable whole word, else the most probable piece.
-    const offered = result?.masks[mask.index];
-    const best = offered?.candidates[offered.preferred];
+    const best = result?.masks[mask.index]?.offer;
     if (!best || token.isCancellationRequested) return undefined;
     const item = new vscode.InlineCompletionItem(best.text, new vscode.Range(position, position));
     item.command = { command: REMOVE_MASK_COMMAND, title: 'Remove <mask>', arguments: [document.uri, mask.range] };
@@ -87,15 +86,18 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
     if (!mask) return undefined;
     const result = await this.predict(mask.sentence.text, token);
     const offered = result?.masks[mask.index];
-    const candidates = offered?.candidates ?? [];
-    // The list's first and preselected item is the ghost text's word, so the two agree instead of fighting.
-    const best = offered ? candidates[offered.preferred] : undefined;
-    return candidates.map((c, rank) => {
+    if (!offered) return undefined;
+    // The list's first and preselected item is the ghost text's word, so the two agree instead of fighting; a word
+    // offered from below the top k joins the list.
+    const { offer } = offered;
+    const listed = offer.rank < offered.candidates.length ? offered.candidates : [...offered.candidates, offer];
+    return listed.map((c, i) => {
+      const best = i === Math.min(offer.rank, offered.candidates.length);
       const item = new vscode.CompletionItem({ label: c.text, description: `${(100 * c.score).toFixed(1)}%` }, vscode.CompletionItemKind.Text);
       item.range = mask.range;
       item.filterText = MASK;
-      item.preselect = c === best;
-      item.sortText = c === best ? '000' : String(rank + 1).padStart(3, '0');
+      item.preselect = best;
+      item.sortText = best ? '000' : String(i + 1).padStart(3, '0');
       item.detail = `XLM fill-in · p = ${c.score.toFixed(3)}`;
       return item;
     });

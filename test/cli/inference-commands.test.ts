@@ -38,19 +38,20 @@ test('fill-mask\'s text output fills each mask as inline fill-in does, and adds 
   const texts = ['Paris is the <mask> of France.', 'The capital of France is <mask>.', 'Das ist ein <mask> Haus.', 'un<mask>able'];
   const json = await run(['fill-mask', ...texts.flatMap((t) => ['--text', t]), '--json']);
   assert.equal(json.code, 0, json.stderr);
-  const results = JSON.parse(json.stdout) as { text: string; filled: string; filledWords: string; masks: { preferred: number; candidates: { text: string }[] }[] }[];
+  const results = JSON.parse(json.stdout) as { text: string; filled: string; filledWords: string; masks: { offer: { rank: number; text: string; token: string; score: number }; candidates: { text: string; token: string; score: number }[] }[] }[];
   const plain = await run(['fill-mask', ...texts.flatMap((t) => ['--text', t])]);
   assert.equal(plain.code, 0, plain.stderr);
   const expected = results.flatMap((r) => [
     r.text,
     `  → ${r.filledWords}`,
-    ...(r.masks.some((m) => m.preferred !== 0) ? [`  top-1 pieces: ${r.filled}`] : []),
+    ...(r.masks.some((m) => m.offer.rank !== 0) ? [`  top-1 pieces: ${r.filled}`] : []),
+    ...r.masks.map((m, j) => `  mask ${j + 1}: ${m.candidates.map((c) => `${JSON.stringify(c.token)} ${c.score.toFixed(4)}`).join('  ')}${m.offer.rank >= m.candidates.length ? `  (offered: ${JSON.stringify(m.offer.token)} ${m.offer.score.toFixed(4)}, rank ${m.offer.rank + 1})` : ''}`),
   ]);
-  assert.deepEqual(plain.stdout.split('\n').filter((l) => !l.startsWith('  mask ')).slice(0, -1), expected);
-  for (const r of results) assert.equal(r.filledWords, r.text.replace('<mask>', r.masks[0].candidates[r.masks[0].preferred].text));
-  assert.ok(results.some((r) => r.masks.some((m) => m.preferred !== 0)), 'a text whose most probable candidate is no whole word, so both lines show');
+  assert.deepEqual(plain.stdout.split('\n').slice(0, -1), expected);
+  for (const r of results) assert.equal(r.filledWords, r.text.replace('<mask>', r.masks[0].offer.text));
+  assert.ok(results.some((r) => r.masks.some((m) => m.offer.rank !== 0)), 'a text whose most probable candidate is no whole word, so both lines show');
   // A mask inside a word takes the most probable piece.
-  assert.equal(results[3].masks[0].preferred, 0);
+  assert.equal(results[3].masks[0].offer.rank, 0);
 });
 
 test('texts come from stdin lines when none are given, and pairs from TEXT<TAB>PAIR lines', async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ModelCache } from '../../src/engine/runtime/model-cache.js';
 import { fillMask } from '../../src/engine/tasks/fill-mask.js';
-import { masksStandAlone, maskStandsAlone, preferredIndex, replaceMasks } from '../../src/engine/tasks/fill-choice.js';
+import { masksStandAlone, maskStandsAlone, OFFER_DEPTH, offeredRank, replaceMasks } from '../../src/engine/tasks/fill-choice.js';
 
 test('each fill-mask candidate says whether its piece starts a word, as the vocabulary writes it', async () => {
   const cache = new ModelCache({ threads: 1 });
@@ -16,9 +16,10 @@ test('each fill-mask candidate says whether its piece starts a word, as the voca
     const candidates = answer.masks[0].candidates;
     for (const c of candidates) assert.equal(c.startsWord, model.tokenizer.idToToken(c.id)!.startsWith('\u2581'), `${c.token} (id ${c.id})`);
     assert.ok(candidates.some((c) => c.startsWord) && candidates.some((c) => !c.startsWord), 'among 40 candidates, pieces of both kinds');
-    const best = candidates[answer.masks[0].preferred];
-    assert.ok(best.startsWord && /^\p{L}/u.test(best.token.trim()), `between spaces the offer is a whole word: "${best.token}"`);
-    assert.ok(candidates.slice(0, answer.masks[0].preferred).every((c) => !c.startsWord || !/^\p{L}/u.test(c.text)), 'and no more probable candidate is one');
+    const { offer } = answer.masks[0];
+    assert.ok(offer.startsWord && /^\p{L}/u.test(offer.token.trim()), `between spaces the offer is a whole word: "${offer.token}"`);
+    assert.deepEqual(offer, { ...candidates[offer.rank], rank: offer.rank }, 'the offer is the candidate at its rank');
+    assert.ok(candidates.slice(0, offer.rank).every((c) => !c.startsWord || !/^\p{L}/u.test(c.text)), 'and no more probable candidate is one');
   } finally {
     await cache.closeAll();
   }
@@ -27,10 +28,29 @@ test('each fill-mask candidate says whether its piece starts a word, as the voca
 test('between spaces, inline fill-in offers the most probable whole word; touching other text, the most probable piece', () => {
   const c = (text: string, startsWord: boolean) => ({ text, startsWord });
   const candidates = [c('m', false), c(',', true), c('best', true), c('capital', true)];
-  assert.equal(preferredIndex(candidates, true), 2, 'not the continuation "m", not the comma: "best"');
-  assert.equal(preferredIndex(candidates, false), 0);
-  assert.equal(preferredIndex([c('m', false), c('.', true)], true), 0, 'no word among them: the most probable');
-  assert.equal(preferredIndex([], true), 0);
+  assert.equal(offeredRank(candidates, true), 2, 'not the continuation "m", not the comma: "best"');
+  assert.equal(offeredRank(candidates, false), 0);
+  assert.equal(offeredRank([c('m', false), c('.', true)], true), 0, 'no word among them: the most probable');
+  assert.equal(offeredRank([], true), 0);
+});
+
+test('when no whole word makes the top k, the offer is the most probable one further down, with its rank; the top k stay as they are', async () => {
+  const cache = new ModelCache({ threads: 1 });
+  try {
+    const model = await cache.model(join(__dirname, '..', '..', 'models', 'default'));
+    const text = 'Paris is the <mask> of France.';
+    const [five] = await fillMask(model, [text], { topK: 5 });
+    const [deep] = await fillMask(model, [text], { topK: OFFER_DEPTH });
+    const mask = five.masks[0];
+    assert.deepEqual(mask.candidates, deep.masks[0].candidates.slice(0, 5), 'the top 5 are the top 5');
+    // The shipped model's top 5 after "the" are pieces of them/their/they/there: the offer comes from below them.
+    assert.ok(mask.offer.rank >= 5, `offer rank ${mask.offer.rank}`);
+    assert.deepEqual(mask.offer, { ...deep.masks[0].candidates[mask.offer.rank], rank: mask.offer.rank });
+    assert.equal(deep.masks[0].offer.rank, mask.offer.rank, 'the same word whatever k');
+    assert.equal(five.filledWords, `Paris is the ${mask.offer.text} of France.`);
+  } finally {
+    await cache.closeAll();
+  }
 });
 
 test('the filled text replaces each mask, in order, and says which masks stand alone between spaces', () => {
@@ -50,11 +70,11 @@ test('each candidate carries the text it writes in place of the mask: the piece 
     for (const c of answer.masks[0].candidates) assert.equal(c.text, model.tokenizer.idToToken(c.id)!.replace(/^\u2581/, ''), `${c.token} (id ${c.id})`);
     // The engine's two filled texts: the top-1 piece glued on (transformers' sequence) and the whole-word offer.
     const [mask] = answer.masks;
-    assert.equal(answer.filledWords, `Paris is the ${mask.candidates[mask.preferred].text} of France.`);
+    assert.equal(answer.filledWords, `Paris is the ${mask.offer.text} of France.`);
     assert.equal(answer.filled, model.tokenizer.decode(model.tokenizer.encode('Paris is the <mask> of France.').ids.map((id) => (id === model.tokenizer.maskId ? mask.candidates[0].id : id)), { skipSpecial: true }));
     // Touching other text, the offer is the top piece.
     const [glued] = await fillMask(model, ['Paris is the capi<mask> of France.'], { topK: 5 });
-    assert.equal(glued.masks[0].preferred, 0);
+    assert.equal(glued.masks[0].offer.rank, 0);
     assert.equal(glued.filledWords, `Paris is the capi${glued.masks[0].candidates[0].text} of France.`);
   } finally {
     await cache.closeAll();

@@ -269,11 +269,25 @@ try {
   if (!rows.some((r) => /\d+\.\d%/.test(r))) throw new Error('no probabilities in the completion list');
   await shot('07-completion-list');
   await page.keyboard.press('Escape');
+  // The Fill mask command's quick pick: its title is the sentence inline fill-in writes (checked against the ghost
+  // text below), its rows the candidates with their probabilities.
+  await palette(page, 'XLM: Fill mask');
+  const pickTitle = page.locator('.quick-input-widget .quick-input-title', { hasText: 'Fill mask:' });
+  await pickTitle.first().waitFor({ timeout: 30_000 });
+  const fillTitle = (await pickTitle.first().innerText()).trim();
+  const pickRows = await page.locator('.quick-input-widget .monaco-list-row').allInnerTexts();
+  console.log(`[e2e] Fill mask quick pick: "${fillTitle}"; rows: ${pickRows.map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
+  if (!pickRows.length || !pickRows.every((r) => /\d+\.\d%/.test(r))) throw new Error('a Fill mask row without its probability');
+  await shot('07b-fill-mask-pick');
+  await page.keyboard.press('Escape');
+  await ed.clickText('<mask>', '<mask>'.length);
   await palette(page, 'Trigger Inline Suggestion');
   const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text');
   await ghost.first().waitFor({ timeout: 30_000 });
   const ghostWord = (await ghost.first().innerText()).trim();
   console.log(`[e2e] inline fill-in ghost text: ${JSON.stringify(ghostWord)}`);
+  if (fillTitle !== `Fill mask: Paris is the ${ghostWord} of France.`) throw new Error(`the Fill mask title "${fillTitle}" is not the sentence the ghost text writes ("${ghostWord}")`);
+  if (!pickRows[0]?.trim().startsWith(ghostWord)) throw new Error(`the Fill mask quick pick's first row (Enter's pick) is "${pickRows[0]}", not the offered "${ghostWord}"`);
   await shot('08-inline-fill');
   await page.keyboard.press('Tab');
   await page.locator('.monaco-editor .view-line', { hasText: `Paris is the ${ghostWord} of France.` }).first().waitFor({ timeout: 10_000 });

@@ -18,7 +18,8 @@ export const fillMaskCommand: CommandSpec = {
   details: [
     'Each text holds one or more <mask> tokens, e.g. xlm fill-mask --model DIR "Paris is the <mask> of France."',
     'The → line fills each mask as inline fill-in does: where the mask stands alone between spaces, the most probable',
-    'candidate that is a whole word (not a piece glued onto the word before, not punctuation), else the top piece;',
+    'candidate that is a whole word (not a piece glued onto the word before, not punctuation; down to the 50th),',
+    'else the top piece;',
     '"top-1 pieces" (transformers\' sequence, --json\'s "filled") follows where a mask\'s offer is not its top piece.',
   ],
   async run(ctx) {
@@ -35,10 +36,11 @@ export const fillMaskCommand: CommandSpec = {
     results.forEach((r, i) => {
       // The whole-word offer first (what inline fill-in writes); the top-1 pieces too where they differ from it.
       ctx.io.stdout.write(`${texts[i]}\n  → ${r.filledWords}\n`);
-      if (r.masks.some((m) => m.preferred !== 0)) ctx.io.stdout.write(`  top-1 pieces: ${r.filled}\n`);
+      if (r.masks.some((m) => m.offer.rank !== 0)) ctx.io.stdout.write(`  top-1 pieces: ${r.filled}\n`);
       r.masks.forEach((m, j) => {
         const list = m.candidates.map((c) => `${JSON.stringify(c.token)} ${c.score.toFixed(4)}`).join('  ');
-        ctx.io.stdout.write(`  mask ${j + 1}: ${list}\n`);
+        const below = m.offer.rank >= m.candidates.length ? `  (offered: ${JSON.stringify(m.offer.token)} ${m.offer.score.toFixed(4)}, rank ${m.offer.rank + 1})` : '';
+        ctx.io.stdout.write(`  mask ${j + 1}: ${list}${below}\n`);
       });
     });
     return 0;

@@ -267,18 +267,23 @@ export interface MaskCandidate {
    */
   startsWord: boolean;
 }
+/** The candidate a mask offers first, and its rank (0 = most probable). */
+export interface MaskOffer extends MaskCandidate {
+  rank: number;
+}
 export interface FillMaskResult {
   /**
-   * One entry per `<mask>` in the text, in order: its candidates, most probable first, and the index of the one
-   * offered first (inline fill-in's ghost text): between spaces the most probable whole word, else the top piece.
+   * One entry per `<mask>` in the text, in order: its top-k candidates, most probable first, and the one offered
+   * first (inline fill-in's ghost text) with its rank in the model's order: between spaces the most probable whole
+   * word, found below the top k when none made it (rank ≥ k, up to 50), else the top piece (rank 0).
    */
-  masks: { candidates: MaskCandidate[]; preferred: number }[];
+  masks: { candidates: MaskCandidate[]; offer: MaskOffer }[];
   /**
    * The text with every mask replaced by its most probable piece, decoded, as transformers' pipeline gives its
    * `sequence` (a continuation piece glues onto the word before: "Paris is them of France.").
    */
   filled: string;
-  /** The text with each mask replaced by its `preferred` candidate's text: what inline fill-in would write. */
+  /** The text with each mask replaced by its offer's text: what inline fill-in would write. */
   filledWords: string;
 }
 /** Extension → engine: top-k words for each `<mask>` (masked-word panel, inline fill-in, Fill mask command). */

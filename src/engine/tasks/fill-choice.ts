@@ -2,9 +2,10 @@
  * Which fill-mask candidate the product offers first: inline fill-in's ghost text, the masked-word panel's sentence,
  * the Fill mask command's title and `xlm fill-mask`'s filled line. Where the mask stands alone between spaces it
  * stands for a whole word: the most probable candidate that starts a word (`startsWord`: SentencePiece's ▁,
- * byte-level BPE's Ġ, no WordPiece ##) and holds a letter or digit. A piece that does not start a word would be
- * glued onto the word before it ("the" + "m" reads "them"), and punctuation is no word; either is offered only when
- * no candidate is a word. Where the mask touches other text (`un<mask>able`), the most probable piece.
+ * byte-level BPE's Ġ, no WordPiece ##) and holds a letter or digit, among the top k or, when none is there, among
+ * the top OFFER_DEPTH. A piece that does not start a word would be glued onto the word before it ("the" + "m" reads
+ * "them"), and punctuation is no word; either is offered only when no candidate is a word. Where the mask touches
+ * other text (`un<mask>able`), the most probable piece.
  */
 import type { MaskCandidate } from '../rpc/protocol.js';
 
@@ -16,10 +17,18 @@ export function maskStandsAlone(text: string, at: number, maskToken: string): bo
   return (at === 0 || /\s/.test(text[at - 1]!)) && (end === text.length || /[\s.,;:!?)\]"'»”]/.test(text[end]!));
 }
 
-/** The index of the candidate offered first (0 when there is none). */
-export function preferredIndex(candidates: readonly Pick<MaskCandidate, 'text' | 'startsWord'>[], alone: boolean): number {
+/** How far down the model's order fill-mask looks for a whole word to offer when none made the top k. */
+export const OFFER_DEPTH = 50;
+
+/** A candidate that is a whole word: it starts a word and begins with a letter or digit. */
+export function isWord(c: Pick<MaskCandidate, 'text' | 'startsWord'>): boolean {
+  return c.startsWord && HOLDS_WORD.test(c.text);
+}
+
+/** The rank, among `candidates` (most probable first), of the one offered first (0 when none is a word). */
+export function offeredRank(candidates: readonly Pick<MaskCandidate, 'text' | 'startsWord'>[], alone: boolean): number {
   if (!alone) return 0;
-  const word = candidates.findIndex((c) => c.startsWord && HOLDS_WORD.test(c.text));
+  const word = candidates.findIndex(isWord);
   return word < 0 ? 0 : word;
 }
 

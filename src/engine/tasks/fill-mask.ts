@@ -5,10 +5,10 @@
  * k numbers per mask come back instead of a vocabulary's worth.
  */
 import { XlmError } from '../errors.js';
-import type { FillMaskResult } from '../rpc/protocol.js';
+import type { FillMaskResult, MaskCandidate } from '../rpc/protocol.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { cancellableChunks, int64Tensor, modelInputs, type Cancellation } from '../runtime/inputs.js';
-import { masksStandAlone, preferredIndex, replaceMasks } from './fill-choice.js';
+import { isWord, masksStandAlone, offeredRank, OFFER_DEPTH, replaceMasks } from './fill-choice.js';
 
 export interface FillMaskOptions {
   /** Candidates per mask (default 5). */
@@ -45,8 +45,11 @@ async function fillChunk(model: LoadedModel, texts: string[], k: number, firstIn
     return found;
   });
 
+  // The session's top-k reaches past k so that a mask standing alone can be offered its most probable whole word
+  // even when only pieces and marks make the top k (a small model's top 5 after "the" is often "m", "ir", "y": them, their, they).
+  const depth = Math.min(Math.max(k, OFFER_DEPTH), model.config.vocab_size);
   const { session } = await model.session('fill-mask');
-  const out = await session.run({ ...modelInputs(batch), mask_positions: int64Tensor(positions), top_k: int64Tensor([k]) });
+  const out = await session.run({ ...modelInputs(batch), mask_positions: int64Tensor(positions), top_k: int64Tensor([depth]) });
   const probs = out.probs.data as Float32Array;
   const ids = out.token_ids.data as BigInt64Array;
 
@@ -56,24 +59,32 @@ async function fillChunk(model: LoadedModel, texts: string[], k: number, firstIn
     const offset = batch.padding === 'left' ? batch.length - filledIds.length : 0;
     // The text's first piece: where byte-level BPE writes no space before a word.
     const firstPiece = batch.encodings[i].specialTokensMask.findIndex((special, p) => !special && batch.encodings[i].attentionMask[p] === 1);
-    const masks = maskPositions.map((position) => {
-      const candidates = [];
-      for (let j = 0; j < k; j++) {
-        const id = Number(ids[row * k + j]);
+    // Where each mask stands in the text as written. Where the tokenizer found masks the text does not write as its
+    // mask token, the masks cannot be matched to their places: each offer is then the top piece.
+    const written = masksStandAlone(texts[i], maskToken);
+    const alone = written.length === maskPositions.length ? written : maskPositions.map(() => false);
+    const masks = maskPositions.map((position, m) => {
+      const at = row++ * depth;
+      const candidate = (j: number): MaskCandidate => {
+        const id = Number(ids[at + j]);
         const token = tokenizer.decode([id]);
-        candidates.push({ token, text: tokenizer.pieceText(id, token), id, score: probs[row * k + j], startsWord: tokenizer.pieceStartsWord(id, position === firstPiece) });
+        return { token, text: tokenizer.pieceText(id, token), id, score: probs[at + j], startsWord: tokenizer.pieceStartsWord(id, position === firstPiece) };
+      };
+      const candidates = Array.from({ length: k }, (_, j) => candidate(j));
+      let rank = offeredRank(candidates, alone[m]);
+      // No whole word in the top k: look further down for one (the top piece stays the offer when none comes).
+      if (alone[m] && rank === 0 && !isWord(candidates[0])) {
+        for (let j = k; j < depth; j++) {
+          if (isWord(candidate(j))) {
+            rank = j;
+            break;
+          }
+        }
       }
       filledIds[position - offset] = candidates[0].id;
-      row++;
-      return { candidates, preferred: 0 };
+      return { candidates, offer: { ...(rank < k ? candidates[rank] : candidate(rank)), rank } };
     });
     const filled = tokenizer.decode(filledIds, { skipSpecial: true });
-    // The offer of each mask as the text writes it (a mask cut off by truncation was refused above). Where the
-    // tokenizer found masks the text does not write as its mask token, the masks cannot be matched to their places:
-    // each offer is then its top piece, and the filled text transformers' sequence.
-    const alone = masksStandAlone(texts[i], maskToken);
-    if (alone.length !== masks.length) return { masks, filled, filledWords: filled };
-    for (const [j, m] of masks.entries()) m.preferred = preferredIndex(m.candidates, alone[j]);
-    return { masks, filled, filledWords: replaceMasks(texts[i], maskToken, masks.map((m) => m.candidates[m.preferred].text)) };
+    return { masks, filled, filledWords: written.length === masks.length ? replaceMasks(texts[i], maskToken, masks.map((m) => m.offer.text)) : filled };
   });
 }
