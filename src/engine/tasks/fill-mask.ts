@@ -8,7 +8,7 @@ import { XlmError } from '../errors.js';
 import type { FillMaskResult, MaskCandidate } from '../rpc/protocol.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { cancellableChunks, int64Tensor, modelInputs, type Cancellation } from '../runtime/inputs.js';
-import { isWord, masksStandAlone, offeredRank, OFFER_DEPTH, replaceMasks } from './fill-choice.js';
+import { masksStandAlone, offeredRank, OFFER_DEPTH, replaceMasks } from './fill-choice.js';
 
 export interface FillMaskOptions {
   /** Candidates per mask (default 5). */
@@ -62,7 +62,7 @@ async function fillChunk(model: LoadedModel, texts: string[], k: number, firstIn
     // Where each mask stands in the text as written. Where the tokenizer found masks the text does not write as its
     // mask token, the masks cannot be matched to their places: each offer is then the top piece.
     const written = masksStandAlone(texts[i], maskToken);
-    const alone = written.length === maskPositions.length ? written : maskPositions.map(() => false);
+    const matched = written.length === maskPositions.length;
     const masks = maskPositions.map((position, m) => {
       const at = row++ * depth;
       const candidate = (j: number): MaskCandidate => {
@@ -70,21 +70,13 @@ async function fillChunk(model: LoadedModel, texts: string[], k: number, firstIn
         const token = tokenizer.decode([id]);
         return { token, text: tokenizer.pieceText(id, token), id, score: probs[at + j], startsWord: tokenizer.pieceStartsWord(id, position === firstPiece) };
       };
-      const candidates = Array.from({ length: k }, (_, j) => candidate(j));
-      let rank = offeredRank(candidates, alone[m]);
-      // No whole word in the top k: look further down for one (the top piece stays the offer when none comes).
-      if (alone[m] && rank === 0 && !isWord(candidates[0])) {
-        for (let j = k; j < depth; j++) {
-          if (isWord(candidate(j))) {
-            rank = j;
-            break;
-          }
-        }
-      }
-      filledIds[position - offset] = candidates[0].id;
-      return { candidates, offer: { ...(rank < k ? candidates[rank] : candidate(rank)), rank } };
+      // All `depth` candidates (one piece's decoding each): the offer is the first whole word among them.
+      const ranked = Array.from({ length: depth }, (_, j) => candidate(j));
+      const rank = offeredRank(ranked, matched && written[m] === true);
+      filledIds[position - offset] = ranked[0].id;
+      return { candidates: ranked.slice(0, k), offer: { ...ranked[rank], rank } };
     });
     const filled = tokenizer.decode(filledIds, { skipSpecial: true });
-    return { masks, filled, filledWords: written.length === masks.length ? replaceMasks(texts[i], maskToken, masks.map((m) => m.offer.text)) : filled };
+    return { masks, filled, filledWords: matched ? replaceMasks(texts[i], maskToken, masks.map((m) => m.offer.text)) : filled };
   });
 }
