@@ -71,5 +71,5 @@ test('bad parallel flags are named', async () => {
 test('a translation JSONL read as another kind of data says it is parallel text', async () => {
   const path = files.write('hf.jsonl', '{"translation": {"en": "a", "de": "b"}}\n');
   const run = await runXlm(['data', 'inspect', path, '--format', 'jsonl']);
-  assert.match(run.stderr, /holds parallel text for translation \(\{"translation": \{\.\.\.\}\} rows\), not masked-lm data: translation training reads it, and xlm data inspect \(without --format\) summarises it/);
+  assert.match(run.stderr, /holds parallel text for translation \(\{"translation": \{\.\.\.\}\} rows\), not masked-lm data: translation training reads it, and data inspection summarises it when no --format is given/);
 });

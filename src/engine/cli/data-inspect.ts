@@ -9,7 +9,7 @@
 import { inspectDataset, inspectQaFile, formatQaSummary, looksLikeQa, type DatasetSummary, type InspectOptions } from '../data/index.js';
 import { looksParallel } from '../data/parallel.js';
 import { inspectParallel, type LengthStats, type ParallelSummary } from '../data/parallel-inspect.js';
-import { XlmError } from '../errors.js';
+import { XlmError, render } from '../errors.js';
 import { formatDataErrorNaming, withReasonsNamed } from '../data/types.js';
 import { flagOf } from './option-flags.js';
 import type { CommandContext, CommandSpec, OptionSpec } from './command.js';
@@ -20,7 +20,7 @@ import { languagePairFromFlags, PARALLEL_OPTIONS, parallelInputFromFlags } from 
 const OPTIONS: Record<string, OptionSpec> = {
   tokenizer: { type: 'string', arg: 'DIR', help: 'model folder whose tokenizer counts the tokens (default: whitespace-separated words)' },
   'max-length': { type: 'string', arg: 'N', help: 'count rows longer than N (tokens with specials, or words; default 128, the trainer default)' },
-  samples: { type: 'string', arg: 'N', help: 'duplicates, conflicts and errors to list (default 10)' },
+  samples: { type: 'string', arg: 'N', help: 'duplicates, conflicts and errors to list', default: 10 },
   pair: { type: 'string', arg: 'FILE', help: 'parallel text: the file line-aligned with FILE (line n is the translation of line n)' },
   ...PARALLEL_OPTIONS,
   'max-ratio': { type: 'string', arg: 'R', help: 'parallel text: list pairs whose target/source length ratio is over R times (or under 1/R of) the corpus median (default 3)' },
@@ -62,7 +62,7 @@ export const dataInspectCommand: CommandSpec = {
   async run(ctx) {
     const file = ctx.positionals[0];
     if (ctx.positionals.length > 1) throw new XlmError('cli-bad-flag', `data inspect takes one FILE, got ${ctx.positionals.length}: ${ctx.positionals.join(' ')}`, { what: 'FILE' });
-    const samples = positiveInt(ctx.values.samples, '--samples', 10);
+    const samples = ctx.int('samples');
     if (await isParallelRequest(ctx, file)) {
       const input = parallelInputFromFlags(ctx.values, file)!;
       const maxRatio = ctx.values['max-ratio'] === undefined ? 3 : Number(ctx.values['max-ratio']);
@@ -142,7 +142,7 @@ export function formatSummary(s: DatasetSummary, tokenizer?: string): string {
   const columns = Object.entries(s.columns).map(([k, v]) => `${k}=${v}`).join(' ');
   lines.push(`${s.file}: ${s.format} (${s.formatReason}), ${s.kind}${columns ? `; columns ${columns}` : ''}`);
   lines.push(`rows: ${s.rows} good, ${s.errorCount} bad${s.warningCount ? `, ${s.warningCount} left out with a warning` : ''}`);
-  if (s.tagScheme) lines.push(`tag scheme: ${s.tagScheme.scheme.toUpperCase()} (${s.tagScheme.reason})${s.tagScheme.scheme === 'iob2' ? '' : ', converted to IOB2'}`);
+  if (s.tagScheme) lines.push(`tag scheme: ${s.tagScheme.scheme.toUpperCase()} (${s.tagScheme.said ? render(s.tagScheme.said, flagOf) : s.tagScheme.reason})${s.tagScheme.scheme === 'iob2' ? '' : ', converted to IOB2'}`);
   if (s.labels) lines.push(`labels${s.kind === 'token-classification' ? ' (tags, IOB2)' : ''}: ${counts(s.labels)}`);
   lines.push(`languages (${s.languages.source === 'column' ? 'from the language column' : 'guessed from the script'}): ${counts(s.languages.counts) || '(none)'}`);
   lines.push(`scripts: ${counts(s.scripts) || '(none)'}`);

@@ -3,6 +3,7 @@
 /** The options whose flag is not `--` and their name in kebab-case. */
 const FLAG_OF_OPTION: Record<string, string> = {
   shuffle: '--no-shuffle',
+  quote: '--no-quote',
   onlyLanguages: '--only-language',
   // xlm translate's
   numBeams: '--beams',

@@ -126,7 +126,7 @@ function finish(plan: ColumnPlan, options: ReadOptions, file: string, fieldNames
     if (fieldNames.includes('translation') && columns.text === undefined) {
       throw new XlmError(
         'data/parallel-text',
-        `${file} holds parallel text for translation ({"translation": {...}} rows), not ${kind} data: translation training reads it, and xlm data inspect (without --format) summarises it`,
+        said`${file} holds parallel text for translation ({"translation": {...}} rows), not ${kind} data: translation training reads it, and data inspection summarises it when no ${field('format')} is given`,
         { file, line: 1 },
       );
     }

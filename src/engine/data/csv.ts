@@ -10,9 +10,11 @@
  * lines it swallowed are read again as records of their own.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
+import { field, said, type Said } from '../errors.js';
 import { isBlank } from './jsonl.js';
 import { readLineBatches, type LineReaderOptions, type TextLine } from './lines.js';
 import type { FieldPlace, RawRecord, RecordItem, RecordProblem } from './record.js';
+import { reasonNaming } from './types.js';
 
 export interface DelimitedOptions extends LineReaderOptions {
   delimiter: ',' | '\t';
@@ -249,7 +251,7 @@ class RecordFramer {
           line: open.line,
           column: open.column,
           code: 'csv-syntax',
-          reason: `the quote opened here closes at line ${bad.line} column ${bad.column - 1} and text follows it there; a stray quote?${this.quoteHint()}`,
+          ...reasonNaming(said`the quote opened here closes at line ${bad.line} column ${bad.column - 1} and text follows it there; a stray quote?${this.quoteHint()}`),
         },
       });
       const rest = lines.slice(1);
@@ -264,7 +266,7 @@ class RecordFramer {
           line: this.badQuote.line,
           column: this.badQuote.column,
           code: 'csv-syntax',
-          reason: `text after the closing quote of a quoted field (write a quote inside a quoted field as "")${this.quoteHint()}`,
+          ...reasonNaming(said`text after the closing quote of a quoted field (write a quote inside a quoted field as "")${this.quoteHint()}`),
         },
       });
     } else {
@@ -280,8 +282,8 @@ class RecordFramer {
   }
 
   /** For TSV, where quotes are often plain text: how to read them so. */
-  private quoteHint(): string {
-    return this.options.delimiter === '\t' ? "; if quotes are plain text in this file, read it with quote: false (--no-quote)" : '';
+  private quoteHint(): Said | string {
+    return this.options.delimiter === '\t' ? said`; if quotes are plain text in this file, read it with quote handling off (${field('quote')})` : '';
   }
 
   /** The open quote never closed: report it and read the lines after its own as fresh records. */

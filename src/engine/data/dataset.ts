@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { XlmError, field, said } from '../errors.js';
-import { TagSchemeEvidence, type TagScheme } from './bio.js';
+import { TagSchemeEvidence, type SchemeChoice } from './bio.js';
 import { planColumns, KNOWN_COLUMNS, type ColumnPlan } from './columns.js';
 import { readDelimited } from './csv.js';
 import { readConll } from './conll.js';
@@ -28,7 +28,7 @@ export interface Dataset extends AsyncIterable<Example> {
   /** Column names as the file has them (JSONL: the first row's keys). */
   readonly fieldNames: readonly string[];
   /** NER: the tag scheme the file is read in (converted to IOB2) and why. */
-  readonly tagScheme?: { scheme: TagScheme; reason: string };
+  readonly tagScheme?: SchemeChoice;
   /** The pass in progress, or the last one finished. */
   readonly report: ReadReport;
   /** Examples a chunk at a time: the cheap way to stream a big file. */
@@ -168,7 +168,7 @@ function recordReader(path: string, format: DataFormat, options: ReadOptions): A
 const SCHEME_SENTENCES = 2000;
 
 /** The tag scheme from the first sentences' tags (integer tags read through id2label). */
-async function detectTagScheme(items: AsyncGenerator<RecordItem[]>, tagsColumn: string | undefined, options: ReadOptions): Promise<{ scheme: TagScheme; reason: string }> {
+async function detectTagScheme(items: AsyncGenerator<RecordItem[]>, tagsColumn: string | undefined, options: ReadOptions): Promise<SchemeChoice> {
   const evidence = new TagSchemeEvidence();
   let sentences = 0;
   try {

@@ -3,6 +3,7 @@
  * streaming pass (bad rows are reported, never fatal here), so a large file is summarised in bounded memory,
  * apart from one small entry per distinct text for the duplicate check.
  */
+import type { SchemeChoice } from './bio.js';
 import { openDataset } from './dataset.js';
 import { detectScript, languageOfScript } from './script.js';
 import type { ColumnMapping, DataError, DataFormat, DataKind, Example, ReadOptions } from './types.js';
@@ -55,7 +56,7 @@ export interface DatasetSummary {
   columns: ColumnMapping;
   fieldNames: readonly string[];
   /** NER: the scheme the tags were read in (converted to IOB2) and why. */
-  tagScheme?: { scheme: string; reason: string };
+  tagScheme?: SchemeChoice;
   rows: number;
   errorCount: number;
   warningCount: number;

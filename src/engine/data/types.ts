@@ -150,9 +150,14 @@ export function formatDataErrorNaming(e: DataError, name: NameOption): string {
 }
 
 /** A summary's errors and warnings as a surface prints them: each reason with its options named by `name`, no `said`. */
-export function withReasonsNamed<T extends { errors?: DataError[]; warnings?: DataError[] }>(summary: T, name: NameOption): T {
-  const named = (list: DataError[] | undefined) => list?.map(({ said, ...e }) => (said ? { ...e, reason: render(said, name) } : e));
-  return { ...summary, ...(summary.errors ? { errors: named(summary.errors) } : {}), ...(summary.warnings ? { warnings: named(summary.warnings) } : {}) };
+export function withReasonsNamed<T extends { errors?: DataError[]; warnings?: DataError[]; tagScheme?: { reason: string; said?: Said } }>(summary: T, name: NameOption): T {
+  const named = <R extends { reason: string; said?: Said }>({ said, ...e }: R) => (said ? { ...e, reason: render(said, name) } : e);
+  return {
+    ...summary,
+    ...(summary.errors ? { errors: summary.errors.map(named) } : {}),
+    ...(summary.warnings ? { warnings: summary.warnings.map(named) } : {}),
+    ...(summary.tagScheme ? { tagScheme: named(summary.tagScheme) } : {}),
+  };
 }
 
 /** A reason naming an option: the engine's words in `reason`, the option kept in `said` for each surface to name. */

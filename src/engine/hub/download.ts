@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
 import { fetchRepoFile, type FetchContext, type FetchedFile } from './blob-download.js';
 import { assertRepoId, etagKind, RepoCache } from './cache-layout.js';
 import { selectFiles, type FileSelection } from './file-selection.js';
@@ -92,9 +92,9 @@ export async function downloadRepo(repoId: string, options: DownloadOptions = {}
   if (chosen.length === 0) {
     throw new XlmError(
       'hub/no-files-selected',
-      `None of the ${info.files.length} files of ${repoId} at ${revision} matched ` +
-        `${options.include?.length ? `--include ${options.include.join(',')}` : 'the default choice (configs, tokenizers, safetensors, ONNX)'}` +
-        `${options.exclude?.length ? ` minus --exclude ${options.exclude.join(',')}` : ''}. Files: ${info.files.map((f) => f.path).join(', ') || 'none'}.`,
+      said`None of the ${info.files.length} files of ${repoId} at ${revision} matched ${
+        options.include?.length ? said`${field('include')} ${options.include.join(',')}` : 'the default choice (configs, tokenizers, safetensors, ONNX)'
+      }${options.exclude?.length ? said` minus ${field('exclude')} ${options.exclude.join(',')}` : ''}. Files: ${info.files.map((f) => f.path).join(', ') || 'none'}.`,
     );
   }
   const files = info.files.filter((f) => chosen.includes(f.path));

@@ -5,7 +5,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
 import { writeFileAtomic } from '../hf/atomic.js';
 import { loadModelFolder } from '../hf/folder.js';
 import type { MetricsRecord } from '../rpc/protocol.js';
@@ -96,7 +96,7 @@ export function importRun(dirArg: string, runsRoot: string, name?: string): Impo
   const root = resolve(runsRoot);
   let run = join(root, name ?? jobName);
   if (!name) for (let k = 2; existsSync(run); k++) run = join(root, `${jobName}-${k}`);
-  else if (existsSync(run) && readdirSync(run).length) throw new XlmError('run-exists', 'a run of this name exists; choose another --name', { file: run });
+  else if (existsSync(run) && readdirSync(run).length) throw new XlmError('run-exists', said`a run of this name exists; choose another ${field('name')}`, { file: run });
   mkdirSync(run, { recursive: true });
   for (const entry of readdirSync(source, { withFileTypes: true })) {
     // Checkpoint folders stay with the job; the run keeps the final model and its curves.

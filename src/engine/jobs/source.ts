@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { XlmError } from '../errors.js';
+import { XlmError, field, said } from '../errors.js';
 import { checkParams } from '../rpc/protocol.js';
 import { trainOptionsOfRun } from '../rpc/training.js';
 import type { TrainOptions } from '../train/options.js';
@@ -14,7 +14,7 @@ export const RUN_SETTINGS_FILE = 'run.json';
 export function runFolderOptions(dir: string): TrainOptions {
   const file = join(resolve(dir), RUN_SETTINGS_FILE);
   if (!existsSync(file)) {
-    throw new XlmError('not-a-run', `${dir} has no ${RUN_SETTINGS_FILE}: --run takes a run folder started from the editor, or a JSON file of xlm train's flags`, { file: dir });
+    throw new XlmError('not-a-run', said`${dir} has no ${RUN_SETTINGS_FILE}: ${field('run')} takes a run folder started from the editor, or a JSON file of xlm train's flags`, { file: dir });
   }
   let parsed: unknown;
   try {

@@ -2,7 +2,7 @@
  * Translation models by the name a user gives (a folder or a Hub repo id, through the hub's resolveModel),
  * loaded once and kept: the CLI loads one per command, the engine keeps them between requests.
  */
-import { XlmError, isXlmError } from '../errors.js';
+import { XlmError, field, isXlmError, said } from '../errors.js';
 import { resolveModel, type ResolveOptions } from '../hub/index.js';
 import { findSeq2SeqFiles, REQUIRED_TRANSLATION_FILES } from './files.js';
 import type { Seq2SeqLoadOptions } from './model.js';
@@ -39,7 +39,7 @@ export class TranslatorCache {
 
   translator(idOrPath: string | undefined): Promise<Translator> {
     if (!idOrPath) {
-      return Promise.reject(new XlmError('translate/no-model', 'no translation model: set xlm.translationModel (a folder or a Hub id such as Xenova/opus-mt-en-de) or pass --model', { what: 'model' }));
+      return Promise.reject(new XlmError('translate/no-model', said`no translation model: give one as ${field('model')} (a folder or a Hub id such as Xenova/opus-mt-en-de; in VS Code, the setting xlm.translationModel)`, { what: 'model' }));
     }
     let pending = this.loaded.get(idOrPath);
     if (!pending) {
