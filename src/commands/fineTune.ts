@@ -92,12 +92,13 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
     )?.method;
   if (!method) return undefined;
   // The defaults table the engine and `xlm train` share: values that learn for this task, method, model and data size.
-  const batchSize = given.batchSize ?? setting('batchSize', 16);
-  const defaults = await ctx.request(p.trainDefaults, { model, task, method, rows: inspected?.rows, evalData: given.evalData, batchSize });
+  // The batch size asked for (xlm.batchSize, whose package.json default is the table's); the table's when none is.
+  const asked = given.batchSize ?? setting<number | undefined>('batchSize', undefined);
+  const defaults = await ctx.request(p.trainDefaults, { model, task, method, rows: inspected?.rows, evalData: given.evalData, ...(asked !== undefined ? { batchSize: asked } : {}) });
   ctx.output.info(`Fine-tune: ${defaults.why}`);
   const languages = task === 'translation' ? await pickLanguages(given, inspected, defaults.languages, title) : {};
   if (!languages) return undefined;
-  let hyper = { epochs: given.epochs ?? defaults.epochs, batchSize, learningRate: given.learningRate ?? defaults.learningRate };
+  let hyper = { epochs: given.epochs ?? defaults.epochs, batchSize: defaults.batchSize, learningRate: given.learningRate ?? defaults.learningRate };
   if (given.epochs === undefined && given.learningRate === undefined) {
     const choice = await vscode.window.showQuickPick(
       [

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { trainingDefaults } from '../../src/engine/train/defaults.js';
+import { DEFAULT_BATCH_SIZE, trainingDefaults } from '../../src/engine/train/defaults.js';
 import { runXlm } from '../helpers/cli.js';
 import { writeNerSample } from '../helpers/ner-sample.js';
 
@@ -54,6 +54,13 @@ test('the table: small models get large steps, base models the usual ones; small
   assert.equal(trainingDefaults({ task: 'sequence-classification', method: 'full', hiddenSize: 256, rows: 780 }).epochs, 4, '49 steps an epoch: 4 epochs make 196 steps');
   assert.equal(trainingDefaults({ task: 'sequence-classification', method: 'full', hiddenSize: 256, rows: 50_000 }).epochs, 2);
   assert.equal(trainingDefaults({ task: 'sequence-classification', method: 'full', hiddenSize: 256, rows: 500_000 }).epochs, 1);
+});
+
+test('the batch size the table gives when none is asked is the one xlm.batchSize defaults to in package.json', () => {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { default?: unknown }> } } };
+  assert.equal(manifest.contributes.configuration.properties['xlm.batchSize']?.default, DEFAULT_BATCH_SIZE);
+  assert.equal(trainingDefaults({ task: 'sequence-classification', method: 'full', hiddenSize: 256 }).batchSize, DEFAULT_BATCH_SIZE);
+  assert.equal(trainingDefaults({ task: 'sequence-classification', method: 'full', hiddenSize: 256, batchSize: 4 }).batchSize, 4);
 });
 
 test('xlm train with the defaults learns language identification with the shipped model; the old 2e-5 does not, and says so', async () => {

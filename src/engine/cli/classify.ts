@@ -1,7 +1,7 @@
 /** `xlm classify`: label probabilities of texts or text pairs (config.json's id2label). */
 import { classify } from '../tasks/classify.js';
 import type { CommandSpec } from './command.js';
-import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, PAIR_OPTIONS, TEXT_OPTIONS, inputPairs, modelDir, positiveInt, printJson, truncationStrategy } from './inputs.js';
+import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, PAIR_OPTIONS, TEXT_OPTIONS, inputPairs, modelDir, printJson, truncationStrategy } from './inputs.js';
 
 export const classifyCommand: CommandSpec = {
   name: 'classify',
@@ -13,13 +13,13 @@ export const classifyCommand: CommandSpec = {
     ...DTYPE_OPTION,
     ...TEXT_OPTIONS,
     ...PAIR_OPTIONS,
-    'batch-size': { type: 'string', arg: 'N', help: 'inputs per model run (default 16)' },
+    'batch-size': { type: 'string', arg: 'N', help: 'inputs per model run', default: 16 },
   },
   details: ['Lines on stdin are texts, one result per line (a blank line is an empty text); TEXT<TAB>PAIR is a pair.'],
   async run(ctx) {
     const model = await ctx.models().model(await modelDir(ctx));
     const inputs = await inputPairs(ctx);
-    const results = await classify(model, inputs, { batchSize: positiveInt(ctx.values['batch-size'], '--batch-size', 16), truncation: truncationStrategy(ctx) });
+    const results = await classify(model, inputs, { batchSize: ctx.int('batch-size'), truncation: truncationStrategy(ctx) });
     if (ctx.values.json) {
       printJson(ctx.io, results.map((scores, i) => ({ ...inputs[i], scores })));
       return 0;

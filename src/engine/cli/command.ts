@@ -13,6 +13,8 @@ export interface OptionSpec {
   /** Placeholder in the help text (`--top-k N`). */
   arg?: string;
   help: string;
+  /** A whole-number flag's value when it is not given: the help says it, and ctx.int reads it. */
+  default?: number;
 }
 
 export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -24,6 +26,15 @@ export interface CommandContext {
   io: CliIo;
   /** The engine's model cache, made on first use with the --threads setting. */
   models(): ModelCache;
+  /** --threads, checked once for every command: onnxruntime's intra-op threads, 0 = one per core. */
+  threads: number;
+  /**
+   * Aborts on Ctrl-C (or with the io's own signal, as tests give). Only a command that calls this takes Ctrl-C from
+   * Node, which otherwise ends the process at once; the handler goes when the command returns.
+   */
+  cancelSignal(): AbortSignal;
+  /** A whole-number flag of this command (at least 1), or its OptionSpec default when not given. */
+  int(flag: string): number;
 }
 
 export interface CommandSpec {

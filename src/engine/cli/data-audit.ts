@@ -16,7 +16,7 @@ import { MODEL_OPTION, modelDir, positiveInt, printJson } from './inputs.js';
 const d = DEFAULT_FOLD_TRAINING;
 const OPTIONS: Record<string, OptionSpec> = {
   ...MODEL_OPTION,
-  folds: { type: 'string', arg: 'K', help: 'deal the rows into K folds; each fold is predicted by a classifier trained on the others (default 5)' },
+  folds: { type: 'string', arg: 'K', help: 'deal the rows into K folds; each fold is predicted by a classifier trained on the others', default: 5 },
   method: { type: 'string', arg: 'M', help: "features: logistic regression on the frozen model's features (default, fast); lora: LoRA fine-tuning per fold (slow)" },
   'no-folds': { type: 'boolean', help: "use the model's own predictions (a model fine-tuned on these labels; fast, but it may have learned the very errors)" },
   out: { type: 'string', short: 'o', arg: 'DIR', help: 'run folder for audit.json and the folds (default runs/audit-NAME-STAMP)' },
@@ -63,7 +63,7 @@ export const dataAuditCommand: CommandSpec = {
     const method = (ctx.values.method as string | undefined) ?? 'features';
     if (!AUDIT_METHODS.includes(method as AuditMethod)) throw new XlmError('cli-bad-flag', `--method is "${method}"; expected ${AUDIT_METHODS.join(' or ')}`, { what: '--method' });
     if (noFolds && ctx.values.method !== undefined) throw new XlmError('cli-bad-flag', '--method and --no-folds exclude each other (--no-folds uses the model\'s own predictions)', { what: '--no-folds' });
-    const folds = noFolds ? 0 : positiveInt(ctx.values.folds, '--folds', 5);
+    const folds = noFolds ? 0 : ctx.int('folds');
     if (!noFolds && folds < 2) throw new XlmError('cli-bad-flag', `--folds must be at least 2, got ${folds}`, { what: '--folds' });
     const training: FoldTraining = {
       lr: number(ctx.values, 'lr', d.lr), epochs: positiveInt(ctx.values.epochs, '--epochs', d.epochs), batchSize: positiveInt(ctx.values['batch-size'], '--batch-size', d.batchSize),
@@ -72,16 +72,13 @@ export const dataAuditCommand: CommandSpec = {
     const limit = positiveInt(ctx.values.limit, '--limit', 30);
     const model = await modelDir(ctx);
     const out = (ctx.values.out as string | undefined) ?? join('runs', `audit-${parse(file).name}-${stamp(ctx.io.now())}`);
-    const controller = new AbortController();
-    const signal = ctx.io.signal ?? controller.signal;
-    const onSigint = () => controller.abort();
-    if (!ctx.io.signal) process.once('SIGINT', onSigint);
+    const signal = ctx.cancelSignal();
     const tty = ctx.io.stderr.isTTY === true;
     let lastLine = '';
     try {
       const report = await auditLabels({
         model, file, folds, method: method as AuditMethod, training, readOptions: readOptionsFromFlags(ctx.values), out, signal,
-        ...(ctx.values.threads !== undefined ? { threads: Number(ctx.values.threads) } : {}),
+        ...(ctx.threads ? { threads: ctx.threads } : {}),
         onLog: (line) => ctx.io.stderr.write(`${tty && lastLine ? '\r\x1b[K' : ''}xlm data audit: ${line}\n`),
         onProgress: (p) => {
           const where =
@@ -102,8 +99,6 @@ export const dataAuditCommand: CommandSpec = {
         return 130;
       }
       throw e;
-    } finally {
-      process.removeListener('SIGINT', onSigint);
     }
   },
 };

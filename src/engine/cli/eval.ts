@@ -24,7 +24,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'n-best': { type: 'string', arg: 'N', help: 'qa: start and end positions tried per window (default 20)' },
   'max-answer-length': { type: 'string', arg: 'N', help: 'qa: longest answer in tokens (default 30)' },
   'null-threshold': { type: 'string', arg: 'X', help: 'qa, SQuAD v2.0 data: answer nothing when the null score beats the best span by more than X (default 0)' },
-  'batch-size': { type: 'string', arg: 'N', help: 'rows per session run (default 16)' },
+  'batch-size': { type: 'string', arg: 'N', help: 'rows per session run', default: 16 },
   'max-length': { type: 'string', arg: 'N', help: "tokens per row, specials included (default: the model's limit)" },
   'mlm-probability': { type: 'string', arg: 'P', help: 'masked-LM: share of tokens masked (default 0.15)' },
   seed: { type: 'string', arg: 'N', help: 'masked-LM: seed of the masks (default 42; the same seed masks the same tokens)' },
@@ -79,7 +79,7 @@ async function evalRows(ctx: CommandContext, data: string, task: EvalTask | unde
     data,
     task,
     readOptions: readOptionsFromFlags(ctx.values),
-    batchSize: positiveInt(ctx.values['batch-size'], '--batch-size', 16),
+    batchSize: ctx.int('batch-size'),
     maxLength: ctx.values['max-length'] === undefined ? undefined : positiveInt(ctx.values['max-length'], '--max-length', 0),
     mlm: { probability, seed: ctx.values.seed === undefined ? undefined : positiveIntOrZero(ctx.values.seed) },
     models: ctx.models(),
@@ -102,7 +102,7 @@ async function evalQa(ctx: CommandContext, data: string): Promise<number> {
   const read = readOptionsFromFlags(ctx.values);
   const optional = (flag: string) => (ctx.values[flag] === undefined ? undefined : Number(ctx.values[flag]));
   const { report, predictions } = await evaluateQaFile(await ctx.models().model(model), data, { onError: read.onError, maxErrors: read.maxErrors, language: read.language, onlyLanguages: read.onlyLanguages }, {
-    batchSize: positiveInt(ctx.values['batch-size'], '--batch-size', 16),
+    batchSize: ctx.int('batch-size'),
     maxLength: ctx.values['max-length'] === undefined ? undefined : positiveInt(ctx.values['max-length'], '--max-length', 0),
     stride: ctx.values.stride === undefined ? undefined : positiveIntOrZero(ctx.values.stride, '--stride'),
     decode: {

@@ -1,7 +1,7 @@
 /** `xlm fill-mask`: the top-k tokens for every <mask> of each text. */
 import { fillMask } from '../tasks/fill-mask.js';
 import type { CommandSpec } from './command.js';
-import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
+import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, printJson } from './inputs.js';
 
 export const fillMaskCommand: CommandSpec = {
   name: 'fill-mask',
@@ -12,8 +12,8 @@ export const fillMaskCommand: CommandSpec = {
     ...DEVICE_OPTION,
     ...DTYPE_OPTION,
     ...TEXT_OPTIONS,
-    'top-k': { type: 'string', short: 'k', arg: 'N', help: 'candidates per mask (default 5)' },
-    'batch-size': { type: 'string', arg: 'N', help: 'texts per model run (default 16)' },
+    'top-k': { type: 'string', short: 'k', arg: 'N', help: 'candidates per mask', default: 5 },
+    'batch-size': { type: 'string', arg: 'N', help: 'texts per model run', default: 16 },
   },
   details: [
     'Each text holds one or more <mask> tokens, e.g. xlm fill-mask --model DIR "Paris is the <mask> of France."',
@@ -26,8 +26,8 @@ export const fillMaskCommand: CommandSpec = {
     const model = await ctx.models().model((await modelDir(ctx)));
     const texts = await inputTexts(ctx);
     const results = await fillMask(model, texts, {
-      topK: positiveInt(ctx.values['top-k'], '--top-k', 5),
-      batchSize: positiveInt(ctx.values['batch-size'], '--batch-size', 16),
+      topK: ctx.int('top-k'),
+      batchSize: ctx.int('batch-size'),
     });
     if (ctx.values.json) {
       printJson(ctx.io, results.map((r, i) => ({ text: texts[i], ...r })));

@@ -28,6 +28,8 @@ export interface HubDownloadArgs {
   json?: boolean;
   /** Download 1 GB or more without asking. */
   yes?: boolean;
+  /** Stops the download (Ctrl-C in the CLI); partial files stay for the next time. */
+  signal?: AbortSignal;
 }
 
 /** `xlm hub ls [--presets] [--json]` */
@@ -75,9 +77,6 @@ export function hubDownload(args: HubDownloadArgs, io: CliIo = processIo()): Pro
     const preset = findPreset(args.repo);
     if (preset && !preset.runsAsDownloaded) io.stderr.write(`note: ${preset.note}\n`);
     const printer = new ProgressPrinter(io);
-    const interrupt = new AbortController();
-    const onSigint = (): void => interrupt.abort();
-    if (!io.signal) process.once('SIGINT', onSigint);
     const started = io.now();
     try {
       const result = await downloadRepo(args.repo, {
@@ -86,7 +85,7 @@ export function hubDownload(args: HubDownloadArgs, io: CliIo = processIo()): Pro
         include: patterns(args.include),
         exclude: patterns(args.exclude),
         concurrency: args.concurrency,
-        signal: io.signal ?? interrupt.signal,
+        ...(args.signal ?? io.signal ? { signal: args.signal ?? io.signal } : {}),
         onProgress: (p) => printer.update(p),
         ...downloadQuestions(io, args.yes === true),
       });
@@ -105,7 +104,6 @@ export function hubDownload(args: HubDownloadArgs, io: CliIo = processIo()): Pro
       return EXIT_OK;
     } finally {
       printer.finish();
-      process.removeListener('SIGINT', onSigint);
     }
   });
 }
@@ -262,6 +260,7 @@ export const hubDownloadCommand: CommandSpec = {
         concurrency: ctx.values.concurrency === undefined ? undefined : positiveInt(ctx.values.concurrency, '--concurrency', 4),
         json: Boolean(ctx.values.json),
         yes: ctx.values.yes === true,
+        signal: ctx.cancelSignal(),
       },
       ctx.io,
     ),

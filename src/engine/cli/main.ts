@@ -14,7 +14,7 @@ import { INFERENCE_DTYPES, type InferenceDtype } from '../rpc/protocol.js';
 import type { CommandSpec, OptionSpec } from './command.js';
 import { COMMANDS } from './commands.js';
 import { resolveDefaultModel } from './pretrain.js';
-import { TINY_MODEL_NOTE } from './inputs.js';
+import { TINY_MODEL_NOTE, positiveInt } from './inputs.js';
 import { EXIT_OK, EXIT_USER_ERROR, printableIo, processIo, type CliIo } from './io.js';
 import { flagOf } from './option-flags.js';
 
@@ -40,7 +40,7 @@ function findCommand(commands: readonly CommandSpec[], args: string[]): { comman
 function optionLines(options: Record<string, OptionSpec>): string[] {
   return Object.entries(options).map(([name, o]) => {
     const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.arg ? ` ${o.arg}` : ''}`;
-    return `  ${flag.padEnd(26)} ${o.help}`;
+    return `  ${flag.padEnd(26)} ${o.help}${o.default !== undefined ? ` (default ${o.default})` : ''}`;
   });
 }
 
@@ -82,6 +82,17 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo(), command
   const io = printableIo(rawIo);
   const debug = argv.includes('--debug');
   let cache: ModelCache | undefined;
+  // Ctrl-C as a signal, made for the first command that asks (cancelSignal in command.ts).
+  let interrupt: AbortController | undefined;
+  const onSigint = (): void => interrupt?.abort();
+  const cancelSignal = (): AbortSignal => {
+    if (io.signal) return io.signal;
+    if (!interrupt) {
+      interrupt = new AbortController();
+      process.once('SIGINT', onSigint);
+    }
+    return interrupt.signal;
+  };
   try {
     const found = findCommand(commands, argv);
     if (!found) {
@@ -129,6 +140,13 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo(), command
       positionals: parsed.positionals,
       io,
       models: () => (cache ??= new ModelCache({ threads, device, dtype, onNotice: (line) => io.stderr.write(`xlm: ${line}\n`) })),
+      threads,
+      cancelSignal,
+      int: (flag) => {
+        const fallback = options[flag]?.default;
+        if (fallback === undefined) throw new Error(`xlm ${command.name} has no default for --${flag}`);
+        return positiveInt(parsed.values[flag], `--${flag}`, fallback);
+      },
     });
   } catch (thrown) {
     // A full disk or a read-only --out is the user's to fix: it gets a message naming the file, not "a bug".
@@ -138,6 +156,7 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo(), command
     else if (!isXlmError(e)) io.stderr.write('xlm: this looks like a bug in XLM Lab; run again with --debug for the stack trace\n');
     return EXIT_USER_ERROR;
   } finally {
+    process.removeListener('SIGINT', onSigint);
     await cache?.closeAll();
   }
 }

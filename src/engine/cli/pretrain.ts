@@ -5,7 +5,7 @@ import { ensureDefaultModel, namedRecipePath } from '../pretrain/default-model.j
 import { XlmError } from '../errors.js';
 import type { CommandSpec, OptionValues } from './command.js';
 import type { CliIo } from './io.js';
-import { cacheRoot, positiveInt } from './inputs.js';
+import { cacheRoot } from './inputs.js';
 
 /** Progress lines for a terminal or a log: phase changes always, training steps every `every` steps. */
 export function pretrainProgressPrinter(io: CliIo, every = 10): (p: PretrainProgress) => void {
@@ -36,8 +36,7 @@ export const pretrainCommand: CommandSpec = {
     recipe: { type: 'string', arg: 'FILE|NAME', help: 'recipe JSON, or the name of one in recipes/ (default: the shipped model\'s; quick: the fallback; tiny); with no --recipe and no --out, uses the shipped default model or builds the fallback' },
     out: { type: 'string', short: 'o', arg: 'DIR', help: 'output model folder (config.json, tokenizer files, model.safetensors)' },
     'run-dir': { type: 'string', arg: 'DIR', help: 'where validation.jsonl and the validation marks\' model folders go (default: OUT.run)' },
-    threads: { type: 'string', arg: 'N', help: 'onnxruntime intra-op threads (default: one per core); recorded for the replay test' },
-    'log-every': { type: 'string', arg: 'N', help: 'print the loss every N steps (default 10)' },
+    'log-every': { type: 'string', arg: 'N', help: 'print the loss every N steps', default: 10 },
     'start-from': { type: 'string', arg: 'DIR', help: 'a recipe with a secondStage: start it from this shipped first-stage model (its manifest must say that recipe and step) instead of training the first stage again' },
   },
   details: [
@@ -49,9 +48,10 @@ export const pretrainCommand: CommandSpec = {
     'A recipe with a secondStage trains on from the first stage\'s weights at secondStage.fromStep (rounded to',
     'float16, as a shipped mark has them) with a fresh optimizer; --start-from DIR skips the first stage, reading those',
     'weights and the tokenizer from a folder that scripts/ship-default-model.ts wrote at that step.',
+    '--threads (onnxruntime\'s intra-op threads, default one per core) is recorded in the manifest: the replay test needs the same count.',
   ],
   async run(ctx) {
-    const every = positiveInt(ctx.values['log-every'], '--log-every', 10);
+    const every = ctx.int('log-every');
     const onProgress = pretrainProgressPrinter(ctx.io, every);
     const recipePath = ctx.values.recipe as string | undefined;
     const out = ctx.values.out as string | undefined;
@@ -62,10 +62,10 @@ export const pretrainCommand: CommandSpec = {
     }
     if (!recipePath || !out) throw new XlmError('cli-bad-flag', 'pretrain needs both --recipe FILE and --out DIR (or neither, for the default model)', { what: recipePath ? '--out' : '--recipe' });
     const file = /^[a-z0-9-]+$/.test(recipePath) ? namedRecipePath(recipePath) : recipePath;
-    const threads = ctx.values.threads === undefined ? undefined : positiveInt(ctx.values.threads, '--threads', 1);
+    const threads = ctx.threads || undefined;
     const runDir = ctx.values['run-dir'] as string | undefined;
     const startFrom = ctx.values['start-from'] as string | undefined;
-    const result = await pretrain(loadRecipe(file), out, { onProgress, signal: ctx.io.signal, threads, runDir, startFrom });
+    const result = await pretrain(loadRecipe(file), out, { onProgress, signal: ctx.cancelSignal(), threads, runDir, startFrom });
     if (ctx.values.json) {
       ctx.io.stdout.write(JSON.stringify({ dir: result.dir, hash: result.hash, steps: result.steps, firstLoss: result.losses[0], lastLoss: result.losses[result.losses.length - 1], seconds: result.totalSeconds }) + '\n');
     } else {

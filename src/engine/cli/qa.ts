@@ -15,7 +15,7 @@ export const qaCommand: CommandSpec = {
     question: { type: 'string', short: 'q', arg: 'Q', help: 'the question' },
     context: { type: 'string', arg: 'TEXT', help: 'the text holding the answer' },
     'context-file': { type: 'string', arg: 'FILE', help: 'read the text from a UTF-8 file instead (of any length: it is read in overlapping windows)' },
-    'top-k': { type: 'string', arg: 'N', help: 'answers to list, best first (default 1)' },
+    'top-k': { type: 'string', arg: 'N', help: 'answers to list, best first', default: 1 },
     'max-answer-length': { type: 'string', arg: 'N', help: 'longest answer in tokens (default 30)' },
     offsets: { type: 'string', arg: 'UNIT', help: 'utf16 (default: what JavaScript and VS Code count) or code-points (what Python and SQuAD files count)' },
   },
@@ -39,7 +39,7 @@ export const qaCommand: CommandSpec = {
         throw new XlmError('file-unreadable', `cannot read the context: ${(e as Error).message}`, { file });
       }
     }
-    const topK = positiveInt(ctx.values['top-k'], '--top-k', 1);
+    const topK = ctx.int('top-k');
     const model = await ctx.models().model(await modelDir(ctx));
     const [decoded] = await answerQuestions(model, [{ question, context }], {
       decode: { nBest: Math.max(20, topK), ...(ctx.values['max-answer-length'] === undefined ? {} : { maxAnswerLength: positiveInt(ctx.values['max-answer-length'], '--max-answer-length', 30) }) },

@@ -5,7 +5,7 @@ import { METRICS_FOR_BEST } from '../eval/best-tracker.js';
 import { formatEvalLineTable } from '../eval/report.js';
 import { DEVICE_CHOICES } from '../runtime/devices.js';
 import type { Device } from '../runtime/session.js';
-import { trainingDefaults } from '../train/defaults.js';
+import { DEFAULT_BATCH_SIZE, trainingDefaults } from '../train/defaults.js';
 import { parseLoraTargets } from '../train/lora.js';
 import { train } from '../train/train-task.js';
 import type { TrainOptions } from '../train/train.js';
@@ -42,7 +42,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   lr: str('LR', `peak learning rate (default from the training-defaults table by task, method and model size; for classification: full ${classificationLr('full', 256)} / LoRA ${classificationLr('lora', 256)} on small models, ${classificationLr('full', 768)} / ${classificationLr('lora', 768)} on base-size ones; the log says which)`),
   epochs: str('N', 'epochs (default: enough for 150 optimizer steps, 3 to 20; 2 from 10,000 rows, 1 from 100,000)'),
   'max-steps': str('N', 'optimizer steps; overrides --epochs'),
-  'batch-size': str('N', 'examples per micro-batch (default 16)'),
+  'batch-size': str('N', `examples per micro-batch (default ${DEFAULT_BATCH_SIZE})`),
   'grad-accum': str('N', 'micro-batches per optimizer step (default 1)'),
   'max-length': str('N', 'tokens per example, specials included (default 128)'),
   'warmup-ratio': str('R', 'fraction of steps warming up linearly from 0 (default 0.1)'),
@@ -167,35 +167,27 @@ export const trainCommand: CommandSpec = {
   ],
   async run(ctx) {
     const options = trainOptionsFromFlags(ctx.values, (await modelDir(ctx)));
-    const controller = new AbortController();
-    const signal = ctx.io.signal ?? controller.signal;
-    const onSigint = () => controller.abort();
-    if (!ctx.io.signal) process.once('SIGINT', onSigint);
-    try {
-      const hooks = {
-        signal,
-        onMetrics: (m: object) => ctx.io.stdout.write(JSON.stringify(m) + '\n'),
-        onLog: (line: string) => ctx.io.stderr.write(`xlm train: ${line}\n`),
-        nameOption: flagOf,
-      };
-      const result = options.task === 'translation'
-        ? await trainTranslation({
-          ...options, task: 'translation', labelSmoothing: number(ctx.values, 'label-smoothing'),
-          sourceLang: ctx.values['source-lang'] as string | undefined, targetLang: ctx.values['target-lang'] as string | undefined,
-          trainTarget: ctx.values['train-target'] as string | undefined,
-          evalTarget: ctx.values['eval-target'] as string | undefined, evalBeams: number(ctx.values, 'eval-beams'),
-        }, hooks)
-        : await train(options, hooks);
-      if (result.translationScores) {
-        const beams = number(ctx.values, 'eval-beams') ?? 1;
-        ctx.io.stderr.write(`xlm train: evaluation at step ${result.lastEval!.step} (${beams === 1 ? 'greedy' : `${beams} beams`}):\n${formatTranslationScores(result.translationScores)}`);
-        return result.cancelled ? 130 : 0;
-      }
-      const table = result.lastEval && formatEvalLineTable(result.lastEval.eval);
-      if (table) ctx.io.stderr.write(`xlm train: evaluation at step ${result.lastEval!.step} (%; avg = mean over languages, all = pooled):\n${table}`);
+    const hooks = {
+      signal: ctx.cancelSignal(),
+      onMetrics: (m: object) => ctx.io.stdout.write(JSON.stringify(m) + '\n'),
+      onLog: (line: string) => ctx.io.stderr.write(`xlm train: ${line}\n`),
+      nameOption: flagOf,
+    };
+    const result = options.task === 'translation'
+      ? await trainTranslation({
+        ...options, task: 'translation', labelSmoothing: number(ctx.values, 'label-smoothing'),
+        sourceLang: ctx.values['source-lang'] as string | undefined, targetLang: ctx.values['target-lang'] as string | undefined,
+        trainTarget: ctx.values['train-target'] as string | undefined,
+        evalTarget: ctx.values['eval-target'] as string | undefined, evalBeams: number(ctx.values, 'eval-beams'),
+      }, hooks)
+      : await train(options, hooks);
+    if (result.translationScores) {
+      const beams = number(ctx.values, 'eval-beams') ?? 1;
+      ctx.io.stderr.write(`xlm train: evaluation at step ${result.lastEval!.step} (${beams === 1 ? 'greedy' : `${beams} beams`}):\n${formatTranslationScores(result.translationScores)}`);
       return result.cancelled ? 130 : 0;
-    } finally {
-      process.removeListener('SIGINT', onSigint);
     }
+    const table = result.lastEval && formatEvalLineTable(result.lastEval.eval);
+    if (table) ctx.io.stderr.write(`xlm train: evaluation at step ${result.lastEval!.step} (%; avg = mean over languages, all = pooled):\n${table}`);
+    return result.cancelled ? 130 : 0;
   },
 };

@@ -19,7 +19,7 @@ export const translateCommand: CommandSpec = {
     'max-length': { type: 'string', arg: 'N', help: 'longest output in tokens, start token included (default: generation_config.json)' },
     'n-best': { type: 'string', arg: 'N', help: 'the N best translations of each text (beam search, N up to --beams; transformers\' num_return_sequences)' },
     'length-penalty': { type: 'string', arg: 'X', help: 'beam scores are log p / length^X (default: generation_config.json, else 1)' },
-    'batch-size': { type: 'string', arg: 'N', help: 'sentences per model run (default 8)' },
+    'batch-size': { type: 'string', arg: 'N', help: 'sentences per model run', default: 8 },
     offline: MODEL_OPTION.offline,
     yes: MODEL_OPTION.yes,
   },
@@ -31,7 +31,7 @@ export const translateCommand: CommandSpec = {
   ],
   async run(ctx) {
     const translator = await loadTranslator(requiredModel(ctx), {
-      threads: threadsOf(ctx),
+      threads: ctx.threads,
       resolve: { settings: hubSettings({ offline: ctx.values.offline === true }, ctx.io.env), signal: ctx.io.signal, ...downloadQuestions(ctx.io, ctx.values.yes === true) },
       onNotice: (line) => ctx.io.stderr.write(`xlm: ${line}\n`),
     });
@@ -49,7 +49,7 @@ export const translateCommand: CommandSpec = {
         maxLength: optionalInt('max-length'),
         lengthPenalty,
         numReturnSequences: optionalInt('n-best'),
-        batchSize: positiveInt(ctx.values['batch-size'], '--batch-size', 8),
+        batchSize: ctx.int('batch-size'),
       });
       if (ctx.values.json) {
         printJson(ctx.io, results.map((r, i) => ({
@@ -70,8 +70,4 @@ export function requiredModel(ctx: CommandContext): string {
   const given = (ctx.values.model as string | undefined) ?? ctx.io.env.XLM_TRANSLATION_MODEL;
   if (!given) throw new XlmError('cli-no-model', 'no model: pass --model with a folder or a Hub id such as Xenova/opus-mt-en-de (or set XLM_TRANSLATION_MODEL)', { what: '--model' });
   return given;
-}
-
-export function threadsOf(ctx: CommandContext): number {
-  return ctx.values.threads === undefined ? 0 : Number(ctx.values.threads);
 }

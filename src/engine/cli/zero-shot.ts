@@ -2,7 +2,7 @@
 import { XlmError } from '../errors.js';
 import { zeroShot } from '../tasks/zero-shot.js';
 import type { CommandSpec } from './command.js';
-import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, positiveInt, printJson } from './inputs.js';
+import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, printJson } from './inputs.js';
 
 export const zeroShotCommand: CommandSpec = {
   name: 'zero-shot',
@@ -15,7 +15,7 @@ export const zeroShotCommand: CommandSpec = {
     'multi-label': { type: 'boolean', help: 'score each label on its own (entailment vs contradiction) instead of one softmax over labels' },
     template: { type: 'string', arg: 'TEXT', help: 'hypothesis with {} for the label (default per language, e.g. "This example is {}.")' },
     lang: { type: 'string', arg: 'LANG', help: 'language of the default template (default: guessed from the script, else en)' },
-    'batch-size': { type: 'string', arg: 'N', help: 'text/label pairs per model run (default 64)' },
+    'batch-size': { type: 'string', arg: 'N', help: 'text/label pairs per model run', default: 64 },
     offline: MODEL_OPTION.offline,
     yes: MODEL_OPTION.yes,
     ...DEVICE_OPTION,
@@ -32,7 +32,7 @@ export const zeroShotCommand: CommandSpec = {
       multiLabel: ctx.values['multi-label'] === true,
       hypothesisTemplate: ctx.values.template as string | undefined,
       language: ctx.values.lang as string | undefined,
-      batchSize: positiveInt(ctx.values['batch-size'], '--batch-size', 64),
+      batchSize: ctx.int('batch-size'),
     });
     if (ctx.values.json) {
       printJson(ctx.io, results.map((r, i) => ({ text: texts[i], hypothesisTemplate: r.hypothesisTemplate, scores: r.scores })));

@@ -30,6 +30,8 @@ const SMALL_HIDDEN = 384;
 /** Fewest optimizer steps a default run makes: below this a new head has not moved from the label prior. */
 const MIN_STEPS = 150;
 const MAX_EPOCHS = 20;
+/** Examples per micro-batch when none is given (package.json's xlm.batchSize default is the same; a test holds them equal). */
+export const DEFAULT_BATCH_SIZE = 16;
 /** How many times a run with eval rows evaluates when --eval-every is not given (evalEvery = total steps / this). */
 export const DEFAULT_EVALUATIONS = 10;
 
@@ -70,7 +72,7 @@ const TASK_WORDS: Record<DefaultsRow, string> = { 'seq-cls': 'classification', '
  */
 export function trainingDefaults(q: { task: Task | 'translation'; method: TrainMethod; hiddenSize: number; rows?: number; batchSize?: number }): TrainingDefaults {
   const scale = modelScale(q.hiddenSize);
-  const batchSize = q.batchSize ?? 16;
+  const batchSize = q.batchSize ?? DEFAULT_BATCH_SIZE;
   const row: DefaultsRow = q.task === 'translation' ? 'translation' : HEAD_OF_TASK[q.task];
   const lr = LEARNING_RATE[row][q.method][scale];
   const epochs = epochsFor(q.rows, batchSize);
