@@ -203,11 +203,6 @@ export function alignedArticlePairs(corpus: readonly UdhrArticle[], split: 'trai
   return pairs;
 }
 
-/** Languages in the corpus, in order of first appearance. */
-export function corpusLanguages(corpus: readonly UdhrArticle[]): string[] {
-  return [...new Set(corpus.map((a) => a.lang))];
-}
-
 export interface ParallelUnit {
   article: number;
   /** Paragraph position inside the article. */

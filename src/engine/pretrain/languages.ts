@@ -68,10 +68,6 @@ export const HELD_OUT_ARTICLES: readonly number[] = [28, 29, 30];
  */
 export const VALIDATION_ARTICLES: readonly number[] = [25, 26, 27];
 
-export function isHeldOutArticle(article: number): boolean {
-  return HELD_OUT_ARTICLES.includes(article);
-}
-
 export function languageByCode(code: string): UdhrLanguage | undefined {
   return UDHR_LANGUAGES.find((l) => l.code === code);
 }
