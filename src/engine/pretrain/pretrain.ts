@@ -24,7 +24,8 @@ import { writeHfCheckpoint } from '../hf/checkpoint.js';
 import { encoderTensorSpecs, headTensorSpecs } from '../hf/names.js';
 import type { TensorToWrite } from '../hf/safetensors-write.js';
 import { XlmTokenizer } from '../tokenize/tokenizer.js';
-import { StepRunner } from '../train/runner.js';
+import { StepRunner, type StepResult } from '../train/runner.js';
+import { runStepLoop } from '../train/step-loop.js';
 import { LOSS_KERNEL } from '../graph/ops/loss.js';
 import { loadUdhrCorpus, udhrDeclarationDir } from './corpus.js';
 import { PretrainBatcher, pretrainFeeds, pretrainMaterials, segmentMaterials } from './objectives.js';
@@ -323,12 +324,8 @@ async function trainStage(s: StageLoop): Promise<StageResult> {
   let evalMs = 0;
   const trainedSeconds = () => (performance.now() - trainStart - evalMs) / 1000;
   const last = s.stopAfter === undefined ? s.steps : Math.min(s.steps, s.stopAfter);
-  for (let step = 1; step <= last; step++) {
-    checkAborted(s.signal);
-    const out = await s.runner.step([pretrainFeeds(s.batcher.next(), s.mark.tokenizerPad, s.batcher.hasNsp)]);
-    if (!Number.isFinite(out.loss)) {
-      throw new XlmError('pretrain-diverged', `the loss became ${out.loss} at step ${s.offset + step}; lower "${s.label ? 'secondStage.' : ''}learningRate" in the recipe`, { what: 'learningRate' });
-    }
+  // After each step: its loss, a validation mark when one is due, the progress line.
+  const afterStep = async (step: number, out: StepResult): Promise<void> => {
     result.losses.push(out.loss);
     if (result.firstLosses.length < REPLAY_STEPS) result.firstLosses.push(out.loss);
     result.trainSeconds = trainedSeconds();
@@ -350,7 +347,16 @@ async function trainStage(s: StageLoop): Promise<StageResult> {
       steps: s.totalSteps,
       loss: out.loss,
     });
-  }
+  };
+  const ended = await runStepLoop({
+    runner: s.runner,
+    until: last,
+    signal: s.signal,
+    step: () => s.runner.step([pretrainFeeds(s.batcher.next(), s.mark.tokenizerPad, s.batcher.hasNsp)]),
+    diverged: (loss, step) => new XlmError('pretrain-diverged', `the loss became ${loss} at step ${s.offset + step}; lower "${s.label ? 'secondStage.' : ''}learningRate" in the recipe`, { what: 'learningRate' }),
+    after: afterStep,
+  });
+  if (ended === 'cancelled') checkAborted(s.signal);
   result.trainSeconds = trainedSeconds();
   return result;
 }

@@ -28,7 +28,8 @@ import { truncateMetricsToStep } from './metrics-file.js';
 import { modelLoss, type ModelLoss } from './model-loss.js';
 import { resolveOptions, type ResolvedTrainOptions, type TrainEvalMetrics, type TrainHooks, type TrainOptions, type TrainProgress, type TrainResult, type TrainStepMetrics } from './options.js';
 import { canonicalNliLabels } from '../model/nli-labels.js';
-import { StepRunner } from './runner.js';
+import { StepRunner, type StepResult } from './runner.js';
+import { runStepLoop } from './step-loop.js';
 import { VERDICT_FILE, describeVerdict, judgeLearning, labelCounts, type LearningVerdict } from './verdict.js';
 import { HEAD_OF_TASK, ROWS_OF_TASK, dataFitsTask, tabularKindOf, type HeadKind, type Task } from '../tasks/vocabulary.js';
 
@@ -360,26 +361,28 @@ export class TrainingRun {
     const o = this.o;
     const { runner } = this.graphs;
     const { totalSteps } = this.plan;
-    while (runner.stepCount < totalSteps) {
-      if (this.hooks.signal?.aborted) {
-        this.cancelled = true;
-        break;
-      }
-      await this.step();
-      const done = runner.stepCount;
-      const evalEvery = this.plan.evalEvery ?? o.evalEvery;
-      if (evalEvery && done % evalEvery === 0 && done < totalSteps) await this.evaluate();
-      if (o.saveEvery && done % o.saveEvery === 0 && done < totalSteps && !this.checkpoints.includes(checkpointDir(this.out, done))) this.checkpoint();
-      if (this.stopEarly) break;
-    }
+    const ended = await runStepLoop({
+      runner,
+      until: totalSteps,
+      signal: this.hooks.signal,
+      step: () => this.step(),
+      diverged: (loss, done) => new XlmError('diverged', said`the loss became ${loss} at step ${done}; lower ${field('lr')} or check the data`, {}),
+      after: async (done) => {
+        const evalEvery = this.plan.evalEvery ?? o.evalEvery;
+        if (evalEvery && done % evalEvery === 0 && done < totalSteps) await this.evaluate();
+        if (o.saveEvery && done % o.saveEvery === 0 && done < totalSteps && !this.checkpoints.includes(checkpointDir(this.out, done))) this.checkpoint();
+        return this.stopEarly ? 'stop' : undefined;
+      },
+    });
+    this.cancelled = ended === 'cancelled';
     if (this.cancelled) {
       this.checkpoint();
       this.log(said`cancelled at step ${runner.stepCount}; ${field('resume')} continues from ${checkpointDir(this.out, runner.stepCount)}`);
     }
   }
 
-  /** One optimizer step over gradAccum micro-batches, its metrics line, and the divergence check. */
-  protected async step(): Promise<void> {
+  /** One optimizer step over gradAccum micro-batches and its metrics line (the loop checks the loss). */
+  protected async step(): Promise<StepResult> {
     const o = this.o;
     const { runner } = this.graphs;
     const { totalSteps, stepsPerEpoch } = this.plan;
@@ -396,7 +399,7 @@ export class TrainingRun {
       const tokens = micro.reduce((s, b) => s + b.tokens, 0);
       this.emit({ step: done, epoch: round(done / stepsPerEpoch), loss: r.loss, lr: r.lr, grad_norm: r.gradNorm, examples_per_s: round(examples / seconds), tokens_per_s: round(tokens / seconds) });
     }
-    if (!Number.isFinite(r.loss)) throw new XlmError('diverged', said`the loss became ${r.loss} at step ${done}; lower ${field('lr')} or check the data`, {});
+    return r;
   }
 
   /** Micro-batch k of a step: the epoch's batch order is a function of (seed, epoch), so a resumed run draws the same. */
