@@ -9,7 +9,7 @@
  * tasks), with sacreBLEU's signature of each pooled score.
  */
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { XlmError, field, said } from '../errors.js';
 import { BestTracker, type BestTrackerState, type BestVerdict, type MetricForBest } from '../eval/best-tracker.js';
 import { pyFixed } from '../metrics/mt-format.js';
@@ -43,6 +43,8 @@ export interface TranslationEvalOptions {
   scratch: string;
   /** Writes the model folder's config.json, tokenizer and generation files, no weights. */
   writeSettings(dir: string): void;
+  /** The folder those files come from (the run's base model): errors about them name it, not the removed scratch copy. */
+  settingsFrom: string;
   /** An inference graph of the model with the given trained weights (LoRA merged). */
   buildGraph(kind: 'encoder' | 'decoder-merged', params: ReadonlyMap<string, Float32Array>): Graph;
 }
@@ -107,7 +109,8 @@ export class TranslationEvaluation implements RunEvaluator {
     rmSync(scratch, { recursive: true, force: true });
     try {
       this.o.writeSettings(scratch);
-      this.settingsRead = Translator.readFolder(scratch);
+      // Named after the base model's folder (a Marian pair read from its name, errors naming a file there).
+      this.settingsRead = { ...Translator.readFolder(scratch, basename(this.o.settingsFrom)), dir: this.o.settingsFrom };
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }

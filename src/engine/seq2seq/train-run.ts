@@ -120,7 +120,7 @@ export class TranslationRun extends TrainingRun {
     if (evalPairs) {
       this.evaluation = new TranslationEvaluation({
         pairs: evalPairs, beams: this.evalInput.beams, maxLength, batchSize: o.batchSize, threads: o.threads, ...this.languages, metricForBest: o.metricForBest, patience: o.patience,
-        scratch: evalScratchDir(this.out), writeSettings: (dir) => this.writeSettings(dir),
+        scratch: evalScratchDir(this.out), writeSettings: (dir) => this.writeSettings(dir), settingsFrom: this.backbone.dir,
         buildGraph: (kind, params) => backbone.buildGraph(kind, this.modelTensor(params)),
       });
     }
