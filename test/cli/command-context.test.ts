@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import type { CommandContext, CommandSpec } from '../../src/engine/cli/command.js';
 import type { CliIo } from '../../src/engine/cli/io.js';
 import { runCli } from '../../src/engine/cli/main.js';
+import { XlmError } from '../../src/engine/errors.js';
 
 function io(signal?: AbortSignal): CliIo & { err: () => string } {
   let stderr = '';
@@ -60,4 +61,21 @@ test('a command that never asks leaves Ctrl-C to Node, and a caller\'s own signa
     return 0;
   });
   assert.equal(await runCli(['given'], io(own.signal), [given]), 0);
+});
+
+test('a command stopped by Ctrl-C exits with 130 and says it was cancelled, not that it failed', async () => {
+  const stopped = command('stopped', async (ctx) => {
+    const signal = ctx.cancelSignal();
+    process.emit('SIGINT');
+    if (signal.aborted) throw new XlmError('cancelled', 'pre-training was cancelled');
+    return 0;
+  });
+  const run = io();
+  assert.equal(await runCli(['stopped'], run, [stopped]), 130);
+  assert.equal(run.err(), 'xlm: pre-training was cancelled\n');
+  const failing = command('failing', async () => {
+    throw new XlmError('bad-option', 'nope');
+  });
+  const failed = io();
+  assert.equal(await runCli(['failing'], failed, [failing]), 1);
 });

@@ -1,6 +1,6 @@
 // Engine messages that point at an option name it as the engine's option: the CLI says its flag (--tag-scheme,
 // --no-quote, --name, ...) and the protocol its param (tagScheme, quote, name, ...), so a VS Code user is never
-// told to pass a command-line flag.
+// told to pass a command-line flag; the CLI's eval report names its flags too.
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,10 +8,11 @@ import { test } from 'node:test';
 import { flagOf } from '../../src/engine/cli/option-flags.js';
 import { TagSchemeEvidence } from '../../src/engine/data/bio.js';
 import { openDataset } from '../../src/engine/data/dataset.js';
-import { formatDataErrorNaming, withReasonsNamed } from '../../src/engine/data/types.js';
-import { isXlmError, render, type XlmError } from '../../src/engine/errors.js';
+import { formatDataErrorNaming, reasonNaming, withReasonsNamed } from '../../src/engine/data/types.js';
+import { field, isXlmError, render, said, type XlmError } from '../../src/engine/errors.js';
+import { evalJson, formatEvalReport } from '../../src/engine/eval/report.js';
+import type { EvalResult } from '../../src/engine/eval/evaluate.js';
 import { runFolderOptions } from '../../src/engine/jobs/source.js';
-import { loadRecipe } from '../../src/engine/pretrain/recipe.js';
 import { paramOf } from '../../src/engine/rpc/option-params.js';
 import { TranslatorCache } from '../../src/engine/translate/cache.js';
 import { collect, tempFolder } from './temp-files.js';
@@ -63,12 +64,6 @@ test('a folder that is no run names --run in the CLI and run in the protocol', (
   assert.match(e.describeNaming(paramOf), /has no run\.json: run takes a run folder/);
 });
 
-test('a recipe that cannot be read names --recipe in the CLI', () => {
-  const e = thrown(() => loadRecipe(join(files, 'no-such-recipe.json')));
-  assert.match(e.describeNaming(flagOf), /give --recipe a JSON recipe/);
-  assert.doesNotMatch(e.message, /--/);
-});
-
 test('translating with no model names --model in the CLI and the setting for VS Code users', async () => {
   const e = await new TranslatorCache().translator(undefined).then(
     () => assert.fail('expected an error'),
@@ -76,4 +71,12 @@ test('translating with no model names --model in the CLI and the setting for VS 
   );
   assert.match(e.describeNaming(flagOf), /no translation model: give one as --model \(a folder or a Hub id/);
   assert.match(e.describeNaming(paramOf), /give one as model .*the setting xlm\.translationModel/);
+});
+
+test('xlm eval\'s report and eval.json name a skipped row\'s option by its flag', () => {
+  const error = { file: 'dev.tsv', line: 3, column: 9, code: 'csv-syntax' as const, ...reasonNaming(said`text after the closing quote (${field('quote')})`) };
+  const result = { skipped: { errorCount: 1, errors: [error] }, perLanguage: {}, metrics: {}, task: 'sequence-classification', examples: 0, data: 'dev.tsv', languageSource: 'column' } as unknown as EvalResult;
+  assert.match(formatEvalReport(result, flagOf), /1 bad rows were skipped \(first: dev\.tsv:3:9: text after the closing quote \(--no-quote\)\)/);
+  const json = evalJson(result, flagOf);
+  assert.deepEqual(json.skipped.errors[0], { file: 'dev.tsv', line: 3, column: 9, code: 'csv-syntax', reason: 'text after the closing quote (--no-quote)' });
 });

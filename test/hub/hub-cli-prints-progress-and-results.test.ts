@@ -75,6 +75,12 @@ describe('the xlm hub commands print results on stdout and progress on stderr', 
     assert.equal(run.out(), '');
   });
 
+  it('a pattern that matches no file names the flag it came from', async () => {
+    const run = capture(env, false);
+    assert.equal(await hubDownload({ repo: 'org/tiny', include: 'nothing-*.xyz', exclude: 'config.json' }, run.io), 1);
+    assert.match(run.err(), /^xlm: None of the \d+ files of org\/tiny at main matched --include nothing-\*\.xyz minus --exclude config\.json\. Files: /);
+  });
+
   it('the command table entries parse the flags: xlm hub download REPO --revision R --include P --json', async () => {
     const run = capture(env, false);
     const code = await runCli(['hub', 'download', 'org/tiny', '--revision', 'dev', '--include', 'config.json', '--include', 'README.md', '--json'], run.io, [

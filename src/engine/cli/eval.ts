@@ -1,4 +1,5 @@
 /** `xlm eval`: score a model folder on a data file, print the overall, per-language and per-class tables, write eval.json. */
+import { flagOf } from './option-flags.js';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { looksLikeQa } from '../data/index.js';
@@ -87,12 +88,12 @@ async function evalRows(ctx: CommandContext, data: string, task: EvalTask | unde
     onProgress: showProgress ? ({ done, total }) => ctx.io.stderr.write(`\revaluating ${done}/${total}${done === total ? '\n' : ''}`) : undefined,
   });
   const out = evalJsonPath(ctx.values.out as string | undefined, model);
-  const json = evalJson(result);
+  const json = evalJson(result, flagOf);
   writeJsonFile(out, json);
   const predictions = ctx.values.predictions as string | undefined;
   if (predictions) writePredictions(resolve(predictions), result);
   if (ctx.values.json) printJson(ctx.io, json);
-  else ctx.io.stdout.write(`${formatEvalReport(result)}\nwrote ${out}${predictions ? ` and ${resolve(predictions)}` : ''}\n`);
+  else ctx.io.stdout.write(`${formatEvalReport(result, flagOf)}\nwrote ${out}${predictions ? ` and ${resolve(predictions)}` : ''}\n`);
   return 0;
 }
 

@@ -4,6 +4,7 @@
  * the CommandSpecs at the end wrap them for the command table in commands.ts. Results go to stdout (the
  * snapshot path, or one JSON document with --json); progress and notes go to stderr.
  */
+import { flagOf } from './option-flags.js';
 import { XlmError, describeError, isXlmError } from '../errors.js';
 import { listCachedModels, removeCachedModel, type CachedModel } from '../hub/cache-scan.js';
 import { downloadRepo } from '../hub/download.js';
@@ -66,7 +67,7 @@ async function guarded(io: CliIo, body: () => Promise<number>): Promise<number> 
     return await body();
   } catch (e) {
     if (!isXlmError(e)) throw e;
-    io.stderr.write(`xlm: ${describeError(e)}\n`);
+    io.stderr.write(`xlm: ${describeError(e, flagOf)}\n`);
     return e.code === 'cancelled' ? EXIT_CANCELLED : EXIT_USER_ERROR;
   }
 }

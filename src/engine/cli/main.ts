@@ -15,7 +15,8 @@ import type { CommandSpec, OptionSpec } from './command.js';
 import { COMMANDS } from './commands.js';
 import { resolveDefaultModel } from './pretrain.js';
 import { TINY_MODEL_NOTE, positiveInt } from './inputs.js';
-import { EXIT_OK, EXIT_USER_ERROR, printableIo, processIo, type CliIo } from './io.js';
+import { CancelledError } from '../runtime/inputs.js';
+import { EXIT_CANCELLED, EXIT_OK, EXIT_USER_ERROR, printableIo, processIo, type CliIo } from './io.js';
 import { flagOf } from './option-flags.js';
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
@@ -151,6 +152,11 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo(), command
   } catch (thrown) {
     // A full disk or a read-only --out is the user's to fix: it gets a message naming the file, not "a bug".
     const e = ioError(thrown);
+    // A command stopped by Ctrl-C (its cancelSignal) says so and exits as an interrupted process does.
+    if (interrupt?.signal.aborted || (isXlmError(e) && e.code === 'cancelled') || e instanceof CancelledError) {
+      io.stderr.write(`xlm: ${isXlmError(e) ? describeError(e, flagOf) : 'cancelled'}\n`);
+      return EXIT_CANCELLED;
+    }
     io.stderr.write(`xlm: ${describeError(e, flagOf)}\n`);
     if (debug && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
     else if (!isXlmError(e)) io.stderr.write('xlm: this looks like a bug in XLM Lab; run again with --debug for the stack trace\n');

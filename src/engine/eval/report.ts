@@ -6,14 +6,17 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { formatDataErrorNaming, withReasonsNamed } from '../data/types.js';
+import type { NameOption } from '../errors.js';
 import { formatLanguageTable, orderLanguages } from '../metrics/index.js';
 import type { EvalResult } from './evaluate.js';
 
 export type EvalJson = Omit<EvalResult, 'predictions'> & { languages: string[] };
 
-export function evalJson(result: EvalResult): EvalJson {
+/** eval.json's content: skipped rows' reasons name options as `name` says (the CLI: its flags). */
+export function evalJson(result: EvalResult, name: NameOption): EvalJson {
   const { predictions: _predictions, ...rest } = result;
-  return { ...rest, languages: orderLanguages(Object.keys(result.perLanguage)) };
+  return { ...rest, skipped: withReasonsNamed(result.skipped, name), languages: orderLanguages(Object.keys(result.perLanguage)) };
 }
 
 /** Writes through a temporary name, so a reader never sees half a file. */
@@ -41,12 +44,13 @@ function tableMetrics(result: EvalResult): string[] {
   return order.filter((k) => present.has(k));
 }
 
-export function formatEvalReport(result: EvalResult): string {
+/** The text report; a skipped row's reason names options as `name` says (the CLI: its flags). */
+export function formatEvalReport(result: EvalResult, name: NameOption): string {
   const lines: string[] = [];
   const languages = orderLanguages(Object.keys(result.perLanguage));
   const from = result.languageSource === 'column' ? 'from the language column' : 'guessed from the script';
   lines.push(`${result.task} on ${result.examples} examples of ${result.data}; ${languages.length} language${languages.length === 1 ? '' : 's'} (${from})`);
-  if (result.skipped.errorCount) lines.push(`${result.skipped.errorCount} bad rows were skipped (first: ${describeFirst(result)})`);
+  if (result.skipped.errorCount) lines.push(`${result.skipped.errorCount} bad rows were skipped (first: ${describeFirst(result, name)})`);
   if (result.truncatedRows) lines.push(`${result.truncatedRows} rows were cut at ${result.maxLength} tokens${result.task === 'token-classification' ? ' (their cut-off words count as O)' : ''}`);
   lines.push('');
   lines.push(`overall: ${Object.entries(result.metrics).map(([k, v]) => `${k} ${show(k, v)}`).join('  ')}`);
@@ -110,9 +114,9 @@ function macroNote(modelLabels: number): string {
   return `macro_f1: "all" averages over the model's ${modelLabels} labels (one neither in the data nor predicted counts as 0); each language over its own gold and predicted labels`;
 }
 
-function describeFirst(result: EvalResult): string {
+function describeFirst(result: EvalResult, name: NameOption): string {
   const e = result.skipped.errors[0];
-  return e ? `${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ''}: ${e.reason}` : 'not kept';
+  return e ? formatDataErrorNaming(e, name) : 'not kept';
 }
 
 function show(key: string, value: number): string {

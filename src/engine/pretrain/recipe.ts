@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { XlmError, field, said } from '../errors.js';
+import { XlmError } from '../errors.js';
 import { HELD_OUT_ARTICLES, LAST_ARTICLE, PREAMBLE, UDHR_LANGUAGE_CODES } from './languages.js';
 import { XLMR_SMOOTHING_ALPHA } from './sampling.js';
 import { isUdhrLanguageCode } from './corpus.js';
@@ -359,7 +359,7 @@ export function loadRecipe(path: string): PretrainRecipe {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new XlmError('recipe-missing', said`cannot read this recipe file; give ${field('recipe')} a JSON recipe such as recipes/default.json`, { file });
+    throw new XlmError('recipe-missing', 'cannot read this recipe file; a recipe is a JSON file such as recipes/default.json', { file });
   }
   let json: unknown;
   try {
