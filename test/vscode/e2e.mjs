@@ -44,6 +44,8 @@ if (dev) {
 const ws = writeTestWorkspace(path.join(outDir, 'workspace'));
 fs.mkdirSync(path.join(ws, '.vscode'));
 fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'xlm.model': 'models/tiny', 'xlm.runFolder': 'runs' }, null, 2));
+// The repository's language-identification examples (780 rows, 26 languages): the wizard's defaults must learn them.
+fs.copyFileSync(path.join(repoRoot, 'examples', 'langid', 'train.jsonl'), path.join(ws, 'examples', 'langid', 'train.jsonl'));
 
 // A run stopped with a checkpoint (the run list offers Resume), and a cluster job's output outside the workspace
 // (a model and transformers' trainer_state.json) for Open a run folder.
@@ -76,6 +78,11 @@ try {
   const shot = async (name) => {
     await page.waitForTimeout(400); // let animations settle
     await page.screenshot({ path: path.join(shots, `${name}.png`) });
+  };
+  // xlm.model in the workspace's settings ('' = the shipped default model); the file is watched, so let the change arrive.
+  const setModelSetting = async (model) => {
+    fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'xlm.model': model, 'xlm.runFolder': 'runs' }, null, 2));
+    await page.waitForTimeout(1500);
   };
 
   const payload = dev ? `&payload=${encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', `vscode-remote://remote${repoRoot}`]]))}` : '';
@@ -155,24 +162,31 @@ try {
   await palette(page, 'Notifications: Clear All Notifications');
   t.mark('openRunFolder');
 
-  // 5. Fine-tune through the palette: data file, suggested task, LoRA, defaults.
+  // 5. Fine-tune through the palette as a new user would, with every default: the shipped model (xlm.model empty),
+  // the examples' language identification, the suggested task, the first method (LoRA) and the table's settings.
+  // The run must learn: the finish notice says so (a run at chance says "did not learn").
+  await setModelSetting('');
   await palette(page, 'XLM: Fine-tune XLM on workspace data');
-  await pickQuick(page, 'sentiment.jsonl');
+  await pickQuick(page, 'train.jsonl');
   await pickQuick(page, 'Text classification');
   await pickQuick(page, 'LoRA');
   await pickQuick(page, 'Start:');
   // The dashboard switches to the new run and draws its loss as the trainer appends to metrics.jsonl.
   const newRun = dash.locator('.runs .run', { hasText: '-lora' });
   await newRun.first().waitFor({ timeout: 60_000 });
-  const runLabel = (await newRun.first().innerText()).trim();
   await dash.locator('figure.chart[data-chart="loss"]').waitFor({ timeout: 120_000 });
-  await page.locator('.notification-toast', { hasText: 'training finished' }).first().waitFor({ timeout: 180_000 });
+  const finished = page.locator('.notification-toast', { hasText: 'training finished' }).first();
+  await finished.waitFor({ timeout: 300_000 });
+  const notice = (await finished.innerText()).trim();
+  const runLabel = (await newRun.first().innerText()).trim();
   const trained = Number(await dash.locator('figure.chart[data-chart="loss"]').getAttribute('data-points'));
   if (!(trained > 0)) throw new Error('the new run has no loss points');
-  console.log(`[e2e] fine-tune: run "${runLabel}" finished; its loss curve has ${trained} points`);
+  console.log(`[e2e] fine-tune: run "${runLabel}" finished; its loss curve has ${trained} points; notice: ${JSON.stringify(notice.slice(0, 160))}`);
   await shot('04-fine-tune');
+  if (!/the model learned/.test(notice) || /did not learn/.test(notice)) throw new Error(`the wizard's defaults did not learn the examples' language identification: ${notice}`);
   t.mark('fineTune');
   await page.keyboard.press('Escape');
+  await setModelSetting('models/tiny');
 
   // 6. The masked-word panel for the sentence with <mask>.
   const ed = await editor(page, 'notes.txt', 'Paris');
@@ -204,9 +218,8 @@ try {
   t.mark('hover');
 
   // 7b. With xlm.model empty the model that ships in the .vsix is active: the hover names the sentence's language.
-  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'xlm.model': '', 'xlm.runFolder': 'runs' }, null, 2));
+  await setModelSetting('');
   await page.mouse.move(5, 400);
-  await page.waitForTimeout(1500); // the settings file is watched; let the change arrive
   const wetter = await wordBox(page, 'Wetter');
   await page.mouse.move(wetter.x - 30, wetter.y);
   await page.mouse.move(wetter.x, wetter.y, { steps: 4 });
@@ -214,9 +227,8 @@ try {
   await hover2.first().waitFor({ timeout: 60_000 });
   console.log(`[e2e] hover with the shipped default model: ${JSON.stringify((await hover2.first().innerText()).trim().slice(0, 200))}`);
   await shot('06b-hover-default-model');
-  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'xlm.model': 'models/tiny', 'xlm.runFolder': 'runs' }, null, 2));
+  await setModelSetting('models/tiny');
   await page.mouse.move(5, 400);
-  await page.waitForTimeout(1500);
   t.mark('defaultHover');
 
   // 7c. Entity highlights: with the tiny NER model in the entities slot, people.txt's names are decorated by type
