@@ -4,7 +4,7 @@ import { loadUdhrCorpus } from '../../src/engine/pretrain/corpus.js';
 import { PretrainBatcher, segmentMaterials } from '../../src/engine/pretrain/objectives.js';
 import { parseRecipe } from '../../src/engine/pretrain/recipe.js';
 import { cldrLocales, dominantScript, hashSplit, loadCldrAnnotations, loadCldrLocalenames, loadQuran, plainArabic, udhrSegments, type CorpusSegment } from '../../src/engine/pretrain/sources.js';
-import { top1, top1ByMargin, trigramVector } from '../../src/engine/pretrain/validation.js';
+import { top1, top1ByMargin, trigramIndex, trigramTop1, trigramVector } from '../../src/engine/pretrain/validation.js';
 import { XlmTokenizer } from '../../src/engine/tokenize/tokenizer.js';
 import { trainSegmentTokenizer, writeTokenizerFolder } from '../../src/engine/pretrain/udhr-tokenizer.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -100,6 +100,24 @@ test('retrieval helpers: top-1 counts a source right when its own index scores b
   assert.equal(top1(a, [b[1], b[2], b[0]], cos), 0);
   const norm = Math.hypot(...trigramVector('hello world').values());
   assert.ok(Math.abs(norm - 1) < 1e-12);
+});
+
+test('the 3-gram baseline through an index equals the pairwise cosine loop exactly, ties and other scripts included', () => {
+  const words = ['the', 'cat', 'sat', 'dog', 'ran', 'bird', 'fly', 'Katze', 'Hund', 'кошка', 'собака', '猫', '狗'];
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const text = () => Array.from({ length: 2 + Math.floor(next() * 6) }, () => words[Math.floor(next() * words.length)]).join(' ');
+  const cos = (x: Map<string, number>, y: Map<string, number>) => [...x].reduce((s, [g, v]) => s + v * (y.get(g) ?? 0), 0);
+  for (let round = 0; round < 20; round++) {
+    const sources = Array.from({ length: 15 }, text).map(trigramVector);
+    const targets = Array.from({ length: 15 }, text).map(trigramVector);
+    assert.equal(trigramTop1(sources, trigramIndex(targets)), top1(sources, targets, cos), `round ${round}`);
+  }
+  // No 3-gram in common (two scripts): every score is 0 and the first target wins, as in the pairwise loop.
+  const latin = ['aaa', 'bbb', 'ccc'].map(trigramVector);
+  const cyrillic = ['жжж', 'ззз', 'иии'].map(trigramVector);
+  assert.equal(trigramTop1(latin, trigramIndex(cyrillic)), 1 / 3);
+  assert.equal(top1(latin, cyrillic, cos), 1 / 3);
 });
 
 test('retrieval by margin finds a translation that a hub outscores by cosine', () => {

@@ -66,8 +66,56 @@ function alignedSet(name: string, segments: readonly CorpusSegment[], langs: rea
   const texts = new Map(present.map((l) => [l, units.map((u) => byUnit.get(u)!.get(l)!)]));
   const set: RetrievalSet = { name, languages: present, units, texts, trigram: new Map() };
   const grams = new Map(present.map((l) => [l, texts.get(l)!.map(trigramVector)]));
-  for (const a of present) for (const b of present) if (a !== b) set.trigram.set(`${a}>${b}`, top1(grams.get(a)!, grams.get(b)!, sparseCosine));
+  const indexes = new Map(present.map((l) => [l, trigramIndex(grams.get(l)!)]));
+  for (const a of present) for (const b of present) if (a !== b) set.trigram.set(`${a}>${b}`, trigramTop1(grams.get(a)!, indexes.get(b)!));
   return set;
+}
+
+/** For each 3-gram, the targets that hold it and its weight in each. */
+interface TrigramIndex {
+  targets: number;
+  postings: Map<string, { target: number[]; weight: number[] }>;
+}
+
+export function trigramIndex(targets: readonly Map<string, number>[]): TrigramIndex {
+  const postings = new Map<string, { target: number[]; weight: number[] }>();
+  targets.forEach((t, j) => {
+    for (const [g, w] of t) {
+      let p = postings.get(g);
+      if (!p) postings.set(g, (p = { target: [], weight: [] }));
+      p.target.push(j);
+      p.weight.push(w);
+    }
+  });
+  return { targets: targets.length, postings };
+}
+
+/**
+ * The top-1 (as top1 counts it) of the sources among the targets by the cosine of their 3-gram vectors, computed through the targets' index: each source's cosines come from the
+ * 3-grams it shares with each target, so two scripts that share none cost nothing (the pairwise loop cost 245² map
+ * walks per language pair). The sums run over the source's 3-grams in the same order, so the scores, their ties
+ * and the top-1 are exactly the pairwise loop's.
+ */
+export function trigramTop1(sources: readonly Map<string, number>[], index: TrigramIndex): number {
+  const scores = new Float64Array(index.targets);
+  let right = 0;
+  sources.forEach((source, i) => {
+    scores.fill(0);
+    for (const [g, x] of source) {
+      const p = index.postings.get(g);
+      if (p) for (let k = 0; k < p.target.length; k++) scores[p.target[k]!] += x * p.weight[k]!;
+    }
+    let best = -1;
+    let bestScore = -Infinity;
+    for (let j = 0; j < scores.length; j++) {
+      if (scores[j]! > bestScore) {
+        best = j;
+        bestScore = scores[j]!;
+      }
+    }
+    if (best === i) right++;
+  });
+  return sources.length ? right / sources.length : 0;
 }
 
 /** Character 3-grams of ` text ` (lower-cased), counted, scaled to unit length. */
@@ -81,12 +129,6 @@ export function trigramVector(text: string): Map<string, number> {
   const norm = Math.sqrt([...v.values()].reduce((s, x) => s + x * x, 0)) || 1;
   for (const [g, x] of v) v.set(g, x / norm);
   return v;
-}
-
-function sparseCosine(a: Map<string, number>, b: Map<string, number>): number {
-  let s = 0;
-  for (const [g, x] of a) s += x * (b.get(g) ?? 0);
-  return s;
 }
 
 /** The cosine of every source with every target (unit vectors): [source][target]. */
