@@ -28,10 +28,10 @@ test('each fill-mask candidate says whether its piece starts a word, as the voca
 test('between spaces, inline fill-in offers the most probable whole word; touching other text, the most probable piece', () => {
   const c = (text: string, startsWord: boolean) => ({ text, startsWord });
   const candidates = [c('m', false), c(',', true), c('best', true), c('capital', true)];
-  assert.equal(offeredRank(candidates, true), 2, 'not the continuation "m", not the comma: "best"');
-  assert.equal(offeredRank(candidates, false), 0);
-  assert.equal(offeredRank([c('m', false), c('.', true)], true), 0, 'no word among them: the most probable');
-  assert.equal(offeredRank([], true), 0);
+  assert.equal(offeredRank((j) => candidates[j]!, candidates.length, true), 2, 'not the continuation "m", not the comma: "best"');
+  assert.equal(offeredRank((j) => candidates[j]!, candidates.length, false), 0);
+  assert.equal(offeredRank((j) => [c('m', false), c('.', true)][j]!, 2, true), 0, 'no word among them: the most probable');
+  assert.equal(offeredRank(() => assert.fail('no candidate to ask for'), 0, true), 0);
 });
 
 test('when no whole word makes the top k, the offer is the most probable one further down, with its rank; the top k stay as they are', async () => {

@@ -25,11 +25,14 @@ export function isWord(c: Pick<MaskCandidate, 'text' | 'startsWord'>): boolean {
   return c.startsWord && HOLDS_WORD.test(c.text);
 }
 
-/** The rank, among `candidates` (most probable first), of the one offered first (0 when none is a word). */
-export function offeredRank(candidates: readonly Pick<MaskCandidate, 'text' | 'startsWord'>[], alone: boolean): number {
+/**
+ * The rank of the candidate offered first among `count` candidates (most probable first; `candidateAt(j)` gives
+ * rank j, asked for in order and only as far as needed): the first whole word where the mask stands alone, else 0.
+ */
+export function offeredRank(candidateAt: (rank: number) => Pick<MaskCandidate, 'text' | 'startsWord'>, count: number, alone: boolean): number {
   if (!alone) return 0;
-  const word = candidates.findIndex(isWord);
-  return word < 0 ? 0 : word;
+  for (let j = 0; j < count; j++) if (isWord(candidateAt(j))) return j;
+  return 0;
 }
 
 /** Where each mask of `text` starts, in order. */

@@ -70,11 +70,13 @@ async function fillChunk(model: LoadedModel, texts: string[], k: number, firstIn
         const token = tokenizer.decode([id]);
         return { token, text: tokenizer.pieceText(id, token), id, score: probs[at + j], startsWord: tokenizer.pieceStartsWord(id, position === firstPiece) };
       };
-      // All `depth` candidates (one piece's decoding each): the offer is the first whole word among them.
-      const ranked = Array.from({ length: depth }, (_, j) => candidate(j));
-      const rank = offeredRank(ranked, matched && written[m] === true);
-      filledIds[position - offset] = ranked[0].id;
-      return { candidates: ranked.slice(0, k), offer: { ...ranked[rank], rank } };
+      // Candidates are decoded as far down as the offer needs (past k only when no whole word made the top k).
+      const ranked: MaskCandidate[] = [];
+      const rankedAt = (j: number): MaskCandidate => (ranked[j] ??= candidate(j));
+      const candidates = Array.from({ length: k }, (_, j) => rankedAt(j));
+      const rank = offeredRank(rankedAt, depth, matched && written[m] === true);
+      filledIds[position - offset] = candidates[0].id;
+      return { candidates, offer: { ...rankedAt(rank), rank } };
     });
     const filled = tokenizer.decode(filledIds, { skipSpecial: true });
     return { masks, filled, filledWords: matched ? replaceMasks(texts[i], maskToken, masks.map((m) => m.offer.text)) : filled };
