@@ -39,8 +39,11 @@ export interface XlmLabApi {
   requestLog(): readonly string[];
   /** Message types the open dashboard was sent, oldest first; undefined when no dashboard is open. */
   dashboardMessages(): readonly string[] | undefined;
-  /** The run list and the shown runs' records the open dashboard was last sent; undefined when none is open. */
-  dashboardView(): { runs: readonly RunSummary[]; shown: readonly RunData[] } | undefined;
+  /**
+   * The run list and the shown runs' records the open dashboard was last sent, and `send`, which handles a message as
+   * if the page had sent it (its 'ready'); undefined when none is open.
+   */
+  dashboardView(): { runs: readonly RunSummary[]; shown: readonly RunData[]; send(message: unknown): void } | undefined;
   maskPanelOpen(): boolean;
   /** Messages the open NLI panel's page received, oldest first; undefined when no NLI panel is open. */
   nliPanelMessages(): readonly ToNliPanel[] | undefined;
@@ -96,7 +99,10 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
     requestLog: () => [...ctx.requestLog],
     finishNotices: () => [...ctx.finishNotices],
     dashboardMessages: () => DashboardPanel.current?.posted.slice(),
-    dashboardView: () => DashboardPanel.current && { runs: DashboardPanel.current.lastRuns, shown: DashboardPanel.current.lastData },
+    dashboardView: () => {
+      const panel = DashboardPanel.current;
+      return panel && { runs: panel.lastRuns, shown: panel.lastData, send: (message) => panel.receive(message) };
+    },
     maskPanelOpen: () => Boolean(MaskPanel.current),
     nliPanelMessages: () => NliPanel.current?.delivered.slice(),
     answersPanel: () => {

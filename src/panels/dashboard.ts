@@ -121,7 +121,8 @@ export class DashboardPanel {
     this.sendAll();
   }
 
-  private receive(raw: unknown): void {
+  /** A message from the page (the extension-host tests send one as the page would). */
+  receive(raw: unknown): void {
     const m: FromDashboard | undefined = parseFromDashboard(raw);
     if (!m) {
       this.ctx.output.warn(`Dashboard sent a message the extension does not accept: ${JSON.stringify(raw)?.slice(0, 200)}`);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test, waitFor } from './harness.js';
+import { dashboardRead, test, waitFor } from './harness.js';
 import type { XlmLabApi } from '../../../src/extension.js';
 
 const api = async () => vscode.extensions.getExtension<XlmLabApi>('xlm-lab.xlm-lab')!.activate();
@@ -31,6 +31,7 @@ test('Open a run folder imports a cluster job\'s output (trainer_state.json) and
   for (const f of fs.readdirSync(tiny)) fs.copyFileSync(path.join(tiny, f), path.join(out, f));
   fs.writeFileSync(path.join(out, 'trainer_state.json'), JSON.stringify(trainerState(8)));
   await vscode.commands.executeCommand('xlm.openDashboard', path.join(folder(), 'runs', 'demo-run'));
+  await dashboardRead(xlm);
   await waitFor('the demo run shown', () => xlm.dashboardView()?.shown.some((r) => r.id === 'demo-run'));
 
   const opened = await vscode.commands.executeCommand<{ run: string; imported: boolean } | undefined>('xlm.openRunFolder', out);

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { test, waitFor } from './harness.js';
+import { dashboardRead, test, waitFor } from './harness.js';
 import type { XlmLabApi } from '../../../src/extension.js';
 import type { EvalRunResult, FillMaskResult, LabelScore, NliResult } from '../../../src/engine/rpc/protocol.js';
 
@@ -32,10 +32,7 @@ test('Open training dashboard creates the panel and sends it the runs found in m
   assert.ok(tab.input instanceof vscode.TabInputWebview);
   assert.match((tab.input as vscode.TabInputWebview).viewType, /xlm\.dashboard$/);
   // The panel script says 'ready' once loaded; the extension answers with the runs and the selected run's records.
-  const posted = await waitFor('runs and runData posted', () => {
-    const m = xlm.dashboardMessages();
-    return m && m.includes('runs') && m.includes('runData') ? m : undefined;
-  });
+  const posted = await dashboardRead(xlm);
   assert.ok(posted.indexOf('runs') < posted.indexOf('runData'));
   // A line the engine did not announce (this run is not training) is not polled for: the dashboard sends nothing
   // (the old poll read the file every second); reopening the run reads the file again.
@@ -196,10 +193,15 @@ test('with the dashboard open, a run started from VS Code is drawn as it trains,
   assert.ok(started);
   try {
     // The panel reads the run's file when its script is ready; the records after that arrive as notifications.
+    await dashboardRead(xlm);
+    const shown = xlm.dashboardView()?.shown.map((r) => r.id);
+    assert.deepEqual(shown, [path.basename(started.runDir)], 'the dashboard shows the run just started');
     await waitFor('records appended after the run was read', () => {
       const m = xlm.dashboardMessages() ?? [];
-      return m.includes('runData') && m.lastIndexOf('append') > m.indexOf('runData');
-    }, 60_000);
+      return m.lastIndexOf('append') > m.indexOf('runData');
+    }, 60_000).catch((e: Error) => {
+      throw new Error(`${e.message}; posted: ${(xlm.dashboardMessages() ?? []).join(',')}; training: ${JSON.stringify(xlm.engineState().health)}`);
+    });
   } finally {
     await vscode.commands.executeCommand('xlm.stopTraining', started.runId);
     await waitFor('the run to stop', () => xlm.engineState().health.kind !== 'training', 30_000);

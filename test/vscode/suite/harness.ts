@@ -3,6 +3,8 @@
  * runs in registration order, prints TAP-like lines through console (which the launcher relays), and rejects
  * when any test failed, which makes the extension host exit with code 1.
  */
+import type { XlmLabApi } from '../../../src/extension.js';
+
 type TestFn = () => unknown | Promise<unknown>;
 
 const registered: { name: string; fn: TestFn; timeoutMs: number }[] = [];
@@ -53,5 +55,25 @@ export async function waitFor<T>(what: string, condition: () => T | Promise<T>, 
     if (value) return value as NonNullable<T>;
     if (Date.now() > end) throw new Error(`waited ${timeoutMs} ms for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Waits until the open dashboard has read its runs, which it does when its page says 'ready'. The page's frame in
+ * the headless browser now and then never loads: its iframe waits for a service worker ("Found unexpected service
+ * worker controller ... Waiting for controllerchange", always for a panel opened right after the workbench starts;
+ * CI failed on it once). After 5 s the test says 'ready' as the page would (the page repeats it every 1.5 s until it
+ * has the runs, so a second one is what the panel handles anyway); the page's drawing is the e2e's to check.
+ */
+export async function dashboardRead(xlm: XlmLabApi): Promise<readonly string[]> {
+  const read = () => {
+    const m = xlm.dashboardMessages();
+    return m && m.includes('runs') && m.includes('runData') ? m : undefined;
+  };
+  try {
+    return await waitFor("the dashboard's page to say ready", read, 5_000);
+  } catch {
+    xlm.dashboardView()?.send({ type: 'ready' });
+    return await waitFor('the dashboard to read its runs', read);
   }
 }
