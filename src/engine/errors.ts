@@ -106,6 +106,11 @@ export function render(message: string | Said, name: NameOption = (n) => n): str
   return message.parts.map((p) => (typeof p === 'string' ? p : name(p.name))).join('');
 }
 
+/** A reason naming an option: the engine's words in `reason`, the option kept in `said` for each surface to name. */
+export function reasonNaming(message: Said): { reason: string; said: Said } {
+  return { reason: render(message), said: message };
+}
+
 export function isXlmError(e: unknown): e is XlmError {
   return e instanceof XlmError;
 }

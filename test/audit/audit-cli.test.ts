@@ -4,7 +4,7 @@
 // duplicate, whose label is wrong too), each at its label's column with the original label suggested; the duplicate and the language value are flagged by their own checks; audit.json
 // holds it all.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AuditReport } from '../../src/engine/audit/audit.js';
@@ -78,4 +78,22 @@ test('bad input: a file with one label, --folds with --no-folds, a missing FILE'
   assert.match(r3.stderr, /data audit needs a FILE/);
   const r4 = await runXlm(['data', 'audit', '--model', MODEL, one, '--method', 'svm']);
   assert.match(r4.stderr, /--method is "svm"; expected features or lora/);
+});
+
+test('Ctrl-C during an audit stops it: exit 130, "cancelled" said once, no report written', async () => {
+  const path = files.write('langid-cancel.jsonl', langidRows().map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const out = join(files.dir, 'cancelled-run');
+  let pressed = false;
+  const r = await runXlm(['data', 'audit', '--model', MODEL, path, '--folds', '3', '--out', out, '--threads', '1'], {
+    onStderr: (text) => {
+      if (pressed || !text.includes('fold 1 of 3')) return;
+      pressed = true;
+      process.emit('SIGINT');
+    },
+  });
+  assert.ok(pressed, `no fold started: ${r.stderr}`);
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stderr, /\nxlm: .*cancelled[^\n]*\n$/);
+  assert.equal(r.stderr.match(/cancelled/g)?.length, 1, r.stderr);
+  assert.equal(existsSync(join(out, 'audit.json')), false);
 });

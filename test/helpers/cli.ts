@@ -9,13 +9,19 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runXlm(argv: string[], opts: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliRun> {
+/** `onStderr` sees each write to stderr as it is made (a test that presses Ctrl-C at a given line). */
+export async function runXlm(argv: string[], opts: { env?: Record<string, string>; stdin?: string; onStderr?: (text: string) => void } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const stdin = opts.stdin === undefined ? undefined : Object.assign(Readable.from([opts.stdin]), { isTTY: false });
   const io: CliIo = {
     stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
+    stderr: {
+      write: (t: string) => {
+        stderr += t;
+        opts.onStderr?.(t);
+      },
+    },
     stdin,
     env: opts.env ?? {},
     now: Date.now,

@@ -90,15 +90,13 @@ export const dataAuditCommand: CommandSpec = {
         },
       });
       if (tty) ctx.io.stderr.write('\r\x1b[K');
+      lastLine = '';
       if (ctx.values.json) printJson(ctx.io, report);
       else ctx.io.stdout.write(formatAudit(report, limit));
       return 0;
-    } catch (e) {
-      if (signal.aborted) {
-        ctx.io.stderr.write(`${tty ? '\r\x1b[K' : ''}xlm data audit: cancelled\n`);
-        return 130;
-      }
-      throw e;
+    } finally {
+      // A cancel or an error is said by runCli (a cancel exits 130): on a line of its own, not after the progress.
+      if (tty && lastLine) ctx.io.stderr.write('\r\x1b[K');
     }
   },
 };

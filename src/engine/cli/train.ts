@@ -18,6 +18,7 @@ import { DATA_READ_OPTIONS, languageList, readOptionsFromFlags } from './data-fl
 import { MODEL_OPTION, modelDir } from './inputs.js';
 import { taskFlag, taskHelp } from './task-flag.js';
 import { flagOf } from './option-flags.js';
+import { EXIT_CANCELLED } from './io.js';
 
 const str = (arg: string, help: string): OptionSpec => ({ type: 'string', arg, help });
 
@@ -184,10 +185,10 @@ export const trainCommand: CommandSpec = {
     if (result.translationScores) {
       const beams = number(ctx.values, 'eval-beams') ?? 1;
       ctx.io.stderr.write(`xlm train: evaluation at step ${result.lastEval!.step} (${beams === 1 ? 'greedy' : `${beams} beams`}):\n${formatTranslationScores(result.translationScores)}`);
-      return result.cancelled ? 130 : 0;
+      return result.cancelled ? EXIT_CANCELLED : 0;
     }
     const table = result.lastEval && formatEvalLineTable(result.lastEval.eval);
     if (table) ctx.io.stderr.write(`xlm train: evaluation at step ${result.lastEval!.step} (%; avg = mean over languages, all = pooled):\n${table}`);
-    return result.cancelled ? 130 : 0;
+    return result.cancelled ? EXIT_CANCELLED : 0;
   },
 };

@@ -8,7 +8,7 @@
  * The scheme is given (--tag-scheme) or detected from the tags (detectTagScheme).
  */
 
-import { field, render, said, type Said } from '../errors.js';
+import { field, reasonNaming, said, type Said } from '../errors.js';
 
 export type TagScheme = 'iob1' | 'iob2' | 'bioes' | 'bilou';
 export const TAG_SCHEMES: readonly TagScheme[] = ['iob1', 'iob2', 'bioes', 'bilou'];
@@ -18,11 +18,6 @@ export interface SchemeChoice {
   scheme: TagScheme;
   reason: string;
   said?: Said;
-}
-
-/** A reason naming the tagScheme option (the CLI says --tag-scheme). */
-function namingOption(scheme: TagScheme, message: Said): SchemeChoice {
-  return { scheme, reason: render(message), said: message };
 }
 
 export interface TagProblem {
@@ -168,16 +163,16 @@ export class TagSchemeEvidence {
    */
   decide(): SchemeChoice {
     const { iob1, beginAfterOutside, bioes, bilou } = this;
-    if (bioes > 0 && bilou > 0) return namingOption('iob2', said`the tags mix BIOES (E-/S-) and BILOU (L-/U-); read as IOB2 (${field('tagScheme')} names the file's scheme)`);
+    if (bioes > 0 && bilou > 0) return { scheme: 'iob2', ...reasonNaming(said`the tags mix BIOES (E-/S-) and BILOU (L-/U-); read as IOB2 (${field('tagScheme')} names the file's scheme)`) };
     if (bioes > 0 && iob1 === 0) return { scheme: 'bioes', reason: `detected: ${bioes} E-/S- tags` };
     if (bilou > 0 && iob1 === 0) return { scheme: 'bilou', reason: `detected: ${bilou} L-/U- tags` };
-    if (bioes + bilou > 0) return namingOption('iob2', said`the tags mix ${bioes ? 'E-/S-' : 'L-/U-'} end tags with entities that start with I-; read as IOB2 (${field('tagScheme')} names the file's scheme)`);
+    if (bioes + bilou > 0) return { scheme: 'iob2', ...reasonNaming(said`the tags mix ${bioes ? 'E-/S-' : 'L-/U-'} end tags with entities that start with I-; read as IOB2 (${field('tagScheme')} names the file's scheme)`) };
     const starts = iob1 + beginAfterOutside;
     if (iob1 > 0 && iob1 >= 0.95 * starts) {
       return { scheme: 'iob1', reason: `detected: ${iob1} of ${starts} entities start with I-` };
     }
     if (iob1 === 0) return { scheme: 'iob2', reason: beginAfterOutside > 0 ? 'detected: entities start with B-' : 'no entity tags to tell the scheme by; read as IOB2' };
-    return namingOption('iob2', said`${beginAfterOutside} of ${starts} entities start with B-, ${iob1} with I-; read as IOB2 (${field('tagScheme')} iob1 if the file is IOB1)`);
+    return { scheme: 'iob2', ...reasonNaming(said`${beginAfterOutside} of ${starts} entities start with B-, ${iob1} with I-; read as IOB2 (${field('tagScheme')} iob1 if the file is IOB1)`) };
   }
 }
 

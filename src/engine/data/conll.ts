@@ -6,8 +6,8 @@
  */
 import { DEFAULT_MAX_LINE_BYTES, readLineBatches, type LineReaderOptions } from './lines.js';
 import type { RecordItem } from './record.js';
-import { reasonNaming, type DataError } from './types.js';
-import { field, said } from '../errors.js';
+import type { DataError } from './types.js';
+import { field, reasonNaming, said } from '../errors.js';
 
 const LANGUAGE_PREFIX = /^([a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?):(.+)$/;
 

@@ -10,9 +10,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { TextDecoder } from 'node:util';
-import { XlmError, field, said } from '../errors.js';
+import { XlmError, field, reasonNaming, said } from '../errors.js';
 import { sniffEncoding } from './encoding.js';
-import { reasonNaming, type DataError } from './types.js';
+import type { DataError } from './types.js';
 
 export const DEFAULT_MAX_LINE_BYTES = 4 * 1024 * 1024;
 const CHUNK_BYTES = 1 << 20;

@@ -12,14 +12,14 @@
  */
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { XlmError, field, said } from '../errors.js';
+import { XlmError, field, reasonNaming, said } from '../errors.js';
 import { IssueCollector } from './issues.js';
 import { isBlank, readJsonl } from './jsonl.js';
 import { languageCodeProblem, looksLikeLanguageHeader } from './language-codes.js';
 import { readLineBatches } from './lines.js';
 import type { RawRecord } from './record.js';
 import { readParallelFiles } from './text.js';
-import { reasonNaming, type DataError, type ReadOptions } from './types.js';
+import type { DataError, ReadOptions } from './types.js';
 
 export interface ParallelUnit {
   source: string;

@@ -7,8 +7,8 @@ import { toIob2 } from './bio.js';
 import { COLUMN_NAMES, type ColumnPlan } from './columns.js';
 import { isBlank } from './jsonl.js';
 import type { RawRecord, RecordProblem } from './record.js';
-import { reasonNaming, type DataError, type DataErrorCode, type DataFormat, type Example, type ReadOptions } from './types.js';
-import { field as optionField, said, type Said } from '../errors.js';
+import { type DataError, type DataErrorCode, type DataFormat, type Example, type ReadOptions } from './types.js';
+import { field as optionField, reasonNaming, said, type Said } from '../errors.js';
 
 /** The classes of the XNLI format (XNLI-MT's 'contradictory' is read as contradiction). */
 const XNLI_LABELS: readonly string[] = ['entailment', 'neutral', 'contradiction'];

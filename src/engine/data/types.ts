@@ -159,8 +159,3 @@ export function withReasonsNamed<T extends { errors?: DataError[]; warnings?: Da
     ...(summary.tagScheme ? { tagScheme: named(summary.tagScheme) } : {}),
   };
 }
-
-/** A reason naming an option: the engine's words in `reason`, the option kept in `said` for each surface to name. */
-export function reasonNaming(message: Said): { reason: string; said: Said } {
-  return { reason: render(message), said: message };
-}
