@@ -74,6 +74,9 @@ test('xlm train with the defaults learns language identification with the shippe
 
   const stuck = await trainSlice('old-default', ['--lr', '2e-5', '--epochs', '3']);
   assert.equal(stuck.verdict.learned, false, JSON.stringify(stuck.verdict));
+  // Told only what it took from the table (the warm-up), not the table's learning rate and epochs it was not given.
+  assert.match(stuck.stderr, /defaults for full fine-tuning of classification on 72 rows with a small model \(hidden size 256\): 10% warm-up \(--warmup-ratio from the defaults table; give it to override\)/);
+  assert.doesNotMatch(stuck.stderr, /learning rate 0\.001, /);
   assert.match(stuck.stderr, /the run did not learn: the final training loss \(mean of the last \d+ steps?\) was .*guessing the 6 labels by their frequency \(1\.792\).*Try: train with the default learning rate for this model and method, 0\.001 \(this run used 0\.00002\)/);
 });
 

@@ -19,7 +19,9 @@ export interface TrainingDefaults {
   epochs: number;
   warmupRatio: number;
   batchSize: number;
-  /** One line saying which row of the table this is, for the log and the wizard. */
+  /** Which row of the table this is ("defaults for full fine-tuning of classification … with a small model …"). */
+  row: string;
+  /** One line saying which row of the table this is and its values, for the wizard. */
   why: string;
 }
 
@@ -78,11 +80,6 @@ export function trainingDefaults(q: { task: Task | 'translation'; method: TrainM
   const epochs = epochsFor(q.rows, batchSize);
   const size = q.rows === undefined ? '' : ` on ${q.rows} rows`;
   const model = scale === 'small' ? `a small model (hidden size ${q.hiddenSize})` : `a base-size or larger model (hidden size ${q.hiddenSize})`;
-  return {
-    lr,
-    epochs,
-    warmupRatio: 0.1,
-    batchSize,
-    why: `defaults for ${q.method === 'lora' ? 'LoRA' : 'full fine-tuning'} of ${TASK_WORDS[row]}${size} with ${model}: learning rate ${lr}, ${epochs} epochs, 10% warm-up`,
-  };
+  const named = `defaults for ${q.method === 'lora' ? 'LoRA' : 'full fine-tuning'} of ${TASK_WORDS[row]}${size} with ${model}`;
+  return { lr, epochs, warmupRatio: 0.1, batchSize, row: named, why: `${named}: learning rate ${lr}, ${epochs} epochs, 10% warm-up` };
 }
