@@ -87,17 +87,18 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
     const result = await this.predict(mask.sentence.text, token);
     const offered = result?.masks[mask.index];
     if (!offered) return undefined;
-    // The list's first and preselected item is the ghost text's word, so the two agree instead of fighting; a word
-    // offered from below the top k joins the list.
+    // The list's first and preselected item is the ghost text's word, so the two agree instead of fighting (a word
+    // offered from below the top k joins the list); then the others in the engine's order: between spaces, whole
+    // words in the text's scripts before other words, pieces and marks.
     const { offer } = offered;
-    const listed = offer.rank < offered.candidates.length ? offered.candidates : [...offered.candidates, offer];
+    const listed = [offer, ...offered.listed.map((j) => offered.candidates[j]!)];
     return listed.map((c, i) => {
-      const best = i === Math.min(offer.rank, offered.candidates.length);
+      const best = i === 0;
       const item = new vscode.CompletionItem({ label: c.text, description: `${(100 * c.score).toFixed(1)}%` }, vscode.CompletionItemKind.Text);
       item.range = mask.range;
       item.filterText = MASK;
       item.preselect = best;
-      item.sortText = best ? '000' : String(i + 1).padStart(3, '0');
+      item.sortText = String(i).padStart(3, '0');
       item.detail = `XLM fill-in · p = ${c.score.toFixed(3)}`;
       return item;
     });

@@ -17,7 +17,7 @@ export interface LabelScore {
 
 /** The candidates for each `<mask>` of a text, and the text filled with the best ones (protocol.ts's FillMaskResult). */
 export interface FillMaskResult {
-  masks: { candidates: { token: string; text: string; id: number; score: number; startsWord: boolean }[]; offer: { token: string; text: string; id: number; score: number; startsWord: boolean; rank: number } }[];
+  masks: { candidates: { token: string; text: string; id: number; score: number; startsWord: boolean }[]; offer: { token: string; text: string; id: number; score: number; startsWord: boolean; rank: number }; listed: number[] }[];
   filled: string;
   filledWords: string;
 }

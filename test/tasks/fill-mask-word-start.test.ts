@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ModelCache } from '../../src/engine/runtime/model-cache.js';
 import { fillMask } from '../../src/engine/tasks/fill-mask.js';
-import { masksStandAlone, maskStandsAlone, OFFER_DEPTH, offeredRank, replaceMasks } from '../../src/engine/tasks/fill-choice.js';
+import { fitsScripts, listOrder, masksStandAlone, maskStandsAlone, OFFER_DEPTH, offeredRank, replaceMasks, scriptsOf } from '../../src/engine/tasks/fill-choice.js';
 
 test('each fill-mask candidate says whether its piece starts a word, as the vocabulary writes it', async () => {
   const cache = new ModelCache({ threads: 1 });
@@ -32,6 +32,27 @@ test('between spaces, inline fill-in offers the most probable whole word; touchi
   assert.equal(offeredRank((j) => candidates[j]!, candidates.length, false), 0);
   assert.equal(offeredRank((j) => [c('m', false), c('.', true)][j]!, 2, true), 0, 'no word among them: the most probable');
   assert.equal(offeredRank(() => assert.fail('no candidate to ask for'), 0, true), 0);
+});
+
+test("a whole word in a script the text does not use is offered and listed after the words in the text's scripts", () => {
+  const c = (text: string, startsWord: boolean) => ({ text, startsWord });
+  assert.deepEqual([...scriptsOf('Paris is the  of France.')], ['Latin']);
+  assert.deepEqual([...scriptsOf('東京は日本の首都です。')].sort(), ['Han', 'Hiragana']);
+  assert.deepEqual([...scriptsOf('Die Hauptstadt heißt Москва.')].sort(), ['Cyrillic', 'Latin']);
+  assert.equal(fitsScripts('ñ', new Set(['Latin'])), true);
+  assert.equal(fitsScripts('た', new Set(['Latin'])), false);
+  assert.equal(fitsScripts('1848', new Set(['Latin'])), true, 'a number has no letters: it fits any text');
+  // The shape of the shipped model's answer for "Paris is the <mask> of France." in the e2e: a Japanese word and a CJK
+  // full stop among its top 5.
+  const top = [c('た', true), c('。', true), c('Madrid', true), c('s', false), c('rights', true)];
+  const latin = new Set(['Latin']);
+  assert.equal(offeredRank((j) => top[j]!, top.length, true, latin), 2, '"Madrid", not "た"');
+  assert.equal(offeredRank((j) => top[j]!, top.length, true), 0, 'without scripts, the first whole word');
+  assert.equal(offeredRank((j) => top[j]!, top.length, true, new Set(['Hiragana'])), 0);
+  assert.equal(offeredRank((j) => [c('た', true), c('。', true)][j]!, 2, true, latin), 0, 'no word in the scripts: the first word');
+  assert.equal(offeredRank((j) => top[j]!, top.length, false, latin), 0, 'touching text: the top piece');
+  assert.deepEqual(listOrder(top, 2, true, latin), [4, 0, 1, 3], 'the other Latin word, the Japanese word, then the mark and the piece');
+  assert.deepEqual(listOrder(top, 0, false, latin), [1, 2, 3, 4], "touching text: the model's order");
 });
 
 test('when no whole word makes the top k, the offer is the most probable one further down, with its rank; the top k stay as they are', async () => {

@@ -277,7 +277,16 @@ export interface FillMaskResult {
    * first (inline fill-in's ghost text) with its rank in the model's order: between spaces the most probable whole
    * word, found below the top k when none made it (rank ≥ k, up to 50), else the top piece (rank 0).
    */
-  masks: { candidates: MaskCandidate[]; offer: MaskOffer }[];
+  masks: {
+    candidates: MaskCandidate[];
+    offer: MaskOffer;
+    /**
+     * The candidates after the offer in the order an editor lists them (indices into `candidates`, the offer's own
+     * left out): where the mask stands alone, whole words in the text's scripts, then other whole words, then pieces
+     * and marks, each most probable first; where it touches other text, the model's order.
+     */
+    listed: number[];
+  }[];
   /**
    * The text with every mask replaced by its most probable piece, decoded, as transformers' pipeline gives its
    * `sequence` (a continuation piece glues onto the word before: "Paris is them of France.").

@@ -4,8 +4,10 @@
  * stands for a whole word: the most probable candidate that starts a word (`startsWord`: SentencePiece's ▁,
  * byte-level BPE's Ġ, no WordPiece ##) and holds a letter or digit, among the top k or, when none is there, among
  * the top OFFER_DEPTH. A piece that does not start a word would be glued onto the word before it ("the" + "m" reads
- * "them"), and punctuation is no word; either is offered only when no candidate is a word. Where the mask touches
- * other text (`un<mask>able`), the most probable piece.
+ * "them"), and punctuation is no word; either is offered only when no candidate is a word. A word written in a script
+ * the text does not use (a Japanese word in an English sentence; a multilingual model's top 5 holds such words) is
+ * offered only when no word in the text's scripts is found. Where the mask touches other text (`un<mask>able`), the
+ * most probable piece.
  */
 import type { MaskCandidate } from '../rpc/protocol.js';
 
@@ -25,14 +27,53 @@ export function isWord(c: Pick<MaskCandidate, 'text' | 'startsWord'>): boolean {
   return c.startsWord && HOLDS_WORD.test(c.text);
 }
 
+/** Scripts told apart (Unicode's Script property); a letter of none of them counts as "other". */
+const SCRIPTS = ['Latin', 'Cyrillic', 'Greek', 'Arabic', 'Hebrew', 'Armenian', 'Georgian', 'Ethiopic', 'Devanagari', 'Bengali', 'Gurmukhi', 'Gujarati', 'Oriya', 'Tamil', 'Telugu', 'Kannada', 'Malayalam', 'Sinhala', 'Thai', 'Lao', 'Tibetan', 'Myanmar', 'Khmer', 'Hangul', 'Han', 'Hiragana', 'Katakana', 'Thaana', 'Cherokee', 'Tifinagh', 'Vai', 'Yi', 'Mongolian', 'Canadian_Aboriginal'].map((name) => ({ name, test: new RegExp(`\\p{Script=${name}}`, 'u') }));
+const LETTER = /\p{L}/u;
+
+/** The scripts of the letters of `text` (digits, marks and punctuation belong to none). */
+export function scriptsOf(text: string): Set<string> {
+  const found = new Set<string>();
+  for (const ch of text) {
+    if (!LETTER.test(ch)) continue;
+    found.add(SCRIPTS.find((s) => s.test.test(ch))?.name ?? 'other');
+  }
+  return found;
+}
+
+/** Whether every letter of `text` is in one of `scripts` (a text without letters fits any). */
+export function fitsScripts(text: string, scripts: ReadonlySet<string>): boolean {
+  for (const script of scriptsOf(text)) if (!scripts.has(script)) return false;
+  return true;
+}
+
 /**
  * The rank of the candidate offered first among `count` candidates (most probable first; `candidateAt(j)` gives
- * rank j, asked for in order and only as far as needed): the first whole word where the mask stands alone, else 0.
+ * rank j, asked for in order and only as far as needed): where the mask stands alone, the first whole word in one
+ * of `scripts` (the text's own; every script when not given), else the first whole word, else 0.
  */
-export function offeredRank(candidateAt: (rank: number) => Pick<MaskCandidate, 'text' | 'startsWord'>, count: number, alone: boolean): number {
+export function offeredRank(candidateAt: (rank: number) => Pick<MaskCandidate, 'text' | 'startsWord'>, count: number, alone: boolean, scripts?: ReadonlySet<string>): number {
   if (!alone) return 0;
-  for (let j = 0; j < count; j++) if (isWord(candidateAt(j))) return j;
-  return 0;
+  let firstWord = -1;
+  for (let j = 0; j < count; j++) {
+    const c = candidateAt(j);
+    if (!isWord(c)) continue;
+    if (!scripts || fitsScripts(c.text, scripts)) return j;
+    if (firstWord < 0) firstWord = j;
+  }
+  return Math.max(firstWord, 0);
+}
+
+/**
+ * The order in which an editor lists a mask's candidates after the offer (indices into `candidates`, the offer's
+ * own left out): where the mask stands alone, whole words in the text's scripts, then other whole words, then
+ * pieces and marks, each most probable first; where it touches other text, the model's order.
+ */
+export function listOrder(candidates: readonly Pick<MaskCandidate, 'text' | 'startsWord'>[], offer: number, alone: boolean, scripts: ReadonlySet<string>): number[] {
+  const others = candidates.map((_, j) => j).filter((j) => j !== offer);
+  if (!alone) return others;
+  const tier = (j: number) => (isWord(candidates[j]!) ? (fitsScripts(candidates[j]!.text, scripts) ? 0 : 1) : 2);
+  return others.sort((a, b) => tier(a) - tier(b) || a - b);
 }
 
 /** Where each mask of `text` starts, in order. */

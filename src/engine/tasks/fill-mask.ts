@@ -8,7 +8,7 @@ import { XlmError } from '../errors.js';
 import type { FillMaskResult, MaskCandidate } from '../rpc/protocol.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { cancellableChunks, int64Tensor, modelInputs, type Cancellation } from '../runtime/inputs.js';
-import { masksStandAlone, offeredRank, OFFER_DEPTH, replaceMasks } from './fill-choice.js';
+import { listOrder, masksStandAlone, offeredRank, OFFER_DEPTH, replaceMasks, scriptsOf } from './fill-choice.js';
 
 export interface FillMaskOptions {
   /** Candidates per mask (default 5). */
@@ -63,6 +63,8 @@ async function fillChunk(model: LoadedModel, texts: string[], k: number, firstIn
     // mask token, the masks cannot be matched to their places: each offer is then the top piece.
     const written = masksStandAlone(texts[i], maskToken);
     const matched = written.length === maskPositions.length;
+    // The scripts the text is written in: a whole word in another one is offered and listed after those in them.
+    const scripts = scriptsOf(texts[i].split(maskToken).join(' '));
     const masks = maskPositions.map((position, m) => {
       const at = row++ * depth;
       const candidate = (j: number): MaskCandidate => {
@@ -74,9 +76,10 @@ async function fillChunk(model: LoadedModel, texts: string[], k: number, firstIn
       const ranked: MaskCandidate[] = [];
       const rankedAt = (j: number): MaskCandidate => (ranked[j] ??= candidate(j));
       const candidates = Array.from({ length: k }, (_, j) => rankedAt(j));
-      const rank = offeredRank(rankedAt, depth, matched && written[m] === true);
+      const alone = matched && written[m] === true;
+      const rank = offeredRank(rankedAt, depth, alone, scripts);
       filledIds[position - offset] = candidates[0].id;
-      return { candidates, offer: { ...rankedAt(rank), rank } };
+      return { candidates, offer: { ...rankedAt(rank), rank }, listed: listOrder(candidates, rank, alone, scripts) };
     });
     const filled = tokenizer.decode(filledIds, { skipSpecial: true });
     return { masks, filled, filledWords: matched ? replaceMasks(texts[i], maskToken, masks.map((m) => m.offer.text)) : filled };

@@ -92,6 +92,17 @@ test('with xlm.model empty the shipped default model is active: the hover names 
   const result = await vscode.commands.executeCommand<FillMaskResult | undefined>('xlm.openMaskPanel');
   assert.equal(result?.masks[0]?.candidates.length, 5, 'the panel got five candidates');
   assert.ok(xlm.maskPanelOpen());
+  // The completion list at the mask: the ghost text's word first, then the engine's order, in which no word in
+  // another script than the sentence's (the model's top 5 here holds Japanese) comes before a Latin word.
+  const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(2, 19));
+  const ours = list.items.filter((i) => i.detail?.startsWith('XLM fill-in')).sort((a, b) => (a.sortText ?? '').localeCompare(b.sortText ?? ''));
+  const labels = ours.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+  const mask = result!.masks[0]!;
+  assert.deepEqual(labels, [mask.offer.text, ...mask.listed.map((j) => mask.candidates[j]!.text)]);
+  assert.equal(ours[0]!.preselect, true);
+  const latin = (t: string) => /^[\p{Script=Latin}\p{N}]+$/u.test(t);
+  const firstOther = labels.findIndex((t) => !latin(t));
+  assert.ok(firstOther < 0 || labels.slice(firstOther).every((t) => !latin(t) || !mask.candidates.find((c) => c.text === t)!.startsWord), `Latin words first: ${labels.join(' | ')}`);
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 });
 
