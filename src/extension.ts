@@ -40,10 +40,10 @@ export interface XlmLabApi {
   /** Message types the open dashboard was sent, oldest first; undefined when no dashboard is open. */
   dashboardMessages(): readonly string[] | undefined;
   /**
-   * The run list and the shown runs' records the open dashboard was last sent, and `send`, which handles a message as
-   * if the page had sent it (its 'ready'); undefined when none is open.
+   * The run list and the shown runs' records the open dashboard was last sent, the types of the messages its page
+   * sent, and `send`, which handles a message as if the page had sent it (its 'ready'); undefined when none is open.
    */
-  dashboardView(): { runs: readonly RunSummary[]; shown: readonly RunData[]; send(message: unknown): void } | undefined;
+  dashboardView(): { runs: readonly RunSummary[]; shown: readonly RunData[]; received: readonly string[]; send(message: unknown): void } | undefined;
   maskPanelOpen(): boolean;
   /** Messages the open NLI panel's page received, oldest first; undefined when no NLI panel is open. */
   nliPanelMessages(): readonly ToNliPanel[] | undefined;
@@ -101,7 +101,7 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
     dashboardMessages: () => DashboardPanel.current?.posted.slice(),
     dashboardView: () => {
       const panel = DashboardPanel.current;
-      return panel && { runs: panel.lastRuns, shown: panel.lastData, send: (message) => panel.receive(message) };
+      return panel && { runs: panel.lastRuns, shown: panel.lastData, received: panel.received.slice(), send: (message) => panel.receive(message) };
     },
     maskPanelOpen: () => Boolean(MaskPanel.current),
     nliPanelMessages: () => NliPanel.current?.delivered.slice(),

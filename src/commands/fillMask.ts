@@ -34,8 +34,9 @@ export function registerFillMask(ctx: Ctx): void {
       });
       if (!result) return undefined;
       const first = result.masks[0];
-      // The offer the title's sentence writes comes first (Enter takes it), then the rest by probability.
-      const offered = first ? [first.offer, ...first.candidates.filter((_, i) => i !== first.offer.rank)] : [];
+      // The offer the title's sentence writes comes first (Enter takes it), then the rest in the order the completion
+      // list shows them (between spaces: words in the text's scripts, other words, pieces and marks).
+      const offered = first ? [first.offer, ...first.listed.map((j) => first.candidates[j]!)] : [];
       const pick = await vscode.window.showQuickPick(
         offered.map((c) => ({ label: c.text, description: `${(100 * c.score).toFixed(1)}%` })),
         { title: `Fill mask: ${result.filledWords}`, placeHolder: 'Pick a word to write in place of <mask>' },

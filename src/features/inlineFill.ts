@@ -72,7 +72,7 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
     const mask = this.maskAt(document, position);
     if (!mask || !position.isEqual(mask.range.end)) return undefined;
     const result = await this.predict(mask.sentence.text, token);
-    // The engine's offer: between spaces the most probable whole word, else the most probable piece.
+    // The engine's offer: between spaces the most probable whole word in the text's scripts, else the most probable piece.
     const best = result?.masks[mask.index]?.offer;
     if (!best || token.isCancellationRequested) return undefined;
     const item = new vscode.InlineCompletionItem(best.text, new vscode.Range(position, position));

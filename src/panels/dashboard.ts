@@ -42,6 +42,8 @@ export class DashboardPanel {
   private flushTimer: NodeJS.Timeout | undefined;
   /** Messages posted so far, newest last (the extension-host tests read them). */
   readonly posted: ToDashboard['type'][] = [];
+  /** Messages the page sent so far, by type, newest last (the extension-host tests read them). */
+  readonly received: FromDashboard['type'][] = [];
   /** The run list and the shown runs' data as last sent (the extension-host tests read them). */
   lastRuns: RunSummary[] = [];
   lastData: RunData[] = [];
@@ -128,6 +130,7 @@ export class DashboardPanel {
       this.ctx.output.warn(`Dashboard sent a message the extension does not accept: ${JSON.stringify(raw)?.slice(0, 200)}`);
       return;
     }
+    this.received.push(m.type);
     switch (m.type) {
       case 'ready':
       case 'refresh':

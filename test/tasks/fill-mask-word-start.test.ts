@@ -37,22 +37,47 @@ test('between spaces, inline fill-in offers the most probable whole word; touchi
 test("a whole word in a script the text does not use is offered and listed after the words in the text's scripts", () => {
   const c = (text: string, startsWord: boolean) => ({ text, startsWord });
   assert.deepEqual([...scriptsOf('Paris is the  of France.')], ['Latin']);
-  assert.deepEqual([...scriptsOf('東京は日本の首都です。')].sort(), ['Han', 'Hiragana']);
   assert.deepEqual([...scriptsOf('Die Hauptstadt heißt Москва.')].sort(), ['Cyrillic', 'Latin']);
+  // Han and the kana count as one; the long-vowel mark (a Common letter) as none, so a Katakana word fits a sentence of Han and Hiragana.
+  assert.deepEqual([...scriptsOf('東京は日本の首都です。')], ['Han']);
+  assert.equal(fitsScripts('コーヒー', scriptsOf('東京は日本の首都です。')), true);
+  assert.equal(fitsScripts('rzeczʼ', new Set(['Latin'])), true, 'the modifier apostrophe is no script');
   assert.equal(fitsScripts('ñ', new Set(['Latin'])), true);
   assert.equal(fitsScripts('た', new Set(['Latin'])), false);
   assert.equal(fitsScripts('1848', new Set(['Latin'])), true, 'a number has no letters: it fits any text');
-  // The shape of the shipped model's answer for "Paris is the <mask> of France." in the e2e: a Japanese word and a CJK
-  // full stop among its top 5.
+  // Scripts missing from the list are still told apart (by block): N'Ko is not Syriac.
+  assert.equal(fitsScripts('ߒߞߏ', scriptsOf('ܫܠܡܐ')), false);
   const top = [c('た', true), c('。', true), c('Madrid', true), c('s', false), c('rights', true)];
   const latin = new Set(['Latin']);
   assert.equal(offeredRank((j) => top[j]!, top.length, true, latin), 2, '"Madrid", not "た"');
   assert.equal(offeredRank((j) => top[j]!, top.length, true), 0, 'without scripts, the first whole word');
-  assert.equal(offeredRank((j) => top[j]!, top.length, true, new Set(['Hiragana'])), 0);
+  assert.equal(offeredRank((j) => top[j]!, top.length, true, scriptsOf('<mask> 2024.'.replace('<mask>', ''))), 0, 'a text without letters: the first whole word');
   assert.equal(offeredRank((j) => [c('た', true), c('。', true)][j]!, 2, true, latin), 0, 'no word in the scripts: the first word');
   assert.equal(offeredRank((j) => top[j]!, top.length, false, latin), 0, 'touching text: the top piece');
   assert.deepEqual(listOrder(top, 2, true, latin), [4, 0, 1, 3], 'the other Latin word, the Japanese word, then the mark and the piece');
+  assert.deepEqual(listOrder(top, 0, true, new Set()), [2, 4, 1, 3], 'a text without letters: words, then the rest');
   assert.deepEqual(listOrder(top, 0, false, latin), [1, 2, 3, 4], "touching text: the model's order");
+});
+
+test("the shipped model's first whole word for a Greek sentence is Latin; the offer is the first Greek one, the list puts Greek words first", async () => {
+  const cache = new ModelCache({ threads: 1 });
+  try {
+    const model = await cache.model(join(__dirname, '..', '..', 'models', 'default'));
+    const text = 'Καθένας έχει <mask> δικαίωμα να επικρατεί μια κοινωνική';
+    const [answer] = await fillMask(model, [text], { topK: 10 });
+    const { candidates, offer, listed } = answer.masks[0];
+    const greek = new Set(['Greek']);
+    const firstWord = candidates.findIndex((x) => x.startsWord && /^[\p{L}\p{N}]/u.test(x.text));
+    assert.ok(firstWord >= 0 && firstWord < offer.rank && !fitsScripts(candidates[firstWord]!.text, greek), `a word in another script ranks first: ${candidates.map((x) => x.text).join(' | ')}`);
+    assert.ok(offer.startsWord && fitsScripts(offer.text, greek) && /\p{Script=Greek}/u.test(offer.text), `the offer is Greek: "${offer.text}"`);
+    assert.equal(answer.filledWords, text.replace('<mask>', offer.text));
+    const words = listed.filter((j) => candidates[j]!.startsWord && /^[\p{L}\p{N}]/u.test(candidates[j]!.text));
+    const firstForeign = words.findIndex((j) => !fitsScripts(candidates[j]!.text, greek));
+    assert.ok(firstForeign < 0 || words.slice(firstForeign).every((j) => !fitsScripts(candidates[j]!.text, greek)), 'no Greek word listed after a word in another script');
+    assert.deepEqual([...listed].sort((a, b) => a - b), candidates.map((_, j) => j).filter((j) => j !== offer.rank), 'every other candidate listed once');
+  } finally {
+    await cache.closeAll();
+  }
 });
 
 test('when no whole word makes the top k, the offer is the most probable one further down, with its rank; the top k stay as they are', async () => {

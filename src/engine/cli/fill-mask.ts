@@ -18,8 +18,8 @@ export const fillMaskCommand: CommandSpec = {
   details: [
     'Each text holds one or more <mask> tokens, e.g. xlm fill-mask --model DIR "Paris is the <mask> of France."',
     'The → line fills each mask as inline fill-in does: where the mask stands alone between spaces, the most probable',
-    'candidate that is a whole word (not a piece glued onto the word before, not punctuation; down to the 50th),',
-    'else the top piece;',
+    'candidate that is a whole word (not a piece glued onto the word before, not punctuation; down to the 50th) in the',
+    'scripts the text is written in (a word in another script only when none is), else the top piece;',
     '"top-1 pieces" (transformers\' sequence, --json\'s "filled") follows where a mask\'s offer is not its top piece.',
   ],
   async run(ctx) {

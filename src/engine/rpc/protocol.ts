@@ -275,7 +275,8 @@ export interface FillMaskResult {
   /**
    * One entry per `<mask>` in the text, in order: its top-k candidates, most probable first, and the one offered
    * first (inline fill-in's ghost text) with its rank in the model's order: between spaces the most probable whole
-   * word, found below the top k when none made it (rank ≥ k, up to 50), else the top piece (rank 0).
+   * word in the text's scripts (in another script only when none is), found below the top k when none made it
+   * (rank ≥ k, up to 50), else the top piece (rank 0).
    */
   masks: {
     candidates: MaskCandidate[];

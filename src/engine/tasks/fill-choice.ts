@@ -27,33 +27,64 @@ export function isWord(c: Pick<MaskCandidate, 'text' | 'startsWord'>): boolean {
   return c.startsWord && HOLDS_WORD.test(c.text);
 }
 
-/** Scripts told apart (Unicode's Script property); a letter of none of them counts as "other". */
-const SCRIPTS = ['Latin', 'Cyrillic', 'Greek', 'Arabic', 'Hebrew', 'Armenian', 'Georgian', 'Ethiopic', 'Devanagari', 'Bengali', 'Gurmukhi', 'Gujarati', 'Oriya', 'Tamil', 'Telugu', 'Kannada', 'Malayalam', 'Sinhala', 'Thai', 'Lao', 'Tibetan', 'Myanmar', 'Khmer', 'Hangul', 'Han', 'Hiragana', 'Katakana', 'Thaana', 'Cherokee', 'Tifinagh', 'Vai', 'Yi', 'Mongolian', 'Canadian_Aboriginal'].map((name) => ({ name, test: new RegExp(`\\p{Script=${name}}`, 'u') }));
+/**
+ * Scripts told apart, by Unicode's Script property. Han, Hiragana, Katakana and Bopomofo count as one (Japanese writes
+ * Han and both kana in one sentence). Letters of the Common and Inherited scripts (the long-vowel mark ー, the Arabic
+ * tatweel, the modifier apostrophe ʼ) count as none, as digits, marks and punctuation do. A letter of a script not
+ * listed counts by its block of 128 code points, so two scripts missing from the list are still told apart.
+ */
+const SCRIPTS = [
+  'Latin', 'Cyrillic', 'Greek', 'Arabic', 'Hebrew', 'Armenian', 'Georgian', 'Ethiopic', 'Devanagari', 'Bengali', 'Gurmukhi', 'Gujarati', 'Oriya',
+  'Tamil', 'Telugu', 'Kannada', 'Malayalam', 'Sinhala', 'Thai', 'Lao', 'Tibetan', 'Myanmar', 'Khmer', 'Hangul', 'Han', 'Hiragana', 'Katakana',
+  'Bopomofo', 'Thaana', 'Cherokee', 'Tifinagh', 'Vai', 'Yi', 'Mongolian', 'Canadian_Aboriginal', 'Syriac', 'Nko', 'Coptic', 'Glagolitic',
+  'Javanese', 'Ol_Chiki', 'Adlam', 'Balinese', 'Sundanese', 'Buginese', 'Tagalog', 'Batak', 'Cham', 'Tai_Le', 'New_Tai_Lue', 'Tai_Tham',
+  'Tai_Viet', 'Lepcha', 'Limbu', 'Meetei_Mayek', 'Saurashtra', 'Syloti_Nagri', 'Runic', 'Ogham', 'Gothic', 'Osage', 'Bamum', 'Samaritan',
+  'Mandaic', 'Osmanya', 'Hanifi_Rohingya', 'Chakma', 'Kayah_Li', 'Lisu', 'Miao', 'Mro', 'Newa', 'Nyiakeng_Puachue_Hmong', 'Pahawh_Hmong',
+  'Wancho', 'Mende_Kikakui', 'Bassa_Vah', 'Warang_Citi',
+].map((name) => ({ name: ['Hiragana', 'Katakana', 'Bopomofo'].includes(name) ? 'Han' : name, test: new RegExp(`\\p{Script=${name}}`, 'u') }));
 const LETTER = /\p{L}/u;
+const NO_SCRIPT = /[\p{Script=Common}\p{Script=Inherited}]/u;
 
-/** The scripts of the letters of `text` (digits, marks and punctuation belong to none). */
+/** Each character's script once looked up (fill-mask runs on every pause of the editor's cursor); null: none. */
+const scriptOfChar = new Map<string, string | null>();
+
+function scriptOf(ch: string): string | null {
+  let script = scriptOfChar.get(ch);
+  if (script === undefined) {
+    script = !LETTER.test(ch) || NO_SCRIPT.test(ch) ? null : (SCRIPTS.find((s) => s.test.test(ch))?.name ?? `block ${ch.codePointAt(0)! >> 7}`);
+    if (scriptOfChar.size < 65_536) scriptOfChar.set(ch, script);
+  }
+  return script;
+}
+
+/** The scripts of the letters of `text` (digits, marks, punctuation and Common letters belong to none). */
 export function scriptsOf(text: string): Set<string> {
   const found = new Set<string>();
   for (const ch of text) {
-    if (!LETTER.test(ch)) continue;
-    found.add(SCRIPTS.find((s) => s.test.test(ch))?.name ?? 'other');
+    const script = scriptOf(ch);
+    if (script !== null) found.add(script);
   }
   return found;
 }
 
 /** Whether every letter of `text` is in one of `scripts` (a text without letters fits any). */
 export function fitsScripts(text: string, scripts: ReadonlySet<string>): boolean {
-  for (const script of scriptsOf(text)) if (!scripts.has(script)) return false;
+  for (const ch of text) {
+    const script = scriptOf(ch);
+    if (script !== null && !scripts.has(script)) return false;
+  }
   return true;
 }
 
 /**
  * The rank of the candidate offered first among `count` candidates (most probable first; `candidateAt(j)` gives
  * rank j, asked for in order and only as far as needed): where the mask stands alone, the first whole word in one
- * of `scripts` (the text's own; every script when not given), else the first whole word, else 0.
+ * of `scripts` (the text's own; every script when not given or empty), else the first whole word, else 0.
  */
 export function offeredRank(candidateAt: (rank: number) => Pick<MaskCandidate, 'text' | 'startsWord'>, count: number, alone: boolean, scripts?: ReadonlySet<string>): number {
   if (!alone) return 0;
+  // A text without letters ("<mask> 2024.") says nothing of the script its word is in.
+  if (scripts?.size === 0) scripts = undefined;
   let firstWord = -1;
   for (let j = 0; j < count; j++) {
     const c = candidateAt(j);
@@ -69,11 +100,11 @@ export function offeredRank(candidateAt: (rank: number) => Pick<MaskCandidate, '
  * own left out): where the mask stands alone, whole words in the text's scripts, then other whole words, then
  * pieces and marks, each most probable first; where it touches other text, the model's order.
  */
-export function listOrder(candidates: readonly Pick<MaskCandidate, 'text' | 'startsWord'>[], offer: number, alone: boolean, scripts: ReadonlySet<string>): number[] {
+export function listOrder(candidates: readonly Pick<MaskCandidate, 'text' | 'startsWord'>[], offer: number, alone: boolean, scripts?: ReadonlySet<string>): number[] {
   const others = candidates.map((_, j) => j).filter((j) => j !== offer);
   if (!alone) return others;
-  const tier = (j: number) => (isWord(candidates[j]!) ? (fitsScripts(candidates[j]!.text, scripts) ? 0 : 1) : 2);
-  return others.sort((a, b) => tier(a) - tier(b) || a - b);
+  const tiers = candidates.map((c) => (isWord(c) ? (!scripts?.size || fitsScripts(c.text, scripts) ? 0 : 1) : 2));
+  return others.sort((a, b) => tiers[a]! - tiers[b]! || a - b);
 }
 
 /** Where each mask of `text` starts, in order. */

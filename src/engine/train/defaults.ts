@@ -20,7 +20,7 @@ export interface TrainingDefaults {
   warmupRatio: number;
   batchSize: number;
   /** Which row of the table this is ("defaults for full fine-tuning of classification … with a small model …"). */
-  row: string;
+  rowName: string;
   /** One line saying which row of the table this is and its values, for the wizard. */
   why: string;
 }
@@ -81,5 +81,5 @@ export function trainingDefaults(q: { task: Task | 'translation'; method: TrainM
   const size = q.rows === undefined ? '' : ` on ${q.rows} rows`;
   const model = scale === 'small' ? `a small model (hidden size ${q.hiddenSize})` : `a base-size or larger model (hidden size ${q.hiddenSize})`;
   const named = `defaults for ${q.method === 'lora' ? 'LoRA' : 'full fine-tuning'} of ${TASK_WORDS[row]}${size} with ${model}`;
-  return { lr, epochs, warmupRatio: 0.1, batchSize, row: named, why: `${named}: learning rate ${lr}, ${epochs} epochs, 10% warm-up` };
+  return { lr, epochs, warmupRatio: 0.1, batchSize, rowName: named, why: `${named}: learning rate ${lr}, ${epochs} epochs, 10% warm-up` };
 }

@@ -286,7 +286,7 @@ export class TrainingRun {
     const taken = ([g.lr === undefined && 'lr', g.epochs === undefined && g.maxSteps === undefined && 'epochs', g.warmupRatio === undefined && 'warmupRatio'] as const).filter((k) => k !== false);
     // Only the values this run takes from the table: a run given --lr and --epochs is not told the table's.
     const words = { lr: `learning rate ${table.lr}`, epochs: `${table.epochs} epochs`, warmupRatio: `${Math.round(table.warmupRatio * 100)}% warm-up` };
-    if (taken.length) this.log(said`${table.row}: ${taken.map((k) => words[k]).join(', ')} (${joinSaid(taken.map((k) => said`${field(k)}`), ', ')} from the defaults table; give ${taken.length > 1 ? 'them' : 'it'} to override)`);
+    if (taken.length) this.log(said`${table.rowName}: ${taken.map((k) => words[k]).join(', ')} (${joinSaid(taken.map((k) => said`${field(k)}`), ', ')} from the defaults table; give ${taken.length > 1 ? 'them' : 'it'} to override)`);
   }
 
   /** Phase: rows to token ids, and how many steps the run takes. */

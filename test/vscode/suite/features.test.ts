@@ -33,6 +33,7 @@ test('Open training dashboard creates the panel and sends it the runs found in m
   assert.match((tab.input as vscode.TabInputWebview).viewType, /xlm\.dashboard$/);
   // The panel script says 'ready' once loaded; the extension answers with the runs and the selected run's records.
   const posted = await dashboardRead(xlm);
+  const heard = xlm.dashboardView()!.received.length;
   assert.ok(posted.indexOf('runs') < posted.indexOf('runData'));
   // A line the engine did not announce (this run is not training) is not polled for: the dashboard sends nothing
   // (the old poll read the file every second); reopening the run reads the file again.
@@ -42,7 +43,9 @@ test('Open training dashboard creates the panel and sends it the runs found in m
   await vscode.workspace.fs.writeFile(metrics, new TextEncoder().encode(text + JSON.stringify({ step: 99, epoch: 3, loss: 0.1 }) + '\n'));
   try {
     await new Promise((r) => setTimeout(r, 2500));
-    assert.deepEqual(xlm.dashboardMessages()!.slice(posted.length), [], 'nothing sent for a line no notification announced');
+    // A page that loads late still says 'ready' and is answered with the runs read again; nothing else is sent.
+    const readies = xlm.dashboardView()!.received.slice(heard).filter((t) => t === 'ready').length;
+    assert.deepEqual(xlm.dashboardMessages()!.slice(posted.length), Array.from({ length: readies }, () => ['runs', 'runData']).flat(), 'nothing sent for a line no notification announced');
     await vscode.commands.executeCommand('xlm.openDashboard', run.fsPath);
     await waitFor('the run read again', () => xlm.dashboardMessages()!.slice(posted.length).includes('runData'));
   } finally {
@@ -92,17 +95,13 @@ test('with xlm.model empty the shipped default model is active: the hover names 
   const result = await vscode.commands.executeCommand<FillMaskResult | undefined>('xlm.openMaskPanel');
   assert.equal(result?.masks[0]?.candidates.length, 5, 'the panel got five candidates');
   assert.ok(xlm.maskPanelOpen());
-  // The completion list at the mask: the ghost text's word first, then the engine's order, in which no word in
-  // another script than the sentence's (the model's top 5 here holds Japanese) comes before a Latin word.
+  // The completion list at the mask: the ghost text's word first and preselected, then the others in the order the
+  // engine gives (test/tasks/fill-mask-word-start.test.ts checks that order).
   const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(2, 19));
   const ours = list.items.filter((i) => i.detail?.startsWith('XLM fill-in')).sort((a, b) => (a.sortText ?? '').localeCompare(b.sortText ?? ''));
-  const labels = ours.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
   const mask = result!.masks[0]!;
-  assert.deepEqual(labels, [mask.offer.text, ...mask.listed.map((j) => mask.candidates[j]!.text)]);
+  assert.deepEqual(ours.map((i) => (typeof i.label === 'string' ? i.label : i.label.label)), [mask.offer.text, ...mask.listed.map((j) => mask.candidates[j]!.text)]);
   assert.equal(ours[0]!.preselect, true);
-  const latin = (t: string) => /^[\p{Script=Latin}\p{N}]+$/u.test(t);
-  const firstOther = labels.findIndex((t) => !latin(t));
-  assert.ok(firstOther < 0 || labels.slice(firstOther).every((t) => !latin(t) || !mask.candidates.find((c) => c.text === t)!.startsWord), `Latin words first: ${labels.join(' | ')}`);
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 });
 

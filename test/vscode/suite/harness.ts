@@ -73,7 +73,9 @@ export async function dashboardRead(xlm: XlmLabApi): Promise<readonly string[]> 
   try {
     return await waitFor("the dashboard's page to say ready", read, 5_000);
   } catch {
-    xlm.dashboardView()?.send({ type: 'ready' });
+    const view = xlm.dashboardView();
+    if (!view) throw new Error('no dashboard is open');
+    view.send({ type: 'ready' });
     return await waitFor('the dashboard to read its runs', read);
   }
 }
