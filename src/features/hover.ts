@@ -117,8 +117,9 @@ export class SentenceHover implements vscode.HoverProvider, vscode.Disposable {
         if (best) md.appendMarkdown(`$(tag) **${escape(best.label)}** ${(100 * best.score).toFixed(1)}%` + (labels.length > 1 ? ` · ${labels.slice(1, 3).map((l) => `${escape(l.label)} ${(100 * l.score).toFixed(1)}%`).join(' · ')}` : '') + '\n\n');
       } else if (info?.heads.includes('language-identification')) {
         // No classifier set: the language, from the fill-mask model's language-id head (the default model has one).
-        const { languages } = await this.ctx.request(p.languageId, { texts: [sentence.text], topK: 3, model: info.dir }, token);
-        const [best, ...rest] = languages[0] ?? [];
+        // A sentence under 20 letters gets no language: the head is often wrong there, and sure of itself.
+        const { languages, tooShort } = await this.ctx.request(p.languageId, { texts: [sentence.text], topK: 3, model: info.dir }, token);
+        const [best, ...rest] = tooShort[0] ? [] : (languages[0] ?? []);
         if (best) md.appendMarkdown(`$(symbol-text) **${escape(best.name)}** ${(100 * best.score).toFixed(1)}%` + (rest.length ? ` · ${rest.map((l) => `${escape(l.name)} ${(100 * l.score).toFixed(1)}%`).join(' · ')}` : '') + '\n\n');
       }
     } catch (e) {

@@ -25,7 +25,7 @@ import { classify } from '../tasks/classify.js';
 import { answerSpans } from '../tasks/question-answering.js';
 import { findEntities } from '../tasks/entities.js';
 import { embed } from '../tasks/embed.js';
-import { hasLanguageId, identifyLanguage, languageIdHead, languageName } from '../tasks/language-id.js';
+import { hasLanguageId, identifyLanguage, languageIdHead, languageName, tooShortForLanguageId } from '../tasks/language-id.js';
 import { fillMask } from '../tasks/fill-mask.js';
 import { tokenize } from '../tasks/tokenize.js';
 import { zeroShot } from '../tasks/zero-shot.js';
@@ -177,7 +177,7 @@ export function createHandlers(options: HandlerOptions = {}): HandlerTable {
       const loaded = await state.model(model, ctx);
       const head = languageIdHead(loaded);
       const results = await identifyLanguage(loaded, texts, { topK, cancel: ctx.token });
-      return { languages: results.map((scores) => scores.map((s) => ({ ...s, name: languageName(head, s.label) }))) };
+      return { languages: results.map((scores) => scores.map((s) => ({ ...s, name: languageName(head, s.label) }))), tooShort: texts.map(tooShortForLanguageId) };
     },
     nli: async ({ premise, hypothesis, model }, ctx) => nliScores(await state.model(model, ctx), premise, hypothesis),
     zeroShot: async ({ text, labels, hypothesisTemplate, multiLabel, model }, ctx) => {

@@ -417,6 +417,11 @@ export type LanguageIdParams = v.InferOutput<typeof LanguageIdParams>;
 export interface LanguageIdResult {
   /** Per text, the most likely languages best first: ISO 639-3 code, the language's name and the probability. */
   languages: (LabelScore & { name: string })[][];
+  /**
+   * Per text, whether it has fewer letters than the head reads reliably (20): its answer is still given, but the
+   * hover shows none for such a text and the CLI marks it.
+   */
+  tooShort: boolean[];
 }
 /**
  * Extension → engine: which language each text is in, from the language-identification head of the model

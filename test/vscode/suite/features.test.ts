@@ -88,6 +88,11 @@ test('with xlm.model empty the shipped default model is active: the hover names 
   assert.ok(rows.every((l) => !/déteste|hasse|Wetter|maison|sommes/.test(l)), `no short sentence passes for a translation of the article:\n${shown}`);
   const sent = xlm.requestLog().slice(before);
   assert.ok(sent.includes('model/load') && sent.includes('languageId'), `requests: ${sent.join(', ')}`);
+  // A sentence under 20 letters gets no language (the head, fitted on declarations and verses, called "How are you?" Chinese).
+  const short = await vscode.workspace.openTextDocument({ language: 'plaintext', content: 'How are you?' });
+  const shortText = await settledHover(short.uri, new vscode.Position(0, 4));
+  assert.match(shortText, /XLM Lab/);
+  assert.doesNotMatch(shortText, /\$\(symbol-text\)/, shortText);
   assert.ok(sent.includes('sentences/index') && sent.includes('sentences/similar'), 'the engine indexed and searched the workspace sentences');
   assert.ok(!xlm.requestLog().slice(before).includes('classify'), 'no classify request to a model without a classifier');
   // The masked-word panel on "Paris is the <mask> of France." asks the same model, with no picker.
