@@ -21,5 +21,6 @@ import { exportJobCommand } from './export-job.js';
 import { importRunCommand } from './import-run.js';
 import { SCORE_COMMANDS } from './score.js';
 import { qaCommand } from './qa.js';
+import { versionCommand } from './version.js';
 
-export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, qaCommand, zeroShotCommand, translateCommand, embedCommand, languageIdCommand, exportOnnxCommand, trainCommand, evalCommand, dataInspectCommand, dataAuditCommand, mergeCommand, pretrainCommand, ...SCORE_COMMANDS, exportJobCommand, importRunCommand, hubDownloadCommand, hubListCommand, hubRemoveCommand];
+export const COMMANDS: readonly CommandSpec[] = [tokenizeCommand, fillMaskCommand, classifyCommand, qaCommand, zeroShotCommand, translateCommand, embedCommand, languageIdCommand, exportOnnxCommand, trainCommand, evalCommand, dataInspectCommand, dataAuditCommand, mergeCommand, pretrainCommand, ...SCORE_COMMANDS, exportJobCommand, importRunCommand, hubDownloadCommand, hubListCommand, hubRemoveCommand, versionCommand];

@@ -1,11 +1,11 @@
 /**
- * `xlm`, the engine behind a terminal: `xlm COMMAND [flags] [args]`. Flags are parsed with node:util's
- * parseArgs from the command's table entry (commands.ts) plus the global ones below.
+ * `xlm`, the engine behind a terminal: `xlm COMMAND [flags] [args]`. Flags are parsed by parse-flags.ts (node:util's
+ * parseArgs) from the command's table entry (commands.ts) plus the global ones below. A word that only begins
+ * commands (`xlm data`) lists them.
  *
  * A user error (XlmError, a bad flag) prints one line, `xlm: FILE:LINE: message`, and exits 1; the stack
  * only with --debug.
  */
-import { parseArgs } from 'node:util';
 import { XlmError, describeError, isXlmError } from '../errors.js';
 import { ioError } from '../io-errors.js';
 import { DEVICE_CHOICES, type DeviceChoice } from '../runtime/devices.js';
@@ -18,12 +18,15 @@ import { TINY_MODEL_NOTE, positiveInt } from './inputs.js';
 import { CancelledError } from '../runtime/inputs.js';
 import { EXIT_CANCELLED, EXIT_OK, EXIT_USER_ERROR, printableIo, processIo, type CliIo } from './io.js';
 import { flagOf } from './option-flags.js';
+import { parseFlags } from './parse-flags.js';
+import { printVersion } from './version.js';
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', help: 'print machine-readable JSON' },
   threads: { type: 'string', arg: 'N', help: 'onnxruntime intra-op threads (default: one per core)' },
   debug: { type: 'boolean', help: 'print stack traces of errors' },
   help: { type: 'boolean', short: 'h', help: 'show help' },
+  version: { type: 'boolean', help: 'print the version of XLM Lab' },
 };
 
 /** The command whose words begin `args` (longest match, so 'export onnx' wins over a one-word 'export'). */
@@ -64,6 +67,25 @@ export function generalHelp(commands: readonly CommandSpec[] = COMMANDS): string
   ].join('\n') + '\n';
 }
 
+/** The commands whose names go on from `group`'s words ('data' → data inspect, data audit; 'score' → score bleu, ...). */
+function groupMembers(commands: readonly CommandSpec[], group: string | undefined): CommandSpec[] {
+  if (group === undefined || group.startsWith('-')) return [];
+  return commands.filter((c) => c.name.startsWith(`${group} `));
+}
+
+/** `xlm data`: the commands of the group, as `xlm --help` lists all of them. */
+export function groupHelp(group: string, members: readonly CommandSpec[]): string {
+  const width = Math.max(...members.map((c) => c.name.length));
+  return [
+    `usage: xlm ${group} NAME [flags] [args]`,
+    '',
+    `${group} commands:`,
+    ...members.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    `xlm ${group} NAME --help shows the flags of a command.`,
+  ].join('\n') + '\n';
+}
+
 export function commandHelp(command: CommandSpec): string {
   return [
     `xlm ${command.name}: ${command.summary}`,
@@ -97,7 +119,24 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo(), command
   try {
     const found = findCommand(commands, argv);
     if (!found) {
-      if (!argv.length || argv.includes('--help') || argv.includes('-h')) {
+      const asksHelp = argv.includes('--help') || argv.includes('-h');
+      // `xlm data`, `xlm hub`, `xlm export`: words that begin commands but are none; their commands are listed.
+      const members = groupMembers(commands, argv[0]);
+      if (members.length) {
+        const group = argv[0];
+        const names = members.map((c) => c.name.slice(group.length + 1));
+        const word = argv[1];
+        if (word !== undefined && !word.startsWith('-')) {
+          throw new XlmError('cli-unknown-command', `no ${group} command "${word}"; ${group} commands: ${names.join(', ')} (xlm ${group} NAME --help)`);
+        }
+        io.stdout.write(groupHelp(group, members));
+        return asksHelp ? EXIT_OK : EXIT_USER_ERROR;
+      }
+      if (argv.includes('--version') && !leadingWords(argv).length) {
+        printVersion(io, argv.includes('--json'));
+        return EXIT_OK;
+      }
+      if (!argv.length || asksHelp) {
         io.stdout.write(generalHelp(commands));
         return argv.length ? EXIT_OK : EXIT_USER_ERROR;
       }
@@ -105,19 +144,18 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo(), command
     }
     const { command, rest } = found;
     const options = { ...command.options, ...GLOBAL_OPTIONS };
-    let parsed: ReturnType<typeof parseArgs>;
-    try {
-      parsed = parseArgs({
-        args: rest,
-        options: Object.fromEntries(Object.entries(options).map(([name, o]) => [name, { type: o.type, multiple: o.multiple ?? false, ...(o.short ? { short: o.short } : {}) }])),
-        allowPositionals: true,
-        strict: true,
-      });
-    } catch (e) {
-      throw new XlmError('cli-bad-flag', `${(e as Error).message.split('\n')[0]} (xlm ${command.name} --help)`);
-    }
+    // `xlm score blue --hyp h.txt`: a word after a command that heads others (`score bleu`, ...) names one that does not
+    // exist (findCommand found none), and `xlm score --hyp h.txt` names none; the flags were meant for that one, so
+    // the command is given the word alone (or --help), to say that it has no such subcommand or to list them.
+    const heads = groupMembers(commands, command.name).length > 0;
+    const args = !heads ? rest : rest[0] !== undefined && !rest[0].startsWith('-') ? rest.slice(0, 1) : rest.filter((a) => a === '--help' || a === '-h');
+    const parsed = parseFlags(command.name, options, args);
     if (parsed.values.help) {
       io.stdout.write(commandHelp(command));
+      return EXIT_OK;
+    }
+    if (parsed.values.version) {
+      printVersion(io, parsed.values.json === true);
       return EXIT_OK;
     }
     const threads = parsed.values.threads === undefined ? 0 : Number(parsed.values.threads);

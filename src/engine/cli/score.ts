@@ -40,14 +40,14 @@ async function readSegments(ctx: CommandContext, name: string): Promise<Segments
   if (refs.length === 0) throw new XlmError('cli-bad-flag', `score ${name} needs at least one --ref FILE (the references, line-aligned with --hyp)`, { what: '--ref' });
   if (ctx.positionals.length) throw new XlmError('cli-bad-flag', `score ${name} takes its files as --hyp FILE --ref FILE, not as arguments: ${ctx.positionals.join(' ')}`, { what: '--hyp' });
   const hypotheses = await readFileLines(hyp);
-  if (hypotheses.length === 0) throw new XlmError('score/empty', `${hyp} has no lines: nothing to score`, { file: hyp });
+  if (hypotheses.length === 0) throw new XlmError('score/empty', 'this file has no lines: nothing to score', { file: hyp });
   const references: string[][] = [];
   for (const ref of refs) {
     const lines = await readFileLines(ref);
     if (lines.length !== hypotheses.length) {
       throw new XlmError(
         'score/misaligned',
-        `${ref} has ${lines.length} line${lines.length === 1 ? '' : 's'} and ${hyp} has ${hypotheses.length}: a reference file needs one line per hypothesis line`,
+        `this file has ${lines.length} line${lines.length === 1 ? '' : 's'} and ${hyp} has ${hypotheses.length}: a reference file needs one line per hypothesis line`,
         { file: ref, line: Math.min(lines.length, hypotheses.length) + 1 },
       );
     }
@@ -68,8 +68,8 @@ async function readFileLines(file: string): Promise<string[]> {
     }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new XlmError('score/not-found', `${file}: no such file`, { file });
-    if (code === 'EISDIR') throw new XlmError('score/not-a-file', `${file} is a folder; give a text file with one segment per line`, { file });
+    if (code === 'ENOENT') throw new XlmError('score/not-found', 'no such file', { file });
+    if (code === 'EISDIR') throw new XlmError('score/not-a-file', 'this is a folder; give a text file with one segment per line', { file });
     throw e;
   }
   return lines;

@@ -55,7 +55,7 @@ export async function openDataset(path: string, options: ReadOptions = {}): Prom
   const reader = (): AsyncGenerator<RecordItem[]> => recordReader(path, format, { ...options, quote });
 
   const { fieldNames, sawRows } = await peekFields(reader());
-  if (fieldNames === null && !sawRows) throw new XlmError('data/empty', `${path} has no rows`, { file: path });
+  if (fieldNames === null && !sawRows) throw new XlmError('data/empty', 'this file has no rows', { file: path });
   const plan: ColumnPlan = planColumns(fieldNames ?? [], format, options, path);
   if (options.onlyLanguages && plan.columns.language === undefined && options.language === undefined && plan.language === undefined && format !== 'conll') {
     throw new XlmError(
@@ -207,10 +207,10 @@ async function peekFields(items: AsyncGenerator<RecordItem[]>): Promise<{ fieldN
 async function assertReadable(path: string): Promise<void> {
   try {
     const info = await stat(path);
-    if (info.isDirectory()) throw new XlmError('data/not-a-file', `${path} is a folder; give a data file`, { file: path });
+    if (info.isDirectory()) throw new XlmError('data/not-a-file', 'this is a folder; give a data file', { file: path });
   } catch (e) {
     if (e instanceof XlmError) throw e;
-    throw new XlmError('data/not-found', `${path}: no such file`, { file: path });
+    throw new XlmError('data/not-found', 'no such file', { file: path });
   }
 }
 

@@ -87,9 +87,9 @@ export async function sniffTsvQuoting(path: string): Promise<boolean> {
 async function headLines(path: string): Promise<string[]> {
   const unreadable = (e: unknown): XlmError => {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return new XlmError('data/not-found', `${path}: no such file`, { file: path });
-    if (code === 'EISDIR') return new XlmError('data/not-a-file', `${path} is a folder; give a data file`, { file: path });
-    return new XlmError('data/unreadable', `${path}: cannot read (${(e as Error).message})`, { file: path });
+    if (code === 'ENOENT') return new XlmError('data/not-found', 'no such file', { file: path });
+    if (code === 'EISDIR') return new XlmError('data/not-a-file', 'this is a folder; give a data file', { file: path });
+    return new XlmError('data/unreadable', `cannot read (${(e as Error).message})`, { file: path });
   };
   let handle;
   try {

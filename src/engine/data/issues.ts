@@ -4,13 +4,17 @@
  * collector throws once it holds `maxErrors` errors (or at the end of the file if it holds any), listing them;
  * under 'skip' the pass finishes and the errors stay in the report.
  */
-import { XlmError, field, joinSaid, said } from '../errors.js';
+import { XlmError, field, joinSaid, said, type NameOption } from '../errors.js';
 import type { DataError, ReadOptions } from './types.js';
 
 export const DEFAULT_MAX_ERRORS = 10;
 export const DEFAULT_MAX_REPORTED = 1000;
 
-/** Thrown under onError 'stop': an XlmError whose message lists the collected rows, which it also carries. */
+/**
+ * Thrown under onError 'stop': an XlmError whose message lists the collected rows, which it also carries. Its place
+ * is the first bad row (where an editor opens the file), but its one-line form names the file alone: each listed
+ * row says its own line and column, so the header does not repeat the first one's.
+ */
 export class DataErrorsError extends XlmError {
   readonly errors: readonly DataError[];
   readonly errorCount: number;
@@ -23,12 +27,20 @@ export class DataErrorsError extends XlmError {
     const when = stoppedEarly ? `stopped after the first ${errors.length} bad rows` : `${errorCount} bad row${errorCount === 1 ? '' : 's'}`;
     super(
       'data/bad-rows',
-      said`${first.file}: ${when}:\n${listed}${more}\nFix these rows, or pass ${field('onError')} 'skip' to leave bad rows out and keep the rest.`,
+      said`${when}:\n${listed}${more}\nFix these rows, or pass ${field('onError')} 'skip' to leave bad rows out and keep the rest.`,
       { file: first.file, line: first.line, column: first.column },
     );
     this.name = 'DataErrorsError';
     this.errors = errors;
     this.errorCount = errorCount;
+  }
+
+  override toString(): string {
+    return `${this.place.file}: ${this.message}`;
+  }
+
+  override describeNaming(name: NameOption): string {
+    return `${this.place.file}: ${this.messageNaming(name)}`;
   }
 }
 

@@ -335,8 +335,8 @@ async function assertReadable(path: string): Promise<void> {
     isFolder = (await stat(path)).isDirectory();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new XlmError('data/not-found', `${path}: no such file`, { file: path });
-    throw new XlmError('data/unreadable', `${path}: cannot read (${(e as Error).message})`, { file: path });
+    if (code === 'ENOENT') throw new XlmError('data/not-found', 'no such file', { file: path });
+    throw new XlmError('data/unreadable', `cannot read (${(e as Error).message})`, { file: path });
   }
-  if (isFolder) throw new XlmError('data/not-a-file', `${path} is a folder; give a data file`, { file: path });
+  if (isFolder) throw new XlmError('data/not-a-file', 'this is a folder; give a data file', { file: path });
 }
