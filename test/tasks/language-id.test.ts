@@ -124,11 +124,20 @@ test('xlm language-id prints code, name and probability; --json gives them per t
   const env = { XLM_LAB_CACHE: join(root, 'cache') };
   const plain = await runXlm(['language-id', '--model', withHead, '--text', texts[3], '--top-k', '1'], { env });
   assert.equal(plain.code, 0, plain.stderr);
-  assert.match(plain.stdout, /^ell {2}Greek +\d+\.\d%\n$/);
+  assert.match(plain.stdout, /^(\(under 20 letters: unreliable\)\n)?ell {2}Greek +\d+\.\d%\n$/);
   const json = await runXlm(['language-id', '--model', withHead, '--json'], { env, stdin: `${texts[0]}\n${texts[1]}\n` });
   assert.equal(json.code, 0, json.stderr);
   const rows = JSON.parse(json.stdout) as { text: string; languages: { label: string; name: string; score: number }[] }[];
   assert.deepEqual(rows.map((r) => [r.text, r.languages[0].label, r.languages.length]), [[texts[0], 'eng', 3], [texts[1], 'fra', 3]]);
+  // A blank line keeps its place (no languages); a text under 20 letters is marked, in both forms; names line up.
+  const long = `${texts[0]} and ${texts[0]}`;
+  const lines = await runXlm(['language-id', '--model', withHead, '--json'], { env, stdin: `${long}\n\nHow are you?\n` });
+  const answered = JSON.parse(lines.stdout) as { text: string; languages: unknown[]; tooShort?: boolean }[];
+  assert.deepEqual(answered.map((r) => [r.text, r.languages.length, r.tooShort ?? false]), [[long, 3, false], ['', 0, true], ['How are you?', 3, true]]);
+  const marked = await runXlm(['language-id', '--model', withHead], { env, stdin: `${long}\n\nHow are you?\n` });
+  assert.match(marked.stdout, /\n {2}\(empty\)\nHow are you\?\n {2}\(under 20 letters: unreliable\)\n/);
+  const percentColumns = new Set(marked.stdout.split('\n').filter((l) => /%$/.test(l)).map((l) => l.length));
+  assert.equal(percentColumns.size, 1, `the percentages line up:\n${marked.stdout}`);
   const none = await runXlm(['language-id', '--model', bare, '--text', 'x'], { env });
   assert.notEqual(none.code, 0);
   assert.match(none.stderr, /language-id\.json/);

@@ -1,5 +1,5 @@
 /** `xlm language-id`: which language each text is in, from the model's language-identification head. */
-import { identifyLanguage, languageIdHead, languageName } from '../tasks/language-id.js';
+import { identifyLanguage, LANGUAGE_ID_MIN_LETTERS, languageIdHead, languageName, tooShortForLanguageId } from '../tasks/language-id.js';
 import type { CommandSpec } from './command.js';
 import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, printJson } from './inputs.js';
 
@@ -14,20 +14,33 @@ export const languageIdCommand: CommandSpec = {
     ...TEXT_OPTIONS,
     'top-k': { type: 'string', arg: 'K', help: 'languages per text, most likely first', default: 3 },
   },
-  details: ['Prints, per text, the ISO 639-3 code, the name and the probability of the K most likely languages.', 'The model folder needs language-id.json and language-id.safetensors beside its weights (models/default has them).'],
+  details: [
+    'Prints, per text, the ISO 639-3 code, the name and the probability of the K most likely languages.',
+    `A text under ${LANGUAGE_ID_MIN_LETTERS} letters is marked: the head reads paragraphs, and on short texts it is often wrong while sure of itself`,
+    '(--json: "tooShort": true). A blank line on stdin is kept as an empty text with no languages, so results line up with the lines.',
+    'The model folder needs language-id.json and language-id.safetensors beside its weights (models/default has them).',
+  ],
   async run(ctx) {
     const model = await ctx.models().model(await modelDir(ctx));
     const head = languageIdHead(model);
-    const texts = await inputTexts(ctx);
-    const results = await identifyLanguage(model, texts, { topK: ctx.int('top-k') });
-    const named = results.map((scores) => scores.map((s) => ({ ...s, name: languageName(head, s.label) })));
+    const texts = await inputTexts(ctx, { keepBlankLines: true });
+    const blank = texts.map((t) => t.trim() === '');
+    const asked = texts.filter((_, i) => !blank[i]);
+    const answers = await identifyLanguage(model, asked, { topK: ctx.int('top-k') });
+    let next = 0;
+    const named = texts.map((_, i) => (blank[i] ? [] : answers[next++]!.map((s) => ({ ...s, name: languageName(head, s.label) }))));
+    const short = texts.map(tooShortForLanguageId);
     if (ctx.values.json) {
-      printJson(ctx.io, named.map((languages, i) => ({ text: texts[i], languages })));
+      printJson(ctx.io, named.map((languages, i) => ({ text: texts[i], languages, ...(short[i] ? { tooShort: true } : {}) })));
       return 0;
     }
+    const width = Math.max(0, ...named.flat().map((l) => l.name.length));
     named.forEach((languages, i) => {
+      const indent = texts.length > 1 ? '  ' : '';
       if (texts.length > 1) ctx.io.stdout.write(`${texts[i]}\n`);
-      for (const l of languages) ctx.io.stdout.write(`${texts.length > 1 ? '  ' : ''}${l.label}  ${l.name.padEnd(24)} ${(100 * l.score).toFixed(1)}%\n`);
+      if (blank[i]) ctx.io.stdout.write(`${indent}(empty)\n`);
+      else if (short[i]) ctx.io.stdout.write(`${indent}(under ${LANGUAGE_ID_MIN_LETTERS} letters: unreliable)\n`);
+      for (const l of languages) ctx.io.stdout.write(`${indent}${l.label}  ${l.name.padEnd(width)}  ${(100 * l.score).toFixed(1).padStart(5)}%\n`);
     });
     return 0;
   },
