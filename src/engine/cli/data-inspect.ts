@@ -12,13 +12,14 @@ import { inspectParallel, type LengthStats, type ParallelSummary } from '../data
 import { XlmError, render } from '../errors.js';
 import { formatDataErrorNaming, withReasonsNamed } from '../data/types.js';
 import { flagOf } from './option-flags.js';
+import { shippedDefault } from '../pretrain/default-model.js';
 import type { CommandContext, CommandSpec, OptionSpec } from './command.js';
 import { DATA_READ_OPTIONS, readOptionsFromFlags } from './data-flags.js';
 import { positiveInt, printJson } from './inputs.js';
 import { languagePairFromFlags, PARALLEL_OPTIONS, parallelInputFromFlags } from './parallel-flags.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
-  tokenizer: { type: 'string', arg: 'DIR', help: 'model folder whose tokenizer counts the tokens (default: whitespace-separated words)' },
+  tokenizer: { type: 'string', arg: 'DIR', help: "model folder whose tokenizer counts the tokens (default: the shipped default model's; 'words' counts whitespace-separated words)" },
   'max-length': { type: 'string', arg: 'N', help: 'count rows longer than N (tokens with specials, or words; default 128, the trainer default)' },
   samples: { type: 'string', arg: 'N', help: 'duplicates, conflicts and errors to list', default: 10 },
   pair: { type: 'string', arg: 'FILE', help: 'parallel text: the file line-aligned with FILE (line n is the translation of line n)' },
@@ -81,6 +82,11 @@ export const dataInspectCommand: CommandSpec = {
       return 0;
     }
     if (!file) throw new XlmError('cli-bad-flag', 'data inspect needs a FILE (xlm data inspect FILE), or --source FILE --target FILE for parallel text', { what: 'FILE' });
+    // Lengths in tokens as training counts them: the shipped default model's tokenizer unless another is named (a
+    // word count would miss the rows training cuts: scripts without spaces are one "word" a line).
+    const asked = ctx.values.tokenizer as string | undefined;
+    const shipped = asked === undefined ? shippedDefault({}) : undefined;
+    const tokenizer = asked === 'words' ? undefined : (asked ?? shipped);
     const summary = await inspectFile(
       file,
       {
@@ -89,12 +95,12 @@ export const dataInspectCommand: CommandSpec = {
         maxLength: positiveInt(ctx.values['max-length'], '--max-length', 128),
         samples,
         maxReported: samples,
-        tokenizer: ctx.values.tokenizer as string | undefined,
+        ...(tokenizer ? { tokenizer } : {}),
       },
       (dir) => ctx.models().tokenizer(dir),
     );
     if (ctx.values.json) printJson(ctx.io, withReasonsNamed(summary, flagOf));
-    else ctx.io.stdout.write(formatSummary(summary, ctx.values.tokenizer as string | undefined));
+    else ctx.io.stdout.write(formatSummary(summary, tokenizer === shipped ? 'the default model' : tokenizer));
     return 0;
   },
 };
@@ -149,7 +155,8 @@ export function formatSummary(s: DatasetSummary, tokenizer?: string): string {
   const L = s.length;
   const unit = L.unit === 'tokens' ? `tokens (${tokenizer}, with <s> and </s>)` : L.unit;
   lines.push(`length in ${unit}: min ${L.min}, mean ${L.mean.toFixed(1)}, p50 ${L.p50}, p90 ${L.p90}, p95 ${L.p95}, p99 ${L.p99}, max ${L.max}`);
-  lines.push(`  ${L.overMaxLength} row${L.overMaxLength === 1 ? '' : 's'} over max length ${L.maxLength}${L.overMaxLength ? ' (training and eval cut them)' : ''}`);
+  const over = `  ${L.overMaxLength} row${L.overMaxLength === 1 ? '' : 's'} over ${L.maxLength} ${L.unit}`;
+  lines.push(L.unit === 'tokens' ? `${over}${L.overMaxLength ? ` (training and eval with --max-length ${L.maxLength} cut them)` : ''}` : `${over} (words, not tokens: --tokenizer DIR counts what training cuts)`);
   const widest = Math.max(1, ...L.histogram.map((b) => b.count));
   for (const bin of L.histogram) {
     const range = bin.to === null ? `${bin.from}+` : `${bin.from}-${bin.to - 1}`;
