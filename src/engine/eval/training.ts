@@ -140,9 +140,13 @@ export interface TrainingEvaluationOptions {
 export class TrainingEvaluation {
   readonly tracker: BestTracker | undefined;
   readonly languages: readonly string[];
+  /** Where the rows' languages come from: the file's language column, or each row's script (Latin stands for many). */
+  readonly languageSource: 'column' | 'script';
 
   private constructor(private readonly evaluator: LanguageEvaluator, private readonly o: TrainingEvaluationOptions) {
-    this.languages = rowLanguages(o.data).languages;
+    const { languages, source } = rowLanguages(o.data);
+    this.languages = languages;
+    this.languageSource = source;
     this.tracker = o.metricForBest ? new BestTracker({ ...metricForBestKey(o.task, o.metricForBest), patience: o.patience }) : undefined;
   }
 

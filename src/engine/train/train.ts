@@ -334,6 +334,8 @@ export class TrainingRun {
         metricForBest: o.metricForBest, patience: o.patience,
       }))
       : undefined;
+    // The eval line's per-language keys are scripts where the file names no language ("accuracy/Latin" covers many).
+    if (evaluator?.languageSource === 'script') this.log(said`per-language scores: the eval file has no language column, so rows are grouped by script where a script stands for several languages (Latin, Cyrillic, Arabic ...); ${field('languageColumn')} names the column`);
     return { model, numLabels, lora, runner, evaluator };
   }
 
