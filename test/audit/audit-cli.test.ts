@@ -63,6 +63,8 @@ test('flipped labels, a conflicting duplicate and a wrong language value are fla
   assert.deepEqual(language.map((f) => [f.line, f.given, f.suggested]), [[32, 'rus', 'ell']]);
   assert.equal(text[31].slice(language[0].column - 1, language[0].endColumn - 1), '"rus"');
   assert.match(r.stdout, new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:\\d+ +label +\\d\\.\\d{3} +ell -> arb`));
+  // The duplicate's line in the table names the line it conflicts with.
+  assert.match(r.stdout, new RegExp(`:61:\\d+ +duplicate +\\d\\.\\d{3} +arb -> ell: .*line 4`));
   assert.match(r.stdout, /report: .*audit\.json/);
   assert.match(r.stdout, /3-fold logistic regression on the features of .* \(method features\)/);
 });

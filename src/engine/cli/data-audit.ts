@@ -121,7 +121,9 @@ export function formatAudit(r: AuditReport, limit: number): string {
     const width = Math.max(...shown.map((f) => place(f).length));
     for (const f of shown) {
       const change = f.suggested !== undefined ? `${f.given} -> ${f.suggested}` : f.given;
-      lines.push(`${place(f).padEnd(width)}  ${f.kind.padEnd(9)} ${f.score.toFixed(3)}  ${change}${f.token !== undefined ? ` (${f.token})` : ''}`);
+      // A label's flag speaks for itself; the other checks say what they compared it with ("... at line 6").
+      const why = f.kind === 'label' || f.kind === 'tag' ? '' : `: ${f.message}`;
+      lines.push(`${place(f).padEnd(width)}  ${f.kind.padEnd(9)} ${f.score.toFixed(3)}  ${change}${f.token !== undefined ? ` (${f.token})` : ''}${why}`);
     }
     if (r.flags.length > shown.length) lines.push(`... ${r.flags.length - shown.length} more in ${r.report}`);
   }
