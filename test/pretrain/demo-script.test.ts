@@ -14,11 +14,12 @@ const ROOT = resolve(__dirname, '../..');
 
 interface DemoSummary {
   model: { loadSeconds: number; firstFillMaskSeconds: number; fillMaskMs: { median: number; p95: number; tokens: number } };
-  fillMask: { top5: number; unigram: number; ratio: number; pieces: number; perLanguage: Record<string, { top5: number; unigram: number; pieces: number }> };
+  fillMask: { top5: number; unigram: number; ratio: number; pieces: number; perLanguage: Record<string, { top5: number; unigram: number; pieces: number }>; examples: { answer: string; offer: { text: string; rank: number } }[] };
   pairs: { accuracy: number; threshold: number; oracleAccuracy: number; pairs: number };
   retrieval: { name: string; candidates: number; languages: string[]; pairs: number; crossScriptPairs: number; top1: number; trigram: number }[];
   languageId: { macroF1: number; languages: number; paragraphs: number };
   zeroShot: { task: string; trainRows: number; english: { balanced: number }; others: { languages: number; balancedAccuracy: number; lengthBaseline: number }; perLanguage: { lang: string; n: number; balanced: number; length: number }[] };
+  targets: { what: string; value: string; met: boolean }[];
 }
 
 test('npm run demo on a tiny multi-source model with its language-id head: every section runs on the test splits and lands in summary.json', { timeout: 900_000 }, async () => {
@@ -89,6 +90,25 @@ test('npm run demo on a tiny multi-source model with its language-id head: every
     assert.ok(existsSync(join(runDir, 'source-classifier', 'model.safetensors')));
     assert.match(run.stdout, /balanced accuracy per language \(chance 50%; in brackets: the length-only baseline\)/);
     assert.match(run.stdout, new RegExp(`run folder: .*${runs[0]}`));
+    // Every target says whether it is met (the project's goals for the shipped model), and the summary counts them.
+    for (const line of run.stdout.split('\n').filter((l) => /target/.test(l))) assert.match(line, /\bmet\b/, `a target without its verdict: ${line}`);
+    for (const verdict of [/target < 2 s: (not )?met/, /target ≥ 4x: (not )?met/, /target ≥ 0\.90: (not )?met/, /target: top-1 ≥ 90% on average over the quran-test pairs: \d+\.\d%, (not )?met/, /target macro-F1 ≥ 0\.98 over ≥ 50 languages: (not )?met/]) assert.match(run.stdout, verdict);
+    assert.equal(summary.targets.length, 6);
+    assert.match(run.stdout, new RegExp(`targets for the shipped model: ${summary.targets.filter((x) => x.met).length} of 6 met`));
+    assert.equal(/not met: /.test(run.stdout), summary.targets.some((x) => !x.met));
+    // Fill-mask examples: the word fill-in writes, then the model's raw pieces, continuation pieces marked.
+    for (const e of summary.fillMask.examples) {
+      assert.ok(run.stdout.includes(`answer "${e.answer}"; fill-in writes "${e.offer.text}"`), `no offer for ${e.answer} in:\n${run.stdout}`);
+      if (e.offer.rank >= 5) assert.ok(run.stdout.includes(`in the model's order: none of its top 5 is a whole word`));
+    }
+    if (summary.fillMask.examples.length) assert.match(run.stdout, /top 5 pieces: /);
+    assert.doesNotMatch(run.stdout, /top 5: /);
+    // Progress goes to stderr while the sets are built and scored; retrieval's heading says when its scoring began.
+    for (const step of [/building the test sets/, /scoring fill-mask on \d+ test paragraphs/, /choosing the pair threshold on the validation verses/, /scoring retrieval and pairs on the test split/, /fine-tuning on the \d+ English passages/, /classifying the \d+ test passages/]) {
+      assert.match(run.stderr, step);
+      assert.doesNotMatch(run.stdout, step);
+    }
+    assert.match(run.stdout, /4\. Cross-lingual retrieval .*\[\d+ s, scored with section 3's pairs\]/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
