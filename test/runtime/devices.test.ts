@@ -16,6 +16,7 @@ interface Case {
   name: string;
   backends: Backend[];
   cudaInstalled?: boolean;
+  nvidiaDriver?: boolean;
   /** Providers whose probe fails, with the reason. */
   broken?: Partial<Record<DeviceName, string>>;
   choice: DeviceChoice;
@@ -31,6 +32,7 @@ const NO_ADAPTER = 'Failed to get a WebGPU adapter: No supported adapters';
 
 const CASES: Case[] = [
   { name: 'Linux without a GPU: auto falls back to cpu, naming the missing CUDA provider and the absent adapter', backends: LINUX, broken: { webgpu: NO_ADAPTER }, choice: 'auto', purpose: 'inference', device: 'cpu', notice: [/^device auto: running inference on cpu, because /, /cuda: CUDA provider not installed: in a source checkout run `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`/, /webgpu cannot start \(Failed to get a WebGPU adapter: No supported adapters\)/], probed: ['webgpu'] },
+  { name: 'Linux without an NVIDIA driver: auto falls back to cpu without the CUDA install advice', backends: LINUX, nvidiaDriver: false, broken: { webgpu: NO_ADAPTER }, choice: 'auto', purpose: 'inference', device: 'cpu', notice: [/^device auto: running inference on cpu, because webgpu cannot start \(Failed to get a WebGPU adapter: No supported adapters\)$/], probed: ['webgpu'] },
   { name: 'Linux with a Vulkan GPU: auto runs inference on webgpu, silently', backends: LINUX, choice: 'auto', purpose: 'inference', device: 'webgpu', probed: ['webgpu'] },
   { name: 'Linux with a Vulkan GPU: auto trains on cpu, because WebGPU leaves training ops on the CPU', backends: LINUX, choice: 'auto', purpose: 'training', device: 'cpu', notice: [/^device auto: running training on cpu, because /, /WebGPU leaves a training step's integer work on the CPU/], probed: [] },
   { name: 'Linux with the CUDA provider: auto trains on cuda', backends: LINUX, cudaInstalled: true, choice: 'auto', purpose: 'training', device: 'cuda', probed: ['cuda'] },
@@ -50,7 +52,7 @@ const CASES: Case[] = [
 for (const c of CASES) {
   test(`device choice: ${c.name}`, async () => {
     const probed: DeviceName[] = [];
-    const decision = await chooseDevice(c.choice, c.purpose, { backends: c.backends, cudaInstalled: c.cudaInstalled ?? false }, async (d) => {
+    const decision = await chooseDevice(c.choice, c.purpose, { backends: c.backends, cudaInstalled: c.cudaInstalled ?? false, ...(c.nvidiaDriver === undefined ? {} : { nvidiaDriver: c.nvidiaDriver }) }, async (d) => {
       probed.push(d);
       return c.broken?.[d];
     });

@@ -63,6 +63,11 @@ export interface DeviceEnvironment {
   backends: readonly Backend[];
   /** Whether the CUDA provider library (not in the npm package) is on disk. */
   cudaInstalled: boolean;
+  /**
+   * Whether an NVIDIA driver is loaded (Linux: /proc/driver/nvidia exists); undefined where it cannot be told. A
+   * machine without one is not told how to install the CUDA provider each time auto runs on the CPU.
+   */
+  nvidiaDriver?: boolean;
 }
 
 export interface DeviceAvailability {
@@ -126,7 +131,7 @@ export async function chooseDevice(
     const a = available.get(name)!;
     if (!a.available) {
       // Providers that belong to another platform are not worth a word.
-      if (name === 'cuda' && env.backends.some((b) => b.name === 'cuda')) passed.push(`cuda: ${a.note}`);
+      if (name === 'cuda' && env.backends.some((b) => b.name === 'cuda') && env.nvidiaDriver !== false) passed.push(`cuda: ${a.note}`);
       continue;
     }
     const coverage = COVERAGE[name];

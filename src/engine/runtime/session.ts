@@ -63,7 +63,11 @@ function cudaProviderInstalled(): boolean {
 
 /** This machine's providers, as onnxruntime-node reports them. */
 export function deviceEnvironment(): DeviceEnvironment {
-  return { backends: ort.listSupportedBackends(), cudaInstalled: cudaProviderInstalled() };
+  return {
+    backends: ort.listSupportedBackends(),
+    cudaInstalled: cudaProviderInstalled(),
+    ...(process.platform === 'linux' ? { nvidiaDriver: existsSync('/proc/driver/nvidia/version') } : {}),
+  };
 }
 
 const probes = new Map<DeviceName, Promise<string | undefined>>();
