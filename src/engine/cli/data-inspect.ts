@@ -12,7 +12,7 @@ import { inspectParallel, type LengthStats, type ParallelSummary } from '../data
 import { XlmError, render } from '../errors.js';
 import { formatDataErrorNaming, withReasonsNamed } from '../data/types.js';
 import { flagOf } from './option-flags.js';
-import { shippedDefault } from '../pretrain/default-model.js';
+import { findShippedModel } from '../pretrain/shipped-model.js';
 import type { CommandContext, CommandSpec, OptionSpec } from './command.js';
 import { DATA_READ_OPTIONS, readOptionsFromFlags } from './data-flags.js';
 import { positiveInt, printJson } from './inputs.js';
@@ -85,7 +85,8 @@ export const dataInspectCommand: CommandSpec = {
     // Lengths in tokens as training counts them: the shipped default model's tokenizer unless another is named (a
     // word count would miss the rows training cuts: scripts without spaces are one "word" a line).
     const asked = ctx.values.tokenizer as string | undefined;
-    const shipped = asked === undefined ? shippedDefault({}) : undefined;
+    // Only its tokenizer is read: the folder is found, not verified (verifying hashes every weight file).
+    const shipped = asked === undefined ? findShippedModel() : undefined;
     const tokenizer = asked === 'words' ? undefined : (asked ?? shipped);
     const summary = await inspectFile(
       file,

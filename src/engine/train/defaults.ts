@@ -81,5 +81,15 @@ export function trainingDefaults(q: { task: Task | 'translation'; method: TrainM
   const size = q.rows === undefined ? '' : ` on ${q.rows} rows`;
   const model = scale === 'small' ? `a small model (hidden size ${q.hiddenSize})` : `a base-size or larger model (hidden size ${q.hiddenSize})`;
   const named = `defaults for ${q.method === 'lora' ? 'LoRA' : 'full fine-tuning'} of ${TASK_WORDS[row]}${size} with ${model}`;
-  return { lr, epochs, warmupRatio: 0.1, batchSize, rowName: named, why: `${named}: learning rate ${lr}, ${epochs} epochs, 10% warm-up` };
+  const values = { lr, epochs, warmupRatio: 0.1 };
+  return { ...values, batchSize, rowName: named, why: `${named}: ${defaultsInWords(values, DEFAULTED_KEYS)}` };
+}
+
+/** The values the table chooses when a run is not given them. */
+const DEFAULTED_KEYS = ['lr', 'epochs', 'warmupRatio'] as const;
+
+/** `keys`' values in words, in the table's order: "learning rate 0.001, 3 epochs, 10% warm-up". */
+export function defaultsInWords(d: Pick<TrainingDefaults, (typeof DEFAULTED_KEYS)[number]>, keys: readonly (typeof DEFAULTED_KEYS)[number][]): string {
+  const words = { lr: `learning rate ${d.lr}`, epochs: `${d.epochs} epochs`, warmupRatio: `${Math.round(d.warmupRatio * 100)}% warm-up` };
+  return keys.map((k) => words[k]).join(', ');
 }

@@ -22,7 +22,7 @@ import { epochBatches } from './batching.js';
 import { checkpointDir, latestCheckpoint, readTrainerState, readTrainingState, saveCheckpoint, saveFinal, type SaveContents } from './checkpoint.js';
 import { collate, encodeDataset, type CollatedBatch, type Feature, type MaskingOptions } from './features.js';
 import type { LoraTarget } from './lora.js';
-import { DEFAULT_EVALUATIONS, trainingDefaults } from './defaults.js';
+import { DEFAULT_EVALUATIONS, defaultsInWords, trainingDefaults } from './defaults.js';
 import { checkTrainingMemory, type MemoryCheck } from './memory.js';
 import { truncateMetricsToStep } from './metrics-file.js';
 import { modelLoss, type ModelLoss } from './model-loss.js';
@@ -285,8 +285,7 @@ export class TrainingRun {
     this.fingerprint = Object.fromEntries(FINGERPRINT_KEYS.map((k) => [k, this.o[k]]));
     const taken = ([g.lr === undefined && 'lr', g.epochs === undefined && g.maxSteps === undefined && 'epochs', g.warmupRatio === undefined && 'warmupRatio'] as const).filter((k) => k !== false);
     // Only the values this run takes from the table: a run given --lr and --epochs is not told the table's.
-    const words = { lr: `learning rate ${table.lr}`, epochs: `${table.epochs} epochs`, warmupRatio: `${Math.round(table.warmupRatio * 100)}% warm-up` };
-    if (taken.length) this.log(said`${table.rowName}: ${taken.map((k) => words[k]).join(', ')} (${joinSaid(taken.map((k) => said`${field(k)}`), ', ')} from the defaults table; give ${taken.length > 1 ? 'them' : 'it'} to override)`);
+    if (taken.length) this.log(said`${table.rowName}: ${defaultsInWords(table, taken)} (${joinSaid(taken.map((k) => said`${field(k)}`), ', ')} from the defaults table; give ${taken.length > 1 ? 'them' : 'it'} to override)`);
   }
 
   /** Phase: rows to token ids, and how many steps the run takes. */
