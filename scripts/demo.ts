@@ -31,7 +31,8 @@ import { describeError } from '../src/engine/errors.js';
 import { cacheRoot } from '../src/engine/cli/inputs.js';
 import { classificationMetrics } from '../src/engine/metrics/index.js';
 import { shuffledIndices } from '../src/engine/data/shuffle.js';
-import { loadUdhrCorpus } from '../src/engine/pretrain/corpus.js';
+import { COPIED_DECLARATIONS, loadUdhrCorpus } from '../src/engine/pretrain/corpus.js';
+import { identifiableRows } from '../src/engine/pretrain/language-id-fit.js';
 import { bestThreshold } from '../src/engine/pretrain/measures.js';
 import { ensureDefaultModel } from '../src/engine/pretrain/default-model.js';
 import { languageByCode } from '../src/engine/pretrain/languages.js';
@@ -250,18 +251,26 @@ async function main(): Promise<void> {
   if (hasLanguageId(model.dir)) {
     const head = languageIdHead(model);
     const known = new Set(head.labels);
-    const rows = segments.filter((s) => s.source === 'udhr' && s.split === 'test' && known.has(s.lang));
+    // Scored: the test paragraphs a language can be told from (pretrain/language-id-fit.ts, identifiableRows).
+    const sorted = identifiableRows(segments.filter((s) => s.source === 'udhr' && s.split === 'test'));
+    const rows = sorted.kept.filter((s) => known.has(s.lang));
     const predicted = (await identifyLanguage(model, rows.map((r) => r.text), { topK: 1 })).map((s) => s[0].label);
     const m = classificationMetrics(rows.map((r) => r.lang), predicted, head.labels);
     const present = m.perClass.filter((c) => c.support > 0);
     const macro = mean(present.map((c) => c.f1));
     const worst = [...present].sort((a, b) => a.f1 - b.f1).filter((c) => c.f1 < 1).slice(0, 12);
     say(`  ${rows.length} paragraphs of the UDHR test articles in ${present.length} languages (the head knows ${head.labels.length})`);
+    const setAside = [
+      sorted.copied.length ? `${sorted.copied.length} of ${[...new Set(sorted.copied.map((r) => r.lang))].map((l) => `${l} (the package's ${l} declaration is ${COPIED_DECLARATIONS[l]}'s text)`).join(', ')}` : '',
+      sorted.letterless.length ? `${sorted.letterless.length} without a letter (placeholders such as "${sorted.letterless[0]!.text}")` : '',
+      sorted.shared.length ? `${sorted.shared.length} whose text is word for word another language's (${[...new Set(sorted.shared.map((r) => r.lang))].sort().join(', ')})` : '',
+    ].filter(Boolean);
+    if (setAside.length) say(`  not scored: ${setAside.join('; ')}`);
     const majority = Math.max(...present.map((c) => c.support)) / rows.length;
     say(`  macro-F1 ${macro.toFixed(3)}, accuracy ${m.accuracy.toFixed(3)} (target macro-F1 ≥ 0.98 over ≥ 50 languages: ${target('language-ID macro-F1 ≥ 0.98 over ≥ 50 languages', `${macro.toFixed(3)} over ${present.length}`, macro >= 0.98 && present.length >= 50)}); majority-class baseline accuracy ${majority.toFixed(3)}`);
     if (m.accuracy <= majority) say('  worse than the baseline: no more accurate than always answering the most frequent language');
     if (worst.length) say(`  languages below F1 1.0: ${worst.map((c) => `${c.label} ${c.f1.toFixed(2)}`).join(', ')}${present.filter((c) => c.f1 < 1).length > worst.length ? ', ...' : ''}`);
-    summary.languageId = { macroF1: macro, accuracy: m.accuracy, languages: present.length, paragraphs: rows.length, perLanguage: Object.fromEntries(present.map((c) => [c.label, c.f1])) };
+    summary.languageId = { macroF1: macro, accuracy: m.accuracy, languages: present.length, paragraphs: rows.length, notScored: { copied: sorted.copied.length, letterless: sorted.letterless.length, shared: sorted.shared.length }, perLanguage: Object.fromEntries(present.map((c) => [c.label, c.f1])) };
   } else say('  this model has no language-identification head (language-id.json)');
 
   section('6. Zero-shot cross-lingual transfer (fine-tuned on English only)');

