@@ -25,7 +25,7 @@
  * `timing` audits a file of `--rows` rows (default 10,000: UDHR paragraphs of every recipe language, labelled by
  * article, repeated with a row number to reach the count if needed) and prints only the time.
  * Also: --method features|lora (default features), --model DIR (default models/default), --epochs, --lr,
- * --max-length, --seed, --out DIR.
+ * --max-length, --seed, --out DIR; --show-false lists the flagged rows that were not flipped (stderr).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -59,6 +59,7 @@ const { values } = parseArgs({
     languages: { type: 'string', default: '26' },
     seed: { type: 'string', default: '1' },
     retrain: { type: 'boolean', default: false },
+    'show-false': { type: 'boolean', default: false },
     corrupt: { type: 'string', default: 'both' },
     out: { type: 'string' },
   },
@@ -173,6 +174,9 @@ async function main(): Promise<void> {
     otherFlags: report.counts, auditSeconds: round(seconds),
   };
   console.log(JSON.stringify(summary));
+  if (values['show-false']) {
+    for (const [i, f] of flaggedRows) if (!flipped.has(i)) console.error(`false flag: row ${i + 1}, label ${noisy[i].label}, suggested ${f.suggested}: ${JSON.stringify(('text' in noisy[i] ? String(noisy[i].text) : '').slice(0, 80))}`);
+  }
   if (values.retrain) {
     const fixed = noisy.map((r, i) => (flaggedRows.has(i) ? { ...r, label: flaggedRows.get(i)!.suggested! } : r));
     const fixedFile = writeJsonl(join(out, 'fixed.jsonl'), fixed);
