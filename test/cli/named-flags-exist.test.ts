@@ -42,6 +42,8 @@ const FOREIGN: Record<string, RegExp> = {
   write: /scripts\/calibrate-translation-threshold\.ts/,
   mode: /bench\/audit-flip\.ts/,
   retrain: /bench\/audit-flip\.ts/,
+  'show-false': /bench\/audit-flip\.ts/,
+  'head-only': /ship-default-model\.ts/,
   languages: /bench\/audit-flip\.ts/,
   'our-export': /bench\/translate\.ts/,
   size: /bench\/train-profile\.ts/,

@@ -9,13 +9,16 @@ export interface CliRun {
   stderr: string;
 }
 
-/** `onStderr` sees each write to stderr as it is made (a test that presses Ctrl-C at a given line). */
-export async function runXlm(argv: string[], opts: { env?: Record<string, string>; stdin?: string; onStderr?: (text: string) => void } = {}): Promise<CliRun> {
+/**
+ * `onStderr` sees each write to stderr as it is made (a test that presses Ctrl-C at a given line); `tty` makes
+ * stdout a terminal, as when a person runs xlm.
+ */
+export async function runXlm(argv: string[], opts: { env?: Record<string, string>; stdin?: string; onStderr?: (text: string) => void; tty?: boolean } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const stdin = opts.stdin === undefined ? undefined : Object.assign(Readable.from([opts.stdin]), { isTTY: false });
   const io: CliIo = {
-    stdout: { write: (t: string) => (stdout += t) },
+    stdout: { write: (t: string) => (stdout += t), isTTY: opts.tty ?? false },
     stderr: {
       write: (t: string) => {
         stderr += t;

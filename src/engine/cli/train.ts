@@ -9,6 +9,7 @@ import { DEFAULT_BATCH_SIZE, trainingDefaults } from '../train/defaults.js';
 import { parseLoraTargets } from '../train/lora.js';
 import { train } from '../train/train-task.js';
 import type { TrainOptions } from '../train/train.js';
+import type { TrainEvalMetrics, TrainProgress, TrainStepMetrics } from '../train/options.js';
 import { SEQ2SEQ_LORA_TARGETS } from '../seq2seq/loss.js';
 import { encoderDecoderKind } from '../seq2seq/xlmr-encoder-decoder.js';
 import { formatTranslationScores } from '../seq2seq/evaluation.js';
@@ -146,6 +147,50 @@ function wrapTargets(list: string, allowed?: readonly string[]): string[] {
   }
 }
 
+/**
+ * A logged step or evaluation as a line for people: "step 50/196 (epoch 0.26): loss 2.3143, lr 4.9e-3, 58.1 examples/s,
+ * about 2 min left"; "evaluation at step 100: loss 0.2134, accuracy 95.1%, macro_f1 0.944". The time left is the
+ * remaining steps at the pace since the first logged step.
+ */
+export class StepLines {
+  private total = 0;
+  private first?: { step: number; at: number };
+
+  constructor(private readonly now: () => number) {}
+
+  progress(p: TrainProgress): void {
+    if (p.totalSteps > 0) this.total = p.totalSteps;
+  }
+
+  line(m: TrainStepMetrics | TrainEvalMetrics): string {
+    if ('eval' in m) {
+      // The pooled figures; the per-language ones ("accuracy/de") are in the table at the end and in metrics.jsonl.
+      const figures = Object.entries(m.eval).filter(([k]) => !k.includes('/')).map(([k, v]) => `${k} ${figure(k, v)}`);
+      return `evaluation at step ${m.step}: ${figures.join(', ')}`;
+    }
+    const at = this.now();
+    if (!this.first) this.first = { step: m.step, at };
+    const of = this.total ? `/${this.total}` : '';
+    const parts = [`loss ${m.loss.toFixed(4)}`, `lr ${m.lr === 0 ? 0 : m.lr.toExponential(1)}`, `${m.examples_per_s.toFixed(1)} examples/s`];
+    const done = m.step - this.first.step;
+    if (this.total && done > 0 && m.step < this.total) parts.push(`about ${timeInWords(((at - this.first.at) / 1000 / done) * (this.total - m.step))} left`);
+    return `step ${m.step}${of} (epoch ${m.epoch.toFixed(2)}): ${parts.join(', ')}`;
+  }
+}
+
+function figure(name: string, v: number): string {
+  if (name === 'accuracy' || name === 'exact_match') return `${(100 * v).toFixed(1)}%`;
+  return Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4);
+}
+
+/** "40 s", "3 min", "1 h 05 min". */
+export function timeInWords(seconds: number): string {
+  const s = Math.max(1, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  return `${Math.floor(s / 3600)} h ${String(Math.round((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
 export const trainCommand: CommandSpec = {
   name: 'train',
   summary: 'fine-tune a model (full or LoRA) for seq-cls, token-cls, mlm or qa; checkpoints load in transformers',
@@ -153,7 +198,8 @@ export const trainCommand: CommandSpec = {
   details: [
     'Data: JSONL with text + label, premise/hypothesis (or sentence1/sentence2) + label, tokens + tags (token-cls), text (mlm); CSV/TSV/CoNLL too.',
     'qa: SQuAD v1.1/v2.0 JSON or JSON Lines with context, question, answers {text, answer_start}; windows of --max-length (default 384 for qa) with --stride; eval lines carry exact_match and f1, pooled and per language.',
-    'Each logged step prints one JSON line {step, epoch, loss, lr, grad_norm, examples_per_s, tokens_per_s}, also appended to OUT/metrics.jsonl.',
+    'Each logged step prints a line for people on a terminal (step of total, loss, learning rate, examples/s, time left); piped or with --json,',
+    'one JSON line {step, epoch, loss, lr, grad_norm, examples_per_s, tokens_per_s} (evaluations: {step, epoch, eval: {...}}). Both go to OUT/metrics.jsonl as JSON.',
     'Ctrl-C stops at the next step and writes OUT/checkpoint-STEP; --resume continues from it.',
     'Translation (--task translation, a Marian / M2M100 / NLLB / MBart folder, or an XLM-R folder: an encoder-decoder warm-started from it,',
     'saved as transformers\' EncoderDecoderModel; its LoRA targets are XLM-R\'s, query,value by default): --train is TSV (source<TAB>target) or JSONL',
@@ -168,9 +214,12 @@ export const trainCommand: CommandSpec = {
   ],
   async run(ctx) {
     const options = trainOptionsFromFlags(ctx.values, (await modelDir(ctx)));
+    const forPeople = !ctx.values.json && ctx.io.stdout.isTTY === true;
+    const lines = new StepLines(() => ctx.io.now());
     const hooks = {
       signal: ctx.cancelSignal(),
-      onMetrics: (m: object) => ctx.io.stdout.write(JSON.stringify(m) + '\n'),
+      onProgress: (p: TrainProgress) => lines.progress(p),
+      onMetrics: (m: TrainStepMetrics | TrainEvalMetrics) => ctx.io.stdout.write(forPeople ? `${lines.line(m)}\n` : JSON.stringify(m) + '\n'),
       onLog: (line: string) => ctx.io.stderr.write(`xlm train: ${line}\n`),
       nameOption: flagOf,
     };
