@@ -24,6 +24,10 @@ export interface BenchConfig {
   warmup?: number;
   threads: number;
   memArena?: boolean;
+  /**
+   * onnxruntime's threads spin (default on): the bench runs on a quiet machine, where `xlm train` spins
+   * (runner.ts spinWhenIdle); the load the bench's own alternating runs leave in the load average would say otherwise.
+   */
   spin?: boolean;
   /** Replaces the config's dropout probabilities (as --dropout). */
   dropout?: number;
@@ -57,7 +61,7 @@ async function main() {
   const model = modelLoss({ head: 'seq-cls', config, numLabels: 2, weights: folder.weights, method: c.method, lora: c.method === 'lora' ? { r: 8, alpha: 16, dropout: 0.1, targets: ['query', 'value'] } : undefined, dropout: c.dropout, initSeed: 1 });
   const built = performance.now();
   const runner = await StepRunner.create(model.build, {
-    seed: 1, gradAccum: 1, threads: c.threads, memArena: c.memArena, inPlace: true, spin: c.spin,
+    seed: 1, gradAccum: 1, threads: c.threads, memArena: c.memArena, inPlace: true, spin: c.spin ?? true,
     schedule: { kind: 'linear', lr: 1e-5, warmupSteps: 0, totalSteps: 1000 },
     optimizer: { kind: 'adamw', weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, maxGradNorm: 1.0 },
   });

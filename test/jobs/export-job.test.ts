@@ -26,7 +26,7 @@ const EVERY_OPTION: Required<TrainOptions> = {
   model: 'm', task: 'token-classification', train: 't.jsonl', eval: 'e.jsonl', out: 'o', method: 'lora', loraR: 4, loraAlpha: 8, loraDropout: 0.05, loraTargets: ['query', 'output.dense'],
   lr: 3e-4, epochs: 2, maxSteps: 40, batchSize: 8, gradAccum: 2, maxLength: 64, warmupRatio: 0.1, schedule: 'constant', weightDecay: 0.02, maxGradNorm: 0.5,
   optimizer: 'adamw', adamBeta1: 0.8, adamBeta2: 0.99, adamEps: 1e-7, dropout: 0, seed: 9, shuffle: true, evalEvery: 10, saveEvery: 20, logEvery: 5, resume: false,
-  device: 'cpu', threads: 1, mlmProbability: 0.15, wholeWordMask: false, inPlace: true, evalFraction: 0.1, evalFractionMinRows: 50, trainLanguage: ['en'],
+  device: 'cpu', threads: 1, spin: false, mlmProbability: 0.15, wholeWordMask: false, inPlace: true, evalFraction: 0.1, evalFractionMinRows: 50, trainLanguage: ['en'],
   metricForBest: 'f1', patience: 3, readOptions: {}, memoryLimitMB: 0, labelNames: ['O', 'B-PER'], qa: {},
 };
 

@@ -214,6 +214,8 @@ export const trainCommand: CommandSpec = {
   ],
   async run(ctx) {
     const options = trainOptionsFromFlags(ctx.values, (await modelDir(ctx)));
+    // A run from a terminal lets onnxruntime's threads spin when nothing else is running (VS Code's runs never do).
+    options.spin = 'when-idle';
     const forPeople = !ctx.values.json && ctx.io.stdout.isTTY === true;
     const lines = new StepLines(() => ctx.io.now());
     const hooks = {

@@ -66,6 +66,7 @@ export const HF_MAPPING: Record<keyof TrainOptions, HfCounterpart> = {
   resume: { reason: 'a job starts where the run started; a job cut short restarts (the hf engine: Trainer.train(resume_from_checkpoint=...))' },
   device: { reason: 'the launcher decides: one process per GPU (nccl), or CPU processes (gloo)' },
   threads: { reason: 'OMP_NUM_THREADS of each process (torchrun sets 1 unless told otherwise)' },
+  spin: { reason: 'a thread-pool setting of onnxruntime; PyTorch sets its own OpenMP waiting' },
   mlmProbability: { reason: 'masked-LM runs are not exported (the job trains seq-cls and token-cls)' },
   wholeWordMask: { reason: 'masked-LM runs are not exported (the job trains seq-cls and token-cls)' },
   inPlace: { reason: "a buffer choice of XLM Lab's onnxruntime engine; it changes no number" },

@@ -20,7 +20,7 @@ import { describeVerdict, judgeLearning, VERDICT_FILE, type LearningVerdict } fr
 import type { TrainableParam } from '../train/context.js';
 import type { CollatedBatch } from '../train/features.js';
 import { modelLoss } from '../train/model-loss.js';
-import { StepRunner, createTrainingSession, type TrainingSession } from '../train/runner.js';
+import { StepRunner, createTrainingSession, type TrainingSession, resolveSpin } from '../train/runner.js';
 import { buildEvalGraph, COUNTER_INPUT, SEED_INPUT, type LossBuilder } from '../train/step-graph.js';
 import { TrainingRun, type RunEvaluator, type RunGraphs, type RunPlan } from '../train/train.js';
 import { DEFAULT_DECODE, type QaDecodeOptions } from './decode.js';
@@ -123,7 +123,7 @@ export class QaTrainingRun extends TrainingRun {
     const lora = o.method === 'lora' ? { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets } : undefined;
     const model = modelLoss({ head: 'qa', config, numLabels: 2, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
     const runner = this.own(await StepRunner.create(model.build, {
-      seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, onNotice: (line) => this.log(line), inPlace: o.inPlace,
+      seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, spin: resolveSpin(o.spin, (line) => this.log(line)), onNotice: (line) => this.log(line), inPlace: o.inPlace,
       schedule: { kind: o.schedule, lr: o.lr, warmupSteps: this.plan.warmupSteps, totalSteps: this.plan.totalSteps },
       optimizer: { kind: o.optimizer, weightDecay: o.weightDecay, beta1: o.adamBeta1, beta2: o.adamBeta2, eps: o.adamEps, maxGradNorm: o.maxGradNorm },
     }));

@@ -20,7 +20,7 @@ import { epochBatches } from '../train/batching.js';
 import { baseModelNameOrPath, checkpointDir, mergedWeight, saveCheckpointFolder, saveFinalFolder } from '../train/checkpoint.js';
 import type { CollatedBatch } from '../train/features.js';
 import { isLoraName, loraNames, peftTargetModules, type LoraOptions } from '../train/lora.js';
-import { StepRunner } from '../train/runner.js';
+import { StepRunner, resolveSpin } from '../train/runner.js';
 import { TrainingRun, type TrainHooks, type TrainOptions, type TrainResult } from '../train/train.js';
 import { mixSeed, shuffledIndices } from '../data/index.js';
 import { createRng } from '../rng/rng.js';
@@ -134,7 +134,7 @@ export class TranslationRun extends TrainingRun {
     const lora: LoraOptions | undefined = o.method === 'lora' ? { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets } : undefined;
     const model = backbone.loss({ method: o.method, lora, labelSmoothing: this.labelSmoothing, dropout: o.dropout, initSeed: o.seed });
     const runner = this.own(await StepRunner.create(model.build, {
-      seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, onNotice: (line) => this.log(line), inPlace: o.inPlace,
+      seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, spin: resolveSpin(o.spin, (line) => this.log(line)), onNotice: (line) => this.log(line), inPlace: o.inPlace,
       schedule: { kind: o.schedule, lr: o.lr, warmupSteps: this.plan.warmupSteps, totalSteps },
       optimizer: { kind: o.optimizer, weightDecay: o.weightDecay, beta1: o.adamBeta1, beta2: o.adamBeta2, eps: o.adamEps, maxGradNorm: o.maxGradNorm },
     }));

@@ -54,6 +54,11 @@ export interface TrainOptions {
   device?: Device;
   /** onnxruntime intra-op threads; results are bit-identical for a given thread count (see README). */
   threads?: number;
+  /**
+   * Let the threads spin between operations (RunnerOptions.spin): faster on idle cores, slower on shared ones.
+   * 'when-idle' (what `xlm train` asks): if the machine is idle as the step sessions are made. Default off.
+   */
+  spin?: boolean | 'when-idle';
   mlmProbability?: number;
   wholeWordMask?: boolean;
   /** Write updates over their inputs instead of a second buffer set (RunnerOptions.inPlace): half the optimizer memory, faster; always, unless a caller of train() asks otherwise. */

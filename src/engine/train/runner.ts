@@ -7,6 +7,7 @@
  * The random stream is (seed, counter): the counter advances once per forward pass (micro-batch), so
  * masks never repeat within a run and a resumed run continues the same stream.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import type { DeviceName } from '../runtime/devices.js';
 import { createSession, ort, resolveDevice, type Device, type GraphSession, type SessionOptions } from '../runtime/session.js';
 import type { FrozenParam, TrainableParam } from './context.js';
@@ -35,7 +36,8 @@ export interface RunnerOptions extends StepGraphOptions {
   /**
    * onnxruntime's spinning intra-op threads (SessionOptions.spin). Default off: a training step runs for
    * seconds beside an editor and other processes, and spinning threads on shared cores measured up to 2x
-   * slower under load; on an idle machine both are within noise.
+   * slower under load. On idle cores spinning is faster (bench/train.ts --quick, small model, 2 cores: LoRA 98 against
+   * 84-91 examples/s); `spinWhenIdle` decides for a run started from a terminal.
    */
   spin?: boolean;
   /**
@@ -236,4 +238,28 @@ export class StepRunner {
     await this.stepSession.session.release();
     await this.accumulateSession?.session.release();
   }
+}
+
+/**
+ * Whether a run's intra-op threads should spin: when the machine is idle as the run starts (the 1-minute load
+ * average under a quarter of the cores), since spinning keeps both cores on the step's products (a 2-thread 1024³
+ * MatMul: 222 GFLOP/s spinning against 161-185 not, bench/matmul.ts) but costs up to 2x when other work shares the
+ * cores. The reason, for the run's log.
+ */
+export function spinWhenIdle(load = loadavg()[0]!, cores = availableParallelism()): { spin: boolean; why: string } {
+  const idle = load < cores / 4;
+  return {
+    spin: idle,
+    why: idle
+      ? `onnxruntime's threads spin between operations: the machine is idle (load ${load.toFixed(2)} over the last minute on ${cores} cores)`
+      : `onnxruntime's threads do not spin between operations: other work is running (load ${load.toFixed(2)} over the last minute on ${cores} cores), and spinning on shared cores slows everyone`,
+  };
+}
+
+/** A run's `spin` option (TrainOptions.spin): 'when-idle' decides now by spinWhenIdle and logs why. */
+export function resolveSpin(option: boolean | 'when-idle' | undefined, log: (line: string) => void): boolean {
+  if (option !== 'when-idle') return option ?? false;
+  const { spin, why } = spinWhenIdle();
+  log(why);
+  return spin;
 }

@@ -28,7 +28,7 @@ import { truncateMetricsToStep } from './metrics-file.js';
 import { modelLoss, type ModelLoss } from './model-loss.js';
 import { resolveOptions, type ResolvedTrainOptions, type TrainEvalMetrics, type TrainHooks, type TrainOptions, type TrainProgress, type TrainResult, type TrainStepMetrics } from './options.js';
 import { canonicalNliLabels } from '../model/nli-labels.js';
-import { StepRunner, type StepResult } from './runner.js';
+import { StepRunner, type StepResult, resolveSpin } from './runner.js';
 import { runStepLoop } from './step-loop.js';
 import { VERDICT_FILE, describeVerdict, judgeLearning, labelCounts, type LearningVerdict } from './verdict.js';
 import { HEAD_OF_TASK, ROWS_OF_TASK, dataFitsTask, tabularKindOf, type HeadKind, type Task } from '../tasks/vocabulary.js';
@@ -321,7 +321,7 @@ export class TrainingRun {
     const numLabels = labels?.length ?? 0;
     const model = modelLoss({ head: this.head, config, numLabels, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
     const runner = this.own(await StepRunner.create(model.build, {
-      seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, onNotice: (line) => this.log(line), inPlace: o.inPlace,
+      seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, spin: resolveSpin(o.spin, (line) => this.log(line)), onNotice: (line) => this.log(line), inPlace: o.inPlace,
       schedule: { kind: o.schedule, lr: o.lr, warmupSteps: this.plan.warmupSteps, totalSteps: this.plan.totalSteps },
       optimizer: { kind: o.optimizer, weightDecay: o.weightDecay, beta1: o.adamBeta1, beta2: o.adamBeta2, eps: o.adamEps, maxGradNorm: o.maxGradNorm },
     }));
