@@ -261,7 +261,7 @@ async function main(): Promise<void> {
     const worst = [...present].sort((a, b) => a.f1 - b.f1).filter((c) => c.f1 < 1).slice(0, 12);
     say(`  ${rows.length} paragraphs of the UDHR test articles in ${present.length} languages (the head knows ${head.labels.length})`);
     const setAside = [
-      sorted.copied.length ? `${sorted.copied.length} of ${[...new Set(sorted.copied.map((r) => r.lang))].map((l) => `${l} (the package's ${l} declaration is ${COPIED_DECLARATIONS[l]}'s text)`).join(', ')}` : '',
+      sorted.copied.length ? `${sorted.copied.length} paragraphs of ${[...new Set(sorted.copied.map((r) => r.lang))].map((l) => `${l} (the package's ${l} declaration is ${COPIED_DECLARATIONS[l]}'s text)`).join(', ')}` : '',
       sorted.letterless.length ? `${sorted.letterless.length} without a letter (placeholders such as "${sorted.letterless[0]!.text}")` : '',
       sorted.shared.length ? `${sorted.shared.length} whose text is word for word another language's (${[...new Set(sorted.shared.map((r) => r.lang))].sort().join(', ')})` : '',
     ].filter(Boolean);

@@ -18,15 +18,16 @@ import { parseArgs } from 'node:util';
 import { describeError } from '../src/engine/errors.js';
 import { PRETRAIN_INFO_FILE, type ValidationRecord } from '../src/engine/pretrain/pretrain.js';
 import { fitLanguageIdHead } from '../src/engine/pretrain/language-id-fit.js';
-import { readManifest, sealShippedModel, SHIPPED_FOLDER, writeShippedModel, type ManifestBase } from '../src/engine/pretrain/shipped-model.js';
+import { sealShippedModel, verifyShippedModel, SHIPPED_FOLDER, writeShippedModel, type ManifestBase } from '../src/engine/pretrain/shipped-model.js';
 import { ModelCache } from '../src/engine/runtime/model-cache.js';
 
 const { values: flags } = parseArgs({ options: { run: { type: 'string' }, 'head-only': { type: 'boolean' }, checkpoint: { type: 'string' }, best: { type: 'boolean' }, dest: { type: 'string' }, dtype: { type: 'string' }, threads: { type: 'string' } } });
 (async () => {
   if (flags['head-only']) {
-    if (flags.run || flags.checkpoint || flags.best) throw new Error('--head-only refits the head of a shipped folder: give no --run, --checkpoint or --best');
+    if (flags.run || flags.checkpoint || flags.best || flags.dtype) throw new Error('--head-only refits the head of a shipped folder: give no --run, --checkpoint, --best or --dtype');
     const dest = resolve(flags.dest ?? join(__dirname, '..', SHIPPED_FOLDER));
-    const { files: _files, ...base } = readManifest(dest);
+    // The folder must be what its manifest says before the manifest is sealed anew over it.
+    const { files: _files, ...base } = verifyShippedModel(dest);
     await fitHead(dest, base);
     return;
   }

@@ -9,7 +9,7 @@
  */
 import { classificationMetrics } from '../metrics/classification.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
-import { LANGUAGE_ID_FEATURES, languageFeatures, writeLanguageIdHead, type LanguageIdFeature } from '../tasks/language-id.js';
+import { LANGUAGE_ID_FEATURES, languageFeatures, scriptsOfLanguage, writeLanguageIdHead, type LanguageIdFeature } from '../tasks/language-id.js';
 import { createRng } from '../rng/rng.js';
 import { COPIED_DECLARATIONS, hasLetters, loadUdhrCorpus } from './corpus.js';
 import { languageDisplayName } from './languages.js';
@@ -187,9 +187,9 @@ export function identifiableRows<R extends { lang: string; text: string }>(rows:
   }
   const out: IdentifiableRows<R> = { kept: [], letterless: [], shared: [], copied: [] };
   for (const r of rows) {
-    if (r.lang in COPIED_DECLARATIONS) out.copied.push(r);
+    if (Object.hasOwn(COPIED_DECLARATIONS, r.lang)) out.copied.push(r);
     else if (!hasLetters(r.text)) out.letterless.push(r);
-    else if (languagesOf.get(r.text)!.size > 1 && [...languagesOf.get(r.text)!].some((l) => l !== r.lang && !(l in COPIED_DECLARATIONS))) out.shared.push(r);
+    else if (languagesOf.get(r.text)!.size > 1 && [...languagesOf.get(r.text)!].some((l) => l !== r.lang && !Object.hasOwn(COPIED_DECLARATIONS, l))) out.shared.push(r);
     else out.kept.push(r);
   }
   return out;
@@ -273,7 +273,8 @@ export async function fitLanguageIdHead(model: LoadedModel, recipe: PretrainReci
   const translationThreshold = await pairThreshold(model, segments);
   if (translationThreshold) say(`translation threshold: cosine ${translationThreshold.cosine.toFixed(3)}, pair accuracy ${translationThreshold.accuracy.toFixed(3)} on validation verses`);
   const summary: LanguageIdSummary = { languages: labels.length, features: chosen.features, trainRows: train.length, validationRows: validRows.length, epochs: chosen.epoch, validationMacroF1: chosen.f1, validationAccuracy: accuracy, translationThreshold };
-  writeLanguageIdHead(model.dir, { labels, names: labels.map(languageDisplayName), features: chosen.features, weight: chosen.fit.weight, bias: chosen.fit.bias, info: { fitted: summary }, translationThreshold }, hidden);
+  const scripts = labels.map((l) => scriptsOfLanguage(train.filter((r) => r.lang === l).map((r) => r.text)));
+  writeLanguageIdHead(model.dir, { labels, names: labels.map(languageDisplayName), features: chosen.features, weight: chosen.fit.weight, bias: chosen.fit.bias, info: { fitted: summary }, translationThreshold, scripts }, hidden);
   say(`language id: ${chosen.features.join(' + ')}, ${chosen.epoch} epochs: validation macro-F1 ${chosen.f1.toFixed(3)}, accuracy ${accuracy.toFixed(3)}`);
   return summary;
 }

@@ -9,7 +9,9 @@
  * Features, each scaled to unit length and concatenated in the listed order:
  * - `mean-last`: the last hidden state averaged over the real tokens, the vector `xlm embed --normalize` returns;
  * - `mean-embeddings`: the input piece embeddings (word_embeddings rows) of the text's pieces, averaged.
- * Scores are the softmax of weight x features + bias over the labels.
+ * Scores are the softmax of weight x features + bias over the labels. A file may also give `"scripts"`: for each label,
+ * the scripts its training text is written in; a text is then scored only among the labels written in one of its
+ * own scripts (no Persian for a sentence in Latin letters), or among all where none is.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +24,7 @@ import type { LabelScore } from '../rpc/protocol.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
 import type { Cancellation } from '../runtime/inputs.js';
 import { embed } from './embed.js';
+import { scriptsOf } from './fill-choice.js';
 
 export const LANGUAGE_ID_FILE = 'language-id.json';
 export const LANGUAGE_ID_WEIGHTS = 'language-id.safetensors';
@@ -42,6 +45,8 @@ export interface LanguageIdHead {
   info: Record<string, unknown>;
   /** "translationThreshold" of the file, when it has one: see ModelInfo.translationThreshold. */
   translationThreshold?: { cosine: number; accuracy: number };
+  /** "scripts" of the file, when it has them: each label's scripts (Unicode script names, as scriptsOf gives them). */
+  scripts?: string[][];
 }
 
 export function hasLanguageId(dir: string): boolean {
@@ -78,7 +83,14 @@ export function readLanguageIdHead(dir: string, hidden: number): LanguageIdHead 
       if (!data.every(Number.isFinite)) throw new XlmError('model/language-id', `tensor '${name}' holds NaN or infinite values`, { file: weightsFile, what: name });
       return data;
     };
-    const { format: _format, labels: _l, names: _n, features: _f, ...info } = json;
+    const { format: _format, labels: _l, names: _n, features: _f, scripts: rawScripts, ...info } = json;
+    let scripts: string[][] | undefined;
+    if (rawScripts !== undefined) {
+      if (!Array.isArray(rawScripts) || rawScripts.length !== labels.length || !rawScripts.every((l) => Array.isArray(l) && l.length > 0 && l.every((x) => typeof x === 'string'))) {
+        throw new XlmError('model/language-id', `"scripts" must hold, for each of the ${labels.length} labels, a non-empty list of script names`, { file, what: 'scripts' });
+      }
+      scripts = rawScripts as string[][];
+    }
     const t = json.translationThreshold;
     let translationThreshold: LanguageIdHead['translationThreshold'];
     if (t !== undefined) {
@@ -87,7 +99,7 @@ export function readLanguageIdHead(dir: string, hidden: number): LanguageIdHead 
       }
       translationThreshold = { cosine: t.cosine, accuracy: t.accuracy };
     }
-    return { labels, names, features: features as LanguageIdFeature[], weight: read('classifier.weight', [labels.length, width]), bias: read('classifier.bias', [labels.length]), info, translationThreshold };
+    return { labels, names, features: features as LanguageIdFeature[], weight: read('classifier.weight', [labels.length, width]), bias: read('classifier.bias', [labels.length]), info, translationThreshold, ...(scripts ? { scripts } : {}) };
   } finally {
     source.close();
   }
@@ -100,7 +112,7 @@ export function writeLanguageIdHead(dir: string, head: LanguageIdHead, hidden: n
     'classifier.weight': { dtype: 'F32', shape: [head.labels.length, width], data: head.weight },
     'classifier.bias': { dtype: 'F32', shape: [head.labels.length], data: head.bias },
   });
-  const json = { format: LANGUAGE_ID_FORMAT, labels: head.labels, names: head.names, features: head.features, ...head.info, ...(head.translationThreshold ? { translationThreshold: head.translationThreshold } : {}) };
+  const json = { format: LANGUAGE_ID_FORMAT, labels: head.labels, names: head.names, features: head.features, ...(head.scripts ? { scripts: head.scripts } : {}), ...head.info, ...(head.translationThreshold ? { translationThreshold: head.translationThreshold } : {}) };
   writeFileAtomic(join(dir, LANGUAGE_ID_FILE), `${JSON.stringify(json, null, 2)}\n`);
 }
 
@@ -151,11 +163,15 @@ export async function languageFeatures(model: LoadedModel, texts: readonly strin
 }
 
 /** Softmax scores of the head over its labels for one feature vector, best first. */
-export function languageScores(head: LanguageIdHead, x: Float32Array, topK = head.labels.length): LabelScore[] {
+export function languageScores(head: LanguageIdHead, x: Float32Array, topK = head.labels.length, allowed?: readonly boolean[]): LabelScore[] {
   const width = x.length;
   const logits = new Float64Array(head.labels.length);
   let max = -Infinity;
   for (let c = 0; c < logits.length; c++) {
+    if (allowed && !allowed[c]) {
+      logits[c] = -Infinity;
+      continue;
+    }
     let s = head.bias[c];
     const row = c * width;
     for (let d = 0; d < width; d++) s += head.weight[row + d] * x[d];
@@ -180,7 +196,37 @@ export interface IdentifyOptions {
 export async function identifyLanguage(model: LoadedModel, texts: readonly string[], opts: IdentifyOptions = {}): Promise<LabelScore[][]> {
   const head = languageIdHead(model);
   const features = await languageFeatures(model, texts, head.features, opts.cancel);
-  return features.map((x) => languageScores(head, x, opts.topK ?? 3));
+  return features.map((x, i) => languageScores(head, x, opts.topK ?? 3, labelsInScripts(head, texts[i]!)));
+}
+
+/**
+ * Which labels a text can be scored among (LanguageIdHead.scripts): those written in one of its scripts; undefined
+ * (all) when the head gives no scripts, the text has no letters, or no label is written in its scripts.
+ */
+export function labelsInScripts(head: LanguageIdHead, text: string): boolean[] | undefined {
+  if (!head.scripts) return undefined;
+  const own = scriptsOf(text);
+  if (own.size === 0) return undefined;
+  const allowed = head.scripts.map((list) => list.some((s) => own.has(s)));
+  return allowed.some(Boolean) ? allowed : undefined;
+}
+
+/**
+ * The scripts a label's training text is written in: each script with at least a tenth of the letters of `texts`
+ * (Japanese: Han with its kana; a Latin word in a Cyrillic text does not make the language Latin).
+ */
+export function scriptsOfLanguage(texts: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  let letters = 0;
+  for (const text of texts) {
+    for (const ch of text) {
+      const [script] = scriptsOf(ch);
+      if (!script) continue;
+      letters++;
+      counts.set(script, (counts.get(script) ?? 0) + 1);
+    }
+  }
+  return [...counts].filter(([, n]) => n >= letters / 10).sort((a, b) => b[1] - a[1]).map(([s]) => s);
 }
 
 /**
