@@ -25,7 +25,7 @@
  * `timing` audits a file of `--rows` rows (default 10,000: UDHR paragraphs of every recipe language, labelled by
  * article, repeated with a row number to reach the count if needed) and prints only the time.
  * Also: --method features|lora (default features), --model DIR (default models/default), --epochs, --lr,
- * --max-length, --seed, --out DIR; --show-false lists the flagged rows that were not flipped (stderr).
+ * --max-length, --seed, --out DIR; --show-false lists the flagged rows that were not flipped (stderr; label tasks only).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

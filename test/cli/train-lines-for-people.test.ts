@@ -66,4 +66,6 @@ test('time left: remaining steps at the pace since the first logged step, in wor
   assert.match(at(20), /^step 20\/100 \(epoch 0\.40\): loss 1\.0000, lr 1\.0e-3, 10\.0 examples\/s, about 3 min left$/);
   assert.equal(timeInWords(45), '45 s');
   assert.equal(timeInWords(3900), '1 h 05 min');
+  assert.equal(timeInWords(3590), '1 h 00 min');
+  assert.equal(timeInWords(7190), '2 h 00 min');
 });

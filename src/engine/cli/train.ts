@@ -7,6 +7,7 @@ import { DEVICE_CHOICES } from '../runtime/devices.js';
 import type { Device } from '../runtime/session.js';
 import { DEFAULT_BATCH_SIZE, trainingDefaults } from '../train/defaults.js';
 import { parseLoraTargets } from '../train/lora.js';
+import { spinWhenIdle } from '../train/runner.js';
 import { train } from '../train/train-task.js';
 import type { TrainOptions } from '../train/train.js';
 import type { TrainEvalMetrics, TrainProgress, TrainStepMetrics } from '../train/options.js';
@@ -178,8 +179,10 @@ export class StepLines {
   }
 }
 
+/** Shares (accuracy, QA's exact match and F1) as percentages, sacreBLEU's 0-100 scores with one decimal, the rest with four. */
 function figure(name: string, v: number): string {
-  if (name === 'accuracy' || name === 'exact_match') return `${(100 * v).toFixed(1)}%`;
+  if (name === 'accuracy' || name === 'exact_match' || name === 'f1') return `${(100 * v).toFixed(1)}%`;
+  if (name === 'bleu' || name === 'chrf' || name === 'chrf++') return v.toFixed(1);
   return Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4);
 }
 
@@ -187,8 +190,9 @@ function figure(name: string, v: number): string {
 export function timeInWords(seconds: number): string {
   const s = Math.max(1, Math.round(seconds));
   if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.round(s / 60)} min`;
-  return `${Math.floor(s / 3600)} h ${String(Math.round((s % 3600) / 60)).padStart(2, '0')} min`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
 export const trainCommand: CommandSpec = {
@@ -213,9 +217,11 @@ export const trainCommand: CommandSpec = {
     '--train-language en and --eval on every language for the zero-shot cross-lingual table.',
   ],
   async run(ctx) {
+    // A run from a terminal lets onnxruntime's threads spin when nothing else is running (VS Code's runs never do),
+    // judged now, before the run's own loading adds to the load; the run logs it as its sessions are made.
+    const spin = spinWhenIdle();
     const options = trainOptionsFromFlags(ctx.values, (await modelDir(ctx)));
-    // A run from a terminal lets onnxruntime's threads spin when nothing else is running (VS Code's runs never do).
-    options.spin = 'when-idle';
+    options.spin = spin;
     const forPeople = !ctx.values.json && ctx.io.stdout.isTTY === true;
     const lines = new StepLines(() => ctx.io.now());
     const hooks = {

@@ -44,9 +44,10 @@ export interface LanguageEvalResult {
 export class LanguageEvaluator {
   private constructor(private readonly session: TrainingSession, private readonly trainable: TrainableParam[], private readonly task: HeadKind) {}
 
-  static async create(build: LossBuilder, task: HeadKind, sessionOpts: { threads?: number; device?: Device }): Promise<LanguageEvaluator> {
+  static async create(build: LossBuilder, task: HeadKind, sessionOpts: { threads?: number; device?: Device; spin?: boolean }): Promise<LanguageEvaluator> {
     const built = buildEvalGraph(build);
-    return new LanguageEvaluator(await createTrainingSession(built, sessionOpts), built.trainable, task);
+    // Off unless the run asks: onnxruntime's own default is to spin.
+    return new LanguageEvaluator(await createTrainingSession(built, { ...sessionOpts, spin: sessionOpts.spin ?? false }), built.trainable, task);
   }
 
   async evaluate(features: readonly Feature[], params: ReadonlyMap<string, Float32Array>, o: LanguageEvalOptions): Promise<LanguageEvalResult> {
@@ -150,7 +151,7 @@ export class TrainingEvaluation {
     this.tracker = o.metricForBest ? new BestTracker({ ...metricForBestKey(o.task, o.metricForBest), patience: o.patience }) : undefined;
   }
 
-  static async create(build: LossBuilder, sessionOpts: { threads?: number; device?: Device }, o: TrainingEvaluationOptions): Promise<TrainingEvaluation> {
+  static async create(build: LossBuilder, sessionOpts: { threads?: number; device?: Device; spin?: boolean }, o: TrainingEvaluationOptions): Promise<TrainingEvaluation> {
     // The tracker checks its options before a session is built, so a bad flag fails fast.
     if (o.metricForBest) metricForBestKey(o.task, o.metricForBest);
     return new TrainingEvaluation(await LanguageEvaluator.create(build, o.task, sessionOpts), o);

@@ -122,14 +122,15 @@ export class QaTrainingRun extends TrainingRun {
     const { config, folder, tokenizer } = this.model;
     const lora = o.method === 'lora' ? { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets } : undefined;
     const model = modelLoss({ head: 'qa', config, numLabels: 2, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
+    const spin = resolveSpin(o.spin, (line) => this.log(line));
     const runner = this.own(await StepRunner.create(model.build, {
-      seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, spin: resolveSpin(o.spin, (line) => this.log(line)), onNotice: (line) => this.log(line), inPlace: o.inPlace,
+      seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, spin, onNotice: (line) => this.log(line), inPlace: o.inPlace,
       schedule: { kind: o.schedule, lr: o.lr, warmupSteps: this.plan.warmupSteps, totalSteps: this.plan.totalSteps },
       optimizer: { kind: o.optimizer, weightDecay: o.weightDecay, beta1: o.adamBeta1, beta2: o.adamBeta2, eps: o.adamEps, maxGradNorm: o.maxGradNorm },
     }));
     const examples = this.qa.eval;
     const evaluator = examples?.length
-      ? this.own(await QaEvaluator.create(model.build, { threads: o.threads, device: runner.device as 'cpu' }, {
+      ? this.own(await QaEvaluator.create(model.build, { threads: o.threads, device: runner.device as 'cpu', spin }, {
         examples, features: encodeQaExamples(examples, tokenizer, this.windowOptions()), batchSize: o.batchSize, padId: tokenizer.padId,
         decode: this.decodeOptions(), metricForBest: o.metricForBest, patience: o.patience,
       }))
@@ -169,9 +170,9 @@ class QaEvaluator implements RunEvaluator {
     this.tracker = o.metricForBest ? new BestTracker({ ...metricForBestKey('qa', o.metricForBest), patience: o.patience }) : undefined;
   }
 
-  static async create(build: LossBuilder, sessionOpts: { threads?: number; device?: Device }, o: QaEvaluatorOptions): Promise<QaEvaluator> {
+  static async create(build: LossBuilder, sessionOpts: { threads?: number; device?: Device; spin?: boolean }, o: QaEvaluatorOptions): Promise<QaEvaluator> {
     const built = buildEvalGraph(build);
-    return new QaEvaluator(await createTrainingSession(built, sessionOpts), built.trainable, o);
+    return new QaEvaluator(await createTrainingSession(built, { ...sessionOpts, spin: sessionOpts.spin ?? false }), built.trainable, o);
   }
 
   async run(step: number, params: ReadonlyMap<string, Float32Array>): Promise<LanguageEvalResult & { verdict?: BestVerdict }> {

@@ -2,6 +2,7 @@
  * Training options with their defaults (resolveOptions: what `xlm train --help` states, the learning rate, epochs
  * and warm-up from the defaults table in defaults.ts; where it states none, transformers' Trainer's), and the hooks the engine's RPC layer passes in.
  */
+import type { SpinDecision } from './runner.js';
 import type { ReadOptions } from '../data/index.js';
 import { XlmError, field, said, type NameOption } from '../errors.js';
 import type { MetricForBest } from '../eval/best-tracker.js';
@@ -55,10 +56,11 @@ export interface TrainOptions {
   /** onnxruntime intra-op threads; results are bit-identical for a given thread count (see README). */
   threads?: number;
   /**
-   * Let the threads spin between operations (RunnerOptions.spin): faster on idle cores, slower on shared ones.
-   * 'when-idle' (what `xlm train` asks): if the machine is idle as the step sessions are made. Default off.
+   * Let the threads of the step and evaluation sessions spin between operations (RunnerOptions.spin): faster on idle
+   * cores, slower on shared ones. `xlm train` gives spinWhenIdle's decision (logged when the sessions are made);
+   * VS Code's runs give nothing: off.
    */
-  spin?: boolean | 'when-idle';
+  spin?: boolean | SpinDecision;
   mlmProbability?: number;
   wholeWordMask?: boolean;
   /** Write updates over their inputs instead of a second buffer set (RunnerOptions.inPlace): half the optimizer memory, faster; always, unless a caller of train() asks otherwise. */
@@ -109,7 +111,7 @@ export function resolveOptions(o: TrainOptions, table?: Pick<TrainingDefaults, '
     // Question answering's windows are run_qa.py's 384 tokens.
     lr: d.lr, epochs: d.epochs, batchSize: d.batchSize, gradAccum: 1, maxLength: o.task === 'question-answering' ? 384 : 128, warmupRatio: d.warmupRatio, schedule: 'linear',
     weightDecay: 0.01, maxGradNorm: 1.0, optimizer: 'adamw', adamBeta1: 0.9, adamBeta2: 0.999, adamEps: 1e-8,
-    seed: 42, shuffle: true, logEvery: 1, resume: false, device: 'auto', threads: 0, mlmProbability: 0.15, wholeWordMask: false, inPlace: true,
+    seed: 42, shuffle: true, logEvery: 1, resume: false, device: 'auto', threads: 0, spin: false, mlmProbability: 0.15, wholeWordMask: false, inPlace: true,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
   } as ResolvedTrainOptions;
   const positiveInt = (name: keyof TrainOptions, v: number | undefined) => {

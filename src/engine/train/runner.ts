@@ -7,7 +7,7 @@
  * The random stream is (seed, counter): the counter advances once per forward pass (micro-batch), so
  * masks never repeat within a run and a resumed run continues the same stream.
  */
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism, loadavg, platform } from 'node:os';
 import type { DeviceName } from '../runtime/devices.js';
 import { createSession, ort, resolveDevice, type Device, type GraphSession, type SessionOptions } from '../runtime/session.js';
 import type { FrozenParam, TrainableParam } from './context.js';
@@ -240,26 +240,33 @@ export class StepRunner {
   }
 }
 
+/** Whether a run's threads spin, and why in words (for the run's log). */
+export interface SpinDecision {
+  spin: boolean;
+  why: string;
+}
+
 /**
- * Whether a run's intra-op threads should spin: when the machine is idle as the run starts (the 1-minute load
+ * Whether a run's intra-op threads should spin: when the machine is idle as the command starts (the 1-minute load
  * average under a quarter of the cores), since spinning keeps both cores on the step's products (a 2-thread 1024³
  * MatMul: 222 GFLOP/s spinning against 161-185 not, bench/matmul.ts) but costs up to 2x when other work shares the
- * cores. The reason, for the run's log.
+ * cores. Read it before the run's own loading adds to the load. Windows reports no load average (always 0): there
+ * the threads do not spin.
  */
-export function spinWhenIdle(load = loadavg()[0]!, cores = availableParallelism()): { spin: boolean; why: string } {
+export function spinWhenIdle(load = loadavg()[0]!, cores = availableParallelism(), os: NodeJS.Platform = platform()): SpinDecision {
+  if (os === 'win32') return { spin: false, why: "onnxruntime's threads do not spin between operations: Windows reports no load average, so whether other work shares the cores is unknown" };
   const idle = load < cores / 4;
   return {
     spin: idle,
     why: idle
-      ? `onnxruntime's threads spin between operations: the machine is idle (load ${load.toFixed(2)} over the last minute on ${cores} cores)`
+      ? `onnxruntime's threads spin between operations: the machine was idle as the run started (load ${load.toFixed(2)} over the last minute on ${cores} cores)`
       : `onnxruntime's threads do not spin between operations: other work is running (load ${load.toFixed(2)} over the last minute on ${cores} cores), and spinning on shared cores slows everyone`,
   };
 }
 
-/** A run's `spin` option (TrainOptions.spin): 'when-idle' decides now by spinWhenIdle and logs why. */
-export function resolveSpin(option: boolean | 'when-idle' | undefined, log: (line: string) => void): boolean {
-  if (option !== 'when-idle') return option ?? false;
-  const { spin, why } = spinWhenIdle();
-  log(why);
-  return spin;
+/** A run's `spin` option (TrainOptions.spin) as the sessions take it: a decision is logged; absent is off. */
+export function resolveSpin(option: boolean | SpinDecision | undefined, log: (line: string) => void): boolean {
+  if (typeof option !== 'object') return option ?? false;
+  log(option.why);
+  return option.spin;
 }

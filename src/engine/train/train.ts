@@ -320,15 +320,16 @@ export class TrainingRun {
     const lora = o.method === 'lora' ? { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets } : undefined;
     const numLabels = labels?.length ?? 0;
     const model = modelLoss({ head: this.head, config, numLabels, weights: folder.weights, method: o.method, lora, dropout: o.dropout, initSeed: o.seed });
+    const spin = resolveSpin(o.spin, (line) => this.log(line));
     const runner = this.own(await StepRunner.create(model.build, {
-      seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, spin: resolveSpin(o.spin, (line) => this.log(line)), onNotice: (line) => this.log(line), inPlace: o.inPlace,
+      seed: o.seed, gradAccum: o.gradAccum, device: o.device, threads: o.threads, spin, onNotice: (line) => this.log(line), inPlace: o.inPlace,
       schedule: { kind: o.schedule, lr: o.lr, warmupSteps: this.plan.warmupSteps, totalSteps: this.plan.totalSteps },
       optimizer: { kind: o.optimizer, weightDecay: o.weightDecay, beta1: o.adamBeta1, beta2: o.adamBeta2, eps: o.adamEps, maxGradNorm: o.maxGradNorm },
     }));
     const { eval: evalData } = this.data;
     const { evalFeatures } = this.plan;
     const evaluator = evalData && evalFeatures
-      ? this.own(await TrainingEvaluation.create(model.build, { threads: o.threads, device: runner.device as 'cpu' }, {
+      ? this.own(await TrainingEvaluation.create(model.build, { threads: o.threads, device: runner.device as 'cpu', spin }, {
         task: this.head, data: evalData, features: evalFeatures, labels: labels ?? [], batchSize: o.batchSize, padId: tokenizer.padId, masking: this.plan.masking,
         metricForBest: o.metricForBest, patience: o.patience,
       }))
