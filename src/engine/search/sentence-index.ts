@@ -21,7 +21,7 @@ import type { LoadedModel } from '../runtime/model-cache.js';
 import type { SentencesIndexResult } from '../rpc/protocol.js';
 import { CancelledError, type Cancellation } from '../runtime/inputs.js';
 import { embed } from '../tasks/embed.js';
-import { hasLanguageId, languageFeatures, languageIdHead, languageScores, type LanguageIdHead, labelsInScripts } from '../tasks/language-id.js';
+import { hasLanguageId, identifyLanguage, languageIdHead, type LanguageIdHead } from '../tasks/language-id.js';
 import { centred, dot, languageMeans, meanFor } from './centring.js';
 import { margin, neighbourhoodOf, neighbourhoods } from './margin.js';
 import { readTranslationThreshold, type TranslationThreshold } from './threshold.js';
@@ -294,16 +294,12 @@ function headLabelOf(head: LanguageIdHead, code: string): string | undefined {
  */
 async function queryLanguage(model: LoadedModel, text: string, indexed: ReadonlySet<string>): Promise<string> {
   if (!hasLanguageId(model.dir)) return '';
-  const head = languageIdHead(model);
-  const [x] = await languageFeatures(model, [text], head.features);
-  const guesses = languageScores(head, x!, 5, labelsInScripts(head, text));
+  const [guesses] = await identifyLanguage(model, [text], { topK: 5 });
   return (guesses.find((g) => indexed.has(g.label) && g.score >= 0.05) ?? guesses[0]!).label;
 }
 
 /** Each text's language as the model's language-identification head finds it, or '' without a head. */
 async function groupsOf(model: LoadedModel, texts: readonly string[]): Promise<string[]> {
   if (!hasLanguageId(model.dir)) return texts.map(() => '');
-  const head = languageIdHead(model);
-  const features = await languageFeatures(model, texts, head.features);
-  return features.map((x, i) => languageScores(head, x, 1, labelsInScripts(head, texts[i]!))[0]!.label);
+  return (await identifyLanguage(model, texts, { topK: 1 })).map((g) => g[0]!.label);
 }

@@ -48,7 +48,8 @@ const NO_SCRIPT = /[\p{Script=Common}\p{Script=Inherited}]/u;
 /** Each character's script once looked up (fill-mask runs on every pause of the editor's cursor); null: none. */
 const scriptOfChar = new Map<string, string | null>();
 
-function scriptOf(ch: string): string | null {
+/** The script of one character's letter (Common and Inherited letters, digits and marks: null). */
+export function scriptOf(ch: string): string | null {
   let script = scriptOfChar.get(ch);
   if (script === undefined) {
     script = !LETTER.test(ch) || NO_SCRIPT.test(ch) ? null : (SCRIPTS.find((s) => s.test.test(ch))?.name ?? `block ${ch.codePointAt(0)! >> 7}`);

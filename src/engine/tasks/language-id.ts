@@ -24,7 +24,7 @@ import type { LabelScore } from '../rpc/protocol.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
 import type { Cancellation } from '../runtime/inputs.js';
 import { embed } from './embed.js';
-import { scriptsOf } from './fill-choice.js';
+import { scriptOf, scriptsOf } from './fill-choice.js';
 
 export const LANGUAGE_ID_FILE = 'language-id.json';
 export const LANGUAGE_ID_WEIGHTS = 'language-id.safetensors';
@@ -220,8 +220,8 @@ export function scriptsOfLanguage(texts: readonly string[]): string[] {
   let letters = 0;
   for (const text of texts) {
     for (const ch of text) {
-      const [script] = scriptsOf(ch);
-      if (!script) continue;
+      const script = scriptOf(ch);
+      if (script === null) continue;
       letters++;
       counts.set(script, (counts.get(script) ?? 0) + 1);
     }

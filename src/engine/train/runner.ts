@@ -85,7 +85,9 @@ export function frozenFeeds(frozen: readonly FrozenParam[]): Feeds {
  * they are inputs fed from the run's one copy of each; on a GPU they are baked into the graph as initializers, so
  * they are uploaded once and stay in the device's memory instead of crossing to it at every step.
  */
-export async function createTrainingSession(built: Pick<BuiltStepGraph, 'graph' | 'frozen'>, opts: SessionOptions): Promise<TrainingSession> {
+export async function createTrainingSession(built: Pick<BuiltStepGraph, 'graph' | 'frozen'>, sessionOpts: SessionOptions): Promise<TrainingSession> {
+  // Training sessions spin only when asked (RunnerOptions.spin); onnxruntime's own default is to spin.
+  const opts = { ...sessionOpts, spin: sessionOpts.spin ?? false };
   const { device } = await resolveDevice(opts.device ?? 'cpu', opts.purpose);
   if (device === 'cpu') return { ...(await createSession(built.graph, opts)), frozen: frozenFeeds(built.frozen) };
   for (const p of built.frozen) built.graph.bakeInput(p.value, { dtype: 'float32', shape: p.shape, data: p.data });
