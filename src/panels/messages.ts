@@ -136,8 +136,10 @@ export function formatTimeLeft(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return 'time left unknown';
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s left`;
-  if (s < 3600) return `${Math.round(s / 60)} min left`;
-  return `${Math.floor(s / 3600)} h ${String(Math.round((s % 3600) / 60)).padStart(2, '0')} min left`;
+  // Whole minutes first, then hours: 3,590 s is "1 h 00 min", not "60 min".
+  const minutes = Math.round(s / 60);
+  if (minutes < 60) return `${minutes} min left`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min left`;
 }
 
 export interface RunData {
