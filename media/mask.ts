@@ -1,6 +1,6 @@
 /** The masked-word panel's script: candidate bars per `<mask>`; a click asks the extension to insert the word. */
 import './mask.css';
-import type { FromMaskPanel, ToMaskPanel } from '../src/panels/messages.js';
+import { panelCandidates, type FromMaskPanel, type ToMaskPanel } from '../src/panels/messages.js';
 import { el, percent, vscodeApi } from './lib/vscode.js';
 
 const vscode = vscodeApi<FromMaskPanel>();
@@ -23,18 +23,26 @@ window.addEventListener('message', (event: MessageEvent<ToMaskPanel>) => {
     app.append(el('p', { className: 'sentence' }, m.sentence), el('p', { className: 'filled' }, m.result.filledWords));
     m.result.masks.forEach((mask, maskIndex) => {
       app.append(el('h2', {}, `<mask> ${maskIndex + 1}`));
-      const bars = el('div', { className: 'bars' });
-      for (const c of mask.candidates) {
-        const word = c.text;
-        // A piece that does not start a word joins the word before it ("the" + "m" reads "them"): shown as "…m".
-        const shown = c.startsWord || !word.trim() ? word || c.token : `…${word}`;
-        const pick = el('button', { className: 'candidate', title: c.startsWord ? `Insert "${word}"` : `Insert "${word}" (joins the word before the mask)` }, shown);
-        pick.addEventListener('click', () => vscode.postMessage({ type: 'insert', maskIndex, text: c.text }));
-        const bar = el('div', { className: 'bar' }, el('div', { className: 'fill' }));
-        (bar.firstChild as HTMLElement).style.width = percent(c.score);
-        bars.append(pick, bar, el('span', { className: 'num' }, percent(c.score)));
-      }
-      app.append(bars);
+      const bars = (candidates: typeof mask.candidates) => {
+        const out = el('div', { className: 'bars' });
+        for (const c of candidates) {
+          const word = c.text;
+          // A piece that does not start a word joins the word before it ("the" + "m" reads "them"): shown as "…m".
+          const shown = c.startsWord || !word.trim() ? word || c.token : `…${word}`;
+          const pick = el('button', { className: 'candidate', title: c.startsWord ? `Insert "${word}"` : `Insert "${word}" (joins the word before the mask)` }, shown);
+          pick.addEventListener('click', () => vscode.postMessage({ type: 'insert', maskIndex, text: c.text }));
+          const bar = el('div', { className: 'bar' }, el('div', { className: 'fill' }));
+          (bar.firstChild as HTMLElement).style.width = percent(c.score);
+          out.append(pick, bar, el('span', { className: 'num' }, percent(c.score)));
+        }
+        return out;
+      };
+      // Between spaces the mask stands for a word: words first (as inline fill-in offers them), then what would
+      // join the word before or is a mark, each with the model's probability.
+      const { words, rest } = panelCandidates(mask);
+      if (words.length) app.append(bars(words));
+      if (words.length && rest.length) app.append(el('p', { className: 'group' }, 'Pieces and marks (a piece joins the word before the mask)'));
+      if (rest.length) app.append(bars(rest));
     });
   }
 });

@@ -17,9 +17,24 @@ export interface LabelScore {
 
 /** The candidates for each `<mask>` of a text, and the text filled with the best ones (protocol.ts's FillMaskResult). */
 export interface FillMaskResult {
-  masks: { candidates: { token: string; text: string; id: number; score: number; startsWord: boolean }[]; offer: { token: string; text: string; id: number; score: number; startsWord: boolean; rank: number }; listed: number[] }[];
+  masks: { candidates: { token: string; text: string; id: number; score: number; startsWord: boolean }[]; offer: { token: string; text: string; id: number; score: number; startsWord: boolean; rank: number }; listed: number[]; words: number }[];
   filled: string;
   filledWords: string;
+}
+
+type Mask = FillMaskResult['masks'][number];
+type Candidate = Mask['candidates'][number];
+
+/**
+ * A mask's candidates as the masked-word panel lists them: where the mask stands alone between spaces, the whole
+ * words first (the offer, then the others as an editor lists them, each with its own probability) and the pieces
+ * and marks after them, most probable first; where it touches other text, the model's order, all as `rest`.
+ */
+export function panelCandidates(mask: Mask): { words: Candidate[]; rest: Candidate[] } {
+  if (mask.words === 0) return { words: [], rest: mask.candidates };
+  const { rank: _rank, ...offer } = mask.offer;
+  const ordered = [offer, ...mask.listed.map((j) => mask.candidates[j]!)];
+  return { words: ordered.slice(0, mask.words), rest: ordered.slice(mask.words) };
 }
 
 /** Entailment, neutral and contradiction probabilities (protocol.ts's NliResult). */

@@ -287,6 +287,12 @@ export interface FillMaskResult {
      * and marks, each most probable first; where it touches other text, the model's order.
      */
     listed: number[];
+    /**
+     * How many of the offer and `listed`, in that order, are whole words: where the mask stands alone, the
+     * masked-word panel lists these apart from the pieces and marks that follow; 0 where it touches other text (or
+     * no whole word came up), and the panel keeps the model's order.
+     */
+    words: number;
   }[];
   /**
    * The text with every mask replaced by its most probable piece, decoded, as transformers' pipeline gives its

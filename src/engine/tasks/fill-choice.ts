@@ -108,6 +108,12 @@ export function listOrder(candidates: readonly Pick<MaskCandidate, 'text' | 'sta
   return others.sort((a, b) => tiers[a]! - tiers[b]! || a - b);
 }
 
+/** How many of `ordered` (an offer and its listed candidates) are whole words before the first that is not. */
+export function leadingWords(ordered: readonly Pick<MaskCandidate, 'text' | 'startsWord'>[]): number {
+  const first = ordered.findIndex((c) => !isWord(c));
+  return first < 0 ? ordered.length : first;
+}
+
 /** Where each mask of `text` starts, in order. */
 function maskStarts(text: string, maskToken: string): number[] {
   const starts: number[] = [];

@@ -8,7 +8,7 @@ import { XlmError } from '../errors.js';
 import type { FillMaskResult, MaskCandidate } from '../rpc/protocol.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { cancellableChunks, int64Tensor, modelInputs, type Cancellation } from '../runtime/inputs.js';
-import { listOrder, masksStandAlone, offeredRank, OFFER_DEPTH, replaceMasks, scriptsOf } from './fill-choice.js';
+import { leadingWords, listOrder, masksStandAlone, offeredRank, OFFER_DEPTH, replaceMasks, scriptsOf } from './fill-choice.js';
 
 export interface FillMaskOptions {
   /** Candidates per mask (default 5). */
@@ -79,7 +79,9 @@ async function fillChunk(model: LoadedModel, texts: string[], k: number, firstIn
       const alone = matched && written[m] === true;
       const rank = offeredRank(rankedAt, depth, alone, scripts);
       filledIds[position - offset] = candidates[0].id;
-      return { candidates, offer: { ...rankedAt(rank), rank }, listed: listOrder(candidates, rank, alone, scripts) };
+      const offer = { ...rankedAt(rank), rank };
+      const listed = listOrder(candidates, rank, alone, scripts);
+      return { candidates, offer, listed, words: alone ? leadingWords([offer, ...listed.map((j) => candidates[j]!)]) : 0 };
     });
     const filled = tokenizer.decode(filledIds, { skipSpecial: true });
     return { masks, filled, filledWords: matched ? replaceMasks(texts[i], maskToken, masks.map((m) => m.offer.text)) : filled };
