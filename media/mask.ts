@@ -23,8 +23,8 @@ window.addEventListener('message', (event: MessageEvent<ToMaskPanel>) => {
     app.append(el('p', { className: 'sentence' }, m.sentence), el('p', { className: 'filled' }, m.result.filledWords));
     m.result.masks.forEach((mask, maskIndex) => {
       app.append(el('h2', {}, `<mask> ${maskIndex + 1}`));
-      const bars = (candidates: typeof mask.candidates) => {
-        const out = el('div', { className: 'bars' });
+      const bars = el('div', { className: 'bars' });
+      const add = (candidates: typeof mask.candidates) => {
         for (const c of candidates) {
           const word = c.text;
           // A piece that does not start a word joins the word before it ("the" + "m" reads "them"): shown as "…m".
@@ -33,16 +33,16 @@ window.addEventListener('message', (event: MessageEvent<ToMaskPanel>) => {
           pick.addEventListener('click', () => vscode.postMessage({ type: 'insert', maskIndex, text: c.text }));
           const bar = el('div', { className: 'bar' }, el('div', { className: 'fill' }));
           (bar.firstChild as HTMLElement).style.width = percent(c.score);
-          out.append(pick, bar, el('span', { className: 'num' }, percent(c.score)));
+          bars.append(pick, bar, el('span', { className: 'num' }, percent(c.score)));
         }
-        return out;
       };
       // Between spaces the mask stands for a word: words first (as inline fill-in offers them), then what would
-      // join the word before or is a mark, each with the model's probability.
+      // join the word before or is a mark, each with the model's probability; one grid, so the bars line up.
       const { words, rest } = panelCandidates(mask);
-      if (words.length) app.append(bars(words));
-      if (words.length && rest.length) app.append(el('p', { className: 'group' }, 'Pieces and marks (a piece joins the word before the mask)'));
-      if (rest.length) app.append(bars(rest));
+      add(words);
+      if (words.length && rest.length) bars.append(el('p', { className: 'group' }, 'Pieces and marks (a piece joins the word before the mask)'));
+      add(rest);
+      app.append(bars);
     });
   }
 });
