@@ -26,6 +26,8 @@
  * article, repeated with a row number to reach the count if needed) and prints only the time.
  * Also: --method features|lora (default features), --model DIR (default models/default), --epochs, --lr,
  * --max-length, --seed, --out DIR; --show-false lists the flagged rows that were not flipped (stderr; label tasks only).
+ * Beside precision and recall the summary prints the report's `agreement` (and `caution` when it cautions) and, for
+ * label tasks, `precisionAtFlipped`: the precision among as many of the highest-scored flags as labels were flipped.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -171,6 +173,9 @@ async function main(): Promise<void> {
     flagged: flaggedRows.size, truePositives: hits.length,
     precision: round(flaggedRows.size ? hits.length / flaggedRows.size : 0), recall: round(hits.length / flipped.size),
     suggestedIsOriginal: round(hits.length ? suggestedRight / hits.length : 0),
+    // Among as many of the highest-scored flags as labels were flipped: how good the ranking is, whatever the count.
+    precisionAtFlipped: round([...flags].sort((a, b) => b.score - a.score).slice(0, flipped.size).filter((f) => flipped.has(f.rowLine - 1)).length / flipped.size),
+    agreement: report.agreement, ...(report.caution ? { caution: true } : {}),
     otherFlags: report.counts, auditSeconds: round(seconds),
   };
   console.log(JSON.stringify(summary));
@@ -251,7 +256,7 @@ async function ner(): Promise<void> {
   const hits = [...flagged].filter((w) => changed.has(w)).length;
   const summary = {
     task: 'ner', corrupt: values.corrupt, share, sentences: rows.length, words: rows.reduce((s, r) => s + r.tokens.length, 0), corruptedWords: changed.size, folds: Number(values.folds), method: report.method,
-    flagged: flagged.size, precision: round(flagged.size ? hits / flagged.size : 0), recall: round(changed.size ? hits / changed.size : 0), perKind, auditSeconds: round(seconds),
+    flagged: flagged.size, precision: round(flagged.size ? hits / flagged.size : 0), recall: round(changed.size ? hits / changed.size : 0), perKind, agreement: report.agreement, auditSeconds: round(seconds),
   };
   console.log(JSON.stringify(summary));
   writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');

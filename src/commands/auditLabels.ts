@@ -48,8 +48,11 @@ export function registerAuditLabels(ctx: Ctx, diagnostics: AuditDiagnostics): vo
       });
       const shown = await diagnostics.show(vscode.Uri.file(file), result.flags);
       ctx.output.info(`Audit of ${file}: ${result.flags.length} flag(s) over ${result.rows} rows (${shown} shown; the rest ignored); report ${result.report}`);
+      if (result.caution) ctx.output.warn(`Audit of ${file}: ${result.caution}`);
       const message = shown ? `XLM audit: ${shown} row${shown === 1 ? '' : 's'} of ${name} flagged; see the Problems panel.` : `XLM audit: nothing flagged in ${name}.`;
-      void vscode.window.showInformationMessage(message, ...(shown ? ['Show problems'] : [])).then((pick) => pick && vscode.commands.executeCommand('workbench.actions.view.problems'));
+      // A model that does not know the task flags many right labels: the notice says so, as a warning.
+      const notice = result.caution ? vscode.window.showWarningMessage(`${message} Caution: ${result.caution}.`, ...(shown ? ['Show problems'] : [])) : vscode.window.showInformationMessage(message, ...(shown ? ['Show problems'] : []));
+      void notice.then((pick) => pick && vscode.commands.executeCommand('workbench.actions.view.problems'));
       return result;
     } catch (e) {
       await ctx.showError('Audit labels', e);

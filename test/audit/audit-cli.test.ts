@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { AuditReport } from '../../src/engine/audit/audit.js';
+import { AGREEMENT_TO_TRUST, type AuditReport } from '../../src/engine/audit/audit.js';
 import { runXlm } from '../helpers/cli.js';
 import { tempFolder } from '../data/temp-files.js';
 
@@ -67,6 +67,30 @@ test('flipped labels, a conflicting duplicate and a wrong language value are fla
   assert.match(r.stdout, new RegExp(`:61:\\d+ +duplicate +\\d\\.\\d{3} +arb -> ell: .*line 4`));
   assert.match(r.stdout, /report: .*audit\.json/);
   assert.match(r.stdout, /3-fold logistic regression on the features of .* \(method features\)/);
+  // A model that knows the task: its out-of-sample predictions agree with nearly every given label, and no caution.
+  assert.ok(report.agreement >= 0.9, `agreement ${report.agreement}`);
+  assert.equal(report.caution, undefined);
+  assert.match(r.stdout, /agreement: the given label is the model's most probable out of sample for \d+\.\d% of rows/);
+  assert.doesNotMatch(r.stdout, /caution:/);
+});
+
+test('labels the model cannot predict out of sample: the report and the table caution that its flags may be its own mistakes', async () => {
+  // The same texts with labels drawn at random: no model can learn them, so agreement is near chance (1 in 4).
+  const rows = langidRows();
+  const names = ['north', 'south', 'east', 'west'];
+  let state = 12345;
+  for (const row of rows) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    row.label = names[(state >> 16) % 4]!; // the high bits: the low two cycle with period 4, as the languages do
+  }
+  const path = files.write('random-labels.jsonl', rows.map((r) => JSON.stringify({ text: r.text, label: r.label })).join('\n') + '\n');
+  const out = join(files.dir, 'run-random');
+  const r = await runXlm(['data', 'audit', '--model', MODEL, path, '--folds', '3', '--out', out, '--threads', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(readFileSync(join(out, 'audit.json'), 'utf8')) as AuditReport;
+  assert.ok(report.agreement < AGREEMENT_TO_TRUST, `agreement ${report.agreement}`);
+  assert.match(report.caution ?? '', /only \d+% of rows, so it does not know this task well and many flags are likely its own mistakes/);
+  assert.match(r.stdout, /^caution: out of sample the model finds the given label most probable for only/m);
 });
 
 test('bad input: a file with one label, --folds with --no-folds, a missing FILE', async () => {
