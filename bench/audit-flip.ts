@@ -26,8 +26,9 @@
  * article, repeated with a row number to reach the count if needed) and prints only the time.
  * Also: --method features|lora (default features), --model DIR (default models/default), --epochs, --lr,
  * --max-length, --seed, --out DIR; --show-false lists the flagged rows that were not flipped (stderr; label tasks only).
- * Beside precision and recall the summary prints the report's `agreement` (and `caution` when it cautions) and, for
- * label tasks, `precisionAtFlipped`: the precision among as many of the highest-scored flags as labels were flipped.
+ * Beside precision and recall the summary prints the report's `agreement`, whether the report `cautions`, and, for
+ * label tasks, `precisionAtFlipped`: the precision among as many of the highest-scored flags as labels were flipped
+ * (among all the flags when there are fewer).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -173,9 +174,9 @@ async function main(): Promise<void> {
     flagged: flaggedRows.size, truePositives: hits.length,
     precision: round(flaggedRows.size ? hits.length / flaggedRows.size : 0), recall: round(hits.length / flipped.size),
     suggestedIsOriginal: round(hits.length ? suggestedRight / hits.length : 0),
-    // Among as many of the highest-scored flags as labels were flipped: how good the ranking is, whatever the count.
-    precisionAtFlipped: round([...flags].sort((a, b) => b.score - a.score).slice(0, flipped.size).filter((f) => flipped.has(f.rowLine - 1)).length / flipped.size),
-    agreement: report.agreement, ...(report.caution ? { caution: true } : {}),
+    // Among as many of the highest-scored flags as labels were flipped (or every flag, when fewer): how good the ranking is, whatever the count.
+    precisionAtFlipped: round(precisionAtTop(flags, flipped)),
+    agreement: report.agreement, cautions: report.caution !== undefined,
     otherFlags: report.counts, auditSeconds: round(seconds),
   };
   console.log(JSON.stringify(summary));
@@ -289,3 +290,9 @@ void main().catch((e) => {
   console.error(e);
   process.exit(1);
 });
+
+/** The share of flipped rows among the top min(flags, flipped) flags by score (0 with no flag). */
+function precisionAtTop(flags: readonly { score: number; rowLine: number }[], flipped: ReadonlySet<number>): number {
+  const top = [...flags].sort((a, b) => b.score - a.score).slice(0, flipped.size);
+  return top.length ? top.filter((f) => flipped.has(f.rowLine - 1)).length / top.length : 0;
+}

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AGREEMENT_TO_TRUST, type AuditReport } from '../../src/engine/audit/audit.js';
+import { formatAudit } from '../../src/engine/cli/data-audit.js';
 import { runXlm } from '../helpers/cli.js';
 import { tempFolder } from '../data/temp-files.js';
 
@@ -68,7 +69,7 @@ test('flipped labels, a conflicting duplicate and a wrong language value are fla
   assert.match(r.stdout, /report: .*audit\.json/);
   assert.match(r.stdout, /3-fold logistic regression on the features of .* \(method features\)/);
   // A model that knows the task: its out-of-sample predictions agree with nearly every given label, and no caution.
-  assert.ok(report.agreement >= 0.9, `agreement ${report.agreement}`);
+  assert.ok(report.agreement! >= 0.9, `agreement ${report.agreement}`);
   assert.equal(report.caution, undefined);
   assert.match(r.stdout, /agreement: the given label is the model's most probable out of sample for \d+\.\d% of rows/);
   assert.doesNotMatch(r.stdout, /caution:/);
@@ -88,9 +89,22 @@ test('labels the model cannot predict out of sample: the report and the table ca
   const r = await runXlm(['data', 'audit', '--model', MODEL, path, '--folds', '3', '--out', out, '--threads', '1']);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(readFileSync(join(out, 'audit.json'), 'utf8')) as AuditReport;
-  assert.ok(report.agreement < AGREEMENT_TO_TRUST, `agreement ${report.agreement}`);
-  assert.match(report.caution ?? '', /only \d+% of rows, so it does not know this task well and many flags are likely its own mistakes/);
+  assert.ok(report.agreement! < AGREEMENT_TO_TRUST, `agreement ${report.agreement}`);
+  assert.match(report.caution ?? '', /^out of sample the model finds the given label most probable for only \d+\.\d% of rows, so either it does not know this task well or many labels are wrong/);
+  assert.ok(report.caution!.includes(`${(100 * report.agreement!).toFixed(1)}%`), 'the caution gives the agreement the report holds');
   assert.match(r.stdout, /^caution: out of sample the model finds the given label most probable for only/m);
+});
+
+test("the table says where the agreement comes from: out of sample with folds, the model's own predictions without", () => {
+  const base: AuditReport = {
+    format: 'xlm-lab-audit/1', file: '/data/x.jsonl', model: '/m', task: 'seq-cls', folds: 5, method: 'features', rows: 10, labels: ['a', 'b'], agreement: 0.9,
+    thresholds: { a: 0.5, b: 0.5 }, counts: { label: 0, tag: 0, duplicate: 0, language: 0, length: 0 }, flags: [], seconds: 1, report: '/r/audit.json',
+  };
+  assert.match(formatAudit(base, 30), /^agreement: the given label is the model's most probable out of sample for 90\.0% of rows$/m);
+  const own = formatAudit({ ...base, folds: 0, method: undefined }, 30);
+  assert.match(own, /^agreement: the given label is the model's most probable in its own predictions \(it has seen these labels, so a high figure proves little\) for 90\.0% of rows$/m);
+  assert.doesNotMatch(own, /out of sample/);
+  assert.doesNotMatch(formatAudit({ ...base, agreement: undefined }, 30), /agreement:/, 'no line when nothing was predicted');
 });
 
 test('bad input: a file with one label, --folds with --no-folds, a missing FILE', async () => {

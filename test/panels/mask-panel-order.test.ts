@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ModelCache } from '../../src/engine/runtime/model-cache.js';
 import { fillMask } from '../../src/engine/tasks/fill-mask.js';
-import { isWord } from '../../src/engine/tasks/fill-choice.js';
+import { isWord, leadingWords } from '../../src/engine/tasks/fill-choice.js';
 import { panelCandidates, type FillMaskResult } from '../../src/panels/messages.js';
 
 const c = (text: string, startsWord: boolean, score: number, id: number) => ({ token: text, text, id, score, startsWord });
@@ -20,6 +20,15 @@ test('panelCandidates: the offer and the listed words first, then the rest in th
   const below: FillMaskResult['masks'][number] = { candidates: candidates.slice(0, 2), offer: { ...c('rights', true, 0.01, 9), rank: 37 }, listed: [0, 1], words: 1 };
   assert.deepEqual(panelCandidates(below).words.map((x) => [x.text, x.score]), [['rights', 0.01]], 'an offer found below the top k is listed with its own probability');
   assert.deepEqual(panelCandidates({ ...mask, words: 0 }), { words: [], rest: candidates });
+});
+
+test('leadingWords counts the whole words before the first piece or mark, an offer from below the top k and words of any script included', () => {
+  const w = (text: string, startsWord = true) => ({ text, startsWord });
+  assert.equal(leadingWords([w('rights'), w('Madrid'), w('た'), w('m', false), w('capital')]), 3, 'a word after a piece is not counted');
+  assert.equal(leadingWords([w('m', false), w('best')]), 0);
+  assert.equal(leadingWords([w(','), w('best')]), 0, 'a mark that starts a word is no word');
+  assert.equal(leadingWords([w('1848'), w('best')]), 2, 'a number is a word');
+  assert.equal(leadingWords([]), 0);
 });
 
 test('on the shipped model, the panel lists words first between spaces and pieces first where they fit', async () => {

@@ -13,7 +13,7 @@ import { XlmError } from '../errors.js';
 import { ModelCache } from '../runtime/model-cache.js';
 import { hasLanguageId, identifyLanguage } from '../tasks/language-id.js';
 import { conflictingDuplicates, languageOutliers, lengthOutliers, LENGTH_FACTOR } from './checks.js';
-import { findLabelIssues } from './confident-learning.js';
+import { argmaxFavouring, findLabelIssues } from './confident-learning.js';
 import { locateFields, type PlaceRequest } from './places.js';
 import { DEFAULT_FOLD_TRAINING, outOfSampleProbabilities, type AuditMethod, type AuditProgress, type AuditTask, type FoldTraining, type Probabilities } from './probabilities.js';
 
@@ -64,9 +64,10 @@ export interface AuditReport {
   labels: string[];
   /**
    * The share of rows (words, for token classification) whose given label the model finds most probable out of
-   * sample: how well it knows the task. Confident learning's flags are only as good as these predictions.
+   * sample (in its own predictions with no folds, where it has seen the labels): how well it knows the task.
+   * Confident learning's flags are only as good as these predictions. Absent when no row (word) was predicted.
    */
-  agreement: number;
+  agreement?: number;
   /** Set when `agreement` is under AGREEMENT_TO_TRUST: why many flags may be the model's mistakes, and what to do. */
   caution?: string;
   /** Per-class thresholds of confident learning (mean self-confidence), by label. */
@@ -119,7 +120,7 @@ export async function auditLabels(o: AuditOptions): Promise<AuditReport> {
   for (const f of placed) counts[f.kind]++;
   const report: AuditReport = {
     format: 'xlm-lab-audit/1', file: resolve(o.file), model: resolve(o.model), task, folds, ...(folds ? { method, training } : {}),
-    rows: data.size, labels: [...data.labels], agreement: round(agreement), ...cautionFor(agreement, task), thresholds: Object.fromEntries(data.labels.map((l, k) => [l, round(thresholds[k])])),
+    rows: data.size, labels: [...data.labels], ...agreementFields(agreement, task, folds), thresholds: Object.fromEntries(data.labels.map((l, k) => [l, round(thresholds[k])])),
     counts, flags: placed, seconds: round((performance.now() - started) / 1000), report: join(out, 'audit.json'),
   };
   const temporary = `${report.report}.tmp-${process.pid}`;
@@ -140,13 +141,18 @@ export async function auditLabels(o: AuditOptions): Promise<AuditReport> {
  */
 export const AGREEMENT_TO_TRUST = 0.7;
 
-function cautionFor(agreement: number, task: AuditTask): { caution?: string } {
-  if (agreement >= AGREEMENT_TO_TRUST) return {};
+/** The report's agreement, rounded, and its caution when that is under AGREEMENT_TO_TRUST. */
+function agreementFields(agreement: number | undefined, task: AuditTask, folds: number): { agreement?: number; caution?: string } {
+  if (agreement === undefined) return {};
+  const rounded = round(agreement);
+  if (rounded >= AGREEMENT_TO_TRUST) return { agreement: rounded };
   const items = task === 'token-cls' ? 'words' : 'rows';
+  const where = folds ? 'out of sample' : 'in its own predictions';
   return {
+    agreement: rounded,
     caution:
-      `out of sample the model finds the given ${task === 'token-cls' ? 'tag' : 'label'} most probable for only ${percent(agreement)} of ${items}, so it does not know this task well ` +
-      `and many flags are likely its own mistakes rather than wrong labels: read them from the highest score down, and audit with a model that knows the task better`,
+      `${where} the model finds the given ${task === 'token-cls' ? 'tag' : 'label'} most probable for only ${(100 * rounded).toFixed(1)}% of ${items}, so either it does not know ` +
+      `this task well or many labels are wrong, and many flags may be its own mistakes: read them from the highest score down, and audit with a model that knows the task better`,
   };
 }
 
@@ -174,19 +180,22 @@ async function readData(o: AuditOptions, folds: number): Promise<LoadedDataset> 
   return data;
 }
 
-/** The share of items whose given label is their most probable one (ties count against it). */
-function agreementOf(labels: ArrayLike<number>, rows: readonly ArrayLike<number>[]): number {
+/**
+ * The share of items whose given label is their most probable one, ties going to the given label as confident
+ * learning's last step lets them go (argmaxFavouring); items without a label are left out. Undefined with no item.
+ */
+function agreementOf(labels: ArrayLike<number>, rows: readonly ArrayLike<number>[]): number | undefined {
   let agree = 0;
+  let items = 0;
   rows.forEach((p, i) => {
-    const given = p[labels[i]!]!;
-    let top = true;
-    for (let k = 0; k < p.length && top; k++) if (k !== labels[i] && p[k]! >= given) top = false;
-    if (top) agree++;
+    if (labels[i]! < 0) return;
+    items++;
+    if (argmaxFavouring(p, labels[i]!) === labels[i]) agree++;
   });
-  return rows.length ? agree / rows.length : 1;
+  return items ? agree / items : undefined;
 }
 
-function labelIssues(data: LoadedDataset, probs: Probabilities): { flags: Pending[]; thresholds: number[]; agreement: number } {
+function labelIssues(data: LoadedDataset, probs: Probabilities): { flags: Pending[]; thresholds: number[]; agreement: number | undefined } {
   const K = data.labels.length;
   if (probs.task === 'seq-cls') {
     const labels = Int32Array.from({ length: data.size }, (_, i) => data.labelId(i));

@@ -173,7 +173,7 @@ function argmax(p: ArrayLike<number>): number {
 }
 
 /** The argmax with the given class's probability nudged up by 1e-6 (cleanlab's _reduce_issues). */
-function argmaxFavouring(p: ArrayLike<number>, given: number): number {
+export function argmaxFavouring(p: ArrayLike<number>, given: number): number {
   let best = 0;
   const value = (k: number) => p[k] + (k === given ? FLOATING_POINT_COMPARISON : 0);
   for (let k = 1; k < p.length; k++) if (value(k) > value(best)) best = k;

@@ -20,7 +20,7 @@ export async function auditRequest(params: DataAuditParams, ctx: HandlerContext,
     });
     return {
       report: report.report, rows: report.rows, task: report.task, folds: report.folds, ...(report.method ? { method: report.method } : {}),
-      agreement: report.agreement, ...(report.caution ? { caution: report.caution } : {}),
+      ...(report.agreement !== undefined ? { agreement: report.agreement } : {}), ...(report.caution ? { caution: report.caution } : {}),
       flags: report.flags.map((f) => ({
         kind: f.kind, line: f.line, column: f.column, endColumn: f.endColumn, given: f.given, score: f.score, message: f.message,
         ...(f.suggested !== undefined ? { suggested: f.suggested } : {}), ...(f.fix ? { fix: f.fix } : {}), ...(f.token !== undefined ? { token: f.token } : {}),

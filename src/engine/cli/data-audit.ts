@@ -114,7 +114,10 @@ export function formatAudit(r: AuditReport, limit: number): string {
       ? `${r.folds}-fold LoRA fine-tuning from ${r.model} (method lora)`
       : `${r.folds}-fold logistic regression on the features of ${r.model} (method features)`;
   lines.push(`${r.file}: ${r.rows} rows, ${r.labels.length} ${r.task === 'token-cls' ? 'tags' : 'labels'}; probabilities from ${how} (${r.seconds.toFixed(1)} s)`);
-  lines.push(`agreement: the given ${r.task === 'token-cls' ? 'tag' : 'label'} is the model's most probable out of sample for ${(100 * r.agreement).toFixed(1)}% of ${r.task === 'token-cls' ? 'words' : 'rows'}`);
+  if (r.agreement !== undefined) {
+    const where = r.folds ? 'out of sample' : 'in its own predictions (it has seen these labels, so a high figure proves little)';
+    lines.push(`agreement: the given ${r.task === 'token-cls' ? 'tag' : 'label'} is the model's most probable ${where} for ${(100 * r.agreement).toFixed(1)}% of ${r.task === 'token-cls' ? 'words' : 'rows'}`);
+  }
   if (r.caution) lines.push(`caution: ${r.caution}`);
   lines.push(`flagged: ${c.label + c.tag} ${r.task === 'token-cls' ? 'tags' : 'labels'} likely wrong, ${c.duplicate} conflicting duplicates, ${c.language} in another language, ${c.length} far longer than the rest`);
   if (r.flags.length) {

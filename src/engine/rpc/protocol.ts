@@ -811,8 +811,8 @@ export interface DataAuditResult {
   folds: number;
   /** How the folds' probabilities were made (absent with noFolds): logistic regression on the model's frozen features, or LoRA fine-tuning. */
   method?: 'features' | 'lora';
-  /** The share of rows (words) whose given label the model finds most probable out of sample. */
-  agreement: number;
+  /** The share of rows (words) whose given label the model finds most probable out of sample (with noFolds, in its own predictions); absent when none was predicted. */
+  agreement?: number;
   /** Set when that agreement is too low for the flags to be trusted: why, and what to do (words for people). */
   caution?: string;
   flags: DataAuditFlag[];
