@@ -160,7 +160,7 @@ export function shippedDefault(options: Pick<EnsureDefaultModelOptions, 'recipe'
   return resolve(dir);
 }
 
-/** The default model's folder: the shipped one when present; else reused when its hash matches, pre-trained (hours on a CPU) otherwise. */
+/** The default model's folder: the shipped one when present; else reused when its hash matches, pre-trained by the fallback recipe (minutes) otherwise. */
 export async function ensureDefaultModel(options: EnsureDefaultModelOptions): Promise<DefaultModel> {
   const shipped = shippedDefault(options);
   if (shipped) return { dir: shipped, hash: readManifest(shipped).hash, reused: true, seconds: 0, shipped: true };

@@ -252,6 +252,7 @@ export class TrainingRun {
     const readOpts = this.head === 'mlm' || !byId ? {} : { labels: byId, id2label: Object.fromEntries(byId.map((l, i) => [i, l])) };
     const train = await loadDataset(o.train, { ...o.readOptions, kind: tabularKindOf(this.encoderTask), ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
     checkKind(train, this.encoderTask, o.train);
+    if (this.head === 'seq-cls' || this.head === 'token-cls') checkTwoLabels(train, this.head, o.train);
     if (o.trainLanguage) this.log(`training on ${o.trainLanguage.join(', ')}: ${train.size} rows (${train.info.report.filtered} rows in other languages left out)`);
     const labels = this.head === 'mlm' ? undefined : [...train.labels];
     const evalData = o.eval ? await loadDataset(o.eval, { ...o.readOptions, kind: train.info.kind, ...(labels ? { labels, id2label: Object.fromEntries(labels.map((l, i) => [i, l])) } : {}) }) : undefined;
@@ -538,4 +539,20 @@ function missing(name: string): never {
 function checkKind(data: LoadedDataset, task: Task, file: string): void {
   const kind = data.info.kind;
   if (!dataFitsTask(task, kind)) throw new XlmError('wrong-data-kind', `${task} needs rows with ${ROWS_OF_TASK[task]}; this file reads as ${kind}`, { file, what: 'task' });
+}
+
+/**
+ * A classifier learns to tell labels apart: a training file whose rows (words) all carry one label would train a
+ * model that answers it whatever the text, and its loss of 0 would look like success.
+ */
+function checkTwoLabels(data: LoadedDataset, head: 'seq-cls' | 'token-cls', file: string): void {
+  const counts = labelCounts(data, head);
+  const present = counts.flatMap((c, k) => (c > 0 ? [data.labels[k]] : []));
+  if (present.length >= 2 || data.size === 0) return;
+  const what = head === 'token-cls' ? ['word', 'tag'] : ['row', 'label'];
+  throw new XlmError(
+    'train-one-label',
+    present.length ? `${file}: every ${what[0]} has the ${what[1]} '${present[0]}'; a classifier learns to tell ${what[1]}s apart, so it needs rows of at least two` : `${file}: no ${what[0]} has a ${what[1]}`,
+    { file },
+  );
 }

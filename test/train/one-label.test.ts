@@ -1,0 +1,27 @@
+// A training file whose rows all carry one label is refused before any step: the classifier it would train answers
+// that label whatever the text, and its loss of 0 read as "the run learned".
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runXlm } from '../helpers/cli.js';
+import { tempFolder } from '../data/temp-files.js';
+
+const files = tempFolder('one-label');
+const MODEL = join(__dirname, '..', '..', 'models', 'default');
+
+test('xlm train refuses a file with one label, and one with one tag, naming the file and the label', async () => {
+  const rows = files.write('one.jsonl', ['a', 'b', 'c'].map((t) => JSON.stringify({ text: t, label: 'x' })).join('\n') + '\n');
+  const out = join(files.dir, 'run');
+  const r = await runXlm(['train', '--model', MODEL, '--task', 'sequence-classification', '--train', rows, '--out', out, '--threads', '1']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /one\.jsonl: every row has the label 'x'; a classifier learns to tell labels apart, so it needs rows of at least two/);
+  assert.ok(!existsSync(join(out, 'config.json')), 'no model saved');
+  const conll = files.write('one.conll', 'Anna O\nlives O\n\nBerlin O\n');
+  const tags = await runXlm(['train', '--model', MODEL, '--task', 'token-classification', '--train', conll, '--out', join(files.dir, 'run-ner'), '--threads', '1']);
+  assert.notEqual(tags.code, 0);
+  assert.match(tags.stderr, /one\.conll: every word has the tag 'O'/);
+  const two = files.write('two.jsonl', ['a', 'b', 'c', 'd'].map((t, i) => JSON.stringify({ text: t, label: i % 2 ? 'x' : 'y' })).join('\n') + '\n');
+  const ok = await runXlm(['train', '--model', MODEL, '--task', 'sequence-classification', '--train', two, '--out', join(files.dir, 'run-two'), '--threads', '1', '--max-steps', '1']);
+  assert.equal(ok.code, 0, ok.stderr);
+});
