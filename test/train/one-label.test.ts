@@ -24,4 +24,16 @@ test('xlm train refuses a file with one label, and one with one tag, naming the 
   const two = files.write('two.jsonl', ['a', 'b', 'c', 'd'].map((t, i) => JSON.stringify({ text: t, label: i % 2 ? 'x' : 'y' })).join('\n') + '\n');
   const ok = await runXlm(['train', '--model', MODEL, '--task', 'sequence-classification', '--train', two, '--out', join(files.dir, 'run-two'), '--threads', '1', '--max-steps', '1']);
   assert.equal(ok.code, 0, ok.stderr);
+  assert.doesNotMatch(ok.stderr, /threads (spin|do not spin)/, 'one thread has no pool to spin, and nothing is said of it');
+});
+
+test('xlm train says how many rows truncation cut, as xlm eval does', async () => {
+  const long = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');
+  const data = files.write('long.jsonl', [JSON.stringify({ text: long, label: 'x' }), JSON.stringify({ text: 'short', label: 'y' })].join('\n') + '\n');
+  const r = await runXlm(['train', '--model', MODEL, '--task', 'sequence-classification', '--train', data, '--eval', data, '--out', join(files.dir, 'run-long'), '--threads', '1', '--max-steps', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /xlm train: 1 of 2 training rows were cut at 128 tokens \(the rest of each is not read; --max-length sets the limit/);
+  assert.match(r.stderr, /xlm train: 1 of 2 evaluation rows were cut at 128 tokens/);
+  const short = await runXlm(['train', '--model', MODEL, '--task', 'sequence-classification', '--train', data, '--out', join(files.dir, 'run-long-256'), '--threads', '1', '--max-steps', '1', '--max-length', '64']);
+  assert.match(short.stderr, /1 of 2 training rows were cut at 64 tokens/);
 });

@@ -86,3 +86,11 @@ test('question answering is judged by its eval F1 against the better trivial ans
   assert.match(noEval.reasons[0]!, /training loss did not fall/);
   assert.equal(judgeLearning(qa).learned, true);
 });
+
+test('a run of few steps is told how few; a run of enough steps is told a number of epochs', () => {
+  const short = judgeLearning({ ...base, lr: 5e-3, losses: flat(1, Math.log(26)), trainLabelCounts: balanced(26, 30), steps: 1 });
+  assert.equal(short.learned, false);
+  assert.equal(short.advice.at(-1), 'train longer: this run made 1 step, and a new head seldom leaves the label frequencies in under 150 (more epochs, or no step limit)');
+  const long = judgeLearning({ ...base, lr: 5e-3, losses: flat(200, Math.log(26)), trainLabelCounts: balanced(26, 30), steps: 200 });
+  assert.equal(long.advice.at(-1), 'train longer (6 epochs)');
+});

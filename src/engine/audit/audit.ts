@@ -9,7 +9,8 @@
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { loadDataset, detectScript, type LoadedDataset, type ReadOptions } from '../data/index.js';
-import { XlmError } from '../errors.js';
+import { XlmError, render, type NameOption } from '../errors.js';
+import { skippedRows } from '../data/issues.js';
 import { ModelCache } from '../runtime/model-cache.js';
 import { hasLanguageId, identifyLanguage } from '../tasks/language-id.js';
 import { conflictingDuplicates, languageOutliers, lengthOutliers, LENGTH_FACTOR } from './checks.js';
@@ -96,6 +97,8 @@ export interface AuditOptions {
   signal?: AbortSignal;
   onProgress?(p: AuditProgress): void;
   onLog?(line: string): void;
+  /** How the log lines name an option (the CLI: its flag); by default as the option (onError). */
+  nameOption?: NameOption;
 }
 
 export async function auditLabels(o: AuditOptions): Promise<AuditReport> {
@@ -105,6 +108,7 @@ export async function auditLabels(o: AuditOptions): Promise<AuditReport> {
   const training = { ...DEFAULT_FOLD_TRAINING, ...o.training };
   o.onProgress?.({ phase: 'loading', fraction: 0 });
   const data = await readData(o, folds);
+  for (const line of skippedRows(data.info.report)) o.onLog?.(render(line, o.nameOption));
   const task: AuditTask = data.info.kind === 'token-classification' ? 'token-cls' : 'seq-cls';
   if (data.labels.length < 2) throw new XlmError('audit-one-label', `${o.file}: every row has the label '${data.labels[0] ?? ''}'; an audit compares labels, it needs at least two`, { file: o.file });
   mkdirSync(out, { recursive: true });

@@ -12,6 +12,7 @@ import { XlmError } from '../errors.js';
 import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
 import { DATA_READ_OPTIONS, readOptionsFromFlags } from './data-flags.js';
 import { MODEL_OPTION, modelDir, positiveInt, printJson } from './inputs.js';
+import { flagOf } from './option-flags.js';
 
 const d = DEFAULT_FOLD_TRAINING;
 const OPTIONS: Record<string, OptionSpec> = {
@@ -80,6 +81,7 @@ export const dataAuditCommand: CommandSpec = {
         model, file, folds, method: method as AuditMethod, training, readOptions: readOptionsFromFlags(ctx.values), out, signal,
         ...(ctx.threads ? { threads: ctx.threads } : {}),
         onLog: (line) => ctx.io.stderr.write(`${tty && lastLine ? '\r\x1b[K' : ''}xlm data audit: ${line}\n`),
+        nameOption: flagOf,
         onProgress: (p) => {
           const where =
             p.phase === 'fold' ? `fold ${p.fold}/${p.folds} step ${p.step}/${p.totalSteps}` : p.phase === 'features' ? `features ${p.step}/${p.totalSteps} rows` : p.fold ? `${p.phase} fold ${p.fold}/${p.folds}` : p.phase;

@@ -4,8 +4,8 @@
  * collector throws once it holds `maxErrors` errors (or at the end of the file if it holds any), listing them;
  * under 'skip' the pass finishes and the errors stay in the report.
  */
-import { XlmError, field, joinSaid, said, type NameOption } from '../errors.js';
-import type { DataError, ReadOptions } from './types.js';
+import { XlmError, field, joinSaid, said, type NameOption, type Said } from '../errors.js';
+import type { DataError, ReadOptions, ReadReport } from './types.js';
 
 export const DEFAULT_MAX_ERRORS = 10;
 export const DEFAULT_MAX_REPORTED = 1000;
@@ -25,9 +25,13 @@ export class DataErrorsError extends XlmError {
     const listed = joinSaid(errors.map((e) => said`  ${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ''}: ${e.said ?? e.reason}`), '\n');
     const more = errorCount > errors.length ? `\n  ... and ${errorCount - errors.length} more` : '';
     const when = stoppedEarly ? `stopped after the first ${errors.length} bad rows` : `${errorCount} bad row${errorCount === 1 ? '' : 's'}`;
+    // Rows that all name labels the given label set lacks point at the model (or file) chosen, not at the rows.
+    const advice = errors.every((e) => e.code === 'unknown-label')
+      ? said`Each of these rows has a label the model does not have: is this the model trained for this file? Use a model trained on these labels, or fine-tune one on this file (${field('onError')} 'skip' leaves such rows out).`
+      : said`Fix these rows, or pass ${field('onError')} 'skip' to leave bad rows out and keep the rest.`;
     super(
       'data/bad-rows',
-      said`${when}:\n${listed}${more}\nFix these rows, or pass ${field('onError')} 'skip' to leave bad rows out and keep the rest.`,
+      said`${when}:\n${listed}${more}\n${advice}`,
       { file: first.file, line: first.line, column: first.column },
     );
     this.name = 'DataErrorsError';
@@ -85,4 +89,13 @@ export class IssueCollector {
       throw new DataErrorsError(this.errors.slice(0, this.maxErrors), this.errorCount, false);
     }
   }
+}
+
+/** The line that says which bad rows onError 'skip' left out of a file (none when nothing was skipped). */
+export function skippedRows(report: Pick<ReadReport, 'errorCount' | 'errors' | 'file'>): [] | [Said] {
+  const { errorCount, errors, file } = report;
+  const first = errors[0];
+  if (!errorCount) return [];
+  const where = first ? said`; the first, ${first.file}:${first.line}${first.column !== undefined ? `:${first.column}` : ''}: ${first.said ?? first.reason}` : '';
+  return [said`${errorCount} bad row${errorCount === 1 ? '' : 's'} of ${file} ${errorCount === 1 ? 'was' : 'were'} left out (${field('onError')} 'skip')${where}`];
 }

@@ -9,7 +9,8 @@
  */
 import { loadDataset, mixSeed, type DataError, type DataKind, type LoadedDataset, type ReadOptions } from '../data/index.js';
 import { HEAD_OF_TASK, tabularKindOf, ROWS_OF_TASK, dataFitsTask, taskOfDataKind, type Task } from '../tasks/vocabulary.js';
-import { XlmError } from '../errors.js';
+import { XlmError, said } from '../errors.js';
+import { skippedRows } from '../data/issues.js';
 import { ModelCache, type LoadedModel } from '../runtime/model-cache.js';
 import { maskTokens, type MaskingOptions } from '../train/features.js';
 import { argmax, wordLogits } from '../tasks/token-classify.js';
@@ -96,7 +97,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResult> {
     const data = await loadDataset(options.data, read);
     const task = options.task ?? taskOfKind(data.info.kind, options.data);
     checkTask(task, data, options.data);
-    if (data.size === 0) throw new XlmError('eval-no-rows', `${options.data} has no rows to evaluate${data.info.report.filtered ? ` (${data.info.report.filtered} left out by the language filter)` : ''}`, { file: options.data });
+    if (data.size === 0) {
+      // The place names the file: the message says why no row is left.
+      const { filtered } = data.info.report;
+      const [skipped] = skippedRows(data.info.report);
+      const filter = filtered ? `${filtered} rows left out by the language filter` : '';
+      throw new XlmError('eval-no-rows', said`no row to evaluate${skipped ? said`: ${skipped}` : ''}${filter ? `${skipped ? '; ' : ': '}${filter}` : ''}`, { file: options.data });
+    }
     // Rows were read with the model's labels, so label ids index the model's classes.
     const taskLabels = task === 'masked-lm' ? undefined : (labels ?? modelLabels(model, task));
     const { languages, source } = rowLanguages(data);

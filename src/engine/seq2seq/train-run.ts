@@ -17,7 +17,7 @@ import { writeSafetensors, type TensorToWrite } from '../hf/safetensors-write.js
 import { readTokenizerFolder } from '../tokenize/tokenizer-files.js';
 import { XlmTokenizer } from '../tokenize/tokenizer.js';
 import { epochBatches } from '../train/batching.js';
-import { baseModelNameOrPath, checkpointDir, mergedWeight, saveCheckpointFolder, saveFinalFolder } from '../train/checkpoint.js';
+import { baseModelNameOrPath, checkpointDir, mergedWeight, refuseEarlierRun, saveCheckpointFolder, saveFinalFolder } from '../train/checkpoint.js';
 import type { CollatedBatch } from '../train/features.js';
 import { isLoraName, loraNames, peftTargetModules, type LoraOptions } from '../train/lora.js';
 import { StepRunner, resolveSpin } from '../train/runner.js';
@@ -98,6 +98,7 @@ export class TranslationRun extends TrainingRun {
   protected override async phases(): Promise<TrainResult> {
     const o = this.o;
     this.hooks.onProgress?.({ step: 0, totalSteps: 0, epoch: 0, phase: 'loading' });
+    if (!o.resume) refuseEarlierRun(this.out);
     const dir = resolve(o.model);
     const backbone = openBackbone(dir, o.maxLength, this.languages, (line) => this.log(line));
     this.own({ release: () => backbone.close() });

@@ -18,6 +18,7 @@ import { EMBEDDINGS, MLM_HEAD, encoderTensorSpecs, headTensorSpecs } from '../hf
 import { repoIdFromFolderName } from '../hub/cache-layout.js';
 import { writeFileAtomic } from '../hf/atomic.js';
 import { ioError } from '../io-errors.js';
+import { XlmError, field, said } from '../errors.js';
 import { writeSafetensors, type TensorToWrite } from '../hf/safetensors-write.js';
 import { openSafetensors } from '../hf/safetensors.js';
 import { isLoraName, loraNames, peftTargetModules, type LoraOptions } from './lora.js';
@@ -250,4 +251,20 @@ export function readTrainingState(dir: string, step: number, rngCounter: number)
   } finally {
     source.close();
   }
+}
+
+/**
+ * A new run into a folder that holds an earlier one would mix the two: its checkpoints beside the old ones, its
+ * metrics appended to the old run's, and a later resume continuing from the old run's last checkpoint.
+ */
+export function refuseEarlierRun(out: string): void {
+  if (!existsSync(out)) return;
+  const found = readdirSync(out).filter((n) => /^checkpoint-\d+$/.test(n) || n === 'metrics.jsonl' || n === 'model.safetensors' || n === 'adapter_model.safetensors');
+  if (!found.length) return;
+  const shown = found.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  throw new XlmError(
+    'out-holds-run',
+    said`${out} already holds a training run (${shown.slice(0, 4).join(', ')}${shown.length > 4 ? ', ...' : ''}); continue it with ${field('resume')}, or give another ${field('out')} (or delete that folder first)`,
+    { file: out, what: 'out' },
+  );
 }

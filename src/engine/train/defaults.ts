@@ -30,7 +30,7 @@ export type ModelScale = 'small' | 'base';
 /** Models of hidden size up to this are "small" (the shipped default, recipes/quick.json, distilled models). */
 const SMALL_HIDDEN = 384;
 /** Fewest optimizer steps a default run makes: below this a new head has not moved from the label prior. */
-const MIN_STEPS = 150;
+export const MIN_STEPS = 150;
 const MAX_EPOCHS = 20;
 /** Examples per micro-batch when none is given (package.json's xlm.batchSize default is the same; a test holds them equal). */
 export const DEFAULT_BATCH_SIZE = 16;

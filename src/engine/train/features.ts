@@ -25,7 +25,8 @@ export interface Feature {
   wordIds?: (number | null)[];
 }
 
-export function encodeDataset(data: LoadedDataset, tokenizer: XlmTokenizer, head: HeadKind, maxLength: number): Feature[] {
+/** `stats.truncated` counts the rows that truncation cut (their ends are never read), when given. */
+export function encodeDataset(data: LoadedDataset, tokenizer: XlmTokenizer, head: HeadKind, maxLength: number, stats?: { truncated: number }): Feature[] {
   const out: Feature[] = [];
   for (let i = 0; i < data.size; i++) {
     if (head === 'token-cls') {
@@ -38,9 +39,11 @@ export function encodeDataset(data: LoadedDataset, tokenizer: XlmTokenizer, head
         previous = w;
         return first ? tags[w!] : IGNORE;
       });
+      if (stats && enc.truncatedTokens > 0) stats.truncated++;
       out.push({ ids: enc.ids, tokenLabels });
     } else {
       const enc = tokenizer.encode(data.text(i), head === 'seq-cls' ? (data.textPair(i) ?? null) : null, { maxLength });
+      if (stats && enc.truncatedTokens > 0) stats.truncated++;
       out.push(head === 'seq-cls' ? { ids: enc.ids, label: data.labelId(i) } : { ids: enc.ids, wordIds: enc.wordIds });
     }
   }

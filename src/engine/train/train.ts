@@ -11,6 +11,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset, mixSeed, stratifiedSplit, type LoadedDataset } from '../data/index.js';
+import { skippedRows } from '../data/issues.js';
 import { XlmError, field, joinSaid, render, said, type Said } from '../errors.js';
 import type { BestTracker, BestTrackerState, BestVerdict } from '../eval/best-tracker.js';
 import { TrainingEvaluation } from '../eval/training.js';
@@ -19,7 +20,7 @@ import { loadModelFolder, type ModelFolder } from '../hf/folder.js';
 import { encoderTensorSpecs, headTensorSpecs } from '../hf/names.js';
 import { XlmTokenizer } from '../tokenize/tokenizer.js';
 import { epochBatches } from './batching.js';
-import { checkpointDir, latestCheckpoint, readTrainerState, readTrainingState, saveCheckpoint, saveFinal, type SaveContents } from './checkpoint.js';
+import { checkpointDir, latestCheckpoint, refuseEarlierRun, readTrainerState, readTrainingState, saveCheckpoint, saveFinal, type SaveContents } from './checkpoint.js';
 import { collate, encodeDataset, type CollatedBatch, type Feature, type MaskingOptions } from './features.js';
 import type { LoraTarget } from './lora.js';
 import { DEFAULT_EVALUATIONS, defaultsInWords, trainingDefaults } from './defaults.js';
@@ -164,6 +165,7 @@ export class TrainingRun {
   /** The phases in order; a subclass that adds one overrides this or the phase it follows. */
   protected async phases(): Promise<TrainResult> {
     this.hooks.onProgress?.({ step: 0, totalSteps: 0, epoch: 0, phase: 'loading' });
+    if (!this.o.resume) refuseEarlierRun(this.out);
     this.model = this.loadModel();
     this.chooseDefaults(await this.readData());
     this.plan = this.encode();
@@ -256,6 +258,7 @@ export class TrainingRun {
     if (o.trainLanguage) this.log(`training on ${o.trainLanguage.join(', ')}: ${train.size} rows (${train.info.report.filtered} rows in other languages left out)`);
     const labels = this.head === 'mlm' ? undefined : [...train.labels];
     const evalData = o.eval ? await loadDataset(o.eval, { ...o.readOptions, kind: train.info.kind, ...(labels ? { labels, id2label: Object.fromEntries(labels.map((l, i) => [i, l])) } : {}) }) : undefined;
+    for (const line of [train, evalData].flatMap((d) => (d ? skippedRows(d.info.report) : []))) this.log(line);
     return { train, eval: evalData, labels };
   }
 
@@ -293,8 +296,13 @@ export class TrainingRun {
   protected encode(): RunPlan {
     const o = this.o;
     const { tokenizer, config, maxLength } = this.model;
-    const features = encodeDataset(this.data.train, tokenizer, this.head, maxLength);
-    const evalFeatures = this.data.eval ? encodeDataset(this.data.eval, tokenizer, this.head, maxLength) : undefined;
+    const cut = { train: { truncated: 0 }, eval: { truncated: 0 } };
+    const features = encodeDataset(this.data.train, tokenizer, this.head, maxLength, cut.train);
+    const evalFeatures = this.data.eval ? encodeDataset(this.data.eval, tokenizer, this.head, maxLength, cut.eval) : undefined;
+    // Rows longer than the limit are cut, as evaluation says of its rows: said, so a user can raise maxLength.
+    for (const [which, n, of] of [['training', cut.train.truncated, features.length], ['evaluation', cut.eval.truncated, evalFeatures?.length ?? 0]] as const) {
+      if (n) this.log(said`${n} of ${of} ${which} rows were cut at ${maxLength} tokens (${this.head === 'token-cls' ? 'their cut-off words are not read' : 'the rest of each is not read'}; ${field('maxLength')} sets the limit, up to the model's positions)`);
+    }
     const batchesPerEpoch = Math.ceil(features.length / o.batchSize);
     const stepsPerEpoch = Math.max(1, Math.floor(batchesPerEpoch / o.gradAccum));
     const totalSteps = o.maxSteps ?? o.epochs * stepsPerEpoch;
@@ -464,6 +472,7 @@ export class TrainingRun {
       trainLabelCounts: this.head === 'mlm' ? undefined : labelCounts(train, this.head),
       evalMetrics: this.lastEval?.eval,
       evalLabelCounts: evalData && this.head !== 'mlm' ? labelCounts(evalData, this.head) : undefined,
+      steps: this.graphs.runner.stepCount,
     });
     writeFileSync(join(this.out, VERDICT_FILE), JSON.stringify(verdict, null, 2) + '\n');
     this.log(describeVerdict(verdict));

@@ -4,6 +4,7 @@
  * use. The verdict goes to the log, to train/end (the finish notice) and to OUT/verdict.json (the dashboard).
  */
 import type { LoadedDataset } from '../data/index.js';
+import { MIN_STEPS } from './defaults.js';
 import type { TrainMethod } from './model-loss.js';
 import type { HeadKind } from '../tasks/vocabulary.js';
 import type { DataCheck, TrainVerdict } from '../rpc/protocol.js';
@@ -39,6 +40,8 @@ export interface VerdictInput {
   evalLabelCounts?: number[];
   /** Question answering: the eval F1 of a trivial answer to every question (the best of them), with its name. */
   qaBaseline?: { f1: number; name: string };
+  /** Optimizer steps the run made (advice says first when they were too few to judge). */
+  steps?: number;
 }
 
 /** Entropy (nats) of a count vector: the cross-entropy of the best constant prediction. */
@@ -117,7 +120,9 @@ function advise(v: VerdictInput): string[] {
   else if (v.lr > v.defaultLr * 3) advice.push(`lower the learning rate to the default for this model and method, ${v.defaultLr} (this run used ${v.lr})`);
   else advice.push(`raise the learning rate to ${+(v.lr * 3).toPrecision(2)}`);
   if (v.method === 'lora') advice.push('or fine-tune every weight (full fine-tuning), which learns more from small data');
-  advice.push(`train longer (${Math.min(v.epochs * 2, 40)} epochs)`);
+  // A run of few steps (small data, or cut short by maxSteps) is told how few.
+  if (v.steps !== undefined && v.steps < MIN_STEPS) advice.push(`train longer: this run made ${v.steps} step${v.steps === 1 ? '' : 's'}, and a new head seldom leaves the label frequencies in under ${MIN_STEPS} (more epochs, or no step limit)`);
+  else advice.push(`train longer (${Math.min(v.epochs * 2, 40)} epochs)`);
   return advice;
 }
 

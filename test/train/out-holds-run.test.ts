@@ -1,0 +1,27 @@
+// A new run into a folder that holds an earlier run is refused (it mixed the two: checkpoints side by side, metrics
+// appended, and a later --resume continued from the old run's last checkpoint); --resume continues it.
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runXlm } from '../helpers/cli.js';
+import { tempFolder } from '../data/temp-files.js';
+
+const files = tempFolder('out-holds-run');
+const MODEL = join(__dirname, '..', '..', 'models', 'default');
+
+test('xlm train into a folder with an earlier run is refused, naming --resume and --out; --resume continues it', async () => {
+  const data = files.write('two.jsonl', ['a', 'b', 'c', 'd'].map((t, i) => JSON.stringify({ text: t, label: i % 2 ? 'x' : 'y' })).join('\n') + '\n');
+  const out = join(files.dir, 'run');
+  const args = ['train', '--model', MODEL, '--task', 'sequence-classification', '--train', data, '--out', out, '--threads', '1'];
+  const first = await runXlm([...args, '--max-steps', '2', '--save-every', '1']);
+  assert.equal(first.code, 0, first.stderr);
+  const before = readdirSync(out).sort();
+  const again = await runXlm([...args, '--max-steps', '1']);
+  assert.notEqual(again.code, 0);
+  assert.match(again.stderr, /already holds a training run \(checkpoint-1, checkpoint-2, metrics\.jsonl, model\.safetensors\); continue it with --resume, or give another --out/);
+  assert.deepEqual(readdirSync(out).sort(), before, 'nothing in the folder changed');
+  const resumed = await runXlm([...args, '--max-steps', '3', '--resume']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resuming from .*checkpoint-2 at step 2/);
+});
