@@ -54,6 +54,14 @@ const started = performance.now();
 const seconds = () => (performance.now() - started) / 1000;
 const say = (line = '') => process.stdout.write(`${line}\n`);
 /** A heading, stamped with the time its section's work begins; `when` replaces the stamp where that work was done earlier. */
+/** A retrieval set's name in words: "quran-test" is the test split's Quran verses; "X-held-out" a source training never read. */
+function setInWords(name: string): string {
+  const split = /^quran-(\w+)$/.exec(name);
+  if (split) return `Quran verses of the ${split[1]} split`;
+  const held = /^(.+)-held-out$/.exec(name);
+  return held ? `${held[1]}, a source training never read` : name;
+}
+
 const section = (title: string, when = `${seconds().toFixed(0)} s`) => say(`\n== ${title} ${'='.repeat(Math.max(0, 74 - title.length))}  [${when}]`);
 /** What the demo is computing now, on stderr, so that a long step is never silent. */
 const progress = (what: string) => process.stderr.write(`  [${seconds().toFixed(0)} s] ${what}\n`);
@@ -94,7 +102,7 @@ function percentile(sorted: readonly number[], p: number): number {
 
 function retrievalLines(r: RetrievalReport): string[] {
   return [
-    `  ${r.name}: ${r.languages.length} languages, ${r.candidates} candidates for each query, ${r.pairs} ordered pairs (${r.crossScriptPairs} of different scripts); chance ${pct(1 / r.candidates)}`,
+    `  ${setInWords(r.name)}: ${r.languages.length} languages, ${r.candidates} candidates for each query, ${r.pairs} ordered pairs (${r.crossScriptPairs} of different scripts); chance ${pct(1 / r.candidates)}`,
     `    all pairs          model ${pct(r.top1).padStart(6)}   character 3-grams ${pct(r.trigram).padStart(6)}`,
     `    same script        model ${pct(r.top1SameScript).padStart(6)}   character 3-grams ${pct(r.trigramSameScript).padStart(6)}`,
     `    different scripts  model ${pct(r.top1CrossScript).padStart(6)}   character 3-grams ${pct(r.trigramCrossScript).padStart(6)}`,
@@ -158,7 +166,7 @@ async function main(): Promise<void> {
   latencies.sort((a, b) => a - b);
   const latency = { median: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), tokens: tokens32 };
   say(`  load ${loadSeconds.toFixed(2)} s (target < 2 s: ${target('load < 2 s', `${loadSeconds.toFixed(2)} s`, loadSeconds < 2)}), first fill-mask ${firstFill.toFixed(2)} s (target < 1 s: ${target('first fill-mask < 1 s', `${firstFill.toFixed(2)} s`, firstFill < 1)})`);
-  say(`  fill-mask at ${tokens32} tokens: median ${latency.median.toFixed(1)} ms, p95 ${latency.p95.toFixed(1)} ms over 100 runs (${threads || 'all'} threads)`);
+  say(`  fill-mask at ${tokens32} tokens: median ${latency.median.toFixed(1)} ms, p95 ${latency.p95.toFixed(1)} ms over 100 runs (${threads === 1 ? '1 thread' : `${threads || 'all'} threads`})`);
   summary.model = { dir, weightBytes, folderBytes: bytes, trainSeconds: info.trainSeconds, loadSeconds, firstFillMaskSeconds: firstFill, fillMaskMs: latency };
 
   section('2. Fill-mask on the test split (UDHR test articles, Quran test chapters)');
@@ -228,7 +236,7 @@ async function main(): Promise<void> {
   const other = retrievalReport.retrieval.find((r) => r.name.endsWith('held-out'));
   if (verses && threshold !== undefined) {
     const accuracy = verses.pairAccuracyAtGiven!;
-    say(`  ${verses.pairCount} test pairs (${verses.name}; each verse with its translation, and with another verse of the same two languages; chance 50%)`);
+    say(`  ${verses.pairCount} test pairs (${setInWords(verses.name)}; each verse with its translation, and with another verse of the same two languages; chance 50%)`);
     say(`  threshold ${threshold.toFixed(3)} chosen on the validation verses: accuracy ${accuracy.toFixed(3)} (target ≥ 0.90: ${target('pair accuracy ≥ 0.90', accuracy.toFixed(3), accuracy >= 0.9)}); best threshold on the test pairs themselves would give ${verses.pairAccuracy!.toFixed(3)}`);
     if (accuracy <= 0.5) say(`  worse than the baseline: no better than chance (50%)`);
     summary.pairs = { accuracy: verses.pairAccuracyAtGiven, threshold, oracleAccuracy: verses.pairAccuracy, pairs: verses.pairCount };
@@ -238,13 +246,13 @@ async function main(): Promise<void> {
   for (const r of [verses, other]) if (r) for (const line of retrievalLines(r)) say(line);
   if (verses) {
     const langs = verses.languages;
-    say(`  ${verses.name}, top-1 % per pair (row: query language, column: searched language):`);
+    say(`  ${setInWords(verses.name)}, top-1 % per pair (row: query language, column: searched language):`);
     say(`      ${langs.map((l) => l.padStart(5)).join('')}`);
     for (const a of langs) say(`  ${a.padEnd(4)}${langs.map((b) => (a === b ? '    .' : (100 * verses.perPair[`${a}>${b}`].top1).toFixed(0).padStart(5))).join('')}`);
     const eng = langs.filter((b) => b !== 'eng' && verses.perPair[`eng>${b}`]?.crossScript);
     if (eng.length) say(`  English against other scripts: ${eng.map((b) => `${b} ${pct(verses.perPair[`eng>${b}`].top1)} (3-gram ${pct(verses.perPair[`eng>${b}`].trigram)})`).join(', ')}`);
   }
-  if (verses) say(`  target: top-1 ≥ 90% on average over the ${verses.name} pairs: ${pct(verses.top1)}, ${target('retrieval top-1 ≥ 90%', pct(verses.top1), verses.top1 >= 0.9)}`);
+  if (verses) say(`  target: top-1 ≥ 90% on average over the pairs of ${setInWords(verses.name)}: ${pct(verses.top1)}, ${target('retrieval top-1 ≥ 90%', pct(verses.top1), verses.top1 >= 0.9)}`);
   summary.retrieval = retrievalReport.retrieval;
 
   section('5. Language identification (the head that ships with the model)');
@@ -311,7 +319,7 @@ async function main(): Promise<void> {
     per.sort((a, b) => (a.lang === 'eng' ? -1 : b.lang === 'eng' ? 1 : b.balanced - a.balanced));
     const eng = per.find((p) => p.lang === 'eng');
     const others = per.filter((p) => p.lang !== 'eng');
-    say(`  balanced accuracy per language (chance 50%; in brackets: the length-only baseline), English first:`);
+    say(`  balanced accuracy per language (chance 50%; in parentheses: the length-only baseline), English first:`);
     say(columns(per.map((p) => `${p.lang} ${(100 * p.balanced).toFixed(0)} (${(100 * p.length).toFixed(0)})`), 6, 16));
     const belowLength = per.filter((p) => p.balanced <= p.length);
     if (belowLength.length) say(`  worse than the baseline: in ${belowLength.map((p) => `${p.lang} (${pct(p.balanced)} against ${pct(p.length)})`).join(', ')} the classifier is no better than the passage's length alone`);
@@ -326,7 +334,7 @@ async function main(): Promise<void> {
   writeFileSync(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   say(`  fill-mask top-5 ${pct(report.fillMaskTop5)} vs unigram ${pct(report.unigramTop5)} (${report.fillMaskRatio.toFixed(2)}x)`);
   if (verses) say(`  pairs by cosine ${(summary.pairs as { accuracy?: number } | undefined)?.accuracy?.toFixed(3) ?? '-'} | retrieval top-1 ${pct(verses.top1)} (3-gram ${pct(verses.trigram)}), different scripts ${pct(verses.top1CrossScript)} (3-gram ${pct(verses.trigramCrossScript)})`);
-  if (other) say(`  held-out source ${other.name}: retrieval top-1 ${pct(other.top1)} (3-gram ${pct(other.trigram)})${other.top1 < other.trigram ? ', below its 3-gram baseline' : ''}`);
+  if (other) say(`  ${setInWords(other.name)}: retrieval top-1 ${pct(other.top1)} (3-gram ${pct(other.trigram)})${other.top1 < other.trigram ? ', below its 3-gram baseline' : ''}`);
   if (summary.languageId) say(`  language identification macro-F1 ${(summary.languageId as { macroF1: number }).macroF1.toFixed(3)} over ${(summary.languageId as { languages: number }).languages} languages`);
   const zs = summary.zeroShot as { english?: { balanced: number }; others: { languages: number; balancedAccuracy: number; lengthBaseline: number } } | undefined;
   if (zs) say(`  zero-shot (UDHR or Quran, trained on English): English ${pct(zs.english?.balanced)}, ${zs.others.languages} other languages ${pct(zs.others.balancedAccuracy)} (length alone ${pct(zs.others.lengthBaseline)})`);

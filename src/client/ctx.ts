@@ -10,7 +10,7 @@ import { Health, viewHealth } from './health.js';
 import { device, inferenceDtype } from './config.js';
 import { SLOTS, affectsSlots, modelName, slot, slotModel, slotSettingKey, type SlotId, type SlotModel } from './slots.js';
 import { showEngineError } from './errors.js';
-import { formatTimeLeft } from '../panels/messages.js';
+import { formatTimeLeft, isRatioMetric } from '../panels/messages.js';
 import * as p from '../engine/rpc/protocol.js';
 
 /** At most one progress line of a kind (a run's steps, the default model's build) per this many ms in the log. */
@@ -109,7 +109,8 @@ export class Ctx implements vscode.Disposable {
     this.engine.onNotification(p.trainMetrics, ({ runId, record }) => {
       if (!record.eval) return;
       const shown = Object.entries(record.eval).filter(([k]) => !k.includes('/')).slice(0, 6);
-      this.output.info(`[run ${runId}] evaluation at step ${record.step}: ${shown.map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ')}`);
+      // Shares as percentages, as the dashboard and xlm train write them.
+      this.output.info(`[run ${runId}] evaluation at step ${record.step}: ${shown.map(([k, v]) => `${k} ${isRatioMetric(k) ? `${(100 * v).toFixed(1)}%` : Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ')}`);
     });
     this.engine.onNotification(p.trainEnd, (end) => {
       if (end.outputDir) this.capabilityCache.delete(end.outputDir);

@@ -1,10 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 import { COMMANDS } from '../../src/engine/cli/commands.js';
+import { ordinal, pieceShown } from '../../src/engine/cli/fill-mask.js';
 import { runXlm } from '../helpers/cli.js';
 
 let root: string;
@@ -38,15 +39,18 @@ test('fill-mask\'s text output fills each mask as inline fill-in does, and adds 
   const texts = ['Paris is the <mask> of France.', 'The capital of France is <mask>.', 'Das ist ein <mask> Haus.', 'un<mask>able'];
   const json = await run(['fill-mask', ...texts.flatMap((t) => ['--text', t]), '--json']);
   assert.equal(json.code, 0, json.stderr);
-  const results = JSON.parse(json.stdout) as { text: string; filled: string; filledWords: string; masks: { offer: { rank: number; text: string; token: string; score: number }; candidates: { text: string; token: string; score: number }[] }[] }[];
+  const results = JSON.parse(json.stdout) as { text: string; filled: string; filledWords: string; masks: { offer: { rank: number; text: string; token: string; score: number }; candidates: { text: string; token: string; score: number; startsWord: boolean }[] }[] }[];
   const plain = await run(['fill-mask', ...texts.flatMap((t) => ['--text', t])]);
   assert.equal(plain.code, 0, plain.stderr);
   const expected = results.flatMap((r) => [
     r.text,
     `  → ${r.filledWords}`,
     ...(r.masks.some((m) => m.offer.rank !== 0) ? [`  top-1 pieces: ${r.filled}`] : []),
-    ...r.masks.map((m, j) => `  mask ${j + 1}: ${m.candidates.map((c) => `${JSON.stringify(c.token)} ${c.score.toFixed(4)}`).join('  ')}${m.offer.rank >= m.candidates.length ? `  (offered: ${JSON.stringify(m.offer.token)} ${m.offer.score.toFixed(4)}, rank ${m.offer.rank + 1})` : ''}`),
+    ...r.masks.map((m, j) => `  mask ${j + 1}: ${m.candidates.map((c) => `${JSON.stringify(pieceShown(c))} ${c.score.toFixed(4)}`).join('  ')}${m.offer.rank >= m.candidates.length ? `  (offered: ${JSON.stringify(m.offer.token)} ${m.offer.score.toFixed(4)}, the ${ordinal(m.offer.rank + 1)} most probable)` : ''}`),
   ]);
+  // A piece that joins the word before the mask is marked "…" (the JSON keeps the token and says startsWord: false).
+  assert.ok(results.some((r) => r.masks.some((m) => m.candidates.some((c) => !c.startsWord && c.text.trim()))), 'some candidate is a piece');
+  assert.match(plain.stdout, /"…\S+" 0\.\d{4}/);
   assert.deepEqual(plain.stdout.split('\n').slice(0, -1), expected);
   for (const r of results) assert.equal(r.filledWords, r.text.replace('<mask>', r.masks[0].offer.text));
   assert.ok(results.some((r) => r.masks.some((m) => m.offer.rank !== 0)), 'a text whose most probable candidate is no whole word, so both lines show');
@@ -78,9 +82,11 @@ test('bad input exits 1 with one located line and no stack; --debug adds the sta
     { argv: ['fill-mask', '--model', mlm, '--text', 'no mask here'], says: /^xlm: text 1 has no <mask>/ },
     { argv: ['fill-mask', '--model', mlm, '--top-k', '0', 'a <mask>'], says: /^xlm: --top-k is "0"/ },
     { argv: ['fill-mask', '--model', mlm, '--frobnicate'], says: /^xlm: fill-mask has no flag --frobnicate \(xlm fill-mask --help\)$/m },
-    { argv: ['classify', '--model', mlm, '--text', 'hello'], says: /this checkpoint has no sequence-classification head/ },
+    { argv: ['classify', '--model', mlm, '--text', 'hello'], says: /this model has no classification head, which classification needs: it is a masked-language model/ },
     { argv: ['embed', '--model', join(root, 'nowhere'), 'x'], says: /nowhere: no such folder/ },
-    { argv: ['fly'], says: /^xlm: unknown command "fly"/ },
+    { argv: ['fill-mask', '--offline', '--model', 'no-such-model-folder', 'a <mask>'], says: /^xlm: --model "no-such-model-folder" is no folder \(.* does not exist\), so it was taken as a Hugging Face model id\. no-such-model-folder \(revision main\) is not in the Hugging Face cache/ },
+    { argv: ['fly'], says: /^xlm: unknown command "fly"; commands: / },
+    { argv: ['fil-mask', 'Paris is the <mask>.'], says: /^xlm: unknown command "fil-mask"; did you mean fill-mask\? \(xlm fill-mask --help\)$/m },
   ];
   for (const { argv, says } of cases) {
     const r = await run(argv);
@@ -166,4 +172,23 @@ test('xlm tokenize reads TEXT<TAB>PAIR lines as pairs, keeps blank lines, and ta
     assert.equal(bad.code, 1, argv.join(' '));
     assert.match(bad.stderr, says);
   }
+});
+
+test('classify refuses the kind of input a classifier was not trained on (config.json xlm_lab.input), and checks nothing when the model does not say', async () => {
+  const configPath = join(cls, 'config.json');
+  const original = readFileSync(configPath, 'utf8');
+  try {
+    writeFileSync(configPath, JSON.stringify({ ...JSON.parse(original), xlm_lab: { input: 'single' } }));
+    const pair = await run(['classify', '--model', cls, '--text', 'hello', '--pair', 'bonjour']);
+    assert.equal(pair.code, 1);
+    assert.match(pair.stderr, /^xlm: .*this classifier was trained on single texts \(config\.json: xlm_lab\.input "single"\), and input 1 is a pair of texts: give texts without a pair, or use a pair classifier$/m);
+    assert.equal((await run(['classify', '--model', cls, '--text', 'hello'])).code, 0);
+    writeFileSync(configPath, JSON.stringify({ ...JSON.parse(original), xlm_lab: { input: 'pair' } }));
+    const single = await run(['classify', '--model', cls, '--text', 'hello']);
+    assert.equal(single.code, 1);
+    assert.match(single.stderr, /trained on pairs of texts \(config\.json: xlm_lab\.input "pair"\), and input 1 is a single text: give each text with its pair/);
+  } finally {
+    writeFileSync(configPath, original);
+  }
+  assert.equal((await run(['classify', '--model', cls, '--text', 'hello', '--pair', 'bonjour'])).code, 0, 'a model that does not say takes either');
 });

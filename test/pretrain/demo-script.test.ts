@@ -88,11 +88,11 @@ test('npm run demo on a tiny multi-source model with its language-id head: every
     assert.equal(summary.zeroShot.perLanguage[0].lang, 'eng');
     assert.equal(summary.zeroShot.others.languages, 2);
     assert.ok(existsSync(join(runDir, 'source-classifier', 'model.safetensors')));
-    assert.match(run.stdout, /balanced accuracy per language \(chance 50%; in brackets: the length-only baseline\)/);
+    assert.match(run.stdout, /balanced accuracy per language \(chance 50%; in parentheses: the length-only baseline\)/);
     assert.match(run.stdout, new RegExp(`run folder: .*${runs[0]}`));
     // Every target says whether it is met (the project's goals for the shipped model), and the summary counts them.
     for (const line of run.stdout.split('\n').filter((l) => /target/.test(l))) assert.match(line, /\bmet\b/, `a target without its verdict: ${line}`);
-    for (const verdict of [/target < 2 s: (not )?met/, /target ≥ 4x: (not )?met/, /target ≥ 0\.90: (not )?met/, /target: top-1 ≥ 90% on average over the quran-test pairs: \d+\.\d%, (not )?met/, /target macro-F1 ≥ 0\.98 over ≥ 50 languages: (not )?met/]) assert.match(run.stdout, verdict);
+    for (const verdict of [/target < 2 s: (not )?met/, /target ≥ 4x: (not )?met/, /target ≥ 0\.90: (not )?met/, /target: top-1 ≥ 90% on average over the pairs of Quran verses of the test split: \d+\.\d%, (not )?met/, /target macro-F1 ≥ 0\.98 over ≥ 50 languages: (not )?met/]) assert.match(run.stdout, verdict);
     assert.equal(summary.targets.length, 6);
     assert.match(run.stdout, new RegExp(`targets for the shipped model: ${summary.targets.filter((x) => x.met).length} of 6 met`));
     assert.equal(/not met: /.test(run.stdout), summary.targets.some((x) => !x.met));

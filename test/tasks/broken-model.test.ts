@@ -50,7 +50,7 @@ test('asking a model for a head it does not have names the file and the head', a
   try {
     writeTinyXlmr(dir, { head: 'mlm' });
     const cache = new ModelCache({ threads: 1 });
-    await assert.rejects(classify(await cache.model(dir), [{ text: 'Hello' }]), (e: Error) => e.name === 'XlmError' && /model\.safetensors: this checkpoint has no sequence-classification head/.test(describeError(e)));
+    await assert.rejects(classify(await cache.model(dir), [{ text: 'Hello' }]), (e: Error) => e.name === 'XlmError' && /model\.safetensors: this model has no classification head, which classification needs: it is a masked-language model \(it fills masks\)\. To fix: fine-tune a classifier/.test(describeError(e)));
     await cache.closeAll();
   } finally {
     rmSync(dir, { recursive: true, force: true });

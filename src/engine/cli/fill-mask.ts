@@ -1,5 +1,6 @@
 /** `xlm fill-mask`: the top-k tokens for every <mask> of each text. */
 import { fillMask } from '../tasks/fill-mask.js';
+import type { MaskCandidate } from '../rpc/protocol.js';
 import type { CommandSpec } from './command.js';
 import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, printJson } from './inputs.js';
 
@@ -38,11 +39,23 @@ export const fillMaskCommand: CommandSpec = {
       ctx.io.stdout.write(`${texts[i]}\n  → ${r.filledWords}\n`);
       if (r.masks.some((m) => m.offer.rank !== 0)) ctx.io.stdout.write(`  top-1 pieces: ${r.filled}\n`);
       r.masks.forEach((m, j) => {
-        const list = m.candidates.map((c) => `${JSON.stringify(c.token)} ${c.score.toFixed(4)}`).join('  ');
-        const below = m.offer.rank >= m.candidates.length ? `  (offered: ${JSON.stringify(m.offer.token)} ${m.offer.score.toFixed(4)}, rank ${m.offer.rank + 1})` : '';
+        // A piece that does not start a word joins the word before the mask ("the" + "m" reads "them"): "…m", as the panel shows it.
+        const list = m.candidates.map((c) => `${JSON.stringify(pieceShown(c))} ${c.score.toFixed(4)}`).join('  ');
+        const below = m.offer.rank >= m.candidates.length ? `  (offered: ${JSON.stringify(m.offer.token)} ${m.offer.score.toFixed(4)}, the ${ordinal(m.offer.rank + 1)} most probable)` : '';
         ctx.io.stdout.write(`  mask ${j + 1}: ${list}${below}\n`);
       });
     });
     return 0;
   },
 };
+
+/** A candidate's token as the text output shows it: "…m" for a piece that joins the word before it. */
+export function pieceShown(c: Pick<MaskCandidate, 'token' | 'text' | 'startsWord'>): string {
+  return c.startsWord || !c.text.trim() ? c.token : `…${c.token}`;
+}
+
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}

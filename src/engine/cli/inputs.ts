@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { XlmError } from '../errors.js';
 import { resolveModel } from '../hub/resolve.js';
 import { hubSettings } from '../hub/settings.js';
@@ -70,12 +70,21 @@ export async function modelDir(ctx: CommandContext): Promise<string> {
   }
   const tiny = TINY_MODELS[given];
   if (!tiny || existsSync(given)) {
-    const resolved = await resolveModel(given, {
-      settings: hubSettings({ offline: ctx.values.offline === true }, ctx.io.env),
-      signal: ctx.io.signal,
-      ...downloadQuestions(ctx.io, ctx.values.yes === true),
-    });
-    return resolved.folder;
+    try {
+      const resolved = await resolveModel(given, {
+        settings: hubSettings({ offline: ctx.values.offline === true }, ctx.io.env),
+        signal: ctx.io.signal,
+        ...downloadQuestions(ctx.io, ctx.values.yes === true),
+      });
+      return resolved.folder;
+    } catch (e) {
+      // A mistyped folder name reads as a Hub id: say that first, and how offline mode is turned on here.
+      if (e instanceof XlmError && (e.code === 'hub/unreachable' || e.code === 'hub/offline-not-cached') && !existsSync(given)) {
+        const flag = ctx.values.offline === true ? ' (--offline is on)' : ' On the command line --offline turns offline mode on.';
+        throw new XlmError(e.code, `--model "${given}" is no folder (${resolve(given)} does not exist), so it was taken as a Hugging Face model id. ${e.message}${flag}`, { what: '--model' });
+      }
+      throw e;
+    }
   }
   const dir = join(cacheRoot(ctx.io.env), tiny.folder);
   if (!existsSync(join(dir, 'config.json'))) {

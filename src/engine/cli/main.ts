@@ -18,7 +18,7 @@ import { TINY_MODEL_NOTE, positiveInt } from './inputs.js';
 import { CancelledError } from '../runtime/inputs.js';
 import { EXIT_CANCELLED, EXIT_OK, EXIT_USER_ERROR, printableIo, processIo, type CliIo } from './io.js';
 import { flagOf } from './option-flags.js';
-import { parseFlags } from './parse-flags.js';
+import { nearestFlag, parseFlags } from './parse-flags.js';
 import { printVersion } from './version.js';
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
@@ -140,7 +140,11 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo(), command
         io.stdout.write(generalHelp(commands));
         return argv.length ? EXIT_OK : EXIT_USER_ERROR;
       }
-      throw new XlmError('cli-unknown-command', `unknown command "${leadingWords(argv).join(' ') || argv[0]}"; commands: ${commands.map((c) => c.name).join(', ')} (xlm --help)`);
+      // The first word is the command; the words after it are its arguments ("xlm fil-mask TEXT").
+      const word = argv[0]!;
+      const near = word.startsWith('-') ? undefined : nearestFlag(word, commands.map((c) => c.name));
+      if (near) throw new XlmError('cli-unknown-command', `unknown command "${word}"; did you mean ${near}? (xlm ${near} --help)`);
+      throw new XlmError('cli-unknown-command', `unknown command "${word}"; commands: ${commands.map((c) => c.name).join(', ')} (xlm --help)`);
     }
     const { command, rest } = found;
     const options = { ...command.options, ...GLOBAL_OPTIONS };

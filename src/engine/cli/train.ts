@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { XlmError } from '../errors.js';
 import { METRICS_FOR_BEST } from '../eval/best-tracker.js';
-import { formatEvalLineTable } from '../eval/report.js';
+import { formatEvalLineTable, isRatio } from '../eval/report.js';
 import { DEVICE_CHOICES } from '../runtime/devices.js';
 import type { Device } from '../runtime/session.js';
 import { DEFAULT_BATCH_SIZE, trainingDefaults } from '../train/defaults.js';
@@ -150,7 +150,7 @@ function wrapTargets(list: string, allowed?: readonly string[]): string[] {
 
 /**
  * A logged step or evaluation as a line for people: "step 50/196 (epoch 0.26): loss 2.3143, lr 4.9e-3, 58.1 examples/s,
- * about 2 min left"; "evaluation at step 100: loss 0.2134, accuracy 95.1%, macro_f1 0.944". The time left is the
+ * about 2 min left"; "evaluation at step 100: loss 0.2134, accuracy 95.1%, macro_f1 94.4%". The time left is the
  * remaining steps at the pace since the first logged step.
  */
 export class StepLines {
@@ -181,7 +181,7 @@ export class StepLines {
 
 /** Shares (accuracy, QA's exact match and F1) as percentages, sacreBLEU's 0-100 scores with one decimal, the rest with four. */
 function figure(name: string, v: number): string {
-  if (name === 'accuracy' || name === 'exact_match' || name === 'f1') return `${(100 * v).toFixed(1)}%`;
+  if (isRatio(name)) return `${(100 * v).toFixed(1)}%`;
   if (name === 'bleu' || name === 'chrf' || name === 'chrf++') return v.toFixed(1);
   return Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4);
 }
@@ -221,7 +221,8 @@ export const trainCommand: CommandSpec = {
     // judged now, before the run's own loading adds to the load; the run logs it as its sessions are made.
     const spin = spinWhenIdle();
     const options = trainOptionsFromFlags(ctx.values, (await modelDir(ctx)));
-    options.spin = spin;
+    // One thread has no pool to spin: nothing to decide, nothing to say.
+    options.spin = options.threads === 1 ? false : spin;
     const forPeople = !ctx.values.json && ctx.io.stdout.isTTY === true;
     const lines = new StepLines(() => ctx.io.now());
     const hooks = {

@@ -37,6 +37,11 @@ export function writePredictions(path: string, result: EvalResult): void {
 /** Metrics shown as percentages in tables; the others (loss, perplexity, counts) as plain numbers. */
 const RATIO = /(accuracy|f1|precision|recall|exact_match)$/;
 
+/** Whether a metric is a share, shown as a percentage (accuracy, the F1s, precision, recall, exact match). */
+export function isRatio(name: string): boolean {
+  return RATIO.test(name);
+}
+
 /** The metric rows of the per-language table, in reading order. */
 function tableMetrics(result: EvalResult): string[] {
   const present = new Set(Object.keys(result.metrics));

@@ -31,12 +31,19 @@ export interface EngineRuntimeOptions {
   onNotice?: (line: string) => void;
 }
 
-const HEAD_DESCRIPTION: Record<HeadKind, { what: string; cls: string; use: string }> = {
-  mlm: { what: 'masked-LM head (lm_head.*)', cls: 'XLMRobertaForMaskedLM', use: 'fill-mask' },
-  'seq-cls': { what: 'sequence-classification head (classifier.dense.*, classifier.out_proj.*)', cls: 'XLMRobertaForSequenceClassification', use: 'classify' },
-  'token-cls': { what: 'token-classification head (classifier.weight, classifier.bias)', cls: 'XLMRobertaForTokenClassification', use: 'token classification' },
-  qa: { what: 'question-answering head (qa_outputs.weight, qa_outputs.bias)', cls: 'XLMRobertaForQuestionAnswering', use: 'question answering' },
+/** Each head in words: what it is, what needs it, what a model that has it is, and how to get one. */
+const HEAD_DESCRIPTION: Record<HeadKind, { what: string; use: string; is: string; get: string }> = {
+  mlm: { what: 'masked-language-model head', use: 'filling masks', is: 'a masked-language model (it fills masks)', get: 'pick a masked-language model (the default model is one), saved as XLMRobertaForMaskedLM' },
+  'seq-cls': { what: 'classification head', use: 'classification', is: 'a classifier', get: 'fine-tune a classifier from it first (sequence or pair classification), or pick a model saved as XLMRobertaForSequenceClassification' },
+  'token-cls': { what: 'token-classification head', use: 'token classification (NER)', is: 'a token classifier (NER)', get: 'fine-tune a token classifier from it first, or pick a model saved as XLMRobertaForTokenClassification' },
+  qa: { what: 'question-answering head', use: 'question answering', is: 'a question-answering model', get: 'fine-tune a question-answering model from it first, or pick a model saved as XLMRobertaForQuestionAnswering' },
 };
+
+/** What a model folder is, by the heads it carries: "a masked-language model (it fills masks)", "an encoder with no task head". */
+function modelKind(has: (head: HeadKind) => boolean): string {
+  const kinds = (Object.keys(HEAD_DESCRIPTION) as HeadKind[]).filter(has).map((h) => HEAD_DESCRIPTION[h].is);
+  return kinds.length ? kinds.join(' and ') : 'an encoder with no task head';
+}
 
 export class LoadedModel {
   private readonly sessions = new Map<InferenceTask, Promise<GraphSession>>();
@@ -89,9 +96,9 @@ export class LoadedModel {
   private async build(task: InferenceTask): Promise<GraphSession> {
     const head = headOfTask(task);
     if (head) {
-      const { what, cls, use } = HEAD_DESCRIPTION[head];
+      const { what, use, get } = HEAD_DESCRIPTION[head];
       if (!this.hasHead(head)) {
-        throw new XlmError('model-no-head', `this checkpoint has no ${what}; ${use} needs a model saved as ${cls}`, { file: this.folder.weights.path, what: head });
+        throw new XlmError('model-no-head', `this model has no ${what}, which ${use} needs: it is ${modelKind((h) => this.hasHead(h))}. To fix: ${get}`, { file: this.folder.weights.path, what: head });
       }
       this.folder.weights.check(headTensorSpecs(this.config, head, this.config.id2label.length));
     }

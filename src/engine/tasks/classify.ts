@@ -8,6 +8,8 @@ import type { ClassifyInput, ClassifyResult, LabelScore } from '../rpc/protocol.
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { cancellableChunks, modelInputs, type Cancellation } from '../runtime/inputs.js';
 import type { TruncationStrategy } from '../tokenize/encoding.js';
+import { XlmError } from '../errors.js';
+import type { XlmLabConfigBlock } from '../model/capabilities.js';
 
 export interface ClassifyOptions {
   /** Inputs per session run (default 16): the most work a cancel waits for. */
@@ -19,12 +21,29 @@ export interface ClassifyOptions {
 }
 
 export async function classify(model: LoadedModel, inputs: readonly ClassifyInput[], opts: ClassifyOptions = {}): Promise<ClassifyResult> {
+  checkInputKind(model, inputs);
   const results: ClassifyResult = [];
   for await (const chunk of cancellableChunks(inputs, opts.batchSize ?? 16, opts.cancel)) {
     const logits = await classifyLogits(model, chunk, opts.truncation);
     results.push(...logits.map((row) => labelScores(model, row)));
   }
   return results;
+}
+
+/**
+ * A classifier that `xlm train` saved says whether it read single texts or pairs (config.json's xlm_lab.input);
+ * the other kind of input gets an answer that means nothing, so it is refused. Models that do not say are not checked.
+ */
+function checkInputKind(model: LoadedModel, inputs: readonly ClassifyInput[]): void {
+  const declared = (model.config.raw.xlm_lab as XlmLabConfigBlock | undefined)?.input;
+  const paired = inputs.findIndex((i) => i.textPair !== undefined);
+  const single = inputs.findIndex((i) => i.textPair === undefined);
+  if (declared === 'single' && paired >= 0) {
+    throw new XlmError('classify-input', `this classifier was trained on single texts (config.json: xlm_lab.input "single"), and input ${paired + 1} is a pair of texts: give texts without a pair, or use a pair classifier`, { what: 'textPair' });
+  }
+  if (declared === 'pair' && single >= 0) {
+    throw new XlmError('classify-input', `this classifier was trained on pairs of texts (config.json: xlm_lab.input "pair"), and input ${single + 1} is a single text: give each text with its pair`, { what: 'textPair' });
+  }
 }
 
 /** Raw logits per input, [inputs][labels]. */

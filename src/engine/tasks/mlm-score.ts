@@ -93,7 +93,7 @@ function scoringSession(model: LoadedModel, runtime: EngineRuntimeOptions): Prom
   let pending = sessions.get(model);
   if (!pending) {
     if (!model.hasHead('mlm')) {
-      throw new XlmError('model-no-head', 'this checkpoint has no masked-LM head (lm_head.*); masked-LM evaluation needs a model saved as XLMRobertaForMaskedLM', { file: model.folder.weights.path, what: 'mlm' });
+      throw new XlmError('model-no-head', 'this model has no masked-language-model head, which masked-LM evaluation needs: pick a masked-language model (the default model is one), saved as XLMRobertaForMaskedLM', { file: model.folder.weights.path, what: 'mlm' });
     }
     pending = createSession(buildScoringGraph(model.config, model.folder.weights), { threads: runtime.threads, device: runtime.device, onNotice: runtime.onNotice });
     sessions.set(model, pending);
