@@ -53,17 +53,22 @@ function tableMetrics(result: EvalResult): string[] {
 export function formatEvalReport(result: EvalResult, name: NameOption): string {
   const lines: string[] = [];
   const languages = orderLanguages(Object.keys(result.perLanguage));
-  const from = result.languageSource === 'column' ? 'from the language column' : 'guessed from the script';
-  lines.push(`${result.task} on ${result.examples} examples of ${result.data}; ${languages.length} language${languages.length === 1 ? '' : 's'} (${from})`);
+  // Without a language column the groups are scripts, named for their language where one language writes it
+  // (Greek: el), by the script's name where many do (Latin): said so, not counted as languages.
+  const groups =
+    result.languageSource === 'column'
+      ? `${languages.length} language${languages.length === 1 ? '' : 's'} (from the language column)`
+      : `${languages.length} script group${languages.length === 1 ? '' : 's'} (no language column: a script one language writes is named for it, as Greek for el; others, such as Latin, by the script)`;
+  lines.push(`${result.task} on ${result.examples} examples of ${result.data}; ${groups}`);
   if (result.skipped.errorCount) lines.push(`${result.skipped.errorCount} bad rows were skipped (first: ${describeFirst(result, name)})`);
   if (result.truncatedRows) lines.push(`${result.truncatedRows} rows were cut at ${result.maxLength} tokens${result.task === 'token-classification' ? ' (their cut-off words count as O)' : ''}`);
   lines.push('');
-  lines.push(`overall: ${Object.entries(result.metrics).map(([k, v]) => `${k} ${show(k, v)}`).join('  ')}`);
+  lines.push(`overall: ${Object.entries(result.metrics).map(([k, v]) => `${k} ${show(k, v)}${RATIO.test(k) ? '%' : ''}`).join('  ')}`);
 
   const ratios = tableMetrics(result);
   if (languages.length > 0) {
     lines.push('');
-    lines.push('per language (%; avg = mean over languages, all = pooled over rows):');
+    lines.push(result.languageSource === 'column' ? 'per language (%; avg = mean over languages, all = pooled over rows):' : 'per script group (%; avg = mean over the groups, all = pooled over rows):');
     const rows = [...ratios, 'loss'].filter((name) => name in result.metrics).map((name) => ({
       name,
       values: Object.fromEntries(languages.map((l) => [l, result.perLanguage[l][name]])),
@@ -79,7 +84,7 @@ export function formatEvalReport(result: EvalResult, name: NameOption): string {
 
   if (result.classes) {
     lines.push('');
-    lines.push('per class:');
+    lines.push('per class (precision, recall and f1 in %):');
     lines.push(...table(['label', 'precision', 'recall', 'f1', 'support'], result.classes.map((c) => [c.label, pct(c.precision), pct(c.recall), pct(c.f1), String(c.support)])));
   }
   if (result.confusion) {
@@ -90,7 +95,7 @@ export function formatEvalReport(result: EvalResult, name: NameOption): string {
   }
   if (result.entityTypes) {
     lines.push('');
-    lines.push('per entity type:');
+    lines.push('per entity type (precision, recall and f1 in %):');
     lines.push(...table(['type', 'precision', 'recall', 'f1', 'support', 'predicted'], result.entityTypes.map((t) => [t.type, pct(t.precision), pct(t.recall), pct(t.f1), String(t.support), String(t.predicted)])));
   }
   return lines.join('\n') + '\n';
