@@ -6,7 +6,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
-import { adviceInEditor, describeLoss, evalChartKeys, evalChartTitle, formatTimeLeft, isRatioMetric, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
+import { adviceInEditor, configKeyInWords, describeLoss, evalChartKeys, evalChartTitle, formatTimeLeft, isRatioMetric, metricInWords, metricValue, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
 import { languageLabel } from './lib/language-label.js';
 import { stepRange, stepTicks } from './lib/step-axis.js';
 import { el, onThemeChange, themeColor, vscodeApi } from './lib/vscode.js';
@@ -215,7 +215,8 @@ function tick(v: number): string {
 }
 
 function configTable(run: RunData): HTMLElement {
-  const rows = Object.entries(run.config).map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))));
+  // Keys in words (batchSize: "batch size"); the key itself is the cell's tooltip.
+  const rows = Object.entries(run.config).map(([k, v]) => el('tr', {}, el('th', { title: k }, configKeyInWords(k)), el('td', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))));
   return el('section', { className: 'config' }, el('h2', {}, `Configuration of ${run.id}`), rows.length ? el('table', {}, ...rows) : el('p', { className: 'empty' }, 'No config.json in this run.'));
 }
 
@@ -231,8 +232,8 @@ function languageTable(run: RunData): HTMLElement {
     byLang.get(lang)!.set(metric, v);
   }
   const metrics = [...new Set([...byLang.values()].flatMap((m) => [...m.keys()]))];
-  const head = el('tr', {}, el('th', {}, 'language'), ...metrics.map((m) => el('th', {}, m)));
-  const rows = [...byLang].map(([lang, m]) => el('tr', {}, el('td', { title: lang }, languageLabel(lang)), ...metrics.map((k) => el('td', { className: 'num' }, m.has(k) ? m.get(k)!.toFixed(3) : '–'))));
+  const head = el('tr', {}, el('th', {}, 'language'), ...metrics.map((m) => el('th', { title: m }, metricInWords(m))));
+  const rows = [...byLang].map(([lang, m]) => el('tr', {}, el('td', { title: lang }, languageLabel(lang)), ...metrics.map((k) => el('td', { className: 'num' }, m.has(k) ? metricValue(k, m.get(k)!) : '–'))));
   // Keys that are scripts: rows without a language, grouped by writing system (a script one language owns is named as that language).
   const scripts = [...byLang.keys()].some((k) => languageLabel(k).endsWith(' script'));
   section.append(el('p', { className: 'note' }, scripts ? `step ${last.step} · rows without a language grouped by writing system` : `step ${last.step}`), el('table', {}, head, ...rows));
@@ -242,7 +243,11 @@ function languageTable(run: RunData): HTMLElement {
 function confusion(run: RunData): HTMLElement {
   const last = [...run.records].reverse().find((r) => r.confusion && r.labels);
   const section = el('section', { className: 'confusion' }, el('h2', {}, 'Confusion matrix'));
-  if (!last?.confusion || !last.labels) return section.appendChild(el('p', { className: 'empty' }, 'No confusion matrix yet.')).parentElement!;
+  if (!last?.confusion || !last.labels) {
+    // A finished run (it has a verdict) will not get one: say which runs have one instead of "yet".
+    const why = run.verdict ? 'No confusion matrix: this run\'s evaluations have none (a classifier\'s evaluations do; token classification reports scores per entity type).' : 'No confusion matrix yet: it comes with the first evaluation of a classifier.';
+    return section.appendChild(el('p', { className: 'empty' }, why)).parentElement!;
+  }
   const max = Math.max(1, ...last.confusion.flat());
   const head = el('tr', {}, el('th', {}, 'gold \\ predicted'), ...last.labels.map((l) => el('th', {}, l)));
   const rows = last.confusion.map((row, i) =>

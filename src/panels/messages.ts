@@ -79,8 +79,24 @@ export function isRatioMetric(key: string): boolean {
 
 /** The dashboard's title of an eval metric's chart, in words. */
 export function evalChartTitle(key: string): string {
-  const words: Record<string, string> = { exact_match: 'exact match (EM)', f1: 'F1', macro_f1: 'macro F1' };
-  return `Evaluation: ${words[key] ?? key}`;
+  return `Evaluation: ${metricInWords(key)}`;
+}
+
+/** An evaluation metric's key in words: "macro_f1" → "macro F1", "top5_accuracy" → "top-5 accuracy". */
+export function metricInWords(key: string): string {
+  const words: Record<string, string> = { exact_match: 'exact match (EM)', f1: 'F1', macro_f1: 'macro F1', micro_f1: 'micro F1', bleu: 'BLEU', chrf: 'chrF', 'chrf++': 'chrF++' };
+  const top = /^top(\d+)_accuracy$/.exec(key);
+  return words[key] ?? (top ? `top-${top[1]} accuracy` : key.replace(/_/g, ' '));
+}
+
+/** A metric's value as the dashboard's tables show it: a share as a percentage, anything else with 3 decimals. */
+export function metricValue(key: string, v: number): string {
+  return isRatioMetric(key) ? `${(100 * v).toFixed(1)}%` : v.toFixed(3);
+}
+
+/** A run configuration's key in words: "batchSize" → "batch size", "max_length" → "max length". */
+export function configKeyInWords(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
 }
 
 export interface RunSummary {
@@ -214,7 +230,8 @@ export type ToNliPanel =
   | { type: 'inputs'; premise: string; hypothesis: string }
   | { type: 'nli'; premise: string; hypothesis: string; scores: NliResult }
   | { type: 'zeroShot'; text: string; labels: LabelScore[] }
-  | { type: 'message'; text: string };
+  /** `selectModel`: the message is that no model serves NLI, and the panel offers the picker for that slot. */
+  | { type: 'message'; text: string; selectModel?: boolean };
 
 /** What the NLI panel's page keeps in its webview state, so a hidden tab or a reload shows it again. */
 export interface NliPanelState {
@@ -226,12 +243,15 @@ export interface NliPanelState {
   zeroShot?: LabelScore[];
   /** The last error or notice shown, until the next result replaces it. */
   message?: string;
+  /** The message offers the model picker (no model serves NLI). */
+  selectModel?: boolean;
 }
 
 export type FromNliPanel =
   | { type: 'ready' }
   | { type: 'checkEntailment'; premise: string; hypothesis: string }
-  | { type: 'zeroShot'; text: string; labels: string[] };
+  | { type: 'zeroShot'; text: string; labels: string[] }
+  | { type: 'selectModel' };
 
 // ------------------------------------------------------------------ answers panel (Ask a question about this file)
 
@@ -330,6 +350,8 @@ export function parseFromNliPanel(m: unknown): FromNliPanel | undefined {
       return isStr(m.premise, 10_000) && isStr(m.hypothesis, 10_000) ? { type: 'checkEntailment', premise: m.premise, hypothesis: m.hypothesis } : undefined;
     case 'zeroShot':
       return isStr(m.text, 10_000) && isStrArray(m.labels, 100) ? { type: 'zeroShot', text: m.text, labels: m.labels } : undefined;
+    case 'selectModel':
+      return { type: 'selectModel' };
   }
   return undefined;
 }
