@@ -17,9 +17,12 @@ const zsLabels = el('input', { type: 'text', id: 'zs-labels', placeholder: 'Labe
 const zsRun = el('button', { className: 'secondary' }, 'Rank labels');
 const zsResult = el('div', { className: 'bars', id: 'zs-result' });
 const message = el('p', { className: 'warning' });
+// Offered with a message that no model serves NLI: opens the picker for that feature.
+const pick = el('button', { className: 'secondary', hidden: true }, 'Select a model for NLI');
+pick.addEventListener('click', () => vscode.postMessage({ type: 'selectModel' }));
 
 app.append(
-  el('h2', {}, 'Premise and hypothesis'), el('label', { htmlFor: 'premise' }, 'Premise'), premise, el('label', { htmlFor: 'hypothesis' }, 'Hypothesis'), hypothesis, check, nliResult, message,
+  el('h2', {}, 'Premise and hypothesis'), el('label', { htmlFor: 'premise' }, 'Premise'), premise, el('label', { htmlFor: 'hypothesis' }, 'Hypothesis'), hypothesis, check, nliResult, message, pick,
   el('h2', {}, 'Zero-shot labels'), zsText, zsLabels, zsRun, zsResult,
 );
 // Defaults first: a state saved by an older version of the panel may lack a field.
@@ -31,6 +34,7 @@ zsLabels.value = state.zsLabels;
 if (state.nli) showNli(state.nli);
 if (state.zeroShot) bars(zsResult, state.zeroShot.map((l) => [l.label, l.score]));
 if (state.message) message.textContent = state.message;
+pick.hidden = !state.selectModel;
 
 function save(change: Partial<NliPanelState>): void {
   state = { ...state, premise: premise.value, hypothesis: hypothesis.value, zsText: zsText.value, zsLabels: zsLabels.value, ...change };
@@ -57,19 +61,21 @@ function showNli(scores: NonNullable<NliPanelState['nli']>): void {
 window.addEventListener('message', (event: MessageEvent<ToNliPanel>) => {
   const m = event.data;
   message.textContent = '';
+  pick.hidden = true;
   if (m.type === 'inputs') {
     premise.value = m.premise;
     hypothesis.value = m.hypothesis;
-    save({ message: undefined });
+    save({ message: undefined, selectModel: false });
   } else if (m.type === 'nli') {
     showNli(m.scores);
-    save({ nli: m.scores, message: undefined });
+    save({ nli: m.scores, message: undefined, selectModel: false });
   } else if (m.type === 'zeroShot') {
     bars(zsResult, m.labels.map((l) => [l.label, l.score]));
-    save({ zeroShot: m.labels, message: undefined });
+    save({ zeroShot: m.labels, message: undefined, selectModel: false });
   } else {
     message.textContent = m.text;
-    save({ message: m.text });
+    pick.hidden = !m.selectModel;
+    save({ message: m.text, selectModel: m.selectModel === true });
   }
 });
 vscode.postMessage({ type: 'ready' });

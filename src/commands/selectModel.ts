@@ -85,8 +85,9 @@ export async function pickModel(ctx: Ctx, target: SlotId | undefined, title?: st
     ctx.output.info(`Hugging Face cache not listed: ${e instanceof Error ? e.message : String(e)}`);
   }
   const pick = await vscode.window.showQuickPick(items, {
-    title: title ?? (s ? `Select model for ${s.label.toLowerCase()} (${s.serves})` : 'Select model for every feature it fits'),
-    placeHolder: s ? `Only models with ${s.needs} are listed` : 'A Hugging Face model folder of the XLM-R family',
+    title: title ?? (s ? `Select a model for ${s.serves}` : 'Select a model for every feature it fits'),
+    // Short enough for the input box: what the slot needs is the item's detail when nothing fits.
+    placeHolder: s ? `Models with ${s.needs}` : 'A Hugging Face model folder of the XLM-R family',
     matchOnDescription: true,
     // A step of a wizard (it passes its title) stays open when focus moves, as the wizard's other steps do.
     ignoreFocusOut: title !== undefined,

@@ -58,7 +58,7 @@ export class NliPanel {
       this.post({ type: 'nli', premise, hypothesis, scores });
       return scores;
     } catch (e) {
-      this.post({ type: 'message', text: e instanceof Error ? e.message : String(e) });
+      this.post(failure(e));
       return undefined;
     }
   }
@@ -68,7 +68,7 @@ export class NliPanel {
       const { dir: model } = await this.ctx.ensureModel('nli');
       this.post({ type: 'zeroShot', text, labels: await this.ctx.request(p.zeroShot, { text, labels, model }) });
     } catch (e) {
-      this.post({ type: 'message', text: e instanceof Error ? e.message : String(e) });
+      this.post(failure(e));
     }
   }
 
@@ -78,6 +78,7 @@ export class NliPanel {
     if (m.type === 'ready') this.outbox.ready();
     if (m.type === 'checkEntailment') void this.check(m.premise, m.hypothesis);
     if (m.type === 'zeroShot') void this.zeroShot(m.text, m.labels);
+    if (m.type === 'selectModel') void vscode.commands.executeCommand('xlm.selectModel', undefined, 'nli');
   }
 
   private post(message: ToNliPanel): void {
@@ -94,6 +95,12 @@ export class NliPanel {
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
   }
+}
+
+/** A failed request in words; with no NLI model, the panel offers the picker for that feature. */
+function failure(e: unknown): ToNliPanel {
+  const text = e instanceof Error ? e.message : String(e);
+  return e instanceof Error && e.name === 'NoModelError' ? { type: 'message', text, selectModel: true } : { type: 'message', text };
 }
 
 export function registerNliPanelSerializer(ctx: Ctx): vscode.Disposable {

@@ -325,6 +325,7 @@ test('Select model for one feature writes its own setting; the classifier serves
     assert.equal(scores, undefined);
     const said = await waitFor('the NLI panel told why', () => xlm.nliPanelMessages()?.find((m) => m.type === 'message'));
     assert.match((said as { text: string }).text, /No model for the NLI panel and zero-shot labels: .*it needs a pair classifier whose labels are entailment, neutral and contradiction/);
+    assert.equal((said as { selectModel?: boolean }).selectModel, true, 'the panel offers the picker for the NLI feature');
   } finally {
     await config.update('models.classifier', undefined, vscode.ConfigurationTarget.Global);
     await config.update('model', previous, vscode.ConfigurationTarget.Global);
