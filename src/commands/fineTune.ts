@@ -102,7 +102,8 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
   if (given.epochs === undefined && given.learningRate === undefined) {
     const choice = await vscode.window.showQuickPick(
       [
-        { label: `Start: ${hyper.epochs} epochs, batch ${hyper.batchSize}, learning rate ${hyper.learningRate}`, detail: defaults.why.replace(/^defaults/, 'Defaults'), custom: false },
+        // The label carries the values; the detail says which row of the table they come from (short enough not to be cut).
+        { label: `Start: ${hyper.epochs} epochs, batch ${hyper.batchSize}, learning rate ${hyper.learningRate}`, detail: defaults.why.replace(/^defaults/, 'Defaults').replace(/: learning rate [^,]+, \d+ epochs, /, ': '), custom: false },
         { label: 'Customize…', custom: true },
       ],
       { title: `${title} (${steps}/${steps}): hyperparameters`, ignoreFocusOut: true },
