@@ -24,11 +24,13 @@ window.addEventListener('message', (event: MessageEvent<ToMaskPanel>) => {
     m.result.masks.forEach((mask, maskIndex) => {
       app.append(el('h2', {}, `<mask> ${maskIndex + 1}`));
       const bars = el('div', { className: 'bars' });
-      const add = (candidates: typeof mask.candidates) => {
+      const add = (candidates: typeof mask.candidates, marked: boolean) => {
         for (const c of candidates) {
           const word = c.text;
-          // A piece that does not start a word joins the word before it ("the" + "m" reads "them"): shown as "…m".
-          const shown = c.startsWord || !word.trim() ? word || c.token : `…${word}`;
+          // Between spaces, a piece that does not start a word joins the word before it ("the" + "m" reads "them"):
+          // shown as "…m". A mark is shown as itself ("," not "…,"); where the mask touches text (Chinese has no
+          // spaces) every candidate joins it, and none is marked.
+          const shown = !marked || c.startsWord || !/[\p{L}\p{N}]/u.test(word) ? word || c.token : `…${word}`;
           const pick = el('button', { className: 'candidate', title: c.startsWord ? `Insert "${word}"` : `Insert "${word}" (joins the word before the mask)` }, shown);
           pick.addEventListener('click', () => vscode.postMessage({ type: 'insert', maskIndex, text: c.text }));
           const bar = el('div', { className: 'bar' }, el('div', { className: 'fill' }));
@@ -39,9 +41,9 @@ window.addEventListener('message', (event: MessageEvent<ToMaskPanel>) => {
       // Between spaces the mask stands for a word: words first (as inline fill-in offers them), then what would
       // join the word before or is a mark, each with the model's probability; one grid, so the bars line up.
       const { words, rest } = panelCandidates(mask);
-      add(words);
+      add(words, true);
       if (words.length && rest.length) bars.append(el('p', { className: 'group' }, 'Pieces and marks (a piece joins the word before the mask)'));
-      add(rest);
+      add(rest, words.length > 0);
       app.append(bars);
     });
   }

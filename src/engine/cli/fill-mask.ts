@@ -49,9 +49,9 @@ export const fillMaskCommand: CommandSpec = {
   },
 };
 
-/** A candidate's token as the text output shows it: "…m" for a piece that joins the word before it. */
+/** A candidate's token as the text output shows it: "…m" for a piece that joins the word before it; a mark as itself. */
 export function pieceShown(c: Pick<MaskCandidate, 'token' | 'text' | 'startsWord'>): string {
-  return c.startsWord || !c.text.trim() ? c.token : `…${c.token}`;
+  return c.startsWord || !/[\p{L}\p{N}]/u.test(c.text) ? c.token : `…${c.token}`;
 }
 
 export function ordinal(n: number): string {
