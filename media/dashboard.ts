@@ -187,7 +187,7 @@ function chart(parent: HTMLElement, title: string, id: string, shown: RunData[],
         // Axes from the data: steps from the first to the last point drawn; a ratio (accuracy, F1, exact match) stays within [0, 1].
         scales: { x: { time: false, range: (_u, min, max) => stepRange(min, max) }, ...(ratio ? { y: { range: ratioRange } } : {}) },
         // Whole steps only, one tick per STEP_TICK_PX at most.
-        axes: [{ ...axis, label: 'step', splits: (u: uPlot, _axis: number, min: number, max: number) => stepTicks(min, max, u.bbox.width / devicePixelRatio / STEP_TICK_PX) }, { ...axis, size: 64, values: (_u: uPlot, splits: number[]) => splits.map(tick) }],
+        axes: [{ ...axis, label: 'step', splits: (u: uPlot, _axis: number, min: number, max: number) => stepTicks(min, max, u.bbox.width / devicePixelRatio / STEP_TICK_PX) }, { ...axis, size: 64, values: (_u: uPlot, splits: number[]) => splits.map(ratio ? percentTick : tick) }],
         series: [{ label: 'step' }, ...kept.map((run, i) => ({ label: run.id, stroke: colors[i % colors.length], width: 2, spanGaps: true, points: { show: tables[i]![0].length < 40 } }))],
         legend: { show: kept.length > 1 },
       },
@@ -204,6 +204,11 @@ const STEP_TICK_PX = 60;
 function ratioRange(_u: uPlot, min: number, max: number): uPlot.Range.MinMax {
   const pad = Math.max(0.02, (max - min) * 0.1);
   return [Math.max(0, min - pad), Math.min(1, max + pad)];
+}
+
+/** A share's axis in percent, as the tables and the run line give it: 0.85 → "85%". */
+function percentTick(v: number): string {
+  return `${Number((100 * v).toPrecision(3))}%`;
 }
 
 /** Axis numbers that stay readable from learning rates (1e-5) to token throughput (1e4). */
