@@ -250,7 +250,12 @@ function confusion(run: RunData): HTMLElement {
   const section = el('section', { className: 'confusion' }, el('h2', {}, 'Confusion matrix'));
   if (!last?.confusion || !last.labels) {
     // A finished run (it has a verdict) will not get one: say which runs have one instead of "yet".
-    const why = run.verdict ? 'No confusion matrix: this run\'s evaluations have none (a classifier\'s evaluations do; token classification reports scores per entity type).' : 'No confusion matrix yet: it comes with the first evaluation of a classifier.';
+    const evaluated = run.records.some((r) => r.eval);
+    const why = !run.verdict
+      ? 'No confusion matrix yet: it comes with the first evaluation of a classifier.'
+      : evaluated
+        ? 'No confusion matrix: this run\'s evaluations have none (a classifier\'s evaluations do; token classification reports scores per entity type).'
+        : 'No confusion matrix: this run made no evaluation (give it evaluation data, or a training file large enough to hold a tenth out).';
     return section.appendChild(el('p', { className: 'empty' }, why)).parentElement!;
   }
   const max = Math.max(1, ...last.confusion.flat());

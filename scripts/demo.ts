@@ -53,7 +53,6 @@ const threads = flags.threads === undefined ? 0 : Number(flags.threads);
 const started = performance.now();
 const seconds = () => (performance.now() - started) / 1000;
 const say = (line = '') => process.stdout.write(`${line}\n`);
-/** A heading, stamped with the time its section's work begins; `when` replaces the stamp where that work was done earlier. */
 /** A retrieval set's name in words: "quran-test" is the test split's Quran verses; "X-held-out" a source training never read. */
 function setInWords(name: string): string {
   const split = /^quran-(\w+)$/.exec(name);
@@ -62,6 +61,7 @@ function setInWords(name: string): string {
   return held ? `${held[1]}, a source training never read` : name;
 }
 
+/** A heading, stamped with the time its section's work begins; `when` replaces the stamp where that work was done earlier. */
 const section = (title: string, when = `${seconds().toFixed(0)} s`) => say(`\n== ${title} ${'='.repeat(Math.max(0, 74 - title.length))}  [${when}]`);
 /** What the demo is computing now, on stderr, so that a long step is never silent. */
 const progress = (what: string) => process.stderr.write(`  [${seconds().toFixed(0)} s] ${what}\n`);

@@ -96,7 +96,8 @@ export function metricValue(key: string, v: number): string {
 
 /** A run configuration's key in words: "batchSize" → "batch size", "max_length" → "max length". */
 export function configKeyInWords(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
+  const named: Record<string, string> = { loraR: 'LoRA rank', loraAlpha: 'LoRA alpha', loraTargets: 'LoRA targets', loraRank: 'LoRA rank', lr: 'learning rate' };
+  return named[key] ?? key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
 }
 
 export interface RunSummary {

@@ -39,14 +39,14 @@ test('fill-mask\'s text output fills each mask as inline fill-in does, and adds 
   const texts = ['Paris is the <mask> of France.', 'The capital of France is <mask>.', 'Das ist ein <mask> Haus.', 'un<mask>able'];
   const json = await run(['fill-mask', ...texts.flatMap((t) => ['--text', t]), '--json']);
   assert.equal(json.code, 0, json.stderr);
-  const results = JSON.parse(json.stdout) as { text: string; filled: string; filledWords: string; masks: { offer: { rank: number; text: string; token: string; score: number }; candidates: { text: string; token: string; score: number; startsWord: boolean }[] }[] }[];
+  const results = JSON.parse(json.stdout) as { text: string; filled: string; filledWords: string; masks: { offer: { rank: number; text: string; token: string; score: number }; words: number; candidates: { text: string; token: string; score: number; startsWord: boolean }[] }[] }[];
   const plain = await run(['fill-mask', ...texts.flatMap((t) => ['--text', t])]);
   assert.equal(plain.code, 0, plain.stderr);
   const expected = results.flatMap((r) => [
     r.text,
     `  → ${r.filledWords}`,
     ...(r.masks.some((m) => m.offer.rank !== 0) ? [`  top-1 pieces: ${r.filled}`] : []),
-    ...r.masks.map((m, j) => `  mask ${j + 1}: ${m.candidates.map((c) => `${JSON.stringify(pieceShown(c))} ${c.score.toFixed(4)}`).join('  ')}${m.offer.rank >= m.candidates.length ? `  (offered: ${JSON.stringify(m.offer.token)} ${m.offer.score.toFixed(4)}, the ${ordinal(m.offer.rank + 1)} most probable)` : ''}`),
+    ...r.masks.map((m, j) => `  mask ${j + 1}: ${m.candidates.map((c) => `${JSON.stringify(pieceShown(c, m.words > 0))} ${c.score.toFixed(4)}`).join('  ')}${m.offer.rank >= m.candidates.length ? `  (offered: ${JSON.stringify(m.offer.token)} ${m.offer.score.toFixed(4)}, the ${ordinal(m.offer.rank + 1)} most probable)` : ''}`),
   ]);
   // A piece that joins the word before the mask is marked "…" (the JSON keeps the token and says startsWord: false).
   assert.ok(results.some((r) => r.masks.some((m) => m.candidates.some((c) => !c.startsWord && c.text.trim()))), 'some candidate is a piece');

@@ -16,5 +16,20 @@ test('xlm eval of a file labelled for another task: the advice names the model, 
   const skip = await runXlm(['eval', '--model', 'tiny-cls', '--data', PAIRS, '--threads', '1', '--on-error', 'skip']);
   assert.equal(skip.code, 1);
   const line = skip.stderr.trim().split('\n').at(-1)!;
-  assert.match(line, /^xlm: .*test\.jsonl: no row to evaluate: 400 bad rows of .*test\.jsonl were left out \(--on-error 'skip'\); the first, .*test\.jsonl:1:\d+: label '(not_)?translation' is not one of: negative, neutral, positive$/);
+  // The place names the file once; the line says line and column.
+  assert.match(line, /^xlm: [^:]*test\.jsonl: no row to evaluate: 400 bad rows were left out \(--on-error 'skip'\); the first, line 1, column \d+: label '(not_)?translation' is not one of: negative, neutral, positive$/);
+  assert.equal(line.split('test.jsonl').length - 1, 1, line);
+});
+
+test('an eval file with a label the training file lacks is told to fix its rows: no model chose those labels', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'xlm-labels-'));
+  writeFileSync(join(dir, 'train.jsonl'), ['a', 'b', 'c', 'd'].map((t, i) => JSON.stringify({ text: t, label: i % 2 ? 'x' : 'y' })).join('\n') + '\n');
+  writeFileSync(join(dir, 'eval.jsonl'), JSON.stringify({ text: 'e', label: 'z' }) + '\n');
+  const r = await runXlm(['train', '--model', join(__dirname, '..', '..', 'models', 'default'), '--task', 'sequence-classification', '--train', join(dir, 'train.jsonl'), '--eval', join(dir, 'eval.jsonl'), '--out', join(dir, 'run'), '--threads', '1']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /label 'z' is not one of: x, y/);
+  assert.match(r.stderr, /Fix these rows, or pass --on-error 'skip'/);
+  assert.doesNotMatch(r.stderr, /is this the model trained for this file/);
 });

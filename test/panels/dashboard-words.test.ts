@@ -18,5 +18,5 @@ test('metric keys in words, shares as percentages, losses as numbers, config key
   assert.equal(configKeyInWords('learningRate'), 'learning rate');
   assert.equal(configKeyInWords('runFolder'), 'run folder');
   assert.equal(configKeyInWords('max_length'), 'max length');
-  assert.equal(configKeyInWords('loraR'), 'lora r');
+  assert.equal(configKeyInWords('loraR'), 'LoRA rank');
 });

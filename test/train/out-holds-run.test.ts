@@ -1,7 +1,7 @@
 // A new run into a folder that holds an earlier run is refused (it mixed the two: checkpoints side by side, metrics
 // appended, and a later --resume continued from the old run's last checkpoint); --resume continues it.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runXlm } from '../helpers/cli.js';
@@ -19,9 +19,16 @@ test('xlm train into a folder with an earlier run is refused, naming --resume an
   const before = readdirSync(out).sort();
   const again = await runXlm([...args, '--max-steps', '1']);
   assert.notEqual(again.code, 0);
-  assert.match(again.stderr, /already holds a training run \(checkpoint-1, checkpoint-2, metrics\.jsonl, model\.safetensors\); continue it with --resume, or give another --out/);
+  assert.match(again.stderr, /^xlm: .*run: this folder already holds a training run \(checkpoint-1, checkpoint-2, metrics\.jsonl, model\.safetensors\); continue it with --resume, or give another --out/m);
   assert.deepEqual(readdirSync(out).sort(), before, 'nothing in the folder changed');
   const resumed = await runXlm([...args, '--max-steps', '3', '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, /resuming from .*checkpoint-2 at step 2/);
+  // A folder with metrics but no checkpoint (a run killed before its first save) is not offered --resume.
+  const bare = join(files.dir, 'bare');
+  mkdirSync(bare);
+  writeFileSync(join(bare, 'metrics.jsonl'), '{"step":1,"loss":1}\n');
+  const refused = await runXlm(['train', '--model', MODEL, '--task', 'sequence-classification', '--train', data, '--out', bare, '--threads', '1', '--max-steps', '1']);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /this folder already holds a training run \(metrics\.jsonl\); it has no checkpoint to resume from: give another --out, or delete that folder first/);
 });

@@ -87,10 +87,17 @@ test('question answering is judged by its eval F1 against the better trivial ans
   assert.equal(judgeLearning(qa).learned, true);
 });
 
-test('a run of few steps is told how few; a run of enough steps is told a number of epochs', () => {
+test('a run of few steps at the default rate is told how few first, and not to raise the rate; one off the default rate is told that first', () => {
   const short = judgeLearning({ ...base, lr: 5e-3, losses: flat(1, Math.log(26)), trainLabelCounts: balanced(26, 30), steps: 1 });
   assert.equal(short.learned, false);
-  assert.equal(short.advice.at(-1), 'train longer: this run made 1 step, and a new head seldom leaves the label frequencies in under 150 (more epochs, or no step limit)');
+  assert.equal(short.advice[0], 'train longer: this run made 1 step, and a new head seldom leaves the label frequencies in under 150 (more epochs, or a higher step limit)');
+  assert.ok(!short.advice.some((a) => a.startsWith('raise the learning rate')), short.advice.join(' | '));
+  const slow = judgeLearning({ ...base, lr: 2e-5, losses: flat(15, Math.log(26)), trainLabelCounts: balanced(26, 30), steps: 15 });
+  assert.match(slow.advice[0]!, /^train with the default learning rate/);
+  assert.match(slow.advice[1]!, /^train longer: this run made 15 steps/);
   const long = judgeLearning({ ...base, lr: 5e-3, losses: flat(200, Math.log(26)), trainLabelCounts: balanced(26, 30), steps: 200 });
   assert.equal(long.advice.at(-1), 'train longer (6 epochs)');
+  assert.match(long.advice[0]!, /^raise the learning rate/);
+  const mlm = judgeLearning({ ...base, head: 'mlm', lr: 5e-3, losses: [3, 3, 3, 3, 3], steps: 5 });
+  assert.ok(!mlm.advice.some((a) => a.includes('label frequencies')), 'a masked-LM run has no new head: ' + mlm.advice.join(' | '));
 });

@@ -121,6 +121,8 @@ export async function outOfSampleProbabilities(o: ProbabilityOptions): Promise<P
       const held = folds[k];
       const rest = folds.filter((_, j) => j !== k).flat().sort((a, b) => a - b);
       const dir = join(o.out, `fold-${k + 1}`);
+      // A fold folder is scratch: one left by an audit that failed there is cleared, so a new run may use it.
+      rmSync(dir, { recursive: true, force: true });
       const at = (share: number) => (k + share) / folds.length;
       o.onLog?.(`fold ${k + 1} of ${folds.length}: fine-tuning on ${rest.length} rows, predicting ${held.length}`);
       // Not kept in a variable: a finished run still holds its model's weights (every frozen one under LoRA), which

@@ -40,7 +40,7 @@ export const fillMaskCommand: CommandSpec = {
       if (r.masks.some((m) => m.offer.rank !== 0)) ctx.io.stdout.write(`  top-1 pieces: ${r.filled}\n`);
       r.masks.forEach((m, j) => {
         // A piece that does not start a word joins the word before the mask ("the" + "m" reads "them"): "…m", as the panel shows it.
-        const list = m.candidates.map((c) => `${JSON.stringify(pieceShown(c))} ${c.score.toFixed(4)}`).join('  ');
+        const list = m.candidates.map((c) => `${JSON.stringify(pieceShown(c, m.words > 0))} ${c.score.toFixed(4)}`).join('  ');
         const below = m.offer.rank >= m.candidates.length ? `  (offered: ${JSON.stringify(m.offer.token)} ${m.offer.score.toFixed(4)}, the ${ordinal(m.offer.rank + 1)} most probable)` : '';
         ctx.io.stdout.write(`  mask ${j + 1}: ${list}${below}\n`);
       });
@@ -49,9 +49,13 @@ export const fillMaskCommand: CommandSpec = {
   },
 };
 
-/** A candidate's token as the text output shows it: "…m" for a piece that joins the word before it; a mark as itself. */
-export function pieceShown(c: Pick<MaskCandidate, 'token' | 'text' | 'startsWord'>): string {
-  return c.startsWord || !/[\p{L}\p{N}]/u.test(c.text) ? c.token : `…${c.token}`;
+/**
+ * A candidate's token as the text output shows it: where the mask stands between spaces and whole words came up
+ * (`marked`), "…m" for a piece that joins the word before it; a mark as itself; where the mask touches text
+ * (Chinese writes no spaces) every candidate joins it, and none is marked.
+ */
+export function pieceShown(c: Pick<MaskCandidate, 'token' | 'text' | 'startsWord'>, marked: boolean): string {
+  return !marked || c.startsWord || !/[\p{L}\p{N}]/u.test(c.text) ? c.token : `…${c.token}`;
 }
 
 export function ordinal(n: number): string {

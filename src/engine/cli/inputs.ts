@@ -80,7 +80,7 @@ export async function modelDir(ctx: CommandContext): Promise<string> {
     } catch (e) {
       // A mistyped folder name reads as a Hub id: say that first, and how offline mode is turned on here.
       if (e instanceof XlmError && (e.code === 'hub/unreachable' || e.code === 'hub/offline-not-cached') && !existsSync(given)) {
-        const flag = ctx.values.offline === true ? ' (--offline is on)' : ' On the command line --offline turns offline mode on.';
+        const flag = ctx.values.offline === true ? ' (--offline is on)' : e.code === 'hub/unreachable' ? ' On the command line --offline turns offline mode on.' : '';
         throw new XlmError(e.code, `--model "${given}" is no folder (${resolve(given)} does not exist), so it was taken as a Hugging Face model id. ${e.message}${flag}`, { what: '--model' });
       }
       throw e;

@@ -19,14 +19,14 @@ export class DataErrorsError extends XlmError {
   readonly errors: readonly DataError[];
   readonly errorCount: number;
 
-  constructor(errors: readonly DataError[], errorCount: number, stoppedEarly: boolean) {
+  constructor(errors: readonly DataError[], errorCount: number, stoppedEarly: boolean, labelsFrom?: 'model') {
     const first = errors[0];
     // Each row's reason keeps its option names, so the CLI says its flags and the protocol its params.
     const listed = joinSaid(errors.map((e) => said`  ${e.file}:${e.line}${e.column !== undefined ? `:${e.column}` : ''}: ${e.said ?? e.reason}`), '\n');
     const more = errorCount > errors.length ? `\n  ... and ${errorCount - errors.length} more` : '';
     const when = stoppedEarly ? `stopped after the first ${errors.length} bad rows` : `${errorCount} bad row${errorCount === 1 ? '' : 's'}`;
-    // Rows that all name labels the given label set lacks point at the model (or file) chosen, not at the rows.
-    const advice = errors.every((e) => e.code === 'unknown-label')
+    // Rows that all name labels the model lacks point at the model (or file) chosen, not at the rows.
+    const advice = labelsFrom === 'model' && errors.every((e) => e.code === 'unknown-label')
       ? said`Each of these rows has a label the model does not have: is this the model trained for this file? Use a model trained on these labels, or fine-tune one on this file (${field('onError')} 'skip' leaves such rows out).`
       : said`Fix these rows, or pass ${field('onError')} 'skip' to leave bad rows out and keep the rest.`;
     super(
@@ -57,6 +57,7 @@ export class IssueCollector {
   private readonly maxErrors: number;
   private readonly maxReported: number;
   private readonly onIssue?: ReadOptions['onIssue'];
+  private readonly labelsFrom?: 'model';
 
   constructor(options: ReadOptions) {
     this.policy = options.onError ?? 'stop';
@@ -65,6 +66,7 @@ export class IssueCollector {
     // Under 'stop' the thrown list needs the first maxErrors, whatever the report keeps.
     this.maxReported = this.policy === 'stop' ? Math.max(this.maxErrors, reported) : reported;
     this.onIssue = options.onIssue;
+    this.labelsFrom = options.labelsFrom;
   }
 
   error(issue: DataError): void {
@@ -72,7 +74,7 @@ export class IssueCollector {
     if (this.errors.length < this.maxReported) this.errors.push(issue);
     this.onIssue?.(issue, 'error');
     if (this.policy === 'stop' && this.errorCount >= this.maxErrors) {
-      throw new DataErrorsError(this.errors.slice(0, this.maxErrors), this.errorCount, true);
+      throw new DataErrorsError(this.errors.slice(0, this.maxErrors), this.errorCount, true, this.labelsFrom);
     }
   }
 
@@ -86,16 +88,19 @@ export class IssueCollector {
   /** At the end of a pass: under 'stop', any error refuses the data. */
   finish(): void {
     if (this.policy === 'stop' && this.errorCount > 0) {
-      throw new DataErrorsError(this.errors.slice(0, this.maxErrors), this.errorCount, false);
+      throw new DataErrorsError(this.errors.slice(0, this.maxErrors), this.errorCount, false, this.labelsFrom);
     }
   }
 }
 
 /** The line that says which bad rows onError 'skip' left out of a file (none when nothing was skipped). */
-export function skippedRows(report: Pick<ReadReport, 'errorCount' | 'errors' | 'file'>): [] | [Said] {
+export function skippedRows(report: Pick<ReadReport, 'errorCount' | 'errors' | 'file'>, o: { fileNamed?: boolean } = {}): [] | [Said] {
   const { errorCount, errors, file } = report;
   const first = errors[0];
   if (!errorCount) return [];
-  const where = first ? said`; the first, ${first.file}:${first.line}${first.column !== undefined ? `:${first.column}` : ''}: ${first.said ?? first.reason}` : '';
-  return [said`${errorCount} bad row${errorCount === 1 ? '' : 's'} of ${file} ${errorCount === 1 ? 'was' : 'were'} left out (${field('onError')} 'skip')${where}`];
+  // Where the message's place already names the file (an error), the line says only line and column.
+  const named = o.fileNamed === true;
+  const at = first ? (named ? `line ${first.line}${first.column !== undefined ? `, column ${first.column}` : ''}` : `${first.file}:${first.line}${first.column !== undefined ? `:${first.column}` : ''}`) : '';
+  const where = first ? said`; the first, ${at}: ${first.said ?? first.reason}` : '';
+  return [said`${errorCount} bad row${errorCount === 1 ? '' : 's'}${named ? '' : ` of ${file}`} ${errorCount === 1 ? 'was' : 'were'} left out (${field('onError')} 'skip')${where}`];
 }

@@ -120,6 +120,11 @@ export interface ReadOptions {
   tagScheme?: TagScheme;
   /** Called for every error and warning as it is found (a log, a progress view). */
   onIssue?: (issue: DataError, severity: 'error' | 'warning') => void;
+  /**
+   * Where `labels` came from: 'model' when they are a model's id2label (evaluation), so rows whose labels it lacks
+   * point at the choice of model; the refusal's advice says so. Absent: the rows are told to be fixed.
+   */
+  labelsFrom?: 'model';
 }
 
 /** What one pass over a file found. */

@@ -91,6 +91,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResult> {
     const kind = options.task ? tabularKindOf(options.task) : undefined;
     if (kind) read.kind = kind;
     if (labels) {
+      read.labelsFrom = 'model';
       read.labels = labels;
       read.id2label = Object.fromEntries(labels.map((l, i) => [i, l]));
     }
@@ -100,7 +101,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResult> {
     if (data.size === 0) {
       // The place names the file: the message says why no row is left.
       const { filtered } = data.info.report;
-      const [skipped] = skippedRows(data.info.report);
+      const [skipped] = skippedRows(data.info.report, { fileNamed: true });
       const filter = filtered ? `${filtered} rows left out by the language filter` : '';
       throw new XlmError('eval-no-rows', said`no row to evaluate${skipped ? said`: ${skipped}` : ''}${filter ? `${skipped ? '; ' : ': '}${filter}` : ''}`, { file: options.data });
     }

@@ -58,7 +58,7 @@ export function formatEvalReport(result: EvalResult, name: NameOption): string {
   const groups =
     result.languageSource === 'column'
       ? `${languages.length} language${languages.length === 1 ? '' : 's'} (from the language column)`
-      : `${languages.length} script group${languages.length === 1 ? '' : 's'} (no language column: a script one language writes is named for it, as Greek for el; others, such as Latin, by the script)`;
+      : `${languages.length} script group${languages.length === 1 ? '' : 's'} (no language column: a script one language writes is named for it, as el for Greek; others, such as Latin, by the script)`;
   lines.push(`${result.task} on ${result.examples} examples of ${result.data}; ${groups}`);
   if (result.skipped.errorCount) lines.push(`${result.skipped.errorCount} bad rows were skipped (first: ${describeFirst(result, name)})`);
   if (result.truncatedRows) lines.push(`${result.truncatedRows} rows were cut at ${result.maxLength} tokens${result.task === 'token-classification' ? ' (their cut-off words count as O)' : ''}`);

@@ -262,9 +262,8 @@ export function refuseEarlierRun(out: string): void {
   const found = readdirSync(out).filter((n) => /^checkpoint-\d+$/.test(n) || n === 'metrics.jsonl' || n === 'model.safetensors' || n === 'adapter_model.safetensors');
   if (!found.length) return;
   const shown = found.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  throw new XlmError(
-    'out-holds-run',
-    said`${out} already holds a training run (${shown.slice(0, 4).join(', ')}${shown.length > 4 ? ', ...' : ''}); continue it with ${field('resume')}, or give another ${field('out')} (or delete that folder first)`,
-    { file: out, what: 'out' },
-  );
+  // The place names the folder. Resume is offered only where there is a checkpoint to resume from.
+  const files = `${shown.slice(0, 4).join(', ')}${shown.length > 4 ? ', ...' : ''}`;
+  const fix = latestCheckpoint(out) ? said`continue it with ${field('resume')}, or give another ${field('out')} (or delete that folder first)` : said`it has no checkpoint to resume from: give another ${field('out')}, or delete that folder first`;
+  throw new XlmError('out-holds-run', said`this folder already holds a training run (${files}); ${fix}`, { file: out, what: 'out' });
 }

@@ -251,14 +251,14 @@ export class TrainingRun {
     const modelLabels = config.id2label.length && !config.id2label.every((l) => GENERIC_LABEL.test(l)) ? config.id2label : undefined;
     // Labels by id: the model's own (a classifier trained further), else the label map given with the data.
     const byId = o.labelNames ?? modelLabels;
-    const readOpts = this.head === 'mlm' || !byId ? {} : { labels: byId, id2label: Object.fromEntries(byId.map((l, i) => [i, l])) };
+    const readOpts = this.head === 'mlm' || !byId ? {} : { labels: byId, id2label: Object.fromEntries(byId.map((l, i) => [i, l])), ...(o.labelNames ? {} : { labelsFrom: 'model' as const }) };
     const train = await loadDataset(o.train, { ...o.readOptions, kind: tabularKindOf(this.encoderTask), ...readOpts, ...(o.trainLanguage ? { onlyLanguages: o.trainLanguage } : {}) });
     checkKind(train, this.encoderTask, o.train);
-    if (this.head === 'seq-cls' || this.head === 'token-cls') checkTwoLabels(train, this.head, o.train);
     if (o.trainLanguage) this.log(`training on ${o.trainLanguage.join(', ')}: ${train.size} rows (${train.info.report.filtered} rows in other languages left out)`);
     const labels = this.head === 'mlm' ? undefined : [...train.labels];
     const evalData = o.eval ? await loadDataset(o.eval, { ...o.readOptions, kind: train.info.kind, ...(labels ? { labels, id2label: Object.fromEntries(labels.map((l, i) => [i, l])) } : {}) }) : undefined;
     for (const line of [train, evalData].flatMap((d) => (d ? skippedRows(d.info.report) : []))) this.log(line);
+    if (this.head === 'seq-cls' || this.head === 'token-cls') checkTwoLabels(train, this.head, o.train);
     return { train, eval: evalData, labels };
   }
 
@@ -561,7 +561,7 @@ function checkTwoLabels(data: LoadedDataset, head: 'seq-cls' | 'token-cls', file
   const what = head === 'token-cls' ? ['word', 'tag'] : ['row', 'label'];
   throw new XlmError(
     'train-one-label',
-    present.length ? `${file}: every ${what[0]} has the ${what[1]} '${present[0]}'; a classifier learns to tell ${what[1]}s apart, so it needs rows of at least two` : `${file}: no ${what[0]} has a ${what[1]}`,
+    present.length ? `every ${what[0]} read has the ${what[1]} '${present[0]}'; a classifier learns to tell ${what[1]}s apart, so it needs rows of at least two` : `no ${what[0]} read has a ${what[1]}`,
     { file },
   );
 }

@@ -116,13 +116,15 @@ function notLearnedCheck(v: VerdictInput, reasons: readonly string[]): { dataChe
 
 function advise(v: VerdictInput): string[] {
   const advice: string[] = [];
+  // A classifier run of few steps (small data, or a step limit) is told how few; at the default rate, first.
+  const few = v.steps !== undefined && v.steps < MIN_STEPS && v.head !== 'mlm';
+  const stepsAdvice = `train longer: this run made ${v.steps} step${v.steps === 1 ? '' : 's'}, and a new head seldom leaves the label frequencies in under ${MIN_STEPS} (more epochs, or a higher step limit)`;
   if (v.lr < v.defaultLr) advice.push(`train with the default learning rate for this model and method, ${v.defaultLr} (this run used ${v.lr})`);
   else if (v.lr > v.defaultLr * 3) advice.push(`lower the learning rate to the default for this model and method, ${v.defaultLr} (this run used ${v.lr})`);
-  else advice.push(`raise the learning rate to ${+(v.lr * 3).toPrecision(2)}`);
+  else if (!few) advice.push(`raise the learning rate to ${+(v.lr * 3).toPrecision(2)}`);
+  if (few) advice.push(stepsAdvice);
   if (v.method === 'lora') advice.push('or fine-tune every weight (full fine-tuning), which learns more from small data');
-  // A run of few steps (small data, or cut short by maxSteps) is told how few.
-  if (v.steps !== undefined && v.steps < MIN_STEPS) advice.push(`train longer: this run made ${v.steps} step${v.steps === 1 ? '' : 's'}, and a new head seldom leaves the label frequencies in under ${MIN_STEPS} (more epochs, or no step limit)`);
-  else advice.push(`train longer (${Math.min(v.epochs * 2, 40)} epochs)`);
+  if (!few) advice.push(`train longer (${Math.min(v.epochs * 2, 40)} epochs)`);
   return advice;
 }
 
