@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { CancellationToken, NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { EngineProcess, EngineUnavailableError, describeEngineExit } from './engineProcess.js';
-import { Health, viewHealth } from './health.js';
+import { Health, viewHealth, withProblems } from './health.js';
 import { device, inferenceDtype } from './config.js';
 import { SLOTS, affectsSlots, modelName, slot, slotModel, slotSettingKey, type SlotId, type SlotModel } from './slots.js';
 import { showEngineError } from './errors.js';
@@ -399,13 +399,7 @@ export class Ctx implements vscode.Disposable {
 
   private render(): void {
     const health = this.health;
-    const view = viewHealth(health, this.loadedModel?.device ?? this.deviceInUse ?? device());
-    // A feature that cannot run turns a ready item to a warning, with a "why" action (as vscode-eslint does).
-    if (health.kind === 'ready' && this.problems.size) {
-      view.text = view.text.replace('$(check)', '$(warning)');
-      view.severity = 'warning';
-      view.summary = `${view.summary}. ${this.problems.size === 1 ? 'A feature cannot' : `${this.problems.size} features cannot`} run: [$(question) Why?](command:xlm.showProblems)`;
-    }
+    const view = withProblems(viewHealth(health, this.loadedModel?.device ?? this.deviceInUse ?? device()), health, this.problems.size);
     this.status.text = view.text;
     const tooltip = new vscode.MarkdownString(`**XLM Lab** — ${view.summary}\n\n`, true);
     tooltip.isTrusted = { enabledCommands: ['xlm.openDashboard', 'xlm.showLog', 'xlm.restartEngine', 'xlm.showProblems'] };

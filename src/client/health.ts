@@ -78,3 +78,18 @@ export function viewHealth(h: Health, device: string): HealthView {
       return { text: '$(error) XLM: error', summary: h.message, severity: 'error' };
   }
 }
+
+/**
+ * A feature that cannot run turns an idle item (ready, or not started yet: a feature can find no model before any
+ * request reaches the engine) to a warning with a "why" action, as vscode-eslint does; busy, training and failed
+ * items keep their own look.
+ */
+export function withProblems(view: HealthView, h: Health, problems: number): HealthView {
+  const idle = h.kind === 'ready' || (h.kind === 'stopped' && !h.onPurpose);
+  if (!idle || problems === 0) return view;
+  return {
+    text: view.text.replace('$(check)', '$(warning)').replace('$(circle-slash)', '$(warning)'),
+    severity: 'warning',
+    summary: `${view.summary.replace(/\.$/, '')}. ${problems === 1 ? 'A feature cannot' : `${problems} features cannot`} run: [$(question) Why?](command:xlm.showProblems)`,
+  };
+}

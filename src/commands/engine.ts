@@ -63,6 +63,8 @@ export function registerEngineCommands(ctx: Ctx): void {
     async () => {
       await ctx.refreshSlots();
       const items: (vscode.QuickPickItem & { command?: string; args?: unknown[] })[] = [
+        // A feature that cannot run is said first here too, as the item's tooltip says it.
+        ...(ctx.problems.size ? [{ label: `$(warning) Why ${ctx.problems.size === 1 ? 'a feature cannot' : `${ctx.problems.size} features cannot`} run…`, command: 'xlm.showProblems' }] : []),
         { label: 'Models (pick one to change it)', kind: vscode.QuickPickItemKind.Separator },
         ...SLOTS.map((s) => ({ label: `$(database) ${s.label}: ${ctx.slotModels.get(s.id)?.name ?? 'none'}`, detail: `for ${s.serves}`, command: 'xlm.selectModel', args: [undefined, s.id] })),
         { label: '$(database) Select model for every feature it fits…', command: 'xlm.selectModel', args: [undefined, 'all'] },
