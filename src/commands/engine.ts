@@ -16,7 +16,14 @@ export function registerEngineCommands(ctx: Ctx): void {
         void vscode.window.showInformationMessage('XLM Lab: every feature that was used could run.');
         return why;
       }
-      const pick = await vscode.window.showWarningMessage(`XLM Lab: ${why.join(' ')}`, 'Select model', 'Show log');
+      if (why.length > 1) {
+        // One row per feature, each with its own fix: the model picker for that feature.
+        const rows = [...ctx.problems].map(([slot, text]) => ({ label: `$(warning) ${SLOTS.find((s) => s.id === slot)?.serves ?? slot}`, detail: text, slot }));
+        const row = await vscode.window.showQuickPick(rows, { title: `XLM Lab: ${why.length} features cannot run; pick one to select a model for it` });
+        if (row) await vscode.commands.executeCommand('xlm.selectModel', undefined, row.slot);
+        return why;
+      }
+      const pick = await vscode.window.showWarningMessage(`XLM Lab: ${why[0]}`, 'Select model', 'Show log');
       if (pick === 'Select model') await vscode.commands.executeCommand('xlm.selectModel', undefined, ctx.problems.keys().next().value);
       if (pick === 'Show log') ctx.output.show();
       return why;
