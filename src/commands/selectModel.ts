@@ -14,7 +14,10 @@ import { SLOTS, modelName, setSlotModel, slot, type Slot, type SlotId } from '..
 import * as p from '../engine/rpc/protocol.js';
 import { ResponseError } from 'vscode-jsonrpc';
 
-type ModelPick = vscode.QuickPickItem & { dir?: string; action?: 'browse' | 'hub' | 'default' };
+type ModelPick = vscode.QuickPickItem & { dir?: string; action?: 'browse' | 'hub' | 'default' | 'fineTune' };
+
+/** Features whose model a fine-tuning run in the workspace can make (its finish notice offers to fill the slot). */
+const TRAINABLE: readonly SlotId[] = ['classifier', 'nli', 'tokenClassification', 'questionAnswering'];
 type SlotPick = vscode.QuickPickItem & { slot?: SlotId };
 
 export function registerSelectModel(ctx: Ctx): void {
@@ -67,6 +70,8 @@ export async function pickModel(ctx: Ctx, target: SlotId | undefined, title?: st
     ...(defaultFits ? [{ label: '$(star) Embedded default model', action: 'default' as const, detail: shipped ? 'XLM-R pre-trained by XLM Lab on 182 languages; ships with the extension' : 'XLM-R pre-trained by XLM Lab on the UDHR in many languages; built on this machine the first time (minutes), then reused' }] : []),
     { label: '$(folder-opened) Browse for a model folder…', action: 'browse' },
     { label: '$(cloud-download) Download from the Hugging Face Hub…', action: 'hub', description: setting('hub.offline', false) ? 'offline mode is on' : undefined },
+    // Not inside the wizard itself (it passes its title): there the model is what a run starts from.
+    ...(s && title === undefined && TRAINABLE.includes(s.id) ? [{ label: '$(mortar-board) Fine-tune one on workspace data…', action: 'fineTune' as const, detail: 'the run\'s finish notice offers the model for this feature' }] : []),
   ];
   const runs = runFolder();
   const configs = await vscode.workspace.findFiles('**/config.json', '**/{node_modules,.git}/**', 200);
@@ -95,6 +100,10 @@ export async function pickModel(ctx: Ctx, target: SlotId | undefined, title?: st
   if (!pick) return undefined;
   if (pick.dir) return pick.dir;
   if (pick.action === 'default') return shipped || ensureDefaultModel(ctx);
+  if (pick.action === 'fineTune') {
+    void vscode.commands.executeCommand('xlm.fineTune');
+    return undefined;
+  }
   if (pick.action === 'browse') {
     const uri = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model' });
     return uri?.[0]?.fsPath;
