@@ -3,10 +3,21 @@
 
 /** Runs a command through the palette (F1), by its full "Category: Title". */
 export async function palette(page, title) {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
+  // F1 is sometimes lost (a tab's hover tooltip had the focus, or the last quick input was still closing and the
+  // input seen was that one): the palette is asked for again, up to three times.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${title}`, { timeout: 10_000 });
+      break;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      console.log(`[e2e] the command palette did not open for "${title}" (try ${attempt}); asking again`);
+      await page.keyboard.press('Escape');
+    }
+  }
   // Click the row whose label is exactly the title: Enter would take the first row, which may be a longer match
   // ("Browse Color Themes in Marketplace") or a recently used command.
   const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
