@@ -38,3 +38,12 @@ test('xlm train says how many rows truncation cut, as xlm eval does', async () =
   assert.equal(short.code, 0, short.stderr);
   assert.match(short.stderr, /1 of 2 training rows were cut at 64 tokens/);
 });
+
+test('a missing training or eval file is said before the model is read or its memory estimated', async () => {
+  for (const [train, evalFile] of [[join(files.dir, 'missing.jsonl'), undefined], [files.write('ok.jsonl', '{"text":"a","label":"x"}\n{"text":"b","label":"y"}\n'), join(files.dir, 'missing-eval.jsonl')]] as const) {
+    const r = await runXlm(['train', '--model', MODEL, '--task', 'sequence-classification', '--train', train, ...(evalFile ? ['--eval', evalFile] : []), '--out', join(files.dir, `run-missing-${evalFile ? 'eval' : 'train'}`), '--threads', '1']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /^xlm: .*missing(-eval)?\.jsonl: no such file$/m);
+    assert.doesNotMatch(r.stderr, /estimated peak memory/);
+  }
+});

@@ -204,7 +204,8 @@ async function peekFields(items: AsyncGenerator<RecordItem[]>): Promise<{ fieldN
   }
 }
 
-async function assertReadable(path: string): Promise<void> {
+/** Refuses a path that is no file (missing, or a folder) with the reader's own error, before anything reads it. */
+export async function assertReadable(path: string): Promise<void> {
   try {
     const info = await stat(path);
     if (info.isDirectory()) throw new XlmError('data/not-a-file', 'this is a folder; give a data file', { file: path });

@@ -1,6 +1,7 @@
 /** The data layer's public surface: readers, validation, in-memory datasets, shuffling, splits, inspect. */
 export type { DataError, DataFormat, DataKind, ReadOptions } from './types.js';
 export { loadDataset, LoadedDataset } from './memory.js';
+export { assertReadable } from './dataset.js';
 export { shuffledIndices, epochOrder, mixSeed } from './shuffle.js';
 export { stratifiedSplit } from './split.js';
 export { inspectDataset, type DatasetSummary, type InspectOptions } from './inspect.js';

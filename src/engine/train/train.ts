@@ -10,7 +10,7 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadDataset, mixSeed, stratifiedSplit, type LoadedDataset } from '../data/index.js';
+import { assertReadable, loadDataset, mixSeed, stratifiedSplit, type LoadedDataset } from '../data/index.js';
 import { skippedRows } from '../data/issues.js';
 import { XlmError, field, joinSaid, render, said, type Said } from '../errors.js';
 import type { BestTracker, BestTrackerState, BestVerdict } from '../eval/best-tracker.js';
@@ -166,6 +166,8 @@ export class TrainingRun {
   protected async phases(): Promise<TrainResult> {
     this.hooks.onProgress?.({ step: 0, totalSteps: 0, epoch: 0, phase: 'loading' });
     if (!this.o.resume) refuseEarlierRun(this.out);
+    // A missing data file is said before the model is read and its memory estimated.
+    for (const file of [this.o.train, this.o.eval]) if (file) await assertReadable(file);
     this.model = this.loadModel();
     this.chooseDefaults(await this.readData());
     this.plan = this.encode();
