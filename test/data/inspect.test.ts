@@ -75,6 +75,17 @@ test('inspect without a language column guesses languages from scripts one langu
   assert.equal(s.labels, undefined);
 });
 
+test("a pair file that names each side's language is grouped by its first side's, not by script", async () => {
+  const row = (premise: string, hypothesis: string, a: string, b: string, label: string) => JSON.stringify({ premise, hypothesis, premise_lang: a, hypothesis_lang: b, label });
+  const path = files.write('pairs.jsonl', [row('Hello world', 'Bonjour le monde', 'eng', 'fra', 'translation'), row('Hola', 'Hallo Welt', 'spa', 'deu', 'not_translation'), row('Good day', 'Guten Tag', 'eng', 'deu', 'translation')].join('\n') + '\n');
+  const s = await inspectDataset(path);
+  assert.equal(s.kind, 'pair-classification');
+  assert.equal(s.columns.language, 'premise_lang');
+  assert.deepEqual(s.languages, { source: 'column', counts: { eng: 2, spa: 1 } });
+  const named = files.write('named.jsonl', JSON.stringify({ premise: 'a b', hypothesis: 'c d', lang: 'xx', premise_lang: 'eng', label: 'x' }) + '\n');
+  assert.equal((await inspectDataset(named)).columns.language, 'lang', 'a lang column comes first');
+});
+
 test('the length histogram bins by powers of two and counts what the max length truncates', async () => {
   const lengths = [5, 10, 20, 40, 100, 300];
   const path = files.write('lengths.txt', lengths.map((n) => 'x'.repeat(n)).join('\n'));

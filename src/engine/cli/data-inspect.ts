@@ -151,7 +151,7 @@ export function formatSummary(s: DatasetSummary, tokenizer?: string): string {
   lines.push(`rows: ${s.rows} good, ${s.errorCount} bad${s.warningCount ? `, ${s.warningCount} left out with a warning` : ''}`);
   if (s.tagScheme) lines.push(`tag scheme: ${s.tagScheme.scheme.toUpperCase()} (${s.tagScheme.said ? render(s.tagScheme.said, flagOf) : s.tagScheme.reason})${s.tagScheme.scheme === 'iob2' ? '' : ', converted to IOB2'}`);
   if (s.labels) lines.push(`labels${s.kind === 'token-classification' ? ' (tags, IOB2)' : ''}: ${counts(s.labels)}`);
-  lines.push(`languages (${s.languages.source === 'column' ? 'from the language column' : 'guessed from the script'}): ${counts(s.languages.counts) || '(none)'}`);
+  lines.push(`languages (${s.languages.source === 'column' ? `from the ${s.columns.language ?? 'language'} column` : 'guessed from the script'}): ${counts(s.languages.counts) || '(none)'}`);
   lines.push(`scripts: ${counts(s.scripts) || '(none)'}`);
   const L = s.length;
   const unit = L.unit === 'tokens' ? `tokens (${tokenizer}, with <s> and </s>)` : L.unit;

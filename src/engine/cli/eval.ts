@@ -38,7 +38,7 @@ export const evalCommand: CommandSpec = {
   options: OPTIONS,
   details: [
     "Labels are matched by name with the model's id2label; a data label the model lacks is an error at file:line.",
-    'Languages come from the language column (lang, language, --language-column), else from the script of the text.',
+    'Languages come from the language column (lang, language; a pair file\'s premise_lang or sentence1_lang; --language-column), else from the script of the text.',
     'Metrics: seq-cls/nli: accuracy, macro and micro F1, loss, per-class precision/recall/F1 and the confusion matrix;',
     "the pooled macro F1 averages over every label of the model (one absent from the data and never predicted counts as 0),",
     "each language's over the labels gold or predicted in its rows (scikit-learn's macro F1 with and without labels=);",

@@ -1,7 +1,8 @@
 /**
  * Which column is the text, the pair, the label, the language: detected from the names people use
  * (text/sentence/content, premise/hypothesis, sentence1/sentence2, text_a/text_b, label/gold_label/labels/category,
- * lang/language, tokens/words + tags/ner_tags/labels), overridable by option. Problems that concern the whole
+ * lang/language or a first side's premise_lang/sentence1_lang/lang1, tokens/words + tags/ner_tags/labels), overridable
+ * by option. Problems that concern the whole
  * file (no text column, an override naming a column that is not there) throw at once; problems of one row are
  * the mapper's business (rows.ts).
  */
@@ -12,7 +13,8 @@ export const COLUMN_NAMES = {
   text: ['text', 'sentence', 'content', 'premise', 'sentence1', 'text_a', 'source', 'src'],
   pair: ['text_pair', 'hypothesis', 'sentence2', 'text_b', 'target', 'tgt'],
   label: ['label', 'gold_label', 'labels', 'category'],
-  language: ['lang', 'language'],
+  // A pair file that names each side's language (premise_lang / hypothesis_lang) is grouped by its first side's.
+  language: ['lang', 'language', 'premise_lang', 'sentence1_lang', 'text_lang', 'lang1', 'src_lang', 'source_lang'],
   tokens: ['tokens', 'words'],
   tags: ['tags', 'ner_tags', 'labels', 'label'],
 } as const;
