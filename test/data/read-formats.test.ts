@@ -212,6 +212,24 @@ test('format override: a .jsonl file read as plain text', async () => {
   assert.deepEqual((await collect(ds)).map((r) => r.text), ['{"not":"parsed"}']);
 });
 
+test('a .csv or .tsv whose lines are separated otherwise is read as what it is, and a semicolon header is refused with what to do', async () => {
+  const json = files.write('looks-json.csv', ['{"text":"I love it","label":"pos"}', '{"text":"Bad","label":"neg"}'].join('\n') + '\n');
+  const asJson = await openDataset(json);
+  assert.equal(asJson.format, 'jsonl');
+  assert.deepEqual((await collect(asJson)).map((r) => r.label), ['pos', 'neg'], 'labels, not \'"label": "pos"}\'');
+  const tabs = files.write('tabs.csv', 'text\tlabel\nI love it\tpos\nBad\tneg\n');
+  const asTsv = await openDataset(tabs);
+  assert.equal(asTsv.format, 'tsv');
+  assert.deepEqual((await collect(asTsv)).map((r) => [r.text, r.label]), [['I love it', 'pos'], ['Bad', 'neg']]);
+  const commas = files.write('commas.tsv', 'text,label\nI love it,pos\n');
+  assert.equal((await openDataset(commas)).format, 'csv');
+  const semi = files.write('semi.csv', 'text;label\nI love it;pos\n');
+  await assert.rejects(openDataset(semi), (e: unknown) => isXlmError(e) && e.place.file === semi && e.place.line === 1 && /separated by semicolons; \.csv files are read with commas/.test(e.message));
+  // A CSV whose text holds semicolons and JSON-like text is still CSV.
+  const plain = files.write('plain.csv', 'text,label\n"a; b",pos\n"{""x"": 1}",neg\n');
+  assert.deepEqual((await collect(await openDataset(plain))).map((r) => r.text), ['a; b', '{"x": 1}']);
+});
+
 test('a JSON array file is refused with how to convert it', async () => {
   const path = files.write('array.json', '[{"text":"a"}]');
   await assert.rejects(openDataset(path), /JSON Lines/);

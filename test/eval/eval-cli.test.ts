@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
@@ -91,4 +91,22 @@ test('xlm eval: bad rows stop with file:line, --on-error skip keeps the good row
   const badTask = await xlm(['eval', '--model', join(root, 'model'), '--data', data, '--task', 'ner']);
   assert.equal(badTask.code, 1);
   assert.match(badTask.stderr, /--task is "ner"; expected one of seq-cls, nli, token-cls, mlm, qa$/m);
+});
+
+test('xlm eval refuses a --predictions or --out it cannot write before evaluating: the earlier eval.json stays, no partial file is left', async () => {
+  const model = join(root, 'kept');
+  writeTinyXlmr(model, { head: 'seq-cls', labels: LABELS, seed: 5 });
+  writeFileSync(join(model, 'eval.json'), '{"earlier": true}\n');
+  const folder = join(root, 'a folder');
+  mkdirSync(folder);
+  const r = await xlm(['eval', '--model', model, '--data', join(root, 'xnli.test.tsv'), '--task', 'nli', '--predictions', folder, '--threads', '1']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`${folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: --predictions names a folder; give a file name inside it`));
+  assert.doesNotMatch(r.stderr, /tmp-\d+/, 'the path named is the one given, not a temporary');
+  assert.equal(readFileSync(join(model, 'eval.json'), 'utf8'), '{"earlier": true}\n', 'the earlier eval.json is kept');
+  assert.deepEqual(readdirSync(root).filter((n) => n.includes('.tmp-')), [], 'no temporary file left');
+  const underFile = await xlm(['eval', '--model', model, '--data', join(root, 'xnli.test.tsv'), '--task', 'nli', '--out', join(root, 'xnli.test.tsv', 'eval.json'), '--threads', '1']);
+  assert.equal(underFile.code, 1);
+  assert.match(underFile.stderr, /--out: .*xnli\.test\.tsv is a file, not a folder/);
+  assert.doesNotMatch(underFile.stdout, /accuracy/, 'nothing was evaluated');
 });

@@ -1,7 +1,7 @@
 // A new run into a folder that holds an earlier run is refused (it mixed the two: checkpoints side by side, metrics
 // appended, and a later --resume continued from the old run's last checkpoint); --resume continues it.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runXlm } from '../helpers/cli.js';
@@ -31,4 +31,19 @@ test('xlm train into a folder with an earlier run is refused, naming --resume an
   const refused = await runXlm(['train', '--model', MODEL, '--task', 'sequence-classification', '--train', data, '--out', bare, '--threads', '1', '--max-steps', '1']);
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /this folder already holds a training run \(metrics\.jsonl\); it has no checkpoint to resume from: give another --out, or delete that folder first/);
+  // Not a run, but a file the trained model would be written over: refused, the file kept; other files are no bar.
+  const mine = join(files.dir, 'mine');
+  mkdirSync(mine);
+  writeFileSync(join(mine, 'config.json'), '{"mine": 1}\n');
+  writeFileSync(join(mine, 'notes.txt'), 'notes\n');
+  const over = await runXlm(['train', '--model', MODEL, '--task', 'sequence-classification', '--train', data, '--out', mine, '--threads', '1', '--max-steps', '1']);
+  assert.notEqual(over.code, 0);
+  assert.match(over.stderr, /mine: this folder holds config\.json, which the trained model would be written over; give another --out \(a new or empty folder\)/);
+  assert.equal(readFileSync(join(mine, 'config.json'), 'utf8'), '{"mine": 1}\n');
+  const notes = join(files.dir, 'notes');
+  mkdirSync(notes);
+  writeFileSync(join(notes, 'notes.txt'), 'notes\n');
+  const beside = await runXlm(['train', '--model', MODEL, '--task', 'sequence-classification', '--train', data, '--out', notes, '--threads', '1', '--max-steps', '1']);
+  assert.equal(beside.code, 0, beside.stderr);
+  assert.equal(readFileSync(join(notes, 'notes.txt'), 'utf8'), 'notes\n');
 });

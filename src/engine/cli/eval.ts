@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { looksLikeQa } from '../data/index.js';
 import { XlmError } from '../errors.js';
 import { evaluate, type EvalTask } from '../eval/evaluate.js';
-import { evalJson, formatEvalReport, writeJsonFile, writePredictions } from '../eval/report.js';
+import { evalJson, formatEvalReport, writeJsonFile, writePredictions, writeWhole } from '../eval/report.js';
+import { assertWritableFilePath } from '../io-errors.js';
 import { evaluateQaFile, formatQaReport } from '../qa/evaluate.js';
 import type { CommandContext } from './command.js';
 import type { CommandSpec, OptionSpec } from './command.js';
@@ -74,6 +75,10 @@ async function evalRows(ctx: CommandContext, data: string, task: EvalTask | unde
   if (probability !== undefined && !(probability > 0 && probability < 1)) {
     throw new XlmError('cli-bad-flag', `--mlm-probability is "${String(ctx.values['mlm-probability'])}"; expected a number between 0 and 1`, { what: '--mlm-probability' });
   }
+  // Where the results go is checked before the work: a bad path fails at once and writes nothing.
+  const out = evalJsonPath(ctx.values.out as string | undefined, model);
+  const predictions = ctx.values.predictions as string | undefined;
+  checkOutputs(out, predictions);
   const showProgress = ctx.io.stderr.isTTY === true && ctx.values.json !== true;
   const result = await evaluate({
     model,
@@ -87,11 +92,10 @@ async function evalRows(ctx: CommandContext, data: string, task: EvalTask | unde
     signal: ctx.io.signal,
     onProgress: showProgress ? ({ done, total }) => ctx.io.stderr.write(`\revaluating ${done}/${total}${done === total ? '\n' : ''}`) : undefined,
   });
-  const out = evalJsonPath(ctx.values.out as string | undefined, model);
   const json = evalJson(result, flagOf);
-  writeJsonFile(out, json);
-  const predictions = ctx.values.predictions as string | undefined;
+  // The predictions first: if they cannot be written, the earlier eval.json is still there.
   if (predictions) writePredictions(resolve(predictions), result);
+  writeJsonFile(out, json);
   if (ctx.values.json) printJson(ctx.io, json);
   else ctx.io.stdout.write(`${formatEvalReport(result, flagOf)}\nwrote ${out}${predictions ? ` and ${resolve(predictions)}` : ''}\n`);
   return 0;
@@ -101,6 +105,9 @@ async function evalRows(ctx: CommandContext, data: string, task: EvalTask | unde
 async function evalQa(ctx: CommandContext, data: string): Promise<number> {
   const model = await modelDir(ctx);
   const read = readOptionsFromFlags(ctx.values);
+  const out = evalJsonPath(ctx.values.out as string | undefined, model);
+  const file = ctx.values.predictions as string | undefined;
+  checkOutputs(out, file);
   const optional = (flag: string) => (ctx.values[flag] === undefined ? undefined : Number(ctx.values[flag]));
   const { report, predictions } = await evaluateQaFile(await ctx.models().model(model), data, { onError: read.onError, maxErrors: read.maxErrors, language: read.language, onlyLanguages: read.onlyLanguages }, {
     batchSize: ctx.int('batch-size'),
@@ -112,10 +119,8 @@ async function evalQa(ctx: CommandContext, data: string): Promise<number> {
       ...(optional('null-threshold') === undefined ? {} : { nullThreshold: finite(optional('null-threshold')!, '--null-threshold') }),
     },
   });
-  const out = evalJsonPath(ctx.values.out as string | undefined, model);
+  if (file) writeWhole(resolve(file), JSON.stringify(predictions, null, 2) + '\n');
   writeJsonFile(out, report);
-  const file = ctx.values.predictions as string | undefined;
-  if (file) writeFileSync(resolve(file), JSON.stringify(predictions, null, 2) + '\n');
   if (ctx.values.json) printJson(ctx.io, report);
   else ctx.io.stdout.write(`${formatQaReport(report)}\nwrote ${out}${file ? ` and ${resolve(file)}` : ''}\n`);
   return 0;
@@ -124,6 +129,11 @@ async function evalQa(ctx: CommandContext, data: string): Promise<number> {
 function finite(n: number, flag: string): number {
   if (!Number.isFinite(n)) throw new XlmError('cli-bad-flag', `${flag} must be a number`, { what: flag });
   return n;
+}
+
+function checkOutputs(out: string, predictions: string | undefined): void {
+  assertWritableFilePath(out, '--out');
+  if (predictions) assertWritableFilePath(resolve(predictions), '--predictions');
 }
 
 /** --out as a folder (eval.json inside) or a .json file; the model folder by default. */

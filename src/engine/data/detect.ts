@@ -37,9 +37,13 @@ export async function detectFormat(path: string, pairPath?: string): Promise<Det
       }
       return { format: 'jsonl', reason: 'extension .json with one object per line' };
     case '.csv':
-      return { format: 'csv', reason: 'extension .csv' };
-    case '.tsv':
-      return tsvKind(lines, 'extension .tsv');
+    case '.tsv': {
+      // The extension says how the columns are separated; lines that say otherwise win (a JSON Lines file saved as
+      // .csv read as CSV made labels of '"label": "neg"}').
+      const mismatch = separatorMismatch(lines, ext, path);
+      if (mismatch) return mismatch;
+      return ext === '.csv' ? { format: 'csv', reason: 'extension .csv' } : tsvKind(lines, 'extension .tsv');
+    }
     case '.conll':
     case '.conll03':
     case '.iob':
@@ -53,6 +57,25 @@ export async function detectFormat(path: string, pairPath?: string): Promise<Det
   if (looksTabSeparated(lines)) return tsvKind(lines, 'tab-separated lines');
   if (ext !== '.txt' && looksLikeCsvHeader(firstLine)) return { format: 'csv', reason: 'a comma-separated header' };
   return { format: 'text', reason: ext === '.txt' ? 'extension .txt: one sentence per line' : 'no other format fits: one sentence per line' };
+}
+
+/**
+ * A .csv or .tsv file whose lines are separated otherwise: JSON objects (read as JSON Lines), tabs in a .csv (read
+ * as TSV), commas in a .tsv with a CSV header (read as CSV); a header split by semicolons, which no reader here
+ * takes, is refused with what to do.
+ */
+function separatorMismatch(lines: readonly string[], ext: string, path: string): DetectedFormat | undefined {
+  const filled = lines.filter((l) => l.trim() !== '').slice(0, 50);
+  if (!filled.length) return undefined;
+  const header = filled[0]!;
+  if (filled.every((l) => looksLikeJsonLine(l))) return { format: 'jsonl', reason: `extension ${ext}, but every line is a JSON object: read as JSON Lines` };
+  if (ext === '.csv' && !header.includes(',') && looksTabSeparated(filled)) return tsvKind([...lines], 'extension .csv, but tab-separated: read as TSV');
+  if (ext === '.tsv' && !header.includes('\t') && looksLikeCsvHeader(header)) return { format: 'csv', reason: 'extension .tsv, but comma-separated: read as CSV' };
+  const bySemicolon = header.split(';').map((c) => c.trim().replace(/^"|"$/g, '').toLowerCase());
+  if (!header.includes(ext === '.csv' ? ',' : '\t') && bySemicolon.length >= 2 && bySemicolon.some((c) => CSV_HEADER_NAMES.has(c))) {
+    throw new XlmError('data/semicolon-separated', `the header "${header.slice(0, 80)}" is separated by semicolons; ${ext} files are read with ${ext === '.csv' ? 'commas' : 'tabs'} between columns. Save it with ${ext === '.csv' ? 'commas (or tabs, as .tsv)' : 'tabs'}`, { file: path, line: 1 });
+  }
+  return undefined;
 }
 
 function tsvKind(lines: string[], why: string): DetectedFormat {

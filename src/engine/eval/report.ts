@@ -4,10 +4,11 @@
  * XNLI-style per-language table (a column per language, the average over languages, and the pooled value),
  * and the per-class (or per-entity-type) table with the confusion matrix.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatDataErrorNaming, withReasonsNamed } from '../data/types.js';
 import type { NameOption } from '../errors.js';
+import { ioError } from '../io-errors.js';
 import { formatLanguageTable, orderLanguages } from '../metrics/index.js';
 import type { EvalResult } from './evaluate.js';
 
@@ -21,17 +22,31 @@ export function evalJson(result: EvalResult, name: NameOption): EvalJson {
 
 /** Writes through a temporary name, so a reader never sees half a file. */
 export function writeJsonFile(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, JSON.stringify(value, null, 2) + '\n');
-  renameSync(temporary, path);
+  writeWhole(path, JSON.stringify(value, null, 2) + '\n');
 }
 
 export function writePredictions(path: string, result: EvalResult): void {
-  mkdirSync(dirname(path), { recursive: true });
+  writeWhole(path, result.predictions.map((p) => JSON.stringify(p)).join('\n') + (result.predictions.length ? '\n' : ''));
+}
+
+/**
+ * `text` to `path` through a temporary file beside it, renamed over the path once whole: a reader never sees half a
+ * file, and a failed write leaves neither the temporary nor a changed file behind (the error names `path`).
+ */
+export function writeWhole(path: string, text: string): void {
   const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, result.predictions.map((p) => JSON.stringify(p)).join('\n') + (result.predictions.length ? '\n' : ''));
-  renameSync(temporary, path);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(temporary, text);
+    renameSync(temporary, path);
+  } catch (e) {
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // A folder of that name is not ours to remove.
+    }
+    throw ioError(e, path);
+  }
 }
 
 /** Metrics shown as percentages in tables; the others (loss, perplexity, counts) as plain numbers. */

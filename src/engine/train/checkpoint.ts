@@ -253,14 +253,24 @@ export function readTrainingState(dir: string, step: number, rngCounter: number)
   }
 }
 
+/** Files of a model folder that a run's final save writes; a folder holding one of them is not trained into. */
+const OVERWRITTEN_BY_A_RUN = new Set(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'sentencepiece.bpe.model', ADAPTER_CONFIG_FILE, TRAINER_STATE_FILE, 'verdict.json', 'generation_config.json']);
+
 /**
  * A new run into a folder that holds an earlier one would mix the two: its checkpoints beside the old ones, its
- * metrics appended to the old run's, and a later resume continuing from the old run's last checkpoint.
+ * metrics appended to the old run's, and a later resume continuing from the old run's last checkpoint. A folder that
+ * holds no run but files the save would write over (a model's config.json) is refused too; other files are left be.
  */
 export function refuseEarlierRun(out: string): void {
   if (!existsSync(out)) return;
-  const found = readdirSync(out).filter((n) => /^checkpoint-\d+$/.test(n) || n === 'metrics.jsonl' || n === 'model.safetensors' || n === 'adapter_model.safetensors');
-  if (!found.length) return;
+  const names = readdirSync(out);
+  const found = names.filter((n) => /^checkpoint-\d+$/.test(n) || n === 'metrics.jsonl' || n === 'model.safetensors' || n === 'adapter_model.safetensors');
+  if (!found.length) {
+    // Not a run, but files a run's save would write over (a model's config, someone's notes named config.json).
+    const overwritten = names.filter((n) => OVERWRITTEN_BY_A_RUN.has(n)).sort();
+    if (overwritten.length) throw new XlmError('out-holds-files', said`this folder holds ${overwritten.join(', ')}, which the trained model would be written over; give another ${field('out')} (a new or empty folder)`, { file: out, what: 'out' });
+    return;
+  }
   const shown = found.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   // The place names the folder. Resume is offered only where there is a checkpoint to resume from.
   const files = `${shown.slice(0, 4).join(', ')}${shown.length > 4 ? ', ...' : ''}`;
