@@ -11,7 +11,7 @@ import { AUDIT_METHODS, DEFAULT_FOLD_TRAINING, type AuditMethod, type FoldTraini
 import { XlmError } from '../errors.js';
 import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
 import { DATA_READ_OPTIONS, readOptionsFromFlags } from './data-flags.js';
-import { MODEL_OPTION, modelDir, positiveInt, printJson } from './inputs.js';
+import { flagNumber, MODEL_OPTION, modelDir, positiveInt, printJson } from './inputs.js';
 import { flagOf } from './option-flags.js';
 
 const d = DEFAULT_FOLD_TRAINING;
@@ -34,7 +34,7 @@ const OPTIONS: Record<string, OptionSpec> = {
 function number(values: OptionValues, name: string, fallback: number): number {
   const v = values[name];
   if (v === undefined) return fallback;
-  const n = Number(v);
+  const n = flagNumber(v);
   if (typeof v !== 'string' || v.trim() === '' || !(n > 0)) throw new XlmError('cli-bad-flag', `--${name} is "${String(v)}"; expected a positive number`, { what: `--${name}` });
   return n;
 }

@@ -15,7 +15,7 @@ import { flagOf } from './option-flags.js';
 import { findShippedModel } from '../pretrain/shipped-model.js';
 import type { CommandContext, CommandSpec, OptionSpec } from './command.js';
 import { DATA_READ_OPTIONS, readOptionsFromFlags } from './data-flags.js';
-import { positiveInt, printJson } from './inputs.js';
+import { flagNumber, positiveInt, printJson } from './inputs.js';
 import { languagePairFromFlags, PARALLEL_OPTIONS, parallelInputFromFlags } from './parallel-flags.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
@@ -66,7 +66,7 @@ export const dataInspectCommand: CommandSpec = {
     const samples = ctx.int('samples');
     if (await isParallelRequest(ctx, file)) {
       const input = parallelInputFromFlags(ctx.values, file)!;
-      const maxRatio = ctx.values['max-ratio'] === undefined ? 3 : Number(ctx.values['max-ratio']);
+      const maxRatio = ctx.values['max-ratio'] === undefined ? 3 : flagNumber(ctx.values['max-ratio']);
       if (!(maxRatio > 1)) throw new XlmError('cli-bad-flag', `--max-ratio is "${String(ctx.values['max-ratio'])}"; expected a number over 1, such as 3`, { what: '--max-ratio' });
       const format = ctx.values.format === 'tsv' || ctx.values.format === 'jsonl' ? ctx.values.format : undefined;
       const summary = await inspectParallel(input, { ...languagePairFromFlags(ctx.values), ...(format ? { format } : {}), maxRatio, samples });

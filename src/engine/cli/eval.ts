@@ -11,7 +11,7 @@ import { evaluateQaFile, formatQaReport } from '../qa/evaluate.js';
 import type { CommandContext } from './command.js';
 import type { CommandSpec, OptionSpec } from './command.js';
 import { DATA_READ_OPTIONS, readOptionsFromFlags } from './data-flags.js';
-import { DEVICE_OPTION, MODEL_OPTION, modelDir, positiveInt, printJson } from './inputs.js';
+import { DEVICE_OPTION, flagNumber, MODEL_OPTION, modelDir, positiveInt, printJson } from './inputs.js';
 import { taskFlag, taskHelp } from './task-flag.js';
 import type { Task } from '../tasks/vocabulary.js';
 
@@ -71,7 +71,7 @@ const EVALUATOR: Record<Task, (ctx: CommandContext, data: string) => Promise<num
 /** `xlm eval` of a classification, tagging or masked-LM file (the task from the data's columns when not given). */
 async function evalRows(ctx: CommandContext, data: string, task: EvalTask | undefined): Promise<number> {
   const model = (await modelDir(ctx));
-  const probability = ctx.values['mlm-probability'] === undefined ? undefined : Number(ctx.values['mlm-probability']);
+  const probability = ctx.values['mlm-probability'] === undefined ? undefined : flagNumber(ctx.values['mlm-probability']);
   if (probability !== undefined && !(probability > 0 && probability < 1)) {
     throw new XlmError('cli-bad-flag', `--mlm-probability is "${String(ctx.values['mlm-probability'])}"; expected a number between 0 and 1`, { what: '--mlm-probability' });
   }
@@ -108,7 +108,7 @@ async function evalQa(ctx: CommandContext, data: string): Promise<number> {
   const out = evalJsonPath(ctx.values.out as string | undefined, model);
   const file = ctx.values.predictions as string | undefined;
   checkOutputs(out, file);
-  const optional = (flag: string) => (ctx.values[flag] === undefined ? undefined : Number(ctx.values[flag]));
+  const optional = (flag: string) => (ctx.values[flag] === undefined ? undefined : flagNumber(ctx.values[flag]));
   const { report, predictions } = await evaluateQaFile(await ctx.models().model(model), data, { onError: read.onError, maxErrors: read.maxErrors, language: read.language, onlyLanguages: read.onlyLanguages }, {
     batchSize: ctx.int('batch-size'),
     maxLength: ctx.values['max-length'] === undefined ? undefined : positiveInt(ctx.values['max-length'], '--max-length', 0),
@@ -143,7 +143,7 @@ export function evalJsonPath(out: string | undefined, model: string): string {
 }
 
 function positiveIntOrZero(value: unknown, flag = '--seed'): number {
-  const n = Number(value);
+  const n = flagNumber(value);
   if (!Number.isInteger(n) || n < 0) throw new XlmError('cli-bad-flag', `${flag} is "${String(value)}"; expected a whole number`, { what: flag });
   return n;
 }

@@ -157,9 +157,17 @@ async function stdinLines(io: CliIo, keepBlank: boolean): Promise<string[]> {
   return keepBlank ? lines : lines.filter((line) => line.trim() !== '');
 }
 
+/**
+ * A flag's number, written in decimal (1e-4 and .5 are fine); NaN for anything else, hex and binary included:
+ * Number("0x10") is 16, and "--epochs 0x10" ran 16 epochs.
+ */
+export function flagNumber(value: unknown): number {
+  return typeof value === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value) ? Number(value) : typeof value === 'number' ? value : NaN;
+}
+
 export function positiveInt(value: unknown, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
+  const n = flagNumber(value);
   if (!Number.isInteger(n) || n < 1) throw new XlmError('cli-bad-flag', `${flag} is "${String(value)}"; it must be a whole number of at least 1`, { what: flag });
   return n;
 }

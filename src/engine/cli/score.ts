@@ -13,7 +13,7 @@ import { corpusChrf } from '../metrics/chrf.js';
 import { bleuJson, bleuLine, chrfJson, chrfLine } from '../metrics/mt-format.js';
 import { isMtTokenizer, MT_TOKENIZERS, pyRstrip } from '../metrics/mt-tokenizers.js';
 import type { CommandContext, CommandSpec, OptionSpec } from './command.js';
-import { printJson } from './inputs.js';
+import { flagNumber, printJson } from './inputs.js';
 import { scoreQaCommand } from './score-qa.js';
 
 const FILE_OPTIONS: Record<string, OptionSpec> = {
@@ -78,7 +78,7 @@ async function readFileLines(file: string): Promise<string[]> {
 function widthOf(ctx: CommandContext): number {
   const value = ctx.values.width;
   if (value === undefined) return 1;
-  const n = Number(value);
+  const n = flagNumber(value);
   if (!Number.isInteger(n) || n < 0 || n > 20) throw new XlmError('cli-bad-flag', `--width is "${String(value)}"; it must be a whole number from 0 to 20`, { what: '--width' });
   return n;
 }
@@ -97,7 +97,7 @@ function bleuOptions(ctx: CommandContext): BleuOptions {
   }
   const value = ctx.values['smooth-value'];
   if (value !== undefined) {
-    const n = Number(value);
+    const n = flagNumber(value);
     if (options.smooth !== 'floor' && options.smooth !== 'add-k') throw new XlmError('cli-bad-flag', '--smooth-value only applies to --smooth floor or --smooth add-k', { what: '--smooth-value' });
     if (!Number.isFinite(n) || n <= 0) throw new XlmError('cli-bad-flag', `--smooth-value is "${String(value)}"; expected a positive number such as 0.1`, { what: '--smooth-value' });
     options.smoothValue = n;

@@ -17,7 +17,7 @@ import { formatTranslationScores } from '../seq2seq/evaluation.js';
 import { trainTranslation } from '../seq2seq/train-run.js';
 import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
 import { DATA_READ_OPTIONS, languageList, readOptionsFromFlags } from './data-flags.js';
-import { MODEL_OPTION, modelDir } from './inputs.js';
+import { flagNumber, MODEL_OPTION, modelDir } from './inputs.js';
 import { taskFlag, taskHelp } from './task-flag.js';
 import { flagOf } from './option-flags.js';
 import { EXIT_CANCELLED } from './io.js';
@@ -85,7 +85,7 @@ const OPTIONS: Record<string, OptionSpec> = {
 function number(values: OptionValues, name: string): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = flagNumber(v);
   if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) throw new XlmError('cli-bad-flag', `--${name} is "${String(v)}"; expected a number`, { what: `--${name}` });
   return n;
 }
@@ -106,7 +106,7 @@ export function trainOptionsFromFlags(values: OptionValues, model: string): Trai
   if (!task) throw new XlmError('cli-bad-flag', `train needs --task (${taskHelp(['translation'])})`, { what: '--task' });
   const targets = values['lora-targets'] as string | undefined;
   const seq2seq = task === 'translation';
-  for (const flag of ['eval-target', 'eval-beams', 'train-target']) {
+  for (const flag of ['eval-target', 'eval-beams', 'train-target', 'label-smoothing', 'source-lang', 'target-lang']) {
     if (!seq2seq && values[flag] !== undefined) throw new XlmError('cli-bad-flag', `--${flag} is for --task translation`, { what: `--${flag}` });
   }
   return {

@@ -3,7 +3,7 @@ import { XlmError } from '../errors.js';
 import { hubSettings } from '../hub/settings.js';
 import { loadTranslator } from '../translate/cache.js';
 import type { CommandContext, CommandSpec } from './command.js';
-import { MODEL_OPTION, TEXT_OPTIONS, inputTexts, positiveInt, printJson } from './inputs.js';
+import { flagNumber, MODEL_OPTION, TEXT_OPTIONS, inputTexts, positiveInt, printJson } from './inputs.js';
 import { downloadQuestions } from './confirm-download.js';
 
 export const translateCommand: CommandSpec = {
@@ -37,7 +37,7 @@ export const translateCommand: CommandSpec = {
     });
     try {
       const texts = await inputTexts(ctx);
-      const lengthPenalty = ctx.values['length-penalty'] === undefined ? undefined : Number(ctx.values['length-penalty']);
+      const lengthPenalty = ctx.values['length-penalty'] === undefined ? undefined : flagNumber(ctx.values['length-penalty']);
       if (lengthPenalty !== undefined && !Number.isFinite(lengthPenalty)) {
         throw new XlmError('cli-bad-flag', `--length-penalty is "${String(ctx.values['length-penalty'])}"; expected a number such as 1.0`, { what: '--length-penalty' });
       }

@@ -133,15 +133,23 @@ export function resolveOptions(o: TrainOptions, table?: Pick<TrainingDefaults, '
   const needsEval = r.metricForBest ? 'metricForBest' : 'patience';
   if ((r.metricForBest || r.patience) && !r.eval && r.task !== 'translation') throw new XlmError('bad-option', said`${field(needsEval)} needs evaluation data (${field('eval')} FILE)`, { what: needsEval });
   if (r.patience && !r.metricForBest) throw new XlmError('bad-option', said`${field('patience')} counts evaluations without improvement of ${field('metricForBest')}; give that too`, { what: 'patience' });
-  const probability = (name: keyof TrainOptions, v: number | undefined, max = 1) => {
-    if (v !== undefined && !(v >= 0 && v < max)) throw new XlmError('bad-option', said`${field(name)} must be in [0, ${max}), got ${v}`, { what: name });
+  const probability = (name: keyof TrainOptions, v: number | undefined) => {
+    if (v !== undefined && !(v >= 0 && v < 1)) throw new XlmError('bad-option', said`${field(name)} must be at least 0 and below 1, got ${v}`, { what: name });
   };
   probability('dropout', r.dropout);
   probability('loraDropout', r.loraDropout);
-  probability('warmupRatio', r.warmupRatio, 1.0000001);
   probability('mlmProbability', r.mlmProbability);
+  probability('adamBeta1', r.adamBeta1);
+  probability('adamBeta2', r.adamBeta2);
+  if (r.warmupRatio !== undefined && !(r.warmupRatio >= 0 && r.warmupRatio <= 1)) throw new XlmError('bad-option', said`${field('warmupRatio')} must be from 0 to 1 (the share of steps that warm up), got ${r.warmupRatio}`, { what: 'warmupRatio' });
+  const atLeastZero = (name: keyof TrainOptions, v: number | undefined, what: string) => {
+    if (v !== undefined && !(v >= 0)) throw new XlmError('bad-option', said`${field(name)} must be 0 or more (${what}), got ${v}`, { what: name });
+  };
+  atLeastZero('weightDecay', r.weightDecay, '0: no weight decay');
+  atLeastZero('maxGradNorm', r.maxGradNorm, '0: no clipping');
+  if (!(r.adamEps > 0)) throw new XlmError('bad-option', said`${field('adamEps')} must be above 0, got ${r.adamEps}`, { what: 'adamEps' });
   if (r.evalFraction !== undefined && !(r.evalFraction > 0 && r.evalFraction < 1)) throw new XlmError('bad-option', said`${field('evalFraction')} must be between 0 and 1, got ${r.evalFraction}`, { what: 'evalFraction' });
-  if (!(r.lr > 0)) throw new XlmError('bad-option', said`${field('lr')} must be positive, got ${r.lr}`, { what: 'lr' });
+  if (!(r.lr > 0 && r.lr < 1)) throw new XlmError('bad-option', said`${field('lr')} must be above 0 and below 1 (fine-tuning uses 1e-5 to 1e-3), got ${r.lr}`, { what: 'lr' });
   if (r.maxLength < 3) throw new XlmError('bad-option', said`${field('maxLength')} must leave room for <s> and </s>, got ${r.maxLength}`, { what: 'maxLength' });
   return r;
 }
