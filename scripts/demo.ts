@@ -138,9 +138,9 @@ async function main(): Promise<void> {
     if (!built.reused && !built.shipped) say(`  no shipped model in models/default: built the fallback in ${built.seconds.toFixed(0)} s`);
     dir = built.dir;
   }
-  const run = JSON.parse(readFileSync(join(dir, PRETRAIN_INFO_FILE), 'utf8')) as { recipe: PretrainRecipe; trainSeconds: number; secondStage?: { trainSeconds: number } };
-  // Both stages' training time for a recipe with a second stage.
-  const info = { ...run, trainSeconds: run.trainSeconds + (run.secondStage?.trainSeconds ?? 0) };
+  const run = JSON.parse(readFileSync(join(dir, PRETRAIN_INFO_FILE), 'utf8')) as { recipe: PretrainRecipe; trainSeconds: number; secondStage?: { trainSeconds: number }; thirdStage?: { trainSeconds: number } };
+  // Every stage's training time for a recipe with later stages.
+  const info = { ...run, trainSeconds: run.trainSeconds + (run.secondStage?.trainSeconds ?? 0) + (run.thirdStage?.trainSeconds ?? 0) };
   const recipe = info.recipe;
   const bytes = readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
   const weightBytes = statSync(join(dir, 'model.safetensors')).size;

@@ -7,7 +7,7 @@
  *   npx tsx scripts/ship-default-model.ts --head-only [--dest models/default]
  *
  * --best ships the validation mark with the highest cross-lingual retrieval top-1 on the validation verses
- * (the last such mark on a tie; a two-stage run's marks of both stages); without it, the weights of the last step. Then the language-identification
+ * (the last such mark on a tie; the marks of every stage); without it, the weights of the last step. Then the language-identification
  * head is fitted on the shipped weights (tasks/language-id.ts; a few minutes) and the manifest covers it too.
  * --head-only fits the head again on the weights a shipped folder already has (after a change to how it is fitted)
  * and seals the folder's manifest anew; the weights and everything else stay as they are.
@@ -37,9 +37,9 @@ const { values: flags } = parseArgs({ options: { run: { type: 'string' }, 'head-
   if (dtype !== 'F16' && dtype !== 'F32') throw new Error(`--dtype is ${flags.dtype}; expected f16 or f32`);
   let checkpoint = flags.checkpoint;
   if (flags.best) {
-    const info = JSON.parse(readFileSync(join(flags.run, PRETRAIN_INFO_FILE), 'utf8')) as { validation?: ValidationRecord[]; secondStage?: { validation?: ValidationRecord[] } };
-    // Both stages' marks (a second stage started from a shipped first stage keeps no first-stage checkpoints).
-    const scored = [...(info.validation ?? []), ...(info.secondStage?.validation ?? [])].filter((v) => v.checkpoint && v.report);
+    const info = JSON.parse(readFileSync(join(flags.run, PRETRAIN_INFO_FILE), 'utf8')) as { validation?: ValidationRecord[]; secondStage?: { validation?: ValidationRecord[] }; thirdStage?: { validation?: ValidationRecord[] } };
+    // Every stage's marks (a stage started from a shipped folder keeps no checkpoints of the stages before it).
+    const scored = [...(info.validation ?? []), ...(info.secondStage?.validation ?? []), ...(info.thirdStage?.validation ?? [])].filter((v) => v.checkpoint && v.report);
     const score = (v: ValidationRecord) => v.report!.retrieval.find((r) => !r.name.endsWith('held-out'))?.top1 ?? -1;
     if (!scored.length) throw new Error(`${flags.run}: the run kept no validation marks with a report; ship the last step (no --best)`);
     const best = scored.reduce((a, b) => (score(b) >= score(a) ? b : a));

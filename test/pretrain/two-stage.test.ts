@@ -71,3 +71,38 @@ test('starting the second stage from the first stage shipped at fromStep trains 
   assert.match(card, /Second stage \("ranking"\), from the first stage's weights at step 4 rounded to float16, with a fresh optimizer: mlm 0\.5, rank 0\.5; 8 rows of up to 32 tokens, ranking-loss weight 1/);
   assert.match(card, /Shipped weights: step 7 of 7/);
 });
+
+test('a third stage follows the second from its last weights; started from the first two stages shipped at its fromStep, it trains exactly as one run of all three', { timeout: 300_000 }, async () => {
+  const third = { name: 'ranking-2', fromStep: 7, objectives: [{ name: 'mlm', weight: 0.5 }, { name: 'rank', weight: 0.5 }], steps: 3, batchSize: 8, maxLength: 32, learningRate: 0.001, warmupSteps: 1, seed: 6, rankWeight: 1, rankWindow: 4, evaluation: { steps: [2], keepCheckpoints: true } };
+  const three = parseRecipe({ ...tiny, steps: 8, evaluation: { steps: [2, 4], keepCheckpoints: true }, secondStage: { ...recipe.secondStage, evaluation: { steps: [3], keepCheckpoints: true } }, thirdStage: third }, 'three.json');
+  assert.equal(three.thirdStage?.fromStep, 7);
+  assert.throws(() => parseRecipe({ ...tiny, steps: 8, secondStage: recipe.secondStage, thirdStage: { ...third, fromStep: 6 } }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"thirdStage\.fromStep" is 6; expected a whole number from 7 to 7/.test(e.message));
+  assert.throws(() => parseRecipe({ ...tiny, steps: 8, thirdStage: third }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"thirdStage" needs a secondStage/.test(e.message));
+
+  const whole = await pretrain(three, join(scratch, 'three-whole'), { threads: 1 });
+  assert.equal(whole.losses.length, 10, 'four, three and three steps');
+  const info = JSON.parse(readFileSync(join(scratch, 'three-whole', 'xlm-lab-pretrain.json'), 'utf8')) as { secondStage: { validation: { step: number; checkpoint: string }[] }; thirdStage: { fromStep: number; firstLosses: number[]; startedFrom: string } };
+  assert.equal(info.thirdStage.fromStep, 7);
+  assert.equal(info.thirdStage.startedFrom, 'the second stage of this run');
+  assert.deepEqual(info.thirdStage.firstLosses, whole.losses.slice(7));
+
+  // The first two stages shipped at step 7 (the second stage's last mark), then the third stage from that folder.
+  const firstTwo = join(scratch, 'first-two');
+  const end = info.secondStage.validation.find((v) => v.step === 7)!;
+  exportShippedModel({ run: join(scratch, 'three-whole'), checkpoint: end.checkpoint, dest: firstTwo });
+  const resumed = await pretrain(three, join(scratch, 'three-resumed'), { threads: 1, startFrom: firstTwo });
+  assert.deepEqual(resumed.losses.slice(-3), whole.losses.slice(-3), "the third stage's losses, bit for bit");
+  assert.deepEqual(readFileSync(join(scratch, 'three-resumed', 'model.safetensors')), readFileSync(join(scratch, 'three-whole', 'model.safetensors')), 'the same final weights');
+  const shipped = exportShippedModel({ run: join(scratch, 'three-resumed'), dest: join(scratch, 'three-shipped') });
+  assert.deepEqual([shipped.step, shipped.steps, shipped.losses.length], [10, 10, 10]);
+  assert.deepEqual(shipped.thirdStage?.lossTrajectory, whole.losses.slice(7));
+  assert.deepEqual(shipped.secondStage?.lossTrajectory, whole.losses.slice(4, 7), "the second stage's record comes along from the start folder");
+  assert.deepEqual(shipped.validation.map((v) => v.step), [2, 4, 7, 9, 10], "every stage's marks, in order");
+  assert.ok(shipped.validation[4]!.trainSeconds >= shipped.validation[2]!.trainSeconds, 'hours run on across the stages');
+  const card = readFileSync(join(scratch, 'three-shipped', 'README.md'), 'utf8');
+  assert.match(card, /Third stage \("ranking-2"\), from the second stage's last weights at step 7 rounded to float16, with a fresh optimizer: mlm 0\.5, rank 0\.5; 8 rows of up to 32 tokens, ranking-loss weight 1, each ranking batch's translations drawn from 4 consecutive units/);
+
+  // A folder of the second stage's end made by another second stage is refused.
+  const other = parseRecipe({ ...tiny, steps: 8, evaluation: { steps: [2, 4], keepCheckpoints: true }, secondStage: { ...recipe.secondStage, evaluation: { steps: [3], keepCheckpoints: true }, seed: 9 }, thirdStage: third }, 'other.json');
+  await assert.rejects(pretrain(other, join(scratch, 'never'), { startFrom: firstTwo }), (e: unknown) => isXlmError(e) && e.code === 'pretrain-start' && /not of the second stage/.test(e.message));
+});

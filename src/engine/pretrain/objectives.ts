@@ -198,6 +198,8 @@ export class PretrainBatcher {
     private readonly materials: PretrainMaterials,
     private readonly recipe: PretrainRecipe,
     private readonly special: SpecialIds,
+    /** RANK batches draw their pairs from this many consecutive units of one source (absent: from all of them). */
+    private readonly rankWindow?: number,
   ) {
     this.rng = createRng(recipe.seed * 7919 + 17);
     this.sampler = createLanguageSampler(materials.sizes, { alpha: recipe.alpha, rng: this.rng });
@@ -282,7 +284,7 @@ export class PretrainBatcher {
       if (tries === 100) throw new Error(`translation ranking: no two languages of the recipe share ${pairs} paragraphs`);
       ({ first, second, units } = this.languagePair());
     }
-    const chosen: number[] = [];
+    const chosen = this.rankWindow ? this.neighbours(units, first, second, pairs, this.rankWindow) : [];
     while (chosen.length < pairs) {
       const u = this.rng.int(units.length);
       if (!chosen.includes(u)) chosen.push(u);
@@ -294,6 +296,28 @@ export class PretrainBatcher {
       return { objective: 'rank', ids: m.ids, positions: segmentPositions(m.ids.length, this.special.pad), labels: m.labels, rank: { pair, side } };
     };
     return chosen.flatMap((u, pair) => [row(units[u].get(first)!, pair, 0), row(units[u].get(second)!, pair, 1)]);
+  }
+
+  /**
+   * Harder negatives: `pairs` units drawn from `window` consecutive ones (a source's units are in its own order,
+   * so these are neighbouring verses of one chapter, or articles of one declaration), leaving out a unit whose text
+   * on either side repeats one already drawn (a refrain is not a negative of itself). Returns fewer when the window
+   * has too few distinct units; the caller fills up from anywhere.
+   */
+  private neighbours(units: Map<string, number[]>[], first: string, second: string, pairs: number, window: number): number[] {
+    const start = units.length > window ? this.rng.int(units.length - window + 1) : 0;
+    const end = Math.min(units.length, start + window);
+    const seen = new Set<string>();
+    const chosen: number[] = [];
+    for (let tries = 0; chosen.length < pairs && tries < 4 * window; tries++) {
+      const u = start + this.rng.int(end - start);
+      if (chosen.includes(u)) continue;
+      const texts = [units[u].get(first)!.join(' '), units[u].get(second)!.join(' ')].map((t, side) => `${side}:${t}`);
+      if (texts.some((t) => seen.has(t))) continue;
+      texts.forEach((t) => seen.add(t));
+      chosen.push(u);
+    }
+    return chosen;
   }
 
   next(): PretrainRow[] {

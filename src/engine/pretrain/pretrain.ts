@@ -30,7 +30,7 @@ import { LOSS_KERNEL } from '../graph/ops/loss.js';
 import { loadUdhrCorpus, udhrDeclarationDir } from './corpus.js';
 import { PretrainBatcher, pretrainFeeds, pretrainMaterials, segmentMaterials } from './objectives.js';
 import { pretrainConfig, pretrainConfigJson, pretrainLoss } from './pretrain-model.js';
-import { canonicalRecipe, firstStage, unseenArticles, type PretrainRecipe, type RecipeEvaluation } from './recipe.js';
+import { canonicalRecipe, firstStage, firstTwoStages, unseenArticles, type PretrainRecipe, type RecipeEvaluation, type RecipeStage } from './recipe.js';
 import { decodeF16, floatToHalfBits } from '../hf/dtype.js';
 import { openSafetensors } from '../hf/safetensors.js';
 import { trainSegmentTokenizer, trainUdhrTokenizer, writeTokenizerFolder } from './udhr-tokenizer.js';
@@ -155,6 +155,7 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
   const report = (p: Omit<PretrainProgress, 'elapsedSeconds'>) => options.onProgress?.({ ...p, elapsedSeconds: elapsed() });
   const { signal } = options;
   const second = recipe.secondStage;
+  const third = recipe.thirdStage;
   const start = options.startFrom ? readStageStart(options.startFrom, recipe) : undefined;
 
   report({ phase: 'corpus', message: `reading the UDHR in ${recipe.languages.length} languages${recipe.corpus ? ' and the other corpora' : ''}`, fraction: 0 });
@@ -186,20 +187,28 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
     const special = { cls: tokenizer.clsId, sep: tokenizer.sepId, pad: tokenizer.padId, mask: tokenizer.maskId, vocabSize: tokenizer.vocabSize };
     const materials = trainable ? segmentMaterials(trainable, tokenizer, recipe.corpus!.parallelMix) : pretrainMaterials(corpus, tokenizer, unseenArticles(recipe));
     const runDir = options.runDir ?? `${resolve(outDir)}.run`;
-    const anyMarks = recipe.evaluation !== undefined || second?.evaluation !== undefined;
+    const anyMarks = recipe.evaluation !== undefined || second?.evaluation !== undefined || third?.evaluation !== undefined;
     const validation = anyMarks && segments && options.stopAfter === undefined ? buildValidationSets(segments, materials.streams, tokenizer, recipe.corpus?.heldOutSource) : undefined;
     const markContext = { recipe, vocabSize: tokenizer.vocabSize, tokenizerDir, tokenizerPad: special.pad, config, sets: validation, threads: options.threads, runDir };
     const firstSteps = second ? second.fromStep : recipe.steps;
-    const totalSteps = firstSteps + (second?.steps ?? 0);
-    // Progress over both stages: the first stage's steps, then the second's.
+    const totalSteps = firstSteps + (second?.steps ?? 0) + (third?.steps ?? 0);
+    // Progress over every stage: the first stage's steps, then the second's, then the third's.
     const fractionAt = (step: number) => SETUP_SHARE + (1 - SETUP_SHARE - SAVE_SHARE) * (step / totalSteps);
 
     let first: StageResult;
     let params: Map<string, Float32Array>;
+    let secondResult: StageResult | undefined;
     if (start) {
-      first = { losses: start.info.losses, firstLosses: start.info.firstLosses ?? [], trainSeconds: start.info.trainSeconds, curve: (start.info.validation ?? []).map(({ checkpoint: _c, ...r }) => r), rowsPerBatch: start.info.rowsPerBatch ?? {} };
+      first = { losses: start.info.losses, firstLosses: start.info.firstLosses ?? [], trainSeconds: start.info.trainSeconds, curve: withoutCheckpoints(start.info.validation), rowsPerBatch: start.info.rowsPerBatch ?? {} };
       params = start.params;
-      report({ phase: 'train', message: `the first stage is ${start.dir} (step ${second!.fromStep}); the second stage starts from its weights`, fraction: fractionAt(second!.fromStep), step: second!.fromStep, steps: totalSteps });
+      if (start.stage === 3) {
+        // The second stage as the start folder's run recorded it (its marks' checkpoints are that run's, not kept).
+        const done = start.info.secondStage!;
+        secondResult = { losses: done.losses, firstLosses: done.firstLosses, trainSeconds: done.trainSeconds, curve: withoutCheckpoints(done.validation), rowsPerBatch: done.rowsPerBatch ?? {} };
+        report({ phase: 'train', message: `the first two stages are ${start.dir} (step ${third!.fromStep}); the third stage starts from its weights`, fraction: fractionAt(third!.fromStep), step: third!.fromStep, steps: totalSteps });
+      } else {
+        report({ phase: 'train', message: `the first stage is ${start.dir} (step ${second!.fromStep}); the second stage starts from its weights`, fraction: fractionAt(second!.fromStep), step: second!.fromStep, steps: totalSteps });
+      }
     } else {
       const batcher = new PretrainBatcher(materials, recipe, special);
       const counts = recipe.init === 'structured' ? tokenCounts(materials.streams, tokenizer.vocabSize) : undefined;
@@ -217,10 +226,11 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
       }
     }
 
-    let secondResult: StageResult | undefined;
+    let thirdResult: StageResult | undefined;
     // How the model was made, as xlm-lab-pretrain.json holds it; also written to the run folder at every mark,
     // so a run that dies later can still ship one of its marks (scripts/ship-default-model.ts --run RUN).
-    function describeRun(head: StageResult, next?: StageResult) {
+    const startedFrom = (stage: 2 | 3, earlier: string) => (start?.stage === stage ? start.dir : earlier);
+    function describeRun(head: StageResult, next?: StageResult, last?: StageResult) {
       return {
         recipe,
         hash,
@@ -239,30 +249,46 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
         tokenizerSeconds: round(tokenizerSeconds),
         trainSeconds: round(head.trainSeconds),
         losses: head.losses.map(round),
-        ...(next && second
-          ? { secondStage: { name: second.name, fromStep: second.fromStep, startedFrom: start ? start.dir : 'the first stage of this run', firstLosses: next.firstLosses, lossKernel: LOSS_KERNEL, rowsPerBatch: next.rowsPerBatch, trainSeconds: round(next.trainSeconds), losses: next.losses.map(round), validation: next.curve } }
-          : {}),
+        ...(next && second ? { secondStage: stageRecord(second, next, start?.stage === 3 ? start.info.secondStage!.startedFrom : startedFrom(2, 'the first stage of this run'), start?.stage === 3 ? start.info.secondStage!.lossKernel : LOSS_KERNEL) } : {}),
+        ...(last && third ? { thirdStage: stageRecord(third, last, startedFrom(3, 'the second stage of this run'), LOSS_KERNEL) } : {}),
       };
     }
+    function stageRecord(stage: RecipeStage, result: StageResult, from: string, lossKernel: string | undefined) {
+      return { name: stage.name, fromStep: stage.fromStep, startedFrom: from, firstLosses: result.firstLosses, ...(lossKernel ? { lossKernel } : {}), rowsPerBatch: result.rowsPerBatch, trainSeconds: round(result.trainSeconds), losses: result.losses.map(round), validation: result.curve };
+    }
 
-    if (second) {
-      const stageRecipe = { ...recipe, objectives: second.objectives, batchSize: second.batchSize, maxLength: second.maxLength, seed: second.seed };
-      const batcher = new PretrainBatcher(materials, stageRecipe, special);
-      const loss = pretrainLoss(config, false, batcher.hasRank, second.seed, recipe.init, undefined, { rankWeight: second.rankWeight, start: params });
-      const runner = await stageRunner(loss.build, recipe.weightDecay, second, options.threads);
+    // A later stage: its own batches and schedule from `params`, a fresh optimizer; the weights it ends with.
+    const laterStage = async (stage: RecipeStage, describe: (result: StageResult) => ReturnType<typeof describeRun>): Promise<{ result: StageResult; params: Map<string, Float32Array> }> => {
+      const stageRecipe = { ...recipe, objectives: stage.objectives, batchSize: stage.batchSize, maxLength: stage.maxLength, seed: stage.seed };
+      const batcher = new PretrainBatcher(materials, stageRecipe, special, stage.rankWindow);
+      const loss = pretrainLoss(config, false, batcher.hasRank, stage.seed, recipe.init, undefined, { rankWeight: stage.rankWeight, start: params });
+      const runner = await stageRunner(loss.build, recipe.weightDecay, stage, options.threads);
       try {
-        const head = first;
-        secondResult = await trainStage({ label: second.name, runner, batcher, steps: second.steps, offset: second.fromStep, evaluation: second.evaluation, stopAfter: options.stopAfter, signal, report, fractionAt, totalSteps, mark: markContext, describe: (stage) => describeRun(head, stage) });
-        params = runner.currentParams();
+        const result = await trainStage({ label: stage.name, runner, batcher, steps: stage.steps, offset: stage.fromStep, evaluation: stage.evaluation, stopAfter: options.stopAfter, signal, report, fractionAt, totalSteps, mark: markContext, describe });
+        return { result, params: runner.currentParams() };
       } finally {
         await runner.release();
       }
-      if (options.stopAfter !== undefined) {
-        return { dir: outDir, hash, steps: secondResult.losses.length, losses: secondResult.losses, tokenizerSeconds, trainSeconds: secondResult.trainSeconds, totalSeconds: elapsed() };
-      }
+    };
+    const stopped = (result: StageResult): PretrainResult => ({ dir: outDir, hash, steps: result.losses.length, losses: result.losses, tokenizerSeconds, trainSeconds: result.trainSeconds, totalSeconds: elapsed() });
+
+    if (second && start?.stage !== 3) {
+      const head = first;
+      const done = await laterStage(second, (stage) => describeRun(head, stage));
+      secondResult = done.result;
+      // A third stage starts from these weights as a shipped model has them: float16.
+      params = third ? roundToHalf(done.params) : done.params;
+      if (options.stopAfter !== undefined) return stopped(secondResult);
+    }
+    if (third) {
+      const [head, next] = [first, secondResult!];
+      const done = await laterStage(third, (stage) => describeRun(head, next, stage));
+      thirdResult = done.result;
+      params = done.params;
+      if (options.stopAfter !== undefined) return stopped(thirdResult);
     }
 
-    const trainSeconds = first.trainSeconds + (secondResult?.trainSeconds ?? 0);
+    const trainSeconds = first.trainSeconds + (secondResult?.trainSeconds ?? 0) + (thirdResult?.trainSeconds ?? 0);
     report({ phase: 'save', message: `writing the model to ${outDir}`, fraction: 1 - SAVE_SHARE });
     const tensors = new Map<string, TensorToWrite>();
     for (const spec of [...encoderTensorSpecs(config), ...headTensorSpecs(config, 'mlm', 0)]) {
@@ -270,14 +296,14 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
       if (!data) throw new Error(`pre-training has no weight ${spec.name}`);
       tensors.set(spec.name, { dtype: 'F32', shape: spec.shape, data });
     }
-    const info = describeRun(first, secondResult);
+    const info = describeRun(first, secondResult, thirdResult);
     writeHfCheckpoint(outDir, {
       config: pretrainConfigJson(recipe, tokenizer.vocabSize),
       tokenizerFrom: tokenizerDir,
       tensors,
       extraFiles: { [PRETRAIN_INFO_FILE]: JSON.stringify(info, null, 2) + '\n' },
     });
-    const losses = [...first.losses.slice(0, firstSteps), ...(secondResult?.losses ?? [])];
+    const losses = [...first.losses.slice(0, firstSteps), ...(secondResult?.losses ?? []), ...(thirdResult?.losses ?? [])];
     const totalSeconds = elapsed();
     report({ phase: 'done', message: `pre-trained in ${totalSeconds.toFixed(0)} s (loss ${losses[0].toFixed(2)} -> ${losses[losses.length - 1].toFixed(2)})`, fraction: 1 });
     return { dir: outDir, hash, steps: totalSteps, losses, tokenizerSeconds, trainSeconds, totalSeconds };
@@ -297,7 +323,7 @@ interface StageResult {
 }
 
 interface StageLoop {
-  /** The second stage's name ('' for the first): validation marks and progress lines say it. */
+  /** A later stage's name ('' for the first): validation marks and progress lines say it. */
   label: string;
   runner: StepRunner;
   batcher: PretrainBatcher;
@@ -353,7 +379,7 @@ async function trainStage(s: StageLoop): Promise<StageResult> {
     until: last,
     signal: s.signal,
     step: () => s.runner.step([pretrainFeeds(s.batcher.next(), s.mark.tokenizerPad, s.batcher.hasNsp)]),
-    diverged: (loss, step) => new XlmError('pretrain-diverged', `the loss became ${loss} at step ${s.offset + step}; lower "${s.label ? 'secondStage.' : ''}learningRate" in the recipe`, { what: 'learningRate' }),
+    diverged: (loss, step) => new XlmError('pretrain-diverged', `the loss became ${loss} at step ${s.offset + step}; lower ${s.label ? `the learningRate of the stage "${s.label}"` : '"learningRate"'} in the recipe`, { what: 'learningRate' }),
     after: afterStep,
   });
   if (ended === 'cancelled') checkAborted(s.signal);
@@ -389,16 +415,41 @@ function stageRunner(build: Parameters<typeof StepRunner.create>[0], weightDecay
   });
 }
 
-interface StageStart {
-  dir: string;
-  params: Map<string, Float32Array>;
-  info: { tokenizerSeconds: number; trainSeconds: number; losses: number[]; firstLosses?: number[]; lossKernel?: string; validation?: ValidationRecord[]; rowsPerBatch?: Record<string, number> };
+/** A later stage's record in xlm-lab-pretrain.json. */
+interface StageInfo {
+  name: string;
+  fromStep: number;
+  startedFrom: string;
+  firstLosses: number[];
+  lossKernel?: string;
+  rowsPerBatch?: Record<string, number>;
+  trainSeconds: number;
+  losses: number[];
+  validation?: ValidationRecord[];
 }
 
-/** A shipped first-stage folder to start the second stage from, checked against the recipe. */
+interface StageStart {
+  dir: string;
+  /** The stage that starts from this folder's weights. */
+  stage: 2 | 3;
+  params: Map<string, Float32Array>;
+  info: { tokenizerSeconds: number; trainSeconds: number; losses: number[]; firstLosses?: number[]; lossKernel?: string; validation?: ValidationRecord[]; rowsPerBatch?: Record<string, number>; secondStage?: StageInfo };
+}
+
+/** Validation marks of an earlier run, without their checkpoint folders (that run's, not kept here). */
+function withoutCheckpoints(marks: readonly ValidationRecord[] | undefined): ValidationRecord[] {
+  return (marks ?? []).map(({ checkpoint: _c, ...r }) => r);
+}
+
+/**
+ * A shipped folder to start a later stage from, checked against the recipe: a first-stage model at the second
+ * stage's fromStep (the second stage starts from it), or, with a thirdStage, a model of the first two stages at
+ * the third's fromStep (the third starts from it).
+ */
 function readStageStart(dirArg: string, recipe: PretrainRecipe): StageStart {
   const dir = resolve(dirArg);
   const second = recipe.secondStage;
+  const third = recipe.thirdStage;
   if (!second) throw new XlmError('pretrain-start', `the recipe "${recipe.name}" has one stage; a start folder is for a recipe with a secondStage`, { file: dir });
   const read = (name: string) => {
     const file = join(dir, name);
@@ -409,9 +460,19 @@ function readStageStart(dirArg: string, recipe: PretrainRecipe): StageStart {
   const info = read(PRETRAIN_INFO_FILE) as unknown as StageStart['info'] & { recipe: PretrainRecipe };
   // The first stage's own recipe (a one-stage run shipped at that step), or this recipe (a two-stage run's mark).
   if (!manifest.recipe || canonicalRecipe(firstStage(manifest.recipe)) !== canonicalRecipe(firstStage(recipe))) {
-    throw new XlmError('pretrain-start', `was made by another recipe than the first stage of "${recipe.name}" (everything but secondStage must be equal)`, { file: join(dir, MANIFEST_FILE), what: 'recipe' });
+    throw new XlmError('pretrain-start', `was made by another recipe than the first stage of "${recipe.name}" (everything but secondStage and thirdStage must be equal)`, { file: join(dir, MANIFEST_FILE), what: 'recipe' });
   }
-  if (manifest.step !== second.fromStep) throw new XlmError('pretrain-start', `holds step ${manifest.step}; the second stage starts from step ${second.fromStep} (secondStage.fromStep)`, { file: join(dir, MANIFEST_FILE), what: 'step' });
+  let stage: 2 | 3 = 2;
+  if (third && manifest.step === third.fromStep) {
+    // The end of the second stage: the recipe's second stage must be the one that made it, and its record there.
+    if (canonicalRecipe(firstTwoStages(manifest.recipe)) !== canonicalRecipe(firstTwoStages(recipe)) || !info.secondStage) {
+      throw new XlmError('pretrain-start', `holds step ${manifest.step}, the end of a second stage, but not of the second stage of "${recipe.name}" (secondStage must be equal)`, { file: join(dir, MANIFEST_FILE), what: 'recipe' });
+    }
+    stage = 3;
+  } else if (manifest.step !== second.fromStep) {
+    const or = third ? `, or the third from step ${third.fromStep} (thirdStage.fromStep)` : '';
+    throw new XlmError('pretrain-start', `holds step ${manifest.step}; the second stage starts from step ${second.fromStep} (secondStage.fromStep)${or}`, { file: join(dir, MANIFEST_FILE), what: 'step' });
+  }
   const weights = openSafetensors(join(dir, 'model.safetensors'));
   const params = new Map<string, Float32Array>();
   try {
@@ -419,7 +480,7 @@ function readStageStart(dirArg: string, recipe: PretrainRecipe): StageStart {
   } finally {
     weights.close();
   }
-  return { dir, params: roundToHalf(params), info };
+  return { dir, stage, params: roundToHalf(params), info };
 }
 
 /** When validation is due: a stage's minute and step marks, and its last step. */

@@ -69,6 +69,11 @@ export interface PretrainRecipe {
   evaluation?: RecipeEvaluation;
   /** A second stage of training after this one (absent: one stage). */
   secondStage?: RecipeStage;
+  /**
+   * A third stage after the second, from its last weights (fromStep: where the second stage ends), rounded to
+   * float16 as a shipped model has them, with a fresh optimizer and its own batches and schedule.
+   */
+  thirdStage?: RecipeStage;
 }
 
 /**
@@ -90,6 +95,11 @@ export interface RecipeStage {
   seed: number;
   /** Weight of the translation-ranking loss beside masked-LM (the first stage's is RANK_WEIGHT, 0.4). */
   rankWeight: number;
+  /**
+   * Harder negatives: a RANK batch's translation pairs come from this many consecutive units of one source
+   * (neighbouring verses, not verses from anywhere in the book); absent: from all of the source's units.
+   */
+  rankWindow?: number;
   evaluation?: RecipeEvaluation;
 }
 
@@ -133,8 +143,8 @@ const DEFAULTS = {
   init: 'hf' as PretrainInit,
 };
 
-const KEYS = ['name', 'model', 'vocabSize', 'languages', 'heldOutArticles', 'validationArticles', 'objectives', 'steps', 'batchSize', 'learningRate', 'warmupSteps', 'weightDecay', 'seed', 'maxLength', 'maskProbability', 'alpha', 'dropout', 'init', 'corpus', 'evaluation', 'secondStage'];
-const STAGE_KEYS = ['name', 'fromStep', 'objectives', 'steps', 'batchSize', 'maxLength', 'learningRate', 'warmupSteps', 'seed', 'rankWeight', 'evaluation'];
+const KEYS = ['name', 'model', 'vocabSize', 'languages', 'heldOutArticles', 'validationArticles', 'objectives', 'steps', 'batchSize', 'learningRate', 'warmupSteps', 'weightDecay', 'seed', 'maxLength', 'maskProbability', 'alpha', 'dropout', 'init', 'corpus', 'evaluation', 'secondStage', 'thirdStage'];
+const STAGE_KEYS = ['name', 'fromStep', 'objectives', 'steps', 'batchSize', 'maxLength', 'learningRate', 'warmupSteps', 'seed', 'rankWeight', 'rankWindow', 'evaluation'];
 const CORPUS_KEYS = ['quran', 'cldrLocalenames', 'heldOutSource', 'parallelMix'];
 const EVALUATION_KEYS = ['minutes', 'steps', 'keepCheckpoints'];
 const MODEL_KEYS = ['layers', 'hidden', 'heads', 'intermediate'];
@@ -247,7 +257,13 @@ export function parseRecipe(json: unknown, file: string): PretrainRecipe {
   recipe.init = init as PretrainInit;
   if (top.corpus !== undefined) recipe.corpus = parseCorpus(r, top.corpus);
   if (top.evaluation !== undefined) recipe.evaluation = parseEvaluation(r, top.evaluation);
-  if (top.secondStage !== undefined) recipe.secondStage = parseStage(r, top.secondStage, recipe);
+  if (top.secondStage !== undefined) recipe.secondStage = parseStage(r, top.secondStage, 'secondStage', 1, recipe.steps, recipe.maxLength);
+  if (top.thirdStage !== undefined) {
+    const second = recipe.secondStage;
+    if (!second) r.fail('thirdStage', 'needs a secondStage to follow');
+    const end = second!.fromStep + second!.steps;
+    recipe.thirdStage = parseStage(r, top.thirdStage, 'thirdStage', end, end, recipe.maxLength);
+  }
   if (recipe.init === 'structured' && model.hidden / model.heads < 4) r.fail('init', `"structured" needs heads of at least 4 dimensions; model.hidden / model.heads is ${model.hidden / model.heads}`);
   return recipe;
 }
@@ -268,38 +284,51 @@ function parseObjectives(r: RecipeReader, objectivesRaw: unknown, at: string): R
   return objectives;
 }
 
-function parseStage(r: RecipeReader, value: unknown, first: PretrainRecipe): RecipeStage {
-  const at = 'secondStage';
+/**
+ * A later stage at `at`; its fromStep must lie in [minFrom, maxFrom] (a second stage's within the first, a third's
+ * at the second's end), its rows no longer than the first stage's (the position table is the first stage's).
+ */
+function parseStage(r: RecipeReader, value: unknown, at: 'secondStage' | 'thirdStage', minFrom: number, maxFrom: number, maxLengthOf: number): RecipeStage {
   const t = r.object(value, at, STAGE_KEYS);
   const need = (key: string) => r.required(t, key, `${at}.${key}`);
   const name = need('name');
   if (typeof name !== 'string' || !name.trim()) r.fail(`${at}.name`, `is ${JSON.stringify(name)}; expected a non-empty string`);
   const objectives = parseObjectives(r, need('objectives'), `${at}.objectives`);
-  if (objectives.some((o) => o.name === 'nsp' && o.weight > 0)) r.fail(`${at}.objectives`, 'cannot hold "nsp" (a second stage starts from weights without an NSP head)');
+  if (objectives.some((o) => o.name === 'nsp' && o.weight > 0)) r.fail(`${at}.objectives`, 'cannot hold "nsp" (a later stage starts from weights without an NSP head)');
   const steps = r.integer(need('steps'), `${at}.steps`, 1);
   const batchSize = r.integer(need('batchSize'), `${at}.batchSize`, 1, 4096);
   const active = objectives.filter((o) => o.weight > 0).length;
   if (batchSize < active) r.fail(`${at}.batchSize`, `is ${batchSize}; each batch needs a row for every objective with a weight (${active})`);
   const stage: RecipeStage = {
     name: (name as string).trim(),
-    fromStep: r.integer(need('fromStep'), `${at}.fromStep`, 1, first.steps),
+    fromStep: r.integer(need('fromStep'), `${at}.fromStep`, minFrom, maxFrom),
     objectives,
     steps,
     batchSize,
-    maxLength: r.integer(need('maxLength'), `${at}.maxLength`, 16, first.maxLength),
+    maxLength: r.integer(need('maxLength'), `${at}.maxLength`, 16, maxLengthOf),
     learningRate: r.number(need('learningRate'), `${at}.learningRate`, 0, 1, true),
     warmupSteps: r.integer(t.warmupSteps ?? 0, `${at}.warmupSteps`, 0, steps),
     seed: r.integer(t.seed ?? 0, `${at}.seed`, 0, 2 ** 31 - 1),
     rankWeight: r.number(need('rankWeight'), `${at}.rankWeight`, 0, 100),
   };
+  if (t.rankWindow !== undefined) {
+    stage.rankWindow = r.integer(t.rankWindow, `${at}.rankWindow`, 2, 1_000_000);
+    if (!objectives.some((o) => o.name === 'rank' && o.weight > 0)) r.fail(`${at}.rankWindow`, 'needs a "rank" objective with a weight above 0');
+  }
   if (t.evaluation !== undefined) stage.evaluation = parseEvaluation(r, t.evaluation, `${at}.evaluation`);
   return stage;
 }
 
 /** The first stage alone: what a model shipped at the second stage's fromStep was made by. */
 export function firstStage(recipe: PretrainRecipe): PretrainRecipe {
-  const { secondStage: _second, ...first } = recipe;
+  const { secondStage: _second, thirdStage: _third, ...first } = recipe;
   return first;
+}
+
+/** The first two stages: what a model shipped at the end of the second stage (the third's fromStep) was made by. */
+export function firstTwoStages(recipe: PretrainRecipe): PretrainRecipe {
+  const { thirdStage: _third, ...firstTwo } = recipe;
+  return firstTwo;
 }
 
 function numberList(r: RecipeReader, value: unknown, key: string, read: (v: unknown, k: string) => number): number[] {

@@ -18,7 +18,7 @@ import { writeHfCheckpoint } from '../hf/checkpoint.js';
 import { openSafetensors } from '../hf/safetensors.js';
 import type { TensorToWrite } from '../hf/safetensors-write.js';
 import { MANIFEST_FILE, PRETRAIN_INFO_FILE, recipeSources, type ValidationRecord } from './pretrain.js';
-import { canonicalRecipe, type PretrainRecipe } from './recipe.js';
+import { canonicalRecipe, type PretrainRecipe, type RecipeStage } from './recipe.js';
 import { SOURCE_PACKAGES, packageVersion } from './sources.js';
 import type { TranslationThreshold } from '../search/threshold.js';
 
@@ -60,11 +60,23 @@ export interface ShippedManifest {
    * A recipe with a second stage: where it started, its exact first losses (replayable from the first stage's
    * weights at fromStep) and its own training time; steps/step/trainSeconds/losses/validation above are the whole run's.
    */
-  secondStage?: { name: string; fromStep: number; startedFrom: string; lossTrajectory: number[]; lossKernel?: string; trainSeconds: number };
+  secondStage?: ShippedStage;
+  /** A recipe with a third stage: the same for it (replayable from the first two stages' weights at its fromStep). */
+  thirdStage?: ShippedStage;
   /** The language-identification head (language-id.json), when the folder ships one: how it was fitted and validated. */
   languageId?: LanguageIdSummary;
   /** translation-threshold.json, when the folder ships one: the hover's calibrated cut-off for possible translations. */
   translationThreshold?: TranslationThreshold;
+}
+
+/** A later stage in the manifest: where it started, its exact first losses, its own training time. */
+export interface ShippedStage {
+  name: string;
+  fromStep: number;
+  startedFrom: string;
+  lossTrajectory: number[];
+  lossKernel?: string;
+  trainSeconds: number;
 }
 
 export interface LanguageIdSummary {
@@ -92,7 +104,19 @@ interface PretrainInfo {
   threads?: number;
   cpu?: { model: string; isa: string };
   validation?: ValidationRecord[];
-  secondStage?: { name: string; fromStep: number; startedFrom: string; firstLosses: number[]; lossKernel?: string; trainSeconds: number; losses: number[]; validation?: ValidationRecord[] };
+  secondStage?: StageInfo;
+  thirdStage?: StageInfo;
+}
+
+interface StageInfo {
+  name: string;
+  fromStep: number;
+  startedFrom: string;
+  firstLosses: number[];
+  lossKernel?: string;
+  trainSeconds: number;
+  losses: number[];
+  validation?: ValidationRecord[];
 }
 
 function sha256(path: string): string {
@@ -170,7 +194,7 @@ export function writeShippedModel(options: ExportOptions): ManifestBase {
   const info = JSON.parse(readFileSync(infoFile, 'utf8')) as PretrainInfo;
   if (!info.firstLosses?.length) throw new XlmError('shipped-model', 'has no firstLosses (exact losses of the first steps); it was made by an older xlm pretrain, run it again', { file: infoFile });
   const from = options.checkpoint ?? options.run;
-  const allMarks = [...(info.validation ?? []), ...(info.secondStage?.validation ?? [])];
+  const allMarks = [...(info.validation ?? []), ...(info.secondStage?.validation ?? []), ...(info.thirdStage?.validation ?? [])];
   const mark = options.checkpoint ? allMarks.find((v) => v.checkpoint && resolve(v.checkpoint) === resolve(options.checkpoint!)) : undefined;
   if (options.checkpoint && !mark) throw new XlmError('shipped-model', `is not one of the run's validation marks (${allMarks.map((v) => v.checkpoint).filter(Boolean).join(', ') || 'none kept'})`, { file: resolve(options.checkpoint) });
   const dtype = options.dtype ?? 'F16';
@@ -192,13 +216,16 @@ export function writeShippedModel(options: ExportOptions): ManifestBase {
   writeHfCheckpoint(options.dest, { config, tokenizerFrom: from, tensors, extraFiles: { [PRETRAIN_INFO_FILE]: readFileSync(infoFile) } });
   const corpus = recipeSources(info.recipe).map((s) => packageVersion(SOURCE_PACKAGES[s]));
   const two = info.secondStage;
+  const three = info.thirdStage;
   const firstTrain = two ? two.fromStep : info.recipe.steps;
-  const lastStep = firstTrain + (two ? info.recipe.secondStage!.steps : 0);
+  const secondEnd = firstTrain + (two ? info.recipe.secondStage!.steps : 0);
+  const lastStep = secondEnd + (three ? info.recipe.thirdStage!.steps : 0);
   const step = mark?.step ?? lastStep;
-  // A mark's training time counts from the start of its stage: a second-stage mark adds the first stage's time.
-  const inSecond = (v: ValidationRecord) => two !== undefined && (two.validation ?? []).includes(v);
-  const hours = (v: ValidationRecord) => (inSecond(v) ? info.trainSeconds + v.trainSeconds : v.trainSeconds);
-  const marks = [...(info.validation ?? []), ...(two?.validation ?? [])];
+  // A mark's training time counts from the start of its stage: a later stage's mark adds the earlier stages' time.
+  const inStage = (stage: StageInfo | undefined, v: ValidationRecord) => stage !== undefined && (stage.validation ?? []).includes(v);
+  const hours = (v: ValidationRecord) => (inStage(three, v) ? info.trainSeconds + two!.trainSeconds : inStage(two, v) ? info.trainSeconds : 0) + v.trainSeconds;
+  const marks = [...(info.validation ?? []), ...(two?.validation ?? []), ...(three?.validation ?? [])];
+  const shipped = (stage: StageInfo): ShippedStage => ({ name: stage.name, fromStep: stage.fromStep, startedFrom: stage.startedFrom, lossTrajectory: stage.firstLosses, ...(stage.lossKernel ? { lossKernel: stage.lossKernel } : {}), trainSeconds: stage.trainSeconds });
   const manifestBase = {
     format: 1 as const,
     name: info.recipe.name,
@@ -209,7 +236,7 @@ export function writeShippedModel(options: ExportOptions): ManifestBase {
     corpus,
     step,
     steps: lastStep,
-    trainSeconds: mark ? hours(mark) : info.trainSeconds + (two?.trainSeconds ?? 0),
+    trainSeconds: mark ? hours(mark) : info.trainSeconds + (two?.trainSeconds ?? 0) + (three?.trainSeconds ?? 0),
     tokenizerSeconds: info.tokenizerSeconds,
     cpu: info.cpu ?? { model: 'unknown', isa: 'unknown' },
     threads: info.threads ?? 0,
@@ -217,12 +244,13 @@ export function writeShippedModel(options: ExportOptions): ManifestBase {
     node: process.version,
     lossTrajectory: info.firstLosses,
     ...(info.lossKernel ? { lossKernel: info.lossKernel } : {}),
-    losses: [...info.losses.slice(0, Math.min(step, firstTrain)), ...(two ? two.losses.slice(0, Math.max(0, step - firstTrain)) : [])],
+    losses: [...info.losses.slice(0, Math.min(step, firstTrain)), ...(two ? two.losses.slice(0, Math.max(0, Math.min(step, secondEnd) - firstTrain)) : []), ...(three ? three.losses.slice(0, Math.max(0, step - secondEnd)) : [])],
     validation: marks.map((v) => {
       const { checkpoint: _drop, ...rest } = v;
       return { ...rest, trainSeconds: hours(v) };
     }),
-    ...(two ? { secondStage: { name: two.name, fromStep: two.fromStep, startedFrom: two.startedFrom, lossTrajectory: two.firstLosses, ...(two.lossKernel ? { lossKernel: two.lossKernel } : {}), trainSeconds: two.trainSeconds } } : {}),
+    ...(two ? { secondStage: shipped(two) } : {}),
+    ...(three ? { thirdStage: shipped(three) } : {}),
   };
   return manifestBase;
 }
@@ -283,9 +311,8 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
     '## Training',
     '',
     `${r.secondStage ? `First stage: objectives` : 'Objectives'} (share of each batch's rows): ${r.objectives.map((o) => `${o.name} ${o.weight}`).join(', ')}; ${r.batchSize} rows of up to ${r.maxLength} tokens, learning rate ${r.learningRate} (warm-up ${r.warmupSteps} steps, linear decay over ${r.steps}), seed ${r.seed}, ${r.init} start${r.secondStage ? `, stopped at step ${r.secondStage.fromStep}` : ''}.` +
-      (r.secondStage
-        ? ` Second stage ("${r.secondStage.name}"), from the first stage's weights at step ${r.secondStage.fromStep} rounded to float16, with a fresh optimizer: ${r.secondStage.objectives.map((o) => `${o.name} ${o.weight}`).join(', ')}; ${r.secondStage.batchSize} rows of up to ${r.secondStage.maxLength} tokens, ranking-loss weight ${r.secondStage.rankWeight}, learning rate ${r.secondStage.learningRate} (warm-up ${r.secondStage.warmupSteps} steps, linear decay over ${r.secondStage.steps}), seed ${r.secondStage.seed}${m.secondStage ? `; ${(m.secondStage.trainSeconds / 3600).toFixed(2)} h, started from ${m.secondStage.startedFrom.startsWith('/') ? 'the shipped first-stage model' : m.secondStage.startedFrom}` : ''}.`
-        : '') +
+      (r.secondStage ? ` ${stageSentence('Second', "the first stage's weights", r.secondStage, m.secondStage, 'the shipped first-stage model')}` : '') +
+      (r.thirdStage ? ` ${stageSentence('Third', "the second stage's last weights", r.thirdStage, m.thirdStage, 'the shipped model of the first two stages')}` : '') +
       ` Shipped weights: step ${m.step} of ${m.steps}, ${(m.trainSeconds / 3600).toFixed(2)} h of training in all on ${m.cpu.model} (${m.cpu.isa}, ${m.threads || 'all'} threads), tokenizer ${m.tokenizerSeconds.toFixed(0)} s; onnxruntime-node ${m.onnxruntime}, Node ${m.node}.`,
     '',
     '## Validation against training time',
@@ -327,6 +354,9 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
     `The first ${m.lossTrajectory.length} losses are in manifest.json; \`test/pretrain/shipped-model.test.ts\` replays them (${replayPromise(m)}).` +
       (m.secondStage
         ? ` The second stage's first ${m.secondStage.lossTrajectory.length} losses are there too (\`secondStage.lossTrajectory\`): \`xlm pretrain --recipe default --start-from DIR\`, DIR being the first stage's model shipped at step ${m.secondStage.fromStep}, starts from them; replaying them needs those weights, which are not in this folder (\`test/pretrain/two-stage.test.ts\` shows on a small recipe that starting from a shipped first stage trains exactly as one run of both stages).`
+        : '') +
+      (m.thirdStage
+        ? ` So are the third stage's (\`thirdStage.lossTrajectory\`), from the model of the first two stages shipped at step ${m.thirdStage.fromStep} (git history: models/default before the third stage shipped), with \`--start-from\` that folder.`
         : ''),
     '',
     '## Limits',
@@ -335,6 +365,13 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
     '',
   ];
   return lines.join('\n');
+}
+
+/** A later stage in the model card's words: where it started, its batches, schedule and training time. */
+function stageSentence(ordinal: string, from: string, stage: RecipeStage, record: ShippedStage | undefined, shippedStart: string): string {
+  const window = stage.rankWindow ? `, each ranking batch's translations drawn from ${stage.rankWindow} consecutive units of one source (neighbouring verses as negatives)` : '';
+  const took = record ? `; ${(record.trainSeconds / 3600).toFixed(2)} h, started from ${record.startedFrom.startsWith('/') ? shippedStart : record.startedFrom}` : '';
+  return `${ordinal} stage ("${stage.name}"), from ${from} at step ${stage.fromStep} rounded to float16, with a fresh optimizer: ${stage.objectives.map((o) => `${o.name} ${o.weight}`).join(', ')}; ${stage.batchSize} rows of up to ${stage.maxLength} tokens, ranking-loss weight ${stage.rankWeight}${window}, learning rate ${stage.learningRate} (warm-up ${stage.warmupSteps} steps, linear decay over ${stage.steps}), seed ${stage.seed}${took}.`;
 }
 
 /** How closely the current code replays a manifest's trajectory, in the model card's words. */
