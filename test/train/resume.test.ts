@@ -10,6 +10,7 @@ import { readTrainingState } from '../../src/engine/train/checkpoint.js';
 import { train } from '../../src/engine/train/train-task.js';
 import type { TrainOptions } from '../../src/engine/train/train.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
+import { isXlmError } from '../../src/engine/errors.js';
 
 let root: string;
 let base: string;
@@ -78,6 +79,19 @@ test('the same seed and data give bit-identical weights with 2 threads; another 
 
 test('--resume refuses a run whose settings changed, naming the setting', async () => {
   await assert.rejects(train(options(join(root, 'parts'), { resume: true, batchSize: 4 })), /batchSize was 3 .* now 4/);
+});
+
+test('--resume with other labels, or with a broken trainer_state.json, is refused in words naming the file', async () => {
+  // A base model without labels: the labels come from the data.
+  const plain = join(root, 'plain');
+  writeTinyXlmr(plain, { head: 'mlm', seed: 8, std: 0.1 });
+  const out = join(root, 'labels');
+  await train(options(out, { model: plain, maxSteps: 3 }));
+  const other = join(root, 'three-labels.jsonl');
+  writeFileSync(other, ['a', 'b', 'c', 'a', 'b', 'c'].map((l, i) => JSON.stringify({ text: `row ${i}`, label: l })).join('\n') + '\n');
+  await assert.rejects(train(options(out, { model: plain, resume: true, train: other, maxSteps: 6 })), (e: unknown) => e instanceof Error && /was trained on the labels a, b; this training data has a, b, c/.test(e.message) && !/classifier\./.test(e.message));
+  writeFileSync(join(out, 'checkpoint-3', 'trainer_state.json'), '{');
+  await assert.rejects(train(options(out, { model: plain, resume: true, maxSteps: 6 })), (e: unknown) => isXlmError(e) && e.place.file === join(out, 'checkpoint-3', 'trainer_state.json') && e.place.line === 1 && /not valid JSON/.test(e.message));
 });
 
 test('a --max-length beyond the model\'s position table is capped there, with a line naming config.json', async () => {

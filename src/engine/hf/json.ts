@@ -29,7 +29,9 @@ export function parseJsonText(text: string, file: string): unknown {
     const position = /position (\d+)/.exec(message);
     const at = position ? Number(position[1]) : /end of JSON input/.test(message) ? body.length : undefined;
     const place = at === undefined ? {} : lineAndColumn(body, at);
-    throw new XlmError('hf/json-syntax', `not valid JSON: ${message}`, { file, ...place });
+    // The place is in the error's line and column; V8's wording of it ("in JSON at position 2 (line 1 column 3)") goes.
+    const what = /end of JSON input/.test(message) ? 'the file ends before the JSON does' : message.replace(/\s*in JSON at position \d+.*$/s, '').replace(/^Unexpected token/, 'unexpected character').replace(/^./, (c) => c.toLowerCase());
+    throw new XlmError('hf/json-syntax', `not valid JSON: ${what}`, { file, ...place });
   }
 }
 

@@ -25,6 +25,7 @@ import { isLoraName, loraNames, peftTargetModules, type LoraOptions } from './lo
 import { headModule, type TrainMethod } from './model-loss.js';
 import type { RunnerState } from './runner.js';
 import type { HeadKind } from '../tasks/vocabulary.js';
+import { readJsonFile } from '../hf/json.js';
 
 export const TRAINER_STATE_FILE = 'trainer_state.json';
 export const TRAINING_STATE_FILE = 'training_state.safetensors';
@@ -227,7 +228,7 @@ export function latestCheckpoint(out: string): string | undefined {
 }
 
 export function readTrainerState(dir: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(dir, TRAINER_STATE_FILE), 'utf8')) as Record<string, unknown>;
+  return readJsonFile(join(dir, TRAINER_STATE_FILE)) as Record<string, unknown>;
 }
 
 /** Trainable weights and optimizer moments as saved, for StepRunner.restore. */

@@ -24,6 +24,7 @@ import type { HeadKind } from '../tasks/vocabulary.js';
 import type { TensorToWrite } from '../hf/safetensors-write.js';
 import { openSafetensors } from '../hf/safetensors.js';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, mergedWeight } from './checkpoint.js';
+import { readJsonFile } from '../hf/json.js';
 
 const PEFT_PREFIX = 'base_model.model.';
 const HEAD_OF_TASK_TYPE: Record<string, HeadKind> = { SEQ_CLS: 'seq-cls', TOKEN_CLS: 'token-cls' };
@@ -60,7 +61,7 @@ export function mergeAdapter(baseDir: string, adapterDirArg: string, out: string
   const adapterDir = resolve(adapterDirArg);
   const configFile = join(adapterDir, ADAPTER_CONFIG_FILE);
   if (!existsSync(configFile)) throw new XlmError('no-adapter', `no ${ADAPTER_CONFIG_FILE} in this folder; expected a PEFT LoRA adapter`, { file: adapterDir });
-  const adapterConfig = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  const adapterConfig = readJsonFile(configFile) as Record<string, unknown>;
   const bad = (what: string, message: string) => new XlmError('adapter-unsupported', message, { file: configFile, what });
   if (adapterConfig.peft_type !== 'LORA') throw new XlmError('no-adapter', `peft_type is ${JSON.stringify(adapterConfig.peft_type)}; only LORA adapters can be merged`, { file: configFile, what: 'peft_type' });
   for (const [key, allowed] of Object.entries(UNSUPPORTED_SETTINGS)) {
@@ -172,7 +173,7 @@ function headConfig(
   options: MergeOptions,
 ): { config: XlmrConfig; labels?: readonly string[]; labelsFrom?: MergeResult['labelsFrom'] } {
   const savedConfigFile = join(adapterDir, 'config.json');
-  const saved = existsSync(savedConfigFile) ? parseXlmrConfig(JSON.parse(readFileSync(savedConfigFile, 'utf8')), savedConfigFile) : undefined;
+  const saved = existsSync(savedConfigFile) ? parseXlmrConfig(readJsonFile(savedConfigFile), savedConfigFile) : undefined;
   const config = saved ?? baseConfig;
   if (head === 'mlm') return { config };
   const outWeight = head === 'seq-cls' ? SEQ_CLS_HEAD.outProjWeight : TOKEN_CLS_HEAD.weight;

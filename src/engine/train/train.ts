@@ -8,7 +8,7 @@
  * is a function of (seed, epoch) and the step fixes the position in it, so a resumed run continues
  * exactly where the checkpoint was taken.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { assertReadable, loadDataset, mixSeed, stratifiedSplit, type LoadedDataset } from '../data/index.js';
 import { skippedRows } from '../data/issues.js';
@@ -33,6 +33,7 @@ import { StepRunner, type StepResult, resolveSpin } from './runner.js';
 import { runStepLoop } from './step-loop.js';
 import { VERDICT_FILE, describeVerdict, judgeLearning, labelCounts, type LearningVerdict } from './verdict.js';
 import { HEAD_OF_TASK, ROWS_OF_TASK, dataFitsTask, tabularKindOf, type HeadKind, type Task } from '../tasks/vocabulary.js';
+import { readJsonFile } from '../hf/json.js';
 
 export * from './options.js';
 
@@ -363,7 +364,18 @@ export class TrainingRun {
         throw new XlmError('resume-mismatch', said`${field('resume')}: ${field(k)} was ${JSON.stringify(saved.fingerprint?.[k])} in ${dir}, now ${JSON.stringify(this.fingerprint[k])}; use the run's settings or a new ${field('out')}`, { file: join(dir, 'trainer_state.json'), what: k });
       }
     }
-    runner.restore(readTrainingState(dir, state.global_step as number, saved.rng_counter ?? 0));
+    // Another label set would put the saved classifier rows under other labels (or fail on their count).
+    const savedLabels = checkpointLabels(dir);
+    const labels = this.labelNames();
+    if (savedLabels && labels && JSON.stringify(savedLabels) !== JSON.stringify(labels)) {
+      throw new XlmError('resume-mismatch', said`${field('resume')}: the run in ${out} was trained on the labels ${savedLabels.join(', ')}; this training data has ${labels.join(', ')}. Resume with the run's data, or give a new ${field('out')}`, { file: join(dir, 'config.json'), what: 'labels' });
+    }
+    try {
+      runner.restore(readTrainingState(dir, state.global_step as number, saved.rng_counter ?? 0));
+    } catch (e) {
+      if (e instanceof XlmError) throw e;
+      throw new XlmError('resume-mismatch', said`${field('resume')}: the checkpoint in ${dir} does not fit this run (its weights are of another model, task or LoRA setting); resume with the run's settings, or give a new ${field('out')}`, { file: dir });
+    }
     this.logHistory.push(...((state.log_history as Record<string, unknown>[]) ?? []));
     evaluator?.tracker?.restore(saved.best);
     this.log(`resuming from ${dir} at step ${runner.stepCount}`);
@@ -566,4 +578,13 @@ function checkTwoLabels(data: LoadedDataset, head: 'seq-cls' | 'token-cls', file
     present.length ? `every ${what[0]} read has the ${what[1]} '${present[0]}'; a classifier learns to tell ${what[1]}s apart, so it needs rows of at least two` : `no ${what[0]} read has a ${what[1]}`,
     { file },
   );
+}
+
+/** A checkpoint's labels in id order (its config.json's id2label), or undefined when it names none. */
+function checkpointLabels(dir: string): string[] | undefined {
+  const file = join(dir, 'config.json');
+  if (!existsSync(file)) return undefined;
+  const config = readJsonFile(file) as { id2label?: Record<string, string> };
+  if (!config.id2label) return undefined;
+  return Object.entries(config.id2label).sort(([a], [b]) => Number(a) - Number(b)).map(([, l]) => l);
 }
