@@ -194,6 +194,18 @@ test('column overrides pick columns the detector does not know; a misspelled one
   });
 });
 
+test('ids and names as labels in one file are refused at the row that differs from the first; a null label says null', async () => {
+  const path = files.write('mixed.jsonl', ['{"text":"a","label":0}', '{"text":"b","label":"pos"}', '{"text":"c","label":1}', '{"text":"d","label":null}'].join('\n') + '\n');
+  const ds = await openDataset(path, { onError: 'skip' });
+  const rows = await collect(ds);
+  assert.deepEqual(rows.map((r) => r.label), ['0', '1']);
+  const reasons = ds.report.errors.map((e) => `${e.line}: ${e.reason}`);
+  assert.match(reasons[0]!, /^2: label 'pos' is a name, but the first labelled row \(line 1\) has the number '0': give every row a name, or every row a number/);
+  assert.match(reasons[1]!, /^4: no label: 'label' is null/);
+  const names = files.write('names.csv', 'text,label\na,pos\nb,neg\nc,5star\n');
+  assert.deepEqual((await collect(await openDataset(names))).map((r) => r.label), ['pos', 'neg', '5star'], 'names that hold digits are names');
+});
+
 test('a file with no text column is refused with the columns it has', async () => {
   const path = files.write('nocol.jsonl', '{"body":"x","label":"a"}\n');
   await assert.rejects(openDataset(path), /no text column .* among: body, label/);

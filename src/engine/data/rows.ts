@@ -49,11 +49,14 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
     return value;
   };
 
+  /** The first row label read without a label set: whether it was an id (a number) or a name. */
+  let firstLabel: { kind: 'id' | 'name'; label: string; line: number } | undefined;
+
   /** A class name from a string or an id; undefined when absent and allowed to be. */
   const labelOf = (record: RawRecord, column: string, value: unknown, index?: number, checkSet = true): string | undefined | RecordProblem => {
     if (value === undefined || value === null || value === '') {
       if (!needsLabel && index === undefined) return undefined;
-      return problem(record, 'missing-column', column, `no label: '${column}' is ${value === '' ? 'empty' : 'missing'}`, index);
+      return problem(record, 'missing-column', column, `no label: '${column}' is ${value === '' ? 'empty' : value === null ? 'null' : 'missing'}`, index);
     }
     let label: string;
     if (typeof value === 'number') {
@@ -82,6 +85,15 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
       return problem(record, 'wrong-type', column, `'${column}' holds a list: multi-label classification is not supported, give one label per row`, index);
     } else return problem(record, 'wrong-type', column, `'${column}' must be a class name or an integer id, found ${describe(value)}`, index);
     if (checkSet && labelSet && !labelSet.has(label)) return problem(record, 'unknown-label', column, `label '${label}' is not one of: ${labelList}`, index);
+    if (index === undefined && !labelSet) {
+      // Ids and names in one file ("0" beside "pos") would be taken as that many classes.
+      const kind = /^\d+$/.test(label) ? 'id' : 'name';
+      if (!firstLabel) firstLabel = { kind, label, line: record.source.line };
+      else if (firstLabel.kind !== kind) {
+        const first = `the first labelled row (line ${firstLabel.line}) has ${firstLabel.kind === 'id' ? 'the number' : 'the name'} '${firstLabel.label}'`;
+        return problem(record, 'wrong-type', column, said`label '${label}' is ${kind === 'id' ? 'a number' : 'a name'}, but ${first}: give every row a name, or every row a number (named by the model's id2label or ${optionField('labelNames')})`, index);
+      }
+    }
     return label;
   };
 
