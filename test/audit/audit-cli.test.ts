@@ -4,7 +4,7 @@
 // duplicate, whose label is wrong too), each at its label's column with the original label suggested; the duplicate and the language value are flagged by their own checks; audit.json
 // holds it all.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AGREEMENT_TO_TRUST, type AuditReport } from '../../src/engine/audit/audit.js';
@@ -118,6 +118,14 @@ test('bad input: a file with one label, --folds with --no-folds, a missing FILE'
   assert.match(r3.stderr, /data audit needs a FILE/);
   const r4 = await runXlm(['data', 'audit', '--model', MODEL, one, '--method', 'svm']);
   assert.match(r4.stderr, /--method is "svm"; expected features or lora/);
+  // A model folder that is no model fails once the audit has begun: no empty --out folder is left behind.
+  const two = files.write('two.jsonl', ['a', 'b', 'c', 'd', 'e', 'f'].map((t, i) => JSON.stringify({ text: t, label: i % 2 ? 'x' : 'y' })).join('\n') + '\n');
+  const notModel = join(files.dir, 'not-a-model');
+  mkdirSync(notModel);
+  const out = join(files.dir, 'never');
+  const r5 = await runXlm(['data', 'audit', '--model', notModel, two, '--folds', '2', '--out', out]);
+  assert.equal(r5.code, 1);
+  assert.equal(existsSync(out), false, r5.stderr);
 });
 
 test('Ctrl-C during an audit stops it: exit 130, "cancelled" said once, no report written', async () => {

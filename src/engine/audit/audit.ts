@@ -6,7 +6,7 @@
  * it is about (places.ts), the label it suggests where there is one, and a score; the report is written to
  * OUT/audit.json, next to the folds' training logs.
  */
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { loadDataset, detectScript, type LoadedDataset, type ReadOptions } from '../data/index.js';
 import { XlmError, render, type NameOption } from '../errors.js';
@@ -111,7 +111,18 @@ export async function auditLabels(o: AuditOptions): Promise<AuditReport> {
   for (const line of skippedRows(data.info.report)) o.onLog?.(render(line, o.nameOption));
   const task: AuditTask = data.info.kind === 'token-classification' ? 'token-cls' : 'seq-cls';
   if (data.labels.length < 2) throw new XlmError('audit-one-label', `${o.file}: every row has the label '${data.labels[0] ?? ''}'; an audit compares labels, it needs at least two`, { file: o.file });
+  // A failed audit leaves no empty --out folder behind (one it did not make, or one with files in it, stays).
+  const made = !existsSync(out);
   mkdirSync(out, { recursive: true });
+  try {
+    return await auditInto(out, o, data, task, folds, training, started);
+  } catch (e) {
+    if (made && readdirSync(out).length === 0) rmSync(out, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function auditInto(out: string, o: AuditOptions, data: Awaited<ReturnType<typeof readData>>, task: AuditTask, folds: number, training: typeof DEFAULT_FOLD_TRAINING, started: number): Promise<AuditReport> {
   const method = o.method ?? 'features';
   const probs = await outOfSampleProbabilities({ model: o.model, data, task, folds, method, training, out, threads: o.threads, signal: o.signal, onProgress: o.onProgress, onLog: o.onLog });
   o.onProgress?.({ phase: 'checks', fraction: 1 });

@@ -1,6 +1,5 @@
 /** `xlm eval`: score a model folder on a data file, print the overall, per-language and per-class tables, write eval.json. */
 import { flagOf } from './option-flags.js';
-import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { looksLikeQa } from '../data/index.js';
 import { XlmError } from '../errors.js';

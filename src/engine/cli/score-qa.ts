@@ -7,6 +7,7 @@ import { XlmError } from '../errors.js';
 import { formatQaReport, readPredictions, scorePredictions } from '../qa/evaluate.js';
 import type { CommandSpec } from './command.js';
 import { printJson } from './inputs.js';
+import { DATA_READ_OPTIONS, readOptionsFromFlags } from './data-flags.js';
 
 export const scoreQaCommand: CommandSpec = {
   name: 'score qa',
@@ -15,6 +16,7 @@ export const scoreQaCommand: CommandSpec = {
     dataset: { type: 'string', arg: 'FILE', help: 'the questions and gold answers: SQuAD v1.1/v2.0 JSON, or JSON Lines with context, question, answers' },
     predictions: { type: 'string', arg: 'FILE', help: 'JSON object of question id to predicted answer text ("" for no answer)' },
     language: { type: 'string', arg: 'CODE', help: "the language of every question, whose rules score it (MLQA's for ar, de, en, es, hi, vi, zh; SQuAD v1.1's otherwise)" },
+    'on-error': DATA_READ_OPTIONS['on-error']!,
   },
   details: [
     'Without --language, a question\'s language comes from its lang/language field, the file name (MLQA\'s context-xx-question-yy), else its script.',
@@ -26,7 +28,8 @@ export const scoreQaCommand: CommandSpec = {
     if (!dataset) throw new XlmError('cli-bad-flag', 'score qa needs --dataset FILE', { what: '--dataset' });
     if (!predictionsFile) throw new XlmError('cli-bad-flag', 'score qa needs --predictions FILE', { what: '--predictions' });
     const language = typeof ctx.values.language === 'string' && ctx.values.language !== '' ? ctx.values.language : undefined;
-    const data = await readQaFile(dataset, language ? { language } : {});
+    const { onError } = readOptionsFromFlags(ctx.values);
+    const data = await readQaFile(dataset, { ...(language ? { language } : {}), ...(onError ? { onError } : {}) });
     const report = { ...scorePredictions(dataset, data.examples, readPredictions(predictionsFile)), predictionsFile };
     if (ctx.values.json) printJson(ctx.io, report);
     else ctx.io.stdout.write(formatQaReport(report));

@@ -4,13 +4,13 @@
  * with SQuAD v1.1's normalisation over every question, and with each question's language's rules (MLQA's for its
  * seven languages) pooled and per language.
  */
-import { readFileSync } from 'node:fs';
 import { readQaFile, type QaExample, type QaReadOptions } from '../data/index.js';
-import { XlmError } from '../errors.js';
+import { isXlmError, XlmError } from '../errors.js';
 import { formatLanguageTable, orderLanguages } from '../metrics/index.js';
 import { MLQA_LANGUAGES, scoreQa, type QaScores } from '../metrics/qa.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
 import { answerQuestions, type QuestionAnsweringOptions } from '../tasks/question-answering.js';
+import { readJsonFile } from '../hf/json.js';
 
 export interface QaEvalReport {
   task: 'qa';
@@ -55,9 +55,11 @@ export async function evaluateQaFile(model: LoadedModel, data: string, read: QaR
 export function readPredictions(file: string): Record<string, string> {
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    value = readJsonFile(file);
   } catch (e) {
-    throw new XlmError('bad-predictions', `not a JSON predictions file (${(e as Error).message}); expected {"question id": "answer text", ...}`, { file });
+    // A syntax error keeps its line and column; the file's expected shape is said after it.
+    if (isXlmError(e) && e.code === 'hf/json-syntax') throw new XlmError('bad-predictions', `${e.message}; a predictions file is {"question id": "answer text", ...}`, e.place);
+    throw e;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new XlmError('bad-predictions', 'expected a JSON object {"question id": "answer text", ...}', { file, line: 1 });
   for (const [id, text] of Object.entries(value)) {

@@ -10,7 +10,7 @@
  * at any moment leaves every `checkpoint-*` folder whole; the final model in OUT/ is replaced file by
  * file, each file atomically (src/engine/hf/checkpoint.ts).
  */
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
 import { configForHead, writeHfCheckpoint } from '../hf/checkpoint.js';
 import type { XlmrConfig } from '../hf/config.js';

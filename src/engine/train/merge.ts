@@ -13,7 +13,7 @@
  * - keys without `roberta.` (an adapter trained on AutoModel) are the same encoder.
  * Anything else in the adapter is refused by name, and an adapter that adapts no module is an error.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { XlmError, field, said } from '../errors.js';
 import { configForHead, writeHfCheckpoint } from '../hf/checkpoint.js';
