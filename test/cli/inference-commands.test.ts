@@ -71,6 +71,18 @@ test('texts come from stdin lines when none are given, and pairs from TEXT<TAB>P
   assert.deepEqual(first.scores.map((s) => s.label).sort(), ['no', 'yes']);
 });
 
+test('classify and embed say which inputs were longer than the model reads; short ones pass without a word', async () => {
+  const long = 'word '.repeat(2000).trim();
+  const c = await run(['classify', '--model', cls, '--json'], `short text\n${long}\n`);
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stderr, /^xlm classify: 1 of 2 inputs is longer than the model's \d+ tokens and was cut to fit; the answer reads only what is left \(input 2\)$/m);
+  const e = await run(['embed', '--model', mlm, '--json'], `${long}\n${long}\nshort\n`);
+  assert.equal(e.code, 0, e.stderr);
+  assert.match(e.stderr, /xlm embed: 2 of 3 inputs are longer than the model's \d+ tokens and were cut to fit; .*\(inputs 1, 2\)/);
+  const quiet = await run(['embed', '--model', mlm, '--json'], 'short\n');
+  assert.equal(quiet.stderr, '');
+});
+
 test('bad input exits 1 with one located line and no stack; --debug adds the stack', async () => {
   const broken = join(root, 'broken');
   writeTinyXlmr(broken, { head: 'mlm', seed: 2 });

@@ -1,7 +1,7 @@
 /** `xlm classify`: label probabilities of texts or text pairs (config.json's id2label). */
 import { classify } from '../tasks/classify.js';
 import type { CommandSpec } from './command.js';
-import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, PAIR_OPTIONS, TEXT_OPTIONS, inputPairs, modelDir, printJson, truncationStrategy } from './inputs.js';
+import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, PAIR_OPTIONS, TEXT_OPTIONS, inputPairs, modelDir, noteCutInputs, printJson, truncationStrategy } from './inputs.js';
 
 export const classifyCommand: CommandSpec = {
   name: 'classify',
@@ -20,6 +20,7 @@ export const classifyCommand: CommandSpec = {
     const model = await ctx.models().model(await modelDir(ctx));
     const inputs = await inputPairs(ctx);
     const results = await classify(model, inputs, { batchSize: ctx.int('batch-size'), truncation: truncationStrategy(ctx) });
+    noteCutInputs(ctx.io, 'classify', model, inputs);
     if (ctx.values.json) {
       printJson(ctx.io, results.map((scores, i) => ({ ...inputs[i], scores })));
       return 0;

@@ -1,7 +1,7 @@
 /** `xlm embed`: mean-pooled sentence vectors. */
 import { embed } from '../tasks/embed.js';
 import type { CommandSpec } from './command.js';
-import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, printJson } from './inputs.js';
+import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, printJson, noteCutInputs } from './inputs.js';
 
 export const embedCommand: CommandSpec = {
   name: 'embed',
@@ -20,6 +20,7 @@ export const embedCommand: CommandSpec = {
     const model = await ctx.models().model(await modelDir(ctx));
     const texts = await inputTexts(ctx, { keepBlankLines: true });
     const result = await embed(model, texts, { normalize: Boolean(ctx.values.normalize), batchSize: ctx.int('batch-size') });
+    noteCutInputs(ctx.io, 'embed', model, texts.map((text) => ({ text })));
     if (ctx.values.json) {
       printJson(ctx.io, { dim: result.dim, vectors: result.vectors.map((vector, i) => ({ text: texts[i], vector })) });
       return 0;

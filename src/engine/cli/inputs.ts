@@ -10,6 +10,7 @@ import { resolveModel } from '../hub/resolve.js';
 import { hubSettings } from '../hub/settings.js';
 import { TINY_SIZES, writeRandomXlmr } from '../model/random-model.js';
 import type { TruncationStrategy } from '../tokenize/encoding.js';
+import type { LoadedModel } from '../runtime/model-cache.js';
 import type { CommandContext, OptionSpec } from './command.js';
 import { downloadQuestions } from './confirm-download.js';
 import type { CliIo } from './io.js';
@@ -174,4 +175,16 @@ export function positiveInt(value: unknown, flag: string, fallback: number): num
 
 export function printJson(io: CliIo, value: unknown): void {
   io.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * Says on stderr which inputs are longer than the model reads (`classify`, `embed`): their answer comes from what
+ * truncation left of them, as `train` and `eval` say of the rows they cut.
+ */
+export function noteCutInputs(io: CliIo, command: string, model: LoadedModel, inputs: readonly { text: string; textPair?: string }[]): void {
+  const cut = inputs.flatMap((input, i) => (model.tokenizer.encode(input.text, input.textPair ?? null, { maxLength: model.maxLength + 1 }).ids.length > model.maxLength ? [i + 1] : []));
+  if (!cut.length) return;
+  const which = `${cut.slice(0, 10).join(', ')}${cut.length > 10 ? ', ...' : ''}`;
+  const are = cut.length === 1 ? 'is' : 'are';
+  io.stderr.write(`xlm ${command}: ${cut.length} of ${inputs.length} input${inputs.length === 1 ? '' : 's'} ${are} longer than the model's ${model.maxLength} tokens and ${cut.length === 1 ? 'was' : 'were'} cut to fit; the answer reads only what is left (input${cut.length === 1 ? '' : 's'} ${which})\n`);
 }
