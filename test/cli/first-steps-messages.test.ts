@@ -45,7 +45,7 @@ test('a negative number after a flag is its value: --lr -1 is refused as --lr=-1
   const spaced = await runXlm(trainArgs(good, '--lr', '-1'));
   const joined = await runXlm(trainArgs(good, '--lr=-1'));
   assert.equal(spaced.code, 1);
-  assert.equal(spaced.stderr, 'xlm: --lr must be positive, got -1\n');
+  assert.equal(spaced.stderr, 'xlm: --lr must be above 0 and below 1 (fine-tuning uses 1e-5 to 1e-3), got -1\n');
   assert.equal(spaced.stderr, joined.stderr);
 
   const options: Record<string, OptionSpec> = {
@@ -61,6 +61,9 @@ test('a negative number after a flag is its value: --lr -1 is refused as --lr=-1
   assert.throws(() => parseFlags('probe', options, ['--out', '--json']), /^--out needs a value \(--out DIR\), and "--json" after it reads as a flag; write --out=--json if that is the value \(xlm probe --help\)$/);
   assert.throws(() => parseFlags('probe', options, ['--lr']), /--lr needs a value: --lr LR \(xlm probe --help\)/);
   assert.throws(() => parseFlags('probe', options, ['--json=yes']), /--json takes no value; give --json alone, not --json=yes/);
+  // A one-value flag given twice is refused (the last one won silently); a flag that takes many is not.
+  assert.throws(() => parseFlags('probe', options, ['--lr', '1e-4', '--out', 'o', '--lr', '2e-4']), /^--lr is given twice \("1e-4", then "2e-4"\); give it once \(xlm probe --help\)$/);
+  assert.throws(() => parseFlags('probe', options, ['-o', 'a', '--out=b']), /--out is given twice \("a", then "b"\)/);
 });
 
 test('a scorer that does not exist is named whether flags follow it or not', async () => {

@@ -100,6 +100,8 @@ export function parseFlags(command: string, options: Record<string, OptionSpec>,
   // A lenient pass first: its tokens say which flag each word is, known or not, and what value it took.
   const { tokens } = parseArgs({ args, options: config, allowPositionals: true, strict: false, tokens: true });
   const joined: (string | undefined)[] = [...args];
+  // A flag that takes one value, given twice: the last one would win without a word (--max-steps 2 --max-steps 3).
+  const given = new Map<string, string>();
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
     const spec = options[token.name];
@@ -112,6 +114,9 @@ export function parseFlags(command: string, options: Record<string, OptionSpec>,
       continue;
     }
     if (token.value === undefined) throw new XlmError('cli-bad-flag', `${flag} needs a value: ${usage} ${help}`, { what: flag });
+    const before = given.get(token.name);
+    if (before !== undefined && !spec.multiple) throw new XlmError('cli-bad-flag', `${flag} is given twice ("${before}", then "${token.value}"); give it once ${help}`, { what: flag });
+    given.set(token.name, token.value);
     if (token.inlineValue || !token.value.startsWith('-')) continue;
     // `--lr -1`: parseArgs takes no value that starts with '-' unless it is written `--lr=-1`.
     if (NEGATIVE_NUMBER.test(token.value) && written === token.rawName) {
