@@ -237,6 +237,8 @@ test('a .csv or .tsv whose lines are separated otherwise is read as what it is, 
   assert.equal((await openDataset(commas)).format, 'csv');
   const semi = files.write('semi.csv', 'text;label\nI love it;pos\n');
   await assert.rejects(openDataset(semi), (e: unknown) => isXlmError(e) && e.place.file === semi && e.place.line === 1 && /separated by semicolons; \.csv files are read with commas/.test(e.message));
+  const dup = files.write('dup.csv', 'text,Text,label\nI love it,a,pos\n');
+  await assert.rejects(openDataset(dup), (e: unknown) => isXlmError(e) && e.place.line === 1 && /names the column 'Text' twice \(columns 1 and 2\); give each column its own name/.test(e.message));
   // A CSV whose text holds semicolons and JSON-like text is still CSV.
   const plain = files.write('plain.csv', 'text,label\n"a; b",pos\n"{""x"": 1}",neg\n');
   assert.deepEqual((await collect(await openDataset(plain))).map((r) => r.text), ['a; b', '{"x": 1}']);

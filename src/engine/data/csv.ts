@@ -14,6 +14,7 @@ import { field, reasonNaming, said, type Said } from '../errors.js';
 import { isBlank } from './jsonl.js';
 import { readLineBatches, type LineReaderOptions, type TextLine } from './lines.js';
 import type { FieldPlace, RawRecord, RecordItem, RecordProblem } from './record.js';
+import { XlmError } from '../errors.js';
 
 export interface DelimitedOptions extends LineReaderOptions {
   delimiter: ',' | '\t';
@@ -74,6 +75,12 @@ export async function* readDelimited(path: string, options: DelimitedOptions): A
           cells.some((c) => options.knownColumns.has(c.toLowerCase())) || (cells.length === 2 && cells.every((c) => LANGUAGE_CODE.test(c)));
         if (options.header ?? looksLikeHeader) {
           names = fields.map((f) => f.trim());
+          // Two columns of one name: a row would keep only the last one's value, silently.
+          const twice = names.findIndex((n, i) => names!.findIndex((m) => m.toLowerCase() === n.toLowerCase()) !== i);
+          if (twice >= 0) {
+            const first = names.findIndex((m) => m.toLowerCase() === names![twice]!.toLowerCase());
+            throw new XlmError('data/duplicate-column', `the header names the column '${names[twice]}' twice (columns ${first + 1} and ${twice + 1}); give each column its own name`, { file, line: record.firstLine });
+          }
           continue;
         }
         names = fields.map((_, i) => `column${i + 1}`);
