@@ -150,3 +150,30 @@ test("import-run converts transformers' log_history into metrics.jsonl; a bad me
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("export-job's JSON of train flags: snake_case and camelCase keys are read as the flags, an unknown key is refused by name, a syntax error at its line", async () => {
+  const root = mkdtempSync(join(tmpdir(), 'xlm-job-keys-'));
+  try {
+    writeTinyXlmr(join(root, 'model'), { head: 'seq-cls', seed: 5 });
+    writeFileSync(join(root, 'train.jsonl'), ['a', 'b', 'c', 'd'].map((t, i) => JSON.stringify({ text: t, label: i % 2 ? 'x' : 'y' })).join('\n') + '\n');
+    const write = (name: string, body: string) => {
+      writeFileSync(join(root, name), body);
+      return join(root, name);
+    };
+    const ok = write('ok.json', JSON.stringify({ model: 'model', task: 'seq-cls', train: 'train.jsonl', max_steps: 3, batchSize: 2 }));
+    const exported = await runXlm(['export-job', '--run', ok, '--out', join(root, 'job')]);
+    assert.equal(exported.code, 0, exported.stderr);
+    const settings = JSON.parse(readFileSync(join(root, 'job', 'settings.json'), 'utf8')) as { total_steps: number; batch: { global_batch_size: number } };
+    assert.deepEqual([settings.total_steps, settings.batch.global_batch_size], [3, 2], 'max_steps and batchSize took effect');
+    const typo = await runXlm(['export-job', '--run', write('typo.json', JSON.stringify({ model: 'model', trian: 'train.jsonl' })), '--out', join(root, 'job2')]);
+    assert.match(typo.stderr, /typo\.json: "trian" is not a flag of xlm train; did you mean "train"\?/);
+    const bogus = await runXlm(['export-job', '--run', write('bogus.json', JSON.stringify({ model: 'model', train: 'train.jsonl', task: 'seq-cls', bogus: 1 })), '--out', join(root, 'job3')]);
+    assert.match(bogus.stderr, /bogus\.json: "bogus" is not a flag of xlm train/);
+    const missing = await runXlm(['export-job', '--run', write('missing.json', JSON.stringify({ model: 'model', task: 'seq-cls' })), '--out', join(root, 'job4')]);
+    assert.match(missing.stderr, /missing\.json: train needs "train"/);
+    const broken = await runXlm(['export-job', '--run', write('broken.json', '{"model": "model",\n'), '--out', join(root, 'job5')]);
+    assert.match(broken.stderr, /broken\.json:2:1: not valid JSON/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -1,29 +1,35 @@
 /** `xlm export-job`: a training run as a distributed PyTorch job folder (torchrun, accelerate, Slurm, Ray). */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readJsonFile } from '../hf/json.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { XlmError } from '../errors.js';
+import { isXlmError, XlmError } from '../errors.js';
 import { exportJob } from '../jobs/export.js';
 import { runFolderOptions } from '../jobs/source.js';
 import type { TrainOptions } from '../train/options.js';
 import type { CommandSpec, OptionValues } from './command.js';
-import { trainOptionsFromFlags } from './train.js';
+import { trainCommand, trainOptionsFromFlags } from './train.js';
+import { nearestFlag } from './parse-flags.js';
 import { flagOf } from './option-flags.js';
 
 /** A JSON settings file: `xlm train`'s flag names as keys ({"model": "...", "task": "seq-cls", "batch-size": 8}); paths relative to the file. */
 function configOptions(file: string): TrainOptions {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new XlmError('bad-json', `not a JSON file of xlm train's flags: ${(e as Error).message}`, { file });
-  }
+  const parsed = readJsonFile(file);
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new XlmError('bad-json', "expected an object of xlm train's flags, e.g. {\"model\": \"DIR\", \"task\": \"seq-cls\", \"train\": \"data.jsonl\"}", { file });
   const here = dirname(resolve(file));
   const values: OptionValues = {};
-  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+  const known = Object.keys(trainCommand.options ?? {});
+  for (const [written, value] of Object.entries(parsed as Record<string, unknown>)) {
+    // Keys are xlm train's flags; max_steps and maxSteps are read as max-steps, anything else is refused by name.
+    const kebab = written.replace(/_/g, '-').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+    const key = known.includes(kebab) ? kebab : undefined;
+    if (!key) {
+      const near = nearestFlag(kebab, known);
+      throw new XlmError('bad-json', `"${written}" is not a flag of xlm train${near ? `; did you mean "${near}"?` : ''} (xlm train --help lists them)`, { file, what: written });
+    }
+    if (values[key] !== undefined) throw new XlmError('bad-json', `"${written}" gives "${key}" a second time; give it once`, { file, what: written });
     if (typeof value === 'boolean') values[key] = value;
     else if (typeof value === 'number' || typeof value === 'string') values[key] = String(value);
-    else throw new XlmError('bad-json', `"${key}" must be a string, a number or true/false`, { file, what: key });
+    else throw new XlmError('bad-json', `"${written}" must be a string, a number or true/false`, { file, what: written });
   }
   const path = (key: string) => {
     const v = values[key];
@@ -32,7 +38,13 @@ function configOptions(file: string): TrainOptions {
   ['model', 'train', 'eval'].forEach(path);
   if (typeof values.model !== 'string') throw new XlmError('bad-json', 'needs "model": the model folder to start from', { file, what: 'model' });
   // The job writes its own output; "out" is the job's --out (or output/ beside train.py).
-  return trainOptionsFromFlags({ ...values, out: values.out ?? join(here, 'output') }, values.model);
+  try {
+    return trainOptionsFromFlags({ ...values, out: values.out ?? join(here, 'output') }, values.model);
+  } catch (e) {
+    // The flag's words ("train needs --train") said of the file's key.
+    if (isXlmError(e) && e.code === 'cli-bad-flag') throw new XlmError('bad-json', e.message.replace(/--([a-z-]+)/g, '"$1"'), { file, ...(e.place.what ? { what: e.place.what.replace(/^--/, '') } : {}) });
+    throw e;
+  }
 }
 
 export const exportJobCommand: CommandSpec = {
