@@ -83,6 +83,16 @@ test('classify and embed say which inputs were longer than the model reads; shor
   assert.equal(quiet.stderr, '');
 });
 
+test('stdin is decoded as data files are: UTF-16 by its byte order mark, and bytes that are not UTF-8 refused in words', async () => {
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Paris is big.\n', 'utf16le')]);
+  const asUtf16 = await runXlm(['embed', '--model', mlm, '--json'], { stdin: utf16 as unknown as string, env: { XLM_LAB_CACHE: join(root, 'cache') } });
+  assert.equal(asUtf16.code, 0, asUtf16.stderr);
+  assert.deepEqual((JSON.parse(asUtf16.stdout) as { vectors: { text: string }[] }).vectors.map((v) => v.text), ['Paris is big.']);
+  const latin1 = await runXlm(['embed', '--model', mlm], { stdin: Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]) as unknown as string, env: { XLM_LAB_CACHE: join(root, 'cache') } });
+  assert.equal(latin1.code, 1);
+  assert.equal(latin1.stderr, 'xlm: the text on standard input is not valid UTF-8; give UTF-8 text (iconv -f LATIN1 -t UTF-8 converts Latin-1)\n');
+});
+
 test('bad input exits 1 with one located line and no stack; --debug adds the stack', async () => {
   const broken = join(root, 'broken');
   writeTinyXlmr(broken, { head: 'mlm', seed: 2 });

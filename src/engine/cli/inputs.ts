@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { XlmError } from '../errors.js';
+import { decodeWhole } from '../data/index.js';
 import { resolveModel } from '../hub/resolve.js';
 import { hubSettings } from '../hub/settings.js';
 import { TINY_SIZES, writeRandomXlmr } from '../model/random-model.js';
@@ -149,8 +150,11 @@ export function truncationStrategy(ctx: CommandContext): TruncationStrategy | un
 
 async function stdinLines(io: CliIo, keepBlank: boolean): Promise<string[]> {
   if (!io.stdin || io.stdin.isTTY) return [];
-  let data = '';
-  for await (const chunk of io.stdin) data += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+  // Bytes first, then decoded whole as data files are: UTF-16 is read as such and invalid UTF-8 is refused (it was
+  // classified as "caf\uFFFD").
+  const chunks: Buffer[] = [];
+  for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk));
+  const data = decodeWhole(Buffer.concat(chunks), 'stdin', true);
   if (data === '') return [];
   const lines = data.split(/\r?\n/);
   // The newline that ends the last line does not start another.

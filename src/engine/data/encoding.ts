@@ -53,3 +53,17 @@ function utf32(file: string, how: string): XlmError {
     { file, line: 1 },
   );
 }
+
+/**
+ * A whole file's (or standard input's) bytes as text, in the encoding its first bytes show (UTF-8, or UTF-16 by its
+ * byte order mark or its zero bytes); bytes that are not valid in it are refused, not turned into U+FFFD.
+ */
+export function decodeWhole(bytes: Uint8Array, name: string, isStdin = false): string {
+  const sniffed = sniffEncoding(bytes, name);
+  try {
+    return new TextDecoder(sniffed.encoding, { fatal: true, ignoreBOM: true }).decode(bytes.subarray(sniffed.bomBytes));
+  } catch {
+    const why = sniffed.encoding === 'utf-8' && !sniffed.bomBytes ? '' : ` (${sniffed.reason})`;
+    throw new XlmError('data/encoding', `${isStdin ? 'the text on standard input' : name} is not valid ${sniffed.encoding.toUpperCase()}${why}; ${isStdin ? 'give UTF-8 text (iconv -f LATIN1 -t UTF-8 converts Latin-1)' : 'save it as UTF-8'}`, isStdin ? { what: 'stdin' } : { file: name });
+  }
+}

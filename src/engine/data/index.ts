@@ -6,6 +6,7 @@ export { shuffledIndices, epochOrder, mixSeed } from './shuffle.js';
 export { stratifiedSplit } from './split.js';
 export { inspectDataset, type DatasetSummary, type InspectOptions } from './inspect.js';
 export { detectScript, languageOfScript } from './script.js';
+export { decodeWhole } from './encoding.js';
 export { TAG_SCHEMES, type TagScheme } from './bio.js';
 export { DEFAULT_MAX_LINE_BYTES } from './lines.js';
 export { readQaFile, looksLikeQa, utf16Offset, codePointOffset, type QaExample, type QaDataset, type QaReadOptions } from './qa.js';

@@ -14,7 +14,7 @@ import { basename } from 'node:path';
 import { TextDecoder } from 'node:util';
 import { XlmError } from '../errors.js';
 import { codePointOffsets } from '../tokenize/alignment.js';
-import { sniffEncoding } from './encoding.js';
+import { decodeWhole, sniffEncoding } from './encoding.js';
 import { IssueCollector } from './issues.js';
 import { locateJsonError } from './json-error.js';
 import { readJsonl } from './jsonl.js';
@@ -96,7 +96,7 @@ function readHead(path: string): Buffer {
 /** Reads a SQuAD JSON or QA JSON Lines file, validating every answer against its context. */
 export async function readQaFile(path: string, options: QaReadOptions = {}): Promise<QaDataset> {
   const issues = new IssueCollector({ onError: options.onError, maxErrors: options.maxErrors, maxReported: options.maxReported });
-  const text = decodeFile(readFileSync(path), path);
+  const text = decodeWhole(readFileSync(path), path);
   const trimmed = text.trimStart();
   const isJsonl = /\.(jsonl|ndjson)$/i.test(path) || !/^\{\s*"(version|data)"\s*:/.test(trimmed);
   const fileLanguage = options.language ?? languageFromFileName(path);
@@ -112,15 +112,6 @@ export async function readQaFile(path: string, options: QaReadOptions = {}): Pro
   out.errorCount = issues.errorCount;
   out.errors = issues.errors;
   return out;
-}
-
-function decodeFile(bytes: Buffer, path: string): string {
-  const sniffed = sniffEncoding(bytes, path);
-  try {
-    return new TextDecoder(sniffed.encoding, { fatal: true, ignoreBOM: true }).decode(bytes.subarray(sniffed.bomBytes));
-  } catch {
-    throw new XlmError('data/encoding', `${path} is not valid ${sniffed.encoding.toUpperCase()} (${sniffed.reason}); save it as UTF-8`, { file: path });
-  }
 }
 
 /** MLQA's `…context-de-question-de.json` and XQuAD's `xquad.de.json` name their language. */
