@@ -93,6 +93,18 @@ test('stdin is decoded as data files are: UTF-16 by its byte order mark, and byt
   assert.equal(latin1.stderr, 'xlm: the text on standard input is not valid UTF-8; give UTF-8 text (iconv -f LATIN1 -t UTF-8 converts Latin-1)\n');
 });
 
+test('words for people: an encoder is no translation model, a recipe name that is not there lists those that are, --top-k past the limit and a bad flag before the model loads', async () => {
+  const tr = await run(['translate', '--model', mlm, 'hello']);
+  assert.equal(tr.code, 1);
+  assert.match(tr.stderr, /this is an encoder model \(xlm-roberta: fill-mask, classification, sentence vectors\), not a translation model; give a translation model/);
+  const recipe = await run(['pretrain', '--recipe', 'no-such-recipe', '--out', join(root, 'never')]);
+  assert.match(recipe.stderr, /there is no recipe named "no-such-recipe"; give a recipe file \(a path to its \.json\) or one of the recipes XLM Lab ships: default, quick, tiny/);
+  const many = await run(['fill-mask', '--model', mlm, '--top-k', '999999', 'A <mask>.']);
+  assert.match(many.stderr, /--top-k is 999999; at most 1000 candidates a mask are listed/);
+  const early = await run(['classify', '--model', join(root, 'no-model-here'), '--batch-size', 'abc', 'x']);
+  assert.match(early.stderr, /--batch-size is "abc"/, 'the flag is said, not the missing model');
+});
+
 test('bad input exits 1 with one located line and no stack; --debug adds the stack', async () => {
   const broken = join(root, 'broken');
   writeTinyXlmr(broken, { head: 'mlm', seed: 2 });

@@ -17,9 +17,11 @@ export const classifyCommand: CommandSpec = {
   },
   details: ['Lines on stdin are texts, one result per line (a blank line is an empty text); TEXT<TAB>PAIR is a pair.'],
   async run(ctx) {
+    // Flags are checked before the model loads: a bad one is said at once.
+    const options = { batchSize: ctx.int('batch-size'), truncation: truncationStrategy(ctx) };
     const model = await ctx.models().model(await modelDir(ctx));
     const inputs = await inputPairs(ctx);
-    const results = await classify(model, inputs, { batchSize: ctx.int('batch-size'), truncation: truncationStrategy(ctx) });
+    const results = await classify(model, inputs, options);
     noteCutInputs(ctx.io, 'classify', model, inputs);
     if (ctx.values.json) {
       printJson(ctx.io, results.map((scores, i) => ({ ...inputs[i], scores })));

@@ -1,7 +1,8 @@
 /** `xlm fill-mask`: the top-k tokens for every <mask> of each text. */
 import { fillMask } from '../tasks/fill-mask.js';
-import type { MaskCandidate } from '../rpc/protocol.js';
-import type { CommandSpec } from './command.js';
+import { PARAM_LIMITS, type MaskCandidate } from '../rpc/protocol.js';
+import { XlmError } from '../errors.js';
+import type { CommandContext, CommandSpec } from './command.js';
 import { DEVICE_OPTION, DTYPE_OPTION, MODEL_OPTION, TEXT_OPTIONS, inputTexts, modelDir, printJson } from './inputs.js';
 
 export const fillMaskCommand: CommandSpec = {
@@ -24,12 +25,12 @@ export const fillMaskCommand: CommandSpec = {
     '"top-1 pieces" (transformers\' sequence, --json\'s "filled") follows where a mask\'s offer is not its top piece.',
   ],
   async run(ctx) {
+    // Flags are checked before the model loads: a bad one is said at once.
+    const k = topK(ctx);
+    const batchSize = ctx.int('batch-size');
     const model = await ctx.models().model((await modelDir(ctx)));
     const texts = await inputTexts(ctx);
-    const results = await fillMask(model, texts, {
-      topK: ctx.int('top-k'),
-      batchSize: ctx.int('batch-size'),
-    });
+    const results = await fillMask(model, texts, { topK: k, batchSize });
     if (ctx.values.json) {
       printJson(ctx.io, results.map((r, i) => ({ text: texts[i], ...r })));
       return 0;
@@ -56,6 +57,13 @@ export const fillMaskCommand: CommandSpec = {
  */
 export function pieceShown(c: Pick<MaskCandidate, 'token' | 'text' | 'startsWord'>, marked: boolean): string {
   return !marked || c.startsWord || !/[\p{L}\p{N}]/u.test(c.text) ? c.token : `…${c.token}`;
+}
+
+/** --top-k, at most the protocol's limit (a vocabulary's worth, 250,000 lines, helps no one). */
+function topK(ctx: CommandContext): number {
+  const k = ctx.int('top-k');
+  if (k > PARAM_LIMITS.topK) throw new XlmError('cli-bad-flag', `--top-k is ${k}; at most ${PARAM_LIMITS.topK} candidates a mask are listed`, { what: '--top-k' });
+  return k;
 }
 
 export function ordinal(n: number): string {

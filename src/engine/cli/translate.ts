@@ -30,6 +30,13 @@ export const translateCommand: CommandSpec = {
     'decoder_with_past_model.onnx), tokenizer.json and config.json; or a Hub id, found in the HF cache first.',
   ],
   async run(ctx) {
+    // Flags are checked before the model loads: a bad one is said at once, not after a download or a model error.
+    const lengthPenalty = ctx.values['length-penalty'] === undefined ? undefined : flagNumber(ctx.values['length-penalty']);
+    if (lengthPenalty !== undefined && !Number.isFinite(lengthPenalty)) {
+      throw new XlmError('cli-bad-flag', `--length-penalty is "${String(ctx.values['length-penalty'])}"; expected a number such as 1.0`, { what: '--length-penalty' });
+    }
+    const optionalInt = (flag: string) => (ctx.values[flag] === undefined ? undefined : positiveInt(ctx.values[flag], `--${flag}`, 1));
+    const decoding = { numBeams: optionalInt('beams'), maxLength: optionalInt('max-length'), lengthPenalty, numReturnSequences: optionalInt('n-best'), batchSize: ctx.int('batch-size') };
     const translator = await loadTranslator(requiredModel(ctx), {
       threads: ctx.threads,
       resolve: { settings: hubSettings({ offline: ctx.values.offline === true }, ctx.io.env), signal: ctx.io.signal, ...downloadQuestions(ctx.io, ctx.values.yes === true) },
@@ -37,20 +44,7 @@ export const translateCommand: CommandSpec = {
     });
     try {
       const texts = await inputTexts(ctx);
-      const lengthPenalty = ctx.values['length-penalty'] === undefined ? undefined : flagNumber(ctx.values['length-penalty']);
-      if (lengthPenalty !== undefined && !Number.isFinite(lengthPenalty)) {
-        throw new XlmError('cli-bad-flag', `--length-penalty is "${String(ctx.values['length-penalty'])}"; expected a number such as 1.0`, { what: '--length-penalty' });
-      }
-      const optionalInt = (flag: string) => (ctx.values[flag] === undefined ? undefined : positiveInt(ctx.values[flag], `--${flag}`, 1));
-      const results = await translator.translate(texts, {
-        to: ctx.values.to as string | undefined,
-        from: ctx.values.from as string | undefined,
-        numBeams: optionalInt('beams'),
-        maxLength: optionalInt('max-length'),
-        lengthPenalty,
-        numReturnSequences: optionalInt('n-best'),
-        batchSize: ctx.int('batch-size'),
-      });
+      const results = await translator.translate(texts, { to: ctx.values.to as string | undefined, from: ctx.values.from as string | undefined, ...decoding });
       if (ctx.values.json) {
         printJson(ctx.io, results.map((r, i) => ({
           source: texts[i], translation: r.text, from: r.from, fromGuessed: r.fromGuessed, to: r.to, score: r.score, tokens: r.tokens,

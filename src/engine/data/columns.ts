@@ -52,7 +52,7 @@ export function planColumns(fieldNames: readonly string[], format: DataFormat, o
     if (hit === undefined) {
       throw new XlmError(
         'data/no-such-column',
-        said`${file}: ${field(option)} '${name}' is not a column of this file; its columns are: ${fieldNames.join(', ') || '(none found)'}`,
+        said`${field(option)} '${name}' is not a column of this file; its columns are: ${fieldNames.join(', ') || '(none found)'}`,
         { file, what: name },
       );
     }

@@ -124,7 +124,7 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
     for (let i = 0; i < rawTags.length; i++) {
       const value = rawTags[i];
       if (typeof value === 'number' && !id2label) {
-        return problem(record, 'wrong-type', tagsColumn, `tag ${i + 1} is the integer ${value}: integer tags are read through the model's id2label, give it`, i);
+        return problem(record, 'wrong-type', tagsColumn, said`tag ${i + 1} is the integer ${value}: integer tags need their names, from the model's id2label or ${optionField('labelNames')} (the tag names in id order)`, i);
       }
       // Names only here: the label set holds IOB2 tags, so it is checked after the scheme's conversion.
       const tag = labelOf(record, tagsColumn, value, i, false);

@@ -49,12 +49,18 @@ export const FALLBACK_RECIPE = 'quick';
 
 /** recipes/NAME.json, found above this module (the source tree, the test run, the extension bundle). */
 export function namedRecipePath(name: string): string {
+  let folder: string | undefined;
   for (let dir = __dirname; ; dir = dirname(dir)) {
     const candidate = join(dir, 'recipes', `${name}.json`);
     if (existsSync(candidate)) return candidate;
+    if (!folder && existsSync(join(dir, 'recipes'))) folder = join(dir, 'recipes');
     if (dirname(dir) === dir) break;
   }
-  throw new XlmError('recipe-missing', `recipes/${name}.json is not in any folder above ${__dirname}; XLM Lab's installation is incomplete, or there is no recipe of that name`, { what: `recipes/${name}.json` });
+  if (folder) {
+    const names = readdirSync(folder).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort();
+    throw new XlmError('recipe-missing', `there is no recipe named "${name}"; give a recipe file (a path to its .json) or one of the recipes XLM Lab ships: ${names.join(', ')}`, { what: name });
+  }
+  throw new XlmError('recipe-missing', `there is no recipe named "${name}", and no recipes folder was found: XLM Lab's installation is incomplete (reinstall it), or give a recipe file`, { what: name });
 }
 
 /** The fallback recipe's path (recipes/quick.json): what is built on first use when no model ships. */

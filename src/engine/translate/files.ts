@@ -4,7 +4,7 @@
  * Files are looked for in `onnx/` (how transformers.js repos ship them) and then at the folder's root (how
  * `optimum-cli export onnx` writes them). Plain fp32 files are preferred; `_quantized` ones are the fallback.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { XlmError } from '../errors.js';
 
@@ -49,6 +49,15 @@ export function findSeq2SeqFiles(dir: string, choice: FileChoice = {}): Seq2SeqF
       }
     }
   }
+  // An encoder-only folder (XLM-R: the default model, a classifier) is no translation model, whatever its files.
+  const encoderOnly = encoderOnlyType(dir);
+  if (encoderOnly) {
+    throw new XlmError(
+      'translate/not-seq2seq',
+      `this is an encoder model (${encoderOnly}: fill-mask, classification, sentence vectors), not a translation model; give a translation model (a Marian, M2M100, NLLB or MBart folder, or a Hub id such as Xenova/opus-mt-en-de), or fine-tune one with xlm train --task translation`,
+      { file: dir },
+    );
+  }
   throw new XlmError(
     'translate/no-onnx',
     `no sequence-to-sequence ONNX files in optimum's layout; expected onnx/encoder_model.onnx with onnx/decoder_model_merged.onnx (or decoder_model.onnx + decoder_with_past_model.onnx), in onnx/ or at the top. Found: ${onnxFilesIn(dir)}. Export a PyTorch model with: optimum-cli export onnx --model REPO DIR`,
@@ -66,4 +75,16 @@ function onnxFilesIn(dir: string): string {
     }
   }
   return found.length ? found.join(', ') : 'no .onnx file';
+}
+
+/** The model_type of a folder whose config.json says it is an encoder alone (not an encoder-decoder); else undefined. */
+function encoderOnlyType(dir: string): string | undefined {
+  const file = join(dir, 'config.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    const config = JSON.parse(readFileSync(file, 'utf8')) as { model_type?: unknown; is_encoder_decoder?: unknown };
+    return ['xlm-roberta', 'roberta', 'bert'].includes(String(config.model_type)) && config.is_encoder_decoder !== true ? String(config.model_type) : undefined;
+  } catch {
+    return undefined;
+  }
 }
