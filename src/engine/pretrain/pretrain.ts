@@ -416,7 +416,7 @@ function stageRunner(build: Parameters<typeof StepRunner.create>[0], weightDecay
 }
 
 /** A later stage's record in xlm-lab-pretrain.json. */
-interface StageInfo {
+export interface StageInfo {
   name: string;
   fromStep: number;
   startedFrom: string;

@@ -17,7 +17,7 @@ import { LOSS_KERNEL } from '../graph/ops/loss.js';
 import { writeHfCheckpoint } from '../hf/checkpoint.js';
 import { openSafetensors } from '../hf/safetensors.js';
 import type { TensorToWrite } from '../hf/safetensors-write.js';
-import { MANIFEST_FILE, PRETRAIN_INFO_FILE, recipeSources, type ValidationRecord } from './pretrain.js';
+import { MANIFEST_FILE, PRETRAIN_INFO_FILE, recipeSources, type StageInfo, type ValidationRecord } from './pretrain.js';
 import { canonicalRecipe, type PretrainRecipe, type RecipeStage } from './recipe.js';
 import { SOURCE_PACKAGES, packageVersion } from './sources.js';
 import type { TranslationThreshold } from '../search/threshold.js';
@@ -108,16 +108,6 @@ interface PretrainInfo {
   thirdStage?: StageInfo;
 }
 
-interface StageInfo {
-  name: string;
-  fromStep: number;
-  startedFrom: string;
-  firstLosses: number[];
-  lossKernel?: string;
-  trainSeconds: number;
-  losses: number[];
-  validation?: ValidationRecord[];
-}
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
