@@ -66,6 +66,14 @@ test('xlm score qa: hand-computed exact match and F1 on a SQuAD v1.1 file; --lan
   assert.ok(Math.abs(de.f1 - (100 * (2 / 3 + 1)) / 3) < 1e-9);
   assert.ok(Math.abs(de.exact_match - 100 / 3) < 1e-9);
   assert.deepEqual(Object.keys(de.per_language), ['de']);
+  // Predictions for questions the dataset does not have are said, not silently dropped.
+  const typo = join(root, 'typo-pred.json');
+  writeFileSync(typo, JSON.stringify({ a: 'Berlin', A: 'Berlin', zz: 'x' }));
+  const warned = await runXlm(['score', 'qa', '--dataset', data, '--predictions', typo]);
+  assert.equal(warned.code, 0, warned.stderr);
+  assert.match(warned.stderr, /xlm score qa: 2 of 3 predictions name questions .* does not have \(A, zz\); they were not scored/);
+  const clean = await runXlm(['score', 'qa', '--dataset', data, '--predictions', pred]);
+  assert.equal(clean.stderr, '');
   const bad = await runXlm(['score', 'qa', '--dataset', data, '--predictions', data]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /expected a string|expected \{"question id"/);

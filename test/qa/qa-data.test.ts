@@ -139,3 +139,9 @@ test('a large SQuAD file is recognised from its first bytes, even where they end
   writeFileSync(notQa, JSON.stringify({ text: 'a', label: 'b' }) + '\n');
   assert.equal(looksLikeQa(notQa), false);
 });
+
+test('a SQuAD JSON file cut short says the end of the file, not the end of a line', async () => {
+  const path = join(root, 'cut.json');
+  writeFileSync(path, '{"version": "v2.0", "data": [{"title": "t", "paragraphs": [{"context": "Paris is big."');
+  await assert.rejects(readQaFile(path), (e: unknown) => e instanceof Error && /found the end of the file \(is it cut short\?\)/.test(e.message) && !/end of the line/.test(e.message));
+});

@@ -30,7 +30,12 @@ export const scoreQaCommand: CommandSpec = {
     const language = typeof ctx.values.language === 'string' && ctx.values.language !== '' ? ctx.values.language : undefined;
     const { onError } = readOptionsFromFlags(ctx.values);
     const data = await readQaFile(dataset, { ...(language ? { language } : {}), ...(onError ? { onError } : {}) });
-    const report = { ...scorePredictions(dataset, data.examples, readPredictions(predictionsFile)), predictionsFile };
+    const predictions = readPredictions(predictionsFile);
+    // A prediction for a question the dataset does not have is not scored: said, since a typo in every id scores 0.
+    const ids = new Set(data.examples.map((e) => e.id));
+    const unknown = Object.keys(predictions).filter((id) => !ids.has(id));
+    if (unknown.length) ctx.io.stderr.write(`xlm score qa: ${unknown.length} of ${Object.keys(predictions).length} predictions name questions ${dataset} does not have (${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}); they were not scored (ids match exactly, case included)\n`);
+    const report = { ...scorePredictions(dataset, data.examples, predictions), predictionsFile };
     if (ctx.values.json) printJson(ctx.io, report);
     else ctx.io.stdout.write(formatQaReport(report));
     return 0;

@@ -21,13 +21,14 @@ class Found extends Error {
   }
 }
 
-export function locateJsonError(text: string): JsonSyntaxError {
+/** `whole`: the text is a whole file (a SQuAD JSON), not one line of JSON Lines: its end is the end of the file. */
+export function locateJsonError(text: string, whole = false): JsonSyntaxError {
   let i = 0;
 
   const fail = (reason: string, at = i): never => {
     throw new Found(at, reason);
   };
-  const describe = (at: number): string => (at >= text.length ? 'the end of the line' : `'${text[at]}'`);
+  const describe = (at: number): string => (at >= text.length ? (whole ? 'the end of the file (is it cut short?)' : 'the end of the line') : `'${text[at]}'`);
   const skipSpace = (): void => {
     while (i < text.length) {
       const c = text.charCodeAt(i);

@@ -174,7 +174,7 @@ function readSquadJson(file: string, text: string, issues: IssueCollector, keep:
   try {
     root = JSON.parse(text);
   } catch {
-    const found = locateJsonError(text);
+    const found = locateJsonError(text, true);
     const place = locator.at(found.index);
     throw new XlmError('data/invalid-json', `invalid JSON: ${found.reason}`, { file, ...place });
   }
