@@ -5,7 +5,7 @@
  * `ioError`; code that knows more (the Hub cache) adds its own hint.
  */
 import { statSync, type Stats } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { XlmError } from './errors.js';
 
 /** What the failed call was doing, in words (Node records the system call, not whether a file was opened to write). */
@@ -78,10 +78,11 @@ export function assertRegularFile(path: string, what = 'a file'): void {
 
 /**
  * Refuses, before any work, a path a command is to write a file to when it cannot be one: an existing folder, or a
- * path under an existing file. `flag` names where the path came from (`--predictions`). A path that does not exist
+ * path under an existing file. `flag` names where the path came from (`--predictions`), `example` a file name to
+ * suggest inside a folder given instead. A path that does not exist
  * yet is fine (its folders are made when the file is written).
  */
-export function assertWritableFilePath(path: string, flag: string): void {
+export function assertWritableFilePath(path: string, flag: string, example: string): void {
   let at = path;
   for (;;) {
     let stats: Stats | undefined;
@@ -91,7 +92,7 @@ export function assertWritableFilePath(path: string, flag: string): void {
       stats = undefined;
     }
     if (stats) {
-      if (at === path && stats.isDirectory()) throw new XlmError('io/is-a-folder', `${flag} names a folder; give a file name inside it (for example ${path.replace(/\/$/, '')}/${flag === '--predictions' ? 'predictions.jsonl' : 'out.json'})`, { file: path, what: flag });
+      if (at === path && stats.isDirectory()) throw new XlmError('io/is-a-folder', `this is a folder, where ${flag} would write a file; give a file name (for example ${join(path, example)})`, { file: path, what: flag });
       if (at !== path && !stats.isDirectory()) throw new XlmError('io/not-a-folder', `${flag}: ${at} is a file, not a folder, so nothing can be written under it`, { file: path, what: flag });
       return;
     }

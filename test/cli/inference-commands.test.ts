@@ -100,7 +100,7 @@ test('words for people: an encoder is no translation model, a recipe name that i
   const recipe = await run(['pretrain', '--recipe', 'no-such-recipe', '--out', join(root, 'never')]);
   assert.match(recipe.stderr, /there is no recipe named "no-such-recipe"; give a recipe file \(a path to its \.json\) or one of the recipes XLM Lab ships: default, quick, tiny/);
   const many = await run(['fill-mask', '--model', mlm, '--top-k', '999999', 'A <mask>.']);
-  assert.match(many.stderr, /--top-k is 999999; at most 1000 candidates a mask are listed/);
+  assert.match(many.stderr, /--top-k is 999999; at most 1000 candidates per mask are listed/);
   const early = await run(['classify', '--model', join(root, 'no-model-here'), '--batch-size', 'abc', 'x']);
   assert.match(early.stderr, /--batch-size is "abc"/, 'the flag is said, not the missing model');
 });

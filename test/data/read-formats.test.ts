@@ -204,6 +204,10 @@ test('ids and names as labels in one file are refused at the row that differs fr
   assert.match(reasons[1]!, /^4: no label: 'label' is null/);
   const names = files.write('names.csv', 'text,label\na,pos\nb,neg\nc,5star\n');
   assert.deepEqual((await collect(await openDataset(names))).map((r) => r.label), ['pos', 'neg', '5star'], 'names that hold digits are names');
+  const signed = files.write('signed.csv', 'text,label\na,-1\nb,0\nc,1\n');
+  assert.deepEqual((await collect(await openDataset(signed))).map((r) => r.label), ['-1', '0', '1'], 'sentiment coded -1, 0, 1 is all ids');
+  const signedJson = files.write('signed.jsonl', '{"text":"a","label":-1}\n{"text":"b","label":1}\n');
+  assert.deepEqual((await collect(await openDataset(signedJson))).map((r) => r.label), ['-1', '1']);
 });
 
 test('a file with no text column is refused with the columns it has', async () => {
@@ -237,8 +241,11 @@ test('a .csv or .tsv whose lines are separated otherwise is read as what it is, 
   assert.equal((await openDataset(commas)).format, 'csv');
   const semi = files.write('semi.csv', 'text;label\nI love it;pos\n');
   await assert.rejects(openDataset(semi), (e: unknown) => isXlmError(e) && e.place.file === semi && e.place.line === 1 && /separated by semicolons; \.csv files are read with commas/.test(e.message));
-  const dup = files.write('dup.csv', 'text,Text,label\nI love it,a,pos\n');
-  await assert.rejects(openDataset(dup), (e: unknown) => isXlmError(e) && e.place.line === 1 && /names the column 'Text' twice \(columns 1 and 2\); give each column its own name/.test(e.message));
+  const dup = files.write('dup.csv', 'text,label,text\nI love it,pos,a\n');
+  await assert.rejects(openDataset(dup), (e: unknown) => isXlmError(e) && e.place.line === 1 && /names the column 'text' twice \(columns 1 and 3\); give each column its own name/.test(e.message));
+  // A spreadsheet's trailing separators are empty names, not a column named twice.
+  const trailing = files.write('trailing.csv', 'text,label,,\nhello there,pos,,\nbye,neg,,\n');
+  assert.deepEqual((await collect(await openDataset(trailing))).map((r) => r.label), ['pos', 'neg']);
   // A CSV whose text holds semicolons and JSON-like text is still CSV.
   const plain = files.write('plain.csv', 'text,label\n"a; b",pos\n"{""x"": 1}",neg\n');
   assert.deepEqual((await collect(await openDataset(plain))).map((r) => r.text), ['a; b', '{"x": 1}']);

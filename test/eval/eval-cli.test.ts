@@ -101,7 +101,7 @@ test('xlm eval refuses a --predictions or --out it cannot write before evaluatin
   mkdirSync(folder);
   const r = await xlm(['eval', '--model', model, '--data', join(root, 'xnli.test.tsv'), '--task', 'nli', '--predictions', folder, '--threads', '1']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, new RegExp(`${folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: --predictions names a folder; give a file name inside it`));
+  assert.match(r.stderr, new RegExp(`${folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: this is a folder, where --predictions would write a file; give a file name`));
   assert.doesNotMatch(r.stderr, /tmp-\d+/, 'the path named is the one given, not a temporary');
   assert.equal(readFileSync(join(model, 'eval.json'), 'utf8'), '{"earlier": true}\n', 'the earlier eval.json is kept');
   assert.deepEqual(readdirSync(root).filter((n) => n.includes('.tmp-')), [], 'no temporary file left');

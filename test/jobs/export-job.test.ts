@@ -160,7 +160,7 @@ test("export-job's JSON of train flags: snake_case and camelCase keys are read a
       writeFileSync(join(root, name), body);
       return join(root, name);
     };
-    const ok = write('ok.json', JSON.stringify({ model: 'model', task: 'seq-cls', train: 'train.jsonl', max_steps: 3, batchSize: 2 }));
+    const ok = write('ok.json', JSON.stringify({ model: 'model', task: 'seq-cls', train: 'train.jsonl', max_steps: 3, batchSize: 2, threads: 1 }));
     const exported = await runXlm(['export-job', '--run', ok, '--out', join(root, 'job')]);
     assert.equal(exported.code, 0, exported.stderr);
     const settings = JSON.parse(readFileSync(join(root, 'job', 'settings.json'), 'utf8')) as { total_steps: number; batch: { global_batch_size: number } };
@@ -171,6 +171,8 @@ test("export-job's JSON of train flags: snake_case and camelCase keys are read a
     assert.match(bogus.stderr, /bogus\.json: "bogus" is not a flag of xlm train/);
     const missing = await runXlm(['export-job', '--run', write('missing.json', JSON.stringify({ model: 'model', task: 'seq-cls' })), '--out', join(root, 'job4')]);
     assert.match(missing.stderr, /missing\.json: train needs "train"/);
+    const beta = await runXlm(['export-job', '--run', write('beta.json', JSON.stringify({ model: 'model', task: 'seq-cls', train: 'train.jsonl', 'adam-beta1': 'abc' })), '--out', join(root, 'job6')]);
+    assert.match(beta.stderr, /beta\.json: "adam-beta1" is "abc"; expected a number/);
     const broken = await runXlm(['export-job', '--run', write('broken.json', '{"model": "model",\n'), '--out', join(root, 'job5')]);
     assert.match(broken.stderr, /broken\.json:2:1: not valid JSON/);
   } finally {

@@ -38,7 +38,7 @@ test('xlm train into a folder with an earlier run is refused, naming --resume an
   writeFileSync(join(mine, 'notes.txt'), 'notes\n');
   const over = await runXlm(['train', '--model', MODEL, '--task', 'sequence-classification', '--train', data, '--out', mine, '--threads', '1', '--max-steps', '1']);
   assert.notEqual(over.code, 0);
-  assert.match(over.stderr, /mine: this folder holds config\.json, which the trained model would be written over; give another --out \(a new or empty folder\)/);
+  assert.match(over.stderr, /mine: this folder holds config\.json; saving the trained model would overwrite it: give another --out \(a new or empty folder\)/);
   assert.equal(readFileSync(join(mine, 'config.json'), 'utf8'), '{"mine": 1}\n');
   const notes = join(files.dir, 'notes');
   mkdirSync(notes);

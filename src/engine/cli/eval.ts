@@ -77,7 +77,7 @@ async function evalRows(ctx: CommandContext, data: string, task: EvalTask | unde
   // Where the results go is checked before the work: a bad path fails at once and writes nothing.
   const out = evalJsonPath(ctx.values.out as string | undefined, model);
   const predictions = ctx.values.predictions as string | undefined;
-  checkOutputs(out, predictions);
+  checkOutputs(out, predictions, 'predictions.jsonl');
   const showProgress = ctx.io.stderr.isTTY === true && ctx.values.json !== true;
   const result = await evaluate({
     model,
@@ -106,7 +106,7 @@ async function evalQa(ctx: CommandContext, data: string): Promise<number> {
   const read = readOptionsFromFlags(ctx.values);
   const out = evalJsonPath(ctx.values.out as string | undefined, model);
   const file = ctx.values.predictions as string | undefined;
-  checkOutputs(out, file);
+  checkOutputs(out, file, 'predictions.json');
   const optional = (flag: string) => (ctx.values[flag] === undefined ? undefined : flagNumber(ctx.values[flag]));
   const { report, predictions } = await evaluateQaFile(await ctx.models().model(model), data, { onError: read.onError, maxErrors: read.maxErrors, language: read.language, onlyLanguages: read.onlyLanguages }, {
     batchSize: ctx.int('batch-size'),
@@ -130,9 +130,9 @@ function finite(n: number, flag: string): number {
   return n;
 }
 
-function checkOutputs(out: string, predictions: string | undefined): void {
-  assertWritableFilePath(out, '--out');
-  if (predictions) assertWritableFilePath(resolve(predictions), '--predictions');
+function checkOutputs(out: string, predictions: string | undefined, predictionsName: string): void {
+  assertWritableFilePath(out, '--out', 'eval.json');
+  if (predictions) assertWritableFilePath(resolve(predictions), '--predictions', predictionsName);
 }
 
 /** --out as a folder (eval.json inside) or a .json file; the model folder by default. */

@@ -17,7 +17,8 @@ function configOptions(file: string): TrainOptions {
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new XlmError('bad-json', "expected an object of xlm train's flags, e.g. {\"model\": \"DIR\", \"task\": \"seq-cls\", \"train\": \"data.jsonl\"}", { file });
   const here = dirname(resolve(file));
   const values: OptionValues = {};
-  const known = Object.keys(trainCommand.options ?? {});
+  // xlm train's own flags and --threads, a global flag train reads.
+  const known = [...Object.keys(trainCommand.options ?? {}), 'threads'];
   for (const [written, value] of Object.entries(parsed as Record<string, unknown>)) {
     // Keys are xlm train's flags; max_steps and maxSteps are read as max-steps, anything else is refused by name.
     const kebab = written.replace(/_/g, '-').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
@@ -42,7 +43,7 @@ function configOptions(file: string): TrainOptions {
     return trainOptionsFromFlags({ ...values, out: values.out ?? join(here, 'output') }, values.model);
   } catch (e) {
     // The flag's words ("train needs --train") said of the file's key.
-    if (isXlmError(e) && e.code === 'cli-bad-flag') throw new XlmError('bad-json', e.message.replace(/--([a-z-]+)/g, '"$1"'), { file, ...(e.place.what ? { what: e.place.what.replace(/^--/, '') } : {}) });
+    if (isXlmError(e) && e.code === 'cli-bad-flag') throw new XlmError('bad-json', e.message.replace(/--([a-z0-9-]+)/g, '"$1"'), { file, ...(e.place.what ? { what: e.place.what.replace(/^--/, '') } : {}) });
     throw e;
   }
 }

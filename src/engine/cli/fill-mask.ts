@@ -62,7 +62,7 @@ export function pieceShown(c: Pick<MaskCandidate, 'token' | 'text' | 'startsWord
 /** --top-k, at most the protocol's limit (a vocabulary's worth, 250,000 lines, helps no one). */
 function topK(ctx: CommandContext): number {
   const k = ctx.int('top-k');
-  if (k > PARAM_LIMITS.topK) throw new XlmError('cli-bad-flag', `--top-k is ${k}; at most ${PARAM_LIMITS.topK} candidates a mask are listed`, { what: '--top-k' });
+  if (k > PARAM_LIMITS.topK) throw new XlmError('cli-bad-flag', `--top-k is ${k}; at most ${PARAM_LIMITS.topK} candidates per mask are listed`, { what: '--top-k' });
   return k;
 }
 

@@ -14,7 +14,7 @@ import { INFERENCE_DTYPES, type InferenceDtype } from '../rpc/protocol.js';
 import type { CommandSpec, OptionSpec } from './command.js';
 import { COMMANDS } from './commands.js';
 import { resolveDefaultModel } from './pretrain.js';
-import { TINY_MODEL_NOTE, positiveInt } from './inputs.js';
+import { TINY_MODEL_NOTE, flagNumber, positiveInt } from './inputs.js';
 import { CancelledError } from '../runtime/inputs.js';
 import { EXIT_CANCELLED, EXIT_OK, EXIT_USER_ERROR, printableIo, processIo, type CliIo } from './io.js';
 import { flagOf } from './option-flags.js';
@@ -162,7 +162,7 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo(), command
       printVersion(io, parsed.values.json === true);
       return EXIT_OK;
     }
-    const threads = parsed.values.threads === undefined ? 0 : Number(parsed.values.threads);
+    const threads = parsed.values.threads === undefined ? 0 : flagNumber(parsed.values.threads);
     if (!Number.isInteger(threads) || threads < 0) throw new XlmError('cli-bad-flag', `--threads is "${String(parsed.values.threads)}"; expected a whole number (0 = one per core)`, { what: '--threads' });
     // --device on the inference commands (DEVICE_OPTION); `xlm train` reads its own for the training graphs.
     const deviceFlag = command.name === 'train' ? undefined : parsed.values.device;

@@ -76,9 +76,10 @@ export async function* readDelimited(path: string, options: DelimitedOptions): A
         if (options.header ?? looksLikeHeader) {
           names = fields.map((f) => f.trim());
           // Two columns of one name: a row would keep only the last one's value, silently.
-          const twice = names.findIndex((n, i) => names!.findIndex((m) => m.toLowerCase() === n.toLowerCase()) !== i);
+          // Empty names (a spreadsheet's trailing separators) are no names; a column is named exactly.
+          const twice = names.findIndex((n, i) => n !== '' && names!.indexOf(n) !== i);
           if (twice >= 0) {
-            const first = names.findIndex((m) => m.toLowerCase() === names![twice]!.toLowerCase());
+            const first = names.indexOf(names[twice]!);
             throw new XlmError('data/duplicate-column', `the header names the column '${names[twice]}' twice (columns ${first + 1} and ${twice + 1}); give each column its own name`, { file, line: record.firstLine });
           }
           continue;

@@ -59,7 +59,14 @@ function utf32(file: string, how: string): XlmError {
  * byte order mark or its zero bytes); bytes that are not valid in it are refused, not turned into U+FFFD.
  */
 export function decodeWhole(bytes: Uint8Array, name: string, isStdin = false): string {
-  const sniffed = sniffEncoding(bytes, name);
+  let sniffed: SniffedEncoding;
+  try {
+    sniffed = sniffEncoding(bytes, name);
+  } catch (e) {
+    // Said of a file ("iconv ... FILE > out.txt"); standard input has no file name to convert.
+    if (isStdin && e instanceof XlmError) throw new XlmError(e.code, 'the text on standard input is UTF-32, which XLM Lab does not read; give UTF-8 text (iconv -f UTF-32 -t UTF-8 converts it)', { what: 'stdin' });
+    throw e;
+  }
   try {
     return new TextDecoder(sniffed.encoding, { fatal: true, ignoreBOM: true }).decode(bytes.subarray(sniffed.bomBytes));
   } catch {

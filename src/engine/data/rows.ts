@@ -87,7 +87,7 @@ export function createRowMapper(plan: ColumnPlan, format: DataFormat, options: R
     if (checkSet && labelSet && !labelSet.has(label)) return problem(record, 'unknown-label', column, `label '${label}' is not one of: ${labelList}`, index);
     if (index === undefined && !labelSet) {
       // Ids and names in one file ("0" beside "pos") would be taken as that many classes.
-      const kind = /^\d+$/.test(label) ? 'id' : 'name';
+      const kind = /^-?\d+$/.test(label) ? 'id' : 'name';
       if (!firstLabel) firstLabel = { kind, label, line: record.source.line };
       else if (firstLabel.kind !== kind) {
         const first = `the first labelled row (line ${firstLabel.line}) has ${firstLabel.kind === 'id' ? 'the number' : 'the name'} '${firstLabel.label}'`;

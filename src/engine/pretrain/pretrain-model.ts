@@ -107,7 +107,7 @@ export function pretrainLoss(config: XlmrConfig, withNsp: boolean, withRank: boo
   if (!options.start && init === 'structured' && tokenCounts) initial.set(MLM_HEAD.bias, logFrequencyBias(tokenCounts));
   const initialize = (name: string, shape: number[]): Float32Array => {
     let data = initial.get(name);
-    if (!data && options.start) throw new Error(`the second stage's starting weights have no ${name}`);
+    if (!data && options.start) throw new Error(`a later stage's starting weights have no ${name}`);
     if (!data) initial.set(name, (data = initialWeight(name, shape, rng, config.pad_token_id)));
     return data;
   };

@@ -70,13 +70,14 @@ export interface PretrainOptions {
   runDir?: string;
   /**
    * Train this many steps of the recipe (its schedule unchanged) and return their losses; nothing is written. The
-   * first stage's steps, or with startFrom the second stage's.
+   * first stage's steps, or with startFrom the steps of the stage that starts from that folder.
    */
   stopAfter?: number;
   /**
-   * A recipe with a second stage: start that stage from this folder instead of training the first stage again. It
-   * must be the first stage's model shipped at the second stage's fromStep (its manifest says so; its weights are
-   * float16, which is what the second stage starts from either way). With stopAfter, that many second-stage steps.
+   * A recipe with later stages: start from this folder instead of training what made it again. It must be the first
+   * stage's model shipped at the second stage's fromStep, or (with a thirdStage) the first two stages' model shipped
+   * at the third's fromStep (its manifest says which; its weights are float16, which is what a later stage starts
+   * from either way). With stopAfter, that many steps of the stage that starts there.
    */
   startFrom?: string;
 }
@@ -453,7 +454,7 @@ function readStageStart(dirArg: string, recipe: PretrainRecipe): StageStart {
   if (!second) throw new XlmError('pretrain-start', `the recipe "${recipe.name}" has one stage; a start folder is for a recipe with a secondStage`, { file: dir });
   const read = (name: string) => {
     const file = join(dir, name);
-    if (!existsSync(file)) throw new XlmError('pretrain-start', `has no ${name}: pass a folder that scripts/ship-default-model.ts wrote from the first stage`, { file: dir });
+    if (!existsSync(file)) throw new XlmError('pretrain-start', `has no ${name}: pass a folder that scripts/ship-default-model.ts wrote from a run of this recipe`, { file: dir });
     return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   };
   const manifest = read(MANIFEST_FILE) as { step?: number; recipe?: PretrainRecipe };

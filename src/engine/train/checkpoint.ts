@@ -269,7 +269,7 @@ export function refuseEarlierRun(out: string): void {
   if (!found.length) {
     // Not a run, but files a run's save would write over (a model's config, someone's notes named config.json).
     const overwritten = names.filter((n) => OVERWRITTEN_BY_A_RUN.has(n)).sort();
-    if (overwritten.length) throw new XlmError('out-holds-files', said`this folder holds ${overwritten.join(', ')}, which the trained model would be written over; give another ${field('out')} (a new or empty folder)`, { file: out, what: 'out' });
+    if (overwritten.length) throw new XlmError('out-holds-files', said`this folder holds ${overwritten.join(', ')}; saving the trained model would overwrite ${overwritten.length === 1 ? 'it' : 'them'}: give another ${field('out')} (a new or empty folder)`, { file: out, what: 'out' });
     return;
   }
   const shown = found.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
