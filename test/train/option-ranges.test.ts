@@ -19,8 +19,8 @@ test('resolveOptions refuses optimizer settings out of range, naming each', () =
   refused({ weightDecay: -5 }, /weightDecay must be 0 or more \(0: no weight decay\), got -5/);
   refused({ maxGradNorm: -1 }, /maxGradNorm must be 0 or more \(0: no clipping\), got -1/);
   refused({ adamEps: 0 }, /adamEps must be above 0/);
-  refused({ lr: 1e10 }, /lr must be above 0 and below 1/);
-  refused({ lr: 0 }, /lr must be above 0/);
+  refused({ lr: 0 }, /lr must be above 0, got 0/);
+  refused({ lr: Infinity }, /lr must be above 0/);
   refused({ warmupRatio: 2 }, /warmupRatio must be from 0 to 1 \(the share of steps that warm up\), got 2$/);
   assert.equal(resolveOptions({ ...base, warmupRatio: 1, adamBeta2: 0.98, weightDecay: 0, maxGradNorm: 0 }).warmupRatio, 1, 'the edges that mean something are accepted');
 });

@@ -149,7 +149,8 @@ export function resolveOptions(o: TrainOptions, table?: Pick<TrainingDefaults, '
   atLeastZero('maxGradNorm', r.maxGradNorm, '0: no clipping');
   if (!(r.adamEps > 0)) throw new XlmError('bad-option', said`${field('adamEps')} must be above 0, got ${r.adamEps}`, { what: 'adamEps' });
   if (r.evalFraction !== undefined && !(r.evalFraction > 0 && r.evalFraction < 1)) throw new XlmError('bad-option', said`${field('evalFraction')} must be between 0 and 1, got ${r.evalFraction}`, { what: 'evalFraction' });
-  if (!(r.lr > 0 && r.lr < 1)) throw new XlmError('bad-option', said`${field('lr')} must be above 0 and below 1 (fine-tuning uses 1e-5 to 1e-3), got ${r.lr}`, { what: 'lr' });
+  // No upper bound: SGD takes larger rates than AdamW, and too large a rate is said when the loss diverges.
+  if (!(r.lr > 0 && Number.isFinite(r.lr))) throw new XlmError('bad-option', said`${field('lr')} must be above 0, got ${r.lr}`, { what: 'lr' });
   if (r.maxLength < 3) throw new XlmError('bad-option', said`${field('maxLength')} must leave room for <s> and </s>, got ${r.maxLength}`, { what: 'maxLength' });
   return r;
 }
