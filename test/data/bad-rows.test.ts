@@ -49,6 +49,24 @@ test('invalid JSON: the column where the JSON goes wrong, and why', async () => 
   );
 });
 
+test('a key written twice in a row: the row is refused at the second key, not read with the first value dropped', async () => {
+  await expectBadRows(
+    'repeated.jsonl',
+    [
+      '{"text": "a", "label": "x"}',
+      '{"text": "first", "label": "x", "text": "second"}', // the second "text" at column 33
+      '{"text": "b", "meta": {"text": 1, "text": 2}, "label": "y"}', // nested keys are not the row's columns
+      '{"te\\u0078t": "c", "text": "d", "label": "x"}', // the same key spelt with an escape, at column 20
+      '{"text": "say \\"text\\": twice", "label": "x", "note": "\\\\", "label2": "[{"}',
+    ].join('\n'),
+    [
+      [2, 33, 'duplicate-key', /the key "text" appears twice in this row; JSON keeps only the last value/],
+      [4, 20, 'duplicate-key', /the key "text" appears twice/],
+    ],
+    [1, 3, 5],
+  );
+});
+
 test('a JSON line that is not an object', async () => {
   await expectBadRows('array.jsonl', '{"text":"a","label":"x"}\n  [1, 2]\n"just a string"\n', [
     [2, 3, 'not-an-object', /found an array/],

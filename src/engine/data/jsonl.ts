@@ -4,7 +4,7 @@
  */
 import { locateJsonError } from './json-error.js';
 import { readLineBatches, type LineReaderOptions } from './lines.js';
-import { locateJsonKey, type RecordItem } from './record.js';
+import { locateJsonKey, repeatedTopLevelKey, type RecordItem } from './record.js';
 
 export async function* readJsonl(path: string, options: LineReaderOptions = {}): AsyncGenerator<RecordItem[]> {
   const file = options.displayName ?? path;
@@ -28,6 +28,12 @@ export async function* readJsonl(path: string, options: LineReaderOptions = {}):
         const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
         const column = text.length - text.trimStart().length + 1;
         out.push({ kind: 'error', error: { file, line, column, code: 'not-an-object', reason: `expected a JSON object per line, found ${what}` } });
+        continue;
+      }
+      const repeated = repeatedTopLevelKey(text);
+      if (repeated) {
+        const reason = `the key ${JSON.stringify(repeated.key)} appears twice in this row; JSON keeps only the last value, so the row is left out rather than read with one value lost (keep one of the two)`;
+        out.push({ kind: 'error', error: { file, line, column: repeated.index + 1, code: 'duplicate-key', reason } });
         continue;
       }
       out.push({

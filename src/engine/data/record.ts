@@ -41,3 +41,43 @@ export function locateJsonKey(lineText: string, line: number, key: string): Fiel
   }
   return undefined;
 }
+
+/**
+ * The first top-level key of a JSON object line that repeats an earlier one, and where it starts (0-based), for a
+ * line JSON.parse accepted: JSON.parse keeps the last value of a repeated key and drops the others without a word,
+ * so a row written `{"text": "a", "text": "b"}` would train on "b" alone. Strings are skipped by indexOf, so the
+ * walk costs little beside the parse itself.
+ */
+export function repeatedTopLevelKey(text: string): { key: string; index: number } | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let end = text.indexOf('"', i + 1);
+      for (;;) {
+        let slashes = 0;
+        while (text.charCodeAt(end - 1 - slashes) === 0x5c) slashes++;
+        if (slashes % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
+      }
+      if (depth === 1 && expectKey) {
+        const raw = text.slice(i + 1, end);
+        const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+        if (seen.has(key)) return { key, index: i };
+        seen.add(key);
+        expectKey = false;
+      }
+      i = end;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      depth++;
+      if (depth === 1) expectKey = c === 0x7b;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--;
+    } else if (c === 0x2c /* , */ && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return undefined;
+}

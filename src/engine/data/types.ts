@@ -45,6 +45,7 @@ export interface DataError {
 export type DataErrorCode =
   | 'invalid-json'
   | 'not-an-object'
+  | 'duplicate-key'
   | 'missing-column'
   | 'wrong-type'
   | 'unknown-label'
