@@ -173,6 +173,13 @@ test("export-job's JSON of train flags: snake_case and camelCase keys are read a
     assert.match(missing.stderr, /missing\.json: train needs "train"/);
     const beta = await runXlm(['export-job', '--run', write('beta.json', JSON.stringify({ model: 'model', task: 'seq-cls', train: 'train.jsonl', 'adam-beta1': 'abc' })), '--out', join(root, 'job6')]);
     assert.match(beta.stderr, /beta\.json: "adam-beta1" is "abc"; expected a number/);
+    // A value out of range is said of the key as the file writes it, not of xlm train's flag.
+    const range = await runXlm(['export-job', '--run', write('range.json', JSON.stringify({ model: 'model', task: 'seq-cls', train: 'train.jsonl', warmup_ratio: 2 })), '--out', join(root, 'job7')]);
+    assert.equal(range.code, 1);
+    assert.match(range.stderr, /range\.json: "warmup_ratio" must be from 0 to 1 \(the share of steps that warm up\), got 2/);
+    assert.doesNotMatch(range.stderr, /--warmup/);
+    const lr = await runXlm(['export-job', '--run', write('lr.json', JSON.stringify({ model: 'model', task: 'seq-cls', train: 'train.jsonl', lr: -1 })), '--out', join(root, 'job8')]);
+    assert.match(lr.stderr, /lr\.json: "lr" must be above 0, got -1/);
     const broken = await runXlm(['export-job', '--run', write('broken.json', '{"model": "model",\n'), '--out', join(root, 'job5')]);
     assert.match(broken.stderr, /broken\.json:2:1: not valid JSON/);
   } finally {

@@ -12,7 +12,7 @@ import { nearestFlag } from './parse-flags.js';
 import { flagOf } from './option-flags.js';
 
 /** A JSON settings file: `xlm train`'s flag names as keys ({"model": "...", "task": "seq-cls", "batch-size": 8}); paths relative to the file. */
-function configOptions(file: string): TrainOptions {
+function configOptions(file: string, writtenKeys: Map<string, string>): TrainOptions {
   const parsed = readJsonFile(file);
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new XlmError('bad-json', "expected an object of xlm train's flags, e.g. {\"model\": \"DIR\", \"task\": \"seq-cls\", \"train\": \"data.jsonl\"}", { file });
   const here = dirname(resolve(file));
@@ -28,6 +28,7 @@ function configOptions(file: string): TrainOptions {
       throw new XlmError('bad-json', `"${written}" is not a flag of xlm train${near ? `; did you mean "${near}"?` : ''} (xlm train --help lists them)`, { file, what: written });
     }
     if (values[key] !== undefined) throw new XlmError('bad-json', `"${written}" gives "${key}" a second time; give it once`, { file, what: written });
+    writtenKeys.set(key, written);
     if (typeof value === 'boolean') values[key] = value;
     else if (typeof value === 'number' || typeof value === 'string') values[key] = String(value);
     else throw new XlmError('bad-json', `"${written}" must be a string, a number or true/false`, { file, what: written });
@@ -73,8 +74,22 @@ export const exportJobCommand: CommandSpec = {
     } catch {
       throw new XlmError('file-missing', `--run ${run}: no such run folder or settings file`, { file: run });
     }
-    const options = isDir ? runFolderOptions(run) : configOptions(run);
-    const result = await exportJob(options, out, resolve(run), { onLog: (line) => ctx.io.stderr.write(`xlm export-job: ${line}\n`), nameOption: flagOf });
+    const onLog = (line: string) => ctx.io.stderr.write(`xlm export-job: ${line}\n`);
+    // A settings file's values are checked where xlm train checks its flags; what is wrong is said of the file's key.
+    const written = new Map<string, string>();
+    const keyOf = (option: string) => {
+      const kebab = flagOf(option).replace(/^--(no-)?/, '');
+      return `"${written.get(kebab) ?? kebab}"`;
+    };
+    let result: Awaited<ReturnType<typeof exportJob>>;
+    try {
+      result = isDir
+        ? await exportJob(runFolderOptions(run), out, resolve(run), { onLog, nameOption: flagOf })
+        : await exportJob(configOptions(run, written), out, resolve(run), { onLog, nameOption: keyOf });
+    } catch (e) {
+      if (!isDir && isXlmError(e) && e.code === 'bad-option') throw new XlmError('bad-json', e.messageNaming(keyOf), { file: run, ...(e.place.what ? { what: keyOf(e.place.what) } : {}) });
+      throw e;
+    }
     ctx.io.stdout.write(JSON.stringify({ dir: result.dir, train_rows: result.trainRows, eval_rows: result.evalRows, total_steps: result.totalSteps }) + '\n');
     return 0;
   },
