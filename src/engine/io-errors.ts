@@ -4,7 +4,7 @@
  * and saying what to do. The CLI, the RPC server and the training notifications pass every error through
  * `ioError`; code that knows more (the Hub cache) adds its own hint.
  */
-import { statSync, type Stats } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { XlmError } from './errors.js';
 
@@ -99,5 +99,25 @@ export function assertWritableFilePath(path: string, flag: string, example: stri
     const up = dirname(at);
     if (up === at) return;
     at = up;
+  }
+}
+
+/**
+ * `text` to `path` through a temporary file beside it, renamed over the path once whole: a reader never sees half a
+ * file, and a failed write leaves neither the temporary nor a changed file behind (the error names `path`).
+ */
+export function writeWhole(path: string, text: string): void {
+  const temporary = `${path}.tmp-${process.pid}`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(temporary, text);
+    renameSync(temporary, path);
+  } catch (e) {
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // A folder of that name is not ours to remove.
+    }
+    throw ioError(e, path);
   }
 }

@@ -6,11 +6,12 @@
  * it is about (places.ts), the label it suggests where there is one, and a score; the report is written to
  * OUT/audit.json, next to the folds' training logs.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { loadDataset, detectScript, type LoadedDataset, type ReadOptions } from '../data/index.js';
 import { XlmError, render, type NameOption } from '../errors.js';
 import { skippedRows } from '../data/issues.js';
+import { writeWhole } from '../io-errors.js';
 import { ModelCache } from '../runtime/model-cache.js';
 import { hasLanguageId, identifyLanguage } from '../tasks/language-id.js';
 import { conflictingDuplicates, languageOutliers, lengthOutliers, LENGTH_FACTOR } from './checks.js';
@@ -138,9 +139,7 @@ async function auditInto(out: string, o: AuditOptions, data: Awaited<ReturnType<
     rows: data.size, labels: [...data.labels], ...agreementFields(agreement, task, folds), thresholds: Object.fromEntries(data.labels.map((l, k) => [l, round(thresholds[k])])),
     counts, flags: placed, seconds: round((performance.now() - started) / 1000), report: join(out, 'audit.json'),
   };
-  const temporary = `${report.report}.tmp-${process.pid}`;
-  writeFileSync(temporary, JSON.stringify(report, null, 2) + '\n');
-  renameSync(temporary, report.report);
+  writeWhole(report.report, JSON.stringify(report, null, 2) + '\n');
   o.onProgress?.({ phase: 'done', fraction: 1 });
   return report;
 }

@@ -4,11 +4,9 @@
  * XNLI-style per-language table (a column per language, the average over languages, and the pooled value),
  * and the per-class (or per-entity-type) table with the confusion matrix.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { formatDataErrorNaming, withReasonsNamed } from '../data/types.js';
 import type { NameOption } from '../errors.js';
-import { ioError } from '../io-errors.js';
+import { writeWhole } from '../io-errors.js';
 import { formatLanguageTable, orderLanguages } from '../metrics/index.js';
 import type { EvalResult } from './evaluate.js';
 
@@ -27,26 +25,6 @@ export function writeJsonFile(path: string, value: unknown): void {
 
 export function writePredictions(path: string, result: EvalResult): void {
   writeWhole(path, result.predictions.map((p) => JSON.stringify(p)).join('\n') + (result.predictions.length ? '\n' : ''));
-}
-
-/**
- * `text` to `path` through a temporary file beside it, renamed over the path once whole: a reader never sees half a
- * file, and a failed write leaves neither the temporary nor a changed file behind (the error names `path`).
- */
-export function writeWhole(path: string, text: string): void {
-  const temporary = `${path}.tmp-${process.pid}`;
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(temporary, text);
-    renameSync(temporary, path);
-  } catch (e) {
-    try {
-      rmSync(temporary, { force: true });
-    } catch {
-      // A folder of that name is not ours to remove.
-    }
-    throw ioError(e, path);
-  }
 }
 
 /** Metrics shown as percentages in tables; the others (loss, perplexity, counts) as plain numbers. */
