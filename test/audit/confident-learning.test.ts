@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { findLabelIssues, roundPreservingSum } from '../../src/engine/audit/confident-learning.js';
+import { findLabelIssues, roundPreservingSum, withRuledOut } from '../../src/engine/audit/confident-learning.js';
 
 interface Case {
   name: string;
@@ -40,6 +40,27 @@ test('by hand: the one row whose label another class confidently claims is flagg
   const result = findLabelIssues(labels, probs, 2);
   assert.deepEqual(result.thresholds.map((t) => Math.round(t * 1000) / 1000), [0.74, 0.6]);
   assert.deepEqual(result.issues, [{ index: 5, given: 1, suggested: 0, selfConfidence: 0.1 }]);
+});
+
+test('a row the model all but rules out is flagged even where confident learning lets it go (the Thai rows of a user trial)', () => {
+  // Class 1 (Thai) rows are very sure (threshold 0.95); rows 4 and 5 are Thai text labelled 0 and 2, and give Thai
+  // only 0.88: under its threshold, so confident learning counts them nowhere. Row 4 gives its label 0.1%: ruled out.
+  // Row 5 gives its label 2% (above 1%) and row 8 gives its best class under a half: both are left alone.
+  const labels = [0, 0, 1, 1, 0, 2, 2, 2, 2];
+  const probs = [
+    [0.9, 0.05, 0.05], [0.92, 0.04, 0.04], [0.02, 0.96, 0.02], [0.03, 0.94, 0.03],
+    [0.001, 0.88, 0.119], [0.1, 0.88, 0.02], [0.05, 0.05, 0.9], [0.04, 0.04, 0.92],
+    [0.497, 0.498, 0.005],
+  ];
+  const result = findLabelIssues(labels, probs, 3);
+  assert.equal(result.issues.some((i) => i.index === 4), false, 'confident learning alone misses row 4');
+  const issues = withRuledOut(result, labels, probs);
+  assert.deepEqual(issues.find((i) => i.index === 4), { index: 4, given: 0, suggested: 1, selfConfidence: 0.001 });
+  assert.equal(issues.some((i) => i.index === 5), false, 'row 5 gives its label 2%');
+  assert.equal(issues.some((i) => i.index === 8), false, "row 8's best class has under a half");
+  // Confident learning's own flags stay, and the list keeps its order: lowest self-confidence first.
+  for (const issue of result.issues) assert.ok(issues.some((i) => i.index === issue.index));
+  assert.deepEqual(issues.map((i) => i.selfConfidence), [...issues.map((i) => i.selfConfidence)].sort((a, b) => a - b));
 });
 
 test('a clean set flags nothing', () => {

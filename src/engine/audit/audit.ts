@@ -15,7 +15,7 @@ import { writeWhole } from '../io-errors.js';
 import { ModelCache } from '../runtime/model-cache.js';
 import { hasLanguageId, identifyLanguage } from '../tasks/language-id.js';
 import { conflictingDuplicates, languageOutliers, lengthOutliers, LENGTH_FACTOR } from './checks.js';
-import { argmaxFavouring, findLabelIssues } from './confident-learning.js';
+import { argmaxFavouring, findLabelIssues, withRuledOut } from './confident-learning.js';
 import { locateFields, type PlaceRequest } from './places.js';
 import { DEFAULT_FOLD_TRAINING, outOfSampleProbabilities, type AuditMethod, type AuditProgress, type AuditTask, type FoldTraining, type Probabilities } from './probabilities.js';
 
@@ -214,7 +214,7 @@ function labelIssues(data: LoadedDataset, probs: Probabilities): { flags: Pendin
   if (probs.task === 'seq-cls') {
     const labels = Int32Array.from({ length: data.size }, (_, i) => data.labelId(i));
     const result = findLabelIssues(labels, probs.rows, K);
-    const flags = result.issues.map((issue): Pending => ({
+    const flags = withRuledOut(result, labels, probs.rows).map((issue): Pending => ({
       kind: 'label', row: issue.index, field: 'label', given: data.labels[issue.given], suggested: data.labels[issue.suggested], score: round(1 - issue.selfConfidence),
       message: `the label '${data.labels[issue.given]}' is likely wrong: out of sample the model gives it ${percent(issue.selfConfidence)} and '${data.labels[issue.suggested]}' ${percent(probs.rows[issue.index][issue.suggested])}`,
     }));
@@ -234,7 +234,7 @@ function labelIssues(data: LoadedDataset, probs: Probabilities): { flags: Pendin
     });
   });
   const result = findLabelIssues(labels, rows, K);
-  const flags = result.issues.map((issue): Pending => {
+  const flags = withRuledOut(result, labels, rows).map((issue): Pending => {
     const [row, word] = at[issue.index];
     const token = data.tokens(row)![word];
     return {
