@@ -2,7 +2,8 @@
  * The results of a label audit where the labels are written: each flag a diagnostic at its value's line and columns
  * in the data file (Problems panel), with quick fixes "Change label to X" (a WorkspaceEdit, so Undo reverts it) and
  * "Ignore" (remembered in workspaceState by the row's text, so the same row stays quiet in later audits, wherever it
- * moves). A file's audit diagnostics are cleared as soon as the file changes: their lines and columns no longer hold.
+ * moves). When the file changes, the flags of the rows an edit touched are cleared (their columns no longer hold, and
+ * a quick fix has dealt with its own), and the others move with their rows: applying one fix leaves the rest in place.
  */
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
@@ -24,7 +25,8 @@ export class AuditDiagnostics implements vscode.CodeActionProvider, vscode.Dispo
   constructor(private readonly state: vscode.Memento) {
     this.disposables.push(
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.contentChanges.length && this.collection.has(e.document.uri)) this.set(e.document.uri, []);
+        const shown = this.shown.get(e.document.uri.toString());
+        if (e.contentChanges.length && shown) this.set(e.document.uri, followEdits(shown, e.contentChanges));
       }),
       vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, this, { providedCodeActionKinds: AuditDiagnostics.providedCodeActionKinds }),
       vscode.commands.registerCommand(IGNORE_COMMAND, (uri: vscode.Uri, flag: p.DataAuditFlag) => this.ignore(uri, flag)),
@@ -92,6 +94,30 @@ export class AuditDiagnostics implements vscode.CodeActionProvider, vscode.Dispo
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
   }
+}
+
+/**
+ * The flags left after an edit, moved with their rows: a flag on a line the edit touched goes (its row changed); a
+ * flag below the edit moves by the lines it added or removed. Changes are taken from the bottom of the file up, so
+ * each one's range still refers to the lines as they were.
+ */
+export function followEdits(shown: Shown, changes: readonly vscode.TextDocumentContentChangeEvent[]): Shown {
+  let kept = shown;
+  for (const change of [...changes].sort((a, b) => b.range.start.compareTo(a.range.start))) {
+    const added = change.text.split('\n').length - 1;
+    const delta = added - (change.range.end.line - change.range.start.line);
+    kept = kept.flatMap((s): Shown => {
+      const { range } = s.diagnostic;
+      if (range.end.line < change.range.start.line) return [s];
+      if (range.start.line <= change.range.end.line) return [];
+      if (delta === 0) return [s];
+      const moved = new vscode.Diagnostic(new vscode.Range(range.start.line + delta, range.start.character, range.end.line + delta, range.end.character), s.diagnostic.message, s.diagnostic.severity);
+      moved.source = s.diagnostic.source;
+      moved.code = s.diagnostic.code;
+      return [{ diagnostic: moved, flag: { ...s.flag, line: s.flag.line + delta } }];
+    });
+  }
+  return kept;
 }
 
 /** A flag's identity across audits and edits: the file, the kind, the value and the text of its line. */

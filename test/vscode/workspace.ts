@@ -59,8 +59,9 @@ export function writeTestWorkspace(dir: string): string {
   ];
   fs.writeFileSync(path.join(dir, 'sentiment.jsonl'), rows.map(([text, label, lang]) => JSON.stringify({ text, label, lang })).join('\n') + '\n');
   // For the label audit: lines 13 and 14 repeat line 1's text, 13 with the other label: a conflict the audit always
-  // flags, with the majority's label (line 1's and 14's) suggested.
-  const audited = [...rows, ['I love this film!', 'negative', 'en'], ['I LOVE this film', 'positive', 'en']];
+  // flags, with the majority's label (line 1's and 14's) suggested; lines 15 and 16 repeat line 5's, 16 with the other
+  // label: a second such flag, which must stay in place when the first is fixed.
+  const audited = [...rows, ['I love this film!', 'negative', 'en'], ['I LOVE this film', 'positive', 'en'], ['Das ist schrecklich!', 'negative', 'de'], ['DAS IST SCHRECKLICH', 'positive', 'de']];
   fs.writeFileSync(path.join(dir, 'audit.jsonl'), audited.map(([text, label, lang]) => JSON.stringify({ text, label, lang })).join('\n') + '\n');
   const lines: object[] = [];
   for (let step = 1; step <= 30; step++) {
