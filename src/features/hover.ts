@@ -15,6 +15,7 @@ import { sentenceAt } from './sentence.js';
 import { dataGeneration, escape, indexWorkspaceSentences, onDataFilesChanged, possibleTranslations } from './similarSentences.js';
 
 const DEBOUNCE_MS = 250;
+const TITLE = '**XLM Lab**\n\n';
 const CACHE_SIZE = 200;
 /** Over this, the hover is slow enough to log which operation was slow (the vscode-eslint time-budget habit). */
 const WARN_MS = 1500;
@@ -105,7 +106,7 @@ export class SentenceHover implements vscode.HoverProvider, vscode.Disposable {
     if (token.isCancellationRequested) return undefined;
     const started = Date.now();
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown('**XLM Lab**\n\n');
+    md.appendMarkdown(TITLE);
     let complete = true;
     let info: p.ModelInfo | undefined;
     try {
@@ -119,8 +120,10 @@ export class SentenceHover implements vscode.HoverProvider, vscode.Disposable {
         // No classifier set: the language, from the fill-mask model's language-id head (the default model has one).
         // A sentence under 20 letters gets no language: the head is often wrong there, and sure of itself.
         const { languages, tooShort } = await this.ctx.request(p.languageId, { texts: [sentence.text], topK: 3, model: info.dir }, token);
+        // Under 50% the answer is marked unsure, as xlm language-id marks it.
         const [best, ...rest] = tooShort[0] ? [] : (languages[0] ?? []);
-        if (best) md.appendMarkdown(`$(symbol-text) **${escape(best.name)}** ${(100 * best.score).toFixed(1)}%` + (rest.length ? ` · ${rest.map((l) => `${escape(l.name)} ${(100 * l.score).toFixed(1)}%`).join(' · ')}` : '') + '\n\n');
+        if (tooShort[0]) md.appendMarkdown('$(symbol-text) *Too short for the model to name its language.*\n\n');
+        else if (best) md.appendMarkdown(`$(symbol-text) **${escape(best.name)}** ${(100 * best.score).toFixed(1)}%${best.score < 0.5 ? ' (unsure)' : ''}` + (rest.length ? ` · ${rest.map((l) => `${escape(l.name)} ${(100 * l.score).toFixed(1)}%`).join(' · ')}` : '') + '\n\n');
       }
     } catch (e) {
       complete = false;
@@ -148,6 +151,8 @@ export class SentenceHover implements vscode.HoverProvider, vscode.Disposable {
     const elapsed = Date.now() - started;
     if (elapsed > WARN_MS) this.ctx.output.warn(`Hover took ${elapsed} ms (classify ${classifiedMs} ms, translation ${elapsed - classifiedMs} ms); budget ${WARN_MS} ms.`);
     if (token.isCancellationRequested) return undefined;
+    // Nothing to say (no label, no language, no translation line): no hover rather than a box with a title alone.
+    if (md.value === TITLE) return undefined;
     if (complete) {
       this.cache.set(key, md);
       if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);

@@ -60,17 +60,30 @@ export async function possibleTranslations(ctx: Ctx, model: string, text: string
   const found = await dataFiles(ctx);
   if (!found.length) return '';
   const result = await ctx.request(p.sentencesSimilar, { text, files: found, topK: 3, model }, token);
-  if (!result.matches.length) return '';
-  const t = result.threshold!;
-  const lines = [
-    `$(globe) *Possible translations in the workspace data* (${t.score === 'margin' ? 'margin over their nearest sentences' : 'similarity'} at least ${t.value.toFixed(2)}${t.floor === undefined ? '' : ` and similarity at least ${t.floor.toFixed(2)}`}; on the model's held-out verses ${Math.round(100 * t.precision)}% of the sentences that passed were translations, and ${(100 * t.recall).toFixed(1)}% of the translations passed)\n\n`,
-  ];
-  for (const m of result.matches) {
-    const where = m.places.slice(0, 3).map((pl) => `[${escape(vscode.workspace.asRelativePath(pl.file))}:${pl.line}](${vscode.Uri.file(pl.file).with({ fragment: `L${pl.line}` }).toString()})`);
-    const more = m.places.length > 3 ? ` and ${m.places.length - 3} more` : '';
-    lines.push(`- \`${escape(m.language)}\` ${escape(m.text)} · possible translation (similarity ${m.similarity.toFixed(2)}) · ${where.join(', ')}${more}\n`);
+  const t = result.threshold;
+  if (!t) return '';
+  const bar = `${t.score === 'margin' ? 'margin over their nearest sentences' : 'similarity'} at least ${t.value.toFixed(2)}${t.floor === undefined ? '' : ` and similarity at least ${t.floor.toFixed(2)}`}`;
+  if (!result.matches.length) {
+    // Nothing passes the calibrated threshold: say so, and show what the model found nearest all the same, marked
+    // as what it is (the threshold is strict: at 90% precision it lets few translations through).
+    if (!result.nearest) return result.sentences ? `$(globe) *No sentence of another language in the workspace data (${result.sentences} read).*\n` : '';
+    const m = result.nearest;
+    return (
+      `$(globe) *No workspace sentence reaches the translation threshold* (${bar}). Nearest in another language, which may not be a translation:\n\n` +
+      `- \`${escape(m.language)}\` ${escape(m.text)} · ${t.score === 'margin' ? `margin ${m.score.toFixed(2)}, ` : ''}similarity ${m.similarity.toFixed(2)} · ${places(m.places)}\n`
+    );
   }
+  const lines = [
+    `$(globe) *Possible translations in the workspace data* (${bar}; on the model's held-out verses ${Math.round(100 * t.precision)}% of the sentences that passed were translations, and ${(100 * t.recall).toFixed(1)}% of the translations passed)\n\n`,
+  ];
+  for (const m of result.matches) lines.push(`- \`${escape(m.language)}\` ${escape(m.text)} · possible translation (similarity ${m.similarity.toFixed(2)}) · ${places(m.places)}\n`);
   return lines.join('');
+}
+
+/** Up to three links to where a sentence occurs ("and N more" past them). */
+function places(at: readonly { file: string; line: number }[]): string {
+  const where = at.slice(0, 3).map((pl) => `[${escape(vscode.workspace.asRelativePath(pl.file))}:${pl.line}](${vscode.Uri.file(pl.file).with({ fragment: `L${pl.line}` }).toString()})`);
+  return `${where.join(', ')}${at.length > 3 ? ` and ${at.length - 3} more` : ''}`;
 }
 
 export function escape(s: string): string {

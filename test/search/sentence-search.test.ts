@@ -197,10 +197,16 @@ test('sentences/similar: a sentence in two files is listed once with both places
   assert.deepEqual(floored.matches.map((m) => m.text).sort(), margins.matches.filter((m) => m.similarity >= floor).map((m) => m.text).sort());
   assert.equal(floored.matches.length, 2, 'the lowest cosine is left out though its margin passes');
 
-  // A threshold above every score: nothing at all.
+  // While some sentence passes, no `nearest` is given.
+  assert.equal(floored.nearest, undefined);
+  // A threshold above every score: no match, and the best-scoring sentence of another language as the nearest.
   writeFileSync(join(model, THRESHOLD_FILE), JSON.stringify(threshold(1.5)));
   utimesSync(join(model, THRESHOLD_FILE), new Date(), new Date(Date.now() + 15000));
-  assert.deepEqual((await ask('I hate waiting')).matches, []);
+  const above = await ask('I hate waiting');
+  assert.deepEqual(above.matches, []);
+  const best = [...margins.matches].sort((x, y) => y.similarity - x.similarity)[0]!;
+  assert.deepEqual([above.nearest?.text, above.nearest?.language], [best.text, best.language], 'the highest cosine of another language');
+  assert.deepEqual(above.nearest?.places, best.places);
 });
 
 test('sentences/index embeds the workspace ahead of the first hover: the hover then reads and embeds none of it, and a hover during indexing waits for it instead of embedding the same sentences', async () => {

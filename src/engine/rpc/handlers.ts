@@ -168,7 +168,7 @@ export function createHandlers(options: HandlerOptions = {}): HandlerTable {
       const r = await sentences.search(await state.model(model, ctx), text, files, { topK, cancel: ctx.token });
       const t = r.threshold;
       return {
-        matches: r.matches, sentences: r.sentences, rows: r.rows, filesRead: r.filesRead, skipped: r.skipped, truncated: r.truncated,
+        matches: r.matches, ...(r.nearest ? { nearest: r.nearest } : {}), sentences: r.sentences, rows: r.rows, filesRead: r.filesRead, skipped: r.skipped, truncated: r.truncated,
         ...(t ? { threshold: { score: t.score, value: t.threshold, ...(t.similarityFloor === undefined ? {} : { floor: t.similarityFloor }), precision: (t.heldOut ?? t.calibration).precision, recall: (t.heldOut ?? t.calibration).recall, note: t.note } } : {}),
       };
     },

@@ -443,13 +443,25 @@ export const SentencesSimilarParams = params({
   model: optional(path),
 });
 export type SentencesSimilarParams = v.InferOutput<typeof SentencesSimilarParams>;
+export interface SimilarSentenceResult {
+  text: string;
+  language: string;
+  similarity: number;
+  score: number;
+  places: { file: string; line: number }[];
+}
 export interface SentencesSimilarResult {
   /**
    * Sentences of other languages whose score reaches the model's calibrated threshold, best first, each once
    * (rows equal once normalised, in the same language, are one sentence) with every file and line it occurs at.
    * Empty when the model has no calibrated threshold.
    */
-  matches: { text: string; language: string; similarity: number; score: number; places: { file: string; line: number }[] }[];
+  matches: SimilarSentenceResult[];
+  /**
+   * When no sentence reaches the threshold: the best-scoring sentence of another language all the same (the hover
+   * shows it as the nearest, saying it may not be a translation). Absent when there is a match or no other language.
+   */
+  nearest?: SimilarSentenceResult;
   /**
    * The threshold and how it was obtained (translation-threshold.json of the model), when the model has one: what
    * is compared (the cosine of the centred vectors, or its margin over each side's nearest sentences of other

@@ -50,6 +50,11 @@ export interface SimilarSentence {
 
 export interface SearchResult {
   matches: SimilarSentence[];
+  /**
+   * When no sentence passes the threshold: the best-scoring sentence of another language all the same, so that the
+   * hover can show what the model found nearest and say that it may not be a translation.
+   */
+  nearest?: SimilarSentence;
   /** The threshold the matches passed, absent when the model has none. */
   threshold?: TranslationThreshold;
   /** The query's language as the centring saw it (the language-identification head's answer). */
@@ -205,14 +210,20 @@ export class SentenceIndex {
     }
     const bare = bareText(query);
     const matches: SimilarSentence[] = [];
+    let nearest: SimilarSentence | undefined;
     for (const [i, s] of sentences.entries()) {
       // A translation is in another language; the hovered sentence itself (wherever it occurs) is not one.
       if (groups[i] === queryGroup || bareText(s.text) === bare) continue;
       const score = scoreOf(i);
-      if (score >= threshold.threshold && (threshold.similarityFloor === undefined || cosines[i]! >= threshold.similarityFloor)) matches.push({ text: s.text, language: s.language, similarity: cosines[i]!, score, places: s.places });
+      const found = { text: s.text, language: s.language, similarity: cosines[i]!, score, places: s.places };
+      if (score >= threshold.threshold && (threshold.similarityFloor === undefined || cosines[i]! >= threshold.similarityFloor)) matches.push(found);
+      else if (!nearest || score > nearest.score) nearest = found;
     }
     matches.sort((a, b) => b.score - a.score);
-    return { matches: matches.slice(0, options.topK ?? 3), threshold, language: queryGroup || undefined, sentences: sentences.length, rows, filesRead, skipped, truncated };
+    return {
+      matches: matches.slice(0, options.topK ?? 3), ...(matches.length === 0 && nearest ? { nearest } : {}), threshold, language: queryGroup || undefined,
+      sentences: sentences.length, rows, filesRead, skipped, truncated,
+    };
   }
 
   /** A file's rows with a language, from the index when its size and modification time are unchanged. */
