@@ -24,6 +24,15 @@ export function registerAskQuestion(ctx: Ctx): void {
     const context = doc.getText(range);
     const fromSelection = !editor.selection.isEmpty;
     if (!context.trim()) return void vscode.window.showInformationMessage('XLM Lab: the file (or the selection) has no text to answer from.');
+    // Without a question-answering model, say so before asking the question.
+    if (question === undefined) {
+      try {
+        await ctx.ensureModel('questionAnswering');
+      } catch (e) {
+        void ctx.showError('Ask a question about this file', e);
+        return undefined;
+      }
+    }
     question ??= await vscode.window.showInputBox({
       title: 'XLM: Ask a question about this file',
       prompt: editor.selection.isEmpty ? 'The answer is taken from the whole file.' : 'The answer is taken from the selection.',

@@ -79,17 +79,16 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
     given.model ??
     (task === 'translation' ? await pickTranslationModel(ctx, `${title} (3/${steps})`) : active || (await pickModel(ctx, undefined, `${title} (3/${steps}): model to fine-tune`)));
   if (!model) return undefined;
+  // The method this model is best fine-tuned with comes first (full for a small model, LoRA for a base-sized one).
+  const recommended = given.method ? undefined : (await ctx.request(p.trainDefaults, { model, task, method: 'lora', rows: inspected?.rows, evalData: given.evalData })).recommendedMethod;
+  const methods = [
+    { label: 'LoRA', method: 'lora' as const, detail: `trains small adapters on ${task === 'translation' ? 'the attention projections q_proj/v_proj; the saved model has them merged' : 'query/value'}: less memory, faster on a large model, a small output` },
+    { label: 'Full fine-tuning', method: 'full' as const, detail: 'trains every weight: best accuracy, most memory' },
+  ]
+    .map((m) => (m.method === recommended ? { ...m, label: `${m.label} (recommended for this model)`, detail: `${m.detail}${m.method === 'full' ? '; this model is small, so it costs little more than LoRA' : ''}` } : m))
+    .sort((a, b) => Number(b.method === recommended) - Number(a.method === recommended));
   const method =
-    given.method ??
-    (
-      await vscode.window.showQuickPick(
-        [
-          { label: 'LoRA', method: 'lora' as const, detail: `trains small adapters on ${task === 'translation' ? 'the attention projections q_proj/v_proj; the saved model has them merged' : 'query/value'}: less memory, faster, a small output` },
-          { label: 'Full fine-tuning', method: 'full' as const, detail: 'trains every weight: best accuracy, most memory' },
-        ],
-        { title: `${title} (${steps - 1}/${steps}): method (model ${path.basename(model)})`, ignoreFocusOut: true },
-      )
-    )?.method;
+    given.method ?? (await vscode.window.showQuickPick(methods, { title: `${title} (${steps - 1}/${steps}): method (model ${path.basename(model)})`, ignoreFocusOut: true }))?.method;
   if (!method) return undefined;
   // The defaults table the engine and `xlm train` share: values that learn for this task, method, model and data size.
   // The batch size asked for (xlm.batchSize, whose package.json default is the table's); the table's when none is.
@@ -223,6 +222,16 @@ async function announceModel(ctx: Ctx, end: p.TrainEndParams): Promise<void> {
     if (pick === 'Fine-tune again') await vscode.commands.executeCommand('xlm.fineTune');
     return;
   }
-  await offerModel(ctx, outputDir, `XLM Lab: training finished and the model learned; it is in ${where}`, end.runId);
+  await offerModel(ctx, outputDir, `XLM Lab: training finished and the model learned${learnedFigures(end.verdict)}; it is in ${where}`, end.runId);
+}
+
+/** The figures behind "the model learned", so two runs' notices can be told apart: ": eval accuracy 89.7% (majority class 3.8%)". */
+export function learnedFigures(verdict: p.TrainVerdict | undefined): string {
+  if (!verdict) return '';
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  if (verdict.evalAccuracy !== undefined) return `: eval accuracy ${pct(verdict.evalAccuracy)}${verdict.majorityAccuracy === undefined ? '' : ` (majority class ${pct(verdict.majorityAccuracy)})`}`;
+  if (verdict.evalF1 !== undefined) return `: eval F1 ${pct(verdict.evalF1)}${verdict.baselineF1 === undefined ? '' : ` (${verdict.baselineName ?? 'baseline'} ${pct(verdict.baselineF1)})`}`;
+  if (verdict.finalLoss !== undefined && verdict.chanceLoss !== undefined) return `: final loss ${verdict.finalLoss.toFixed(3)} against ${verdict.chanceLoss.toFixed(3)} for guessing by label frequency`;
+  return '';
 }
 

@@ -49,6 +49,17 @@ export class NliPanel {
     );
   }
 
+  /** Whether an NLI model is there to check with; when not, the panel says why and offers the picker. */
+  async hasModel(): Promise<boolean> {
+    try {
+      await this.ctx.ensureModel('nli');
+      return true;
+    } catch (e) {
+      this.post(failure(e));
+      return false;
+    }
+  }
+
   /** Fills the inputs and runs the check; resolves with the scores (undefined when it failed and said why). */
   async check(premise: string, hypothesis: string): Promise<p.NliResult | undefined> {
     this.post({ type: 'inputs', premise, hypothesis });

@@ -163,16 +163,19 @@ try {
   t.mark('openRunFolder');
 
   // 5. Fine-tune through the palette as a new user would, with every default: the shipped model (xlm.model empty),
-  // the examples' language identification, the suggested task, the first method (LoRA) and the table's settings.
+  // the examples' language identification, the suggested task, the first method (for this small model, full
+  // fine-tuning, marked recommended) and the table's settings.
   // The run must learn: the finish notice says so (a run at chance says "did not learn").
   await setModelSetting('');
   await palette(page, 'XLM: Fine-tune XLM on workspace data');
   await pickQuick(page, 'train.jsonl');
   await pickQuick(page, 'Text classification');
-  await pickQuick(page, 'LoRA');
+  const firstMethod = (await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'recommended for this model' }).first().waitFor({ timeout: 30_000 }).then(() => page.locator('.quick-input-widget .monaco-list-row').first().innerText())).trim();
+  if (!/^Full fine-tuning \(recommended for this model\)/.test(firstMethod)) throw new Error(`the method offered first for the small default model is not full fine-tuning: ${firstMethod}`);
+  await pickQuick(page, 'recommended for this model');
   await pickQuick(page, 'Start:');
   // The dashboard switches to the new run and draws its loss as the trainer appends to metrics.jsonl.
-  const newRun = dash.locator('.runs .run', { hasText: '-lora' });
+  const newRun = dash.locator('.runs .run', { hasText: '-full' });
   await newRun.first().waitFor({ timeout: 60_000 });
   await dash.locator('figure.chart[data-chart="loss"]').waitFor({ timeout: 120_000 });
   const finished = page.locator('.notification-toast', { hasText: 'training finished' }).first();
@@ -184,6 +187,8 @@ try {
   console.log(`[e2e] fine-tune: run "${runLabel}" finished; its loss curve has ${trained} points; notice: ${JSON.stringify(notice.slice(0, 160))}`);
   await shot('04-fine-tune');
   if (!/the model learned/.test(notice) || /did not learn/.test(notice)) throw new Error(`the wizard's defaults did not learn the examples' language identification: ${notice}`);
+  // The notice gives the figures behind "learned", so that two runs' notices can be told apart.
+  if (!/the model learned: eval accuracy \d+\.\d% \(majority class \d+\.\d%\)/.test(notice)) throw new Error(`the finish notice gives no eval accuracy: ${notice}`);
   t.mark('fineTune');
   await page.keyboard.press('Escape');
   await setModelSetting('models/tiny');

@@ -577,6 +577,8 @@ export interface TrainDefaultsResult {
   warmupRatio: number;
   /** The table row in words ("defaults for LoRA of classification on 702 rows with a small model …"). */
   why: string;
+  /** The method the wizard offers first for this model: full fine-tuning for a small model, LoRA for a base-sized one. */
+  recommendedMethod: 'lora' | 'full';
   /**
    * Translation: which languages the model lets a run choose (none: one fixed pair, leave sourceLang/targetLang out;
    * target: Marian's >>xx<< tokens; both: M2M100 / NLLB language tokens) and the codes it knows.

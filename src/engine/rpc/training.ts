@@ -18,7 +18,7 @@ import { XlmError } from '../errors.js';
 import { latestCheckpoint, TRAINER_STATE_FILE } from '../train/checkpoint.js';
 import { resolveOptions, type TrainOptions } from '../train/options.js';
 import { STOP, type TrainingWorkerData, type TrainingWorkerMessage } from './training-worker.js';
-import { trainingDefaults } from '../train/defaults.js';
+import { recommendedMethod, trainingDefaults } from '../train/defaults.js';
 import { loadXlmrConfig } from '../hf/config.js';
 import { loadSeq2SeqConfig } from '../seq2seq/config.js';
 import { languageChoice } from '../seq2seq/features.js';
@@ -189,7 +189,7 @@ export class TrainingRuns {
     const languages = params.task === 'translation' ? translationLanguages(params.model) : undefined;
     // The file's row count less the held-out tenth is what the table saw: said, so "1200 rows" then "1080 rows" adds up.
     const why = heldOut && rows !== undefined ? d.why.replace(`on ${rows} rows`, `on ${rows} training rows (${params.rows} less ${params.rows! - rows} held out for evaluation)`) : d.why;
-    return { learningRate: d.lr, epochs: d.epochs, batchSize: d.batchSize, warmupRatio: d.warmupRatio, why, ...(languages ? { languages } : {}) };
+    return { learningRate: d.lr, epochs: d.epochs, batchSize: d.batchSize, warmupRatio: d.warmupRatio, why, recommendedMethod: recommendedMethod(hiddenSize), ...(languages ? { languages } : {}) };
   }
 
   stop(runId: string | undefined): string[] {

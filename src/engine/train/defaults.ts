@@ -53,6 +53,15 @@ const LEARNING_RATE: Record<DefaultsRow, Record<TrainMethod, Record<ModelScale, 
   qa: { full: { small: 3e-3, base: 3e-5 }, lora: { small: 5e-3, base: 5e-4 } },
 };
 
+/**
+ * The method the wizard offers first. A small model's full fine-tuning costs about what LoRA does and learns more:
+ * on examples/langid with the shipped model and the table's values, a user's trial got eval accuracy 100% from full
+ * fine-tuning and 89.7% from LoRA, about a minute each. A base-sized model keeps LoRA (a fraction of the memory).
+ */
+export function recommendedMethod(hiddenSize: number): TrainMethod {
+  return modelScale(hiddenSize) === 'small' ? 'full' : 'lora';
+}
+
 export function modelScale(hiddenSize: number): ModelScale {
   return hiddenSize <= SMALL_HIDDEN ? 'small' : 'base';
 }

@@ -333,6 +333,11 @@ test('Select model for one feature writes its own setting; the classifier serves
     const said = await waitFor('the NLI panel told why', () => xlm.nliPanelMessages()?.find((m) => m.type === 'message'));
     assert.match((said as { text: string }).text, /No model for the NLI panel and zero-shot labels: .*it needs a pair classifier whose labels are entailment, neutral and contradiction/);
     assert.equal((said as { selectModel?: boolean }).selectModel, true, 'the panel offers the picker for the NLI feature');
+    // Asked with one selection, the command would ask for the hypothesis: without an NLI model it says why first and
+    // asks for nothing (an input box left open would keep the command from answering).
+    const before = xlm.nliPanelMessages()!.length;
+    assert.equal(await vscode.commands.executeCommand('xlm.checkEntailment'), undefined);
+    await waitFor('the panel said why again', () => xlm.nliPanelMessages()!.slice(before).some((m) => m.type === 'message' && /No model for the NLI panel/.test((m as { text: string }).text)));
   } finally {
     await config.update('models.classifier', undefined, vscode.ConfigurationTarget.Global);
     await config.update('model', previous, vscode.ConfigurationTarget.Global);
