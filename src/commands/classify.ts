@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
 import * as p from '../engine/rpc/protocol.js';
+import { labelNamer } from '../features/labelNames.js';
 import { sentenceAt } from '../features/sentence.js';
 
 export function registerClassify(ctx: Ctx): void {
@@ -16,7 +17,8 @@ export function registerClassify(ctx: Ctx): void {
       });
       ctx.output.info(`Classify "${text.slice(0, 80)}": ${labels.map((l) => `${l.label} ${(100 * l.score).toFixed(1)}%`).join(', ')}`);
       const best = labels[0];
-      if (best) void vscode.window.showInformationMessage(`XLM: ${best.label} (${(100 * best.score).toFixed(1)}%)` + (labels[1] ? ` · next: ${labels[1].label} ${(100 * labels[1].score).toFixed(1)}%` : ''));
+      const named = labelNamer(labels.map((l) => l.label));
+      if (best) void vscode.window.showInformationMessage(`XLM: ${named(best.label)} (${(100 * best.score).toFixed(1)}%)` + (labels[1] ? ` · next: ${named(labels[1].label)} ${(100 * labels[1].score).toFixed(1)}%` : ''));
       return labels;
     } catch (e) {
       await ctx.showError('Classify selection', e);

@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
 import { setting } from '../client/config.js';
 import * as p from '../engine/rpc/protocol.js';
+import { labelNamer } from './labelNames.js';
 import { sentenceAt } from './sentence.js';
 import { dataGeneration, escape, indexWorkspaceSentences, onDataFilesChanged, possibleTranslations } from './similarSentences.js';
 
@@ -115,7 +116,8 @@ export class SentenceHover implements vscode.HoverProvider, vscode.Disposable {
         const { dir: model } = await this.ctx.ensureModel('classifier', token);
         const [labels] = await this.ctx.request(p.classify, { inputs: [{ text: sentence.text }], model }, token);
         const best = labels?.[0];
-        if (best) md.appendMarkdown(`$(tag) **${escape(best.label)}** ${(100 * best.score).toFixed(1)}%` + (labels.length > 1 ? ` · ${labels.slice(1, 3).map((l) => `${escape(l.label)} ${(100 * l.score).toFixed(1)}%`).join(' · ')}` : '') + '\n\n');
+        const named = labelNamer((labels ?? []).map((l) => l.label));
+        if (best) md.appendMarkdown(`$(tag) **${escape(named(best.label))}** ${(100 * best.score).toFixed(1)}%` + (labels.length > 1 ? ` · ${labels.slice(1, 3).map((l) => `${escape(named(l.label))} ${(100 * l.score).toFixed(1)}%`).join(' · ')}` : '') + '\n\n');
       } else if (info?.heads.includes('language-identification')) {
         // No classifier set: the language, from the fill-mask model's language-id head (the default model has one).
         // A sentence under 20 letters gets no language: the head is often wrong there, and sure of itself.

@@ -1,0 +1,28 @@
+/**
+ * Words for a classifier's labels where they are language codes: a language-identification model fine-tuned on
+ * `{"label": "deu"}` rows labels its answers `deu`, `rus`; the hover and Classify selection show "German (deu)",
+ * as the default model's language head and the dashboard's per-language table name languages. Only when every
+ * label of the answer is a code ICU names (Intl.DisplayNames, no fallback) and there are at least three: two labels
+ * such as `no` / `ja` are more likely words than languages. Other labels are shown as they are.
+ */
+
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+
+function nameOfCode(code: string): string | undefined {
+  if (!/^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/.test(code)) return undefined;
+  try {
+    return languageNames.of(code);
+  } catch {
+    return undefined;
+  }
+}
+
+/** How to show each of these labels: "German (deu)" when all are language codes, else the label itself. */
+export function labelNamer(labels: readonly string[]): (label: string) => string {
+  const names = new Map(labels.map((l) => [l, nameOfCode(l)]));
+  const allLanguages = labels.length >= 3 && [...names.values()].every((n) => n !== undefined);
+  return (label) => {
+    const name = allLanguages ? names.get(label) : undefined;
+    return name ? `${name} (${label})` : label;
+  };
+}
