@@ -16,7 +16,7 @@ import { maskTokens, type MaskingOptions } from '../train/features.js';
 import { argmax, wordLogits } from '../tasks/token-classify.js';
 import { releaseScoring, scoreMasked } from '../tasks/mlm-score.js';
 import { modelInputs } from '../runtime/inputs.js';
-import { rowLanguages } from './languages.js';
+import { rowLanguages, type LanguageSource } from './languages.js';
 import { classificationScores, crossEntropyOf, DEFAULT_TOP_K, maskedScores, taggingScores, type TaskScores } from './scores.js';
 
 /** The tasks evaluate() scores: every task but question answering, which qa/evaluate.ts scores from SQuAD files. */
@@ -62,7 +62,7 @@ export interface EvalResult extends TaskScores {
   data: string;
   examples: number;
   /** Where the per-language grouping came from. */
-  languageSource: 'column' | 'script';
+  languageSource: LanguageSource;
   /** The model's labels (classification and NER). */
   labels?: string[];
   /** Rows that truncation at maxLength shortened (NER: their cut-off words count as predicted O). */

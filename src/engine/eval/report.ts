@@ -49,8 +49,8 @@ export function formatEvalReport(result: EvalResult, name: NameOption): string {
   // Without a language column the groups are scripts, named for their language where one language writes it
   // (Greek: el), by the script's name where many do (Latin): said so, not counted as languages.
   const groups =
-    result.languageSource === 'column'
-      ? `${languages.length} language${languages.length === 1 ? '' : 's'} (from the language column)`
+    result.languageSource === 'column' || result.languageSource === 'label'
+      ? `${languages.length} language${languages.length === 1 ? '' : 's'} (from the ${result.languageSource === 'column' ? 'language column' : 'labels, which are languages'})`
       : `${languages.length} script group${languages.length === 1 ? '' : 's'} (no language column: a script one language writes is named for it, as el for Greek; others, such as Latin, by the script)`;
   lines.push(`${result.task} on ${result.examples} examples of ${result.data}; ${groups}`);
   if (result.skipped.errorCount) lines.push(`${result.skipped.errorCount} bad rows were skipped (first: ${describeFirst(result, name)})`);
@@ -61,7 +61,7 @@ export function formatEvalReport(result: EvalResult, name: NameOption): string {
   const ratios = tableMetrics(result);
   if (languages.length > 0) {
     lines.push('');
-    lines.push(result.languageSource === 'column' ? 'per language (%; avg = mean over languages, all = pooled over rows):' : 'per script group (%; avg = mean over the groups, all = pooled over rows):');
+    lines.push(result.languageSource !== 'script' ? 'per language (%; avg = mean over languages, all = pooled over rows):' : 'per script group (%; avg = mean over the groups, all = pooled over rows):');
     const rows = [...ratios, 'loss'].filter((name) => name in result.metrics).map((name) => ({
       name,
       values: Object.fromEntries(languages.map((l) => [l, result.perLanguage[l][name]])),

@@ -15,7 +15,7 @@ import { createTrainingSession, type TrainingSession } from '../train/runner.js'
 import type { TrainableParam } from '../train/context.js';
 import { argmax } from '../tasks/token-classify.js';
 import { BestTracker, metricForBestKey, type BestTrackerState, type BestVerdict, type MetricForBest } from './best-tracker.js';
-import { rowLanguages } from './languages.js';
+import { rowLanguages, type LanguageSource } from './languages.js';
 import { classificationScores, crossEntropyOf, maskedScores, taggingScores, type ClassifiedRow, type MaskedRowScore, type TaggedRow, type TaskScores } from './scores.js';
 import { rankOf } from '../metrics/index.js';
 import type { HeadKind } from '../tasks/vocabulary.js';
@@ -141,7 +141,7 @@ export class TrainingEvaluation {
   readonly tracker: BestTracker | undefined;
   readonly languages: readonly string[];
   /** Where the rows' languages come from: the file's language column, or each row's script (Latin stands for many). */
-  readonly languageSource: 'column' | 'script';
+  readonly languageSource: LanguageSource;
 
   private constructor(private readonly evaluator: LanguageEvaluator, private readonly o: TrainingEvaluationOptions) {
     const { languages, source } = rowLanguages(o.data);

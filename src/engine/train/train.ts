@@ -347,6 +347,7 @@ export class TrainingRun {
       }))
       : undefined;
     // The eval line's per-language keys are scripts where the file names no language ("accuracy/Latin" covers many).
+    if (evaluator?.languageSource === 'label') this.log('per-language scores: the eval file has no language column and its labels are languages, so each row counts under its own label');
     if (evaluator?.languageSource === 'script') this.log(said`per-language scores: the eval file has no language column, so rows are grouped by script where a script stands for several languages (Latin, Cyrillic, Arabic ...); ${field('languageColumn')} names the column`);
     return { model, numLabels, lora, runner, evaluator };
   }
