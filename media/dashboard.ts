@@ -6,7 +6,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
-import { adviceInEditor, configKeyInWords, describeLoss, evalChartKeys, evalChartTitle, formatTimeLeft, isRatioMetric, metricInWords, metricValue, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
+import { adviceInEditor, configKeyInWords, configValueInWords, describeLoss, evalChartKeys, evalChartTitle, formatTimeLeft, isRatioMetric, metricInWords, metricValue, type DashboardState, type FromDashboard, type MetricsRecord, type RunData, type RunProgress, type RunSummary, type ToDashboard } from '../src/panels/messages.js';
 import { languageLabel } from './lib/language-label.js';
 import { stepRange, stepTicks } from './lib/step-axis.js';
 import { el, onThemeChange, themeColor, vscodeApi } from './lib/vscode.js';
@@ -104,7 +104,7 @@ function verdictNote(run: RunData): HTMLElement {
   const v = run.verdict!;
   if (v.learned) {
     const parts = [
-      v.finalLoss !== undefined && v.chanceLoss !== undefined ? `${describeLoss({ finalLoss: { value: v.finalLoss, steps: v.finalLossSteps } })}, chance ${v.chanceLoss.toFixed(3)}` : '',
+      v.finalLoss !== undefined && v.chanceLoss !== undefined ? `${describeLoss({ finalLoss: { value: v.finalLoss, steps: v.finalLossSteps } })} against ${v.chanceLoss.toFixed(3)} for guessing by label frequency` : '',
       v.evalAccuracy !== undefined && v.majorityAccuracy !== undefined ? `eval accuracy ${(100 * v.evalAccuracy).toFixed(1)}%, majority class ${(100 * v.majorityAccuracy).toFixed(1)}%` : '',
       v.evalF1 !== undefined && v.baselineF1 !== undefined ? `eval F1 ${(100 * v.evalF1).toFixed(1)}, answering ${v.baselineName ?? 'a trivial answer'} ${(100 * v.baselineF1).toFixed(1)}` : '',
     ].filter(Boolean);
@@ -221,7 +221,10 @@ function tick(v: number): string {
 
 function configTable(run: RunData): HTMLElement {
   // Keys in words (batchSize: "batch size"); the key itself is the cell's tooltip.
-  const rows = Object.entries(run.config).map(([k, v]) => el('tr', {}, el('th', { title: k }, configKeyInWords(k)), el('td', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))));
+  const rows = Object.entries(run.config).map(([k, v]) => {
+    const value = configValueInWords(k, v);
+    return el('tr', {}, el('th', { title: k }, configKeyInWords(k)), el('td', value.title ? { title: value.title } : {}, value.text));
+  });
   return el('section', { className: 'config' }, el('h2', {}, `Configuration of ${run.id}`), rows.length ? el('table', {}, ...rows) : el('p', { className: 'empty' }, 'No config.json in this run.'));
 }
 

@@ -94,6 +94,42 @@ export function metricValue(key: string, v: number): string {
   return isRatioMetric(key) ? `${(100 * v).toFixed(1)}%` : v.toFixed(3);
 }
 
+const TASK_IN_WORDS: Record<string, string> = {
+  'sequence-classification': 'text classification',
+  'pair-classification': 'pair classification',
+  'token-classification': 'token classification (entities)',
+  mlm: 'masked-language-model adaptation',
+  'question-answering': 'question answering',
+  translation: 'translation',
+};
+
+/**
+ * A run configuration's value in words, with the value as written kept for the tooltip: the task and method as the
+ * wizard names them, a path by its last part (the model that ships as "the default model"), a start time in local
+ * time, `auto` as what it means.
+ */
+export function configValueInWords(key: string, value: unknown): { text: string; title?: string } {
+  if (typeof value === 'object' && value !== null) return { text: JSON.stringify(value) };
+  const raw = String(value);
+  if (key === 'task' && TASK_IN_WORDS[raw]) return { text: TASK_IN_WORDS[raw], title: raw };
+  if (key === 'method' && (raw === 'lora' || raw === 'full')) return { text: raw === 'lora' ? 'LoRA' : 'full fine-tuning', title: raw };
+  if (key === 'device' && raw === 'auto') return { text: 'automatic (a GPU when one works, else the CPU)', title: raw };
+  if (/^(?:\/|[A-Za-z]:[\\/]|\\\\)/.test(raw)) {
+    const parts = raw.split(/[\\/]+/).filter(Boolean);
+    const name = parts.at(-1) ?? raw;
+    const shipped = key === 'model' && name === 'default' && parts.at(-2) === 'models';
+    return { text: shipped ? 'the default model' : name, title: raw };
+  }
+  if ((key === 'started' || key === 'finished' || key.endsWith('At')) && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(raw)) {
+    const when = new Date(raw);
+    if (!Number.isNaN(when.getTime())) {
+      const pad = (n: number) => String(n).padStart(2, '0');
+      return { text: `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())} ${pad(when.getHours())}:${pad(when.getMinutes())}`, title: raw };
+    }
+  }
+  return { text: raw };
+}
+
 /** A run configuration's key in words: "batchSize" → "batch size", "max_length" → "max length". */
 export function configKeyInWords(key: string): string {
   const named: Record<string, string> = { loraR: 'LoRA rank', loraAlpha: 'LoRA alpha', loraTargets: 'LoRA targets', loraRank: 'LoRA rank', lr: 'learning rate' };

@@ -2,7 +2,7 @@
 // table showed "macro_f1 0.800" beside a run line saying "eval accuracy 100.0%", and raw keys such as batchSize).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configKeyInWords, evalChartTitle, metricInWords, metricValue } from '../../src/panels/messages.js';
+import { configKeyInWords, configValueInWords, evalChartTitle, metricInWords, metricValue } from '../../src/panels/messages.js';
 
 test('metric keys in words, shares as percentages, losses as numbers, config keys in words', () => {
   assert.equal(metricInWords('macro_f1'), 'macro F1');
@@ -19,4 +19,20 @@ test('metric keys in words, shares as percentages, losses as numbers, config key
   assert.equal(configKeyInWords('runFolder'), 'run folder');
   assert.equal(configKeyInWords('max_length'), 'max length');
   assert.equal(configKeyInWords('loraR'), 'LoRA rank');
+});
+
+test('config values in words, each with the value as written for the tooltip (a user saw "sequence-classification", "lora", "auto", an ISO time and the install path)', () => {
+  assert.deepEqual(configValueInWords('task', 'sequence-classification'), { text: 'text classification', title: 'sequence-classification' });
+  assert.deepEqual(configValueInWords('method', 'lora'), { text: 'LoRA', title: 'lora' });
+  assert.deepEqual(configValueInWords('method', 'full'), { text: 'full fine-tuning', title: 'full' });
+  assert.equal(configValueInWords('device', 'auto').text, 'automatic (a GPU when one works, else the CPU)');
+  assert.equal(configValueInWords('device', 'cpu').text, 'cpu');
+  assert.deepEqual(configValueInWords('model', '/home/u/.vscode/extensions/xlm-lab.xlm-lab-0.1.0/models/default'), { text: 'the default model', title: '/home/u/.vscode/extensions/xlm-lab.xlm-lab-0.1.0/models/default' });
+  assert.equal(configValueInWords('data', '/ws/langid/train.jsonl').text, 'train.jsonl');
+  assert.equal(configValueInWords('runFolder', 'C:\\work\\runs').text, 'runs');
+  const started = configValueInWords('started', '2026-12-07T11:39:00.399Z');
+  assert.match(started.text, /^2026-12-0[67] \d\d:\d\d$/);
+  assert.equal(started.title, '2026-12-07T11:39:00.399Z');
+  assert.deepEqual(configValueInWords('learningRate', 0.005), { text: '0.005' });
+  assert.deepEqual(configValueInWords('loraTargets', ['query', 'value']), { text: '["query","value"]' });
 });
