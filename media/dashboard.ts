@@ -72,7 +72,8 @@ const hello = setInterval(() => (answered ? clearInterval(hello) : vscode.postMe
 
 /** Charts laid out for the panel's width: as many columns of at least 380 px as fit, each filling its share. */
 function chartSize(): { width: number; height: number } {
-  const available = Math.max(260, app.clientWidth - 8);
+  // A little under the width, so that rounding and borders never push the last chart of a row onto the next.
+  const available = Math.max(260, app.clientWidth - 24);
   const columns = Math.max(1, Math.floor((available + 16) / (380 + 16)));
   const width = Math.floor((available - 16 * (columns - 1)) / columns);
   return { width, height: Math.round(Math.min(240, Math.max(170, width * 0.45))) };

@@ -18,7 +18,7 @@ export function orderDataFiles(files: readonly string[]): string[] {
 export function countRows(file: string, text: string): number | undefined {
   const lower = file.toLowerCase();
   const csv = lower.endsWith('.csv') || lower.endsWith('.tsv');
-  if (!csv && !lower.endsWith('.jsonl')) return undefined;
+  if (!csv && !lower.endsWith('.jsonl') && !lower.endsWith('.txt')) return undefined;
   let lines = 0;
   for (const line of text.split('\n')) if (line.trim()) lines++;
   return csv ? Math.max(0, lines - 1) : lines;

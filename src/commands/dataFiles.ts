@@ -68,24 +68,36 @@ async function alignedFilePairs(): Promise<TrainingData[]> {
   return pairs;
 }
 
-/** The fine-tune wizard's data pick: data files, and two line-aligned files as one translation corpus. */
+/** .txt files that are a project's own, not text to adapt a model to. */
+const NOT_TEXT_DATA = /^(requirements.*|constraints.*|license.*|licence.*|notice.*|copying.*|cmakelists|robots|third[-_]party.*|authors.*|changelog.*)\.txt$/i;
+
+/**
+ * The fine-tune wizard's data pick: data files, plain .txt files (one sentence per line, for masked-LM adaptation:
+ * a user found the task offered and no file to give it), and two line-aligned files as one translation corpus.
+ */
 export async function pickTrainingData(title: string): Promise<TrainingData | undefined> {
   const pairs = await alignedFilePairs();
-  const files = (await vscode.workspace.findFiles('**/*.{jsonl,csv,tsv,json}', '**/{node_modules,.git,runs,.vscode}/**', 200)).filter((f) => !CONFIG_JSON.test(path.basename(f.fsPath)));
+  const files = (await vscode.workspace.findFiles('**/*.{jsonl,csv,tsv,json,txt}', '**/{node_modules,.git,runs,.vscode}/**', 200)).filter((f) => !CONFIG_JSON.test(path.basename(f.fsPath)) && !NOT_TEXT_DATA.test(path.basename(f.fsPath)));
   if (!files.length && !pairs.length) {
-    void vscode.window.showInformationMessage('XLM Lab: no .jsonl, .csv, .tsv or .json files in this workspace. A training file has a text column and a label column (or, for question answering, SQuAD JSON; for translation, source<TAB>target lines or two line-aligned files such as corpus.en and corpus.fr).');
+    void vscode.window.showInformationMessage('XLM Lab: no .jsonl, .csv, .tsv, .json or .txt files in this workspace. A training file has a text column and a label column (or, for question answering, SQuAD JSON; for translation, source<TAB>target lines or two line-aligned files such as corpus.en and corpus.fr; for masked-LM adaptation, plain text).');
     return undefined;
   }
   const rel = (f: string) => vscode.workspace.asRelativePath(f);
   // Training files before test and dev files, each with its row count (or size, for big and JSON files).
   const byPath = new Map(files.map((f) => [rel(f.fsPath), f.fsPath]));
-  const fileItems = await Promise.all(orderDataFiles([...byPath.keys()]).map(async (label) => ({ label, description: await describeSize(byPath.get(label)!), data: { file: byPath.get(label)! } as TrainingData })));
+  const fileItems = await Promise.all(
+    orderDataFiles([...byPath.keys()]).map(async (label) => {
+      const size = await describeSize(byPath.get(label)!);
+      const plain = label.toLowerCase().endsWith('.txt');
+      return { label, description: plain ? `${size ?? ''}${size ? ' · ' : ''}plain text, for masked-LM adaptation` : size, data: { file: byPath.get(label)! } as TrainingData };
+    }),
+  );
   const pick = await vscode.window.showQuickPick(
     [
       ...fileItems,
       ...pairs.map((d) => ({ label: `${rel(d.file)} → ${path.extname(d.target!).slice(1)}`, description: 'two line-aligned files (translation)', detail: `source ${rel(d.file)}, target ${rel(d.target!)}`, data: d })),
     ],
-    { title, ignoreFocusOut: true, placeHolder: 'Data file (JSON lines, CSV, TSV, SQuAD JSON), or two line-aligned files for translation', matchOnDescription: true },
+    { title, ignoreFocusOut: true, placeHolder: 'Data file (JSON lines, CSV, TSV, SQuAD JSON, plain text), or two line-aligned files for translation', matchOnDescription: true },
   );
   return pick?.data;
 }

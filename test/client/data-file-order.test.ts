@@ -17,4 +17,5 @@ test('row counts: JSON Lines count non-empty lines, CSV and TSV leave out the he
   assert.equal(countRows('a.CSV', 'text,label\nx,1\r\ny,0\r\n'), 2);
   assert.equal(countRows('a.tsv', 'text\tlabel\n'), 0);
   assert.equal(countRows('squad.json', '{"data": []}'), undefined);
+  assert.equal(countRows('mlm/train.txt', 'One sentence.\nAnother one.\n\n'), 2, 'plain text: one row per non-empty line');
 });
