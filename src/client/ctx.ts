@@ -267,6 +267,14 @@ export class Ctx implements vscode.Disposable {
     this.render();
   }
 
+  /**
+   * Forgets why a feature could not run once the user has left it (its panel closed): the status item stays a
+   * warning only while the feature is in use (a user saw it stay one for the whole session after one look at the NLI panel).
+   */
+  clearProblem(slotId: SlotId): void {
+    this.noteProblem(slotId, undefined);
+  }
+
   /** Re-reads which model serves which feature, for the status item. */
   async refreshSlots(): Promise<void> {
     const next = new Map<SlotId, SlotModel>();

@@ -73,7 +73,12 @@ export function registerEngineCommands(ctx: Ctx): void {
         // A feature that cannot run is said first here too, as the item's tooltip says it.
         ...(ctx.problems.size ? [{ label: `$(warning) Why ${ctx.problems.size === 1 ? 'a feature cannot' : `${ctx.problems.size} features cannot`} run…`, command: 'xlm.showProblems' }] : []),
         { label: 'Models (pick one to change it)', kind: vscode.QuickPickItemKind.Separator },
-        ...SLOTS.map((s) => ({ label: `$(database) ${s.label}: ${ctx.slotModels.get(s.id)?.name ?? 'none'}`, detail: `for ${s.serves}`, command: 'xlm.selectModel', args: [undefined, s.id] })),
+        ...SLOTS.map((s) => {
+          const name = ctx.slotModels.get(s.id)?.name ?? 'none';
+          // Without a classifier the hover still shows something: the language, from the fill-mask model's head.
+          const meanwhile = s.id === 'classifier' && name === 'none' ? '; without one, the hover names the language where the fill-mask model has a language-identification head (the default model has one)' : '';
+          return { label: `$(database) ${s.label}: ${name}`, detail: `for ${s.serves}${meanwhile}`, command: 'xlm.selectModel', args: [undefined, s.id] };
+        }),
         { label: '$(database) Select model for every feature it fits…', command: 'xlm.selectModel', args: [undefined, 'all'] },
         { label: '', kind: vscode.QuickPickItemKind.Separator },
         { label: '$(graph) Open training dashboard', command: 'xlm.openDashboard' },

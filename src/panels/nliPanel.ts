@@ -103,6 +103,7 @@ export class NliPanel {
 
   dispose(): void {
     NliPanel.current = undefined;
+    this.ctx.clearProblem('nli');
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
   }

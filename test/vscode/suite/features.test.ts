@@ -338,6 +338,10 @@ test('Select model for one feature writes its own setting; the classifier serves
     const before = xlm.nliPanelMessages()!.length;
     assert.equal(await vscode.commands.executeCommand('xlm.checkEntailment'), undefined);
     await waitFor('the panel said why again', () => xlm.nliPanelMessages()!.slice(before).some((m) => m.type === 'message' && /No model for the NLI panel/.test((m as { text: string }).text)));
+    // The status item's warning lasts while the panel is open, not for the rest of the session.
+    assert.ok(xlm.problems().some((p) => p.startsWith('No model for the NLI panel')), xlm.problems().join(' | '));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await waitFor('the NLI warning gone with its panel', () => !xlm.problems().some((p) => p.startsWith('No model for the NLI panel')));
   } finally {
     await config.update('models.classifier', undefined, vscode.ConfigurationTarget.Global);
     await config.update('model', previous, vscode.ConfigurationTarget.Global);
