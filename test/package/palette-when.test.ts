@@ -36,6 +36,11 @@ test('every palette entry and walkthrough link names a contributed command; Open
   const steps: { id: string; description: string }[] = pkg.contributes.walkthroughs[0].steps;
   for (const step of steps) for (const [, command] of step.description.matchAll(/\(command:([\w.]+)\)/g)) if (command!.startsWith('xlm.')) assert.ok(commands.has(command!), `${step.id} links ${command}`);
   assert.match(steps.find((s) => s.id === 'openData')!.description, /\(command:xlm\.openSampleData\)/);
+  // The default model is active from the first moment: the walkthrough starts with what works at once, and picking
+  // another model comes last, as an option (a user's first step was "Pick a model" with one already active).
+  assert.equal(steps[0]!.id, 'hover');
+  assert.equal(steps.at(-1)!.id, 'pickModel');
+  assert.match(steps.at(-1)!.description, /already active/);
 });
 
 test('the entity highlight colours have a string default for every theme kind (VS Code drops a colour whose default is not a string)', () => {
