@@ -10,6 +10,7 @@ import { activeModel, device, runFolder, setting } from '../client/config.js';
 import { modelName, slotModel } from '../client/slots.js';
 import { adviceInEditor, formatTimeLeft } from '../panels/messages.js';
 import * as p from '../engine/rpc/protocol.js';
+import { numberProblem } from '../client/numberInput.js';
 import { DashboardPanel } from '../panels/dashboard.js';
 import { inspectData, pickTrainingData } from './dataFiles.js';
 import { offerModel, pickModel } from './selectModel.js';
@@ -109,13 +110,17 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
     );
     if (!choice) return undefined;
     if (choice.custom) {
-      const ask = async (prompt: string, value: number) => {
-        const v = await vscode.window.showInputBox({ title, prompt, ignoreFocusOut: true, value: String(value), validateInput: (s) => (Number.isFinite(Number(s)) && Number(s) > 0 ? undefined : 'A positive number') });
-        return v === undefined ? undefined : Number(v);
+      // Each value in words when it is refused: what was typed, and what is expected (the limits train/start keeps).
+      const ask = async (prompt: string, value: number, whole: boolean, max: number) => {
+        const v = await vscode.window.showInputBox({
+          title: `${title} (${steps}/${steps}): hyperparameters`, prompt, ignoreFocusOut: true, value: String(value),
+          validateInput: (s) => numberProblem(s, prompt, whole, max),
+        });
+        return v === undefined ? undefined : Number(v.trim());
       };
-      const epochs = await ask('Epochs', hyper.epochs);
-      const batchSize = epochs && (await ask('Batch size', hyper.batchSize));
-      const learningRate = batchSize && (await ask('Learning rate', hyper.learningRate));
+      const epochs = await ask('Epochs', hyper.epochs, true, p.PARAM_LIMITS.epochs);
+      const batchSize = epochs && (await ask('Batch size', hyper.batchSize, true, p.PARAM_LIMITS.batchSize));
+      const learningRate = batchSize && (await ask('Learning rate', hyper.learningRate, false, Infinity));
       if (!epochs || !batchSize || !learningRate) return undefined;
       hyper = { epochs, batchSize, learningRate };
     }
