@@ -12,9 +12,10 @@ export async function showEngineError(output: vscode.LogOutputChannel, what: str
   if (e instanceof vscode.CancellationError) return;
   if (e instanceof ResponseError && e.code === EngineErrorCodes.requestCancelled) return;
   if (e instanceof Error && e.name === 'NoModelError') {
-    // The model choice for the feature that failed (NoModelError and UnfitModelError carry it). The message names
-    // the feature ("No model for Ask a question about this file: ..."), so the command's title is not said again.
-    const pick = await vscode.window.showWarningMessage(`XLM Lab: ${e.message}`, 'Select model');
+    // The model choice for the feature that failed (NoModelError and UnfitModelError carry it). Where the message
+    // already names the command ("No model for Ask a question about this file: ..."), its title is not said twice.
+    const said = e.message.toLowerCase().includes(what.toLowerCase()) ? e.message : `${what}: ${e.message}`;
+    const pick = await vscode.window.showWarningMessage(`XLM Lab: ${said}`, 'Select model');
     if (pick) await vscode.commands.executeCommand('xlm.selectModel', undefined, (e as { slotId?: string }).slotId);
     return;
   }

@@ -48,7 +48,7 @@ export function registerAuditLabels(ctx: Ctx, diagnostics: AuditDiagnostics): vo
       });
       const shown = await diagnostics.show(vscode.Uri.file(file), result.flags);
       const hidden = result.flags.length - shown;
-      ctx.output.info(`Audit of ${file}: ${result.flags.length} flag${result.flags.length === 1 ? '' : 's'} over ${result.rows} rows${hidden ? ` (${shown} shown; ${hidden} you chose to ignore)` : ''}; report ${result.report}`);
+      ctx.output.info(`Audit of ${file}: ${result.flags.length} flag${result.flags.length === 1 ? '' : 's'} over ${result.rows} rows${hidden ? ` (${shown} shown; ${hidden} not: ignored earlier, or past the end of the file)` : ''}; report ${result.report}`);
       if (result.caution) ctx.output.warn(`Audit of ${file}: ${result.caution}`);
       const message = shown ? `XLM audit: ${shown} row${shown === 1 ? '' : 's'} of ${name} flagged; see the Problems panel.` : `XLM audit: nothing flagged in ${name}.`;
       // A model that does not know the task flags many right labels: the notice says so, as a warning.

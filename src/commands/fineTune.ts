@@ -120,7 +120,7 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
       };
       const epochs = await ask('Epochs', hyper.epochs, true, p.PARAM_LIMITS.epochs);
       const batchSize = epochs && (await ask('Batch size', hyper.batchSize, true, p.PARAM_LIMITS.batchSize));
-      const learningRate = batchSize && (await ask('Learning rate', hyper.learningRate, false, Infinity));
+      const learningRate = batchSize && (await ask('Learning rate', hyper.learningRate, false, 1));
       if (!epochs || !batchSize || !learningRate) return undefined;
       hyper = { epochs, batchSize, learningRate };
     }

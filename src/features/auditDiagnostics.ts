@@ -26,7 +26,7 @@ export class AuditDiagnostics implements vscode.CodeActionProvider, vscode.Dispo
     this.disposables.push(
       vscode.workspace.onDidChangeTextDocument((e) => {
         const shown = this.shown.get(e.document.uri.toString());
-        if (e.contentChanges.length && shown) this.set(e.document.uri, followEdits(shown, e.contentChanges));
+        if (e.contentChanges.length && shown) this.set(e.document.uri, followEdits(shown, e.contentChanges, (line) => (line < e.document.lineCount ? e.document.lineAt(line).text : '')));
       }),
       vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, this, { providedCodeActionKinds: AuditDiagnostics.providedCodeActionKinds }),
       vscode.commands.registerCommand(IGNORE_COMMAND, (uri: vscode.Uri, flag: p.DataAuditFlag) => this.ignore(uri, flag)),
@@ -97,27 +97,42 @@ export class AuditDiagnostics implements vscode.CodeActionProvider, vscode.Dispo
 }
 
 /**
- * The flags left after an edit, moved with their rows: a flag on a line the edit touched goes (its row changed); a
- * flag below the edit moves by the lines it added or removed. Changes are taken from the bottom of the file up, so
- * each one's range still refers to the lines as they were.
+ * The flags left after an edit, moved with their rows: a flag on a line whose text the edit changed goes (its row
+ * changed); a flag below the edit moves by the lines it added or removed. A line the edit only moved keeps its flag:
+ * whole lines deleted or inserted above it (a change from column 0 to column 0 of the flagged line, its text empty
+ * or ending in a line break), or a line break typed at the end of the flagged line (`lineAfter` reads the document
+ * after the change, to see that nothing of the line went down with it; only for an event of one change). Changes
+ * are taken from the bottom of the file up, so each one's range still refers to the lines as they were.
  */
-export function followEdits(shown: Shown, changes: readonly vscode.TextDocumentContentChangeEvent[]): Shown {
+export function followEdits(shown: Shown, changes: readonly vscode.TextDocumentContentChangeEvent[], lineAfter?: (line: number) => string): Shown {
   let kept = shown;
   for (const change of [...changes].sort((a, b) => b.range.start.compareTo(a.range.start))) {
-    const added = change.text.split('\n').length - 1;
-    const delta = added - (change.range.end.line - change.range.start.line);
+    const { start, end } = change.range;
+    const segments = change.text.split('\n');
+    const added = segments.length - 1;
+    const delta = added - (end.line - start.line);
+    // Whole lines in or out before `end.line`: that line's own text is not touched.
+    const wholeLines = start.character === 0 && end.character === 0 && (change.text === '' || change.text.endsWith('\n'));
+    // A line break typed after the end of `start.line` (nothing of the line went down to the new line).
+    const breakAtEnd = changes.length === 1 && change.range.isEmpty && /^\r?\n/.test(change.text) && lineAfter !== undefined && lineAfter(start.line + added) === segments.at(-1);
     kept = kept.flatMap((s): Shown => {
       const { range } = s.diagnostic;
-      if (range.end.line < change.range.start.line) return [s];
-      if (range.start.line <= change.range.end.line) return [];
-      if (delta === 0) return [s];
-      const moved = new vscode.Diagnostic(new vscode.Range(range.start.line + delta, range.start.character, range.end.line + delta, range.end.character), s.diagnostic.message, s.diagnostic.severity);
-      moved.source = s.diagnostic.source;
-      moved.code = s.diagnostic.code;
-      return [{ diagnostic: moved, flag: { ...s.flag, line: s.flag.line + delta } }];
+      if (range.end.line < start.line) return [s];
+      if (breakAtEnd && range.start.line === start.line && range.end.line === start.line) return [s];
+      if (range.start.line > end.line || (wholeLines && range.start.line === end.line)) return [shifted(s, delta)];
+      return [];
     });
   }
   return kept;
+}
+
+function shifted(s: Shown[number], delta: number): Shown[number] {
+  if (delta === 0) return s;
+  const { range } = s.diagnostic;
+  const moved = new vscode.Diagnostic(new vscode.Range(range.start.line + delta, range.start.character, range.end.line + delta, range.end.character), s.diagnostic.message, s.diagnostic.severity);
+  moved.source = s.diagnostic.source;
+  moved.code = s.diagnostic.code;
+  return { diagnostic: moved, flag: { ...s.flag, line: s.flag.line + delta } };
 }
 
 /** A flag's identity across audits and edits: the file, the kind, the value and the text of its line. */

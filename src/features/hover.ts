@@ -122,10 +122,10 @@ export class SentenceHover implements vscode.HoverProvider, vscode.Disposable {
         // No classifier set: the language, from the fill-mask model's language-id head (the default model has one).
         // A sentence under 20 letters gets no language: the head is often wrong there, and sure of itself.
         const { languages, tooShort } = await this.ctx.request(p.languageId, { texts: [sentence.text], topK: 3, model: info.dir }, token);
-        // Under 50% the answer is marked unsure, as xlm language-id marks it.
+        // Under 50% (as shown, to a tenth of a percent) the answer is marked unsure, as xlm language-id marks it.
         const [best, ...rest] = tooShort[0] ? [] : (languages[0] ?? []);
         if (tooShort[0]) md.appendMarkdown('$(symbol-text) *Too short for the model to name its language.*\n\n');
-        else if (best) md.appendMarkdown(`$(symbol-text) **${escape(best.name)}** ${(100 * best.score).toFixed(1)}%${best.score < 0.5 ? ' (unsure)' : ''}` + (rest.length ? ` · ${rest.map((l) => `${escape(l.name)} ${(100 * l.score).toFixed(1)}%`).join(' · ')}` : '') + '\n\n');
+        else if (best) md.appendMarkdown(`$(symbol-text) **${escape(best.name)}** ${(100 * best.score).toFixed(1)}%${Math.round(1000 * best.score) < 500 ? ' (unsure)' : ''}` + (rest.length ? ` · ${rest.map((l) => `${escape(l.name)} ${(100 * l.score).toFixed(1)}%`).join(' · ')}` : '') + '\n\n');
       }
     } catch (e) {
       complete = false;

@@ -55,7 +55,11 @@ export async function indexWorkspaceSentences(ctx: Ctx, model: string, token: vs
   return ctx.request(p.sentencesIndex, { files: found, model }, token);
 }
 
-/** The markdown lines of the workspace sentences that may translate `text` (nothing when none reaches the model's calibrated threshold). */
+/**
+ * The markdown lines of the workspace sentences that may translate `text`: those that reach the model's calibrated
+ * threshold, or, when none does, the nearest sentence of another language marked as one that may not be a
+ * translation; nothing when the workspace data holds no sentence of another language (a one-language project).
+ */
 export async function possibleTranslations(ctx: Ctx, model: string, text: string, token: vscode.CancellationToken): Promise<string> {
   const found = await dataFiles(ctx);
   if (!found.length) return '';
@@ -66,7 +70,7 @@ export async function possibleTranslations(ctx: Ctx, model: string, text: string
   if (!result.matches.length) {
     // Nothing passes the calibrated threshold: say so, and show what the model found nearest all the same, marked
     // as what it is (the threshold is strict: at 90% precision it lets few translations through).
-    if (!result.nearest) return result.sentences ? `$(globe) *No sentence of another language in the workspace data (${result.sentences} read).*\n` : '';
+    if (!result.nearest) return '';
     const m = result.nearest;
     return (
       `$(globe) *No workspace sentence reaches the translation threshold* (${bar}). Nearest in another language, which may not be a translation:\n\n` +

@@ -98,7 +98,7 @@ const TASK_IN_WORDS: Record<string, string> = {
   'sequence-classification': 'text classification',
   'pair-classification': 'pair classification',
   'token-classification': 'token classification (entities)',
-  mlm: 'masked-language-model adaptation',
+  'masked-lm': 'masked-language-model adaptation',
   'question-answering': 'question answering',
   translation: 'translation',
 };

@@ -12,4 +12,7 @@ test('a refused hyperparameter says what was typed and what is expected', () => 
   assert.equal(numberProblem('', 'Learning rate', false, Infinity), '"" is not a number; learning rate is a number above 0, such as 0.001 or 5e-4');
   assert.equal(numberProblem(' 3 ', 'Epochs', true, 10_000), undefined);
   assert.equal(numberProblem('5e-4', 'Learning rate', false, Infinity), undefined);
+  // The wizard's learning-rate box keeps train/start's limit (at most 1), so a refused value is refused here, not after.
+  assert.equal(numberProblem('2', 'Learning rate', false, 1), 'Learning rate is a number above 0 and at most 1, such as 0.001 or 5e-4, not 2');
+  assert.equal(numberProblem('1', 'Learning rate', false, 1), undefined);
 });

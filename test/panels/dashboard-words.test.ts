@@ -24,6 +24,7 @@ test('metric keys in words, shares as percentages, losses as numbers, config key
 test('config values in words, each with the value as written for the tooltip (a user saw "sequence-classification", "lora", "auto", an ISO time and the install path)', () => {
   assert.deepEqual(configValueInWords('task', 'sequence-classification'), { text: 'text classification', title: 'sequence-classification' });
   assert.deepEqual(configValueInWords('method', 'lora'), { text: 'LoRA', title: 'lora' });
+  assert.equal(configValueInWords('task', 'masked-lm').text, 'masked-language-model adaptation', "run.json's own spelling of the task");
   assert.deepEqual(configValueInWords('method', 'full'), { text: 'full fine-tuning', title: 'full' });
   assert.equal(configValueInWords('device', 'auto').text, 'automatic (a GPU when one works, else the CPU)');
   assert.equal(configValueInWords('device', 'cpu').text, 'cpu');

@@ -77,17 +77,19 @@ export const exportJobCommand: CommandSpec = {
     const onLog = (line: string) => ctx.io.stderr.write(`xlm export-job: ${line}\n`);
     // A settings file's values are checked where xlm train checks its flags; what is wrong is said of the file's key.
     const written = new Map<string, string>();
-    const keyOf = (option: string) => {
-      const kebab = flagOf(option).replace(/^--(no-)?/, '');
-      return `"${written.get(kebab) ?? kebab}"`;
+    // The key as the file writes it (no_shuffle for --no-shuffle included), quoted in messages, bare in the error's place.
+    const writtenKey = (option: string) => {
+      const kebab = flagOf(option).replace(/^--/, '');
+      return written.get(kebab) ?? kebab;
     };
+    const keyOf = (option: string) => `"${writtenKey(option)}"`;
     let result: Awaited<ReturnType<typeof exportJob>>;
     try {
       result = isDir
         ? await exportJob(runFolderOptions(run), out, resolve(run), { onLog, nameOption: flagOf })
         : await exportJob(configOptions(run, written), out, resolve(run), { onLog, nameOption: keyOf });
     } catch (e) {
-      if (!isDir && isXlmError(e) && e.code === 'bad-option') throw new XlmError('bad-json', e.messageNaming(keyOf), { file: run, ...(e.place.what ? { what: keyOf(e.place.what) } : {}) });
+      if (!isDir && isXlmError(e) && e.code === 'bad-option') throw new XlmError('bad-json', e.messageNaming(keyOf), { file: run, ...(e.place.what ? { what: writtenKey(e.place.what) } : {}) });
       throw e;
     }
     ctx.io.stdout.write(JSON.stringify({ dir: result.dir, train_rows: result.trainRows, eval_rows: result.evalRows, total_steps: result.totalSteps }) + '\n');

@@ -44,16 +44,23 @@ test('Audit labels of this file: a diagnostic on the label, Change label (undoab
   // The fixed row's flags go; every other flag stays where it was (a user trial lost all nine others to one fix).
   await waitFor('the fixed row\'s flag gone', () => !auditDiagnostics().some((x) => x.range.start.line === 12));
   assert.deepEqual(where(auditDiagnostics()), where(before.filter((x) => x.range.start.line !== 12)));
-  // A line added above moves the flags below it with their rows; a flag above an edit stays.
+  // A whole line added at the start of a flagged line moves that flag and those below it with their rows; a flag
+  // above the edit stays.
   const insert = new vscode.WorkspaceEdit();
-  insert.insert(file(), new vscode.Position(14, 0), '{"text":"added","label":"positive","lang":"en"}\n');
+  insert.insert(file(), new vscode.Position(15, 0), '{"text":"added","label":"positive","lang":"en"}\n');
   assert.ok(await vscode.workspace.applyEdit(insert));
   const moved = await waitFor('the second duplicate moved down a line', () => auditDiagnostics().find((x) => x.code === 'conflicting duplicate' && x.range.start.line === 16));
   assert.equal(doc.getText(moved.range), '"positive"', 'still on its label');
-  assert.deepEqual(where(auditDiagnostics().filter((x) => x.range.start.line < 14)), where(before.filter((x) => x.range.start.line < 14 && x.range.start.line !== 12)));
+  assert.deepEqual(where(auditDiagnostics().filter((x) => x.range.start.line < 15)), where(before.filter((x) => x.range.start.line < 15 && x.range.start.line !== 12)));
+  // A line break typed at the end of the flagged line leaves its flag where it is.
+  const enter = new vscode.WorkspaceEdit();
+  enter.insert(file(), new vscode.Position(16, doc.lineAt(16).text.length), '\n');
+  assert.ok(await vscode.workspace.applyEdit(enter));
+  await new Promise((r) => setTimeout(r, 300));
+  const stayed = auditDiagnostics().find((x) => x.code === 'conflicting duplicate' && x.range.start.line === 16);
+  assert.ok(stayed && doc.getText(stayed.range) === '"positive"', `the flag stays on its row after a line break at its end: ${where(auditDiagnostics()).join(', ')}`);
   await vscode.window.showTextDocument(doc, editor.viewColumn);
-  await vscode.commands.executeCommand('undo');
-  await vscode.commands.executeCommand('undo');
+  for (let i = 0; i < 3; i++) await vscode.commands.executeCommand('undo');
   await waitFor('the label back after Undo', () => doc.lineAt(12).text.includes('"label":"negative"') && doc.lineCount === 17);
   await doc.save();
 
