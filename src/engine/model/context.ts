@@ -62,11 +62,13 @@ export interface ModelContext<C = XlmrConfig> {
  * the embedding lookups, LayerNorms and biases stay as they are. Two exceptions keep fill-mask's answers those of
  * float32 where int8 would only change them by rounding, at no cost in speed (test/model/int8-inference.test.ts
  * measures both): the masked-LM head's dense layer stays float32 (fill-mask runs it on the masked rows only, one
- * 256 x 256 product per mask on the default model), and the decoder's best words are scored again in float32
- * (rescoreBest). On the shipped model's held-out fill-mask, int8 picked float32's first word 96.6% of the time
- * with neither, 98.7% with both.
+ * 256 x 256 product per mask on the default model), and, with `rescoreDecoder` (the fill-mask graph), the
+ * decoder's best words are scored again in float32 (rescoreBest). On the shipped model's held-out fill-mask, int8
+ * picked float32's first word 96.6% of the time with neither, 98.7% with both. The graph of logits at every
+ * position (the ONNX export transformers.js reads) does not rescore: a TopK over every row's vocabulary cost the
+ * export a quarter of its throughput at 16 x 128 tokens.
  */
-export function inferenceContext<C = XlmrConfig>(graph: Graph, config: C, weights: Pick<ModelWeights, 'get'>, dtype: InferenceDtype = 'fp32'): ModelContext<C> {
+export function inferenceContext<C = XlmrConfig>(graph: Graph, config: C, weights: Pick<ModelWeights, 'get'>, dtype: InferenceDtype = 'fp32', options: { rescoreDecoder?: boolean } = {}): ModelContext<C> {
   const made = new Map<string, Value>();
   const param = (name: string, shape: number[]): Value => {
     let value = made.get(name);
@@ -111,7 +113,7 @@ export function inferenceContext<C = XlmrConfig>(graph: Graph, config: C, weight
         const { weight, scale } = quantizedWeight(tableName, outFeatures, inFeatures);
         const bias = param(biasName, [outFeatures]);
         const approximate = dynamicQuantizeMatMul(x, weight, scale, bias);
-        return rescoreBest(approximate, x, param(tableName, [outFeatures, inFeatures]), bias, Math.min(RESCORED_WORDS, outFeatures));
+        return options.rescoreDecoder ? rescoreBest(approximate, x, param(tableName, [outFeatures, inFeatures]), bias, Math.min(RESCORED_WORDS, outFeatures)) : approximate;
       },
       dropout: (x) => x,
     };

@@ -25,7 +25,8 @@ export type InferenceTask = 'mlm-logits' | 'fill-mask' | 'seq-cls' | 'token-cls'
 
 export function buildInferenceGraph(task: InferenceTask, config: XlmrConfig, weights: Pick<ModelWeights, 'get'>, dtype: InferenceDtype = 'fp32'): Graph {
   const graph = new Graph(`xlmr_${task.replace('-', '_')}`);
-  const ctx = inferenceContext(graph, config, weights, dtype);
+  // Only fill-mask rescores the int8 decoder's best words (it reads the masked rows alone; see inferenceContext).
+  const ctx = inferenceContext(graph, config, weights, dtype, { rescoreDecoder: task === 'fill-mask' });
   const inputIds = graph.input('input_ids', 'int64', ['batch', 'seq']);
   const attentionMask = graph.input('attention_mask', 'int64', ['batch', 'seq']);
   // seq-cls reads only the <s> row: the last layer computes only that row.
