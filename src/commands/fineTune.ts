@@ -89,7 +89,7 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
     .map((m) => (m.method === recommended ? { ...m, label: `${m.label} (recommended for this model)`, detail: `${m.detail}${m.method === 'full' ? '; this model is small, so it costs little more than LoRA' : ''}` } : m))
     .sort((a, b) => Number(b.method === recommended) - Number(a.method === recommended));
   const method =
-    given.method ?? (await vscode.window.showQuickPick(methods, { title: `${title} (${steps - 1}/${steps}): method (model ${path.basename(model)})`, ignoreFocusOut: true }))?.method;
+    given.method ?? (await vscode.window.showQuickPick(methods, { title: `${title} (${steps - 1}/${steps}): method, to fine-tune ${modelName(model)}`, ignoreFocusOut: true }))?.method;
   if (!method) return undefined;
   // The defaults table the engine and `xlm train` share: values that learn for this task, method, model and data size.
   // The batch size asked for (xlm.batchSize, whose package.json default is the table's); the table's when none is.

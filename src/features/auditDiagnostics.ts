@@ -10,6 +10,8 @@ import * as vscode from 'vscode';
 import type * as p from '../engine/rpc/protocol.js';
 
 const SOURCE = 'XLM audit';
+/** A suggested label at least this probable out of sample is the preferred quick fix (applied by a single keystroke). */
+const PREFERRED_ABOVE = 0.8;
 const IGNORED_KEY = 'xlm.audit.ignored';
 export const IGNORE_COMMAND = 'xlm.auditIgnore';
 
@@ -65,11 +67,14 @@ export class AuditDiagnostics implements vscode.CodeActionProvider, vscode.Dispo
       if (!flag) continue;
       if (flag.fix && flag.suggested !== undefined) {
         const what = flag.kind === 'tag' ? 'tag' : flag.kind === 'language' ? 'language' : 'label';
-        const change = new vscode.CodeAction(`Change ${what} to ${flag.suggested}`, vscode.CodeActionKind.QuickFix);
+        // The model's guess with how sure it is: a suggestion at 57% is a guess to check, not a fix to take blindly
+        // (a user trial saw "Change label to ukr" offered for a Russian row at 57%); only a sure one is preferred.
+        const sure = flag.suggestedProbability;
+        const change = new vscode.CodeAction(`Change ${what} to ${flag.suggested}${sure === undefined ? '' : ` (the model gives it ${Math.round(100 * sure)}%)`}`, vscode.CodeActionKind.QuickFix);
         change.edit = new vscode.WorkspaceEdit();
         change.edit.replace(doc.uri, d.range, flag.fix.text);
         change.diagnostics = [d];
-        change.isPreferred = true;
+        change.isPreferred = sure === undefined || sure >= PREFERRED_ABOVE;
         actions.push(change);
       }
       // One row can carry several flags on the same label (a likely wrong label and a conflicting duplicate): each Ignore names its own.

@@ -118,7 +118,9 @@ export function configValueInWords(key: string, value: unknown): { text: string;
     const parts = raw.split(/[\\/]+/).filter(Boolean);
     const name = parts.at(-1) ?? raw;
     const shipped = key === 'model' && name === 'default' && parts.at(-2) === 'models';
-    return { text: shipped ? 'the default model' : name, title: raw };
+    // A file keeps its folder (langid/train.jsonl and pairs/train.jsonl are both train.jsonl); a folder its name.
+    const shown = /\.[A-Za-z0-9]{1,6}$/.test(name) && parts.length > 1 ? `${parts.at(-2)}/${name}` : name;
+    return { text: shipped ? 'the default model' : shown, title: raw };
   }
   if ((key === 'started' || key === 'finished' || key.endsWith('At')) && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(raw)) {
     const when = new Date(raw);

@@ -57,7 +57,11 @@ test('flipped labels, a conflicting duplicate and a wrong language value are fla
     assert.equal(text[f.line - 1].slice(f.column - 1, f.endColumn - 1), JSON.stringify(f.given), `line ${f.line}: the flag spans the label as written`);
     assert.equal(f.fix?.text, JSON.stringify(f.suggested));
     assert.ok(f.score > 0.5, `line ${f.line}: score ${f.score}`);
+    // How sure the suggestion is travels with it (the editor's quick fix says it): the suggested label's probability.
+    assert.ok(f.suggestedProbability !== undefined && f.suggestedProbability > 0 && f.suggestedProbability <= 1, `line ${f.line}: ${f.suggestedProbability}`);
+    assert.ok(f.suggestedProbability! >= 1 - f.score - 1e-4, `line ${f.line}: the suggestion is at least as probable as the given label`);
   }
+  for (const f of report.flags.filter((x) => x.kind !== 'label' && x.kind !== 'tag')) assert.equal(f.suggestedProbability, undefined, `${f.kind} flags carry no probability`);
   const duplicate = report.flags.filter((f) => f.kind === 'duplicate');
   assert.deepEqual(duplicate.map((f) => [f.line, f.given, f.suggested]), [[61, 'arb', 'ell']]);
   const language = report.flags.filter((f) => f.kind === 'language');

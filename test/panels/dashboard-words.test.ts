@@ -29,7 +29,7 @@ test('config values in words, each with the value as written for the tooltip (a 
   assert.equal(configValueInWords('device', 'auto').text, 'automatic (a GPU when one works, else the CPU)');
   assert.equal(configValueInWords('device', 'cpu').text, 'cpu');
   assert.deepEqual(configValueInWords('model', '/home/u/.vscode/extensions/xlm-lab.xlm-lab-0.1.0/models/default'), { text: 'the default model', title: '/home/u/.vscode/extensions/xlm-lab.xlm-lab-0.1.0/models/default' });
-  assert.equal(configValueInWords('data', '/ws/langid/train.jsonl').text, 'train.jsonl');
+  assert.equal(configValueInWords('data', '/ws/langid/train.jsonl').text, 'langid/train.jsonl', 'a file with its folder: pairs/train.jsonl is a train.jsonl too');
   assert.equal(configValueInWords('runFolder', 'C:\\work\\runs').text, 'runs');
   const started = configValueInWords('started', '2026-12-07T11:39:00.399Z');
   assert.match(started.text, /^2026-12-0[67] \d\d:\d\d$/);

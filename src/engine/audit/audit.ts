@@ -39,6 +39,8 @@ export interface AuditFlag {
   given: string;
   /** What it should likely be (absent where the check cannot say, e.g. a long row). */
   suggested?: string;
+  /** Label and tag flags: the out-of-sample probability of the suggested label (how sure the suggestion is). */
+  suggestedProbability?: number;
   /**
    * How strongly the row is flagged: label and tag, 1 − the probability of the given label out of sample;
    * duplicate, the share of the group that has the suggested label; language, the identifier's probability;
@@ -215,7 +217,7 @@ function labelIssues(data: LoadedDataset, probs: Probabilities): { flags: Pendin
     const labels = Int32Array.from({ length: data.size }, (_, i) => data.labelId(i));
     const result = findLabelIssues(labels, probs.rows, K);
     const flags = withRuledOut(result, labels, probs.rows).map((issue): Pending => ({
-      kind: 'label', row: issue.index, field: 'label', given: data.labels[issue.given], suggested: data.labels[issue.suggested], score: round(1 - issue.selfConfidence),
+      kind: 'label', row: issue.index, field: 'label', given: data.labels[issue.given], suggested: data.labels[issue.suggested], suggestedProbability: round(probs.rows[issue.index][issue.suggested]), score: round(1 - issue.selfConfidence),
       message: `the label '${data.labels[issue.given]}' is likely wrong: out of sample the model gives it ${percent(issue.selfConfidence)} and '${data.labels[issue.suggested]}' ${percent(probs.rows[issue.index][issue.suggested])}`,
     }));
     return { flags, thresholds: result.thresholds, agreement: agreementOf(labels, probs.rows) };
@@ -238,7 +240,7 @@ function labelIssues(data: LoadedDataset, probs: Probabilities): { flags: Pendin
     const [row, word] = at[issue.index];
     const token = data.tokens(row)![word];
     return {
-      kind: 'tag', row, field: 'tags', index: word, word, token, given: data.labels[issue.given], suggested: data.labels[issue.suggested], score: round(1 - issue.selfConfidence),
+      kind: 'tag', row, field: 'tags', index: word, word, token, given: data.labels[issue.given], suggested: data.labels[issue.suggested], suggestedProbability: round(rows[issue.index][issue.suggested]), score: round(1 - issue.selfConfidence),
       message: `the tag '${data.labels[issue.given]}' of '${token}' is likely wrong: out of sample the model gives it ${percent(issue.selfConfidence)} and '${data.labels[issue.suggested]}' ${percent(rows[issue.index][issue.suggested])}`,
     };
   });

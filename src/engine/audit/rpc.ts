@@ -23,7 +23,7 @@ export async function auditRequest(params: DataAuditParams, ctx: HandlerContext,
       ...(report.agreement !== undefined ? { agreement: report.agreement } : {}), ...(report.caution ? { caution: report.caution } : {}),
       flags: report.flags.map((f) => ({
         kind: f.kind, line: f.line, column: f.column, endColumn: f.endColumn, given: f.given, score: f.score, message: f.message,
-        ...(f.suggested !== undefined ? { suggested: f.suggested } : {}), ...(f.fix ? { fix: f.fix } : {}), ...(f.token !== undefined ? { token: f.token } : {}),
+        ...(f.suggested !== undefined ? { suggested: f.suggested } : {}), ...(f.suggestedProbability !== undefined ? { suggestedProbability: f.suggestedProbability } : {}), ...(f.fix ? { fix: f.fix } : {}), ...(f.token !== undefined ? { token: f.token } : {}),
       })),
     };
   } finally {

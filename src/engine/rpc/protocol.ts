@@ -810,6 +810,8 @@ export interface DataAuditFlag {
   endColumn: number;
   given: string;
   suggested?: string;
+  /** Label and tag flags: the out-of-sample probability of `suggested` (the quick fix says it, so a weak guess is seen as one). */
+  suggestedProbability?: number;
   /** What writes `suggested` in place of the value, encoded for the file's format; absent when there is no suggestion. */
   fix?: { text: string };
   score: number;
