@@ -6,23 +6,14 @@
  * with script names. Pure (ICU's Intl.DisplayNames, no DOM), so the unit tests run it under Node.
  */
 
-const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+import { languageNameOfCode } from '../../src/panels/messages.js';
 
 /** Unicode script names as `detectScript` returns them: a capitalised word, or words joined by `_` (Canadian_Aboriginal). */
 const SCRIPT_NAME = /^[A-Z][a-z]+(?:_[A-Z][a-z]+)*$/;
 
-function nameOfCode(code: string): string | undefined {
-  if (!/^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$/.test(code)) return undefined;
-  try {
-    return languageNames.of(code.replaceAll('_', '-'));
-  } catch {
-    return undefined;
-  }
-}
-
 export function languageLabel(key: string): string {
   if (key === 'Unknown') return 'text of no known script';
   if (SCRIPT_NAME.test(key)) return `${key.replaceAll('_', ' ')} script`;
-  const name = nameOfCode(key);
+  const name = languageNameOfCode(key);
   return name === undefined ? key : `${name} (${key})`;
 }

@@ -6,15 +6,11 @@
  * such as `no` / `ja` are more likely words than languages. Other labels are shown as they are.
  */
 
-const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+import { languageNameOfCode } from '../panels/messages.js';
 
+/** A lower-case code ICU names (labels written DEU or Positive are not taken for languages). */
 function nameOfCode(code: string): string | undefined {
-  if (!/^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/.test(code)) return undefined;
-  try {
-    return languageNames.of(code);
-  } catch {
-    return undefined;
-  }
+  return /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/.test(code) ? languageNameOfCode(code) : undefined;
 }
 
 /** How to show each of these labels: "German (deu)" when all are language codes, else the label itself. */

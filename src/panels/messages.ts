@@ -94,6 +94,22 @@ export function metricValue(key: string, v: number): string {
   return isRatioMetric(key) ? `${(100 * v).toFixed(1)}%` : v.toFixed(3);
 }
 
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+
+/**
+ * A language code's English name (ICU's Intl.DisplayNames, no fallback): `deu` → German, `de-CH` → Swiss High
+ * German; undefined for what is not a code ICU names. Shared by the dashboard's per-language table
+ * (media/lib/language-label.ts) and the extension's label words (src/features/labelNames.ts).
+ */
+export function languageNameOfCode(code: string): string | undefined {
+  if (!/^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$/.test(code)) return undefined;
+  try {
+    return languageNames.of(code.replaceAll('_', '-'));
+  } catch {
+    return undefined;
+  }
+}
+
 const TASK_IN_WORDS: Record<string, string> = {
   'sequence-classification': 'text classification',
   'pair-classification': 'pair classification',

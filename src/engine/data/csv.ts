@@ -10,11 +10,10 @@
  * lines it swallowed are read again as records of their own.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
-import { field, reasonNaming, said, type Said } from '../errors.js';
+import { XlmError, field, reasonNaming, said, type Said } from '../errors.js';
 import { isBlank } from './jsonl.js';
 import { readLineBatches, type LineReaderOptions, type TextLine } from './lines.js';
 import type { FieldPlace, RawRecord, RecordItem, RecordProblem } from './record.js';
-import { XlmError } from '../errors.js';
 
 export interface DelimitedOptions extends LineReaderOptions {
   delimiter: ',' | '\t';

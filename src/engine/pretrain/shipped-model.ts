@@ -108,7 +108,6 @@ interface PretrainInfo {
   thirdStage?: StageInfo;
 }
 
-
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
