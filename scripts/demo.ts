@@ -37,7 +37,7 @@ import { bestThreshold } from '../src/engine/pretrain/measures.js';
 import { ensureDefaultModel } from '../src/engine/pretrain/default-model.js';
 import { languageByCode } from '../src/engine/pretrain/languages.js';
 import { loadRecipeSegments, PRETRAIN_INFO_FILE } from '../src/engine/pretrain/pretrain.js';
-import type { PretrainRecipe } from '../src/engine/pretrain/recipe.js';
+import { LATER_STAGES, type LaterStageKey, type PretrainRecipe } from '../src/engine/pretrain/recipe.js';
 import { udhrSegments, type CorpusSegment } from '../src/engine/pretrain/sources.js';
 import { buildValidationSets, evaluateValidation, type RetrievalReport } from '../src/engine/pretrain/validation.js';
 import type { MaskCandidate } from '../src/engine/rpc/protocol.js';
@@ -138,9 +138,9 @@ async function main(): Promise<void> {
     if (!built.reused && !built.shipped) say(`  no shipped model in models/default: built the fallback in ${built.seconds.toFixed(0)} s`);
     dir = built.dir;
   }
-  const run = JSON.parse(readFileSync(join(dir, PRETRAIN_INFO_FILE), 'utf8')) as { recipe: PretrainRecipe; trainSeconds: number; secondStage?: { trainSeconds: number }; thirdStage?: { trainSeconds: number } };
+  const run = JSON.parse(readFileSync(join(dir, PRETRAIN_INFO_FILE), 'utf8')) as { recipe: PretrainRecipe; trainSeconds: number } & { [key in LaterStageKey]?: { trainSeconds: number } };
   // Every stage's training time for a recipe with later stages.
-  const info = { ...run, trainSeconds: run.trainSeconds + (run.secondStage?.trainSeconds ?? 0) + (run.thirdStage?.trainSeconds ?? 0) };
+  const info = { ...run, trainSeconds: run.trainSeconds + LATER_STAGES.reduce((n, key) => n + (run[key]?.trainSeconds ?? 0), 0) };
   const recipe = info.recipe;
   const bytes = readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
   const weightBytes = statSync(join(dir, 'model.safetensors')).size;

@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { describeError } from '../src/engine/errors.js';
 import { PRETRAIN_INFO_FILE, type ValidationRecord } from '../src/engine/pretrain/pretrain.js';
 import { fitLanguageIdHead } from '../src/engine/pretrain/language-id-fit.js';
+import { LATER_STAGES, type LaterStageKey } from '../src/engine/pretrain/recipe.js';
 import { sealShippedModel, verifyShippedModel, SHIPPED_FOLDER, writeShippedModel, type ManifestBase } from '../src/engine/pretrain/shipped-model.js';
 import { ModelCache } from '../src/engine/runtime/model-cache.js';
 
@@ -37,9 +38,9 @@ const { values: flags } = parseArgs({ options: { run: { type: 'string' }, 'head-
   if (dtype !== 'F16' && dtype !== 'F32') throw new Error(`--dtype is ${flags.dtype}; expected f16 or f32`);
   let checkpoint = flags.checkpoint;
   if (flags.best) {
-    const info = JSON.parse(readFileSync(join(flags.run, PRETRAIN_INFO_FILE), 'utf8')) as { validation?: ValidationRecord[]; secondStage?: { validation?: ValidationRecord[] }; thirdStage?: { validation?: ValidationRecord[] } };
+    const info = JSON.parse(readFileSync(join(flags.run, PRETRAIN_INFO_FILE), 'utf8')) as { validation?: ValidationRecord[] } & { [key in LaterStageKey]?: { validation?: ValidationRecord[] } };
     // Every stage's marks (a stage started from a shipped folder keeps no checkpoints of the stages before it).
-    const scored = [...(info.validation ?? []), ...(info.secondStage?.validation ?? []), ...(info.thirdStage?.validation ?? [])].filter((v) => v.checkpoint && v.report);
+    const scored = [...(info.validation ?? []), ...LATER_STAGES.flatMap((key) => info[key]?.validation ?? [])].filter((v) => v.checkpoint && v.report);
     const score = (v: ValidationRecord) => v.report!.retrieval.find((r) => !r.name.endsWith('held-out'))?.top1 ?? -1;
     if (!scored.length) throw new Error(`${flags.run}: the run kept no validation marks with a report; ship the last step (no --best)`);
     const best = scored.reduce((a, b) => (score(b) >= score(a) ? b : a));

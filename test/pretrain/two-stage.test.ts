@@ -106,3 +106,48 @@ test('a third stage follows the second from its last weights; started from the f
   const other = parseRecipe({ ...tiny, steps: 8, evaluation: { steps: [2, 4], keepCheckpoints: true }, secondStage: { ...recipe.secondStage, evaluation: { steps: [3], keepCheckpoints: true }, seed: 9 }, thirdStage: third }, 'other.json');
   await assert.rejects(pretrain(other, join(scratch, 'never'), { startFrom: firstTwo }), (e: unknown) => isXlmError(e) && e.code === 'pretrain-start' && /not of the second stage/.test(e.message));
 });
+
+test('a fourth stage follows the third; started from the first three stages shipped at its fromStep, or from the first two, it trains exactly as one run of all four', { timeout: 300_000 }, async () => {
+  const third = { name: 'ranking-2', fromStep: 7, objectives: [{ name: 'mlm', weight: 0.5 }, { name: 'rank', weight: 0.5 }], steps: 3, batchSize: 8, maxLength: 32, learningRate: 0.001, warmupSteps: 1, seed: 6, rankWeight: 1, rankWindow: 4, evaluation: { steps: [3], keepCheckpoints: true } };
+  const fourth = { ...third, name: 'ranking-3', fromStep: 10, steps: 2, seed: 7, evaluation: { steps: [1], keepCheckpoints: true } };
+  const base = { ...tiny, steps: 8, evaluation: { steps: [2, 4], keepCheckpoints: true }, secondStage: { ...recipe.secondStage, evaluation: { steps: [3], keepCheckpoints: true } }, thirdStage: third };
+  const four = parseRecipe({ ...base, fourthStage: fourth }, 'four.json');
+  assert.equal(four.fourthStage?.fromStep, 10);
+  assert.throws(() => parseRecipe({ ...base, fourthStage: { ...fourth, fromStep: 9 } }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"fourthStage\.fromStep" is 9; expected a whole number from 10 to 10/.test(e.message));
+  const { thirdStage: _t, ...noThird } = base;
+  assert.throws(() => parseRecipe({ ...noThird, fourthStage: fourth }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"fourthStage" needs a thirdStage/.test(e.message));
+
+  const whole = await pretrain(four, join(scratch, 'four-whole'), { threads: 1 });
+  assert.equal(whole.losses.length, 12, 'four, three, three and two steps');
+  const info = JSON.parse(readFileSync(join(scratch, 'four-whole', 'xlm-lab-pretrain.json'), 'utf8')) as { validation: { step: number; checkpoint: string }[]; secondStage: { validation: { step: number; checkpoint: string }[] }; thirdStage: { validation: { step: number; checkpoint: string }[] }; fourthStage: { fromStep: number; firstLosses: number[]; startedFrom: string } };
+  assert.equal(info.fourthStage.fromStep, 10);
+  assert.equal(info.fourthStage.startedFrom, 'the third stage of this run');
+  assert.deepEqual(info.fourthStage.firstLosses, whole.losses.slice(10));
+
+  // From the first three stages shipped at step 10: the fourth alone; from the first two at step 7: the third and the fourth.
+  const firstThree = join(scratch, 'first-three');
+  exportShippedModel({ run: join(scratch, 'four-whole'), checkpoint: info.thirdStage.validation.find((v) => v.step === 10)!.checkpoint, dest: firstThree });
+  const firstTwo = join(scratch, 'four-first-two');
+  exportShippedModel({ run: join(scratch, 'four-whole'), checkpoint: info.secondStage.validation.find((v) => v.step === 7)!.checkpoint, dest: firstTwo });
+  for (const [from, trained] of [[firstThree, 2], [firstTwo, 5]] as const) {
+    const out = join(scratch, `four-from-${trained}`);
+    const resumed = await pretrain(four, out, { threads: 1, startFrom: from });
+    assert.deepEqual(resumed.losses.slice(-trained), whole.losses.slice(-trained), `the last ${trained} losses, bit for bit`);
+    assert.deepEqual(readFileSync(join(out, 'model.safetensors')), readFileSync(join(scratch, 'four-whole', 'model.safetensors')), 'the same final weights');
+  }
+  const shipped = exportShippedModel({ run: join(scratch, 'four-from-2'), dest: join(scratch, 'four-shipped') });
+  assert.deepEqual([shipped.step, shipped.steps, shipped.losses.length], [12, 12, 12]);
+  assert.deepEqual(shipped.fourthStage?.lossTrajectory, whole.losses.slice(10));
+  assert.equal(shipped.fourthStage?.startedFrom, resolve(firstThree));
+  assert.deepEqual(shipped.thirdStage?.lossTrajectory, whole.losses.slice(7, 10), "the earlier stages' records come along from the start folder");
+  assert.deepEqual(shipped.validation.map((v) => v.step), [2, 4, 7, 10, 11, 12], "every stage's marks, in order");
+  const card = readFileSync(join(scratch, 'four-shipped', 'README.md'), 'utf8');
+  assert.match(card, /Fourth stage \("ranking-3"\), from the third stage's last weights at step 10 rounded to float16/);
+  assert.match(card, /started from the shipped model of the first three stages/);
+  assert.match(card, /So are the fourth stage's \(`fourthStage\.lossTrajectory`\), from the model of the first three stages shipped at step 10/);
+
+  // A start folder at a step where no stage starts: the error names where each stage starts.
+  const early = join(scratch, 'four-early');
+  exportShippedModel({ run: join(scratch, 'four-whole'), checkpoint: info.validation.find((v) => v.step === 2)!.checkpoint, dest: early });
+  await assert.rejects(pretrain(four, join(scratch, 'never'), { startFrom: early }), (e: unknown) => isXlmError(e) && e.place.what === 'step' && /holds step 2; the second stage starts from step 4 \(secondStage\.fromStep\), or the third from step 7 \(thirdStage\.fromStep\), or the fourth from step 10 \(fourthStage\.fromStep\)$/.test(e.message));
+});

@@ -30,7 +30,7 @@ import { LOSS_KERNEL } from '../graph/ops/loss.js';
 import { loadUdhrCorpus, udhrDeclarationDir } from './corpus.js';
 import { PretrainBatcher, pretrainFeeds, pretrainMaterials, segmentMaterials } from './objectives.js';
 import { pretrainConfig, pretrainConfigJson, pretrainLoss } from './pretrain-model.js';
-import { canonicalRecipe, firstStage, firstTwoStages, unseenArticles, type PretrainRecipe, type RecipeEvaluation, type RecipeStage } from './recipe.js';
+import { LATER_STAGES, canonicalRecipe, firstStage, laterStages, stagesUpTo, unseenArticles, type LaterStageKey, type PretrainRecipe, type RecipeEvaluation, type RecipeStage } from './recipe.js';
 import { decodeF16, floatToHalfBits } from '../hf/dtype.js';
 import { openSafetensors } from '../hf/safetensors.js';
 import { trainSegmentTokenizer, trainUdhrTokenizer, writeTokenizerFolder } from './udhr-tokenizer.js';
@@ -75,9 +75,10 @@ export interface PretrainOptions {
   stopAfter?: number;
   /**
    * A recipe with later stages: start from this folder instead of training what made it again. It must be the first
-   * stage's model shipped at the second stage's fromStep, or (with a thirdStage) the first two stages' model shipped
-   * at the third's fromStep (its manifest says which; its weights are float16, which is what a later stage starts
-   * from either way). With stopAfter, that many steps of the stage that starts there.
+   * stage's model shipped at the second stage's fromStep, or the model of the stages before a later one shipped at
+   * that stage's fromStep (the first two at the third's, the first three at the fourth's; its manifest says which;
+   * its weights are float16, which is what a later stage starts from either way). With stopAfter, that many steps of
+   * the stage that starts there.
    */
   startFrom?: string;
 }
@@ -155,8 +156,8 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
   const elapsed = () => (performance.now() - started) / 1000;
   const report = (p: Omit<PretrainProgress, 'elapsedSeconds'>) => options.onProgress?.({ ...p, elapsedSeconds: elapsed() });
   const { signal } = options;
+  const later = laterStages(recipe);
   const second = recipe.secondStage;
-  const third = recipe.thirdStage;
   const start = options.startFrom ? readStageStart(options.startFrom, recipe) : undefined;
 
   report({ phase: 'corpus', message: `reading the UDHR in ${recipe.languages.length} languages${recipe.corpus ? ' and the other corpora' : ''}`, fraction: 0 });
@@ -188,35 +189,36 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
     const special = { cls: tokenizer.clsId, sep: tokenizer.sepId, pad: tokenizer.padId, mask: tokenizer.maskId, vocabSize: tokenizer.vocabSize };
     const materials = trainable ? segmentMaterials(trainable, tokenizer, recipe.corpus!.parallelMix) : pretrainMaterials(corpus, tokenizer, unseenArticles(recipe));
     const runDir = options.runDir ?? `${resolve(outDir)}.run`;
-    const anyMarks = recipe.evaluation !== undefined || second?.evaluation !== undefined || third?.evaluation !== undefined;
+    const anyMarks = recipe.evaluation !== undefined || later.some((l) => l.stage.evaluation !== undefined);
     const validation = anyMarks && segments && options.stopAfter === undefined ? buildValidationSets(segments, materials.streams, tokenizer, recipe.corpus?.heldOutSource) : undefined;
     const markContext = { recipe, vocabSize: tokenizer.vocabSize, tokenizerDir, tokenizerPad: special.pad, config, sets: validation, threads: options.threads, runDir };
     const firstSteps = second ? second.fromStep : recipe.steps;
-    const totalSteps = firstSteps + (second?.steps ?? 0) + (third?.steps ?? 0);
-    // Progress over every stage: the first stage's steps, then the second's, then the third's.
+    const totalSteps = firstSteps + later.reduce((n, l) => n + l.stage.steps, 0);
+    // Progress over every stage: the first stage's steps, then each later stage's.
     const fractionAt = (step: number) => SETUP_SHARE + (1 - SETUP_SHARE - SAVE_SHARE) * (step / totalSteps);
 
     let first: StageResult;
     let params: Map<string, Float32Array>;
-    let secondResult: StageResult | undefined;
+    // The later stages' results, in order (those a start folder already holds first).
+    const results: StageResult[] = [];
     if (start) {
       first = { losses: start.info.losses, firstLosses: start.info.firstLosses ?? [], trainSeconds: start.info.trainSeconds, curve: withoutCheckpoints(start.info.validation), rowsPerBatch: start.info.rowsPerBatch ?? {} };
       params = start.params;
-      if (start.stage === 3) {
-        // The second stage as the start folder's run recorded it (its marks' checkpoints are that run's, not kept).
-        const done = start.info.secondStage!;
-        secondResult = { losses: done.losses, firstLosses: done.firstLosses, trainSeconds: done.trainSeconds, curve: withoutCheckpoints(done.validation), rowsPerBatch: done.rowsPerBatch ?? {} };
-        report({ phase: 'train', message: `the first two stages are ${start.dir} (step ${third!.fromStep}); the third stage starts from its weights`, fraction: fractionAt(third!.fromStep), step: third!.fromStep, steps: totalSteps });
-      } else {
-        report({ phase: 'train', message: `the first stage is ${start.dir} (step ${second!.fromStep}); the second stage starts from its weights`, fraction: fractionAt(second!.fromStep), step: second!.fromStep, steps: totalSteps });
+      // The earlier later stages as the start folder's run recorded them (their marks' checkpoints are that run's, not kept).
+      for (const l of later.slice(0, start.done)) {
+        const done = start.info[l.key]!;
+        results.push({ losses: done.losses, firstLosses: done.firstLosses, trainSeconds: done.trainSeconds, curve: withoutCheckpoints(done.validation), rowsPerBatch: done.rowsPerBatch ?? {} });
       }
+      const next = later[start.done];
+      const made = ['the first stage is', 'the first two stages are', 'the first three stages are'][start.done];
+      report({ phase: 'train', message: `${made} ${start.dir} (step ${next.stage.fromStep}); the ${next.ordinal} stage starts from its weights`, fraction: fractionAt(next.stage.fromStep), step: next.stage.fromStep, steps: totalSteps });
     } else {
       const batcher = new PretrainBatcher(materials, recipe, special);
       const counts = recipe.init === 'structured' ? tokenCounts(materials.streams, tokenizer.vocabSize) : undefined;
       const loss = pretrainLoss(config, batcher.hasNsp, batcher.hasRank, recipe.seed, recipe.init, counts);
       const runner = await stageRunner(loss.build, recipe.weightDecay, recipe, options.threads);
       try {
-        first = await trainStage({ label: '', runner, batcher, steps: firstSteps, offset: 0, evaluation: recipe.evaluation, stopAfter: options.stopAfter, signal, report, fractionAt, totalSteps, mark: markContext, describe: (stage) => describeRun(stage) });
+        first = await trainStage({ label: '', runner, batcher, steps: firstSteps, offset: 0, evaluation: recipe.evaluation, stopAfter: options.stopAfter, signal, report, fractionAt, totalSteps, mark: markContext, describe: (stage) => describeRun(stage, []) });
         // A second stage starts from these weights as a shipped mark has them: float16.
         params = second ? roundToHalf(runner.currentParams()) : runner.currentParams();
       } finally {
@@ -227,11 +229,9 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
       }
     }
 
-    let thirdResult: StageResult | undefined;
     // How the model was made, as xlm-lab-pretrain.json holds it; also written to the run folder at every mark,
     // so a run that dies later can still ship one of its marks (scripts/ship-default-model.ts --run RUN).
-    const startedFrom = (stage: 2 | 3, earlier: string) => (start?.stage === stage ? start.dir : earlier);
-    function describeRun(head: StageResult, next?: StageResult, last?: StageResult) {
+    function describeRun(head: StageResult, done: readonly StageResult[]) {
       return {
         recipe,
         hash,
@@ -250,9 +250,14 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
         tokenizerSeconds: round(tokenizerSeconds),
         trainSeconds: round(head.trainSeconds),
         losses: head.losses.map(round),
-        ...(next && second ? { secondStage: stageRecord(second, next, start?.stage === 3 ? start.info.secondStage!.startedFrom : startedFrom(2, 'the first stage of this run'), start?.stage === 3 ? start.info.secondStage!.lossKernel : LOSS_KERNEL) } : {}),
-        ...(last && third ? { thirdStage: stageRecord(third, last, startedFrom(3, 'the second stage of this run'), LOSS_KERNEL) } : {}),
+        ...Object.fromEntries(done.map((result, i) => [later[i].key, laterRecord(i, result)])),
       };
+    }
+    // A later stage's record: one the start folder holds keeps where it started and its loss kernel.
+    function laterRecord(i: number, result: StageResult) {
+      const held = start && i < start.done ? start.info[later[i].key]! : undefined;
+      const from = held ? held.startedFrom : start?.done === i ? start.dir : i === 0 ? 'the first stage of this run' : `the ${later[i - 1].ordinal} stage of this run`;
+      return stageRecord(later[i].stage, result, from, held ? held.lossKernel : LOSS_KERNEL);
     }
     function stageRecord(stage: RecipeStage, result: StageResult, from: string, lossKernel: string | undefined) {
       return { name: stage.name, fromStep: stage.fromStep, startedFrom: from, firstLosses: result.firstLosses, ...(lossKernel ? { lossKernel } : {}), rowsPerBatch: result.rowsPerBatch, trainSeconds: round(result.trainSeconds), losses: result.losses.map(round), validation: result.curve };
@@ -273,23 +278,16 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
     };
     const stopped = (result: StageResult): PretrainResult => ({ dir: outDir, hash, steps: result.losses.length, losses: result.losses, tokenizerSeconds, trainSeconds: result.trainSeconds, totalSeconds: elapsed() });
 
-    if (second && start?.stage !== 3) {
-      const head = first;
-      const done = await laterStage(second, (stage) => describeRun(head, stage));
-      secondResult = done.result;
-      // A third stage starts from these weights as a shipped model has them: float16.
-      params = third ? roundToHalf(done.params) : done.params;
-      if (options.stopAfter !== undefined) return stopped(secondResult);
-    }
-    if (third) {
-      const [head, next] = [first, secondResult!];
-      const done = await laterStage(third, (stage) => describeRun(head, next, stage));
-      thirdResult = done.result;
-      params = done.params;
-      if (options.stopAfter !== undefined) return stopped(thirdResult);
+    for (const l of later.slice(start?.done ?? 0)) {
+      const before = [...results];
+      const done = await laterStage(l.stage, (stage) => describeRun(first, [...before, stage]));
+      results.push(done.result);
+      // The next stage starts from these weights as a shipped model has them: float16.
+      params = l.index < later.length - 1 ? roundToHalf(done.params) : done.params;
+      if (options.stopAfter !== undefined) return stopped(done.result);
     }
 
-    const trainSeconds = first.trainSeconds + (secondResult?.trainSeconds ?? 0) + (thirdResult?.trainSeconds ?? 0);
+    const trainSeconds = first.trainSeconds + results.reduce((n, r) => n + r.trainSeconds, 0);
     report({ phase: 'save', message: `writing the model to ${outDir}`, fraction: 1 - SAVE_SHARE });
     const tensors = new Map<string, TensorToWrite>();
     for (const spec of [...encoderTensorSpecs(config), ...headTensorSpecs(config, 'mlm', 0)]) {
@@ -297,14 +295,14 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
       if (!data) throw new Error(`pre-training has no weight ${spec.name}`);
       tensors.set(spec.name, { dtype: 'F32', shape: spec.shape, data });
     }
-    const info = describeRun(first, secondResult, thirdResult);
+    const info = describeRun(first, results);
     writeHfCheckpoint(outDir, {
       config: pretrainConfigJson(recipe, tokenizer.vocabSize),
       tokenizerFrom: tokenizerDir,
       tensors,
       extraFiles: { [PRETRAIN_INFO_FILE]: JSON.stringify(info, null, 2) + '\n' },
     });
-    const losses = [...first.losses.slice(0, firstSteps), ...(secondResult?.losses ?? []), ...(thirdResult?.losses ?? [])];
+    const losses = [...first.losses.slice(0, firstSteps), ...results.flatMap((r) => r.losses)];
     const totalSeconds = elapsed();
     report({ phase: 'done', message: `pre-trained in ${totalSeconds.toFixed(0)} s (loss ${losses[0].toFixed(2)} -> ${losses[losses.length - 1].toFixed(2)})`, fraction: 1 });
     return { dir: outDir, hash, steps: totalSteps, losses, tokenizerSeconds, trainSeconds, totalSeconds };
@@ -431,10 +429,10 @@ export interface StageInfo {
 
 interface StageStart {
   dir: string;
-  /** The stage that starts from this folder's weights. */
-  stage: 2 | 3;
+  /** How many later stages this folder's weights already hold (0: the first stage's model); the next one starts from them. */
+  done: number;
   params: Map<string, Float32Array>;
-  info: { tokenizerSeconds: number; trainSeconds: number; losses: number[]; firstLosses?: number[]; lossKernel?: string; validation?: ValidationRecord[]; rowsPerBatch?: Record<string, number>; secondStage?: StageInfo };
+  info: { tokenizerSeconds: number; trainSeconds: number; losses: number[]; firstLosses?: number[]; lossKernel?: string; validation?: ValidationRecord[]; rowsPerBatch?: Record<string, number> } & { [key in LaterStageKey]?: StageInfo };
 }
 
 /** Validation marks of an earlier run, without their checkpoint folders (that run's, not kept here). */
@@ -444,14 +442,13 @@ function withoutCheckpoints(marks: readonly ValidationRecord[] | undefined): Val
 
 /**
  * A shipped folder to start a later stage from, checked against the recipe: a first-stage model at the second
- * stage's fromStep (the second stage starts from it), or, with a thirdStage, a model of the first two stages at
- * the third's fromStep (the third starts from it).
+ * stage's fromStep (the second stage starts from it), or a model of the stages before a later one at that stage's
+ * fromStep (the first two at the third's, the first three at the fourth's).
  */
 function readStageStart(dirArg: string, recipe: PretrainRecipe): StageStart {
   const dir = resolve(dirArg);
-  const second = recipe.secondStage;
-  const third = recipe.thirdStage;
-  if (!second) throw new XlmError('pretrain-start', `the recipe "${recipe.name}" has one stage; a start folder is for a recipe with a secondStage`, { file: dir });
+  const later = laterStages(recipe);
+  if (!later.length) throw new XlmError('pretrain-start', `the recipe "${recipe.name}" has one stage; a start folder is for a recipe with a secondStage`, { file: dir });
   const read = (name: string) => {
     const file = join(dir, name);
     if (!existsSync(file)) throw new XlmError('pretrain-start', `has no ${name}: pass a folder that scripts/ship-default-model.ts wrote from a run of this recipe`, { file: dir });
@@ -459,20 +456,22 @@ function readStageStart(dirArg: string, recipe: PretrainRecipe): StageStart {
   };
   const manifest = read(MANIFEST_FILE) as { step?: number; recipe?: PretrainRecipe };
   const info = read(PRETRAIN_INFO_FILE) as unknown as StageStart['info'] & { recipe: PretrainRecipe };
-  // The first stage's own recipe (a one-stage run shipped at that step), or this recipe (a two-stage run's mark).
+  // The first stage's own recipe (a one-stage run shipped at that step), or this recipe (a later stage's mark).
   if (!manifest.recipe || canonicalRecipe(firstStage(manifest.recipe)) !== canonicalRecipe(firstStage(recipe))) {
-    throw new XlmError('pretrain-start', `was made by another recipe than the first stage of "${recipe.name}" (everything but secondStage and thirdStage must be equal)`, { file: join(dir, MANIFEST_FILE), what: 'recipe' });
+    throw new XlmError('pretrain-start', `was made by another recipe than the first stage of "${recipe.name}" (everything but ${LATER_STAGES.join(', ')} must be equal)`, { file: join(dir, MANIFEST_FILE), what: 'recipe' });
   }
-  let stage: 2 | 3 = 2;
-  if (third && manifest.step === third.fromStep) {
-    // The end of the second stage: the recipe's second stage must be the one that made it, and its record there.
-    if (canonicalRecipe(firstTwoStages(manifest.recipe)) !== canonicalRecipe(firstTwoStages(recipe)) || !info.secondStage) {
-      throw new XlmError('pretrain-start', `holds step ${manifest.step}, the end of a second stage, but not of the second stage of "${recipe.name}" (secondStage must be equal)`, { file: join(dir, MANIFEST_FILE), what: 'recipe' });
+  const at = later.find((l) => l.stage.fromStep === manifest.step);
+  if (!at) {
+    const starts = later.map((l, i) => `${i === 0 ? 'the second stage starts' : `or the ${l.ordinal}`} from step ${l.stage.fromStep} (${l.key}.fromStep)`).join(', ');
+    throw new XlmError('pretrain-start', `holds step ${manifest.step}; ${starts}`, { file: join(dir, MANIFEST_FILE), what: 'step' });
+  }
+  if (at.index > 0) {
+    // The end of an earlier later stage: the recipe's stages before this one must be those that made it, and recorded there.
+    const before = LATER_STAGES.slice(0, at.index);
+    const previous = later[at.index - 1].ordinal;
+    if (canonicalRecipe(stagesUpTo(manifest.recipe, at.index)) !== canonicalRecipe(stagesUpTo(recipe, at.index)) || before.some((key) => !info[key])) {
+      throw new XlmError('pretrain-start', `holds step ${manifest.step}, the end of a ${previous} stage, but not of the ${previous} stage of "${recipe.name}" (${before.join(' and ')} must be equal)`, { file: join(dir, MANIFEST_FILE), what: 'recipe' });
     }
-    stage = 3;
-  } else if (manifest.step !== second.fromStep) {
-    const or = third ? `, or the third from step ${third.fromStep} (thirdStage.fromStep)` : '';
-    throw new XlmError('pretrain-start', `holds step ${manifest.step}; the second stage starts from step ${second.fromStep} (secondStage.fromStep)${or}`, { file: join(dir, MANIFEST_FILE), what: 'step' });
   }
   const weights = openSafetensors(join(dir, 'model.safetensors'));
   const params = new Map<string, Float32Array>();
@@ -481,7 +480,7 @@ function readStageStart(dirArg: string, recipe: PretrainRecipe): StageStart {
   } finally {
     weights.close();
   }
-  return { dir, stage, params: roundToHalf(params), info };
+  return { dir, done: at.index, params: roundToHalf(params), info };
 }
 
 /** When validation is due: a stage's minute and step marks, and its last step. */

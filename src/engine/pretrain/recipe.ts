@@ -74,6 +74,21 @@ export interface PretrainRecipe {
    * float16 as a shipped model has them, with a fresh optimizer and its own batches and schedule.
    */
   thirdStage?: RecipeStage;
+  /** A fourth stage after the third, from its last weights, in the same way. */
+  fourthStage?: RecipeStage;
+}
+
+/** The keys of a recipe's later stages, in order: each one starts where the one before it ends. */
+export const LATER_STAGES = ['secondStage', 'thirdStage', 'fourthStage'] as const;
+export type LaterStageKey = (typeof LATER_STAGES)[number];
+const ORDINALS = ['second', 'third', 'fourth'] as const;
+
+/** A recipe's later stages in order, each with its key and its place (0: the second stage). */
+export function laterStages(recipe: PretrainRecipe): { key: LaterStageKey; index: number; ordinal: string; stage: RecipeStage }[] {
+  return LATER_STAGES.flatMap((key, index) => {
+    const stage = recipe[key];
+    return stage ? [{ key, index, ordinal: ORDINALS[index], stage }] : [];
+  });
 }
 
 /**
@@ -143,7 +158,7 @@ const DEFAULTS = {
   init: 'hf' as PretrainInit,
 };
 
-const KEYS = ['name', 'model', 'vocabSize', 'languages', 'heldOutArticles', 'validationArticles', 'objectives', 'steps', 'batchSize', 'learningRate', 'warmupSteps', 'weightDecay', 'seed', 'maxLength', 'maskProbability', 'alpha', 'dropout', 'init', 'corpus', 'evaluation', 'secondStage', 'thirdStage'];
+const KEYS = ['name', 'model', 'vocabSize', 'languages', 'heldOutArticles', 'validationArticles', 'objectives', 'steps', 'batchSize', 'learningRate', 'warmupSteps', 'weightDecay', 'seed', 'maxLength', 'maskProbability', 'alpha', 'dropout', 'init', 'corpus', 'evaluation', ...LATER_STAGES];
 const STAGE_KEYS = ['name', 'fromStep', 'objectives', 'steps', 'batchSize', 'maxLength', 'learningRate', 'warmupSteps', 'seed', 'rankWeight', 'rankWindow', 'evaluation'];
 const CORPUS_KEYS = ['quran', 'cldrLocalenames', 'heldOutSource', 'parallelMix'];
 const EVALUATION_KEYS = ['minutes', 'steps', 'keepCheckpoints'];
@@ -257,13 +272,18 @@ export function parseRecipe(json: unknown, file: string): PretrainRecipe {
   recipe.init = init as PretrainInit;
   if (top.corpus !== undefined) recipe.corpus = parseCorpus(r, top.corpus);
   if (top.evaluation !== undefined) recipe.evaluation = parseEvaluation(r, top.evaluation);
-  if (top.secondStage !== undefined) recipe.secondStage = parseStage(r, top.secondStage, 'secondStage', 1, recipe.steps, recipe.maxLength);
-  if (top.thirdStage !== undefined) {
-    const second = recipe.secondStage;
-    if (!second) r.fail('thirdStage', 'needs a secondStage to follow');
-    const end = second!.fromStep + second!.steps;
-    recipe.thirdStage = parseStage(r, top.thirdStage, 'thirdStage', end, end, recipe.maxLength);
-  }
+  // Each later stage starts where the one before it ends (the second within the first stage's steps).
+  let end: number | undefined;
+  LATER_STAGES.forEach((key, i) => {
+    if (top[key] === undefined) {
+      end = undefined;
+      return;
+    }
+    if (i > 0 && end === undefined) r.fail(key, `needs a ${LATER_STAGES[i - 1]} to follow`);
+    const stage = i === 0 ? parseStage(r, top[key], key, 1, recipe.steps, recipe.maxLength) : parseStage(r, top[key], key, end!, end!, recipe.maxLength);
+    recipe[key] = stage;
+    end = stage.fromStep + stage.steps;
+  });
   if (recipe.init === 'structured' && model.hidden / model.heads < 4) r.fail('init', `"structured" needs heads of at least 4 dimensions; model.hidden / model.heads is ${model.hidden / model.heads}`);
   return recipe;
 }
@@ -288,7 +308,7 @@ function parseObjectives(r: RecipeReader, objectivesRaw: unknown, at: string): R
  * A later stage at `at`; its fromStep must lie in [minFrom, maxFrom] (a second stage's within the first, a third's
  * at the second's end), its rows no longer than the first stage's (the position table is the first stage's).
  */
-function parseStage(r: RecipeReader, value: unknown, at: 'secondStage' | 'thirdStage', minFrom: number, maxFrom: number, maxLengthOf: number): RecipeStage {
+function parseStage(r: RecipeReader, value: unknown, at: LaterStageKey, minFrom: number, maxFrom: number, maxLengthOf: number): RecipeStage {
   const t = r.object(value, at, STAGE_KEYS);
   const need = (key: string) => r.required(t, key, `${at}.${key}`);
   const name = need('name');
@@ -321,14 +341,17 @@ function parseStage(r: RecipeReader, value: unknown, at: 'secondStage' | 'thirdS
 
 /** The first stage alone: what a model shipped at the second stage's fromStep was made by. */
 export function firstStage(recipe: PretrainRecipe): PretrainRecipe {
-  const { secondStage: _second, thirdStage: _third, ...first } = recipe;
-  return first;
+  return stagesUpTo(recipe, 0);
 }
 
-/** The first two stages: what a model shipped at the end of the second stage (the third's fromStep) was made by. */
-export function firstTwoStages(recipe: PretrainRecipe): PretrainRecipe {
-  const { thirdStage: _third, ...firstTwo } = recipe;
-  return firstTwo;
+/**
+ * The first stage and the first `later` later stages: what a model shipped where the next one starts was made by
+ * (0: the first stage alone; 1: the first two stages).
+ */
+export function stagesUpTo(recipe: PretrainRecipe, later: number): PretrainRecipe {
+  const out = { ...recipe };
+  for (const key of LATER_STAGES.slice(later)) delete out[key];
+  return out;
 }
 
 function numberList(r: RecipeReader, value: unknown, key: string, read: (v: unknown, k: string) => number): number[] {

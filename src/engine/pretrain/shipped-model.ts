@@ -18,7 +18,7 @@ import { writeHfCheckpoint } from '../hf/checkpoint.js';
 import { openSafetensors } from '../hf/safetensors.js';
 import type { TensorToWrite } from '../hf/safetensors-write.js';
 import { MANIFEST_FILE, PRETRAIN_INFO_FILE, recipeSources, type StageInfo, type ValidationRecord } from './pretrain.js';
-import { canonicalRecipe, type PretrainRecipe, type RecipeStage } from './recipe.js';
+import { canonicalRecipe, laterStages, type PretrainRecipe, type RecipeStage } from './recipe.js';
 import { SOURCE_PACKAGES, packageVersion } from './sources.js';
 import type { TranslationThreshold } from '../search/threshold.js';
 
@@ -63,6 +63,8 @@ export interface ShippedManifest {
   secondStage?: ShippedStage;
   /** A recipe with a third stage: the same for it (replayable from the first two stages' weights at its fromStep). */
   thirdStage?: ShippedStage;
+  /** A recipe with a fourth stage: the same for it (replayable from the first three stages' weights at its fromStep). */
+  fourthStage?: ShippedStage;
   /** The language-identification head (language-id.json), when the folder ships one: how it was fitted and validated. */
   languageId?: LanguageIdSummary;
   /** translation-threshold.json, when the folder ships one: the hover's calibrated cut-off for possible translations. */
@@ -106,6 +108,7 @@ interface PretrainInfo {
   validation?: ValidationRecord[];
   secondStage?: StageInfo;
   thirdStage?: StageInfo;
+  fourthStage?: StageInfo;
 }
 
 function sha256(path: string): string {
@@ -183,7 +186,12 @@ export function writeShippedModel(options: ExportOptions): ManifestBase {
   const info = JSON.parse(readFileSync(infoFile, 'utf8')) as PretrainInfo;
   if (!info.firstLosses?.length) throw new XlmError('shipped-model', 'has no firstLosses (exact losses of the first steps); it was made by an older xlm pretrain, run it again', { file: infoFile });
   const from = options.checkpoint ?? options.run;
-  const allMarks = [...(info.validation ?? []), ...(info.secondStage?.validation ?? []), ...(info.thirdStage?.validation ?? [])];
+  // The later stages the run recorded, each with the step it starts at and the step it ends at.
+  const stages = laterStages(info.recipe).flatMap((l) => {
+    const record = info[l.key];
+    return record ? [{ ...l, record, end: l.stage.fromStep + l.stage.steps }] : [];
+  });
+  const allMarks = [...(info.validation ?? []), ...stages.flatMap((l) => l.record.validation ?? [])];
   const mark = options.checkpoint ? allMarks.find((v) => v.checkpoint && resolve(v.checkpoint) === resolve(options.checkpoint!)) : undefined;
   if (options.checkpoint && !mark) throw new XlmError('shipped-model', `is not one of the run's validation marks (${allMarks.map((v) => v.checkpoint).filter(Boolean).join(', ') || 'none kept'})`, { file: resolve(options.checkpoint) });
   const dtype = options.dtype ?? 'F16';
@@ -204,16 +212,15 @@ export function writeShippedModel(options: ExportOptions): ManifestBase {
   // xlm-lab-pretrain.json goes along: the demo and `xlm pretrain` read how the model was made from it.
   writeHfCheckpoint(options.dest, { config, tokenizerFrom: from, tensors, extraFiles: { [PRETRAIN_INFO_FILE]: readFileSync(infoFile) } });
   const corpus = recipeSources(info.recipe).map((s) => packageVersion(SOURCE_PACKAGES[s]));
-  const two = info.secondStage;
-  const three = info.thirdStage;
-  const firstTrain = two ? two.fromStep : info.recipe.steps;
-  const secondEnd = firstTrain + (two ? info.recipe.secondStage!.steps : 0);
-  const lastStep = secondEnd + (three ? info.recipe.thirdStage!.steps : 0);
+  const firstTrain = stages.length ? stages[0].stage.fromStep : info.recipe.steps;
+  const lastStep = stages.length ? stages[stages.length - 1].end : firstTrain;
   const step = mark?.step ?? lastStep;
   // A mark's training time counts from the start of its stage: a later stage's mark adds the earlier stages' time.
-  const inStage = (stage: StageInfo | undefined, v: ValidationRecord) => stage !== undefined && (stage.validation ?? []).includes(v);
-  const hours = (v: ValidationRecord) => (inStage(three, v) ? info.trainSeconds + two!.trainSeconds : inStage(two, v) ? info.trainSeconds : 0) + v.trainSeconds;
-  const marks = [...(info.validation ?? []), ...(two?.validation ?? []), ...(three?.validation ?? [])];
+  const before = (i: number) => info.trainSeconds + stages.slice(0, i).reduce((n, l) => n + l.record.trainSeconds, 0);
+  const hours = (v: ValidationRecord) => {
+    const i = stages.findIndex((l) => (l.record.validation ?? []).includes(v));
+    return (i < 0 ? 0 : before(i)) + v.trainSeconds;
+  };
   const shipped = (stage: StageInfo): ShippedStage => ({ name: stage.name, fromStep: stage.fromStep, startedFrom: stage.startedFrom, lossTrajectory: stage.firstLosses, ...(stage.lossKernel ? { lossKernel: stage.lossKernel } : {}), trainSeconds: stage.trainSeconds });
   const manifestBase = {
     format: 1 as const,
@@ -225,7 +232,7 @@ export function writeShippedModel(options: ExportOptions): ManifestBase {
     corpus,
     step,
     steps: lastStep,
-    trainSeconds: mark ? hours(mark) : info.trainSeconds + (two?.trainSeconds ?? 0) + (three?.trainSeconds ?? 0),
+    trainSeconds: mark ? hours(mark) : before(stages.length),
     tokenizerSeconds: info.tokenizerSeconds,
     cpu: info.cpu ?? { model: 'unknown', isa: 'unknown' },
     threads: info.threads ?? 0,
@@ -233,13 +240,12 @@ export function writeShippedModel(options: ExportOptions): ManifestBase {
     node: process.version,
     lossTrajectory: info.firstLosses,
     ...(info.lossKernel ? { lossKernel: info.lossKernel } : {}),
-    losses: [...info.losses.slice(0, Math.min(step, firstTrain)), ...(two ? two.losses.slice(0, Math.max(0, Math.min(step, secondEnd) - firstTrain)) : []), ...(three ? three.losses.slice(0, Math.max(0, step - secondEnd)) : [])],
-    validation: marks.map((v) => {
+    losses: [...info.losses.slice(0, Math.min(step, firstTrain)), ...stages.flatMap((l) => l.record.losses.slice(0, Math.max(0, Math.min(step, l.end) - l.stage.fromStep)))],
+    validation: allMarks.map((v) => {
       const { checkpoint: _drop, ...rest } = v;
       return { ...rest, trainSeconds: hours(v) };
     }),
-    ...(two ? { secondStage: shipped(two) } : {}),
-    ...(three ? { thirdStage: shipped(three) } : {}),
+    ...Object.fromEntries(stages.map((l) => [l.key, shipped(l.record)])),
   };
   return manifestBase;
 }
@@ -300,8 +306,9 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
     '## Training',
     '',
     `${r.secondStage ? `First stage: objectives` : 'Objectives'} (share of each batch's rows): ${r.objectives.map((o) => `${o.name} ${o.weight}`).join(', ')}; ${r.batchSize} rows of up to ${r.maxLength} tokens, learning rate ${r.learningRate} (warm-up ${r.warmupSteps} steps, linear decay over ${r.steps}), seed ${r.seed}, ${r.init} start${r.secondStage ? `, stopped at step ${r.secondStage.fromStep}` : ''}.` +
-      (r.secondStage ? ` ${stageSentence('Second', "the first stage's weights", r.secondStage, m.secondStage, 'the shipped first-stage model')}` : '') +
-      (r.thirdStage ? ` ${stageSentence('Third', "the second stage's last weights", r.thirdStage, m.thirdStage, 'the shipped model of the first two stages')}` : '') +
+      laterStages(r)
+        .map((l, i, all) => ` ${stageSentence(l.ordinal, i === 0 ? "the first stage's weights" : `the ${all[i - 1].ordinal} stage's last weights`, l.stage, m[l.key], i === 0 ? 'the shipped first-stage model' : `the shipped model of the first ${STAGE_COUNTS[i]} stages`)}`)
+        .join('') +
       ` Shipped weights: step ${m.step} of ${m.steps}, ${(m.trainSeconds / 3600).toFixed(2)} h of training in all on ${m.cpu.model} (${m.cpu.isa}, ${m.threads || 'all'} threads), tokenizer ${m.tokenizerSeconds.toFixed(0)} s; onnxruntime-node ${m.onnxruntime}, Node ${m.node}.`,
     '',
     '## Validation against training time',
@@ -344,9 +351,13 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
       (m.secondStage
         ? ` The second stage's first ${m.secondStage.lossTrajectory.length} losses are there too (\`secondStage.lossTrajectory\`): \`xlm pretrain --recipe default --start-from DIR\`, DIR being the first stage's model shipped at step ${m.secondStage.fromStep}, starts from them; replaying them needs those weights, which are not in this folder (\`test/pretrain/two-stage.test.ts\` shows on a small recipe that starting from a shipped first stage trains exactly as one run of both stages).`
         : '') +
-      (m.thirdStage
-        ? ` So are the third stage's (\`thirdStage.lossTrajectory\`), from the model of the first two stages shipped at step ${m.thirdStage.fromStep} (git history: models/default before the third stage shipped), with \`--start-from\` that folder.`
-        : ''),
+      laterStages(r)
+        .slice(1)
+        .map((l) => {
+          const record = m[l.key];
+          return record ? ` So are the ${l.ordinal} stage's (\`${l.key}.lossTrajectory\`), from the model of the first ${STAGE_COUNTS[l.index]} stages shipped at step ${record.fromStep} (git history: models/default before the ${l.ordinal} stage shipped), with \`--start-from\` that folder.` : '';
+        })
+        .join(''),
     '',
     '## Limits',
     '',
@@ -356,11 +367,14 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
   return lines.join('\n');
 }
 
+/** How many stages come before a later one, in words (index 0: the second stage). */
+const STAGE_COUNTS = ['one', 'two', 'three'];
+
 /** A later stage in the model card's words: where it started, its batches, schedule and training time. */
 function stageSentence(ordinal: string, from: string, stage: RecipeStage, record: ShippedStage | undefined, shippedStart: string): string {
   const window = stage.rankWindow ? `, each ranking batch's translations drawn from ${stage.rankWindow} consecutive units of one source (neighbouring verses as negatives)` : '';
   const took = record ? `; ${(record.trainSeconds / 3600).toFixed(2)} h, started from ${record.startedFrom.startsWith('/') ? shippedStart : record.startedFrom}` : '';
-  return `${ordinal} stage ("${stage.name}"), from ${from} at step ${stage.fromStep} rounded to float16, with a fresh optimizer: ${stage.objectives.map((o) => `${o.name} ${o.weight}`).join(', ')}; ${stage.batchSize} rows of up to ${stage.maxLength} tokens, ranking-loss weight ${stage.rankWeight}${window}, learning rate ${stage.learningRate} (warm-up ${stage.warmupSteps} steps, linear decay over ${stage.steps}), seed ${stage.seed}${took}.`;
+  return `${ordinal[0].toUpperCase()}${ordinal.slice(1)} stage ("${stage.name}"), from ${from} at step ${stage.fromStep} rounded to float16, with a fresh optimizer: ${stage.objectives.map((o) => `${o.name} ${o.weight}`).join(', ')}; ${stage.batchSize} rows of up to ${stage.maxLength} tokens, ranking-loss weight ${stage.rankWeight}${window}, learning rate ${stage.learningRate} (warm-up ${stage.warmupSteps} steps, linear decay over ${stage.steps}), seed ${stage.seed}${took}.`;
 }
 
 /** How closely the current code replays a manifest's trajectory, in the model card's words. */
