@@ -46,7 +46,7 @@ export function registerAuditLabels(ctx: Ctx, diagnostics: AuditDiagnostics): vo
           sub.dispose();
         }
       });
-      const shown = await diagnostics.show(vscode.Uri.file(file), result.flags);
+      const shown = await diagnostics.show(vscode.Uri.file(file), result.flags, result.labels);
       const hidden = result.flags.length - shown;
       ctx.output.info(`Audit of ${file}: ${result.flags.length} flag${result.flags.length === 1 ? '' : 's'} over ${result.rows} rows${hidden ? ` (${shown} shown; ${hidden} not: ignored earlier, or past the end of the file)` : ''}; report ${result.report}`);
       if (result.caution) ctx.output.warn(`Audit of ${file}: ${result.caution}`);

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import type * as p from '../engine/rpc/protocol.js';
+import { auditFlagInWords as inWords, labelNamer, type NamedFlag } from './labelNames.js';
 
 const SOURCE = 'XLM audit';
 /** A suggested label at least this probable out of sample is the preferred quick fix (applied by a single keystroke). */
@@ -16,7 +17,7 @@ const IGNORED_KEY = 'xlm.audit.ignored';
 export const IGNORE_COMMAND = 'xlm.auditIgnore';
 
 /** The flag behind each diagnostic shown, by file: the diagnostics a code action request brings are copies, without it. */
-type Shown = { diagnostic: vscode.Diagnostic; flag: p.DataAuditFlag }[];
+type Shown = { diagnostic: vscode.Diagnostic; flag: NamedFlag }[];
 
 export class AuditDiagnostics implements vscode.CodeActionProvider, vscode.Disposable {
   static readonly providedCodeActionKinds = [vscode.CodeActionKind.QuickFix];
@@ -35,18 +36,23 @@ export class AuditDiagnostics implements vscode.CodeActionProvider, vscode.Dispo
     );
   }
 
-  /** Shows an audit's flags on the file (replacing its earlier ones), less those the user ignored; returns how many are shown. */
-  async show(uri: vscode.Uri, flags: readonly p.DataAuditFlag[]): Promise<number> {
+  /**
+   * Shows an audit's flags on the file (replacing its earlier ones), less those the user ignored; returns how many
+   * are shown. Labels that are language codes (all of the file's `labels`) are named in words, as the hover names them.
+   */
+  async show(uri: vscode.Uri, flags: readonly p.DataAuditFlag[], labels: readonly string[] = []): Promise<number> {
     const doc = await vscode.workspace.openTextDocument(uri);
+    const name = labelNamer(labels);
     const ignored = new Set(this.state.get<string[]>(IGNORED_KEY, []));
     const shown: Shown = [];
     for (const flag of flags) {
       if (flag.line > doc.lineCount || ignored.has(ignoreKey(uri, doc, flag))) continue;
       const range = new vscode.Range(flag.line - 1, flag.column - 1, flag.line - 1, Math.max(flag.endColumn, flag.column + 1) - 1);
-      const d = new vscode.Diagnostic(range, flag.message, flag.kind === 'length' ? vscode.DiagnosticSeverity.Information : vscode.DiagnosticSeverity.Warning);
+      const named = inWords(flag, name);
+      const d = new vscode.Diagnostic(range, named.message, flag.kind === 'length' ? vscode.DiagnosticSeverity.Information : vscode.DiagnosticSeverity.Warning);
       d.source = SOURCE;
       d.code = flag.kind === 'tag' ? 'likely wrong tag' : flag.kind === 'label' ? 'likely wrong label' : flag.kind === 'duplicate' ? 'conflicting duplicate' : flag.kind === 'language' ? 'other language' : 'long row';
-      shown.push({ diagnostic: d, flag });
+      shown.push({ diagnostic: d, flag: named });
     }
     this.set(uri, shown);
     return shown.length;
@@ -70,7 +76,7 @@ export class AuditDiagnostics implements vscode.CodeActionProvider, vscode.Dispo
         // The model's guess with how sure it is: a suggestion at 57% is a guess to check, not a fix to take blindly
         // (a user trial saw "Change label to ukr" offered for a Russian row at 57%); only a sure one is preferred.
         const sure = flag.suggestedProbability;
-        const change = new vscode.CodeAction(`Change ${what} to ${flag.suggested}${sure === undefined ? '' : ` (the model gives it ${Math.round(100 * sure)}%)`}`, vscode.CodeActionKind.QuickFix);
+        const change = new vscode.CodeAction(`Change ${what} to ${flag.suggestedWords ?? flag.suggested}${sure === undefined ? '' : ` (the model gives it ${Math.round(100 * sure)}%)`}`, vscode.CodeActionKind.QuickFix);
         change.edit = new vscode.WorkspaceEdit();
         change.edit.replace(doc.uri, d.range, flag.fix.text);
         change.diagnostics = [d];
@@ -146,3 +152,4 @@ function ignoreKey(uri: vscode.Uri, doc: vscode.TextDocument, flag: p.DataAuditF
   const digest = createHash('sha256').update(line).digest('hex').slice(0, 16);
   return `${vscode.workspace.asRelativePath(uri)}|${flag.kind}|${flag.given}|${flag.token ?? ''}|${digest}`;
 }
+

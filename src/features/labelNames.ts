@@ -6,6 +6,7 @@
  * such as `no` / `ja` are more likely words than languages. Other labels are shown as they are.
  */
 
+import type { DataAuditFlag } from '../engine/rpc/protocol.js';
 import { languageNameOfCode } from '../panels/messages.js';
 
 /** A lower-case code ICU names (labels written DEU or Positive are not taken for languages). */
@@ -21,4 +22,19 @@ export function labelNamer(labels: readonly string[]): (label: string) => string
     const name = allLanguages ? names.get(label) : undefined;
     return name ? `${name} (${label})` : label;
   };
+}
+
+/** An audit flag as the editor shows it: its message with the labels in words, and the suggested label in words for the quick fix's title. */
+export type NamedFlag = DataAuditFlag & { suggestedWords?: string };
+
+/**
+ * A flag with its labels in words where they are language codes: the engine writes "the label 'ukr' is likely
+ * wrong ... and 'rus' 57%"; shown as "the label 'Ukrainian (ukr)' ... and 'Russian (rus)' 57%". Other labels as they are.
+ */
+export function auditFlagInWords(flag: DataAuditFlag, name: (label: string) => string): NamedFlag {
+  let message = flag.message;
+  for (const label of new Set([flag.given, flag.suggested])) {
+    if (label !== undefined && name(label) !== label) message = message.split(`'${label}'`).join(`'${name(label)}'`);
+  }
+  return { ...flag, message, ...(flag.suggested !== undefined && name(flag.suggested) !== flag.suggested ? { suggestedWords: name(flag.suggested) } : {}) };
 }

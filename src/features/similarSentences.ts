@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
 import * as p from '../engine/rpc/protocol.js';
+import { languageNameOfCode } from '../panels/messages.js';
 
 const DATA_GLOB = '**/*.{jsonl,csv,tsv}';
 const EXCLUDE = '**/{node_modules,runs,.git,.vscode-test}/**';
@@ -74,14 +75,20 @@ export async function possibleTranslations(ctx: Ctx, model: string, text: string
     const m = result.nearest;
     return (
       `$(globe) *No workspace sentence reaches the translation threshold* (${bar}). Nearest in another language, which may not be a translation:\n\n` +
-      `- \`${escape(m.language)}\` ${escape(m.text)} · ${t.score === 'margin' ? `margin ${m.score.toFixed(2)}, ` : ''}similarity ${m.similarity.toFixed(2)} · ${places(m.places)}\n`
+      `- ${languageWords(m.language)} ${escape(m.text)} · ${t.score === 'margin' ? `margin ${m.score.toFixed(2)}, ` : ''}similarity ${m.similarity.toFixed(2)} · ${places(m.places)}\n`
     );
   }
   const lines = [
     `$(globe) *Possible translations in the workspace data* (${bar}; on the model's held-out verses ${Math.round(100 * t.precision)}% of the sentences that passed were translations, and ${(100 * t.recall).toFixed(1)}% of the translations passed)\n\n`,
   ];
-  for (const m of result.matches) lines.push(`- \`${escape(m.language)}\` ${escape(m.text)} · possible translation (similarity ${m.similarity.toFixed(2)}) · ${places(m.places)}\n`);
+  for (const m of result.matches) lines.push(`- ${languageWords(m.language)} ${escape(m.text)} · possible translation (similarity ${m.similarity.toFixed(2)}) · ${places(m.places)}\n`);
   return lines.join('');
+}
+
+/** A data row's language as the hover shows it: "*French* (`fra`)" where ICU names the code, else the code. */
+function languageWords(code: string): string {
+  const name = languageNameOfCode(code);
+  return name && name !== code ? `*${escape(name)}* (\`${code}\`)` : `\`${escape(code)}\``;
 }
 
 /** Up to three links to where a sentence occurs ("and N more" past them). */

@@ -48,6 +48,7 @@ test('data/audit answers the flags with their places, after progress notificatio
   const result = await client.sendRequest(p.dataAudit, { file: join(root, 'data.jsonl'), model: join(root, 'model'), folds: 2, out });
   assert.equal(result.rows, 17);
   assert.equal(result.task, 'seq-cls');
+  assert.deepEqual([...result.labels].sort(), ['neg', 'pos'], "the file's labels, for the editor to name them");
   assert.equal(result.method, 'features');
   assert.equal(result.report, join(out, 'audit.json'));
   assert.ok(existsSync(result.report));

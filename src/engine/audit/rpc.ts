@@ -19,7 +19,7 @@ export async function auditRequest(params: DataAuditParams, ctx: HandlerContext,
       onLog: (line) => ctx.log('info', `audit: ${line}`),
     });
     return {
-      report: report.report, rows: report.rows, task: report.task, folds: report.folds, ...(report.method ? { method: report.method } : {}),
+      report: report.report, rows: report.rows, task: report.task, folds: report.folds, labels: report.labels, ...(report.method ? { method: report.method } : {}),
       ...(report.agreement !== undefined ? { agreement: report.agreement } : {}), ...(report.caution ? { caution: report.caution } : {}),
       flags: report.flags.map((f) => ({
         kind: f.kind, line: f.line, column: f.column, endColumn: f.endColumn, given: f.given, score: f.score, message: f.message,

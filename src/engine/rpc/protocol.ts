@@ -825,6 +825,8 @@ export interface DataAuditResult {
   rows: number;
   task: 'seq-cls' | 'token-cls';
   folds: number;
+  /** The file's labels (NER: tags), so the editor can show them in words (language codes as "Russian (rus)"). */
+  labels: string[];
   /** How the folds' probabilities were made (absent with noFolds): logistic regression on the model's frozen features, or LoRA fine-tuning. */
   method?: 'features' | 'lora';
   /** The share of rows (words) whose given label the model finds most probable out of sample (with noFolds, in its own predictions); absent when none was predicted. */
