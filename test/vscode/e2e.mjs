@@ -189,6 +189,10 @@ try {
   if (!/the model learned/.test(notice) || /did not learn/.test(notice)) throw new Error(`the wizard's defaults did not learn the examples' language identification: ${notice}`);
   // The notice gives the figures behind "learned", so that two runs' notices can be told apart.
   if (!/the model learned: eval accuracy \d+\.\d% \(majority class \d+\.\d%\)/.test(notice)) throw new Error(`the finish notice gives no eval accuracy: ${notice}`);
+  // The 26-language confusion matrix scrolls inside its own box: the page itself never scrolls sideways (a user saw it do so).
+  await dash.locator('.confusion td.heat').nth(26 * 26 - 1).waitFor({ timeout: 60_000 });
+  const sideways = await dash.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  if (sideways > 0) throw new Error(`the dashboard's page scrolls ${sideways} px sideways with the 26-language confusion matrix`);
   t.mark('fineTune');
   await page.keyboard.press('Escape');
   await setModelSetting('models/tiny');

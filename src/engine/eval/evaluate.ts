@@ -108,7 +108,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalResult> {
     // Rows were read with the model's labels, so label ids index the model's classes.
     const taskLabels = task === 'masked-lm' ? undefined : (labels ?? modelLabels(model, task));
     const { languages, source } = rowLanguages(data);
-    const context: RunContext = { model, data, languages, batchSize, maxLength, options, models };
+    const context: RunContext = { model, data, languages, languagesAreLabels: source === 'label', batchSize, maxLength, options, models };
     const run = task === 'token-classification' ? evaluateTagging(context, taskLabels!) : task === 'masked-lm' ? evaluateMasked(context) : evaluateClassification(context, taskLabels!);
     const { scores, predictions, truncatedRows } = await run;
     const report = data.info.report;
@@ -134,6 +134,8 @@ interface RunContext {
   model: LoadedModel;
   data: LoadedDataset;
   languages: string[];
+  /** Each row's language is its own label (no language column): per-language scores give that label's F1. */
+  languagesAreLabels: boolean;
   batchSize: number;
   maxLength: number;
   options: EvaluateOptions;
@@ -177,7 +179,7 @@ async function evaluateClassification(ctx: RunContext, labels: readonly string[]
     });
   }
   progress(ctx, data.size);
-  return { scores: classificationScores(rows, labels), predictions, truncatedRows };
+  return { scores: classificationScores(rows, labels, ctx.languagesAreLabels), predictions, truncatedRows };
 }
 
 async function evaluateTagging(ctx: RunContext, labels: readonly string[]): Promise<TaskRun> {

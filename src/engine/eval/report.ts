@@ -58,11 +58,13 @@ export function formatEvalReport(result: EvalResult, name: NameOption): string {
   lines.push('');
   lines.push(`overall: ${Object.entries(result.metrics).map(([k, v]) => `${k} ${show(k, v)}${RATIO.test(k) ? '%' : ''}`).join('  ')}`);
 
-  const ratios = tableMetrics(result);
+  // Per-language keys the pooled scores lack: a label-grouped file's own-label f1.
+  const perLanguageOnly = [...new Set(languages.flatMap((l) => Object.keys(result.perLanguage[l])))].filter((k) => RATIO.test(k) && !(k in result.metrics));
+  const ratios = [...tableMetrics(result), ...perLanguageOnly];
   if (languages.length > 0) {
     lines.push('');
     lines.push(result.languageSource !== 'script' ? 'per language (%; avg = mean over languages, all = pooled over rows):' : 'per script group (%; avg = mean over the groups, all = pooled over rows):');
-    const rows = [...ratios, 'loss'].filter((name) => name in result.metrics).map((name) => ({
+    const rows = [...ratios, 'loss'].filter((name) => name in result.metrics || perLanguageOnly.includes(name)).map((name) => ({
       name,
       values: Object.fromEntries(languages.map((l) => [l, result.perLanguage[l][name]])),
       pooled: result.metrics[name],
@@ -72,7 +74,7 @@ export function formatEvalReport(result: EvalResult, name: NameOption): string {
     if (percent.length) lines.push(formatLanguageTable(percent, { languages, pooled: true, title: 'metric' }));
     const loss = rows.find((r) => r.name === 'loss');
     if (loss) lines.push('', formatLanguageTable([loss], { languages, pooled: true, scale: 1, digits: 4, title: 'nats' }));
-    if (result.classes && 'macro_f1' in result.metrics) lines.push(macroNote(result.classes.length));
+    if (result.classes && 'macro_f1' in result.metrics) lines.push(macroNote(result.classes.length, result.languageSource === 'label'));
   }
 
   if (result.classes) {
@@ -107,14 +109,16 @@ export function formatEvalLineTable(flat: Readonly<Record<string, number>>): str
   }
   const languages = orderLanguages(Object.keys(perLanguage));
   if (languages.length === 0) return undefined;
-  const names = Object.keys(flat).filter((k) => !k.includes('/') && RATIO.test(k));
+  // Pooled metrics first, then those only languages have (a label-grouped file's own-label f1).
+  const names = [...new Set([...Object.keys(flat).filter((k) => !k.includes('/')), ...languages.flatMap((l) => Object.keys(perLanguage[l]))])].filter((k) => RATIO.test(k));
   const rows = names.map((name) => ({ name, values: Object.fromEntries(languages.map((l) => [l, perLanguage[l][name]])), pooled: flat[name] }));
   return formatLanguageTable(rows, { languages, pooled: true, title: 'metric' }) + '\n';
 }
 
 /** Which labels each macro average is over: they differ, and a reader comparing the columns needs to know. */
-function macroNote(modelLabels: number): string {
-  return `macro_f1: "all" averages over the model's ${modelLabels} labels (one neither in the data nor predicted counts as 0); each language over its own gold and predicted labels`;
+function macroNote(modelLabels: number, byLabel: boolean): string {
+  const pooled = `macro_f1: "all" averages over the model's ${modelLabels} labels (one neither in the data nor predicted counts as 0)`;
+  return byLabel ? `${pooled}; f1: each language's is its own label's F1 over every row (each row counts under its label, so a language's rows hold one label)` : `${pooled}; each language over its own gold and predicted labels`;
 }
 
 function describeFirst(result: EvalResult, name: NameOption): string {

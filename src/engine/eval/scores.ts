@@ -37,7 +37,13 @@ export interface ClassifiedRow {
   language: string;
 }
 
-export function classificationScores(rows: readonly ClassifiedRow[], labels: readonly string[]): TaskScores {
+/**
+ * Accuracy, macro and micro F1, pooled and per language. When each row's language is its own label (a language
+ * identifier's eval file without a language column), a language's group holds one gold class, where macro F1 over
+ * the group's gold and predicted labels means little (a user saw 0.40 for a group of three Russian rows, one called
+ * Ukrainian): such a group gets its label's own F1 instead (precision counted over every row), beside its accuracy.
+ */
+export function classificationScores(rows: readonly ClassifiedRow[], labels: readonly string[], languagesAreLabels = false): TaskScores {
   const byLanguage = classificationByLanguage(
     rows.map((r) => r.gold),
     rows.map((r) => r.predicted),
@@ -46,9 +52,13 @@ export function classificationScores(rows: readonly ClassifiedRow[], labels: rea
   );
   const losses = meanBy(rows, (r) => r.language, (r) => [r.loss, 1]);
   const summary = (m: { accuracy: number; macroF1: number; microF1: number }, loss: number) => ({ loss, accuracy: m.accuracy, macro_f1: m.macroF1, micro_f1: m.microF1 });
+  const ownLabel = (l: string, m: { accuracy: number }) => {
+    const own = byLanguage.all.perClass.find((c) => c.label === l);
+    return own ? { loss: losses.languages[l], accuracy: m.accuracy, f1: own.f1 } : summary(byLanguage.languages[l], losses.languages[l]);
+  };
   return {
     metrics: summary(byLanguage.all, losses.all),
-    perLanguage: Object.fromEntries(Object.entries(byLanguage.languages).map(([l, m]) => [l, summary(m, losses.languages[l])])),
+    perLanguage: Object.fromEntries(Object.entries(byLanguage.languages).map(([l, m]) => [l, languagesAreLabels ? ownLabel(l, m) : summary(m, losses.languages[l])])),
     classes: byLanguage.all.perClass,
     confusion: byLanguage.all.confusion,
   };

@@ -31,6 +31,8 @@ export interface LanguageEvalOptions {
   labels: readonly string[];
   /** The language of each feature; absent: pooled metrics only. */
   languages?: readonly string[];
+  /** Each row's language is its own label (no language column): per-language scores give that label's F1. */
+  languagesAreLabels?: boolean;
 }
 
 /** What an eval line carries besides step and epoch (protocol MetricsRecord layout). */
@@ -102,7 +104,7 @@ export class LanguageEvaluator {
       }
     }
     const scores: TaskScores =
-      this.task === 'seq-cls' ? classificationScores(classified, o.labels) : this.task === 'token-cls' ? taggingScores(tagged, o.labels) : maskedScores(masked);
+      this.task === 'seq-cls' ? classificationScores(classified, o.labels, o.languagesAreLabels) : this.task === 'token-cls' ? taggingScores(tagged, o.labels) : maskedScores(masked);
     const flat: Record<string, number> = { ...scores.metrics };
     if (o.languages) for (const [lang, metrics] of Object.entries(scores.perLanguage)) for (const [name, value] of Object.entries(metrics)) flat[`${name}/${lang}`] = value;
     // A count, not a metric: it would only draw a flat line on the dashboard.
@@ -158,7 +160,7 @@ export class TrainingEvaluation {
 
   async run(step: number, params: ReadonlyMap<string, Float32Array>): Promise<LanguageEvalResult & { verdict?: BestVerdict }> {
     const result = await this.evaluator.evaluate(this.o.features, params, {
-      batchSize: this.o.batchSize, padId: this.o.padId, masking: this.o.masking, labels: this.o.labels, languages: this.languages,
+      batchSize: this.o.batchSize, padId: this.o.padId, masking: this.o.masking, labels: this.o.labels, languages: this.languages, languagesAreLabels: this.languageSource === 'label',
     });
     return this.tracker ? { ...result, verdict: this.tracker.update(step, result.eval) } : result;
   }
