@@ -4,8 +4,8 @@
  * translation model when one is set; otherwise the workspace sentences of other languages that the engine finds
  * above the model's calibrated similarity threshold, labelled as possible translations, and nothing below it).
  * Debounced, cached per model and sentence, cancelled with the hover. The workspace's sentences are indexed in the
- * background once a document the hover serves is shown (and again after a data file changes), so the first hover
- * does not wait for the whole workspace to be embedded.
+ * background once a document the hover serves is shown while the engine runs, or when the engine comes up with one
+ * shown (and again after a data file changes), so the first hover does not wait for the whole workspace to be embedded.
  */
 import * as vscode from 'vscode';
 import type { Ctx } from '../client/ctx.js';
@@ -39,7 +39,21 @@ export class SentenceHover implements vscode.HoverProvider, vscode.Disposable {
       clearTimeout(this.indexTimer);
       this.indexTimer = setTimeout(() => void this.warm(), INDEX_DELAY_MS);
     };
+    // When the engine comes up, for whatever feature, a new engine holds no index: it is built then if a document
+    // the hover serves is shown, so the first hover over it finds it ready (a user's first hover asked to hover again).
+    let starting = false;
     this.subscriptions.push(
+      ctx.onHealthChange((health) => {
+        if (health.kind === 'starting') {
+          starting = true;
+          this.index?.cancel.cancel();
+          this.index = undefined;
+        } else if (starting && health.kind !== 'stopped' && health.kind !== 'error') {
+          starting = false;
+          const editor = vscode.window.activeTextEditor;
+          if (editor && serves(editor.document)) soon();
+        }
+      }),
       vscode.window.onDidChangeActiveTextEditor((editor) => {
         if (editor && serves(editor.document) && ctx.engine.state === 'running') soon();
       }),

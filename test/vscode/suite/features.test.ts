@@ -433,3 +433,16 @@ test('Ask a question about this file selects the best answer span of the selecti
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   }
 });
+
+test("when the engine comes up with a document the hover serves in view, the workspace's sentences are indexed before any hover", async () => {
+  await vscode.workspace.getConfiguration('xlm').update('model', '', vscode.ConfigurationTarget.Global);
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder(), 'notes.txt'));
+  await vscode.window.showTextDocument(doc);
+  const xlm = await api();
+  const before = xlm.requestLog().length;
+  // A restarted engine holds no index: the hover builds it again at once, unasked (a user's first hover said "hover again").
+  await vscode.commands.executeCommand('xlm.restartEngine');
+  await waitFor('sentences/index sent without a hover', () => xlm.requestLog().slice(before).includes('sentences/index'), 30_000);
+  assert.ok(!xlm.requestLog().slice(before).includes('sentences/similar'), 'no hover asked');
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+});
