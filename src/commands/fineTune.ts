@@ -102,8 +102,9 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
   if (given.epochs === undefined && given.learningRate === undefined) {
     const choice = await vscode.window.showQuickPick(
       [
-        // The label carries the values; the detail says which row of the table they come from (short enough not to be cut).
-        { label: `Start: ${hyper.epochs} epochs, batch ${hyper.batchSize}, learning rate ${hyper.learningRate}`, detail: defaults.why.replace(/^defaults/, 'Defaults').replace(/: learning rate [^,]+, \d+ epochs, /, ': '), custom: false },
+        // The label carries the values; the detail says which row of the table they come from, short enough not to be
+        // cut (a cut detail's tooltip covered Customize… below it; the whole row is in the log).
+        { label: `Start: ${hyper.epochs} epochs, batch ${hyper.batchSize}, learning rate ${hyper.learningRate}`, detail: startDetail(defaults), custom: false },
         { label: 'Customize…', custom: true },
       ],
       { title: `${title} (${steps}/${steps}): hyperparameters`, ignoreFocusOut: true },
@@ -240,3 +241,8 @@ export function learnedFigures(verdict: p.TrainVerdict | undefined): string {
   return '';
 }
 
+/** The Start item's detail: the defaults table's row without the model's hidden size or the CLI's flag names ("Defaults for full fine-tuning of classification on 72 rows with a small model; 10% warm-up"). */
+function startDetail(defaults: Pick<p.TrainDefaultsResult, 'why' | 'warmupRatio'>): string {
+  const row = defaults.why.split(': ')[0]!.replace(/^defaults/, 'Defaults').replace(/ \(hidden size \d+\)$/, '');
+  return `${row}; ${Math.round(100 * defaults.warmupRatio)}% warm-up`;
+}

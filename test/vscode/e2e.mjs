@@ -173,6 +173,8 @@ try {
   const firstMethod = (await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'recommended for this model' }).first().waitFor({ timeout: 30_000 }).then(() => page.locator('.quick-input-widget .monaco-list-row').first().innerText())).trim();
   if (!/^Full fine-tuning \(recommended for this model\)/.test(firstMethod)) throw new Error(`the method offered first for the small default model is not full fine-tuning: ${firstMethod}`);
   await pickQuick(page, 'recommended for this model');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Start:' }).first().waitFor({ timeout: 30_000 });
+  await shot('04a-wizard-hyperparameters');
   await pickQuick(page, 'Start:');
   // The dashboard switches to the new run and draws its loss as the trainer appends to metrics.jsonl.
   const newRun = dash.locator('.runs .run', { hasText: '-full' });
