@@ -9,7 +9,7 @@
  */
 import { classificationMetrics } from '../metrics/classification.js';
 import type { LoadedModel } from '../runtime/model-cache.js';
-import { LANGUAGE_ID_FEATURES, languageFeatures, scriptsOfLanguage, writeLanguageIdHead, type LanguageIdFeature } from '../tasks/language-id.js';
+import { LANGUAGE_ID_FEATURES, featureWidth, featuresWidth, languageFeatures, scriptsOfLanguage, writeLanguageIdHead, type LanguageIdFeature } from '../tasks/language-id.js';
 import { createRng } from '../rng/rng.js';
 import { COPIED_DECLARATIONS, hasLetters, loadUdhrCorpus } from './corpus.js';
 import { languageDisplayName } from './languages.js';
@@ -241,38 +241,51 @@ export async function fitLanguageIdHead(model: LoadedModel, recipe: PretrainReci
     validation: await languageFeatures(model, validRows.map((r) => r.text), LANGUAGE_ID_FEATURES),
   };
   const hidden = model.config.hidden_size;
-  const candidates: LanguageIdFeature[][] = [['mean-embeddings'], ['mean-last', 'mean-embeddings']];
+  // The encoder's piece embeddings alone, the text's character n-grams (the spelling of a language) alone, and both;
+  // each with the learning rate and epochs that suit it. Measured on the validation split of the step-19,500 model
+  // (2026-12-07): mean-embeddings 0.972 macro-F1 at 20 epochs (lr 0.01); with mean-last beside it 0.945-0.957, so
+  // that set is no longer tried; mean-embeddings + char-ngrams 0.980 at lr 0.01 (epochs noisy, 0.925-0.972 after
+  // the 7th); char-ngrams alone 0.985-0.989 in 8 epochs at lr 0.001.
+  const candidates: { features: LanguageIdFeature[]; learningRate: number; epochs: number }[] = [
+    { features: ['mean-embeddings'], learningRate: 0.01, epochs: options.epochs ?? 20 },
+    { features: ['char-ngrams'], learningRate: 0.001, epochs: options.epochs ?? 10 },
+    { features: ['mean-embeddings', 'char-ngrams'], learningRate: 0.001, epochs: options.epochs ?? 10 },
+  ];
+  // Where each feature sits in a row of all of them, and a row of a set cut from one.
+  const at = (f: LanguageIdFeature) => featuresWidth(LANGUAGE_ID_FEATURES.slice(0, LANGUAGE_ID_FEATURES.indexOf(f)), hidden);
+  const sliceOf = (set: readonly LanguageIdFeature[]) => (x: Float32Array) => {
+    const out = new Float32Array(featuresWidth(set, hidden));
+    let offset = 0;
+    for (const f of set) {
+      out.set(x.subarray(at(f), at(f) + featureWidth(f, hidden)), offset);
+      offset += featureWidth(f, hidden);
+    }
+    return out;
+  };
   const y = train.map((r) => index.get(r.lang)!);
   const yv = validRows.map((r) => index.get(r.lang)!);
-  let best: { features: LanguageIdFeature[]; fit: SoftmaxFit; epoch: number; f1: number } | undefined;
-  for (const set of candidates) {
-    const slice = (x: Float32Array) => {
-      const out = new Float32Array(set.length * hidden);
-      set.forEach((f, k) => out.set(x.subarray(LANGUAGE_ID_FEATURES.indexOf(f) * hidden, (LANGUAGE_ID_FEATURES.indexOf(f) + 1) * hidden), k * hidden));
-      return out;
-    };
+  let best: { features: LanguageIdFeature[]; fit: SoftmaxFit; epoch: number; f1: number; learningRate: number } | undefined;
+  for (const { features: set, learningRate, epochs } of candidates) {
+    const slice = sliceOf(set);
     const xs = features.train.map(slice);
     const xv = features.validation.map(slice);
     const fit = fitSoftmax(xs, y, labels.length, {
-      epochs: options.epochs ?? 20,
+      epochs,
+      learningRate,
       onEpoch: (epoch, f) => {
         const score = fitMacroF1(f, xv, yv, labels);
         if (epoch % 5 === 0) say(`language id: ${set.join(' + ')}, epoch ${epoch}: validation macro-F1 ${score.toFixed(3)}`);
         return score;
       },
     });
-    if (!best || fit.score! > best.f1) best = { features: set, fit, epoch: fit.epoch, f1: fit.score! };
+    if (!best || fit.score! > best.f1) best = { features: set, fit, epoch: fit.epoch, f1: fit.score!, learningRate };
   }
   const chosen = best!;
-  const xv = features.validation.map((x) => {
-    const out = new Float32Array(chosen.features.length * hidden);
-    chosen.features.forEach((f, k) => out.set(x.subarray(LANGUAGE_ID_FEATURES.indexOf(f) * hidden, (LANGUAGE_ID_FEATURES.indexOf(f) + 1) * hidden), k * hidden));
-    return out;
-  });
+  const xv = features.validation.map(sliceOf(chosen.features));
   const accuracy = xv.filter((x, i) => predictClass(chosen.fit, x, labels.length) === yv[i]).length / xv.length;
   const translationThreshold = await pairThreshold(model, segments);
   if (translationThreshold) say(`translation threshold: cosine ${translationThreshold.cosine.toFixed(3)}, pair accuracy ${translationThreshold.accuracy.toFixed(3)} on validation verses`);
-  const summary: LanguageIdSummary = { languages: labels.length, features: chosen.features, trainRows: train.length, validationRows: validRows.length, epochs: chosen.epoch, validationMacroF1: chosen.f1, validationAccuracy: accuracy, translationThreshold };
+  const summary: LanguageIdSummary = { languages: labels.length, features: chosen.features, trainRows: train.length, validationRows: validRows.length, epochs: chosen.epoch, learningRate: chosen.learningRate, validationMacroF1: chosen.f1, validationAccuracy: accuracy, translationThreshold };
   const scripts = labels.map((l) => scriptsOfLanguage(train.filter((r) => r.lang === l).map((r) => r.text)));
   writeLanguageIdHead(model.dir, { labels, names: labels.map(languageDisplayName), features: chosen.features, weight: chosen.fit.weight, bias: chosen.fit.bias, info: { fitted: summary }, translationThreshold, scripts }, hidden);
   say(`language id: ${chosen.features.join(' + ')}, ${chosen.epoch} epochs: validation macro-F1 ${chosen.f1.toFixed(3)}, accuracy ${accuracy.toFixed(3)}`);

