@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openDataset } from '../../src/engine/data/dataset.js';
-import { sniffEncoding } from '../../src/engine/data/encoding.js';
+import { decodeWhole, sniffEncoding } from '../../src/engine/data/encoding.js';
 import { XlmError } from '../../src/engine/errors.js';
 import { collect, lines, tempFolder } from './temp-files.js';
 
@@ -74,6 +74,13 @@ test('UTF-32, with or without a byte order mark, is refused as a whole, naming t
       return true;
     });
   }
+});
+
+test('UTF-32 on standard input is refused as standard input, with no file to convert; other bytes still name it', () => {
+  const le = Buffer.alloc(TSV.length * 4);
+  [...TSV].forEach((c, i) => le.writeUInt32LE(c.codePointAt(0)!, i * 4));
+  assert.throws(() => decodeWhole(le, 'stdin', true), (e: unknown) => e instanceof XlmError && e.place.what === 'stdin' && e.place.file === undefined && /^the text on standard input is UTF-32 \(NUL bytes in three of every four\).*iconv -f UTF-32 -t UTF-8 converts it/.test(e.message));
+  assert.throws(() => decodeWhole(Buffer.from([0x66, 0xff, 0x66]), 'stdin', true), (e: unknown) => e instanceof XlmError && /^the text on standard input is not valid UTF-8/.test(e.message));
 });
 
 test('an unpaired surrogate in a UTF-16 file refuses the file at its line, before a row is trained on', async () => {

@@ -19,7 +19,8 @@ export interface SniffedEncoding {
 /** How many leading bytes the NUL pattern is judged on. */
 export const SNIFF_BYTES = 4096;
 
-export function sniffEncoding(head: Uint8Array, file: string): SniffedEncoding {
+/** `file` undefined: the bytes are standard input's (messages then say so, with no file to convert). */
+export function sniffEncoding(head: Uint8Array, file: string | undefined): SniffedEncoding {
   const b = head;
   if (b.length >= 4 && ((b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0) || (b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff))) {
     throw utf32(file, 'its byte order mark');
@@ -46,7 +47,8 @@ export function sniffEncoding(head: Uint8Array, file: string): SniffedEncoding {
   return { encoding: 'utf-8', bomBytes: 0, reason: 'NUL bytes, but in no UTF-16 pattern' };
 }
 
-function utf32(file: string, how: string): XlmError {
+function utf32(file: string | undefined, how: string): XlmError {
+  if (file === undefined) return new XlmError('data/encoding', `the text on standard input is UTF-32 (${how}), which XLM Lab does not read; give UTF-8 text (iconv -f UTF-32 -t UTF-8 converts it)`, { what: 'stdin' });
   return new XlmError(
     'data/encoding',
     `${file} is UTF-32 (${how}), which XLM Lab does not read; save it as UTF-8 (e.g. iconv -f UTF-32 -t UTF-8 ${file} > out.txt)`,
@@ -59,14 +61,7 @@ function utf32(file: string, how: string): XlmError {
  * byte order mark or its zero bytes); bytes that are not valid in it are refused, not turned into U+FFFD.
  */
 export function decodeWhole(bytes: Uint8Array, name: string, isStdin = false): string {
-  let sniffed: SniffedEncoding;
-  try {
-    sniffed = sniffEncoding(bytes, name);
-  } catch (e) {
-    // Said of a file ("iconv ... FILE > out.txt"); standard input has no file name to convert.
-    if (isStdin && e instanceof XlmError) throw new XlmError(e.code, 'the text on standard input is UTF-32, which XLM Lab does not read; give UTF-8 text (iconv -f UTF-32 -t UTF-8 converts it)', { what: 'stdin' });
-    throw e;
-  }
+  const sniffed = sniffEncoding(bytes, isStdin ? undefined : name);
   try {
     return new TextDecoder(sniffed.encoding, { fatal: true, ignoreBOM: true }).decode(bytes.subarray(sniffed.bomBytes));
   } catch {
