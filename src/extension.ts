@@ -37,6 +37,8 @@ export interface XlmLabApi {
   engineState(): { state: EngineProcessState; pid: number | undefined; health: Health };
   /** Protocol methods sent so far, oldest first. */
   requestLog(): readonly string[];
+  /** How many requests were sent since activation: `requestLog().slice(-(requestCount() - before))` are those since `before`. */
+  requestCount(): number;
   /** Message types the open dashboard was sent, oldest first; undefined when no dashboard is open. */
   dashboardMessages(): readonly string[] | undefined;
   /**
@@ -97,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): XlmLabApi {
   return {
     engineState: () => ({ state: ctx.engine.state, pid: ctx.engine.pid, health: ctx.health }),
     requestLog: () => [...ctx.requestLog],
+    requestCount: () => ctx.requestCount,
     finishNotices: () => [...ctx.finishNotices],
     dashboardMessages: () => DashboardPanel.current?.posted.slice(),
     dashboardView: () => {

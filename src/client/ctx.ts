@@ -47,6 +47,8 @@ export class Ctx implements vscode.Disposable {
   readonly engine: EngineProcess;
   /** Methods sent to the engine, newest last (the extension-host tests read it through the API). */
   readonly requestLog: string[] = [];
+  /** Requests sent since activation (the log above keeps the last 200 only). */
+  requestCount = 0;
   /** The notices shown when runs finished (what they said, the buttons they offered), oldest first: for tests. */
   readonly finishNotices: { runId: string; message: string; actions: string[] }[] = [];
   engineInfo: p.EngineInfo | undefined;
@@ -189,6 +191,7 @@ export class Ctx implements vscode.Disposable {
   request<P, R>(type: RequestType<P, R, p.EngineErrorData>, params: P, token?: CancellationToken): Promise<R>;
   async request(type: RequestType<unknown, unknown, p.EngineErrorData> | RequestType0<unknown, p.EngineErrorData>, ...rest: unknown[]): Promise<unknown> {
     this.requestLog.push(type.method);
+    this.requestCount++;
     if (this.requestLog.length > 200) this.requestLog.shift();
     this.inFlight.push(type.method);
     this.render();

@@ -243,6 +243,7 @@ export function learnedFigures(verdict: p.TrainVerdict | undefined): string {
 
 /** The Start item's detail: the defaults table's row without the model's hidden size or the CLI's flag names ("Defaults for full fine-tuning of classification on 72 rows with a small model; 10% warm-up"). */
 function startDetail(defaults: Pick<p.TrainDefaultsResult, 'why' | 'warmupRatio'>): string {
-  const row = defaults.why.split(': ')[0]!.replace(/^defaults/, 'Defaults').replace(/ \(hidden size \d+\)$/, '');
+  // Also without the engine's note on a held-out tenth ("on 702 training rows (780 less 78 held out ...)"): cut again.
+  const row = defaults.why.split(': ')[0]!.replace(/^defaults/, 'Defaults').replace(/ \(hidden size \d+\)$/, '').replace(/ training rows \(\d+ less \d+ held out for evaluation\)/, ' training rows');
   return `${row}; ${Math.round(100 * defaults.warmupRatio)}% warm-up`;
 }

@@ -50,8 +50,9 @@ export class SentenceHover implements vscode.HoverProvider, vscode.Disposable {
           this.index = undefined;
         } else if (starting && health.kind !== 'stopped' && health.kind !== 'error') {
           starting = false;
+          // Not beside a training run the engine came up for: the first hover indexes then, as before.
           const editor = vscode.window.activeTextEditor;
-          if (editor && serves(editor.document)) soon();
+          if (editor && serves(editor.document) && health.kind !== 'training') soon();
         }
       }),
       vscode.window.onDidChangeActiveTextEditor((editor) => {
@@ -98,7 +99,8 @@ export class SentenceHover implements vscode.HoverProvider, vscode.Disposable {
       },
       (e: unknown) => {
         if (!cancel.token.isCancellationRequested) this.ctx.output.warn(`Could not index the workspace's sentences for the hover: ${e instanceof Error ? e.message : String(e)}`);
-        if (this.index?.key === key) this.index = undefined;
+        // Only this indexing's own record: a cancelled one that fails late must not drop a newer one of the same key.
+        if (this.index?.done === done) this.index = undefined;
         return false;
       },
     );

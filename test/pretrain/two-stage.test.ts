@@ -140,12 +140,17 @@ test('a fourth stage follows the third; started from the first three stages ship
   assert.deepEqual(shipped.fourthStage?.lossTrajectory, whole.losses.slice(10));
   assert.equal(shipped.fourthStage?.startedFrom, resolve(firstThree));
   assert.deepEqual(shipped.thirdStage?.lossTrajectory, whole.losses.slice(7, 10), "the earlier stages' records come along from the start folder");
+  assert.deepEqual([shipped.secondStage?.startedFrom, shipped.thirdStage?.startedFrom], ['the first stage of this run', 'the second stage of this run'], 'with where each started');
+  assert.equal(shipped.thirdStage?.lossKernel, shipped.fourthStage?.lossKernel, 'and the loss kernel each recorded');
   assert.deepEqual(shipped.validation.map((v) => v.step), [2, 4, 7, 10, 11, 12], "every stage's marks, in order");
   const card = readFileSync(join(scratch, 'four-shipped', 'README.md'), 'utf8');
   assert.match(card, /Fourth stage \("ranking-3"\), from the third stage's last weights at step 10 rounded to float16/);
   assert.match(card, /started from the shipped model of the first three stages/);
   assert.match(card, /So are the fourth stage's \(`fourthStage\.lossTrajectory`\), from the model of the first three stages shipped at step 10/);
 
+  // The first three stages' folder under a recipe whose third stage differs is refused, naming what must be equal.
+  const otherThird = parseRecipe({ ...base, thirdStage: { ...third, seed: 9 }, fourthStage: fourth }, 'other.json');
+  await assert.rejects(pretrain(otherThird, join(scratch, 'never'), { startFrom: firstThree }), (e: unknown) => isXlmError(e) && e.place.what === 'recipe' && /holds step 10, the end of a third stage, but not of the third stage of ".*" \(secondStage and thirdStage must be equal\)/.test(e.message));
   // A start folder at a step where no stage starts: the error names where each stage starts.
   const early = join(scratch, 'four-early');
   exportShippedModel({ run: join(scratch, 'four-whole'), checkpoint: info.validation.find((v) => v.step === 2)!.checkpoint, dest: early });

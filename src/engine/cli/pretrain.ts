@@ -37,7 +37,7 @@ export const pretrainCommand: CommandSpec = {
     out: { type: 'string', short: 'o', arg: 'DIR', help: 'output model folder (config.json, tokenizer files, model.safetensors)' },
     'run-dir': { type: 'string', arg: 'DIR', help: 'where validation.jsonl and the validation marks\' model folders go (default: OUT.run)' },
     'log-every': { type: 'string', arg: 'N', help: 'print the loss every N steps', default: 10 },
-    'start-from': { type: 'string', arg: 'DIR', help: 'a recipe with later stages: start from this shipped model instead of training what made it again: the first stage\'s at secondStage.fromStep, or the stages\' before a later one at its fromStep (the first two at thirdStage.fromStep, the first three at fourthStage.fromStep; its manifest must say that recipe and step)' },
+    'start-from': { type: 'string', arg: 'DIR', help: 'a recipe with later stages: start from this shipped model instead of training what made it again: the first stage\'s at secondStage.fromStep, or the earlier stages\' model at a later one\'s fromStep (the first two at thirdStage.fromStep, the first three at fourthStage.fromStep; its manifest must say that recipe and step)' },
   },
   details: [
     'A recipe names the model sizes, vocabulary size, languages, corpora and their splits, objectives with',

@@ -170,6 +170,8 @@ class JobExport extends TrainingRun {
       task: this.head,
       method: o.method,
       labels,
+      // Per-language scores of an eval file grouped by its labels (languages) give each label's own F1, as the engine's do.
+      languages_are_labels: this.data.eval ? rowLanguages(this.data.eval).source === 'label' : false,
       pad_id: this.model.tokenizer.padId,
       seed: o.seed,
       epochs: o.epochs,

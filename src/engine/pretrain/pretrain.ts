@@ -210,7 +210,7 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
         results.push({ losses: done.losses, firstLosses: done.firstLosses, trainSeconds: done.trainSeconds, curve: withoutCheckpoints(done.validation), rowsPerBatch: done.rowsPerBatch ?? {} });
       }
       const next = later[start.done];
-      const made = ['the first stage is', 'the first two stages are', 'the first three stages are'][start.done];
+      const made = start.done === 0 ? 'the first stage is' : `the first ${next.before} stages are`;
       report({ phase: 'train', message: `${made} ${start.dir} (step ${next.stage.fromStep}); the ${next.ordinal} stage starts from its weights`, fraction: fractionAt(next.stage.fromStep), step: next.stage.fromStep, steps: totalSteps });
     } else {
       const batcher = new PretrainBatcher(materials, recipe, special);

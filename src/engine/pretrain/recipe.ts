@@ -82,12 +82,16 @@ export interface PretrainRecipe {
 export const LATER_STAGES = ['secondStage', 'thirdStage', 'fourthStage'] as const;
 export type LaterStageKey = (typeof LATER_STAGES)[number];
 const ORDINALS = ['second', 'third', 'fourth'] as const;
+const COUNTS = ['one', 'two', 'three'] as const;
 
-/** A recipe's later stages in order, each with its key and its place (0: the second stage). */
-export function laterStages(recipe: PretrainRecipe): { key: LaterStageKey; index: number; ordinal: string; stage: RecipeStage }[] {
+/**
+ * A recipe's later stages in order, each with its key, its place (0: the second stage), its ordinal ("third") and
+ * how many stages come before it in words ("two").
+ */
+export function laterStages(recipe: PretrainRecipe): { key: LaterStageKey; index: number; ordinal: string; before: string; stage: RecipeStage }[] {
   return LATER_STAGES.flatMap((key, index) => {
     const stage = recipe[key];
-    return stage ? [{ key, index, ordinal: ORDINALS[index], stage }] : [];
+    return stage ? [{ key, index, ordinal: ORDINALS[index], before: COUNTS[index], stage }] : [];
   });
 }
 
@@ -305,8 +309,8 @@ function parseObjectives(r: RecipeReader, objectivesRaw: unknown, at: string): R
 }
 
 /**
- * A later stage at `at`; its fromStep must lie in [minFrom, maxFrom] (a second stage's within the first, a third's
- * at the second's end), its rows no longer than the first stage's (the position table is the first stage's).
+ * A later stage at `at`; its fromStep must lie in [minFrom, maxFrom] (a second stage's within the first, each later
+ * one's at the end of the one before), its rows no longer than the first stage's (the position table is the first stage's).
  */
 function parseStage(r: RecipeReader, value: unknown, at: LaterStageKey, minFrom: number, maxFrom: number, maxLengthOf: number): RecipeStage {
   const t = r.object(value, at, STAGE_KEYS);

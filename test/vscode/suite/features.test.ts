@@ -435,14 +435,25 @@ test('Ask a question about this file selects the best answer span of the selecti
 });
 
 test("when the engine comes up with a document the hover serves in view, the workspace's sentences are indexed before any hover", async () => {
-  await vscode.workspace.getConfiguration('xlm').update('model', '', vscode.ConfigurationTarget.Global);
-  const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder(), 'notes.txt'));
-  await vscode.window.showTextDocument(doc);
-  const xlm = await api();
-  const before = xlm.requestLog().length;
-  // A restarted engine holds no index: the hover builds it again at once, unasked (a user's first hover said "hover again").
-  await vscode.commands.executeCommand('xlm.restartEngine');
-  await waitFor('sentences/index sent without a hover', () => xlm.requestLog().slice(before).includes('sentences/index'), 30_000);
-  assert.ok(!xlm.requestLog().slice(before).includes('sentences/similar'), 'no hover asked');
-  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  const config = vscode.workspace.getConfiguration('xlm');
+  const previous = config.get<string>('model');
+  await config.update('model', '', vscode.ConfigurationTarget.Global);
+  try {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder(), 'notes.txt'));
+    await vscode.window.showTextDocument(doc);
+    const xlm = await api();
+    // A restarted engine holds no index: the hover builds it again at once, unasked (a user's first hover said
+    // "hover again"). The request log keeps the last 200 requests; the count says how many are this test's.
+    const before = xlm.requestCount();
+    await vscode.commands.executeCommand('xlm.restartEngine');
+    const since = () => {
+      const n = xlm.requestCount() - before;
+      return n === 0 ? [] : xlm.requestLog().slice(-n);
+    };
+    await waitFor('sentences/index sent without a hover', () => since().includes('sentences/index'), 30_000);
+    assert.ok(!since().includes('sentences/similar'), `no hover asked: ${since().join(', ')}`);
+  } finally {
+    await config.update('model', previous, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  }
 });

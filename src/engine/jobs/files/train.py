@@ -212,8 +212,12 @@ def entity_metrics(gold, pred):
     return {"accuracy": right / tokens if tokens else 0.0, "precision": precision, "recall": recall, "f1": f1}
 
 
-def scores(task, rows, labels):
-    """rows: (gold, predicted, loss_sum, loss_count, language) per example; pooled and `name/language` keys."""
+def scores(task, rows, labels, languages_are_labels=False):
+    """rows: (gold, predicted, loss_sum, loss_count, language) per example; pooled and `name/language` keys.
+
+    languages_are_labels: each row's language is its own label (a language identifier's eval file without a
+    language column); a language then gets its label's own F1 over every row beside its accuracy, as the engine
+    gives it (src/engine/eval/scores.ts), not a macro F1 over its one gold class."""
     groups = {}
     for i, r in enumerate(rows):
         groups.setdefault(r[4], []).append(i)
@@ -234,6 +238,10 @@ def scores(task, rows, labels):
     flat = dict(pooled)
     for language in sorted(groups):
         own, _ = summary(groups[language], None)
+        if task == "seq-cls" and languages_are_labels and language in labels:
+            c = labels.index(language)
+            f1 = prf(matrix[c][c], sum(row[c] for row in matrix), sum(matrix[c]))[2]
+            own = {"loss": own["loss"], "accuracy": own["accuracy"], "f1": f1}
         flat.update({f"{k}/{language}": v for k, v in own.items()})
     return flat, matrix
 
@@ -265,7 +273,7 @@ def evaluate(model, s, rows, device):
         ids, mask, gold = collate(part, s["task"], s["pad_id"], device)
         scored += score_rows(s["task"], s["labels"], model(ids, mask).double().cpu(), gold.cpu(), [r.get("language", "") for r in part])
     model.train()
-    return scores(s["task"], scored, s["labels"])
+    return scores(s["task"], scored, s["labels"], s.get("languages_are_labels", False))
 
 
 def record_of(entry):
@@ -548,7 +556,7 @@ def train_hf(s, job, out, rank, world, device):
         # XLM Lab's metric names (accuracy, macro_f1, f1, per language), so metric_for_best_model finds its key.
         logits = torch.as_tensor(prediction.predictions).double()
         gold = torch.as_tensor(prediction.label_ids)
-        flat, _ = scores(task, score_rows(task, s["labels"], logits, gold, languages), s["labels"])
+        flat, _ = scores(task, score_rows(task, s["labels"], logits, gold, languages), s["labels"], s.get("languages_are_labels", False))
         return {k: v for k, v in flat.items() if k != "loss"}
 
     args = transformers.TrainingArguments(**{**hf["training_arguments"], "output_dir": out})
