@@ -54,6 +54,17 @@ test('fitSoftmax separates clusters, and the standardisation it fits under is fo
   assert.equal(predictClass(fit, Float32Array.from([1, 1, 1.01, 1]), 3), 2);
 });
 
+test("fitSoftmax's minScale keeps a dimension seen in one row from weighing more than a common one", () => {
+  // Dimension 2 is non-zero in one training row only: standardised, that row's value would be ~10 deviations.
+  const rows = Array.from({ length: 100 }, (_, i) => Float32Array.from([i % 2, 1 - (i % 2), i === 0 ? 0.05 : 0]));
+  const labels = rows.map((_, i) => i % 2);
+  const rare = (f: { weight: Float32Array }) => Math.max(Math.abs(f.weight[2]!), Math.abs(f.weight[5]!));
+  const plain = fitSoftmax(rows, labels, 2, { epochs: 20, batchSize: 10, learningRate: 0.05 });
+  const floored = fitSoftmax(rows, labels, 2, { epochs: 20, batchSize: 10, learningRate: 0.05, minScale: 0.5 });
+  assert.ok(rare(floored) < rare(plain) / 5, `rare dimension's weight ${rare(floored)} with the floor, ${rare(plain)} without`);
+  assert.equal(fitMacroF1(floored, rows, labels, ['a', 'b']), 1, 'the common dimensions still separate the classes');
+});
+
 test('fitSoftmax keeps the epoch with the best validation score', () => {
   const rows = [Float32Array.from([0, 1]), Float32Array.from([1, 0])];
   const seen: number[] = [];
