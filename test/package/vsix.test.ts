@@ -12,14 +12,18 @@ const { version } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'))
 
 /** Each target's native files, as onnxruntime-node 1.30 ships them, and the most its .vsix may weigh (bytes). */
 const TARGETS: Record<string, { native: string[]; budget: number }> = {
-  'linux-x64': { native: ['libonnxruntime.so.1', 'onnxruntime_binding.node'], budget: 38e6 },
-  'linux-arm64': { native: ['libonnxruntime.so.1', 'onnxruntime_binding.node'], budget: 30e6 },
+  'linux-x64': { native: ['libonnxruntime.so.1', 'onnxruntime_binding.node'], budget: 39e6 },
+  'linux-arm64': { native: ['libonnxruntime.so.1', 'onnxruntime_binding.node'], budget: 31e6 },
   // libonnxruntime.1.30.0.dylib, a byte-identical copy of the library under a name nothing loads, stays out.
-  'darwin-arm64': { native: ['libonnxruntime.1.dylib', 'onnxruntime_binding.node'], budget: 33e6 },
-  'win32-x64': { native: ['DirectML.dll', 'dxcompiler.dll', 'dxil.dll', 'onnxruntime.dll', 'onnxruntime_binding.node'], budget: 49e6 },
-  'win32-arm64': { native: ['DirectML.dll', 'dxcompiler.dll', 'dxil.dll', 'onnxruntime.dll', 'onnxruntime_binding.node'], budget: 50e6 },
+  'darwin-arm64': { native: ['libonnxruntime.1.dylib', 'onnxruntime_binding.node'], budget: 34e6 },
+  'win32-x64': { native: ['DirectML.dll', 'dxcompiler.dll', 'dxil.dll', 'onnxruntime.dll', 'onnxruntime_binding.node'], budget: 50e6 },
+  'win32-arm64': { native: ['DirectML.dll', 'dxcompiler.dll', 'dxil.dll', 'onnxruntime.dll', 'onnxruntime_binding.node'], budget: 51e6 },
 };
-/** What every package holds besides the native runtime, compressed: bundles, onnxruntime's JS, the default model (about 17.5 MB). */
+/**
+ * What every package holds besides the native runtime, compressed: bundles, onnxruntime's JS, the default model (about
+ * 17.5 MB) and its language head (1.5 MB of float32 over 2,048 character n-gram buckets since the step-24,500 weights;
+ * every per-target budget above grew by 1 MB with it).
+ */
 const COMMON_BUDGET = 21e6;
 
 let out = '';

@@ -84,17 +84,19 @@ test('when no whole word makes the top k, the offer is the most probable one fur
   const cache = new ModelCache({ threads: 1 });
   try {
     const model = await cache.model(join(__dirname, '..', '..', 'models', 'default'));
-    const text = 'Paris is the <mask> of France.';
+    // On the shipped weights the top 3 here are pieces (m, rein, re); "Paris is the <mask> of France." was such a
+    // sentence on the step-19,500 ones, and now has the word "favor" third.
+    const text = 'Rome is the <mask> of Italy.';
     const [top3] = await fillMask(model, [text], { topK: 3 });
     const [deep] = await fillMask(model, [text], { topK: OFFER_DEPTH });
     const mask = top3.masks[0];
     assert.deepEqual(mask.candidates, deep.masks[0].candidates.slice(0, 3), 'the top 3 are the top 3');
-    // The shipped model's top 3 after "the" are pieces of them/their/they: the offer comes from below them.
+    // The offer comes from below the pieces.
     assert.ok(mask.candidates.every((c) => !c.startsWord), `pieces only: ${mask.candidates.map((c) => c.token).join(', ')}`);
     assert.ok(mask.offer.rank >= 3, `offer rank ${mask.offer.rank}`);
     assert.deepEqual(mask.offer, { ...deep.masks[0].candidates[mask.offer.rank], rank: mask.offer.rank });
     assert.equal(deep.masks[0].offer.rank, mask.offer.rank, 'the same word whatever k');
-    assert.equal(top3.filledWords, `Paris is the ${mask.offer.text} of France.`);
+    assert.equal(top3.filledWords, `Rome is the ${mask.offer.text} of Italy.`);
   } finally {
     await cache.closeAll();
   }

@@ -1,6 +1,6 @@
 // Why the language-identification head's answer is not trusted under 20 letters (LANGUAGE_ID_MIN_LETTERS): on the
 // examples' held-out UDHR paragraphs cut to their first N letters, the shipped model's head names the language right
-// far less often, while its probabilities stay high. The hover shows no language for such a text; the CLI marks it.
+// less often the fewer letters it gets. The hover shows no language for such a text; the CLI marks it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ test('under 20 letters a text is too short for the language-identification head;
   assert.equal(tooShortForLanguageId('東京は日本の首都です。東京は日本の首都です。'), false, 'twenty Han and kana letters');
 });
 
-test("the shipped model's head on held-out paragraphs cut to a few letters: at least 129 of 130 whole, at most 80% at 12 letters, at least 90% at 20", async () => {
+test("the shipped model's head on held-out paragraphs cut to a few letters: at least 128 of 130 whole, at least 95% at 20 letters, fewer at 12", async () => {
   const rows = readFileSync(join(ROOT, 'examples', 'langid', 'test.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { text: string; label: string });
   const cache = new ModelCache({ threads: 1 });
   try {
@@ -37,12 +37,15 @@ test("the shipped model's head on held-out paragraphs cut to a few letters: at l
       const answers = await identifyLanguage(model, rows.map((r) => firstLetters(r.text, n)), { topK: 1 });
       return answers.filter((a, i) => a[0]!.label === rows[i]!.label).length / rows.length;
     };
-    // Measured 2026-12-07 on the weights after the third pre-training stage: 1.000 whole, 0.931 at 20 letters, 0.800
-    // at 12. Before it, with the head refitted without ckb: 0.992 whole (one Persian paragraph taken for Dari, whose
-    // text differs by one word), 0.908 at 20, 0.777 at 12; the head fitted with ckb had 1.000, 0.915, 0.785.
-    assert.ok((await accuracy(100_000)) >= 129 / 130);
-    assert.ok((await accuracy(LANGUAGE_ID_MIN_LETTERS)) >= 0.9);
-    assert.ok((await accuracy(12)) <= 0.8, 'a dozen letters is too few to tell a language by');
+    // Measured 2026-12-07 with the character n-gram head of the step-24,500 weights: 0.985 whole (two Persian
+    // paragraphs taken for Dari, whose text differs by a word), 0.962 at 20 letters, 0.900 at 12. The head over piece
+    // embeddings before it: 1.000, 0.931, 0.800 (step 19,500); 0.992, 0.908, 0.777 (step 14,500).
+    const whole = await accuracy(100_000);
+    const twenty = await accuracy(LANGUAGE_ID_MIN_LETTERS);
+    const twelve = await accuracy(12);
+    assert.ok(whole >= 128 / 130, `whole paragraphs ${whole}`);
+    assert.ok(twenty >= 0.95, `20 letters ${twenty}`);
+    assert.ok(twelve < twenty && twelve <= 0.92, `12 letters ${twelve}: fewer letters, fewer right`);
   } finally {
     await cache.closeAll();
   }
