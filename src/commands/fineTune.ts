@@ -102,8 +102,7 @@ async function askParams(ctx: Ctx, given: FineTuneOptions): Promise<p.TrainStart
   if (given.epochs === undefined && given.learningRate === undefined) {
     const choice = await vscode.window.showQuickPick(
       [
-        // The label carries the values; the detail says which row of the table they come from, short enough not to be
-        // cut (a cut detail's tooltip covered Customize… below it; the whole row is in the log).
+        // The label carries the values; the detail says what the table chose them for (startDetail).
         { label: `Start: ${hyper.epochs} epochs, batch ${hyper.batchSize}, learning rate ${hyper.learningRate}`, detail: startDetail(defaults), custom: false },
         { label: 'Customize…', custom: true },
       ],
@@ -241,9 +240,13 @@ export function learnedFigures(verdict: p.TrainVerdict | undefined): string {
   return '';
 }
 
-/** The Start item's detail: the defaults table's row without the model's hidden size or the CLI's flag names ("Defaults for full fine-tuning of classification on 72 rows with a small model; 10% warm-up"). */
+/**
+ * The Start item's detail, short enough for the quick pick's width ("Chosen for 702 training rows and a small model;
+ * 10% warm-up"): the method and task are the wizard's earlier steps; the table's whole row is in the log. A detail that
+ * named them all was cut, and its tooltip covered Customize… below it.
+ */
 function startDetail(defaults: Pick<p.TrainDefaultsResult, 'why' | 'warmupRatio'>): string {
-  // Also without the engine's note on a held-out tenth ("on 702 training rows (780 less 78 held out ...)"): cut again.
-  const row = defaults.why.split(': ')[0]!.replace(/^defaults/, 'Defaults').replace(/ \(hidden size \d+\)$/, '').replace(/ training rows \(\d+ less \d+ held out for evaluation\)/, ' training rows');
-  return `${row}; ${Math.round(100 * defaults.warmupRatio)}% warm-up`;
+  const rows = /\bon (\d+)( training)? rows\b/.exec(defaults.why);
+  const size = /\ba small model\b/.test(defaults.why) ? 'a small model' : 'a base-size or larger model';
+  return `Chosen for ${rows ? `${rows[1]}${rows[2] ?? ''} rows and ` : ''}${size}; ${Math.round(100 * defaults.warmupRatio)}% warm-up`;
 }
