@@ -245,8 +245,6 @@ export function learnedFigures(verdict: p.TrainVerdict | undefined): string {
  * 10% warm-up"): the method and task are the wizard's earlier steps; the table's whole row is in the log. A detail that
  * named them all was cut, and its tooltip covered Customize… below it.
  */
-function startDetail(defaults: Pick<p.TrainDefaultsResult, 'why' | 'warmupRatio'>): string {
-  const rows = /\bon (\d+)( training)? rows\b/.exec(defaults.why);
-  const size = /\ba small model\b/.test(defaults.why) ? 'a small model' : 'a base-size or larger model';
-  return `Chosen for ${rows ? `${rows[1]}${rows[2] ?? ''} rows and ` : ''}${size}; ${Math.round(100 * defaults.warmupRatio)}% warm-up`;
+function startDetail(defaults: Pick<p.TrainDefaultsResult, 'chosenFor' | 'warmupRatio'>): string {
+  return `Chosen for ${defaults.chosenFor}; ${Math.round(100 * defaults.warmupRatio)}% warm-up`;
 }

@@ -16,6 +16,8 @@ test('train/defaults names the held-out rows when it holds some out, and not whe
     assert.match(held.why, /^defaults for LoRA of classification on 1080 training rows \(1200 less 120 held out for evaluation\) with a small model/);
     const given = await engine.client.sendRequest(p.trainDefaults, { model, task: 'pair-classification', method: 'lora', rows: 1200, evalData: join(__dirname, 'x.jsonl') });
     assert.match(given.why, /on 1200 rows with a small model/);
+    // The wizard's Start item says the short form.
+    assert.deepEqual([held.chosenFor, given.chosenFor], ['1080 training rows and a small model', '1200 rows and a small model']);
   } finally {
     engine.dispose();
   }

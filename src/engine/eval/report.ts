@@ -42,6 +42,11 @@ function tableMetrics(result: EvalResult): string[] {
   return order.filter((k) => present.has(k));
 }
 
+/** Ratio metrics that only languages have, not the pooled scores: a label-grouped file's own-label f1. */
+function languageOnlyRatios(pooled: Readonly<Record<string, number>>, perLanguage: Readonly<Record<string, Readonly<Record<string, number>>>>, languages: readonly string[]): string[] {
+  return [...new Set(languages.flatMap((l) => Object.keys(perLanguage[l]!)))].filter((k) => RATIO.test(k) && !(k in pooled));
+}
+
 /** The text report; a skipped row's reason names options as `name` says (the CLI: its flags). */
 export function formatEvalReport(result: EvalResult, name: NameOption): string {
   const lines: string[] = [];
@@ -58,8 +63,7 @@ export function formatEvalReport(result: EvalResult, name: NameOption): string {
   lines.push('');
   lines.push(`overall: ${Object.entries(result.metrics).map(([k, v]) => `${k} ${show(k, v)}${RATIO.test(k) ? '%' : ''}`).join('  ')}`);
 
-  // Per-language keys the pooled scores lack: a label-grouped file's own-label f1.
-  const perLanguageOnly = [...new Set(languages.flatMap((l) => Object.keys(result.perLanguage[l])))].filter((k) => RATIO.test(k) && !(k in result.metrics));
+  const perLanguageOnly = languageOnlyRatios(result.metrics, result.perLanguage, languages);
   const ratios = [...tableMetrics(result), ...perLanguageOnly];
   if (languages.length > 0) {
     lines.push('');
@@ -109,8 +113,9 @@ export function formatEvalLineTable(flat: Readonly<Record<string, number>>): str
   }
   const languages = orderLanguages(Object.keys(perLanguage));
   if (languages.length === 0) return undefined;
-  // Pooled metrics first, then those only languages have (a label-grouped file's own-label f1).
-  const names = [...new Set([...Object.keys(flat).filter((k) => !k.includes('/')), ...languages.flatMap((l) => Object.keys(perLanguage[l]))])].filter((k) => RATIO.test(k));
+  // Pooled metrics first, then those only languages have.
+  const pooled = Object.fromEntries(Object.entries(flat).filter(([k]) => !k.includes('/')));
+  const names = [...Object.keys(pooled).filter((k) => RATIO.test(k)), ...languageOnlyRatios(pooled, perLanguage, languages)];
   const rows = names.map((name) => ({ name, values: Object.fromEntries(languages.map((l) => [l, perLanguage[l][name]])), pooled: flat[name] }));
   return formatLanguageTable(rows, { languages, pooled: true, title: 'metric' }) + '\n';
 }

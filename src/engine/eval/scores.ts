@@ -52,13 +52,14 @@ export function classificationScores(rows: readonly ClassifiedRow[], labels: rea
   );
   const losses = meanBy(rows, (r) => r.language, (r) => [r.loss, 1]);
   const summary = (m: { accuracy: number; macroF1: number; microF1: number }, loss: number) => ({ loss, accuracy: m.accuracy, macro_f1: m.macroF1, micro_f1: m.microF1 });
-  const ownLabel = (l: string, m: { accuracy: number }) => {
-    const own = byLanguage.all.perClass.find((c) => c.label === l);
-    return own ? { loss: losses.languages[l], accuracy: m.accuracy, f1: own.f1 } : summary(byLanguage.languages[l], losses.languages[l]);
+  const ownF1 = new Map(languagesAreLabels ? byLanguage.all.perClass.map((c) => [c.label, c.f1]) : []);
+  const perLanguage = (l: string, m: { accuracy: number; macroF1: number; microF1: number }) => {
+    const f1 = ownF1.get(l);
+    return f1 === undefined ? summary(m, losses.languages[l]) : { loss: losses.languages[l], accuracy: m.accuracy, f1 };
   };
   return {
     metrics: summary(byLanguage.all, losses.all),
-    perLanguage: Object.fromEntries(Object.entries(byLanguage.languages).map(([l, m]) => [l, languagesAreLabels ? ownLabel(l, m) : summary(m, losses.languages[l])])),
+    perLanguage: Object.fromEntries(Object.entries(byLanguage.languages).map(([l, m]) => [l, perLanguage(l, m)])),
     classes: byLanguage.all.perClass,
     confusion: byLanguage.all.confusion,
   };

@@ -577,6 +577,8 @@ export interface TrainDefaultsResult {
   warmupRatio: number;
   /** The table row in words ("defaults for LoRA of classification on 702 rows with a small model …"). */
   why: string;
+  /** What the row was chosen for, short ("702 training rows and a small model"): the wizard's Start item says it. */
+  chosenFor: string;
   /** The method the wizard offers first for this model: full fine-tuning for a small model, LoRA for a base-sized one. */
   recommendedMethod: 'lora' | 'full';
   /**

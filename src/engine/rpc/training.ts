@@ -189,7 +189,8 @@ export class TrainingRuns {
     const languages = params.task === 'translation' ? translationLanguages(params.model) : undefined;
     // The file's row count less the held-out tenth is what the table saw: said, so "1200 rows" then "1080 rows" adds up.
     const why = heldOut && rows !== undefined ? d.why.replace(`on ${rows} rows`, `on ${rows} training rows (${params.rows} less ${params.rows! - rows} held out for evaluation)`) : d.why;
-    return { learningRate: d.lr, epochs: d.epochs, batchSize: d.batchSize, warmupRatio: d.warmupRatio, why, recommendedMethod: recommendedMethod(hiddenSize), ...(languages ? { languages } : {}) };
+    const chosenFor = `${rows === undefined ? '' : `${rows}${heldOut ? ' training' : ''} rows and `}${d.modelInWords}`;
+    return { learningRate: d.lr, epochs: d.epochs, batchSize: d.batchSize, warmupRatio: d.warmupRatio, why, chosenFor, recommendedMethod: recommendedMethod(hiddenSize), ...(languages ? { languages } : {}) };
   }
 
   stop(runId: string | undefined): string[] {

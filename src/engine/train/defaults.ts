@@ -21,6 +21,8 @@ export interface TrainingDefaults {
   batchSize: number;
   /** Which row of the table this is ("defaults for full fine-tuning of classification … with a small model …"). */
   rowName: string;
+  /** The model's size in words, as the row names it without the hidden size: "a small model". */
+  modelInWords: string;
   /** One line saying which row of the table this is and its values, for the wizard. */
   why: string;
 }
@@ -88,10 +90,10 @@ export function trainingDefaults(q: { task: Task | 'translation'; method: TrainM
   const lr = LEARNING_RATE[row][q.method][scale];
   const epochs = epochsFor(q.rows, batchSize);
   const size = q.rows === undefined ? '' : ` on ${q.rows} rows`;
-  const model = scale === 'small' ? `a small model (hidden size ${q.hiddenSize})` : `a base-size or larger model (hidden size ${q.hiddenSize})`;
-  const named = `defaults for ${q.method === 'lora' ? 'LoRA' : 'full fine-tuning'} of ${TASK_WORDS[row]}${size} with ${model}`;
+  const modelInWords = scale === 'small' ? 'a small model' : 'a base-size or larger model';
+  const named = `defaults for ${q.method === 'lora' ? 'LoRA' : 'full fine-tuning'} of ${TASK_WORDS[row]}${size} with ${modelInWords} (hidden size ${q.hiddenSize})`;
   const values = { lr, epochs, warmupRatio: 0.1 };
-  return { ...values, batchSize, rowName: named, why: `${named}: ${defaultsInWords(values, DEFAULTED_KEYS)}` };
+  return { ...values, batchSize, rowName: named, modelInWords, why: `${named}: ${defaultsInWords(values, DEFAULTED_KEYS)}` };
 }
 
 /** The values the table chooses when a run is not given them. */
