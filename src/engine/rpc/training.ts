@@ -6,7 +6,8 @@
  * Scheduling, who runs when: onnxruntime-node's session.run blocks the thread that calls it until the graph has
  * run. Inference requests (hover, fill-mask, classify: the editor's) run on the engine's main thread, one
  * session.run at a time in the order they arrive, each cut into small batches; a request cancelled before its
- * turn is dropped before it tokenizes or runs anything (runtime/inputs.ts, cancellableChunks). A training step runs
+ * turn is dropped before it tokenizes or runs anything (runtime/inputs.ts, cancellableChunks), and a request's first
+ * batch waits a short grace (firstBatchGrace) so that a cancel sent right behind it lands first. A training step runs
  * on its run's own thread, so it never holds a request: a hover that arrives while a step is in flight runs at
  * once, beside it, sharing the CPU cores with it (its sessions are the editor's own, sized to the request: batch 1,
  * padded only to the text's own length). What a step costs a hover is cores, not waiting.
