@@ -21,6 +21,7 @@ import { createRng } from '../rng/rng.js';
 import { normaliseText } from './checks.js';
 import { rowFeatures, wordFeatures } from './features.js';
 import { fitLogistic, predictLogistic, standardise } from './logistic.js';
+import { crossEntropy, languageGroups, neighbourProbabilities, unitVectors } from './neighbours.js';
 import type { HeadKind } from '../tasks/vocabulary.js';
 
 /** The heads an audit fine-tunes per fold: sequence classifiers (single texts or pairs) and token classifiers. */
@@ -90,7 +91,29 @@ export interface ProbabilityOptions {
  * Row probabilities [row][class] (seq-cls) or word probabilities [row][word][class] (token-cls, null where
  * truncation cut the word off), over the data's label ids.
  */
-export type Probabilities = { task: 'seq-cls'; rows: Float64Array[] } | { task: 'token-cls'; rows: (Float64Array | null)[][] };
+export type Probabilities = { task: 'seq-cls'; rows: Float64Array[]; estimate?: EstimateChoice } | { task: 'token-cls'; rows: (Float64Array | null)[][] };
+
+/**
+ * The features method's out-of-fold estimates for rows (sequence and pair classification): the logistic
+ * regression, the rows' nearest neighbours (neighbours.ts) by their vectors as they are and, with a language column,
+ * centred on their language's mean, and the mean of the regression's and the better neighbours' probabilities.
+ */
+export type Estimate = 'logistic' | 'neighbours' | 'neighbours-by-language' | 'blend';
+
+/** Which estimate the audit used: the one whose out-of-fold probabilities give the file's labels the least cross-entropy. */
+export interface EstimateChoice {
+  chosen: Estimate;
+  /** Mean cross-entropy of the given labels under each estimate (nats; lower predicts the file better). */
+  crossEntropy: Partial<Record<Estimate, number>>;
+}
+
+/** Each estimate in words (the log, the CLI's table). */
+export const ESTIMATE_WORDS: Record<Estimate, string> = {
+  logistic: 'a logistic regression on the model\'s features',
+  neighbours: 'the 20 most similar rows of the other folds',
+  'neighbours-by-language': 'the 20 most similar rows of the other folds, each row\'s vector centred on its language\'s mean',
+  blend: 'the mean of the logistic regression and the most similar rows',
+};
 
 export async function outOfSampleProbabilities(o: ProbabilityOptions): Promise<Probabilities> {
   const n = o.data.size;
@@ -114,7 +137,8 @@ export async function outOfSampleProbabilities(o: ProbabilityOptions): Promise<P
       await models.closeAll();
     }
   } else if (o.method === 'features') {
-    await featureFolds(o, store);
+    const estimate = await featureFolds(o, store);
+    if (estimate) return { task: 'seq-cls', rows: seq, estimate };
   } else {
     const folds = foldsOf(o.data, o.task, o.folds, o.training.seed);
     for (let k = 0; k < folds.length; k++) {
@@ -164,14 +188,19 @@ export async function outOfSampleProbabilities(o: ProbabilityOptions): Promise<P
   return o.task === 'seq-cls' ? { task: 'seq-cls', rows: seq } : { task: 'token-cls', rows: tok };
 }
 
-/** The features method: every row's (or word's) features once, then a logistic regression per fold. */
-async function featureFolds(o: ProbabilityOptions, store: (indices: readonly number[], predicted: Probabilities) => void): Promise<void> {
+/**
+ * The features method: every row's (or word's) features once, then a logistic regression per fold; for rows, the
+ * nearest-neighbour estimates too, and the estimate that predicts the file's labels best out of fold (EstimateChoice).
+ */
+async function featureFolds(o: ProbabilityOptions, store: (indices: readonly number[], predicted: Probabilities) => void): Promise<EstimateChoice | undefined> {
   const n = o.data.size;
   const K = o.data.labels.length;
   const models = new ModelCache({ threads: o.threads });
   let features: (Float64Array | null)[][];
+  let hidden: number;
   try {
     const model = await models.model(o.model);
+    hidden = model.config.hidden_size;
     const progress = (done: number) => o.onProgress?.({ phase: 'features', step: done, totalSteps: n, fraction: 0.6 * (done / n) });
     features = o.task === 'seq-cls' ? (await rowFeatures(model, o.data, o.signal, progress)).map((v) => [v]) : await wordFeatures(model, o.data, o.training.maxLength, o.signal, progress);
   } finally {
@@ -191,6 +220,7 @@ async function featureFolds(o: ProbabilityOptions, store: (indices: readonly num
     }
     return { x, y };
   };
+  const logistic: Float64Array[] = new Array(n);
   for (let k = 0; k < folds.length; k++) {
     const held = folds[k];
     const train = itemsOf(folds.filter((_, j) => j !== k).flat());
@@ -198,7 +228,7 @@ async function featureFolds(o: ProbabilityOptions, store: (indices: readonly num
     o.onLog?.(`fold ${k + 1} of ${folds.length}: logistic regression on ${train.x.length} ${o.task === 'seq-cls' ? 'rows' : 'words'}, predicting ${test.x.length}`);
     const scaled = standardise(train.x, [...train.x, ...test.x]);
     let iteration = 0;
-    const at = (share: number) => 0.6 + (0.4 * (k + share)) / folds.length;
+    const at = (share: number) => 0.6 + (0.3 * (k + share)) / folds.length;
     const fitted = await fitLogistic(scaled.slice(0, train.x.length), train.y, K, {
       l2: FEATURE_L2, iterations: FEATURE_ITERATIONS, threads: o.threads,
       stop: () => {
@@ -209,12 +239,57 @@ async function featureFolds(o: ProbabilityOptions, store: (indices: readonly num
     });
     if (o.signal?.aborted) throw new CancelledError();
     const predicted = scaled.slice(train.x.length).map((v) => predictLogistic(fitted, v));
-    if (o.task === 'seq-cls') store(held, { task: 'seq-cls', rows: predicted });
+    if (o.task === 'seq-cls') held.forEach((i, r) => (logistic[i] = predicted[r]));
     else {
       let next = 0;
       store(held, { task: 'token-cls', rows: held.map((i) => features[i].map((v) => (v === null ? null : predicted[next++]))) });
     }
   }
+  if (o.task !== 'seq-cls') return undefined;
+  const choice = chooseRowEstimate(o, features.map((f) => sentenceVector(f[0]!, hidden)), folds, logistic);
+  const all = Array.from({ length: n }, (_, i) => i);
+  store(all, { task: 'seq-cls', rows: choice.rows });
+  o.onLog?.(`out-of-fold probabilities from ${ESTIMATE_WORDS[choice.estimate.chosen]} (cross-entropy of the given labels: ${Object.entries(choice.estimate.crossEntropy).map(([e, x]) => `${e} ${x!.toFixed(3)}`).join(', ')})`);
+  return choice.estimate;
+}
+
+/** A row's sentence vector from its features: the mean last hidden state of its text (and of its pair's, side by side). */
+function sentenceVector(features: Float64Array, hidden: number): Float32Array {
+  const texts = features.length / (2 * hidden);
+  const out = new Float32Array(texts * hidden);
+  for (let t = 0; t < texts; t++) out.set(features.subarray(2 * t * hidden, (2 * t + 1) * hidden), t * hidden);
+  return out;
+}
+
+/** The out-of-fold estimates of the rows' labels, and the one that gives the given labels the least cross-entropy. */
+function chooseRowEstimate(o: ProbabilityOptions, vectors: Float32Array[], folds: number[][], logistic: Float64Array[]): { rows: Float64Array[]; estimate: EstimateChoice } {
+  const n = o.data.size;
+  const K = o.data.labels.length;
+  const labels = Int32Array.from({ length: n }, (_, i) => o.data.labelId(i));
+  const groups = languageGroups(o.data);
+  const candidates = new Map<Estimate, Float64Array[]>([['logistic', logistic]]);
+  const spaces: [Estimate, Float32Array[]][] = [['neighbours', unitVectors(vectors)]];
+  if (groups) spaces.push(['neighbours-by-language', unitVectors(vectors, groups)]);
+  spaces.forEach(([name, unit], s) => {
+    const rows: Float64Array[] = new Array(n);
+    folds.forEach((held, k) => {
+      o.onProgress?.({ phase: 'predicting', fold: k + 1, folds: folds.length, fraction: 0.9 + (0.1 * (s * folds.length + k)) / (spaces.length * folds.length) });
+      const pool = folds.filter((_, j) => j !== k).flat();
+      neighbourProbabilities(unit, labels, K, held, pool, o.signal).forEach((p, r) => (rows[held[r]] = p));
+    });
+    candidates.set(name, rows);
+  });
+  const loss = (rows: Float64Array[]) => crossEntropy(labels, rows);
+  const nearest = spaces.map(([name]) => name).reduce((a, b) => (loss(candidates.get(b)!) < loss(candidates.get(a)!) ? b : a));
+  const near = candidates.get(nearest)!;
+  candidates.set('blend', logistic.map((p, i) => p.map((x, c) => (x + near[i][c]) / 2)));
+  const crossEntropies: Partial<Record<Estimate, number>> = {};
+  let chosen: Estimate = 'logistic';
+  for (const [name, rows] of candidates) {
+    crossEntropies[name] = Math.round(loss(rows) * 1000) / 1000;
+    if (loss(rows) < loss(candidates.get(chosen)!)) chosen = name;
+  }
+  return { rows: candidates.get(chosen)!, estimate: { chosen, crossEntropy: crossEntropies } };
 }
 
 /** Fewer steps than this and a small file's folds learn nothing: its epochs are repeated until they reach it. */

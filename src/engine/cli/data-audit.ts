@@ -7,7 +7,7 @@
  */
 import { join, parse } from 'node:path';
 import { auditLabels, type AuditFlag, type AuditReport } from '../audit/audit.js';
-import { AUDIT_METHODS, DEFAULT_FOLD_TRAINING, type AuditMethod, type FoldTraining } from '../audit/probabilities.js';
+import { AUDIT_METHODS, DEFAULT_FOLD_TRAINING, ESTIMATE_WORDS, type AuditMethod, type EstimateChoice, type FoldTraining } from '../audit/probabilities.js';
 import { XlmError } from '../errors.js';
 import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
 import { DATA_READ_OPTIONS, readOptionsFromFlags } from './data-flags.js';
@@ -47,7 +47,9 @@ export const dataAuditCommand: CommandSpec = {
   details: [
     "Labels: the rows are dealt into --folds K folds; each fold's rows are predicted by a classifier trained on the other",
     "folds: a logistic regression on --model's frozen features (--method features, the default; the model reads every",
-    'row once) or a LoRA fine-tuning of --model (--method lora). Confident learning (Northcutt et al.; cleanlab\'s',
+    'row once) or a LoRA fine-tuning of --model (--method lora). With --method features, rows are also predicted by their',
+    '20 most similar rows of the other folds (by sentence vector; with a language column, also centred on each language),',
+    'and the estimate that predicts the given labels best out of fold is used. Confident learning (Northcutt et al.; cleanlab\'s',
     'find_label_issues defaults) flags the rows whose label another class confidently claims.',
     'NER files (CoNLL, JSONL tokens + tags): each word\'s tag is judged the same way.',
     'Also flagged: duplicates (equal, or equal ignoring case, punctuation and spacing) with conflicting labels; with a',
@@ -107,6 +109,12 @@ function stamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
+/** Which out-of-fold estimate the features method used, beside the others' cross-entropies. */
+function estimateWords(e: EstimateChoice): string {
+  const others = Object.entries(e.crossEntropy).filter(([name]) => name !== e.chosen).map(([name, x]) => `${name} ${x!.toFixed(3)}`);
+  return `${ESTIMATE_WORDS[e.chosen]}, the estimate that predicts the given labels best (cross-entropy ${e.crossEntropy[e.chosen]!.toFixed(3)}; ${others.join(', ')})`;
+}
+
 export function formatAudit(r: AuditReport, limit: number): string {
   const lines: string[] = [];
   const c = r.counts;
@@ -114,7 +122,9 @@ export function formatAudit(r: AuditReport, limit: number): string {
     ? `the predictions of ${r.model}`
     : r.method === 'lora'
       ? `${r.folds}-fold LoRA fine-tuning from ${r.model} (method lora)`
-      : `${r.folds}-fold logistic regression on the features of ${r.model} (method features)`;
+      : r.estimate
+        ? `${r.folds} folds on the features of ${r.model} (method features): ${estimateWords(r.estimate)}`
+        : `${r.folds}-fold logistic regression on the features of ${r.model} (method features)`;
   lines.push(`${r.file}: ${r.rows} rows, ${r.labels.length} ${r.task === 'token-cls' ? 'tags' : 'labels'}; probabilities from ${how} (${r.seconds.toFixed(1)} s)`);
   if (r.agreement !== undefined) {
     const where = r.folds ? 'out of sample' : 'in its own predictions (it has seen these labels, so a high figure proves little)';
