@@ -19,6 +19,7 @@ import {
 import { IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
 import { EngineErrorData, EngineInfo, PROTOCOL_VERSION, engineInfo } from '../engine/rpc/protocol.js';
 import { withHugePageMalloc } from './malloc.js';
+import { lineSplitter } from './engineOutput.js';
 
 export type EngineProcessState = 'stopped' | 'starting' | 'running';
 
@@ -33,8 +34,8 @@ export interface EngineProcessOptions {
   /** Absolute path of dist/engine.js. */
   enginePath: string;
   env?: NodeJS.ProcessEnv;
-  /** Lines the engine writes to stdout/stderr (its own log, native runtime warnings, crash traces). */
-  onOutput?: (text: string) => void;
+  /** Each whole line the engine writes to stdout or stderr (its own log, native runtime warnings, crash traces). */
+  onOutput?: (line: string) => void;
   onStateChange?: (state: EngineProcessState) => void;
   onExit?: (exit: EngineExit) => void;
   /** Crashes tolerated within `crashWindowMs` before automatic restarts stop (default 5 in 3 minutes). */
@@ -180,9 +181,12 @@ export class EngineProcess {
       env: withHugePageMalloc({ ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: '1' }),
       execArgv: [],
     });
-    const output = (d: Buffer) => this.options.onOutput?.(d.toString());
-    child.stdout?.on('data', output);
-    child.stderr?.on('data', output);
+    for (const stream of [child.stdout, child.stderr]) {
+      const lines = lineSplitter((line) => this.options.onOutput?.(line));
+      stream?.setEncoding('utf8');
+      stream?.on('data', (text: string) => lines.push(text));
+      stream?.on('end', () => lines.end());
+    }
     const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
     const session: Session = { child, connection, pending: new Set(), disposables: [], info: Promise.resolve() as never };
     for (const method of this.listeners.keys()) session.disposables.push(this.dispatch(connection, method));
