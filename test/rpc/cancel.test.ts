@@ -6,13 +6,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Transform } from 'node:stream';
-import { CancellationTokenSource, ResponseError, StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
 import * as p from '../../src/engine/rpc/protocol.js';
-import { MAX_GRACE_MS, firstBatchGrace, noteBatchTime, onInferenceBatch, type InferenceBatchEvent } from '../../src/engine/runtime/inputs.js';
+import { MAX_GRACE_MS, firstBatchGrace, noteBatchTime, onFirstBatchWait, onInferenceBatch, type InferenceBatchEvent } from '../../src/engine/runtime/inputs.js';
 import { connectEngineInProcess, type EnginePair } from '../helpers/engine-pair.js';
-import { createHandlers } from '../../src/engine/rpc/handlers.js';
-import { serveEngine } from '../../src/engine/rpc/server.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
 
 let tmp: string;
@@ -94,46 +91,41 @@ test('requests cancelled while they wait run no batch, and classify and embed st
 });
 
 test('with slow batches a request cancelled right after it is sent runs no batch (its first batch waits a grace)', async () => {
-  // As over the IPC pipe: the cancel written right behind its request reaches the engine a moment later (here each
-  // message 1 ms after the one before it).
-  const toServer = new PassThrough();
-  const toClient = new PassThrough();
-  let due = 0;
-  const spaced = new Transform({
-    transform(chunk, _encoding, done) {
-      // A message's header and content are written apart: the 1 ms goes between messages.
-      due = Math.max(Date.now(), due) + (String(chunk).startsWith('Content-Length') ? 1 : 0);
-      setTimeout(() => done(null, chunk), due - Date.now());
-    },
-  });
-  toServer.pipe(spaced);
-  const server = createMessageConnection(new StreamMessageReader(spaced), new StreamMessageWriter(toClient));
-  const client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
-  serveEngine(server, createHandlers(), { engineVersion: 'test', devices: () => [] });
-  client.listen();
+  // The editor's requests are paced per model and task: an uncancelled one names its kind as it starts waiting.
+  let pace = '';
+  const stopWatching = onFirstBatchWait((p) => (pace = p));
+  const [first] = await engine.client.sendRequest(p.classify, { inputs: [{ text: 'learn the kind' }] }, new CancellationTokenSource().token);
+  stopWatching();
+  assert.equal(first!.length, 2);
+  assert.match(pace, /^classify /);
+  // As with an XLM-R base-sized model: this kind's recent batches took 40 ms, so its grace is 3 ms.
+  const slow = () => {
+    for (let i = 0; i < 40; i++) noteBatchTime(pace, 40);
+  };
+  slow();
+  assert.ok(Math.abs(firstBatchGrace(pace) - MAX_GRACE_MS) < 1e-3, `grace ${firstBatchGrace(pace)} ms`);
+  assert.equal(firstBatchGrace('another kind'), 0, 'a kind with no batches yet waits no grace');
   const seen = new Map<number, number>();
   const stop = onInferenceBatch((e) => seen.set(e.total, (seen.get(e.total) ?? 0) + 1));
   try {
-    await client.sendRequest(p.modelLoad, { dir: path.join(tmp, 'tiny') });
-    // As with an XLM-R base-sized model: recent batches took 40 ms, so the grace is 2 ms.
-    for (let i = 0; i < 40; i++) noteBatchTime(40);
-    assert.ok(Math.abs(firstBatchGrace() - MAX_GRACE_MS) < 1e-3, `grace ${firstBatchGrace()} ms`);
     for (let round = 0; round < 5; round++) {
       const source = new CancellationTokenSource();
-      const pending = outcome(client.sendRequest(p.classify, { inputs: [{ text: `typed ${round}` }] }, source.token));
-      source.cancel();
-      assert.equal(await pending, p.EngineErrorCodes.requestCancelled, `round ${round}: the cancelled request was answered`);
-      for (let i = 0; i < 40; i++) noteBatchTime(40);
+      // The cancel is sent as the request starts waiting: as over the IPC pipe, where a cancel written right behind
+      // its request arrives after the engine has begun handling it.
+      const stopCancelling = onFirstBatchWait(() => source.cancel());
+      try {
+        const pending = outcome(engine.client.sendRequest(p.classify, { inputs: [{ text: `typed ${round}` }] }, source.token));
+        assert.equal(await pending, p.EngineErrorCodes.requestCancelled, `round ${round}: the cancelled request was answered`);
+      } finally {
+        stopCancelling();
+      }
+      slow();
     }
     assert.equal(seen.get(1) ?? 0, 0, 'a cancelled request ran its batch');
-    // Fast batches bring the grace back to nothing, and an uncancelled request is answered.
-    for (let i = 0; i < 60; i++) noteBatchTime(1);
-    assert.equal(firstBatchGrace(), 0);
-    const [scores] = await client.sendRequest(p.classify, { inputs: [{ text: 'not cancelled' }] });
-    assert.equal(scores!.length, 2);
   } finally {
     stop();
-    client.dispose();
-    server.dispose();
   }
+  // Fast batches bring the grace back to nothing.
+  for (let i = 0; i < 60; i++) noteBatchTime(pace, 1);
+  assert.equal(firstBatchGrace(pace), 0);
 });

@@ -61,20 +61,33 @@ export function onInferenceBatch(listener: (e: InferenceBatchEvent) => void): ()
 export const GRACE_SHARE = 0.08;
 export const MAX_GRACE_MS = 3;
 /** Below this a grace is not worth a timer (whose resolution is a millisecond): the request only yields a turn. */
-const MIN_GRACE_MS = 0.25;
+const MIN_GRACE_MS = 1;
 
-/** A recent batch's time: an exponential average over batches of every request, in milliseconds. */
-let recentBatchMs = 0;
+/**
+ * A recent batch's time per kind of request (its `pace` key: the editor's requests, one per model and task): an
+ * exponential average, in milliseconds. Requests without a key (embeddings, zero-shot, translation, the audit's
+ * reading) neither wait a grace nor count here, so a long batch of theirs does not make a hover wait.
+ */
+const recentBatchMs = new Map<string, number>();
 
-/** Records how long a batch took (between its chunk being handed out and the next being asked for). */
-export function noteBatchTime(ms: number): void {
-  recentBatchMs = recentBatchMs === 0 ? ms : 0.7 * recentBatchMs + 0.3 * ms;
+/** Records how long a batch of requests of kind `pace` took (between its chunk being handed out and the next being asked for). */
+export function noteBatchTime(pace: string, ms: number): void {
+  const before = recentBatchMs.get(pace);
+  recentBatchMs.set(pace, before === undefined ? ms : 0.7 * before + 0.3 * ms);
 }
 
-/** The grace before a request's first batch, in milliseconds, from the recent batch time. */
-export function firstBatchGrace(): number {
-  const grace = Math.min(MAX_GRACE_MS, GRACE_SHARE * recentBatchMs);
+/** The grace before the first batch of a request of kind `pace`, in milliseconds, from its kind's recent batch time. */
+export function firstBatchGrace(pace: string): number {
+  const grace = Math.min(MAX_GRACE_MS, GRACE_SHARE * (recentBatchMs.get(pace) ?? 0));
   return grace < MIN_GRACE_MS ? 0 : grace;
+}
+
+const graceListeners = new Set<(pace: string) => void>();
+
+/** Calls `listener` as a request of a paced kind starts waiting for its first batch (tests cancel it then). */
+export function onFirstBatchWait(listener: (pace: string) => void): () => void {
+  graceListeners.add(listener);
+  return () => graceListeners.delete(listener);
 }
 
 /** Waits `ms` of real time: a timer counts from the event loop's cached clock, so it can fire early by the turn's length. */
@@ -88,12 +101,16 @@ async function graceTime(ms: number): Promise<void> {
  * The chunks of an inference request, cancellable between them: onnxruntime-node cannot stop a running
  * session.run, so a request is cut into small batches and a cancelled one stops before its next batch. Each
  * batch first yields to the event loop, so a cancel notification that arrived meanwhile is seen, and a request
- * cancelled while it waited behind others runs no batch at all; the first batch waits its grace (above) too.
+ * cancelled while it waited behind others runs no batch at all; with a `pace` key (the editor's requests), the first
+ * batch waits its grace (above) too.
  */
-export async function* cancellableChunks<T>(items: readonly T[], size: number, cancel?: Cancellation): AsyncGenerator<T[]> {
+export async function* cancellableChunks<T>(items: readonly T[], size: number, cancel?: Cancellation, pace?: string): AsyncGenerator<T[]> {
   for (let first = 0; first < items.length; first += size) {
     if (cancel) {
-      if (first === 0) await graceTime(firstBatchGrace());
+      if (first === 0 && pace !== undefined) {
+        for (const listener of graceListeners) listener(pace);
+        await graceTime(firstBatchGrace(pace));
+      }
       // One more turn after the grace: a cancel read in the same turn as its timer fired is processed then.
       await new Promise((resolve) => setImmediate(resolve));
       if (cancel.isCancellationRequested) throw new CancelledError();
@@ -102,7 +119,7 @@ export async function* cancellableChunks<T>(items: readonly T[], size: number, c
     for (const listener of batchListeners) listener({ first, size: chunk.length, total: items.length });
     const started = performance.now();
     yield chunk;
-    noteBatchTime(performance.now() - started);
+    if (pace !== undefined) noteBatchTime(pace, performance.now() - started);
   }
 }
 

@@ -23,7 +23,7 @@ export interface ClassifyOptions {
 export async function classify(model: LoadedModel, inputs: readonly ClassifyInput[], opts: ClassifyOptions = {}): Promise<ClassifyResult> {
   checkInputKind(model, inputs);
   const results: ClassifyResult = [];
-  for await (const chunk of cancellableChunks(inputs, opts.batchSize ?? 16, opts.cancel)) {
+  for await (const chunk of cancellableChunks(inputs, opts.batchSize ?? 16, opts.cancel, `classify ${model.dir} ${model.dtype}`)) {
     const logits = await classifyLogits(model, chunk, opts.truncation);
     results.push(...logits.map((row) => labelScores(model, row)));
   }

@@ -24,7 +24,7 @@ export async function fillMask(model: LoadedModel, texts: readonly string[], opt
   if (!Number.isInteger(topK) || topK < 1) throw new XlmError('bad-top-k', `top-k is ${topK}; it must be a whole number of at least 1`, { what: 'topK' });
   const k = Math.min(topK, model.config.vocab_size);
   const results: FillMaskResult[] = [];
-  for await (const chunk of cancellableChunks(texts, opts.batchSize ?? 16, opts.cancel)) results.push(...(await fillChunk(model, chunk, k, results.length)));
+  for await (const chunk of cancellableChunks(texts, opts.batchSize ?? 16, opts.cancel, `fill-mask ${model.dir} ${model.dtype}`)) results.push(...(await fillChunk(model, chunk, k, results.length)));
   return results;
 }
 
