@@ -60,7 +60,10 @@ export interface AuditProgress {
    * 'features' while the model reads every row (features method; step rows of totalSteps), 'fold' while fold
    * `fold` trains (steps of totalSteps: optimizer steps, or L-BFGS iterations), 'predicting' while its rows are scored.
    */
-  phase: 'loading' | 'features' | 'fold' | 'predicting' | 'checks' | 'done';
+  phase: 'loading' | 'features' | 'fold' | 'neighbours' | 'predicting' | 'checks' | 'done';
+  /** With 'neighbours': which pass over the rows (their vectors as they are, then centred on their language). */
+  pass?: number;
+  passes?: number;
   /** With 'fold': what the fold trains. */
   method?: AuditMethod;
   fold?: number;
@@ -100,20 +103,35 @@ export type Probabilities = { task: 'seq-cls'; rows: Float64Array[]; estimate?: 
  */
 export type Estimate = 'logistic' | 'neighbours' | 'neighbours-by-language' | 'blend';
 
-/** Which estimate the audit used: the one whose out-of-fold probabilities give the file's labels the least cross-entropy. */
+/**
+ * Which estimate the audit used: for each fold the one whose out-of-fold probabilities give the other folds' labels the
+ * least cross-entropy (`byFold`); `chosen` is the one most folds used.
+ */
 export interface EstimateChoice {
   chosen: Estimate;
-  /** Mean cross-entropy of the given labels under each estimate (nats; lower predicts the file better). */
+  byFold: Estimate[];
+  /** Mean cross-entropy of the given labels under each estimate over the whole file (nats; lower predicts the file better). */
   crossEntropy: Partial<Record<Estimate, number>>;
 }
 
-/** Each estimate in words (the log, the CLI's table). */
-export const ESTIMATE_WORDS: Record<Estimate, string> = {
-  logistic: 'a logistic regression on the model\'s features',
-  neighbours: 'the 20 most similar rows of the other folds',
-  'neighbours-by-language': 'the 20 most similar rows of the other folds, each row\'s vector centred on its language\'s mean',
-  blend: 'the mean of the logistic regression and the most similar rows',
+/** Files with fewer rows use the logistic regression alone: choosing among estimates on so few labels is noise. */
+export const MIN_ROWS_FOR_NEIGHBOURS = 200;
+
+/** Each estimate in words (the log, the CLI's table), long and short. */
+const ESTIMATE_WORDS: Record<Estimate, [string, string]> = {
+  logistic: ["a logistic regression on the model's features", 'regression'],
+  neighbours: ["each row's 20 nearest rows of the other folds, by sentence vector", 'nearest rows'],
+  'neighbours-by-language': ["each row's 20 nearest rows of the other folds, by sentence vector centred on its language", 'nearest rows by language'],
+  blend: ['the mean of the logistic regression and the nearest rows', 'mean of both'],
 };
+
+/** Which estimate was used, in words, with what made it the choice. */
+export function describeEstimate(e: EstimateChoice): string {
+  const [long] = ESTIMATE_WORDS[e.chosen];
+  const others = Object.entries(e.crossEntropy).filter(([name]) => name !== e.chosen).map(([name, x]) => `${ESTIMATE_WORDS[name as Estimate][1]} ${x!.toFixed(3)}`);
+  const folds = e.byFold.every((x) => x === e.chosen) ? '' : `; by fold: ${e.byFold.map((x) => ESTIMATE_WORDS[x][1]).join(', ')}`;
+  return `${long}, which predicts the given labels best out of fold (cross-entropy ${e.crossEntropy[e.chosen]!.toFixed(3)} against ${others.join(', ')}${folds})`;
+}
 
 export async function outOfSampleProbabilities(o: ProbabilityOptions): Promise<Probabilities> {
   const n = o.data.size;
@@ -246,10 +264,14 @@ async function featureFolds(o: ProbabilityOptions, store: (indices: readonly num
     }
   }
   if (o.task !== 'seq-cls') return undefined;
-  const choice = chooseRowEstimate(o, features.map((f) => sentenceVector(f[0]!, hidden)), folds, logistic);
+  if (n < MIN_ROWS_FOR_NEIGHBOURS) {
+    store(Array.from({ length: n }, (_, i) => i), { task: 'seq-cls', rows: logistic });
+    return undefined;
+  }
+  const choice = await chooseRowEstimate(o, features.map((f) => sentenceVector(f[0]!, hidden)), folds, logistic);
   const all = Array.from({ length: n }, (_, i) => i);
   store(all, { task: 'seq-cls', rows: choice.rows });
-  o.onLog?.(`out-of-fold probabilities from ${ESTIMATE_WORDS[choice.estimate.chosen]} (cross-entropy of the given labels: ${Object.entries(choice.estimate.crossEntropy).map(([e, x]) => `${e} ${x!.toFixed(3)}`).join(', ')})`);
+  o.onLog?.(`out-of-fold probabilities from ${describeEstimate(choice.estimate)}`);
   return choice.estimate;
 }
 
@@ -261,35 +283,50 @@ function sentenceVector(features: Float64Array, hidden: number): Float32Array {
   return out;
 }
 
-/** The out-of-fold estimates of the rows' labels, and the one that gives the given labels the least cross-entropy. */
-function chooseRowEstimate(o: ProbabilityOptions, vectors: Float32Array[], folds: number[][], logistic: Float64Array[]): { rows: Float64Array[]; estimate: EstimateChoice } {
+/**
+ * The out-of-fold estimates of the rows' labels, and for each fold the one that gives the given labels of the other
+ * folds' rows the least cross-entropy (a row's own label takes no part in choosing how its fold is predicted).
+ */
+async function chooseRowEstimate(o: ProbabilityOptions, vectors: Float32Array[], folds: number[][], logistic: Float64Array[]): Promise<{ rows: Float64Array[]; estimate: EstimateChoice }> {
   const n = o.data.size;
   const K = o.data.labels.length;
   const labels = Int32Array.from({ length: n }, (_, i) => o.data.labelId(i));
   const groups = languageGroups(o.data);
-  const candidates = new Map<Estimate, Float64Array[]>([['logistic', logistic]]);
   const spaces: [Estimate, Float32Array[]][] = [['neighbours', unitVectors(vectors)]];
   if (groups) spaces.push(['neighbours-by-language', unitVectors(vectors, groups)]);
-  spaces.forEach(([name, unit], s) => {
+  const candidates = new Map<Estimate, Float64Array[]>([['logistic', logistic]]);
+  for (const [s, [name, unit]] of spaces.entries()) {
     const rows: Float64Array[] = new Array(n);
-    folds.forEach((held, k) => {
-      o.onProgress?.({ phase: 'predicting', fold: k + 1, folds: folds.length, fraction: 0.9 + (0.1 * (s * folds.length + k)) / (spaces.length * folds.length) });
+    for (const [k, held] of folds.entries()) {
+      o.onProgress?.({ phase: 'neighbours', pass: s + 1, passes: spaces.length, fold: k + 1, folds: folds.length, fraction: 0.9 + (0.1 * (s * folds.length + k)) / (spaces.length * folds.length) });
       const pool = folds.filter((_, j) => j !== k).flat();
-      neighbourProbabilities(unit, labels, K, held, pool, o.signal).forEach((p, r) => (rows[held[r]] = p));
-    });
+      (await neighbourProbabilities(unit, labels, K, held, pool, o.signal)).forEach((p, r) => (rows[held[r]] = p));
+    }
     candidates.set(name, rows);
-  });
-  const loss = (rows: Float64Array[]) => crossEntropy(labels, rows);
-  const nearest = spaces.map(([name]) => name).reduce((a, b) => (loss(candidates.get(b)!) < loss(candidates.get(a)!) ? b : a));
-  const near = candidates.get(nearest)!;
-  candidates.set('blend', logistic.map((p, i) => p.map((x, c) => (x + near[i][c]) / 2)));
-  const crossEntropies: Partial<Record<Estimate, number>> = {};
-  let chosen: Estimate = 'logistic';
-  for (const [name, rows] of candidates) {
-    crossEntropies[name] = Math.round(loss(rows) * 1000) / 1000;
-    if (loss(rows) < loss(candidates.get(chosen)!)) chosen = name;
   }
-  return { rows: candidates.get(chosen)!, estimate: { chosen, crossEntropy: crossEntropies } };
+  const blendWith = (near: Float64Array[]) => logistic.map((p, i) => p.map((x, c) => (x + near[i][c]) / 2));
+  /** The best estimate judged on `only` (every row when absent), the blend's partner being the better neighbours there. */
+  const best = (only?: number[]) => {
+    const loss = (rows: Float64Array[]) => crossEntropy(labels, rows, only);
+    const nearest = spaces.map(([name]) => name).reduce((a, b) => (loss(candidates.get(b)!) < loss(candidates.get(a)!) ? b : a));
+    const all = new Map(candidates).set('blend', blendWith(candidates.get(nearest)!));
+    let chosen: Estimate = 'logistic';
+    for (const [name, rows] of all) if (loss(rows) < loss(all.get(chosen)!)) chosen = name;
+    return { chosen, all, loss };
+  };
+  const out: Float64Array[] = new Array(n);
+  const byFold = folds.map((held, k) => {
+    const { chosen, all } = best(folds.filter((_, j) => j !== k).flat());
+    for (const i of held) out[i] = all.get(chosen)![i];
+    return chosen;
+  });
+  const whole = best();
+  const crossEntropies: Partial<Record<Estimate, number>> = {};
+  for (const [name, rows] of whole.all) crossEntropies[name] = Math.round(whole.loss(rows) * 1000) / 1000;
+  const counts = new Map<Estimate, number>();
+  for (const e of byFold) counts.set(e, (counts.get(e) ?? 0) + 1);
+  const chosen = [...counts].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+  return { rows: out, estimate: { chosen, byFold, crossEntropy: crossEntropies } };
 }
 
 /** Fewer steps than this and a small file's folds learn nothing: its epochs are repeated until they reach it. */

@@ -34,6 +34,7 @@ export async function auditRequest(params: DataAuditParams, ctx: HandlerContext,
 /** The progress notification's line. */
 export function progressLine(p: AuditProgress): string {
   if (p.phase === 'features') return `reading rows with the model, ${p.step}/${p.totalSteps}`;
+  if (p.phase === 'neighbours') return `nearest rows${p.passes && p.passes > 1 ? `, pass ${p.pass}/${p.passes}` : ''}, fold ${p.fold}/${p.folds}`;
   if (p.phase === 'fold') return `fold ${p.fold}/${p.folds}: ${p.method === 'lora' ? 'fine-tuning' : 'fitting'}, step ${p.step}/${p.totalSteps}`;
   if (p.phase === 'predicting') return p.fold ? `fold ${p.fold}/${p.folds}: predicting its rows` : 'predicting every row';
   if (p.phase === 'checks') return 'confident learning, duplicates, languages and lengths';

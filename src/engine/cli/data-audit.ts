@@ -7,7 +7,7 @@
  */
 import { join, parse } from 'node:path';
 import { auditLabels, type AuditFlag, type AuditReport } from '../audit/audit.js';
-import { AUDIT_METHODS, DEFAULT_FOLD_TRAINING, ESTIMATE_WORDS, type AuditMethod, type EstimateChoice, type FoldTraining } from '../audit/probabilities.js';
+import { AUDIT_METHODS, DEFAULT_FOLD_TRAINING, describeEstimate, type AuditMethod, type FoldTraining } from '../audit/probabilities.js';
 import { XlmError } from '../errors.js';
 import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
 import { DATA_READ_OPTIONS, readOptionsFromFlags } from './data-flags.js';
@@ -86,7 +86,7 @@ export const dataAuditCommand: CommandSpec = {
         nameOption: flagOf,
         onProgress: (p) => {
           const where =
-            p.phase === 'fold' ? `fold ${p.fold}/${p.folds} step ${p.step}/${p.totalSteps}` : p.phase === 'features' ? `features ${p.step}/${p.totalSteps} rows` : p.fold ? `${p.phase} fold ${p.fold}/${p.folds}` : p.phase;
+            p.phase === 'fold' ? `fold ${p.fold}/${p.folds} step ${p.step}/${p.totalSteps}` : p.phase === 'neighbours' ? `nearest rows${p.passes && p.passes > 1 ? ` pass ${p.pass}/${p.passes}` : ''} fold ${p.fold}/${p.folds}` : p.phase === 'features' ? `features ${p.step}/${p.totalSteps} rows` : p.fold ? `${p.phase} fold ${p.fold}/${p.folds}` : p.phase;
           const line = `auditing ${Math.round(p.fraction * 100)}% ${where}`;
           if (line === lastLine) return;
           lastLine = line;
@@ -109,12 +109,6 @@ function stamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-/** Which out-of-fold estimate the features method used, beside the others' cross-entropies. */
-function estimateWords(e: EstimateChoice): string {
-  const others = Object.entries(e.crossEntropy).filter(([name]) => name !== e.chosen).map(([name, x]) => `${name} ${x!.toFixed(3)}`);
-  return `${ESTIMATE_WORDS[e.chosen]}, the estimate that predicts the given labels best (cross-entropy ${e.crossEntropy[e.chosen]!.toFixed(3)}; ${others.join(', ')})`;
-}
-
 export function formatAudit(r: AuditReport, limit: number): string {
   const lines: string[] = [];
   const c = r.counts;
@@ -123,7 +117,7 @@ export function formatAudit(r: AuditReport, limit: number): string {
     : r.method === 'lora'
       ? `${r.folds}-fold LoRA fine-tuning from ${r.model} (method lora)`
       : r.estimate
-        ? `${r.folds} folds on the features of ${r.model} (method features): ${estimateWords(r.estimate)}`
+        ? `${r.folds} folds on the features of ${r.model} (method features): ${describeEstimate(r.estimate)}`
         : `${r.folds}-fold logistic regression on the features of ${r.model} (method features)`;
   lines.push(`${r.file}: ${r.rows} rows, ${r.labels.length} ${r.task === 'token-cls' ? 'tags' : 'labels'}; probabilities from ${how} (${r.seconds.toFixed(1)} s)`);
   if (r.agreement !== undefined) {
