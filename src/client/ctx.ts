@@ -6,7 +6,6 @@
 import * as vscode from 'vscode';
 import { CancellationToken, NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { EngineProcess, EngineUnavailableError, describeEngineExit } from './engineProcess.js';
-import { engineOutputLine } from './engineOutput.js';
 import { Health, viewHealth, withProblems } from './health.js';
 import { device, inferenceDtype } from './config.js';
 import { SLOTS, affectsSlots, modelName, slot, slotModel, slotSettingKey, type SlotId, type SlotModel } from './slots.js';
@@ -88,10 +87,7 @@ export class Ctx implements vscode.Disposable {
     this.status.command = 'xlm.showStatusMenu';
     this.engine = new EngineProcess({
       enginePath: vscode.Uri.joinPath(extension.extensionUri, 'dist', 'engine.js').fsPath,
-      onOutput: (text) => {
-        const line = engineOutputLine(text);
-        this.output[line.level](line.message);
-      },
+      onOutput: (line) => this.output[line.level](line.message),
       onStateChange: (state) => {
         if (state === 'running') {
           this.lastError = undefined;

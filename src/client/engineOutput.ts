@@ -6,7 +6,7 @@
  * nodes ...") lose their own timestamp, written in another clock's format beside the channel's, and take their level
  * from their severity letter.
  */
-export type EngineOutputLevel = 'info' | 'warn' | 'error';
+export type EngineOutputLevel = 'trace' | 'info' | 'warn' | 'error';
 
 export interface EngineOutputLine {
   level: EngineOutputLevel;
@@ -31,13 +31,26 @@ export function lineSplitter(onLine: (line: string) => void): { push(chunk: stri
 
 const NATIVE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \[([VIWEF]):onnxruntime:[^,\]]*,?\s*([^\]]*)\]\s*(.*)$/;
 
-/** One line the engine wrote, with the level it is logged at. */
-export function engineOutputLine(line: string): EngineOutputLine {
-  const native = NATIVE.exec(line);
-  if (native) {
-    const [, severity, where, message] = native;
-    const level: EngineOutputLevel = severity === 'E' || severity === 'F' ? 'error' : severity === 'W' ? 'warn' : 'info';
-    return { level, message: `onnxruntime: ${message}${where ? ` (${where.trim()})` : ''}` };
-  }
-  return { level: /unhandled rejection|^\s*(Error|TypeError|RangeError)\b/.test(line) ? 'error' : 'info', message: line };
+const ERROR = /unhandled rejection|^\s*(?:\w*Error\b|FATAL ERROR\b)|^\S*Error: /;
+
+/**
+ * Reads one stream's lines in order, each with the level it is logged at: onnxruntime's native lines by their
+ * severity (V trace, I info, W warn, E and F error), an error's lines as errors, and an indented line (a stack
+ * trace's "    at ...") at the level of the line before it, so a crash's whole trace shows at the error level.
+ */
+export function engineOutputReader(): (line: string) => EngineOutputLine {
+  let previous: EngineOutputLevel = 'info';
+  return (line) => {
+    const native = NATIVE.exec(line);
+    let out: EngineOutputLine;
+    if (native) {
+      const [, severity, where, message] = native;
+      const level: EngineOutputLevel = severity === 'E' || severity === 'F' ? 'error' : severity === 'W' ? 'warn' : severity === 'V' ? 'trace' : 'info';
+      out = { level, message: `onnxruntime: ${message}${where ? ` (${where.trim()})` : ''}` };
+    } else {
+      out = { level: ERROR.test(line) ? 'error' : /^\s/.test(line) ? previous : 'info', message: line };
+    }
+    previous = out.level;
+    return out;
+  };
 }

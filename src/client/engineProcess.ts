@@ -19,7 +19,7 @@ import {
 import { IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
 import { EngineErrorData, EngineInfo, PROTOCOL_VERSION, engineInfo } from '../engine/rpc/protocol.js';
 import { withHugePageMalloc } from './malloc.js';
-import { lineSplitter } from './engineOutput.js';
+import { engineOutputReader, lineSplitter, type EngineOutputLine } from './engineOutput.js';
 
 export type EngineProcessState = 'stopped' | 'starting' | 'running';
 
@@ -34,8 +34,8 @@ export interface EngineProcessOptions {
   /** Absolute path of dist/engine.js. */
   enginePath: string;
   env?: NodeJS.ProcessEnv;
-  /** Each whole line the engine writes to stdout or stderr (its own log, native runtime warnings, crash traces). */
-  onOutput?: (line: string) => void;
+  /** Each whole line the engine writes to stdout or stderr (its own log, native runtime warnings, crash traces), with the level to log it at. */
+  onOutput?: (line: EngineOutputLine) => void;
   onStateChange?: (state: EngineProcessState) => void;
   onExit?: (exit: EngineExit) => void;
   /** Crashes tolerated within `crashWindowMs` before automatic restarts stop (default 5 in 3 minutes). */
@@ -182,7 +182,8 @@ export class EngineProcess {
       execArgv: [],
     });
     for (const stream of [child.stdout, child.stderr]) {
-      const lines = lineSplitter((line) => this.options.onOutput?.(line));
+      const read = engineOutputReader();
+      const lines = lineSplitter((line) => this.options.onOutput?.(read(line)));
       stream?.setEncoding('utf8');
       stream?.on('data', (text: string) => lines.push(text));
       stream?.on('end', () => lines.end());
