@@ -66,6 +66,8 @@ export interface ShippedManifest {
   thirdStage?: ShippedStage;
   /** A recipe with a fourth stage: the same for it (replayable from the first three stages' weights at its fromStep). */
   fourthStage?: ShippedStage;
+  /** A recipe with a fifth stage: the same for it (replayable from the first four stages' weights at its fromStep). */
+  fifthStage?: ShippedStage;
   /** The language-identification head (language-id.json), when the folder ships one: how it was fitted and validated. */
   languageId?: LanguageIdSummary;
   /** translation-threshold.json, when the folder ships one: the hover's calibrated cut-off for possible translations. */
@@ -112,6 +114,7 @@ interface PretrainInfo {
   secondStage?: StageInfo;
   thirdStage?: StageInfo;
   fourthStage?: StageInfo;
+  fifthStage?: StageInfo;
 }
 
 function sha256(path: string): string {
