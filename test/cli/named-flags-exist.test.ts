@@ -29,6 +29,8 @@ const FOREIGN: Record<string, RegExp> = {
   import: /\bnode --import\b/,
   placements: /device-check\.ts/,
   only: /bench\/(infer|editor)\.ts/,
+  requests: /bench\/editor\.ts/,
+  cold: /bench\/editor\.ts/,
   quick: /bench\/(editor|infer|train)\.ts/,
   target: /npm run package|scripts\/package\.mjs/,
   // An exported cluster job's programs (README, Running on a cluster).
