@@ -59,11 +59,13 @@ test("a whole word in a script the text does not use is offered and listed after
   assert.deepEqual(listOrder(top, 0, false, latin), [1, 2, 3, 4], "touching text: the model's order");
 });
 
-test("the shipped model's first whole word for a Greek sentence is Latin; the offer is the first Greek one, the list puts Greek words first", async () => {
+test("the shipped model's first whole word for a Greek sentence is in another script; the offer is the first Greek one, the list puts Greek words first", async () => {
   const cache = new ModelCache({ threads: 1 });
   try {
     const model = await cache.model(join(__dirname, '..', '..', 'models', 'default'));
-    const text = 'Καθένας έχει <mask> δικαίωμα να επικρατεί μια κοινωνική';
+    // On the step-28,146 weights the first whole word here is Cyrillic ("бар", 8th) and the first Greek one "δικα" (19th;
+    // the answer is δικαίωμα); the sentence used before ("Καθένας έχει <mask> δικαίωμα …") no longer has a Greek word in its top 50.
+    const text = 'Καθένας, όπου και αν βρίσκεται, έχει <mask> στην αναγνώριση της';
     const [answer] = await fillMask(model, [text], { topK: 10 });
     const { candidates, offer, listed } = answer.masks[0];
     const greek = new Set(['Greek']);
