@@ -157,32 +157,44 @@ test('a fourth stage follows the third; started from the first three stages ship
   await assert.rejects(pretrain(four, join(scratch, 'never'), { startFrom: early }), (e: unknown) => isXlmError(e) && e.place.what === 'step' && /holds step 2; the second stage starts from step 4 \(secondStage\.fromStep\), or the third from step 7 \(thirdStage\.fromStep\), or the fourth from step 10 \(fourthStage\.fromStep\)$/.test(e.message));
 });
 
-test('a fifth stage follows the fourth; started from the first four stages shipped at its fromStep, it trains exactly as one run of all five', { timeout: 300_000 }, async () => {
+test('a fifth stage follows the fourth and a sixth the fifth; started from the first five stages shipped at its fromStep, it trains exactly as one run of all six', { timeout: 300_000 }, async () => {
   const third = { name: 'ranking-2', fromStep: 7, objectives: [{ name: 'mlm', weight: 0.5 }, { name: 'rank', weight: 0.5 }], steps: 3, batchSize: 8, maxLength: 32, learningRate: 0.001, warmupSteps: 1, seed: 6, rankWeight: 1, rankWindow: 4, evaluation: { steps: [3], keepCheckpoints: true } };
   const fourth = { ...third, name: 'ranking-3', fromStep: 10, steps: 2, seed: 7, evaluation: { steps: [2], keepCheckpoints: true } };
-  const fifth = { ...third, name: 'ranking-4', fromStep: 12, steps: 2, seed: 8, evaluation: { steps: [1], keepCheckpoints: true } };
+  const fifth = { ...third, name: 'ranking-4', fromStep: 12, steps: 2, seed: 8, evaluation: { steps: [1, 2], keepCheckpoints: true } };
+  const sixth = { ...third, name: 'ranking-5', fromStep: 14, steps: 2, seed: 9, evaluation: { steps: [1], keepCheckpoints: true } };
   const base = { ...tiny, steps: 8, evaluation: { steps: [2, 4], keepCheckpoints: true }, secondStage: { ...recipe.secondStage, evaluation: { steps: [3], keepCheckpoints: true } }, thirdStage: third, fourthStage: fourth };
-  const five = parseRecipe({ ...base, fifthStage: fifth }, 'five.json');
+  const six = parseRecipe({ ...base, fifthStage: fifth, sixthStage: sixth }, 'six.json');
   assert.throws(() => parseRecipe({ ...base, fifthStage: { ...fifth, fromStep: 11 } }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"fifthStage\.fromStep" is 11; expected a whole number from 12 to 12/.test(e.message));
+  assert.throws(() => parseRecipe({ ...base, fifthStage: fifth, sixthStage: { ...sixth, fromStep: 13 } }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"sixthStage\.fromStep" is 13; expected a whole number from 14 to 14/.test(e.message));
   const { fourthStage: _f, ...noFourth } = base;
   assert.throws(() => parseRecipe({ ...noFourth, fifthStage: fifth }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"fifthStage" needs a fourthStage/.test(e.message));
+  assert.throws(() => parseRecipe({ ...base, sixthStage: sixth }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"sixthStage" needs a fifthStage/.test(e.message));
 
-  const whole = await pretrain(five, join(scratch, 'five-whole'), { threads: 1 });
-  assert.equal(whole.losses.length, 14, 'four, three, three, two and two steps');
-  const info = JSON.parse(readFileSync(join(scratch, 'five-whole', 'xlm-lab-pretrain.json'), 'utf8')) as { fourthStage: { validation: { step: number; checkpoint: string }[] }; fifthStage: { fromStep: number; firstLosses: number[]; startedFrom: string } };
+  const whole = await pretrain(six, join(scratch, 'six-whole'), { threads: 1 });
+  assert.equal(whole.losses.length, 16, 'four, three, three, two, two and two steps');
+  const info = JSON.parse(readFileSync(join(scratch, 'six-whole', 'xlm-lab-pretrain.json'), 'utf8')) as { fourthStage: { validation: { step: number; checkpoint: string }[] }; fifthStage: { fromStep: number; firstLosses: number[]; startedFrom: string; validation: { step: number; checkpoint: string }[] }; sixthStage: { firstLosses: number[]; startedFrom: string } };
   assert.equal(info.fifthStage.startedFrom, 'the fourth stage of this run');
-  assert.deepEqual(info.fifthStage.firstLosses, whole.losses.slice(12));
+  assert.deepEqual(info.fifthStage.firstLosses, whole.losses.slice(12, 14));
+  assert.equal(info.sixthStage.startedFrom, 'the fifth stage of this run');
+  assert.deepEqual(info.sixthStage.firstLosses, whole.losses.slice(14));
 
+  // From the first four stages' folder (the fifth and sixth train), and from the first five's (the sixth trains).
   const firstFour = join(scratch, 'first-four');
-  exportShippedModel({ run: join(scratch, 'five-whole'), checkpoint: info.fourthStage.validation.find((v) => v.step === 12)!.checkpoint, dest: firstFour });
-  const resumed = await pretrain(five, join(scratch, 'five-from-four'), { threads: 1, startFrom: firstFour });
-  assert.deepEqual(resumed.losses.slice(-2), whole.losses.slice(-2), 'the last 2 losses, bit for bit');
-  assert.deepEqual(readFileSync(join(scratch, 'five-from-four', 'model.safetensors')), readFileSync(join(scratch, 'five-whole', 'model.safetensors')), 'the same final weights');
-  const shipped = exportShippedModel({ run: join(scratch, 'five-from-four'), dest: join(scratch, 'five-shipped') });
-  assert.deepEqual(shipped.fifthStage?.lossTrajectory, whole.losses.slice(12));
-  assert.equal(shipped.fifthStage?.startedFrom, resolve(firstFour));
-  assert.deepEqual(shipped.fourthStage?.lossTrajectory, whole.losses.slice(10, 12), "the fourth stage's record comes along from the start folder");
-  const card = readFileSync(join(scratch, 'five-shipped', 'README.md'), 'utf8');
+  exportShippedModel({ run: join(scratch, 'six-whole'), checkpoint: info.fourthStage.validation.find((v) => v.step === 12)!.checkpoint, dest: firstFour });
+  const firstFive = join(scratch, 'first-five');
+  exportShippedModel({ run: join(scratch, 'six-whole'), checkpoint: info.fifthStage.validation.find((v) => v.step === 14)!.checkpoint, dest: firstFive });
+  for (const [from, trained] of [[firstFour, 4], [firstFive, 2]] as const) {
+    const out = join(scratch, `six-from-${trained}`);
+    const resumed = await pretrain(six, out, { threads: 1, startFrom: from });
+    assert.deepEqual(resumed.losses.slice(-trained), whole.losses.slice(-trained), `the last ${trained} losses, bit for bit`);
+    assert.deepEqual(readFileSync(join(out, 'model.safetensors')), readFileSync(join(scratch, 'six-whole', 'model.safetensors')), 'the same final weights');
+  }
+  const shipped = exportShippedModel({ run: join(scratch, 'six-from-2'), dest: join(scratch, 'six-shipped') });
+  assert.deepEqual(shipped.sixthStage?.lossTrajectory, whole.losses.slice(14));
+  assert.equal(shipped.sixthStage?.startedFrom, resolve(firstFive));
+  assert.deepEqual(shipped.fifthStage?.lossTrajectory, whole.losses.slice(12, 14), "the fifth stage's record comes along from the start folder");
+  const card = readFileSync(join(scratch, 'six-shipped', 'README.md'), 'utf8');
   assert.match(card, /Fifth stage \("ranking-4"\), from the fourth stage's last weights at step 12 rounded to float16/);
-  assert.match(card, /So are the fifth stage's \(`fifthStage\.lossTrajectory`\), from the model of the first four stages shipped at step 12/);
+  assert.match(card, /Sixth stage \("ranking-5"\), from the fifth stage's last weights at step 14 rounded to float16/);
+  assert.match(card, /So are the sixth stage's \(`sixthStage\.lossTrajectory`\), from the model of the first five stages shipped at step 14/);
 });

@@ -37,7 +37,7 @@ export const pretrainCommand: CommandSpec = {
     out: { type: 'string', short: 'o', arg: 'DIR', help: 'output model folder (config.json, tokenizer files, model.safetensors)' },
     'run-dir': { type: 'string', arg: 'DIR', help: 'where validation.jsonl and the validation marks\' model folders go (default: OUT.run)' },
     'log-every': { type: 'string', arg: 'N', help: 'print the loss every N steps', default: 10 },
-    'start-from': { type: 'string', arg: 'DIR', help: 'a recipe with later stages: start from this shipped model instead of training what made it again: the first stage\'s at secondStage.fromStep, or the earlier stages\' model at a later one\'s fromStep (the first two at thirdStage.fromStep, the first three at fourthStage.fromStep, the first four at fifthStage.fromStep; its manifest must say that recipe and step)' },
+    'start-from': { type: 'string', arg: 'DIR', help: 'a recipe with later stages: start from this shipped model instead of training what made it again: the first stage\'s at secondStage.fromStep, or the earlier stages\' model at a later one\'s fromStep (the first two at thirdStage.fromStep, the first three at fourthStage.fromStep, the first four at fifthStage.fromStep, the first five at sixthStage.fromStep; its manifest must say that recipe and step)' },
   },
   details: [
     'A recipe names the model sizes, vocabulary size, languages, corpora and their splits, objectives with',
@@ -48,7 +48,7 @@ export const pretrainCommand: CommandSpec = {
     'A recipe with a secondStage trains on from the first stage\'s weights at secondStage.fromStep (rounded to',
     'float16, as a shipped mark has them) with a fresh optimizer; --start-from DIR skips the first stage, reading those',
     'weights and the tokenizer from a folder that scripts/ship-default-model.ts wrote at that step. A thirdStage trains',
-    'on the same way from the second stage\'s last weights, a fourthStage from the third\'s, a fifthStage from the fourth\'s; --start-from a folder',
+    'on the same way from the second stage\'s last weights, a fourthStage from the third\'s, a fifthStage from the fourth\'s, a sixthStage from the fifth\'s; --start-from a folder',
     'shipped where one starts skips the stages before it.',
     '--threads (onnxruntime\'s intra-op threads, default one per core) is recorded in the manifest: the replay test needs the same count.',
   ],

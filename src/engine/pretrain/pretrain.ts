@@ -76,7 +76,7 @@ export interface PretrainOptions {
   /**
    * A recipe with later stages: start from this folder instead of training what made it again. It must be the first
    * stage's model shipped at the second stage's fromStep, or the model of the stages before a later one shipped at
-   * that stage's fromStep (the first two at the third's, the first three at the fourth's, the first four at the fifth's; its manifest says which;
+   * that stage's fromStep (the first two at the third's, the first three at the fourth's, the first four at the fifth's, the first five at the sixth's; its manifest says which;
    * its weights are float16, which is what a later stage starts from either way). With stopAfter, that many steps of
    * the stage that starts there.
    */
@@ -443,7 +443,7 @@ function withoutCheckpoints(marks: readonly ValidationRecord[] | undefined): Val
 /**
  * A shipped folder to start a later stage from, checked against the recipe: a first-stage model at the second
  * stage's fromStep (the second stage starts from it), or a model of the stages before a later one at that stage's
- * fromStep (the first two at the third's, the first three at the fourth's, the first four at the fifth's).
+ * fromStep (the first two at the third's, the first three at the fourth's, the first four at the fifth's, the first five at the sixth's).
  */
 function readStageStart(dirArg: string, recipe: PretrainRecipe): StageStart {
   const dir = resolve(dirArg);

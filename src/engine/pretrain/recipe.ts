@@ -78,13 +78,15 @@ export interface PretrainRecipe {
   fourthStage?: RecipeStage;
   /** A fifth stage after the fourth, from its last weights, in the same way. */
   fifthStage?: RecipeStage;
+  /** A sixth stage after the fifth, from its last weights, in the same way. */
+  sixthStage?: RecipeStage;
 }
 
 /** The keys of a recipe's later stages, in order: each one starts where the one before it ends. */
-export const LATER_STAGES = ['secondStage', 'thirdStage', 'fourthStage', 'fifthStage'] as const;
+export const LATER_STAGES = ['secondStage', 'thirdStage', 'fourthStage', 'fifthStage', 'sixthStage'] as const;
 export type LaterStageKey = (typeof LATER_STAGES)[number];
-const ORDINALS = ['second', 'third', 'fourth', 'fifth'] as const;
-const COUNTS = ['one', 'two', 'three', 'four'] as const;
+const ORDINALS = ['second', 'third', 'fourth', 'fifth', 'sixth'] as const;
+const COUNTS = ['one', 'two', 'three', 'four', 'five'] as const;
 
 /**
  * A recipe's later stages in order, each with its key, its place (0: the second stage), its ordinal ("third") and

@@ -68,6 +68,8 @@ export interface ShippedManifest {
   fourthStage?: ShippedStage;
   /** A recipe with a fifth stage: the same for it (replayable from the first four stages' weights at its fromStep). */
   fifthStage?: ShippedStage;
+  /** A recipe with a sixth stage: the same for it (replayable from the first five stages' weights at its fromStep). */
+  sixthStage?: ShippedStage;
   /** The language-identification head (language-id.json), when the folder ships one: how it was fitted and validated. */
   languageId?: LanguageIdSummary;
   /** translation-threshold.json, when the folder ships one: the hover's calibrated cut-off for possible translations. */
@@ -115,6 +117,7 @@ interface PretrainInfo {
   thirdStage?: StageInfo;
   fourthStage?: StageInfo;
   fifthStage?: StageInfo;
+  sixthStage?: StageInfo;
 }
 
 function sha256(path: string): string {
