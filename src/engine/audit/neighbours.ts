@@ -16,50 +16,24 @@
  */
 import type { LoadedDataset } from '../data/index.js';
 import { CancelledError } from '../runtime/inputs.js';
+import { centred, languageMeans, meanFor } from '../search/centring.js';
 
 /** Neighbours that vote, the softmax temperature of their cosines, and the floor's total weight (one vote ≈ 1). */
 export const NEIGHBOURS = 20;
 export const TEMPERATURE = 0.1;
 export const FLOOR = 0.01;
-/** Groups (languages) with fewer rows than this are centred on the mean of all rows: one row alone would be centred onto zero. */
-export const MIN_GROUP_ROWS = 5;
 const YIELD_EVERY = 128;
 
 /**
- * Unit-length copies of `vectors`, each first centred on the mean of its group's vectors when `groups` is given
- * (a group of fewer than MIN_GROUP_ROWS rows on the mean of all rows).
+ * Unit-length copies of `vectors`, each first centred on its group's mean vector when `groups` is given (the
+ * sentence index's centring, search/centring.ts: each group's mean shrunk towards the mean of all rows, so a group of
+ * one row is not centred onto zero).
  */
 export function unitVectors(vectors: readonly Float32Array[], groups?: ArrayLike<number>): Float32Array[] {
-  const dim = vectors[0]?.length ?? 0;
-  const means = new Map<number, Float64Array>();
-  const counts = new Map<number, number>();
-  const overall = new Float64Array(dim);
-  if (groups) {
-    vectors.forEach((v, i) => {
-      const g = groups[i];
-      let m = means.get(g);
-      if (!m) means.set(g, (m = new Float64Array(dim)));
-      for (let d = 0; d < dim; d++) m[d] += v[d];
-      counts.set(g, (counts.get(g) ?? 0) + 1);
-    });
-    for (const m of means.values()) for (let d = 0; d < dim; d++) overall[d] += m[d] / vectors.length;
-    for (const [g, m] of means) {
-      if (counts.get(g)! < MIN_GROUP_ROWS) means.set(g, overall);
-      else for (let d = 0; d < dim; d++) m[d] /= counts.get(g)!;
-    }
-  }
-  return vectors.map((v, i) => {
-    const m = groups ? means.get(groups[i]) : undefined;
-    const out = new Float32Array(dim);
-    let norm = 0;
-    for (let d = 0; d < dim; d++) {
-      out[d] = v[d] - (m ? m[d] : 0);
-      norm += out[d] * out[d];
-    }
-    norm = Math.sqrt(norm) || 1;
-    for (let d = 0; d < dim; d++) out[d] /= norm;
-    return out;
-  });
+  if (!groups) return vectors.map((v) => centred(v, new Float32Array(v.length)));
+  const names = Array.from(groups, String);
+  const means = languageMeans(vectors, names);
+  return vectors.map((v, i) => centred(v, meanFor(means, names[i])));
 }
 
 /**
