@@ -305,24 +305,23 @@ async function chooseRowEstimate(o: ProbabilityOptions, vectors: Float32Array[],
     candidates.set(name, rows);
   }
   const blendWith = (near: Float64Array[]) => logistic.map((p, i) => p.map((x, c) => (x + near[i][c]) / 2));
-  /** The best estimate judged on `only` (every row when absent), the blend's partner being the better neighbours there. */
+  /** The best estimate judged on `only` (every row when absent), the blend's partner being the better neighbours there; each loss computed once. */
   const best = (only?: number[]) => {
-    const loss = (rows: Float64Array[]) => crossEntropy(labels, rows, only);
-    const nearest = spaces.map(([name]) => name).reduce((a, b) => (loss(candidates.get(b)!) < loss(candidates.get(a)!) ? b : a));
-    const all = new Map(candidates).set('blend', blendWith(candidates.get(nearest)!));
-    let chosen: Estimate = 'logistic';
-    for (const [name, rows] of all) if (loss(rows) < loss(all.get(chosen)!)) chosen = name;
-    return { chosen, all, loss };
+    const losses = new Map<Estimate, number>([...candidates].map(([name, rows]) => [name, crossEntropy(labels, rows, only)]));
+    const nearest = spaces.map(([name]) => name).reduce((a, b) => (losses.get(b)! < losses.get(a)! ? b : a));
+    const blend = blendWith(candidates.get(nearest)!);
+    losses.set('blend', crossEntropy(labels, blend, only));
+    const chosen = [...losses].reduce((a, b) => (b[1] < a[1] ? b : a))[0];
+    return { chosen, rows: chosen === 'blend' ? blend : candidates.get(chosen)!, losses };
   };
   const out: Float64Array[] = new Array(n);
   const byFold = folds.map((held, k) => {
-    const { chosen, all } = best(folds.filter((_, j) => j !== k).flat());
-    for (const i of held) out[i] = all.get(chosen)![i];
+    const { chosen, rows } = best(folds.filter((_, j) => j !== k).flat());
+    for (const i of held) out[i] = rows[i];
     return chosen;
   });
-  const whole = best();
   const crossEntropies: Partial<Record<Estimate, number>> = {};
-  for (const [name, rows] of whole.all) crossEntropies[name] = Math.round(whole.loss(rows) * 1000) / 1000;
+  for (const [name, x] of best().losses) crossEntropies[name] = Math.round(x * 1000) / 1000;
   const counts = new Map<Estimate, number>();
   for (const e of byFold) counts.set(e, (counts.get(e) ?? 0) + 1);
   const chosen = [...counts].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
