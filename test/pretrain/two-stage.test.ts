@@ -76,7 +76,7 @@ test('a third stage follows the second from its last weights; started from the f
   const third = { name: 'ranking-2', fromStep: 7, objectives: [{ name: 'mlm', weight: 0.5 }, { name: 'rank', weight: 0.5 }], steps: 3, batchSize: 8, maxLength: 32, learningRate: 0.001, warmupSteps: 1, seed: 6, rankWeight: 1, rankWindow: 4, evaluation: { steps: [2], keepCheckpoints: true } };
   const three = parseRecipe({ ...tiny, steps: 8, evaluation: { steps: [2, 4], keepCheckpoints: true }, secondStage: { ...recipe.secondStage, evaluation: { steps: [3], keepCheckpoints: true } }, thirdStage: third }, 'three.json');
   assert.equal(three.thirdStage?.fromStep, 7);
-  assert.throws(() => parseRecipe({ ...tiny, steps: 8, secondStage: recipe.secondStage, thirdStage: { ...third, fromStep: 6 } }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"thirdStage\.fromStep" is 6; expected a whole number from 7 to 7/.test(e.message));
+  assert.throws(() => parseRecipe({ ...tiny, steps: 8, secondStage: recipe.secondStage, thirdStage: { ...third, fromStep: 8 } }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"thirdStage\.fromStep" is 8; expected a whole number from 5 to 7/.test(e.message));
   assert.throws(() => parseRecipe({ ...tiny, steps: 8, thirdStage: third }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"thirdStage" needs a secondStage/.test(e.message));
 
   const whole = await pretrain(three, join(scratch, 'three-whole'), { threads: 1 });
@@ -113,7 +113,7 @@ test('a fourth stage follows the third; started from the first three stages ship
   const base = { ...tiny, steps: 8, evaluation: { steps: [2, 4], keepCheckpoints: true }, secondStage: { ...recipe.secondStage, evaluation: { steps: [3], keepCheckpoints: true } }, thirdStage: third };
   const four = parseRecipe({ ...base, fourthStage: fourth }, 'four.json');
   assert.equal(four.fourthStage?.fromStep, 10);
-  assert.throws(() => parseRecipe({ ...base, fourthStage: { ...fourth, fromStep: 9 } }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"fourthStage\.fromStep" is 9; expected a whole number from 10 to 10/.test(e.message));
+  assert.throws(() => parseRecipe({ ...base, fourthStage: { ...fourth, fromStep: 11 } }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"fourthStage\.fromStep" is 11; expected a whole number from 8 to 10/.test(e.message));
   const { thirdStage: _t, ...noThird } = base;
   assert.throws(() => parseRecipe({ ...noThird, fourthStage: fourth }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"fourthStage" needs a thirdStage/.test(e.message));
 
@@ -157,21 +157,29 @@ test('a fourth stage follows the third; started from the first three stages ship
   await assert.rejects(pretrain(four, join(scratch, 'never'), { startFrom: early }), (e: unknown) => isXlmError(e) && e.place.what === 'step' && /holds step 2; the second stage starts from step 4 \(secondStage\.fromStep\), or the third from step 7 \(thirdStage\.fromStep\), or the fourth from step 10 \(fourthStage\.fromStep\)$/.test(e.message));
 });
 
-test('a fifth stage follows the fourth and a sixth the fifth; started from the first five stages shipped at its fromStep, it trains exactly as one run of all six', { timeout: 300_000 }, async () => {
+test('a fifth stage follows the fourth and a sixth starts within the fifth (which stops there, its schedule unchanged); started from the first five stages shipped at its fromStep, it trains exactly as one run of all six', { timeout: 300_000 }, async () => {
   const third = { name: 'ranking-2', fromStep: 7, objectives: [{ name: 'mlm', weight: 0.5 }, { name: 'rank', weight: 0.5 }], steps: 3, batchSize: 8, maxLength: 32, learningRate: 0.001, warmupSteps: 1, seed: 6, rankWeight: 1, rankWindow: 4, evaluation: { steps: [3], keepCheckpoints: true } };
   const fourth = { ...third, name: 'ranking-3', fromStep: 10, steps: 2, seed: 7, evaluation: { steps: [2], keepCheckpoints: true } };
-  const fifth = { ...third, name: 'ranking-4', fromStep: 12, steps: 2, seed: 8, evaluation: { steps: [1, 2], keepCheckpoints: true } };
+  // The fifth stage's schedule runs over 3 steps; the sixth starts after 2 of them, as the shipped model's sixth stage
+  // started from a mark within the fifth.
+  const fifth = { ...third, name: 'ranking-4', fromStep: 12, steps: 3, warmupSteps: 0, seed: 8, evaluation: { steps: [1], keepCheckpoints: true } };
   const sixth = { ...third, name: 'ranking-5', fromStep: 14, steps: 2, seed: 9, evaluation: { steps: [1], keepCheckpoints: true } };
   const base = { ...tiny, steps: 8, evaluation: { steps: [2, 4], keepCheckpoints: true }, secondStage: { ...recipe.secondStage, evaluation: { steps: [3], keepCheckpoints: true } }, thirdStage: third, fourthStage: fourth };
   const six = parseRecipe({ ...base, fifthStage: fifth, sixthStage: sixth }, 'six.json');
-  assert.throws(() => parseRecipe({ ...base, fifthStage: { ...fifth, fromStep: 11 } }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"fifthStage\.fromStep" is 11; expected a whole number from 12 to 12/.test(e.message));
-  assert.throws(() => parseRecipe({ ...base, fifthStage: fifth, sixthStage: { ...sixth, fromStep: 13 } }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"sixthStage\.fromStep" is 13; expected a whole number from 14 to 14/.test(e.message));
+  assert.throws(() => parseRecipe({ ...base, fifthStage: { ...fifth, fromStep: 13 } }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"fifthStage\.fromStep" is 13; expected a whole number from 11 to 12/.test(e.message));
+  assert.throws(() => parseRecipe({ ...base, fifthStage: fifth, sixthStage: { ...sixth, fromStep: 16 } }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"sixthStage\.fromStep" is 16; expected a whole number from 13 to 15/.test(e.message));
+  assert.throws(() => parseRecipe({ ...base, fifthStage: fifth, sixthStage: { ...sixth, fromStep: 12 } }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"sixthStage\.fromStep" is 12; expected a whole number from 13 to 15/.test(e.message));
   const { fourthStage: _f, ...noFourth } = base;
   assert.throws(() => parseRecipe({ ...noFourth, fifthStage: fifth }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"fifthStage" needs a fourthStage/.test(e.message));
   assert.throws(() => parseRecipe({ ...base, sixthStage: sixth }, 'bad.json'), (e: unknown) => isXlmError(e) && /^"sixthStage" needs a fifthStage/.test(e.message));
 
   const whole = await pretrain(six, join(scratch, 'six-whole'), { threads: 1 });
-  assert.equal(whole.losses.length, 16, 'four, three, three, two, two and two steps');
+  assert.equal(whole.losses.length, 16, 'four, three, three, two, two (of three) and two steps');
+  // Stopping the fifth where the sixth starts keeps its schedule over its 3 steps (its second step at 2/3 of the peak
+  // learning rate, not 1/2): a fifth of 2 steps ends elsewhere.
+  const shortFifth = await pretrain(parseRecipe({ ...base, fifthStage: { ...fifth, steps: 2 }, sixthStage: sixth }, 'short.json'), join(scratch, 'six-short-fifth'), { threads: 1 });
+  assert.deepEqual(shortFifth.losses.slice(0, 13), whole.losses.slice(0, 13), 'the same until the fifth stage\'s second step');
+  assert.notDeepEqual(readFileSync(join(scratch, 'six-short-fifth', 'model.safetensors')), readFileSync(join(scratch, 'six-whole', 'model.safetensors')));
   const info = JSON.parse(readFileSync(join(scratch, 'six-whole', 'xlm-lab-pretrain.json'), 'utf8')) as { fourthStage: { validation: { step: number; checkpoint: string }[] }; fifthStage: { fromStep: number; firstLosses: number[]; startedFrom: string; validation: { step: number; checkpoint: string }[] }; sixthStage: { firstLosses: number[]; startedFrom: string } };
   assert.equal(info.fifthStage.startedFrom, 'the fourth stage of this run');
   assert.deepEqual(info.fifthStage.firstLosses, whole.losses.slice(12, 14));
@@ -194,7 +202,7 @@ test('a fifth stage follows the fourth and a sixth the fifth; started from the f
   assert.equal(shipped.sixthStage?.startedFrom, resolve(firstFive));
   assert.deepEqual(shipped.fifthStage?.lossTrajectory, whole.losses.slice(12, 14), "the fifth stage's record comes along from the start folder");
   const card = readFileSync(join(scratch, 'six-shipped', 'README.md'), 'utf8');
-  assert.match(card, /Fifth stage \("ranking-4"\), from the fourth stage's last weights at step 12 rounded to float16/);
+  assert.match(card, /Fifth stage \("ranking-4"\), from the fourth stage's last weights at step 12 rounded to float16.*linear decay over 3, stopped at step 14, where the sixth stage starts\)/);
   assert.match(card, /Sixth stage \("ranking-5"\), from the fifth stage's last weights at step 14 rounded to float16/);
   assert.match(card, /So are the sixth stage's \(`sixthStage\.lossTrajectory`\), from the model of the first five stages shipped at step 14/);
 });

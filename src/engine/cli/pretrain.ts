@@ -49,7 +49,8 @@ export const pretrainCommand: CommandSpec = {
     'float16, as a shipped mark has them) with a fresh optimizer; --start-from DIR skips the first stage, reading those',
     'weights and the tokenizer from a folder that scripts/ship-default-model.ts wrote at that step. A thirdStage trains',
     'on the same way from the second stage\'s last weights, a fourthStage from the third\'s, a fifthStage from the fourth\'s, a sixthStage from the fifth\'s; --start-from a folder',
-    'shipped where one starts skips the stages before it.',
+    'shipped where one starts skips the stages before it. A later stage may start within the one before it (its fromStep',
+    'before that stage\'s end): that stage stops there, its learning-rate schedule still over all its steps.',
     '--threads (onnxruntime\'s intra-op threads, default one per core) is recorded in the manifest: the replay test needs the same count.',
   ],
   async run(ctx) {

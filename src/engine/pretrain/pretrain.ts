@@ -193,7 +193,7 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
     const validation = anyMarks && segments && options.stopAfter === undefined ? buildValidationSets(segments, materials.streams, tokenizer, recipe.corpus?.heldOutSource) : undefined;
     const markContext = { recipe, vocabSize: tokenizer.vocabSize, tokenizerDir, tokenizerPad: special.pad, config, sets: validation, threads: options.threads, runDir };
     const firstSteps = second ? second.fromStep : recipe.steps;
-    const totalSteps = firstSteps + later.reduce((n, l) => n + l.stage.steps, 0);
+    const totalSteps = later.length ? later[later.length - 1].end : firstSteps;
     // Progress over every stage: the first stage's steps, then each later stage's.
     const fractionAt = (step: number) => SETUP_SHARE + (1 - SETUP_SHARE - SAVE_SHARE) * (step / totalSteps);
 
@@ -264,13 +264,13 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
     }
 
     // A later stage: its own batches and schedule from `params`, a fresh optimizer; the weights it ends with.
-    const laterStage = async (stage: RecipeStage, describe: (result: StageResult) => ReturnType<typeof describeRun>): Promise<{ result: StageResult; params: Map<string, Float32Array> }> => {
+    const laterStage = async ({ stage, end }: (typeof later)[number], describe: (result: StageResult) => ReturnType<typeof describeRun>): Promise<{ result: StageResult; params: Map<string, Float32Array> }> => {
       const stageRecipe = { ...recipe, objectives: stage.objectives, batchSize: stage.batchSize, maxLength: stage.maxLength, seed: stage.seed };
       const batcher = new PretrainBatcher(materials, stageRecipe, special, stage.rankWindow);
       const loss = pretrainLoss(config, false, batcher.hasRank, stage.seed, recipe.init, undefined, { rankWeight: stage.rankWeight, start: params });
       const runner = await stageRunner(loss.build, recipe.weightDecay, stage, options.threads);
       try {
-        const result = await trainStage({ label: stage.name, runner, batcher, steps: stage.steps, offset: stage.fromStep, evaluation: stage.evaluation, stopAfter: options.stopAfter, signal, report, fractionAt, totalSteps, mark: markContext, describe });
+        const result = await trainStage({ label: stage.name, runner, batcher, steps: end - stage.fromStep, offset: stage.fromStep, evaluation: stage.evaluation, stopAfter: options.stopAfter, signal, report, fractionAt, totalSteps, mark: markContext, describe });
         return { result, params: runner.currentParams() };
       } finally {
         await runner.release();
@@ -280,7 +280,7 @@ export async function pretrain(recipe: PretrainRecipe, outDir: string, options: 
 
     for (const l of later.slice(start?.done ?? 0)) {
       const before = [...results];
-      const done = await laterStage(l.stage, (stage) => describeRun(first, [...before, stage]));
+      const done = await laterStage(l, (stage) => describeRun(first, [...before, stage]));
       results.push(done.result);
       // The next stage starts from these weights as a shipped model has them: float16.
       params = l.index < later.length - 1 ? roundToHalf(done.params) : done.params;

@@ -82,21 +82,27 @@ export interface PretrainRecipe {
   sixthStage?: RecipeStage;
 }
 
-/** The keys of a recipe's later stages, in order: each one starts where the one before it ends. */
+/**
+ * The keys of a recipe's later stages, in order: each one starts from the weights of the one before it at its
+ * fromStep, which is where the one before it stops (its end, or one of its steps before that: its learning-rate
+ * schedule still runs over all its steps, as the first stage's does when the second starts within it).
+ */
 export const LATER_STAGES = ['secondStage', 'thirdStage', 'fourthStage', 'fifthStage', 'sixthStage'] as const;
 export type LaterStageKey = (typeof LATER_STAGES)[number];
 const ORDINALS = ['second', 'third', 'fourth', 'fifth', 'sixth'] as const;
 const COUNTS = ['one', 'two', 'three', 'four', 'five'] as const;
 
 /**
- * A recipe's later stages in order, each with its key, its place (0: the second stage), its ordinal ("third") and
- * how many stages come before it in words ("two").
+ * A recipe's later stages in order, each with its key, its place (0: the second stage), its ordinal ("third"), how
+ * many stages come before it in words ("two"), and the step it stops at (`end`: the next stage's fromStep, else
+ * fromStep + steps).
  */
-export function laterStages(recipe: PretrainRecipe): { key: LaterStageKey; index: number; ordinal: string; before: string; stage: RecipeStage }[] {
-  return LATER_STAGES.flatMap((key, index) => {
+export function laterStages(recipe: PretrainRecipe): { key: LaterStageKey; index: number; ordinal: string; before: string; stage: RecipeStage; end: number }[] {
+  const found = LATER_STAGES.flatMap((key, index) => {
     const stage = recipe[key];
     return stage ? [{ key, index, ordinal: ORDINALS[index], before: COUNTS[index], stage }] : [];
   });
+  return found.map((l, i) => ({ ...l, end: found[i + 1]?.stage.fromStep ?? l.stage.fromStep + l.stage.steps }));
 }
 
 /**
@@ -280,16 +286,18 @@ export function parseRecipe(json: unknown, file: string): PretrainRecipe {
   recipe.init = init as PretrainInit;
   if (top.corpus !== undefined) recipe.corpus = parseCorpus(r, top.corpus);
   if (top.evaluation !== undefined) recipe.evaluation = parseEvaluation(r, top.evaluation);
-  // Each later stage starts where the one before it ends (the second within the first stage's steps).
+  // Each later stage starts within the steps of the one before it (after its first step, at most at its end).
   let end: number | undefined;
+  let from = 0;
   LATER_STAGES.forEach((key, i) => {
     if (top[key] === undefined) {
       end = undefined;
       return;
     }
     if (i > 0 && end === undefined) r.fail(key, `needs a ${LATER_STAGES[i - 1]} to follow`);
-    const stage = i === 0 ? parseStage(r, top[key], key, 1, recipe.steps, recipe.maxLength) : parseStage(r, top[key], key, end!, end!, recipe.maxLength);
+    const stage = parseStage(r, top[key], key, from + 1, i === 0 ? recipe.steps : end!, recipe.maxLength);
     recipe[key] = stage;
+    from = stage.fromStep;
     end = stage.fromStep + stage.steps;
   });
   if (recipe.init === 'structured' && model.hidden / model.heads < 4) r.fail('init', `"structured" needs heads of at least 4 dimensions; model.hidden / model.heads is ${model.hidden / model.heads}`);

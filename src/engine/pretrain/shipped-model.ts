@@ -198,7 +198,7 @@ export function writeShippedModel(options: ExportOptions): ManifestBase {
   // The later stages the run recorded, each with the step it starts at and the step it ends at.
   const stages = laterStages(info.recipe).flatMap((l) => {
     const record = info[l.key];
-    return record ? [{ ...l, record, end: l.stage.fromStep + l.stage.steps }] : [];
+    return record ? [{ ...l, record }] : [];
   });
   const allMarks = [...(info.validation ?? []), ...stages.flatMap((l) => l.record.validation ?? [])];
   const mark = options.checkpoint ? allMarks.find((v) => v.checkpoint && resolve(v.checkpoint) === resolve(options.checkpoint!)) : undefined;
@@ -316,7 +316,7 @@ export function modelCard(m: Omit<ShippedManifest, 'files'> & { files: ShippedMa
     '',
     `${r.secondStage ? `First stage: objectives` : 'Objectives'} (share of each batch's rows): ${r.objectives.map((o) => `${o.name} ${o.weight}`).join(', ')}; ${r.batchSize} rows of up to ${r.maxLength} tokens, learning rate ${r.learningRate} (warm-up ${r.warmupSteps} steps, linear decay over ${r.steps}), seed ${r.seed}, ${r.init} start${r.secondStage ? `, stopped at step ${r.secondStage.fromStep}` : ''}.` +
       laterStages(r)
-        .map((l, i, all) => ` ${stageSentence(l.ordinal, i === 0 ? "the first stage's weights" : `the ${all[i - 1].ordinal} stage's last weights`, l.stage, m[l.key], i === 0 ? 'the shipped first-stage model' : `the shipped model of the first ${l.before} stages`)}`)
+        .map((l, i, all) => ` ${stageSentence(l.ordinal, i === 0 ? "the first stage's weights" : `the ${all[i - 1].ordinal} stage's last weights`, l.stage, m[l.key], i === 0 ? 'the shipped first-stage model' : `the shipped model of the first ${l.before} stages`, all[i + 1] ? { end: l.end, next: all[i + 1].ordinal } : undefined)}`)
         .join('') +
       ` Shipped weights: step ${m.step} of ${m.steps}, ${(m.trainSeconds / 3600).toFixed(2)} h of training in all on ${m.cpu.model} (${m.cpu.isa}, ${m.threads || 'all'} threads), tokenizer ${m.tokenizerSeconds.toFixed(0)} s; onnxruntime-node ${m.onnxruntime}, Node ${m.node}.`,
     '',
@@ -384,10 +384,10 @@ const FEATURE_WORDS: Record<string, string> = {
 };
 
 /** A later stage in the model card's words: where it started, its batches, schedule and training time. */
-function stageSentence(ordinal: string, from: string, stage: RecipeStage, record: ShippedStage | undefined, shippedStart: string): string {
+function stageSentence(ordinal: string, from: string, stage: RecipeStage, record: ShippedStage | undefined, shippedStart: string, stop?: { end: number; next: string }): string {
   const window = stage.rankWindow ? `, each ranking batch's translations drawn from ${stage.rankWindow} consecutive units of one source (neighbouring verses as negatives)` : '';
   const took = record ? `; ${(record.trainSeconds / 3600).toFixed(2)} h, started from ${record.startedFrom.startsWith('/') ? shippedStart : record.startedFrom}` : '';
-  return `${ordinal[0].toUpperCase()}${ordinal.slice(1)} stage ("${stage.name}"), from ${from} at step ${stage.fromStep} rounded to float16, with a fresh optimizer: ${stage.objectives.map((o) => `${o.name} ${o.weight}`).join(', ')}; ${stage.batchSize} rows of up to ${stage.maxLength} tokens, ranking-loss weight ${stage.rankWeight}${window}, learning rate ${stage.learningRate} (warm-up ${stage.warmupSteps} steps, linear decay over ${stage.steps}), seed ${stage.seed}${took}.`;
+  return `${ordinal[0].toUpperCase()}${ordinal.slice(1)} stage ("${stage.name}"), from ${from} at step ${stage.fromStep} rounded to float16, with a fresh optimizer: ${stage.objectives.map((o) => `${o.name} ${o.weight}`).join(', ')}; ${stage.batchSize} rows of up to ${stage.maxLength} tokens, ranking-loss weight ${stage.rankWeight}${window}, learning rate ${stage.learningRate} (warm-up ${stage.warmupSteps} steps, linear decay over ${stage.steps}${stop && stop.end < stage.fromStep + stage.steps ? `, stopped at step ${stop.end}, where the ${stop.next} stage starts` : ''}), seed ${stage.seed}${took}.`;
 }
 
 /** How closely the current code replays a manifest's trajectory, in the model card's words. */
