@@ -4,8 +4,9 @@
  * 64 tokens, beside the same model's bare session.run in this process:
  * - cold: the first request after model/load, in a fresh engine (--cold N engines);
  * - warm: p50 and p95 over --requests N sequential requests;
- * - after a burst of cancelled requests (typing): 5 requests each cancelled as soon as it is sent, then one that is
- *   timed, p50 and p95 over the rounds; cancelled requests should cost nothing once cancelled.
+ * - after a burst of cancelled requests (typing): 5 requests each cancelled just after it is sent (its cancel follows
+ *   it on the wire; one cancelled before it is sent is never sent: EngineProcess.request), then one that is timed,
+ *   p50 and p95 over the rounds; cancelled requests should cost nothing once cancelled.
  * Models: the shipped default model (fill-mask; classification on a random head of its sizes) and XLM-R base size
  * (random), written by bench/infer.ts's helpers into .cache/bench/ on first use.
  *
@@ -126,7 +127,8 @@ async function benchOne(label: string, dir: string, task: Task): Promise<string[
         const burst = Array.from({ length: 5 }, () => {
           const source = new CancellationTokenSource();
           const pending = request(engine, task, text, source.token).catch(() => undefined);
-          source.cancel();
+          // The request is written in a microtask (EngineProcess.request awaits the session first); cancel after it.
+          setImmediate(() => source.cancel());
           return pending;
         });
         afterCancel.push(await timed(() => request(engine, task, text)));

@@ -17,7 +17,7 @@ import {
   createMessageConnection,
 } from 'vscode-jsonrpc/node';
 import { IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
-import { EngineErrorData, EngineInfo, PROTOCOL_VERSION, engineInfo } from '../engine/rpc/protocol.js';
+import { EngineErrorCodes, EngineErrorData, EngineInfo, PROTOCOL_VERSION, engineInfo } from '../engine/rpc/protocol.js';
 import { withHugePageMalloc } from './malloc.js';
 import { engineOutputReader, lineSplitter, type EngineOutputLine } from './engineOutput.js';
 
@@ -127,6 +127,13 @@ export class EngineProcess {
     const hasParams = type.numberOfParams !== 0 && !(rest.length === 1 && CancellationToken.is(rest[0]));
     const params = hasParams ? rest[0] : undefined;
     const token = (hasParams ? rest[1] : rest[0]) as CancellationToken | undefined;
+    // Cancelled while waiting for the engine (a hover the pointer has left, a keystroke that replaced the request):
+    // it is not sent at all. Sent with a token already cancelled, vscode-jsonrpc would send its cancel a timer tick
+    // after the request, by which time the engine may have started the work.
+    if (token?.isCancellationRequested) {
+      const message = `'${type.method}' was cancelled before it was sent.`;
+      throw new ResponseError<EngineErrorData>(EngineErrorCodes.requestCancelled, message, { code: 'cancelled', message });
+    }
     return new Promise((resolve, reject) => {
       const fail = (error: Error) => reject(error);
       session.pending.add(fail);

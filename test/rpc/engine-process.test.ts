@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EngineExit, EngineProcess, EngineUnavailableError } from '../../src/client/engineProcess.js';
-import { RequestType0 } from 'vscode-jsonrpc/node';
+import { CancellationTokenSource, RequestType0, ResponseError } from 'vscode-jsonrpc/node';
 import * as p from '../../src/engine/rpc/protocol.js';
 import { bundleEngine } from '../helpers/engine-bundle.js';
 import { writeTinyXlmr } from '../helpers/tiny-model.js';
@@ -96,6 +96,28 @@ test('repeated crashes stop automatic restarts with a message saying what to do'
   await assert.rejects(e.request(p.engineInfo), (err: unknown) => err instanceof EngineUnavailableError && err.reason === 'crash-loop' && /Restart engine/.test(err.message));
   await e.start();
   assert.equal(e.state, 'running');
+  await e.stop();
+});
+
+test('a request cancelled before it is sent (the engine still starting, or the token cancelled at once) never reaches the engine and fails as cancelled', async () => {
+  const e = engine();
+  writeTinyXlmr(path.join(dir, 'cancelled-model'), { head: 'seq-cls', labels: ['a', 'b'] });
+  const source = new CancellationTokenSource();
+  // The first request starts the engine; its token is cancelled before the engine has answered engine/info.
+  const pending = e.request(p.modelLoad, { dir: path.join(dir, 'cancelled-model') }, source.token);
+  source.cancel();
+  await assert.rejects(pending, (err: unknown) => err instanceof ResponseError && err.code === p.EngineErrorCodes.requestCancelled && /'model\/load' was cancelled before it was sent/.test(err.message));
+  assert.equal(await e.request(p.modelInfo), null, 'no model was loaded: the request never ran');
+  // A running engine, a token cancelled in the same turn as the request: not sent either.
+  const again = new CancellationTokenSource();
+  const second = e.request(p.modelLoad, { dir: path.join(dir, 'cancelled-model') }, again.token);
+  again.cancel();
+  await assert.rejects(second, (err: unknown) => err instanceof ResponseError && err.code === p.EngineErrorCodes.requestCancelled);
+  assert.equal(await e.request(p.modelInfo), null);
+  // Not cancelled: it runs.
+  const loaded = await e.request(p.modelLoad, { dir: path.join(dir, 'cancelled-model') });
+  assert.ok(loaded);
+  assert.notEqual(await e.request(p.modelInfo), null);
   await e.stop();
 });
 
