@@ -178,7 +178,7 @@ test('a fifth stage follows the fourth and a sixth starts within the fifth (whic
   // Stopping the fifth where the sixth starts keeps its schedule over its 3 steps (its second step at 2/3 of the peak
   // learning rate, not 1/2): a fifth of 2 steps ends elsewhere.
   const shortFifth = await pretrain(parseRecipe({ ...base, fifthStage: { ...fifth, steps: 2 }, sixthStage: sixth }, 'short.json'), join(scratch, 'six-short-fifth'), { threads: 1 });
-  assert.deepEqual(shortFifth.losses.slice(0, 13), whole.losses.slice(0, 13), 'the same until the fifth stage\'s second step');
+  assert.deepEqual(shortFifth.losses.slice(0, 14), whole.losses.slice(0, 14), 'the same losses until the fifth stage\'s second step (its update differs)');
   assert.notDeepEqual(readFileSync(join(scratch, 'six-short-fifth', 'model.safetensors')), readFileSync(join(scratch, 'six-whole', 'model.safetensors')));
   const info = JSON.parse(readFileSync(join(scratch, 'six-whole', 'xlm-lab-pretrain.json'), 'utf8')) as { fourthStage: { validation: { step: number; checkpoint: string }[] }; fifthStage: { fromStep: number; firstLosses: number[]; startedFrom: string; validation: { step: number; checkpoint: string }[] }; sixthStage: { firstLosses: number[]; startedFrom: string } };
   assert.equal(info.fifthStage.startedFrom, 'the fourth stage of this run');
@@ -201,6 +201,22 @@ test('a fifth stage follows the fourth and a sixth starts within the fifth (whic
   assert.deepEqual(shipped.sixthStage?.lossTrajectory, whole.losses.slice(14));
   assert.equal(shipped.sixthStage?.startedFrom, resolve(firstFive));
   assert.deepEqual(shipped.fifthStage?.lossTrajectory, whole.losses.slice(12, 14), "the fifth stage's record comes along from the start folder");
+
+  // A mark within the fifth stage of a run that went on past it (the fifth stage's mark at step 13, exported from the
+  // run whose fifth ran to 14), under a recipe whose sixth stage starts there: the fifth stage's record is cut at the
+  // mark, and the run is that recipe's whole run bit for bit.
+  const six13 = parseRecipe({ ...base, fifthStage: fifth, sixthStage: { ...sixth, fromStep: 13 } }, 'six13.json');
+  const midFifth = join(scratch, 'mid-fifth');
+  exportShippedModel({ run: join(scratch, 'six-whole'), checkpoint: info.fifthStage.validation.find((v) => v.step === 13)!.checkpoint, dest: midFifth });
+  const fromMid = await pretrain(six13, join(scratch, 'six13-from-mark'), { threads: 1, startFrom: midFifth });
+  const whole13 = await pretrain(six13, join(scratch, 'six13-whole'), { threads: 1 });
+  assert.deepEqual(fromMid.losses.slice(-2), whole13.losses.slice(-2), "the sixth stage's losses, bit for bit");
+  assert.deepEqual(fromMid.losses.slice(0, -2), whole13.losses.slice(0, -2).map((x) => Math.round(x * 1000) / 1000), "the earlier stages' as the folder recorded them, the fifth cut at step 13");
+  assert.equal(whole13.losses.length, 15);
+  assert.deepEqual(readFileSync(join(scratch, 'six13-from-mark', 'model.safetensors')), readFileSync(join(scratch, 'six13-whole', 'model.safetensors')));
+  const midInfo = JSON.parse(readFileSync(join(scratch, 'six13-from-mark', 'xlm-lab-pretrain.json'), 'utf8')) as { fifthStage: { losses: number[]; validation: { step: number }[] } };
+  assert.equal(midInfo.fifthStage.losses.length, 1, "the fifth stage's record ends at the mark");
+  assert.deepEqual(midInfo.fifthStage.validation.map((v) => v.step), [13]);
   const card = readFileSync(join(scratch, 'six-shipped', 'README.md'), 'utf8');
   assert.match(card, /Fifth stage \("ranking-4"\), from the fourth stage's last weights at step 12 rounded to float16.*linear decay over 3, stopped at step 14, where the sixth stage starts\)/);
   assert.match(card, /Sixth stage \("ranking-5"\), from the fifth stage's last weights at step 14 rounded to float16/);

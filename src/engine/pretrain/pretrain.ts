@@ -472,6 +472,15 @@ function readStageStart(dirArg: string, recipe: PretrainRecipe): StageStart {
     if (canonicalRecipe(stagesUpTo(manifest.recipe, at.index)) !== canonicalRecipe(stagesUpTo(recipe, at.index)) || before.some((key) => !info[key])) {
       throw new XlmError('pretrain-start', `holds step ${manifest.step}, the end of a ${previous} stage, but not of the ${previous} stage of "${recipe.name}" (${before.join(' and ')} must be equal)`, { file: join(dir, MANIFEST_FILE), what: 'recipe' });
     }
+    // A mark within the stage before (this stage starts within it): the folder's record of that stage may run on
+    // past the mark (the run went on); the stage as this recipe runs it stops at the mark, so its record does too.
+    const prev = later[at.index - 1];
+    const record = info[prev.key]!;
+    const ran = at.stage.fromStep - prev.stage.fromStep;
+    if (record.losses.length > ran) {
+      const mark = record.validation?.find((v) => v.step === at.stage.fromStep);
+      info[prev.key] = { ...record, losses: record.losses.slice(0, ran), validation: record.validation?.filter((v) => v.step <= at.stage.fromStep), trainSeconds: mark ? mark.trainSeconds : (record.trainSeconds * ran) / record.losses.length };
+    }
   }
   const weights = openSafetensors(join(dir, 'model.safetensors'));
   const params = new Map<string, Float32Array>();

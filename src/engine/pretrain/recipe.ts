@@ -70,8 +70,9 @@ export interface PretrainRecipe {
   /** A second stage of training after this one (absent: one stage). */
   secondStage?: RecipeStage;
   /**
-   * A third stage after the second, from its last weights (fromStep: where the second stage ends), rounded to
-   * float16 as a shipped model has them, with a fresh optimizer and its own batches and schedule.
+   * A third stage after the second, from its last weights (fromStep: where the second stage ends, or one of its
+   * steps before that, where the second then stops), rounded to float16 as a shipped model has them, with a fresh
+   * optimizer and its own batches and schedule.
    */
   thirdStage?: RecipeStage;
   /** A fourth stage after the third, from its last weights, in the same way. */
@@ -321,8 +322,8 @@ function parseObjectives(r: RecipeReader, objectivesRaw: unknown, at: string): R
 }
 
 /**
- * A later stage at `at`; its fromStep must lie in [minFrom, maxFrom] (a second stage's within the first, each later
- * one's at the end of the one before), its rows no longer than the first stage's (the position table is the first stage's).
+ * A later stage at `at`; its fromStep must lie in [minFrom, maxFrom] (each later stage's after the first step of the
+ * one before and at most at its end), its rows no longer than the first stage's (the position table is the first stage's).
  */
 function parseStage(r: RecipeReader, value: unknown, at: LaterStageKey, minFrom: number, maxFrom: number, maxLengthOf: number): RecipeStage {
   const t = r.object(value, at, STAGE_KEYS);
