@@ -27,7 +27,7 @@ export function registerRemoveMaskCommand(): vscode.Disposable {
 }
 
 export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.CompletionItemProvider {
-  private last: { key: string; result: Promise<p.FillMaskResult | undefined> } | undefined;
+  private last: { key: string; result: Promise<p.FillMaskResult | undefined>; token: vscode.CancellationToken } | undefined;
 
   constructor(private readonly ctx: Ctx) {}
 
@@ -46,21 +46,35 @@ export class MaskFill implements vscode.InlineCompletionItemProvider, vscode.Com
     return undefined;
   }
 
-  private predict(text: string, token: vscode.CancellationToken): Promise<p.FillMaskResult | undefined> {
+  /**
+   * The fill-mask result for `text`, shared by the requests VS Code makes for the same mask (it asks again as the
+   * user pauses): a request already made is reused unless its own token was cancelled. A caller whose shared request
+   * was cancelled by the caller that made it (VS Code cancels an inline-completion request as the user types on)
+   * asks again with its own token.
+   */
+  private async predict(text: string, token: vscode.CancellationToken): Promise<p.FillMaskResult | undefined> {
     const key = `${setting('models.fillMask', '')}\0${activeModel()}\0${text}`;
-    if (this.last?.key !== key) {
-      const result = (async () => {
-        const { dir: model } = await this.ctx.ensureModel('fillMask', token);
-        const [r] = await this.ctx.request(p.fillMask, { texts: [text], topK: setting('topK', 5), model }, token);
-        return r;
-      })();
-      result.catch((e: unknown) => {
-        this.ctx.output.info(`Fill-in: ${e instanceof Error ? e.message : String(e)}`);
-        if (this.last?.result === result) this.last = undefined;
-      });
-      this.last = { key, result };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (this.last?.key !== key || this.last.token.isCancellationRequested) {
+        const result = (async () => {
+          const { dir: model } = await this.ctx.ensureModel('fillMask', token);
+          const [r] = await this.ctx.request(p.fillMask, { texts: [text], topK: setting('topK', 5), model }, token);
+          return r;
+        })();
+        result.catch((e: unknown) => {
+          if (!token.isCancellationRequested) this.ctx.output.info(`Fill-in: ${e instanceof Error ? e.message : String(e)}`);
+          if (this.last?.result === result) this.last = undefined;
+        });
+        this.last = { key, result, token };
+      }
+      const shared = this.last;
+      try {
+        return await shared.result;
+      } catch {
+        if (token.isCancellationRequested || !shared.token.isCancellationRequested) return undefined;
+      }
     }
-    return this.last.result.catch(() => undefined);
+    return undefined;
   }
 
   private enabled(): boolean {

@@ -104,6 +104,8 @@ export class MaskPanel {
       this.post({ type: 'result', sentence: sentence.text, result });
       return result;
     } catch (e) {
+      // Overtaken by a newer sentence (its request cancelled this one): the newer one owns the panel.
+      if (cancel.token.isCancellationRequested) return undefined;
       this.target = undefined;
       const build = this.ctx.defaultBuild;
       // No fill-mask model yet because the default model is being prepared: say so, and fill in when it is ready.
