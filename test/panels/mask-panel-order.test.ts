@@ -35,9 +35,9 @@ test('on the shipped model, the panel lists words first between spaces and piece
   const cache = new ModelCache({ threads: 1 });
   try {
     const model = await cache.model(join(__dirname, '..', '..', 'models', 'default'));
-    // A sentence whose first candidate is a piece on the shipped weights ("m"; on the step-19,500 ones "Paris is the
-    // <mask> of France." was such a sentence, and its first candidate is now the word "favor").
-    const [alone, touching] = await fillMask(model, ['Berlin is the <mask> of Germany.', 'Berlin is the<mask> of Germany.'], { topK: 5 });
+    // A sentence whose first candidate is a piece on the shipped weights ("m"; on the step-28,146 ones "Berlin is the
+    // <mask> of Germany." was such a sentence, and on the step-33,146 ones its first candidate is the word "way").
+    const [alone, touching] = await fillMask(model, ['Rome is the <mask> of Italy.', 'Rome is the<mask> of Italy.'], { topK: 5 });
     const mask = alone!.masks[0]!;
     assert.ok(!isWord(mask.candidates[0]!), `the model's first candidate is a piece or a mark ("${mask.candidates[0]!.text}"), so the order matters here`);
     const { words, rest } = panelCandidates(mask);

@@ -86,9 +86,10 @@ test('when no whole word makes the top k, the offer is the most probable one fur
   const cache = new ModelCache({ threads: 1 });
   try {
     const model = await cache.model(join(__dirname, '..', '..', 'models', 'default'));
-    // On the shipped weights the top 3 here are pieces (m, rein, re); "Paris is the <mask> of France." was such a
-    // sentence on the step-19,500 ones, and now has the word "favor" third.
-    const text = 'Rome is the <mask> of Italy.';
+    // On the shipped weights the top 3 here are pieces (y, ir, m); "Rome is the <mask> of Italy." was such a sentence
+    // on the step-28,146 ones and now has the word "way" third, as "Paris is the <mask> of France." had "favor" third
+    // on the step-19,500 ones.
+    const text = 'She went to the <mask> yesterday.';
     const [top3] = await fillMask(model, [text], { topK: 3 });
     const [deep] = await fillMask(model, [text], { topK: OFFER_DEPTH });
     const mask = top3.masks[0];
@@ -98,7 +99,7 @@ test('when no whole word makes the top k, the offer is the most probable one fur
     assert.ok(mask.offer.rank >= 3, `offer rank ${mask.offer.rank}`);
     assert.deepEqual(mask.offer, { ...deep.masks[0].candidates[mask.offer.rank], rank: mask.offer.rank });
     assert.equal(deep.masks[0].offer.rank, mask.offer.rank, 'the same word whatever k');
-    assert.equal(top3.filledWords, `Rome is the ${mask.offer.text} of Italy.`);
+    assert.equal(top3.filledWords, `She went to the ${mask.offer.text} yesterday.`);
   } finally {
     await cache.closeAll();
   }
